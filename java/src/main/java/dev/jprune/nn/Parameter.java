@@ -1,0 +1,48 @@
+package dev.jprune.nn;
+
+import dev.jprune.tensor.Tensor;
+
+/**
+ * A trainable tensor with its gradient and, once pruned, its mask.
+ * Layers accumulate into {@link #grad} in backward; optimizers read it and update {@link #value}.
+ */
+public final class Parameter {
+    public enum Kind { WEIGHT, BIAS }
+
+    /** Local name inside its layer ("weight" or "bias"); the model prefixes the layer index ("0.weight"). */
+    public final String localName;
+    public final Kind kind;
+    public final Tensor value;
+    public final Tensor grad;
+    /**
+     * Pruning mask, same length as value: 1 keeps, 0 prunes; {@code null} means dense.
+     * Invariant kept by optimizers: where mask[i] == 0, value[i] == 0 and all optimizer state at i is 0.
+     */
+    public byte[] mask;
+
+    public Parameter(String localName, Kind kind, Tensor value) {
+        this.localName = localName;
+        this.kind = kind;
+        this.value = value;
+        this.grad = Tensor.zeros(value.shape());
+    }
+
+    public int size() { return value.size(); }
+
+    public void zeroGrad() { java.util.Arrays.fill(grad.data, 0f); }
+
+    /** Number of kept (unmasked) elements. */
+    public long nonzeroMaskCount() {
+        if (mask == null) return value.size();
+        long k = 0;
+        for (byte b : mask) k += b;
+        return k;
+    }
+
+    /** Sets value to zero wherever the mask prunes. No-op when dense. */
+    public void applyMask() {
+        if (mask == null) return;
+        float[] v = value.data;
+        for (int i = 0; i < v.length; i++) if (mask[i] == 0) v[i] = 0f;
+    }
+}

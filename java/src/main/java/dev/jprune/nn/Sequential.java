@@ -1,0 +1,82 @@
+package dev.jprune.nn;
+
+import dev.jprune.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Layers applied in order. Parameter names follow PyTorch's nn.Sequential state_dict:
+ * "{index}.{localName}", e.g. "0.weight", "0.bias", "2.weight".
+ */
+public final class Sequential implements Layer {
+    private final List<Layer> layers;
+
+    public Sequential(List<Layer> layers) {
+        this.layers = List.copyOf(layers);
+    }
+
+    public Sequential(Layer... layers) {
+        this(List.of(layers));
+    }
+
+    public List<Layer> layers() { return layers; }
+
+    public Layer layer(int i) { return layers.get(i); }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        Tensor h = x;
+        for (Layer l : layers) h = l.forward(h, training);
+        return h;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        Tensor g = dy;
+        for (int i = layers.size() - 1; i >= 0; i--) g = layers.get(i).backward(g);
+        return g;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        List<Parameter> out = new ArrayList<>();
+        for (Layer l : layers) out.addAll(l.parameters());
+        return Collections.unmodifiableList(out);
+    }
+
+    /** PyTorch-style names to parameters, in order. */
+    public Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        for (int i = 0; i < layers.size(); i++) {
+            for (Parameter p : layers.get(i).parameters()) out.put(i + "." + p.localName, p);
+        }
+        return out;
+    }
+
+    public void zeroGrad() {
+        for (Parameter p : parameters()) p.zeroGrad();
+    }
+
+    public long parameterCount() {
+        long n = 0;
+        for (Parameter p : parameters()) n += p.size();
+        return n;
+    }
+
+    @Override
+    public int[] outputShape(int[] inputShape) {
+        int[] s = inputShape;
+        for (Layer l : layers) s = l.outputShape(s);
+        return s;
+    }
+
+    @Override
+    public String describe() {
+        StringBuilder sb = new StringBuilder("Sequential(");
+        for (int i = 0; i < layers.size(); i++) sb.append(i == 0 ? "" : ", ").append(i).append(": ").append(layers.get(i).describe());
+        return sb.append(')').toString();
+    }
+}

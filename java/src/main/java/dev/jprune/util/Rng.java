@@ -1,0 +1,55 @@
+package dev.jprune.util;
+
+import java.util.SplittableRandom;
+
+/**
+ * Seeded random numbers with a fully specified algorithm (SplittableRandom + Box-Muller), so the same seed
+ * gives the same weights, dropout masks and batch orders on every JVM and thread count.
+ */
+public final class Rng {
+    private final SplittableRandom r;
+    private double spare;
+    private boolean hasSpare;
+
+    public Rng(long seed) { this.r = new SplittableRandom(seed); }
+
+    private Rng(SplittableRandom r) { this.r = r; }
+
+    /** An independent stream derived deterministically from this one. */
+    public Rng split() { return new Rng(r.split()); }
+
+    public int nextInt(int bound) { return r.nextInt(bound); }
+    public long nextLong() { return r.nextLong(); }
+    public double nextDouble() { return r.nextDouble(); }
+    public float nextFloat() { return (float) r.nextDouble(); }
+
+    /** Uniform in [lo, hi). */
+    public float uniform(float lo, float hi) { return lo + (hi - lo) * (float) r.nextDouble(); }
+
+    public double nextGaussian() {
+        if (hasSpare) { hasSpare = false; return spare; }
+        double u, v, s;
+        do {
+            u = r.nextDouble() * 2 - 1;
+            v = r.nextDouble() * 2 - 1;
+            s = u * u + v * v;
+        } while (s >= 1 || s == 0);
+        double m = Math.sqrt(-2 * Math.log(s) / s);
+        spare = v * m;
+        hasSpare = true;
+        return u * m;
+    }
+
+    /** Fills {@code a} with uniform values in [lo, hi). */
+    public void fillUniform(float[] a, float lo, float hi) {
+        for (int i = 0; i < a.length; i++) a[i] = uniform(lo, hi);
+    }
+
+    /** Fisher-Yates shuffle of {@code a} in place. */
+    public void shuffle(int[] a) {
+        for (int i = a.length - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = a[i]; a[i] = a[j]; a[j] = t;
+        }
+    }
+}
