@@ -15,6 +15,12 @@ public interface Layer {
     /** Given dL/dy for the last forward, accumulates parameter gradients and returns dL/dx. Does not modify {@code dy}. */
     Tensor backward(Tensor dy);
 
+    /**
+     * Like {@link #backward(Tensor)}, but a layer may skip computing dL/dx (and return null) when
+     * {@code needInputGrad} is false — the first layer of a network, whose input gradient nobody reads.
+     */
+    default Tensor backward(Tensor dy, boolean needInputGrad) { return backward(dy); }
+
     /** Trainable parameters in a fixed order (weight before bias). */
     default List<Parameter> parameters() { return List.of(); }
 

@@ -34,9 +34,12 @@ public final class Sequential implements Layer {
     }
 
     @Override
-    public Tensor backward(Tensor dy) {
+    public Tensor backward(Tensor dy) { return backward(dy, true); }
+
+    @Override
+    public Tensor backward(Tensor dy, boolean needInputGrad) {
         Tensor g = dy;
-        for (int i = layers.size() - 1; i >= 0; i--) g = layers.get(i).backward(g);
+        for (int i = layers.size() - 1; i >= 0; i--) g = layers.get(i).backward(g, i > 0 || needInputGrad);
         return g;
     }
 

@@ -52,4 +52,16 @@ public final class Rng {
             int t = a[i]; a[i] = a[j]; a[j] = t;
         }
     }
+
+    /**
+     * A uniform float in [0, 1) that is a pure function of (seed, stream, index): SplitMix64's finaliser over
+     * a mix of the three, top 24 bits. Counter-based, so CPU threads and GPU kernels draw the same numbers.
+     */
+    public static float hashUniform(long seed, long stream, long index) {
+        long z = seed + 0x9E3779B97F4A7C15L * (stream + 1) + 0xD1B54A32D192ED03L * (index + 1);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z = z ^ (z >>> 31);
+        return (z >>> 40) * 0x1.0p-24f;
+    }
 }

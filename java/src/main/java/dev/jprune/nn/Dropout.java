@@ -1,0 +1,48 @@
+package dev.jprune.nn;
+
+import dev.jprune.tensor.Tensor;
+import dev.jprune.util.Rng;
+
+/**
+ * Inverted dropout: in training each element is zeroed with probability p and survivors scaled by 1/(1−p);
+ * identity at evaluation. The keep decision for element i of the c-th training forward is
+ * {@code Rng.hashUniform(seed, c, i) >= p}: counter-based, so it does not depend on threads or batch
+ * splitting, and a GPU kernel can reproduce it exactly.
+ */
+public final class Dropout implements Layer {
+    public final float p;
+    private final long seed;
+    private long calls;
+    private byte[] keep; // mask of the last training forward, null after an eval forward
+
+    public Dropout(float p, long seed) {
+        if (!(p >= 0f && p < 1f)) throw new IllegalArgumentException("Dropout: p must be in [0, 1), got " + p);
+        this.p = p;
+        this.seed = seed;
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        if (!training || p == 0f) { keep = null; return x; }
+        long c = calls++;
+        float scale = 1f / (1f - p);
+        Tensor y = Tensor.zeros(x.shape());
+        keep = new byte[x.size()];
+        for (int i = 0; i < x.size(); i++) {
+            if (Rng.hashUniform(seed, c, i) >= p) { keep[i] = 1; y.data[i] = x.data[i] * scale; }
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        if (keep == null) return dy;
+        float scale = 1f / (1f - p);
+        Tensor dx = Tensor.zeros(dy.shape());
+        for (int i = 0; i < dx.size(); i++) if (keep[i] != 0) dx.data[i] = dy.data[i] * scale;
+        return dx;
+    }
+
+    @Override public int[] outputShape(int[] s) { return s.clone(); }
+    @Override public String describe() { return "Dropout(" + p + ")"; }
+}

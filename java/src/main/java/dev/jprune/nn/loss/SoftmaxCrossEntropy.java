@@ -1,0 +1,26 @@
+package dev.jprune.nn.loss;
+
+import dev.jprune.cpu.CpuKernels;
+import dev.jprune.tensor.Tensor;
+
+/** Fused softmax + cross-entropy, mean over the batch (PyTorch's F.cross_entropy with reduction='mean'). */
+public final class SoftmaxCrossEntropy {
+    private SoftmaxCrossEntropy() {}
+
+    /**
+     * logits [N, C], labels [N] in [0, C). Overwrites {@code dlogits} [N, C] with dL/dlogits and returns the
+     * mean loss. Numerically stable (max subtracted before exp).
+     */
+    public static double lossAndGrad(Tensor logits, int[] labels, Tensor dlogits) {
+        if (logits.rank() != 2) throw new IllegalArgumentException("SoftmaxCrossEntropy: logits must be [N, C], got " + java.util.Arrays.toString(logits.shape()));
+        int n = logits.dim(0), c = logits.dim(1);
+        if (labels.length < n) throw new IllegalArgumentException("SoftmaxCrossEntropy: " + labels.length + " labels for " + n + " rows");
+        Tensor.requireSameShape("SoftmaxCrossEntropy dlogits", logits, dlogits);
+        return CpuKernels.softmaxCrossEntropy(logits.data, labels, n, c, dlogits.data);
+    }
+
+    /** The mean loss alone (allocates a scratch gradient). */
+    public static double loss(Tensor logits, int[] labels) {
+        return lossAndGrad(logits, labels, Tensor.zeros(logits.shape()));
+    }
+}
