@@ -1,0 +1,13 @@
+package dev.jprune.train;
+
+/**
+ * Hooks into the training step, for pruning: score accumulation reads gradients after backward, schedules
+ * change masks after the optimizer step. {@code globalStep} counts optimizer steps from 0 over the whole run.
+ */
+public interface StepHook {
+    /** Gradients are complete (before clipping and the optimizer step). */
+    default void afterBackward(long globalStep) {}
+
+    /** The optimizer has updated the weights. */
+    default void afterStep(long globalStep) {}
+}

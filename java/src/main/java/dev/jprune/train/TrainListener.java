@@ -1,0 +1,11 @@
+package dev.jprune.train;
+
+/** Progress callbacks; the library never prints, the CLI's reporter implements this. */
+public interface TrainListener {
+    /** After each optimizer step. {@code gradNorm} is the pre-clip global L2 norm. */
+    default void onStep(int epoch, int step, int stepsPerEpoch, double loss, double gradNorm) {}
+
+    default void onEpoch(EpochStats stats) {}
+
+    TrainListener NONE = new TrainListener() {};
+}

@@ -1,0 +1,162 @@
+package dev.jprune.train;
+
+import dev.jprune.data.Batcher;
+import dev.jprune.data.Dataset;
+import dev.jprune.data.RegressionData;
+import dev.jprune.models.ModelSpec;
+import dev.jprune.models.ModelSpec.OptimizerKind;
+import dev.jprune.nn.Parameter;
+import dev.jprune.nn.Sequential;
+import dev.jprune.nn.loss.MeanSquaredError;
+import dev.jprune.nn.loss.SoftmaxCrossEntropy;
+import dev.jprune.optim.Adam;
+import dev.jprune.optim.GradClip;
+import dev.jprune.optim.Optimizer;
+import dev.jprune.optim.Sgd;
+import dev.jprune.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The CPU training loop: shuffled mini-batches, forward, fused loss + gradient, backward, clipping fused into the
+ * optimizer step, masks enforced by the optimizer. Deterministic: the same seed gives the same result bit for bit.
+ * Modifies the model's parameters (and their grads).
+ */
+public final class Trainer {
+    private final ModelSpec spec;
+    private final Sequential net;
+    private final TrainConfig cfg;
+    private final Optimizer optimizer;
+    private final List<StepHook> hooks = new ArrayList<>();
+    private long globalStep;
+
+    public Trainer(ModelSpec spec, TrainConfig cfg) {
+        this.spec = spec;
+        this.net = spec.net();
+        this.cfg = cfg;
+        this.optimizer = createOptimizer(net.parameters(), cfg);
+    }
+
+    public static Optimizer createOptimizer(List<Parameter> params, TrainConfig cfg) {
+        return cfg.optimizer() == OptimizerKind.SGD
+                ? new Sgd(params, cfg.lr(), cfg.momentum(), cfg.weightDecay(), cfg.nesterov())
+                : new Adam(params, cfg.lr(), 0.9f, 0.999f, 1e-8f, cfg.weightDecay());
+    }
+
+    public Optimizer optimizer() { return optimizer; }
+    public TrainConfig config() { return cfg; }
+    public long globalStep() { return globalStep; }
+    public void addHook(StepHook h) { hooks.add(h); }
+    public void removeHook(StepHook h) { hooks.remove(h); }
+
+    /** Trains {@code cfg.epochs()} epochs on a classification set, numbering epochs from {@code firstEpoch}. */
+    public List<EpochStats> fit(Dataset train, int firstEpoch, TrainListener listener) {
+        List<EpochStats> out = new ArrayList<>();
+        for (int e = 0; e < cfg.epochs(); e++) out.add(trainEpoch(train, firstEpoch + e, listener));
+        return out;
+    }
+
+    /** One epoch over {@code train}; the batch order is a function of (seed, epoch). */
+    public EpochStats trainEpoch(Dataset train, int epoch, TrainListener listener) {
+        if (spec.task() != ModelSpec.Task.CLASSIFICATION) throw new IllegalArgumentException("model " + spec.name() + " is a regression model; train it on regression data");
+        spec.requireSampleShape(train.sampleShape(), train.name());
+        if (train.numClasses() > spec.outputs()) {
+            throw new IllegalArgumentException("data set " + train.name() + " has " + train.numClasses() + " classes but model " + spec.name() + " has " + spec.outputs() + " outputs");
+        }
+        Batcher batcher = new Batcher(train, cfg.batchSize(), true, false, cfg.seed());
+        long t0 = System.nanoTime();
+        double lossSum = 0, norm = 0;
+        long correct = 0, seen = 0;
+        int step = 0, steps = batcher.numBatches();
+        for (Batcher.Batch b : batcher.epoch(epoch)) {
+            net.zeroGrad();
+            Tensor logits = net.forward(b.x(), true);
+            Tensor dlogits = Tensor.zeros(logits.shape());
+            double loss = SoftmaxCrossEntropy.lossAndGrad(logits, b.labels(), dlogits);
+            if (!Double.isFinite(loss)) throw new ArithmeticException("training diverged: loss " + loss + " at epoch " + epoch + " step " + step + " (try a smaller learning rate or clipping)");
+            correct += countCorrect(logits, b.labels());
+            seen += b.size();
+            lossSum += loss * b.size();
+            net.backward(dlogits, false);
+            norm = optimizerStep();
+            listener.onStep(epoch, step++, steps, loss, norm);
+        }
+        EpochStats s = new EpochStats(epoch, lossSum / seen, correct / (double) seen, norm, seen, (System.nanoTime() - t0) / 1e9);
+        listener.onEpoch(s);
+        return s;
+    }
+
+    /** One epoch of MSE regression; returns mean training loss. */
+    public EpochStats trainEpoch(RegressionData train, int epoch, TrainListener listener) {
+        spec.requireSampleShape(new int[] {train.features()}, train.name());
+        Batcher batcher = new Batcher(train, cfg.batchSize(), true, false, cfg.seed());
+        long t0 = System.nanoTime();
+        double lossSum = 0, norm = 0;
+        long seen = 0;
+        int step = 0, steps = batcher.numBatches();
+        for (Batcher.Batch b : batcher.epoch(epoch)) {
+            net.zeroGrad();
+            Tensor pred = net.forward(b.x(), true);
+            Tensor dpred = Tensor.zeros(pred.shape());
+            double loss = MeanSquaredError.lossAndGrad(pred, b.targets(), dpred);
+            if (!Double.isFinite(loss)) throw new ArithmeticException("training diverged: loss " + loss + " at epoch " + epoch + " step " + step);
+            lossSum += loss * b.size();
+            seen += b.size();
+            net.backward(dpred, false);
+            norm = optimizerStep();
+            listener.onStep(epoch, step++, steps, loss, norm);
+        }
+        EpochStats s = new EpochStats(epoch, lossSum / seen, Double.NaN, norm, seen, (System.nanoTime() - t0) / 1e9);
+        listener.onEpoch(s);
+        return s;
+    }
+
+    /** Hooks, global norm (always computed: it is reported), the fused clip + update, hooks. Returns the pre-clip norm. */
+    private double optimizerStep() {
+        for (StepHook h : hooks) h.afterBackward(globalStep);
+        double norm = GradClip.globalNorm(net.parameters());
+        float scale = cfg.clipNorm() > 0 ? GradClip.normScale(norm, cfg.clipNorm()) : 1f;
+        optimizer.step(scale, cfg.clipValue());
+        for (StepHook h : hooks) h.afterStep(globalStep);
+        globalStep++;
+        return norm;
+    }
+
+    static long countCorrect(Tensor logits, int[] labels) {
+        int n = logits.dim(0), c = logits.dim(1);
+        long correct = 0;
+        for (int r = 0; r < n; r++) {
+            int best = 0;
+            for (int j = 1; j < c; j++) if (logits.data[r * c + j] > logits.data[r * c + best]) best = j;
+            if (best == labels[r]) correct++;
+        }
+        return correct;
+    }
+
+    /** Accuracy and mean loss of {@code net} on {@code test} in evaluation mode. Does not modify parameters. */
+    public static Evaluation evaluate(Sequential net, Dataset test, int batchSize) {
+        Batcher batcher = new Batcher(test, batchSize, false, false, 0);
+        long correct = 0;
+        double lossSum = 0;
+        for (Batcher.Batch b : batcher.epoch(0)) {
+            Tensor logits = net.forward(b.x(), false);
+            lossSum += SoftmaxCrossEntropy.loss(logits, b.labels()) * b.size();
+            correct += countCorrect(logits, b.labels());
+        }
+        return new Evaluation(correct / (double) test.size(), lossSum / test.size(), test.size());
+    }
+
+    /** The model's logits for every sample of {@code d}, [N, outputs], in evaluation mode. */
+    public static Tensor predict(Sequential net, Dataset d, int batchSize) {
+        Batcher batcher = new Batcher(d, batchSize, false, false, 0);
+        Tensor out = null;
+        int row = 0;
+        for (Batcher.Batch b : batcher.epoch(0)) {
+            Tensor logits = net.forward(b.x(), false);
+            if (out == null) out = Tensor.zeros(d.size(), logits.dim(1));
+            System.arraycopy(logits.data, 0, out.data, row * logits.dim(1), logits.size());
+            row += b.size();
+        }
+        return out;
+    }
+}
