@@ -1,0 +1,25 @@
+package dev.jprune.sparse;
+
+import dev.jprune.cpu.NaiveGemm;
+
+/**
+ * Reference twins of {@link Spmm}: densify the CSR matrix and run the plain {@link NaiveGemm} (double accumulation),
+ * then add the bias. Slow and obviously right; it is what the sparse kernels are tested against.
+ */
+public final class NaiveSpmm {
+    private NaiveSpmm() {}
+
+    /** y[N, out] = x[N, in]·Wᵀ + b with W = {@code w} [out, in]. Only {@code y} is modified; bias may be null. */
+    public static void linear(Csr w, float[] x, int n, float[] bias, float[] y) {
+        if (n == 0 || w.rows == 0) return;
+        NaiveGemm.gemm(false, true, n, w.rows, w.cols, 1f, x, 0, Math.max(1, w.cols), w.toDense(), 0, Math.max(1, w.cols), 0f, y, 0, w.rows);
+        if (bias != null) for (int s = 0; s < n; s++) for (int j = 0; j < w.rows; j++) y[s * w.rows + j] += bias[j];
+    }
+
+    /** c[rows, P] = A·B + bias[row] with A = {@code a} [rows, K], B [K, P]. Only {@code c} is modified; bias may be null. */
+    public static void csrTimesDense(Csr a, float[] b, int p, float[] bias, float[] c) {
+        if (p == 0 || a.rows == 0) return;
+        NaiveGemm.gemm(false, false, a.rows, p, a.cols, 1f, a.toDense(), 0, Math.max(1, a.cols), b, 0, p, 0f, c, 0, p);
+        if (bias != null) for (int j = 0; j < a.rows; j++) for (int s = 0; s < p; s++) c[j * p + s] += bias[j];
+    }
+}
