@@ -184,7 +184,7 @@ public final class SafeTensors {
         } catch (SafeTensorsException e) {
             throw e;
         } catch (IOException | IllegalStateException | NumberFormatException e) {
-            throw new SafeTensorsException(file, "header is not valid JSON: " + e.getMessage(), e);
+            throw new SafeTensorsException(file, "header is not valid JSON: " + gsonMessage(e), e);
         }
         assert sawMetadata || metadata.isEmpty();
         return infos;
@@ -313,6 +313,13 @@ public final class SafeTensors {
                     + ") are not covered by any tensor");
         }
         return ordered;
+    }
+
+    /** Gson's message without its advice to switch to lenient parsing, which would be wrong here. */
+    private static String gsonMessage(Exception e) {
+        String m = String.valueOf(e.getMessage());
+        m = m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON");
+        return m.replaceAll("\\s*See https?://\\S+", "").trim();
     }
 
     private static String snippet(String s) {
