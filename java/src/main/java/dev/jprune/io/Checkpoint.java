@@ -1,0 +1,234 @@
+package dev.jprune.io;
+
+import dev.jprune.nn.Parameter;
+import dev.jprune.nn.Sequential;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Model checkpoints as safetensors with PyTorch state_dict names.
+ *
+ * <p>File layout written by {@link #save}: every parameter of {@link Sequential#namedParameters()} as F32 under
+ * its name ("0.weight", "0.bias", ...) with the parameter's shape; for every parameter with a mask, "NAME_mask"
+ * as F32 0/1 of the same shape (the buffer name torch.nn.utils.prune registers); for every score given,
+ * "NAME_score" as F32; metadata "format" = "pt" unless the caller sets it.
+ *
+ * <p>{@link #load} accepts, per parameter NAME: "NAME" (plain value) or "NAME_orig" + "NAME_mask" (PyTorch
+ * pruning reparametrisation; value = orig where mask is 1, +0 where 0); "NAME_mask" as F32, F16, BF16, F64,
+ * U8 or BOOL holding only 0/1; "NAME_score" as a floating dtype. Values may be F32, F16, BF16 or F64. Any
+ * other tensor in the file is an error, so a checkpoint of a different model is not half-loaded.
+ */
+public final class Checkpoint {
+    public static final String MASK_SUFFIX = "_mask";
+    public static final String SCORE_SUFFIX = "_score";
+    public static final String ORIG_SUFFIX = "_orig";
+
+    private Checkpoint() {}
+
+    /** What {@link #load} found besides parameters and masks. */
+    public record Loaded(Map<String, float[]> scores, Map<String, String> metadata) {
+        public Loaded {
+            scores = Collections.unmodifiableMap(scores);
+            metadata = Collections.unmodifiableMap(metadata);
+        }
+    }
+
+    /** Saves the model's parameters and masks with metadata {"format": "pt"}. Does not modify the model. */
+    public static void save(Path file, Sequential model) throws IOException {
+        save(file, model, Map.of(), Map.of());
+    }
+
+    /**
+     * Saves parameters, masks and {@code scores} (parameter name → one score per element), atomically.
+     * Validates first and writes nothing when a value or score is not finite, a mask is not 0/1 or has the
+     * wrong length, a pruned value is non-zero, or a score's name or length does not match a parameter.
+     * Does not modify the model or the maps; arrays are streamed, not copied.
+     */
+    public static void save(Path file, Sequential model, Map<String, float[]> scores, Map<String, String> metadata) throws IOException {
+        Map<String, Parameter> params = model.namedParameters();
+        for (String s : scores.keySet()) {
+            if (!params.containsKey(s)) throw new CheckpointException(file, "score for '" + s + "', which is not a parameter of the model");
+        }
+        Map<String, TensorSource> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            String name = e.getKey();
+            Parameter p = e.getValue();
+            int[] shape = p.value.shape();
+            float[] v = p.value.data;
+            requireFinite(file, name, v, shape);
+            out.put(name, TensorEntry.f32(v, shape));
+            if (p.mask != null) {
+                byte[] m = p.mask;
+                if (m.length != v.length) {
+                    throw new CheckpointException(file, "refusing to save: mask of '" + name + "' has " + m.length + " entries for " + v.length + " values");
+                }
+                for (int i = 0; i < m.length; i++) {
+                    if (m[i] != 0 && m[i] != 1) throw new CheckpointException(file, "refusing to save: '" + name + "' mask" + at(i, shape) + " is " + m[i] + ", not 0 or 1");
+                    if (m[i] == 0 && v[i] != 0f) {
+                        throw new CheckpointException(file, "refusing to save: '" + name + "'" + at(i, shape) + " = " + v[i] + " is pruned (mask 0) but not zero");
+                    }
+                }
+                out.put(name + MASK_SUFFIX, new MaskAsF32(m, shape));
+            }
+            float[] s = scores.get(name);
+            if (s != null) {
+                if (s.length != v.length) {
+                    throw new CheckpointException(file, "refusing to save: score of '" + name + "' has " + s.length + " entries for " + v.length + " values");
+                }
+                requireFinite(file, name + SCORE_SUFFIX, s, shape);
+                out.put(name + SCORE_SUFFIX, TensorEntry.f32(s, shape));
+            }
+        }
+        Map<String, String> meta = new TreeMap<>(metadata);
+        meta.putIfAbsent("format", "pt");
+        SafeTensors.write(file, out, meta);
+    }
+
+    /** Streams a 0/1 byte mask as F32 0.0/1.0 without a float[] copy. */
+    private record MaskAsF32(byte[] mask, int[] shape) implements TensorSource {
+        @Override public DType dtype() { return DType.F32; }
+
+        @Override public int[] shape() { return shape; }
+
+        @Override
+        public void writeData(TensorSink sink) throws IOException {
+            float[] chunk = new float[Math.min(mask.length, 1 << 16)];
+            for (int off = 0; off < mask.length; off += chunk.length) {
+                int n = Math.min(chunk.length, mask.length - off);
+                for (int i = 0; i < n; i++) chunk[i] = mask[off + i];
+                sink.putFloats(chunk, 0, n);
+            }
+        }
+    }
+
+    /**
+     * Loads a checkpoint into {@code model}: every parameter's value, and its mask (set to {@code null} when
+     * the file has none). Everything is validated before anything is copied, so on any exception the model
+     * is unchanged. Gradients are not touched. Modifies {@code model}'s parameter values and masks.
+     *
+     * @return scores found ("NAME_score", keyed by NAME) and the file's metadata
+     * @throws CheckpointException naming the file and tensor when a parameter is missing, present both plain
+     *     and as "_orig", of the wrong shape or dtype, not finite (with the element), a mask is not 0/1, a
+     *     plain value is non-zero where its mask is 0, or the file holds a tensor the model does not know
+     * @throws SafeTensorsException when the file is not valid safetensors
+     */
+    public static Loaded load(Path file, Sequential model) throws IOException {
+        SafeTensorFile f = SafeTensors.read(file);
+        Map<String, Parameter> params = model.namedParameters();
+        Set<String> used = new HashSet<>();
+        List<float[]> newValues = new ArrayList<>();
+        List<byte[]> newMasks = new ArrayList<>();
+        Map<String, float[]> scores = new LinkedHashMap<>();
+
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            String name = e.getKey();
+            int[] shape = e.getValue().value.shape();
+            TensorEntry plain = f.get(name), orig = f.get(name + ORIG_SUFFIX), maskT = f.get(name + MASK_SUFFIX),
+                    scoreT = f.get(name + SCORE_SUFFIX);
+            if (plain != null && orig != null) {
+                throw new CheckpointException(file, "both '" + name + "' and '" + name + ORIG_SUFFIX + "' present; expected one");
+            }
+            if (plain == null && orig == null) {
+                throw new CheckpointException(file, "missing tensor '" + name + "' (model " + model.describe() + " has parameters " + params.keySet() + ")");
+            }
+            if (orig != null && maskT == null) {
+                throw new CheckpointException(file, "'" + name + ORIG_SUFFIX + "' without '" + name + MASK_SUFFIX + "'");
+            }
+            String valueName = plain != null ? name : name + ORIG_SUFFIX;
+            float[] v = floatValues(file, valueName, plain != null ? plain : orig, shape);
+            byte[] mask = null;
+            if (maskT != null) {
+                mask = maskValues(file, name + MASK_SUFFIX, maskT, shape);
+                for (int i = 0; i < v.length; i++) {
+                    if (mask[i] != 0) continue;
+                    if (orig != null) v[i] = 0f; // weight = orig * mask; +0 keeps Parameter's "pruned == 0" invariant without -0
+                    else if (v[i] != 0f) {
+                        throw new CheckpointException(file, "'" + name + "'" + at(i, shape) + " = " + v[i] + " but its mask is 0 (pruned values must be zero)");
+                    }
+                }
+            }
+            if (scoreT != null) scores.put(name, floatValues(file, name + SCORE_SUFFIX, scoreT, shape));
+            used.add(valueName);
+            if (maskT != null) used.add(name + MASK_SUFFIX);
+            if (scoreT != null) used.add(name + SCORE_SUFFIX);
+            newValues.add(v);
+            newMasks.add(mask);
+        }
+        List<String> unknown = new ArrayList<>();
+        for (String n : f.tensors().keySet()) if (!used.contains(n)) unknown.add(n);
+        if (!unknown.isEmpty()) {
+            throw new CheckpointException(file, "tensors not in the model: " + unknown + " (model has parameters " + params.keySet()
+                    + "; only NAME, NAME" + ORIG_SUFFIX + ", NAME" + MASK_SUFFIX + ", NAME" + SCORE_SUFFIX + " are accepted)");
+        }
+        // Commit: nothing below can fail.
+        int i = 0;
+        for (Parameter p : params.values()) {
+            System.arraycopy(newValues.get(i), 0, p.value.data, 0, p.value.data.length);
+            p.mask = newMasks.get(i);
+            i++;
+        }
+        return new Loaded(scores, new TreeMap<>(f.metadata()));
+    }
+
+    private static float[] floatValues(Path file, String name, TensorEntry t, int[] shape) throws CheckpointException {
+        if (!t.dtype().isFloatingPoint()) throw new CheckpointException(file, "tensor '" + name + "' is " + t.dtype() + "; expected a floating-point dtype (F32, F16, BF16, F64)");
+        requireShape(file, name, t, shape);
+        float[] v = t.dtype() == DType.F32 ? t.floats() : t.toFloats(); // F32: the freshly read array, owned here
+        requireFinite(file, name, v, shape);
+        return v;
+    }
+
+    private static byte[] maskValues(Path file, String name, TensorEntry t, int[] shape) throws CheckpointException {
+        requireShape(file, name, t, shape);
+        byte[] m = new byte[t.size()];
+        if (t.dtype() == DType.U8 || t.dtype() == DType.BOOL) {
+            byte[] b = t.bytes();
+            for (int i = 0; i < b.length; i++) {
+                if (b[i] != 0 && b[i] != 1) throw new CheckpointException(file, "mask '" + name + "'" + at(i, shape) + " is " + (b[i] & 0xff) + ", not 0 or 1");
+                m[i] = b[i];
+            }
+        } else if (t.dtype().isFloatingPoint()) {
+            float[] f = t.dtype() == DType.F32 ? t.floats() : t.toFloats();
+            for (int i = 0; i < f.length; i++) {
+                if (f[i] == 1f) m[i] = 1;
+                else if (f[i] != 0f) throw new CheckpointException(file, "mask '" + name + "'" + at(i, shape) + " is " + f[i] + ", not 0 or 1");
+            }
+        } else {
+            throw new CheckpointException(file, "mask '" + name + "' is " + t.dtype() + "; expected F32, F16, BF16, F64, U8 or BOOL");
+        }
+        return m;
+    }
+
+    private static void requireShape(Path file, String name, TensorEntry t, int[] shape) throws CheckpointException {
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new CheckpointException(file, "tensor '" + name + "' has shape " + Arrays.toString(t.shape()) + " but the model expects " + Arrays.toString(shape));
+        }
+    }
+
+    private static void requireFinite(Path file, String name, float[] v, int[] shape) throws CheckpointException {
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) throw new CheckpointException(file, "tensor '" + name + "'" + at(i, shape) + " is " + v[i]);
+        }
+    }
+
+    /** " element 5 [1, 2]": flat index and row-major coordinates. */
+    static String at(int flat, int[] shape) {
+        int[] idx = new int[shape.length];
+        int r = flat;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] == 0) break;
+            idx[d] = r % shape[d];
+            r /= shape[d];
+        }
+        return " element " + flat + " " + Arrays.toString(idx);
+    }
+}

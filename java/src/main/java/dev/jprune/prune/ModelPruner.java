@@ -1,0 +1,197 @@
+package dev.jprune.prune;
+
+import dev.jprune.nn.Layer;
+import dev.jprune.nn.Parameter;
+import dev.jprune.nn.Sequential;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Applies a {@link PruneSpec} to a model: finds the candidate weight tensors, turns scores into masks with the
+ * exact selection of {@link GlobalSelector} / {@link NmSparsity} / {@link Structured}, sets
+ * {@link Parameter#mask} and zeroes pruned weights. Pruning again (iterative, gradual) selects on scores that
+ * respect the current masks, so already-pruned weights go first and masks only ever shrink.
+ * Callers must then call {@code Optimizer.enforceMasks()} so optimizer state is zeroed at pruned positions.
+ */
+public final class ModelPruner {
+    /** A prunable weight: layer index in the Sequential, PyTorch name, and its [rows, rowLength] view. */
+    public record Target(int layerIndex, String name, Parameter weight, Parameter bias, int rows, int rowLength) {}
+
+    /** What one prune did: the sparsity asked, kept weights per target, and (structured) kept rows. */
+    public record Result(double requestedSparsity, long[] keptPerTarget, long candidates, int[][] keptRows) {
+        public long kept() { return Arrays.stream(keptPerTarget).sum(); }
+        public double achievedSparsity() { return candidates == 0 ? 0 : 1 - kept() / (double) candidates; }
+    }
+
+    private final Sequential net;
+    private final PruneSpec spec;
+    private final List<Target> targets;
+
+    public ModelPruner(Sequential net, PruneSpec spec) {
+        this.net = net;
+        this.spec = spec;
+        this.targets = findTargets(net, spec);
+        if (targets.isEmpty()) throw new IllegalArgumentException("nothing to prune: no Linear/Conv2d weight left after exclusions in " + net.describe());
+    }
+
+    static List<Target> findTargets(Sequential net, PruneSpec spec) {
+        List<Target> all = new ArrayList<>();
+        for (int i = 0; i < net.layers().size(); i++) {
+            Layer l = net.layer(i);
+            Parameter w = null, b = null;
+            for (Parameter p : l.parameters()) {
+                if (p.kind == Parameter.Kind.WEIGHT) w = p; else b = p;
+            }
+            if (w == null) continue;
+            int rows = w.value.dim(0);
+            all.add(new Target(i, i + "." + w.localName, w, b, rows, w.size() / rows));
+        }
+        for (int i : spec.excludedLayers()) {
+            if (i < 0 || i >= net.layers().size()) throw new IllegalArgumentException("excluded layer " + i + " does not exist (model has " + net.layers().size() + " layers)");
+        }
+        List<Target> out = new ArrayList<>();
+        for (int k = 0; k < all.size(); k++) {
+            Target t = all.get(k);
+            if (spec.excludedLayers().contains(t.layerIndex())) continue;
+            if (spec.excludeLast() && k == all.size() - 1) continue;
+            out.add(t);
+        }
+        if (spec.granularity() == Granularity.NM) {
+            for (Target t : out) {
+                if (t.rowLength() < spec.nmM()) throw new IllegalArgumentException(t.name() + ": rows of " + t.rowLength() + " are shorter than M=" + spec.nmM());
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    public List<Target> targets() { return targets; }
+    public PruneSpec spec() { return spec; }
+
+    public String[] names() { return targets.stream().map(Target::name).toArray(String[]::new); }
+    public int[] sizes() { return targets.stream().mapToInt(t -> t.weight().size()).toArray(); }
+    public float[][] weights() { return targets.stream().map(t -> t.weight().value.data).toArray(float[][]::new); }
+    public float[][] grads() { return targets.stream().map(t -> t.weight().grad.data).toArray(float[][]::new); }
+    public byte[][] masks() { return targets.stream().map(t -> t.weight().mask).toArray(byte[][]::new); }
+
+    public long candidateCount() {
+        long n = 0;
+        for (Target t : targets) n += t.weight().size();
+        return n;
+    }
+
+    /** A fresh score accumulator over the targets, following the spec's accumulation mode. */
+    public ScoreAccumulator newAccumulator() {
+        return new ScoreAccumulator(spec.criterion(), spec.accumulate(), spec.emaMomentum(), sizes(), names());
+    }
+
+    /**
+     * Scores for the next prune: MAGNITUDE reads the live weights; gradient criteria read {@code acc}'s
+     * accumulated buffers (which must have seen at least one batch).
+     */
+    public ScoreSource scores(ScoreAccumulator acc) {
+        if (!spec.needsGradients()) return new CriterionScoreSource(Criterion.MAGNITUDE, weights(), null, names());
+        if (acc == null || acc.batches() == 0) throw new IllegalStateException("criterion " + spec.criterion() + " needs accumulated gradient scores; none were accumulated");
+        return acc.source();
+    }
+
+    /**
+     * Prunes to {@code sparsity} (ignored in threshold and N:M modes) by {@code scores}, one tensor per target in
+     * target order. Sets every target's mask and zeroes pruned weights (and, structured, the pruned rows' bias
+     * entries, masked too). Modifies the targets' parameters only.
+     */
+    public Result prune(double sparsity, ScoreSource scores) {
+        if (scores.tensorCount() != targets.size()) throw new IllegalArgumentException("prune: " + scores.tensorCount() + " score tensors for " + targets.size() + " targets");
+        for (int t = 0; t < targets.size(); t++) {
+            if (scores.size(t) != targets.get(t).weight().size()) {
+                throw new IllegalArgumentException("prune: scores for " + targets.get(t).name() + " have " + scores.size(t) + " elements, weight has " + targets.get(t).weight().size());
+            }
+        }
+        if (!(sparsity >= 0 && sparsity <= 1)) throw new IllegalArgumentException("sparsity must be in [0, 1], got " + sparsity);
+        int nt = targets.size();
+        byte[][] old = masks();
+        boolean anyMask = Arrays.stream(old).anyMatch(m -> m != null);
+        ScoreSource src = anyMask ? ScoreSource.respectingMasks(scores, old) : scores;
+        byte[][] masks = new byte[nt][];
+        for (int t = 0; t < nt; t++) masks[t] = new byte[targets.get(t).weight().size()];
+        float[][] w = weights();
+        long[] kept;
+        int[][] keptRows = null;
+        switch (spec.granularity()) {
+            case UNSTRUCTURED -> {
+                if (spec.thresholdMode()) {
+                    kept = GlobalSelector.threshold(src, spec.thresholdEps(), masks, w);
+                } else if (spec.scope() == Scope.PER_LAYER) {
+                    double[] s = new double[nt];
+                    Arrays.fill(s, sparsity);
+                    GlobalSelector.perLayer(src, s, masks, w);
+                    kept = countKept(masks);
+                } else if (spec.minDensity() > 0 || spec.maxDensity() < 1) {
+                    double[] lo = new double[nt], hi = new double[nt];
+                    Arrays.fill(lo, spec.minDensity());
+                    Arrays.fill(hi, spec.maxDensity());
+                    kept = GlobalSelector.selectCapped(src, GlobalSelector.keepForSparsity(src.totalSize(), sparsity), lo, hi, masks, w).keptPerTensor();
+                } else {
+                    kept = GlobalSelector.select(src, GlobalSelector.keepForSparsity(src.totalSize(), sparsity)).apply(src, masks, w);
+                }
+            }
+            case NM -> {
+                kept = new long[nt];
+                for (int t = 0; t < nt; t++) kept[t] = NmSparsity.apply(src, t, targets.get(t).rowLength(), spec.nmN(), spec.nmM(), masks[t], w[t]);
+            }
+            case STRUCTURED -> {
+                int[] groups = targets.stream().mapToInt(Target::rows).toArray();
+                Structured.Result r;
+                if (spec.scope() == Scope.PER_LAYER) {
+                    double[] s = new double[nt];
+                    Arrays.fill(s, sparsity);
+                    r = Structured.perLayer(src, groups, spec.groupNorm(), s);
+                } else {
+                    long totalGroups = Arrays.stream(groups).asLongStream().sum();
+                    r = Structured.global(src, groups, spec.groupNorm(), GlobalSelector.keepForSparsity(totalGroups, sparsity));
+                }
+                masks = r.masks();
+                keptRows = r.keptGroups();
+                kept = countKept(masks);
+                for (int t = 0; t < nt; t++) {
+                    Target tg = targets.get(t);
+                    for (int i = 0; i < masks[t].length; i++) if (masks[t][i] == 0) w[t][i] = 0f;
+                    if (tg.bias() != null) {
+                        byte[] bm = new byte[tg.rows()];
+                        for (int row : keptRows[t]) bm[row] = 1;
+                        tg.bias().mask = bm;
+                        tg.bias().applyMask();
+                    }
+                }
+            }
+            default -> throw new AssertionError(spec.granularity());
+        }
+        for (int t = 0; t < nt; t++) {
+            // Never revive what an earlier prune removed (respectingMasks ranks those last; caps or N:M could still pick them).
+            if (old[t] != null) for (int i = 0; i < masks[t].length; i++) masks[t][i] &= old[t][i];
+            targets.get(t).weight().mask = masks[t];
+            targets.get(t).weight().applyMask();
+        }
+        return new Result(sparsity, countKept(masks), candidateCount(), keptRows);
+    }
+
+    private static long[] countKept(byte[][] masks) {
+        long[] k = new long[masks.length];
+        for (int t = 0; t < masks.length; t++) for (byte b : masks[t]) k[t] += b;
+        return k;
+    }
+
+    /** Removes all masks (dense again); weights keep their current values. */
+    public void clearMasks() {
+        for (Target t : targets) { t.weight().mask = null; if (t.bias() != null) t.bias().mask = null; }
+    }
+
+    /** Per-target density (kept / size), in target order. */
+    public double[] densities() {
+        double[] d = new double[targets.size()];
+        for (int t = 0; t < d.length; t++) d[t] = targets.get(t).weight().nonzeroMaskCount() / (double) targets.get(t).weight().size();
+        return d;
+    }
+
+    Sequential net() { return net; }
+}

@@ -1,0 +1,14 @@
+package dev.jprune.prune;
+
+import dev.jprune.train.TrainListener;
+
+/** Progress of a pruning run: training callbacks plus phases and prune events. */
+public interface PruneListener extends TrainListener {
+    /** A new phase begins ("dense", "fine-tune", "rewind"). */
+    default void onPhase(String phase, int epochs) {}
+
+    /** A prune happened at fine-tuning step {@code step} (−1 outside training). */
+    default void onPrune(long step, double targetSparsity, double achievedSparsity) {}
+
+    PruneListener NONE = new PruneListener() {};
+}

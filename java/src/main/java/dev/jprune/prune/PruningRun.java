@@ -1,0 +1,198 @@
+package dev.jprune.prune;
+
+import dev.jprune.data.Batcher;
+import dev.jprune.data.Dataset;
+import dev.jprune.data.Split;
+import dev.jprune.models.ModelSpec;
+import dev.jprune.nn.Parameter;
+import dev.jprune.nn.Sequential;
+import dev.jprune.nn.loss.SoftmaxCrossEntropy;
+import dev.jprune.tensor.Tensor;
+import dev.jprune.train.Evaluation;
+import dev.jprune.train.StepHook;
+import dev.jprune.train.TrainConfig;
+import dev.jprune.train.Trainer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs a {@link PruningPlan} on the CPU reference path: dense training, scoring, pruning per schedule, masked
+ * fine-tuning (pruned weights and their optimizer state stay exactly 0), optional rewinding, evaluation.
+ * Modifies the model's parameters and masks.
+ */
+public final class PruningRun {
+    /** The outcome, with per-target densities in {@link ModelPruner#targets()} order. */
+    public record Outcome(double denseAccuracy, double prunedAccuracy, double achievedSparsity, String[] targetNames,
+                          double[] densities, List<ModelPruner.Result> prunes, double seconds) {}
+
+    private final ModelSpec model;
+    private final TrainConfig cfg;
+    private final PruningPlan plan;
+    private final ModelPruner pruner;
+    private final Trainer trainer;
+    private final PruneListener listener;
+    private final List<ModelPruner.Result> prunes = new ArrayList<>();
+    private int epoch;
+
+    public PruningRun(ModelSpec model, TrainConfig cfg, PruningPlan plan, PruneListener listener) {
+        this.model = model;
+        this.cfg = cfg;
+        this.plan = plan;
+        this.pruner = new ModelPruner(model.net(), plan.spec());
+        this.trainer = new Trainer(model, cfg);
+        this.listener = listener;
+    }
+
+    public ModelPruner pruner() { return pruner; }
+    public Trainer trainer() { return trainer; }
+
+    public Outcome run(Split data) {
+        long t0 = System.nanoTime();
+        Sequential net = model.net();
+        PruneSpec spec = plan.spec();
+        float[][] snapshot = plan.rewind() == PruningPlan.Rewind.INIT ? snapshot(net) : null;
+        double denseAcc = Double.NaN;
+        boolean atInit = spec.criterion() == Criterion.SNIP;
+        if (atInit) {
+            // SNIP (Lee et al. 2019): connection sensitivity |w·g| on the untrained network, prune once, then train.
+            pruneOnce(data.train(), spec.sparsity(), 0);
+            trainEpochs(data.train(), "train (pruned at init)", plan.denseEpochs() + plan.fineTuneEpochs());
+        } else {
+            StepHook rewindHook = null;
+            final float[][][] stepSnap = new float[1][][];
+            if (plan.rewind() == PruningPlan.Rewind.STEP) {
+                if (plan.rewindStep() == 0) stepSnap[0] = snapshot(net);
+                rewindHook = new StepHook() {
+                    @Override public void afterStep(long s) { if (s + 1 == plan.rewindStep()) stepSnap[0] = snapshot(net); }
+                };
+                trainer.addHook(rewindHook);
+            }
+            trainEpochs(data.train(), "dense", plan.denseEpochs());
+            if (rewindHook != null) trainer.removeHook(rewindHook);
+            if (plan.rewind() == PruningPlan.Rewind.STEP) {
+                if (stepSnap[0] == null) throw new IllegalArgumentException("rewind step " + plan.rewindStep() + " is beyond the " + trainer.globalStep() + " dense training steps");
+                snapshot = stepSnap[0];
+            }
+            denseAcc = Trainer.evaluate(net, data.test(), 500).accuracy();
+            if (plan.fineTuneLr() > 0) trainer.optimizer().setLearningRate(plan.fineTuneLr());
+            Schedule s = plan.schedule();
+            if (s instanceof Schedule.OneShot) {
+                pruneOnce(data.train(), spec.sparsity(), 0);
+                trainEpochs(data.train(), "fine-tune", plan.fineTuneEpochs());
+            } else if (s instanceof Schedule.Iterative it) {
+                int per = Math.max(1, (plan.fineTuneEpochs() + it.rounds() - 1) / it.rounds());
+                for (int r = 1; r <= it.rounds(); r++) {
+                    pruneOnce(data.train(), it.sparsityAfterRound(r, spec.sparsity()), r);
+                    trainEpochs(data.train(), "fine-tune round " + r + "/" + it.rounds(), per);
+                }
+            } else if (s instanceof Schedule.Gradual g) {
+                runGradual(data.train(), g);
+            }
+            if (snapshot != null) {
+                rewind(net, snapshot);
+                trainEpochs(data.train(), "retrain after rewind", plan.fineTuneEpochs());
+            }
+        }
+        Evaluation ev = Trainer.evaluate(net, data.test(), 500);
+        long kept = 0;
+        for (ModelPruner.Target t : pruner.targets()) kept += t.weight().nonzeroMaskCount();
+        return new Outcome(denseAcc, ev.accuracy(), 1 - kept / (double) pruner.candidateCount(), pruner.names(), pruner.densities(),
+                List.copyOf(prunes), (System.nanoTime() - t0) / 1e9);
+    }
+
+    private void trainEpochs(Dataset train, String phase, int epochs) {
+        if (epochs <= 0) return;
+        listener.onPhase(phase, epochs);
+        for (int e = 0; e < epochs; e++) trainer.trainEpoch(train, epoch++, listener);
+    }
+
+    /** Accumulates scores over spec.scoreBatches() batches (when the criterion needs gradients) and prunes. */
+    private void pruneOnce(Dataset train, double sparsity, int round) {
+        ScoreAccumulator acc = null;
+        if (plan.spec().needsGradients()) {
+            acc = pruner.newAccumulator();
+            accumulate(model.net(), train, plan.spec().scoreBatches(), cfg.batchSize(), cfg.seed() + 7919L * (round + 1), pruner, acc);
+        }
+        ModelPruner.Result r = pruner.prune(sparsity, pruner.scores(acc));
+        trainer.optimizer().enforceMasks();
+        prunes.add(r);
+        listener.onPrune(-1, sparsity, r.achievedSparsity());
+    }
+
+    /**
+     * Forward + backward in evaluation mode (no dropout) over {@code batches} shuffled batches, adding each batch's
+     * statistic to {@code acc}. Modifies parameter grads and {@code acc} only.
+     */
+    public static void accumulate(Sequential net, Dataset train, int batches, int batchSize, long seed, ModelPruner pruner, ScoreAccumulator acc) {
+        Batcher b = new Batcher(train, batchSize, true, false, seed);
+        int done = 0;
+        for (Batcher.Batch batch : b.epoch(0)) {
+            if (done++ == batches) break;
+            net.zeroGrad();
+            Tensor logits = net.forward(batch.x(), false);
+            Tensor d = Tensor.zeros(logits.shape());
+            SoftmaxCrossEntropy.lossAndGrad(logits, batch.labels(), d);
+            net.backward(d, false);
+            acc.accumulate(pruner.weights(), pruner.grads());
+        }
+        net.zeroGrad();
+    }
+
+    private void runGradual(Dataset train, Schedule.Gradual g) {
+        PruneSpec spec = plan.spec();
+        long start = trainer.globalStep();
+        ScoreAccumulator acc = spec.needsGradients() ? pruner.newAccumulator() : null;
+        double target = spec.sparsity();
+        StepHook hook = new StepHook() {
+            @Override public void afterBackward(long step) {
+                if (acc != null) acc.accumulate(pruner.weights(), pruner.grads());
+            }
+            @Override public void afterStep(long step) {
+                long t = step - start;
+                if (!g.isPruningStep(t)) return;
+                double s = g.sparsityAt(t, target);
+                ModelPruner.Result r = pruner.prune(s, pruner.scores(acc));
+                trainer.optimizer().enforceMasks();
+                if (acc != null) acc.reset();
+                prunes.add(r);
+                listener.onPrune(t, s, r.achievedSparsity());
+            }
+        };
+        trainer.addHook(hook);
+        try {
+            trainEpochs(train, "gradual prune + fine-tune", plan.fineTuneEpochs());
+        } finally {
+            trainer.removeHook(hook);
+        }
+        if (trainer.globalStep() - start <= g.lastPruningStep()) {
+            // The schedule outlasted fine-tuning: finish it so the run always ends at the target.
+            ScoreAccumulator last = acc;
+            if (last != null && last.batches() == 0) {
+                last = pruner.newAccumulator();
+                accumulate(model.net(), train, spec.scoreBatches(), cfg.batchSize(), cfg.seed() + 104729L, pruner, last);
+            }
+            ModelPruner.Result r = pruner.prune(target, pruner.scores(last));
+            trainer.optimizer().enforceMasks();
+            prunes.add(r);
+            listener.onPrune(-1, target, r.achievedSparsity());
+        }
+    }
+
+    static float[][] snapshot(Sequential net) {
+        List<Parameter> ps = net.parameters();
+        float[][] s = new float[ps.size()][];
+        for (int i = 0; i < s.length; i++) s[i] = ps.get(i).value.data.clone();
+        return s;
+    }
+
+    /** Lottery-ticket rewinding: surviving weights take their snapshot values; masks stay; optimizer state is cleared. */
+    private void rewind(Sequential net, float[][] snap) {
+        List<Parameter> ps = net.parameters();
+        for (int i = 0; i < snap.length; i++) {
+            System.arraycopy(snap[i], 0, ps.get(i).value.data, 0, snap[i].length);
+            ps.get(i).applyMask();
+        }
+        trainer.optimizer().reset();
+        trainer.optimizer().enforceMasks();
+    }
+}

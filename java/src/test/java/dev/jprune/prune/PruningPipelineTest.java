@@ -1,0 +1,162 @@
+package dev.jprune.prune;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.jprune.data.EmbeddedMnist;
+import dev.jprune.data.Normalization;
+import dev.jprune.data.Split;
+import dev.jprune.models.ModelSpec;
+import dev.jprune.models.ModelSpec.OptimizerKind;
+import dev.jprune.models.Models;
+import dev.jprune.nn.Parameter;
+import dev.jprune.train.StepHook;
+import dev.jprune.train.TrainConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class PruningPipelineTest {
+    static Split small;
+
+    @BeforeAll
+    static void data() throws Exception {
+        Split s = EmbeddedMnist.split();
+        Normalization.fitAndApply(s);
+        small = new Split(s.train().subset(0, 1500), s.test().subset(0, 500));
+    }
+
+    static TrainConfig cfg(OptimizerKind k) {
+        return TrainConfig.defaults(k, k == OptimizerKind.SGD ? 0.05f : 1e-3f, 1, 50, 3);
+    }
+
+    @Test
+    void gradualScheduleMatchesZhuGuptaAtEveryStep() {
+        Schedule.Gradual g = new Schedule.Gradual(5, 4, 10, 0.0);
+        // Hand-computed from s_t = s_f + (s_i − s_f)(1 − (t − t0)/(nΔt))³ with s_f = 0.9.
+        assertEquals(0.0, g.sparsityAt(5, 0.9), 1e-12);
+        assertEquals(0.9 - 0.9 * 0.421875, g.sparsityAt(15, 0.9), 1e-12);   // (3/4)³
+        assertEquals(0.9 - 0.9 * 0.125, g.sparsityAt(25, 0.9), 1e-12);      // (1/2)³
+        assertEquals(0.9 - 0.9 * 0.015625, g.sparsityAt(35, 0.9), 1e-12);   // (1/4)³
+        assertEquals(0.9, g.sparsityAt(45, 0.9), 1e-12);
+        assertEquals(0.9, g.sparsityAt(1000, 0.9), 1e-12);
+        List<Long> steps = new ArrayList<>();
+        for (long t = 0; t < 100; t++) if (g.isPruningStep(t)) steps.add(t);
+        assertEquals(List.of(5L, 15L, 25L, 35L, 45L), steps);
+        double prev = -1;
+        for (long t = 0; t < 60; t++) { double s = g.sparsityAt(t, 0.9); assertTrue(s >= prev); prev = s; }
+    }
+
+    @Test
+    void gradualRunPrunesOnScheduleWithExactCountsAndKeepsPrunedWeightsZero() {
+        ModelSpec m = Models.build("lenet-300-100", 1);
+        Schedule.Gradual g = new Schedule.Gradual(0, 5, 5, 0.0);
+        PruningPlan plan = new PruningPlan(PruneSpec.global(Criterion.TAYLOR, 0.9), g, 1, 1, 0f, PruningPlan.Rewind.NONE, 0);
+        List<double[]> events = new ArrayList<>();
+        PruningRun run = new PruningRun(m, cfg(OptimizerKind.SGD), plan, new PruneListener() {
+            @Override public void onPrune(long step, double target, double achieved) { events.add(new double[] {step, target, achieved}); }
+        });
+        List<String> violations = new ArrayList<>();
+        run.trainer().addHook(new StepHook() {
+            @Override public void afterStep(long s) {
+                for (Parameter p : m.net().parameters()) {
+                    if (p.mask == null) continue;
+                    for (int i = 0; i < p.size(); i++) if (p.mask[i] == 0 && p.value.data[i] != 0f) { violations.add(p.localName + "@" + i + " step " + s); return; }
+                }
+            }
+        });
+        PruningRun.Outcome out = run.run(small);
+        assertTrue(violations.isEmpty(), "pruned weights revived: " + violations);
+        assertEquals(6, events.size());
+        long total = run.pruner().candidateCount();
+        for (double[] e : events) {
+            assertEquals(g.sparsityAt((long) e[0], 0.9), e[1], 1e-12);
+            long pruned = Math.round(e[1] * total); // no ties at .5 for these totals
+            assertEquals(1 - (total - pruned) / (double) total, e[2], 1e-12, "exact k at step " + e[0]);
+        }
+        assertEquals(0.9, out.achievedSparsity(), 1e-6);
+        assertTrue(out.prunedAccuracy() > 0.8, "accuracy after gradual pruning " + out.prunedAccuracy());
+    }
+
+    @Test
+    void perLayerGivesEachLayerTheFractionGlobalDoesNot() {
+        ModelSpec a = Models.build("lenet-300-100", 2), b = Models.build("lenet-300-100", 2);
+        PruneSpec per = new PruneSpec(Criterion.MAGNITUDE, Granularity.UNSTRUCTURED, Scope.PER_LAYER, 0.8, 2, 4, Structured.Norm.L2, Float.NaN, Set.of(), false, 0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
+        ModelPruner pa = new ModelPruner(a.net(), per);
+        pa.prune(0.8, pa.scores(null));
+        for (ModelPruner.Target t : pa.targets()) {
+            long n = t.weight().size();
+            assertEquals(n - Math.rint(0.8 * n), t.weight().nonzeroMaskCount(), t.name());
+        }
+        ModelPruner pb = new ModelPruner(b.net(), PruneSpec.global(Criterion.MAGNITUDE, 0.8));
+        pb.prune(0.8, pb.scores(null));
+        double[] d = pb.densities();
+        assertNotEquals(d[0], d[2], 1e-3, "global magnitude pruning should treat layers of different init scale differently");
+        assertEquals(Math.rint(0.2 * pb.candidateCount()), pb.targets().stream().mapToLong(t -> t.weight().nonzeroMaskCount()).sum());
+    }
+
+    @Test
+    void densityCapsAndExclusionsAreHonoured() {
+        ModelSpec m = Models.build("lenet-300-100", 4);
+        PruneSpec capped = new PruneSpec(Criterion.MAGNITUDE, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.9, 2, 4, Structured.Norm.L2, Float.NaN,
+                Set.of(), true, 0.05, 0.5, 1, ScoreAccumulator.Mode.SUM, 0.9f);
+        ModelPruner p = new ModelPruner(m.net(), capped);
+        assertEquals(List.of("0.weight", "2.weight"), List.of(p.names()));
+        p.prune(0.9, p.scores(null));
+        for (double d : p.densities()) assertTrue(d >= 0.05 - 1e-9 && d <= 0.5 + 1e-9, "density " + d);
+        assertNull(((dev.jprune.nn.Linear) m.net().layer(4)).weight.mask, "excluded last layer must stay dense");
+    }
+
+    @Test
+    void nmAndStructuredMasksAreValid() {
+        ModelSpec m = Models.build("lenet-300-100", 5);
+        PruneSpec nm = new PruneSpec(Criterion.MAGNITUDE, Granularity.NM, Scope.PER_LAYER, 0.5, 2, 4, Structured.Norm.L2, Float.NaN, Set.of(), false, 0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
+        ModelPruner p = new ModelPruner(m.net(), nm);
+        p.prune(0.5, p.scores(null));
+        for (ModelPruner.Target t : p.targets()) assertTrue(NmSparsity.isValid(t.weight().mask, t.rowLength(), 2, 4), t.name());
+
+        ModelSpec s = Models.build("lenet-300-100", 6);
+        PruneSpec st = new PruneSpec(Criterion.MAGNITUDE, Granularity.STRUCTURED, Scope.PER_LAYER, 0.5, 2, 4, Structured.Norm.L1, Float.NaN, Set.of(), true, 0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
+        ModelPruner ps = new ModelPruner(s.net(), st);
+        ModelPruner.Result r = ps.prune(0.5, ps.scores(null));
+        for (int t = 0; t < ps.targets().size(); t++) {
+            ModelPruner.Target tg = ps.targets().get(t);
+            assertEquals(tg.rows() / 2, r.keptRows()[t].length, tg.name());
+            for (int row = 0; row < tg.rows(); row++) {
+                byte first = tg.weight().mask[row * tg.rowLength()];
+                for (int c = 0; c < tg.rowLength(); c++) assertEquals(first, tg.weight().mask[row * tg.rowLength() + c], "row must be pruned whole");
+                assertEquals(first, tg.bias().mask[row], "bias entry goes with its neuron");
+                if (first == 0) assertEquals(0f, tg.bias().value.data[row]);
+            }
+        }
+    }
+
+    @Test
+    void rewindingResetsSurvivorsToInitialisationAndKeepsTheMask() {
+        ModelSpec m = Models.build("lenet-300-100", 7);
+        float[] init = ((dev.jprune.nn.Linear) m.net().layer(0)).weight.value.data.clone();
+        PruningPlan plan = new PruningPlan(PruneSpec.global(Criterion.MAGNITUDE, 0.8), new Schedule.OneShot(), 1, 0, 0f, PruningPlan.Rewind.INIT, 0);
+        new PruningRun(m, cfg(OptimizerKind.SGD), plan, PruneListener.NONE).run(small);
+        Parameter w = ((dev.jprune.nn.Linear) m.net().layer(0)).weight;
+        int kept = 0;
+        for (int i = 0; i < init.length; i++) {
+            if (w.mask[i] == 0) assertEquals(0f, w.value.data[i]);
+            else { kept++; assertEquals(init[i], w.value.data[i], "survivor " + i + " must be back at its initial value"); }
+        }
+        assertTrue(kept > 0 && kept < init.length);
+    }
+
+    @Test
+    void iterativeAndSnipReachTheTargetExactly() {
+        for (Criterion c : List.of(Criterion.MAGNITUDE, Criterion.SNIP)) {
+            ModelSpec m = Models.build("lenet-300-100", 8);
+            PruneSpec spec = PruneSpec.global(c, 0.75);
+            PruningPlan plan = new PruningPlan(spec, new Schedule.Iterative(3), 1, 1, 0f, PruningPlan.Rewind.NONE, 0);
+            PruningRun.Outcome o = new PruningRun(m, cfg(OptimizerKind.ADAM), plan, PruneListener.NONE).run(small);
+            long total = new ModelPruner(m.net(), spec).candidateCount();
+            assertEquals(1 - (total - Math.rint(0.75 * total)) / total, o.achievedSparsity(), 1e-12, c.name());
+            assertTrue(o.prunedAccuracy() > 0.7, c + " accuracy " + o.prunedAccuracy());
+        }
+    }
+}
