@@ -1,14 +1,4 @@
 package dev.jprune.nn;
-<<<<<<< HEAD
-/** TEMPORARY placeholder until branch cpuk lands. */
-public final class Conv2d implements Layer {
-    public Conv2d(int a, int b, int c, int d, int e, dev.jprune.util.Rng r) { throw new UnsupportedOperationException(); }
-    public Conv2d(int a, int b) { throw new UnsupportedOperationException(); }
-    public dev.jprune.tensor.Tensor forward(dev.jprune.tensor.Tensor x, boolean t) { throw new UnsupportedOperationException(); }
-    public dev.jprune.tensor.Tensor backward(dev.jprune.tensor.Tensor x) { throw new UnsupportedOperationException(); }
-    public int[] outputShape(int[] s) { throw new UnsupportedOperationException(); }
-    public String describe() { return "Conv2d"; }
-=======
 
 import dev.jprune.cpu.Gemm;
 import dev.jprune.cpu.Im2col;
@@ -149,5 +139,4 @@ public final class Conv2d implements Layer {
     public String describe() {
         return "Conv2d(" + inChannels + " -> " + outChannels + ", k=" + kernelSize + ", s=" + stride + ", p=" + padding + ")";
     }
->>>>>>> cpuk
 }
