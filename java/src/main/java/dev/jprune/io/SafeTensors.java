@@ -391,7 +391,15 @@ public final class SafeTensors {
             offset += sizes[i];
         }
         json.append('}');
-        byte[] header = json.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] header;
+        try { // strict: String.getBytes would silently turn an unpaired surrogate into '?'
+            ByteBuffer enc = StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).encode(java.nio.CharBuffer.wrap(json));
+            header = new byte[enc.remaining()];
+            enc.get(header);
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("SafeTensors.write " + file + ": a tensor name or metadata string is not valid Unicode (unpaired surrogate)", e);
+        }
         int padded = (header.length + 7) & ~7; // so the data section starts 8-byte aligned (8 + N ≡ 0 mod 8)
         if (padded > MAX_HEADER_BYTES) throw new SafeTensorsException(file, "header of " + padded + " bytes exceeds " + MAX_HEADER_BYTES);
         byte[] prefix = new byte[8 + padded];

@@ -405,6 +405,7 @@ class SafeTensorsTest {
         Map<String, String> nullValue = new LinkedHashMap<>();
         nullValue.put("k", null);
         assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(p, Map.of(), nullValue));
+        assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(p, Map.of("bad\ud800", TensorEntry.u8(bytes(1), 1)), null));
         assertThrows(IllegalArgumentException.class, () -> TensorEntry.f32(new float[3], 2, 2));
         assertThrows(IllegalArgumentException.class, () -> TensorEntry.bool(bytes(0, 2), 2));
         assertEquals(List.of(), listing());
