@@ -164,7 +164,6 @@ public final class SafeTensors {
         }
         List<Info> infos = new ArrayList<>();
         Set<String> names = new HashSet<>();
-        boolean sawMetadata = false;
         JsonReader r = new JsonReader(new StringReader(json));
         r.setStrictness(Strictness.STRICT);
         try {
@@ -173,7 +172,6 @@ public final class SafeTensors {
                 String name = r.nextName();
                 if (!names.add(name)) throw new SafeTensorsException(file, "duplicate name \"" + name + "\" in header");
                 if (name.equals(METADATA_KEY)) {
-                    sawMetadata = true;
                     readMetadata(file, r, metadata);
                 } else {
                     infos.add(readInfo(file, r, name));
@@ -186,7 +184,6 @@ public final class SafeTensors {
         } catch (IOException | IllegalStateException | NumberFormatException e) {
             throw new SafeTensorsException(file, "header is not valid JSON: " + gsonMessage(e), e);
         }
-        assert sawMetadata || metadata.isEmpty();
         return infos;
     }
 

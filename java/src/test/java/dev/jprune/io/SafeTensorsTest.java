@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.jprune.util.Rng;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -252,7 +251,6 @@ class SafeTensorsTest {
         Path p = put("bad.safetensors", bytes);
         SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> SafeTensors.read(p), fault);
         assertTrue(e.getMessage().contains("bad.safetensors"), fault + ": message does not name the file: " + e.getMessage());
-        if (System.getenv("ST_PRINT") != null) System.err.println(fault + " -> " + e.getMessage());
         for (String frag : fragments) assertTrue(e.getMessage().contains(frag), fault + ": expected '" + frag + "' in: " + e.getMessage());
     }
 
@@ -414,7 +412,4 @@ class SafeTensorsTest {
         assertTrue(e.getMessage().contains("x.safetensors"), e.getMessage());
         assertEquals(List.of(), listing());
     }
-
-    @SuppressWarnings("unused")
-    private static void unused(UncheckedIOException e) {}
 }
