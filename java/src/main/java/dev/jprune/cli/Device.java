@@ -19,6 +19,12 @@ final class Device {
         }
     }
 
+    /** Validates the option's spelling without any notice. */
+    static void check(String requested) {
+        String v = requested.toLowerCase(Locale.ROOT);
+        if (!v.equals("cpu") && !v.equals("gpu") && !v.equals("auto")) throw new IllegalArgumentException("--device must be cpu, gpu or auto; got '" + requested + "'");
+    }
+
     static String gpuReason() {
         return "the GPU training path is not available in this build";
     }

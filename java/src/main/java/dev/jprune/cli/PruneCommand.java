@@ -46,6 +46,10 @@ final class PruneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Reporter r = Reporter.system(quiet);
+        Device.check(train.device);
+        for (String c : prune.criteria) for (double sp : prune.sparsity) prune.spec(c, sp); // every combination valid before any work
+        Models.build(train.model, train.seed);
+        if (weights != null && !java.nio.file.Files.isRegularFile(weights)) throw new IllegalArgumentException("--weights " + weights + ": no such file");
         Device.resolve(train.device, r);
         return weights != null ? pruneWeights(r) : pruneWithTraining(r);
     }

@@ -30,17 +30,20 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Reporter r = Reporter.system(quiet);
-        Device.resolve(train.device, r);
         ModelSpec m = Models.build(train.model, train.seed);
         TrainConfig cfg = train.config(m);
+        Device.check(train.device);
+        Split s = m.task() == ModelSpec.Task.REGRESSION ? null : data.load();
+        if (s != null) m.requireSampleShape(s.train().sampleShape(), s.train().name());
+        Device.resolve(train.device, r);
         r.setBatchSize(cfg.batchSize());
         Trainer t = new Trainer(m, cfg);
         r.line(m.net().describe() + " — " + m.net().parameterCount() + " parameters, " + t.optimizer().describe());
         if (m.task() == ModelSpec.Task.REGRESSION) {
             LinearRegressionData d = LinearRegressionData.generate(10_000, m.sampleShape()[0], new Rng(train.seed + 1), 0.01f);
             for (int e = 0; e < cfg.epochs(); e++) {
-                EpochStats s = t.trainEpoch(d.data(), e, r);
-                r.linef("epoch %d: mse %.6f  %.0f samples/s", e + 1, s.trainLoss(), s.samplesPerSecond());
+                EpochStats es = t.trainEpoch(d.data(), e, r);
+                r.linef("epoch %d: mse %.6f  %.0f samples/s", e + 1, es.trainLoss(), es.samplesPerSecond());
             }
             Linear lin = (Linear) m.net().layer(0);
             double worst = 0;
@@ -48,8 +51,6 @@ final class TrainCommand implements Callable<Integer> {
             for (int i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(w[i] - lin.weight.value.data[i]));
             r.linef("max |w - w_true| = %.5f, |b - b_true| = %.5f", worst, Math.abs(d.trueBias() - lin.bias.value.data[0]));
         } else {
-            Split s = data.load();
-            m.requireSampleShape(s.train().sampleShape(), s.train().name());
             r.linef("data: %s train %d / test %d", data.data, s.train().size(), s.test().size());
             for (int e = 0; e < cfg.epochs(); e++) {
                 EpochStats st = t.trainEpoch(s.train(), e, r);
