@@ -18,6 +18,7 @@ public final class Reporter implements PruneListener {
     private String phase = "";
     private int batchSize = 1;
     private int epochsInPhase, epochInPhase;
+    private boolean epochLines = true;
 
     public Reporter(PrintStream out, PrintStream err, boolean live, boolean quiet) {
         this.out = out;
@@ -31,6 +32,9 @@ public final class Reporter implements PruneListener {
     }
 
     public void setBatchSize(int b) { this.batchSize = b; }
+
+    /** Whether {@link #onEpoch} prints a line (off when the command prints its own per-epoch line). */
+    public void setEpochLines(boolean on) { this.epochLines = on; }
 
     public void line(String s) { out.println(s); out.flush(); }
 
@@ -72,7 +76,8 @@ public final class Reporter implements PruneListener {
     @Override
     public void onEpoch(EpochStats s) {
         epochInPhase++;
-        if (quiet) return;
+        clearBar();
+        if (quiet || !epochLines) return;
         notice(String.format(Locale.ROOT, "epoch %d (%d/%d %s): loss %.4f  train acc %.2f%%  %.0f samples/s  %.1fs",
                 s.epoch() + 1, epochInPhase, epochsInPhase, phase, s.trainLoss(), 100 * s.trainAccuracy(), s.samplesPerSecond(), s.seconds()));
     }

@@ -37,6 +37,7 @@ final class TrainCommand implements Callable<Integer> {
         if (s != null) m.requireSampleShape(s.train().sampleShape(), s.train().name());
         Device.resolve(train.device, r);
         r.setBatchSize(cfg.batchSize());
+        r.setEpochLines(false);
         Trainer t = new Trainer(m, cfg);
         r.line(m.net().describe() + " — " + m.net().parameterCount() + " parameters, " + t.optimizer().describe());
         if (m.task() == ModelSpec.Task.REGRESSION) {
