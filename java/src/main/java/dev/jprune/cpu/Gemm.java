@@ -40,6 +40,8 @@ public final class Gemm {
     static final int MC = 32;
     /** Below this many multiply-adds the packing and task overhead outweighs the kernel: use {@link #gemmSimple}. */
     static final long SMALL_MACS = 16L * 1024;
+    /** k-rows per block when packing a transposed B (16 floats = one 64-byte cache line of a stored row). */
+    static final int TB = 16;
 
     /**
      * C = alpha * op(A) * op(B) + beta * C; see the class comment. Modifies only {@code c} (the M x N window at
@@ -155,18 +157,32 @@ public final class Gemm {
         final int w = width, nChunks = chunks;
         // bp[ch * k + p] = op(B)[p, ch*w .. ch*w + wc): one array per k-row per chunk, indexed by the bare j.
         float[][] bp = new float[nChunks * k][];
-        Parallel.forRange(nChunks * k, 64, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int ch = r / k, p = r - ch * k, j0 = ch * w, wc = Math.min(w, n - j0);
-                float[] row = new float[wc];
-                if (transB) {
-                    for (int j = 0; j < wc; j++) row[j] = b[offB + (j0 + j) * ldb + p];
-                } else {
-                    System.arraycopy(b, offB + p * ldb + j0, row, 0, wc);
+        if (transB) {
+            // B stored [N, K]: transpose in blocks of TB k-rows, reading TB consecutive floats of each stored row per
+            // step. (Reading one float per stored row per k-row instead walks ldb-strided addresses; with ldb a large
+            // power-of-two multiple, e.g. Conv2d's batched col, those all map to a few cache sets and thrash.)
+            int kBlocks = (k + TB - 1) / TB;
+            Parallel.forRange(nChunks * kBlocks, 4, (from, to) -> {
+                for (int t = from; t < to; t++) {
+                    int ch = t / kBlocks, p0 = (t - ch * kBlocks) * TB, pn = Math.min(TB, k - p0);
+                    int j0 = ch * w, wc = Math.min(w, n - j0), r0 = ch * k + p0;
+                    for (int pp = 0; pp < pn; pp++) bp[r0 + pp] = new float[wc];
+                    for (int j = 0; j < wc; j++) {
+                        int src = offB + (j0 + j) * ldb + p0;
+                        for (int pp = 0; pp < pn; pp++) bp[r0 + pp][j] = b[src + pp];
+                    }
                 }
-                bp[r] = row;
-            }
-        });
+            });
+        } else {
+            Parallel.forRange(nChunks * k, 64, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    int ch = r / k, p = r - ch * k, j0 = ch * w, wc = Math.min(w, n - j0);
+                    float[] row = new float[wc];
+                    System.arraycopy(b, offB + p * ldb + j0, row, 0, wc);
+                    bp[r] = row;
+                }
+            });
+        }
         int rowTiles = (m + mc - 1) / mc;
         Parallel.forRange(rowTiles * nChunks, 1, (from, to) -> {
             float[][] acc = new float[mc][w];

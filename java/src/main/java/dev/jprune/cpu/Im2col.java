@@ -1,10 +1,14 @@
 package dev.jprune.cpu;
 
+import java.util.Arrays;
+
 /**
  * im2col / col2im for one NCHW image, the layout change that turns a convolution into a GEMM.
- * <p>col is [C*KH*KW, OH*OW] row-major: row (c*KH + ky)*KW + kx, column oy*OW + ox holds
- * x[c, oy*stride - pad + ky, ox*stride - pad + kx], or 0 where that position falls in the zero padding.
- * That row order matches a weight stored [F, C, KH, KW] viewed as [F, C*KH*KW].
+ * <p>col is [C*KH*KW, OH*OW] (row stride ldCol &ge; OH*OW, starting at colOff): row (c*KH + ky)*KW + kx, column
+ * oy*OW + ox holds x[c, oy*stride - pad + ky, ox*stride - pad + kx], or 0 where that position falls in the zero
+ * padding. That row order matches a weight stored [F, C, KH, KW] viewed as [F, C*KH*KW]. With ldCol = B*OH*OW and
+ * colOff = b*OH*OW, B images fill one batched col [C*KH*KW, B*OH*OW] side by side (image b in its own column block),
+ * which is how {@code Conv2d} runs one GEMM per batch chunk instead of one per image.
  */
 public final class Im2col {
     private Im2col() {}
@@ -14,28 +18,40 @@ public final class Im2col {
         return (in + 2 * pad - kernel) / stride + 1;
     }
 
-    /**
-     * Fills col [C*KH*KW, OH*OW] from the image x[xOff .. xOff + C*H*W) (shape [C, H, W]). Modifies only col
-     * (its first C*KH*KW*OH*OW floats). No validation: the caller (Conv2d) has checked the shapes.
-     */
+    /** {@link #im2col(float[], int, int, int, int, int, int, int, int, int, int, float[], int, int)} into col [CKK, OH*OW] at 0. */
     public static void im2col(float[] x, int xOff, int c, int h, int w, int kh, int kw, int stride, int pad,
                               int oh, int ow, float[] col) {
-        int p = oh * ow;
+        im2col(x, xOff, c, h, w, kh, kw, stride, pad, oh, ow, col, 0, oh * ow);
+    }
+
+    /**
+     * Fills the [C*KH*KW, OH*OW] window of col at colOff (row stride ldCol) from the image x[xOff .. xOff + C*H*W)
+     * (shape [C, H, W]). Modifies only that window of col. No validation: the caller (Conv2d) has checked the shapes.
+     */
+    public static void im2col(float[] x, int xOff, int c, int h, int w, int kh, int kw, int stride, int pad,
+                              int oh, int ow, float[] col, int colOff, int ldCol) {
         for (int ch = 0; ch < c; ch++) {
             for (int ky = 0; ky < kh; ky++) {
                 for (int kx = 0; kx < kw; kx++) {
-                    int row = ((ch * kh + ky) * kw + kx) * p;
+                    int row = colOff + ((ch * kh + ky) * kw + kx) * ldCol;
+                    // Valid ox: 0 <= ox*stride - pad + kx < w, i.e. [oxLo, oxHi); outside it the entry is padding.
+                    int oxLo = Math.min(ow, Math.max(0, ceilDiv(pad - kx, stride)));
+                    int oxHi = Math.max(oxLo, Math.min(ow, ceilDiv(w + pad - kx, stride)));
                     for (int oy = 0; oy < oh; oy++) {
                         int iy = oy * stride - pad + ky;
                         int dst = row + oy * ow;
                         if (iy < 0 || iy >= h) {
-                            java.util.Arrays.fill(col, dst, dst + ow, 0f);
+                            Arrays.fill(col, dst, dst + ow, 0f);
                             continue;
                         }
-                        int src = xOff + (ch * h + iy) * w;
-                        for (int ox = 0; ox < ow; ox++) {
-                            int ix = ox * stride - pad + kx;
-                            col[dst + ox] = (ix >= 0 && ix < w) ? x[src + ix] : 0f;
+                        if (oxLo > 0) Arrays.fill(col, dst, dst + oxLo, 0f);
+                        if (oxHi < ow) Arrays.fill(col, dst + oxHi, dst + ow, 0f);
+                        int src = xOff + (ch * h + iy) * w - pad + kx;
+                        if (stride == 1) {
+                            // the common case: a contiguous run of the input row
+                            System.arraycopy(x, src + oxLo, col, dst + oxLo, oxHi - oxLo);
+                        } else {
+                            for (int ox = oxLo; ox < oxHi; ox++) col[dst + ox] = x[src + ox * stride];
                         }
                     }
                 }
@@ -43,28 +59,42 @@ public final class Im2col {
         }
     }
 
-    /**
-     * The adjoint of {@link #im2col}: ADDS every col entry into the image position it was copied from
-     * (padding entries are dropped). Modifies only dx[dxOff .. dxOff + C*H*W). Fixed loop order: deterministic.
-     */
+    /** {@link #col2im(float[], int, int, int, int, int, int, int, int, int, int, int, float[], int)} from col [CKK, OH*OW] at 0. */
     public static void col2im(float[] col, int c, int h, int w, int kh, int kw, int stride, int pad,
                               int oh, int ow, float[] dx, int dxOff) {
-        int p = oh * ow;
+        col2im(col, 0, oh * ow, c, h, w, kh, kw, stride, pad, oh, ow, dx, dxOff);
+    }
+
+    /**
+     * The adjoint of {@link #im2col}: ADDS every entry of the [C*KH*KW, OH*OW] window of col at colOff (row stride
+     * ldCol) into the image position it was copied from (padding entries are dropped). Modifies only
+     * dx[dxOff .. dxOff + C*H*W). Fixed loop order (rows of col in increasing order): deterministic.
+     */
+    public static void col2im(float[] col, int colOff, int ldCol, int c, int h, int w, int kh, int kw, int stride, int pad,
+                              int oh, int ow, float[] dx, int dxOff) {
         for (int ch = 0; ch < c; ch++) {
             for (int ky = 0; ky < kh; ky++) {
                 for (int kx = 0; kx < kw; kx++) {
-                    int row = ((ch * kh + ky) * kw + kx) * p;
+                    int row = colOff + ((ch * kh + ky) * kw + kx) * ldCol;
+                    int oxLo = Math.min(ow, Math.max(0, ceilDiv(pad - kx, stride)));
+                    int oxHi = Math.max(oxLo, Math.min(ow, ceilDiv(w + pad - kx, stride)));
                     for (int oy = 0; oy < oh; oy++) {
                         int iy = oy * stride - pad + ky;
                         if (iy < 0 || iy >= h) continue;
-                        int src = row + oy * ow, dst = dxOff + (ch * h + iy) * w;
-                        for (int ox = 0; ox < ow; ox++) {
-                            int ix = ox * stride - pad + kx;
-                            if (ix >= 0 && ix < w) dx[dst + ix] += col[src + ox];
+                        int src = row + oy * ow, dst = dxOff + (ch * h + iy) * w - pad + kx;
+                        if (stride == 1) {
+                            for (int ox = oxLo; ox < oxHi; ox++) dx[dst + ox] += col[src + ox];
+                        } else {
+                            for (int ox = oxLo; ox < oxHi; ox++) dx[dst + ox * stride] += col[src + ox];
                         }
                     }
                 }
             }
         }
+    }
+
+    /** ceil(a / b) for b &gt; 0 and any sign of a. */
+    private static int ceilDiv(int a, int b) {
+        return -Math.floorDiv(-a, b);
     }
 }

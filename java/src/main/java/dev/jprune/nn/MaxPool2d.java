@@ -40,30 +40,60 @@ public final class MaxPool2d implements Layer {
         Tensor y = Tensor.zeros(os);
         int[] idx = new int[y.size()];
         float[] xd = x.data;
+        float[] yd = y.data;
         Parallel.forRange(planes, 1, (from, to) -> {
             for (int pl = from; pl < to; pl++) {
-                for (int oy = 0; oy < oh; oy++) {
-                    for (int ox = 0; ox < ow; ox++) {
-                        int best = (pl * h + oy * stride) * w + ox * stride;
-                        float bv = xd[best];
-                        for (int ky = 0; ky < kernel; ky++) {
-                            int row = (pl * h + oy * stride + ky) * w + ox * stride;
-                            for (int kx = 0; kx < kernel; kx++) {
-                                float v = xd[row + kx];
-                                // strict > keeps the first maximum on ties; a NaN wins once and then stays
-                                if (v > bv || (v != v && bv == bv)) { bv = v; best = row + kx; }
-                            }
-                        }
-                        int o = (pl * oh + oy) * ow + ox;
-                        y.data[o] = bv;
-                        idx[o] = best;
-                    }
-                }
+                if (kernel == 2 && stride == 2) pool2x2(xd, pl, h, w, oh, ow, yd, idx);
+                else poolPlane(xd, pl, h, w, oh, ow, kernel, stride, yd, idx);
             }
         });
         argmax = idx;
         inputShape = x.shape();
         return y;
+    }
+
+    /** Plane pl of a general pooling: writes y and idx at [pl*OH*OW, (pl+1)*OH*OW). Window scanned row by row. */
+    private static void poolPlane(float[] xd, int pl, int h, int w, int oh, int ow, int kernel, int stride,
+                                  float[] yd, int[] idx) {
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                int best = (pl * h + oy * stride) * w + ox * stride;
+                float bv = xd[best];
+                for (int ky = 0; ky < kernel; ky++) {
+                    int row = (pl * h + oy * stride + ky) * w + ox * stride;
+                    for (int kx = 0; kx < kernel; kx++) {
+                        float v = xd[row + kx];
+                        // strict > keeps the first maximum on ties; a NaN wins once and then stays
+                        if (v > bv || (v != v && bv == bv)) { bv = v; best = row + kx; }
+                    }
+                }
+                int o = (pl * oh + oy) * ow + ox;
+                yd[o] = bv;
+                idx[o] = best;
+            }
+        }
+    }
+
+    /**
+     * The 2x2 stride-2 case of {@link #poolPlane} (lenet-5, the CIFAR models) unrolled: the same four elements compared
+     * in the same order with the same rule, so the same maximum and index.
+     */
+    private static void pool2x2(float[] xd, int pl, int h, int w, int oh, int ow, float[] yd, int[] idx) {
+        for (int oy = 0; oy < oh; oy++) {
+            int r0 = (pl * h + 2 * oy) * w, r1 = r0 + w, o = (pl * oh + oy) * ow;
+            for (int ox = 0; ox < ow; ox++) {
+                int i = r0 + 2 * ox, j = r1 + 2 * ox;
+                int best = i;
+                float bv = xd[i], v = xd[i + 1];
+                if (v > bv || (v != v && bv == bv)) { bv = v; best = i + 1; }
+                v = xd[j];
+                if (v > bv || (v != v && bv == bv)) { bv = v; best = j; }
+                v = xd[j + 1];
+                if (v > bv || (v != v && bv == bv)) { bv = v; best = j + 1; }
+                yd[o + ox] = bv;
+                idx[o + ox] = best;
+            }
+        }
     }
 
     @Override
