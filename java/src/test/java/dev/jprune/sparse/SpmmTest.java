@@ -41,14 +41,23 @@ class SpmmTest {
         dev.jprune.cpu.NaiveGemm.gemm(false, true, n, out, in, 1f, x, 0, in, w, 0, in, 0f, ref2, 0, out);
         for (int s = 0; s < n; s++) for (int j = 0; j < out; j++) ref2[s * out + j] += b[j];
         Close.assertClose("Spmm.linear vs dense", ref2, y, RTOL, ATOL);
+
+        // Both paths at this very shape: bit-identical to each other (same summation order).
+        float[] g = new float[n * out], t = new float[n * out];
+        Arrays.fill(g, Float.NaN);
+        Arrays.fill(t, Float.NaN);
+        Spmm.linearGather(csr, x, n, b, g);
+        Spmm.linearTransposed(csr, x, n, b, t);
+        assertArrayEquals(g, t, "gather vs transposed path");
+        assertArrayEquals(y, g, "dispatch vs explicit path");
     }
 
     @Test
     void bothLinearPathsAreBitIdentical() {
-        // The gather path (batch < TRANSPOSE_MIN_BATCH) and the transposed path sum in the same order, so one sample
-        // computed alone equals the same sample inside a large batch bit for bit.
+        // Sample blocking and the 4-sample unroll keep each element's summation order, so one sample computed alone
+        // equals the same sample inside a large batch (any block position, unrolled or remainder) bit for bit.
         Rng rng = new Rng(42);
-        int in = 129, out = 65, n = 2 * Spmm.TRANSPOSE_MIN_BATCH + 1;
+        int in = 129, out = 65, n = 39;
         Csr csr = Csr.fromDense(SparseFixtures.randomSparse(rng, out, in, 0.3), out, in);
         float[] x = SparseFixtures.random(rng, n * in, -1f, 1f);
         float[] b = SparseFixtures.random(rng, out, -1f, 1f);
