@@ -164,7 +164,6 @@ public final class SafeTensors {
         }
         List<Info> infos = new ArrayList<>();
         Set<String> names = new HashSet<>();
-        boolean sawMetadata = false;
         JsonReader r = new JsonReader(new StringReader(json));
         r.setStrictness(Strictness.STRICT);
         try {
@@ -173,7 +172,6 @@ public final class SafeTensors {
                 String name = r.nextName();
                 if (!names.add(name)) throw new SafeTensorsException(file, "duplicate name \"" + name + "\" in header");
                 if (name.equals(METADATA_KEY)) {
-                    sawMetadata = true;
                     readMetadata(file, r, metadata);
                 } else {
                     infos.add(readInfo(file, r, name));
@@ -186,7 +184,6 @@ public final class SafeTensors {
         } catch (IOException | IllegalStateException | NumberFormatException e) {
             throw new SafeTensorsException(file, "header is not valid JSON: " + gsonMessage(e), e);
         }
-        assert sawMetadata || metadata.isEmpty();
         return infos;
     }
 
@@ -391,7 +388,15 @@ public final class SafeTensors {
             offset += sizes[i];
         }
         json.append('}');
-        byte[] header = json.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] header;
+        try { // strict: String.getBytes would silently turn an unpaired surrogate into '?'
+            ByteBuffer enc = StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).encode(java.nio.CharBuffer.wrap(json));
+            header = new byte[enc.remaining()];
+            enc.get(header);
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("SafeTensors.write " + file + ": a tensor name or metadata string is not valid Unicode (unpaired surrogate)", e);
+        }
         int padded = (header.length + 7) & ~7; // so the data section starts 8-byte aligned (8 + N ≡ 0 mod 8)
         if (padded > MAX_HEADER_BYTES) throw new SafeTensorsException(file, "header of " + padded + " bytes exceeds " + MAX_HEADER_BYTES);
         byte[] prefix = new byte[8 + padded];

@@ -1,10 +1,91 @@
 package dev.jprune.nn;
-/** TEMPORARY placeholder until branch cpuk lands. */
+
+import dev.jprune.tensor.Tensor;
+import dev.jprune.util.Parallel;
+import java.util.Arrays;
+
+/**
+ * Max pooling over square windows, NCHW, no padding: [N, C, H, W] → [N, C, OH, OW], OH = (H - kernel)/stride + 1
+ * (floor, as PyTorch). forward records the flat input index of each window's maximum; ties go to the first
+ * (lowest-index) maximum, and NaN counts as the maximum (as PyTorch). backward routes each output gradient to that
+ * index, adding where windows overlap. Planes (n, c) are independent and processed in parallel, each by one task
+ * in a fixed order: deterministic. Reference twin: {@link dev.jprune.cpu.NaiveMaxPool2d}.
+ */
 public final class MaxPool2d implements Layer {
-    public MaxPool2d(int a, int b, int c, int d, int e, dev.jprune.util.Rng r) { throw new UnsupportedOperationException(); }
-    public MaxPool2d(int a, int b) { throw new UnsupportedOperationException(); }
-    public dev.jprune.tensor.Tensor forward(dev.jprune.tensor.Tensor x, boolean t) { throw new UnsupportedOperationException(); }
-    public dev.jprune.tensor.Tensor backward(dev.jprune.tensor.Tensor x) { throw new UnsupportedOperationException(); }
-    public int[] outputShape(int[] s) { throw new UnsupportedOperationException(); }
-    public String describe() { return "MaxPool2d"; }
+    private final int kernel, stride;
+    private int[] argmax;      // [N*C*OH*OW] flat input indices of the last forward
+    private int[] inputShape;  // shape of the last forward's input
+
+    public MaxPool2d(int kernel, int stride) {
+        if (kernel < 1 || stride < 1) {
+            throw new IllegalArgumentException("MaxPool2d: kernel and stride must be >= 1, got kernel=" + kernel + " stride=" + stride);
+        }
+        this.kernel = kernel;
+        this.stride = stride;
+    }
+
+    @Override
+    public int[] outputShape(int[] in) {
+        if (in.length != 4 || in[2] < kernel || in[3] < kernel) {
+            throw new IllegalArgumentException("MaxPool2d: expected input shape [N, C, H, W] with H, W >= " + kernel
+                    + " but got " + Arrays.toString(in));
+        }
+        return new int[] {in[0], in[1], (in[2] - kernel) / stride + 1, (in[3] - kernel) / stride + 1};
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        int[] os = outputShape(x.shape());
+        int h = x.dim(2), w = x.dim(3), oh = os[2], ow = os[3], planes = os[0] * os[1];
+        Tensor y = Tensor.zeros(os);
+        int[] idx = new int[y.size()];
+        float[] xd = x.data;
+        Parallel.forRange(planes, 1, (from, to) -> {
+            for (int pl = from; pl < to; pl++) {
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        int best = (pl * h + oy * stride) * w + ox * stride;
+                        float bv = xd[best];
+                        for (int ky = 0; ky < kernel; ky++) {
+                            int row = (pl * h + oy * stride + ky) * w + ox * stride;
+                            for (int kx = 0; kx < kernel; kx++) {
+                                float v = xd[row + kx];
+                                // strict > keeps the first maximum on ties; a NaN wins once and then stays
+                                if (v > bv || (v != v && bv == bv)) { bv = v; best = row + kx; }
+                            }
+                        }
+                        int o = (pl * oh + oy) * ow + ox;
+                        y.data[o] = bv;
+                        idx[o] = best;
+                    }
+                }
+            }
+        });
+        argmax = idx;
+        inputShape = x.shape();
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        if (argmax == null) throw new IllegalStateException("MaxPool2d: backward called before forward");
+        int[] os = outputShape(inputShape);
+        if (!Arrays.equals(os, dy.shape())) {
+            throw new IllegalArgumentException("MaxPool2d: gradient shape " + Arrays.toString(dy.shape())
+                    + " does not match output shape " + Arrays.toString(os));
+        }
+        Tensor dx = Tensor.zeros(inputShape);
+        int per = os[2] * os[3];
+        int[] idx = argmax;
+        // Outputs of plane pl only point into input plane pl, so planes write disjoint parts of dx.
+        Parallel.forRange(os[0] * os[1], 1, (from, to) -> {
+            for (int o = from * per; o < to * per; o++) dx.data[idx[o]] += dy.data[o];
+        });
+        return dx;
+    }
+
+    @Override
+    public String describe() {
+        return "MaxPool2d(k=" + kernel + ", s=" + stride + ")";
+    }
 }

@@ -27,7 +27,8 @@ import java.util.List;
  *       {@code h2_c[l]} are kept and prefix-summed in chunk order ({@code tiesBefore}).</li>
  *   <li><b>Mask pass</b> ({@link Selection#apply}): see {@link Selection}.</li>
  * </ol>
- * Memory: 65536 ints per chunk (≤ 4·threads chunks) + O(tensors); time: three reads of the inputs.
+ * Memory: 65536 ints per chunk (≤ 4·threads chunks; 2 MiB with 2 threads), reused by pass 2, + O(tensors);
+ * time: three reads of the inputs.
  * A GPU twin may use another split (e.g. 11/11/10 with shared-memory histograms): the Selection is the same.
  *
  * <p>Also here: per-layer selection, global selection with per-tensor density caps, and threshold pruning.
@@ -94,19 +95,18 @@ public final class GlobalSelector {
             above += sum1[hi];
         }
         final int bucket = hi;
-        java.util.Arrays.fill(h1, null); // let the first histograms go before the second pass allocates its own
 
-        // Pass 2: low 16 bits of the candidates in the bucket.
-        int[][] h2 = new int[tasks][];
+        // Pass 2: low 16 bits of the candidates in the bucket (reusing the chunk's first histogram array).
+        int[][] h2 = h1;
         runTasks(tasks, (c, buf) -> {
-            int[] h = new int[1 << 16];
+            int[] h = h2[c];
+            java.util.Arrays.fill(h, 0);
             forBlocks(src, off, taskStart[c], taskStart[c + 1], buf, (t, i0, n) -> {
                 for (int j = 0; j < n; j++) {
                     int u = ScoreKeys.radixKey(buf[j]);
                     if ((u >>> 16) == bucket) h[u & 0xffff]++;
                 }
             });
-            h2[c] = h;
         });
         long[] sum2 = sumHist(h2);
         long rem = keep - above, above2 = 0;

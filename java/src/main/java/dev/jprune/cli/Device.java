@@ -1,0 +1,25 @@
+package dev.jprune.cli;
+
+import java.util.Locale;
+
+/** Resolves --device. The GPU training path is not wired into the pipeline yet, so cpu is what runs. */
+final class Device {
+    private Device() {}
+
+    static String resolve(String requested, Reporter r) {
+        switch (requested.toLowerCase(Locale.ROOT)) {
+            case "cpu": return "cpu";
+            case "auto":
+                r.notice("device: cpu (" + gpuReason() + ")");
+                return "cpu";
+            case "gpu":
+                throw new IllegalArgumentException("--device gpu: " + gpuReason() + "; use --device cpu or auto");
+            default:
+                throw new IllegalArgumentException("--device must be cpu, gpu or auto; got '" + requested + "'");
+        }
+    }
+
+    static String gpuReason() {
+        return "the GPU training path is not available in this build";
+    }
+}

@@ -1,0 +1,34 @@
+package dev.jprune.cli;
+
+import dev.jprune.data.Split;
+import dev.jprune.io.Checkpoint;
+import dev.jprune.models.ModelSpec;
+import dev.jprune.models.Models;
+import dev.jprune.train.Evaluation;
+import dev.jprune.train.Trainer;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate saved weights (with their masks) on a test split.")
+final class EvalCommand implements Callable<Integer> {
+    @Mixin Options.Data data = new Options.Data();
+    @Option(names = "--model", required = true, description = "model name")
+    String model;
+    @Option(names = "--weights", required = true, description = ".safetensors file")
+    Path weights;
+
+    @Override
+    public Integer call() throws Exception {
+        Reporter r = Reporter.system(false);
+        ModelSpec m = Models.build(model, 0);
+        Checkpoint.load(weights, m.net());
+        Split s = data.load();
+        m.requireSampleShape(s.test().sampleShape(), s.test().name());
+        Evaluation ev = Trainer.evaluate(m.net(), s.test(), 500);
+        r.linef("%s on %s test (%d samples): accuracy %.2f%%, loss %.4f", model, data.data, ev.samples(), 100 * ev.accuracy(), ev.loss());
+        return 0;
+    }
+}

@@ -1,0 +1,176 @@
+package dev.jprune.cli;
+
+import dev.jprune.data.Split;
+import dev.jprune.io.Checkpoint;
+import dev.jprune.models.ModelSpec;
+import dev.jprune.models.Models;
+import dev.jprune.nn.Parameter;
+import dev.jprune.prune.ModelPruner;
+import dev.jprune.prune.PruneSpec;
+import dev.jprune.prune.PruningPlan;
+import dev.jprune.prune.PruningRun;
+import dev.jprune.prune.ScoreAccumulator;
+import dev.jprune.train.Evaluation;
+import dev.jprune.train.TrainConfig;
+import dev.jprune.train.Trainer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "prune", mixinStandardHelpOptions = true, description = {
+        "Prune a model. With --weights: prune the given weights (no training) and write them with their masks to --out.",
+        "Without --weights: train densely, then prune on a schedule with masked fine-tuning; several --criterion/--sparsity",
+        "values make a sweep (results.json, results.csv and accuracy-vs-sparsity.png in --out-dir)."})
+final class PruneCommand implements Callable<Integer> {
+    @Mixin Options.Data data = new Options.Data();
+    @Mixin Options.Train train = new Options.Train();
+    @Mixin Options.Prune prune = new Options.Prune();
+    @Option(names = "--weights", description = "a .safetensors state_dict to prune as it is (PyTorch names: 0.weight, ...)")
+    Path weights;
+    @Option(names = "--out", description = "with --weights: the pruned .safetensors file to write")
+    Path out;
+    @Option(names = "--out-dir", defaultValue = "out", description = "folder for results of a training run. Default: ${DEFAULT-VALUE}")
+    Path outDir;
+    @Option(names = "--save", description = "write the pruned model of the last run (weights + masks) to this .safetensors file")
+    Path save;
+    @Option(names = "--quiet", description = "no progress output")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        Reporter r = Reporter.system(quiet);
+        Device.resolve(train.device, r);
+        return weights != null ? pruneWeights(r) : pruneWithTraining(r);
+    }
+
+    private int pruneWeights(Reporter r) throws Exception {
+        if (out == null) throw new IllegalArgumentException("prune --weights needs --out FILE.safetensors");
+        if (prune.criteria.size() != 1 || prune.sparsity.size() != 1) throw new IllegalArgumentException("prune --weights takes one --criterion and one --sparsity");
+        ModelSpec m = Models.build(train.model, train.seed);
+        Checkpoint.load(weights, m.net());
+        PruneSpec spec = prune.spec(prune.criteria.get(0), prune.sparsity.get(0));
+        ModelPruner p = new ModelPruner(m.net(), spec);
+        ScoreAccumulator acc = null;
+        if (spec.needsGradients()) {
+            Split s = data.load();
+            m.requireSampleShape(s.train().sampleShape(), s.train().name());
+            acc = p.newAccumulator();
+            PruningRun.accumulate(m.net(), s.train(), spec.scoreBatches(), train.batch, train.seed, p, acc);
+            r.notice("scores: " + spec.criterion() + " accumulated over " + acc.batches() + " batches of " + data.data);
+        }
+        ModelPruner.Result res = p.prune(spec.sparsity(), p.scores(acc));
+        Map<String, float[]> scores = new LinkedHashMap<>();
+        Checkpoint.save(out, m.net(), scores, Map.of("pruned_by", "jprune", "criterion", spec.criterion().name().toLowerCase(Locale.ROOT),
+                "sparsity", Double.toString(spec.sparsity()), "format", "pt"));
+        printDensities(r, p);
+        r.linef("kept %d of %d weights (sparsity %.4f); wrote %s", res.kept(), res.candidates(), res.achievedSparsity(), out);
+        return 0;
+    }
+
+    static void printDensities(Reporter r, ModelPruner p) {
+        r.linef("%-12s %12s %12s %9s", "tensor", "params", "kept", "density");
+        for (ModelPruner.Target t : p.targets()) {
+            Parameter w = t.weight();
+            r.linef("%-12s %12d %12d %8.2f%%", t.name(), w.size(), w.nonzeroMaskCount(), 100.0 * w.nonzeroMaskCount() / w.size());
+        }
+    }
+
+    private int pruneWithTraining(Reporter r) throws Exception {
+        Split s = data.load();
+        ModelSpec dense = Models.build(train.model, train.seed);
+        dense.requireSampleShape(s.train().sampleShape(), s.train().name());
+        TrainConfig cfg = train.config(dense);
+        r.setBatchSize(cfg.batchSize());
+        List<String> criteria = prune.criteria;
+        List<Double> sparsities = prune.sparsity;
+        for (String c : criteria) for (double sp : sparsities) prune.spec(c, sp); // validate every combination before any work
+        r.line(dense.net().describe() + " — " + dense.net().parameterCount() + " parameters, data " + data.data
+                + " (train " + s.train().size() + ", test " + s.test().size() + ")");
+        // Train the dense model once; every (criterion, sparsity) run starts from a copy of it.
+        Trainer t = new Trainer(dense, cfg);
+        r.onPhase("dense", cfg.epochs());
+        for (int e = 0; e < cfg.epochs(); e++) t.trainEpoch(s.train(), e, r);
+        Evaluation denseEval = Trainer.evaluate(dense.net(), s.test(), 500);
+        r.linef("dense test accuracy: %.2f%%", 100 * denseEval.accuracy());
+        float[][] denseWeights = snapshot(dense);
+        Results results = new Results();
+        results.header.put("model", dense.name());
+        results.header.put("data", data.data);
+        results.header.put("train_samples", s.train().size());
+        results.header.put("epochs", cfg.epochs());
+        results.header.put("fine_tune_epochs", prune.fineTuneEpochs);
+        results.header.put("schedule", prune.schedule);
+        results.header.put("granularity", prune.granularity);
+        results.header.put("scope", prune.scope);
+        results.header.put("dense_accuracy", denseEval.accuracy());
+        results.header.put("seed", cfg.seed());
+        List<String[]> table = new ArrayList<>();
+        ModelSpec last = null;
+        for (String c : criteria) {
+            for (double sp : sparsities) {
+                PruneSpec spec = prune.spec(c, sp);
+                boolean snip = spec.criterion() == dev.jprune.prune.Criterion.SNIP;
+                // SNIP prunes at initialisation and rewinding needs the early weights: those runs train from scratch.
+                boolean fromScratch = snip || rewindKind() != PruningPlan.Rewind.NONE;
+                ModelSpec m = Models.build(train.model, train.seed);
+                if (!fromScratch) restore(m, denseWeights);
+                long steps = (long) prune.fineTuneEpochs * ((s.train().size() + cfg.batchSize() - 1) / cfg.batchSize());
+                PruningPlan plan = new PruningPlan(spec, prune.schedule(steps), fromScratch ? cfg.epochs() : 0, prune.fineTuneEpochs, prune.fineTuneLr,
+                        rewindKind(), rewindStep());
+                PruningRun.Outcome o = new PruningRun(m, cfg, plan, r).run(s);
+                double denseAcc = snip || Double.isNaN(o.denseAccuracy()) ? denseEval.accuracy() : o.denseAccuracy();
+                PruningRun.Outcome o2 = new PruningRun.Outcome(denseAcc, o.prunedAccuracy(), o.achievedSparsity(), o.targetNames(), o.densities(), o.prunes(), o.seconds());
+                results.add(c, sp, prune.schedule, o2);
+                table.add(new String[] {c, String.format(Locale.ROOT, "%.4f", o.achievedSparsity()), String.format(Locale.ROOT, "%.2f%%", 100 * denseAcc),
+                        String.format(Locale.ROOT, "%.2f%%", 100 * o.prunedAccuracy()), String.format(Locale.ROOT, "%+.2f", 100 * (o.prunedAccuracy() - denseAcc)),
+                        String.format(Locale.ROOT, "%.1fs", o.seconds())});
+                last = m;
+            }
+        }
+        r.line("");
+        r.linef("%-10s %9s %9s %9s %8s %8s", "criterion", "sparsity", "dense", "pruned", "delta", "time");
+        for (String[] row : table) r.linef("%-10s %9s %9s %9s %8s %8s", (Object[]) row);
+        results.write(outDir);
+        r.line("wrote " + outDir.resolve("results.json") + " and " + outDir.resolve("results.csv"));
+        if (results.runs.size() > 1) {
+            Plot.accuracyVsSparsity(results.runs, dense.name() + " on " + data.data + ": test accuracy vs sparsity", outDir.resolve("accuracy-vs-sparsity.png"));
+            r.line("wrote " + outDir.resolve("accuracy-vs-sparsity.png"));
+        }
+        if (save != null && last != null) {
+            Checkpoint.save(save, last.net(), Map.of(), Map.of("model", last.name(), "format", "pt"));
+            r.line("saved " + save);
+        }
+        return 0;
+    }
+
+    private PruningPlan.Rewind rewindKind() {
+        String v = prune.rewind.toLowerCase(Locale.ROOT);
+        if (v.equals("none")) return PruningPlan.Rewind.NONE;
+        if (v.equals("init")) return PruningPlan.Rewind.INIT;
+        try { Long.parseLong(v); return PruningPlan.Rewind.STEP; }
+        catch (NumberFormatException e) { throw new IllegalArgumentException("--rewind must be none, init or a step number; got '" + prune.rewind + "'"); }
+    }
+
+    private long rewindStep() {
+        return rewindKind() == PruningPlan.Rewind.STEP ? Long.parseLong(prune.rewind) : 0;
+    }
+
+    static float[][] snapshot(ModelSpec m) {
+        List<Parameter> ps = m.net().parameters();
+        float[][] s = new float[ps.size()][];
+        for (int i = 0; i < s.length; i++) s[i] = ps.get(i).value.data.clone();
+        return s;
+    }
+
+    static void restore(ModelSpec m, float[][] snap) {
+        List<Parameter> ps = m.net().parameters();
+        for (int i = 0; i < snap.length; i++) System.arraycopy(snap[i], 0, ps.get(i).value.data, 0, snap[i].length);
+    }
+}

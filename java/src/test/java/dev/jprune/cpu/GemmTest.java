@@ -1,0 +1,208 @@
+package dev.jprune.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.jprune.util.Rng;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Gemm against NaiveGemm (double accumulation) on fresh random inputs.
+ * <p>Tolerance: |fast - ref| &le; atol + rtol*|ref| with rtol = 1e-5 and atol = 1e-5 * sqrt(k) * (|alpha| + |beta|).
+ * Why: inputs are U(-1, 1), so a dot product of length k has magnitude ~ sqrt(k)/3; Gemm sums in float with one
+ * fma rounding per step (relative 6e-8 of the running sum), a random walk of k roundings of sums ~ sqrt(k), so the
+ * expected absolute error is ~ 6e-8 * k / sqrt(6), about 2e-5 at k = 784, and atol is ~10x that. rtol covers
+ * the epilogue's float rounding of alpha*acc + beta*c.
+ */
+class GemmTest {
+
+    /** One GEMM problem laid out in padded arrays with offsets. */
+    private static final class Case {
+        final boolean ta, tb;
+        final int m, n, k, offA, lda, offB, ldb, offC, ldc;
+        final float alpha, beta;
+        final float[] a, b, c0;
+
+        Case(Rng rng, boolean ta, boolean tb, int m, int n, int k, float alpha, float beta, int pad) {
+            this.ta = ta; this.tb = tb; this.m = m; this.n = n; this.k = k; this.alpha = alpha; this.beta = beta;
+            int aRows = ta ? k : m, aCols = ta ? m : k, bRows = tb ? n : k, bCols = tb ? k : n;
+            offA = pad * 3; lda = aCols + pad; offB = pad * 5; ldb = bCols + pad; offC = pad * 7; ldc = n + pad;
+            a = random(rng, offA + aRows * lda + pad);
+            b = random(rng, offB + bRows * ldb + pad);
+            c0 = random(rng, offC + m * ldc + pad);
+            if (beta == 0f) java.util.Arrays.fill(c0, Float.NaN); // beta == 0 must ignore old C, NaN included
+        }
+
+        float[] runFast() {
+            float[] c = c0.clone();
+            Gemm.gemm(ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+            return c;
+        }
+
+        float[] runNaive() {
+            float[] c = c0.clone();
+            NaiveGemm.gemm(ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+            return c;
+        }
+
+        @Override
+        public String toString() {
+            return "transA=" + ta + " transB=" + tb + " m=" + m + " n=" + n + " k=" + k + " alpha=" + alpha
+                    + " beta=" + beta + " offA=" + offA + " lda=" + lda + " ldb=" + ldb + " ldc=" + ldc;
+        }
+    }
+
+    private static float[] random(Rng rng, int len) {
+        float[] x = new float[len];
+        rng.fillUniform(x, -1f, 1f);
+        return x;
+    }
+
+    /** Compares the C window with the tolerance rule and checks every element outside it is bit-unchanged. */
+    private static void check(Case cs, float[] fast, float[] ref) {
+        double atol = 1e-5 * Math.sqrt(Math.max(1, cs.k)) * (Math.abs(cs.alpha) + Math.abs(cs.beta));
+        double rtol = 1e-5;
+        double worst = -1;
+        int wi = -1, wj = -1;
+        for (int i = 0; i < cs.m; i++) {
+            for (int j = 0; j < cs.n; j++) {
+                int idx = cs.offC + i * cs.ldc + j;
+                double excess = Math.abs(fast[idx] - ref[idx]) - (atol + rtol * Math.abs(ref[idx]));
+                if (Double.isNaN(fast[idx]) || excess > worst) { worst = Double.isNaN(fast[idx]) ? Double.MAX_VALUE : excess; wi = i; wj = j; }
+            }
+        }
+        if (worst > 0) {
+            int idx = cs.offC + wi * cs.ldc + wj;
+            fail(cs + ": worst element C[" + wi + "," + wj + "] fast=" + fast[idx] + " ref=" + ref[idx]
+                    + " |diff|=" + Math.abs(fast[idx] - ref[idx]) + " atol=" + atol + " rtol=" + rtol);
+        }
+        boolean[] inside = new boolean[fast.length];
+        for (int i = 0; i < cs.m; i++) for (int j = 0; j < cs.n; j++) inside[cs.offC + i * cs.ldc + j] = true;
+        for (int idx = 0; idx < fast.length; idx++) {
+            if (!inside[idx] && Float.floatToRawIntBits(fast[idx]) != Float.floatToRawIntBits(cs.c0[idx])) {
+                fail(cs + ": element " + idx + " outside the C window was modified: " + cs.c0[idx] + " -> " + fast[idx]);
+            }
+        }
+    }
+
+    private static final int[][] SHAPES = {
+            {1, 1, 1}, {1, 7, 1}, {7, 1, 7}, {7, 7, 7}, {1, 129, 7}, {129, 1, 300}, {129, 129, 129}, {3, 9, 0},
+            {8, 8, 8}, {33, 17, 65}, {65, 300, 5}, {128, 300, 784}, {300, 784, 128}, {128, 784, 300},
+            {130, 385, 257}, {129, 10, 300}, {2, 1000, 3}};
+
+    @Test
+    void matchesNaiveAllTransposesShapesAlphaBeta() {
+        Rng rng = new Rng(42);
+        float[][] ab = {{1f, 0f}, {1.3f, 0.7f}, {-0.5f, 1f}, {2f, -1.25f}};
+        int count = 0;
+        for (int[] s : SHAPES) {
+            for (int t = 0; t < 4; t++) {
+                float[] albe = ab[(count++) % ab.length];
+                int pad = (count % 3 == 0) ? 0 : 3; // both packed (ld == cols) and padded layouts
+                Case cs = new Case(rng, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], albe[0], albe[1], pad);
+                check(cs, cs.runFast(), cs.runNaive());
+            }
+        }
+    }
+
+    @Test
+    void betaZeroIgnoresNaNAndBetaOneAccumulates() {
+        Rng rng = new Rng(7);
+        for (int t = 0; t < 4; t++) {
+            Case zero = new Case(rng, (t & 1) != 0, (t & 2) != 0, 129, 300, 70, 1f, 0f, 2);
+            float[] fz = zero.runFast();
+            check(zero, fz, zero.runNaive());
+            Case one = new Case(rng, (t & 1) != 0, (t & 2) != 0, 129, 300, 70, 1f, 1f, 2);
+            check(one, one.runFast(), one.runNaive());
+            // small path too
+            Case small = new Case(rng, (t & 1) != 0, (t & 2) != 0, 3, 5, 2, 1f, 0f, 1);
+            check(small, small.runFast(), small.runNaive());
+        }
+    }
+
+    @Test
+    void kZeroGivesBetaTimesC() {
+        Rng rng = new Rng(3);
+        Case cs = new Case(rng, false, false, 40, 50, 0, 1f, 0.5f, 1);
+        float[] fast = cs.runFast();
+        for (int i = 0; i < cs.m; i++) for (int j = 0; j < cs.n; j++) {
+            int idx = cs.offC + i * cs.ldc + j;
+            assertEquals(0.5f * cs.c0[idx], fast[idx], 0f);
+        }
+    }
+
+    /**
+     * The blocked kernel must give bit-identical results for any tiling (this is what makes the result independent
+     * of the thread count: Parallel only assigns tiles to threads). Checked against the single-threaded simple loop
+     * for several tile sizes, including tiles of 1 row and chunks narrower than a vector.
+     */
+    @Test
+    void blockedIsBitIdenticalToSimpleForAnyTiling() {
+        Rng rng = new Rng(11);
+        int[][] tilings = {{32, 384}, {2, 8}, {1, 16}, {7, 24}, {64, 1000}, {8, 9}};
+        for (int t = 0; t < 4; t++) {
+            boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+            Case cs = new Case(rng, ta, tb, 67, 301, 517, 1.1f, 0.9f, 1); // k > 2*KC: three k-blocks, odd tail
+            float[] ref = cs.c0.clone();
+            Gemm.gemmSimple(ta, tb, cs.m, cs.n, cs.k, cs.alpha, cs.a, cs.offA, cs.lda, cs.b, cs.offB, cs.ldb,
+                    cs.beta, ref, cs.offC, cs.ldc);
+            for (int[] tiling : tilings) {
+                float[] c = cs.c0.clone();
+                Gemm.gemmBlocked(ta, tb, cs.m, cs.n, cs.k, cs.alpha, cs.a, cs.offA, cs.lda, cs.b, cs.offB, cs.ldb,
+                        cs.beta, c, cs.offC, cs.ldc, tiling[0], tiling[1]);
+                for (int idx = 0; idx < c.length; idx++) {
+                    if (Float.floatToRawIntBits(c[idx]) != Float.floatToRawIntBits(ref[idx])) {
+                        fail(cs + " mc=" + tiling[0] + " ncMax=" + tiling[1] + ": element " + idx + " blocked="
+                                + c[idx] + " simple=" + ref[idx]);
+                    }
+                }
+            }
+        }
+    }
+
+    /** A sub-block of C computed alone (via offsets) equals the same block of the full product, bit for bit. */
+    @Test
+    void subBlockEqualsBlockOfFullProduct() {
+        Rng rng = new Rng(5);
+        int m = 150, n = 333, k = 300;
+        float[] a = random(rng, m * k), b = random(rng, k * n);
+        float[] full = new float[m * n];
+        Gemm.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, full, 0, n);
+        int i0 = 37, rows = 41, j0 = 101, cols = 129;
+        float[] part = new float[rows * cols];
+        Gemm.gemm(false, false, rows, cols, k, 1f, a, i0 * k, k, b, j0, n, 0f, part, 0, cols);
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) {
+            assertEquals(Float.floatToRawIntBits(full[(i0 + i) * n + j0 + j]), Float.floatToRawIntBits(part[i * cols + j]),
+                    "C[" + (i0 + i) + "," + (j0 + j) + "]");
+        }
+    }
+
+    @Test
+    void badArgumentsThrowNamingGemmAndLeaveCUntouched() {
+        float[] a = new float[12], b = new float[12], c = new float[12];
+        java.util.Arrays.fill(c, 3f);
+        List<Runnable> bad = new ArrayList<>();
+        bad.add(() -> Gemm.gemm(false, false, -1, 3, 4, 1f, a, 0, 4, b, 0, 3, 0f, c, 0, 3)); // negative m
+        bad.add(() -> Gemm.gemm(false, false, 3, 3, 4, 1f, a, 0, 3, b, 0, 3, 0f, c, 0, 3)); // lda 3 < k 4
+        bad.add(() -> Gemm.gemm(true, false, 3, 3, 4, 1f, a, 0, 2, b, 0, 3, 0f, c, 0, 3)); // lda 2 < m 3 for A^T
+        bad.add(() -> Gemm.gemm(false, false, 3, 3, 4, 1f, a, 1, 4, b, 0, 3, 0f, c, 0, 3)); // A runs past the end
+        bad.add(() -> Gemm.gemm(false, false, 3, 4, 4, 1f, a, 0, 4, b, 0, 4, 0f, c, 0, 4)); // B [4,4] needs 16
+        bad.add(() -> Gemm.gemm(false, true, 3, 4, 4, 1f, a, 0, 4, b, 0, 3, 0f, c, 0, 4)); // ldb 3 < k 4 for B^T
+        bad.add(() -> Gemm.gemm(false, false, 3, 3, 4, 1f, a, 0, 4, b, 0, 3, 0f, c, 0, 5)); // C [3,3] ldc 5 needs 13
+        bad.add(() -> Gemm.gemm(false, false, 3, 3, 4, 1f, a, 0, 4, b, 0, 3, 0f, c, -1, 3)); // negative offset
+        bad.add(() -> Gemm.gemm(false, false, 2, 2, 4, 1f, c, 0, 4, b, 0, 3, 0f, c, 2, 3)); // C overlaps A
+        bad.add(() -> Gemm.gemm(false, false, 3, 3, 4, 1f, null, 0, 4, b, 0, 3, 0f, c, 0, 3)); // null A
+        for (int i = 0; i < bad.size(); i++) {
+            Runnable r = bad.get(i);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::run, "case " + i);
+            assertTrue(e.getMessage().startsWith("Gemm:"), e.getMessage());
+            for (float v : c) assertEquals(3f, v, 0f, "case " + i + " modified C");
+        }
+        // the same call with valid arguments runs (so the cases above fail for the reason stated)
+        Gemm.gemm(false, false, 3, 3, 4, 1f, a, 0, 4, b, 0, 3, 0f, c, 0, 3);
+    }
+}
