@@ -75,27 +75,29 @@ public final class SparseInferenceBench {
                 int r = n >= 64 ? Math.max(3, reps / 3) : reps;
                 double g = medianMicros(() -> Spmm.linearGather(csr, x, n, b, y), r, r);
                 double t = medianMicros(() -> Spmm.linearTransposed(csr, x, n, b, y), r, r);
-                double d = medianMicros(() -> Gemm.gemm(false, true, n, out, in, 1f, x, 0, in, w, 0, in, 0f, y, 0, out), 2, Math.max(3, r / 4));
+                double d = medianMicros(() -> Gemm.gemm(false, true, n, out, in, 1f, x, 0, in, w, 0, in, 0f, y, 0, out), r, r);
                 System.out.printf(Locale.ROOT, "%7.2f  %5d  %7.1f  %10.1f  %11.1f%n", density, n, g, t, d);
             }
         }
 
-        // 2. whole model
-        System.out.println("\n[2] lenet-300-100 forward, µs per batch (median)");
-        System.out.println("sparsity  batch   dense Sequential   SparseModel   speed-up");
-        for (double sp : new double[] {0.9, 0.99}) {
-            Sequential net = Models.build("lenet-300-100", 2).net();
+        // 2. whole models
+        for (String model : new String[] {"lenet-300-100", "lenet-5"}) {
+          System.out.println("\n[2] " + model + " forward, µs per batch (median)");
+          System.out.println("sparsity  batch   dense Sequential   SparseModel   speed-up");
+          for (double sp : new double[] {0.9, 0.99}) {
+            Sequential net = Models.build(model, 2).net();
             mask(net, sp, new Rng(3));
             SparseModel sm = SparseModel.export(net);
             if (sp == 0.9) System.out.print(SparseReport.of(sm, new int[] {1, 28, 28}).toTable());
             for (int n : new int[] {1, 64, 256}) {
-                Tensor x = Tensor.zeros(n, 784);
+                Tensor x = Tensor.zeros(n, 1, 28, 28);
                 rng.fillUniform(x.data, 0f, 1f);
                 int r = n >= 64 ? Math.max(3, reps / 3) : reps;
-                double d = medianMicros(() -> net.forward(x, false), 2, Math.max(3, r / 4));
+                double d = medianMicros(() -> net.forward(x, false), r, r);
                 double s = medianMicros(() -> sm.forward(x), r, r);
                 System.out.printf(Locale.ROOT, "%8.2f  %5d  %17.1f  %12.1f  %8.1fx%n", sp, n, d, s, d / s);
             }
+          }
         }
 
         // 3. structured shrink
@@ -110,9 +112,9 @@ public final class SparseInferenceBench {
         for (int n : new int[] {1, 64, 256}) {
             Tensor x = Tensor.zeros(n, 784);
             rng.fillUniform(x.data, 0f, 1f);
-            int r = Math.max(3, reps / 4);
-            double a = medianMicros(() -> net.forward(x, false), 2, r);
-            double s = medianMicros(() -> res.model().forward(x, false), 2, r);
+            int r = n >= 64 ? Math.max(3, reps / 3) : reps;
+            double a = medianMicros(() -> net.forward(x, false), r, r);
+            double s = medianMicros(() -> res.model().forward(x, false), r, r);
             System.out.printf(Locale.ROOT, "%5d  %19.1f  %7.1f  %8.1fx%n", n, a, s, a / s);
         }
     }

@@ -141,27 +141,37 @@ public final class Spmm {
         });
     }
 
+    /** Bytes of the dense operand's column tile [K, PT] to keep cache-resident (about half a typical L2). */
+    private static final int TILE_BYTES = 1 << 19;
+
     // dense [K, P] (K = w.cols); per CSR row j: acc[0..P) = Σ_k v[k]·dense[ci[k], 0..P), then + bias[j].
+    // The P columns are processed in tiles of PT so that dense[:, tile] (K·PT floats) stays in cache while all of the
+    // thread's rows j pass over it — without tiling each row j streams its rows of dense from memory again.
+    // Tiling does not change any element's summation order.
     // transposedOut: write y[s·rows + j] (Linear's [N, out]); otherwise c[j·P + s] ([rows, P]).
     private static void rowsAxpy(Csr w, float[] dense, int p, float[] bias, float[] y, boolean transposedOut) {
         final int[] rp = w.rowPtr, ci = w.colIdx;
         final float[] v = w.values;
         final int rows = w.rows;
+        final int pt = (int) Math.max(64, Math.min(p, (TILE_BYTES / 4) / Math.max(1, w.cols)));
         Parallel.forRange(rows, grainRows(w, p), (from, to) -> {
-            float[] acc = new float[p];
-            for (int j = from; j < to; j++) {
-                java.util.Arrays.fill(acc, 0f);
-                for (int k = rp[j], e = rp[j + 1]; k < e; k++) {
-                    float vk = v[k];
-                    int bo = ci[k] * p;
-                    for (int s = 0; s < p; s++) acc[s] += vk * dense[bo + s];
-                }
-                float b = bias == null ? 0f : bias[j];
-                if (transposedOut) {
-                    for (int s = 0; s < p; s++) y[s * rows + j] = acc[s] + b;
-                } else {
-                    int co = j * p;
-                    for (int s = 0; s < p; s++) y[co + s] = acc[s] + b;
+            float[] acc = new float[Math.min(p, pt)];
+            for (int t0 = 0; t0 < p; t0 += pt) {
+                final int tl = Math.min(pt, p - t0);
+                for (int j = from; j < to; j++) {
+                    java.util.Arrays.fill(acc, 0, tl, 0f);
+                    for (int k = rp[j], e = rp[j + 1]; k < e; k++) {
+                        float vk = v[k];
+                        int bo = ci[k] * p + t0;
+                        for (int s = 0; s < tl; s++) acc[s] += vk * dense[bo + s];
+                    }
+                    float b = bias == null ? 0f : bias[j];
+                    if (transposedOut) {
+                        for (int s = 0; s < tl; s++) y[(t0 + s) * rows + j] = acc[s] + b;
+                    } else {
+                        int co = j * p + t0;
+                        for (int s = 0; s < tl; s++) y[co + s] = acc[s] + b;
+                    }
                 }
             }
         });

@@ -16,7 +16,8 @@ class SpmmTest {
     @ParameterizedTest(name = "linear N={0} in={1} out={2} density {3}")
     @CsvSource({
             "1,1,1,1.0", "1,7,129,0.5", "7,129,7,0.1", "129,7,33,0.5", "1,129,129,0.01", "7,784,30,0.1",
-            "8,129,7,1.0", "9,33,65,0.0", "129,129,129,0.01", "256,300,100,0.1", "3,65,1,0.5", "16,1,9,1.0"})
+            "8,129,7,1.0", "9,33,65,0.0", "129,129,129,0.01", "256,300,100,0.1", "3,65,1,0.5", "16,1,9,1.0",
+            "129,4096,9,0.1"}) // the last one makes the transposed path tile its batch (64 + 64 + 1)
     void linearMatchesMaskedDense(int n, int in, int out, double density) {
         Rng rng = new Rng(n * 7919L + in * 31L + out + (long) (density * 1000));
         float[] w = SparseFixtures.randomSparse(rng, out, in, density, 0, out - 1, out / 3);
@@ -82,7 +83,8 @@ class SpmmTest {
     }
 
     @ParameterizedTest(name = "csrTimesDense rows={0} K={1} P={2} density {3}")
-    @CsvSource({"1,1,1,1.0", "7,129,1,0.5", "20,25,576,0.1", "50,500,64,0.1", "129,7,129,0.01", "3,9,7,0.0", "64,576,33,1.0"})
+    @CsvSource({"1,1,1,1.0", "7,129,1,0.5", "20,25,576,0.1", "50,500,64,0.1", "129,7,129,0.01", "3,9,7,0.0", "64,576,33,1.0",
+            "9,2000,300,0.1"}) // the last one runs 5 column tiles, the last partial
     void csrTimesDenseMatchesDense(int rows, int k, int p, double density) {
         Rng rng = new Rng(rows * 131L + k * 17L + p);
         Csr a = Csr.fromDense(SparseFixtures.randomSparse(rng, rows, k, density, rows - 1), rows, k);
