@@ -129,5 +129,10 @@ class SparseModelTest {
         SparseModel sm = SparseModel.export(Models.build("lenet-300-100", 1).net());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sm.forward(Tensor.zeros(2, 3, 32, 32)));
         assertTrue(e.getMessage().contains("0: SparseLinear(784 -> 300") && e.getMessage().contains("[2, 3, 32, 32]"), e.getMessage());
+        SparseModel conv = SparseModel.export(Models.build("lenet-5", 1).net());
+        e = assertThrows(IllegalArgumentException.class, () -> conv.forward(Tensor.zeros(2, 3, 28, 28)));
+        assertTrue(e.getMessage().contains("0: SparseConv2d(1 -> 20") && e.getMessage().contains("[2, 3, 28, 28]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> conv.forward(Tensor.zeros(2, 1, 4, 4)));
+        assertTrue(e.getMessage().contains("SparseConv2d") && e.getMessage().contains("[2, 1, 4, 4]"), e.getMessage());
     }
 }
