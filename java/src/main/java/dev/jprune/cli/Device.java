@@ -26,6 +26,8 @@ final class Device {
     }
 
     static String gpuReason() {
-        return "the GPU training path is not available in this build";
+        dev.jprune.gpu.GpuProbe p = dev.jprune.gpu.GpuProbe.get();
+        return p.available() ? "a GPU is usable, but the pruning pipeline does not run on it yet (the kernels do; see 'doctor')"
+                : "no usable GPU: " + p.reason();
     }
 }
