@@ -86,6 +86,16 @@ public final class GpuModel implements AutoCloseable {
         this.outSizes = sizes.stream().mapToInt(Integer::intValue).toArray();
     }
 
+    /** The first layer of {@code net} the GPU path cannot run, described, or null when it runs them all. */
+    public static String unsupportedLayer(Sequential net) {
+        for (int i = 0; i < net.layers().size(); i++) {
+            Layer l = net.layer(i);
+            if (!(l instanceof Linear || l instanceof ReLU || l instanceof Flatten)) return "layer " + i + " (" + l.describe() + ")";
+            if (l instanceof ReLU && i == 0) return "layer 0 (a ReLU before any Linear)";
+        }
+        return null;
+    }
+
     /** Copies the host masks (and masked weights) to the device; call after the host masks change. */
     public void uploadMasks() {
         for (DParam p : params) {
