@@ -28,6 +28,8 @@ public final class GpuTrainer implements AutoCloseable {
     private final GpuModel model;
     private int adamStep;
     private long globalStep;
+    private float lr;
+    private final List<dev.jprune.train.StepHook> hooks = new java.util.ArrayList<>();
 
     public GpuTrainer(GpuContext ctx, ModelSpec spec, TrainConfig cfg, boolean tf32) {
         if (spec.task() != ModelSpec.Task.CLASSIFICATION) throw new IllegalArgumentException("GPU path: only classification models are supported, not " + spec.name());
@@ -35,6 +37,54 @@ public final class GpuTrainer implements AutoCloseable {
         this.spec = spec;
         this.cfg = cfg;
         this.model = new GpuModel(ctx, spec.net(), tf32);
+        this.lr = cfg.lr();
+    }
+
+    public void setLearningRate(float lr) { this.lr = lr; }
+    public void addHook(dev.jprune.train.StepHook h) { hooks.add(h); }
+    public void removeHook(dev.jprune.train.StepHook h) { hooks.remove(h); }
+
+    private boolean hostWanted() {
+        for (dev.jprune.train.StepHook h : hooks) if (h.needsHost(globalStep)) return true;
+        return false;
+    }
+
+    /** Zeroes the optimizer state (moments and step count), e.g. after rewinding. */
+    public void resetOptimizer() {
+        adamStep = 0;
+        for (GpuModel.DParam p : model.params) {
+            if (p.s1 != null) model.ops.fill(p.s1, p.size(), 0f);
+            if (p.s2 != null) model.ops.fill(p.s2, p.size(), 0f);
+        }
+    }
+
+    /**
+     * Forward + backward in evaluation mode over {@code batches} batches of the order {@code Batcher.order(0)} for
+     * {@code seed}, without updating weights; after each, weights and grads are copied to the host model and
+     * {@code perBatch} runs. Modifies the device grads and the host parameters' values and grads.
+     */
+    public void gradientsOnBatches(DeviceDataset d, int batches, long seed, Runnable perBatch) {
+        Batcher batcher = new Batcher(d.host, cfg.batchSize(), true, false, seed);
+        int[] order = batcher.order(0);
+        int c = model.outputSize();
+        try (DeviceBuffer perm = ctx.upload(order)) {
+            for (int b = 0, from = 0; b < Math.min(batches, batcher.numBatches()); b++, from += cfg.batchSize()) {
+                int n = Math.min(cfg.batchSize(), d.n - from);
+                try (Scratch s = new Scratch(ctx)) {
+                    DeviceBuffer x = s.floats((long) n * d.sampleSize), y = s.ints(n);
+                    model.data.gatherRows(d.images, perm, from, x, n, d.sampleSize);
+                    model.data.gatherInts(d.labels, perm, from, y, n);
+                    model.zeroGrad();
+                    DeviceBuffer logits = model.forward(x, n, false, s);
+                    DeviceBuffer dlogits = s.floats((long) n * c);
+                    model.ops.softmaxCrossEntropy(logits, y, n, c, dlogits);
+                    model.backward(dlogits, n, s);
+                    model.download(true);
+                    perBatch.run();
+                }
+            }
+        }
+        model.zeroGrad();
     }
 
     public GpuModel model() { return model; }
@@ -62,12 +112,20 @@ public final class GpuTrainer implements AutoCloseable {
                     if (!Double.isFinite(loss)) throw new ArithmeticException("training diverged on the GPU: loss " + loss + " at epoch " + epoch + " step " + step);
                     lossSum += loss * n;
                     model.backward(dlogits, n, s);
+                    if (!hooks.isEmpty()) {
+                        if (hostWanted()) model.download(true);
+                        for (dev.jprune.train.StepHook h : List.copyOf(hooks)) h.afterBackward(globalStep);
+                    }
                     float scale = 1f;
                     if (cfg.clipNorm() > 0) {
                         norm = Math.sqrt(model.ops.sumSquares(model.gradients(), null));
                         scale = GradClip.normScale(norm, cfg.clipNorm());
                     }
                     optimizerStep(scale);
+                    if (!hooks.isEmpty()) {
+                        if (hostWanted()) model.download(false);
+                        for (dev.jprune.train.StepHook h : List.copyOf(hooks)) h.afterStep(globalStep);
+                    }
                     globalStep++;
                     listener.onStep(epoch, step, steps, loss, norm);
                 }
@@ -85,13 +143,13 @@ public final class GpuTrainer implements AutoCloseable {
             int n = p.size();
             if (cfg.optimizer() == OptimizerKind.SGD) {
                 if (cfg.momentum() != 0f && p.s1 == null) { p.s1 = ctx.allocFloat(n); model.ops.fill(p.s1, n, 0f); }
-                model.ops.sgdStep(p.w, p.g, p.s1, p.mask, n, cfg.lr(), cfg.momentum(), cfg.weightDecay(), cfg.nesterov(), scale, cfg.clipValue());
+                model.ops.sgdStep(p.w, p.g, p.s1, p.mask, n, lr, cfg.momentum(), cfg.weightDecay(), cfg.nesterov(), scale, cfg.clipValue());
             } else {
                 if (p.s1 == null) {
                     p.s1 = ctx.allocFloat(n); p.s2 = ctx.allocFloat(n);
                     model.ops.fill(p.s1, n, 0f); model.ops.fill(p.s2, n, 0f);
                 }
-                model.ops.adamStep(p.w, p.g, p.s1, p.s2, p.mask, n, cfg.lr(), 0.9f, 0.999f, 1e-8f, cfg.weightDecay(), adamStep, scale, cfg.clipValue());
+                model.ops.adamStep(p.w, p.g, p.s1, p.s2, p.mask, n, lr, 0.9f, 0.999f, 1e-8f, cfg.weightDecay(), adamStep, scale, cfg.clipValue());
             }
         }
     }
