@@ -48,9 +48,9 @@ final class PruneCommand implements Callable<Integer> {
         Reporter r = Reporter.system(quiet);
         Device.check(train.device);
         for (String c : prune.criteria) for (double sp : prune.sparsity) prune.spec(c, sp); // every combination valid before any work
-        Models.build(train.model, train.seed);
+        ModelSpec probe = Models.build(train.model, train.seed);
         if (weights != null && !java.nio.file.Files.isRegularFile(weights)) throw new IllegalArgumentException("--weights " + weights + ": no such file");
-        Device.resolve(train.device, r);
+        Device.resolve(train.device, probe, false, r);
         return weights != null ? pruneWeights(r) : pruneWithTraining(r);
     }
 

@@ -90,6 +90,17 @@ final class Kernels {
     void clamp(DeviceBuffer g, int n, float c) { launch("jp_clamp", blocks1d(n), 1, THREADS, "n=" + n, g, n, c); }
     void fill(DeviceBuffer y, int n, float v) { launch("jp_fill", blocks1d(n), 1, THREADS, "n=" + n, y, n, v); }
 
+    // ---- data.cu
+    void gatherRows(DeviceBuffer src, DevPtr idx, DeviceBuffer dst, int rows, int rowLen) {
+        launch("jp_gather_rows", blocks1d((long) rows * rowLen), 1, THREADS, "rows=" + rows + " rowLen=" + rowLen, src, idx, dst, rows, rowLen);
+    }
+    void gatherInts(DeviceBuffer src, DevPtr idx, DeviceBuffer dst, int n) {
+        launch("jp_gather_ints", blocks1d(n), 1, THREADS, "n=" + n, src, idx, dst, n);
+    }
+    void colSumAcc(DeviceBuffer x, DeviceBuffer acc, int rows, int cols) {
+        launch("jp_col_sum_acc", blocks1d(cols), 1, THREADS, "rows=" + rows + " cols=" + cols, x, acc, rows, cols);
+    }
+
     // ---- gemm.cu
     /** a, b, c: pointers to the first element; shapes as NaiveGemm. bias: null or FLOAT[n]. */
     void gemm(boolean tf32, boolean transA, boolean transB, int m, int n, int k, float alpha, DevPtr a, int lda,
