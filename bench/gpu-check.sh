@@ -81,11 +81,13 @@ if grep -qE '\[ +0 tests successful' "$out/tests.log"; then echo "gpu-check: no 
 
 san_test=${SANITIZER_TEST:-dev.jprune.gpu.GpuOpsTest#gemmBiasReluEpilogue}
 san_test2=${SANITIZER_TEST2:-dev.jprune.gpu.GpuOpsTest#softmaxCrossEntropy}
+# The conv/pool index kernels (im2col, col2im, permutes) are the likeliest out-of-bounds accesses: memcheck them too.
+san_test3=${SANITIZER_TEST3:-dev.jprune.gpu.GpuConvOpsTest#im2colCol2imAndPermutesAreExact}
 mem_rc=127; race_rc=127
 if command -v compute-sanitizer >/dev/null; then
   echo "== compute-sanitizer memcheck"
   compute-sanitizer --tool memcheck --target-processes all --error-exitcode 97 --print-limit 20 \
-    bash .device/run junit --select-method "$san_test" --select-method "$san_test2" 2>&1 | tee "$out/memcheck.log" | tail -40
+    bash .device/run junit --select-method "$san_test" --select-method "$san_test2" --select-method "$san_test3" 2>&1 | tee "$out/memcheck.log" | tail -40
   mem_rc=${PIPESTATUS[0]}
   echo "== compute-sanitizer racecheck"
   compute-sanitizer --tool racecheck --target-processes all --racecheck-report all --error-exitcode 97 --print-limit 20 \

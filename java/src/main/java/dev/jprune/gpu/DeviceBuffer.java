@@ -112,6 +112,7 @@ public final class DeviceBuffer implements AutoCloseable {
     public void download(float[] dst) { download(dst, 0, 0, (int) Math.min(length, dst.length)); }
     public void download(int[] dst) { checkRange("download", Type.INT, 0, dst.length, dst.length, 0); ctx.bind(); d2h(Pointer.to(dst), 0, dst.length); }
     public void download(byte[] dst) { checkRange("download", Type.BYTE, 0, dst.length, dst.length, 0); ctx.bind(); d2h(Pointer.to(dst), 0, dst.length); }
+    public void download(long[] dst) { checkRange("download", Type.LONG, 0, dst.length, dst.length, 0); ctx.bind(); d2h(Pointer.to(dst), 0, dst.length); }
     public void download(double[] dst) { checkRange("download", Type.DOUBLE, 0, dst.length, dst.length, 0); ctx.bind(); d2h(Pointer.to(dst), 0, dst.length); }
 
     /** The whole buffer as a new host array (FLOAT buffers). */

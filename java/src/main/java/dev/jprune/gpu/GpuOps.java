@@ -11,6 +11,8 @@ import java.util.List;
  */
 public final class GpuOps {
     private static final String CPU = "dev.jprune.cpu.CpuKernels#";
+    private static final String CONV = "dev.jprune.cpu.CpuConvKernels#";
+    private static final String NAIVE_CONV = "dev.jprune.cpu.NaiveConv2d#";
 
     private final GpuContext ctx;
     private final Kernels k;
@@ -215,6 +217,60 @@ public final class GpuOps {
         }
     }
 
+    // ---------------------------------------------------------------- losses without host synchronisation
+    private void needSlot(String op, String what, DeviceBuffer b, DeviceBuffer.Type t, int slot) {
+        nonNegative(op, "slot", slot);
+        need(op, what, b, t, (long) slot + 1);
+    }
+
+    /**
+     * {@link #softmaxCrossEntropy} for a training step that must not wait for the GPU: the mean loss goes to
+     * {@code lossOut[slot]} (DOUBLE), the number of rows whose argmax equals the label to {@code correctOut[slot]}
+     * (LONG, may be null; argmax ties → lower index, as Trainer.countCorrect) and the first row whose label is outside
+     * [0, cols) to {@code badRowOut[slot]} (INT, −1 when none; may be null). A bad label cannot be thrown without
+     * waiting: that row's loss and gradient are NaN, so lossOut[slot] is NaN, and the host should check
+     * badRowOut when it reads the loss. Overwrites {@code dlogits} [rows, cols] with (softmax − onehot)/rows and
+     * the three slots; queues work and returns at once (nothing is copied to or from the host). The same bits as
+     * {@link #softmaxCrossEntropy} for the loss.
+     */
+    @CpuTwin({CPU + "softmaxCrossEntropy", CONV + "countCorrect"})
+    public void softmaxCrossEntropyAsync(DeviceBuffer logits, DeviceBuffer labels, int rows, int cols, DeviceBuffer dlogits,
+                                         DeviceBuffer lossOut, DeviceBuffer correctOut, DeviceBuffer badRowOut, int slot) {
+        String op = "softmaxCrossEntropyAsync";
+        long n = product(op, rows, cols);
+        if (rows == 0 || cols == 0) throw new IllegalArgumentException("GpuOps." + op + ": empty batch " + rows + " x " + cols);
+        need(op, "logits", logits, DeviceBuffer.Type.FLOAT, n);
+        need(op, "labels", labels, DeviceBuffer.Type.INT, rows);
+        need(op, "dlogits", dlogits, DeviceBuffer.Type.FLOAT, n);
+        needSlot(op, "lossOut", lossOut, DeviceBuffer.Type.DOUBLE, slot);
+        if (correctOut != null) needSlot(op, "correctOut", correctOut, DeviceBuffer.Type.LONG, slot);
+        if (badRowOut != null) needSlot(op, "badRowOut", badRowOut, DeviceBuffer.Type.INT, slot);
+        // The scratch goes back to the pool at once; reuse is ordered after these launches on the one stream.
+        try (DeviceBuffer rowLoss = ctx.allocDouble(rows); DeviceBuffer rowFlag = ctx.allocInt(rows)) {
+            k.softmaxXentAcc(logits, labels, rows, cols, dlogits, rowLoss, 1f / rows, rowFlag);
+            k.xentFinish(rowLoss, rowFlag, rows, 1.0 / rows, lossOut.at(slot),
+                    correctOut == null ? null : correctOut.at(slot), badRowOut == null ? null : badRowOut.at(slot));
+        }
+    }
+
+    /**
+     * {@link #mse} without waiting: mean((p − t)²) goes to {@code lossOut[slot]} (DOUBLE); overwrites {@code dpred}
+     * with 2(p − t)/n. Same summation (and bits) as {@link #mse}. Returns at once.
+     */
+    @CpuTwin(CPU + "mse")
+    public void mseAsync(DeviceBuffer pred, DeviceBuffer target, int n, DeviceBuffer dpred, DeviceBuffer lossOut, int slot) {
+        if (n <= 0) throw new IllegalArgumentException("GpuOps.mseAsync: n = " + n + ", needs > 0");
+        need("mseAsync", "pred", pred, DeviceBuffer.Type.FLOAT, n);
+        need("mseAsync", "target", target, DeviceBuffer.Type.FLOAT, n);
+        need("mseAsync", "dpred", dpred, DeviceBuffer.Type.FLOAT, n);
+        needSlot("mseAsync", "lossOut", lossOut, DeviceBuffer.Type.DOUBLE, slot);
+        int parts = Kernels.msePartials(n);
+        try (DeviceBuffer partials = ctx.allocDouble(parts)) {
+            k.mse(pred, target, n, dpred, 2f / n, partials);
+            k.sumDouble(partials, parts, 1.0 / n, lossOut.at(slot));
+        }
+    }
+
     // ---------------------------------------------------------------- optimizers
     /**
      * One SGD step, PyTorch semantics, as {@code CpuKernels.sgdStep}: gradient read once, scaled by
@@ -319,5 +375,225 @@ public final class GpuOps {
             }
             return r[0];
         }
+    }
+
+    // ---------------------------------------------------------------- convolution (native/conv.cu + GEMM)
+    private static int checkedInt(String op, String what, long v) {
+        if (v > Integer.MAX_VALUE) throw new IllegalArgumentException("GpuOps." + op + ": " + what + " = " + v + " exceeds 2^31-1");
+        return (int) v;
+    }
+
+    /** Checks a convolution geometry; returns {OH, OW}. */
+    private static int[] convGeometry(String op, int n, int c, int h, int w, int kh, int kw, int stride, int pad) {
+        String[] names = {"n", "c", "h", "w", "kh", "kw", "stride"};
+        int[] vals = {n, c, h, w, kh, kw, stride};
+        for (int i = 0; i < vals.length; i++) {
+            if (vals[i] < 1) throw new IllegalArgumentException("GpuOps." + op + ": " + names[i] + " = " + vals[i] + ", needs >= 1");
+        }
+        nonNegative(op, "pad", pad);
+        if ((long) h + 2L * pad < kh || (long) w + 2L * pad < kw) {
+            throw new IllegalArgumentException("GpuOps." + op + ": input " + h + "x" + w + " with padding " + pad
+                    + " is smaller than the kernel " + kh + "x" + kw);
+        }
+        int oh = (int) (((long) h + 2L * pad - kh) / stride + 1), ow = (int) (((long) w + 2L * pad - kw) / stride + 1);
+        checkedInt(op, "N*C*H*W", (long) n * c * h * w);
+        checkedInt(op, "N*OH*OW", (long) n * oh * ow);
+        checkedInt(op, "C*KH*KW", (long) c * kh * kw);
+        return new int[] {oh, ow};
+    }
+
+    /**
+     * Batched im2col: x FLOAT [N, C, H, W] → col FLOAT [C·KH·KW, N·OH·OW] (image n owns columns [n·P, (n+1)·P),
+     * P = OH·OW, row (c·KH + ky)·KW + kx; zero in the padding), OH = (H + 2·pad − KH)/stride + 1.
+     * Overwrites {@code col}.
+     */
+    @CpuTwin(CONV + "im2col")
+    public void im2col(DeviceBuffer x, int n, int c, int h, int w, int kh, int kw, int stride, int pad, DeviceBuffer col) {
+        int[] o = convGeometry("im2col", n, c, h, w, kh, kw, stride, pad);
+        need("im2col", "x", x, DeviceBuffer.Type.FLOAT, (long) n * c * h * w);
+        need("im2col", "col", col, DeviceBuffer.Type.FLOAT, (long) c * kh * kw * n * o[0] * o[1]);
+        k.im2col(x, n, c, h, w, kh, kw, stride, pad, o[0], o[1], col);
+    }
+
+    /**
+     * Batched col2im (the adjoint of {@link #im2col}) in gather form, bit-identical to the CPU twin: each dx element
+     * is the sum, in a fixed order, of the col entries copied from it. Overwrites {@code dx} [N, C, H, W].
+     */
+    @CpuTwin(CONV + "col2im")
+    public void col2im(DeviceBuffer col, int n, int c, int h, int w, int kh, int kw, int stride, int pad, DeviceBuffer dx) {
+        int[] o = convGeometry("col2im", n, c, h, w, kh, kw, stride, pad);
+        need("col2im", "col", col, DeviceBuffer.Type.FLOAT, (long) c * kh * kw * n * o[0] * o[1]);
+        need("col2im", "dx", dx, DeviceBuffer.Type.FLOAT, (long) n * c * h * w);
+        k.col2im(col, n, c, h, w, kh, kw, stride, pad, o[0], o[1], dx);
+    }
+
+    private static long nfp(String op, int n, int f, int p) {
+        if (n < 1 || f < 1 || p < 1) throw new IllegalArgumentException("GpuOps." + op + ": n, f, p = " + n + ", " + f + ", " + p + ", all need >= 1");
+        return checkedInt(op, "N*F*P", (long) n * f * p);
+    }
+
+    /** y [N, F, P] from rows [F, N·P]: y[n, f, q] = rows[f, n·P + q] + bias[f] ({@code bias} may be null). Overwrites {@code y}. */
+    @CpuTwin(CONV + "rowsToNchw")
+    public void rowsToNchw(DeviceBuffer rows, DeviceBuffer bias, int n, int f, int p, DeviceBuffer y) {
+        long t = nfp("rowsToNchw", n, f, p);
+        need("rowsToNchw", "rows", rows, DeviceBuffer.Type.FLOAT, t);
+        need("rowsToNchw", "y", y, DeviceBuffer.Type.FLOAT, t);
+        if (bias != null) need("rowsToNchw", "bias", bias, DeviceBuffer.Type.FLOAT, f);
+        k.rowsToNchw(rows, bias, n, f, p, y);
+    }
+
+    /** rows [F, N·P] from y [N, F, P] (inverse of {@link #rowsToNchw} without bias). Overwrites {@code rows}. */
+    @CpuTwin(CONV + "nchwToRows")
+    public void nchwToRows(DeviceBuffer y, int n, int f, int p, DeviceBuffer rows) {
+        long t = nfp("nchwToRows", n, f, p);
+        need("nchwToRows", "y", y, DeviceBuffer.Type.FLOAT, t);
+        need("nchwToRows", "rows", rows, DeviceBuffer.Type.FLOAT, t);
+        k.nchwToRows(y, n, f, p, rows);
+    }
+
+    /**
+     * db[f] += Σ over n, q of dy[n, f, q], dy FLOAT [N, F, P], in double with a fixed two-stage order (blocks per
+     * channel from N·P only), no atomics. ACCUMULATES into {@code db} (as Layer.backward does for parameters).
+     */
+    @CpuTwin(CONV + "biasGradNchw")
+    public void biasGradNchw(DeviceBuffer dy, int n, int f, int p, DeviceBuffer db) {
+        long t = nfp("biasGradNchw", n, f, p);
+        need("biasGradNchw", "dy", dy, DeviceBuffer.Type.FLOAT, t);
+        need("biasGradNchw", "db", db, DeviceBuffer.Type.FLOAT, f);
+        int b = Kernels.biasGradBlocks((long) n * p);
+        try (DeviceBuffer partials = ctx.allocDouble((long) f * b)) {
+            k.biasGradPartials(dy, n, f, p, b, partials);
+            k.biasGradFinish(partials, f, b, db);
+        }
+    }
+
+    /**
+     * Conv2d forward for the whole batch: y [N, F, OH, OW] = W [F, C, K, K] ⊛ x [N, C, H, W] + bias [F] (bias may be
+     * null), as im2col → one fp32 GEMM Y' [F, N·P] = W · col → {@link #rowsToNchw}. Overwrites {@code y}; workspace
+     * (C·K²·N·P + F·N·P floats) comes from the pool.
+     */
+    @CpuTwin(NAIVE_CONV + "forward")
+    public void conv2dForward(DeviceBuffer x, int n, int c, int h, int w, DeviceBuffer weight, int f, int kernel,
+                              DeviceBuffer bias, int stride, int pad, DeviceBuffer y) {
+        String op = "conv2dForward";
+        if (f < 1) throw new IllegalArgumentException("GpuOps." + op + ": f = " + f + ", needs >= 1");
+        int[] o = convGeometry(op, n, c, h, w, kernel, kernel, stride, pad);
+        int p = o[0] * o[1], np = n * p, ckk = c * kernel * kernel;
+        long yLen = nfp(op, n, f, p);
+        need(op, "x", x, DeviceBuffer.Type.FLOAT, (long) n * c * h * w);
+        need(op, "weight", weight, DeviceBuffer.Type.FLOAT, (long) f * ckk);
+        if (bias != null) need(op, "bias", bias, DeviceBuffer.Type.FLOAT, f);
+        need(op, "y", y, DeviceBuffer.Type.FLOAT, yLen);
+        try (DeviceBuffer col = ctx.allocFloat((long) ckk * np); DeviceBuffer rows = ctx.allocFloat(yLen)) {
+            k.im2col(x, n, c, h, w, kernel, kernel, stride, pad, o[0], o[1], col);
+            gemmImpl(op, false, false, false, f, np, ckk, 1f, weight, 0, ckk, col, 0, np, 0f, rows, 0, np, null, false);
+            k.rowsToNchw(rows, bias, n, f, p, y);
+        }
+    }
+
+    /**
+     * Conv2d backward for the whole batch, given the forward's input x and dy [N, F, OH, OW]:
+     * dW [F, C·K·K] += dY' [F, N·P] · colᵀ (one GEMM, its k-loop over the batch), db += Σ dy (may be null),
+     * dx = col2im(Wᵀ · dY') (may be null: the first layer needs no dx). Modifies {@code dw} and {@code db}
+     * (ACCUMULATE, like Layer.backward) and overwrites {@code dx}.
+     */
+    @CpuTwin({NAIVE_CONV + "gradInput", NAIVE_CONV + "gradWeight", NAIVE_CONV + "gradBias"})
+    public void conv2dBackward(DeviceBuffer x, int n, int c, int h, int w, DeviceBuffer weight, int f, int kernel,
+                               int stride, int pad, DeviceBuffer dy, DeviceBuffer dx, DeviceBuffer dw, DeviceBuffer db) {
+        String op = "conv2dBackward";
+        if (f < 1) throw new IllegalArgumentException("GpuOps." + op + ": f = " + f + ", needs >= 1");
+        int[] o = convGeometry(op, n, c, h, w, kernel, kernel, stride, pad);
+        int p = o[0] * o[1], np = n * p, ckk = c * kernel * kernel;
+        long yLen = nfp(op, n, f, p);
+        need(op, "x", x, DeviceBuffer.Type.FLOAT, (long) n * c * h * w);
+        need(op, "weight", weight, DeviceBuffer.Type.FLOAT, (long) f * ckk);
+        need(op, "dy", dy, DeviceBuffer.Type.FLOAT, yLen);
+        if (dx != null) need(op, "dx", dx, DeviceBuffer.Type.FLOAT, (long) n * c * h * w);
+        need(op, "dw", dw, DeviceBuffer.Type.FLOAT, (long) f * ckk);
+        if (db != null) need(op, "db", db, DeviceBuffer.Type.FLOAT, f);
+        try (DeviceBuffer col = ctx.allocFloat((long) ckk * np); DeviceBuffer dyRows = ctx.allocFloat(yLen)) {
+            k.nchwToRows(dy, n, f, p, dyRows);
+            k.im2col(x, n, c, h, w, kernel, kernel, stride, pad, o[0], o[1], col);
+            // dW [F, CKK] += dY' [F, NP] · col^T   (col stored [CKK, NP] = B^T)
+            gemmImpl(op, false, false, true, f, ckk, np, 1f, dyRows, 0, np, col, 0, np, 1f, dw, 0, ckk, null, false);
+            if (db != null) biasGradNchw(dy, n, f, p, db);
+            if (dx != null) {
+                // dcol [CKK, NP] = W^T · dY' (W stored [F, CKK] = A^T), written over col: the stream orders it after
+                // the dW GEMM that reads col.
+                gemmImpl(op, false, true, false, ckk, np, f, 1f, weight, 0, ckk, dyRows, 0, np, 0f, col, 0, np, null, false);
+                k.col2im(col, n, c, h, w, kernel, kernel, stride, pad, o[0], o[1], dx);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- max pooling (native/pool.cu)
+    private static int[] poolGeometry(String op, int n, int c, int h, int w, int kernel, int stride) {
+        if (n < 1 || c < 1 || kernel < 1 || stride < 1) {
+            throw new IllegalArgumentException("GpuOps." + op + ": n, c, kernel, stride = " + n + ", " + c + ", " + kernel + ", " + stride + ", all need >= 1");
+        }
+        if (h < kernel || w < kernel) throw new IllegalArgumentException("GpuOps." + op + ": input " + h + "x" + w + " smaller than the window " + kernel);
+        checkedInt(op, "N*C*H*W", (long) n * c * h * w);
+        return new int[] {(h - kernel) / stride + 1, (w - kernel) / stride + 1};
+    }
+
+    /**
+     * Max pooling of x FLOAT [N, C, H, W], k×k windows, stride s, no padding: y FLOAT [N, C, OH, OW] and argmax INT
+     * (flat index into x; ties → lowest index; NaN counts as the maximum), exactly as MaxPool2d. Overwrites
+     * {@code y} and {@code argmax}.
+     */
+    @CpuTwin(CONV + "maxPoolForward")
+    public void maxPoolForward(DeviceBuffer x, int n, int c, int h, int w, int kernel, int stride, DeviceBuffer y, DeviceBuffer argmax) {
+        int[] o = poolGeometry("maxPoolForward", n, c, h, w, kernel, stride);
+        long outs = (long) n * c * o[0] * o[1];
+        need("maxPoolForward", "x", x, DeviceBuffer.Type.FLOAT, (long) n * c * h * w);
+        need("maxPoolForward", "y", y, DeviceBuffer.Type.FLOAT, outs);
+        need("maxPoolForward", "argmax", argmax, DeviceBuffer.Type.INT, outs);
+        k.maxPoolForward(x, n * c, h, w, o[0], o[1], kernel, stride, y, argmax);
+    }
+
+    /**
+     * dx [N, C, H, W] = Σ of dy over the outputs whose argmax (from {@link #maxPoolForward} with the same geometry)
+     * is that element, gathered by one thread per element in ascending output order: bit-identical to MaxPool2d,
+     * overlapping windows included, no atomics. Overwrites {@code dx}.
+     */
+    @CpuTwin(CONV + "maxPoolBackward")
+    public void maxPoolBackward(DeviceBuffer dy, DeviceBuffer argmax, int n, int c, int h, int w, int kernel, int stride, DeviceBuffer dx) {
+        int[] o = poolGeometry("maxPoolBackward", n, c, h, w, kernel, stride);
+        long outs = (long) n * c * o[0] * o[1];
+        need("maxPoolBackward", "dy", dy, DeviceBuffer.Type.FLOAT, outs);
+        need("maxPoolBackward", "argmax", argmax, DeviceBuffer.Type.INT, outs);
+        need("maxPoolBackward", "dx", dx, DeviceBuffer.Type.FLOAT, (long) n * c * h * w);
+        k.maxPoolBackward(dy, argmax, n * c, h, w, o[0], o[1], kernel, stride, dx);
+    }
+
+    // ---------------------------------------------------------------- dropout (native/dropout.cu)
+    private static void dropoutP(String op, float p) {
+        if (!(p >= 0f && p < 1f)) throw new IllegalArgumentException("GpuOps." + op + ": p must be in [0, 1), got " + p);
+    }
+
+    /**
+     * Inverted dropout, training forward number {@code stream} of a Dropout(p, seed) layer: keep[i] =
+     * Rng.hashUniform(seed, stream, i) ≥ p (bit-identical to the CPU), y = keep ? x/(1−p) : 0.
+     * Overwrites {@code y} (FLOAT, may be x) and {@code keep} (BYTE, 1 keep / 0 drop).
+     */
+    @CpuTwin(CONV + "dropoutForward")
+    public void dropoutForward(DeviceBuffer x, int n, float p, long seed, long stream, DeviceBuffer y, DeviceBuffer keep) {
+        dropoutP("dropoutForward", p);
+        nonNegative("dropoutForward", "n", n);
+        need("dropoutForward", "x", x, DeviceBuffer.Type.FLOAT, n);
+        need("dropoutForward", "y", y, DeviceBuffer.Type.FLOAT, n);
+        need("dropoutForward", "keep", keep, DeviceBuffer.Type.BYTE, n);
+        if (n > 0) k.dropoutForward(x, y, keep, n, p, 1f / (1f - p), seed, stream);
+    }
+
+    /** dx = keep ? dy/(1−p) : 0 with the mask of {@link #dropoutForward}. Overwrites {@code dx} (may be dy). */
+    @CpuTwin(CONV + "dropoutBackward")
+    public void dropoutBackward(DeviceBuffer dy, DeviceBuffer keep, int n, float p, DeviceBuffer dx) {
+        dropoutP("dropoutBackward", p);
+        nonNegative("dropoutBackward", "n", n);
+        need("dropoutBackward", "dy", dy, DeviceBuffer.Type.FLOAT, n);
+        need("dropoutBackward", "keep", keep, DeviceBuffer.Type.BYTE, n);
+        need("dropoutBackward", "dx", dx, DeviceBuffer.Type.FLOAT, n);
+        if (n > 0) k.dropoutBackward(dy, keep, dx, n, 1f / (1f - p));
     }
 }

@@ -141,6 +141,72 @@ final class Kernels {
         launch("jp_sum_double", 1, 1, THREADS, "n=" + n, x, n, scale, out);
     }
 
+    // ---- loss.cu, training-step variants (no host sync)
+    void softmaxXentAcc(DeviceBuffer logits, DeviceBuffer labels, int rows, int cols, DeviceBuffer dlogits,
+                        DeviceBuffer rowLoss, float invRows, DeviceBuffer rowFlag) {
+        launch("jp_softmax_xent_acc", rows, 1, THREADS, "rows=" + rows + " cols=" + cols,
+                logits, labels, rows, cols, dlogits, rowLoss, invRows, rowFlag);
+    }
+    /** lossOut, correctOut, badRowOut: pointers to one element each; the last two may be null. */
+    void xentFinish(DeviceBuffer rowLoss, DeviceBuffer rowFlag, int rows, double scale, DevPtr lossOut,
+                    DevPtr correctOut, DevPtr badRowOut) {
+        launch("jp_xent_finish", 1, 1, THREADS, "rows=" + rows, rowLoss, rowFlag, rows, scale, lossOut, correctOut, badRowOut);
+    }
+    void sumDouble(DeviceBuffer x, int n, double scale, DevPtr out) {
+        launch("jp_sum_double", 1, 1, THREADS, "n=" + n, x, n, scale, out);
+    }
+
+    // ---- conv.cu
+    private static String convShapes(int n, int c, int h, int w, int kh, int kw, int stride, int pad) {
+        return "n=" + n + " c=" + c + " h=" + h + " w=" + w + " k=" + kh + "x" + kw + " stride=" + stride + " pad=" + pad;
+    }
+    void im2col(DeviceBuffer x, int n, int c, int h, int w, int kh, int kw, int stride, int pad, int oh, int ow,
+                DeviceBuffer col) {
+        launch("jp_im2col", blocks1d((long) c * kh * kw * n * oh * ow), 1, THREADS, convShapes(n, c, h, w, kh, kw, stride, pad),
+                x, n, c, h, w, kh, kw, stride, pad, oh, ow, col);
+    }
+    void col2im(DeviceBuffer col, int n, int c, int h, int w, int kh, int kw, int stride, int pad, int oh, int ow,
+                DeviceBuffer dx) {
+        launch("jp_col2im", blocks1d((long) n * c * h * w), 1, THREADS, convShapes(n, c, h, w, kh, kw, stride, pad),
+                col, n, c, h, w, kh, kw, stride, pad, oh, ow, dx);
+    }
+    void rowsToNchw(DeviceBuffer rows, DeviceBuffer bias, int n, int f, int p, DeviceBuffer y) {
+        launch("jp_rows_to_nchw", blocks1d((long) n * f * p), 1, THREADS, "n=" + n + " f=" + f + " p=" + p, rows, bias, n, f, p, y);
+    }
+    void nchwToRows(DeviceBuffer y, int n, int f, int p, DeviceBuffer rows) {
+        launch("jp_nchw_to_rows", blocks1d((long) n * f * p), 1, THREADS, "n=" + n + " f=" + f + " p=" + p, y, n, f, p, rows);
+    }
+    /** Bias-gradient blocks per channel: about 16 elements per thread, 1..256; a function of N*P only (reproducible). */
+    static int biasGradBlocks(long np) {
+        return (int) Math.max(1, Math.min(256, (np + THREADS * 16L - 1) / (THREADS * 16L)));
+    }
+    void biasGradPartials(DeviceBuffer dy, int n, int f, int p, int blocksPerChannel, DeviceBuffer partials) {
+        if (f > 65535) throw new IllegalArgumentException("biasGradNchw: " + f + " channels (max 65535)");
+        launch("jp_bias_grad_partials", blocksPerChannel, f, THREADS, "n=" + n + " f=" + f + " p=" + p + " blocks=" + blocksPerChannel,
+                dy, n, f, p, blocksPerChannel, partials);
+    }
+    void biasGradFinish(DeviceBuffer partials, int f, int blocksPerChannel, DeviceBuffer db) {
+        launch("jp_bias_grad_finish", blocks1d(f), 1, THREADS, "f=" + f + " blocks=" + blocksPerChannel, partials, f, blocksPerChannel, db);
+    }
+
+    // ---- pool.cu
+    void maxPoolForward(DeviceBuffer x, int planes, int h, int w, int oh, int ow, int k, int s, DeviceBuffer y, DeviceBuffer argmax) {
+        launch("jp_maxpool_fwd", blocks1d((long) planes * oh * ow), 1, THREADS,
+                "planes=" + planes + " h=" + h + " w=" + w + " k=" + k + " s=" + s, x, planes, h, w, oh, ow, k, s, y, argmax);
+    }
+    void maxPoolBackward(DeviceBuffer dy, DeviceBuffer argmax, int planes, int h, int w, int oh, int ow, int k, int s, DeviceBuffer dx) {
+        launch("jp_maxpool_bwd", blocks1d((long) planes * h * w), 1, THREADS,
+                "planes=" + planes + " h=" + h + " w=" + w + " k=" + k + " s=" + s, dy, argmax, planes, h, w, oh, ow, k, s, dx);
+    }
+
+    // ---- dropout.cu
+    void dropoutForward(DeviceBuffer x, DeviceBuffer y, DeviceBuffer keep, int n, float p, float scale, long seed, long stream) {
+        launch("jp_dropout_fwd", blocks1d(n), 1, THREADS, "n=" + n + " p=" + p, x, y, keep, n, p, scale, seed, stream);
+    }
+    void dropoutBackward(DeviceBuffer dy, DeviceBuffer keep, DeviceBuffer dx, int n, float scale) {
+        launch("jp_dropout_bwd", blocks1d(n), 1, THREADS, "n=" + n, dy, keep, dx, n, scale);
+    }
+
     // ---- optim.cu
     void sgdStep(DeviceBuffer w, DeviceBuffer g, DeviceBuffer mom, DeviceBuffer mask, int n, float lr, float momentum,
                  float weightDecay, boolean nesterov, float gradScale, float clipValue) {
