@@ -4,6 +4,7 @@ import dev.jprune.gpu.DeviceBuffer;
 import dev.jprune.gpu.GpuContext;
 import dev.jprune.gpu.GpuDataOps;
 import dev.jprune.gpu.GpuOps;
+import dev.jprune.nn.Dropout;
 import dev.jprune.nn.Flatten;
 import dev.jprune.nn.Layer;
 import dev.jprune.nn.Linear;
@@ -72,6 +73,11 @@ public final class GpuModel implements AutoCloseable {
                 } else if (l instanceof ReLU) {
                     nodes.add(new ReluNode(sizes.isEmpty() ? -1 : sizes.get(sizes.size() - 1)));
                     sizes.add(sizes.isEmpty() ? -1 : sizes.get(sizes.size() - 1));
+                } else if (l instanceof Dropout dr) {
+                    int size = sizes.isEmpty() ? -1 : sizes.get(sizes.size() - 1);
+                    if (size < 0) throw new IllegalArgumentException("GPU path: a Dropout before the first Linear is not supported");
+                    nodes.add(new DropoutNode(dr, size));
+                    sizes.add(size);
                 } else if (l instanceof Flatten) {
                     // Row-major [N, ...] is already [N, features]: nothing to do on the device.
                 } else {
@@ -90,7 +96,7 @@ public final class GpuModel implements AutoCloseable {
     public static String unsupportedLayer(Sequential net) {
         for (int i = 0; i < net.layers().size(); i++) {
             Layer l = net.layer(i);
-            if (!(l instanceof Linear || l instanceof ReLU || l instanceof Flatten)) return "layer " + i + " (" + l.describe() + ")";
+            if (!(l instanceof Linear || l instanceof ReLU || l instanceof Flatten || l instanceof Dropout)) return "layer " + i + " (" + l.describe() + ")";
             if (l instanceof ReLU && i == 0) return "layer 0 (a ReLU before any Linear)";
         }
         return null;
@@ -205,6 +211,32 @@ public final class GpuModel implements AutoCloseable {
         @Override public DeviceBuffer backward(DeviceBuffer dy, int n, boolean needInputGrad, Scratch s) {
             DeviceBuffer dx = s.floats((long) n * size);
             ops.reluBackward(x, dy, dx, n * size);
+            return dx;
+        }
+    }
+
+    // Inverted dropout with the CPU layer's counter-based mask: element i of training forward c keeps iff
+    // Rng.hashUniform(seed, c, i) >= p; c comes from the host layer, so CPU and GPU steps share one numbering.
+    private final class DropoutNode implements Node {
+        final Dropout layer;
+        final int size;
+        DeviceBuffer keep;
+
+        DropoutNode(Dropout layer, int size) { this.layer = layer; this.size = size; }
+
+        @Override public DeviceBuffer forward(DeviceBuffer x, int n, boolean training, Scratch s) {
+            keep = null;
+            if (!training || layer.p == 0f) return x;
+            DeviceBuffer y = s.floats((long) n * size);
+            keep = s.bytes((long) n * size);
+            ops.dropoutForward(x, n * size, layer.p, layer.seed(), layer.nextStream(), y, keep);
+            return y;
+        }
+
+        @Override public DeviceBuffer backward(DeviceBuffer dy, int n, boolean needInputGrad, Scratch s) {
+            if (keep == null) return dy;
+            DeviceBuffer dx = s.floats((long) n * size);
+            ops.dropoutBackward(dy, keep, n * size, layer.p, dx);
             return dx;
         }
     }

@@ -17,8 +17,9 @@ import java.util.List;
  * ({@link Batcher#order}), the same loss, clipping and optimizer semantics, with the data set, parameters,
  * gradients, masks and optimizer state on the device. Per step: gather the batch on the device, forward, fused
  * softmax cross-entropy, backward, (global norm when clipping by norm), fused optimizer step.
- * <p>Host synchronisation per step: the loss value is read back (one 8-byte copy), and the global norm when
- * clip-by-norm is on (its scale is a kernel argument). Everything else is queued on the context's stream.
+ * <p>No host synchronisation inside a step: per-step loss, correct count and bad-label row go to device buffers
+ * read once at the end of the epoch. Exceptions: the global norm when clip-by-norm is on (its scale is a kernel
+ * argument), and hooks that ask for host state ({@link dev.jprune.train.StepHook#needsHost}).
  * Modifies the device parameters; {@link GpuModel#download} brings them to the host model.
  */
 public final class GpuTrainer implements AutoCloseable {
@@ -90,15 +91,17 @@ public final class GpuTrainer implements AutoCloseable {
     public GpuModel model() { return model; }
     public long globalStep() { return globalStep; }
 
-    /** One epoch; returns the same statistics as the CPU trainer (loss mean over samples, training accuracy NaN). */
+    /** One epoch; returns the same statistics as the CPU trainer (mean loss and accuracy over the epoch's batches). */
     public EpochStats trainEpoch(DeviceDataset d, int epoch, TrainListener listener) {
         spec.requireSampleShape(d.host.sampleShape(), d.host.name());
         Batcher batcher = new Batcher(d.host, cfg.batchSize(), true, false, cfg.seed());
         int[] order = batcher.order(epoch);
         long t0 = System.nanoTime();
-        double lossSum = 0, norm = Double.NaN;
+        double norm = Double.NaN;
         int steps = batcher.numBatches();
-        try (DeviceBuffer perm = ctx.upload(order)) {
+        // Per-step loss, correct count and bad-label row stay on the device until the epoch ends: no step waits.
+        try (DeviceBuffer perm = ctx.upload(order); DeviceBuffer losses = ctx.allocDouble(steps);
+             DeviceBuffer correct = ctx.allocLong(steps); DeviceBuffer badRows = ctx.allocInt(steps)) {
             for (int step = 0, from = 0; step < steps; step++, from += cfg.batchSize()) {
                 int n = Math.min(cfg.batchSize(), d.n - from);
                 try (Scratch s = new Scratch(ctx)) {
@@ -108,9 +111,7 @@ public final class GpuTrainer implements AutoCloseable {
                     model.zeroGrad();
                     DeviceBuffer logits = model.forward(x, n, true, s);
                     DeviceBuffer dlogits = s.floats((long) n * model.outputSize());
-                    double loss = model.ops.softmaxCrossEntropy(logits, y, n, model.outputSize(), dlogits);
-                    if (!Double.isFinite(loss)) throw new ArithmeticException("training diverged on the GPU: loss " + loss + " at epoch " + epoch + " step " + step);
-                    lossSum += loss * n;
+                    model.ops.softmaxCrossEntropyAsync(logits, y, n, model.outputSize(), dlogits, losses, correct, badRows, step);
                     model.backward(dlogits, n, s);
                     if (!hooks.isEmpty()) {
                         if (hostWanted()) model.download(true);
@@ -127,14 +128,31 @@ public final class GpuTrainer implements AutoCloseable {
                         for (dev.jprune.train.StepHook h : List.copyOf(hooks)) h.afterStep(globalStep);
                     }
                     globalStep++;
-                    listener.onStep(epoch, step, steps, loss, norm);
+                    listener.onStep(epoch, step, steps, Double.NaN, norm);
                 }
             }
+            double[] l = new double[steps];
+            long[] c = new long[steps];
+            int[] bad = new int[steps];
+            losses.download(l);
+            correct.download(c);
+            badRows.download(bad);
+            double lossSum = 0;
+            long right = 0;
+            for (int step = 0; step < steps; step++) {
+                int n = Math.min(cfg.batchSize(), d.n - step * cfg.batchSize());
+                if (bad[step] >= 0) {
+                    throw new IllegalArgumentException("softmaxCrossEntropy: label " + d.host.labels()[order[step * cfg.batchSize() + bad[step]]]
+                            + " of sample " + order[step * cfg.batchSize() + bad[step]] + " outside [0, " + model.outputSize() + ")");
+                }
+                if (!Double.isFinite(l[step])) throw new ArithmeticException("training diverged on the GPU: loss " + l[step] + " at epoch " + epoch + " step " + step);
+                lossSum += l[step] * n;
+                right += c[step];
+            }
+            EpochStats st = new EpochStats(epoch, lossSum / d.n, right / (double) d.n, norm, d.n, (System.nanoTime() - t0) / 1e9);
+            listener.onEpoch(st);
+            return st;
         }
-        ctx.synchronize();
-        EpochStats st = new EpochStats(epoch, lossSum / d.n, Double.NaN, norm, d.n, (System.nanoTime() - t0) / 1e9);
-        listener.onEpoch(st);
-        return st;
     }
 
     private void optimizerStep(float scale) {

@@ -21,6 +21,12 @@ final class Scratch implements AutoCloseable {
         return b;
     }
 
+    DeviceBuffer bytes(long n) {
+        DeviceBuffer b = ctx.allocBytes(Math.max(1, n));
+        held.add(b);
+        return b;
+    }
+
     DeviceBuffer ints(long n) {
         DeviceBuffer b = ctx.allocInt(Math.max(1, n));
         held.add(b);

@@ -90,8 +90,8 @@ class GpuTrainingTest {
 
     @Test
     void oneStepEqualsTheCpuStep() {
-        for (OptimizerKind k : List.of(OptimizerKind.SGD, OptimizerKind.ADAM)) {
-            ModelSpec cpu = Models.build("lenet-300-100", 5), gpu = Models.build("lenet-300-100", 5);
+        for (String name : List.of("lenet-300-100", "mlp-128")) for (OptimizerKind k : List.of(OptimizerKind.SGD, OptimizerKind.ADAM)) {
+            ModelSpec cpu = Models.build(name, 5), gpu = Models.build(name, 5);
             TrainConfig cfg = new TrainConfig(1, 128, k == OptimizerKind.SGD ? 0.05f : 1e-3f, k, k == OptimizerKind.SGD ? 0.9f : 0f, 1e-4f, false, 0.5f, 2f, 3);
             Dataset one = data.train().subset(0, 128);
             new Trainer(cpu, cfg).trainEpoch(one, 0, TrainListener.NONE);
@@ -101,8 +101,8 @@ class GpuTrainingTest {
             }
             List<Parameter> a = cpu.net().parameters(), b = gpu.net().parameters();
             for (int i = 0; i < a.size(); i++) {
-                Close.assertClose(k + " grad " + i, a.get(i).grad.data, b.get(i).grad.data, 1e-4, 1e-6);
-                Close.assertClose(k + " weight " + i, a.get(i).value.data, b.get(i).value.data, 1e-4, 1e-6);
+                Close.assertClose(name + " " + k + " grad " + i, a.get(i).grad.data, b.get(i).grad.data, 1e-4, 1e-6);
+                Close.assertClose(name + " " + k + " weight " + i, a.get(i).value.data, b.get(i).value.data, 1e-4, 1e-6);
             }
         }
     }
