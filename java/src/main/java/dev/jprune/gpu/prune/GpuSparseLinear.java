@@ -199,8 +199,16 @@ public final class GpuSparseLinear implements AutoCloseable {
             if (cusparseReason != null) {
                 c = new Choice(n, Path.OURS, ours, Float.NaN, "cuSPARSE unavailable: " + cusparseReason);
             } else {
-                float cs = time(x, n, y, Path.CUSPARSE, reps);
-                c = new Choice(n, cs < ours ? Path.CUSPARSE : Path.OURS, ours, cs, "timed");
+                float cs;
+                try {
+                    cs = time(x, n, y, Path.CUSPARSE, reps);
+                } catch (dev.jprune.gpu.GpuException e) {
+                    // A cuSPARSE status error (not a kernel fault): keep our kernel for good, with the reason.
+                    cusparseReason = "cuSPARSE failed: " + e.getMessage();
+                    cs = Float.NaN;
+                }
+                c = cusparseReason != null ? new Choice(n, Path.OURS, ours, cs, cusparseReason)
+                        : new Choice(n, cs < ours ? Path.CUSPARSE : Path.OURS, ours, cs, "timed");
             }
             choices.put(n, c);
             return c;
