@@ -104,13 +104,20 @@ if command -v python3 >/dev/null; then
   peer_rc=${PIPESTATUS[0]}
 fi
 
+echo "== GPU prune benchmarks (GpuPruneBench + torch_prune_peer.py)"
+bash .device/run main dev.jprune.bench.gpu.GpuPruneBench ${PRUNE_BENCH_ARGS:-} 2>&1 | tee "$out/prune-bench.txt"
+prune_rc=${PIPESTATUS[0]}
+command -v python3 >/dev/null && PYTHONUNBUFFERED=1 python3 bench/peers/torch_prune_peer.py ${PRUNE_BENCH_ARGS:-} 2>&1 | tee "$out/prune-peer.txt"
+
 echo
 echo "================ gpu-check summary ================"
 printf '%-28s %s\n' "GPU tests (@Tag gpu)" "$(status $tests_rc)" \
   "memcheck ($san_test)" "$(status $mem_rc)" "racecheck ($san_test)" "$(status $race_rc)" \
-  "GpuBench" "$(status $bench_rc)" "torch peer" "$(status $peer_rc)"
+  "GpuBench" "$(status $bench_rc)" "torch peer" "$(status $peer_rc)" "GpuPruneBench" "$(status $prune_rc)"
 grep -E 'tests (successful|failed|skipped)' "$out/tests.log" | sed 's/^[^0-9]*/  /'
 grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$out/memcheck.log" "$out/racecheck.log" 2>/dev/null | sed 's/^/  /'
 sed -n '/^== jprune GPU benchmarks/,$p' "$out/bench.txt"
 sed -n '/^== PyTorch/,$p' "$out/peer.txt" 2>/dev/null
+sed -n '/^== jprune GPU prune/,$p' "$out/prune-bench.txt" 2>/dev/null
+sed -n '/^== PyTorch prune/,$p' "$out/prune-peer.txt" 2>/dev/null
 [ "$tests_rc" -eq 0 ] && { [ "$mem_rc" -eq 0 ] || [ "$mem_rc" -eq 127 ]; } && { [ "$race_rc" -eq 0 ] || [ "$race_rc" -eq 127 ]; }

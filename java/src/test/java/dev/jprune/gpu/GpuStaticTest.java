@@ -81,11 +81,13 @@ class GpuStaticTest {
         }
         assertTrue(defined.contains("jp_sgemm_nt") && defined.contains("jp_bias_add"), defined.toString());
         Set<String> launched = new TreeSet<>();
-        Matcher m = Pattern.compile("\"(jp_\\w+)\"").matcher(Files.readString(javaSource("Kernels")));
-        while (m.find()) launched.add(m.group(1));
+        for (String launcher : new String[] {"Kernels", "prune/PruneKernels"}) {  // prune/: dev.jprune.gpu.prune's launcher
+            Matcher m = Pattern.compile("\"(jp_\\w+)\"").matcher(Files.readString(javaSource(launcher)));
+            while (m.find()) launched.add(m.group(1));
+        }
         Set<String> gemmPrefixes = Set.of("jp_sgemm_", "jp_tf32gemm_");
         launched.removeAll(gemmPrefixes);  // the prefixes the GEMM launcher concatenates
-        assertEquals(defined, launched, "kernels defined in native/*.cu vs launched from Kernels.java");
+        assertEquals(defined, launched, "kernels defined in native/*.cu vs launched from Kernels.java + prune/PruneKernels.java");
     }
 
     /** Every public GpuOps method names its CPU twin(s), and each twin exists as a public static method. */
