@@ -31,9 +31,10 @@ if [ "${1:-}" = "--bundle" ]; then
            jcuda/jcusparse/12.6.0/jcusparse-12.6.0.jar jcuda/jcusparse-natives/12.6.0/jcusparse-natives-12.6.0-linux-x86_64.jar; do
     jars="$jars:$m2/org/$a"
   done
-  for g in info/picocli/picocli com/google/code/gson/gson; do
-    j=$(ls "$m2/$g"/*/*.jar 2>/dev/null | grep -v sources | sort -V | tail -1 || true)
-    [ -n "$j" ] && jars="$jars:$j"
+  # The versions the parent pom pins.
+  for j in info/picocli/picocli/4.7.6/picocli-4.7.6.jar com/google/code/gson/gson/2.11.0/gson-2.11.0.jar; do
+    [ -f "$m2/$j" ] || { echo "gpu-check: missing $m2/$j (run mvn -B package once online)"; exit 2; }
+    jars="$jars:$m2/$j"
   done
   cp="java/target/classes:java/target/test-classes:bench/target/classes$jars"
   bundler=${BUNDLE:-}
@@ -52,7 +53,7 @@ mkdir -p "$out"
 [ -x .device/run ] || { echo "gpu-check: no .device/run: build the bundle first (bash bench/gpu-check.sh --bundle) and carry .device"; exit 2; }
 
 # JCusparse / JCublas natives link libcusparse.so.12 / libcublas.so.12: find them wherever they are.
-for lib in libcusparse.so.12 libcublas.so.12 libcublasLt.so.12 libnvJitLink.so.12; do
+for lib in libcusparse.so.12 libcublas.so.12 libcublasLt.so.12 libnvJitLink.so.12 libnvJitLink.so.13; do
   f=$(find / -xdev \( -path /proc -o -path /sys \) -prune -o -name "$lib*" -print 2>/dev/null | head -1)
   if [ -n "$f" ]; then
     d=$(dirname "$f")
