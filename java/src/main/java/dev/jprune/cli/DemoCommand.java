@@ -35,6 +35,8 @@ final class DemoCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--quiet", description = "no progress output")
     boolean quiet;
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu | gpu | auto. Default: ${DEFAULT-VALUE}")
+    String device;
 
     @Override
     public Integer call() throws Exception {
@@ -51,8 +53,14 @@ final class DemoCommand implements Callable<Integer> {
         long stepsPerEpoch = (s.train().size() + cfg.batchSize() - 1) / cfg.batchSize();
         Schedule.Gradual g = Schedule.gradualOver(fineTune * stepsPerEpoch, 0.6, 16);
         PruningPlan plan = new PruningPlan(PruneSpec.global(Criterion.TAYLOR, sparsity), g, epochs, fineTune, 0.01f, PruningPlan.Rewind.NONE, 0);
-        PruningRun run = new PruningRun(m, cfg, plan, r);
-        PruningRun.Outcome o = run.run(s);
+        String dev = Device.resolve(device, m, true, r);
+        PruningRun run;
+        PruningRun.Outcome o;
+        try (dev.jprune.train.Backend b = PruneCommand.backend(dev, m, cfg)) {
+            r.line("training on " + b.describe());
+            run = new PruningRun(m, cfg, plan, r, b);
+            o = run.run(s);
+        }
 
         // Sparse inference: the pruned model exported to CSR must give the masked dense model's logits.
         Tensor x = s.test().asTensor();

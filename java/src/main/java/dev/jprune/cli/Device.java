@@ -1,23 +1,16 @@
 package dev.jprune.cli;
 
+import dev.jprune.gpu.GpuProbe;
+import dev.jprune.gpu.train.GpuModel;
+import dev.jprune.models.ModelSpec;
 import java.util.Locale;
 
-/** Resolves --device. The GPU training path is not wired into the pipeline yet, so cpu is what runs. */
+/**
+ * Resolves --device: cpu, gpu (an error when it cannot run), or auto (the GPU when a device, the fatbin and the
+ * model's layers are all usable there, else the CPU with a one-line notice saying why).
+ */
 final class Device {
     private Device() {}
-
-    static String resolve(String requested, Reporter r) {
-        switch (requested.toLowerCase(Locale.ROOT)) {
-            case "cpu": return "cpu";
-            case "auto":
-                r.notice("device: cpu (" + gpuReason() + ")");
-                return "cpu";
-            case "gpu":
-                throw new IllegalArgumentException("--device gpu: " + gpuReason() + "; use --device cpu or auto");
-            default:
-                throw new IllegalArgumentException("--device must be cpu, gpu or auto; got '" + requested + "'");
-        }
-    }
 
     /** Validates the option's spelling without any notice. */
     static void check(String requested) {
@@ -25,7 +18,27 @@ final class Device {
         if (!v.equals("cpu") && !v.equals("gpu") && !v.equals("auto")) throw new IllegalArgumentException("--device must be cpu, gpu or auto; got '" + requested + "'");
     }
 
-    static String gpuReason() {
-        return "the GPU training path is not available in this build";
+    /** Returns "cpu" or "gpu" for training {@code m}; {@code gpuCapable} says whether this command has a GPU path. */
+    static String resolve(String requested, ModelSpec m, boolean gpuCapable, Reporter r) {
+        check(requested);
+        String v = requested.toLowerCase(Locale.ROOT);
+        if (v.equals("cpu")) return "cpu";
+        String why = whyNotGpu(m, gpuCapable);
+        if (v.equals("gpu")) {
+            if (why != null) throw new IllegalArgumentException("--device gpu: " + why + "; use --device cpu or auto");
+            return "gpu";
+        }
+        if (why == null) { r.notice("device: gpu"); return "gpu"; }
+        r.notice("device: cpu (" + why + ")");
+        return "cpu";
+    }
+
+    static String whyNotGpu(ModelSpec m, boolean gpuCapable) {
+        GpuProbe p = GpuProbe.get();
+        if (!p.available()) return "no usable GPU: " + p.reason();
+        if (!gpuCapable) return "this command runs on the CPU only so far";
+        if (m.task() != ModelSpec.Task.CLASSIFICATION) return "the GPU path trains classification models only";
+        String bad = GpuModel.unsupportedLayer(m.net());
+        return bad == null ? null : "the GPU path cannot run " + bad + " yet";
     }
 }

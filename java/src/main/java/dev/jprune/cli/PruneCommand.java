@@ -12,7 +12,6 @@ import dev.jprune.prune.PruningRun;
 import dev.jprune.prune.ScoreAccumulator;
 import dev.jprune.train.Evaluation;
 import dev.jprune.train.TrainConfig;
-import dev.jprune.train.Trainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,10 +47,10 @@ final class PruneCommand implements Callable<Integer> {
         Reporter r = Reporter.system(quiet);
         Device.check(train.device);
         for (String c : prune.criteria) for (double sp : prune.sparsity) prune.spec(c, sp); // every combination valid before any work
-        Models.build(train.model, train.seed);
+        ModelSpec probe = Models.build(train.model, train.seed);
         if (weights != null && !java.nio.file.Files.isRegularFile(weights)) throw new IllegalArgumentException("--weights " + weights + ": no such file");
-        Device.resolve(train.device, r);
-        return weights != null ? pruneWeights(r) : pruneWithTraining(r);
+        String device = Device.resolve(train.device, probe, weights == null, r);
+        return weights != null ? pruneWeights(r) : pruneWithTraining(r, device);
     }
 
     private int pruneWeights(Reporter r) throws Exception {
@@ -86,7 +85,11 @@ final class PruneCommand implements Callable<Integer> {
         }
     }
 
-    private int pruneWithTraining(Reporter r) throws Exception {
+    static dev.jprune.train.Backend backend(String device, ModelSpec m, TrainConfig cfg) {
+        return device.equals("gpu") ? new dev.jprune.gpu.train.GpuBackend(m, cfg) : new dev.jprune.train.CpuBackend(m, cfg);
+    }
+
+    private int pruneWithTraining(Reporter r, String device) throws Exception {
         Split s = data.load();
         ModelSpec dense = Models.build(train.model, train.seed);
         dense.requireSampleShape(s.train().sampleShape(), s.train().name());
@@ -98,10 +101,13 @@ final class PruneCommand implements Callable<Integer> {
         r.line(dense.net().describe() + " — " + dense.net().parameterCount() + " parameters, data " + data.data
                 + " (train " + s.train().size() + ", test " + s.test().size() + ")");
         // Train the dense model once; every (criterion, sparsity) run starts from a copy of it.
-        Trainer t = new Trainer(dense, cfg);
-        r.onPhase("dense", cfg.epochs());
-        for (int e = 0; e < cfg.epochs(); e++) t.trainEpoch(s.train(), e, r);
-        Evaluation denseEval = Trainer.evaluate(dense.net(), s.test(), 500);
+        Evaluation denseEval;
+        try (dev.jprune.train.Backend b = backend(device, dense, cfg)) {
+            r.onPhase("dense on " + b.describe(), cfg.epochs());
+            for (int e = 0; e < cfg.epochs(); e++) b.trainEpoch(s.train(), e, r);
+            denseEval = b.evaluate(s.test());
+            b.syncToHost();
+        }
         r.linef("dense test accuracy: %.2f%%", 100 * denseEval.accuracy());
         float[][] denseWeights = snapshot(dense);
         Results results = new Results();
@@ -128,7 +134,10 @@ final class PruneCommand implements Callable<Integer> {
                 long steps = (long) prune.fineTuneEpochs * ((s.train().size() + cfg.batchSize() - 1) / cfg.batchSize());
                 PruningPlan plan = new PruningPlan(spec, prune.schedule(steps), fromScratch ? cfg.epochs() : 0, prune.fineTuneEpochs, prune.fineTuneLr,
                         rewindKind(), rewindStep());
-                PruningRun.Outcome o = new PruningRun(m, cfg, plan, r).run(s);
+                PruningRun.Outcome o;
+                try (dev.jprune.train.Backend b = backend(device, m, cfg)) {
+                    o = new PruningRun(m, cfg, plan, r, b).run(s);
+                }
                 double denseAcc = snip || Double.isNaN(o.denseAccuracy()) ? denseEval.accuracy() : o.denseAccuracy();
                 PruningRun.Outcome o2 = new PruningRun.Outcome(denseAcc, o.prunedAccuracy(), o.achievedSparsity(), o.targetNames(), o.densities(), o.prunes(), o.seconds());
                 results.add(c, sp, prune.schedule, o2);

@@ -35,9 +35,10 @@ final class TrainCommand implements Callable<Integer> {
         Device.check(train.device);
         Split s = m.task() == ModelSpec.Task.REGRESSION ? null : data.load();
         if (s != null) m.requireSampleShape(s.train().sampleShape(), s.train().name());
-        Device.resolve(train.device, r);
+        String device = Device.resolve(train.device, m, true, r);
         r.setBatchSize(cfg.batchSize());
         r.setEpochLines(false);
+        if (device.equals("gpu")) return trainOnGpu(r, m, cfg, s);
         Trainer t = new Trainer(m, cfg);
         r.line(m.net().describe() + " — " + m.net().parameterCount() + " parameters, " + t.optimizer().describe());
         if (m.task() == ModelSpec.Task.REGRESSION) {
@@ -60,10 +61,32 @@ final class TrainCommand implements Callable<Integer> {
                         e + 1, st.trainLoss(), 100 * st.trainAccuracy(), 100 * ev.accuracy(), st.samplesPerSecond(), st.seconds());
             }
         }
+        save(r, m);
+        return 0;
+    }
+
+    private void save(Reporter r, ModelSpec m) throws java.io.IOException {
         if (save != null) {
             Checkpoint.save(save, m.net(), Map.of(), Map.of("model", m.name(), "format", "pt"));
             r.line("saved " + save);
         }
+    }
+
+    private int trainOnGpu(Reporter r, ModelSpec m, TrainConfig cfg, Split s) throws java.io.IOException {
+        try (dev.jprune.gpu.GpuContext ctx = dev.jprune.gpu.GpuContext.open();
+             dev.jprune.gpu.train.DeviceDataset tr = new dev.jprune.gpu.train.DeviceDataset(ctx, s.train());
+             dev.jprune.gpu.train.DeviceDataset te = new dev.jprune.gpu.train.DeviceDataset(ctx, s.test());
+             dev.jprune.gpu.train.GpuTrainer t = new dev.jprune.gpu.train.GpuTrainer(ctx, m, cfg, false)) {
+            r.line(m.net().describe() + " — " + m.net().parameterCount() + " parameters, on " + ctx.deviceName());
+            r.linef("data: %s train %d / test %d (on the device)", data.data, s.train().size(), s.test().size());
+            for (int e = 0; e < cfg.epochs(); e++) {
+                EpochStats st = t.trainEpoch(tr, e, r);
+                Evaluation ev = t.evaluate(te, 1000);
+                r.linef("epoch %d: loss %.4f  test acc %.2f%%  %.0f samples/s  %.2fs", e + 1, st.trainLoss(), 100 * ev.accuracy(), st.samplesPerSecond(), st.seconds());
+            }
+            t.model().download(false);
+        }
+        save(r, m);
         return 0;
     }
 }

@@ -21,6 +21,14 @@ public final class Dropout implements Layer {
         this.seed = seed;
     }
 
+    public long seed() { return seed; }
+
+    /**
+     * Takes the stream number of the next training forward (0, 1, 2, … per layer): the GPU path draws its mask
+     * with the same (seed, stream) so a run keeps one numbering whichever device executes a step.
+     */
+    public long nextStream() { return calls++; }
+
     @Override
     public Tensor forward(Tensor x, boolean training) {
         if (!training || p == 0f) { keep = null; return x; }

@@ -8,10 +8,11 @@ import dev.jprune.nn.Parameter;
 import dev.jprune.nn.Sequential;
 import dev.jprune.nn.loss.SoftmaxCrossEntropy;
 import dev.jprune.tensor.Tensor;
+import dev.jprune.train.Backend;
+import dev.jprune.train.CpuBackend;
 import dev.jprune.train.Evaluation;
 import dev.jprune.train.StepHook;
 import dev.jprune.train.TrainConfig;
-import dev.jprune.train.Trainer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,22 +30,28 @@ public final class PruningRun {
     private final TrainConfig cfg;
     private final PruningPlan plan;
     private final ModelPruner pruner;
-    private final Trainer trainer;
+    private final Backend backend;
     private final PruneListener listener;
     private final List<ModelPruner.Result> prunes = new ArrayList<>();
     private int epoch;
 
+    /** A run on the CPU reference backend. */
     public PruningRun(ModelSpec model, TrainConfig cfg, PruningPlan plan, PruneListener listener) {
+        this(model, cfg, plan, listener, new CpuBackend(model, cfg));
+    }
+
+    /** A run on {@code backend}, which must have been made for {@code model} and {@code cfg}. */
+    public PruningRun(ModelSpec model, TrainConfig cfg, PruningPlan plan, PruneListener listener, Backend backend) {
         this.model = model;
         this.cfg = cfg;
         this.plan = plan;
         this.pruner = new ModelPruner(model.net(), plan.spec());
-        this.trainer = new Trainer(model, cfg);
+        this.backend = backend;
         this.listener = listener;
     }
 
     public ModelPruner pruner() { return pruner; }
-    public Trainer trainer() { return trainer; }
+    public Backend backend() { return backend; }
 
     public Outcome run(Split data) {
         long t0 = System.nanoTime();
@@ -64,17 +71,18 @@ public final class PruningRun {
                 if (plan.rewindStep() == 0) stepSnap[0] = snapshot(net);
                 rewindHook = new StepHook() {
                     @Override public void afterStep(long s) { if (s + 1 == plan.rewindStep()) stepSnap[0] = snapshot(net); }
+                    @Override public boolean needsHost(long s) { return s + 1 == plan.rewindStep(); }
                 };
-                trainer.addHook(rewindHook);
+                backend.addHook(rewindHook);
             }
             trainEpochs(data.train(), "dense", plan.denseEpochs());
-            if (rewindHook != null) trainer.removeHook(rewindHook);
+            if (rewindHook != null) backend.removeHook(rewindHook);
             if (plan.rewind() == PruningPlan.Rewind.STEP) {
-                if (stepSnap[0] == null) throw new IllegalArgumentException("rewind step " + plan.rewindStep() + " is beyond the " + trainer.globalStep() + " dense training steps");
+                if (stepSnap[0] == null) throw new IllegalArgumentException("rewind step " + plan.rewindStep() + " is beyond the " + backend.globalStep() + " dense training steps");
                 snapshot = stepSnap[0];
             }
-            denseAcc = Trainer.evaluate(net, data.test(), 500).accuracy();
-            if (plan.fineTuneLr() > 0) trainer.optimizer().setLearningRate(plan.fineTuneLr());
+            denseAcc = backend.evaluate(data.test()).accuracy();
+            if (plan.fineTuneLr() > 0) backend.setLearningRate(plan.fineTuneLr());
             Schedule s = plan.schedule();
             if (s instanceof Schedule.OneShot) {
                 pruneOnce(data.train(), spec.sparsity(), 0);
@@ -93,7 +101,8 @@ public final class PruningRun {
                 trainEpochs(data.train(), "retrain after rewind", plan.fineTuneEpochs());
             }
         }
-        Evaluation ev = Trainer.evaluate(net, data.test(), 500);
+        Evaluation ev = backend.evaluate(data.test());
+        backend.syncToHost();
         long kept = 0;
         for (ModelPruner.Target t : pruner.targets()) kept += t.weight().nonzeroMaskCount();
         return new Outcome(denseAcc, ev.accuracy(), 1 - kept / (double) pruner.candidateCount(), pruner.names(), pruner.densities(),
@@ -103,18 +112,20 @@ public final class PruningRun {
     private void trainEpochs(Dataset train, String phase, int epochs) {
         if (epochs <= 0) return;
         listener.onPhase(phase, epochs);
-        for (int e = 0; e < epochs; e++) trainer.trainEpoch(train, epoch++, listener);
+        for (int e = 0; e < epochs; e++) backend.trainEpoch(train, epoch++, listener);
     }
 
     /** Accumulates scores over spec.scoreBatches() batches (when the criterion needs gradients) and prunes. */
     private void pruneOnce(Dataset train, double sparsity, int round) {
         ScoreAccumulator acc = null;
         if (plan.spec().needsGradients()) {
-            acc = pruner.newAccumulator();
-            accumulate(model.net(), train, plan.spec().scoreBatches(), cfg.batchSize(), cfg.seed() + 7919L * (round + 1), pruner, acc);
+            ScoreAccumulator a = acc = pruner.newAccumulator();
+            backend.gradientsOnBatches(train, plan.spec().scoreBatches(), cfg.seed() + 7919L * (round + 1), () -> a.accumulate(pruner.weights(), pruner.grads()));
+        } else {
+            backend.syncToHost();
         }
         ModelPruner.Result r = pruner.prune(sparsity, pruner.scores(acc));
-        trainer.optimizer().enforceMasks();
+        backend.masksChanged();
         prunes.add(r);
         listener.onPrune(-1, sparsity, r.achievedSparsity());
     }
@@ -140,7 +151,7 @@ public final class PruningRun {
 
     private void runGradual(Dataset train, Schedule.Gradual g) {
         PruneSpec spec = plan.spec();
-        long start = trainer.globalStep();
+        long start = backend.globalStep();
         ScoreAccumulator acc = spec.needsGradients() ? pruner.newAccumulator() : null;
         double target = spec.sparsity();
         StepHook hook = new StepHook() {
@@ -152,27 +163,30 @@ public final class PruningRun {
                 if (!g.isPruningStep(t)) return;
                 double s = g.sparsityAt(t, target);
                 ModelPruner.Result r = pruner.prune(s, pruner.scores(acc));
-                trainer.optimizer().enforceMasks();
+                backend.masksChanged();
                 if (acc != null) acc.reset();
                 prunes.add(r);
                 listener.onPrune(t, s, r.achievedSparsity());
             }
+            @Override public boolean needsHost(long step) { return acc != null || g.isPruningStep(step - start); }
         };
-        trainer.addHook(hook);
+        backend.addHook(hook);
         try {
             trainEpochs(train, "gradual prune + fine-tune", plan.fineTuneEpochs());
         } finally {
-            trainer.removeHook(hook);
+            backend.removeHook(hook);
         }
-        if (trainer.globalStep() - start <= g.lastPruningStep()) {
+        if (backend.globalStep() - start <= g.lastPruningStep()) {
             // The schedule outlasted fine-tuning: finish it so the run always ends at the target.
             ScoreAccumulator last = acc;
             if (last != null && last.batches() == 0) {
-                last = pruner.newAccumulator();
-                accumulate(model.net(), train, spec.scoreBatches(), cfg.batchSize(), cfg.seed() + 104729L, pruner, last);
+                ScoreAccumulator a = last = pruner.newAccumulator();
+                backend.gradientsOnBatches(train, spec.scoreBatches(), cfg.seed() + 104729L, () -> a.accumulate(pruner.weights(), pruner.grads()));
+            } else {
+                backend.syncToHost();
             }
             ModelPruner.Result r = pruner.prune(target, pruner.scores(last));
-            trainer.optimizer().enforceMasks();
+            backend.masksChanged();
             prunes.add(r);
             listener.onPrune(-1, target, r.achievedSparsity());
         }
@@ -192,7 +206,6 @@ public final class PruningRun {
             System.arraycopy(snap[i], 0, ps.get(i).value.data, 0, snap[i].length);
             ps.get(i).applyMask();
         }
-        trainer.optimizer().reset();
-        trainer.optimizer().enforceMasks();
+        backend.weightsReplacedAndResetOptimizer();
     }
 }

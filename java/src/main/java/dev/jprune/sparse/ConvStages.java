@@ -1,6 +1,8 @@
 package dev.jprune.sparse;
 
+import dev.jprune.nn.Conv2d;
 import dev.jprune.nn.Layer;
+import dev.jprune.nn.MaxPool2d;
 import dev.jprune.tensor.Tensor;
 import dev.jprune.util.Parallel;
 import java.util.Arrays;
@@ -11,7 +13,18 @@ final class ConvStages {
 
     /** The stage for a Conv2d or MaxPool2d layer, or null when {@code l} is neither. */
     static SparseModel.Stage stageOf(Layer l, String name) {
-        return null; // filled in once the real Conv2d / MaxPool2d land on main
+        if (l instanceof Conv2d) {
+            Conv2d conv = (Conv2d) l;
+            LayerGeometry.Geometry g = LayerGeometry.of(conv);
+            int[] ws = conv.weight().value.shape(); // [F, C, K, K] viewed as [F, C·K·K]
+            Csr w = Csr.fromDense(conv.weight().value.data, ws[0], ws[1] * ws[2] * ws[3]);
+            return new SparseConvStage(name, w, conv.bias().value.data.clone(), ws[1], ws[2], ws[3], g.stride(), g.pad());
+        }
+        if (l instanceof MaxPool2d) {
+            LayerGeometry.Geometry g = LayerGeometry.of((MaxPool2d) l);
+            return new MaxPoolStage(name, g.k(), g.stride());
+        }
+        return null;
     }
 
     /** Caps the im2col buffer of one chunk of samples (floats), so large batches do not need O(N·K·P) memory. */
@@ -131,13 +144,12 @@ final class ConvStages {
                     int xo = pl * h * wd, yo = pl * oh * ow;
                     for (int oy = 0; oy < oh; oy++) {
                         for (int ox = 0; ox < ow; ox++) {
-                            float m = Float.NEGATIVE_INFINITY;
+                            float m = xd[xo + oy * stride * wd + ox * stride];
                             for (int i = 0; i < k; i++) {
                                 int r = xo + (oy * stride + i) * wd + ox * stride;
                                 for (int j = 0; j < k; j++) {
                                     float v = xd[r + j];
-                                    if (v > m || Float.isNaN(v)) m = v; // NaN propagates, as in PyTorch
-                                    if (Float.isNaN(m)) break;
+                                    if (v > m || (v != v && m == m)) m = v; // NaN wins, as in nn.MaxPool2d / PyTorch
                                 }
                             }
                             yd[yo + oy * ow + ox] = m;

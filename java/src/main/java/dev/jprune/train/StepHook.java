@@ -10,4 +10,10 @@ public interface StepHook {
 
     /** The optimizer has updated the weights. */
     default void afterStep(long globalStep) {}
+
+    /**
+     * Whether the hook reads host state at this step: a GPU backend then copies weights and gradients to the
+     * host before {@link #afterBackward} and weights before {@link #afterStep}. Default: always.
+     */
+    default boolean needsHost(long globalStep) { return true; }
 }

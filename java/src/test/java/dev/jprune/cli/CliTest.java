@@ -101,9 +101,20 @@ class CliTest {
         Run info = run("info", "--weights", out.toString());
         assertEquals(0, info.code(), info.err());
         assertTrue(info.out().contains("0.weight_mask"), info.out());
-        Run export = run("export", "--model", "lenet-300-100", "--weights", out.toString());
+        Path csr = dir.resolve("csr.safetensors");
+        Run export = run("export", "--model", "lenet-300-100", "--weights", out.toString(), "--out", csr.toString());
         assertEquals(0, export.code(), export.err());
-        assertTrue(export.out().contains("nonzeros"), export.out());
+        assertTrue(export.out().toLowerCase().contains("nonzero"), export.out());
+        // The CSR arrays rebuild exactly the pruned dense weights.
+        SafeTensorFile c = SafeTensors.read(csr);
+        for (String n : List.of("0.weight", "2.weight", "4.weight")) {
+            float[] dense = f.get(n).toFloats();
+            int rows = f.get(n).shape()[0], cols = dense.length / rows;
+            float[] crow = c.get(n + ".crow_indices").toFloats(), col = c.get(n + ".col_indices").toFloats(), val = c.get(n + ".values").toFloats();
+            float[] rebuilt = new float[dense.length];
+            for (int row = 0; row < rows; row++) for (int k = (int) crow[row]; k < (int) crow[row + 1]; k++) rebuilt[row * cols + (int) col[k]] = val[k];
+            assertArrayEquals(dense, rebuilt, n);
+        }
     }
 
     @Test

@@ -58,7 +58,7 @@ class PruningPipelineTest {
             @Override public void onPrune(long step, double target, double achieved) { events.add(new double[] {step, target, achieved}); }
         });
         List<String> violations = new ArrayList<>();
-        run.trainer().addHook(new StepHook() {
+        run.backend().addHook(new StepHook() {
             @Override public void afterStep(long s) {
                 for (Parameter p : m.net().parameters()) {
                     if (p.mask == null) continue;

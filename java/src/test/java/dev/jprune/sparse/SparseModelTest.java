@@ -48,6 +48,46 @@ class SparseModelTest {
         assertEquals(0.1, (double) sm.nnz() / w, 0.01);
     }
 
+    @ParameterizedTest(name = "{0} batch {1}")
+    @CsvSource({"lenet-5,1", "lenet-5,7", "lenet-5,33", "cifar-cnn-b,1", "cifar-cnn-b,5", "cifar-cnn-a,2"})
+    void convModelLogitsEqualMaskedDenseModel(String name, int n) {
+        logitsEqualMaskedDenseModel(name, n);
+    }
+
+    @ParameterizedTest(name = "Conv2d C={0} F={1} k={2} s={3} p={4} H={5} W={6} N={7} density {8}")
+    @CsvSource({"1,1,1,1,0,1,1,1,1.0", "1,1,3,1,1,129,7,2,0.5", "3,7,3,2,1,9,11,3,0.1", "7,5,5,1,2,7,7,1,0.01",
+            "2,9,4,3,0,13,10,4,0.5", "4,6,3,1,0,5,5,129,0.1", "3,4,2,2,0,8,8,3,0.0"})
+    void singleConvMatchesDense(int c, int f, int k, int s, int p, int h, int w, int n, double density) {
+        Rng rng = new Rng(c * 1000L + f * 100L + k * 10L + s + p + h + w + n);
+        dev.jprune.nn.Conv2d conv = new dev.jprune.nn.Conv2d(c, f, k, s, p, rng);
+        float[] wd = SparseFixtures.randomSparse(rng, f, c * k * k, density, 0);
+        System.arraycopy(wd, 0, conv.weight().value.data, 0, wd.length);
+        Sequential net = new Sequential(conv);
+        Tensor x = Tensor.zeros(n, c, h, w);
+        rng.fillUniform(x.data, -1f, 1f);
+        Tensor ref = net.forward(x, false);
+        Tensor y = SparseModel.export(net).forward(x);
+        assertArrayEquals(ref.shape(), y.shape());
+        Close.assertClose("sparse conv", ref.data, y.data, RTOL, ATOL);
+        // Filter 0 is empty: its output plane is exactly its bias.
+        int plane = ref.dim(2) * ref.dim(3);
+        for (int i = 0; i < plane; i++) assertEquals(conv.bias().value.data[0], y.data[i]);
+    }
+
+    @Test
+    void maxPoolMatchesDenseIncludingNaNAndTies() {
+        Rng rng = new Rng(8);
+        Sequential net = new Sequential(new dev.jprune.nn.MaxPool2d(3, 2));
+        Tensor x = Tensor.zeros(2, 3, 9, 8);
+        for (int i = 0; i < x.size(); i++) x.data[i] = rng.nextInt(4) - 2; // many ties
+        x.data[5] = Float.NaN;
+        x.data[100] = Float.NEGATIVE_INFINITY;
+        Tensor ref = net.forward(x, false), y = SparseModel.export(net).forward(x);
+        assertArrayEquals(ref.shape(), y.shape());
+        assertArrayEquals(ref.data, y.data);
+        assertTrue(Float.isNaN(y.data[2]), "NaN at (0, 5) propagates to the window at ox = 2");
+    }
+
     @Test
     void exportCopiesTheWeights() {
         Rng rng = new Rng(5);
@@ -89,5 +129,10 @@ class SparseModelTest {
         SparseModel sm = SparseModel.export(Models.build("lenet-300-100", 1).net());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sm.forward(Tensor.zeros(2, 3, 32, 32)));
         assertTrue(e.getMessage().contains("0: SparseLinear(784 -> 300") && e.getMessage().contains("[2, 3, 32, 32]"), e.getMessage());
+        SparseModel conv = SparseModel.export(Models.build("lenet-5", 1).net());
+        e = assertThrows(IllegalArgumentException.class, () -> conv.forward(Tensor.zeros(2, 3, 28, 28)));
+        assertTrue(e.getMessage().contains("0: SparseConv2d(1 -> 20") && e.getMessage().contains("[2, 3, 28, 28]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> conv.forward(Tensor.zeros(2, 1, 4, 4)));
+        assertTrue(e.getMessage().contains("SparseConv2d") && e.getMessage().contains("[2, 1, 4, 4]"), e.getMessage());
     }
 }

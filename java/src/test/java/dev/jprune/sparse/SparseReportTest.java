@@ -55,6 +55,28 @@ class SparseReportTest {
     }
 
     @Test
+    void lenet5ConvRowsUseOutputSpatialSize() {
+        var spec = Models.build("lenet-5", 5);
+        SparseReport dense = SparseReport.of(spec.net(), spec.sampleShape());
+        assertEquals(4, dense.layers().size());
+        SparseReport.Row c0 = dense.layers().get(0), c2 = dense.layers().get(1), f5 = dense.layers().get(2);
+        // conv 20@5x5 on 28x28 -> 24x24 = 576 positions; conv 50@5x5 on 12x12 -> 8x8 = 64 positions.
+        assertEquals(new SparseReport.Row("0", "Conv2d [20, 1, 5, 5]", 520, 520, 2L * 500 * 576, 2L * 500 * 576, 4 * 520, 4 * 21 + 8 * 500 + 4 * 20), c0);
+        assertEquals(new SparseReport.Row("2", "Conv2d [50, 20, 5, 5]", 25050, 25050, 2L * 25000 * 64, 2L * 25000 * 64, 4 * 25050,
+                4 * 51 + 8 * 25000 + 4 * 50), c2);
+        assertEquals("5", f5.name());
+        assertEquals(2L * 800 * 500, f5.denseFlops());
+
+        Masks.randomWeightMasks(spec.net(), 0.9, new Rng(6));
+        SparseReport sparse = SparseReport.of(spec.net(), spec.sampleShape());
+        long nz2 = 0;
+        for (float v : spec.net().layer(2).parameters().get(0).value.data) if (v != 0f) nz2++;
+        assertEquals(2 * nz2 * 64, sparse.layers().get(1).sparseFlops());
+        assertEquals(dense.total().denseFlops(), sparse.total().denseFlops());
+        assertTrue(sparse.toTable().contains("Conv2d [50, 20, 5, 5]"));
+    }
+
+    @Test
     void wrongSampleShapeIsRejected() {
         var spec = Models.build("lenet-300-100", 3);
         assertThrows(IllegalArgumentException.class, () -> SparseReport.of(spec.net(), new int[] {3, 32, 32}));

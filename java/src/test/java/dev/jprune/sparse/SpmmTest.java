@@ -16,7 +16,8 @@ class SpmmTest {
     @ParameterizedTest(name = "linear N={0} in={1} out={2} density {3}")
     @CsvSource({
             "1,1,1,1.0", "1,7,129,0.5", "7,129,7,0.1", "129,7,33,0.5", "1,129,129,0.01", "7,784,30,0.1",
-            "8,129,7,1.0", "9,33,65,0.0", "129,129,129,0.01", "256,300,100,0.1", "3,65,1,0.5", "16,1,9,1.0"})
+            "8,129,7,1.0", "9,33,65,0.0", "129,129,129,0.01", "256,300,100,0.1", "3,65,1,0.5", "16,1,9,1.0",
+            "129,4096,9,0.1"}) // the last one makes the transposed path tile its batch (64 + 64 + 1)
     void linearMatchesMaskedDense(int n, int in, int out, double density) {
         Rng rng = new Rng(n * 7919L + in * 31L + out + (long) (density * 1000));
         float[] w = SparseFixtures.randomSparse(rng, out, in, density, 0, out - 1, out / 3);
@@ -41,14 +42,23 @@ class SpmmTest {
         dev.jprune.cpu.NaiveGemm.gemm(false, true, n, out, in, 1f, x, 0, in, w, 0, in, 0f, ref2, 0, out);
         for (int s = 0; s < n; s++) for (int j = 0; j < out; j++) ref2[s * out + j] += b[j];
         Close.assertClose("Spmm.linear vs dense", ref2, y, RTOL, ATOL);
+
+        // Both paths at this very shape: bit-identical to each other (same summation order).
+        float[] g = new float[n * out], t = new float[n * out];
+        Arrays.fill(g, Float.NaN);
+        Arrays.fill(t, Float.NaN);
+        Spmm.linearGather(csr, x, n, b, g);
+        Spmm.linearTransposed(csr, x, n, b, t);
+        assertArrayEquals(g, t, "gather vs transposed path");
+        assertArrayEquals(y, g, "dispatch vs explicit path");
     }
 
     @Test
     void bothLinearPathsAreBitIdentical() {
-        // The gather path (batch < TRANSPOSE_MIN_BATCH) and the transposed path sum in the same order, so one sample
-        // computed alone equals the same sample inside a large batch bit for bit.
+        // Sample blocking and the 4-sample unroll keep each element's summation order, so one sample computed alone
+        // equals the same sample inside a large batch (any block position, unrolled or remainder) bit for bit.
         Rng rng = new Rng(42);
-        int in = 129, out = 65, n = 2 * Spmm.TRANSPOSE_MIN_BATCH + 1;
+        int in = 129, out = 65, n = 39;
         Csr csr = Csr.fromDense(SparseFixtures.randomSparse(rng, out, in, 0.3), out, in);
         float[] x = SparseFixtures.random(rng, n * in, -1f, 1f);
         float[] b = SparseFixtures.random(rng, out, -1f, 1f);
@@ -73,7 +83,8 @@ class SpmmTest {
     }
 
     @ParameterizedTest(name = "csrTimesDense rows={0} K={1} P={2} density {3}")
-    @CsvSource({"1,1,1,1.0", "7,129,1,0.5", "20,25,576,0.1", "50,500,64,0.1", "129,7,129,0.01", "3,9,7,0.0", "64,576,33,1.0"})
+    @CsvSource({"1,1,1,1.0", "7,129,1,0.5", "20,25,576,0.1", "50,500,64,0.1", "129,7,129,0.01", "3,9,7,0.0", "64,576,33,1.0",
+            "9,2000,300,0.1"}) // the last one runs 5 column tiles, the last partial
     void csrTimesDenseMatchesDense(int rows, int k, int p, double density) {
         Rng rng = new Rng(rows * 131L + k * 17L + p);
         Csr a = Csr.fromDense(SparseFixtures.randomSparse(rng, rows, k, density, rows - 1), rows, k);

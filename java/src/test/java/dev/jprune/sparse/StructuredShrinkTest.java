@@ -3,7 +3,10 @@ package dev.jprune.sparse;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.jprune.models.Models;
+import dev.jprune.nn.Conv2d;
 import dev.jprune.nn.Dropout;
+import dev.jprune.nn.Flatten;
+import dev.jprune.nn.MaxPool2d;
 import dev.jprune.nn.Layer;
 import dev.jprune.nn.Linear;
 import dev.jprune.nn.Parameter;
@@ -166,6 +169,88 @@ class StructuredShrinkTest {
         // A copy, not the same arrays.
         ((Linear) r.model().layer(0)).weight.value.data[0] = 42f;
         assertNotEquals(42f, ((Linear) net.layer(0)).weight.value.data[0]);
+    }
+
+    @Test
+    void lenet5DropsFiltersChannelsAndColumnBlocks() {
+        var spec = Models.build("lenet-5", 40);
+        Sequential net = spec.net();
+        Rng rng = new Rng(41);
+        Masks.randomWeightMasks(net, 0.3, rng);
+        Conv2d c0 = (Conv2d) net.layer(0), c2 = (Conv2d) net.layer(2);
+        Linear f5 = (Linear) net.layer(5);
+        int[] d0 = {3, 7, 11}, d2 = {0, 10, 25, 49}, d5 = pick(rng, 500, 123);
+        pruneUnits(c0.weight(), c0.bias(), d0, true);
+        pruneUnits(c2.weight(), c2.bias(), d2, true);
+        pruneUnits(f5.weight, f5.bias, d5, true);
+
+        StructuredShrink.Result r = StructuredShrink.shrink(net);
+        Sequential s = r.model();
+        assertEquals("Sequential(0: Conv2d(1 -> 17, k=5, s=1, p=0), 1: MaxPool2d(k=2, s=2), 2: Conv2d(17 -> 46, k=5, s=1, p=0), "
+                + "3: MaxPool2d(k=2, s=2), 4: Flatten, 5: Linear(736 -> 377), 6: ReLU, 7: Linear(377 -> 10))", s.describe());
+        assertArrayEquals(d0, r.changes().get(0).dropped());
+        assertArrayEquals(d2, r.changes().get(1).dropped());
+        assertArrayEquals(d5, r.changes().get(2).dropped());
+        long expectDropped = 3L * (25 + 1) + 3L * 50 * 25      // conv0 filters; conv2's input channels
+                + 4L * (17 * 25 + 1) + 4L * 500 * 16            // conv2 filters (17 channels left); fc's 4·(4·4) columns
+                + 123L * (736 + 1) + 123L * 10;                 // fc neurons; last layer's columns
+        assertEquals(expectDropped, r.parametersDropped());
+        assertEquals(net.parameterCount() - expectDropped, s.parameterCount());
+        for (int n : new int[] {1, 7}) assertSameFunction("lenet-5 shrunk, batch " + n, net, s, input(rng, n, 1, 28, 28));
+        // Column blocks of fc: conv2's channel 0 was dropped, so source channel 1 (columns 16..31) is now channel 0
+        // (columns 0..15), in the first kept fc neuron.
+        Linear s5 = (Linear) s.layer(5);
+        int srcRow = 0;
+        while (Arrays.binarySearch(d5, srcRow) >= 0) srcRow++;
+        final int first = srcRow;
+        int dstRow = srcRow - (int) Arrays.stream(d5).filter(u -> u < first).count();
+        assertArrayEquals(Arrays.copyOfRange(f5.weight.value.data, srcRow * 800 + 16, srcRow * 800 + 32),
+                Arrays.copyOfRange(s5.weight.value.data, dstRow * 736, dstRow * 736 + 16));
+    }
+
+    /** conv(3->6, pad 1) -> ReLU -> pool 2 -> conv(6->5, pad {pad2}) -> ReLU -> Flatten -> Linear -> 4. Input 3x10x10. */
+    static Sequential convNet(Rng rng, int pad2) {
+        int side = 5 - 3 + 2 * pad2 + 1;
+        return new Sequential(new Conv2d(3, 6, 3, 1, 1, rng), new ReLU(), new MaxPool2d(2, 2), new Conv2d(6, 5, 3, 1, pad2, rng),
+                new ReLU(), new Dropout(0.25f, 3), new Flatten(), new Linear(5 * side * side, 4, rng));
+    }
+
+    @Test
+    void constantFiltersFoldWithoutPaddingAndStayWithPadding() {
+        for (int pad2 : new int[] {0, 1}) {
+            Rng rng = new Rng(50 + pad2);
+            Sequential net = convNet(rng, pad2);
+            Conv2d a = (Conv2d) net.layer(0), b = (Conv2d) net.layer(3);
+            pruneUnits(a.weight(), a.bias(), new int[] {1}, true);   // complete structural prune
+            pruneUnits(a.weight(), a.bias(), new int[] {4}, false);  // constant 0.6 after ReLU and pooling
+            a.bias().value.data[4] = 0.6f;
+            pruneUnits(b.weight(), b.bias(), new int[] {2}, false);  // constant 0.3 into the Linear: always foldable
+            b.bias().value.data[2] = 0.3f;
+            Tensor x = input(rng, 3, 3, 10, 10);
+
+            StructuredShrink.Result fold = StructuredShrink.shrink(net, StructuredShrink.Policy.FOLD);
+            StructuredShrink.LayerChange ch0 = fold.changes().get(0), ch1 = fold.changes().get(1);
+            if (pad2 == 0) {
+                assertArrayEquals(new int[] {1, 4}, ch0.dropped());
+                assertEquals(1, ch0.folded());
+            } else {
+                assertArrayEquals(new int[] {1}, ch0.dropped(), "a constant map cannot fold through padding");
+                assertEquals(1, ch0.keptConstant());
+            }
+            assertArrayEquals(new int[] {2}, ch1.dropped());
+            assertEquals(1, ch1.folded());
+            assertSameFunction("FOLD pad " + pad2, net, fold.model(), x);
+
+            StructuredShrink.Result keep = StructuredShrink.shrink(net, StructuredShrink.Policy.KEEP);
+            assertArrayEquals(new int[] {1}, keep.changes().get(0).dropped());
+            assertEquals(0, keep.changes().get(1).dropped().length);
+            assertSameFunction("KEEP pad " + pad2, net, keep.model(), x);
+            int side = 5 - 3 + 2 * pad2 + 1;
+            int channelsLeft = pad2 == 0 ? 4 : 5; // conv b's input channels after conv a's filters went
+            assertEquals(1L * (27 + 1) + 5L * 9 + (pad2 == 0 ? 1L * (27 + 1) + 5L * 9 : 0)   // conv a filters, conv b channels
+                    + (channelsLeft * 9L + 1) + 4L * side * side,                               // conv b filter, Linear block
+                    fold.parametersDropped());
+        }
     }
 
     @Test

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# GPU check for jprune: GPU tests, compute-sanitizer (memcheck + racecheck), GPU benchmarks, PyTorch peer.
+#
+# Two modes.
+#
+# 1. HERE (the dev machine, with JDK + Maven + ~/.m2), in the repository root:
+#        bash bench/gpu-check.sh --bundle
+#    builds everything (mvn -o test-compile, so native/ is compiled into the fatbin when nvcc exists) and packs a
+#    bundle into .device/ (git-ignored) with the shared script ../shared/device/bundle (a trimmed JRE, the class path
+#    as jars, JUnit's console launcher, a `run` script). The class path is assembled from target/ and ~/.m2 directly
+#    because maven-dependency-plugin is not in the offline repository. Override the bundler with BUNDLE=/path/bundle.
+#
+# 2. THERE (the GPU machine: no JDK, no Maven, no network), in the repository root, through the device tool:
+#        run(command="bash bench/gpu-check.sh", carry=[".device"], timeout_s=540)
+#    It puts the folders of libcusparse.so.12 / libcublas.so.12 (found with find /, e.g. in the pip nvidia-* wheels
+#    of PyTorch) on LD_LIBRARY_PATH for JCusparse/JCublas, prints the doctor report, runs the @Tag("gpu") tests,
+#    runs a small GPU test under compute-sanitizer memcheck and racecheck, runs dev.jprune.bench.gpu.GpuBench and
+#    bench/peers/torch_gpu_peer.py, and prints a short table last. Logs go to $OUT (the device tool's folder that
+#    comes back) or /tmp/gpu-check. Exit status: 0 when tests and sanitizers pass.
+#    Budget: tests ~1-2 min, sanitizers ~2-4 min (10-100x slower kernels), benchmarks ~1 min.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--bundle" ]; then
+  set -e
+  mvn -o -B -q test-compile
+  m2=${M2_REPO:-$HOME/.m2/repository}
+  jars=""
+  for a in jcuda/jcuda/12.6.0/jcuda-12.6.0.jar jcuda/jcuda-natives/12.6.0/jcuda-natives-12.6.0-linux-x86_64.jar \
+           jcuda/jcublas/12.6.0/jcublas-12.6.0.jar jcuda/jcublas-natives/12.6.0/jcublas-natives-12.6.0-linux-x86_64.jar \
+           jcuda/jcusparse/12.6.0/jcusparse-12.6.0.jar jcuda/jcusparse-natives/12.6.0/jcusparse-natives-12.6.0-linux-x86_64.jar; do
+    jars="$jars:$m2/org/$a"
+  done
+  # The versions the parent pom pins.
+  for j in info/picocli/picocli/4.7.6/picocli-4.7.6.jar com/google/code/gson/gson/2.11.0/gson-2.11.0.jar; do
+    [ -f "$m2/$j" ] || { echo "gpu-check: missing $m2/$j (run mvn -B package once online)"; exit 2; }
+    jars="$jars:$m2/$j"
+  done
+  cp="java/target/classes:java/target/test-classes:bench/target/classes$jars"
+  bundler=${BUNDLE:-}
+  for b in ../shared/device/bundle ../../shared/device/bundle /work/shared/device/bundle; do
+    [ -z "$bundler" ] && [ -x "$b" ] && bundler=$b
+  done
+  [ -n "$bundler" ] || { echo "gpu-check: no bundle script found (set BUNDLE=)"; exit 2; }
+  "$bundler" "$cp" .device
+  [ -f java/target/classes/dev/jprune/native/jprune.fatbin ] || echo "gpu-check: WARNING: no fatbin was built (no nvcc here?)"
+  echo "gpu-check: bundle ready in .device; on the GPU machine: bash bench/gpu-check.sh (carry .device)"
+  exit 0
+fi
+
+out=${OUT:-/tmp/gpu-check}
+mkdir -p "$out"
+[ -x .device/run ] || { echo "gpu-check: no .device/run: build the bundle first (bash bench/gpu-check.sh --bundle) and carry .device"; exit 2; }
+
+# JCusparse / JCublas natives link libcusparse.so.12 / libcublas.so.12: find them wherever they are.
+for lib in libcusparse.so.12 libcublas.so.12 libcublasLt.so.12 libnvJitLink.so.12 libnvJitLink.so.13; do
+  f=$(find / -xdev \( -path /proc -o -path /sys \) -prune -o -name "$lib*" -print 2>/dev/null | head -1)
+  if [ -n "$f" ]; then
+    d=$(dirname "$f")
+    case ":${LD_LIBRARY_PATH:-}:" in *":$d:"*) ;; *) export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ;; esac
+  else
+    echo "gpu-check: $lib not found (JCusparse/JCublas will report unavailable; the kernels do not need them)"
+  fi
+done
+echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv 2>&1 | tee "$out/nvidia-smi.txt"
+
+export JAVA_TOOL_OPTIONS="-Djava.io.tmpdir=/tmp/jprune-jcuda"
+mkdir -p /tmp/jprune-jcuda
+
+status() { if [ "$1" -eq 0 ]; then echo PASS; else echo "FAIL (rc $1)"; fi; }
+
+echo "== doctor + benchmarks"
+bash .device/run main dev.jprune.bench.gpu.GpuBench --doctor 2>&1 | tee "$out/bench.txt"
+bench_rc=${PIPESTATUS[0]}
+
+echo "== GPU tests"
+bash .device/run junit --select-package dev.jprune --include-tag gpu --reports-dir "$out/junit" 2>&1 | tee "$out/tests.log"
+tests_rc=${PIPESTATUS[0]}
+# All tests skipped (probe said "unavailable" on a GPU machine) is a failure here, not a pass.
+if grep -qE '\[ +0 tests successful' "$out/tests.log"; then echo "gpu-check: no GPU test ran"; tests_rc=3; fi
+
+san_test=${SANITIZER_TEST:-dev.jprune.gpu.GpuOpsTest#gemmBiasReluEpilogue}
+san_test2=${SANITIZER_TEST2:-dev.jprune.gpu.GpuOpsTest#softmaxCrossEntropy}
+# The conv/pool index kernels (im2col, col2im, permutes) are the likeliest out-of-bounds accesses: memcheck them too.
+san_test3=${SANITIZER_TEST3:-dev.jprune.gpu.GpuConvOpsTest#im2colCol2imAndPermutesAreExact}
+mem_rc=127; race_rc=127
+if command -v compute-sanitizer >/dev/null; then
+  echo "== compute-sanitizer memcheck"
+  compute-sanitizer --tool memcheck --target-processes all --error-exitcode 97 --print-limit 20 \
+    bash .device/run junit --select-method "$san_test" --select-method "$san_test2" --select-method "$san_test3" 2>&1 | tee "$out/memcheck.log" | tail -40
+  mem_rc=${PIPESTATUS[0]}
+  echo "== compute-sanitizer racecheck"
+  compute-sanitizer --tool racecheck --target-processes all --racecheck-report all --error-exitcode 97 --print-limit 20 \
+    bash .device/run junit --select-method "$san_test" 2>&1 | tee "$out/racecheck.log" | tail -40
+  race_rc=${PIPESTATUS[0]}
+else
+  echo "gpu-check: compute-sanitizer not on PATH"
+fi
+
+echo "== PyTorch peer"
+peer_rc=127
+if command -v python3 >/dev/null; then
+  PYTHONUNBUFFERED=1 python3 bench/peers/torch_gpu_peer.py 2>&1 | tee "$out/peer.txt"
+  peer_rc=${PIPESTATUS[0]}
+fi
+
+echo "== GPU prune benchmarks (GpuPruneBench + torch_prune_peer.py)"
+bash .device/run main dev.jprune.bench.gpu.GpuPruneBench ${PRUNE_BENCH_ARGS:-} 2>&1 | tee "$out/prune-bench.txt"
+prune_rc=${PIPESTATUS[0]}
+command -v python3 >/dev/null && PYTHONUNBUFFERED=1 python3 bench/peers/torch_prune_peer.py ${PRUNE_BENCH_ARGS:-} 2>&1 | tee "$out/prune-peer.txt"
+
+echo
+echo "================ gpu-check summary ================"
+printf '%-28s %s\n' "GPU tests (@Tag gpu)" "$(status $tests_rc)" \
+  "memcheck ($san_test)" "$(status $mem_rc)" "racecheck ($san_test)" "$(status $race_rc)" \
+  "GpuBench" "$(status $bench_rc)" "torch peer" "$(status $peer_rc)" "GpuPruneBench" "$(status $prune_rc)"
+grep -E 'tests (successful|failed|skipped)' "$out/tests.log" | sed 's/^[^0-9]*/  /'
+grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$out/memcheck.log" "$out/racecheck.log" 2>/dev/null | sed 's/^/  /'
+sed -n '/^== jprune GPU benchmarks/,$p' "$out/bench.txt"
+sed -n '/^== PyTorch/,$p' "$out/peer.txt" 2>/dev/null
+sed -n '/^== jprune GPU prune/,$p' "$out/prune-bench.txt" 2>/dev/null
+sed -n '/^== PyTorch prune/,$p' "$out/prune-peer.txt" 2>/dev/null
+[ "$tests_rc" -eq 0 ] && { [ "$mem_rc" -eq 0 ] || [ "$mem_rc" -eq 127 ]; } && { [ "$race_rc" -eq 0 ] || [ "$race_rc" -eq 127 ]; }

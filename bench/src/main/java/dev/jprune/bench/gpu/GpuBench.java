@@ -1,0 +1,117 @@
+package dev.jprune.bench.gpu;
+
+import dev.jprune.gpu.DeviceBuffer;
+import dev.jprune.gpu.GpuContext;
+import dev.jprune.gpu.GpuDoctor;
+import dev.jprune.gpu.GpuOps;
+import dev.jprune.gpu.GpuProbe;
+import dev.jprune.util.Rng;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * GPU benchmarks (run by bench/gpu-check.sh on a GPU machine): our SGEMM / TF32 GEMM at 4096³ and at the shapes of
+ * LeNet-300-100 training (batch 256), the memory-bound kernels, and a device-to-device copy as the bandwidth
+ * ceiling. Timing: CUDA events around {@code inner} back-to-back launches (so launch gaps of tiny kernels count as
+ * they would in training), 3 warm-up samples, median of {@code samples}. Inputs are random, never zeros.
+ * Prints one table; {@code --doctor} prints the doctor report first.
+ */
+public final class GpuBench {
+    private GpuBench() {}
+
+    private static final List<String> rows = new ArrayList<>();
+
+    private static float median(float[] a) {
+        float[] s = a.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    /** Median milliseconds of one run of {@code work}. */
+    private static double time(GpuContext ctx, int samples, int inner, Runnable work) {
+        for (int i = 0; i < 3; i++) ctx.timeMillis(() -> { for (int j = 0; j < inner; j++) work.run(); });
+        float[] t = new float[samples];
+        for (int i = 0; i < samples; i++) t[i] = ctx.timeMillis(() -> { for (int j = 0; j < inner; j++) work.run(); });
+        return median(t) / inner;
+    }
+
+    private static DeviceBuffer random(GpuContext ctx, Rng r, long n) {
+        float[] a = new float[Math.toIntExact(n)];
+        r.fillUniform(a, -1, 1);
+        return ctx.upload(a);
+    }
+
+    private static void gemm(GpuContext ctx, GpuOps ops, Rng r, String label, boolean tf32, boolean ta, boolean tb,
+                             int m, int n, int k, int inner) {
+        try (DeviceBuffer a = random(ctx, r, (long) m * k); DeviceBuffer b = random(ctx, r, (long) k * n);
+             DeviceBuffer c = random(ctx, r, (long) m * n)) {
+            int lda = ta ? m : k, ldb = tb ? k : n;
+            double ms = time(ctx, 15, inner, () -> {
+                if (tf32) ops.gemmTf32(ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, n);
+                else ops.gemm(ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, n);
+            });
+            double gflops = 2.0 * m * n * k / (ms * 1e6);
+            rows.add(String.format(Locale.ROOT, "%-34s %-12s %10.4f %10.1f GFLOP/s", label + (tf32 ? " tf32" : " fp32"),
+                    (ta ? "T" : "N") + (tb ? "T" : "N") + " " + m + "x" + n + "x" + k, ms, gflops));
+        }
+    }
+
+    private static void bandwidth(String label, String shape, double ms, double bytes) {
+        rows.add(String.format(Locale.ROOT, "%-34s %-12s %10.4f %10.1f GB/s", label, shape, ms, bytes / (ms * 1e6)));
+    }
+
+    public static void main(String[] args) {
+        if (Arrays.asList(args).contains("--doctor")) System.out.println(GpuDoctor.report());
+        GpuProbe p = GpuProbe.get();
+        if (!p.available()) {
+            System.out.println("GpuBench: no usable GPU: " + p.reason());
+            return;
+        }
+        Rng r = new Rng(42);
+        try (GpuContext ctx = GpuContext.open(0, false)) {
+            GpuOps ops = new GpuOps(ctx);
+            boolean tc = ctx.computeCapabilityMajor() >= 8;
+            // Large square: the compute ceiling of the kernel.
+            for (int v : new int[] {1, 0, 2}) {  // NT (Linear forward), NN (dX), TN (dW)
+                boolean ta = v == 2, tb = v == 1;
+                gemm(ctx, ops, r, "gemm 4096^3", false, ta, tb, 4096, 4096, 4096, 1);
+                if (tc) gemm(ctx, ops, r, "gemm 4096^3", true, ta, tb, 4096, 4096, 4096, 1);
+            }
+            // LeNet-300-100, batch 256: forward Y = X W^T, backward dX = dY W, dW = dY^T X.
+            int bs = 256;
+            int[][] layers = {{784, 300}, {300, 100}, {100, 10}};
+            for (int[] l : layers) {
+                int in = l[0], out = l[1];
+                gemm(ctx, ops, r, "lenet fwd " + in + "->" + out, false, false, true, bs, out, in, 50);
+                gemm(ctx, ops, r, "lenet dX " + in + "->" + out, false, false, false, bs, in, out, 50);
+                gemm(ctx, ops, r, "lenet dW " + in + "->" + out, false, true, false, out, in, bs, 50);
+            }
+            // Memory floor: D2D copy of 1 GiB counts bytes read + written.
+            long n = 1L << 28;
+            try (DeviceBuffer a = random(ctx, r, n); DeviceBuffer b = ctx.allocFloat(n)) {
+                double ms = time(ctx, 10, 1, () -> b.copyFrom(a));
+                bandwidth("D2D copy (memory floor)", "1 GiB", ms, 2.0 * 4 * n);
+                int ni = (int) n;
+                ms = time(ctx, 10, 1, () -> ops.reluForward(a, b, ni));
+                bandwidth("reluForward", "2^28", ms, 2.0 * 4 * n);
+            }
+            // Adam on 2^26 parameters: reads g, w, m, v and writes w, m, v (28 bytes per parameter).
+            int np = 1 << 26;
+            try (DeviceBuffer w = random(ctx, r, np); DeviceBuffer g = random(ctx, r, np); DeviceBuffer m = random(ctx, r, np);
+                 DeviceBuffer v = ctx.allocFloat(np)) {
+                ops.fill(v, np, 0.01f);
+                double ms = time(ctx, 10, 1, () -> ops.adamStep(w, g, m, v, null, np, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1, 1f, 0f));
+                bandwidth("adamStep", "2^26", ms, 28.0 * np);
+                ms = time(ctx, 10, 1, () -> ops.sumSquares(g, 0, np));
+                bandwidth("sumSquares (incl. readback)", "2^26", ms, 4.0 * np);
+            }
+            System.out.println("== jprune GPU benchmarks on " + ctx.deviceName() + " (sm_" + ctx.computeCapabilityMajor()
+                    + ctx.computeCapabilityMinor() + ", " + ctx.multiprocessors() + " SMs), CUDA events, median ==");
+            System.out.printf(Locale.ROOT, "%-34s %-12s %10s %10s%n", "what", "shape", "ms", "rate");
+            for (String row : rows) System.out.println(row);
+        }
+    }
+}

@@ -1,0 +1,204 @@
+package dev.jprune.gpu;
+
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUevent_flags;
+import jcuda.driver.CUmodule;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
+import jcuda.driver.JCudaDriver;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One device, its primary context, one stream, the jprune kernels loaded from the jar's fatbin, and a buffer pool.
+ * Everything CUDA that the GPU backend holds lives in an instance of this class (no static CUDA state), and
+ * {@link #close()} releases all of it. Every kernel and copy goes to the one stream, in order.
+ * <p>The stream is a blocking one (CU_STREAM_DEFAULT): the synchronous host copies of {@link DeviceBuffer}, which
+ * run on the legacy default stream, are then ordered with the kernels on it.
+ * <p>Validate mode ({@code -Djprune.gpu.validate=true} or {@link #open(int, boolean)}) synchronises after every
+ * launch, so an asynchronous kernel fault is reported by the launch that caused it, with its name and shapes.
+ * <p>Driver calls are checked by their return codes; JCuda's global {@code setExceptionsEnabled} is left alone, so
+ * the context changes no process-wide state. Not thread-safe: use one context per thread, or synchronise.
+ */
+public final class GpuContext implements AutoCloseable {
+    private final int ordinal;
+    private final CUdevice device = new CUdevice();
+    private final CUcontext context = new CUcontext();
+    private final CUstream stream = new CUstream();
+    private final CUmodule module = new CUmodule();
+    private final boolean validate;
+    private final String name;
+    private final int ccMajor, ccMinor, multiprocessors;
+    private final long totalMemory;
+    private final BufferPool pool;
+    private final Kernels kernels;
+    private boolean closed;
+
+    private GpuContext(int ordinal, boolean validate) {
+        GpuProbe probe = GpuProbe.get();
+        if (!probe.available()) throw new GpuException("GPU backend unavailable: " + probe.reason());
+        if (ordinal < 0 || ordinal >= probe.deviceCount()) {
+            throw new IllegalArgumentException("GpuContext: device " + ordinal + " does not exist (" + probe.deviceCount() + " devices)");
+        }
+        this.ordinal = ordinal;
+        this.validate = validate;
+        Cu.check(JCudaDriver.cuDeviceGet(device, ordinal), "cuDeviceGet(" + ordinal + ")");
+        byte[] nm = new byte[256];
+        Cu.check(JCudaDriver.cuDeviceGetName(nm, nm.length, device), "cuDeviceGetName");
+        int len = 0;
+        while (len < nm.length && nm[len] != 0) len++;
+        this.name = new String(nm, 0, len, StandardCharsets.US_ASCII);
+        this.ccMajor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+        this.ccMinor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+        this.multiprocessors = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+        long[] mem = new long[1];
+        Cu.check(JCudaDriver.cuDeviceTotalMem(mem, device), "cuDeviceTotalMem");
+        this.totalMemory = mem[0];
+
+        Cu.check(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
+        boolean ok = false;
+        try {
+            bind();
+            Cu.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_DEFAULT), "cuStreamCreate");
+            byte[] fatbin;
+            try {
+                fatbin = GpuProbe.readFatbin();
+            } catch (IOException e) {
+                throw new GpuException("GpuContext: cannot read the kernels: " + e.getMessage(), e);
+            }
+            int r = JCudaDriver.cuModuleLoadData(module, fatbin);
+            Cu.check(r, "cuModuleLoadData(" + GpuProbe.FATBIN_RESOURCE + ", " + fatbin.length + " bytes, targets "
+                    + safeTargets(fatbin) + ") on " + name + " (sm_" + ccMajor + ccMinor + ", driver "
+                    + GpuProbe.versionString(probe.driverVersion()) + ")");
+            this.pool = new BufferPool(this);
+            this.kernels = new Kernels(this);
+            ok = true;
+        } finally {
+            if (!ok) {
+                JCudaDriver.cuDevicePrimaryCtxRelease(device);
+            }
+        }
+    }
+
+    private static String safeTargets(byte[] fatbin) {
+        try { return FatbinInfo.targets(fatbin).toString(); } catch (RuntimeException e) { return "?"; }
+    }
+
+    /** Opens device 0; validate mode from the system property {@code jprune.gpu.validate}. */
+    public static GpuContext open() { return open(0, Boolean.getBoolean("jprune.gpu.validate")); }
+
+    /** Opens device {@code ordinal}. Throws {@link GpuException} with the probe's reason when no GPU is usable. */
+    public static GpuContext open(int ordinal, boolean validate) { return new GpuContext(ordinal, validate); }
+
+    private int attribute(int attr) {
+        int[] v = new int[1];
+        Cu.check(JCudaDriver.cuDeviceGetAttribute(v, attr, device), "cuDeviceGetAttribute(" + attr + ")");
+        return v[0];
+    }
+
+    /** Makes this context current on the calling thread (cheap; every operation calls it). */
+    void bind() {
+        if (closed) throw new IllegalStateException("GpuContext used after close");
+        Cu.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+    }
+
+    CUstream stream() { return stream; }
+    CUmodule module() { return module; }
+    BufferPool pool() { return pool; }
+    Kernels kernels() { return kernels; }
+    boolean isClosed() { return closed; }
+
+    public boolean validate() { return validate; }
+    public int ordinal() { return ordinal; }
+    public String deviceName() { return name; }
+    public int computeCapabilityMajor() { return ccMajor; }
+    public int computeCapabilityMinor() { return ccMinor; }
+    public int multiprocessors() { return multiprocessors; }
+    public long totalMemory() { return totalMemory; }
+    /** Bytes held by live buffers of this context's pool. */
+    public long bytesInUse() { return pool.bytesInUse(); }
+    /** Bytes the pool keeps for reuse. */
+    public long bytesCached() { return pool.bytesCached(); }
+    /** cuMemAlloc calls so far (after warm-up this stops growing when shapes repeat). */
+    public long allocations() { return pool.allocations(); }
+
+    /** Free and total device memory in bytes, as the driver reports them now. */
+    public long[] memoryInfo() {
+        bind();
+        long[] f = new long[1], t = new long[1];
+        Cu.check(JCudaDriver.cuMemGetInfo(f, t), "cuMemGetInfo");
+        return new long[] {f[0], t[0]};
+    }
+
+    public DeviceBuffer allocFloat(long n) { bind(); return new DeviceBuffer(this, DeviceBuffer.Type.FLOAT, n); }
+    public DeviceBuffer allocInt(long n) { bind(); return new DeviceBuffer(this, DeviceBuffer.Type.INT, n); }
+    public DeviceBuffer allocBytes(long n) { bind(); return new DeviceBuffer(this, DeviceBuffer.Type.BYTE, n); }
+    public DeviceBuffer allocDouble(long n) { bind(); return new DeviceBuffer(this, DeviceBuffer.Type.DOUBLE, n); }
+    public DeviceBuffer allocLong(long n) { bind(); return new DeviceBuffer(this, DeviceBuffer.Type.LONG, n); }
+
+    /** A new FLOAT buffer holding a copy of {@code a}. */
+    public DeviceBuffer upload(float[] a) { return allocFloat(a.length).upload(a); }
+    public DeviceBuffer upload(int[] a) { return allocInt(a.length).upload(a); }
+    public DeviceBuffer upload(byte[] a) { return allocBytes(a.length).upload(a); }
+
+    /** Waits for all work queued on this context's stream. */
+    public void synchronize() {
+        bind();
+        Cu.check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
+    }
+
+    /** Frees the pool's cached allocations (live buffers stay). */
+    public void trimPool() { bind(); pool.trim(); }
+
+    /**
+     * Device time of {@code work} in milliseconds, measured with CUDA events recorded on the stream around it
+     * (the host-side cost of queuing is not included unless the queue drains).
+     */
+    public float timeMillis(Runnable work) {
+        bind();
+        CUevent a = new CUevent(), b = new CUevent();
+        Cu.check(JCudaDriver.cuEventCreate(a, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
+        try {
+            Cu.check(JCudaDriver.cuEventCreate(b, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
+            try {
+                Cu.check(JCudaDriver.cuEventRecord(a, stream), "cuEventRecord");
+                work.run();
+                Cu.check(JCudaDriver.cuEventRecord(b, stream), "cuEventRecord");
+                Cu.check(JCudaDriver.cuEventSynchronize(b), "cuEventSynchronize");
+                float[] ms = new float[1];
+                Cu.check(JCudaDriver.cuEventElapsedTime(ms, a, b), "cuEventElapsedTime");
+                return ms[0];
+            } finally {
+                JCudaDriver.cuEventDestroy(b);
+            }
+        } finally {
+            JCudaDriver.cuEventDestroy(a);
+        }
+    }
+
+    /** Synchronises, frees all device memory of this context (live buffers too), unloads the kernels and releases
+     *  the primary context. Idempotent. Errors at close are not thrown: the first one is the one that matters. */
+    @Override
+    public void close() {
+        if (closed) return;
+        try {
+            JCudaDriver.cuCtxSetCurrent(context);
+            JCudaDriver.cuStreamSynchronize(stream);
+            pool.freeAll();
+            JCudaDriver.cuModuleUnload(module);
+            JCudaDriver.cuStreamDestroy(stream);
+        } finally {
+            closed = true;
+            JCudaDriver.cuDevicePrimaryCtxRelease(device);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "GpuContext[" + ordinal + ": " + name + ", sm_" + ccMajor + ccMinor + (validate ? ", validate" : "") + "]";
+    }
+}

@@ -1,0 +1,56 @@
+package dev.jprune.gpu;
+
+/**
+ * Device data movement for the training loop (native/data.cu): batch gathers from a device-resident dataset and
+ * the bias gradient. Each method names its CPU twin; arguments are validated before any launch.
+ */
+public final class GpuDataOps {
+    private static final String CPU = "dev.jprune.cpu.CpuDataKernels#";
+    private final GpuContext ctx;
+    private final Kernels k;
+
+    public GpuDataOps(GpuContext ctx) {
+        this.ctx = ctx;
+        this.k = ctx.kernels();
+    }
+
+    private void need(String op, String what, DeviceBuffer b, DeviceBuffer.Type t, long n) {
+        if (b == null) throw new IllegalArgumentException("GpuDataOps." + op + ": " + what + " is null");
+        if (b.isClosed()) throw new IllegalArgumentException("GpuDataOps." + op + ": " + what + " is closed");
+        if (b.context() != ctx) throw new IllegalArgumentException("GpuDataOps." + op + ": " + what + " belongs to another GpuContext");
+        if (b.type() != t) throw new IllegalArgumentException("GpuDataOps." + op + ": " + what + " holds " + b.type() + ", needs " + t);
+        if (b.length() < n) throw new IllegalArgumentException("GpuDataOps." + op + ": " + what + " has " + b.length() + " elements, needs " + n);
+    }
+
+    /**
+     * dst[r, :] = src[idx[r], :] for r in [0, rows). Indices are not range-checked on the device (they come from
+     * {@code Batcher.order}); the caller guarantees 0 ≤ idx[r] &lt; src.length / rowLen. Modifies {@code dst}.
+     */
+    @CpuTwin(CPU + "gatherRows")
+    public void gatherRows(DeviceBuffer src, DeviceBuffer idx, int idxOffset, DeviceBuffer dst, int rows, int rowLen) {
+        if (rows < 0 || rowLen < 0 || idxOffset < 0) throw new IllegalArgumentException("GpuDataOps.gatherRows: negative size rows=" + rows + " rowLen=" + rowLen + " idxOffset=" + idxOffset);
+        need("gatherRows", "idx", idx, DeviceBuffer.Type.INT, (long) idxOffset + rows);
+        need("gatherRows", "dst", dst, DeviceBuffer.Type.FLOAT, (long) rows * rowLen);
+        need("gatherRows", "src", src, DeviceBuffer.Type.FLOAT, rowLen);
+        if ((long) rows * rowLen > 0) k.gatherRows(src, idx.at(idxOffset), dst, rows, rowLen);
+    }
+
+    /** dst[i] = src[idx[i]] for i in [0, n). Modifies {@code dst}. */
+    @CpuTwin(CPU + "gatherInts")
+    public void gatherInts(DeviceBuffer src, DeviceBuffer idx, int idxOffset, DeviceBuffer dst, int n) {
+        if (n < 0 || idxOffset < 0) throw new IllegalArgumentException("GpuDataOps.gatherInts: negative size n=" + n + " idxOffset=" + idxOffset);
+        need("gatherInts", "idx", idx, DeviceBuffer.Type.INT, (long) idxOffset + n);
+        need("gatherInts", "dst", dst, DeviceBuffer.Type.INT, n);
+        need("gatherInts", "src", src, DeviceBuffer.Type.INT, 1);
+        if (n > 0) k.gatherInts(src, idx.at(idxOffset), dst, n);
+    }
+
+    /** acc[c] += Σ_r x[r, c], rows in index order (a Linear's bias gradient). Modifies {@code acc}. */
+    @CpuTwin(CPU + "columnSumAccumulate")
+    public void columnSumAccumulate(DeviceBuffer x, DeviceBuffer acc, int rows, int cols) {
+        if (rows < 0 || cols < 0) throw new IllegalArgumentException("GpuDataOps.columnSumAccumulate: negative size " + rows + " x " + cols);
+        need("columnSumAccumulate", "x", x, DeviceBuffer.Type.FLOAT, (long) rows * cols);
+        need("columnSumAccumulate", "acc", acc, DeviceBuffer.Type.FLOAT, cols);
+        if (cols > 0) k.colSumAcc(x, acc, rows, cols);
+    }
+}

@@ -1,0 +1,53 @@
+package dev.jprune.gpu;
+
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUstream;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * Internal bridge for the GPU sub-packages ({@code dev.jprune.gpu.prune}): the few package-private handles of the
+ * context and buffers that a launcher outside this package needs. Not API: the signatures may change with the
+ * backend. Stateless (the function cache is the context's own).
+ */
+public final class GpuInternals {
+    private GpuInternals() {}
+
+    /** The kernel {@code name} of the context's module (looked up once per context, then cached). */
+    public static CUfunction function(GpuContext ctx, String name) {
+        ctx.bind();
+        return ctx.kernels().function(name);
+    }
+
+    /** The context's one stream: every kernel and copy of the backend is queued on it, in order. */
+    public static CUstream stream(GpuContext ctx) { return ctx.stream(); }
+
+    /** Makes the context current on this thread. */
+    public static void bind(GpuContext ctx) { ctx.bind(); }
+
+    /** Device pointer to element {@code index} of {@code b} (a view; never freed through it). */
+    public static CUdeviceptr pointer(DeviceBuffer b, long index) { return b.at(index); }
+
+    /** Raw device address of element {@code index} of {@code b} (for tables uploaded to the device). */
+    public static long address(DeviceBuffer b, long index) { return b.address(index); }
+
+    /** Throws a {@link GpuException} naming {@code what} unless {@code result} is CUDA_SUCCESS. */
+    public static void check(int result, String what) { Cu.check(result, what); }
+
+    /** Sets all bytes of {@code b} to 0, queued on the stream. */
+    public static void zero(DeviceBuffer b) {
+        b.context().bind();
+        Cu.check(JCudaDriver.cuMemsetD8Async(b.ptr(), (byte) 0, b.bytes(), b.context().stream()), "cuMemsetD8Async " + b);
+    }
+
+    /** Synchronous copy of a LONG buffer's first {@code dst.length} elements into {@code dst}. Modifies dst. */
+    public static void download(DeviceBuffer b, long[] dst) {
+        if (b.type() != DeviceBuffer.Type.LONG || dst.length > b.length()) {
+            throw new IllegalArgumentException("GpuInternals.download: " + b + " into long[" + dst.length + "]");
+        }
+        if (dst.length == 0) return;
+        b.context().synchronize();
+        Cu.check(JCudaDriver.cuMemcpyDtoH(Pointer.to(dst), b.ptr(), 8L * dst.length), "cuMemcpyDtoH " + dst.length + " x LONG");
+    }
+}

@@ -1,0 +1,469 @@
+package dev.jprune.gpu.prune;
+
+import dev.jprune.gpu.CpuTwin;
+import dev.jprune.gpu.DeviceBuffer;
+import dev.jprune.gpu.GpuContext;
+import dev.jprune.gpu.GpuInternals;
+import dev.jprune.gpu.GpuOps;
+import dev.jprune.prune.Criterion;
+import dev.jprune.prune.GlobalSelector;
+import dev.jprune.prune.ScoreAccumulator;
+import dev.jprune.prune.Structured;
+import jcuda.driver.CUdeviceptr;
+
+import java.util.List;
+
+/**
+ * GPU pruning: fused score + exact top-k selection over many tensors, per-layer and threshold scopes, N:M and
+ * structured masks, score accumulation and multi-tensor norms — each the twin ({@link CpuTwin}) of a CPU method whose
+ * result it reproduces bit for bit (masks, threshold bits, tie budget, kept counts). The passes are in
+ * docs/GPU-PRUNE.md and native/prune.cu.
+ *
+ * <p>Scores are computed on the fly from each {@link PruneTensor}'s buffers ({@link Criterion}; USER reads the score
+ * buffers) and never stored; an existing mask ({@code maskIn}) makes pruned elements score −Infinity. The mask pass
+ * writes {@code maskOut} (where non-null), and optionally zeroes the weights and the optimizer states at pruned
+ * positions, in the same launch. Extra device memory: a 65536-bin histogram (512 KiB), O(chunks) tie counts
+ * (12 bytes per 4096 elements) and the table (128 bytes per tensor) — nothing O(parameters).
+ *
+ * <p>Errors: arguments are checked on the host before anything is launched (IllegalArgumentException naming the op,
+ * the tensor and the fault). A non-finite input (or NaN score) is found by the first pass; the writing passes then do
+ * nothing on the device, and the host throws IllegalArgumentException naming the tensor and index — no buffer is
+ * modified by a failed call. One host round trip per call (the final state download). Not thread-safe.
+ */
+public final class GpuPruneOps {
+    private static final String SEL = "dev.jprune.prune.GlobalSelector#";
+
+    private final GpuContext ctx;
+    private final PruneKernels k;
+    private final GpuOps ops;
+
+    public GpuPruneOps(GpuContext ctx) {
+        this.ctx = ctx;
+        this.k = new PruneKernels(ctx);
+        this.ops = new GpuOps(ctx);
+    }
+
+    public GpuContext context() { return ctx; }
+
+    // ------------------------------------------------------------------------------------------- validation
+    /** Checks every tensor for what {@code criterion} reads and the step writes; returns the layout. */
+    static PruneTable check(String op, List<PruneTensor> ts, Criterion criterion, boolean needMaskOut, long[] groups,
+                            GpuContext ctx) {
+        if (ts == null) throw new IllegalArgumentException(op + ": null tensor list");
+        if (criterion == null) throw new IllegalArgumentException(op + ": null criterion");
+        long[] len = new long[ts.size()];
+        for (int t = 0; t < ts.size(); t++) {
+            PruneTensor p = ts.get(t);
+            if (p == null) throw new IllegalArgumentException(op + ": tensor " + t + " is null");
+            String nm = op + ": " + p.name();
+            if (criterion.readsWeight() && p.weights() == null) throw new IllegalArgumentException(nm + ": criterion " + criterion + " needs weights");
+            if (criterion.readsGradient() && p.grads() == null) throw new IllegalArgumentException(nm + ": criterion " + criterion + " needs gradients");
+            if (criterion == Criterion.USER && p.scores() == null) throw new IllegalArgumentException(nm + ": criterion USER needs a score buffer");
+            if (needMaskOut && p.maskOut() == null) throw new IllegalArgumentException(nm + ": no output mask");
+            need(nm, "weights", p.weights(), DeviceBuffer.Type.FLOAT, p.length(), ctx);
+            need(nm, "gradients", p.grads(), DeviceBuffer.Type.FLOAT, p.length(), ctx);
+            need(nm, "scores", p.scores(), DeviceBuffer.Type.FLOAT, p.length(), ctx);
+            need(nm, "maskIn", p.maskIn(), DeviceBuffer.Type.BYTE, p.length(), ctx);
+            need(nm, "maskOut", p.maskOut(), DeviceBuffer.Type.BYTE, p.length(), ctx);
+            need(nm, "opt0", p.opt0(), DeviceBuffer.Type.FLOAT, p.length(), ctx);
+            need(nm, "opt1", p.opt1(), DeviceBuffer.Type.FLOAT, p.length(), ctx);
+            need(nm, "opt2", p.opt2(), DeviceBuffer.Type.FLOAT, p.length(), ctx);
+            len[t] = p.length();
+        }
+        return groups == null ? PruneTable.layout(len) : PruneTable.layout(len, groups);
+    }
+
+    private static void need(String nm, String what, DeviceBuffer b, DeviceBuffer.Type type, long n, GpuContext ctx) {
+        if (b == null) return;
+        if (b.isClosed()) throw new IllegalArgumentException(nm + ": " + what + " is closed");
+        if (ctx != null && b.context() != ctx) throw new IllegalArgumentException(nm + ": " + what + " belongs to another GpuContext");
+        if (b.type() != type) throw new IllegalArgumentException(nm + ": " + what + " holds " + b.type() + ", needs " + type);
+        if (b.length() < n) throw new IllegalArgumentException(nm + ": " + what + " has " + b.length() + " elements, needs " + n);
+    }
+
+    static void checkKeep(String op, long keep, long total) {
+        if (keep < 0 || keep > total) throw new IllegalArgumentException(op + ": keep = " + keep + " not in [0, " + total + "]");
+    }
+
+    static int flags(boolean zeroWeights, boolean zeroOptimizer) {
+        return (zeroWeights ? PruneTable.FLAG_ZERO_W : 0) | (zeroOptimizer ? PruneTable.FLAG_ZERO_OPT : 0);
+    }
+
+    private static long addr(DeviceBuffer b) { return b == null ? 0L : GpuInternals.address(b, 0); }
+
+    private static long[][] pointers(List<PruneTensor> ts) {
+        long[][] p = new long[ts.size()][];
+        for (int t = 0; t < p.length; t++) {
+            PruneTensor x = ts.get(t);
+            p[t] = new long[] {addr(x.weights()), addr(x.grads()), addr(x.scores()), addr(x.maskIn()), addr(x.maskOut()),
+                    addr(x.opt0()), addr(x.opt1()), addr(x.opt2())};
+        }
+        return p;
+    }
+
+    private DeviceBuffer uploadTable(PruneTable layout, long[][] pointers) {
+        long[] rows = layout.encode(pointers);
+        DeviceBuffer tab = ctx.allocLong(Math.max(1, rows.length));
+        if (rows.length > 0) tab.upload(rows);
+        return tab;
+    }
+
+    private static CUdeviceptr row(DeviceBuffer table, int t) { return GpuInternals.pointer(table, (long) t * PruneTable.ROW_LONGS); }
+    private static CUdeviceptr slot(DeviceBuffer states, int t) { return GpuInternals.pointer(states, (long) t * PruneTable.STATE_LONGS); }
+
+    private static long[] freshStates(int count, long[] keep) {
+        long[] s = new long[count * PruneTable.STATE_LONGS];
+        for (int i = 0; i < count; i++) {
+            s[i * PruneTable.STATE_LONGS + PruneTable.S_BAD] = PruneTable.BAD_NONE;
+            s[i * PruneTable.STATE_LONGS + PruneTable.S_KEEP] = keep == null ? 0 : keep[i];
+        }
+        return s;
+    }
+
+    /** Throws the input fault recorded in a state, naming tensor, index and (for criteria) the offending value. */
+    private void throwIfBad(String op, List<PruneTensor> ts, PruneTable layout, Criterion c, long bad) {
+        if (bad == PruneTable.BAD_NONE) return;
+        int t = layout.tensorOf(bad);
+        long i = bad - layout.offset(t);
+        PruneTensor p = ts.get(t);
+        String detail;
+        if (c == Criterion.USER) {
+            detail = "score is NaN";
+        } else {
+            float w = c.readsWeight() ? one(p.weights(), i) : 0f, g = c.readsGradient() ? one(p.grads(), i) : 0f;
+            detail = c.readsWeight() && !Float.isFinite(w) ? "non-finite weight " + w : "non-finite gradient " + g;
+        }
+        throw new IllegalArgumentException(op + " (" + c + "): " + p.name() + " has " + detail + " at index " + i);
+    }
+
+    private static float one(DeviceBuffer b, long i) {
+        float[] v = new float[1];
+        b.download(v, 0, i, 1);
+        return v[0];
+    }
+
+    // ------------------------------------------------------------------------------------------- selection
+    /**
+     * Exact global selection of the {@code keep} highest scores over all tensors, then the mask pass: writes each
+     * tensor's maskOut (if non-null), zeroes weights / optimizer states at pruned positions when asked. Modifies
+     * maskOut, and weights / opt buffers per the flags. Returns the selection (same fields as the CPU's).
+     */
+    @CpuTwin({SEL + "select", "dev.jprune.prune.SelectionReference#select"})
+    public GpuSelection select(List<PruneTensor> tensors, Criterion criterion, long keep, boolean zeroWeights, boolean zeroOptimizer) {
+        PruneTable layout = check("GpuPruneOps.select", tensors, criterion, false, null, ctx);
+        checkKeep("GpuPruneOps.select", keep, layout.total());
+        int nt = layout.tensors();
+        if (layout.total() == 0) return new GpuSelection(0, 0, 0, 0, 0, 0, new long[nt]);
+        try (DeviceBuffer tab = uploadTable(layout, pointers(tensors))) {
+            return selectOn(tensors, criterion, layout, tab, new long[] {keep}, flags(zeroWeights, zeroOptimizer), true)[0];
+        }
+    }
+
+    /** {@link #select} with keep = {@link GlobalSelector#keepForSparsity}(total, sparsity). */
+    @CpuTwin(SEL + "selectSparsity")
+    public GpuSelection selectSparsity(List<PruneTensor> tensors, Criterion criterion, double sparsity, boolean zeroWeights,
+                                       boolean zeroOptimizer) {
+        long total = check("GpuPruneOps.selectSparsity", tensors, criterion, false, null, ctx).total();
+        return select(tensors, criterion, GlobalSelector.keepForSparsity(total, sparsity), zeroWeights, zeroOptimizer);
+    }
+
+    /**
+     * Per-layer scope: tensor t keeps keepForSparsity(n_t, sparsity[t]) of its own elements (its own selection; the
+     * same kernels on a one-row view of the table, looped over tensors, one state per tensor, one download at the end).
+     * Modifies maskOut and weights / opt buffers per the flags.
+     */
+    @CpuTwin(SEL + "perLayer")
+    public GpuSelection[] perLayer(List<PruneTensor> tensors, Criterion criterion, double[] sparsity, boolean zeroWeights,
+                                   boolean zeroOptimizer) {
+        PruneTable layout = check("GpuPruneOps.perLayer", tensors, criterion, false, null, ctx);
+        int nt = layout.tensors();
+        if (sparsity == null || sparsity.length != nt) {
+            throw new IllegalArgumentException("GpuPruneOps.perLayer: " + (sparsity == null ? "null" : sparsity.length) + " sparsities for " + nt + " tensors");
+        }
+        long[] keep = new long[nt];
+        for (int t = 0; t < nt; t++) {
+            if (!(sparsity[t] >= 0.0 && sparsity[t] <= 1.0)) {
+                throw new IllegalArgumentException("GpuPruneOps.perLayer: sparsity of " + tensors.get(t).name() + " must be in [0, 1], got " + sparsity[t]);
+            }
+            keep[t] = GlobalSelector.keepForSparsity(layout.lengths[t], sparsity[t]);
+        }
+        if (nt == 0) return new GpuSelection[0];
+        try (DeviceBuffer tab = uploadTable(layout, pointers(tensors))) {
+            return selectOn(tensors, criterion, layout, tab, keep, flags(zeroWeights, zeroOptimizer), false);
+        }
+    }
+
+    /**
+     * The passes. global: one selection over the whole table (keep[0]); otherwise one per tensor (keep[t]) on the
+     * row view. Passes per selection: hist(level 0) → find → hist(level 1) → find → ties → scan → mask; ties and scan
+     * return at once on the device unless 0 < tieBudget < countEqual.
+     */
+    private GpuSelection[] selectOn(List<PruneTensor> ts, Criterion c, PruneTable layout, DeviceBuffer tab, long[] keep,
+                                    int flags, boolean global) {
+        int nt = layout.tensors(), crit = PruneTable.criterionCode(c);
+        int sels = global ? 1 : nt;
+        long maxChunks = 0;
+        for (int t = 0; t < nt; t++) maxChunks = Math.max(maxChunks, layout.chunks(t));
+        long tieChunks = global ? layout.chunks() : maxChunks;
+        try (DeviceBuffer hist = ctx.allocLong(1 << 16); DeviceBuffer states = ctx.allocLong((long) sels * PruneTable.STATE_LONGS);
+             DeviceBuffer chunkTies = ctx.allocInt(Math.max(1, tieChunks)); DeviceBuffer tiesBefore = ctx.allocLong(Math.max(1, tieChunks));
+             DeviceBuffer kept = ctx.allocLong(nt)) {
+            GpuInternals.zero(hist);
+            GpuInternals.zero(kept);
+            states.upload(freshStates(sels, keep));
+            for (int s = 0; s < sels; s++) {
+                CUdeviceptr table = global ? row(tab, 0) : row(tab, s);
+                int tensors = global ? nt : 1;
+                long chunks = global ? layout.chunks() : layout.chunks(s);
+                if (chunks == 0) continue;  // an empty tensor: nothing to select (its state stays fresh)
+                CUdeviceptr st = slot(states, s);
+                CUdeviceptr keptAt = GpuInternals.pointer(kept, global ? 0 : s);
+                k.hist(table, tensors, chunks, crit, 0, hist, st);
+                k.find(hist, 0, st);
+                k.hist(table, tensors, chunks, crit, 1, hist, st);
+                k.find(hist, 1, st);
+                k.ties(table, tensors, chunks, crit, st, chunkTies);
+                k.scan(chunkTies, chunks, st, tiesBefore);
+                k.mask(table, tensors, chunks, crit, PruneTable.MODE_SELECT, flags, st, tiesBefore, keptAt);
+            }
+            long[] state = new long[sels * PruneTable.STATE_LONGS];
+            GpuInternals.download(states, state);
+            long[] keptHost = new long[nt];
+            GpuInternals.download(kept, keptHost);
+            long bad = PruneTable.BAD_NONE;
+            for (int s = 0; s < sels; s++) bad = Math.min(bad, state[s * PruneTable.STATE_LONGS + PruneTable.S_BAD]);
+            throwIfBad("GpuPruneOps.select", ts, layout, c, bad);
+            GpuSelection[] out = new GpuSelection[sels];
+            for (int s = 0; s < sels; s++) {
+                int b = s * PruneTable.STATE_LONGS;
+                long total = global ? layout.total() : layout.lengths[s];
+                if (state[b + PruneTable.S_ERROR] != 0) throw new IllegalStateException("GpuPruneOps.select: scores changed between passes");
+                if (total == 0) { out[s] = new GpuSelection(0, 0, 0, 0, 0, 0, new long[] {0}); continue; }
+                int tkey = (int) state[b + PruneTable.S_TKEY];
+                int bits = tkey ^ ((tkey >> 31) & 0x7fffffff);  // ScoreKeys.bitsOfRadixKey(key ^ 0x80000000)
+                long[] kp = global ? keptHost : new long[] {keptHost[s]};
+                out[s] = new GpuSelection(total, keep[s], bits, state[b + PruneTable.S_TIE_BUDGET], state[b + PruneTable.S_COUNT_ABOVE],
+                        state[b + PruneTable.S_COUNT_EQUAL], kp);
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Threshold mode: keeps exactly the elements with score ≥ eps (float comparison: −0.0 ≥ 0.0): a validating pass,
+     * then the mask pass. Modifies maskOut and weights / opt buffers per the flags. Returns the kept count per tensor.
+     */
+    @CpuTwin(SEL + "threshold")
+    public long[] threshold(List<PruneTensor> tensors, Criterion criterion, float eps, boolean zeroWeights, boolean zeroOptimizer) {
+        if (Float.isNaN(eps)) throw new IllegalArgumentException("GpuPruneOps.threshold: eps is NaN");
+        PruneTable layout = check("GpuPruneOps.threshold", tensors, criterion, false, null, ctx);
+        int nt = layout.tensors();
+        if (layout.total() == 0) return new long[nt];
+        int crit = PruneTable.criterionCode(criterion);
+        try (DeviceBuffer tab = uploadTable(layout, pointers(tensors)); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS);
+             DeviceBuffer kept = ctx.allocLong(nt)) {
+            long[] s = freshStates(1, null);
+            s[PruneTable.S_TKEY] = dev.jprune.prune.ScoreKeys.key(eps);
+            state.upload(s);
+            GpuInternals.zero(kept);
+            CUdeviceptr st = slot(state, 0);
+            k.hist(row(tab, 0), nt, layout.chunks(), crit, 2, null, st);  // validate only (writes no histogram)
+            k.mask(row(tab, 0), nt, layout.chunks(), crit, PruneTable.MODE_THRESHOLD, flags(zeroWeights, zeroOptimizer), st, null,
+                    GpuInternals.pointer(kept, 0));
+            GpuInternals.download(state, s);
+            throwIfBad("GpuPruneOps.threshold", tensors, layout, criterion, s[PruneTable.S_BAD]);
+            long[] out = new long[nt];
+            GpuInternals.download(kept, out);
+            return out;
+        }
+    }
+
+    /**
+     * N:M on one tensor viewed as [length / rowLength, rowLength]: every group of m consecutive elements of a row keeps
+     * its min(n, r) highest scores, ties to the lower index (NmSparsity). Modifies maskOut and weights / opt buffers per
+     * the flags. Returns the kept count.
+     */
+    @CpuTwin("dev.jprune.prune.NmSparsity#apply")
+    public long nm(PruneTensor tensor, Criterion criterion, int rowLength, int n, int m, boolean zeroWeights, boolean zeroOptimizer) {
+        PruneTable layout = check("GpuPruneOps.nm", List.of(tensor), criterion, false, null, ctx);
+        checkNm(tensor.name(), tensor.length(), rowLength, n, m);
+        if (tensor.length() == 0) return 0;
+        long groups = tensor.length() / rowLength * ((rowLength + m - 1) / m);
+        int crit = PruneTable.criterionCode(criterion);
+        try (DeviceBuffer tab = uploadTable(layout, pointers(List.of(tensor))); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS);
+             DeviceBuffer kept = ctx.allocLong(1)) {
+            long[] s = freshStates(1, null);
+            state.upload(s);
+            GpuInternals.zero(kept);
+            int fl = flags(zeroWeights, zeroOptimizer);
+            k.nm(row(tab, 0), crit, rowLength, n, m, 0, fl, slot(state, 0), GpuInternals.pointer(kept, 0), groups);
+            k.nm(row(tab, 0), crit, rowLength, n, m, 1, fl, slot(state, 0), GpuInternals.pointer(kept, 0), groups);
+            GpuInternals.download(state, s);
+            throwIfBad("GpuPruneOps.nm", List.of(tensor), layout, criterion, s[PruneTable.S_BAD]);
+            long[] out = new long[1];
+            GpuInternals.download(kept, out);
+            return out[0];
+        }
+    }
+
+    /** NmSparsity's argument rules (pure; GPU-free tests use it). */
+    static void checkNm(String name, long size, int rowLength, int n, int m) {
+        if (m < 1 || n < 0 || n > m) throw new IllegalArgumentException("N:M: need 0 <= N <= M and M >= 1, got " + n + ":" + m);
+        if (rowLength < 1 || size % rowLength != 0) {
+            throw new IllegalArgumentException("N:M: " + name + " has " + size + " elements, not a whole number of rows of " + rowLength);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- structured
+    /**
+     * Group scores (L1 / L2 of the element scores of each row / filter) of every tensor in one launch, into a new FLOAT
+     * buffer of Σ groups (tensor t's groups at {@link PruneTable#groupOffset}); the caller closes it. Bit-identical to
+     * {@link Structured#groupScores}.
+     */
+    @CpuTwin("dev.jprune.prune.Structured#groupScores")
+    public DeviceBuffer groupScores(List<PruneTensor> tensors, Criterion criterion, int[] groups, Structured.Norm norm) {
+        PruneTable layout = check("GpuPruneOps.groupScores", tensors, criterion, false, toLong(groups, tensors), ctx);
+        DeviceBuffer out = ctx.allocFloat(Math.max(1, layout.totalGroups()));
+        boolean ok = false;
+        try (DeviceBuffer tab = uploadTable(layout, pointers(tensors)); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS)) {
+            groupScoresOn(tensors, criterion, layout, tab, norm, out, state);
+            ok = true;
+            return out;
+        } finally {
+            if (!ok) out.close();
+        }
+    }
+
+    private void groupScoresOn(List<PruneTensor> ts, Criterion c, PruneTable layout, DeviceBuffer tab, Structured.Norm norm,
+                               DeviceBuffer out, DeviceBuffer state) {
+        long[] s = freshStates(1, null);
+        state.upload(s);
+        if (layout.totalGroups() > 0) {
+            k.groupScores(row(tab, 0), layout.tensors(), PruneTable.criterionCode(c), norm == Structured.Norm.L1 ? 0 : 1,
+                    layout.totalGroups(), out, slot(state, 0));
+        }
+        GpuInternals.download(state, s);
+        throwIfBad("GpuPruneOps.groupScores", ts, layout, c, s[PruneTable.S_BAD]);
+    }
+
+    private static long[] toLong(int[] groups, List<PruneTensor> ts) {
+        if (groups == null) throw new IllegalArgumentException("structured: null group counts");
+        if (ts != null && groups.length != ts.size()) throw new IllegalArgumentException("structured: " + groups.length + " group counts for " + ts.size() + " tensors");
+        long[] g = new long[groups.length];
+        for (int i = 0; i < g.length; i++) g[i] = groups[i];
+        return g;
+    }
+
+    /** Result of a structured step: the selection on the group scores and the kept elements per tensor. */
+    public record StructuredResult(GpuSelection[] groupSelections, long[] keptElements) {}
+
+    /**
+     * Structured, global scope: the keepGroups highest group scores over all tensors are kept (Structured.global),
+     * expanded to element masks. Modifies maskOut and weights / opt buffers per the flags.
+     */
+    @CpuTwin("dev.jprune.prune.Structured#global")
+    public StructuredResult structuredGlobal(List<PruneTensor> tensors, Criterion criterion, int[] groups, Structured.Norm norm,
+                                             long keepGroups, boolean zeroWeights, boolean zeroOptimizer) {
+        return structured(tensors, criterion, groups, norm, keepGroups, null, zeroWeights, zeroOptimizer);
+    }
+
+    /** Structured, per-layer scope: tensor t keeps keepForSparsity(groups[t], sparsity[t]) groups (Structured.perLayer). */
+    @CpuTwin("dev.jprune.prune.Structured#perLayer")
+    public StructuredResult structuredPerLayer(List<PruneTensor> tensors, Criterion criterion, int[] groups, Structured.Norm norm,
+                                               double[] sparsity, boolean zeroWeights, boolean zeroOptimizer) {
+        if (sparsity == null) throw new IllegalArgumentException("structuredPerLayer: null sparsities");
+        return structured(tensors, criterion, groups, norm, -1, sparsity, zeroWeights, zeroOptimizer);
+    }
+
+    private StructuredResult structured(List<PruneTensor> ts, Criterion c, int[] groups, Structured.Norm norm, long keepGroups,
+                                        double[] sparsity, boolean zeroWeights, boolean zeroOptimizer) {
+        String op = sparsity == null ? "GpuPruneOps.structuredGlobal" : "GpuPruneOps.structuredPerLayer";
+        PruneTable layout = check(op, ts, c, false, toLong(groups, ts), ctx);
+        int nt = layout.tensors();
+        if (sparsity == null) checkKeep(op, keepGroups, layout.totalGroups());
+        long gTotal = layout.totalGroups();
+        try (DeviceBuffer tab = uploadTable(layout, pointers(ts)); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS);
+             DeviceBuffer gs = ctx.allocFloat(Math.max(1, gTotal)); DeviceBuffer gm = ctx.allocBytes(Math.max(1, gTotal));
+             DeviceBuffer kept = ctx.allocLong(Math.max(1, nt))) {
+            // Sparsities are checked (by perLayer below) before anything is written; group scores only read.
+            groupScoresOn(ts, c, layout, tab, norm, gs, state);
+            // The group table: tensor t's group scores as a USER score buffer, its group mask as the output mask.
+            long[] glen = new long[nt];
+            long[][] gp = new long[nt][];
+            List<PruneTensor> gts = new java.util.ArrayList<>(nt);
+            for (int t = 0; t < nt; t++) {
+                glen[t] = groups[t];
+                long off = layout.groupOffset(t);
+                gp[t] = new long[] {0, 0, GpuInternals.address(gs, off), 0, GpuInternals.address(gm, off), 0, 0, 0};
+                gts.add(new PruneTensor(ts.get(t).name() + " (groups)", groups[t], null, null, null, null, null, null, null, null));
+            }
+            PruneTable gl = PruneTable.layout(glen);
+            GpuSelection[] sel;
+            if (gl.total() == 0) {
+                sel = new GpuSelection[] {new GpuSelection(0, 0, 0, 0, 0, 0, new long[nt])};
+            } else {
+                try (DeviceBuffer gtab = uploadTable(gl, gp)) {
+                    if (sparsity == null) {
+                        sel = selectOn(gts, Criterion.USER, gl, gtab, new long[] {keepGroups}, 0, true);
+                    } else {
+                        if (sparsity.length != nt) throw new IllegalArgumentException(op + ": " + sparsity.length + " sparsities for " + nt + " tensors");
+                        long[] keep = new long[nt];
+                        for (int t = 0; t < nt; t++) {
+                            if (!(sparsity[t] >= 0.0 && sparsity[t] <= 1.0)) {
+                                throw new IllegalArgumentException(op + ": sparsity of " + ts.get(t).name() + " must be in [0, 1], got " + sparsity[t]);
+                            }
+                            keep[t] = GlobalSelector.keepForSparsity(groups[t], sparsity[t]);
+                        }
+                        sel = selectOn(gts, Criterion.USER, gl, gtab, keep, 0, false);
+                    }
+                }
+            }
+            GpuInternals.zero(kept);
+            if (layout.chunks() > 0) {
+                k.expand(row(tab, 0), nt, layout.chunks(), gm, flags(zeroWeights, zeroOptimizer), GpuInternals.pointer(kept, 0));
+            }
+            long[] ke = new long[nt];
+            GpuInternals.download(kept, ke);
+            return new StructuredResult(sel, ke);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- statistics
+    /**
+     * ScoreAccumulator.accumulate on the device: each tensor's {@code scores} buffer s gets the batch statistic
+     * x = criterion(w, g): SUM s = s + x; EMA s = m·s + (1 − m)·x ((1 − m) rounded to float once, products rounded,
+     * no FMA). Inputs are validated first; a fault leaves every buffer unchanged. Modifies the score buffers only.
+     */
+    @CpuTwin("dev.jprune.prune.ScoreAccumulator#accumulate")
+    public void accumulate(List<PruneTensor> tensors, Criterion criterion, ScoreAccumulator.Mode mode, float momentum) {
+        if (criterion == Criterion.USER) throw new IllegalArgumentException("GpuPruneOps.accumulate: criterion USER has no per-batch formula");
+        if (mode == ScoreAccumulator.Mode.EMA && !(momentum >= 0f && momentum < 1f)) {
+            throw new IllegalArgumentException("GpuPruneOps.accumulate: EMA momentum must be in [0, 1), got " + momentum);
+        }
+        PruneTable layout = check("GpuPruneOps.accumulate", tensors, criterion, false, null, ctx);
+        for (PruneTensor p : tensors) {
+            if (p.scores() == null) throw new IllegalArgumentException("GpuPruneOps.accumulate: " + p.name() + " has no score buffer");
+        }
+        if (layout.total() == 0) return;
+        int crit = PruneTable.criterionCode(criterion);
+        try (DeviceBuffer tab = uploadTable(layout, pointers(tensors)); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS)) {
+            long[] s = freshStates(1, null);
+            state.upload(s);
+            boolean ema = mode == ScoreAccumulator.Mode.EMA;
+            float c1m = 1f - momentum;
+            k.accumulate(row(tab, 0), layout.tensors(), layout.chunks(), crit, ema, momentum, c1m, 0, slot(state, 0));
+            k.accumulate(row(tab, 0), layout.tensors(), layout.chunks(), crit, ema, momentum, c1m, 1, slot(state, 0));
+            GpuInternals.download(state, s);
+            throwIfBad("GpuPruneOps.accumulate", tensors, layout, criterion, s[PruneTable.S_BAD]);
+        }
+    }
+
+    /**
+     * Σ x² over many tensors in one pass (reduce.cu: double partials, fixed order) with per-tensor sums in the same
+     * pass — the global norm for clip-by-norm is sqrt of the result. Modifies only {@code perTensor}.
+     */
+    @CpuTwin("dev.jprune.cpu.CpuKernels#sumSquares")
+    public double sumSquares(List<DeviceBuffer> tensors, double[] perTensor) {
+        return ops.sumSquares(tensors, perTensor);
+    }
+}

@@ -1,0 +1,243 @@
+package dev.jprune.gpu.train;
+
+import dev.jprune.gpu.DeviceBuffer;
+import dev.jprune.gpu.GpuContext;
+import dev.jprune.gpu.GpuDataOps;
+import dev.jprune.gpu.GpuOps;
+import dev.jprune.nn.Dropout;
+import dev.jprune.nn.Flatten;
+import dev.jprune.nn.Layer;
+import dev.jprune.nn.Linear;
+import dev.jprune.nn.Parameter;
+import dev.jprune.nn.ReLU;
+import dev.jprune.nn.Sequential;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A device mirror of a {@link Sequential}: parameters, gradients, masks and optimizer state live on the GPU;
+ * forward/backward run our kernels. A Linear followed by ReLU is one fused GEMM + bias + ReLU kernel (its backward
+ * reads the ReLU mask from the output: y &gt; 0 exactly where the pre-activation is). Supported layers: Linear,
+ * ReLU, Flatten; others are rejected by name at construction.
+ */
+public final class GpuModel implements AutoCloseable {
+    /** One parameter on the device. {@code s1}/{@code s2}: momentum or Adam m/v, allocated on first use. */
+    static final class DParam {
+        final Parameter host;
+        final DeviceBuffer w, g;
+        DeviceBuffer mask, s1, s2;
+
+        DParam(GpuContext ctx, Parameter p) {
+            this.host = p;
+            this.w = ctx.upload(p.value.data);
+            this.g = ctx.allocFloat(p.size());
+        }
+        int size() { return host.size(); }
+    }
+
+    interface Node {
+        /** x [n, inSize] → y [n, outSize]; caches what backward needs. */
+        DeviceBuffer forward(DeviceBuffer x, int n, boolean training, Scratch s);
+        /** dy [n, outSize] → dx (null when not needed); accumulates parameter gradients. */
+        DeviceBuffer backward(DeviceBuffer dy, int n, boolean needInputGrad, Scratch s);
+    }
+
+    final GpuContext ctx;
+    final GpuOps ops;
+    final GpuDataOps data;
+    final Sequential net;
+    final boolean tf32;
+    final List<DParam> params = new ArrayList<>();
+    private final List<Node> nodes = new ArrayList<>();
+    private final int[] outSizes;
+
+    public GpuModel(GpuContext ctx, Sequential net, boolean tf32) {
+        this.ctx = ctx;
+        this.ops = new GpuOps(ctx);
+        this.data = new GpuDataOps(ctx);
+        this.net = net;
+        this.tf32 = tf32;
+        List<Layer> ls = net.layers();
+        List<Integer> sizes = new ArrayList<>();
+        try {
+            for (int i = 0; i < ls.size(); i++) {
+                Layer l = ls.get(i);
+                if (l instanceof Linear lin) {
+                    boolean fuse = i + 1 < ls.size() && ls.get(i + 1) instanceof ReLU;
+                    DParam w = new DParam(ctx, lin.weight), b = new DParam(ctx, lin.bias);
+                    params.add(w);
+                    params.add(b);
+                    nodes.add(new LinearNode(lin.in, lin.out, w, b, fuse));
+                    sizes.add(lin.out);
+                    if (fuse) i++;
+                } else if (l instanceof ReLU) {
+                    nodes.add(new ReluNode(sizes.isEmpty() ? -1 : sizes.get(sizes.size() - 1)));
+                    sizes.add(sizes.isEmpty() ? -1 : sizes.get(sizes.size() - 1));
+                } else if (l instanceof Dropout dr) {
+                    int size = sizes.isEmpty() ? -1 : sizes.get(sizes.size() - 1);
+                    if (size < 0) throw new IllegalArgumentException("GPU path: a Dropout before the first Linear is not supported");
+                    nodes.add(new DropoutNode(dr, size));
+                    sizes.add(size);
+                } else if (l instanceof Flatten) {
+                    // Row-major [N, ...] is already [N, features]: nothing to do on the device.
+                } else {
+                    throw new IllegalArgumentException("GPU path: layer " + i + " (" + l.describe() + ") is not supported on the GPU yet; use --device cpu");
+                }
+            }
+            uploadMasks();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        this.outSizes = sizes.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The first layer of {@code net} the GPU path cannot run, described, or null when it runs them all. */
+    public static String unsupportedLayer(Sequential net) {
+        for (int i = 0; i < net.layers().size(); i++) {
+            Layer l = net.layer(i);
+            if (!(l instanceof Linear || l instanceof ReLU || l instanceof Flatten || l instanceof Dropout)) return "layer " + i + " (" + l.describe() + ")";
+            if (l instanceof ReLU && i == 0) return "layer 0 (a ReLU before any Linear)";
+        }
+        return null;
+    }
+
+    /** Copies the host masks (and masked weights) to the device; call after the host masks change. */
+    public void uploadMasks() {
+        for (DParam p : params) {
+            if (p.host.mask == null) { if (p.mask != null) { p.mask.close(); p.mask = null; } continue; }
+            if (p.mask == null) p.mask = ctx.allocBytes(p.size());
+            p.mask.upload(p.host.mask);
+            p.host.applyMask();
+            p.w.upload(p.host.value.data);
+        }
+    }
+
+    /** Copies the device weights into the host parameters (and grads when {@code grads}). Modifies the host model. */
+    public void download(boolean grads) {
+        for (DParam p : params) {
+            p.w.download(p.host.value.data);
+            if (grads) p.g.download(p.host.grad.data);
+        }
+    }
+
+    /** Copies host weights to the device (e.g. after rewinding). */
+    public void upload() {
+        for (DParam p : params) p.w.upload(p.host.value.data);
+    }
+
+    void zeroGrad() {
+        for (DParam p : params) ops.fill(p.g, p.size(), 0f);
+    }
+
+    DeviceBuffer forward(DeviceBuffer x, int n, boolean training, Scratch s) {
+        DeviceBuffer h = x;
+        for (Node node : nodes) h = node.forward(h, n, training, s);
+        return h;
+    }
+
+    void backward(DeviceBuffer dy, int n, Scratch s) {
+        DeviceBuffer g = dy;
+        for (int i = nodes.size() - 1; i >= 0; i--) g = nodes.get(i).backward(g, n, i > 0, s);
+    }
+
+    int outputSize() { return outSizes[outSizes.length - 1]; }
+
+    List<DeviceBuffer> gradients() {
+        List<DeviceBuffer> g = new ArrayList<>();
+        for (DParam p : params) g.add(p.g);
+        return g;
+    }
+
+    @Override
+    public void close() {
+        for (DParam p : params) {
+            p.w.close();
+            p.g.close();
+            if (p.mask != null) p.mask.close();
+            if (p.s1 != null) p.s1.close();
+            if (p.s2 != null) p.s2.close();
+        }
+        params.clear();
+    }
+
+    // y [n, out] = x [n, in] · Wᵀ + b (then ReLU when fused)
+    private final class LinearNode implements Node {
+        final int in, out;
+        final DParam w, b;
+        final boolean relu;
+        DeviceBuffer x, y;
+
+        LinearNode(int in, int out, DParam w, DParam b, boolean relu) {
+            this.in = in; this.out = out; this.w = w; this.b = b; this.relu = relu;
+        }
+
+        @Override public DeviceBuffer forward(DeviceBuffer x, int n, boolean training, Scratch s) {
+            this.x = x;
+            y = s.floats((long) n * out);
+            ops.gemmBiasRelu(false, true, n, out, in, x, 0, in, w.w, 0, in, y, 0, out, b.w, relu, tf32);
+            return y;
+        }
+
+        @Override public DeviceBuffer backward(DeviceBuffer dy, int n, boolean needInputGrad, Scratch s) {
+            DeviceBuffer d = dy;
+            if (relu) {
+                d = s.floats((long) n * out);
+                ops.reluBackward(y, dy, d, n * out);
+            }
+            // dW += dyᵀ·x [out, in]; db += Σ_n dy; dx = dy·W [n, in]
+            ops.gemm(true, false, out, in, n, 1f, d, 0, out, x, 0, in, 1f, w.g, 0, in);
+            data.columnSumAccumulate(d, b.g, n, out);
+            if (!needInputGrad) return null;
+            DeviceBuffer dx = s.floats((long) n * in);
+            ops.gemm(false, false, n, in, out, 1f, d, 0, out, w.w, 0, in, 0f, dx, 0, in);
+            return dx;
+        }
+    }
+
+    private final class ReluNode implements Node {
+        final int size;
+        DeviceBuffer x;
+        ReluNode(int size) { this.size = size; }
+
+        @Override public DeviceBuffer forward(DeviceBuffer x, int n, boolean training, Scratch s) {
+            if (size < 0) throw new IllegalArgumentException("GPU path: a ReLU before the first Linear is not supported");
+            this.x = x;
+            DeviceBuffer y = s.floats((long) n * size);
+            ops.reluForward(x, y, n * size);
+            return y;
+        }
+
+        @Override public DeviceBuffer backward(DeviceBuffer dy, int n, boolean needInputGrad, Scratch s) {
+            DeviceBuffer dx = s.floats((long) n * size);
+            ops.reluBackward(x, dy, dx, n * size);
+            return dx;
+        }
+    }
+
+    // Inverted dropout with the CPU layer's counter-based mask: element i of training forward c keeps iff
+    // Rng.hashUniform(seed, c, i) >= p; c comes from the host layer, so CPU and GPU steps share one numbering.
+    private final class DropoutNode implements Node {
+        final Dropout layer;
+        final int size;
+        DeviceBuffer keep;
+
+        DropoutNode(Dropout layer, int size) { this.layer = layer; this.size = size; }
+
+        @Override public DeviceBuffer forward(DeviceBuffer x, int n, boolean training, Scratch s) {
+            keep = null;
+            if (!training || layer.p == 0f) return x;
+            DeviceBuffer y = s.floats((long) n * size);
+            keep = s.bytes((long) n * size);
+            ops.dropoutForward(x, n * size, layer.p, layer.seed(), layer.nextStream(), y, keep);
+            return y;
+        }
+
+        @Override public DeviceBuffer backward(DeviceBuffer dy, int n, boolean needInputGrad, Scratch s) {
+            if (keep == null) return dy;
+            DeviceBuffer dx = s.floats((long) n * size);
+            ops.dropoutBackward(dy, keep, n * size, layer.p, dx);
+            return dx;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package dev.jprune.train;
+
+import dev.jprune.data.Batcher;
+import dev.jprune.data.Dataset;
+import dev.jprune.models.ModelSpec;
+import dev.jprune.nn.Sequential;
+import dev.jprune.nn.loss.SoftmaxCrossEntropy;
+import dev.jprune.tensor.Tensor;
+
+/** The CPU reference backend: the host model is the model, so every sync is a no-op. */
+public final class CpuBackend implements Backend {
+    private final ModelSpec spec;
+    private final TrainConfig cfg;
+    private final Trainer trainer;
+
+    public CpuBackend(ModelSpec spec, TrainConfig cfg) {
+        this.spec = spec;
+        this.cfg = cfg;
+        this.trainer = new Trainer(spec, cfg);
+    }
+
+    public Trainer trainer() { return trainer; }
+
+    @Override public String describe() { return "cpu"; }
+    @Override public EpochStats trainEpoch(Dataset train, int epoch, TrainListener l) { return trainer.trainEpoch(train, epoch, l); }
+    @Override public Evaluation evaluate(Dataset test) { return Trainer.evaluate(spec.net(), test, 500); }
+
+    @Override
+    public void gradientsOnBatches(Dataset train, int batches, long seed, Runnable perBatch) {
+        Sequential net = spec.net();
+        Batcher b = new Batcher(train, cfg.batchSize(), true, false, seed);
+        int done = 0;
+        for (Batcher.Batch batch : b.epoch(0)) {
+            if (done++ == batches) break;
+            net.zeroGrad();
+            Tensor logits = net.forward(batch.x(), false);
+            Tensor d = Tensor.zeros(logits.shape());
+            SoftmaxCrossEntropy.lossAndGrad(logits, batch.labels(), d);
+            net.backward(d, false);
+            perBatch.run();
+        }
+        net.zeroGrad();
+    }
+
+    @Override public void addHook(StepHook h) { trainer.addHook(h); }
+    @Override public void removeHook(StepHook h) { trainer.removeHook(h); }
+    @Override public long globalStep() { return trainer.globalStep(); }
+    @Override public void masksChanged() { trainer.optimizer().enforceMasks(); }
+    @Override public void weightsReplacedAndResetOptimizer() { trainer.optimizer().reset(); trainer.optimizer().enforceMasks(); }
+    @Override public void syncToHost() {}
+    @Override public void setLearningRate(float lr) { trainer.optimizer().setLearningRate(lr); }
+    @Override public void close() {}
+}

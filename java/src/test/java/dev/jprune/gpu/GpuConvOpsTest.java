@@ -1,0 +1,304 @@
+package dev.jprune.gpu;
+
+import dev.jprune.cpu.CpuConvKernels;
+import dev.jprune.cpu.CpuKernels;
+import dev.jprune.cpu.Im2col;
+import dev.jprune.cpu.NaiveConv2d;
+import dev.jprune.nn.Dropout;
+import dev.jprune.tensor.Tensor;
+import dev.jprune.util.Rng;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+
+import static dev.jprune.gpu.GpuOpsTest.assertClose;
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * GPU ≡ CPU for the conv, pooling, dropout and no-sync loss ops: fresh random inputs, shapes including 1, 7, 129
+ * and odd sizes, outputs poisoned with NaN first, |gpu − cpu| ≤ atol + rtol·|cpu| with the worst element printed.
+ * The data-movement ops (im2col, col2im, permutes, pooling, dropout) must match bit for bit. Skips without a GPU.
+ */
+@Tag("gpu")
+class GpuConvOpsTest {
+    private static GpuContext ctx;
+    private static GpuOps ops;
+
+    @BeforeAll
+    static void open() {
+        if (!GpuProbe.get().available()) return;
+        ctx = GpuContext.open(0, true);
+        ops = new GpuOps(ctx);
+    }
+
+    @BeforeEach
+    void needGpu() {
+        GpuProbe p = GpuProbe.get();
+        assumeTrue(p.available(), "no usable GPU: " + p.reason());
+    }
+
+    @AfterAll
+    static void close() {
+        if (ctx != null) ctx.close();
+    }
+
+    private static float[] random(Rng r, int n) {
+        float[] a = new float[n];
+        r.fillUniform(a, -1, 1);
+        return a;
+    }
+
+    private static float[] nan(int n) {
+        float[] a = new float[n];
+        Arrays.fill(a, Float.NaN);
+        return a;
+    }
+
+    // {n, c, h, w, f, k, stride, pad}: 1x1, odd sizes, stride 2/3, padding, LeNet conv1/conv2, 129 wide, kernel > input
+    private static final int[][] CONV = {
+            {1, 1, 1, 1, 1, 1, 1, 0}, {2, 3, 7, 5, 4, 3, 1, 1}, {3, 2, 9, 9, 5, 3, 2, 0}, {7, 1, 28, 28, 6, 5, 1, 2},
+            {5, 6, 14, 14, 16, 5, 1, 0}, {2, 3, 8, 7, 3, 4, 3, 2}, {1, 2, 3, 3, 2, 5, 1, 2}, {1, 1, 7, 129, 7, 3, 1, 1}};
+
+    @Test
+    void im2colCol2imAndPermutesAreExact() {
+        Rng r = new Rng(31);
+        for (int[] s : CONV) {
+            int n = s[0], c = s[1], h = s[2], w = s[3], f = s[4], k = s[5], st = s[6], pad = s[7];
+            for (int kw : new int[] {k, Math.max(1, k - 1)}) {  // a non-square kernel too
+                if (w + 2 * pad < kw) continue;
+                int oh = Im2col.outSize(h, k, st, pad), ow = Im2col.outSize(w, kw, st, pad), np = n * oh * ow;
+                int colLen = c * k * kw * np, xLen = n * c * h * w;
+                String tag = Arrays.toString(s) + " kw=" + kw;
+                float[] x = random(r, xLen), g = random(r, colLen);
+                float[] col = nan(colLen), dx = nan(xLen);
+                CpuConvKernels.im2col(x, n, c, h, w, k, kw, st, pad, col);
+                CpuConvKernels.col2im(g, n, c, h, w, k, kw, st, pad, dx);
+                try (DeviceBuffer dxIn = ctx.upload(x); DeviceBuffer dcol = ctx.upload(nan(colLen));
+                     DeviceBuffer dg = ctx.upload(g); DeviceBuffer ddx = ctx.upload(nan(xLen))) {
+                    ops.im2col(dxIn, n, c, h, w, k, kw, st, pad, dcol);
+                    assertClose("im2col " + tag, col, dcol.toFloatArray(), 0, 0);
+                    ops.col2im(dg, n, c, h, w, k, kw, st, pad, ddx);
+                    assertClose("col2im " + tag, dx, ddx.toFloatArray(), 0, 0);
+                }
+            }
+        }
+        for (int[] s : new int[][] {{1, 1, 1}, {7, 3, 129}, {129, 7, 1}, {3, 16, 100}}) {
+            int n = s[0], f = s[1], p = s[2], len = n * f * p;
+            float[] rows = random(r, len), y = random(r, len), bias = random(r, f);
+            float[] cpuY = nan(len), cpuYnb = nan(len), cpuRows = nan(len);
+            CpuConvKernels.rowsToNchw(rows, bias, n, f, p, cpuY);
+            CpuConvKernels.rowsToNchw(rows, null, n, f, p, cpuYnb);
+            CpuConvKernels.nchwToRows(y, n, f, p, cpuRows);
+            try (DeviceBuffer dr = ctx.upload(rows); DeviceBuffer dy = ctx.upload(y); DeviceBuffer db = ctx.upload(bias);
+                 DeviceBuffer out = ctx.upload(nan(len))) {
+                ops.rowsToNchw(dr, db, n, f, p, out);
+                assertClose("rowsToNchw " + Arrays.toString(s), cpuY, out.toFloatArray(), 0, 0);
+                out.upload(nan(len));
+                ops.rowsToNchw(dr, null, n, f, p, out);
+                assertClose("rowsToNchw no bias " + Arrays.toString(s), cpuYnb, out.toFloatArray(), 0, 0);
+                out.upload(nan(len));
+                ops.nchwToRows(dy, n, f, p, out);
+                assertClose("nchwToRows " + Arrays.toString(s), cpuRows, out.toFloatArray(), 0, 0);
+            }
+        }
+    }
+
+    @Test
+    void biasGradIsDeterministicAndMatches() {
+        Rng r = new Rng(32);
+        for (int[] s : new int[][] {{1, 1, 1}, {7, 3, 129}, {129, 7, 1}, {256, 6, 784}, {3, 129, 7}}) {
+            int n = s[0], f = s[1], p = s[2];
+            float[] dy = random(r, n * f * p), db = random(r, f);
+            float[] cpu = db.clone();
+            CpuConvKernels.biasGradNchw(dy, n, f, p, cpu);
+            try (DeviceBuffer ddy = ctx.upload(dy); DeviceBuffer ddb = ctx.upload(db)) {
+                ops.biasGradNchw(ddy, n, f, p, ddb);
+                float[] gpu = ddb.toFloatArray();
+                assertClose("biasGrad " + Arrays.toString(s), cpu, gpu, 1e-6, 1e-6);
+                ddb.upload(db);
+                ops.biasGradNchw(ddy, n, f, p, ddb);
+                float[] again = ddb.toFloatArray();
+                for (int i = 0; i < f; i++) assertEquals(Float.floatToRawIntBits(gpu[i]), Float.floatToRawIntBits(again[i]), "deterministic db[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void conv2dForwardAndBackwardMatchNaiveConv2d() {
+        Rng r = new Rng(33);
+        for (int[] s : CONV) {
+            int n = s[0], c = s[1], h = s[2], w = s[3], f = s[4], k = s[5], st = s[6], pad = s[7];
+            int oh = Im2col.outSize(h, k, st, pad), ow = Im2col.outSize(w, k, st, pad), p = oh * ow, ckk = c * k * k;
+            String tag = Arrays.toString(s);
+            Tensor x = Tensor.wrap(random(r, n * c * h * w), n, c, h, w);
+            Tensor wt = Tensor.wrap(random(r, f * ckk), f, c, k, k);
+            Tensor b = Tensor.wrap(random(r, f), f);
+            Tensor dy = Tensor.wrap(random(r, n * f * p), n, f, oh, ow);
+            float[] dw0 = random(r, f * ckk), db0 = random(r, f);
+            float[] refW = NaiveConv2d.gradWeight(x, dy, k, st, pad).data, refB = NaiveConv2d.gradBias(dy).data;
+            for (int i = 0; i < refW.length; i++) refW[i] += dw0[i];  // dw and db accumulate
+            for (int i = 0; i < refB.length; i++) refB[i] += db0[i];
+            try (DeviceBuffer dx = ctx.upload(x.data); DeviceBuffer dwt = ctx.upload(wt.data); DeviceBuffer dbias = ctx.upload(b.data);
+                 DeviceBuffer dyb = ctx.upload(dy.data); DeviceBuffer y = ctx.upload(nan(n * f * p));
+                 DeviceBuffer gx = ctx.upload(nan(x.size())); DeviceBuffer gw = ctx.upload(dw0); DeviceBuffer gb = ctx.upload(db0)) {
+                ops.conv2dForward(dx, n, c, h, w, dwt, f, k, dbias, st, pad, y);
+                assertClose("conv forward " + tag, NaiveConv2d.forward(x, wt, b, st, pad).data, y.toFloatArray(), 1e-5 * Math.sqrt(ckk), 1e-5);
+                ops.conv2dBackward(dx, n, c, h, w, dwt, f, k, st, pad, dyb, gx, gw, gb);
+                assertClose("conv dx " + tag, NaiveConv2d.gradInput(dy, wt, x.shape(), st, pad).data, gx.toFloatArray(),
+                        1e-5 * Math.sqrt(f * k * k), 1e-5);
+                assertClose("conv dW " + tag, refW, gw.toFloatArray(), 1e-5 * Math.sqrt(n * p), 1e-5);
+                assertClose("conv db " + tag, refB, gb.toFloatArray(), 1e-6, 1e-6);
+                // dx == null skips the input gradient and leaves the rest as before
+                gw.upload(dw0);
+                ops.conv2dBackward(dx, n, c, h, w, dwt, f, k, st, pad, dyb, null, gw, null);
+                assertClose("conv dW (no dx) " + tag, refW, gw.toFloatArray(), 1e-5 * Math.sqrt(n * p), 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void maxPoolIsExactWithArgmax() {
+        Rng r = new Rng(34);
+        int[][] shapes = {{1, 1, 1, 1, 1, 1}, {2, 3, 8, 8, 2, 2}, {1, 2, 7, 9, 3, 2}, {2, 1, 7, 7, 2, 3}, {1, 1, 5, 5, 5, 1},
+                {3, 2, 129, 7, 3, 1}, {7, 6, 28, 28, 2, 2}};
+        for (int[] s : shapes) {
+            int n = s[0], c = s[1], h = s[2], w = s[3], k = s[4], st = s[5];
+            int oh = (h - k) / st + 1, ow = (w - k) / st + 1, outs = n * c * oh * ow, size = n * c * h * w;
+            float[] x = random(r, size);
+            for (int i = 0; i < size; i++) {
+                if (i % 3 == 0) x[i] = Math.round(x[i] * 2) / 2f;  // ties
+                if (i % 17 == 5) x[i] = Float.NaN;                // NaN counts as the maximum
+            }
+            float[] y = nan(outs), dy = random(r, outs), dx = nan(size);
+            int[] am = new int[outs];
+            CpuConvKernels.maxPoolForward(x, n, c, h, w, k, st, y, am);
+            CpuConvKernels.maxPoolBackward(dy, am, n, c, h, w, k, st, dx);
+            int[] poison = new int[outs];
+            Arrays.fill(poison, -1);
+            try (DeviceBuffer dxIn = ctx.upload(x); DeviceBuffer dyOut = ctx.upload(nan(outs)); DeviceBuffer dam = ctx.upload(poison);
+                 DeviceBuffer ddy = ctx.upload(dy); DeviceBuffer ddx = ctx.upload(nan(size))) {
+                ops.maxPoolForward(dxIn, n, c, h, w, k, st, dyOut, dam);
+                assertClose("maxpool y " + Arrays.toString(s), y, dyOut.toFloatArray(), 0, 0);
+                int[] gam = new int[outs];
+                dam.download(gam);
+                assertArrayEquals(am, gam, "argmax " + Arrays.toString(s));
+                ops.maxPoolBackward(ddy, dam, n, c, h, w, k, st, ddx);
+                assertClose("maxpool dx " + Arrays.toString(s), dx, ddx.toFloatArray(), 0, 0);
+            }
+        }
+    }
+
+    @Test
+    void dropoutMaskEqualsTheCpuLayersMask() {
+        Rng r = new Rng(35);
+        for (int size : new int[] {1, 7, 129, 1000, 65536 + 3}) {
+            for (float p : new float[] {0f, 0.2f, 0.5f}) {
+                long seed = r.nextLong();
+                Dropout layer = new Dropout(p, seed);
+                for (long stream = 0; stream < 2; stream++) {
+                    float[] x = random(r, size), dyv = random(r, size);
+                    Tensor yl = layer.forward(Tensor.wrap(x.clone(), size), true);
+                    Tensor dxl = layer.backward(Tensor.wrap(dyv.clone(), size));
+                    float[] cpuY = nan(size);
+                    byte[] cpuKeep = new byte[size];
+                    CpuConvKernels.dropoutForward(x, size, p, seed, stream, cpuY, cpuKeep);
+                    byte[] poison = new byte[size];
+                    Arrays.fill(poison, (byte) 7);
+                    try (DeviceBuffer dxIn = ctx.upload(x); DeviceBuffer dy = ctx.upload(nan(size)); DeviceBuffer keep = ctx.upload(poison);
+                         DeviceBuffer ddy = ctx.upload(dyv); DeviceBuffer ddx = ctx.upload(nan(size))) {
+                        ops.dropoutForward(dxIn, size, p, seed, stream, dy, keep);
+                        byte[] gk = new byte[size];
+                        keep.download(gk);
+                        assertArrayEquals(cpuKeep, gk, "keep mask n=" + size + " p=" + p + " stream " + stream);
+                        assertClose("dropout y (layer) n=" + size, yl.data, dy.toFloatArray(), 0, 0);
+                        ops.dropoutBackward(ddy, keep, size, p, ddx);
+                        assertClose("dropout dx (layer) n=" + size, dxl.data, ddx.toFloatArray(), 0, 0);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void lossesWithoutHostSyncMatchTheSyncedOnes() {
+        Rng r = new Rng(36);
+        int slots = 4;
+        try (DeviceBuffer lossOut = ctx.allocDouble(slots); DeviceBuffer correct = ctx.allocLong(slots); DeviceBuffer bad = ctx.allocInt(slots)) {
+            for (int rows : new int[] {1, 7, 129}) {
+                for (int cols : new int[] {1, 7, 10, 129, 1000}) {
+                    float[] logits = random(r, rows * cols);
+                    for (int i = 0; i < logits.length; i++) {
+                        logits[i] *= 20;
+                        if (i % 5 == 0) logits[i] = Math.round(logits[i] / 10) * 10f;  // ties for the argmax
+                    }
+                    int[] labels = new int[rows];
+                    for (int i = 0; i < rows; i++) labels[i] = r.nextInt(cols);
+                    float[] cpuGrad = nan(rows * cols);
+                    double cpuLoss = CpuKernels.softmaxCrossEntropy(logits, labels, rows, cols, cpuGrad);
+                    long cpuCorrect = CpuConvKernels.countCorrect(logits, labels, rows, cols);
+                    int slot = (rows + cols) % slots;
+                    try (DeviceBuffer dl = ctx.upload(logits); DeviceBuffer lab = ctx.upload(labels); DeviceBuffer dd = ctx.upload(nan(rows * cols))) {
+                        ops.softmaxCrossEntropyAsync(dl, lab, rows, cols, dd, lossOut, correct, bad, slot);
+                        double[] l = new double[slots];
+                        lossOut.download(l);
+                        long[] cnt = downloadLong(correct, slots);
+                        int[] b = new int[slots];
+                        bad.download(b);
+                        String tag = rows + "x" + cols;
+                        assertClose("async xent loss " + tag, cpuLoss, l[slot], 1e-12);
+                        assertEquals(Double.doubleToRawLongBits(ops.softmaxCrossEntropy(dl, lab, rows, cols, dd)),
+                                Double.doubleToRawLongBits(l[slot]), "async loss == synced loss " + tag);
+                        assertEquals(cpuCorrect, cnt[slot], "correct count " + tag);
+                        assertEquals(-1, b[slot], "no bad row " + tag);
+                        assertClose("async xent grad " + tag, cpuGrad, dd.toFloatArray(), 1e-7, 1e-5);
+                    }
+                }
+            }
+            // a bad label: NaN loss and the first bad row, without an exception (nothing waits)
+            try (DeviceBuffer dl = ctx.upload(random(r, 28)); DeviceBuffer lab = ctx.upload(new int[] {0, 7, 2, -1});
+                 DeviceBuffer dd = ctx.allocFloat(28)) {
+                ops.softmaxCrossEntropyAsync(dl, lab, 4, 7, dd, lossOut, null, bad, 2);
+                double[] l = new double[slots];
+                lossOut.download(l);
+                int[] b = new int[slots];
+                bad.download(b);
+                assertTrue(Double.isNaN(l[2]), "loss " + l[2]);
+                assertEquals(1, b[2]);
+            }
+            for (int n : new int[] {1, 7, 129, 65536 + 3}) {
+                float[] p = random(r, n), t = random(r, n), cpu = nan(n);
+                double cpuLoss = CpuKernels.mse(p, t, n, cpu);
+                try (DeviceBuffer dp = ctx.upload(p); DeviceBuffer dt = ctx.upload(t); DeviceBuffer dd = ctx.upload(nan(n))) {
+                    ops.mseAsync(dp, dt, n, dd, lossOut, 3);
+                    double[] l = new double[slots];
+                    lossOut.download(l);
+                    assertClose("async mse n=" + n, cpuLoss, l[3], 1e-12);
+                    assertClose("async mse grad n=" + n, cpu, dd.toFloatArray(), 0, 0);
+                }
+            }
+        }
+    }
+
+    private static long[] downloadLong(DeviceBuffer b, int n) {
+        long[] out = new long[n];
+        b.download(out);
+        return out;
+    }
+
+    @Test
+    void badArgumentsAreRejectedBeforeLaunch() {
+        try (DeviceBuffer f = ctx.allocFloat(100); DeviceBuffer i = ctx.allocInt(100); DeviceBuffer d = ctx.allocDouble(1)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ops.im2col(f, 1, 1, 2, 2, 5, 5, 1, 0, f));
+            assertTrue(e.getMessage().contains("smaller than the kernel"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> ops.im2col(f, 1, 1, 10, 10, 3, 3, 1, 1, f));  // col too short
+            assertThrows(IllegalArgumentException.class, () -> ops.maxPoolForward(f, 1, 1, 10, 10, 2, 2, f, f));  // argmax not INT
+            assertThrows(IllegalArgumentException.class, () -> ops.dropoutForward(f, 10, 1f, 0, 0, f, i));
+            assertThrows(IllegalArgumentException.class, () -> ops.softmaxCrossEntropyAsync(f, i, 2, 5, f, d, null, null, 1));  // slot 1 of 1
+        }
+    }
+}

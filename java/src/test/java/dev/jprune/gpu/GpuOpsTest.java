@@ -1,0 +1,375 @@
+package dev.jprune.gpu;
+
+import dev.jprune.cpu.CpuKernels;
+import dev.jprune.cpu.NaiveGemm;
+import dev.jprune.util.Rng;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * GPU ≡ CPU for every kernel, on fresh random inputs at shapes including 1, 7, 129 and tile non-multiples, with the
+ * outputs poisoned with NaN first (an element the kernel fails to write stays NaN and fails the comparison).
+ * Tolerance |gpu − cpu| ≤ atol + rtol·|cpu|; the worst element is printed on failure. Skips without a GPU.
+ */
+@Tag("gpu")
+class GpuOpsTest {
+    private static GpuContext ctx;
+    private static GpuOps ops;
+    private static final int[] SIZES = {1, 7, 129, 1000, 65536 + 3};
+
+    @BeforeAll
+    static void open() {
+        if (!GpuProbe.get().available()) return;  // each test then skips with the reason (see below)
+        ctx = GpuContext.open(0, true);  // validate mode: a faulting kernel is reported by its own launch
+        ops = new GpuOps(ctx);
+    }
+
+    @BeforeEach
+    void needGpu() {
+        GpuProbe p = GpuProbe.get();
+        assumeTrue(p.available(), "no usable GPU: " + p.reason());
+    }
+
+    @AfterAll
+    static void close() {
+        if (ctx != null) ctx.close();
+    }
+
+    private static float[] random(Rng r, int n, float lo, float hi) {
+        float[] a = new float[n];
+        r.fillUniform(a, lo, hi);
+        return a;
+    }
+
+    private static float[] nan(int n) {
+        float[] a = new float[n];
+        Arrays.fill(a, Float.NaN);
+        return a;
+    }
+
+    static void assertClose(String what, float[] cpu, float[] gpu, double atol, double rtol) {
+        assertEquals(cpu.length, gpu.length, what + ": length");
+        int worst = -1;
+        double worstExcess = 0;
+        for (int i = 0; i < cpu.length; i++) {
+            double diff = Math.abs((double) gpu[i] - cpu[i]);
+            double excess = diff - (atol + rtol * Math.abs(cpu[i]));
+            boolean bad = Double.isNaN(gpu[i]) != Double.isNaN(cpu[i]) || excess > 0;
+            if (bad && (worst < 0 || excess > worstExcess || Double.isNaN(excess))) {
+                worst = i;
+                worstExcess = Double.isNaN(excess) ? Double.POSITIVE_INFINITY : excess;
+            }
+        }
+        if (worst >= 0) {
+            fail(what + ": worst element " + worst + " gpu=" + gpu[worst] + " cpu=" + cpu[worst] + " |diff|="
+                    + Math.abs((double) gpu[worst] - cpu[worst]) + " > " + atol + " + " + rtol + "*|cpu|");
+        }
+    }
+
+    static void assertClose(String what, double cpu, double gpu, double rtol) {
+        assertTrue(Math.abs(gpu - cpu) <= rtol * Math.max(1e-300, Math.abs(cpu)),
+                what + ": gpu=" + gpu + " cpu=" + cpu);
+    }
+
+    @Test
+    void elementwise() {
+        Rng r = new Rng(1);
+        for (int rows : new int[] {1, 7, 129}) {
+            for (int cols : new int[] {1, 7, 129, 784}) {
+                int n = rows * cols;
+                float[] y = random(r, n, -1, 1), bias = random(r, cols, -1, 1);
+                try (DeviceBuffer dy = ctx.upload(y); DeviceBuffer db = ctx.upload(bias)) {
+                    ops.biasAdd(dy, db, rows, cols);
+                    float[] cpu = y.clone();
+                    CpuKernels.biasAdd(cpu, bias, rows, cols);
+                    assertClose("biasAdd " + rows + "x" + cols, cpu, dy.toFloatArray(), 0, 0);
+
+                    dy.upload(y);
+                    ops.biasRelu(dy, db, rows, cols);
+                    CpuKernels.reluForward(cpu, cpu, n);
+                    assertClose("biasRelu " + rows + "x" + cols, cpu, dy.toFloatArray(), 0, 0);
+                }
+            }
+        }
+        for (int n : SIZES) {
+            float[] x = random(r, n, -1, 1), d = random(r, n, -2, 2);
+            try (DeviceBuffer dx = ctx.upload(x); DeviceBuffer dd = ctx.upload(d); DeviceBuffer out = ctx.upload(nan(n))) {
+                float[] cpu = nan(n);
+                CpuKernels.reluForward(x, cpu, n);
+                ops.reluForward(dx, out, n);
+                assertClose("reluForward n=" + n, cpu, out.toFloatArray(), 0, 0);
+
+                out.upload(nan(n));
+                cpu = nan(n);
+                CpuKernels.reluBackward(x, d, cpu, n);
+                ops.reluBackward(dx, dd, out, n);
+                assertClose("reluBackward n=" + n, cpu, out.toFloatArray(), 0, 0);
+
+                cpu = d.clone();
+                CpuKernels.scaleInPlace(cpu, n, 0.37f);
+                ops.scaleInPlace(dd, n, 0.37f);
+                assertClose("scaleInPlace n=" + n, cpu, dd.toFloatArray(), 0, 0);
+
+                CpuKernels.clampInPlace(cpu, n, 0.25f);
+                ops.clampInPlace(dd, n, 0.25f);
+                assertClose("clampInPlace n=" + n, cpu, dd.toFloatArray(), 0, 0);
+
+                Arrays.fill(cpu, 3.5f);
+                ops.fill(dd, n, 3.5f);
+                assertClose("fill n=" + n, cpu, dd.toFloatArray(), 0, 0);
+            }
+        }
+    }
+
+    /** C = alpha op(A) op(B) + beta C for all four transpose variants; tolerance scaled by sqrt(k). */
+    private void checkGemm(Rng r, boolean tf32, boolean ta, boolean tb, int m, int n, int k, int pad, float alpha, float beta) {
+        int lda = Math.max(1, ta ? m : k) + pad, ldb = Math.max(1, tb ? k : n) + pad, ldc = Math.max(1, n) + pad;
+        int offA = pad, offB = 2 * pad, offC = 3 * pad;  // pad > 0 also misaligns the vector paths
+        float[] a = random(r, offA + (ta ? k : m) * lda, -1, 1);
+        float[] b = random(r, offB + (tb ? n : k) * ldb, -1, 1);
+        float[] c = random(r, offC + m * ldc, -1, 1);
+        if (beta == 0f) Arrays.fill(c, Float.NaN);  // beta == 0 must ignore C, NaN included
+        float[] cpu = c.clone();
+        NaiveGemm.gemm(ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, cpu, offC, ldc);
+        try (DeviceBuffer da = ctx.upload(a); DeviceBuffer db = ctx.upload(b); DeviceBuffer dc = ctx.upload(c)) {
+            if (tf32) ops.gemmTf32(ta, tb, m, n, k, alpha, da, offA, lda, db, offB, ldb, beta, dc, offC, ldc);
+            else ops.gemm(ta, tb, m, n, k, alpha, da, offA, lda, db, offB, ldb, beta, dc, offC, ldc);
+            float[] gpu = dc.toFloatArray();
+            // Outside the written rows x cols window C must be untouched (the padding columns too).
+            for (int i = 0; i < c.length; i++) {
+                int rel = i - offC, row = rel / ldc, col = rel % ldc;
+                boolean inside = rel >= 0 && row < m && col < n;
+                if (!inside) assertEquals(Float.floatToRawIntBits(c[i]), Float.floatToRawIntBits(gpu[i]), "C[" + i + "] outside the output written");
+                else if (beta == 0f && Float.isNaN(gpu[i])) fail("C[" + i + "] not written");
+            }
+            double scale = Math.sqrt(Math.max(1, k));
+            double atol = tf32 ? 5e-4 * scale : 1e-5 * scale, rtol = tf32 ? 5e-4 : 1e-5;
+            assertClose((tf32 ? "tf32 " : "") + "gemm " + (ta ? "T" : "N") + (tb ? "T" : "N") + " " + m + "x" + n + "x" + k
+                    + " pad " + pad, cpu, gpu, atol, rtol);
+        }
+    }
+
+    @Test
+    void gemmAllVariantsAndShapes() {
+        Rng r = new Rng(2);
+        int[][] shapes = {{1, 1, 1}, {7, 129, 33}, {129, 7, 1}, {128, 300, 784}, {64, 10, 500}, {300, 128, 7}, {5, 3, 0}};
+        for (int[] s : shapes) {
+            for (int v = 0; v < 4; v++) {
+                boolean ta = (v & 2) != 0, tb = (v & 1) != 0;
+                checkGemm(r, false, ta, tb, s[0], s[1], s[2], 0, 1f, 0f);
+                checkGemm(r, false, ta, tb, s[0], s[1], s[2], 3, 0.5f, -1.25f);
+            }
+        }
+        checkGemm(r, false, false, true, 1024, 1024, 1024, 0, 1f, 0f);
+        checkGemm(r, false, true, false, 513, 257, 2049, 1, 1f, 1f);
+    }
+
+    @Test
+    void gemmTf32() {
+        assumeTrue(ctx.computeCapabilityMajor() >= 8, "TF32 needs sm_80+, device is " + ctx);
+        Rng r = new Rng(3);
+        int[][] shapes = {{1, 1, 1}, {7, 129, 33}, {128, 300, 784}, {65, 63, 17}};
+        for (int[] s : shapes) {
+            for (int v = 0; v < 4; v++) {
+                checkGemm(r, true, (v & 2) != 0, (v & 1) != 0, s[0], s[1], s[2], 0, 1f, 0f);
+                checkGemm(r, true, (v & 2) != 0, (v & 1) != 0, s[0], s[1], s[2], 1, 2f, 0.5f);
+            }
+        }
+    }
+
+    @Test
+    void gemmBiasReluEpilogue() {
+        Rng r = new Rng(4);
+        for (int[] s : new int[][] {{1, 1, 1}, {7, 129, 33}, {64, 120, 400}, {129, 10, 84}}) {
+            int m = s[0], n = s[1], k = s[2];
+            float[] x = random(r, m * k, -1, 1), w = random(r, n * k, -1, 1), bias = random(r, n, -1, 1);
+            float[] cpu = new float[m * n];
+            NaiveGemm.gemm(false, true, m, n, k, 1f, x, 0, k, w, 0, k, 0f, cpu, 0, n);
+            CpuKernels.biasAdd(cpu, bias, m, n);
+            float[] noRelu = cpu.clone();
+            CpuKernels.reluForward(cpu, cpu, m * n);
+            try (DeviceBuffer dx = ctx.upload(x); DeviceBuffer dw = ctx.upload(w); DeviceBuffer db = ctx.upload(bias);
+                 DeviceBuffer dy = ctx.upload(nan(m * n))) {
+                double atol = 1e-5 * Math.sqrt(k);
+                ops.gemmBiasRelu(false, true, m, n, k, dx, 0, k, dw, 0, k, dy, 0, n, db, true, false);
+                assertClose("linear+relu " + m + "x" + n + "x" + k, cpu, dy.toFloatArray(), atol, 1e-5);
+                dy.upload(nan(m * n));
+                ops.gemmBiasRelu(false, true, m, n, k, dx, 0, k, dw, 0, k, dy, 0, n, db, false, false);
+                assertClose("linear " + m + "x" + n + "x" + k, noRelu, dy.toFloatArray(), atol, 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void softmaxCrossEntropy() {
+        Rng r = new Rng(5);
+        for (int rows : new int[] {1, 7, 129}) {
+            for (int cols : new int[] {1, 7, 10, 129, 1000}) {
+                float[] logits = random(r, rows * cols, -20, 20);
+                int[] labels = new int[rows];
+                for (int i = 0; i < rows; i++) labels[i] = r.nextInt(cols);
+                float[] cpu = nan(rows * cols);
+                double cpuLoss = CpuKernels.softmaxCrossEntropy(logits, labels, rows, cols, cpu);
+                try (DeviceBuffer dl = ctx.upload(logits); DeviceBuffer lab = ctx.upload(labels);
+                     DeviceBuffer dd = ctx.upload(nan(rows * cols))) {
+                    double loss = ops.softmaxCrossEntropy(dl, lab, rows, cols, dd);
+                    assertClose("xent loss " + rows + "x" + cols, cpuLoss, loss, 1e-12);
+                    assertClose("xent grad " + rows + "x" + cols, cpu, dd.toFloatArray(), 1e-7, 1e-5);
+                    // Deterministic: the same inputs give the same bits.
+                    assertEquals(Double.doubleToRawLongBits(loss), Double.doubleToRawLongBits(ops.softmaxCrossEntropy(dl, lab, rows, cols, dd)));
+                }
+            }
+        }
+        try (DeviceBuffer dl = ctx.upload(random(r, 21, -1, 1)); DeviceBuffer lab = ctx.upload(new int[] {0, 7, 2});
+             DeviceBuffer dd = ctx.allocFloat(21)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ops.softmaxCrossEntropy(dl, lab, 3, 7, dd));
+            assertTrue(e.getMessage().contains("label 7 at row 1"), e.getMessage());
+        }
+    }
+
+    @Test
+    void mse() {
+        Rng r = new Rng(6);
+        for (int n : SIZES) {
+            float[] p = random(r, n, -3, 3), t = random(r, n, -3, 3);
+            float[] cpu = nan(n);
+            double cpuLoss = CpuKernels.mse(p, t, n, cpu);
+            try (DeviceBuffer dp = ctx.upload(p); DeviceBuffer dt = ctx.upload(t); DeviceBuffer dd = ctx.upload(nan(n))) {
+                assertClose("mse n=" + n, cpuLoss, ops.mse(dp, dt, n, dd), 1e-12);
+                assertClose("mse grad n=" + n, cpu, dd.toFloatArray(), 0, 0);
+            }
+        }
+    }
+
+    private static byte[] mask(Rng r, int n) {
+        byte[] m = new byte[n];
+        for (int i = 0; i < n; i++) m[i] = (byte) (r.nextDouble() < 0.3 ? 0 : 1);
+        return m;
+    }
+
+    @Test
+    void sgdStepsMatchAndKeepMaskedWeightsZero() {
+        Rng r = new Rng(7);
+        for (int n : SIZES) {
+            for (int variant = 0; variant < 4; variant++) {
+                float momentum = variant == 0 ? 0f : 0.9f;
+                boolean nesterov = variant == 2;
+                byte[] mask = variant >= 1 ? mask(r, n) : null;
+                float clip = variant == 3 ? 0.05f : 0f;
+                float[] w = random(r, n, -1, 1), mom = momentum == 0 ? null : random(r, n, -0.1f, 0.1f);
+                try (DeviceBuffer dw = ctx.upload(w); DeviceBuffer dm = mom == null ? null : ctx.upload(mom);
+                     DeviceBuffer dmask = mask == null ? null : ctx.upload(mask); DeviceBuffer dg = ctx.allocFloat(n)) {
+                    for (int step = 0; step < 3; step++) {  // several steps: the momentum path feeds back
+                        float[] g = random(r, n, -1, 1);
+                        dg.upload(g);
+                        CpuKernels.sgdStep(w, g, mom, mask, n, 0.1f, momentum, 1e-4f, nesterov, 0.7f, clip);
+                        ops.sgdStep(dw, dg, dm, dmask, n, 0.1f, momentum, 1e-4f, nesterov, 0.7f, clip);
+                    }
+                    float[] gw = dw.toFloatArray();
+                    assertClose("sgd w n=" + n + " variant " + variant, w, gw, 1e-7, 1e-6);
+                    if (mom != null) assertClose("sgd mom n=" + n + " variant " + variant, mom, dm.toFloatArray(), 1e-7, 1e-6);
+                    if (mask != null) {
+                        for (int i = 0; i < n; i++) if (mask[i] == 0) assertEquals(0, Float.floatToRawIntBits(gw[i]), "masked w[" + i + "]");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void adamStepsMatchAndKeepMaskedStateZero() {
+        Rng r = new Rng(8);
+        for (int n : SIZES) {
+            for (int variant = 0; variant < 3; variant++) {
+                byte[] mask = variant >= 1 ? mask(r, n) : null;
+                float clip = variant == 2 ? 0.1f : Float.POSITIVE_INFINITY;
+                float[] w = random(r, n, -1, 1), m = new float[n], v = new float[n];
+                try (DeviceBuffer dw = ctx.upload(w); DeviceBuffer dm = ctx.upload(m); DeviceBuffer dv = ctx.upload(v);
+                     DeviceBuffer dmask = mask == null ? null : ctx.upload(mask); DeviceBuffer dg = ctx.allocFloat(n)) {
+                    for (int step = 1; step <= 3; step++) {
+                        float[] g = random(r, n, -1, 1);
+                        dg.upload(g);
+                        CpuKernels.adamStep(w, g, m, v, mask, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step, 0.5f, clip);
+                        ops.adamStep(dw, dg, dm, dv, dmask, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step, 0.5f, clip);
+                    }
+                    float[] gw = dw.toFloatArray(), gm = dm.toFloatArray(), gv = dv.toFloatArray();
+                    assertClose("adam w n=" + n, w, gw, 1e-7, 1e-6);
+                    assertClose("adam m n=" + n, m, gm, 1e-8, 1e-6);
+                    assertClose("adam v n=" + n, v, gv, 1e-10, 1e-6);
+                    if (mask != null) {
+                        for (int i = 0; i < n; i++) {
+                            if (mask[i] == 0) {
+                                assertEquals(0, Float.floatToRawIntBits(gw[i]) | Float.floatToRawIntBits(gm[i]) | Float.floatToRawIntBits(gv[i]),
+                                        "masked state at " + i);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void sumSquaresSingleAndMultiTensor() {
+        Rng r = new Rng(9);
+        List<DeviceBuffer> bufs = new ArrayList<>();
+        List<float[]> hosts = new ArrayList<>();
+        try {
+            for (int n : new int[] {1, 7, 129, 4096 * 16 + 5, 1 << 20, 3}) {
+                float[] x = random(r, n, -2, 2);
+                hosts.add(x);
+                bufs.add(ctx.upload(x));
+            }
+            double total = 0;
+            double[] per = new double[bufs.size()];
+            for (int i = 0; i < bufs.size(); i++) {
+                float[] x = hosts.get(i);
+                double cpu = CpuKernels.sumSquares(x, 0, x.length);
+                total += cpu;
+                assertClose("sumSquares n=" + x.length, cpu, ops.sumSquares(bufs.get(i), 0, x.length), 1e-12);
+                if (x.length > 10) {
+                    assertClose("sumSquares offset", CpuKernels.sumSquares(x, 3, x.length - 7), ops.sumSquares(bufs.get(i), 3, x.length - 7), 1e-12);
+                }
+            }
+            double gpuTotal = ops.sumSquares(bufs, per);
+            assertClose("sumSquares multi", total, gpuTotal, 1e-12);
+            for (int i = 0; i < per.length; i++) {
+                float[] x = hosts.get(i);
+                assertClose("per tensor " + i, CpuKernels.sumSquares(x, 0, x.length), per[i], 1e-12);
+            }
+            assertEquals(Double.doubleToRawLongBits(gpuTotal), Double.doubleToRawLongBits(ops.sumSquares(bufs, null)), "deterministic");
+        } finally {
+            for (DeviceBuffer b : bufs) b.close();
+        }
+    }
+
+    @Test
+    void badArgumentsAreRejectedBeforeLaunch() {
+        try (DeviceBuffer f = ctx.allocFloat(10); DeviceBuffer i = ctx.allocInt(10)) {
+            assertThrows(IllegalArgumentException.class, () -> ops.reluForward(f, f, 11));
+            assertThrows(IllegalArgumentException.class, () -> ops.reluForward(i, f, 5));
+            assertThrows(IllegalArgumentException.class, () -> ops.gemm(false, false, 3, 3, 3, 1f, f, 0, 3, f, 0, 3, 0f, f, 0, 2));
+            assertThrows(IllegalArgumentException.class, () -> ops.sgdStep(f, f, null, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f));
+        }
+    }
+
+    @Test
+    void poolReusesAllocations() {
+        try (DeviceBuffer a = ctx.allocFloat(1000)) { a.upload(new float[1000]); }
+        long before = ctx.allocations();
+        for (int i = 0; i < 10; i++) {
+            try (DeviceBuffer a = ctx.allocFloat(1000)) { a.upload(new float[1000]); }
+        }
+        assertEquals(before, ctx.allocations(), "same-size buffers come from the pool");
+    }
+}

@@ -1,0 +1,221 @@
+package dev.jprune.gpu;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Checks of the GPU backend that need no GPU: they run on every build. */
+class GpuStaticTest {
+    private static Path nativeDir() {
+        return Paths.get(System.getProperty("jprune.native.dir", "../native")).toAbsolutePath().normalize();
+    }
+
+    private static Path javaSource(String cls) {
+        return Paths.get("src/main/java/dev/jprune/gpu/" + cls + ".java");
+    }
+
+    @Test
+    void probeNeverThrowsAndAlwaysExplains() {
+        GpuProbe p = GpuProbe.get();
+        assertSame(p, GpuProbe.get(), "probe is cached");
+        assertNotNull(p.reason());
+        assertFalse(p.reason().isBlank());
+        assertFalse(p.driverReason().isBlank());
+        assertFalse(p.jcublasReason().isBlank());
+        assertFalse(p.jcusparseReason().isBlank());
+        assertFalse(p.fatbinReason().isBlank());
+        assertEquals(p.driverAvailable() && p.fatbinPresent(), p.available());
+        if (!p.driverAvailable()) assertEquals(0, p.deviceCount());
+    }
+
+    @Test
+    void contextOnAMachineWithoutGpuFailsWithTheProbeReason() {
+        GpuProbe p = GpuProbe.get();
+        if (p.available()) return;  // on a GPU machine GpuOpsTest covers the context
+        GpuException e = assertThrows(GpuException.class, GpuContext::open);
+        assertTrue(e.getMessage().contains(p.reason()), e.getMessage());
+    }
+
+    @Test
+    void doctorReportsEveryComponent() {
+        String r = GpuDoctor.report();
+        for (String s : new String[] {"GPU backend:", "driver:", "fatbin:", "JCublas:", "JCusparse:"}) {
+            assertTrue(r.contains(s), "doctor report lacks '" + s + "':\n" + r);
+        }
+    }
+
+    /** Every extern "C" kernel in native/*.cu is launched by a method of Kernels, and Kernels names no other. */
+    @Test
+    void everyKernelHasALauncherAndViceVersa() throws IOException {
+        Set<String> defined = new TreeSet<>();
+        Pattern direct = Pattern.compile("JP_KERNEL\\s+void\\s+(?:__launch_bounds__\\([^)]*\\)\\s*)?(\\w+)\\s*\\(");
+        Pattern viaMacro = Pattern.compile("^(JP_SGEMM|JP_TF32)\\((\\w+),", Pattern.MULTILINE);
+        List<Path> sources;
+        try (Stream<Path> s = Files.list(nativeDir())) {
+            sources = s.filter(f -> f.toString().endsWith(".cu")).sorted().toList();
+        }
+        assertTrue(sources.size() >= 5, "kernel sources in " + nativeDir() + ": " + sources);
+        for (Path f : sources) {
+            // Macro bodies (#define lines with their continuations) are templates, not kernels.
+            String src = Files.readString(f).replaceAll("#define(?:[^\\\\\n]|\\\\\n|\\\\)*", "");
+            Matcher m = direct.matcher(src);
+            while (m.find()) defined.add(m.group(1));
+            m = viaMacro.matcher(src);
+            while (m.find()) defined.add(m.group(2));
+        }
+        assertTrue(defined.contains("jp_sgemm_nt") && defined.contains("jp_bias_add"), defined.toString());
+        Set<String> launched = new TreeSet<>();
+        for (String launcher : new String[] {"Kernels", "prune/PruneKernels"}) {  // prune/: dev.jprune.gpu.prune's launcher
+            Matcher m = Pattern.compile("\"(jp_\\w+)\"").matcher(Files.readString(javaSource(launcher)));
+            while (m.find()) launched.add(m.group(1));
+        }
+        Set<String> gemmPrefixes = Set.of("jp_sgemm_", "jp_tf32gemm_");
+        launched.removeAll(gemmPrefixes);  // the prefixes the GEMM launcher concatenates
+        assertEquals(defined, launched, "kernels defined in native/*.cu vs launched from Kernels.java + prune/PruneKernels.java");
+    }
+
+    /** Every public GpuOps method names its CPU twin(s), and each twin exists as a public static method. */
+    @Test
+    void everyGpuOpHasACpuTwin() throws Exception {
+        int ops = 0;
+        for (Method m : GpuOps.class.getDeclaredMethods()) {
+            if (!Modifier.isPublic(m.getModifiers()) || m.getName().equals("context")) continue;
+            ops++;
+            CpuTwin twin = m.getAnnotation(CpuTwin.class);
+            assertNotNull(twin, "GpuOps." + m.getName() + " has no @CpuTwin");
+            for (String ref : twin.value()) {
+                String[] parts = ref.split("#");
+                assertEquals(2, parts.length, ref);
+                Class<?> c = Class.forName(parts[0]);
+                boolean found = false;
+                for (Method cm : c.getMethods()) {
+                    found |= cm.getName().equals(parts[1]) && Modifier.isStatic(cm.getModifiers());
+                }
+                assertTrue(found, "twin " + ref + " of GpuOps." + m.getName() + " does not exist");
+            }
+        }
+        assertTrue(ops >= 29, "GpuOps has " + ops + " public ops");
+        // And the other direction: every kernel family's CPU methods have a GPU op.
+        Set<String> covered = new TreeSet<>();
+        for (Method m : GpuOps.class.getDeclaredMethods()) {
+            CpuTwin t = m.getAnnotation(CpuTwin.class);
+            if (t != null) for (String ref : t.value()) covered.add(ref);
+        }
+        for (Class<?> twins : new Class<?>[] {dev.jprune.cpu.CpuKernels.class, dev.jprune.cpu.CpuConvKernels.class}) {
+            for (Method cm : twins.getDeclaredMethods()) {
+                if (Modifier.isPublic(cm.getModifiers())) {
+                    assertTrue(covered.contains(twins.getName() + "#" + cm.getName()),
+                            twins.getSimpleName() + "." + cm.getName() + " has no GPU twin in GpuOps");
+                }
+            }
+        }
+    }
+
+    /** The Java constants the launchers rely on equal the macros in the CUDA sources. */
+    @Test
+    void launcherConstantsMatchTheKernelSources() throws IOException {
+        assertEquals(Kernels.THREADS, macro("common.cuh", "JP_THREADS"));
+        assertEquals(Kernels.GEMM_RELU, macro("gemm.cu", "GEMM_RELU"));
+        assertEquals(Kernels.GEMM_VEC_A, macro("gemm.cu", "GEMM_VEC_A"));
+        assertEquals(Kernels.GEMM_VEC_B, macro("gemm.cu", "GEMM_VEC_B"));
+        assertEquals(Kernels.GEMM_VEC_C, macro("gemm.cu", "GEMM_VEC_C"));
+        assertEquals(128, macro("gemm.cu", "GEMM_BM"));
+        assertEquals(64, macro("gemm.cu", "TF_BM"));
+    }
+
+    private static int macro(String file, String name) throws IOException {
+        Matcher m = Pattern.compile("#define\\s+" + name + "\\s+(\\d+)").matcher(Files.readString(nativeDir().resolve(file)));
+        assertTrue(m.find(), name + " in " + file);
+        return Integer.parseInt(m.group(1));
+    }
+
+    private static Path findOnPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            Path p = Paths.get(dir, tool);
+            if (Files.isExecutable(p)) return p;
+        }
+        Path p = Paths.get("/usr/local/cuda/bin", tool);
+        return Files.isExecutable(p) ? p : null;
+    }
+
+    /** With nvcc on this machine the build must have packed the fatbin with every target, and no kernel spills. */
+    @Test
+    void fatbinIsBuiltWithEveryTargetWhenNvccExists() throws Exception {
+        if (findOnPath("nvcc") == null || "1".equals(System.getenv("JPRUNE_SKIP_NATIVE"))) {
+            assertFalse(GpuProbe.get().available() && !GpuProbe.get().fatbinPresent());
+            return;
+        }
+        assertTrue(GpuProbe.get().fatbinPresent(), GpuProbe.get().fatbinReason());
+        byte[] f = GpuProbe.readFatbin();
+        List<String> targets = FatbinInfo.targets(f);
+        assertEquals(List.of("sm_75", "sm_80", "sm_86", "sm_89", "sm_90", "compute_90"), targets);
+
+        Path cuobjdump = findOnPath("cuobjdump");
+        if (cuobjdump != null) {
+            Path tmp = Files.createTempFile("jprune", ".fatbin");
+            try {
+                Files.write(tmp, f);
+                Process p = new ProcessBuilder(cuobjdump.toString(), "--list-elf", tmp.toString()).redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes());
+                assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+                for (String sm : new String[] {"sm_75", "sm_80", "sm_86", "sm_89", "sm_90"}) assertTrue(out.contains(sm), out);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        }
+
+        // The resource report lists every kernel for every SASS target, with zero stack and spills.
+        try (InputStream in = GpuProbe.class.getResourceAsStream("/dev/jprune/native/resource-usage.txt")) {
+            assertNotNull(in, "resource-usage.txt next to the fatbin");
+            List<String> rows = new ArrayList<>();
+            for (String line : new String(in.readAllBytes()).split("\n")) {
+                if (line.startsWith("sm_")) rows.add(line);
+            }
+            assertTrue(rows.size() >= 5 * 20, rows.size() + " rows");
+            for (String r : rows) {
+                String[] c = r.trim().split("\\s+");
+                assertEquals("0", c[4], "stack frame: " + r);
+                assertEquals("0", c[5], "spill stores: " + r);
+                assertEquals("0", c[6], "spill loads: " + r);
+            }
+        }
+    }
+
+    @Test
+    void fatbinReaderRejectsGarbage() {
+        assertThrows(IllegalArgumentException.class, () -> FatbinInfo.targets(new byte[64]));
+        byte[] truncated = new byte[32];
+        truncated[0] = 0x50; truncated[1] = (byte) 0xED; truncated[2] = 0x55; truncated[3] = (byte) 0xBA;
+        truncated[6] = 16; truncated[8] = 100;  // claims 100 payload bytes that are not there
+        assertThrows(IllegalArgumentException.class, () -> FatbinInfo.targets(truncated));
+    }
+
+    @Test
+    void poolBucketsCoverTheRequestWithBoundedWaste() {
+        long prev = 0;
+        for (long b = 0; b < (64L << 20); b = b < 4096 ? b + 1 : b * 3 / 2 + 7) {
+            long k = BufferPool.bucket(b);
+            assertTrue(k >= b && k >= 256, b + " -> " + k);
+            assertTrue(k >= prev, "monotone at " + b);
+            if (b > 256 && b <= (1 << 20)) assertTrue(k < 2 * b, b + " -> " + k);
+            if (b > (1 << 20)) assertTrue(k - b < (2 << 20), b + " -> " + k);
+            prev = k;
+        }
+    }
+}

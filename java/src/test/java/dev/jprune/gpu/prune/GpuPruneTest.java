@@ -1,0 +1,386 @@
+package dev.jprune.gpu.prune;
+
+import dev.jprune.gpu.DeviceBuffer;
+import dev.jprune.gpu.GpuContext;
+import dev.jprune.gpu.GpuProbe;
+import dev.jprune.prune.Criterion;
+import dev.jprune.prune.CriterionScoreSource;
+import dev.jprune.prune.GlobalSelector;
+import dev.jprune.prune.NmSparsity;
+import dev.jprune.prune.ScoreAccumulator;
+import dev.jprune.prune.ScoreSource;
+import dev.jprune.prune.Selection;
+import dev.jprune.prune.SelectionReference;
+import dev.jprune.prune.Structured;
+import dev.jprune.sparse.Csr;
+import dev.jprune.sparse.Spmm;
+import dev.jprune.util.Rng;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * GPU ≡ CPU, bit for bit, for the pruning kernels: masks, zeroed weights and optimizer states, threshold bits, tie
+ * budgets and kept counts equal GlobalSelector / Selection / SelectionReference / NmSparsity / Structured /
+ * ScoreAccumulator on random, duplicate-heavy (3 values), zero-heavy (90% exact zeros), denormal and −0.0 inputs,
+ * 1 to 1000 tensors including sizes 0, 1, 7, 129, keep = 0, 1, total. Outputs are poisoned first (masks 7, opt NaN
+ * where kept would be wrong). Skips without a GPU.
+ */
+@Tag("gpu")
+class GpuPruneTest {
+    private static GpuContext ctx;
+    private static GpuPruneOps ops;
+    private static final Criterion[] CRITERIA = {Criterion.MAGNITUDE, Criterion.GRADIENT, Criterion.TAYLOR, Criterion.TAYLOR_SQUARED,
+            Criterion.MOVEMENT};
+
+    @BeforeAll
+    static void open() {
+        if (!GpuProbe.get().available()) return;
+        ctx = GpuContext.open(0, true);
+        ops = new GpuPruneOps(ctx);
+    }
+
+    @BeforeEach
+    void needGpu() { assumeTrue(GpuProbe.get().available(), "no usable GPU: " + GpuProbe.get().reason()); }
+
+    @AfterAll
+    static void close() { if (ctx != null) ctx.close(); }
+
+    enum Kind { RANDOM, DUP3, ZERO90, DENORMAL, NEGZERO }
+
+    private static float value(Rng r, Kind k) {
+        switch (k) {
+            case DUP3: return new float[] {-0.5f, 0.25f, 1f}[r.nextInt(3)];
+            case ZERO90: return r.nextInt(10) == 0 ? r.uniform(-1, 1) : 0f;
+            case DENORMAL: return Float.intBitsToFloat(1 + r.nextInt(0x7fffff)) * (r.nextInt(2) == 0 ? 1 : -1);
+            case NEGZERO: return r.nextInt(2) == 0 ? -0.0f : (r.nextInt(4) == 0 ? r.uniform(-1, 1) : 0f);
+            default: return r.uniform(-1, 1);
+        }
+    }
+
+    private static float[][] tensors(Rng r, int[] sizes, Kind k) {
+        float[][] a = new float[sizes.length][];
+        for (int t = 0; t < sizes.length; t++) {
+            a[t] = new float[sizes[t]];
+            for (int i = 0; i < sizes[t]; i++) a[t][i] = value(r, k);
+        }
+        return a;
+    }
+
+    private static float[][] copy(float[][] a) {
+        float[][] c = new float[a.length][];
+        for (int t = 0; t < a.length; t++) c[t] = a[t].clone();
+        return c;
+    }
+
+    /** Device state of one test case: w, g, masks, opt for every tensor; closed by the caller. */
+    private static final class Dev implements AutoCloseable {
+        final List<DeviceBuffer> all = new ArrayList<>();
+        final List<PruneTensor> ts = new ArrayList<>();
+        final DeviceBuffer[] w, g, mOut, opt;
+
+        Dev(float[][] wh, float[][] gh, byte[][] maskIn, float[][] opth) {
+            int nt = wh.length;
+            w = new DeviceBuffer[nt]; g = new DeviceBuffer[nt]; mOut = new DeviceBuffer[nt]; opt = new DeviceBuffer[nt];
+            for (int t = 0; t < nt; t++) {
+                w[t] = keep(ctx.allocFloat(wh[t].length)); if (wh[t].length > 0) w[t].upload(wh[t]);
+                g[t] = keep(ctx.allocFloat(gh[t].length)); if (gh[t].length > 0) g[t].upload(gh[t]);
+                mOut[t] = keep(ctx.allocBytes(wh[t].length));
+                byte[] poison = new byte[wh[t].length];
+                Arrays.fill(poison, (byte) 7);
+                if (poison.length > 0) mOut[t].upload(poison);
+                opt[t] = keep(ctx.allocFloat(wh[t].length)); if (wh[t].length > 0) opt[t].upload(opth[t]);
+                DeviceBuffer in = null;
+                if (maskIn != null && maskIn[t] != null) { in = keep(ctx.allocBytes(wh[t].length)); if (wh[t].length > 0) in.upload(maskIn[t]); }
+                ts.add(PruneTensor.of("t" + t, w[t], g[t]).withMasks(in, mOut[t]).withOptimizerState(opt[t], null, null));
+            }
+        }
+        private DeviceBuffer keep(DeviceBuffer b) { all.add(b); return b; }
+        byte[] mask(int t) { byte[] m = new byte[(int) mOut[t].length()]; if (m.length > 0) mOut[t].download(m); return m; }
+        float[] floats(DeviceBuffer b) { float[] a = new float[(int) b.length()]; if (a.length > 0) b.download(a); return a; }
+        @Override public void close() { for (DeviceBuffer b : all) b.close(); }
+    }
+
+    private static void assertSameBits(String what, float[] cpu, float[] gpu) {
+        for (int i = 0; i < cpu.length; i++) {
+            if (Float.floatToRawIntBits(cpu[i]) != Float.floatToRawIntBits(gpu[i])) {
+                fail(what + ": element " + i + " gpu=" + gpu[i] + " cpu=" + cpu[i]);
+            }
+        }
+    }
+
+    private static void assertMask(String what, byte[] cpu, byte[] gpu) {
+        for (int i = 0; i < cpu.length; i++) if (cpu[i] != gpu[i]) fail(what + ": mask element " + i + " gpu=" + gpu[i] + " cpu=" + cpu[i]);
+    }
+
+    private static byte[][] randomMasks(Rng r, int[] sizes) {
+        byte[][] m = new byte[sizes.length][];
+        for (int t = 0; t < sizes.length; t++) {
+            if (t % 3 == 2) continue;  // some tensors dense (null mask)
+            m[t] = new byte[sizes[t]];
+            for (int i = 0; i < sizes[t]; i++) m[t][i] = (byte) (r.nextInt(4) == 0 ? 0 : 1);
+        }
+        return m;
+    }
+
+    private void globalCase(String name, int[] sizes, Kind kind, Criterion c, boolean masked, long seed) {
+        Rng r = new Rng(seed);
+        float[][] w = tensors(r, sizes, kind), g = tensors(r, sizes, kind), opt = tensors(r, sizes, Kind.RANDOM);
+        byte[][] maskIn = masked ? randomMasks(r, sizes) : null;
+        ScoreSource src = new CriterionScoreSource(c, w, g, null);
+        if (masked) src = ScoreSource.respectingMasks(src, maskIn);
+        long total = src.totalSize();
+        for (long keep : new long[] {0, 1, total / 3, total - 1, total}) {
+            if (keep < 0 || keep > total) continue;
+            String what = name + " " + kind + " " + c + (masked ? " masked" : "") + " keep=" + keep + "/" + total;
+            Selection sel = GlobalSelector.select(src, keep);
+            float[][] wCpu = copy(w);
+            byte[][] mCpu = new byte[sizes.length][];
+            for (int t = 0; t < sizes.length; t++) mCpu[t] = new byte[sizes[t]];
+            ScoreSource applySrc = new CriterionScoreSource(c, wCpu, g, null);
+            if (masked) applySrc = ScoreSource.respectingMasks(applySrc, maskIn);
+            long[] keptCpu = sel.apply(applySrc, mCpu, wCpu);
+            if (total <= 200_000) {
+                SelectionReference.Result ref = SelectionReference.select(src, keep);
+                assertEquals(ref.thresholdBits(), sel.thresholdBits, what + " (CPU vs reference)");
+                for (int t = 0; t < sizes.length; t++) assertMask(what + " ref t" + t, ref.masks()[t], mCpu[t]);
+            }
+            try (Dev d = new Dev(w, g, maskIn, opt)) {
+                GpuSelection gs = ops.select(d.ts, c, keep, true, true);
+                assertEquals(sel.thresholdBits, gs.thresholdBits(), what + ": threshold bits");
+                assertEquals(sel.tieBudget, gs.tieBudget(), what + ": tie budget");
+                if (total > 0) {
+                    assertEquals(sel.countAbove, gs.countAbove(), what + ": count above");
+                    assertEquals(sel.countEqual, gs.countEqual(), what + ": count equal");
+                }
+                assertArrayEquals(keptCpu, gs.keptPerTensor(), what + ": kept per tensor");
+                for (int t = 0; t < sizes.length; t++) {
+                    assertMask(what + " t" + t, mCpu[t], d.mask(t));
+                    assertSameBits(what + " weights t" + t, wCpu[t], d.floats(d.w[t]));
+                    float[] o = d.floats(d.opt[t]);
+                    for (int i = 0; i < o.length; i++) {
+                        float expect = mCpu[t][i] == 0 ? 0f : opt[t][i];
+                        if (Float.floatToRawIntBits(expect) != Float.floatToRawIntBits(o[i])) fail(what + " opt t" + t + " element " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void globalSelectionEqualsCpuOnEveryInputKind() {
+        int[] small = {1, 7, 0, 129, 4096, 4097, 1};
+        long seed = 1;
+        for (Kind k : Kind.values()) {
+            for (Criterion c : CRITERIA) {
+                globalCase("small", small, k, c, false, seed++);
+                globalCase("small", small, k, c, true, seed++);
+            }
+        }
+    }
+
+    @Test
+    void globalSelectionOverManyTensorsAndLargeOnes() {
+        Rng r = new Rng(99);
+        int[] many = new int[1000];
+        for (int t = 0; t < many.length; t++) many[t] = new int[] {0, 1, 7, 129, r.nextInt(300)}[t % 5];
+        globalCase("1000 tensors", many, Kind.DUP3, Criterion.TAYLOR, true, 5);
+        globalCase("1000 tensors", many, Kind.RANDOM, Criterion.MOVEMENT, false, 6);
+        globalCase("large", new int[] {300_001, 0, 1_000_003}, Kind.ZERO90, Criterion.MAGNITUDE, false, 7);
+        globalCase("large", new int[] {500_000, 77}, Kind.NEGZERO, Criterion.TAYLOR_SQUARED, true, 8);
+    }
+
+    @Test
+    void userScoresAndAccumulatorMatchCpu() {
+        Rng r = new Rng(3);
+        int[] sizes = {129, 0, 4097, 7};
+        for (ScoreAccumulator.Mode mode : ScoreAccumulator.Mode.values()) {
+            ScoreAccumulator acc = new ScoreAccumulator(Criterion.MOVEMENT, mode, 0.9f, sizes, null);
+            List<DeviceBuffer> bufs = new ArrayList<>();
+            try {
+                List<PruneTensor> ts = new ArrayList<>();
+                float[][] w = tensors(r, sizes, Kind.RANDOM);
+                DeviceBuffer[] s = new DeviceBuffer[sizes.length], wd = new DeviceBuffer[sizes.length], gd = new DeviceBuffer[sizes.length];
+                for (int t = 0; t < sizes.length; t++) {
+                    s[t] = ctx.allocFloat(sizes[t]); bufs.add(s[t]);
+                    wd[t] = ctx.allocFloat(sizes[t]); bufs.add(wd[t]);
+                    gd[t] = ctx.allocFloat(sizes[t]); bufs.add(gd[t]);
+                    if (sizes[t] > 0) { s[t].upload(new float[sizes[t]]); wd[t].upload(w[t]); }
+                    ts.add(PruneTensor.of("t" + t, wd[t], gd[t]).withScores(s[t]));
+                }
+                for (int batch = 0; batch < 3; batch++) {
+                    float[][] g = tensors(r, sizes, batch == 1 ? Kind.DUP3 : Kind.RANDOM);
+                    for (int t = 0; t < sizes.length; t++) if (sizes[t] > 0) gd[t].upload(g[t]);
+                    acc.accumulate(w, g);
+                    ops.accumulate(ts, Criterion.MOVEMENT, mode, 0.9f);
+                }
+                for (int t = 0; t < sizes.length; t++) {
+                    float[] got = new float[sizes[t]];
+                    if (got.length > 0) s[t].download(got);
+                    assertSameBits("accumulate " + mode + " t" + t, acc.buffers()[t], got);
+                }
+                ScoreSource src = acc.source();
+                long keep = src.totalSize() / 2;
+                Selection sel = GlobalSelector.select(src, keep);
+                GpuSelection gs = ops.select(ts, Criterion.USER, keep, false, false);
+                assertEquals(sel.thresholdBits, gs.thresholdBits());
+                assertEquals(sel.tieBudget, gs.tieBudget());
+                // bad input: a NaN gradient leaves the buffers unchanged and names the tensor and index
+                float[] before = new float[sizes[2]];
+                s[2].download(before);
+                float[] gBad = new float[sizes[2]];
+                gBad[1234] = Float.NaN;
+                gd[2].upload(gBad);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ops.accumulate(ts, Criterion.MOVEMENT, mode, 0.9f));
+                assertTrue(e.getMessage().contains("t2") && e.getMessage().contains("1234"), e.getMessage());
+                float[] after = new float[sizes[2]];
+                s[2].download(after);
+                assertSameBits("unchanged after fault", before, after);
+            } finally {
+                for (DeviceBuffer b : bufs) b.close();
+            }
+        }
+    }
+
+    @Test
+    void nonFiniteInputWritesNothingAndNamesTheElement() {
+        int[] sizes = {7, 5000};
+        Rng r = new Rng(4);
+        float[][] w = tensors(r, sizes, Kind.RANDOM), g = tensors(r, sizes, Kind.RANDOM), opt = tensors(r, sizes, Kind.RANDOM);
+        w[1][4321] = Float.POSITIVE_INFINITY;
+        try (Dev d = new Dev(w, g, null, opt)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ops.select(d.ts, Criterion.TAYLOR, 100, true, true));
+            assertTrue(e.getMessage().contains("t1") && e.getMessage().contains("4321") && e.getMessage().contains("weight"), e.getMessage());
+            byte[] m = d.mask(1);
+            for (byte b : m) assertEquals(7, b, "mask untouched");
+            assertSameBits("weights untouched", w[1], d.floats(d.w[1]));
+            assertThrows(IllegalArgumentException.class, () -> ops.threshold(d.ts, Criterion.TAYLOR, 0.1f, true, true));
+            for (byte b : d.mask(1)) assertEquals(7, b, "mask untouched by threshold");
+        }
+    }
+
+    @Test
+    void perLayerThresholdAndNmEqualCpu() {
+        int[] sizes = {0, 1, 7, 129, 4096 * 3 + 5, 2000};
+        for (Kind k : Kind.values()) {
+            Rng r = new Rng(k.ordinal() + 10);
+            float[][] w = tensors(r, sizes, k), g = tensors(r, sizes, k), opt = tensors(r, sizes, Kind.RANDOM);
+            ScoreSource src = new CriterionScoreSource(Criterion.TAYLOR, w, g, null);
+            double[] sp = {0.5, 0.0, 1.0, 0.3, 0.9, 0.5};
+            float[][] wCpu = copy(w);
+            byte[][] mCpu = new byte[sizes.length][];
+            for (int t = 0; t < sizes.length; t++) mCpu[t] = new byte[sizes[t]];
+            Selection[] sel = GlobalSelector.perLayer(new CriterionScoreSource(Criterion.TAYLOR, wCpu, g, null), sp, mCpu, wCpu);
+            try (Dev d = new Dev(w, g, null, opt)) {
+                GpuSelection[] gs = ops.perLayer(d.ts, Criterion.TAYLOR, sp, true, false);
+                for (int t = 0; t < sizes.length; t++) {
+                    assertEquals(sel[t].thresholdBits, gs[t].thresholdBits(), k + " perLayer t" + t);
+                    assertEquals(sel[t].tieBudget, gs[t].tieBudget(), k + " perLayer t" + t);
+                    assertMask(k + " perLayer t" + t, mCpu[t], d.mask(t));
+                    assertSameBits(k + " perLayer weights t" + t, wCpu[t], d.floats(d.w[t]));
+                }
+            }
+            for (float eps : new float[] {0f, -0.0f, 1e-3f, Float.MIN_VALUE}) {
+                byte[][] mt = new byte[sizes.length][];
+                for (int t = 0; t < sizes.length; t++) mt[t] = new byte[sizes[t]];
+                long[] kept = GlobalSelector.threshold(src, eps, mt, null);
+                try (Dev d = new Dev(w, g, null, opt)) {
+                    assertArrayEquals(kept, ops.threshold(d.ts, Criterion.TAYLOR, eps, false, false), k + " threshold " + eps);
+                    for (int t = 0; t < sizes.length; t++) assertMask(k + " threshold " + eps + " t" + t, mt[t], d.mask(t));
+                }
+            }
+            int[][] nmCases = {{2, 4, 129}, {1, 3, 7}, {2, 4, 4096}, {0, 4, 16}, {4, 4, 8}};
+            for (int[] nmc : nmCases) {
+                int n = nmc[0], m = nmc[1], rowLen = nmc[2];
+                int rows = 5;
+                float[][] w1 = tensors(r, new int[] {rows * rowLen}, k), g1 = tensors(r, new int[] {rows * rowLen}, k);
+                byte[] mc = new byte[rows * rowLen];
+                long keptCpu = NmSparsity.apply(new CriterionScoreSource(Criterion.MAGNITUDE, w1, g1, null), 0, rowLen, n, m, mc, null);
+                try (Dev d = new Dev(w1, g1, null, tensors(r, new int[] {rows * rowLen}, Kind.RANDOM))) {
+                    assertEquals(keptCpu, ops.nm(d.ts.get(0), Criterion.MAGNITUDE, rowLen, n, m, false, false));
+                    assertMask(k + " " + n + ":" + m + " row " + rowLen, mc, d.mask(0));
+                }
+            }
+        }
+    }
+
+    @Test
+    void structuredGroupScoresAndMasksEqualCpu() {
+        int[] sizes = {12 * 129, 0, 7 * 3, 300 * 40};
+        int[] groups = {12, 0, 7, 300};
+        for (Kind k : new Kind[] {Kind.RANDOM, Kind.DUP3, Kind.ZERO90}) {
+            Rng r = new Rng(20 + k.ordinal());
+            float[][] w = tensors(r, sizes, k), g = tensors(r, sizes, k), opt = tensors(r, sizes, Kind.RANDOM);
+            ScoreSource src = new CriterionScoreSource(Criterion.TAYLOR, w, g, null);
+            for (Structured.Norm norm : Structured.Norm.values()) {
+                float[][] gsCpu = Structured.groupScores(src, groups, norm);
+                Structured.Result res = Structured.global(src, groups, norm, 100);
+                Structured.Result resL = Structured.perLayer(src, groups, norm, new double[] {0.5, 0, 0.3, 0.9});
+                try (Dev d = new Dev(w, g, null, opt)) {
+                    try (DeviceBuffer gs = ops.groupScores(d.ts, Criterion.TAYLOR, groups, norm)) {
+                        float[] all = d.floats(gs);
+                        int off = 0;
+                        for (int t = 0; t < sizes.length; t++) {
+                            assertSameBits(k + " " + norm + " group scores t" + t, gsCpu[t], Arrays.copyOfRange(all, off, off + groups[t]));
+                            off += groups[t];
+                        }
+                    }
+                    ops.structuredGlobal(d.ts, Criterion.TAYLOR, groups, norm, 100, false, false);
+                    for (int t = 0; t < sizes.length; t++) assertMask(k + " " + norm + " structured global t" + t, res.masks()[t], d.mask(t));
+                    ops.structuredPerLayer(d.ts, Criterion.TAYLOR, groups, norm, new double[] {0.5, 0, 0.3, 0.9}, false, false);
+                    for (int t = 0; t < sizes.length; t++) assertMask(k + " " + norm + " structured perLayer t" + t, resL.masks()[t], d.mask(t));
+                }
+            }
+        }
+    }
+
+    @Test
+    void csrBuildAndSpmmMatchCpu() {
+        Rng r = new Rng(30);
+        for (int[] shape : new int[][] {{1, 1}, {7, 129}, {129, 7}, {300, 784}, {64, 4096}}) {
+            int out = shape[0], in = shape[1];
+            float[] w = new float[out * in];
+            for (int i = 0; i < w.length; i++) w[i] = r.nextInt(10) < 7 ? (r.nextInt(5) == 0 ? -0.0f : 0f) : r.uniform(-1, 1);
+            float[] bias = new float[out];
+            r.fillUniform(bias, -1, 1);
+            Csr cpu = Csr.fromDense(w, out, in);
+            try (DeviceBuffer wd = ctx.upload(w); DeviceBuffer bd = ctx.upload(bias);
+                 GpuSparseLinear sl = GpuSparseLinear.fromDense(ctx, wd, 0, out, in, bd)) {
+                assertEquals(cpu, sl.toCsr(), "CSR of [" + out + ", " + in + "]");
+                for (int n : new int[] {1, 7, 16, 33}) {
+                    float[] x = new float[n * in];
+                    r.fillUniform(x, -1, 1);
+                    float[] yCpu = new float[n * out];
+                    Spmm.linear(cpu, x, n, bias, yCpu);
+                    for (GpuSparseLinear.Path p : GpuSparseLinear.Path.values()) {
+                        try (DeviceBuffer xd = ctx.upload(x); DeviceBuffer yd = ctx.allocFloat((long) n * out)) {
+                            float[] nan = new float[n * out];
+                            Arrays.fill(nan, Float.NaN);
+                            yd.upload(nan);
+                            sl.forward(xd, n, yd, GpuSparseLinear.Activation.RELU, p);
+                            float[] y = new float[n * out];
+                            yd.download(y);
+                            for (int i = 0; i < y.length; i++) {
+                                float ref = Math.max(0f, yCpu[i]);
+                                double tol = 1e-5 + 1e-5 * Math.abs(ref) + 1e-6 * in;
+                                if (!(Math.abs(y[i] - ref) <= tol)) fail(p + " [" + out + "," + in + "] n=" + n + " element " + i + " gpu=" + y[i] + " cpu=" + ref);
+                            }
+                        }
+                    }
+                }
+                GpuSparseLinear.Choice c = sl.choose(8, 3);
+                assertNotNull(c.reason());
+                assertTrue(c.oursMs() >= 0);
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+// Data movement for the device-resident training loop: batch gathers from the dataset on the device, and the
+// bias gradient (column sums). Twins: dev.jprune.cpu.CpuDataKernels.{gatherRows, gatherInts, columnSumAccumulate}.
+// Every output element is written by one thread; the column sum adds rows in index order, like the CPU Linear, so
+// the results are bit-identical to the twins.
+#include "common.cuh"
+
+// dst[r, :] = src[idx[r], :] for r in [0, rows), rows of rowLen floats. Modifies dst.
+JP_KERNEL void jp_gather_rows(const float* __restrict__ src, const int* __restrict__ idx, float* __restrict__ dst,
+                              int rows, int rowLen) {
+    const long long n = (long long)rows * rowLen;
+    for (long long i = jp_tid(); i < n; i += jp_stride()) {
+        const long long r = i / rowLen, c = i - r * rowLen;
+        dst[i] = src[(long long)idx[r] * rowLen + c];
+    }
+}
+
+// dst[i] = src[idx[i]] for i in [0, n). Modifies dst.
+JP_KERNEL void jp_gather_ints(const int* __restrict__ src, const int* __restrict__ idx, int* __restrict__ dst, int n) {
+    for (long long i = jp_tid(); i < n; i += jp_stride()) dst[i] = src[idx[i]];
+}
+
+// acc[c] += sum over r of x[r, c] (rows added in index order, one thread per column). Modifies acc.
+JP_KERNEL void jp_col_sum_acc(const float* __restrict__ x, float* __restrict__ acc, int rows, int cols) {
+    for (long long c = jp_tid(); c < cols; c += jp_stride()) {
+        float s = acc[c];
+        for (int r = 0; r < rows; r++) s += x[(long long)r * cols + c];
+        acc[c] = s;
+    }
+}

@@ -1,0 +1,350 @@
+// Fused score + exact top-k mask selection over many tensors, N:M masks, structured group scores, score accumulation.
+// Twins: dev.jprune.prune.{GlobalSelector, Selection, NmSparsity, Structured, ScoreAccumulator} — the masks, the
+// threshold bits and the tie budget are identical bit for bit (see docs/GPU-PRUNE.md for the passes).
+//
+// Every chunk kernel runs one block of JP_THREADS threads per chunk of JP_PRUNE_CHUNK consecutive elements of one
+// tensor; chunks are enumerated in global order (tensor order, then flat index), which is what makes the tie ranks
+// deterministic: per-chunk tie counts, an exclusive scan over chunks in that order, and a block scan inside a chunk.
+// Scores are computed on the fly from the table's pointers and never stored. The only atomics are integer ones
+// (histogram counts, kept counts, the minimum bad index), whose results do not depend on their order.
+#include "prune.cuh"
+
+// Pass 0 (level 0): hist[u >> 16]++ for every element; pass 1 (level 1): hist[u & 0xffff]++ for the elements with
+// u >> 16 == state[BUCKET]; level 2: validate only (threshold mode). u = radix key = key ^ 0x80000000. Every level
+// reports non-finite inputs / NaN scores in state[BAD] (levels 1 and 2 read the same elements, so it is idempotent).
+// Warp-aggregated atomics (__match_any_sync) keep duplicate-heavy inputs (one bin for 90% zeros) from serialising.
+JP_KERNEL void jp_prune_hist(const JpPruneRef* __restrict__ tab, int tensors, int crit, int level,
+                             unsigned long long* __restrict__ hist, long long* __restrict__ state) {
+    __shared__ int shT;
+    const long long c = blockIdx.x;
+    if (threadIdx.x == 0) shT = jp_find_chunk_tensor(tab, tensors, c);
+    __syncthreads();
+    const JpPruneRef r = tab[shT];
+    const long long base = (c - (r.chunkStart - tab[0].chunkStart)) * JP_PRUNE_CHUNK;
+    const unsigned bucket = level == 1 ? (unsigned)state[JP_S_BUCKET] : 0u;
+    for (int k = 0; k < JP_PRUNE_TILES; k++) {
+        const long long i = base + (long long)k * JP_THREADS + threadIdx.x;
+        bool active = i < r.n;
+        unsigned bin = 0;
+        if (active) {
+            bool bad;
+            const float s = jp_score(crit, r, i, bad);
+            if (bad) jp_report_bad(state, r.globalOffset + i);
+            const unsigned u = (unsigned)jp_key(s) ^ 0x80000000u;
+            if (level == 0) bin = u >> 16;
+            else if (level == 1) { active = (u >> 16) == bucket; bin = u & 0xffffu; }
+            else active = false;
+        }
+        // Uniform across the warp: every lane reaches the ballot (the loop bound does not depend on the lane).
+        const unsigned am = __ballot_sync(0xffffffffu, active);
+        if (active) {
+            const unsigned peers = __match_any_sync(am, bin);
+            if ((int)(threadIdx.x & 31) == __ffs(peers) - 1) atomicAdd(hist + bin, (unsigned long long)__popc(peers));
+        }
+    }
+}
+
+// One block: finds the digit of the keep-th largest element in a 65536-bin histogram (GlobalSelector's scan: from the
+// top, skipping empty bins, the first bin b with above + H[b] >= target), writes it to the state, then zeroes the
+// histogram for the next pass. level 0: target = keep; level 1: target = keep - above, and the final threshold
+// fields. Thread t sums bins [256t, 256t + 256); thread 0 walks the 256 segment sums from the top and then the 256
+// bins of the segment that holds the answer: about 800 serial integer steps.
+JP_KERNEL void jp_prune_find(unsigned long long* __restrict__ hist, int level, long long* __restrict__ state) {
+    __shared__ unsigned long long seg[JP_THREADS];
+    const int t = threadIdx.x;
+    unsigned long long s = 0;
+    for (int j = 0; j < 256; j++) s += hist[t * 256 + j];
+    seg[t] = s;
+    __syncthreads();
+    if (t == 0) {
+        const long long keep = state[JP_S_KEEP];
+        const long long target = level == 0 ? keep : keep - state[JP_S_ABOVE];
+        long long above = 0;
+        int found = -1;
+        for (int q = JP_THREADS - 1; q >= 0 && found < 0; q--) {
+            if (seg[q] == 0) continue;
+            if (above + (long long)seg[q] >= target) {
+                // The answer is in this segment: the first non-empty bin from its top that reaches the target.
+                for (int b = q * 256 + 255; b >= q * 256; b--) {
+                    const long long h = (long long)hist[b];
+                    if (h == 0) continue;
+                    if (above + h >= target) { found = b; break; }
+                    above += h;
+                }
+            } else {
+                above += (long long)seg[q];
+            }
+        }
+        if (level == 0) {
+            state[JP_S_BUCKET] = found < 0 ? 0 : found;
+            state[JP_S_ABOVE] = above;
+            if (found < 0) state[JP_S_ERROR] = 1;
+        } else {
+            if (found < 0) {
+                state[JP_S_ERROR] = 1;
+                found = 0;
+            }
+            const unsigned u = ((unsigned)state[JP_S_BUCKET] << 16) | (unsigned)found;
+            const long long countAbove = state[JP_S_ABOVE] + above;
+            const long long countEqual = (long long)hist[found];
+            const long long budget = keep - countAbove;
+            state[JP_S_LOW] = found;
+            state[JP_S_TKEY] = (long long)(int)(u ^ 0x80000000u);
+            state[JP_S_COUNT_ABOVE] = countAbove;
+            state[JP_S_COUNT_EQUAL] = countEqual;
+            state[JP_S_TIE_BUDGET] = budget;
+            state[JP_S_NEED_TIES] = (budget > 0 && budget < countEqual) ? 1 : 0;
+        }
+    }
+    __syncthreads();
+    for (int j = 0; j < 256; j++) hist[t * 256 + j] = 0ull;
+}
+
+// Pass 2 (only when state[NEED_TIES]): number of elements with key == T in each chunk.
+JP_KERNEL void jp_prune_ties(const JpPruneRef* __restrict__ tab, int tensors, int crit,
+                             const long long* __restrict__ state, int* __restrict__ chunkTies) {
+    __shared__ int shT;
+    __shared__ int shw[JP_THREADS / 32];
+    if (state[JP_S_NEED_TIES] == 0 || state[JP_S_BAD] != JP_BAD_NONE) return;  // uniform over the grid
+    const long long c = blockIdx.x;
+    if (threadIdx.x == 0) shT = jp_find_chunk_tensor(tab, tensors, c);
+    __syncthreads();
+    const JpPruneRef r = tab[shT];
+    const long long base = (c - (r.chunkStart - tab[0].chunkStart)) * JP_PRUNE_CHUNK;
+    const int tk = (int)state[JP_S_TKEY];
+    int cnt = 0;
+    for (int k = 0; k < JP_PRUNE_TILES; k++) {
+        const long long i = base + (long long)k * JP_THREADS + threadIdx.x;
+        if (i < r.n) {
+            bool bad;
+            cnt += jp_key(jp_score(crit, r, i, bad)) == tk ? 1 : 0;
+        }
+    }
+    cnt = jp_block_sum_int(cnt, shw);
+    if (threadIdx.x == 0) chunkTies[c] = cnt;
+}
+
+// One block: tiesBefore[c] = Σ_{c' < c} chunkTies[c'] (exclusive scan in chunk = global order), in 64 bits.
+JP_KERNEL void jp_prune_scan(const int* __restrict__ chunkTies, long long chunks, const long long* __restrict__ state,
+                             long long* __restrict__ tiesBefore) {
+    __shared__ long long seg[JP_THREADS];
+    if (state[JP_S_NEED_TIES] == 0 || state[JP_S_BAD] != JP_BAD_NONE) return;
+    const long long per = (chunks + JP_THREADS - 1) / JP_THREADS;
+    const long long a = min(chunks, per * threadIdx.x), b = min(chunks, a + per);
+    long long s = 0;
+    for (long long c = a; c < b; c++) s += chunkTies[c];
+    seg[threadIdx.x] = s;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        long long run = 0;
+        for (int q = 0; q < JP_THREADS; q++) { const long long v = seg[q]; seg[q] = run; run += v; }
+    }
+    __syncthreads();
+    long long run = seg[threadIdx.x];
+    for (long long c = a; c < b; c++) { tiesBefore[c] = run; run += chunkTies[c]; }
+}
+
+// The mask pass: keep decision per element (see JP_MODE_*), then in the same launch: maskOut, w = 0 and optimizer
+// state = 0 at pruned positions (flags), kept count per tensor (integer atomics into keptPerTensor[t], one per
+// block). Does nothing when an input fault was recorded, so a failed selection writes nothing.
+// Tie ranks: tile k of the chunk holds elements base + 256k + tid; the rank of a tie is tiesBefore[chunk] + ties in
+// earlier tiles + ties at lower lanes of earlier warps + lower lanes of this warp (ballot) — global index order.
+JP_KERNEL void jp_prune_mask(JpPruneRef* __restrict__ tab, int tensors, int crit, int mode, int flags,
+                             const long long* __restrict__ state, const long long* __restrict__ tiesBefore,
+                             unsigned long long* __restrict__ keptPerTensor) {
+    __shared__ int shT;
+    __shared__ int shw[JP_THREADS / 32];
+    __shared__ int shc[JP_THREADS / 32];
+    if (state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
+    const long long c = blockIdx.x;
+    if (threadIdx.x == 0) shT = jp_find_chunk_tensor(tab, tensors, c);
+    __syncthreads();
+    const JpPruneRef r = tab[shT];
+    const long long base = (c - (r.chunkStart - tab[0].chunkStart)) * JP_PRUNE_CHUNK;
+    const int tk = (int)state[JP_S_TKEY];
+    const bool needTies = mode == JP_MODE_SELECT && state[JP_S_NEED_TIES] != 0;
+    const long long budget = state[JP_S_TIE_BUDGET];
+    const bool keepTies = mode == JP_MODE_THRESHOLD || budget > 0;  // when tie ranks are not needed
+    long long tiesSeen = needTies ? tiesBefore[c] : 0;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    int kept = 0;
+    for (int k = 0; k < JP_PRUNE_TILES; k++) {
+        const long long i = base + (long long)k * JP_THREADS + threadIdx.x;
+        const bool in = i < r.n;
+        int key = 0;
+        if (in) {
+            bool bad;
+            key = jp_key(jp_score(crit, r, i, bad));
+        }
+        bool keepIt;
+        if (needTies) {
+            const bool tie = in && key == tk;
+            const unsigned bal = __ballot_sync(0xffffffffu, tie);
+            if (lane == 0) shw[warp] = __popc(bal);
+            __syncthreads();
+            int before = 0, tile = 0;
+            for (int q = 0; q < JP_THREADS / 32; q++) { const int v = shw[q]; before += q < warp ? v : 0; tile += v; }
+            __syncthreads();  // shw is rewritten by the next tile
+            const long long rank = tiesSeen + before + __popc(bal & ((1u << lane) - 1u));
+            keepIt = key > tk || (tie && rank < budget);
+            tiesSeen += tile;
+        } else {
+            keepIt = key > tk || (key == tk && keepTies);
+        }
+        if (in) {
+            if (r.maskOut != nullptr) r.maskOut[i] = keepIt ? 1 : 0;
+            if (!keepIt) {
+                if ((flags & JP_FLAG_ZERO_W) && r.w != nullptr) r.w[i] = 0.f;
+                if (flags & JP_FLAG_ZERO_OPT) {
+                    if (r.opt0 != nullptr) r.opt0[i] = 0.f;
+                    if (r.opt1 != nullptr) r.opt1[i] = 0.f;
+                    if (r.opt2 != nullptr) r.opt2[i] = 0.f;
+                }
+            }
+            kept += keepIt ? 1 : 0;
+        }
+    }
+    kept = jp_block_sum_int(kept, shc);
+    if (threadIdx.x == 0 && kept > 0) atomicAdd(keptPerTensor + shT, (unsigned long long)kept);
+}
+
+// N:M on one tensor viewed as [rows, rowLength]: one thread per group of m consecutive elements of a row (the last
+// group of a row has r = rowLength mod m). Element j is kept iff rank(j) < min(n, r), rank = #{i: key_i > key_j or
+// (key_i == key_j and i < j)} (NmSparsity). O(r²) score evaluations per group, recomputed (no per-thread arrays,
+// which would live in local memory). phase 0 validates only; phase 1 writes (unless a fault was recorded).
+JP_KERNEL void jp_prune_nm(JpPruneRef* __restrict__ row, int crit, long long rowLength, int n, int m, int phase,
+                           int flags, long long* __restrict__ state, unsigned long long* __restrict__ kept) {
+    __shared__ int shc[JP_THREADS / 32];
+    const JpPruneRef r = row[0];
+    const long long gpr = (rowLength + m - 1) / m;  // groups per row
+    const long long groups = r.n / rowLength * gpr;
+    if (phase == 1 && state[JP_S_BAD] != JP_BAD_NONE) return;
+    int cnt = 0;
+    for (long long gid = jp_tid(); gid < groups; gid += jp_stride()) {
+        const long long rowIdx = gid / gpr, g0 = (gid % gpr) * m;
+        const int len = (int)min((long long)m, rowLength - g0);
+        const long long base = rowIdx * rowLength + g0;
+        const int quota = min(n, len);
+        bool bad;
+        if (phase == 0) {
+            for (int j = 0; j < len; j++) {
+                jp_score(crit, r, base + j, bad);
+                if (bad) { jp_report_bad(state, r.globalOffset + base + j); break; }
+            }
+            continue;
+        }
+        for (int j = 0; j < len; j++) {
+            const int kj = jp_key(jp_score(crit, r, base + j, bad));
+            int rank = 0;
+            for (int i = 0; i < len; i++) {
+                const int ki = jp_key(jp_score(crit, r, base + i, bad));
+                rank += (ki > kj || (ki == kj && i < j)) ? 1 : 0;
+            }
+            const bool keepIt = rank < quota;
+            if (r.maskOut != nullptr) r.maskOut[base + j] = keepIt ? 1 : 0;
+            if (!keepIt) {
+                if ((flags & JP_FLAG_ZERO_W) && r.w != nullptr) r.w[base + j] = 0.f;
+                if (flags & JP_FLAG_ZERO_OPT) {
+                    if (r.opt0 != nullptr) r.opt0[base + j] = 0.f;
+                    if (r.opt1 != nullptr) r.opt1[base + j] = 0.f;
+                    if (r.opt2 != nullptr) r.opt2[base + j] = 0.f;
+                }
+            }
+            cnt += keepIt ? 1 : 0;
+        }
+    }
+    cnt = jp_block_sum_int(cnt, shc);
+    if (phase == 1 && threadIdx.x == 0 && cnt > 0) atomicAdd(kept, (unsigned long long)cnt);
+}
+
+// Structured group scores of every tensor in one launch: one warp per group (tensor t, group q = the contiguous
+// slice [q·len, (q+1)·len)). Structured's specification sums in double sequentially in index order; here the 32
+// lanes load 32 consecutive scores (coalesced) and every lane adds them in index order from shuffles, so the sum is
+// exactly the sequential one. norm 0 = L1 = (float) Σ|s|, 1 = L2 = (float) sqrt(Σ s²). out[groupOffset(t) + q].
+JP_KERNEL void jp_prune_group_scores(const JpPruneRef* __restrict__ tab, int tensors, int crit, int norm,
+                                     long long totalGroups, float* __restrict__ out, long long* __restrict__ state) {
+    const long long wg = ((long long)blockIdx.x * JP_THREADS + threadIdx.x) >> 5;
+    const int lane = threadIdx.x & 31;
+    if (wg >= totalGroups) return;  // whole warps leave together (wg is the same for the 32 lanes)
+    int lo = 0, hi = tensors - 1;   // largest t with groupOffset(t) <= wg
+    while (lo < hi) {
+        const int mid = (lo + hi + 1) >> 1;
+        if (tab[mid].groupOffset <= wg) lo = mid; else hi = mid - 1;
+    }
+    const JpPruneRef r = tab[lo];
+    const long long len = r.groupLen;
+    const long long base = (wg - r.groupOffset) * len;
+    double acc = 0.0;
+    for (long long i0 = 0; i0 < len; i0 += 32) {
+        float s = 0.f;
+        if (i0 + lane < len) {
+            bool bad;
+            s = jp_score(crit, r, base + i0 + lane, bad);
+            if (bad || jp_nan(s)) jp_report_bad(state, r.globalOffset + base + i0 + lane);
+        }
+        const int cnt = (int)min(32LL, len - i0);
+        for (int j = 0; j < cnt; j++) {
+            const double v = (double)__shfl_sync(0xffffffffu, s, j);
+            acc = norm == 0 ? __dadd_rn(acc, fabs(v)) : __dadd_rn(acc, __dmul_rn(v, v));
+        }
+    }
+    if (lane == 0) out[wg] = __double2float_rn(norm == 0 ? acc : __dsqrt_rn(acc));
+}
+
+// Structured expand: element mask = its group's mask (groupMask[groupOffset(t) + i / groupLen]); maskOut, w = 0 and
+// optimizer state = 0 where the group is pruned, kept count per tensor. Chunk enumeration as the mask pass.
+JP_KERNEL void jp_prune_expand(JpPruneRef* __restrict__ tab, int tensors, const unsigned char* __restrict__ groupMask,
+                               int flags, unsigned long long* __restrict__ keptPerTensor) {
+    __shared__ int shT;
+    __shared__ int shc[JP_THREADS / 32];
+    const long long c = blockIdx.x;
+    if (threadIdx.x == 0) shT = jp_find_chunk_tensor(tab, tensors, c);
+    __syncthreads();
+    const JpPruneRef r = tab[shT];
+    const long long base = (c - (r.chunkStart - tab[0].chunkStart)) * JP_PRUNE_CHUNK;
+    int kept = 0;
+    for (int k = 0; k < JP_PRUNE_TILES; k++) {
+        const long long i = base + (long long)k * JP_THREADS + threadIdx.x;
+        if (i >= r.n) continue;
+        const bool keepIt = groupMask[r.groupOffset + i / r.groupLen] != 0;
+        if (r.maskOut != nullptr) r.maskOut[i] = keepIt ? 1 : 0;
+        if (!keepIt) {
+            if ((flags & JP_FLAG_ZERO_W) && r.w != nullptr) r.w[i] = 0.f;
+            if (flags & JP_FLAG_ZERO_OPT) {
+                if (r.opt0 != nullptr) r.opt0[i] = 0.f;
+                if (r.opt1 != nullptr) r.opt1[i] = 0.f;
+                if (r.opt2 != nullptr) r.opt2[i] = 0.f;
+            }
+        }
+        kept += keepIt ? 1 : 0;
+    }
+    kept = jp_block_sum_int(kept, shc);
+    if (threadIdx.x == 0 && kept > 0) atomicAdd(keptPerTensor + shT, (unsigned long long)kept);
+}
+
+// ScoreAccumulator.accumulate on every tensor of the table: x = criterion score of (w, g) (no mask), then
+// SUM: s = s + x; EMA: s = m·s + c·x with c = 1 - m rounded once by the host, products rounded before the add.
+// phase 0 validates only (so a fault leaves every buffer unchanged, as on the CPU); phase 1 writes row.s.
+JP_KERNEL void jp_prune_accumulate(JpPruneRef* __restrict__ tab, int tensors, int crit, int ema, float m, float c1m,
+                                   int phase, long long* __restrict__ state) {
+    __shared__ int shT;
+    if (phase == 1 && state[JP_S_BAD] != JP_BAD_NONE) return;
+    const long long c = blockIdx.x;
+    if (threadIdx.x == 0) shT = jp_find_chunk_tensor(tab, tensors, c);
+    __syncthreads();
+    JpPruneRef r = tab[shT];
+    r.maskIn = nullptr;  // the statistic of a batch ignores masks (CriterionScoreSource)
+    const long long base = (c - (r.chunkStart - tab[0].chunkStart)) * JP_PRUNE_CHUNK;
+    for (int k = 0; k < JP_PRUNE_TILES; k++) {
+        const long long i = base + (long long)k * JP_THREADS + threadIdx.x;
+        if (i >= r.n) continue;
+        bool bad;
+        const float x = jp_score(crit, r, i, bad);
+        if (phase == 0) {
+            if (bad) jp_report_bad(state, r.globalOffset + i);
+            continue;
+        }
+        const float s = r.s[i];
+        r.s[i] = ema ? __fadd_rn(__fmul_rn(m, s), __fmul_rn(c1m, x)) : __fadd_rn(s, x);
+    }
+}

@@ -1,0 +1,120 @@
+// Shared definitions of the pruning kernels (prune.cu) — the device table row, criterion codes and the state slots.
+// The Java side (dev.jprune.gpu.prune.PruneTable / PruneKernels) mirrors every constant here; GpuPruneStaticTest
+// checks that they match.
+#pragma once
+#include "common.cuh"
+
+// One row of the prune table in DEVICE memory: JP_PRUNE_ROW_LONGS 64-bit words (128 bytes). Null pointers are 0.
+struct JpPruneRef {
+    float* w;                     // 0  weights: read for scores; zeroed at pruned positions by the mask pass (flag)
+    const float* g;               // 1  gradients
+    float* s;                     // 2  score / statistic buffer (criterion BUFFER reads it, jp_prune_accumulate writes it)
+    const unsigned char* maskIn;  // 3  existing mask (0 = already pruned -> score -Inf), or null
+    unsigned char* maskOut;       // 4  mask written by the mask pass (may equal maskIn), or null
+    float* opt0;                  // 5  optimizer state zeroed at pruned positions (momentum / Adam m), or null
+    float* opt1;                  // 6  (Adam v), or null
+    float* opt2;                  // 7  spare state buffer, or null
+    long long n;                  // 8  elements
+    long long chunkStart;         // 9  first chunk of this tensor in the table's chunk enumeration
+    long long globalOffset;       // 10 global index of element 0 (tensor order, then flat index)
+    long long groups;             // 11 structured: groups of this tensor (rows / filters), 0 when unused
+    long long groupLen;           // 12 structured: elements per group
+    long long groupOffset;        // 13 structured: index of this tensor's first group in the flat group array
+    long long pad0, pad1;         // 14, 15
+};
+#define JP_PRUNE_ROW_LONGS 16
+
+// Elements per chunk: one block of JP_THREADS threads handles one chunk, JP_PRUNE_TILES tiles of JP_THREADS.
+#define JP_PRUNE_TILES 16
+#define JP_PRUNE_CHUNK 4096
+
+// Criterion codes (dev.jprune.prune.Criterion; SNIP scores like TAYLOR; BUFFER = read row.s, e.g. an accumulator).
+#define JP_CRIT_MAGNITUDE 0
+#define JP_CRIT_GRADIENT 1
+#define JP_CRIT_TAYLOR 2
+#define JP_CRIT_TAYLOR_SQUARED 3
+#define JP_CRIT_MOVEMENT 4
+#define JP_CRIT_BUFFER 5
+
+// Slots of the selection state (long long[JP_STATE_LONGS] in device memory).
+#define JP_S_BAD 0          // lowest global index with a non-finite input / NaN score (unsigned atomicMin); init NONE
+#define JP_S_KEEP 1         // keep (host writes)
+#define JP_S_BUCKET 2       // high 16 bits of the threshold's radix key (pass 0 result)
+#define JP_S_ABOVE 3        // elements in buckets above it
+#define JP_S_LOW 4          // low 16 bits (pass 1 result)
+#define JP_S_TKEY 5         // signed key of the threshold T (ScoreKeys.key)
+#define JP_S_COUNT_ABOVE 6  // #{score > T}
+#define JP_S_COUNT_EQUAL 7  // #{score == T}
+#define JP_S_TIE_BUDGET 8   // keep - countAbove
+#define JP_S_NEED_TIES 9    // 1 when 0 < tieBudget < countEqual (tie ranks needed), else 0
+#define JP_S_ERROR 10       // 0, or 1 when the second digit was not found (scores changed between passes)
+#define JP_STATE_LONGS 16
+#define JP_BAD_NONE 0x7fffffffffffffffLL
+
+// Mask-pass modes and flags.
+#define JP_MODE_SELECT 0     // keep = key > T || (key == T && tieRank < tieBudget)
+#define JP_MODE_THRESHOLD 1  // keep = key >= T (T = key(eps), written by the host)
+#define JP_FLAG_ZERO_W 1     // zero w at pruned positions
+#define JP_FLAG_ZERO_OPT 2   // zero opt0..opt2 (the non-null ones) at pruned positions
+
+// Signed order-preserving key of a non-NaN float (ScoreKeys.key): -0.0 maps like +0.0.
+__device__ __forceinline__ int jp_key(float s) {
+    int b = __float_as_int(s);
+    if (b == (int)0x80000000) b = 0;
+    return b ^ ((b >> 31) & 0x7fffffff);
+}
+
+__device__ __forceinline__ bool jp_finite(float x) { return (__float_as_int(x) & 0x7f800000) != 0x7f800000; }
+__device__ __forceinline__ bool jp_nan(float x) { return (__float_as_int(x) & 0x7fffffff) > 0x7f800000; }
+
+// Score of element i of a row, exactly as CriterionScoreSource / ScoreSource.respectingMasks compute it (float32,
+// round to nearest, no FMA). bad = the input the criterion reads is non-finite (criteria) or the score is NaN (BUFFER).
+__device__ __forceinline__ float jp_score(int crit, const JpPruneRef& r, long long i, bool& bad) {
+    float s;
+    bad = false;
+    switch (crit) {
+        case JP_CRIT_MAGNITUDE: { float w = r.w[i]; bad = !jp_finite(w); s = fabsf(w); break; }
+        case JP_CRIT_GRADIENT: { float g = r.g[i]; bad = !jp_finite(g); s = fabsf(g); break; }
+        case JP_CRIT_TAYLOR: { float w = r.w[i], g = r.g[i]; bad = !(jp_finite(w) && jp_finite(g)); s = fabsf(__fmul_rn(w, g)); break; }
+        case JP_CRIT_TAYLOR_SQUARED: {
+            float w = r.w[i], g = r.g[i];
+            bad = !(jp_finite(w) && jp_finite(g));
+            float p = __fmul_rn(w, g);
+            s = __fmul_rn(p, p);
+            break;
+        }
+        case JP_CRIT_MOVEMENT: { float w = r.w[i], g = r.g[i]; bad = !(jp_finite(w) && jp_finite(g)); s = -__fmul_rn(w, g); break; }
+        default: s = r.s[i]; break;
+    }
+    if (r.maskIn != nullptr && r.maskIn[i] == 0) s = __int_as_float(0xff800000);  // -Inf: already pruned
+    if (crit == JP_CRIT_BUFFER) bad = jp_nan(s);
+    return s;
+}
+
+// Records the lowest bad global index (deterministic: the minimum, whatever the order of the atomics).
+__device__ __forceinline__ void jp_report_bad(long long* state, long long globalIndex) {
+    atomicMin(reinterpret_cast<unsigned long long*>(state + JP_S_BAD), (unsigned long long)globalIndex);
+}
+
+// Tensor owning chunk c of the table: the largest t with chunkStart(t) - chunkStart(0) <= c (tensors without chunks
+// share their start with the next tensor, so the largest such t is the one that has the chunk).
+__device__ __forceinline__ int jp_find_chunk_tensor(const JpPruneRef* tab, int tensors, long long c) {
+    const long long base = tab[0].chunkStart;
+    int lo = 0, hi = tensors - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) >> 1;
+        if (tab[mid].chunkStart - base <= c) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+}
+
+// Deterministic block-wide sum of one int per thread (blockDim.x == JP_THREADS): warp shuffles, then warp 0.
+__device__ __forceinline__ int jp_block_sum_int(int v, int* sh /* [JP_THREADS / 32] */) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    if ((threadIdx.x & 31) == 0) sh[threadIdx.x >> 5] = v;
+    __syncthreads();
+    int r = 0;
+    for (int q = 0; q < JP_THREADS / 32; q++) r += sh[q];
+    __syncthreads();
+    return r;
+}
