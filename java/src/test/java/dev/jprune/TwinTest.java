@@ -32,6 +32,8 @@ class TwinTest {
     /** Classes of the kernel packages that are not fast ops, with the reason. */
     static final Map<String, String> NOT_FAST_OPS = Map.of(
             "dev.jprune.cpu.CpuKernels", "plain loops: they are the reference (and the GPU kernels' CPU twins)",
+            "dev.jprune.cpu.CpuConvKernels", "plain loops: CPU twins of the GPU conv/pool/dropout kernels (GpuStaticTest pairs them)",
+            "dev.jprune.cpu.CpuDataKernels", "plain loops: CPU twins of the GPU data kernels",
             "dev.jprune.cpu.Im2col", "data movement tested through Conv2d against NaiveConv2d");
 
     @Test
@@ -51,7 +53,7 @@ class TwinTest {
         List<String> missing = new ArrayList<>();
         for (String pkg : List.of("dev.jprune.cpu", "dev.jprune.sparse")) {
             for (String cls : classesIn(pkg)) {
-                if (cls.contains("$")) continue;
+                if (cls.contains("$") || cls.endsWith("Test")) continue;
                 String s = simple(cls);
                 if (known.contains(cls) || NOT_FAST_OPS.containsKey(cls)) continue;
                 if (s.startsWith("Naive")) { missing.add(cls + " (a reference without a fast twin in TWINS)"); continue; }

@@ -66,6 +66,11 @@ public final class Conv2d implements Layer {
     }
 
     public Parameter weight() { return weight; }
+    public int inChannels() { return inChannels; }
+    public int outChannels() { return outChannels; }
+    public int kernelSize() { return kernelSize; }
+    public int stride() { return stride; }
+    public int padding() { return padding; }
     public Parameter bias() { return bias; }
 
     @Override

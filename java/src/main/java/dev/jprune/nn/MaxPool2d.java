@@ -24,6 +24,9 @@ public final class MaxPool2d implements Layer {
         this.stride = stride;
     }
 
+    public int kernel() { return kernel; }
+    public int stride() { return stride; }
+
     @Override
     public int[] outputShape(int[] in) {
         if (in.length != 4 || in[2] < kernel || in[3] < kernel) {

@@ -4,7 +4,9 @@ import dev.jprune.gpu.DeviceBuffer;
 import dev.jprune.gpu.GpuContext;
 import dev.jprune.gpu.GpuDataOps;
 import dev.jprune.gpu.GpuOps;
+import dev.jprune.nn.Conv2d;
 import dev.jprune.nn.Dropout;
+import dev.jprune.nn.MaxPool2d;
 import dev.jprune.nn.Flatten;
 import dev.jprune.nn.Layer;
 import dev.jprune.nn.Linear;
@@ -18,7 +20,7 @@ import java.util.List;
  * A device mirror of a {@link Sequential}: parameters, gradients, masks and optimizer state live on the GPU;
  * forward/backward run our kernels. A Linear followed by ReLU is one fused GEMM + bias + ReLU kernel (its backward
  * reads the ReLU mask from the output: y &gt; 0 exactly where the pre-activation is). Supported layers: Linear,
- * ReLU, Flatten; others are rejected by name at construction.
+ * Conv2d, MaxPool2d, ReLU, Dropout, Flatten; others are rejected by name at construction.
  */
 public final class GpuModel implements AutoCloseable {
     /** One parameter on the device. {@code s1}/{@code s2}: momentum or Adam m/v, allocated on first use. */
@@ -49,55 +51,77 @@ public final class GpuModel implements AutoCloseable {
     final boolean tf32;
     final List<DParam> params = new ArrayList<>();
     private final List<Node> nodes = new ArrayList<>();
-    private final int[] outSizes;
+    private final int outSize;
 
-    public GpuModel(GpuContext ctx, Sequential net, boolean tf32) {
+    /** {@code sampleShape}: one input sample without the batch dimension, e.g. {1, 28, 28}. Uploads the parameters. */
+    public GpuModel(GpuContext ctx, Sequential net, int[] sampleShape, boolean tf32) {
         this.ctx = ctx;
         this.ops = new GpuOps(ctx);
         this.data = new GpuDataOps(ctx);
         this.net = net;
         this.tf32 = tf32;
         List<Layer> ls = net.layers();
-        List<Integer> sizes = new ArrayList<>();
+        int[] shape = sampleShape.clone(); // per-sample shape flowing through the layers
         try {
             for (int i = 0; i < ls.size(); i++) {
                 Layer l = ls.get(i);
+                int[] out = perSample(l.outputShape(batched(shape)));
                 if (l instanceof Linear lin) {
                     boolean fuse = i + 1 < ls.size() && ls.get(i + 1) instanceof ReLU;
                     DParam w = new DParam(ctx, lin.weight), b = new DParam(ctx, lin.bias);
                     params.add(w);
                     params.add(b);
                     nodes.add(new LinearNode(lin.in, lin.out, w, b, fuse));
-                    sizes.add(lin.out);
                     if (fuse) i++;
+                } else if (l instanceof Conv2d conv) {
+                    if (shape.length != 3) throw new IllegalArgumentException("GPU path: Conv2d at layer " + i + " needs [C, H, W] input, got " + java.util.Arrays.toString(shape));
+                    DParam w = new DParam(ctx, conv.weight()), b = new DParam(ctx, conv.bias());
+                    params.add(w);
+                    params.add(b);
+                    nodes.add(new ConvNode(conv, shape, out, w, b));
+                } else if (l instanceof MaxPool2d pool) {
+                    if (shape.length != 3) throw new IllegalArgumentException("GPU path: MaxPool2d at layer " + i + " needs [C, H, W] input, got " + java.util.Arrays.toString(shape));
+                    nodes.add(new PoolNode(pool, shape, out));
                 } else if (l instanceof ReLU) {
-                    nodes.add(new ReluNode(sizes.isEmpty() ? -1 : sizes.get(sizes.size() - 1)));
-                    sizes.add(sizes.isEmpty() ? -1 : sizes.get(sizes.size() - 1));
+                    nodes.add(new ReluNode(size(shape)));
                 } else if (l instanceof Dropout dr) {
-                    int size = sizes.isEmpty() ? -1 : sizes.get(sizes.size() - 1);
-                    if (size < 0) throw new IllegalArgumentException("GPU path: a Dropout before the first Linear is not supported");
-                    nodes.add(new DropoutNode(dr, size));
-                    sizes.add(size);
+                    nodes.add(new DropoutNode(dr, size(shape)));
                 } else if (l instanceof Flatten) {
                     // Row-major [N, ...] is already [N, features]: nothing to do on the device.
                 } else {
                     throw new IllegalArgumentException("GPU path: layer " + i + " (" + l.describe() + ") is not supported on the GPU yet; use --device cpu");
                 }
+                shape = out;
             }
             uploadMasks();
         } catch (RuntimeException e) {
             close();
             throw e;
         }
-        this.outSizes = sizes.stream().mapToInt(Integer::intValue).toArray();
+        this.outSize = size(shape);
+    }
+
+    private static int[] batched(int[] s) {
+        int[] b = new int[s.length + 1];
+        b[0] = 1;
+        System.arraycopy(s, 0, b, 1, s.length);
+        return b;
+    }
+
+    private static int[] perSample(int[] s) { return java.util.Arrays.copyOfRange(s, 1, s.length); }
+
+    private static int size(int[] s) {
+        int n = 1;
+        for (int d : s) n *= d;
+        return n;
     }
 
     /** The first layer of {@code net} the GPU path cannot run, described, or null when it runs them all. */
     public static String unsupportedLayer(Sequential net) {
         for (int i = 0; i < net.layers().size(); i++) {
             Layer l = net.layer(i);
-            if (!(l instanceof Linear || l instanceof ReLU || l instanceof Flatten || l instanceof Dropout)) return "layer " + i + " (" + l.describe() + ")";
-            if (l instanceof ReLU && i == 0) return "layer 0 (a ReLU before any Linear)";
+            if (!(l instanceof Linear || l instanceof ReLU || l instanceof Flatten || l instanceof Dropout
+                    || l instanceof Conv2d || l instanceof MaxPool2d)) return "layer " + i + " (" + l.describe() + ")";
         }
         return null;
     }
@@ -141,7 +165,7 @@ public final class GpuModel implements AutoCloseable {
         for (int i = nodes.size() - 1; i >= 0; i--) g = nodes.get(i).backward(g, n, i > 0, s);
     }
 
-    int outputSize() { return outSizes[outSizes.length - 1]; }
+    int outputSize() { return outSize; }
 
     List<DeviceBuffer> gradients() {
         List<DeviceBuffer> g = new ArrayList<>();
@@ -201,7 +225,6 @@ public final class GpuModel implements AutoCloseable {
         ReluNode(int size) { this.size = size; }
 
         @Override public DeviceBuffer forward(DeviceBuffer x, int n, boolean training, Scratch s) {
-            if (size < 0) throw new IllegalArgumentException("GPU path: a ReLU before the first Linear is not supported");
             this.x = x;
             DeviceBuffer y = s.floats((long) n * size);
             ops.reluForward(x, y, n * size);
@@ -237,6 +260,52 @@ public final class GpuModel implements AutoCloseable {
             if (keep == null) return dy;
             DeviceBuffer dx = s.floats((long) n * size);
             ops.dropoutBackward(dy, keep, n * size, layer.p, dx);
+            return dx;
+        }
+    }
+
+    // y [n, F, OH, OW] = conv(x [n, C, H, W]) + b: batched im2col + one GEMM (GpuOps.conv2dForward)
+    private final class ConvNode implements Node {
+        final Conv2d conv;
+        final int[] in, out;
+        final DParam w, b;
+        DeviceBuffer x;
+
+        ConvNode(Conv2d conv, int[] in, int[] out, DParam w, DParam b) { this.conv = conv; this.in = in; this.out = out; this.w = w; this.b = b; }
+
+        @Override public DeviceBuffer forward(DeviceBuffer x, int n, boolean training, Scratch s) {
+            this.x = x;
+            DeviceBuffer y = s.floats((long) n * size(out));
+            ops.conv2dForward(x, n, in[0], in[1], in[2], w.w, conv.outChannels(), conv.kernelSize(), b.w, conv.stride(), conv.padding(), y);
+            return y;
+        }
+
+        @Override public DeviceBuffer backward(DeviceBuffer dy, int n, boolean needInputGrad, Scratch s) {
+            DeviceBuffer dx = needInputGrad ? s.floats((long) n * size(in)) : null;
+            ops.conv2dBackward(x, n, in[0], in[1], in[2], w.w, conv.outChannels(), conv.kernelSize(), conv.stride(), conv.padding(), dy, dx, w.g, b.g);
+            return dx;
+        }
+    }
+
+    // y [n, C, OH, OW] = maxpool(x), argmax saved (flat input index; ties to the lowest, like MaxPool2d)
+    private final class PoolNode implements Node {
+        final MaxPool2d pool;
+        final int[] in, out;
+        DeviceBuffer argmax;
+
+        PoolNode(MaxPool2d pool, int[] in, int[] out) { this.pool = pool; this.in = in; this.out = out; }
+
+        @Override public DeviceBuffer forward(DeviceBuffer x, int n, boolean training, Scratch s) {
+            DeviceBuffer y = s.floats((long) n * size(out));
+            argmax = s.ints((long) n * size(out));
+            ops.maxPoolForward(x, n, in[0], in[1], in[2], pool.kernel(), pool.stride(), y, argmax);
+            return y;
+        }
+
+        @Override public DeviceBuffer backward(DeviceBuffer dy, int n, boolean needInputGrad, Scratch s) {
+            if (!needInputGrad) return null;
+            DeviceBuffer dx = s.floats((long) n * size(in));
+            ops.maxPoolBackward(dy, argmax, n, in[0], in[1], in[2], pool.kernel(), pool.stride(), dx);
             return dx;
         }
     }

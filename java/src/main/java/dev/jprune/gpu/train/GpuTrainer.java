@@ -37,7 +37,7 @@ public final class GpuTrainer implements AutoCloseable {
         this.ctx = ctx;
         this.spec = spec;
         this.cfg = cfg;
-        this.model = new GpuModel(ctx, spec.net(), tf32);
+        this.model = new GpuModel(ctx, spec.net(), spec.sampleShape(), tf32);
         this.lr = cfg.lr();
     }
 

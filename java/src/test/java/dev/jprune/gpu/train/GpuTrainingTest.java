@@ -88,21 +88,47 @@ class GpuTrainingTest {
         }
     }
 
+    static Dataset randomCifar(int n, long seed) {
+        Rng rng = new Rng(seed);
+        float[] im = new float[n * 3 * 32 * 32];
+        rng.fillUniform(im, -1, 1);
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) labels[i] = rng.nextInt(10);
+        return new Dataset("random-cifar", im, labels, new int[] {3, 32, 32}, 10);
+    }
+
+    /** One training step of every model of the Foundation issue: GPU weights and grads equal the CPU step's. */
     @Test
     void oneStepEqualsTheCpuStep() {
-        for (String name : List.of("lenet-300-100", "mlp-128")) for (OptimizerKind k : List.of(OptimizerKind.SGD, OptimizerKind.ADAM)) {
-            ModelSpec cpu = Models.build(name, 5), gpu = Models.build(name, 5);
-            TrainConfig cfg = new TrainConfig(1, 128, k == OptimizerKind.SGD ? 0.05f : 1e-3f, k, k == OptimizerKind.SGD ? 0.9f : 0f, 1e-4f, false, 0.5f, 2f, 3);
-            Dataset one = data.train().subset(0, 128);
-            new Trainer(cpu, cfg).trainEpoch(one, 0, TrainListener.NONE);
-            try (DeviceDataset d = new DeviceDataset(ctx, one); GpuTrainer t = new GpuTrainer(ctx, gpu, cfg, false)) {
-                t.trainEpoch(d, 0, TrainListener.NONE);
-                t.model().download(true);
-            }
-            List<Parameter> a = cpu.net().parameters(), b = gpu.net().parameters();
-            for (int i = 0; i < a.size(); i++) {
-                Close.assertClose(name + " " + k + " grad " + i, a.get(i).grad.data, b.get(i).grad.data, 1e-4, 1e-6);
-                Close.assertClose(name + " " + k + " weight " + i, a.get(i).value.data, b.get(i).value.data, 1e-4, 1e-6);
+        for (String name : List.of("lenet-300-100", "mlp-128", "lenet-5", "cifar-cnn-a", "cifar-cnn-b")) {
+            for (OptimizerKind k : List.of(OptimizerKind.SGD, OptimizerKind.ADAM)) {
+                ModelSpec cpu = Models.build(name, 5), gpu = Models.build(name, 5);
+                TrainConfig cfg = new TrainConfig(1, 64, k == OptimizerKind.SGD ? 0.05f : 1e-3f, k, k == OptimizerKind.SGD ? 0.9f : 0f, 1e-4f, false, 0.5f, 2f, 3);
+                Dataset one = cpu.sampleShape()[0] == 3 ? randomCifar(64, 6) : data.train().subset(0, 64);
+                new Trainer(cpu, cfg).trainEpoch(one, 0, TrainListener.NONE);
+                try (DeviceDataset d = new DeviceDataset(ctx, one); GpuTrainer t = new GpuTrainer(ctx, gpu, cfg, false)) {
+                    t.trainEpoch(d, 0, TrainListener.NONE);
+                    t.model().download(true);
+                }
+                List<Parameter> a = cpu.net().parameters(), b = gpu.net().parameters();
+                for (int i = 0; i < a.size(); i++) {
+                    // Gradients sum up to N·P products (conv dW): tolerance grows like sqrt of the terms, as in the GEMM tests.
+                    Close.assertClose(name + " " + k + " grad " + i, a.get(i).grad.data, b.get(i).grad.data, 1e-3, 1e-5);
+                    if (k == OptimizerKind.SGD) {
+                        Close.assertClose(name + " " + k + " weight " + i, a.get(i).value.data, b.get(i).value.data, 1e-4, 1e-5);
+                    } else {
+                        // Adam's first step is lr·g/(|g| + eps): a gradient at rounding-noise level may flip sign between
+                        // two correct summation orders, so weights are compared where |g| is above that noise.
+                        float[] g = a.get(i).grad.data, wc = a.get(i).value.data, wg = b.get(i).value.data;
+                        double max = 0;
+                        for (float v : g) max = Math.max(max, Math.abs(v));
+                        for (int j = 0; j < g.length; j++) {
+                            if (Math.abs(g[j]) <= 1e-4 * max) continue;
+                            assertTrue(Math.abs(wc[j] - wg[j]) <= 1e-5 + 1e-4 * Math.abs(wc[j]),
+                                    name + " ADAM weight " + i + " element " + j + ": cpu " + wc[j] + " gpu " + wg[j] + " (grad " + g[j] + ")");
+                        }
+                    }
+                }
             }
         }
     }
