@@ -64,8 +64,9 @@ final class PruneCommand implements Callable<Integer> {
         if (spec.needsGradients()) {
             Split s = data.load();
             m.requireSampleShape(s.train().sampleShape(), s.train().name());
-            acc = p.newAccumulator();
-            PruningRun.accumulate(m.net(), s.train(), spec.scoreBatches(), train.batch, train.seed, p, acc);
+            ScoreAccumulator a = acc = p.newAccumulator();
+            new dev.jprune.train.CpuBackend(m, train.config(m)).gradientsOnBatches(s.train(), spec.scoreBatches(), train.seed,
+                    () -> a.accumulate(p.weights(), p.grads()));
             r.notice("scores: " + spec.criterion() + " accumulated over " + acc.batches() + " batches of " + data.data);
         }
         ModelPruner.Result res = p.prune(spec.sparsity(), p.scores(acc));

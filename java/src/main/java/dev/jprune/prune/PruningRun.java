@@ -1,13 +1,10 @@
 package dev.jprune.prune;
 
-import dev.jprune.data.Batcher;
 import dev.jprune.data.Dataset;
 import dev.jprune.data.Split;
 import dev.jprune.models.ModelSpec;
 import dev.jprune.nn.Parameter;
 import dev.jprune.nn.Sequential;
-import dev.jprune.nn.loss.SoftmaxCrossEntropy;
-import dev.jprune.tensor.Tensor;
 import dev.jprune.train.Backend;
 import dev.jprune.train.CpuBackend;
 import dev.jprune.train.Evaluation;
@@ -128,25 +125,6 @@ public final class PruningRun {
         backend.masksChanged();
         prunes.add(r);
         listener.onPrune(-1, sparsity, r.achievedSparsity());
-    }
-
-    /**
-     * Forward + backward in evaluation mode (no dropout) over {@code batches} shuffled batches, adding each batch's
-     * statistic to {@code acc}. Modifies parameter grads and {@code acc} only.
-     */
-    public static void accumulate(Sequential net, Dataset train, int batches, int batchSize, long seed, ModelPruner pruner, ScoreAccumulator acc) {
-        Batcher b = new Batcher(train, batchSize, true, false, seed);
-        int done = 0;
-        for (Batcher.Batch batch : b.epoch(0)) {
-            if (done++ == batches) break;
-            net.zeroGrad();
-            Tensor logits = net.forward(batch.x(), false);
-            Tensor d = Tensor.zeros(logits.shape());
-            SoftmaxCrossEntropy.lossAndGrad(logits, batch.labels(), d);
-            net.backward(d, false);
-            acc.accumulate(pruner.weights(), pruner.grads());
-        }
-        net.zeroGrad();
     }
 
     private void runGradual(Dataset train, Schedule.Gradual g) {

@@ -118,6 +118,22 @@ class CliTest {
     }
 
     @Test
+    void pruneWeightsWithAGradientCriterionScoresOnData() throws Exception {
+        ModelSpec m = Models.build("lenet-300-100", 43);
+        Path in = dir.resolve("in-taylor.safetensors"), out = dir.resolve("out-taylor.safetensors");
+        Checkpoint.save(in, m.net());
+        Run r = run("prune", "--weights", in.toString(), "--model", "lenet-300-100", "--criterion", "taylor", "--sparsity", "0.8",
+                "--data", "embedded", "--train-limit", "512", "--batch", "64", "--score-batches", "4", "--out", out.toString(), "--device", "cpu");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("accumulated over 4 batches"), r.err());
+        ModelSpec back = Models.build("lenet-300-100", 0);
+        Checkpoint.load(out, back.net());
+        long kept = back.net().parameters().stream().filter(p -> p.mask != null).mapToLong(Parameter::nonzeroMaskCount).sum();
+        long total = 784 * 300 + 300 * 100 + 100 * 10;
+        assertEquals(total - Math.round(0.8 * total), kept);
+    }
+
+    @Test
     void badOptionsGetOneClearLineAndNonZeroExit() throws Exception {
         for (String[] args : List.of(
                 new String[] {"train", "--epochs", "many"},

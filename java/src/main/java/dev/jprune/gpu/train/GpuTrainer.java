@@ -73,8 +73,7 @@ public final class GpuTrainer implements AutoCloseable {
                 int n = Math.min(cfg.batchSize(), d.n - from);
                 try (Scratch s = new Scratch(ctx)) {
                     DeviceBuffer x = s.floats((long) n * d.sampleSize), y = s.ints(n);
-                    model.data.gatherRows(d.images, perm, from, x, n, d.sampleSize);
-                    model.data.gatherInts(d.labels, perm, from, y, n);
+                    gather(d, perm, from, n, x, y);
                     model.zeroGrad();
                     DeviceBuffer logits = model.forward(x, n, false, s);
                     DeviceBuffer dlogits = s.floats((long) n * c);
@@ -106,8 +105,7 @@ public final class GpuTrainer implements AutoCloseable {
                 int n = Math.min(cfg.batchSize(), d.n - from);
                 try (Scratch s = new Scratch(ctx)) {
                     DeviceBuffer x = s.floats((long) n * d.sampleSize), y = s.ints(n);
-                    model.data.gatherRows(d.images, perm, from, x, n, d.sampleSize);
-                    model.data.gatherInts(d.labels, perm, from, y, n);
+                    gather(d, perm, from, n, x, y);
                     model.zeroGrad();
                     DeviceBuffer logits = model.forward(x, n, true, s);
                     DeviceBuffer dlogits = s.floats((long) n * model.outputSize());
@@ -155,6 +153,12 @@ public final class GpuTrainer implements AutoCloseable {
         }
     }
 
+    /** Batch rows perm[from, from + n) of {@code d} into x [n, sampleSize] and their labels into y [n]. */
+    private void gather(DeviceDataset d, DeviceBuffer perm, int from, int n, DeviceBuffer x, DeviceBuffer y) {
+        model.data.gatherRows(d.images, perm, from, x, n, d.sampleSize);
+        model.data.gatherInts(d.labels, perm, from, y, n);
+    }
+
     private void optimizerStep(float scale) {
         if (cfg.optimizer() == OptimizerKind.ADAM) adamStep++;
         for (GpuModel.DParam p : model.params) {
@@ -184,8 +188,7 @@ public final class GpuTrainer implements AutoCloseable {
                 int n = Math.min(batchSize, d.n - from);
                 try (Scratch s = new Scratch(ctx)) {
                     DeviceBuffer x = s.floats((long) n * d.sampleSize), y = s.ints(n);
-                    model.data.gatherRows(d.images, perm, from, x, n, d.sampleSize);
-                    model.data.gatherInts(d.labels, perm, from, y, n);
+                    gather(d, perm, from, n, x, y);
                     DeviceBuffer logits = model.forward(x, n, false, s);
                     lossSum += model.ops.softmaxCrossEntropy(logits, y, n, c, s.floats((long) n * c)) * n;
                     float[] host = new float[n * c];
