@@ -110,11 +110,17 @@ bash .device/run main dev.jprune.bench.gpu.GpuPruneBench ${PRUNE_BENCH_ARGS:-} 2
 prune_rc=${PIPESTATUS[0]}
 command -v python3 >/dev/null && PYTHONUNBUFFERED=1 python3 bench/peers/torch_prune_peer.py ${PRUNE_BENCH_ARGS:-} 2>&1 | tee "$out/prune-peer.txt"
 
+echo "== GPU training epoch (GpuEpochBench + torch_epoch_peer.py)"
+bash .device/run main dev.jprune.bench.gpu.GpuEpochBench 2>&1 | tee "$out/epoch-bench.txt"
+epoch_rc=${PIPESTATUS[0]}
+command -v python3 >/dev/null && PYTHONUNBUFFERED=1 python3 bench/peers/torch_epoch_peer.py 2>&1 | tee "$out/epoch-peer.txt"
+
 echo
 echo "================ gpu-check summary ================"
 printf '%-28s %s\n' "GPU tests (@Tag gpu)" "$(status $tests_rc)" \
   "memcheck ($san_test)" "$(status $mem_rc)" "racecheck ($san_test)" "$(status $race_rc)" \
-  "GpuBench" "$(status $bench_rc)" "torch peer" "$(status $peer_rc)" "GpuPruneBench" "$(status $prune_rc)"
+  "GpuBench" "$(status $bench_rc)" "torch peer" "$(status $peer_rc)" "GpuPruneBench" "$(status $prune_rc)" "GpuEpochBench" "$(status $epoch_rc)"
+grep -h RESULT "$out/epoch-bench.txt" "$out/epoch-peer.txt" 2>/dev/null | sed 's/^/  /'
 grep -E 'tests (successful|failed|skipped)' "$out/tests.log" | sed 's/^[^0-9]*/  /'
 grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$out/memcheck.log" "$out/racecheck.log" 2>/dev/null | sed 's/^/  /'
 sed -n '/^== jprune GPU benchmarks/,$p' "$out/bench.txt"
