@@ -57,7 +57,7 @@ public final class Reporter implements PruneListener {
     }
 
     @Override
-    public void onStep(int epoch, int step, int steps, double loss, double gradNorm) {
+    public void onStep(int epoch, int step, int steps, double loss, double gradNorm, double accuracy) {
         if (step == 0) { epochStart = System.nanoTime(); lossEma = loss; }
         lossEma = 0.9 * lossEma + 0.1 * loss; // NaN when the backend reports losses only per epoch (GPU)
         if (!live || quiet) return;
@@ -68,9 +68,10 @@ public final class Reporter implements PruneListener {
         double rate = (step + 1) * (double) batchSize / Math.max(secs, 1e-9);
         double eta = secs / (step + 1) * (steps - step - 1);
         int width = 24, filled = (int) ((step + 1) * (long) width / steps);
-        err.printf(Locale.ROOT, "\r\033[K%s epoch %d [%s%s] %d/%d%s%s %.0f samples/s ETA %.0fs",
-                phase, epoch + 1, "#".repeat(filled), ".".repeat(width - filled), step + 1, steps,
-                Double.isNaN(lossEma) ? "" : String.format(Locale.ROOT, " loss %.4f", lossEma),
+        err.printf(Locale.ROOT, "\r\033[K%sepoch %d [%s%s] %d/%d%s%s %.0f samples/s ETA %.0fs",
+                phase.isEmpty() ? "" : phase + " ", epoch + 1, "#".repeat(filled), ".".repeat(width - filled), step + 1, steps,
+                Double.isNaN(lossEma) ? "" : String.format(Locale.ROOT, " loss %.4f", lossEma)
+                        + (Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, " acc %.1f%%", 100 * accuracy)),
                 Double.isNaN(gradNorm) ? "" : String.format(Locale.ROOT, " |g| %.3f", gradNorm), rate, eta);
         err.flush();
     }

@@ -79,7 +79,7 @@ public final class Trainer {
             lossSum += loss * b.size();
             net.backward(dlogits, false);
             norm = optimizerStep();
-            listener.onStep(epoch, step++, steps, loss, norm);
+            listener.onStep(epoch, step++, steps, loss, norm, correct / (double) seen);
         }
         EpochStats s = new EpochStats(epoch, lossSum / seen, correct / (double) seen, norm, seen, (System.nanoTime() - t0) / 1e9);
         listener.onEpoch(s);
@@ -104,7 +104,7 @@ public final class Trainer {
             seen += b.size();
             net.backward(dpred, false);
             norm = optimizerStep();
-            listener.onStep(epoch, step++, steps, loss, norm);
+            listener.onStep(epoch, step++, steps, loss, norm, Double.NaN);
         }
         EpochStats s = new EpochStats(epoch, lossSum / seen, Double.NaN, norm, seen, (System.nanoTime() - t0) / 1e9);
         listener.onEpoch(s);

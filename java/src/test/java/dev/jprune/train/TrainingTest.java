@@ -70,7 +70,7 @@ class TrainingTest {
         Trainer t = new Trainer(m, cfg);
         List<Double> norms = new ArrayList<>();
         t.trainEpoch(s.train().subset(0, 1000), 0, new TrainListener() {
-            @Override public void onStep(int e, int st, int n, double loss, double gradNorm) { norms.add(gradNorm); }
+            @Override public void onStep(int e, int st, int n, double loss, double gradNorm, double acc) { norms.add(gradNorm); }
         });
         assertEquals(10, norms.size());
         for (double n : norms) assertTrue(Double.isFinite(n) && n > 0, "reported norm " + n);

@@ -126,7 +126,7 @@ public final class GpuTrainer implements AutoCloseable {
                         for (dev.jprune.train.StepHook h : List.copyOf(hooks)) h.afterStep(globalStep);
                     }
                     globalStep++;
-                    listener.onStep(epoch, step, steps, Double.NaN, norm);
+                    listener.onStep(epoch, step, steps, Double.NaN, norm, Double.NaN);
                 }
             }
             double[] l = new double[steps];
