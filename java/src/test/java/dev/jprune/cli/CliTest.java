@@ -153,6 +153,27 @@ class CliTest {
         }
     }
 
+    /** CIFAR-10 binary batches in a folder (generated: 1 label byte + 3072 pixel bytes per record) train cifar-cnn-b end to end. */
+    @Test
+    void trainsACifarModelFromACifarFolder() throws Exception {
+        Path cifar = dir.resolve("cifar");
+        Files.createDirectories(cifar);
+        java.util.Random rnd = new java.util.Random(7);
+        for (String f : List.of("data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin")) {
+            byte[] b = new byte[20 * 3073];
+            rnd.nextBytes(b);
+            for (int r = 0; r < 20; r++) b[r * 3073] = (byte) rnd.nextInt(10);
+            Files.write(cifar.resolve(f), b);
+        }
+        Run r = run("train", "--model", "cifar-cnn-b", "--data", cifar.toString(), "--epochs", "1", "--batch", "16", "--device", "cpu", "--quiet",
+                "--save", dir.resolve("cifar.safetensors").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("train 100 / test 20"), r.out());
+        Run wrong = run("train", "--model", "lenet-300-100", "--data", cifar.toString(), "--epochs", "1", "--device", "cpu");
+        assertEquals(2, wrong.code());
+        assertTrue(wrong.err().contains("[3, 32, 32]") && wrong.err().contains("lenet-300-100"), wrong.err());
+    }
+
     @Test
     void corruptWeightsFileIsRejectedWithTheFileName() throws Exception {
         Path bad = dir.resolve("bad.safetensors");
