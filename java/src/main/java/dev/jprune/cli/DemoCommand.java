@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true, description = {
-        "Train lenet-300-100 on the embedded MNIST digits (8,000 train / 2,000 test), prune it to 90% globally with the",
+        "Train lenet-300-100 on the embedded MNIST digits (8,000 train / 2,000 test), prune it to 90%% globally with the",
         "Taylor criterion |w·g| on a gradual schedule with masked fine-tuning, and compare dense, masked and sparse (CSR) inference."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "6", description = "dense training epochs. Default: ${DEFAULT-VALUE}")

@@ -175,6 +175,16 @@ class CliTest {
     }
 
     @Test
+    void helpOfEveryCommandRendersWithoutWarnings() {
+        for (String c : List.of("", "demo", "train", "prune", "eval", "export", "info", "doctor")) {
+            Run r = c.isEmpty() ? run("--help") : run(c, "--help");
+            assertEquals(0, r.code(), c);
+            assertFalse(r.err().contains("WARN") || r.out().contains("WARN"), c + ": " + r.err());
+            assertTrue(r.out().contains("Usage:"), c);
+        }
+    }
+
+    @Test
     void corruptWeightsFileIsRejectedWithTheFileName() throws Exception {
         Path bad = dir.resolve("bad.safetensors");
         Files.write(bad, new byte[] {1, 2, 3});
