@@ -108,8 +108,8 @@ final class Options {
         double minDensity;
         @Option(names = "--max-density", defaultValue = "1", description = "per-layer maximum kept fraction (global scope)")
         double maxDensity;
-        @Option(names = "--score-batches", defaultValue = "16", description = "batches over which gradient scores accumulate. Default: ${DEFAULT-VALUE}")
-        int scoreBatches;
+        @Option(names = "--score-batches", description = "batches over which gradient scores accumulate (default 16; SNIP: 1, as in the paper)")
+        Integer scoreBatches;
         @Option(names = "--accumulate", defaultValue = "sum", description = "sum | ema. Default: ${DEFAULT-VALUE}")
         String accumulate;
         @Option(names = "--ema-momentum", defaultValue = "0.9", description = "EMA momentum. Default: ${DEFAULT-VALUE}")
@@ -172,8 +172,10 @@ final class Options {
                 default -> throw new IllegalArgumentException("--accumulate must be sum or ema; got '" + accumulate + "'");
             };
             Set<Integer> ex = new HashSet<>(exclude == null ? List.of() : exclude);
-            return new PruneSpec(criterion(criterionName), g, sc, sparsity, n, m, norm, threshold == null ? Float.NaN : threshold,
-                    ex, excludeLast, minDensity, maxDensity, scoreBatches, acc, emaMomentum);
+            Criterion crit = criterion(criterionName);
+            int batches = scoreBatches != null ? scoreBatches : crit == Criterion.SNIP ? 1 : 16;
+            return new PruneSpec(crit, g, sc, sparsity, n, m, norm, threshold == null ? Float.NaN : threshold,
+                    ex, excludeLast, minDensity, maxDensity, batches, acc, emaMomentum);
         }
 
         Schedule schedule(long fineTuneSteps) {

@@ -32,10 +32,13 @@ public record PruneSpec(Criterion criterion, Granularity granularity, Scope scop
         excludedLayers = Set.copyOf(excludedLayers);
     }
 
-    /** Unstructured, global, the given criterion and sparsity; last layer kept prunable; 16 score batches summed. */
+    /**
+     * Unstructured, global, the given criterion and sparsity; last layer kept prunable; scores summed over 16
+     * batches (SNIP: one batch at initialisation, as Lee et al. define it).
+     */
     public static PruneSpec global(Criterion c, double sparsity) {
         return new PruneSpec(c, Granularity.UNSTRUCTURED, Scope.GLOBAL, sparsity, 2, 4, Structured.Norm.L2, Float.NaN,
-                Set.of(), false, 0, 1, 16, ScoreAccumulator.Mode.SUM, 0.9f);
+                Set.of(), false, 0, 1, c == Criterion.SNIP ? 1 : 16, ScoreAccumulator.Mode.SUM, 0.9f);
     }
 
     public PruneSpec withSparsity(double s) {
