@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -88,6 +90,176 @@ class GpuStaticTest {
         Set<String> gemmPrefixes = Set.of("jp_sgemm_", "jp_tf32gemm_");
         launched.removeAll(gemmPrefixes);  // the prefixes the GEMM launcher concatenates
         assertEquals(defined, launched, "kernels defined in native/*.cu vs launched from Kernels.java + prune/PruneKernels.java");
+    }
+
+    /**
+     * Every launch passes exactly the kernel's parameters, each with the width the kernel reads: Kernels.params turns
+     * Integer into a 4-byte int, Long into an 8-byte long long, Float, Double, and DeviceBuffer/DevPtr/CUdeviceptr/null
+     * into a pointer. A missing argument, an int where the kernel reads long long (or the reverse) is silent memory
+     * corruption on the GPU, so the launchers' argument expressions are typed from their Java declarations and compared
+     * with the extern "C" signatures parsed from native/*.cu. Kernels that reduce over a JP_THREADS-sized shared array
+     * must also be launched with block THREADS.
+     */
+    @Test
+    void launcherArgumentTypesMatchTheKernelSignatures() throws IOException {
+        Map<String, String> sigs = new TreeMap<>();    // kernel -> type letters, e.g. "PPII"
+        Map<String, String> bodies = new TreeMap<>();  // kernel -> body text (direct definitions only)
+        List<Path> sources;
+        try (Stream<Path> s = Files.list(nativeDir())) {
+            sources = s.filter(f -> f.toString().endsWith(".cu")).sorted().toList();
+        }
+        Pattern direct = Pattern.compile("JP_KERNEL\\s+void\\s+(?:__launch_bounds__\\([^)]*\\)\\s*)?(\\w+)\\s*\\(([^)]*)\\)\\s*\\{");
+        Pattern macroDef = Pattern.compile("#define\\s+(JP_\\w+)\\(NAME[^)]*\\)[^\\n]*\\\\\\n(?:[^\\n]*\\\\\\n)*?\\s*NAME\\s*\\(([^)]*)\\)");
+        for (Path f : sources) {
+            String src = stripComments(Files.readString(f));
+            Map<String, String> macros = new TreeMap<>();
+            Matcher d = macroDef.matcher(src);
+            while (d.find()) macros.put(d.group(1), cTypes(d.group(2).replace("\\", " "), d.group(1)));
+            for (Map.Entry<String, String> e : macros.entrySet()) {
+                Matcher use = Pattern.compile("^" + e.getKey() + "\\((\\w+),", Pattern.MULTILINE).matcher(src);
+                while (use.find()) sigs.put(use.group(1), e.getValue());
+            }
+            String plain = src.replaceAll("#define(?:[^\\\\\n]|\\\\\n|\\\\)*", "");
+            Matcher m = direct.matcher(plain);
+            while (m.find()) {
+                sigs.put(m.group(1), cTypes(m.group(2), m.group(1)));
+                bodies.put(m.group(1), block(plain, m.end() - 1));
+            }
+        }
+        assertTrue(sigs.containsKey("jp_sgemm_nt") && sigs.containsKey("jp_dropout_fwd") && sigs.get("jp_dropout_fwd").endsWith("LL"),
+                "kernel signatures parsed: " + sigs);
+
+        Set<String> checked = new TreeSet<>();
+        // launcher file -> number of launch() arguments between the kernel name and the kernel arguments
+        for (Object[] launcher : new Object[][] {{"Kernels", 4}, {"prune/PruneKernels", 2}}) {
+            String java = stripComments(Files.readString(javaSource((String) launcher[0])));
+            int skip = (Integer) launcher[1];
+            Matcher meth = Pattern.compile("\\n\\s+(?:static\\s+)?void\\s+(\\w+)\\s*\\(([^)]*)\\)\\s*\\{").matcher(java);
+            while (meth.find()) {
+                if (meth.group(1).equals("launch")) continue;
+                Map<String, String> vars = new TreeMap<>();
+                for (String decl : splitTopLevel(meth.group(2))) {
+                    if (decl.isBlank()) continue;
+                    String[] tn = decl.trim().split("\\s+");
+                    vars.put(tn[tn.length - 1], javaType(tn[tn.length - 2]));
+                }
+                String body = block(java, meth.end() - 1);
+                Matcher local = Pattern.compile("(?m)^\\s*(int|long|float|double|DeviceBuffer|DevPtr|CUdeviceptr)\\s+([^;]*);").matcher(body);
+                while (local.find()) {  // local declarations, e.g. "int flags = ..." or "int gx = ..., gy = ..."
+                    for (String d : splitTopLevel(local.group(2))) {
+                        Matcher id = Pattern.compile("^\\s*(\\w+)").matcher(d);
+                        if (id.find()) vars.put(id.group(1), javaType(local.group(1)));
+                    }
+                }
+                Matcher call = Pattern.compile("\\blaunch\\(").matcher(body);
+                while (call.find()) {
+                    List<String> args = splitTopLevel(block(body, call.end() - 1, '(', ')'));
+                    String where = launcher[0] + "." + meth.group(1);
+                    List<String> names = new ArrayList<>();
+                    String first = args.get(0).trim();
+                    if (first.matches("\"jp_\\w+\"")) {
+                        names.add(first.substring(1, first.length() - 1));
+                    } else {  // the name is computed (GEMM): every kernel name spelled out in the method
+                        Matcher lit = Pattern.compile("\"(jp_\\w+)\"").matcher(body);
+                        while (lit.find()) if (sigs.containsKey(lit.group(1))) names.add(lit.group(1));
+                    }
+                    assertFalse(names.isEmpty(), where + ": launches no known kernel");
+                    StringBuilder got = new StringBuilder();
+                    for (String a : args.subList(1 + skip, args.size())) got.append(exprType(a.trim(), vars, where));
+                    for (String k : names) {
+                        assertEquals(sigs.get(k), got.toString(), where + " launches " + k + " with argument types " + got
+                                + " but the kernel takes " + sigs.get(k) + " (I int, L long long, F float, D double, P pointer)");
+                        checked.add(k);
+                        String b = bodies.get(k);
+                        // Kernels.launch(name, gx, gy, block, ...); PruneKernels.launch always uses THREADS.
+                        if (skip == 4 && b != null && (b.contains("[JP_THREADS]") || b.contains("jp_block_"))) {
+                            assertEquals("THREADS", args.get(3).trim(),
+                                    where + ": " + k + " reduces over JP_THREADS threads and must be launched with block THREADS");
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(sigs.keySet(), checked, "kernels whose launch arguments were type-checked");
+    }
+
+    private static String stripComments(String s) {
+        return s.replaceAll("(?s)/\\*.*?\\*/", " ").replaceAll("//[^\\n]*", "");
+    }
+
+    /** The text between the bracket at {@code open} and its match (exclusive). String literals are skipped. */
+    private static String block(String s, int open) { return block(s, open, '{', '}'); }
+
+    private static String block(String s, int open, char o, char c) {
+        assertEquals(o, s.charAt(open));
+        int depth = 0;
+        boolean str = false;
+        for (int i = open; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (str) { if (ch == '\\') i++; else if (ch == '"') str = false; continue; }
+            if (ch == '"') str = true;
+            else if (ch == o) depth++;
+            else if (ch == c && --depth == 0) return s.substring(open + 1, i);
+        }
+        throw new AssertionError("unbalanced " + o + " at " + open);
+    }
+
+    /** Splits at commas outside brackets and string literals. */
+    private static List<String> splitTopLevel(String s) {
+        List<String> out = new ArrayList<>();
+        int depth = 0, from = 0;
+        boolean str = false;
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (str) { if (ch == '\\') i++; else if (ch == '"') str = false; continue; }
+            if (ch == '"') str = true;
+            else if (ch == '(' || ch == '[' || ch == '<') depth++;
+            else if (ch == ')' || ch == ']' || ch == '>') depth--;
+            else if (ch == ',' && depth == 0) { out.add(s.substring(from, i)); from = i + 1; }
+        }
+        out.add(s.substring(from));
+        return out;
+    }
+
+    /** Type letters of a C parameter list. */
+    private static String cTypes(String params, String kernel) {
+        StringBuilder t = new StringBuilder();
+        for (String p : params.split(",")) {
+            String q = p.trim();
+            if (q.isEmpty()) continue;
+            if (q.contains("*")) { t.append('P'); continue; }
+            String type = q.replaceAll("\\b(const|__restrict__|unsigned)\\b", " ").replaceAll("\\s*\\w+$", "").trim().replaceAll("\\s+", " ");
+            switch (type) {
+                case "int" -> t.append('I');
+                case "long long" -> t.append('L');
+                case "float" -> t.append('F');
+                case "double" -> t.append('D');
+                default -> fail(kernel + ": parameter '" + q + "' of a type the launchers cannot pass");
+            }
+        }
+        return t.toString();
+    }
+
+    private static String javaType(String t) {
+        return switch (t) {
+            case "int" -> "I";
+            case "long" -> "L";
+            case "float" -> "F";
+            case "double" -> "D";
+            case "DeviceBuffer", "DevPtr", "CUdeviceptr" -> "P";
+            default -> "?" + t;  // boolean etc.: only valid inside a typed expression such as b ? 1 : 0
+        };
+    }
+
+    private static String exprType(String e, Map<String, String> vars, String where) {
+        String t;
+        if (e.equals("null")) t = "P";
+        else if (e.matches("\\w+")) t = vars.get(e);
+        else if (e.matches("\\w+\\s*\\?\\s*\\d+\\s*:\\s*\\d+")) t = "I";
+        else if (e.matches("\\w+\\.at\\(.*\\)")) t = "P";
+        else t = null;
+        if (t == null || t.startsWith("?")) fail(where + ": cannot type launch argument '" + e + "' (" + t + "); add a rule here");
+        return t;
     }
 
     /** Every public GpuOps method names its CPU twin(s), and each twin exists as a public static method. */

@@ -85,6 +85,8 @@ public final class GpuTrainer implements AutoCloseable {
             }
         }
         model.zeroGrad();
+        // As CpuBackend.gradientsOnBatches, which ends with net.zeroGrad(): the host grads do not keep the last batch's.
+        for (GpuModel.DParam p : model.params) java.util.Arrays.fill(p.host.grad.data, 0f);
     }
 
     public GpuModel model() { return model; }
