@@ -97,6 +97,20 @@ class GpuTrainingTest {
         return new Dataset("random-cifar", im, labels, new int[] {3, 32, 32}, 10);
     }
 
+    static void assertRelativeL2(String what, float[] cpu, float[] gpu, double tol) {
+        double num = 0, den = 0, worst = -1;
+        int wi = -1;
+        for (int i = 0; i < cpu.length; i++) {
+            double d = (double) gpu[i] - cpu[i];
+            if (Double.isNaN(d)) fail(what + ": NaN at element " + i + " (cpu " + cpu[i] + ", gpu " + gpu[i] + ")");
+            num += d * d;
+            den += (double) cpu[i] * cpu[i];
+            if (Math.abs(d) > worst) { worst = Math.abs(d); wi = i; }
+        }
+        double rel = Math.sqrt(num / Math.max(den, 1e-300));
+        assertTrue(rel <= tol, what + ": relative L2 error " + rel + " > " + tol + "; worst element " + wi + " cpu " + cpu[wi] + " gpu " + gpu[wi]);
+    }
+
     /** One training step of every model of the Foundation issue: GPU weights and grads equal the CPU step's. */
     @Test
     void oneStepEqualsTheCpuStep() {
@@ -111,8 +125,17 @@ class GpuTrainingTest {
                     t.model().download(true);
                 }
                 List<Parameter> a = cpu.net().parameters(), b = gpu.net().parameters();
+                boolean conv = cpu.sampleShape().length == 3 && !name.startsWith("lenet-300") && !name.startsWith("mlp");
                 for (int i = 0; i < a.size(); i++) {
-                    // Gradients sum up to N·P products (conv dW): tolerance grows like sqrt of the terms, as in the GEMM tests.
+                    if (conv) {
+                        // Millions of conv pre-activations: a few lie within rounding distance of 0, where two correct
+                        // summation orders may disagree on the ReLU (or a pool argmax), moving one filter's dW row by
+                        // ~1e-4. Compare whole tensors by relative L2 error instead (a real bug is O(1)).
+                        assertRelativeL2(name + " " + k + " grad " + i, a.get(i).grad.data, b.get(i).grad.data, 1e-3);
+                        assertRelativeL2(name + " " + k + " weight " + i, a.get(i).value.data, b.get(i).value.data, 1e-4);
+                        continue;
+                    }
+                    // Gradients sum up to N·P products: tolerance as in the GEMM tests.
                     Close.assertClose(name + " " + k + " grad " + i, a.get(i).grad.data, b.get(i).grad.data, 1e-3, 1e-5);
                     if (k == OptimizerKind.SGD) {
                         Close.assertClose(name + " " + k + " weight " + i, a.get(i).value.data, b.get(i).value.data, 1e-4, 1e-5);
