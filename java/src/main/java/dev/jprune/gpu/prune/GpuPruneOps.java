@@ -431,24 +431,26 @@ public final class GpuPruneOps {
                 gts.add(new PruneTensor(ts.get(t).name() + " (groups)", groups[t], null, null, null, null, null, null, null, null));
             }
             PruneTable gl = PruneTable.layout(glen);
+            long[] keep = {keepGroups};
+            if (sparsity != null) {
+                // checked even when there are no groups at all (GlobalSelector.perLayer always checks them)
+                if (sparsity.length != nt) throw new IllegalArgumentException(op + ": " + sparsity.length + " sparsities for " + nt + " tensors");
+                keep = new long[nt];
+                for (int t = 0; t < nt; t++) {
+                    if (!(sparsity[t] >= 0.0 && sparsity[t] <= 1.0)) {
+                        throw new IllegalArgumentException(op + ": sparsity of " + ts.get(t).name() + " must be in [0, 1], got " + sparsity[t]);
+                    }
+                    keep[t] = GlobalSelector.keepForSparsity(groups[t], sparsity[t]);
+                }
+            }
             GpuSelection[] sel;
             if (gl.total() == 0) {
-                sel = new GpuSelection[] {new GpuSelection(0, 0, 0, 0, 0, 0, new long[nt])};
+                // no groups: one empty selection (global) or one per tensor (per layer), like selectOn's
+                sel = new GpuSelection[sparsity == null ? 1 : nt];
+                for (int i = 0; i < sel.length; i++) sel[i] = new GpuSelection(0, 0, 0, 0, 0, 0, new long[sparsity == null ? nt : 1]);
             } else {
                 try (DeviceBuffer gtab = uploadTable(gl, gp)) {
-                    if (sparsity == null) {
-                        sel = selectOn(gts, Criterion.USER, gl, gtab, new long[] {keepGroups}, 0, true);
-                    } else {
-                        if (sparsity.length != nt) throw new IllegalArgumentException(op + ": " + sparsity.length + " sparsities for " + nt + " tensors");
-                        long[] keep = new long[nt];
-                        for (int t = 0; t < nt; t++) {
-                            if (!(sparsity[t] >= 0.0 && sparsity[t] <= 1.0)) {
-                                throw new IllegalArgumentException(op + ": sparsity of " + ts.get(t).name() + " must be in [0, 1], got " + sparsity[t]);
-                            }
-                            keep[t] = GlobalSelector.keepForSparsity(groups[t], sparsity[t]);
-                        }
-                        sel = selectOn(gts, Criterion.USER, gl, gtab, keep, 0, false);
-                    }
+                    sel = selectOn(gts, Criterion.USER, gl, gtab, keep, 0, sparsity == null);
                 }
             }
             GpuInternals.zero(kept);

@@ -364,6 +364,12 @@ class GpuPruneTest {
                     for (int t = 0; t < sizes.length; t++) assertMask(k + " " + norm + " structured global t" + t, res.masks()[t], d.mask(t));
                     ops.structuredPerLayer(d.ts, Criterion.TAYLOR, groups, norm, new double[] {0.5, 0, 0.3, 0.9}, false, false);
                     for (int t = 0; t < sizes.length; t++) assertMask(k + " " + norm + " structured perLayer t" + t, resL.masks()[t], d.mask(t));
+                    // no groups at all: the sparsities are still checked, and there is one (empty) selection per tensor
+                    List<PruneTensor> empty = List.of(d.ts.get(1), d.ts.get(1));
+                    assertThrows(IllegalArgumentException.class,
+                            () -> ops.structuredPerLayer(empty, Criterion.TAYLOR, new int[] {0, 0}, norm, new double[] {0.5}, false, false));
+                    assertEquals(2, ops.structuredPerLayer(empty, Criterion.TAYLOR, new int[] {0, 0}, norm, new double[] {0.5, 0.5}, false, false)
+                            .groupSelections().length);
                 }
             }
         }
