@@ -211,14 +211,17 @@ JP_KERNEL void jp_prune_mask(JpPruneRef* __restrict__ tab, int tensors, int crit
 // N:M on one tensor viewed as [rows, rowLength]: one thread per group of m consecutive elements of a row (the last
 // group of a row has r = rowLength mod m). Element j is kept iff rank(j) < min(n, r), rank = #{i: key_i > key_j or
 // (key_i == key_j and i < j)} (NmSparsity). O(r²) score evaluations per group, recomputed (no per-thread arrays,
-// which would live in local memory). phase 0 validates only; phase 1 writes (unless a fault was recorded).
+// which would live in local memory). phase 0 validates only; phase 1 writes (unless a fault was recorded); phase 2
+// zeroes w where maskOut == 0. Why phase 2: phase 1 decides element j after it has written the elements before it,
+// so zeroing w there would change the scores the later ranks of the same group read (MOVEMENT: −w·g < 0 becomes 0
+// and overtakes a kept element). The host therefore runs phase 1 without JP_FLAG_ZERO_W when the criterion reads w.
 JP_KERNEL void jp_prune_nm(JpPruneRef* __restrict__ row, int crit, long long rowLength, int n, int m, int phase,
                            int flags, long long* __restrict__ state, unsigned long long* __restrict__ kept) {
     __shared__ int shc[JP_THREADS / 32];
     const JpPruneRef r = row[0];
     const long long gpr = (rowLength + m - 1) / m;  // groups per row
     const long long groups = r.n / rowLength * gpr;
-    if (phase == 1 && state[JP_S_BAD] != JP_BAD_NONE) return;
+    if (phase != 0 && state[JP_S_BAD] != JP_BAD_NONE) return;
     int cnt = 0;
     for (long long gid = jp_tid(); gid < groups; gid += jp_stride()) {
         const long long rowIdx = gid / gpr, g0 = (gid % gpr) * m;
@@ -231,6 +234,10 @@ JP_KERNEL void jp_prune_nm(JpPruneRef* __restrict__ row, int crit, long long row
                 jp_score(crit, r, base + j, bad);
                 if (bad) { jp_report_bad(state, r.globalOffset + base + j); break; }
             }
+            continue;
+        }
+        if (phase == 2) {
+            for (int j = 0; j < len; j++) if (r.maskOut[base + j] == 0) r.w[base + j] = 0.f;
             continue;
         }
         for (int j = 0; j < len; j++) {

@@ -136,6 +136,16 @@ public final class GpuPruneOps {
         throw new IllegalArgumentException(op + " (" + c + "): " + p.name() + " has " + detail + " at index " + i);
     }
 
+    /** Throws the lowest input fault over {@code sels} selection states, then any "scores changed" error. */
+    private void checkStates(String op, List<PruneTensor> ts, PruneTable layout, Criterion c, long[] state, int sels) {
+        long bad = PruneTable.BAD_NONE;
+        for (int s = 0; s < sels; s++) bad = Math.min(bad, state[s * PruneTable.STATE_LONGS + PruneTable.S_BAD]);
+        throwIfBad(op, ts, layout, c, bad);
+        for (int s = 0; s < sels; s++) {
+            if (state[s * PruneTable.STATE_LONGS + PruneTable.S_ERROR] != 0) throw new IllegalStateException(op + ": scores changed between passes");
+        }
+    }
+
     private static float one(DeviceBuffer b, long i) {
         float[] v = new float[1];
         b.download(v, 0, i, 1);
@@ -211,33 +221,45 @@ public final class GpuPruneOps {
             GpuInternals.zero(hist);
             GpuInternals.zero(kept);
             states.upload(freshStates(sels, keep));
+            // The selecting passes of every selection first (they only read the inputs and record faults) ...
             for (int s = 0; s < sels; s++) {
                 CUdeviceptr table = global ? row(tab, 0) : row(tab, s);
                 int tensors = global ? nt : 1;
                 long chunks = global ? layout.chunks() : layout.chunks(s);
                 if (chunks == 0) continue;  // an empty tensor: nothing to select (its state stays fresh)
                 CUdeviceptr st = slot(states, s);
-                CUdeviceptr keptAt = GpuInternals.pointer(kept, global ? 0 : s);
                 k.hist(table, tensors, chunks, crit, 0, hist, st);
                 k.find(hist, 0, st);
                 k.hist(table, tensors, chunks, crit, 1, hist, st);
                 k.find(hist, 1, st);
+            }
+            long[] state = new long[sels * PruneTable.STATE_LONGS];
+            if (!global) {
+                // ... then, per layer, a fault in ANY tensor must stop the writes of ALL of them (GlobalSelector.perLayer
+                // selects every tensor before it applies one): each mask pass only sees its own state, so the host
+                // checks all states here (one extra round trip, per-layer scope only).
+                GpuInternals.download(states, state);
+                checkStates("GpuPruneOps.perLayer", ts, layout, c, state, sels);
+            }
+            for (int s = 0; s < sels; s++) {
+                CUdeviceptr table = global ? row(tab, 0) : row(tab, s);
+                int tensors = global ? nt : 1;
+                long chunks = global ? layout.chunks() : layout.chunks(s);
+                if (chunks == 0) continue;
+                CUdeviceptr st = slot(states, s);
+                CUdeviceptr keptAt = GpuInternals.pointer(kept, global ? 0 : s);
                 k.ties(table, tensors, chunks, crit, st, chunkTies);
                 k.scan(chunkTies, chunks, st, tiesBefore);
                 k.mask(table, tensors, chunks, crit, PruneTable.MODE_SELECT, flags, st, tiesBefore, keptAt);
             }
-            long[] state = new long[sels * PruneTable.STATE_LONGS];
             GpuInternals.download(states, state);
             long[] keptHost = new long[nt];
             GpuInternals.download(kept, keptHost);
-            long bad = PruneTable.BAD_NONE;
-            for (int s = 0; s < sels; s++) bad = Math.min(bad, state[s * PruneTable.STATE_LONGS + PruneTable.S_BAD]);
-            throwIfBad("GpuPruneOps.select", ts, layout, c, bad);
+            checkStates("GpuPruneOps.select", ts, layout, c, state, sels);
             GpuSelection[] out = new GpuSelection[sels];
             for (int s = 0; s < sels; s++) {
                 int b = s * PruneTable.STATE_LONGS;
                 long total = global ? layout.total() : layout.lengths[s];
-                if (state[b + PruneTable.S_ERROR] != 0) throw new IllegalStateException("GpuPruneOps.select: scores changed between passes");
                 if (total == 0) { out[s] = new GpuSelection(0, 0, 0, 0, 0, 0, new long[] {0}); continue; }
                 int tkey = (int) state[b + PruneTable.S_TKEY];
                 int bits = tkey ^ ((tkey >> 31) & 0x7fffffff);  // ScoreKeys.bitsOfRadixKey(key ^ 0x80000000)
@@ -290,14 +312,25 @@ public final class GpuPruneOps {
         if (tensor.length() == 0) return 0;
         long groups = tensor.length() / rowLength * ((rowLength + m - 1) / m);
         int crit = PruneTable.criterionCode(criterion);
+        // Zeroing w inside the ranking pass would change the scores later ranks of the same group read: then the
+        // mask is written first (into a scratch mask if the tensor has none) and w is zeroed from it (phase 2).
+        boolean deferW = zeroWeights && criterion.readsWeight();
+        try (DeviceBuffer scratch = deferW && tensor.maskOut() == null ? ctx.allocBytes(tensor.length()) : null) {
+            PruneTensor tt = scratch == null ? tensor : tensor.withMasks(tensor.maskIn(), scratch);
+            return nmOn(tt, layout, crit, rowLength, n, m, groups, deferW, flags(zeroWeights && !deferW, zeroOptimizer), criterion);
+        }
+    }
+
+    private long nmOn(PruneTensor tensor, PruneTable layout, int crit, int rowLength, int n, int m, long groups, boolean deferW,
+                      int fl, Criterion criterion) {
         try (DeviceBuffer tab = uploadTable(layout, pointers(List.of(tensor))); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS);
              DeviceBuffer kept = ctx.allocLong(1)) {
             long[] s = freshStates(1, null);
             state.upload(s);
             GpuInternals.zero(kept);
-            int fl = flags(zeroWeights, zeroOptimizer);
             k.nm(row(tab, 0), crit, rowLength, n, m, 0, fl, slot(state, 0), GpuInternals.pointer(kept, 0), groups);
             k.nm(row(tab, 0), crit, rowLength, n, m, 1, fl, slot(state, 0), GpuInternals.pointer(kept, 0), groups);
+            if (deferW) k.nm(row(tab, 0), crit, rowLength, n, m, 2, 0, slot(state, 0), GpuInternals.pointer(kept, 0), groups);
             GpuInternals.download(state, s);
             throwIfBad("GpuPruneOps.nm", List.of(tensor), layout, criterion, s[PruneTable.S_BAD]);
             long[] out = new long[1];
@@ -398,24 +431,26 @@ public final class GpuPruneOps {
                 gts.add(new PruneTensor(ts.get(t).name() + " (groups)", groups[t], null, null, null, null, null, null, null, null));
             }
             PruneTable gl = PruneTable.layout(glen);
+            long[] keep = {keepGroups};
+            if (sparsity != null) {
+                // checked even when there are no groups at all (GlobalSelector.perLayer always checks them)
+                if (sparsity.length != nt) throw new IllegalArgumentException(op + ": " + sparsity.length + " sparsities for " + nt + " tensors");
+                keep = new long[nt];
+                for (int t = 0; t < nt; t++) {
+                    if (!(sparsity[t] >= 0.0 && sparsity[t] <= 1.0)) {
+                        throw new IllegalArgumentException(op + ": sparsity of " + ts.get(t).name() + " must be in [0, 1], got " + sparsity[t]);
+                    }
+                    keep[t] = GlobalSelector.keepForSparsity(groups[t], sparsity[t]);
+                }
+            }
             GpuSelection[] sel;
             if (gl.total() == 0) {
-                sel = new GpuSelection[] {new GpuSelection(0, 0, 0, 0, 0, 0, new long[nt])};
+                // no groups: one empty selection (global) or one per tensor (per layer), like selectOn's
+                sel = new GpuSelection[sparsity == null ? 1 : nt];
+                for (int i = 0; i < sel.length; i++) sel[i] = new GpuSelection(0, 0, 0, 0, 0, 0, new long[sparsity == null ? nt : 1]);
             } else {
                 try (DeviceBuffer gtab = uploadTable(gl, gp)) {
-                    if (sparsity == null) {
-                        sel = selectOn(gts, Criterion.USER, gl, gtab, new long[] {keepGroups}, 0, true);
-                    } else {
-                        if (sparsity.length != nt) throw new IllegalArgumentException(op + ": " + sparsity.length + " sparsities for " + nt + " tensors");
-                        long[] keep = new long[nt];
-                        for (int t = 0; t < nt; t++) {
-                            if (!(sparsity[t] >= 0.0 && sparsity[t] <= 1.0)) {
-                                throw new IllegalArgumentException(op + ": sparsity of " + ts.get(t).name() + " must be in [0, 1], got " + sparsity[t]);
-                            }
-                            keep[t] = GlobalSelector.keepForSparsity(groups[t], sparsity[t]);
-                        }
-                        sel = selectOn(gts, Criterion.USER, gl, gtab, keep, 0, false);
-                    }
+                    sel = selectOn(gts, Criterion.USER, gl, gtab, keep, 0, sparsity == null);
                 }
             }
             GpuInternals.zero(kept);

@@ -265,6 +265,15 @@ class GpuPruneTest {
             assertSameBits("weights untouched", w[1], d.floats(d.w[1]));
             assertThrows(IllegalArgumentException.class, () -> ops.threshold(d.ts, Criterion.TAYLOR, 0.1f, true, true));
             for (byte b : d.mask(1)) assertEquals(7, b, "mask untouched by threshold");
+            // Per layer: the fault in t1 must also stop the writes of the clean t0 (GlobalSelector.perLayer selects
+            // every tensor before it applies any), and it is named like the global one.
+            e = assertThrows(IllegalArgumentException.class, () -> ops.perLayer(d.ts, Criterion.TAYLOR, new double[] {0.5, 0.5}, true, true));
+            assertTrue(e.getMessage().contains("t1") && e.getMessage().contains("4321"), e.getMessage());
+            for (int t = 0; t < sizes.length; t++) {
+                for (byte b : d.mask(t)) assertEquals(7, b, "mask of t" + t + " untouched by perLayer");
+                assertSameBits("weights of t" + t + " untouched by perLayer", w[t], d.floats(d.w[t]));
+                assertSameBits("opt of t" + t + " untouched by perLayer", opt[t], d.floats(d.opt[t]));
+            }
         }
     }
 
@@ -309,6 +318,23 @@ class GpuPruneTest {
                     assertEquals(keptCpu, ops.nm(d.ts.get(0), Criterion.MAGNITUDE, rowLen, n, m, false, false));
                     assertMask(k + " " + n + ":" + m + " row " + rowLen, mc, d.mask(0));
                 }
+                // Zeroing the weights a criterion reads: MOVEMENT scores −w·g < 0 would rise to 0 if w were zeroed
+                // while the group is still being ranked; the CPU ranks each group on the original scores.
+                for (Criterion c : new Criterion[] {Criterion.MOVEMENT, Criterion.MAGNITUDE}) {
+                    float[][] wz = copy(w1);
+                    byte[] mz = new byte[rows * rowLen];
+                    long keptZ = NmSparsity.apply(new CriterionScoreSource(c, wz, g1, null), 0, rowLen, n, m, mz, wz[0]);
+                    try (Dev d = new Dev(w1, g1, null, tensors(r, new int[] {rows * rowLen}, Kind.RANDOM))) {
+                        String what = k + " " + c + " zeroing " + n + ":" + m + " row " + rowLen;
+                        assertEquals(keptZ, ops.nm(d.ts.get(0), c, rowLen, n, m, true, false), what);
+                        assertMask(what, mz, d.mask(0));
+                        assertSameBits(what + " weights", wz[0], d.floats(d.w[0]));
+                        // without an output mask (scratch mask inside): the same weights
+                        d.w[0].upload(w1[0]);
+                        assertEquals(keptZ, ops.nm(d.ts.get(0).withMasks(null, null), c, rowLen, n, m, true, false), what + " no mask");
+                        assertSameBits(what + " weights, no mask", wz[0], d.floats(d.w[0]));
+                    }
+                }
             }
         }
     }
@@ -338,6 +364,12 @@ class GpuPruneTest {
                     for (int t = 0; t < sizes.length; t++) assertMask(k + " " + norm + " structured global t" + t, res.masks()[t], d.mask(t));
                     ops.structuredPerLayer(d.ts, Criterion.TAYLOR, groups, norm, new double[] {0.5, 0, 0.3, 0.9}, false, false);
                     for (int t = 0; t < sizes.length; t++) assertMask(k + " " + norm + " structured perLayer t" + t, resL.masks()[t], d.mask(t));
+                    // no groups at all: the sparsities are still checked, and there is one (empty) selection per tensor
+                    List<PruneTensor> empty = List.of(d.ts.get(1), d.ts.get(1));
+                    assertThrows(IllegalArgumentException.class,
+                            () -> ops.structuredPerLayer(empty, Criterion.TAYLOR, new int[] {0, 0}, norm, new double[] {0.5}, false, false));
+                    assertEquals(2, ops.structuredPerLayer(empty, Criterion.TAYLOR, new int[] {0, 0}, norm, new double[] {0.5, 0.5}, false, false)
+                            .groupSelections().length);
                 }
             }
         }
