@@ -110,7 +110,7 @@ final class PruneCommand implements Callable<Integer> {
             b.syncToHost();
         }
         r.linef("dense test accuracy: %.2f%%", 100 * denseEval.accuracy());
-        float[][] denseWeights = snapshot(dense);
+        float[][] denseWeights = dense.net().copyValues();
         Results results = new Results();
         results.header.put("model", dense.name());
         results.header.put("data", data.data);
@@ -131,7 +131,7 @@ final class PruneCommand implements Callable<Integer> {
                 // SNIP prunes at initialisation and rewinding needs the early weights: those runs train from scratch.
                 boolean fromScratch = snip || rewindKind() != PruningPlan.Rewind.NONE;
                 ModelSpec m = Models.build(train.model, train.seed);
-                if (!fromScratch) restore(m, denseWeights);
+                if (!fromScratch) m.net().setValues(denseWeights);
                 long steps = (long) prune.fineTuneEpochs * ((s.train().size() + cfg.batchSize() - 1) / cfg.batchSize());
                 PruningPlan plan = new PruningPlan(spec, prune.schedule(steps), fromScratch ? cfg.epochs() : 0, prune.fineTuneEpochs, prune.fineTuneLr,
                         rewindKind(), rewindStep());
@@ -174,17 +174,5 @@ final class PruneCommand implements Callable<Integer> {
 
     private long rewindStep() {
         return rewindKind() == PruningPlan.Rewind.STEP ? Long.parseLong(prune.rewind) : 0;
-    }
-
-    static float[][] snapshot(ModelSpec m) {
-        List<Parameter> ps = m.net().parameters();
-        float[][] s = new float[ps.size()][];
-        for (int i = 0; i < s.length; i++) s[i] = ps.get(i).value.data.clone();
-        return s;
-    }
-
-    static void restore(ModelSpec m, float[][] snap) {
-        List<Parameter> ps = m.net().parameters();
-        for (int i = 0; i < snap.length; i++) System.arraycopy(snap[i], 0, ps.get(i).value.data, 0, snap[i].length);
     }
 }

@@ -63,6 +63,24 @@ public final class Sequential implements Layer {
         for (Parameter p : parameters()) p.zeroGrad();
     }
 
+    /** A copy of every parameter's values, in {@link #parameters()} order (for rewinding and sweeps). */
+    public float[][] copyValues() {
+        List<Parameter> ps = parameters();
+        float[][] s = new float[ps.size()][];
+        for (int i = 0; i < s.length; i++) s[i] = ps.get(i).value.data.clone();
+        return s;
+    }
+
+    /** Sets every parameter's values from {@link #copyValues()}'s output. Modifies the parameters (not masks or grads). */
+    public void setValues(float[][] values) {
+        List<Parameter> ps = parameters();
+        if (values.length != ps.size()) throw new IllegalArgumentException("setValues: " + values.length + " arrays for " + ps.size() + " parameters");
+        for (int i = 0; i < values.length; i++) {
+            if (values[i].length != ps.get(i).size()) throw new IllegalArgumentException("setValues: array " + i + " has " + values[i].length + " values for " + ps.get(i).size());
+        }
+        for (int i = 0; i < values.length; i++) System.arraycopy(values[i], 0, ps.get(i).value.data, 0, values[i].length);
+    }
+
     public long parameterCount() {
         long n = 0;
         for (Parameter p : parameters()) n += p.size();

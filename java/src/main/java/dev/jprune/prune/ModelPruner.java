@@ -181,11 +181,6 @@ public final class ModelPruner {
         return k;
     }
 
-    /** Removes all masks (dense again); weights keep their current values. */
-    public void clearMasks() {
-        for (Target t : targets) { t.weight().mask = null; if (t.bias() != null) t.bias().mask = null; }
-    }
-
     /** Per-target density (kept / size), in target order. */
     public double[] densities() {
         double[] d = new double[targets.size()];
@@ -193,5 +188,4 @@ public final class ModelPruner {
         return d;
     }
 
-    Sequential net() { return net; }
 }

@@ -54,7 +54,7 @@ public final class PruningRun {
         long t0 = System.nanoTime();
         Sequential net = model.net();
         PruneSpec spec = plan.spec();
-        float[][] snapshot = plan.rewind() == PruningPlan.Rewind.INIT ? snapshot(net) : null;
+        float[][] snapshot = plan.rewind() == PruningPlan.Rewind.INIT ? net.copyValues() : null;
         double denseAcc = Double.NaN;
         boolean atInit = spec.criterion() == Criterion.SNIP;
         if (atInit) {
@@ -65,9 +65,9 @@ public final class PruningRun {
             StepHook rewindHook = null;
             final float[][][] stepSnap = new float[1][][];
             if (plan.rewind() == PruningPlan.Rewind.STEP) {
-                if (plan.rewindStep() == 0) stepSnap[0] = snapshot(net);
+                if (plan.rewindStep() == 0) stepSnap[0] = net.copyValues();
                 rewindHook = new StepHook() {
-                    @Override public void afterStep(long s) { if (s + 1 == plan.rewindStep()) stepSnap[0] = snapshot(net); }
+                    @Override public void afterStep(long s) { if (s + 1 == plan.rewindStep()) stepSnap[0] = net.copyValues(); }
                     @Override public boolean needsHost(long s) { return s + 1 == plan.rewindStep(); }
                 };
                 backend.addHook(rewindHook);
@@ -170,20 +170,10 @@ public final class PruningRun {
         }
     }
 
-    static float[][] snapshot(Sequential net) {
-        List<Parameter> ps = net.parameters();
-        float[][] s = new float[ps.size()][];
-        for (int i = 0; i < s.length; i++) s[i] = ps.get(i).value.data.clone();
-        return s;
-    }
-
     /** Lottery-ticket rewinding: surviving weights take their snapshot values; masks stay; optimizer state is cleared. */
     private void rewind(Sequential net, float[][] snap) {
-        List<Parameter> ps = net.parameters();
-        for (int i = 0; i < snap.length; i++) {
-            System.arraycopy(snap[i], 0, ps.get(i).value.data, 0, snap[i].length);
-            ps.get(i).applyMask();
-        }
+        net.setValues(snap);
+        for (Parameter p : net.parameters()) p.applyMask();
         backend.weightsReplacedAndResetOptimizer();
     }
 }

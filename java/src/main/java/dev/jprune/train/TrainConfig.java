@@ -23,7 +23,4 @@ public record TrainConfig(int epochs, int batchSize, float lr, OptimizerKind opt
         return new TrainConfig(epochs, batch, lr, opt, opt == OptimizerKind.SGD ? 0.9f : 0f, 0f, false, 0f, 0f, seed);
     }
 
-    public TrainConfig withEpochs(int e) { return new TrainConfig(e, batchSize, lr, optimizer, momentum, weightDecay, nesterov, clipValue, clipNorm, seed); }
-    public TrainConfig withLr(float l) { return new TrainConfig(epochs, batchSize, l, optimizer, momentum, weightDecay, nesterov, clipValue, clipNorm, seed); }
-    public TrainConfig withClip(float value, float norm) { return new TrainConfig(epochs, batchSize, lr, optimizer, momentum, weightDecay, nesterov, value, norm, seed); }
 }

@@ -145,18 +145,4 @@ public final class Trainer {
         }
         return new Evaluation(correct / (double) test.size(), lossSum / test.size(), test.size());
     }
-
-    /** The model's logits for every sample of {@code d}, [N, outputs], in evaluation mode. */
-    public static Tensor predict(Sequential net, Dataset d, int batchSize) {
-        Batcher batcher = new Batcher(d, batchSize, false, false, 0);
-        Tensor out = null;
-        int row = 0;
-        for (Batcher.Batch b : batcher.epoch(0)) {
-            Tensor logits = net.forward(b.x(), false);
-            if (out == null) out = Tensor.zeros(d.size(), logits.dim(1));
-            System.arraycopy(logits.data, 0, out.data, row * logits.dim(1), logits.size());
-            row += b.size();
-        }
-        return out;
-    }
 }
