@@ -84,9 +84,13 @@ final class BufferPool {
         bytesCached = 0;
     }
 
-    /** Frees everything, live buffers included (context close). */
+    /** Frees everything, live buffers included (context close). Never throws: after a kernel fault every call
+     *  returns the fault again (it is sticky), and close must still release all it can. */
     void freeAll() {
-        trim();
+        JCudaDriver.cuStreamSynchronize(ctx.stream());
+        for (ArrayDeque<DevPtr> q : free.values()) for (DevPtr p : q) JCudaDriver.cuMemFree(p);
+        free.clear();
+        bytesCached = 0;
         for (DevPtr p : live.keySet()) JCudaDriver.cuMemFree(p);
         live.clear();
         bytesInUse = 0;
