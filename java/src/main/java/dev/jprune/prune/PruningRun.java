@@ -131,28 +131,39 @@ public final class PruningRun {
         PruneSpec spec = plan.spec();
         long start = backend.globalStep();
         ScoreAccumulator acc = spec.needsGradients() ? pruner.newAccumulator() : null;
+        // Every step's gradients feed the scores: a GPU backend accumulates them where they are, so only prune
+        // events copy anything to the host.
+        boolean onDevice = acc != null && backend.accumulateScoresOnDevice(acc, pruner.targets().stream().map(ModelPruner.Target::weight).toList());
         double target = spec.sparsity();
         StepHook hook = new StepHook() {
             @Override public void afterBackward(long step) {
-                if (acc != null) acc.accumulate(pruner.weights(), pruner.grads());
+                if (acc != null && !onDevice) acc.accumulate(pruner.weights(), pruner.grads());
             }
             @Override public void afterStep(long step) {
                 long t = step - start;
                 if (!g.isPruningStep(t)) return;
                 double s = g.sparsityAt(t, target);
+                if (onDevice) backend.syncScores();
                 ModelPruner.Result r = pruner.prune(s, pruner.scores(acc));
                 backend.masksChanged();
-                if (acc != null) acc.reset();
+                if (acc != null) {
+                    acc.reset();
+                    if (onDevice) backend.resetScores();
+                }
                 prunes.add(r);
                 listener.onPrune(t, s, r.achievedSparsity());
             }
-            @Override public boolean needsHost(long step) { return acc != null || g.isPruningStep(step - start); }
+            @Override public boolean needsHost(long step) { return (acc != null && !onDevice) || g.isPruningStep(step - start); }
         };
         backend.addHook(hook);
         try {
             trainEpochs(train, "gradual prune + fine-tune", plan.fineTuneEpochs());
         } finally {
             backend.removeHook(hook);
+            if (onDevice) {
+                backend.syncScores();
+                backend.stopScores();
+            }
         }
         if (backend.globalStep() - start <= g.lastPruningStep()) {
             // The schedule outlasted fine-tuning: finish it so the run always ends at the target.

@@ -86,6 +86,19 @@ public final class ScoreAccumulator {
         batches++;
     }
 
+    public Criterion criterion() { return criterion; }
+    public Mode mode() { return mode; }
+    public float momentum() { return momentum; }
+
+    /**
+     * Records {@code n} batches that were accumulated into {@link #buffers()} elsewhere, by the same formula (a
+     * device mirror that was just copied back into the buffers).
+     */
+    public void addExternalBatches(long n) {
+        if (n < 0) throw new IllegalArgumentException("ScoreAccumulator.addExternalBatches: negative count " + n);
+        batches += n;
+    }
+
     /** The accumulated buffers (live, not copies). */
     public float[][] buffers() { return buf; }
 

@@ -39,5 +39,25 @@ public interface Backend extends AutoCloseable {
 
     void setLearningRate(float lr);
 
+    /**
+     * Asks the backend to accumulate {@code acc}'s per-batch statistic itself after every training backward
+     * (gradients before clipping, exactly {@link dev.jprune.prune.ScoreAccumulator#accumulate}'s formula and float
+     * rounding), so that gradients need not come to the host every step. {@code weights}: the parameters of acc's
+     * tensors, in acc's order. The device copy starts from acc's current buffers. Returns false when the backend
+     * cannot (the default): the caller then accumulates on the host. Modifies nothing on the host.
+     */
+    default boolean accumulateScoresOnDevice(dev.jprune.prune.ScoreAccumulator acc, java.util.List<dev.jprune.nn.Parameter> weights) {
+        return false;
+    }
+
+    /** Device accumulation active: copies the device sums into acc's buffers and adds the batches since the last call. */
+    default void syncScores() {}
+
+    /** Device accumulation active: zeroes the device sums (the caller resets acc). */
+    default void resetScores() {}
+
+    /** Ends device accumulation and frees its buffers (acc keeps what the last {@link #syncScores} copied). */
+    default void stopScores() {}
+
     @Override void close();
 }

@@ -9,20 +9,35 @@ import dev.jprune.train.Evaluation;
 import dev.jprune.train.StepHook;
 import dev.jprune.train.TrainConfig;
 import dev.jprune.train.TrainListener;
+import dev.jprune.gpu.DeviceBuffer;
+import dev.jprune.gpu.prune.GpuPruneOps;
+import dev.jprune.gpu.prune.PruneTensor;
+import dev.jprune.nn.Parameter;
+import dev.jprune.prune.Criterion;
+import dev.jprune.prune.ScoreAccumulator;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Training on the GPU for the pruning pipeline. Data sets are uploaded once (per Dataset object) and stay on the
  * device; the host model is brought up to date only when a hook or the pipeline asks ({@link StepHook#needsHost},
- * {@link #syncToHost}), and host mask changes go to the device with {@link #masksChanged}. Selection itself runs on
- * the host (the CPU reference's exact algorithm), so masks follow the CPU specification; the fused device selection
- * (dev.jprune.gpu.prune) is the next step.
+ * {@link #syncToHost}), and host mask changes go to the device with {@link #masksChanged}. Gradient scores of a
+ * gradual schedule accumulate on the device ({@link #accumulateScoresOnDevice}: GpuPruneOps.accumulate after every
+ * backward, copied to the host only at prune events). Selection itself runs on the host (the CPU reference's exact
+ * algorithm), so masks follow the CPU specification; the fused device selection (dev.jprune.gpu.prune) is next.
  */
 public final class GpuBackend implements Backend {
     private final GpuContext ctx;
     private final GpuTrainer trainer;
     private final Map<Dataset, DeviceDataset> resident = new IdentityHashMap<>();
+    // Device score accumulation (null when inactive): acc's mirror, one score buffer per tensor.
+    private ScoreAccumulator scoreAcc;
+    private final List<DeviceBuffer> scoreBuffers = new ArrayList<>();
+    private List<PruneTensor> scoreTensors;
+    private Runnable scoreHook;
+    private long scoreBatches;
 
     /** Opens its own context on device 0; closes it on {@link #close}. */
     public GpuBackend(ModelSpec spec, TrainConfig cfg) {
@@ -53,7 +68,77 @@ public final class GpuBackend implements Backend {
     @Override public void setLearningRate(float lr) { trainer.setLearningRate(lr); }
 
     @Override
+    public boolean accumulateScoresOnDevice(ScoreAccumulator acc, List<Parameter> weights) {
+        if (scoreAcc != null) throw new IllegalStateException("GpuBackend: score accumulation is already active");
+        float[][] host = acc.buffers();
+        if (weights.size() != host.length) {
+            throw new IllegalArgumentException("GpuBackend.accumulateScoresOnDevice: " + weights.size() + " parameters for "
+                    + host.length + " accumulator tensors");
+        }
+        Map<Parameter, GpuModel.DParam> byHost = new IdentityHashMap<>();
+        for (GpuModel.DParam p : trainer.model().params) byHost.put(p.host, p);
+        List<PruneTensor> tensors = new ArrayList<>();
+        try {
+            for (int t = 0; t < host.length; t++) {
+                GpuModel.DParam d = byHost.get(weights.get(t));
+                if (d == null || d.size() != host[t].length) {
+                    throw new IllegalArgumentException("GpuBackend.accumulateScoresOnDevice: tensor " + t + " is not a parameter of this model"
+                            + " with " + host[t].length + " elements");
+                }
+                DeviceBuffer s = ctx.upload(host[t]);
+                scoreBuffers.add(s);
+                tensors.add(PruneTensor.of("tensor " + t, d.w, d.g).withScores(s));
+            }
+        } catch (RuntimeException e) {
+            freeScores();
+            throw e;
+        }
+        GpuPruneOps ops = new GpuPruneOps(ctx);
+        Criterion criterion = acc.criterion();
+        ScoreAccumulator.Mode mode = acc.mode();
+        float momentum = acc.momentum();
+        scoreAcc = acc;
+        scoreTensors = List.copyOf(tensors);
+        scoreBatches = 0;
+        scoreHook = () -> { ops.accumulate(scoreTensors, criterion, mode, momentum); scoreBatches++; };
+        trainer.addDeviceAfterBackward(scoreHook);
+        return true;
+    }
+
+    @Override
+    public void syncScores() {
+        if (scoreAcc == null) return;
+        float[][] host = scoreAcc.buffers();
+        for (int t = 0; t < host.length; t++) scoreBuffers.get(t).download(host[t]);
+        scoreAcc.addExternalBatches(scoreBatches);
+        scoreBatches = 0;
+    }
+
+    @Override
+    public void resetScores() {
+        if (scoreAcc == null) return;
+        for (DeviceBuffer b : scoreBuffers) dev.jprune.gpu.GpuInternals.zero(b);
+        scoreBatches = 0;
+    }
+
+    @Override
+    public void stopScores() {
+        if (scoreHook != null) trainer.removeDeviceAfterBackward(scoreHook);
+        freeScores();
+    }
+
+    private void freeScores() {
+        for (DeviceBuffer b : scoreBuffers) b.close();
+        scoreBuffers.clear();
+        scoreAcc = null;
+        scoreTensors = null;
+        scoreHook = null;
+        scoreBatches = 0;
+    }
+
+    @Override
     public void close() {
+        stopScores();
         for (DeviceDataset d : resident.values()) d.close();
         resident.clear();
         trainer.close();

@@ -31,6 +31,7 @@ public final class GpuTrainer implements AutoCloseable {
     private long globalStep;
     private float lr;
     private final List<dev.jprune.train.StepHook> hooks = new java.util.ArrayList<>();
+    private final List<Runnable> deviceAfterBackward = new java.util.ArrayList<>();
 
     public GpuTrainer(GpuContext ctx, ModelSpec spec, TrainConfig cfg, boolean tf32) {
         if (spec.task() != ModelSpec.Task.CLASSIFICATION) throw new IllegalArgumentException("GPU path: only classification models are supported, not " + spec.name());
@@ -43,6 +44,9 @@ public final class GpuTrainer implements AutoCloseable {
 
     public void setLearningRate(float lr) { this.lr = lr; }
     public void addHook(dev.jprune.train.StepHook h) { hooks.add(h); }
+    /** Work queued on the device after every training backward, before clipping and the optimizer (no host copy). */
+    void addDeviceAfterBackward(Runnable r) { deviceAfterBackward.add(r); }
+    void removeDeviceAfterBackward(Runnable r) { deviceAfterBackward.remove(r); }
     public void removeHook(dev.jprune.train.StepHook h) { hooks.remove(h); }
 
     private boolean hostWanted() {
@@ -113,6 +117,7 @@ public final class GpuTrainer implements AutoCloseable {
                     DeviceBuffer dlogits = s.floats((long) n * model.outputSize());
                     model.ops.softmaxCrossEntropyAsync(logits, y, n, model.outputSize(), dlogits, losses, correct, badRows, step);
                     model.backward(dlogits, n, s);
+                    for (Runnable r : List.copyOf(deviceAfterBackward)) r.run();
                     if (!hooks.isEmpty()) {
                         if (hostWanted()) model.download(true);
                         for (dev.jprune.train.StepHook h : List.copyOf(hooks)) h.afterBackward(globalStep);
