@@ -18,6 +18,11 @@
 #    bench/peers/torch_gpu_peer.py, and prints a short table last. Logs go to $OUT (the device tool's folder that
 #    comes back) or /tmp/gpu-check. Exit status: 0 when tests and sanitizers pass.
 #    Budget: tests ~1-2 min, sanitizers ~2-4 min (10-100x slower kernels), benchmarks ~1 min.
+#
+# 3. A DRY RUN of mode 2 here, on the CUDA emulator (docs/EMULATOR.md), so that the script, the bundle and the
+#    benchmark harnesses are known to work before GPU minutes are spent on them:
+#        GPU_CHECK_SMOKE=1 LD_LIBRARY_PATH=$PWD/java/target/cuda-emu bash bench/gpu-check.sh
+#    The benchmarks then run at toy sizes (--smoke); their numbers mean nothing.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,15 +68,22 @@ for lib in libcusparse.so.12 libcublas.so.12 libcublasLt.so.12 libnvJitLink.so.1
   fi
 done
 echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
+smoke=""
+if [ "${GPU_CHECK_SMOKE:-0}" = 1 ]; then
+  smoke="--smoke"
+  PRUNE_BENCH_ARGS=${PRUNE_BENCH_ARGS:-1e5 10}
+  echo "gpu-check: SMOKE RUN (toy sizes; not a measurement)"
+fi
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv 2>&1 | tee "$out/nvidia-smi.txt"
 
 export JAVA_TOOL_OPTIONS="-Djava.io.tmpdir=/tmp/jprune-jcuda"
+export GPU_CHECK_OUT="$out"  # GpuPruneBench writes sparse-crossover.csv there; chart it here: dev.jprune.bench.gpu.SparsePlot
 mkdir -p /tmp/jprune-jcuda
 
 status() { if [ "$1" -eq 0 ]; then echo PASS; else echo "FAIL (rc $1)"; fi; }
 
 echo "== doctor + benchmarks"
-bash .device/run main dev.jprune.bench.gpu.GpuBench --doctor 2>&1 | tee "$out/bench.txt"
+bash .device/run main dev.jprune.bench.gpu.GpuBench --doctor $smoke 2>&1 | tee "$out/bench.txt"
 bench_rc=${PIPESTATUS[0]}
 
 echo "== GPU tests"
@@ -106,12 +118,12 @@ if command -v python3 >/dev/null; then
 fi
 
 echo "== GPU prune benchmarks (GpuPruneBench + torch_prune_peer.py)"
-bash .device/run main dev.jprune.bench.gpu.GpuPruneBench ${PRUNE_BENCH_ARGS:-} 2>&1 | tee "$out/prune-bench.txt"
+bash .device/run main dev.jprune.bench.gpu.GpuPruneBench ${PRUNE_BENCH_ARGS:-} $smoke 2>&1 | tee "$out/prune-bench.txt"
 prune_rc=${PIPESTATUS[0]}
 command -v python3 >/dev/null && PYTHONUNBUFFERED=1 python3 bench/peers/torch_prune_peer.py ${PRUNE_BENCH_ARGS:-} 2>&1 | tee "$out/prune-peer.txt"
 
 echo "== GPU training epoch (GpuEpochBench + torch_epoch_peer.py)"
-bash .device/run main dev.jprune.bench.gpu.GpuEpochBench 2>&1 | tee "$out/epoch-bench.txt"
+bash .device/run main dev.jprune.bench.gpu.GpuEpochBench $smoke 2>&1 | tee "$out/epoch-bench.txt"
 epoch_rc=${PIPESTATUS[0]}
 command -v python3 >/dev/null && PYTHONUNBUFFERED=1 python3 bench/peers/torch_epoch_peer.py 2>&1 | tee "$out/epoch-peer.txt"
 

@@ -17,12 +17,14 @@ import java.util.Locale;
  * LeNet-300-100 training (batch 256), the memory-bound kernels, and a device-to-device copy as the bandwidth
  * ceiling. Timing: CUDA events around {@code inner} back-to-back launches (so launch gaps of tiny kernels count as
  * they would in training), 3 warm-up samples, median of {@code samples}. Inputs are random, never zeros.
- * Prints one table; {@code --doctor} prints the doctor report first.
+ * Prints one table; {@code --doctor} prints the doctor report first. {@code --smoke} runs every benchmark at a tiny
+ * size with few samples: a check that the harness works (e.g. on the CUDA emulator), not a measurement.
  */
 public final class GpuBench {
     private GpuBench() {}
 
     private static final List<String> rows = new ArrayList<>();
+    private static int samples = 15;
 
     private static float median(float[] a) {
         float[] s = a.clone();
@@ -49,7 +51,7 @@ public final class GpuBench {
         try (DeviceBuffer a = random(ctx, r, (long) m * k); DeviceBuffer b = random(ctx, r, (long) k * n);
              DeviceBuffer c = random(ctx, r, (long) m * n)) {
             int lda = ta ? m : k, ldb = tb ? k : n;
-            double ms = time(ctx, 15, inner, () -> {
+            double ms = time(ctx, samples, inner, () -> {
                 if (tf32) ops.gemmTf32(ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, n);
                 else ops.gemm(ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, n);
             });
@@ -65,6 +67,11 @@ public final class GpuBench {
 
     public static void main(String[] args) {
         if (Arrays.asList(args).contains("--doctor")) System.out.println(GpuDoctor.report());
+        boolean smoke = Arrays.asList(args).contains("--smoke");
+        if (smoke) samples = 2;
+        int big = smoke ? 256 : 4096, reps = smoke ? 1 : 50;
+        long copyElems = smoke ? 1L << 16 : 1L << 28;
+        int adamElems = smoke ? 1 << 14 : 1 << 26;
         GpuProbe p = GpuProbe.get();
         if (!p.available()) {
             System.out.println("GpuBench: no usable GPU: " + p.reason());
@@ -77,36 +84,36 @@ public final class GpuBench {
             // Large square: the compute ceiling of the kernel.
             for (int v : new int[] {1, 0, 2}) {  // NT (Linear forward), NN (dX), TN (dW)
                 boolean ta = v == 2, tb = v == 1;
-                gemm(ctx, ops, r, "gemm 4096^3", false, ta, tb, 4096, 4096, 4096, 1);
-                if (tc) gemm(ctx, ops, r, "gemm 4096^3", true, ta, tb, 4096, 4096, 4096, 1);
+                gemm(ctx, ops, r, "gemm " + big + "^3", false, ta, tb, big, big, big, 1);
+                if (tc) gemm(ctx, ops, r, "gemm " + big + "^3", true, ta, tb, big, big, big, 1);
             }
             // LeNet-300-100, batch 256: forward Y = X W^T, backward dX = dY W, dW = dY^T X.
             int bs = 256;
             int[][] layers = {{784, 300}, {300, 100}, {100, 10}};
             for (int[] l : layers) {
                 int in = l[0], out = l[1];
-                gemm(ctx, ops, r, "lenet fwd " + in + "->" + out, false, false, true, bs, out, in, 50);
-                gemm(ctx, ops, r, "lenet dX " + in + "->" + out, false, false, false, bs, in, out, 50);
-                gemm(ctx, ops, r, "lenet dW " + in + "->" + out, false, true, false, out, in, bs, 50);
+                gemm(ctx, ops, r, "lenet fwd " + in + "->" + out, false, false, true, bs, out, in, reps);
+                gemm(ctx, ops, r, "lenet dX " + in + "->" + out, false, false, false, bs, in, out, reps);
+                gemm(ctx, ops, r, "lenet dW " + in + "->" + out, false, true, false, out, in, bs, reps);
             }
             // Memory floor: D2D copy of 1 GiB counts bytes read + written.
-            long n = 1L << 28;
+            long n = copyElems;
             try (DeviceBuffer a = random(ctx, r, n); DeviceBuffer b = ctx.allocFloat(n)) {
-                double ms = time(ctx, 10, 1, () -> b.copyFrom(a));
-                bandwidth("D2D copy (memory floor)", "1 GiB", ms, 2.0 * 4 * n);
+                double ms = time(ctx, Math.min(samples, 10), 1, () -> b.copyFrom(a));
+                bandwidth("D2D copy (memory floor)", (4 * n >= 1 << 20 ? (4 * n >> 20) + " MiB" : (4 * n >> 10) + " KiB"), ms, 2.0 * 4 * n);
                 int ni = (int) n;
-                ms = time(ctx, 10, 1, () -> ops.reluForward(a, b, ni));
-                bandwidth("reluForward", "2^28", ms, 2.0 * 4 * n);
+                ms = time(ctx, Math.min(samples, 10), 1, () -> ops.reluForward(a, b, ni));
+                bandwidth("reluForward", "2^" + Long.numberOfTrailingZeros(n), ms, 2.0 * 4 * n);
             }
             // Adam on 2^26 parameters: reads g, w, m, v and writes w, m, v (28 bytes per parameter).
-            int np = 1 << 26;
+            int np = adamElems;
             try (DeviceBuffer w = random(ctx, r, np); DeviceBuffer g = random(ctx, r, np); DeviceBuffer m = random(ctx, r, np);
                  DeviceBuffer v = ctx.allocFloat(np)) {
                 ops.fill(v, np, 0.01f);
-                double ms = time(ctx, 10, 1, () -> ops.adamStep(w, g, m, v, null, np, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1, 1f, 0f));
-                bandwidth("adamStep", "2^26", ms, 28.0 * np);
-                ms = time(ctx, 10, 1, () -> ops.sumSquares(g, 0, np));
-                bandwidth("sumSquares (incl. readback)", "2^26", ms, 4.0 * np);
+                double ms = time(ctx, Math.min(samples, 10), 1, () -> ops.adamStep(w, g, m, v, null, np, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1, 1f, 0f));
+                bandwidth("adamStep", "2^" + Integer.numberOfTrailingZeros(np), ms, 28.0 * np);
+                ms = time(ctx, Math.min(samples, 10), 1, () -> ops.sumSquares(g, 0, np));
+                bandwidth("sumSquares (incl. readback)", "2^" + Integer.numberOfTrailingZeros(np), ms, 4.0 * np);
             }
             System.out.println("== jprune GPU benchmarks on " + ctx.deviceName() + " (sm_" + ctx.computeCapabilityMajor()
                     + ctx.computeCapabilityMinor() + ", " + ctx.multiprocessors() + " SMs), CUDA events, median ==");

@@ -25,12 +25,21 @@ import java.util.Locale;
  */
 public final class GpuEpochBench {
     public static void main(String[] args) throws Exception {
+        // --smoke: 2 epochs over 2048 embedded digits, a check that the harness works (e.g. on the CUDA emulator).
+        boolean smoke = Arrays.asList(args).contains("--smoke");
+        if (smoke) args = new String[0];
         String model = args.length > 0 ? args[0] : "lenet-300-100";
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 128;
-        int epochs = args.length > 2 ? Integer.parseInt(args[2]) : 6;
+        int epochs = smoke ? 2 : args.length > 2 ? Integer.parseInt(args[2]) : 6;
         Dataset train;
         String source;
-        if (FashionMnist.isAvailable()) {
+        if (smoke) {
+            Dataset d = EmbeddedMnist.all();
+            int n = 2048;
+            train = new Dataset("embedded-2048", Arrays.copyOf(d.images(), n * d.sampleSize()), Arrays.copyOf(d.labels(), n),
+                    d.sampleShape(), d.numClasses());
+            source = "embedded MNIST, first 2048 (smoke run)";
+        } else if (FashionMnist.isAvailable()) {
             train = FashionMnist.train();
             source = "Fashion-MNIST train";
         } else {

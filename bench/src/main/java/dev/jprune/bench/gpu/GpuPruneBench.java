@@ -46,10 +46,14 @@ public final class GpuPruneBench {
             System.out.println("GpuPruneBench: no usable GPU: " + p.reason());
             return;
         }
+        // --smoke: the sparse layer is 256x256 instead of 4096x4096 (a harness check, e.g. on the CUDA emulator).
+        boolean smoke = java.util.Arrays.asList(args).contains("--smoke");
+        args = java.util.Arrays.stream(args).filter(a -> !a.equals("--smoke")).toArray(String[]::new);
         long params = args.length > 0 ? (long) Double.parseDouble(args[0]) : 100_000_000L;
         int tensors = args.length > 1 ? Integer.parseInt(args[1]) : 100;
         long per = params / tensors;
         List<String> rows = new ArrayList<>();
+        String sparseCsv = null;
         Rng r = new Rng(1);
         try (GpuContext ctx = GpuContext.open()) {
             GpuPruneOps prune = new GpuPruneOps(ctx);
@@ -102,7 +106,10 @@ public final class GpuPruneBench {
                 for (List<DeviceBuffer> l : List.of(w, w0, g, m)) for (DeviceBuffer b : l) b.close();
             }
 
-            int dim = 4096;
+            int dim = smoke ? 256 : 4096;
+            List<String> csv = new ArrayList<>();
+            String[] cusparseNote = {null};
+            csv.add("device,dim,sparsity,batch,ours_ms,cusparse_ms,dense_ms");
             for (double sparsity : new double[] {0.7, 0.9, 0.95, 0.99}) {
                 float[] wd = new float[dim * dim];
                 for (int i = 0; i < wd.length; i++) wd[i] = r.nextDouble() < sparsity ? 0f : r.uniform(-1, 1);
@@ -114,14 +121,28 @@ public final class GpuPruneBench {
                             double cus = sl.cusparseReason() == null
                                     ? timeIt(ctx, () -> sl.forward(x, n, y, GpuSparseLinear.Activation.NONE, GpuSparseLinear.Path.CUSPARSE)) : Double.NaN;
                             double dense = timeIt(ctx, () -> ops.gemmBiasRelu(false, true, n, dim, dim, x, 0, dim, wDev, 0, dim, y, 0, dim, bias, false, false));
+                            csv.add(String.format(Locale.ROOT, "\"%s\",%d,%.2f,%d,%.6f,%.6f,%.6f", ctx.deviceName(), dim, sparsity, n, ours, cus, dense));
                             rows.add(String.format(Locale.ROOT, "sparse %dx%d %4.0f%% batch %3d: ours %8.4f ms  cuSPARSE %8.4f ms  dense %8.4f ms%s",
-                                    dim, dim, 100 * sparsity, n, ours, cus, dense, sl.cusparseReason() == null ? "" : "  (cuSPARSE: " + sl.cusparseReason() + ")"));
+                                    dim, dim, 100 * sparsity, n, ours, cus, dense, ""));
+                            if (sl.cusparseReason() != null && cusparseNote[0] == null) cusparseNote[0] = "cuSPARSE not timed: " + sl.cusparseReason();
                         }
                     }
                 }
             }
+            if (cusparseNote[0] != null) rows.add(cusparseNote[0]);
+            String dir = System.getenv("GPU_CHECK_OUT");
+            if (dir != null) {
+                java.nio.file.Path f = java.nio.file.Path.of(dir, "sparse-crossover.csv");
+                try {
+                    java.nio.file.Files.write(f, csv);
+                    sparseCsv = f.toString();
+                } catch (java.io.IOException e) {
+                    rows.add("could not write " + f + ": " + e.getMessage());
+                }
+            }
         }
         System.out.println("== jprune GPU prune benchmarks");
+        if (sparseCsv != null) System.out.println("sparse timings: " + sparseCsv + " (chart: dev.jprune.bench.gpu.SparsePlot)");
         for (String s : rows) System.out.println(s);
     }
 
