@@ -192,15 +192,7 @@ JP_KERNEL void jp_prune_mask(JpPruneRef* __restrict__ tab, int tensors, int crit
             keepIt = key > tk || (key == tk && keepTies);
         }
         if (in) {
-            if (r.maskOut != nullptr) r.maskOut[i] = keepIt ? 1 : 0;
-            if (!keepIt) {
-                if ((flags & JP_FLAG_ZERO_W) && r.w != nullptr) r.w[i] = 0.f;
-                if (flags & JP_FLAG_ZERO_OPT) {
-                    if (r.opt0 != nullptr) r.opt0[i] = 0.f;
-                    if (r.opt1 != nullptr) r.opt1[i] = 0.f;
-                    if (r.opt2 != nullptr) r.opt2[i] = 0.f;
-                }
-            }
+            jp_apply_keep(r, i, keepIt, flags);
             kept += keepIt ? 1 : 0;
         }
     }
@@ -248,15 +240,7 @@ JP_KERNEL void jp_prune_nm(JpPruneRef* __restrict__ row, int crit, long long row
                 rank += (ki > kj || (ki == kj && i < j)) ? 1 : 0;
             }
             const bool keepIt = rank < quota;
-            if (r.maskOut != nullptr) r.maskOut[base + j] = keepIt ? 1 : 0;
-            if (!keepIt) {
-                if ((flags & JP_FLAG_ZERO_W) && r.w != nullptr) r.w[base + j] = 0.f;
-                if (flags & JP_FLAG_ZERO_OPT) {
-                    if (r.opt0 != nullptr) r.opt0[base + j] = 0.f;
-                    if (r.opt1 != nullptr) r.opt1[base + j] = 0.f;
-                    if (r.opt2 != nullptr) r.opt2[base + j] = 0.f;
-                }
-            }
+            jp_apply_keep(r, base + j, keepIt, flags);
             cnt += keepIt ? 1 : 0;
         }
     }
@@ -314,15 +298,7 @@ JP_KERNEL void jp_prune_expand(JpPruneRef* __restrict__ tab, int tensors, const 
         const long long i = base + (long long)k * JP_THREADS + threadIdx.x;
         if (i >= r.n) continue;
         const bool keepIt = groupMask[r.groupOffset + i / r.groupLen] != 0;
-        if (r.maskOut != nullptr) r.maskOut[i] = keepIt ? 1 : 0;
-        if (!keepIt) {
-            if ((flags & JP_FLAG_ZERO_W) && r.w != nullptr) r.w[i] = 0.f;
-            if (flags & JP_FLAG_ZERO_OPT) {
-                if (r.opt0 != nullptr) r.opt0[i] = 0.f;
-                if (r.opt1 != nullptr) r.opt1[i] = 0.f;
-                if (r.opt2 != nullptr) r.opt2[i] = 0.f;
-            }
-        }
+        jp_apply_keep(r, i, keepIt, flags);
         kept += keepIt ? 1 : 0;
     }
     kept = jp_block_sum_int(kept, shc);

@@ -91,6 +91,19 @@ __device__ __forceinline__ float jp_score(int crit, const JpPruneRef& r, long lo
     return s;
 }
 
+// Writes the keep decision of element i: the mask (when there is one) and, at a pruned position, zeros into w
+// (JP_FLAG_ZERO_W) and the optimizer states (JP_FLAG_ZERO_OPT). Shared by the select, N:M and expand passes.
+__device__ __forceinline__ void jp_apply_keep(const JpPruneRef& r, long long i, bool keepIt, int flags) {
+    if (r.maskOut != nullptr) r.maskOut[i] = keepIt ? 1 : 0;
+    if (keepIt) return;
+    if ((flags & JP_FLAG_ZERO_W) && r.w != nullptr) r.w[i] = 0.f;
+    if (flags & JP_FLAG_ZERO_OPT) {
+        if (r.opt0 != nullptr) r.opt0[i] = 0.f;
+        if (r.opt1 != nullptr) r.opt1[i] = 0.f;
+        if (r.opt2 != nullptr) r.opt2[i] = 0.f;
+    }
+}
+
 // Records the lowest bad global index (deterministic: the minimum, whatever the order of the atomics).
 __device__ __forceinline__ void jp_report_bad(long long* state, long long globalIndex) {
     atomicMin(reinterpret_cast<unsigned long long*>(state + JP_S_BAD), (unsigned long long)globalIndex);

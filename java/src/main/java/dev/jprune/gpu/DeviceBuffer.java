@@ -78,30 +78,17 @@ public final class DeviceBuffer implements AutoCloseable {
         h2d(Pointer.to(src).withByteOffset(4L * srcOff), dstOff, n);
         return this;
     }
-    public DeviceBuffer upload(int[] src) {
-        checkRange("upload", Type.INT, 0, src.length, src.length, 0);
+    /** Copies all of {@code src} (a host array of {@code length} elements of type {@code t}) to elements [0, length). */
+    private DeviceBuffer uploadAll(Type t, Pointer src, int length) {
+        checkRange("upload", t, 0, length, length, 0);
         ctx.bind();
-        h2d(Pointer.to(src), 0, src.length);
+        h2d(src, 0, length);
         return this;
     }
-    public DeviceBuffer upload(byte[] src) {
-        checkRange("upload", Type.BYTE, 0, src.length, src.length, 0);
-        ctx.bind();
-        h2d(Pointer.to(src), 0, src.length);
-        return this;
-    }
-    public DeviceBuffer upload(long[] src) {
-        checkRange("upload", Type.LONG, 0, src.length, src.length, 0);
-        ctx.bind();
-        h2d(Pointer.to(src), 0, src.length);
-        return this;
-    }
-    public DeviceBuffer upload(double[] src) {
-        checkRange("upload", Type.DOUBLE, 0, src.length, src.length, 0);
-        ctx.bind();
-        h2d(Pointer.to(src), 0, src.length);
-        return this;
-    }
+    public DeviceBuffer upload(int[] src) { return uploadAll(Type.INT, Pointer.to(src), src.length); }
+    public DeviceBuffer upload(byte[] src) { return uploadAll(Type.BYTE, Pointer.to(src), src.length); }
+    public DeviceBuffer upload(long[] src) { return uploadAll(Type.LONG, Pointer.to(src), src.length); }
+    public DeviceBuffer upload(double[] src) { return uploadAll(Type.DOUBLE, Pointer.to(src), src.length); }
 
     /** Copies elements {@code [srcOff, srcOff+n)} into {@code dst[dstOff, dstOff+n)}. Modifies {@code dst}. */
     public void download(float[] dst, int dstOff, long srcOff, int n) {

@@ -50,7 +50,11 @@ public interface Backend extends AutoCloseable {
         return false;
     }
 
-    /** Device accumulation active: copies the device sums into acc's buffers and adds the batches since the last call. */
+    /**
+     * Device accumulation active: copies the device sums into acc's buffers and adds the batches since the last call.
+     * A non-finite input in any of those batches throws IllegalArgumentException naming the element, and acc is left
+     * unchanged (the device sums stopped at that batch).
+     */
     default void syncScores() {}
 
     /** Device accumulation active: zeroes the device sums (the caller resets acc). */

@@ -122,12 +122,19 @@ public final class GpuPruneOps {
 
     /** Throws the input fault recorded in a state, naming tensor, index and (for criteria) the offending value. */
     private void throwIfBad(String op, List<PruneTensor> ts, PruneTable layout, Criterion c, long bad) {
+        throwIfBad(op, ts, layout, c, bad, true);
+    }
+
+    /** readValue false: the inputs may have changed since the fault (deferred checks), so the value is not shown. */
+    private void throwIfBad(String op, List<PruneTensor> ts, PruneTable layout, Criterion c, long bad, boolean readValue) {
         if (bad == PruneTable.BAD_NONE) return;
         int t = layout.tensorOf(bad);
         long i = bad - layout.offset(t);
         PruneTensor p = ts.get(t);
         String detail;
-        if (c == Criterion.USER) {
+        if (!readValue) {
+            detail = c == Criterion.USER ? "score that was NaN" : "non-finite input in an earlier batch";
+        } else if (c == Criterion.USER) {
             detail = "score is NaN";
         } else {
             float w = c.readsWeight() ? one(p.weights(), i) : 0f, g = c.readsGradient() ? one(p.grads(), i) : 0f;
@@ -471,6 +478,21 @@ public final class GpuPruneOps {
      */
     @CpuTwin("dev.jprune.prune.ScoreAccumulator#accumulate")
     public void accumulate(List<PruneTensor> tensors, Criterion criterion, ScoreAccumulator.Mode mode, float momentum) {
+        try (Accumulation a = accumulation(tensors, criterion, mode, momentum)) {
+            a.step();
+            a.checkNow();
+        }
+    }
+
+    /**
+     * {@link #accumulate} over many batches without a host synchronisation per batch (training steps): the table is
+     * uploaded once, {@link Accumulation#step} only queues the kernels, and {@link Accumulation#check} reads the
+     * fault state. After a batch with a non-finite input, that batch and every later one change nothing (the
+     * device state records the fault), so the buffers keep the sum of the batches before it.
+     * The tensors' buffers must stay allocated until {@link Accumulation#close}.
+     */
+    @CpuTwin("dev.jprune.prune.ScoreAccumulator#accumulate")
+    public Accumulation accumulation(List<PruneTensor> tensors, Criterion criterion, ScoreAccumulator.Mode mode, float momentum) {
         if (criterion == Criterion.USER) throw new IllegalArgumentException("GpuPruneOps.accumulate: criterion USER has no per-batch formula");
         if (mode == ScoreAccumulator.Mode.EMA && !(momentum >= 0f && momentum < 1f)) {
             throw new IllegalArgumentException("GpuPruneOps.accumulate: EMA momentum must be in [0, 1), got " + momentum);
@@ -479,17 +501,71 @@ public final class GpuPruneOps {
         for (PruneTensor p : tensors) {
             if (p.scores() == null) throw new IllegalArgumentException("GpuPruneOps.accumulate: " + p.name() + " has no score buffer");
         }
-        if (layout.total() == 0) return;
-        int crit = PruneTable.criterionCode(criterion);
-        try (DeviceBuffer tab = uploadTable(layout, pointers(tensors)); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS)) {
-            long[] s = freshStates(1, null);
-            state.upload(s);
-            boolean ema = mode == ScoreAccumulator.Mode.EMA;
-            float c1m = 1f - momentum;
+        return new Accumulation(List.copyOf(tensors), layout, criterion, mode == ScoreAccumulator.Mode.EMA, momentum);
+    }
+
+    /** Device score accumulation over a fixed tensor table; see {@link #accumulation}. Not thread-safe. */
+    public final class Accumulation implements AutoCloseable {
+        private final List<PruneTensor> tensors;
+        private final PruneTable layout;
+        private final Criterion criterion;
+        private final int crit;
+        private final boolean ema;
+        private final float momentum, c1m;
+        private final DeviceBuffer tab, state;  // null when the tensors hold no element
+
+        private Accumulation(List<PruneTensor> tensors, PruneTable layout, Criterion criterion, boolean ema, float momentum) {
+            this.tensors = tensors;
+            this.layout = layout;
+            this.criterion = criterion;
+            this.crit = PruneTable.criterionCode(criterion);
+            this.ema = ema;
+            this.momentum = momentum;
+            this.c1m = 1f - momentum;
+            if (layout.total() == 0) {
+                tab = state = null;
+                return;
+            }
+            tab = uploadTable(layout, pointers(tensors));
+            DeviceBuffer st = null;
+            try {
+                st = ctx.allocLong(PruneTable.STATE_LONGS);
+                st.upload(freshStates(1, null));
+            } catch (RuntimeException e) {
+                tab.close();
+                if (st != null) st.close();
+                throw e;
+            }
+            state = st;
+        }
+
+        /** Queues one batch: phase 0 validates, phase 1 updates unless a fault was ever recorded. Modifies the scores. */
+        public void step() {
+            if (tab == null) return;
             k.accumulate(row(tab, 0), layout.tensors(), layout.chunks(), crit, ema, momentum, c1m, 0, slot(state, 0));
             k.accumulate(row(tab, 0), layout.tensors(), layout.chunks(), crit, ema, momentum, c1m, 1, slot(state, 0));
+        }
+
+        /** Waits for the queued batches; throws IllegalArgumentException naming the first faulty element, if any. */
+        public void check() {
+            if (state == null) return;
+            long[] s = new long[PruneTable.STATE_LONGS];
             GpuInternals.download(state, s);
-            throwIfBad("GpuPruneOps.accumulate", tensors, layout, criterion, s[PruneTable.S_BAD]);
+            throwIfBad("GpuPruneOps.accumulate", tensors, layout, criterion, s[PruneTable.S_BAD], false);
+        }
+
+        /** check() right after one step: the inputs are unchanged, so the message can show the faulty value. */
+        private void checkNow() {
+            if (state == null) return;
+            long[] s = new long[PruneTable.STATE_LONGS];
+            GpuInternals.download(state, s);
+            throwIfBad("GpuPruneOps.accumulate", tensors, layout, criterion, s[PruneTable.S_BAD], true);
+        }
+
+        @Override
+        public void close() {
+            if (tab != null) tab.close();
+            if (state != null) state.close();
         }
     }
 

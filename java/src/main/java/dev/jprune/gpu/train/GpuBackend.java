@@ -13,7 +13,6 @@ import dev.jprune.gpu.DeviceBuffer;
 import dev.jprune.gpu.prune.GpuPruneOps;
 import dev.jprune.gpu.prune.PruneTensor;
 import dev.jprune.nn.Parameter;
-import dev.jprune.prune.Criterion;
 import dev.jprune.prune.ScoreAccumulator;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -35,7 +34,7 @@ public final class GpuBackend implements Backend {
     // Device score accumulation (null when inactive): acc's mirror, one score buffer per tensor.
     private ScoreAccumulator scoreAcc;
     private final List<DeviceBuffer> scoreBuffers = new ArrayList<>();
-    private List<PruneTensor> scoreTensors;
+    private GpuPruneOps.Accumulation scoreAccumulation;
     private Runnable scoreHook;
     private long scoreBatches;
 
@@ -93,14 +92,16 @@ public final class GpuBackend implements Backend {
             freeScores();
             throw e;
         }
-        GpuPruneOps ops = new GpuPruneOps(ctx);
-        Criterion criterion = acc.criterion();
-        ScoreAccumulator.Mode mode = acc.mode();
-        float momentum = acc.momentum();
+        try {
+            scoreAccumulation = new GpuPruneOps(ctx).accumulation(tensors, acc.criterion(), acc.mode(), acc.momentum());
+        } catch (RuntimeException e) {
+            freeScores();
+            throw e;
+        }
         scoreAcc = acc;
-        scoreTensors = List.copyOf(tensors);
         scoreBatches = 0;
-        scoreHook = () -> { ops.accumulate(scoreTensors, criterion, mode, momentum); scoreBatches++; };
+        // Queued after each backward; no host synchronisation until syncScores.
+        scoreHook = () -> { scoreAccumulation.step(); scoreBatches++; };
         trainer.addDeviceAfterBackward(scoreHook);
         return true;
     }
@@ -108,6 +109,7 @@ public final class GpuBackend implements Backend {
     @Override
     public void syncScores() {
         if (scoreAcc == null) return;
+        scoreAccumulation.check();  // a non-finite gradient since the last sync: fail before copying anything
         float[][] host = scoreAcc.buffers();
         for (int t = 0; t < host.length; t++) scoreBuffers.get(t).download(host[t]);
         scoreAcc.addExternalBatches(scoreBatches);
@@ -128,10 +130,11 @@ public final class GpuBackend implements Backend {
     }
 
     private void freeScores() {
+        if (scoreAccumulation != null) scoreAccumulation.close();
         for (DeviceBuffer b : scoreBuffers) b.close();
         scoreBuffers.clear();
+        scoreAccumulation = null;
         scoreAcc = null;
-        scoreTensors = null;
         scoreHook = null;
         scoreBatches = 0;
     }

@@ -245,6 +245,32 @@ class GpuPruneTest {
                 float[] after = new float[sizes[2]];
                 s[2].download(after);
                 assertSameBits("unchanged after fault", before, after);
+
+                // Many batches on one table (training steps): no host sync per batch; a fault stops the sums at that
+                // batch, later good batches change nothing, and check() names the element.
+                try (GpuPruneOps.Accumulation a = ops.accumulation(ts, Criterion.MOVEMENT, mode, 0.9f)) {
+                    float[][] g = tensors(r, sizes, Kind.RANDOM);
+                    for (int t = 0; t < sizes.length; t++) if (sizes[t] > 0) gd[t].upload(g[t]);
+                    acc.accumulate(w, g);
+                    a.step();
+                    a.check();
+                    for (int t = 0; t < sizes.length; t++) {
+                        float[] got = new float[sizes[t]];
+                        if (got.length > 0) s[t].download(got);
+                        assertSameBits("accumulation step " + mode + " t" + t, acc.buffers()[t], got);
+                    }
+                    gd[2].upload(gBad);
+                    a.step();
+                    gd[2].upload(g[2]);
+                    a.step();
+                    IllegalArgumentException late = assertThrows(IllegalArgumentException.class, a::check);
+                    assertTrue(late.getMessage().contains("t2") && late.getMessage().contains("1234"), late.getMessage());
+                    for (int t = 0; t < sizes.length; t++) {
+                        float[] got = new float[sizes[t]];
+                        if (got.length > 0) s[t].download(got);
+                        assertSameBits("sums stop at the faulty batch, t" + t, acc.buffers()[t], got);
+                    }
+                }
             } finally {
                 for (DeviceBuffer b : bufs) b.close();
             }
