@@ -87,6 +87,14 @@ class GpuPruningTest {
             ScoreAccumulator host = new ScoreAccumulator(Criterion.TAYLOR, mode, 0.9f, pruner.sizes(), pruner.names());
             ScoreAccumulator device = new ScoreAccumulator(Criterion.TAYLOR, mode, 0.9f, pruner.sizes(), pruner.names());
             try (GpuBackend b = new GpuBackend(spec, cfg)) {
+                // Wrong requests are refused with a reason and leave the backend able to start a correct one.
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> b.accumulateScoresOnDevice(device, weights.subList(0, 1)));
+                assertTrue(e.getMessage().contains("1 parameters for 3"), e.getMessage());
+                List<Parameter> foreign = new ModelPruner(Models.build("lenet-300-100", 4).net(), PruneSpec.global(Criterion.TAYLOR, 0.9))
+                        .targets().stream().map(ModelPruner.Target::weight).toList();
+                e = assertThrows(IllegalArgumentException.class, () -> b.accumulateScoresOnDevice(device, foreign));
+                assertTrue(e.getMessage().contains("not a parameter of this model"), e.getMessage());
                 assertTrue(b.accumulateScoresOnDevice(device, weights));
                 b.addHook(new StepHook() {
                     @Override public void afterBackward(long step) { host.accumulate(pruner.weights(), pruner.grads()); }
