@@ -191,10 +191,7 @@ JP_KERNEL void jp_prune_mask(JpPruneRef* __restrict__ tab, int tensors, int crit
         } else {
             keepIt = key > tk || (key == tk && keepTies);
         }
-        if (in) {
-            jp_apply_keep(r, i, keepIt, flags);
-            kept += keepIt ? 1 : 0;
-        }
+        if (in) kept += jp_apply_keep(r, i, keepIt, flags) ? 1 : 0;
     }
     kept = jp_block_sum_int(kept, shc);
     if (threadIdx.x == 0 && kept > 0) atomicAdd(keptPerTensor + shT, (unsigned long long)kept);
@@ -239,9 +236,7 @@ JP_KERNEL void jp_prune_nm(JpPruneRef* __restrict__ row, int crit, long long row
                 const int ki = jp_key(jp_score(crit, r, base + i, bad));
                 rank += (ki > kj || (ki == kj && i < j)) ? 1 : 0;
             }
-            const bool keepIt = rank < quota;
-            jp_apply_keep(r, base + j, keepIt, flags);
-            cnt += keepIt ? 1 : 0;
+            cnt += jp_apply_keep(r, base + j, rank < quota, flags) ? 1 : 0;
         }
     }
     cnt = jp_block_sum_int(cnt, shc);
@@ -266,6 +261,7 @@ JP_KERNEL void jp_prune_group_scores(const JpPruneRef* __restrict__ tab, int ten
     const long long len = r.groupLen;
     const long long base = (wg - r.groupOffset) * len;
     double acc = 0.0;
+    bool pruned = false;  // an element at -Inf (already pruned): the group scores -Inf (Structured.groupScores)
     for (long long i0 = 0; i0 < len; i0 += 32) {
         float s = 0.f;
         if (i0 + lane < len) {
@@ -275,11 +271,13 @@ JP_KERNEL void jp_prune_group_scores(const JpPruneRef* __restrict__ tab, int ten
         }
         const int cnt = (int)min(32LL, len - i0);
         for (int j = 0; j < cnt; j++) {
-            const double v = (double)__shfl_sync(0xffffffffu, s, j);
+            const float f = __shfl_sync(0xffffffffu, s, j);
+            pruned |= __float_as_int(f) == (int)0xff800000;
+            const double v = (double)f;
             acc = norm == 0 ? __dadd_rn(acc, fabs(v)) : __dadd_rn(acc, __dmul_rn(v, v));
         }
     }
-    if (lane == 0) out[wg] = __double2float_rn(norm == 0 ? acc : __dsqrt_rn(acc));
+    if (lane == 0) out[wg] = pruned ? __int_as_float(0xff800000) : __double2float_rn(norm == 0 ? acc : __dsqrt_rn(acc));
 }
 
 // Structured expand: element mask = its group's mask (groupMask[groupOffset(t) + i / groupLen]); maskOut, w = 0 and
@@ -297,9 +295,7 @@ JP_KERNEL void jp_prune_expand(JpPruneRef* __restrict__ tab, int tensors, const 
     for (int k = 0; k < JP_PRUNE_TILES; k++) {
         const long long i = base + (long long)k * JP_THREADS + threadIdx.x;
         if (i >= r.n) continue;
-        const bool keepIt = groupMask[r.groupOffset + i / r.groupLen] != 0;
-        jp_apply_keep(r, i, keepIt, flags);
-        kept += keepIt ? 1 : 0;
+        kept += jp_apply_keep(r, i, groupMask[r.groupOffset + i / r.groupLen] != 0, flags) ? 1 : 0;
     }
     kept = jp_block_sum_int(kept, shc);
     if (threadIdx.x == 0 && kept > 0) atomicAdd(keptPerTensor + shT, (unsigned long long)kept);

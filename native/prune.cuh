@@ -20,9 +20,15 @@ struct JpPruneRef {
     long long groups;             // 11 structured: groups of this tensor (rows / filters), 0 when unused
     long long groupLen;           // 12 structured: elements per group
     long long groupOffset;        // 13 structured: index of this tensor's first group in the flat group array
-    long long pad0, pad1;         // 14, 15
+    long long rowFlags;           // 14 JP_ROW_* bits
+    long long pad1;               // 15
 };
 #define JP_PRUNE_ROW_LONGS 16
+
+// Row flags. STICKY: maskIn is the mask of an earlier prune of the same tensor, and what it pruned stays pruned
+// (the written mask is decision AND maskIn; ModelPruner.prune's rule). Without it the mask is the decision alone
+// (GlobalSelector / NmSparsity / Structured on ScoreSource.respectingMasks, the ops' twins).
+#define JP_ROW_STICKY 1
 
 // Elements per chunk: one block of JP_THREADS threads handles one chunk, JP_PRUNE_TILES tiles of JP_THREADS.
 #define JP_PRUNE_TILES 16
@@ -67,25 +73,30 @@ __device__ __forceinline__ int jp_key(float s) {
 __device__ __forceinline__ bool jp_finite(float x) { return (__float_as_int(x) & 0x7f800000) != 0x7f800000; }
 __device__ __forceinline__ bool jp_nan(float x) { return (__float_as_int(x) & 0x7fffffff) > 0x7f800000; }
 
-// Score of element i of a row, exactly as CriterionScoreSource / ScoreSource.respectingMasks compute it (float32,
-// round to nearest, no FMA). bad = the input the criterion reads is non-finite (criteria) or the score is NaN (BUFFER).
+// The per-element criterion score of (w, g), exactly as CriterionScoreSource computes it (float32, round to nearest,
+// no FMA); bad = an input the criterion reads is non-finite. The caller reads only what the criterion needs (w or g
+// may be anything for a criterion that does not read it). Not for JP_CRIT_BUFFER.
+__device__ __forceinline__ float jp_crit_score(int crit, float w, float g, bool& bad) {
+    switch (crit) {
+        case JP_CRIT_MAGNITUDE: bad = !jp_finite(w); return fabsf(w);
+        case JP_CRIT_GRADIENT: bad = !jp_finite(g); return fabsf(g);
+        case JP_CRIT_TAYLOR: bad = !(jp_finite(w) && jp_finite(g)); return fabsf(__fmul_rn(w, g));
+        case JP_CRIT_TAYLOR_SQUARED: {
+            bad = !(jp_finite(w) && jp_finite(g));
+            const float p = __fmul_rn(w, g);
+            return __fmul_rn(p, p);
+        }
+        default: bad = !(jp_finite(w) && jp_finite(g)); return -__fmul_rn(w, g);  // JP_CRIT_MOVEMENT
+    }
+}
+
+// Score of element i of a row, exactly as CriterionScoreSource / ScoreSource.respectingMasks compute it.
+// bad = the input the criterion reads is non-finite (criteria) or the score is NaN (BUFFER).
 __device__ __forceinline__ float jp_score(int crit, const JpPruneRef& r, long long i, bool& bad) {
     float s;
     bad = false;
-    switch (crit) {
-        case JP_CRIT_MAGNITUDE: { float w = r.w[i]; bad = !jp_finite(w); s = fabsf(w); break; }
-        case JP_CRIT_GRADIENT: { float g = r.g[i]; bad = !jp_finite(g); s = fabsf(g); break; }
-        case JP_CRIT_TAYLOR: { float w = r.w[i], g = r.g[i]; bad = !(jp_finite(w) && jp_finite(g)); s = fabsf(__fmul_rn(w, g)); break; }
-        case JP_CRIT_TAYLOR_SQUARED: {
-            float w = r.w[i], g = r.g[i];
-            bad = !(jp_finite(w) && jp_finite(g));
-            float p = __fmul_rn(w, g);
-            s = __fmul_rn(p, p);
-            break;
-        }
-        case JP_CRIT_MOVEMENT: { float w = r.w[i], g = r.g[i]; bad = !(jp_finite(w) && jp_finite(g)); s = -__fmul_rn(w, g); break; }
-        default: s = r.s[i]; break;
-    }
+    if (crit == JP_CRIT_BUFFER) s = r.s[i];
+    else s = jp_crit_score(crit, crit == JP_CRIT_GRADIENT ? 0.f : r.w[i], crit == JP_CRIT_MAGNITUDE ? 0.f : r.g[i], bad);
     if (r.maskIn != nullptr && r.maskIn[i] == 0) s = __int_as_float(0xff800000);  // -Inf: already pruned
     if (crit == JP_CRIT_BUFFER) bad = jp_nan(s);
     return s;
@@ -93,15 +104,18 @@ __device__ __forceinline__ float jp_score(int crit, const JpPruneRef& r, long lo
 
 // Writes the keep decision of element i: the mask (when there is one) and, at a pruned position, zeros into w
 // (JP_FLAG_ZERO_W) and the optimizer states (JP_FLAG_ZERO_OPT). Shared by the select, N:M and expand passes.
-__device__ __forceinline__ void jp_apply_keep(const JpPruneRef& r, long long i, bool keepIt, int flags) {
+// Returns the final decision (a sticky row never revives what maskIn pruned), which is what the callers count.
+__device__ __forceinline__ bool jp_apply_keep(const JpPruneRef& r, long long i, bool keepIt, int flags) {
+    if ((r.rowFlags & JP_ROW_STICKY) && r.maskIn != nullptr && r.maskIn[i] == 0) keepIt = false;
     if (r.maskOut != nullptr) r.maskOut[i] = keepIt ? 1 : 0;
-    if (keepIt) return;
+    if (keepIt) return true;
     if ((flags & JP_FLAG_ZERO_W) && r.w != nullptr) r.w[i] = 0.f;
     if (flags & JP_FLAG_ZERO_OPT) {
         if (r.opt0 != nullptr) r.opt0[i] = 0.f;
         if (r.opt1 != nullptr) r.opt1[i] = 0.f;
         if (r.opt2 != nullptr) r.opt2[i] = 0.f;
     }
+    return false;
 }
 
 // Records the lowest bad global index (deterministic: the minimum, whatever the order of the atomics).

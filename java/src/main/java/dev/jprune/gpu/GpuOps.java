@@ -273,6 +273,31 @@ public final class GpuOps {
 
     // ---------------------------------------------------------------- optimizers
     /**
+     * Score accumulation fused into an optimizer step (native/optim.cu): before the update, element i's statistic
+     * x = criterion(w[i], g[i]) (raw gradient: before the step's scale, clip and decay) is added into {@code scores[i]}
+     * exactly as {@link dev.jprune.prune.ScoreAccumulator#accumulate} does (SUM, or EMA with {@code momentum}), masked
+     * elements included. {@code criterionCode}: a JP_CRIT_* code other than BUFFER
+     * ({@code dev.jprune.gpu.prune.PruneTable#criterionCode}). A non-finite input stores the lowest
+     * {@code globalOffset + i} into slot 0 of {@code faultState} (LONG; unsigned minimum, so the host initialises it
+     * to Long.MAX_VALUE): the sums are then invalid and the host must report it.
+     */
+    public record StepScores(DeviceBuffer scores, int criterionCode, boolean ema, float momentum, DeviceBuffer faultState,
+                             long globalOffset) {}
+
+    private void checkScores(String op, StepScores acc, int n) {
+        if (acc == null) return;
+        need(op, "scores", acc.scores(), DeviceBuffer.Type.FLOAT, n);
+        need(op, "faultState", acc.faultState(), DeviceBuffer.Type.LONG, 1);
+        if (acc.criterionCode() < 0 || acc.criterionCode() > 4) {
+            throw new IllegalArgumentException("GpuOps." + op + ": score criterion code " + acc.criterionCode() + " has no per-batch formula");
+        }
+        if (acc.ema() && !(acc.momentum() >= 0f && acc.momentum() < 1f)) {
+            throw new IllegalArgumentException("GpuOps." + op + ": EMA momentum must be in [0, 1), got " + acc.momentum());
+        }
+        if (acc.globalOffset() < 0) throw new IllegalArgumentException("GpuOps." + op + ": negative score offset " + acc.globalOffset());
+    }
+
+    /**
      * One SGD step, PyTorch semantics, as {@code CpuKernels.sgdStep}: gradient read once, scaled by
      * {@code gradScale}, clipped by value, decayed, momentum/Nesterov; where mask[i] == 0 w and mom become exactly 0.
      * Modifies {@code w} and {@code mom}. {@code mom} may be null only when momentum == 0; {@code mask} (BYTE) may be null.
@@ -280,13 +305,21 @@ public final class GpuOps {
     @CpuTwin(CPU + "sgdStep")
     public void sgdStep(DeviceBuffer w, DeviceBuffer g, DeviceBuffer mom, DeviceBuffer mask, int n, float lr,
                         float momentum, float weightDecay, boolean nesterov, float gradScale, float clipValue) {
+        sgdStep(w, g, mom, mask, n, lr, momentum, weightDecay, nesterov, gradScale, clipValue, null);
+    }
+
+    /** {@link #sgdStep} with fused score accumulation ({@code scores} null: none). Also modifies the score buffer. */
+    @CpuTwin({CPU + "sgdStep", "dev.jprune.prune.ScoreAccumulator#accumulate"})
+    public void sgdStep(DeviceBuffer w, DeviceBuffer g, DeviceBuffer mom, DeviceBuffer mask, int n, float lr,
+                        float momentum, float weightDecay, boolean nesterov, float gradScale, float clipValue, StepScores scores) {
         nonNegative("sgdStep", "n", n);
         need("sgdStep", "w", w, DeviceBuffer.Type.FLOAT, n);
         need("sgdStep", "g", g, DeviceBuffer.Type.FLOAT, n);
         if (momentum != 0f && mom == null) throw new IllegalArgumentException("GpuOps.sgdStep: momentum " + momentum + " needs a momentum buffer");
         if (mom != null) need("sgdStep", "mom", mom, DeviceBuffer.Type.FLOAT, n);
         if (mask != null) need("sgdStep", "mask", mask, DeviceBuffer.Type.BYTE, n);
-        if (n > 0) k.sgdStep(w, g, mom, mask, n, lr, momentum, weightDecay, nesterov, gradScale, clipValue);
+        checkScores("sgdStep", scores, n);
+        if (n > 0) k.sgdStep(w, g, mom, mask, n, lr, momentum, weightDecay, nesterov, gradScale, clipValue, scores);
     }
 
     /**
@@ -297,6 +330,14 @@ public final class GpuOps {
     public void adamStep(DeviceBuffer w, DeviceBuffer g, DeviceBuffer m, DeviceBuffer v, DeviceBuffer mask, int n,
                          float lr, float beta1, float beta2, float eps, float weightDecay, int step,
                          float gradScale, float clipValue) {
+        adamStep(w, g, m, v, mask, n, lr, beta1, beta2, eps, weightDecay, step, gradScale, clipValue, null);
+    }
+
+    /** {@link #adamStep} with fused score accumulation ({@code scores} null: none). Also modifies the score buffer. */
+    @CpuTwin({CPU + "adamStep", "dev.jprune.prune.ScoreAccumulator#accumulate"})
+    public void adamStep(DeviceBuffer w, DeviceBuffer g, DeviceBuffer m, DeviceBuffer v, DeviceBuffer mask, int n,
+                         float lr, float beta1, float beta2, float eps, float weightDecay, int step,
+                         float gradScale, float clipValue, StepScores scores) {
         nonNegative("adamStep", "n", n);
         if (step < 1) throw new IllegalArgumentException("GpuOps.adamStep: step = " + step + ", is 1-based");
         need("adamStep", "w", w, DeviceBuffer.Type.FLOAT, n);
@@ -304,12 +345,13 @@ public final class GpuOps {
         need("adamStep", "m", m, DeviceBuffer.Type.FLOAT, n);
         need("adamStep", "v", v, DeviceBuffer.Type.FLOAT, n);
         if (mask != null) need("adamStep", "mask", mask, DeviceBuffer.Type.BYTE, n);
+        checkScores("adamStep", scores, n);
         // The bias corrections exactly as the CPU twin computes them (double pow, rounded to float), so both sides
         // run the same float arithmetic per element.
         float bc1 = (float) (1 - Math.pow(beta1, step));
         float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
         float stepSize = lr / bc1;
-        if (n > 0) k.adamStep(w, g, m, v, mask, n, stepSize, beta1, beta2, eps, weightDecay, bc2Sqrt, gradScale, clipValue);
+        if (n > 0) k.adamStep(w, g, m, v, mask, n, stepSize, beta1, beta2, eps, weightDecay, bc2Sqrt, gradScale, clipValue, scores);
     }
 
     // ---------------------------------------------------------------- reductions

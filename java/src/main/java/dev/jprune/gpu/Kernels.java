@@ -57,17 +57,21 @@ final class Kernels {
     }
 
     private void launch(String name, int gx, int gy, int block, String shapes, Object... args) {
+        launchZ(name, gx, gy, 1, block, shapes, args);
+    }
+
+    private void launchZ(String name, int gx, int gy, int gz, int block, String shapes, Object... args) {
         ctx.bind();
         CUfunction f = function(name);
-        int r = JCudaDriver.cuLaunchKernel(f, gx, gy, 1, block, 1, 1, 0, ctx.stream(), params(args), null);
+        int r = JCudaDriver.cuLaunchKernel(f, gx, gy, gz, block, 1, 1, 0, ctx.stream(), params(args), null);
         if (r != CUresult.CUDA_SUCCESS) {
-            throw new GpuException("launch of " + name + " (" + shapes + ") grid (" + gx + "," + gy + ",1) block ("
+            throw new GpuException("launch of " + name + " (" + shapes + ") grid (" + gx + "," + gy + "," + gz + ") block ("
                     + block + ",1,1) failed: " + Cu.name(r));
         }
         if (ctx.validate()) {
             r = JCudaDriver.cuStreamSynchronize(ctx.stream());
             if (r != CUresult.CUDA_SUCCESS) {
-                throw new GpuException("kernel " + name + " (" + shapes + ") grid (" + gx + "," + gy + ",1) block ("
+                throw new GpuException("kernel " + name + " (" + shapes + ") grid (" + gx + "," + gy + "," + gz + ") block ("
                         + block + ",1,1) failed while running: " + Cu.name(r));
             }
         }
@@ -209,15 +213,23 @@ final class Kernels {
 
     // ---- optim.cu
     void sgdStep(DeviceBuffer w, DeviceBuffer g, DeviceBuffer mom, DeviceBuffer mask, int n, float lr, float momentum,
-                 float weightDecay, boolean nesterov, float gradScale, float clipValue) {
-        launch("jp_sgd_step", blocks1d(n), 1, THREADS, "n=" + n, w, g, mom, mask, n, lr, momentum, weightDecay,
-                nesterov ? 1 : 0, gradScale, clipValue);
+                 float weightDecay, boolean nesterov, float gradScale, float clipValue, GpuOps.StepScores acc) {
+        DeviceBuffer accS = acc == null ? null : acc.scores(), accState = acc == null ? null : acc.faultState();
+        int accCrit = acc == null ? 0 : acc.criterionCode(), accEma = acc != null && acc.ema() ? 1 : 0;
+        float accM = acc == null ? 0f : acc.momentum(), accC1m = 1f - accM;  // (1 - m) rounded once, as ScoreAccumulator
+        long accOffset = acc == null ? 0L : acc.globalOffset();
+        launch("jp_sgd_step", blocks1d(n), 1, THREADS, "n=" + n + (acc == null ? "" : " +scores"), w, g, mom, mask, n, lr, momentum,
+                weightDecay, nesterov ? 1 : 0, gradScale, clipValue, accS, accCrit, accEma, accM, accC1m, accState, accOffset);
     }
     void adamStep(DeviceBuffer w, DeviceBuffer g, DeviceBuffer m, DeviceBuffer v, DeviceBuffer mask, int n,
                   float stepSize, float beta1, float beta2, float eps, float weightDecay, float bc2Sqrt,
-                  float gradScale, float clipValue) {
-        launch("jp_adam_step", blocks1d(n), 1, THREADS, "n=" + n, w, g, m, v, mask, n, stepSize, beta1, beta2, eps,
-                weightDecay, bc2Sqrt, gradScale, clipValue);
+                  float gradScale, float clipValue, GpuOps.StepScores acc) {
+        DeviceBuffer accS = acc == null ? null : acc.scores(), accState = acc == null ? null : acc.faultState();
+        int accCrit = acc == null ? 0 : acc.criterionCode(), accEma = acc != null && acc.ema() ? 1 : 0;
+        float accM = acc == null ? 0f : acc.momentum(), accC1m = 1f - accM;
+        long accOffset = acc == null ? 0L : acc.globalOffset();
+        launch("jp_adam_step", blocks1d(n), 1, THREADS, "n=" + n + (acc == null ? "" : " +scores"), w, g, m, v, mask, n, stepSize, beta1,
+                beta2, eps, weightDecay, bc2Sqrt, gradScale, clipValue, accS, accCrit, accEma, accM, accC1m, accState, accOffset);
     }
 
     // ---- reduce.cu

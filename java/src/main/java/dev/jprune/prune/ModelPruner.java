@@ -114,30 +114,28 @@ public final class ModelPruner {
         ScoreSource src = anyMask ? ScoreSource.respectingMasks(scores, old) : scores;
         byte[][] masks = new byte[nt][];
         for (int t = 0; t < nt; t++) masks[t] = new byte[targets.get(t).weight().size()];
-        float[][] w = weights();
-        long[] kept;
+        // The selections write only the new mask arrays; the parameters change after all of them succeeded (a NaN score
+        // in the last tensor leaves every weight and mask as it was), and applyMask zeroes the pruned weights.
         int[][] keptRows = null;
         switch (spec.granularity()) {
             case UNSTRUCTURED -> {
                 if (spec.thresholdMode()) {
-                    kept = GlobalSelector.threshold(src, spec.thresholdEps(), masks, w);
+                    GlobalSelector.threshold(src, spec.thresholdEps(), masks, null);
                 } else if (spec.scope() == Scope.PER_LAYER) {
                     double[] s = new double[nt];
                     Arrays.fill(s, sparsity);
-                    GlobalSelector.perLayer(src, s, masks, w);
-                    kept = countKept(masks);
+                    GlobalSelector.perLayer(src, s, masks, null);
                 } else if (spec.minDensity() > 0 || spec.maxDensity() < 1) {
                     double[] lo = new double[nt], hi = new double[nt];
                     Arrays.fill(lo, spec.minDensity());
                     Arrays.fill(hi, spec.maxDensity());
-                    kept = GlobalSelector.selectCapped(src, GlobalSelector.keepForSparsity(src.totalSize(), sparsity), lo, hi, masks, w).keptPerTensor();
+                    GlobalSelector.selectCapped(src, GlobalSelector.keepForSparsity(src.totalSize(), sparsity), lo, hi, masks, null);
                 } else {
-                    kept = GlobalSelector.select(src, GlobalSelector.keepForSparsity(src.totalSize(), sparsity)).apply(src, masks, w);
+                    GlobalSelector.select(src, GlobalSelector.keepForSparsity(src.totalSize(), sparsity)).apply(src, masks, null);
                 }
             }
             case NM -> {
-                kept = new long[nt];
-                for (int t = 0; t < nt; t++) kept[t] = NmSparsity.apply(src, t, targets.get(t).rowLength(), spec.nmN(), spec.nmM(), masks[t], w[t]);
+                for (int t = 0; t < nt; t++) NmSparsity.apply(src, t, targets.get(t).rowLength(), spec.nmN(), spec.nmM(), masks[t], null);
             }
             case STRUCTURED -> {
                 int[] groups = targets.stream().mapToInt(Target::rows).toArray();
@@ -152,27 +150,51 @@ public final class ModelPruner {
                 }
                 masks = r.masks();
                 keptRows = r.keptGroups();
-                kept = countKept(masks);
-                for (int t = 0; t < nt; t++) {
-                    Target tg = targets.get(t);
-                    for (int i = 0; i < masks[t].length; i++) if (masks[t][i] == 0) w[t][i] = 0f;
-                    if (tg.bias() != null) {
-                        byte[] bm = new byte[tg.rows()];
-                        for (int row : keptRows[t]) bm[row] = 1;
-                        tg.bias().mask = bm;
-                        tg.bias().applyMask();
-                    }
-                }
             }
             default -> throw new AssertionError(spec.granularity());
         }
         for (int t = 0; t < nt; t++) {
-            // Never revive what an earlier prune removed (respectingMasks ranks those last; caps or N:M could still pick them).
+            // Never revive what an earlier prune removed (respectingMasks ranks those last; caps, N:M, or a lower
+            // sparsity than before could still pick them).
             if (old[t] != null) for (int i = 0; i < masks[t].length; i++) masks[t][i] &= old[t][i];
             targets.get(t).weight().mask = masks[t];
             targets.get(t).weight().applyMask();
         }
+        if (keptRows != null) {
+            keptRows = liveRows(targets, masks, keptRows);
+            maskBiases(targets, keptRows);
+        }
         return new Result(sparsity, countKept(masks), candidateCount(), keptRows);
+    }
+
+    /**
+     * Structured: of the selected rows, those still alive after the never-revive rule (a row of a removed neuron
+     * stays removed even where a lower sparsity selects it again): selected and with a kept element (or empty).
+     */
+    public static int[][] liveRows(List<Target> targets, byte[][] masks, int[][] selected) {
+        int[][] out = new int[selected.length][];
+        for (int t = 0; t < selected.length; t++) {
+            int len = targets.get(t).rowLength();
+            byte[] m = masks[t];
+            out[t] = Arrays.stream(selected[t]).filter(row -> {
+                if (len == 0) return true;
+                for (int c = row * len; c < (row + 1) * len; c++) if (m[c] != 0) return true;
+                return false;
+            }).toArray();
+        }
+        return out;
+    }
+
+    /** Structured: the bias entry of a pruned row (neuron, filter) is masked and zeroed with it. Modifies the biases. */
+    public static void maskBiases(List<Target> targets, int[][] keptRows) {
+        for (int t = 0; t < targets.size(); t++) {
+            Target tg = targets.get(t);
+            if (tg.bias() == null) continue;
+            byte[] bm = new byte[tg.rows()];
+            for (int row : keptRows[t]) bm[row] = 1;
+            tg.bias().mask = bm;
+            tg.bias().applyMask();
+        }
     }
 
     private static long[] countKept(byte[][] masks) {

@@ -112,72 +112,107 @@ public final class PruningRun {
         for (int e = 0; e < epochs; e++) backend.trainEpoch(train, epoch++, listener);
     }
 
+    /** The targets' weight parameters, in target order (what device score accumulation mirrors). */
+    private List<Parameter> targetWeights() {
+        return pruner.targets().stream().map(ModelPruner.Target::weight).toList();
+    }
+
+    /**
+     * One prune to {@code sparsity} by {@code acc}'s scores (null: MAGNITUDE). Where the backend can, the selection
+     * runs where the model lives ({@link Backend#pruneOnDevice}); otherwise on the host: weights (and, when they were
+     * accumulated on the device, the scores) come to the host first and the masks go back.
+     */
+    private ModelPruner.Result prune(double sparsity, ScoreAccumulator acc, boolean scoresOnDevice) {
+        ModelPruner.Result r = backend.pruneOnDevice(pruner, sparsity, acc);
+        if (r == null) {
+            if (scoresOnDevice) backend.syncScores();
+            backend.syncToHost();
+            r = pruner.prune(sparsity, pruner.scores(acc));
+            backend.masksChanged();
+        }
+        return r;
+    }
+
     /** Accumulates scores over spec.scoreBatches() batches (when the criterion needs gradients) and prunes. */
     private void pruneOnce(Dataset train, double sparsity, int round) {
-        ScoreAccumulator acc = null;
+        ModelPruner.Result r;
         if (plan.spec().needsGradients()) {
-            ScoreAccumulator a = acc = pruner.newAccumulator();
-            backend.gradientsOnBatches(train, plan.spec().scoreBatches(), cfg.seed() + 7919L * (round + 1), () -> a.accumulate(pruner.weights(), pruner.grads()));
+            r = scoreAndPrune(train, sparsity, cfg.seed() + 7919L * (round + 1));
         } else {
-            backend.syncToHost();
+            r = prune(sparsity, null, false);
         }
-        ModelPruner.Result r = pruner.prune(sparsity, pruner.scores(acc));
-        backend.masksChanged();
         prunes.add(r);
         listener.onPrune(-1, sparsity, r.achievedSparsity());
+    }
+
+    /** Fresh gradient scores over spec.scoreBatches() batches (on the device where the backend can), then a prune. */
+    private ModelPruner.Result scoreAndPrune(Dataset train, double sparsity, long seed) {
+        ScoreAccumulator a = pruner.newAccumulator();
+        boolean onDevice = backend.accumulateScoresOnDevice(a, targetWeights());
+        try {
+            backend.gradientsOnBatches(train, plan.spec().scoreBatches(), seed, onDevice ? null : () -> a.accumulate(pruner.weights(), pruner.grads()));
+            return prune(sparsity, a, onDevice);
+        } finally {
+            if (onDevice) backend.stopScores();
+        }
     }
 
     private void runGradual(Dataset train, Schedule.Gradual g) {
         PruneSpec spec = plan.spec();
         long start = backend.globalStep();
         ScoreAccumulator acc = spec.needsGradients() ? pruner.newAccumulator() : null;
-        // Every step's gradients feed the scores: a GPU backend accumulates them where they are, so only prune
-        // events copy anything to the host.
-        boolean onDevice = acc != null && backend.accumulateScoresOnDevice(acc, pruner.targets().stream().map(ModelPruner.Target::weight).toList());
+        // Every step's gradients feed the scores: a GPU backend accumulates them where they are (fused into the
+        // optimizer pass) and prunes there too, so a prune event copies only the new masks to the host.
+        boolean onDevice = acc != null && backend.accumulateScoresOnDevice(acc, targetWeights());
+        long[] batches = {0};  // batches in the scores since the last prune
         double target = spec.sparsity();
         StepHook hook = new StepHook() {
             @Override public void afterBackward(long step) {
-                if (acc != null && !onDevice) acc.accumulate(pruner.weights(), pruner.grads());
+                if (acc == null) return;
+                if (!onDevice) acc.accumulate(pruner.weights(), pruner.grads());
+                batches[0]++;
             }
             @Override public void afterStep(long step) {
                 long t = step - start;
                 if (!g.isPruningStep(t)) return;
                 double s = g.sparsityAt(t, target);
-                if (onDevice) backend.syncScores();
-                ModelPruner.Result r = pruner.prune(s, pruner.scores(acc));
-                backend.masksChanged();
+                ModelPruner.Result r = prune(s, acc, onDevice);
                 if (acc != null) {
                     acc.reset();
                     if (onDevice) backend.resetScores();
+                    batches[0] = 0;
                 }
                 prunes.add(r);
                 listener.onPrune(t, s, r.achievedSparsity());
             }
-            @Override public boolean needsHost(long step) { return (acc != null && !onDevice) || g.isPruningStep(step - start); }
+            // Host accumulation needs every step's gradients; a prune event syncs what it needs itself.
+            @Override public boolean needsHost(long step) { return acc != null && !onDevice; }
         };
         backend.addHook(hook);
         try {
-            trainEpochs(train, "gradual prune + fine-tune", plan.fineTuneEpochs());
+            try {
+                trainEpochs(train, "gradual prune + fine-tune", plan.fineTuneEpochs());
+            } finally {
+                backend.removeHook(hook);
+            }
+            if (backend.globalStep() - start <= g.lastPruningStep()) {
+                // The schedule outlasted fine-tuning: finish it so the run always ends at the target.
+                ModelPruner.Result r;
+                if (acc == null) {
+                    r = prune(target, null, false);
+                } else if (batches[0] == 0) {
+                    // No step since the last prune fed the (reset) scores: score fresh batches.
+                    backend.gradientsOnBatches(train, spec.scoreBatches(), cfg.seed() + 104729L,
+                            onDevice ? null : () -> acc.accumulate(pruner.weights(), pruner.grads()));
+                    r = prune(target, acc, onDevice);
+                } else {
+                    r = prune(target, acc, onDevice);
+                }
+                prunes.add(r);
+                listener.onPrune(-1, target, r.achievedSparsity());
+            }
         } finally {
-            backend.removeHook(hook);
-            if (onDevice) {
-                backend.syncScores();
-                backend.stopScores();
-            }
-        }
-        if (backend.globalStep() - start <= g.lastPruningStep()) {
-            // The schedule outlasted fine-tuning: finish it so the run always ends at the target.
-            ScoreAccumulator last = acc;
-            if (last != null && last.batches() == 0) {
-                ScoreAccumulator a = last = pruner.newAccumulator();
-                backend.gradientsOnBatches(train, spec.scoreBatches(), cfg.seed() + 104729L, () -> a.accumulate(pruner.weights(), pruner.grads()));
-            } else {
-                backend.syncToHost();
-            }
-            ModelPruner.Result r = pruner.prune(target, pruner.scores(last));
-            backend.masksChanged();
-            prunes.add(r);
-            listener.onPrune(-1, target, r.achievedSparsity());
+            if (onDevice) backend.stopScores();
         }
     }
 

@@ -9,7 +9,9 @@ import dev.jprune.util.Parallel;
  *
  * <p><b>Group score</b> (specification): {@code L1 = (float) Σ |s_i|}, {@code L2 = (float) sqrt(Σ s_i²)} over the
  * element scores s_i of the group, accumulated in double sequentially in index order (a GPU twin uses one thread,
- * or a fixed-order reduction over exactly this sequence, per group), then rounded to float once. Groups are then
+ * or a fixed-order reduction over exactly this sequence, per group), then rounded to float once. A group holding an
+ * element that scores −Infinity (one an earlier prune removed: {@link ScoreSource#respectingMasks}) scores −Infinity,
+ * so it goes first again — its |s| or s² would otherwise be +Infinity and keep it. Groups are then
  * selected with the exact element selection ({@link GlobalSelector}) on the group scores — global across tensors
  * or per tensor — so ties between groups go to the lower (tensor, group) index. Note: globally, L1/L2 sums of groups
  * of different lengths are compared as they are; normalise the element scores first if layers differ in fan-in.
@@ -46,6 +48,7 @@ public final class Structured {
                 float[] buf = new float[GlobalSelector.BLOCK];
                 for (int g = a; g < b; g++) {
                     double acc = 0;
+                    boolean pruned = false;
                     try {
                         for (int i = 0; i < len; i += buf.length) {
                             int n = Math.min(buf.length, len - i);
@@ -53,6 +56,7 @@ public final class Structured {
                             for (int j = 0; j < n; j++) {
                                 float s = buf[j];
                                 if (Float.isNaN(s)) throw GlobalSelector.nanScore(src, tt, g * len + i + j);
+                                pruned |= s == Float.NEGATIVE_INFINITY;
                                 acc += norm == Norm.L1 ? Math.abs((double) s) : (double) s * s;
                             }
                         }
@@ -60,7 +64,7 @@ public final class Structured {
                         err[g] = e;
                         return;
                     }
-                    out[g] = (float) (norm == Norm.L1 ? acc : Math.sqrt(acc));
+                    out[g] = pruned ? Float.NEGATIVE_INFINITY : (float) (norm == Norm.L1 ? acc : Math.sqrt(acc));
                 }
             });
             for (RuntimeException e : err) if (e != null) throw e;

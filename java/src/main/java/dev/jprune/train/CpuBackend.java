@@ -37,7 +37,7 @@ public final class CpuBackend implements Backend {
             Tensor d = Tensor.zeros(logits.shape());
             SoftmaxCrossEntropy.lossAndGrad(logits, batch.labels(), d);
             net.backward(d, false);
-            perBatch.run();
+            if (perBatch != null) perBatch.run();
         }
         net.zeroGrad();
     }

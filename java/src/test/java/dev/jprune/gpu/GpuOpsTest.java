@@ -323,6 +323,91 @@ class GpuOpsTest {
         }
     }
 
+    /**
+     * Score accumulation fused into the optimizer pass (StepScores): the step's w and state are bit-identical to the
+     * unfused step's, and the scores to ScoreAccumulator.accumulate's on (w before the step, raw g), for every
+     * criterion, SUM and EMA, SGD with momentum and Adam, masked elements included; a non-finite gradient records the
+     * lowest global index (offset + i).
+     */
+    @Test
+    void optimizerStepsWithFusedScoresEqualTheirTwins() {
+        Rng r = new Rng(10);
+        dev.jprune.prune.Criterion[] crits = {dev.jprune.prune.Criterion.MAGNITUDE, dev.jprune.prune.Criterion.GRADIENT,
+                dev.jprune.prune.Criterion.TAYLOR, dev.jprune.prune.Criterion.TAYLOR_SQUARED, dev.jprune.prune.Criterion.MOVEMENT};
+        for (int n : new int[] {1, 7, 129, 4099}) {
+            for (dev.jprune.prune.Criterion c : crits) {
+                for (dev.jprune.prune.ScoreAccumulator.Mode mode : dev.jprune.prune.ScoreAccumulator.Mode.values()) {
+                    for (boolean adam : new boolean[] {false, true}) {
+                        String what = (adam ? "adam" : "sgd") + " " + c + " " + mode + " n=" + n;
+                        byte[] mask = mask(r, n);
+                        float[] w0 = random(r, n, -1, 1);
+                        for (int i = 0; i < n; i++) if (mask[i] == 0) w0[i] = 0f;
+                        dev.jprune.prune.ScoreAccumulator acc = new dev.jprune.prune.ScoreAccumulator(c, mode, 0.9f, new int[] {n}, null);
+                        float[] s0 = random(r, n, 0, 1);
+                        System.arraycopy(s0, 0, acc.buffers()[0], 0, n);
+                        try (DeviceBuffer wa = ctx.upload(w0); DeviceBuffer wb = ctx.upload(w0); DeviceBuffer m1a = ctx.upload(new float[n]);
+                             DeviceBuffer m1b = ctx.upload(new float[n]); DeviceBuffer m2a = ctx.upload(new float[n]); DeviceBuffer m2b = ctx.upload(new float[n]);
+                             DeviceBuffer dmask = ctx.upload(mask); DeviceBuffer dg = ctx.allocFloat(n); DeviceBuffer ds = ctx.upload(s0);
+                             DeviceBuffer fault = ctx.allocLong(1)) {
+                            fault.upload(new long[] {Long.MAX_VALUE});
+                            GpuOps.StepScores sc = new GpuOps.StepScores(ds, dev.jprune.gpu.prune.PruneTable.criterionCode(c),
+                                    mode == dev.jprune.prune.ScoreAccumulator.Mode.EMA, 0.9f, fault, 1000);
+                            for (int step = 1; step <= 3; step++) {
+                                float[] g = random(r, n, -1, 1);
+                                dg.upload(g);
+                                acc.accumulate(new float[][] {wa.toFloatArray()}, new float[][] {g});
+                                if (adam) {
+                                    ops.adamStep(wa, dg, m1a, m2a, dmask, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step, 0.5f, 0.3f, sc);
+                                    ops.adamStep(wb, dg, m1b, m2b, dmask, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step, 0.5f, 0.3f);
+                                } else {
+                                    ops.sgdStep(wa, dg, m1a, dmask, n, 0.1f, 0.9f, 1e-4f, step == 2, 0.7f, 0.3f, sc);
+                                    ops.sgdStep(wb, dg, m1b, dmask, n, 0.1f, 0.9f, 1e-4f, step == 2, 0.7f, 0.3f);
+                                }
+                            }
+                            assertArrayEquals(wb.toFloatArray(), wa.toFloatArray(), what + ": w changed by the fusion");
+                            assertArrayEquals(m1b.toFloatArray(), m1a.toFloatArray(), what + ": state changed by the fusion");
+                            if (adam) assertArrayEquals(m2b.toFloatArray(), m2a.toFloatArray(), what + ": v changed by the fusion");
+                            float[] got = ds.toFloatArray(), want = acc.buffers()[0];
+                            for (int i = 0; i < n; i++) {
+                                if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(want[i])) {
+                                    fail(what + ": score " + i + " (mask " + mask[i] + ") gpu=" + got[i] + " cpu=" + want[i]);
+                                }
+                            }
+                            long[] f = new long[1];
+                            fault.download(f);
+                            assertEquals(Long.MAX_VALUE, f[0], what + ": no fault");
+                            // Non-finite gradients at two places: the lowest global index is recorded.
+                            if (n >= 7) {
+                                float[] g = random(r, n, -1, 1);
+                                g[n - 1] = Float.NaN;
+                                g[3] = Float.POSITIVE_INFINITY;
+                                dg.upload(g);
+                                if (c == dev.jprune.prune.Criterion.MAGNITUDE) {
+                                    float[] wn = wa.toFloatArray();
+                                    wn[n - 1] = Float.NaN;
+                                    wn[3] = Float.NEGATIVE_INFINITY;
+                                    wa.upload(wn);
+                                }
+                                if (adam) ops.adamStep(wa, dg, m1a, m2a, null, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 4, 1f, 0f, sc);
+                                else ops.sgdStep(wa, dg, m1a, null, n, 0.1f, 0.9f, 0f, false, 1f, 0f, sc);
+                                fault.download(f);
+                                assertEquals(1003, f[0], what + ": lowest faulty global index");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        try (DeviceBuffer f = ctx.allocFloat(10); DeviceBuffer l = ctx.allocLong(1)) {
+            assertThrows(IllegalArgumentException.class, () -> ops.sgdStep(f, f, f, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f,
+                    new GpuOps.StepScores(f, 5, false, 0f, l, 0)), "BUFFER has no per-batch formula");
+            assertThrows(IllegalArgumentException.class, () -> ops.sgdStep(f, f, f, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f,
+                    new GpuOps.StepScores(f, 2, true, 1f, l, 0)), "EMA momentum 1");
+            assertThrows(IllegalArgumentException.class, () -> ops.sgdStep(f, f, f, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f,
+                    new GpuOps.StepScores(f, 2, false, 0f, f, 0)), "fault state must be LONG");
+        }
+    }
+
     @Test
     void sumSquaresSingleAndMultiTensor() {
         Rng r = new Rng(9);

@@ -132,6 +132,74 @@ class PruningPipelineTest {
         }
     }
 
+    /**
+     * Pruning again (iterative, gradual) must rank the rows an earlier prune removed first to go, also structured:
+     * element scores of −Infinity must not turn into a group score of +Infinity (|−Inf| = (−Inf)² = +Inf), which would
+     * make the dead rows take the keep budget and prune every live row.
+     */
+    @Test
+    void structuredPruningAgainReachesTheTargetAndKeepsPrunedRowsPruned() {
+        for (Scope scope : Scope.values()) {
+            for (Structured.Norm norm : Structured.Norm.values()) {
+                ModelSpec s = Models.build("lenet-300-100", 6);
+                PruneSpec st = new PruneSpec(Criterion.MAGNITUDE, Granularity.STRUCTURED, scope, 0.75, 2, 4, norm, Float.NaN, Set.of(), true, 0, 1, 1,
+                        ScoreAccumulator.Mode.SUM, 0.9f);
+                ModelPruner ps = new ModelPruner(s.net(), st);
+                ModelPruner.Result r1 = ps.prune(0.5, ps.scores(null));
+                int[][] first = r1.keptRows();
+                ModelPruner.Result r2 = ps.prune(0.75, ps.scores(null));
+                String what = scope + " " + norm;
+                for (int t = 0; t < ps.targets().size(); t++) {
+                    ModelPruner.Target tg = ps.targets().get(t);
+                    int rows = tg.rows();
+                    if (scope == Scope.PER_LAYER) {
+                        assertEquals(GlobalSelector.keepForSparsity(rows, 0.75), r2.keptRows()[t].length, what + " " + tg.name());
+                    }
+                    java.util.Set<Integer> before = new java.util.HashSet<>();
+                    for (int row : first[t]) before.add(row);
+                    for (int row : r2.keptRows()[t]) assertTrue(before.contains(row), what + ": " + tg.name() + " row " + row + " revived");
+                    assertEquals((long) r2.keptRows()[t].length * tg.rowLength(), r2.keptPerTarget()[t], what + " kept elements of " + tg.name());
+                }
+                long rowsTotal = ps.targets().stream().mapToLong(ModelPruner.Target::rows).sum();
+                if (scope == Scope.GLOBAL) {
+                    assertEquals(GlobalSelector.keepForSparsity(rowsTotal, 0.75), java.util.Arrays.stream(r2.keptRows()).mapToLong(a -> a.length).sum(), what);
+                }
+            }
+        }
+    }
+
+    /** A prune that fails (a non-finite weight in the last target) leaves every weight and mask as it was. */
+    @Test
+    void aFailedPruneChangesNoWeightAndNoMask() {
+        java.util.Set<Integer> none = Set.of();
+        for (Granularity gr : Granularity.values()) {
+            ModelSpec m = Models.build("lenet-300-100", 8);
+            PruneSpec spec = new PruneSpec(Criterion.MAGNITUDE, gr, Scope.PER_LAYER, 0.5, 2, 4, Structured.Norm.L2, Float.NaN, none, false, 0, 1, 1,
+                    ScoreAccumulator.Mode.SUM, 0.9f);
+            ModelPruner p = new ModelPruner(m.net(), spec);
+            // Masks exist (a failed second prune must keep them), except N:M, whose masks a second prune would not change.
+            if (gr != Granularity.NM) p.prune(0.3, p.scores(null));
+            List<ModelPruner.Target> ts = p.targets();
+            ts.get(ts.size() - 1).weight().value.data[5] = Float.NaN;
+            float[][] before = m.net().copyValues();
+            byte[][] masks = p.masks().clone();
+            byte[][] maskCopies = new byte[masks.length][];
+            for (int t = 0; t < masks.length; t++) maskCopies[t] = masks[t] == null ? null : masks[t].clone();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.prune(0.6, p.scores(null)), gr.toString());
+            assertTrue(e.getMessage().contains("index 5"), e.getMessage());
+            float[][] after = m.net().copyValues();
+            for (int i = 0; i < before.length; i++) {
+                for (int j = 0; j < before[i].length; j++) {
+                    assertEquals(Float.floatToRawIntBits(before[i][j]), Float.floatToRawIntBits(after[i][j]), gr + ": parameter " + i + " value " + j);
+                }
+            }
+            for (int t = 0; t < masks.length; t++) {
+                assertSame(masks[t], p.masks()[t], gr + ": mask " + t + " replaced");
+                if (masks[t] != null) assertArrayEquals(maskCopies[t], p.masks()[t], gr + ": mask " + t + " changed");
+            }
+        }
+    }
+
     @Test
     void rewindingResetsSurvivorsToInitialisationAndKeepsTheMask() {
         ModelSpec m = Models.build("lenet-300-100", 7);

@@ -49,15 +49,21 @@ public final class GpuPruneOps {
     /** Checks every tensor for what {@code criterion} reads and the step writes; returns the layout. */
     static PruneTable check(String op, List<PruneTensor> ts, Criterion criterion, boolean needMaskOut, long[] groups,
                             GpuContext ctx) {
-        if (ts == null) throw new IllegalArgumentException(op + ": null tensor list");
         if (criterion == null) throw new IllegalArgumentException(op + ": null criterion");
+        return checkTensors(op, ts, criterion, needMaskOut, groups, ctx);
+    }
+
+    /** {@link #check} for a step that reads no score ({@code criterion} null). */
+    private static PruneTable checkTensors(String op, List<PruneTensor> ts, Criterion criterion, boolean needMaskOut, long[] groups,
+                                           GpuContext ctx) {
+        if (ts == null) throw new IllegalArgumentException(op + ": null tensor list");
         long[] len = new long[ts.size()];
         for (int t = 0; t < ts.size(); t++) {
             PruneTensor p = ts.get(t);
             if (p == null) throw new IllegalArgumentException(op + ": tensor " + t + " is null");
             String nm = op + ": " + p.name();
-            if (criterion.readsWeight() && p.weights() == null) throw new IllegalArgumentException(nm + ": criterion " + criterion + " needs weights");
-            if (criterion.readsGradient() && p.grads() == null) throw new IllegalArgumentException(nm + ": criterion " + criterion + " needs gradients");
+            if (criterion != null && criterion.readsWeight() && p.weights() == null) throw new IllegalArgumentException(nm + ": criterion " + criterion + " needs weights");
+            if (criterion != null && criterion.readsGradient() && p.grads() == null) throw new IllegalArgumentException(nm + ": criterion " + criterion + " needs gradients");
             if (criterion == Criterion.USER && p.scores() == null) throw new IllegalArgumentException(nm + ": criterion USER needs a score buffer");
             if (needMaskOut && p.maskOut() == null) throw new IllegalArgumentException(nm + ": no output mask");
             need(nm, "weights", p.weights(), DeviceBuffer.Type.FLOAT, p.length(), ctx);
@@ -101,8 +107,18 @@ public final class GpuPruneOps {
         return p;
     }
 
-    private DeviceBuffer uploadTable(PruneTable layout, long[][] pointers) {
-        long[] rows = layout.encode(pointers);
+    private static long[] rowFlags(List<PruneTensor> ts) {
+        long[] f = new long[ts.size()];
+        for (int t = 0; t < f.length; t++) f[t] = ts.get(t).sticky() ? PruneTable.ROW_STICKY : 0;
+        return f;
+    }
+
+    private DeviceBuffer uploadTable(PruneTable layout, List<PruneTensor> ts) {
+        return uploadTable(layout, pointers(ts), rowFlags(ts));
+    }
+
+    private DeviceBuffer uploadTable(PruneTable layout, long[][] pointers, long[] rowFlags) {
+        long[] rows = layout.encode(pointers, rowFlags);
         DeviceBuffer tab = ctx.allocLong(Math.max(1, rows.length));
         if (rows.length > 0) tab.upload(rows);
         return tab;
@@ -171,7 +187,7 @@ public final class GpuPruneOps {
         checkKeep("GpuPruneOps.select", keep, layout.total());
         int nt = layout.tensors();
         if (layout.total() == 0) return new GpuSelection(0, 0, 0, 0, 0, 0, new long[nt]);
-        try (DeviceBuffer tab = uploadTable(layout, pointers(tensors))) {
+        try (DeviceBuffer tab = uploadTable(layout, tensors)) {
             return selectOn(tensors, criterion, layout, tab, new long[] {keep}, flags(zeroWeights, zeroOptimizer), true)[0];
         }
     }
@@ -205,7 +221,7 @@ public final class GpuPruneOps {
             keep[t] = GlobalSelector.keepForSparsity(layout.lengths[t], sparsity[t]);
         }
         if (nt == 0) return new GpuSelection[0];
-        try (DeviceBuffer tab = uploadTable(layout, pointers(tensors))) {
+        try (DeviceBuffer tab = uploadTable(layout, tensors)) {
             return selectOn(tensors, criterion, layout, tab, keep, flags(zeroWeights, zeroOptimizer), false);
         }
     }
@@ -279,6 +295,24 @@ public final class GpuPruneOps {
     }
 
     /**
+     * Checks every element {@code criterion} reads (the first pass of every selection, alone): throws
+     * IllegalArgumentException naming the tensor, index and value of the lowest non-finite input (NaN score for USER).
+     * Reads only. Used before a sequence of per-tensor steps (N:M) so that a fault in a later tensor writes nothing.
+     */
+    @CpuTwin("dev.jprune.prune.CriterionScoreSource#scores")
+    public void validate(List<PruneTensor> tensors, Criterion criterion) {
+        PruneTable layout = check("GpuPruneOps.validate", tensors, criterion, false, null, ctx);
+        if (layout.total() == 0) return;
+        try (DeviceBuffer tab = uploadTable(layout, tensors); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS)) {
+            long[] s = freshStates(1, null);
+            state.upload(s);
+            k.hist(row(tab, 0), layout.tensors(), layout.chunks(), PruneTable.criterionCode(criterion), 2, null, slot(state, 0));
+            GpuInternals.download(state, s);
+            throwIfBad("GpuPruneOps.validate", tensors, layout, criterion, s[PruneTable.S_BAD]);
+        }
+    }
+
+    /**
      * Threshold mode: keeps exactly the elements with score ≥ eps (float comparison: −0.0 ≥ 0.0): a validating pass,
      * then the mask pass. Modifies maskOut and weights / opt buffers per the flags. Returns the kept count per tensor.
      */
@@ -289,7 +323,7 @@ public final class GpuPruneOps {
         int nt = layout.tensors();
         if (layout.total() == 0) return new long[nt];
         int crit = PruneTable.criterionCode(criterion);
-        try (DeviceBuffer tab = uploadTable(layout, pointers(tensors)); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS);
+        try (DeviceBuffer tab = uploadTable(layout, tensors); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS);
              DeviceBuffer kept = ctx.allocLong(nt)) {
             long[] s = freshStates(1, null);
             s[PruneTable.S_TKEY] = dev.jprune.prune.ScoreKeys.key(eps);
@@ -330,7 +364,7 @@ public final class GpuPruneOps {
 
     private long nmOn(PruneTensor tensor, PruneTable layout, int crit, int rowLength, int n, int m, long groups, boolean deferW,
                       int fl, Criterion criterion) {
-        try (DeviceBuffer tab = uploadTable(layout, pointers(List.of(tensor))); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS);
+        try (DeviceBuffer tab = uploadTable(layout, List.of(tensor)); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS);
              DeviceBuffer kept = ctx.allocLong(1)) {
             long[] s = freshStates(1, null);
             state.upload(s);
@@ -365,7 +399,7 @@ public final class GpuPruneOps {
         PruneTable layout = check("GpuPruneOps.groupScores", tensors, criterion, false, toLong(groups, tensors), ctx);
         DeviceBuffer out = ctx.allocFloat(Math.max(1, layout.totalGroups()));
         boolean ok = false;
-        try (DeviceBuffer tab = uploadTable(layout, pointers(tensors)); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS)) {
+        try (DeviceBuffer tab = uploadTable(layout, tensors); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS)) {
             groupScoresOn(tensors, criterion, layout, tab, norm, out, state);
             ok = true;
             return out;
@@ -394,8 +428,11 @@ public final class GpuPruneOps {
         return g;
     }
 
-    /** Result of a structured step: the selection on the group scores and the kept elements per tensor. */
-    public record StructuredResult(GpuSelection[] groupSelections, long[] keptElements) {}
+    /**
+     * Result of a structured step: the selection on the group scores, the kept elements per tensor, and the kept group
+     * indices of each tensor, ascending (Structured.Result#keptGroups).
+     */
+    public record StructuredResult(GpuSelection[] groupSelections, long[] keptElements, int[][] keptGroups) {}
 
     /**
      * Structured, global scope: the keepGroups highest group scores over all tensors are kept (Structured.global),
@@ -422,7 +459,7 @@ public final class GpuPruneOps {
         int nt = layout.tensors();
         if (sparsity == null) checkKeep(op, keepGroups, layout.totalGroups());
         long gTotal = layout.totalGroups();
-        try (DeviceBuffer tab = uploadTable(layout, pointers(ts)); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS);
+        try (DeviceBuffer tab = uploadTable(layout, ts); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS);
              DeviceBuffer gs = ctx.allocFloat(Math.max(1, gTotal)); DeviceBuffer gm = ctx.allocBytes(Math.max(1, gTotal));
              DeviceBuffer kept = ctx.allocLong(Math.max(1, nt))) {
             // Sparsities are checked (by perLayer below) before anything is written; group scores only read.
@@ -456,7 +493,7 @@ public final class GpuPruneOps {
                 sel = new GpuSelection[sparsity == null ? 1 : nt];
                 for (int i = 0; i < sel.length; i++) sel[i] = new GpuSelection(0, 0, 0, 0, 0, 0, new long[sparsity == null ? nt : 1]);
             } else {
-                try (DeviceBuffer gtab = uploadTable(gl, gp)) {
+                try (DeviceBuffer gtab = uploadTable(gl, gp, null)) {
                     sel = selectOn(gts, Criterion.USER, gl, gtab, keep, 0, sparsity == null);
                 }
             }
@@ -466,8 +503,44 @@ public final class GpuPruneOps {
             }
             long[] ke = new long[nt];
             GpuInternals.download(kept, ke);
-            return new StructuredResult(sel, ke);
+            return new StructuredResult(sel, ke, keptGroups(gm, layout, groups));
         }
+    }
+
+    /**
+     * Applies an existing BYTE mask of {@code tensor.length()} elements (1 keep): zeroes the weights and / or the
+     * optimizer states where it is 0, and writes it to maskOut when there is one (jp_prune_expand with one-element
+     * groups). Returns the kept count. Modifies the weights / opt buffers per the flags, and maskOut.
+     */
+    @CpuTwin("dev.jprune.nn.Parameter#applyMask")
+    public long applyMask(PruneTensor tensor, DeviceBuffer mask, boolean zeroWeights, boolean zeroOptimizer) {
+        long n = tensor.length();
+        if (tensor == null) throw new IllegalArgumentException("GpuPruneOps.applyMask: null tensor");
+        if (mask == null) throw new IllegalArgumentException("GpuPruneOps.applyMask: " + tensor.name() + ": null mask");
+        PruneTable layout = checkTensors("GpuPruneOps.applyMask", List.of(tensor), null, false, new long[] {n}, ctx);
+        need("GpuPruneOps.applyMask: " + tensor.name(), "mask", mask, DeviceBuffer.Type.BYTE, n, ctx);
+        if (n == 0) return 0;
+        try (DeviceBuffer tab = uploadTable(layout, List.of(tensor)); DeviceBuffer kept = ctx.allocLong(1)) {
+            GpuInternals.zero(kept);
+            k.expand(row(tab, 0), 1, layout.chunks(), mask, flags(zeroWeights, zeroOptimizer), GpuInternals.pointer(kept, 0));
+            long[] out = new long[1];
+            GpuInternals.download(kept, out);
+            return out[0];
+        }
+    }
+
+    /** The kept group indices per tensor from the device group mask (Σ groups bytes: one small download). */
+    private static int[][] keptGroups(DeviceBuffer groupMask, PruneTable layout, int[] groups) {
+        byte[] gm = new byte[(int) layout.totalGroups()];
+        if (gm.length > 0) groupMask.download(gm);
+        int[][] out = new int[groups.length][];
+        for (int t = 0; t < groups.length; t++) {
+            int off = (int) layout.groupOffset(t), n = 0;
+            for (int q = 0; q < groups[t]; q++) n += gm[off + q];
+            out[t] = new int[n];
+            for (int q = 0, j = 0; q < groups[t]; q++) if (gm[off + q] != 0) out[t][j++] = q;
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------------------------------- statistics
@@ -526,7 +599,7 @@ public final class GpuPruneOps {
                 tab = state = null;
                 return;
             }
-            tab = uploadTable(layout, pointers(tensors));
+            tab = uploadTable(layout, tensors);
             DeviceBuffer st = null;
             try {
                 st = ctx.allocLong(PruneTable.STATE_LONGS);
@@ -544,6 +617,18 @@ public final class GpuPruneOps {
             if (tab == null) return;
             k.accumulate(row(tab, 0), layout.tensors(), layout.chunks(), crit, ema, momentum, c1m, 0, slot(state, 0));
             k.accumulate(row(tab, 0), layout.tensors(), layout.chunks(), crit, ema, momentum, c1m, 1, slot(state, 0));
+        }
+
+        /**
+         * The same accumulation fused into the optimizer step of tensor t ({@link GpuOps.StepScores}: the step must
+         * read this tensor's weights and gradients), sharing this accumulation's fault state, so {@link #check} covers
+         * both. Unlike {@link #step}, a fused step cannot hold back its writes after a fault: once check() reports one,
+         * the sums are invalid. Null when the tensors hold no element.
+         */
+        public GpuOps.StepScores stepScores(int t) {
+            if (t < 0 || t >= tensors.size()) throw new IllegalArgumentException("Accumulation.stepScores: tensor " + t + " not in [0, " + tensors.size() + ")");
+            if (state == null) return null;
+            return new GpuOps.StepScores(tensors.get(t).scores(), crit, ema, momentum, state, layout.offset(t));
         }
 
         /** Waits for the queued batches; throws IllegalArgumentException naming the first faulty element, if any. */

@@ -19,7 +19,7 @@ public final class PruneTable {
     public static final int CHUNK = 4096;
     // Word indices of a row (JpPruneRef).
     static final int W = 0, G = 1, S = 2, MASK_IN = 3, MASK_OUT = 4, OPT0 = 5, OPT1 = 6, OPT2 = 7, N = 8, CHUNK_START = 9,
-            GLOBAL_OFFSET = 10, GROUPS = 11, GROUP_LEN = 12, GROUP_OFFSET = 13;
+            GLOBAL_OFFSET = 10, GROUPS = 11, GROUP_LEN = 12, GROUP_OFFSET = 13, ROW_FLAGS = 14;
     /** Pointer words per row (W .. OPT2). */
     static final int POINTERS = 8;
 
@@ -27,6 +27,8 @@ public final class PruneTable {
     static final int CRIT_MAGNITUDE = 0, CRIT_GRADIENT = 1, CRIT_TAYLOR = 2, CRIT_TAYLOR_SQUARED = 3, CRIT_MOVEMENT = 4, CRIT_BUFFER = 5;
     // Mask-pass modes and flags (JP_MODE_*, JP_FLAG_*), selection state slots (JP_S_*).
     static final int MODE_SELECT = 0, MODE_THRESHOLD = 1, FLAG_ZERO_W = 1, FLAG_ZERO_OPT = 2;
+    // Row flags (JP_ROW_*): STICKY = the written mask is the decision AND maskIn.
+    static final long ROW_STICKY = 1;
     static final int STATE_LONGS = 16, S_BAD = 0, S_KEEP = 1, S_TKEY = 5, S_COUNT_ABOVE = 6, S_COUNT_EQUAL = 7,
             S_TIE_BUDGET = 8, S_ERROR = 10;
     static final long BAD_NONE = Long.MAX_VALUE;
@@ -98,7 +100,13 @@ public final class PruneTable {
      * tensor t (0 = null). Returns long[T · ROW_LONGS].
      */
     public long[] encode(long[][] pointers) {
+        return encode(pointers, null);
+    }
+
+    /** {@link #encode(long[][])} with each row's JP_ROW_* flags ({@code rowFlags} null: none). */
+    public long[] encode(long[][] pointers, long[] rowFlags) {
         int nt = lengths.length;
+        if (rowFlags != null && rowFlags.length != nt) throw new IllegalArgumentException("prune table: " + rowFlags.length + " row flags for " + nt + " tensors");
         if (pointers.length != nt) throw new IllegalArgumentException("prune table: " + pointers.length + " pointer rows for " + nt + " tensors");
         long[] rows = new long[nt * ROW_LONGS];
         for (int t = 0; t < nt; t++) {
@@ -108,6 +116,7 @@ public final class PruneTable {
             rows[b + N] = lengths[t];
             rows[b + CHUNK_START] = chunkStart[t];
             rows[b + GLOBAL_OFFSET] = offsets[t];
+            if (rowFlags != null) rows[b + ROW_FLAGS] = rowFlags[t];
             if (groups != null) {
                 rows[b + GROUPS] = groups[t];
                 rows[b + GROUP_LEN] = groups[t] == 0 ? 0 : lengths[t] / groups[t];

@@ -10,33 +10,42 @@ import dev.jprune.train.StepHook;
 import dev.jprune.train.TrainConfig;
 import dev.jprune.train.TrainListener;
 import dev.jprune.gpu.DeviceBuffer;
+import dev.jprune.gpu.GpuOps;
 import dev.jprune.gpu.prune.GpuPruneOps;
+import dev.jprune.gpu.prune.GpuSelection;
 import dev.jprune.gpu.prune.PruneTensor;
 import dev.jprune.nn.Parameter;
+import dev.jprune.prune.Criterion;
+import dev.jprune.prune.GlobalSelector;
+import dev.jprune.prune.Granularity;
+import dev.jprune.prune.ModelPruner;
+import dev.jprune.prune.PruneSpec;
 import dev.jprune.prune.ScoreAccumulator;
+import dev.jprune.prune.Scope;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Training on the GPU for the pruning pipeline. Data sets are uploaded once (per Dataset object) and stay on the
- * device; the host model is brought up to date only when a hook or the pipeline asks ({@link StepHook#needsHost},
- * {@link #syncToHost}), and host mask changes go to the device with {@link #masksChanged}. Gradient scores of a
- * gradual schedule accumulate on the device ({@link #accumulateScoresOnDevice}: GpuPruneOps.accumulate after every
- * backward, copied to the host only at prune events). Selection itself runs on the host (the CPU reference's exact
- * algorithm), so masks follow the CPU specification; the fused device selection (dev.jprune.gpu.prune) is next.
+ * Training and pruning on the GPU for the pruning pipeline. Data sets are uploaded once (per Dataset object) and stay
+ * on the device; the host model is brought up to date only when a hook or the pipeline asks ({@link StepHook#needsHost},
+ * {@link #syncToHost}). Gradient scores accumulate on the device ({@link #accumulateScoresOnDevice}: fused into every
+ * training step's optimizer pass, and one GpuPruneOps.Accumulation step per {@link #gradientsOnBatches} batch), and
+ * {@link #pruneOnDevice} selects on the device with the fused exact top-k of dev.jprune.gpu.prune, so a prune event
+ * moves only the new masks (1 byte per weight) to the host. The capped global selection (min/max density) is the one
+ * case left to the host path ({@link #masksChanged}).
  */
 public final class GpuBackend implements Backend {
     private final GpuContext ctx;
     private final GpuTrainer trainer;
+    private final GpuPruneOps pruneOps;
     private final Map<Dataset, DeviceDataset> resident = new IdentityHashMap<>();
     // Device score accumulation (null when inactive): acc's mirror, one score buffer per tensor.
     private ScoreAccumulator scoreAcc;
     private final List<DeviceBuffer> scoreBuffers = new ArrayList<>();
     private GpuPruneOps.Accumulation scoreAccumulation;
-    private Runnable scoreHook;
-    private long scoreBatches;
+    private long stepMark, evalBatches;  // batches since the last sync / reset: scored steps since stepMark + evalBatches
 
     /** Opens its own context on device 0; closes it on {@link #close}. */
     public GpuBackend(ModelSpec spec, TrainConfig cfg) {
@@ -48,6 +57,7 @@ public final class GpuBackend implements Backend {
             throw e;
         }
         this.ctx = c;
+        this.pruneOps = new GpuPruneOps(c);
     }
 
     private DeviceDataset onDevice(Dataset d) {
@@ -57,7 +67,6 @@ public final class GpuBackend implements Backend {
     @Override public String describe() { return ctx.deviceName(); }
     @Override public EpochStats trainEpoch(Dataset train, int epoch, TrainListener l) { return trainer.trainEpoch(onDevice(train), epoch, l); }
     @Override public Evaluation evaluate(Dataset test) { return trainer.evaluate(onDevice(test), 1000); }
-    @Override public void gradientsOnBatches(Dataset train, int batches, long seed, Runnable perBatch) { trainer.gradientsOnBatches(onDevice(train), batches, seed, perBatch); }
     @Override public void addHook(StepHook h) { trainer.addHook(h); }
     @Override public void removeHook(StepHook h) { trainer.removeHook(h); }
     @Override public long globalStep() { return trainer.globalStep(); }
@@ -67,6 +76,22 @@ public final class GpuBackend implements Backend {
     @Override public void setLearningRate(float lr) { trainer.setLearningRate(lr); }
 
     @Override
+    public void gradientsOnBatches(Dataset train, int batches, long seed, Runnable perBatch) {
+        GpuPruneOps.Accumulation a = scoreAccumulation;
+        Runnable dev = scoreAcc == null ? null : () -> {
+            if (a != null) a.step();
+            evalBatches++;
+        };
+        trainer.gradientsOnBatches(onDevice(train), batches, seed, dev, perBatch);
+    }
+
+    private Map<Parameter, GpuModel.DParam> byHost() {
+        Map<Parameter, GpuModel.DParam> m = new IdentityHashMap<>();
+        for (GpuModel.DParam p : trainer.model().params) m.put(p.host, p);
+        return m;
+    }
+
+    @Override
     public boolean accumulateScoresOnDevice(ScoreAccumulator acc, List<Parameter> weights) {
         if (scoreAcc != null) throw new IllegalStateException("GpuBackend: score accumulation is already active");
         float[][] host = acc.buffers();
@@ -74,9 +99,9 @@ public final class GpuBackend implements Backend {
             throw new IllegalArgumentException("GpuBackend.accumulateScoresOnDevice: " + weights.size() + " parameters for "
                     + host.length + " accumulator tensors");
         }
-        Map<Parameter, GpuModel.DParam> byHost = new IdentityHashMap<>();
-        for (GpuModel.DParam p : trainer.model().params) byHost.put(p.host, p);
+        Map<Parameter, GpuModel.DParam> byHost = byHost();
         List<PruneTensor> tensors = new ArrayList<>();
+        List<GpuModel.DParam> owners = new ArrayList<>();
         try {
             for (int t = 0; t < host.length; t++) {
                 GpuModel.DParam d = byHost.get(weights.get(t));
@@ -87,24 +112,29 @@ public final class GpuBackend implements Backend {
                 DeviceBuffer s = ctx.upload(host[t]);
                 scoreBuffers.add(s);
                 tensors.add(PruneTensor.of("tensor " + t, d.w, d.g).withScores(s));
+                owners.add(d);
             }
+            scoreAccumulation = pruneOps.accumulation(tensors, acc.criterion(), acc.mode(), acc.momentum());
         } catch (RuntimeException e) {
             freeScores();
             throw e;
         }
-        try {
-            scoreAccumulation = new GpuPruneOps(ctx).accumulation(tensors, acc.criterion(), acc.mode(), acc.momentum());
-        } catch (RuntimeException e) {
-            freeScores();
-            throw e;
-        }
+        // Training steps: fused into the optimizer pass of each tensor's parameter (no extra sweep, no host copy).
+        List<GpuModel.DParam> params = trainer.model().params;
+        GpuOps.StepScores[] perParam = new GpuOps.StepScores[params.size()];
+        for (int t = 0; t < owners.size(); t++) perParam[params.indexOf(owners.get(t))] = scoreAccumulation.stepScores(t);
+        trainer.setStepScores(perParam);
         scoreAcc = acc;
-        scoreBatches = 0;
-        // Queued after each backward; no host synchronisation until syncScores.
-        scoreHook = () -> { scoreAccumulation.step(); scoreBatches++; };
-        trainer.addDeviceAfterBackward(scoreHook);
+        markScores();
         return true;
     }
+
+    private void markScores() {
+        stepMark = trainer.scoredSteps();
+        evalBatches = 0;
+    }
+
+    private long pendingBatches() { return trainer.scoredSteps() - stepMark + evalBatches; }
 
     @Override
     public void syncScores() {
@@ -112,20 +142,20 @@ public final class GpuBackend implements Backend {
         scoreAccumulation.check();  // a non-finite gradient since the last sync: fail before copying anything
         float[][] host = scoreAcc.buffers();
         for (int t = 0; t < host.length; t++) scoreBuffers.get(t).download(host[t]);
-        scoreAcc.addExternalBatches(scoreBatches);
-        scoreBatches = 0;
+        scoreAcc.addExternalBatches(pendingBatches());
+        markScores();
     }
 
     @Override
     public void resetScores() {
         if (scoreAcc == null) return;
         for (DeviceBuffer b : scoreBuffers) dev.jprune.gpu.GpuInternals.zero(b);
-        scoreBatches = 0;
+        markScores();
     }
 
     @Override
     public void stopScores() {
-        if (scoreHook != null) trainer.removeDeviceAfterBackward(scoreHook);
+        trainer.setStepScores(null);
         freeScores();
     }
 
@@ -135,8 +165,113 @@ public final class GpuBackend implements Backend {
         scoreBuffers.clear();
         scoreAccumulation = null;
         scoreAcc = null;
-        scoreHook = null;
-        scoreBatches = 0;
+        stepMark = evalBatches = 0;
+    }
+
+    @Override
+    public ModelPruner.Result pruneOnDevice(ModelPruner pruner, double sparsity, ScoreAccumulator acc) {
+        PruneSpec spec = pruner.spec();
+        if (spec.granularity() == Granularity.UNSTRUCTURED && !spec.thresholdMode() && spec.scope() == Scope.GLOBAL
+                && (spec.minDensity() > 0 || spec.maxDensity() < 1)) {
+            return null;  // the capped (water-filling) global selection is host-only: GlobalSelector.selectCapped
+        }
+        Criterion crit = Criterion.MAGNITUDE;
+        if (spec.needsGradients()) {
+            if (acc == null || acc != scoreAcc) return null;  // the scores are on the host
+            if (acc.batches() + pendingBatches() == 0) {
+                throw new IllegalStateException("criterion " + spec.criterion() + " needs accumulated gradient scores; none were accumulated");
+            }
+            scoreAccumulation.check();
+            crit = Criterion.USER;
+        }
+        if (!(sparsity >= 0 && sparsity <= 1)) throw new IllegalArgumentException("sparsity must be in [0, 1], got " + sparsity);
+        List<ModelPruner.Target> targets = pruner.targets();
+        int nt = targets.size();
+        Map<Parameter, GpuModel.DParam> byHost = byHost();
+        GpuModel.DParam[] ds = new GpuModel.DParam[nt];
+        for (int t = 0; t < nt; t++) {
+            ds[t] = byHost.get(targets.get(t).weight());
+            if (ds[t] == null) throw new IllegalArgumentException("GpuBackend.pruneOnDevice: " + targets.get(t).name() + " is not a parameter of this model");
+        }
+        List<DeviceBuffer> fresh = new ArrayList<>(nt);
+        try {
+            // New masks go to fresh buffers, the current one is maskIn (ranked last and never revived): a failed step
+            // leaves every mask as it was, and no kernel reads a mask another thread of it is writing.
+            List<PruneTensor> ts = new ArrayList<>(nt);
+            for (int t = 0; t < nt; t++) {
+                GpuModel.DParam d = ds[t];
+                DeviceBuffer out = ctx.allocBytes(d.size());
+                fresh.add(out);
+                ts.add(PruneTensor.of(targets.get(t).name(), d.w, null).withScores(crit == Criterion.USER ? scoreBuffers.get(t) : null)
+                        .withPriorMask(d.mask, out).withOptimizerState(d.s1, d.s2, null));
+            }
+            long[] kept;
+            int[][] keptRows = null;
+            double[] each = new double[nt];
+            java.util.Arrays.fill(each, sparsity);
+            switch (spec.granularity()) {
+                case UNSTRUCTURED -> {
+                    if (spec.thresholdMode()) {
+                        kept = pruneOps.threshold(ts, crit, spec.thresholdEps(), true, true);
+                    } else if (spec.scope() == Scope.PER_LAYER) {
+                        GpuSelection[] sel = pruneOps.perLayer(ts, crit, each, true, true);
+                        kept = new long[nt];
+                        for (int t = 0; t < nt; t++) kept[t] = sel[t].keptPerTensor()[0];
+                    } else {
+                        kept = pruneOps.selectSparsity(ts, crit, sparsity, true, true).keptPerTensor();
+                    }
+                }
+                case NM -> {
+                    pruneOps.validate(ts, crit);  // a fault in any tensor before the first is written
+                    kept = new long[nt];
+                    for (int t = 0; t < nt; t++) kept[t] = pruneOps.nm(ts.get(t), crit, targets.get(t).rowLength(), spec.nmN(), spec.nmM(), true, true);
+                }
+                case STRUCTURED -> {
+                    int[] groups = targets.stream().mapToInt(ModelPruner.Target::rows).toArray();
+                    GpuPruneOps.StructuredResult r;
+                    if (spec.scope() == Scope.PER_LAYER) {
+                        r = pruneOps.structuredPerLayer(ts, crit, groups, spec.groupNorm(), each, true, true);
+                    } else {
+                        long totalGroups = java.util.Arrays.stream(groups).asLongStream().sum();
+                        r = pruneOps.structuredGlobal(ts, crit, groups, spec.groupNorm(), GlobalSelector.keepForSparsity(totalGroups, sparsity), true, true);
+                    }
+                    kept = r.keptElements();
+                    keptRows = r.keptGroups();
+                }
+                default -> throw new AssertionError(spec.granularity());
+            }
+            // Commit: the fresh masks replace the old ones, on the device and on the host.
+            byte[][] hostMasks = new byte[nt][];
+            for (int t = 0; t < nt; t++) {
+                GpuModel.DParam d = ds[t];
+                if (d.mask != null) d.mask.close();
+                d.mask = fresh.get(t);
+                byte[] m = hostMasks[t] = new byte[d.size()];
+                if (m.length > 0) d.mask.download(m);
+                d.host.mask = m;
+                d.host.applyMask();
+            }
+            fresh.clear();
+            if (keptRows != null) {
+                keptRows = ModelPruner.liveRows(targets, hostMasks, keptRows);
+                maskBiases(targets, keptRows, byHost);
+            }
+            return new ModelPruner.Result(sparsity, kept, pruner.candidateCount(), keptRows);
+        } finally {
+            for (DeviceBuffer b : fresh) b.close();
+        }
+    }
+
+    /** Structured: a pruned row's bias entry is pruned too (ModelPruner.prune), with its optimizer state. */
+    private void maskBiases(List<ModelPruner.Target> targets, int[][] keptRows, Map<Parameter, GpuModel.DParam> byHost) {
+        ModelPruner.maskBiases(targets, keptRows);  // the host biases' masks
+        for (ModelPruner.Target tg : targets) {
+            if (tg.bias() == null) continue;
+            GpuModel.DParam b = byHost.get(tg.bias());
+            if (b.mask == null) b.mask = ctx.allocBytes(b.size());
+            b.mask.upload(tg.bias().mask);
+            pruneOps.applyMask(PruneTensor.of(tg.name() + " bias", b.w, null).withOptimizerState(b.s1, b.s2, null), b.mask, true, true);
+        }
     }
 
     @Override

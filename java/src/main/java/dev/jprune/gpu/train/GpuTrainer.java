@@ -3,6 +3,7 @@ package dev.jprune.gpu.train;
 import dev.jprune.data.Batcher;
 import dev.jprune.gpu.DeviceBuffer;
 import dev.jprune.gpu.GpuContext;
+import dev.jprune.gpu.GpuOps;
 import dev.jprune.models.ModelSpec;
 import dev.jprune.models.ModelSpec.OptimizerKind;
 import dev.jprune.optim.GradClip;
@@ -31,7 +32,8 @@ public final class GpuTrainer implements AutoCloseable {
     private long globalStep;
     private float lr;
     private final List<dev.jprune.train.StepHook> hooks = new java.util.ArrayList<>();
-    private final List<Runnable> deviceAfterBackward = new java.util.ArrayList<>();
+    private GpuOps.StepScores[] stepScores;  // per parameter (model.params order), null entries: none
+    private long scoredSteps;                 // optimizer steps that ran with stepScores set
 
     public GpuTrainer(GpuContext ctx, ModelSpec spec, TrainConfig cfg, boolean tf32) {
         if (spec.task() != ModelSpec.Task.CLASSIFICATION) throw new IllegalArgumentException("GPU path: only classification models are supported, not " + spec.name());
@@ -44,9 +46,20 @@ public final class GpuTrainer implements AutoCloseable {
 
     public void setLearningRate(float lr) { this.lr = lr; }
     public void addHook(dev.jprune.train.StepHook h) { hooks.add(h); }
-    /** Work queued on the device after every training backward, before clipping and the optimizer (no host copy). */
-    void addDeviceAfterBackward(Runnable r) { deviceAfterBackward.add(r); }
-    void removeDeviceAfterBackward(Runnable r) { deviceAfterBackward.remove(r); }
+    /**
+     * Score accumulation fused into every training step's optimizer pass, one entry per parameter (model.params
+     * order; null entries accumulate nothing), or null to stop. The statistic reads the gradient as the backward left
+     * it, before clipping (GpuOps.StepScores). Not copied.
+     */
+    void setStepScores(GpuOps.StepScores[] perParam) {
+        if (perParam != null && perParam.length != model.params.size()) {
+            throw new IllegalArgumentException("GpuTrainer.setStepScores: " + perParam.length + " entries for " + model.params.size() + " parameters");
+        }
+        stepScores = perParam;
+    }
+
+    /** Number of optimizer steps so far that accumulated scores ({@link #setStepScores}). */
+    long scoredSteps() { return scoredSteps; }
     public void removeHook(dev.jprune.train.StepHook h) { hooks.remove(h); }
 
     private boolean hostWanted() {
@@ -65,10 +78,11 @@ public final class GpuTrainer implements AutoCloseable {
 
     /**
      * Forward + backward in evaluation mode over {@code batches} batches of the order {@code Batcher.order(0)} for
-     * {@code seed}, without updating weights; after each, weights and grads are copied to the host model and
-     * {@code perBatch} runs. Modifies the device grads and the host parameters' values and grads.
+     * {@code seed}, without updating weights. After each backward, {@code onDevice} (nullable) queues device work on the
+     * gradients; then, when {@code perBatch} is non-null, weights and grads are copied to the host model and it runs.
+     * Modifies the device grads and (perBatch non-null) the host parameters' values and grads.
      */
-    public void gradientsOnBatches(DeviceDataset d, int batches, long seed, Runnable perBatch) {
+    public void gradientsOnBatches(DeviceDataset d, int batches, long seed, Runnable onDevice, Runnable perBatch) {
         Batcher batcher = new Batcher(d.host, cfg.batchSize(), true, false, seed);
         int[] order = batcher.order(0);
         int c = model.outputSize();
@@ -83,8 +97,11 @@ public final class GpuTrainer implements AutoCloseable {
                     DeviceBuffer dlogits = s.floats((long) n * c);
                     model.ops.softmaxCrossEntropy(logits, y, n, c, dlogits);
                     model.backward(dlogits, n, s);
-                    model.download(true);
-                    perBatch.run();
+                    if (onDevice != null) onDevice.run();
+                    if (perBatch != null) {
+                        model.download(true);
+                        perBatch.run();
+                    }
                 }
             }
         }
@@ -117,7 +134,6 @@ public final class GpuTrainer implements AutoCloseable {
                     DeviceBuffer dlogits = s.floats((long) n * model.outputSize());
                     model.ops.softmaxCrossEntropyAsync(logits, y, n, model.outputSize(), dlogits, losses, correct, badRows, step);
                     model.backward(dlogits, n, s);
-                    for (Runnable r : List.copyOf(deviceAfterBackward)) r.run();
                     if (!hooks.isEmpty()) {
                         if (hostWanted()) model.download(true);
                         for (dev.jprune.train.StepHook h : List.copyOf(hooks)) h.afterBackward(globalStep);
@@ -168,17 +184,20 @@ public final class GpuTrainer implements AutoCloseable {
 
     private void optimizerStep(float scale) {
         if (cfg.optimizer() == OptimizerKind.ADAM) adamStep++;
-        for (GpuModel.DParam p : model.params) {
+        if (stepScores != null) scoredSteps++;
+        for (int i = 0; i < model.params.size(); i++) {
+            GpuModel.DParam p = model.params.get(i);
+            GpuOps.StepScores acc = stepScores == null ? null : stepScores[i];
             int n = p.size();
             if (cfg.optimizer() == OptimizerKind.SGD) {
                 if (cfg.momentum() != 0f && p.s1 == null) { p.s1 = ctx.allocFloat(n); model.ops.fill(p.s1, n, 0f); }
-                model.ops.sgdStep(p.w, p.g, p.s1, p.mask, n, lr, cfg.momentum(), cfg.weightDecay(), cfg.nesterov(), scale, cfg.clipValue());
+                model.ops.sgdStep(p.w, p.g, p.s1, p.mask, n, lr, cfg.momentum(), cfg.weightDecay(), cfg.nesterov(), scale, cfg.clipValue(), acc);
             } else {
                 if (p.s1 == null) {
                     p.s1 = ctx.allocFloat(n); p.s2 = ctx.allocFloat(n);
                     model.ops.fill(p.s1, n, 0f); model.ops.fill(p.s2, n, 0f);
                 }
-                model.ops.adamStep(p.w, p.g, p.s1, p.s2, p.mask, n, lr, 0.9f, 0.999f, 1e-8f, cfg.weightDecay(), adamStep, scale, cfg.clipValue());
+                model.ops.adamStep(p.w, p.g, p.s1, p.s2, p.mask, n, lr, 0.9f, 0.999f, 1e-8f, cfg.weightDecay(), adamStep, scale, cfg.clipValue(), acc);
             }
         }
     }

@@ -59,7 +59,7 @@ class GpuPruneStaticTest {
         String src = Files.readString(nativeFile("prune.cuh"));
         String body = src.substring(src.indexOf("struct JpPruneRef {"), src.indexOf("};", src.indexOf("struct JpPruneRef {")));
         String[] names = {"w", "g", "s", "maskIn", "maskOut", "opt0", "opt1", "opt2", "n", "chunkStart", "globalOffset", "groups",
-                "groupLen", "groupOffset", "pad0", "pad1"};
+                "groupLen", "groupOffset", "rowFlags", "pad1"};
         Matcher f = Pattern.compile("[*\\s](\\w+)\\s*[;,]").matcher(body.replaceAll("//[^\n]*", ""));
         List<String> found = new ArrayList<>();
         while (f.find()) found.add(f.group(1));
@@ -70,6 +70,8 @@ class GpuPruneStaticTest {
         assertEquals(PruneTable.CHUNK_START, found.indexOf("chunkStart"));
         assertEquals(PruneTable.GLOBAL_OFFSET, found.indexOf("globalOffset"));
         assertEquals(PruneTable.GROUP_OFFSET, found.indexOf("groupOffset"));
+        assertEquals(PruneTable.ROW_FLAGS, found.indexOf("rowFlags"));
+        assertEquals(PruneTable.ROW_STICKY, macro("JP_ROW_STICKY"));
     }
 
     @Test
@@ -114,8 +116,11 @@ class GpuPruneStaticTest {
             for (int j = 0; j < 8; j++) ptr[t][j] = r.nextInt(2) == 0 ? 0 : 0x7f0000000000L + r.nextInt(1 << 30);
         }
         PruneTable t = PruneTable.layout(len, groups);
-        long[] rows = t.encode(ptr);
+        long[] flags = new long[nt];
+        for (int i = 0; i < nt; i++) flags[i] = i % 3 == 0 ? PruneTable.ROW_STICKY : 0;
+        long[] rows = t.encode(ptr, flags);
         assertEquals(nt * PruneTable.ROW_LONGS, rows.length);
+        long[] plain = t.encode(ptr);
         long goff = 0;
         for (int i = 0; i < nt; i++) {
             int b = i * PruneTable.ROW_LONGS;
@@ -126,10 +131,13 @@ class GpuPruneStaticTest {
             assertEquals(groups[i], rows[b + PruneTable.GROUPS]);
             assertEquals(groups[i] == 0 ? 0 : len[i] / groups[i], rows[b + PruneTable.GROUP_LEN]);
             assertEquals(goff, rows[b + PruneTable.GROUP_OFFSET]);
+            assertEquals(flags[i], rows[b + PruneTable.ROW_FLAGS]);
+            assertEquals(0, plain[b + PruneTable.ROW_FLAGS]);
             goff += groups[i];
         }
         assertEquals(goff, t.totalGroups());
         assertThrows(IllegalArgumentException.class, () -> t.encode(new long[nt - 1][8]));
+        assertThrows(IllegalArgumentException.class, () -> t.encode(ptr, new long[nt - 1]));
         assertThrows(IllegalArgumentException.class, () -> PruneTable.layout(new long[] {10}, new long[] {3}));
         assertThrows(IllegalArgumentException.class, () -> PruneTable.layout(new long[] {10}, new long[] {0}));
     }

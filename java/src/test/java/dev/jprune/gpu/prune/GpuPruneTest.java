@@ -370,14 +370,25 @@ class GpuPruneTest {
         int[] sizes = {12 * 129, 0, 7 * 3, 300 * 40};
         int[] groups = {12, 0, 7, 300};
         for (Kind k : new Kind[] {Kind.RANDOM, Kind.DUP3, Kind.ZERO90}) {
+          for (boolean masked : new boolean[] {false, true}) {
             Rng r = new Rng(20 + k.ordinal());
             float[][] w = tensors(r, sizes, k), g = tensors(r, sizes, k), opt = tensors(r, sizes, Kind.RANDOM);
+            // masked: an earlier prune removed whole rows of some tensors and single elements of others; their
+            // elements score −Inf, and a group holding one scores −Inf (not |−Inf| = +Inf).
+            byte[][] maskIn = masked ? rowAndElementMasks(r, sizes, groups) : null;
             ScoreSource src = new CriterionScoreSource(Criterion.TAYLOR, w, g, null);
+            if (masked) src = ScoreSource.respectingMasks(src, maskIn);
+            ScoreSource fsrc = src;
             for (Structured.Norm norm : Structured.Norm.values()) {
                 float[][] gsCpu = Structured.groupScores(src, groups, norm);
                 Structured.Result res = Structured.global(src, groups, norm, 100);
                 Structured.Result resL = Structured.perLayer(src, groups, norm, new double[] {0.5, 0, 0.3, 0.9});
-                try (Dev d = new Dev(w, g, null, opt)) {
+                if (masked) {
+                    boolean minusInf = false;
+                    for (float[] a : gsCpu) for (float v : a) minusInf |= v == Float.NEGATIVE_INFINITY;
+                    assertTrue(minusInf, "the masked case has pruned groups");
+                }
+                try (Dev d = new Dev(w, g, maskIn, opt)) {
                     try (DeviceBuffer gs = ops.groupScores(d.ts, Criterion.TAYLOR, groups, norm)) {
                         float[] all = d.floats(gs);
                         int off = 0;
@@ -396,6 +407,82 @@ class GpuPruneTest {
                             () -> ops.structuredPerLayer(empty, Criterion.TAYLOR, new int[] {0, 0}, norm, new double[] {0.5}, false, false));
                     assertEquals(2, ops.structuredPerLayer(empty, Criterion.TAYLOR, new int[] {0, 0}, norm, new double[] {0.5, 0.5}, false, false)
                             .groupSelections().length);
+                }
+            }
+          }
+        }
+    }
+
+    /** Whole rows (groups) pruned in tensor 0, single elements in tensor 3; the others dense. */
+    private static byte[][] rowAndElementMasks(Rng r, int[] sizes, int[] groups) {
+        byte[][] m = new byte[sizes.length][];
+        m[0] = new byte[sizes[0]];
+        int len0 = sizes[0] / groups[0];
+        for (int q = 0; q < groups[0]; q++) Arrays.fill(m[0], q * len0, (q + 1) * len0, (byte) (q % 3 == 1 ? 0 : 1));
+        m[3] = new byte[sizes[3]];
+        for (int i = 0; i < sizes[3]; i++) m[3][i] = (byte) (r.nextInt(200) == 0 ? 0 : 1);
+        return m;
+    }
+
+    /**
+     * A prior mask ({@link PruneTensor#withPriorMask}) is sticky: the written mask is the CPU decision AND the prior
+     * mask, kept counts count that, and pruned weights / optimizer state are zeroed (ModelPruner.prune's rule) — for
+     * every selection kind, at keep budgets large enough that the decision alone would revive pruned elements.
+     */
+    @Test
+    void priorMasksAreStickyInEverySelection() {
+        int[] sizes = {12 * 129, 0, 7 * 3, 300 * 40};
+        int[] groups = {12, 0, 7, 300};
+        int[] rowLen = {129, 1, 3, 40};
+        Rng r = new Rng(77);
+        float[][] w = tensors(r, sizes, Kind.DUP3), g = tensors(r, sizes, Kind.RANDOM), opt = tensors(r, sizes, Kind.RANDOM);
+        byte[][] prior = rowAndElementMasks(r, sizes, groups);
+        prior[2] = new byte[sizes[2]];
+        for (int i = 0; i < sizes[2]; i++) prior[2][i] = (byte) (i % 2);
+        ScoreSource src = ScoreSource.respectingMasks(new CriterionScoreSource(Criterion.TAYLOR, w, g, null), prior);
+        long total = Arrays.stream(sizes).asLongStream().sum();
+        for (String kind : new String[] {"global", "perLayer", "threshold", "nm", "structured"}) {
+            byte[][] cpu = new byte[sizes.length][];
+            for (int t = 0; t < sizes.length; t++) cpu[t] = new byte[sizes[t]];
+            switch (kind) {
+                case "global" -> GlobalSelector.select(src, total - 10).writeMasks(src, cpu);
+                case "perLayer" -> GlobalSelector.perLayer(src, new double[] {0.01, 0.5, 0.1, 0.001}, cpu, null);
+                case "threshold" -> GlobalSelector.threshold(src, Float.NEGATIVE_INFINITY, cpu, null);
+                case "nm" -> { for (int t = 0; t < sizes.length; t++) NmSparsity.apply(src, t, rowLen[t], 3, 4, cpu[t], null); }
+                default -> cpu = Structured.global(src, groups, Structured.Norm.L1, 310).masks();
+            }
+            long[] keptCpu = new long[sizes.length];
+            for (int t = 0; t < sizes.length; t++) {
+                for (int i = 0; i < sizes[t]; i++) {
+                    if (prior[t] != null) cpu[t][i] &= prior[t][i];
+                    keptCpu[t] += cpu[t][i];
+                }
+            }
+            try (Dev d = new Dev(w, g, prior, opt)) {
+                List<PruneTensor> ts = new ArrayList<>();
+                for (PruneTensor p : d.ts) ts.add(p.withPriorMask(p.maskIn(), p.maskOut()));
+                long[] kept = switch (kind) {
+                    case "global" -> ops.select(ts, Criterion.TAYLOR, total - 10, true, true).keptPerTensor();
+                    case "perLayer" -> Arrays.stream(ops.perLayer(ts, Criterion.TAYLOR, new double[] {0.01, 0.5, 0.1, 0.001}, true, true))
+                            .mapToLong(x -> x.keptPerTensor()[0]).toArray();
+                    case "threshold" -> ops.threshold(ts, Criterion.TAYLOR, Float.NEGATIVE_INFINITY, true, true);
+                    case "nm" -> {
+                        long[] k = new long[sizes.length];
+                        for (int t = 0; t < sizes.length; t++) k[t] = ops.nm(ts.get(t), Criterion.TAYLOR, rowLen[t], 3, 4, true, true);
+                        yield k;
+                    }
+                    default -> ops.structuredGlobal(ts, Criterion.TAYLOR, groups, Structured.Norm.L1, 310, true, true).keptElements();
+                };
+                assertArrayEquals(keptCpu, kept, kind + " kept counts");
+                for (int t = 0; t < sizes.length; t++) {
+                    assertMask(kind + " sticky t" + t, cpu[t], d.mask(t));
+                    float[] wd = d.floats(d.w[t]), od = d.floats(d.opt[t]);
+                    for (int i = 0; i < sizes[t]; i++) {
+                        float we = cpu[t][i] == 0 ? 0f : w[t][i], oe = cpu[t][i] == 0 ? 0f : opt[t][i];
+                        if (Float.floatToRawIntBits(we) != Float.floatToRawIntBits(wd[i]) || Float.floatToRawIntBits(oe) != Float.floatToRawIntBits(od[i])) {
+                            fail(kind + " t" + t + " element " + i + ": w " + wd[i] + " (want " + we + "), opt " + od[i] + " (want " + oe + ")");
+                        }
+                    }
                 }
             }
         }

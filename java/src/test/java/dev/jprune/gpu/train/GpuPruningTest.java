@@ -13,6 +13,9 @@ import dev.jprune.models.Models;
 import dev.jprune.nn.Parameter;
 import dev.jprune.data.Dataset;
 import dev.jprune.prune.Criterion;
+import dev.jprune.prune.Granularity;
+import dev.jprune.prune.Scope;
+import dev.jprune.prune.Structured;
 import dev.jprune.prune.ModelPruner;
 import dev.jprune.prune.ScoreAccumulator;
 import dev.jprune.prune.PruneListener;
@@ -122,6 +125,128 @@ class GpuPruningTest {
                 b.stopScores();
                 b.syncScores();  // inactive: a no-op
                 assertEquals(0, device.batches());
+            }
+        }
+    }
+
+    /**
+     * GpuBackend.pruneOnDevice against ModelPruner.prune on a host copy of the same device state (weights, masks and
+     * the device-accumulated scores): every granularity and scope, two rounds (the second prunes a masked model, so the
+     * prior masks rank last and stay pruned, also structured), masks of weights and biases bit for bit, kept counts,
+     * kept rows, and the weights after the step.
+     */
+    @Test
+    void pruningOnTheDeviceEqualsTheHostPruneBitForBit() throws Exception {
+        Split s = EmbeddedMnist.split();
+        Normalization.fitAndApply(s);
+        Dataset train = s.train().subset(0, 640);
+        TrainConfig cfg = TrainConfig.defaults(OptimizerKind.SGD, 0.05f, 1, 64, 4);
+        java.util.Set<Integer> none = java.util.Set.of();
+        ScoreAccumulator.Mode sum = ScoreAccumulator.Mode.SUM, ema = ScoreAccumulator.Mode.EMA;
+        PruneSpec[] specs = {
+            PruneSpec.global(Criterion.MAGNITUDE, 0.8),
+            new PruneSpec(Criterion.TAYLOR, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.8, 2, 4, Structured.Norm.L2, Float.NaN, none, false, 0, 1, 3, sum, 0.9f),
+            new PruneSpec(Criterion.GRADIENT, Granularity.UNSTRUCTURED, Scope.PER_LAYER, 0.8, 2, 4, Structured.Norm.L2, Float.NaN, none, true, 0, 1, 3, ema, 0.5f),
+            new PruneSpec(Criterion.TAYLOR_SQUARED, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.8, 2, 4, Structured.Norm.L2, 1e-9f, none, false, 0, 1, 2, sum, 0.9f),
+            new PruneSpec(Criterion.MOVEMENT, Granularity.NM, Scope.PER_LAYER, 0.5, 2, 4, Structured.Norm.L2, Float.NaN, none, false, 0, 1, 2, sum, 0.9f),
+            new PruneSpec(Criterion.TAYLOR, Granularity.STRUCTURED, Scope.GLOBAL, 0.8, 2, 4, Structured.Norm.L2, Float.NaN, none, true, 0, 1, 2, sum, 0.9f),
+            new PruneSpec(Criterion.MAGNITUDE, Granularity.STRUCTURED, Scope.PER_LAYER, 0.8, 2, 4, Structured.Norm.L1, Float.NaN, none, true, 0, 1, 1, sum, 0.9f),
+        };
+        for (PruneSpec spec : specs) {
+            String name = spec.criterion() + " " + spec.granularity() + " " + spec.scope() + (spec.thresholdMode() ? " threshold" : "");
+            ModelSpec m = Models.build("lenet-300-100", 4);
+            try (GpuBackend b = new GpuBackend(m, cfg)) {
+                b.trainEpoch(train, 0, TrainListener.NONE);  // trained weights and a momentum state to zero
+                ModelPruner pruner = new ModelPruner(m.net(), spec);
+                List<Parameter> weights = pruner.targets().stream().map(ModelPruner.Target::weight).toList();
+                int round = 0;
+                for (double sparsity : new double[] {0.5, 0.75}) {
+                    String what = name + " round " + (++round);
+                    ScoreAccumulator acc = null;
+                    if (spec.needsGradients()) {
+                        acc = pruner.newAccumulator();
+                        assertTrue(b.accumulateScoresOnDevice(acc, weights));
+                        b.gradientsOnBatches(train, spec.scoreBatches(), 11L * round, null);
+                        b.syncScores();  // the reference reads the same sums; the device keeps them
+                        assertEquals(spec.scoreBatches(), acc.batches(), what);
+                    }
+                    b.syncToHost();
+                    ModelSpec ref = Models.build("lenet-300-100", 4);
+                    ref.net().setValues(m.net().copyValues());
+                    List<Parameter> hp = m.net().parameters(), rp = ref.net().parameters();
+                    for (int i = 0; i < hp.size(); i++) rp.get(i).mask = hp.get(i).mask == null ? null : hp.get(i).mask.clone();
+                    ModelPruner refPruner = new ModelPruner(ref.net(), spec);
+                    ModelPruner.Result want = refPruner.prune(sparsity, refPruner.scores(acc));
+                    ModelPruner.Result got = b.pruneOnDevice(pruner, sparsity, acc);
+                    assertNotNull(got, what + ": the GPU backend prunes on the device");
+                    if (acc != null) b.stopScores();
+                    assertArrayEquals(want.keptPerTarget(), got.keptPerTarget(), what + ": kept per target");
+                    assertEquals(want.achievedSparsity(), got.achievedSparsity(), 0.0, what);
+                    if (spec.granularity() == Granularity.STRUCTURED) {
+                        for (int t = 0; t < want.keptRows().length; t++) assertArrayEquals(want.keptRows()[t], got.keptRows()[t], what + ": kept rows " + t);
+                    } else {
+                        assertNull(got.keptRows(), what);
+                    }
+                    b.syncToHost();
+                    for (int i = 0; i < hp.size(); i++) {
+                        Parameter h = hp.get(i), r = rp.get(i);
+                        String pn = what + ": parameter " + i + " (" + h.localName + ")";
+                        if (r.mask == null) assertNull(h.mask, pn + " mask");
+                        else assertArrayEquals(r.mask, h.mask, pn + " mask");
+                        for (int j = 0; j < h.size(); j++) {
+                            if (Float.floatToRawIntBits(r.value.data[j]) != Float.floatToRawIntBits(h.value.data[j])) {
+                                fail(pn + " value " + j + ": device " + h.value.data[j] + ", host prune " + r.value.data[j]);
+                            }
+                        }
+                    }
+                }
+                // Refusals: the capped global selection stays on the host (null, nothing changed); scores that are not
+                // the device accumulation's go to the host too; no batch at all is the host prune's error.
+                PruneSpec capped = new PruneSpec(Criterion.MAGNITUDE, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.9, 2, 4, Structured.Norm.L2, Float.NaN,
+                        none, false, 0.05, 1, 1, sum, 0.9f);
+                assertNull(b.pruneOnDevice(new ModelPruner(m.net(), capped), 0.9, null));
+                if (spec.needsGradients()) {
+                    assertNull(b.pruneOnDevice(pruner, 0.9, pruner.newAccumulator()), name + ": host scores");
+                    ScoreAccumulator empty = pruner.newAccumulator();
+                    assertTrue(b.accumulateScoresOnDevice(empty, weights));
+                    assertThrows(IllegalStateException.class, () -> b.pruneOnDevice(pruner, 0.9, empty), name + ": no batch");
+                    b.stopScores();
+                }
+                assertThrows(IllegalArgumentException.class, () -> b.pruneOnDevice(new ModelPruner(m.net(), PruneSpec.global(Criterion.MAGNITUDE, 0.5)), 1.5, null));
+            }
+        }
+    }
+
+    /** One-shot and iterative pipelines on the GPU (device scores, device selection) against the CPU run. */
+    @Test
+    void oneShotAndIterativePipelinesOnTheGpuMatchTheCpuRun() throws Exception {
+        Split full = EmbeddedMnist.split();
+        Normalization.fitAndApply(full);
+        Split s = new Split(full.train().subset(0, 2000), full.test().subset(0, 1000));
+        TrainConfig cfg = TrainConfig.defaults(OptimizerKind.SGD, 0.05f, 1, 64, 4);
+        java.util.Set<Integer> none = java.util.Set.of();
+        PruningPlan[] plans = {
+            new PruningPlan(PruneSpec.global(Criterion.TAYLOR, 0.9), new Schedule.OneShot(), 2, 1, 0f, PruningPlan.Rewind.NONE, 0),
+            new PruningPlan(new PruneSpec(Criterion.MAGNITUDE, Granularity.STRUCTURED, Scope.GLOBAL, 0.6, 2, 4, Structured.Norm.L2, Float.NaN, none, true,
+                    0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f), new Schedule.Iterative(3), 2, 3, 0f, PruningPlan.Rewind.NONE, 0),
+        };
+        for (PruningPlan plan : plans) {
+            ModelSpec cpu = Models.build("lenet-300-100", 4), gpu = Models.build("lenet-300-100", 4);
+            PruningRun.Outcome c = new PruningRun(cpu, cfg, plan, PruneListener.NONE, new CpuBackend(cpu, cfg)).run(s);
+            PruningRun.Outcome g;
+            try (GpuBackend b = new GpuBackend(gpu, cfg)) {
+                g = new PruningRun(gpu, cfg, plan, PruneListener.NONE, b).run(s);
+            }
+            String what = plan.spec().criterion() + " " + plan.spec().granularity() + " " + plan.schedule();
+            assertEquals(c.achievedSparsity(), g.achievedSparsity(), 1e-12, what + ": exact k on both");
+            assertEquals(c.prunes().size(), g.prunes().size(), what);
+            for (int i = 0; i < c.prunes().size(); i++) {
+                assertEquals(c.prunes().get(i).kept(), g.prunes().get(i).kept(), what + ": kept at prune " + i);
+            }
+            assertEquals(c.prunedAccuracy(), g.prunedAccuracy(), 0.005, what + ": GPU " + g.prunedAccuracy() + " vs CPU " + c.prunedAccuracy());
+            for (Parameter p : gpu.net().parameters()) {
+                if (p.mask == null) continue;
+                for (int i = 0; i < p.size(); i++) if (p.mask[i] == 0 && p.value.data[i] != 0f) fail(what + ": pruned " + p.localName + "[" + i + "] = " + p.value.data[i]);
             }
         }
     }
