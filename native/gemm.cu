@@ -12,6 +12,8 @@
 // is 16-byte aligned with ld % 4 == 0 (flag bits) and the 4 elements are inside the matrix; every other
 // element is loaded by a bounds-checked scalar load with zero fill, so any M, N, K and leading dimension works.
 //
+// Small problems (fewer 128x128 tiles than SMs) go to a 32x32 tile kernel with deterministic split-K (below).
+//
 // TF32 kernel (sm_80+, opt-in): wmma m16n16k8 tf32 with fp32 accumulation, block tile 64x64x16, 4 warps of
 // 32x32. Operands are rounded to tf32 (10-bit mantissa): expect ~5e-4 relative error, not fp32 accuracy.
 #include "common.cuh"
@@ -198,6 +200,133 @@ JP_SGEMM(jp_sgemm_nn, false, false)
 JP_SGEMM(jp_sgemm_nt, false, true)
 JP_SGEMM(jp_sgemm_tn, true, false)
 JP_SGEMM(jp_sgemm_tt, true, true)
+
+// ---------------------------------------------------------------------------------------------------------------
+// Small-tile FP32 kernel, for the problems the 128x128 tile leaves idle: a Linear layer at batch 128 is 3 to 21
+// tiles of 128x128 on a part with 132 SMs. Block tile 32x32x16, 256 threads, each a 2x2 register tile at rows
+// ty + 16i, columns tx + 16j (A reads are broadcasts, B reads 16 consecutive floats: conflict-free). Loads are
+// scalar and bounds-checked, consecutive threads reading consecutive addresses of the stored matrix; the next tile
+// is prefetched into registers while the current one is multiplied (one barrier per k-step, as the large kernel).
+// Without split-K every output is the same fmaf chain over k = 0, 1, ... as in the large kernel: the two kernels
+// give identical bits (tested). Split-K over gridDim.z: block z sums k in [z*kSplit, min(K, (z+1)*kSplit)); with
+// gridDim.z > 1 it writes the raw partial sums to work[z][M][N] and jp_sgemm_splitk_reduce adds them in z order
+// (deterministic, no atomics) and applies the epilogue.
+#define SG_BM 32
+#define SG_BN 32
+#define SG_BK 16
+#define SG_THREADS 256
+
+template <bool TA, bool TB>
+__device__ __forceinline__ void small_load(const float* __restrict__ A, int lda, const float* __restrict__ B, int ldb,
+                                           int M, int N, int kEnd, int m0, int n0, int k0, float (&ra)[2],
+                                           float (&rb)[2]) {
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        const int e = threadIdx.x + r * SG_THREADS;  // element of the 32x16 (A) and 16x32 (B) tiles
+        const int am = m0 + (TA ? (e & 31) : (e >> 4)), ak = k0 + (TA ? (e >> 5) : (e & 15));
+        ra[r] = (am < M && ak < kEnd) ? (TA ? A[(long long)ak * lda + am] : A[(long long)am * lda + ak]) : 0.f;
+        const int bn = n0 + (TB ? (e >> 4) : (e & 31)), bk = k0 + (TB ? (e & 15) : (e >> 5));
+        rb[r] = (bn < N && bk < kEnd) ? (TB ? B[(long long)bn * ldb + bk] : B[(long long)bk * ldb + bn]) : 0.f;
+    }
+}
+
+template <bool TA, bool TB>
+__device__ __forceinline__ void small_store(float (*As)[SG_BM + 1], float (*Bs)[SG_BN + 1], const float (&ra)[2],
+                                            const float (&rb)[2]) {
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        const int e = threadIdx.x + r * SG_THREADS;
+        As[TA ? (e >> 5) : (e & 15)][TA ? (e & 31) : (e >> 4)] = ra[r];
+        Bs[TB ? (e & 15) : (e >> 5)][TB ? (e >> 4) : (e & 31)] = rb[r];
+    }
+}
+
+template <bool TA, bool TB>
+__device__ __forceinline__ void sgemm_small_body(int M, int N, int K, int kSplit, float alpha,
+                                                 const float* __restrict__ A, int lda, const float* __restrict__ B,
+                                                 int ldb, float beta, float* __restrict__ C, int ldc,
+                                                 const float* __restrict__ bias, int flags, float* __restrict__ work) {
+    // +1 column: the transposing stores of a warp spread over the banks.
+    __shared__ float As[2][SG_BK][SG_BM + 1];
+    __shared__ float Bs[2][SG_BK][SG_BN + 1];
+    const int m0 = blockIdx.y * SG_BM, n0 = blockIdx.x * SG_BN;
+    const int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
+    const int kBegin = blockIdx.z * kSplit, kEnd = min(K, kBegin + kSplit);
+    float acc[2][2] = {{0.f, 0.f}, {0.f, 0.f}};
+    float ra[2], rb[2];
+    small_load<TA, TB>(A, lda, B, ldb, M, N, kEnd, m0, n0, kBegin, ra, rb);
+    small_store<TA, TB>(As[0], Bs[0], ra, rb);
+    __syncthreads();
+    int buf = 0;
+    for (int k0 = kBegin; k0 < kEnd; k0 += SG_BK) {
+        const bool more = k0 + SG_BK < kEnd;
+        if (more) small_load<TA, TB>(A, lda, B, ldb, M, N, kEnd, m0, n0, k0 + SG_BK, ra, rb);
+#pragma unroll
+        for (int kk = 0; kk < SG_BK; kk++) {
+            const float a0 = As[buf][kk][ty], a1 = As[buf][kk][ty + 16];
+            const float b0 = Bs[buf][kk][tx], b1 = Bs[buf][kk][tx + 16];
+            acc[0][0] = fmaf(a0, b0, acc[0][0]);
+            acc[0][1] = fmaf(a0, b1, acc[0][1]);
+            acc[1][0] = fmaf(a1, b0, acc[1][0]);
+            acc[1][1] = fmaf(a1, b1, acc[1][1]);
+        }
+        if (more) small_store<TA, TB>(As[buf ^ 1], Bs[buf ^ 1], ra, rb);
+        __syncthreads();
+        buf ^= 1;
+    }
+#pragma unroll
+    for (int i = 0; i < 2; i++) {
+        const int row = m0 + ty + 16 * i;
+        if (row >= M) continue;
+#pragma unroll
+        for (int j = 0; j < 2; j++) {
+            const int col = n0 + tx + 16 * j;
+            if (col >= N) continue;
+            if (gridDim.z > 1) {
+                work[((long long)blockIdx.z * M + row) * N + col] = acc[i][j];
+                continue;
+            }
+            // gemm_store_c's epilogue, element by element
+            float x = alpha * acc[i][j];
+            if (beta != 0.f) x += beta * C[(long long)row * ldc + col];
+            if (bias != nullptr) x += bias[col];
+            if (flags & GEMM_RELU) x = x > 0.f ? x : 0.f;
+            C[(long long)row * ldc + col] = x;
+        }
+    }
+}
+
+// Grid: (ceil(N/32), ceil(M/32), splits), block: 256. kSplit: a multiple of 16 with splits * kSplit >= K (and
+// (splits - 1) * kSplit < K, so no split is empty). work: FLOAT[splits * M * N] when splits > 1, else null.
+#define JP_SGEMM_SMALL(NAME, TA, TB)                                                                             \
+    JP_KERNEL void __launch_bounds__(SG_THREADS)                                                               \
+    NAME(int M, int N, int K, int kSplit, float alpha, const float* __restrict__ A, int lda,                    \
+         const float* __restrict__ B, int ldb, float beta, float* __restrict__ C, int ldc,                      \
+         const float* __restrict__ bias, int flags, float* __restrict__ work) {                                 \
+        sgemm_small_body<TA, TB>(M, N, K, kSplit, alpha, A, lda, B, ldb, beta, C, ldc, bias, flags, work);     \
+    }
+
+JP_SGEMM_SMALL(jp_sgemm_small_nn, false, false)
+JP_SGEMM_SMALL(jp_sgemm_small_nt, false, true)
+JP_SGEMM_SMALL(jp_sgemm_small_tn, true, false)
+JP_SGEMM_SMALL(jp_sgemm_small_tt, true, true)
+
+// C[row, col] = epilogue(Σ_z work[z][row][col]), z in order: the split-K finish. Grid-stride over M*N.
+JP_KERNEL void jp_sgemm_splitk_reduce(int M, int N, int splits, const float* __restrict__ work, float alpha,
+                                      float beta, float* __restrict__ C, int ldc, const float* __restrict__ bias,
+                                      int flags) {
+    const long long total = (long long)M * N;
+    for (long long i = jp_tid(); i < total; i += jp_stride()) {
+        const int row = (int)(i / N), col = (int)(i % N);
+        float s = 0.f;
+        for (int z = 0; z < splits; z++) s += work[(long long)z * total + i];
+        float x = alpha * s;
+        if (beta != 0.f) x += beta * C[(long long)row * ldc + col];
+        if (bias != nullptr) x += bias[col];
+        if (flags & GEMM_RELU) x = x > 0.f ? x : 0.f;
+        C[(long long)row * ldc + col] = x;
+    }
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // TF32 tensor-core path (sm_80+). Grid: (ceil(N/64), ceil(M/64)), block: 128.

@@ -35,17 +35,30 @@ def gemm(rows, label, tf32, ta, tb, m, n, k, inner):
                 ("T" if ta else "N") + ("T" if tb else "N") + " %dx%dx%d" % (m, n, k), ms, 2.0 * m * n * k / (ms * 1e6)))
 
 
+def model_gemms(bs):
+    """GpuBench.modelGemms: every GEMM of a training step of lenet-300-100 and cifar-cnn-a at batch bs."""
+    g = []
+    for i, o in ((784, 300), (300, 100), (100, 10)):
+        g += [("lenet fwd %d->%d" % (i, o), False, True, bs, o, i), ("lenet dX %d->%d" % (i, o), False, False, bs, i, o),
+              ("lenet dW %d->%d" % (i, o), True, False, o, i, bs)]
+    np1, np2 = bs * 32 * 32, bs * 16 * 16
+    g += [("cnn-a conv1 fwd", False, False, 64, np1, 27), ("cnn-a conv1 dW", False, True, 64, 27, np1),
+          ("cnn-a conv2 fwd", False, False, 128, np2, 576), ("cnn-a conv2 dW", False, True, 128, 576, np2),
+          ("cnn-a conv2 dX", True, False, 576, np2, 128)]
+    for i, o in ((8192, 1024), (1024, 10)):
+        g += [("cnn-a fc fwd %d->%d" % (i, o), False, True, bs, o, i), ("cnn-a fc dX %d->%d" % (i, o), False, False, bs, i, o),
+              ("cnn-a fc dW %d->%d" % (i, o), True, False, o, i, bs)]
+    return g
+
+
 def main():
     rows = []
     for v in (1, 0, 2):
         ta, tb = v == 2, v == 1
         gemm(rows, "torch gemm 4096^3", False, ta, tb, 4096, 4096, 4096, 1)
         gemm(rows, "torch gemm 4096^3", True, ta, tb, 4096, 4096, 4096, 1)
-    bs = 256
-    for i, o in ((784, 300), (300, 100), (100, 10)):
-        gemm(rows, "torch lenet fwd %d->%d" % (i, o), False, False, True, bs, o, i, 50)
-        gemm(rows, "torch lenet dX %d->%d" % (i, o), False, False, False, bs, i, o, 50)
-        gemm(rows, "torch lenet dW %d->%d" % (i, o), False, True, False, o, i, bs, 50)
+    for label, ta, tb, m, n, k in model_gemms(128):
+        gemm(rows, "torch " + label, False, ta, tb, m, n, k, 50)
     n = 1 << 28
     a = torch.rand(n, device="cuda")
     b = torch.empty_like(a)

@@ -470,7 +470,7 @@ EMU_API CUresult cuDeviceGetAttribute(int* v, int attr, CUdevice d) {
         case 8: *v = 49152; break;                // MAX_SHARED_MEMORY_PER_BLOCK
         case 10: *v = 32; break;                  // WARP_SIZE
         case 12: *v = 65536; break;               // MAX_REGISTERS_PER_BLOCK
-        case 16: *v = 1; break;                   // MULTIPROCESSOR_COUNT: blocks run one at a time
+        case 16: *v = 132; break;                 // MULTIPROCESSOR_COUNT: an H100 SXM, so launch heuristics choose as there (blocks still run one at a time)
         case 39: *v = 2048; break;                // MAX_THREADS_PER_MULTIPROCESSOR
         case 75: *v = 9; break;                   // COMPUTE_CAPABILITY_MAJOR
         case 76: *v = 0; break;                   // COMPUTE_CAPABILITY_MINOR

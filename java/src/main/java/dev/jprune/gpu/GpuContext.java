@@ -118,6 +118,27 @@ public final class GpuContext implements AutoCloseable {
     public int computeCapabilityMajor() { return ccMajor; }
     public int computeCapabilityMinor() { return ccMinor; }
     public int multiprocessors() { return multiprocessors; }
+
+    /** Which FP32 GEMM kernel {@link GpuOps#gemm} uses: chosen per call (AUTO), 128x128 tiles, or 32x32 tiles + split-K. */
+    public enum GemmKernel { AUTO, LARGE, SMALL }
+
+    private GemmKernel gemmKernel = GemmKernel.AUTO;
+    private int gemmSplits;
+
+    /**
+     * Forces the FP32 GEMM kernel of this context (tests and benchmarks compare them): LARGE = 128x128 tiles; SMALL =
+     * 32x32 tiles with {@code splits} K-splits (0: the automatic count); AUTO (the default) takes the small tiles
+     * when the large ones would leave SMs without a block.
+     */
+    public void setGemmKernel(GemmKernel kernel, int splits) {
+        if (kernel == null) throw new IllegalArgumentException("setGemmKernel: null kernel");
+        if (splits < 0 || splits > 65535) throw new IllegalArgumentException("setGemmKernel: splits = " + splits + " not in [0, 65535]");
+        this.gemmKernel = kernel;
+        this.gemmSplits = splits;
+    }
+
+    public GemmKernel gemmKernel() { return gemmKernel; }
+    public int gemmSplits() { return gemmSplits; }
     public long totalMemory() { return totalMemory; }
     /** Bytes held by live buffers of this context's pool. */
     public long bytesInUse() { return pool.bytesInUse(); }

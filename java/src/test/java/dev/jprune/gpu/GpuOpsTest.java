@@ -163,19 +163,74 @@ class GpuOpsTest {
         }
     }
 
+    /** The FP32 kernels a context can be forced to: {kernel, splits}; AUTO picks per call (LARGE on the emulator). */
+    private static final Object[][] GEMM_KERNELS = {{GpuContext.GemmKernel.AUTO, 0}, {GpuContext.GemmKernel.LARGE, 0},
+            {GpuContext.GemmKernel.SMALL, 1}, {GpuContext.GemmKernel.SMALL, 3}, {GpuContext.GemmKernel.SMALL, 0}};
+
     @Test
     void gemmAllVariantsAndShapes() {
         Rng r = new Rng(2);
-        int[][] shapes = {{1, 1, 1}, {7, 129, 33}, {129, 7, 1}, {128, 300, 784}, {64, 10, 500}, {300, 128, 7}, {5, 3, 0}};
-        for (int[] s : shapes) {
-            for (int v = 0; v < 4; v++) {
-                boolean ta = (v & 2) != 0, tb = (v & 1) != 0;
-                checkGemm(r, false, ta, tb, s[0], s[1], s[2], 0, 1f, 0f);
-                checkGemm(r, false, ta, tb, s[0], s[1], s[2], 3, 0.5f, -1.25f);
+        int[][] shapes = {{1, 1, 1}, {7, 129, 33}, {129, 7, 1}, {128, 300, 784}, {64, 10, 500}, {300, 128, 7}, {5, 3, 0}, {33, 65, 160}};
+        try {
+            for (Object[] kc : GEMM_KERNELS) {
+                ctx.setGemmKernel((GpuContext.GemmKernel) kc[0], (Integer) kc[1]);
+                for (int[] s : shapes) {
+                    for (int v = 0; v < 4; v++) {
+                        boolean ta = (v & 2) != 0, tb = (v & 1) != 0;
+                        checkGemm(r, false, ta, tb, s[0], s[1], s[2], 0, 1f, 0f);
+                        checkGemm(r, false, ta, tb, s[0], s[1], s[2], 3, 0.5f, -1.25f);
+                    }
+                }
             }
+            ctx.setGemmKernel(GpuContext.GemmKernel.LARGE, 0);
+            checkGemm(r, false, false, true, 1024, 1024, 1024, 0, 1f, 0f);
+            ctx.setGemmKernel(GpuContext.GemmKernel.SMALL, 5);
+            checkGemm(r, false, true, false, 513, 257, 2049, 1, 1f, 1f);
+        } finally {
+            ctx.setGemmKernel(GpuContext.GemmKernel.AUTO, 0);
         }
-        checkGemm(r, false, false, true, 1024, 1024, 1024, 0, 1f, 0f);
-        checkGemm(r, false, true, false, 513, 257, 2049, 1, 1f, 1f);
+    }
+
+    /**
+     * Without split-K the small-tile kernel runs the same fmaf chain over k as the large one: identical bits (a check
+     * that both accumulate in k order from 0, whatever their tiles). Split-K results differ only by the re-association.
+     */
+    @Test
+    void smallTileGemmWithoutSplitsIsBitIdenticalToTheLargeOne() {
+        Rng r = new Rng(5);
+        try {
+            for (int[] s : new int[][] {{128, 300, 784}, {7, 129, 33}, {300, 784, 128}, {1, 1, 17}}) {
+                int m = s[0], n = s[1], k = s[2];
+                for (int v = 0; v < 4; v++) {
+                    boolean ta = (v & 2) != 0, tb = (v & 1) != 0;
+                    float[] a = random(r, m * k, -1, 1), b = random(r, k * n, -1, 1);
+                    int lda = ta ? m : k, ldb = tb ? k : n;
+                    try (DeviceBuffer da = ctx.upload(a); DeviceBuffer db = ctx.upload(b); DeviceBuffer c1 = ctx.upload(nan(m * n));
+                         DeviceBuffer c2 = ctx.upload(nan(m * n))) {
+                        ctx.setGemmKernel(GpuContext.GemmKernel.LARGE, 0);
+                        ops.gemm(ta, tb, m, n, k, 1f, da, 0, lda, db, 0, ldb, 0f, c1, 0, n);
+                        ctx.setGemmKernel(GpuContext.GemmKernel.SMALL, 1);
+                        ops.gemm(ta, tb, m, n, k, 1f, da, 0, lda, db, 0, ldb, 0f, c2, 0, n);
+                        float[] x = c1.toFloatArray(), y = c2.toFloatArray();
+                        for (int i = 0; i < x.length; i++) {
+                            if (Float.floatToRawIntBits(x[i]) != Float.floatToRawIntBits(y[i])) {
+                                fail((ta ? "T" : "N") + (tb ? "T" : "N") + " " + m + "x" + n + "x" + k + " element " + i + ": large " + x[i] + ", small " + y[i]);
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            ctx.setGemmKernel(GpuContext.GemmKernel.AUTO, 0);
+        }
+        assertEquals(1, Kernels.autoSplits(1000, 1000, 1000, 4096, 132), "enough tiles: no split");
+        assertEquals(7, Kernels.autoSplits(40, 128, 300, 784, 132), "lenet forward at batch 128: 40 tiles, 784 deep");
+        assertEquals(132, Kernels.autoSplits(2, 64, 27, 131072, 132), "cifar-cnn-a conv1 dW: 2 tiles, 131072 deep");
+        assertEquals(256, Kernels.autoSplits(1, 1, 1, 1 << 20, 132), "at most 256 splits");
+        assertEquals(16, Kernels.autoSplits(1, 1024, 1024, 1 << 20, 132), "partial sums of at most 2^24 floats");
+        assertEquals(1, Kernels.autoSplits(1, 1, 1, 100, 132), "each split at least 64 deep");
+        assertThrows(IllegalArgumentException.class, () -> ctx.setGemmKernel(null, 0));
+        assertThrows(IllegalArgumentException.class, () -> ctx.setGemmKernel(GpuContext.GemmKernel.SMALL, -1));
     }
 
     @Test
@@ -205,11 +260,18 @@ class GpuOpsTest {
             try (DeviceBuffer dx = ctx.upload(x); DeviceBuffer dw = ctx.upload(w); DeviceBuffer db = ctx.upload(bias);
                  DeviceBuffer dy = ctx.upload(nan(m * n))) {
                 double atol = 1e-5 * Math.sqrt(k);
-                ops.gemmBiasRelu(false, true, m, n, k, dx, 0, k, dw, 0, k, dy, 0, n, db, true, false);
-                assertClose("linear+relu " + m + "x" + n + "x" + k, cpu, dy.toFloatArray(), atol, 1e-5);
-                dy.upload(nan(m * n));
-                ops.gemmBiasRelu(false, true, m, n, k, dx, 0, k, dw, 0, k, dy, 0, n, db, false, false);
-                assertClose("linear " + m + "x" + n + "x" + k, noRelu, dy.toFloatArray(), atol, 1e-5);
+                for (Object[] kc : GEMM_KERNELS) {
+                    ctx.setGemmKernel((GpuContext.GemmKernel) kc[0], (Integer) kc[1]);
+                    String kn = " (" + kc[0] + " " + kc[1] + ")";
+                    dy.upload(nan(m * n));
+                    ops.gemmBiasRelu(false, true, m, n, k, dx, 0, k, dw, 0, k, dy, 0, n, db, true, false);
+                    assertClose("linear+relu " + m + "x" + n + "x" + k + kn, cpu, dy.toFloatArray(), atol, 1e-5);
+                    dy.upload(nan(m * n));
+                    ops.gemmBiasRelu(false, true, m, n, k, dx, 0, k, dw, 0, k, dy, 0, n, db, false, false);
+                    assertClose("linear " + m + "x" + n + "x" + k + kn, noRelu, dy.toFloatArray(), atol, 1e-5);
+                }
+            } finally {
+                ctx.setGemmKernel(GpuContext.GemmKernel.AUTO, 0);
             }
         }
     }

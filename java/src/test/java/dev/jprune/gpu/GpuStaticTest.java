@@ -67,7 +67,7 @@ class GpuStaticTest {
     void everyKernelHasALauncherAndViceVersa() throws IOException {
         Set<String> defined = new TreeSet<>();
         Pattern direct = Pattern.compile("JP_KERNEL\\s+void\\s+(?:__launch_bounds__\\([^)]*\\)\\s*)?(\\w+)\\s*\\(");
-        Pattern viaMacro = Pattern.compile("^(JP_SGEMM|JP_TF32)\\((\\w+),", Pattern.MULTILINE);
+        Pattern viaMacro = Pattern.compile("^(JP_SGEMM|JP_SGEMM_SMALL|JP_TF32)\\((\\w+),", Pattern.MULTILINE);
         List<Path> sources;
         try (Stream<Path> s = Files.list(nativeDir())) {
             sources = s.filter(f -> f.toString().endsWith(".cu")).sorted().toList();
@@ -87,7 +87,7 @@ class GpuStaticTest {
             Matcher m = Pattern.compile("\"(jp_\\w+)\"").matcher(Files.readString(javaSource(launcher)));
             while (m.find()) launched.add(m.group(1));
         }
-        Set<String> gemmPrefixes = Set.of("jp_sgemm_", "jp_tf32gemm_");
+        Set<String> gemmPrefixes = Set.of("jp_sgemm_", "jp_sgemm_small_", "jp_tf32gemm_");
         launched.removeAll(gemmPrefixes);  // the prefixes the GEMM launcher concatenates
         assertEquals(defined, launched, "kernels defined in native/*.cu vs launched from Kernels.java + prune/PruneKernels.java");
     }

@@ -61,6 +61,31 @@ public final class GpuBench {
         }
     }
 
+    /** {label, transA, transB, m, n, k} of every GEMM in a training step of lenet-300-100 and cifar-cnn-a at batch bs. */
+    static Object[][] modelGemms(int bs) {
+        java.util.List<Object[]> g = new java.util.ArrayList<>();
+        for (int[] l : new int[][] {{784, 300}, {300, 100}, {100, 10}}) {
+            int in = l[0], out = l[1];
+            g.add(new Object[] {"lenet fwd " + in + "->" + out, false, true, bs, out, in});
+            g.add(new Object[] {"lenet dX " + in + "->" + out, false, false, bs, in, out});
+            g.add(new Object[] {"lenet dW " + in + "->" + out, true, false, out, in, bs});
+        }
+        // cifar-cnn-a: conv 3->64 on 32x32, pool, conv 64->128 on 16x16, pool, fc 8192->1024, fc 1024->10 (3x3, pad 1).
+        int np1 = bs * 32 * 32, np2 = bs * 16 * 16;
+        g.add(new Object[] {"cnn-a conv1 fwd", false, false, 64, np1, 27});
+        g.add(new Object[] {"cnn-a conv1 dW", false, true, 64, 27, np1});
+        g.add(new Object[] {"cnn-a conv2 fwd", false, false, 128, np2, 576});
+        g.add(new Object[] {"cnn-a conv2 dW", false, true, 128, 576, np2});
+        g.add(new Object[] {"cnn-a conv2 dX", true, false, 576, np2, 128});
+        for (int[] l : new int[][] {{8192, 1024}, {1024, 10}}) {
+            int in = l[0], out = l[1];
+            g.add(new Object[] {"cnn-a fc fwd " + in + "->" + out, false, true, bs, out, in});
+            g.add(new Object[] {"cnn-a fc dX " + in + "->" + out, false, false, bs, in, out});
+            g.add(new Object[] {"cnn-a fc dW " + in + "->" + out, true, false, out, in, bs});
+        }
+        return g.toArray(new Object[0][]);
+    }
+
     private static void bandwidth(String label, String shape, double ms, double bytes) {
         rows.add(String.format(Locale.ROOT, "%-34s %-12s %10.4f %10.1f GB/s", label, shape, ms, bytes / (ms * 1e6)));
     }
@@ -87,14 +112,20 @@ public final class GpuBench {
                 gemm(ctx, ops, r, "gemm " + big + "^3", false, ta, tb, big, big, big, 1);
                 if (tc) gemm(ctx, ops, r, "gemm " + big + "^3", true, ta, tb, big, big, big, 1);
             }
-            // LeNet-300-100, batch 256: forward Y = X W^T, backward dX = dY W, dW = dY^T X.
-            int bs = 256;
-            int[][] layers = {{784, 300}, {300, 100}, {100, 10}};
-            for (int[] l : layers) {
-                int in = l[0], out = l[1];
-                gemm(ctx, ops, r, "lenet fwd " + in + "->" + out, false, false, true, bs, out, in, reps);
-                gemm(ctx, ops, r, "lenet dX " + in + "->" + out, false, false, false, bs, in, out, reps);
-                gemm(ctx, ops, r, "lenet dW " + in + "->" + out, false, true, false, out, in, bs, reps);
+            // The GEMMs of a training step of lenet-300-100 and cifar-cnn-a at batch 128 (the shapes; the
+            // torch peer, bench/peers/torch_gpu_peer.py, times the same list): forward, dX and dW of each Linear, and
+            // the im2col GEMMs of each conv. Each with the automatic kernel choice, then forced to the 128x128 tiles
+            // and to the 32x32 tiles with automatic split-K, so the first GPU run shows what the rule should be.
+            int bs = smoke ? 8 : 128;
+            for (Object[] g : modelGemms(bs)) {
+                String label = (String) g[0];
+                boolean ta = (Boolean) g[1], tb = (Boolean) g[2];
+                int m = (Integer) g[3], n = (Integer) g[4], k = (Integer) g[5];
+                for (GpuContext.GemmKernel kern : GpuContext.GemmKernel.values()) {
+                    ctx.setGemmKernel(kern, 0);
+                    gemm(ctx, ops, r, label + " [" + kern.name().toLowerCase(Locale.ROOT) + "]", false, ta, tb, m, n, k, reps);
+                }
+                ctx.setGemmKernel(GpuContext.GemmKernel.AUTO, 0);
             }
             // Memory floor: D2D copy of 1 GiB counts bytes read + written.
             long n = copyElems;
