@@ -16,6 +16,7 @@
 JP_KERNEL void jp_prune_hist(const JpPruneRef* __restrict__ tab, int tensors, int crit, int level,
                              unsigned long long* __restrict__ hist, long long* __restrict__ state) {
     __shared__ int shT;
+    if (level == 1 && state[JP_S_COMPACT] != 0) return;  // the compacting path histograms its candidates instead
     const long long c = blockIdx.x;
     if (threadIdx.x == 0) shT = jp_find_chunk_tensor(tab, tensors, c);
     __syncthreads();
@@ -49,8 +50,11 @@ JP_KERNEL void jp_prune_hist(const JpPruneRef* __restrict__ tab, int tensors, in
 // histogram for the next pass. level 0: target = keep; level 1: target = keep - above, and the final threshold
 // fields. Thread t sums bins [256t, 256t + 256); thread 0 walks the 256 segment sums from the top and then the 256
 // bins of the segment that holds the answer: about 800 serial integer steps.
-JP_KERNEL void jp_prune_find(unsigned long long* __restrict__ hist, int level, long long* __restrict__ state) {
+// path: -1 always; 0 only on the three-pass path, 1 only on the compacting path (state[COMPACT]), so that both
+// paths can be queued and the device picks. Level 0 also decides the path: compact when 0 < H[b] <= state[CAP].
+JP_KERNEL void jp_prune_find(unsigned long long* __restrict__ hist, int level, int path, long long* __restrict__ state) {
     __shared__ unsigned long long seg[JP_THREADS];
+    if (path >= 0 && state[JP_S_COMPACT] != path) return;  // uniform; the histogram was not filled either
     const int t = threadIdx.x;
     unsigned long long s = 0;
     for (int j = 0; j < 256; j++) s += hist[t * 256 + j];
@@ -79,7 +83,12 @@ JP_KERNEL void jp_prune_find(unsigned long long* __restrict__ hist, int level, l
             state[JP_S_BUCKET] = found < 0 ? 0 : found;
             state[JP_S_ABOVE] = above;
             if (found < 0) state[JP_S_ERROR] = 1;
+            const long long bcount = found < 0 ? 0 : (long long)hist[found];
+            state[JP_S_BCOUNT] = bcount;
+            state[JP_S_COMPACT] = (found >= 0 && bcount > 0 && bcount <= state[JP_S_CAP]) ? 1 : 0;
         } else {
+            // Compacting path: the candidates must be exactly the boundary bucket's elements.
+            if (path == 1 && state[JP_S_NCAND] != state[JP_S_BCOUNT]) state[JP_S_ERROR] = 1;
             if (found < 0) {
                 state[JP_S_ERROR] = 1;
                 found = 0;
@@ -105,7 +114,7 @@ JP_KERNEL void jp_prune_ties(const JpPruneRef* __restrict__ tab, int tensors, in
                              const long long* __restrict__ state, int* __restrict__ chunkTies) {
     __shared__ int shT;
     __shared__ int shw[JP_THREADS / 32];
-    if (state[JP_S_NEED_TIES] == 0 || state[JP_S_BAD] != JP_BAD_NONE) return;  // uniform over the grid
+    if (state[JP_S_NEED_TIES] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_COMPACT] != 0) return;  // uniform
     const long long c = blockIdx.x;
     if (threadIdx.x == 0) shT = jp_find_chunk_tensor(tab, tensors, c);
     __syncthreads();
@@ -128,7 +137,7 @@ JP_KERNEL void jp_prune_ties(const JpPruneRef* __restrict__ tab, int tensors, in
 JP_KERNEL void jp_prune_scan(const int* __restrict__ chunkTies, long long chunks, const long long* __restrict__ state,
                              long long* __restrict__ tiesBefore) {
     __shared__ long long seg[JP_THREADS];
-    if (state[JP_S_NEED_TIES] == 0 || state[JP_S_BAD] != JP_BAD_NONE) return;
+    if (state[JP_S_NEED_TIES] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_COMPACT] != 0) return;
     const long long per = (chunks + JP_THREADS - 1) / JP_THREADS;
     const long long a = min(chunks, per * threadIdx.x), b = min(chunks, a + per);
     long long s = 0;
@@ -155,7 +164,7 @@ JP_KERNEL void jp_prune_mask(JpPruneRef* __restrict__ tab, int tensors, int crit
     __shared__ int shT;
     __shared__ int shw[JP_THREADS / 32];
     __shared__ int shc[JP_THREADS / 32];
-    if (state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
+    if (state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0 || state[JP_S_COMPACT] != 0) return;
     const long long c = blockIdx.x;
     if (threadIdx.x == 0) shT = jp_find_chunk_tensor(tab, tensors, c);
     __syncthreads();
@@ -195,6 +204,152 @@ JP_KERNEL void jp_prune_mask(JpPruneRef* __restrict__ tab, int tensors, int crit
     }
     kept = jp_block_sum_int(kept, shc);
     if (threadIdx.x == 0 && kept > 0) atomicAdd(keptPerTensor + shT, (unsigned long long)kept);
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// The compacting path: pass 0 (jp_prune_hist level 0) is shared; when its boundary bucket b holds at most CAP elements,
+// pass 1 (jp_prune_split) scores every element once more and decides all of them outside b on the spot (high digit
+// above b: keep, below: prune, mask / w / optimizer state written), appending the elements of b as (low digit, global
+// index) candidates; everything after that reads only the candidates: their low-digit histogram gives the exact
+// threshold (jp_prune_find level 1: the same histogram the three-pass path builds over the full data, so the same
+// fields), and, when ties must be ranked, a 3-level radix select over the ties' global indices finds the tieBudget-th
+// smallest one (ties with a lower or equal index are kept: ties go to the lower global index, as everywhere). Two
+// reads of w and g instead of three. Candidates are appended in any order (warp-aggregated atomics): every decision
+// on them is a function of the candidate SET, so the result is deterministic. Duplicate-heavy inputs (one bucket
+// holding, say, the 90% exact zeros) exceed CAP and take the three-pass path, decided on the device.
+
+JP_KERNEL void jp_prune_split(JpPruneRef* __restrict__ tab, int tensors, int crit, int flags, long long* __restrict__ state,
+                              int* __restrict__ candLow, long long* __restrict__ candIdx,
+                              unsigned long long* __restrict__ keptPerTensor) {
+    __shared__ int shT;
+    __shared__ int shc[JP_THREADS / 32];
+    if (state[JP_S_COMPACT] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
+    const long long c = blockIdx.x;
+    if (threadIdx.x == 0) shT = jp_find_chunk_tensor(tab, tensors, c);
+    __syncthreads();
+    const JpPruneRef r = tab[shT];
+    const long long base = (c - (r.chunkStart - tab[0].chunkStart)) * JP_PRUNE_CHUNK;
+    const unsigned bucket = (unsigned)state[JP_S_BUCKET];
+    unsigned long long* ncand = reinterpret_cast<unsigned long long*>(state + JP_S_NCAND);
+    const int lane = threadIdx.x & 31;
+    int kept = 0;
+    for (int k = 0; k < JP_PRUNE_TILES; k++) {
+        const long long i = base + (long long)k * JP_THREADS + threadIdx.x;
+        const bool in = i < r.n;
+        unsigned u = 0;
+        if (in) {
+            bool bad;
+            u = (unsigned)jp_key(jp_score(crit, r, i, bad)) ^ 0x80000000u;
+        }
+        const bool cand = in && (u >> 16) == bucket;
+        // Only elements outside the bucket are written here, and candidates are never rescored: zeroing w cannot
+        // change a score this selection still reads.
+        if (in && !cand) kept += jp_apply_keep(r, i, (u >> 16) > bucket, flags) ? 1 : 0;
+        const unsigned bal = __ballot_sync(0xffffffffu, cand);  // every lane reaches it (uniform loop bound)
+        if (bal != 0u) {
+            const int leader = __ffs(bal) - 1;
+            unsigned long long slot = 0;
+            if (lane == leader) slot = atomicAdd(ncand, (unsigned long long)__popc(bal));
+            slot = __shfl_sync(0xffffffffu, slot, leader);
+            slot += __popc(bal & ((1u << lane) - 1u));
+            // NCAND > CAP only if the scores changed since pass 0: find level 1 then reports it (NCAND != BCOUNT).
+            if (cand && slot < (unsigned long long)state[JP_S_CAP]) {
+                candLow[slot] = (int)(u & 0xffffu);
+                candIdx[slot] = r.globalOffset + i;
+            }
+        }
+    }
+    kept = jp_block_sum_int(kept, shc);
+    if (threadIdx.x == 0 && kept > 0) atomicAdd(keptPerTensor + shT, (unsigned long long)kept);
+}
+
+// Low-digit histogram of the candidates (then jp_prune_find level 1, path 1). Grid-stride over state[NCAND].
+JP_KERNEL void jp_prune_cand_hist(const int* __restrict__ candLow, const long long* __restrict__ state,
+                                  unsigned long long* __restrict__ hist) {
+    if (state[JP_S_COMPACT] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
+    const long long n = min(state[JP_S_NCAND], state[JP_S_CAP]);
+    for (long long i = jp_tid(); i < n; i += jp_stride()) atomicAdd(hist + candLow[i], 1ull);
+}
+
+// Tie resolution, level 0..2 (only when ties must be ranked): histogram of bits [47 - 16·level, 32 - 16·level] of the
+// global indices of the ties (candidates whose low digit is the threshold's) that share the prefix found so far.
+JP_KERNEL void jp_prune_cand_index_hist(const int* __restrict__ candLow, const long long* __restrict__ candIdx, int level,
+                                        const long long* __restrict__ state, unsigned long long* __restrict__ hist) {
+    if (state[JP_S_COMPACT] == 0 || state[JP_S_NEED_TIES] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
+    const long long n = state[JP_S_NCAND];
+    const int low = (int)state[JP_S_LOW];
+    const int shift = 32 - 16 * level;
+    const long long prefix = state[JP_S_IDXT];
+    for (long long i = jp_tid(); i < n; i += jp_stride()) {
+        if (candLow[i] != low) continue;
+        const long long g = candIdx[i];
+        if (level > 0 && (g >> (shift + 16)) != prefix) continue;
+        atomicAdd(hist + ((g >> shift) & 0xffff), 1ull);
+    }
+}
+
+// One block: the digit of the ITARGET-th smallest tie index (level 0: target = tieBudget), scanning the bins upward
+// (jp_prune_find's segment scheme, mirrored); appends it to the prefix in state[IDXT]; zeroes the histogram.
+JP_KERNEL void jp_prune_find_index(unsigned long long* __restrict__ hist, int level, long long* __restrict__ state) {
+    __shared__ unsigned long long seg[JP_THREADS];
+    if (state[JP_S_COMPACT] == 0 || state[JP_S_NEED_TIES] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
+    const int t = threadIdx.x;
+    unsigned long long sum = 0;
+    for (int j = 0; j < 256; j++) sum += hist[t * 256 + j];
+    seg[t] = sum;
+    __syncthreads();
+    if (t == 0) {
+        const long long target = level == 0 ? state[JP_S_TIE_BUDGET] : state[JP_S_ITARGET];
+        long long below = 0;
+        int found = -1;
+        for (int q = 0; q < JP_THREADS && found < 0; q++) {
+            if (seg[q] == 0) continue;
+            if (below + (long long)seg[q] >= target) {
+                for (int b = q * 256; b < q * 256 + 256; b++) {
+                    const long long h = (long long)hist[b];
+                    if (h == 0) continue;
+                    if (below + h >= target) { found = b; break; }
+                    below += h;
+                }
+            } else {
+                below += (long long)seg[q];
+            }
+        }
+        if (found < 0) {
+            state[JP_S_ERROR] = 1;
+            found = 0;
+        }
+        state[JP_S_IDXT] = ((level == 0 ? 0LL : state[JP_S_IDXT]) << 16) | found;
+        state[JP_S_ITARGET] = target - below;
+    }
+    __syncthreads();
+    for (int j = 0; j < 256; j++) hist[t * 256 + j] = 0ull;
+}
+
+// The candidates' decisions: keep = low > threshold's low || (low == it && (ties ranked ? index <= IDXT : budget > 0));
+// writes mask / w / optimizer state at the candidate's tensor (binary search of the global index over the table) and
+// counts kept elements per tensor. Grid-stride over state[NCAND].
+JP_KERNEL void jp_prune_cand_apply(JpPruneRef* __restrict__ tab, int tensors, const int* __restrict__ candLow,
+                                   const long long* __restrict__ candIdx, int flags, const long long* __restrict__ state,
+                                   unsigned long long* __restrict__ keptPerTensor) {
+    if (state[JP_S_COMPACT] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
+    const long long n = state[JP_S_NCAND];
+    const int low = (int)state[JP_S_LOW];
+    const bool needTies = state[JP_S_NEED_TIES] != 0;
+    const bool keepTies = state[JP_S_TIE_BUDGET] > 0;
+    const long long idxT = state[JP_S_IDXT];
+    for (long long i = jp_tid(); i < n; i += jp_stride()) {
+        const int k = candLow[i];
+        const long long g = candIdx[i];
+        const bool keepIt = k > low || (k == low && (needTies ? g <= idxT : keepTies));
+        int lo = 0, hi = tensors - 1;  // the largest t with globalOffset(t) <= g (empty tensors share the next offset)
+        while (lo < hi) {
+            const int mid = (lo + hi + 1) >> 1;
+            if (tab[mid].globalOffset <= g) lo = mid; else hi = mid - 1;
+        }
+        const JpPruneRef r = tab[lo];
+        if (jp_apply_keep(r, g - r.globalOffset, keepIt, flags)) atomicAdd(keptPerTensor + lo, 1ull);
+    }
 }
 
 // N:M on one tensor viewed as [rows, rowLength]: one thread per group of m consecutive elements of a row (the last

@@ -54,7 +54,14 @@ struct JpPruneRef {
 #define JP_S_TIE_BUDGET 8   // keep - countAbove
 #define JP_S_NEED_TIES 9    // 1 when 0 < tieBudget < countEqual (tie ranks needed), else 0
 #define JP_S_ERROR 10       // 0, or 1 when the second digit was not found (scores changed between passes)
-#define JP_STATE_LONGS 16
+// Compacting path (see prune.cu, "The compacting path"): two passes over the data instead of three.
+#define JP_S_BCOUNT 11      // elements in the boundary bucket (pass 0 result)
+#define JP_S_CAP 12         // candidate buffer capacity (host writes; 0 = never compact)
+#define JP_S_COMPACT 13     // 1 when this selection takes the compacting path (0 < BCOUNT <= CAP), decided by find level 0
+#define JP_S_NCAND 14       // candidates appended by jp_prune_split
+#define JP_S_IDXT 15        // tie resolution: the tieBudget-th smallest global index among the ties (built 16 bits a level)
+#define JP_S_ITARGET 16     // tie resolution: the rank still to find inside the current prefix
+#define JP_STATE_LONGS 24
 #define JP_BAD_NONE 0x7fffffffffffffffLL
 
 // Mask-pass modes and flags.

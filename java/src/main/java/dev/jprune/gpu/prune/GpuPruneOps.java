@@ -226,10 +226,41 @@ public final class GpuPruneOps {
         }
     }
 
+    /** Selections of at least this many elements may take the compacting path (smaller ones are launch-bound). */
+    static final long COMPACT_MIN = 1L << 20;
+    /** Global indices must fit the tie resolution's 3 x 16 bits. */
+    static final long MAX_TOTAL = 1L << 48;
+
+    private long compaction = -1;
+
+    /**
+     * Candidate capacity of the compacting selection path (tests and benchmarks compare the paths): -1 (the default)
+     * = automatic (selections of ≥ 2^20 elements, capacity total/16 clamped to [2^16, 2^22]); 0 = never (three passes
+     * over the data); > 0 = this capacity for every selection. The device takes the compacting path only when the
+     * boundary bucket fits the capacity, else the three-pass path: the result is the same either way.
+     */
+    public void setCompaction(long capacity) {
+        if (capacity < -1) throw new IllegalArgumentException("GpuPruneOps.setCompaction: capacity " + capacity + " < -1");
+        compaction = capacity;
+    }
+
+    private long compacted;
+
+    /** Selections so far that took the compacting path (tests check that the path they force was taken). */
+    long compactedSelections() { return compacted; }
+
+    long capacityFor(long total) {
+        if (compaction >= 0) return Math.min(compaction, total);
+        if (total < COMPACT_MIN) return 0;
+        return Math.max(1L << 16, Math.min(1L << 22, total / 16));
+    }
+
     /**
      * The passes. global: one selection over the whole table (keep[0]); otherwise one per tensor (keep[t]) on the
-     * row view. Passes per selection: hist(level 0) → find → hist(level 1) → find → ties → scan → mask; ties and scan
-     * return at once on the device unless 0 < tieBudget < countEqual.
+     * row view. Per selection: hist(level 0) → find, which picks the path on the device. Three-pass path: hist(level 1)
+     * → find → ties → scan → mask (ties and scan return at once unless 0 < tieBudget < countEqual). Compacting path
+     * (docs/GPU-PRUNE.md): split → candidate histogram → find → [3 × (tie index histogram → find)] → candidate apply.
+     * Both are queued where the selection may compact; each kernel returns at once on the path not taken.
      */
     private GpuSelection[] selectOn(List<PruneTensor> ts, Criterion c, PruneTable layout, DeviceBuffer tab, long[] keep,
                                     int flags, boolean global) {
@@ -238,12 +269,22 @@ public final class GpuPruneOps {
         long maxChunks = 0;
         for (int t = 0; t < nt; t++) maxChunks = Math.max(maxChunks, layout.chunks(t));
         long tieChunks = global ? layout.chunks() : maxChunks;
+        if (layout.total() >= MAX_TOTAL) throw new IllegalArgumentException("GpuPruneOps.select: " + layout.total() + " elements (max 2^48)");
+        long[] cap = new long[sels];
+        long maxCap = 0;
+        for (int s = 0; s < sels; s++) {
+            cap[s] = capacityFor(global ? layout.total() : layout.lengths[s]);
+            maxCap = Math.max(maxCap, cap[s]);
+        }
+        long[] fresh = freshStates(sels, keep);
+        for (int s = 0; s < sels; s++) fresh[s * PruneTable.STATE_LONGS + PruneTable.S_CAP] = cap[s];
         try (DeviceBuffer hist = ctx.allocLong(1 << 16); DeviceBuffer states = ctx.allocLong((long) sels * PruneTable.STATE_LONGS);
              DeviceBuffer chunkTies = ctx.allocInt(Math.max(1, tieChunks)); DeviceBuffer tiesBefore = ctx.allocLong(Math.max(1, tieChunks));
-             DeviceBuffer kept = ctx.allocLong(nt)) {
+             DeviceBuffer kept = ctx.allocLong(nt); DeviceBuffer candLow = ctx.allocInt(Math.max(1, maxCap));
+             DeviceBuffer candIdx = ctx.allocLong(Math.max(1, maxCap))) {
             GpuInternals.zero(hist);
             GpuInternals.zero(kept);
-            states.upload(freshStates(sels, keep));
+            states.upload(fresh);
             // The selecting passes of every selection first (they only read the inputs and record faults) ...
             for (int s = 0; s < sels; s++) {
                 CUdeviceptr table = global ? row(tab, 0) : row(tab, s);
@@ -252,9 +293,9 @@ public final class GpuPruneOps {
                 if (chunks == 0) continue;  // an empty tensor: nothing to select (its state stays fresh)
                 CUdeviceptr st = slot(states, s);
                 k.hist(table, tensors, chunks, crit, 0, hist, st);
-                k.find(hist, 0, st);
-                k.hist(table, tensors, chunks, crit, 1, hist, st);
-                k.find(hist, 1, st);
+                k.find(hist, 0, -1, st);
+                k.hist(table, tensors, chunks, crit, 1, hist, st);  // returns at once on the compacting path
+                k.find(hist, 1, 0, st);
             }
             long[] state = new long[sels * PruneTable.STATE_LONGS];
             if (!global) {
@@ -274,11 +315,22 @@ public final class GpuPruneOps {
                 k.ties(table, tensors, chunks, crit, st, chunkTies);
                 k.scan(chunkTies, chunks, st, tiesBefore);
                 k.mask(table, tensors, chunks, crit, PruneTable.MODE_SELECT, flags, st, tiesBefore, keptAt);
+                if (cap[s] > 0) {
+                    k.split(table, tensors, chunks, crit, flags, st, candLow, candIdx, keptAt);
+                    k.candHist(candLow, cap[s], st, hist);
+                    k.find(hist, 1, 1, st);
+                    for (int level = 0; level < 3; level++) {
+                        k.candIndexHist(candLow, candIdx, cap[s], level, st, hist);
+                        k.findIndex(hist, level, st);
+                    }
+                    k.candApply(table, tensors, candLow, candIdx, cap[s], flags, st, keptAt);
+                }
             }
             GpuInternals.download(states, state);
             long[] keptHost = new long[nt];
             GpuInternals.download(kept, keptHost);
             checkStates("GpuPruneOps.select", ts, layout, c, state, sels);
+            for (int s = 0; s < sels; s++) compacted += state[s * PruneTable.STATE_LONGS + PruneTable.S_COMPACT];
             GpuSelection[] out = new GpuSelection[sels];
             for (int s = 0; s < sels; s++) {
                 int b = s * PruneTable.STATE_LONGS;

@@ -68,8 +68,29 @@ final class PruneKernels {
         launch("jp_prune_hist", chunks, "tensors=" + tensors + " chunks=" + chunks + " crit=" + crit + " level=" + level,
                 table, tensors, crit, level, hist, state);
     }
-    void find(DeviceBuffer hist, int level, CUdeviceptr state) {
-        launch("jp_prune_find", 1, "level=" + level, hist, level, state);
+    /** path: -1 always, 0 only on the three-pass path, 1 only on the compacting path (the device decides). */
+    void find(DeviceBuffer hist, int level, int path, CUdeviceptr state) {
+        launch("jp_prune_find", 1, "level=" + level + " path=" + path, hist, level, path, state);
+    }
+    void split(CUdeviceptr table, int tensors, long chunks, int crit, int flags, CUdeviceptr state, DeviceBuffer candLow,
+               DeviceBuffer candIdx, CUdeviceptr kept) {
+        launch("jp_prune_split", chunks, "tensors=" + tensors + " chunks=" + chunks + " crit=" + crit + " flags=" + flags,
+                table, tensors, crit, flags, state, candLow, candIdx, kept);
+    }
+    static long candBlocks(long capacity) { return Math.max(1, Math.min(MAX_BLOCKS, (capacity + THREADS - 1) / THREADS)); }
+    void candHist(DeviceBuffer candLow, long capacity, CUdeviceptr state, DeviceBuffer hist) {
+        launch("jp_prune_cand_hist", candBlocks(capacity), "capacity=" + capacity, candLow, state, hist);
+    }
+    void candIndexHist(DeviceBuffer candLow, DeviceBuffer candIdx, long capacity, int level, CUdeviceptr state, DeviceBuffer hist) {
+        launch("jp_prune_cand_index_hist", candBlocks(capacity), "capacity=" + capacity + " level=" + level, candLow, candIdx, level, state, hist);
+    }
+    void findIndex(DeviceBuffer hist, int level, CUdeviceptr state) {
+        launch("jp_prune_find_index", 1, "level=" + level, hist, level, state);
+    }
+    void candApply(CUdeviceptr table, int tensors, DeviceBuffer candLow, DeviceBuffer candIdx, long capacity, int flags,
+                   CUdeviceptr state, CUdeviceptr kept) {
+        launch("jp_prune_cand_apply", candBlocks(capacity), "tensors=" + tensors + " capacity=" + capacity + " flags=" + flags,
+                table, tensors, candLow, candIdx, flags, state, kept);
     }
     void ties(CUdeviceptr table, int tensors, long chunks, int crit, CUdeviceptr state, DeviceBuffer chunkTies) {
         launch("jp_prune_ties", chunks, "tensors=" + tensors + " chunks=" + chunks, table, tensors, crit, state, chunkTies);

@@ -29,8 +29,8 @@ public final class PruneTable {
     static final int MODE_SELECT = 0, MODE_THRESHOLD = 1, FLAG_ZERO_W = 1, FLAG_ZERO_OPT = 2;
     // Row flags (JP_ROW_*): STICKY = the written mask is the decision AND maskIn.
     static final long ROW_STICKY = 1;
-    static final int STATE_LONGS = 16, S_BAD = 0, S_KEEP = 1, S_TKEY = 5, S_COUNT_ABOVE = 6, S_COUNT_EQUAL = 7,
-            S_TIE_BUDGET = 8, S_ERROR = 10;
+    static final int STATE_LONGS = 24, S_BAD = 0, S_KEEP = 1, S_TKEY = 5, S_COUNT_ABOVE = 6, S_COUNT_EQUAL = 7,
+            S_TIE_BUDGET = 8, S_ERROR = 10, S_CAP = 12, S_COMPACT = 13;
     static final long BAD_NONE = Long.MAX_VALUE;
 
     final long[] lengths;      // [T]

@@ -199,6 +199,71 @@ class GpuPruneTest {
         globalCase("large", new int[] {500_000, 77}, Kind.NEGZERO, Criterion.TAYLOR_SQUARED, true, 8);
     }
 
+    /**
+     * The compacting path (two passes over the data, the boundary bucket resolved on candidates, ties by a radix select
+     * over their global indices) gives the CPU's results bit for bit, like the three-pass path: every input kind and
+     * criterion, masked or not, 1000 tensors, per-layer, with a capacity that always fits and one (64) that makes the
+     * device fall back whenever the bucket is larger. The default (automatic) path is what the other tests run.
+     */
+    @Test
+    void compactingSelectionEqualsCpu() {
+        int[] small = {1, 7, 0, 129, 4096, 4097, 1};
+        Rng r = new Rng(98);
+        int[] many = new int[1000];
+        for (int t = 0; t < many.length; t++) many[t] = new int[] {0, 1, 7, 129, r.nextInt(300)}[t % 5];
+        try {
+            for (long cap : new long[] {1L << 40, 64}) {
+                ops.setCompaction(cap);
+                long before = ops.compactedSelections();
+                long seed = 500;
+                for (Kind k : Kind.values()) {
+                    for (Criterion c : new Criterion[] {Criterion.TAYLOR, Criterion.MOVEMENT, Criterion.MAGNITUDE}) {
+                        globalCase("compact " + cap + " small", small, k, c, false, seed++);
+                        globalCase("compact " + cap + " small", small, k, c, true, seed++);
+                    }
+                }
+                globalCase("compact " + cap + " 1000 tensors", many, Kind.DUP3, Criterion.TAYLOR, true, seed++);
+                globalCase("compact " + cap + " 1000 tensors", many, Kind.RANDOM, Criterion.MOVEMENT, false, seed++);
+                long compacted = ops.compactedSelections() - before;
+                assertTrue(compacted > 0, "capacity " + cap + ": no selection took the compacting path");
+                perLayerCase("compact " + cap);
+            }
+            ops.setCompaction(0);
+            long before = ops.compactedSelections();
+            globalCase("never compact", small, Kind.RANDOM, Criterion.TAYLOR, false, 900);
+            assertEquals(before, ops.compactedSelections(), "capacity 0 never compacts");
+        } finally {
+            ops.setCompaction(-1);
+        }
+        assertThrows(IllegalArgumentException.class, () -> ops.setCompaction(-2));
+    }
+
+    private void perLayerCase(String name) {
+        int[] sizes = {0, 1, 7, 129, 4096 * 3 + 5, 2000};
+        for (Kind k : Kind.values()) {
+            Rng r = new Rng(k.ordinal() + 40);
+            float[][] w = tensors(r, sizes, k), g = tensors(r, sizes, k), opt = tensors(r, sizes, Kind.RANDOM);
+            double[] sp = {0.5, 0.0, 1.0, 0.3, 0.9, 0.5};
+            float[][] wCpu = copy(w);
+            byte[][] mCpu = new byte[sizes.length][];
+            for (int t = 0; t < sizes.length; t++) mCpu[t] = new byte[sizes[t]];
+            Selection[] sel = GlobalSelector.perLayer(new CriterionScoreSource(Criterion.TAYLOR, wCpu, g, null), sp, mCpu, wCpu);
+            try (Dev d = new Dev(w, g, null, opt)) {
+                GpuSelection[] gs = ops.perLayer(d.ts, Criterion.TAYLOR, sp, true, true);
+                for (int t = 0; t < sizes.length; t++) {
+                    String what = name + " " + k + " perLayer t" + t;
+                    assertEquals(sel[t].thresholdBits, gs[t].thresholdBits(), what);
+                    assertEquals(sel[t].tieBudget, gs[t].tieBudget(), what);
+                    assertMask(what, mCpu[t], d.mask(t));
+                    assertSameBits(what + " weights", wCpu[t], d.floats(d.w[t]));
+                    long k1 = 0;
+                    for (byte b : mCpu[t]) k1 += b;
+                    assertEquals(k1, gs[t].keptPerTensor()[0], what + " kept");
+                }
+            }
+        }
+    }
+
     @Test
     void userScoresAndAccumulatorMatchCpu() {
         Rng r = new Rng(3);
