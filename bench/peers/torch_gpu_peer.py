@@ -31,7 +31,7 @@ def gemm(rows, label, tf32, ta, tb, m, n, k, inner):
     opB = B.t() if tb else B
     C = torch.empty(m, n, device="cuda")
     ms = timed(lambda: torch.matmul(opA, opB, out=C), 15, inner)
-    rows.append("%-34s %-12s %10.4f %10.1f GFLOP/s" % (label + (" tf32" if tf32 else " fp32"),
+    rows.append("%-44s %-16s %10.4f %10.1f GFLOP/s" % (label + (" tf32" if tf32 else " fp32"),
                 ("T" if ta else "N") + ("T" if tb else "N") + " %dx%dx%d" % (m, n, k), ms, 2.0 * m * n * k / (ms * 1e6)))
 
 
@@ -63,9 +63,9 @@ def main():
     a = torch.rand(n, device="cuda")
     b = torch.empty_like(a)
     ms = timed(lambda: b.copy_(a), 10, 1)
-    rows.append("%-34s %-12s %10.4f %10.1f GB/s" % ("torch D2D copy", "1 GiB", ms, 8.0 * n / (ms * 1e6)))
+    rows.append("%-44s %-16s %10.4f %10.1f GB/s" % ("torch D2D copy", "1 GiB", ms, 8.0 * n / (ms * 1e6)))
     print("== PyTorch %s on %s, CUDA events, median ==" % (torch.__version__, torch.cuda.get_device_name()))
-    print("%-34s %-12s %10s %10s" % ("what", "shape", "ms", "rate"))
+    print("%-44s %-16s %10s %10s" % ("what", "shape", "ms", "rate"))
     for r in rows:
         print(r)
 

@@ -56,7 +56,7 @@ public final class GpuBench {
                 else ops.gemm(ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, n);
             });
             double gflops = 2.0 * m * n * k / (ms * 1e6);
-            rows.add(String.format(Locale.ROOT, "%-34s %-12s %10.4f %10.1f GFLOP/s", label + (tf32 ? " tf32" : " fp32"),
+            rows.add(String.format(Locale.ROOT, "%-44s %-16s %10.4f %10.1f GFLOP/s", label + (tf32 ? " tf32" : " fp32"),
                     (ta ? "T" : "N") + (tb ? "T" : "N") + " " + m + "x" + n + "x" + k, ms, gflops));
         }
     }
@@ -87,7 +87,7 @@ public final class GpuBench {
     }
 
     private static void bandwidth(String label, String shape, double ms, double bytes) {
-        rows.add(String.format(Locale.ROOT, "%-34s %-12s %10.4f %10.1f GB/s", label, shape, ms, bytes / (ms * 1e6)));
+        rows.add(String.format(Locale.ROOT, "%-44s %-16s %10.4f %10.1f GB/s", label, shape, ms, bytes / (ms * 1e6)));
     }
 
     public static void main(String[] args) {
@@ -148,7 +148,7 @@ public final class GpuBench {
             }
             System.out.println("== jprune GPU benchmarks on " + ctx.deviceName() + " (sm_" + ctx.computeCapabilityMajor()
                     + ctx.computeCapabilityMinor() + ", " + ctx.multiprocessors() + " SMs), CUDA events, median ==");
-            System.out.printf(Locale.ROOT, "%-34s %-12s %10s %10s%n", "what", "shape", "ms", "rate");
+            System.out.printf(Locale.ROOT, "%-44s %-16s %10s %10s%n", "what", "shape", "ms", "rate");
             for (String row : rows) System.out.println(row);
         }
     }
