@@ -45,40 +45,61 @@ JP_KERNEL void jp_prune_hist(const JpPruneRef* __restrict__ tab, int tensors, in
     }
 }
 
+// The 65536-bin histogram walk shared by jp_prune_find (from the top) and jp_prune_find_index (from the bottom), in
+// one block of JP_THREADS = 256 threads: thread t sums bins [256t, 256t + 256) into seg; thread 0 then walks the
+// segment sums, skipping empty ones, and the 256 bins of the segment that holds the answer: about 800 serial steps.
+__device__ __forceinline__ void jp_hist_segments(const unsigned long long* __restrict__ hist, unsigned long long* seg) {
+    unsigned long long s = 0;
+    for (int j = 0; j < 256; j++) s += hist[threadIdx.x * 256 + j];
+    seg[threadIdx.x] = s;
+    __syncthreads();
+}
+
+// Thread 0: the first non-empty bin b in walking order at which passed + hist[b] >= target, where passed (out) counts
+// the elements of the bins walked before b; -1 when the histogram holds fewer than target elements.
+__device__ __forceinline__ int jp_hist_walk(const unsigned long long* __restrict__ hist, const unsigned long long* seg,
+                                            long long target, bool descending, long long& passed) {
+    passed = 0;
+    for (int i = 0; i < JP_THREADS; i++) {
+        const int q = descending ? JP_THREADS - 1 - i : i;
+        if (seg[q] == 0) continue;
+        if (passed + (long long)seg[q] < target) {
+            passed += (long long)seg[q];
+            continue;
+        }
+        for (int j = 0; j < 256; j++) {  // the answer is in this segment
+            const int b = descending ? q * 256 + 255 - j : q * 256 + j;
+            const long long h = (long long)hist[b];
+            if (h == 0) continue;
+            if (passed + h >= target) return b;
+            passed += h;
+        }
+        return -1;  // not reached: the segment's sum reaches the target
+    }
+    return -1;
+}
+
+// Every thread zeroes its 256 bins for the next pass (after thread 0 has read them).
+__device__ __forceinline__ void jp_hist_clear(unsigned long long* __restrict__ hist) {
+    __syncthreads();
+    for (int j = 0; j < 256; j++) hist[threadIdx.x * 256 + j] = 0ull;
+}
+
 // One block: finds the digit of the keep-th largest element in a 65536-bin histogram (GlobalSelector's scan: from the
 // top, skipping empty bins, the first bin b with above + H[b] >= target), writes it to the state, then zeroes the
-// histogram for the next pass. level 0: target = keep; level 1: target = keep - above, and the final threshold
-// fields. Thread t sums bins [256t, 256t + 256); thread 0 walks the 256 segment sums from the top and then the 256
-// bins of the segment that holds the answer: about 800 serial integer steps.
+// histogram for the next pass (jp_hist_walk from the top). level 0: target = keep; level 1: target = keep - above,
+// and the final threshold fields.
 // path: -1 always; 0 only on the three-pass path, 1 only on the compacting path (state[COMPACT]), so that both
 // paths can be queued and the device picks. Level 0 also decides the path: compact when 0 < H[b] <= state[CAP].
 JP_KERNEL void jp_prune_find(unsigned long long* __restrict__ hist, int level, int path, long long* __restrict__ state) {
     __shared__ unsigned long long seg[JP_THREADS];
     if (path >= 0 && state[JP_S_COMPACT] != path) return;  // uniform; the histogram was not filled either
-    const int t = threadIdx.x;
-    unsigned long long s = 0;
-    for (int j = 0; j < 256; j++) s += hist[t * 256 + j];
-    seg[t] = s;
-    __syncthreads();
-    if (t == 0) {
+    jp_hist_segments(hist, seg);
+    if (threadIdx.x == 0) {
         const long long keep = state[JP_S_KEEP];
         const long long target = level == 0 ? keep : keep - state[JP_S_ABOVE];
-        long long above = 0;
-        int found = -1;
-        for (int q = JP_THREADS - 1; q >= 0 && found < 0; q--) {
-            if (seg[q] == 0) continue;
-            if (above + (long long)seg[q] >= target) {
-                // The answer is in this segment: the first non-empty bin from its top that reaches the target.
-                for (int b = q * 256 + 255; b >= q * 256; b--) {
-                    const long long h = (long long)hist[b];
-                    if (h == 0) continue;
-                    if (above + h >= target) { found = b; break; }
-                    above += h;
-                }
-            } else {
-                above += (long long)seg[q];
-            }
-        }
+        long long above;
+        int found = jp_hist_walk(hist, seg, target, true, above);
         if (level == 0) {
             state[JP_S_BUCKET] = found < 0 ? 0 : found;
             state[JP_S_ABOVE] = above;
@@ -105,8 +126,7 @@ JP_KERNEL void jp_prune_find(unsigned long long* __restrict__ hist, int level, i
             state[JP_S_NEED_TIES] = (budget > 0 && budget < countEqual) ? 1 : 0;
         }
     }
-    __syncthreads();
-    for (int j = 0; j < 256; j++) hist[t * 256 + j] = 0ull;
+    jp_hist_clear(hist);
 }
 
 // Pass 2 (only when state[NEED_TIES]): number of elements with key == T in each chunk.
@@ -289,32 +309,15 @@ JP_KERNEL void jp_prune_cand_index_hist(const int* __restrict__ candLow, const l
 }
 
 // One block: the digit of the ITARGET-th smallest tie index (level 0: target = tieBudget), scanning the bins upward
-// (jp_prune_find's segment scheme, mirrored); appends it to the prefix in state[IDXT]; zeroes the histogram.
+// (jp_hist_walk from the bottom); appends it to the prefix in state[IDXT]; zeroes the histogram.
 JP_KERNEL void jp_prune_find_index(unsigned long long* __restrict__ hist, int level, long long* __restrict__ state) {
     __shared__ unsigned long long seg[JP_THREADS];
     if (state[JP_S_COMPACT] == 0 || state[JP_S_NEED_TIES] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
-    const int t = threadIdx.x;
-    unsigned long long sum = 0;
-    for (int j = 0; j < 256; j++) sum += hist[t * 256 + j];
-    seg[t] = sum;
-    __syncthreads();
-    if (t == 0) {
+    jp_hist_segments(hist, seg);
+    if (threadIdx.x == 0) {
         const long long target = level == 0 ? state[JP_S_TIE_BUDGET] : state[JP_S_ITARGET];
-        long long below = 0;
-        int found = -1;
-        for (int q = 0; q < JP_THREADS && found < 0; q++) {
-            if (seg[q] == 0) continue;
-            if (below + (long long)seg[q] >= target) {
-                for (int b = q * 256; b < q * 256 + 256; b++) {
-                    const long long h = (long long)hist[b];
-                    if (h == 0) continue;
-                    if (below + h >= target) { found = b; break; }
-                    below += h;
-                }
-            } else {
-                below += (long long)seg[q];
-            }
-        }
+        long long below;
+        int found = jp_hist_walk(hist, seg, target, false, below);
         if (found < 0) {
             state[JP_S_ERROR] = 1;
             found = 0;
@@ -322,8 +325,7 @@ JP_KERNEL void jp_prune_find_index(unsigned long long* __restrict__ hist, int le
         state[JP_S_IDXT] = ((level == 0 ? 0LL : state[JP_S_IDXT]) << 16) | found;
         state[JP_S_ITARGET] = target - below;
     }
-    __syncthreads();
-    for (int j = 0; j < 256; j++) hist[t * 256 + j] = 0ull;
+    jp_hist_clear(hist);
 }
 
 // The candidates' decisions: keep = low > threshold's low || (low == it && (ties ranked ? index <= IDXT : budget > 0));

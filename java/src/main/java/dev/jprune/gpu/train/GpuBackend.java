@@ -77,9 +77,9 @@ public final class GpuBackend implements Backend {
 
     @Override
     public void gradientsOnBatches(Dataset train, int batches, long seed, Runnable perBatch) {
-        GpuPruneOps.Accumulation a = scoreAccumulation;
+        GpuPruneOps.Accumulation a = scoreAccumulation;  // non-null exactly while scoreAcc is
         Runnable dev = scoreAcc == null ? null : () -> {
-            if (a != null) a.step();
+            a.step();
             evalBatches++;
         };
         trainer.gradientsOnBatches(onDevice(train), batches, seed, dev, perBatch);

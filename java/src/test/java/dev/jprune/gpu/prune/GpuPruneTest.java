@@ -243,23 +243,29 @@ class GpuPruneTest {
         for (Kind k : Kind.values()) {
             Rng r = new Rng(k.ordinal() + 40);
             float[][] w = tensors(r, sizes, k), g = tensors(r, sizes, k), opt = tensors(r, sizes, Kind.RANDOM);
-            double[] sp = {0.5, 0.0, 1.0, 0.3, 0.9, 0.5};
-            float[][] wCpu = copy(w);
-            byte[][] mCpu = new byte[sizes.length][];
-            for (int t = 0; t < sizes.length; t++) mCpu[t] = new byte[sizes[t]];
-            Selection[] sel = GlobalSelector.perLayer(new CriterionScoreSource(Criterion.TAYLOR, wCpu, g, null), sp, mCpu, wCpu);
-            try (Dev d = new Dev(w, g, null, opt)) {
-                GpuSelection[] gs = ops.perLayer(d.ts, Criterion.TAYLOR, sp, true, true);
-                for (int t = 0; t < sizes.length; t++) {
-                    String what = name + " " + k + " perLayer t" + t;
-                    assertEquals(sel[t].thresholdBits, gs[t].thresholdBits(), what);
-                    assertEquals(sel[t].tieBudget, gs[t].tieBudget(), what);
-                    assertMask(what, mCpu[t], d.mask(t));
-                    assertSameBits(what + " weights", wCpu[t], d.floats(d.w[t]));
-                    long k1 = 0;
-                    for (byte b : mCpu[t]) k1 += b;
-                    assertEquals(k1, gs[t].keptPerTensor()[0], what + " kept");
-                }
+            checkPerLayer(name + " " + k, w, g, opt, true);
+        }
+    }
+
+    /** ops.perLayer(TAYLOR) at sparsities {0.5, 0, 1, 0.3, 0.9, 0.5} vs GlobalSelector.perLayer: bits, masks, weights, kept. */
+    private void checkPerLayer(String name, float[][] w, float[][] g, float[][] opt, boolean zeroOptimizer) {
+        int nt = w.length;
+        double[] sp = {0.5, 0.0, 1.0, 0.3, 0.9, 0.5};
+        float[][] wCpu = copy(w);
+        byte[][] mCpu = new byte[nt][];
+        for (int t = 0; t < nt; t++) mCpu[t] = new byte[w[t].length];
+        Selection[] sel = GlobalSelector.perLayer(new CriterionScoreSource(Criterion.TAYLOR, wCpu, g, null), sp, mCpu, wCpu);
+        try (Dev d = new Dev(w, g, null, opt)) {
+            GpuSelection[] gs = ops.perLayer(d.ts, Criterion.TAYLOR, sp, true, zeroOptimizer);
+            for (int t = 0; t < nt; t++) {
+                String what = name + " perLayer t" + t;
+                assertEquals(sel[t].thresholdBits, gs[t].thresholdBits(), what);
+                assertEquals(sel[t].tieBudget, gs[t].tieBudget(), what);
+                assertMask(what, mCpu[t], d.mask(t));
+                assertSameBits(what + " weights", wCpu[t], d.floats(d.w[t]));
+                long kept = 0;
+                for (byte b : mCpu[t]) kept += b;
+                assertEquals(kept, gs[t].keptPerTensor()[0], what + " kept");
             }
         }
     }
@@ -375,20 +381,7 @@ class GpuPruneTest {
             Rng r = new Rng(k.ordinal() + 10);
             float[][] w = tensors(r, sizes, k), g = tensors(r, sizes, k), opt = tensors(r, sizes, Kind.RANDOM);
             ScoreSource src = new CriterionScoreSource(Criterion.TAYLOR, w, g, null);
-            double[] sp = {0.5, 0.0, 1.0, 0.3, 0.9, 0.5};
-            float[][] wCpu = copy(w);
-            byte[][] mCpu = new byte[sizes.length][];
-            for (int t = 0; t < sizes.length; t++) mCpu[t] = new byte[sizes[t]];
-            Selection[] sel = GlobalSelector.perLayer(new CriterionScoreSource(Criterion.TAYLOR, wCpu, g, null), sp, mCpu, wCpu);
-            try (Dev d = new Dev(w, g, null, opt)) {
-                GpuSelection[] gs = ops.perLayer(d.ts, Criterion.TAYLOR, sp, true, false);
-                for (int t = 0; t < sizes.length; t++) {
-                    assertEquals(sel[t].thresholdBits, gs[t].thresholdBits(), k + " perLayer t" + t);
-                    assertEquals(sel[t].tieBudget, gs[t].tieBudget(), k + " perLayer t" + t);
-                    assertMask(k + " perLayer t" + t, mCpu[t], d.mask(t));
-                    assertSameBits(k + " perLayer weights t" + t, wCpu[t], d.floats(d.w[t]));
-                }
-            }
+            checkPerLayer(k.toString(), w, g, opt, false);
             for (float eps : new float[] {0f, -0.0f, 1e-3f, Float.MIN_VALUE}) {
                 byte[][] mt = new byte[sizes.length][];
                 for (int t = 0; t < sizes.length; t++) mt[t] = new byte[sizes[t]];
