@@ -11,6 +11,7 @@ import dev.jprune.prune.ScoreAccumulator;
 import dev.jprune.prune.Structured;
 import jcuda.driver.CUdeviceptr;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -224,6 +225,110 @@ public final class GpuPruneOps {
         try (DeviceBuffer tab = uploadTable(layout, tensors)) {
             return selectOn(tensors, criterion, layout, tab, keep, flags(zeroWeights, zeroOptimizer), false);
         }
+    }
+
+    /**
+     * Global selection of {@code keep} elements with per-tensor density bounds, {@link GlobalSelector#selectCapped}'s
+     * definition and rounds: tensor t keeps between rint(minDensity[t]·n_t) and rint(maxDensity[t]·n_t) elements.
+     * Each round is a counting selection over the tensors not yet clamped (maskIn ranks its pruned elements last; the
+     * mask pass writes nothing and counts the decision, one download of the counts per round); the tensors above
+     * their max (excess ≥ deficit) or below their min are fixed there. Then the writing passes: one global selection
+     * over the free tensors and one per-tensor selection of each fixed tensor's own top count. Cost: (rounds + 1) × 3
+     * reads of the inputs, rounds ≤ tensors + 1 (typically 2 or 3). A fault is found in the first round, before
+     * anything is written. Modifies maskOut, and weights / opt buffers per the flags. keptPerTensor counts the written
+     * masks (the CPU's counts when no tensor is sticky; sticky tensors never revive, ModelPruner's rule).
+     */
+    @CpuTwin(SEL + "selectCapped")
+    public GlobalSelector.CappedResult selectCapped(List<PruneTensor> tensors, Criterion criterion, long keep, double[] minDensity,
+                                                    double[] maxDensity, boolean zeroWeights, boolean zeroOptimizer) {
+        String op = "GpuPruneOps.selectCapped";
+        PruneTable layout = check(op, tensors, criterion, false, null, ctx);
+        int nt = layout.tensors();
+        if (minDensity == null || maxDensity == null || minDensity.length != nt || maxDensity.length != nt) {
+            throw new IllegalArgumentException(op + ": " + (minDensity == null ? "null" : minDensity.length) + " min / "
+                    + (maxDensity == null ? "null" : maxDensity.length) + " max densities for " + nt + " tensors");
+        }
+        long[] min = new long[nt], max = new long[nt];
+        long sumMin = 0, sumMax = 0;
+        for (int t = 0; t < nt; t++) {
+            double a = minDensity[t], b = maxDensity[t];
+            if (!(a >= 0 && a <= b && b <= 1)) {
+                throw new IllegalArgumentException(op + ": " + tensors.get(t).name() + " needs 0 <= minDensity <= maxDensity <= 1, got " + a + ", " + b);
+            }
+            min[t] = (long) Math.rint(a * layout.lengths[t]);
+            max[t] = (long) Math.rint(b * layout.lengths[t]);
+            sumMin += min[t];
+            sumMax += max[t];
+        }
+        if (keep < sumMin || keep > sumMax) {
+            throw new IllegalArgumentException(op + ": keep = " + keep + " of " + layout.total() + " is infeasible with the density bounds (they allow ["
+                    + sumMin + ", " + sumMax + "])");
+        }
+        // Counting view: same scores (maskIn ranks pruned elements last, not sticky: the rounds count the decision,
+        // like the CPU's), no output, no flags: the mask pass only counts.
+        List<PruneTensor> counting = new ArrayList<>(nt);
+        for (PruneTensor p : tensors) {
+            counting.add(new PruneTensor(p.name(), p.length(), p.weights(), p.grads(), p.scores(), p.maskIn(), null, null, null, null, false));
+        }
+        boolean[] fixed = new boolean[nt];
+        long[] kept = new long[nt];
+        long budget = keep;
+        int rounds = 0;
+        int[] active;
+        while (true) {
+            rounds++;
+            active = where(fixed, false);
+            if (active.length == 0 && budget != 0) {
+                throw new IllegalStateException(op + ": all tensors clamped with " + budget + " elements left to place");
+            }
+            long[] c = select(pick(counting, active), criterion, budget, false, false).keptPerTensor();
+            long excess = 0, deficit = 0;
+            for (int j = 0; j < active.length; j++) {
+                int t = active[j];
+                kept[t] = c[j];
+                excess += Math.max(0, c[j] - max[t]);
+                deficit += Math.max(0, min[t] - c[j]);
+            }
+            if (excess == 0 && deficit == 0) break;
+            for (int t : active) {
+                if (excess >= deficit ? kept[t] > max[t] : kept[t] < min[t]) {
+                    fixed[t] = true;
+                    kept[t] = excess >= deficit ? max[t] : min[t];
+                    budget -= kept[t];
+                }
+            }
+        }
+        int flags = flags(zeroWeights, zeroOptimizer);
+        long[] written = new long[nt];
+        long[] free = select(pick(tensors, active), criterion, budget, zeroWeights, zeroOptimizer).keptPerTensor();
+        for (int j = 0; j < active.length; j++) written[active[j]] = free[j];
+        int[] clamped = where(fixed, true);
+        if (clamped.length > 0) {
+            List<PruneTensor> sub = pick(tensors, clamped);
+            PruneTable subLayout = check(op, sub, criterion, false, null, ctx);
+            long[] each = new long[clamped.length];
+            for (int j = 0; j < clamped.length; j++) each[j] = kept[clamped[j]];
+            try (DeviceBuffer tab = uploadTable(subLayout, sub)) {
+                GpuSelection[] sel = selectOn(sub, criterion, subLayout, tab, each, flags, false);
+                for (int j = 0; j < clamped.length; j++) written[clamped[j]] = sel[j].keptPerTensor()[0];
+            }
+        }
+        return new GlobalSelector.CappedResult(written, fixed, rounds);
+    }
+
+    /** The indices t with {@code flag[t] == want}, ascending. */
+    private static int[] where(boolean[] flag, boolean want) {
+        int n = 0;
+        for (boolean f : flag) if (f == want) n++;
+        int[] a = new int[n];
+        for (int t = 0, j = 0; t < flag.length; t++) if (flag[t] == want) a[j++] = t;
+        return a;
+    }
+
+    private static List<PruneTensor> pick(List<PruneTensor> ts, int[] idx) {
+        List<PruneTensor> out = new ArrayList<>(idx.length);
+        for (int t : idx) out.add(ts.get(t));
+        return out;
     }
 
     /** Selections of at least this many elements may take the compacting path (smaller ones are launch-bound). */

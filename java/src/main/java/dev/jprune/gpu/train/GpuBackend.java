@@ -33,8 +33,8 @@ import java.util.Map;
  * {@link #syncToHost}). Gradient scores accumulate on the device ({@link #accumulateScoresOnDevice}: fused into every
  * training step's optimizer pass, and one GpuPruneOps.Accumulation step per {@link #gradientsOnBatches} batch), and
  * {@link #pruneOnDevice} selects on the device with the fused exact top-k of dev.jprune.gpu.prune, so a prune event
- * moves only the new masks (1 byte per weight) to the host. The capped global selection (min/max density) is the one
- * case left to the host path ({@link #masksChanged}).
+ * moves only the new masks (1 byte per weight) to the host: every granularity and scope, the capped global selection
+ * (min/max density) included. {@link #masksChanged} serves the host path (scores accumulated on the host).
  */
 public final class GpuBackend implements Backend {
     private final GpuContext ctx;
@@ -171,10 +171,6 @@ public final class GpuBackend implements Backend {
     @Override
     public ModelPruner.Result pruneOnDevice(ModelPruner pruner, double sparsity, ScoreAccumulator acc) {
         PruneSpec spec = pruner.spec();
-        if (spec.granularity() == Granularity.UNSTRUCTURED && !spec.thresholdMode() && spec.scope() == Scope.GLOBAL
-                && (spec.minDensity() > 0 || spec.maxDensity() < 1)) {
-            return null;  // the capped (water-filling) global selection is host-only: GlobalSelector.selectCapped
-        }
         Criterion crit = Criterion.MAGNITUDE;
         if (spec.needsGradients()) {
             if (acc == null || acc != scoreAcc) return null;  // the scores are on the host
@@ -217,6 +213,13 @@ public final class GpuBackend implements Backend {
                         GpuSelection[] sel = pruneOps.perLayer(ts, crit, each, true, true);
                         kept = new long[nt];
                         for (int t = 0; t < nt; t++) kept[t] = sel[t].keptPerTensor()[0];
+                    } else if (spec.minDensity() > 0 || spec.maxDensity() < 1) {
+                        double[] lo = new double[nt], hi = new double[nt];
+                        java.util.Arrays.fill(lo, spec.minDensity());
+                        java.util.Arrays.fill(hi, spec.maxDensity());
+                        long total = 0;
+                        for (GpuModel.DParam d : ds) total += d.size();
+                        kept = pruneOps.selectCapped(ts, crit, GlobalSelector.keepForSparsity(total, sparsity), lo, hi, true, true).keptPerTensor();
                     } else {
                         kept = pruneOps.selectSparsity(ts, crit, sparsity, true, true).keptPerTensor();
                     }

@@ -238,6 +238,94 @@ class GpuPruneTest {
         assertThrows(IllegalArgumentException.class, () -> ops.setCompaction(-2));
     }
 
+    /**
+     * The capped global selection (per-tensor min / max density) equals GlobalSelector.selectCapped bit for bit: kept
+     * counts, clamped flags, rounds, masks, zeroed weights and optimizer state, on tensors of different scales so that
+     * bounds bind from both sides, with and without prior masks, duplicate-heavy inputs; infeasible bounds and a NaN
+     * input are refused with nothing written.
+     */
+    @Test
+    void cappedSelectionEqualsCpu() {
+        Rng r = new Rng(77);
+        int bothSides = 0, multiRound = 0;
+        for (int it = 0; it < 40; it++) {
+            int nt = 1 + r.nextInt(6);
+            int[] sizes = new int[nt];
+            double[] lo = new double[nt], hi = new double[nt];
+            long sumMin = 0, sumMax = 0;
+            for (int t = 0; t < nt; t++) {
+                sizes[t] = r.nextInt(5) == 0 ? r.nextInt(3) : (it % 8 == 0 ? 4097 + r.nextInt(9000) : r.nextInt(700));
+                lo[t] = r.nextInt(3) == 0 ? 0 : 0.5 * r.nextDouble();
+                hi[t] = r.nextInt(3) == 0 ? 1 : lo[t] + (1 - lo[t]) * r.nextDouble();
+                sumMin += (long) Math.rint(lo[t] * sizes[t]);
+                sumMax += (long) Math.rint(hi[t] * sizes[t]);
+            }
+            long keep = Math.min(sumMax, sumMin + (long) (r.nextDouble() * (sumMax - sumMin + 1)));
+            Kind kind = it % 3 == 0 ? Kind.DUP3 : Kind.RANDOM;
+            float[][] w = tensors(r, sizes, kind), g = tensors(r, sizes, Kind.ZERO90), opt = tensors(r, sizes, Kind.RANDOM);
+            for (int t = 0; t < nt; t++) {  // tensors on different scales, so that the bounds bind
+                float scale = (float) Math.pow(10, r.nextInt(5) - 2);
+                for (int i = 0; i < sizes[t]; i++) w[t][i] *= scale;
+            }
+            byte[][] maskIn = it % 2 == 1 ? randomMasks(r, sizes) : null;
+            Criterion c = it % 4 < 2 ? Criterion.MAGNITUDE : Criterion.TAYLOR;
+            String what = "capped case " + it + " " + c + " " + kind + (maskIn != null ? " masked" : "") + " sizes " + Arrays.toString(sizes)
+                    + " keep " + keep + " lo " + Arrays.toString(lo) + " hi " + Arrays.toString(hi);
+            float[][] wCpu = copy(w);
+            byte[][] mCpu = new byte[nt][];
+            for (int t = 0; t < nt; t++) mCpu[t] = new byte[sizes[t]];
+            ScoreSource src = new CriterionScoreSource(c, wCpu, g, null);
+            if (maskIn != null) src = ScoreSource.respectingMasks(src, maskIn);
+            // The CPU selects first and applies after, so wCpu is read before it is zeroed, as on the device.
+            GlobalSelector.CappedResult want = GlobalSelector.selectCapped(src, keep, lo, hi, mCpu, wCpu);
+            try (Dev d = new Dev(w, g, maskIn, opt)) {
+                GlobalSelector.CappedResult got = ops.selectCapped(d.ts, c, keep, lo, hi, true, true);
+                assertArrayEquals(want.keptPerTensor(), got.keptPerTensor(), what + ": kept");
+                assertArrayEquals(want.clamped(), got.clamped(), what + ": clamped");
+                assertEquals(want.rounds(), got.rounds(), what + ": rounds");
+                for (int t = 0; t < nt; t++) {
+                    assertMask(what + " t" + t, mCpu[t], d.mask(t));
+                    assertSameBits(what + " weights t" + t, wCpu[t], d.floats(d.w[t]));
+                    float[] o = d.floats(d.opt[t]);
+                    for (int i = 0; i < o.length; i++) {
+                        float expect = mCpu[t][i] == 0 ? 0f : opt[t][i];
+                        if (Float.floatToRawIntBits(expect) != Float.floatToRawIntBits(o[i])) fail(what + " opt t" + t + " element " + i);
+                    }
+                }
+            }
+            boolean sawMin = false, sawMax = false;
+            for (int t = 0; t < nt; t++) {
+                long min = (long) Math.rint(lo[t] * sizes[t]), max = (long) Math.rint(hi[t] * sizes[t]);
+                if (want.clamped()[t] && min != max && want.keptPerTensor()[t] == min) sawMin = true;
+                if (want.clamped()[t] && min != max && want.keptPerTensor()[t] == max) sawMax = true;
+            }
+            if (sawMin && sawMax) bothSides++;
+            if (want.rounds() > 2) multiRound++;
+        }
+        assertTrue(bothSides > 0, "no case clamped tensors on both sides");
+        assertTrue(multiRound > 0, "no case needed more than two rounds");
+        // Refusals: infeasible bounds, a NaN input (nothing written: masks stay poisoned, weights unchanged).
+        int[] sizes = {100, 50};
+        Rng q = new Rng(5);
+        float[][] w = tensors(q, sizes, Kind.RANDOM), g = tensors(q, sizes, Kind.RANDOM), opt = tensors(q, sizes, Kind.RANDOM);
+        w[1][17] = Float.NaN;
+        try (Dev d = new Dev(w, g, null, opt)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ops.selectCapped(d.ts, Criterion.MAGNITUDE, 10, new double[] {0.5, 0.5}, new double[] {1, 1}, true, true));
+            assertTrue(e.getMessage().contains("infeasible"), e.getMessage());
+            assertThrows(IllegalArgumentException.class,
+                    () -> ops.selectCapped(d.ts, Criterion.MAGNITUDE, 10, new double[] {0.6, 0}, new double[] {0.5, 1}, true, true));
+            assertThrows(IllegalArgumentException.class, () -> ops.selectCapped(d.ts, Criterion.MAGNITUDE, 10, new double[] {0}, new double[] {1}, true, true));
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> ops.selectCapped(d.ts, Criterion.MAGNITUDE, 60, new double[] {0.1, 0.1}, new double[] {0.5, 0.9}, true, true));
+            assertTrue(e.getMessage().contains("t1") && e.getMessage().contains("index 17"), e.getMessage());
+            for (int t = 0; t < 2; t++) {
+                for (byte b : d.mask(t)) assertEquals(7, b, "a refused capped selection wrote a mask");
+                assertSameBits("refused capped: weights t" + t, w[t], d.floats(d.w[t]));
+            }
+        }
+    }
+
     private void perLayerCase(String name) {
         int[] sizes = {0, 1, 7, 129, 4096 * 3 + 5, 2000};
         for (Kind k : Kind.values()) {
