@@ -1,44 +1,61 @@
 // Deterministic multi-tensor sum of squares (gradient-norm clipping, weight statistics) without float atomics.
 // Twin: dev.jprune.cpu.CpuKernels.sumSquares (one tensor, in double).
-// Pass 1: grid (B, T): block (b, t) sums the squares of tensor t's elements b*256 + j, strided by B*256, in double,
-// and writes partials[t * B + b]. B depends only on the inputs (the host picks it from the largest length), so the
+// Pass 1: a 1-D grid over all tensors' blocks: tensor t owns blocks [first_t, first_t + blocks_t), blocks_t =
+// clamp(ceil(n_t / 4096), 1, 1024) (a function of n_t alone, chosen by the host); block b of tensor t sums the squares
+// of elements b*256 + j strided by blocks_t*256, in double, and writes partials[first_t + b]. Why per-tensor block
+// counts: one large tensor gets enough blocks to fill the GPU while 10 000 small ones do not launch 10 000 x 1024
+// idle blocks, and there is no 65 535 limit on the tensor count (the old grid had tensors in gridDim.y). The
 // summation order, and the result, is the same on every run and every GPU.
-// Pass 2: one block adds each tensor's B partials in order (per-tensor sums, optional) and then the tensors in a
-// fixed tree.
+// Pass 2: one block; thread t adds tensor t's partials in order (per-tensor sums, optional), then the tensors are
+// added in a fixed tree.
 #include "common.cuh"
 
-// One row of the device table the host uploads: a device pointer and a length in elements (16 bytes).
+// One row of the device table the host uploads (32 bytes): device pointer, length in elements, first block, blocks.
 struct JpTensorRef {
     const float* p;
     long long n;
+    long long firstBlock;
+    long long blocks;
 };
 
-JP_KERNEL void jp_sumsq_partials(const JpTensorRef* __restrict__ table, int tensors, int blocksPerTensor,
-                                 double* __restrict__ partials) {
+// Tensor owning block c: the last row with firstBlock <= c (rows ascending; every row owns at least one block).
+__device__ __forceinline__ int jp_sumsq_tensor_of(const JpTensorRef* table, int tensors, long long c) {
+    int lo = 0, hi = tensors - 1;
+    while (lo < hi) {
+        const int mid = (lo + hi + 1) >> 1;
+        if (table[mid].firstBlock <= c) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+}
+
+JP_KERNEL void jp_sumsq_partials(const JpTensorRef* __restrict__ table, int tensors, double* __restrict__ partials) {
     __shared__ double shd[JP_THREADS];
-    const int t = blockIdx.y;
-    if (t >= tensors) return;
-    const float* p = table[t].p;
-    const long long n = table[t].n;
+    __shared__ int shT;
+    const long long c = blockIdx.x;
+    if (threadIdx.x == 0) shT = jp_sumsq_tensor_of(table, tensors, c);
+    __syncthreads();
+    const JpTensorRef r = table[shT];
+    const float* p = r.p;
     double s = 0.0;
-    const long long stride = (long long)blocksPerTensor * JP_THREADS;
-    for (long long i = (long long)blockIdx.x * JP_THREADS + threadIdx.x; i < n; i += stride) {
+    const long long stride = r.blocks * JP_THREADS;
+    for (long long i = (c - r.firstBlock) * JP_THREADS + threadIdx.x; i < r.n; i += stride) {
         const double v = p[i];
         s += v * v;
     }
     s = jp_block_sum_double(s, shd);
-    if (threadIdx.x == 0) partials[(long long)t * blocksPerTensor + blockIdx.x] = s;
+    if (threadIdx.x == 0) partials[c] = s;
 }
 
 // One block of JP_THREADS threads. perTensor may be null; total[0] gets the sum over all tensors.
-JP_KERNEL void jp_sumsq_finish(const double* __restrict__ partials, int tensors, int blocksPerTensor,
+JP_KERNEL void jp_sumsq_finish(const JpTensorRef* __restrict__ table, const double* __restrict__ partials, int tensors,
                                double* __restrict__ perTensor, double* __restrict__ total) {
     __shared__ double shd[JP_THREADS];
     double s = 0.0;
     for (int t = threadIdx.x; t < tensors; t += JP_THREADS) {
         double st = 0.0;
-        const double* q = partials + (long long)t * blocksPerTensor;
-        for (int b = 0; b < blocksPerTensor; b++) st += q[b];
+        const double* q = partials + table[t].firstBlock;
+        const long long nb = table[t].blocks;
+        for (long long b = 0; b < nb; b++) st += q[b];
         if (perTensor != nullptr) perTensor[t] = st;
         s += st;
     }

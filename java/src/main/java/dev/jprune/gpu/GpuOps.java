@@ -386,28 +386,36 @@ public final class GpuOps {
         return sumSquaresImpl(bufs, offs, lens, perTensor);
     }
 
-    /** Blocks per tensor: about 16 elements per thread for the longest tensor, 1..256. A function of the lengths
-     *  only, so the summation order (and result) is reproducible. */
-    static int blocksPerTensor(long maxLen) {
-        long b = (maxLen + Kernels.THREADS * 16L - 1) / (Kernels.THREADS * 16L);
-        return (int) Math.max(1, Math.min(256, b));
+    /** Most blocks one tensor gets: 1024 x 256 threads fill any current GPU several times over. */
+    static final int MAX_SUMSQ_BLOCKS = 1024;
+
+    /** Blocks of one tensor: about 16 elements per thread, 1..1024. A function of the length only, so the summation
+     *  order (and result) is reproducible. */
+    static int sumSquaresBlocks(long len) {
+        long b = (len + Kernels.THREADS * 16L - 1) / (Kernels.THREADS * 16L);
+        return (int) Math.max(1, Math.min(MAX_SUMSQ_BLOCKS, b));
     }
+
+    /** Table rows of reduce.cu's JpTensorRef: pointer, length, first block, blocks (4 longs per tensor). */
+    static final int SUMSQ_ROW_LONGS = 4;
 
     private double sumSquaresImpl(DeviceBuffer[] bufs, long[] offs, long[] lens, double[] perTensor) {
         int t = bufs.length;
-        long maxLen = 0;
-        long[] table = new long[2 * t];
+        long[] table = new long[SUMSQ_ROW_LONGS * t];
+        long blocks = 0;
         for (int i = 0; i < t; i++) {
-            table[2 * i] = bufs[i].address(offs[i]);
-            table[2 * i + 1] = lens[i];
-            maxLen = Math.max(maxLen, lens[i]);
+            int nb = sumSquaresBlocks(lens[i]);
+            table[SUMSQ_ROW_LONGS * i] = bufs[i].address(offs[i]);
+            table[SUMSQ_ROW_LONGS * i + 1] = lens[i];
+            table[SUMSQ_ROW_LONGS * i + 2] = blocks;
+            table[SUMSQ_ROW_LONGS * i + 3] = nb;
+            blocks += nb;
         }
-        int bpt = blocksPerTensor(maxLen);
-        try (DeviceBuffer tab = ctx.allocLong(2L * t); DeviceBuffer partials = ctx.allocDouble((long) t * bpt);
+        try (DeviceBuffer tab = ctx.allocLong((long) SUMSQ_ROW_LONGS * t); DeviceBuffer partials = ctx.allocDouble(blocks);
              DeviceBuffer per = perTensor == null ? null : ctx.allocDouble(t); DeviceBuffer total = ctx.allocDouble(1)) {
             tab.upload(table);
-            k.sumsqPartials(tab, t, bpt, partials);
-            k.sumsqFinish(partials, t, bpt, per, total);
+            k.sumsqPartials(tab, t, blocks, partials);
+            k.sumsqFinish(tab, partials, t, blocks, per, total);
             double[] r = new double[1];
             total.download(r);
             if (per != null) {

@@ -295,13 +295,12 @@ final class Kernels {
 
     // ---- reduce.cu
     /** table: LONG[2 * tensors] of (device address, length) pairs. */
-    void sumsqPartials(DeviceBuffer table, int tensors, int blocksPerTensor, DeviceBuffer partials) {
-        if (tensors > 65535) throw new IllegalArgumentException("sumSquares: " + tensors + " tensors (max 65535 per call)");
-        launch("jp_sumsq_partials", blocksPerTensor, tensors, THREADS, "tensors=" + tensors + " blocksPerTensor=" + blocksPerTensor,
-                table, tensors, blocksPerTensor, partials);
+    /** table: {@link GpuOps#sumSquares}'s rows (pointer, n, first block, blocks); blocks = the total over rows. */
+    void sumsqPartials(DeviceBuffer table, int tensors, long blocks, DeviceBuffer partials) {
+        if (blocks > Integer.MAX_VALUE) throw new IllegalArgumentException("sumSquares: " + blocks + " blocks (max 2^31-1)");
+        launch("jp_sumsq_partials", (int) blocks, 1, THREADS, "tensors=" + tensors + " blocks=" + blocks, table, tensors, partials);
     }
-    void sumsqFinish(DeviceBuffer partials, int tensors, int blocksPerTensor, DeviceBuffer perTensor, DeviceBuffer total) {
-        launch("jp_sumsq_finish", 1, 1, THREADS, "tensors=" + tensors + " blocksPerTensor=" + blocksPerTensor,
-                partials, tensors, blocksPerTensor, perTensor, total);
+    void sumsqFinish(DeviceBuffer table, DeviceBuffer partials, int tensors, long blocks, DeviceBuffer perTensor, DeviceBuffer total) {
+        launch("jp_sumsq_finish", 1, 1, THREADS, "tensors=" + tensors + " blocks=" + blocks, table, partials, tensors, perTensor, total);
     }
 }
