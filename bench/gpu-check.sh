@@ -14,8 +14,9 @@
 #        run(command="bash bench/gpu-check.sh", carry=[".device"], timeout_s=540)
 #    It puts the folders of libcusparse.so.12 / libcublas.so.12 (found with find /, e.g. in the pip nvidia-* wheels
 #    of PyTorch) on LD_LIBRARY_PATH for JCusparse/JCublas, prints the doctor report, runs the @Tag("gpu") tests,
-#    runs a small GPU test under compute-sanitizer memcheck and racecheck, runs dev.jprune.bench.gpu.GpuBench and
-#    bench/peers/torch_gpu_peer.py, and prints a short table last. Logs go to $OUT (the device tool's folder that
+#    runs small GPU tests under compute-sanitizer memcheck and racecheck, runs dev.jprune.bench.gpu.GpuBench and
+#    bench/peers/torch_gpu_peer.py, the prune and epoch benchmarks with their peers, then GpuLargeScaleTest at full
+#    scale (JPRUNE_LARGE=1) if time is left, and prints a short table last. Logs go to $OUT (the device tool's folder that
 #    comes back) or /tmp/gpu-check. Exit status: 0 when tests and sanitizers pass.
 #    Budget: tests ~1-2 min, sanitizers ~2-4 min (10-100x slower kernels), benchmarks ~1 min.
 #
@@ -96,11 +97,13 @@ san_test=${SANITIZER_TEST:-dev.jprune.gpu.GpuOpsTest#gemmBiasReluEpilogue}
 san_test2=${SANITIZER_TEST2:-dev.jprune.gpu.GpuOpsTest#softmaxCrossEntropy}
 # The conv/pool index kernels (im2col, col2im, permutes) are the likeliest out-of-bounds accesses: memcheck them too.
 san_test3=${SANITIZER_TEST3:-dev.jprune.gpu.GpuConvOpsTest#im2colCol2imAndPermutesAreExact}
+# Every selection kernel (histograms, find, ties, scan, mask, the compacting path) at small sizes, many launches.
+san_test4=${SANITIZER_TEST4:-dev.jprune.gpu.prune.GpuPruneTest#cappedSelectionEqualsCpu}
 mem_rc=127; race_rc=127
 if command -v compute-sanitizer >/dev/null; then
   echo "== compute-sanitizer memcheck"
   compute-sanitizer --tool memcheck --target-processes all --error-exitcode 97 --print-limit 20 \
-    bash .device/run junit --select-method "$san_test" --select-method "$san_test2" --select-method "$san_test3" 2>&1 | tee "$out/memcheck.log" | tail -40
+    bash .device/run junit --select-method "$san_test" --select-method "$san_test2" --select-method "$san_test3" --select-method "$san_test4" 2>&1 | tee "$out/memcheck.log" | tail -40
   mem_rc=${PIPESTATUS[0]}
   echo "== compute-sanitizer racecheck"
   compute-sanitizer --tool racecheck --target-processes all --racecheck-report all --error-exitcode 97 --print-limit 20 \
@@ -127,11 +130,25 @@ bash .device/run main dev.jprune.bench.gpu.GpuEpochBench $smoke 2>&1 | tee "$out
 epoch_rc=${PIPESTATUS[0]}
 command -v python3 >/dev/null && PYTHONUNBUFFERED=1 python3 bench/peers/torch_epoch_peer.py 2>&1 | tee "$out/epoch-peer.txt"
 
+# Last, as it is the step to lose if time runs out: the issue's full sizes (1e9 elements in 10 000 tensors, one
+# tensor of 2^31 + 5) in GpuLargeScaleTest; ~11 GB of device memory, about a minute. Skipped when less than 2 minutes
+# of the 540 s budget are left (the device tool's limit for this script); GPU_CHECK_LARGE=0 skips it.
+large_rc=127
+if [ "${GPU_CHECK_LARGE:-1}" = 1 ] && [ -z "$smoke" ] && [ "$SECONDS" -lt 400 ]; then
+  echo "== large-scale GPU tests (JPRUNE_LARGE=1, ${SECONDS}s elapsed)"
+  JPRUNE_LARGE=1 timeout $((520 - SECONDS)) bash .device/run junit --select-class dev.jprune.gpu.prune.GpuLargeScaleTest \
+    --reports-dir "$out/junit-large" 2>&1 | tee "$out/large.log" | tail -30
+  large_rc=${PIPESTATUS[0]}
+else
+  echo "gpu-check: large-scale tests skipped (${SECONDS}s elapsed, smoke='${smoke}', GPU_CHECK_LARGE=${GPU_CHECK_LARGE:-1})"
+fi
+
 echo
 echo "================ gpu-check summary ================"
 printf '%-28s %s\n' "GPU tests (@Tag gpu)" "$(status $tests_rc)" \
   "memcheck ($san_test)" "$(status $mem_rc)" "racecheck ($san_test)" "$(status $race_rc)" \
-  "GpuBench" "$(status $bench_rc)" "torch peer" "$(status $peer_rc)" "GpuPruneBench" "$(status $prune_rc)" "GpuEpochBench" "$(status $epoch_rc)"
+  "GpuBench" "$(status $bench_rc)" "torch peer" "$(status $peer_rc)" "GpuPruneBench" "$(status $prune_rc)" "GpuEpochBench" "$(status $epoch_rc)" \
+  "large-scale tests" "$( [ "$large_rc" -eq 127 ] && echo 'not run' || status $large_rc)"
 grep -h RESULT "$out/epoch-bench.txt" "$out/epoch-peer.txt" 2>/dev/null | sed 's/^/  /'
 grep -E 'tests (successful|failed|skipped)' "$out/tests.log" | sed 's/^[^0-9]*/  /'
 grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$out/memcheck.log" "$out/racecheck.log" 2>/dev/null | sed 's/^/  /'
@@ -139,4 +156,6 @@ sed -n '/^== jprune GPU benchmarks/,$p' "$out/bench.txt"
 sed -n '/^== PyTorch/,$p' "$out/peer.txt" 2>/dev/null
 sed -n '/^== jprune GPU prune/,$p' "$out/prune-bench.txt" 2>/dev/null
 sed -n '/^== PyTorch prune/,$p' "$out/prune-peer.txt" 2>/dev/null
-[ "$tests_rc" -eq 0 ] && { [ "$mem_rc" -eq 0 ] || [ "$mem_rc" -eq 127 ]; } && { [ "$race_rc" -eq 0 ] || [ "$race_rc" -eq 127 ]; }
+grep -E 'tests (successful|failed|skipped)' "$out/large.log" 2>/dev/null | sed 's/^[^0-9]*/  large: /'
+[ "$tests_rc" -eq 0 ] && { [ "$mem_rc" -eq 0 ] || [ "$mem_rc" -eq 127 ]; } && { [ "$race_rc" -eq 0 ] || [ "$race_rc" -eq 127 ]; } \
+  && { [ "$large_rc" -eq 0 ] || [ "$large_rc" -eq 127 ]; }

@@ -97,6 +97,13 @@ public final class DeviceBuffer implements AutoCloseable {
         d2h(Pointer.to(dst).withByteOffset(4L * dstOff), srcOff, n);
     }
     public void download(float[] dst) { download(dst, 0, 0, (int) Math.min(length, dst.length)); }
+    /** Copies elements {@code [srcOff, srcOff+n)} of a BYTE buffer (a mask) into {@code dst[dstOff, dstOff+n)}, so
+     *  that buffers of more than 2^31 − 1 elements can be read in pieces. Modifies {@code dst}. */
+    public void download(byte[] dst, int dstOff, long srcOff, int n) {
+        checkRange("download", Type.BYTE, srcOff, n, dst.length, dstOff);
+        ctx.bind();
+        d2h(Pointer.to(dst).withByteOffset(dstOff), srcOff, n);
+    }
     public void download(int[] dst) { checkRange("download", Type.INT, 0, dst.length, dst.length, 0); ctx.bind(); d2h(Pointer.to(dst), 0, dst.length); }
     public void download(byte[] dst) { checkRange("download", Type.BYTE, 0, dst.length, dst.length, 0); ctx.bind(); d2h(Pointer.to(dst), 0, dst.length); }
     public void download(long[] dst) { checkRange("download", Type.LONG, 0, dst.length, dst.length, 0); ctx.bind(); d2h(Pointer.to(dst), 0, dst.length); }
