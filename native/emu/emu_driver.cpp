@@ -109,6 +109,7 @@ struct Fiber {
 
 constexpr size_t STACK_BYTES = 64 * 1024;
 constexpr int MAX_THREADS = 1024;
+constexpr size_t MAX_LIVE_ALLOCATIONS = 16384;
 
 struct Launch {
     const EmuKernel* kernel = nullptr;
@@ -583,6 +584,13 @@ EMU_API CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
     if (!p || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
     if (g_sticky) return g_sticky;
     if (bytes > g_memoryLimit || g_bytesAllocated + bytes > g_memoryLimit) return CUDA_ERROR_OUT_OF_MEMORY;
+    // Each allocation is three mappings (guard, body, guard). Past ~65 530 mappings per process (vm.max_map_count)
+    // mmap fails anywhere, also inside the JVM, which then dies: refuse clearly long before that.
+    if (g_allocs.size() >= MAX_LIVE_ALLOCATIONS) {
+        log_error("cuMemAlloc: %zu live allocations, the emulator's limit (3 memory maps each; vm.max_map_count is ~65530)",
+                  g_allocs.size());
+        return CUDA_ERROR_OUT_OF_MEMORY;
+    }
     const size_t data = round_up(bytes, 256), body = round_up(data, g_pageSize);
     const size_t mapBytes = body + 2 * g_pageSize;
     void* m = mmap(nullptr, mapBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -386,6 +386,34 @@ public final class GpuOps {
         return sumSquaresImpl(bufs, offs, lens, perTensor);
     }
 
+    /**
+     * {@link #sumSquares(List, double[])} over views of one buffer (a flat parameter or gradient buffer): tensor i is
+     * {@code flat[offsets[i], offsets[i] + lengths[i])}; views may overlap. Same pass, same order, same results as
+     * separate buffers of those contents. Modifies only {@code perTensor}.
+     */
+    @CpuTwin(CPU + "sumSquares")
+    public double sumSquares(DeviceBuffer flat, long[] offsets, long[] lengths, double[] perTensor) {
+        if (offsets == null || lengths == null || offsets.length != lengths.length) {
+            throw new IllegalArgumentException("GpuOps.sumSquares: " + (offsets == null ? "null" : offsets.length) + " offsets for "
+                    + (lengths == null ? "null" : lengths.length) + " lengths");
+        }
+        int t = offsets.length;
+        if (perTensor != null && perTensor.length < t) {
+            throw new IllegalArgumentException("GpuOps.sumSquares: perTensor has " + perTensor.length + " slots for " + t + " tensors");
+        }
+        need("sumSquares", "flat", flat, DeviceBuffer.Type.FLOAT, 0);
+        for (int i = 0; i < t; i++) {
+            if (offsets[i] < 0 || lengths[i] < 0 || offsets[i] + lengths[i] > flat.length()) {
+                throw new IllegalArgumentException("GpuOps.sumSquares: view " + i + " [" + offsets[i] + ", " + (offsets[i] + lengths[i])
+                        + ") outside a buffer of " + flat.length() + " elements");
+            }
+        }
+        if (t == 0) return 0.0;
+        DeviceBuffer[] bufs = new DeviceBuffer[t];
+        java.util.Arrays.fill(bufs, flat);
+        return sumSquaresImpl(bufs, offsets.clone(), lengths.clone(), perTensor);
+    }
+
     /** Most blocks one tensor gets: 1024 x 256 threads fill any current GPU several times over. */
     static final int MAX_SUMSQ_BLOCKS = 1024;
 
