@@ -18,7 +18,9 @@
 #    bench/peers/torch_gpu_peer.py, the prune and epoch benchmarks with their peers, then GpuLargeScaleTest at full
 #    scale (JPRUNE_LARGE=1) if time is left, and prints a short table last. Logs go to $OUT (the device tool's folder that
 #    comes back) or /tmp/gpu-check. Exit status: 0 when tests and sanitizers pass.
-#    Budget: tests ~1-2 min, sanitizers ~2-4 min (10-100x slower kernels), benchmarks ~1 min.
+#    Budget: tests ~1-2 min, sanitizers ~2-4 min (10-100x slower kernels), benchmarks ~1 min, large tests ~1 min.
+#    GPU_CHECK_STEPS=a,b,... runs a subset of bench,tests,sanitizer,peer,prune,epoch,large (in that order), e.g. a
+#    second call with GPU_CHECK_STEPS=large when the first ran out of its 540 s before the large-scale tests.
 #
 # 3. A DRY RUN of mode 2 here, on the CUDA emulator (docs/EMULATOR.md), so that the script, the bundle and the
 #    benchmark harnesses are known to work before GPU minutes are spent on them:
@@ -81,17 +83,27 @@ export JAVA_TOOL_OPTIONS="-Djava.io.tmpdir=/tmp/jprune-jcuda"
 export GPU_CHECK_OUT="$out"  # GpuPruneBench writes sparse-crossover.csv there; chart it here: dev.jprune.bench.gpu.SparsePlot
 mkdir -p /tmp/jprune-jcuda
 
-status() { if [ "$1" -eq 0 ]; then echo PASS; else echo "FAIL (rc $1)"; fi; }
+status() { if [ "$1" -eq 127 ]; then echo "not run"; elif [ "$1" -eq 0 ]; then echo PASS; else echo "FAIL (rc $1)"; fi; }
+# Steps, in this order; GPU_CHECK_STEPS picks a subset (e.g. GPU_CHECK_STEPS=large for a second call on the same
+# machine, or tests,sanitizer first when time is short).
+steps=",${GPU_CHECK_STEPS:-bench,tests,sanitizer,peer,prune,epoch,large},"
+want() { case "$steps" in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+echo "gpu-check: steps ${steps}"
+bench_rc=127; tests_rc=127; mem_rc=127; race_rc=127; peer_rc=127; prune_rc=127; epoch_rc=127; large_rc=127
 
-echo "== doctor + benchmarks"
-bash .device/run main dev.jprune.bench.gpu.GpuBench --doctor $smoke 2>&1 | tee "$out/bench.txt"
-bench_rc=${PIPESTATUS[0]}
+if want bench; then
+  echo "== doctor + benchmarks"
+  bash .device/run main dev.jprune.bench.gpu.GpuBench --doctor $smoke 2>&1 | tee "$out/bench.txt"
+  bench_rc=${PIPESTATUS[0]}
+fi
 
-echo "== GPU tests"
-bash .device/run junit --select-package dev.jprune --include-tag gpu --reports-dir "$out/junit" 2>&1 | tee "$out/tests.log"
-tests_rc=${PIPESTATUS[0]}
-# All tests skipped (probe said "unavailable" on a GPU machine) is a failure here, not a pass.
-if grep -qE '\[ +0 tests successful' "$out/tests.log"; then echo "gpu-check: no GPU test ran"; tests_rc=3; fi
+if want tests; then
+  echo "== GPU tests"
+  bash .device/run junit --select-package dev.jprune --include-tag gpu --reports-dir "$out/junit" 2>&1 | tee "$out/tests.log"
+  tests_rc=${PIPESTATUS[0]}
+  # All tests skipped (probe said "unavailable" on a GPU machine) is a failure here, not a pass.
+  if grep -qE '\[ +0 tests successful' "$out/tests.log"; then echo "gpu-check: no GPU test ran"; tests_rc=3; fi
+fi
 
 san_test=${SANITIZER_TEST:-dev.jprune.gpu.GpuOpsTest#gemmBiasReluEpilogue}
 san_test2=${SANITIZER_TEST2:-dev.jprune.gpu.GpuOpsTest#softmaxCrossEntropy}
@@ -99,63 +111,70 @@ san_test2=${SANITIZER_TEST2:-dev.jprune.gpu.GpuOpsTest#softmaxCrossEntropy}
 san_test3=${SANITIZER_TEST3:-dev.jprune.gpu.GpuConvOpsTest#im2colCol2imAndPermutesAreExact}
 # Every selection kernel (histograms, find, ties, scan, mask, the compacting path) at small sizes, many launches.
 san_test4=${SANITIZER_TEST4:-dev.jprune.gpu.prune.GpuPruneTest#cappedSelectionEqualsCpu}
-mem_rc=127; race_rc=127
-if command -v compute-sanitizer >/dev/null; then
-  echo "== compute-sanitizer memcheck"
-  compute-sanitizer --tool memcheck --target-processes all --error-exitcode 97 --print-limit 20 \
-    bash .device/run junit --select-method "$san_test" --select-method "$san_test2" --select-method "$san_test3" --select-method "$san_test4" 2>&1 | tee "$out/memcheck.log" | tail -40
-  mem_rc=${PIPESTATUS[0]}
-  echo "== compute-sanitizer racecheck"
-  compute-sanitizer --tool racecheck --target-processes all --racecheck-report all --error-exitcode 97 --print-limit 20 \
-    bash .device/run junit --select-method "$san_test" 2>&1 | tee "$out/racecheck.log" | tail -40
-  race_rc=${PIPESTATUS[0]}
-else
-  echo "gpu-check: compute-sanitizer not on PATH"
+if want sanitizer; then
+  if command -v compute-sanitizer >/dev/null; then
+    echo "== compute-sanitizer memcheck"
+    compute-sanitizer --tool memcheck --target-processes all --error-exitcode 97 --print-limit 20 \
+      bash .device/run junit --select-method "$san_test" --select-method "$san_test2" --select-method "$san_test3" --select-method "$san_test4" 2>&1 | tee "$out/memcheck.log" | tail -40
+    mem_rc=${PIPESTATUS[0]}
+    echo "== compute-sanitizer racecheck"
+    compute-sanitizer --tool racecheck --target-processes all --racecheck-report all --error-exitcode 97 --print-limit 20 \
+      bash .device/run junit --select-method "$san_test" 2>&1 | tee "$out/racecheck.log" | tail -40
+    race_rc=${PIPESTATUS[0]}
+  else
+    echo "gpu-check: compute-sanitizer not on PATH"
+  fi
 fi
 
-echo "== PyTorch peer"
-peer_rc=127
-if command -v python3 >/dev/null; then
+if want peer && command -v python3 >/dev/null; then
+  echo "== PyTorch peer"
   PYTHONUNBUFFERED=1 python3 bench/peers/torch_gpu_peer.py 2>&1 | tee "$out/peer.txt"
   peer_rc=${PIPESTATUS[0]}
 fi
 
-echo "== GPU prune benchmarks (GpuPruneBench + torch_prune_peer.py)"
-bash .device/run main dev.jprune.bench.gpu.GpuPruneBench ${PRUNE_BENCH_ARGS:-} $smoke 2>&1 | tee "$out/prune-bench.txt"
-prune_rc=${PIPESTATUS[0]}
-command -v python3 >/dev/null && PYTHONUNBUFFERED=1 python3 bench/peers/torch_prune_peer.py ${PRUNE_BENCH_ARGS:-} 2>&1 | tee "$out/prune-peer.txt"
+if want prune; then
+  echo "== GPU prune benchmarks (GpuPruneBench + torch_prune_peer.py)"
+  bash .device/run main dev.jprune.bench.gpu.GpuPruneBench ${PRUNE_BENCH_ARGS:-} $smoke 2>&1 | tee "$out/prune-bench.txt"
+  prune_rc=${PIPESTATUS[0]}
+  command -v python3 >/dev/null && PYTHONUNBUFFERED=1 python3 bench/peers/torch_prune_peer.py ${PRUNE_BENCH_ARGS:-} 2>&1 | tee "$out/prune-peer.txt"
+fi
 
-echo "== GPU training epoch (GpuEpochBench + torch_epoch_peer.py)"
-bash .device/run main dev.jprune.bench.gpu.GpuEpochBench $smoke 2>&1 | tee "$out/epoch-bench.txt"
-epoch_rc=${PIPESTATUS[0]}
-command -v python3 >/dev/null && PYTHONUNBUFFERED=1 python3 bench/peers/torch_epoch_peer.py 2>&1 | tee "$out/epoch-peer.txt"
+if want epoch; then
+  echo "== GPU training epoch (GpuEpochBench + torch_epoch_peer.py)"
+  bash .device/run main dev.jprune.bench.gpu.GpuEpochBench $smoke 2>&1 | tee "$out/epoch-bench.txt"
+  epoch_rc=${PIPESTATUS[0]}
+  command -v python3 >/dev/null && PYTHONUNBUFFERED=1 python3 bench/peers/torch_epoch_peer.py 2>&1 | tee "$out/epoch-peer.txt"
+fi
 
 # Last, as it is the step to lose if time runs out: the issue's full sizes (1e9 elements in 10 000 tensors, one
 # tensor of 2^31 + 5) in GpuLargeScaleTest; ~11 GB of device memory, about a minute. Skipped when less than 2 minutes
-# of the 540 s budget are left (the device tool's limit for this script); GPU_CHECK_LARGE=0 skips it.
-large_rc=127
-if [ "${GPU_CHECK_LARGE:-1}" = 1 ] && [ -z "$smoke" ] && [ "$SECONDS" -lt 400 ]; then
-  echo "== large-scale GPU tests (JPRUNE_LARGE=1, ${SECONDS}s elapsed)"
-  JPRUNE_LARGE=1 timeout $((520 - SECONDS)) bash .device/run junit --select-class dev.jprune.gpu.prune.GpuLargeScaleTest \
-    --reports-dir "$out/junit-large" 2>&1 | tee "$out/large.log" | tail -30
-  large_rc=${PIPESTATUS[0]}
-else
-  echo "gpu-check: large-scale tests skipped (${SECONDS}s elapsed, smoke='${smoke}', GPU_CHECK_LARGE=${GPU_CHECK_LARGE:-1})"
+# of the 540 s budget are left (the device tool's limit for one call); then run it alone: GPU_CHECK_STEPS=large.
+# Smoke runs take the medium scale (the emulator cannot hold or run the full one in time).
+if want large; then
+  if [ "$SECONDS" -lt 400 ]; then
+    large_env=1; [ -n "$smoke" ] && large_env=0
+    echo "== large-scale GPU tests (JPRUNE_LARGE=$large_env, ${SECONDS}s elapsed)"
+    JPRUNE_LARGE=$large_env timeout $((520 - SECONDS)) bash .device/run junit --select-class dev.jprune.gpu.prune.GpuLargeScaleTest \
+      --reports-dir "$out/junit-large" 2>&1 | tee "$out/large.log" | tail -30
+    large_rc=${PIPESTATUS[0]}
+  else
+    echo "gpu-check: large-scale tests skipped (${SECONDS}s elapsed): run GPU_CHECK_STEPS=large bash bench/gpu-check.sh"
+  fi
 fi
 
 echo
-echo "================ gpu-check summary ================"
+echo "================ gpu-check summary (${SECONDS}s) ================"
 printf '%-28s %s\n' "GPU tests (@Tag gpu)" "$(status $tests_rc)" \
-  "memcheck ($san_test)" "$(status $mem_rc)" "racecheck ($san_test)" "$(status $race_rc)" \
+  "memcheck (4 tests)" "$(status $mem_rc)" "racecheck ($san_test)" "$(status $race_rc)" \
   "GpuBench" "$(status $bench_rc)" "torch peer" "$(status $peer_rc)" "GpuPruneBench" "$(status $prune_rc)" "GpuEpochBench" "$(status $epoch_rc)" \
-  "large-scale tests" "$( [ "$large_rc" -eq 127 ] && echo 'not run' || status $large_rc)"
+  "large-scale tests" "$(status $large_rc)"
 grep -h RESULT "$out/epoch-bench.txt" "$out/epoch-peer.txt" 2>/dev/null | sed 's/^/  /'
-grep -E 'tests (successful|failed|skipped)' "$out/tests.log" | sed 's/^[^0-9]*/  /'
+grep -E 'tests (successful|failed|skipped)' "$out/tests.log" 2>/dev/null | sed 's/^[^0-9]*/  /'
 grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$out/memcheck.log" "$out/racecheck.log" 2>/dev/null | sed 's/^/  /'
-sed -n '/^== jprune GPU benchmarks/,$p' "$out/bench.txt"
+sed -n '/^== jprune GPU benchmarks/,$p' "$out/bench.txt" 2>/dev/null
 sed -n '/^== PyTorch/,$p' "$out/peer.txt" 2>/dev/null
 sed -n '/^== jprune GPU prune/,$p' "$out/prune-bench.txt" 2>/dev/null
 sed -n '/^== PyTorch prune/,$p' "$out/prune-peer.txt" 2>/dev/null
 grep -E 'tests (successful|failed|skipped)' "$out/large.log" 2>/dev/null | sed 's/^[^0-9]*/  large: /'
-[ "$tests_rc" -eq 0 ] && { [ "$mem_rc" -eq 0 ] || [ "$mem_rc" -eq 127 ]; } && { [ "$race_rc" -eq 0 ] || [ "$race_rc" -eq 127 ]; } \
-  && { [ "$large_rc" -eq 0 ] || [ "$large_rc" -eq 127 ]; }
+ok() { [ "$1" -eq 0 ] || [ "$1" -eq 127 ]; }
+{ ! want tests || [ "$tests_rc" -eq 0 ]; } && ok "$mem_rc" && ok "$race_rc" && ok "$large_rc"
