@@ -16,7 +16,9 @@
 #    of PyTorch) on LD_LIBRARY_PATH for JCusparse/JCublas, prints the doctor report, runs the @Tag("gpu") tests,
 #    runs small GPU tests under compute-sanitizer memcheck and racecheck, runs dev.jprune.bench.gpu.GpuBench and
 #    bench/peers/torch_gpu_peer.py, the prune and epoch benchmarks with their peers, then GpuLargeScaleTest at full
-#    scale (JPRUNE_LARGE=1) if time is left, and prints a short table last. Logs go to $OUT (the device tool's folder that
+#    scale (JPRUNE_LARGE=1) if time is left, and prints a short table and the performance targets' verdicts last
+#    (bench/gpu_targets.py; on the dev machine `python3 bench/gpu_targets.py FILES_AT --markdown bench/results/…`
+#    writes the record). Logs go to $OUT (the device tool's folder that
 #    comes back) or /tmp/gpu-check. Exit status: 0 when tests and sanitizers pass.
 #    Budget: tests ~1-2 min, sanitizers ~2-4 min (10-100x slower kernels), benchmarks ~1 min, large tests ~1 min.
 #    GPU_CHECK_STEPS=a,b,... runs a subset of bench,tests,sanitizer,peer,prune,epoch,large (in that order), e.g. a
@@ -176,5 +178,7 @@ sed -n '/^== PyTorch/,$p' "$out/peer.txt" 2>/dev/null
 sed -n '/^== jprune GPU prune/,$p' "$out/prune-bench.txt" 2>/dev/null
 sed -n '/^== PyTorch prune/,$p' "$out/prune-peer.txt" 2>/dev/null
 grep -E 'tests (successful|failed|skipped)' "$out/large.log" 2>/dev/null | sed 's/^[^0-9]*/  large: /'
+# The performance targets of issues #4 / #5, judged from the logs above (last, so the device tool's output tail shows it).
+command -v python3 >/dev/null && python3 bench/gpu_targets.py "$out" 2>&1 | tee "$out/targets.txt"
 ok() { [ "$1" -eq 0 ] || [ "$1" -eq 127 ]; }
 { ! want tests || [ "$tests_rc" -eq 0 ]; } && ok "$mem_rc" && ok "$race_rc" && ok "$large_rc"
