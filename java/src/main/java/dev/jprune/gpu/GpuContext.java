@@ -11,6 +11,8 @@ import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -199,6 +201,59 @@ public final class GpuContext implements AutoCloseable {
         } finally {
             JCudaDriver.cuEventDestroy(a);
         }
+    }
+
+    // Phase marks for benchmarks (null unless recording): one event per mark on the stream.
+    private List<CUevent> markEvents;
+    private List<String> markNames;
+
+    /** One phase of a {@link #stopMarks} profile: the name of the mark that ends it and the device time since the
+     *  previous mark. */
+    public record Phase(String name, float millis) {}
+
+    /**
+     * Starts recording phase marks: ops that mark their phases (the pruning selection: tables uploaded, selecting
+     * passes, writing passes, results downloaded) record a CUDA event on the stream at each, so a benchmark can tell
+     * kernel time from the step's host round trips. Off by default (a mark is then one null check). Restarting
+     * discards marks not yet collected.
+     */
+    public void startMarks() {
+        stopMarks();
+        markEvents = new ArrayList<>();
+        markNames = new ArrayList<>();
+        mark("start");
+    }
+
+    /** Stops recording and returns the phases in order (synchronises); empty when not recording. */
+    public List<Phase> stopMarks() {
+        if (markEvents == null) return List.of();
+        List<CUevent> ev = markEvents;
+        List<String> names = markNames;
+        markEvents = null;
+        markNames = null;
+        List<Phase> out = new ArrayList<>();
+        try {
+            if (!ev.isEmpty()) Cu.check(JCudaDriver.cuEventSynchronize(ev.get(ev.size() - 1)), "cuEventSynchronize");
+            float[] ms = new float[1];
+            for (int i = 1; i < ev.size(); i++) {
+                Cu.check(JCudaDriver.cuEventElapsedTime(ms, ev.get(i - 1), ev.get(i)), "cuEventElapsedTime");
+                out.add(new Phase(names.get(i), ms[0]));
+            }
+        } finally {
+            for (CUevent e : ev) JCudaDriver.cuEventDestroy(e);
+        }
+        return out;
+    }
+
+    /** Records a phase mark when {@link #startMarks} is active. */
+    void mark(String name) {
+        if (markEvents == null) return;
+        bind();
+        CUevent e = new CUevent();
+        Cu.check(JCudaDriver.cuEventCreate(e, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
+        markEvents.add(e);
+        markNames.add(name);
+        Cu.check(JCudaDriver.cuEventRecord(e, stream), "cuEventRecord");
     }
 
     /** Synchronises, frees all device memory of this context (live buffers too), unloads the kernels and releases

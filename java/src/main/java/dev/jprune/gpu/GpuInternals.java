@@ -26,6 +26,9 @@ public final class GpuInternals {
     /** Makes the context current on this thread. */
     public static void bind(GpuContext ctx) { ctx.bind(); }
 
+    /** A phase mark (GpuContext.startMarks); a no-op unless marks are being recorded. */
+    public static void mark(GpuContext ctx, String name) { ctx.mark(name); }
+
     /** Device pointer to element {@code index} of {@code b} (a view; never freed through it). */
     public static CUdeviceptr pointer(DeviceBuffer b, long index) { return b.at(index); }
 

@@ -97,6 +97,14 @@ public final class GpuPruneBench {
                     rows.add(String.format(Locale.ROOT, "%-44s %10.3f ms %8.1f GB/s %5.1f%% of floor (kept %d = keep %d)",
                             "fused global prune TAYLOR 90% (" + tensors + ", " + (compaction < 0 ? "auto" : "3-pass") + ")", pruneMs, pruneGBs,
                             100 * pruneGBs / copyGBs, kept, keep));
+                    // Where the step's time goes (one more run with phase marks): kernels vs host round trips.
+                    for (int t = 0; t < tensors; t++) w.get(t).copyFrom(w0.get(t));
+                    ctx.synchronize();
+                    ctx.startMarks();
+                    prune.select(ts, Criterion.TAYLOR, keep, true, false);
+                    StringBuilder ph = new StringBuilder("  phases:");
+                    for (GpuContext.Phase phase : ctx.stopMarks()) ph.append(String.format(Locale.ROOT, " %s %.3f ms;", phase.name().replace("select: ", ""), phase.millis()));
+                    rows.add(ph.toString());
                 }
                 prune.setCompaction(-1);
 

@@ -390,6 +390,7 @@ public final class GpuPruneOps {
             GpuInternals.zero(hist);
             GpuInternals.zero(kept);
             states.upload(fresh);
+            GpuInternals.mark(ctx, "select: tables and states uploaded");
             // The selecting passes of every selection first (they only read the inputs and record faults) ...
             for (int s = 0; s < sels; s++) {
                 CUdeviceptr table = global ? row(tab, 0) : row(tab, s);
@@ -402,6 +403,7 @@ public final class GpuPruneOps {
                 k.hist(table, tensors, chunks, crit, 1, hist, st);  // returns at once on the compacting path
                 k.find(hist, 1, 0, st);
             }
+            GpuInternals.mark(ctx, "select: selecting passes (histograms, find)");
             long[] state = new long[sels * PruneTable.STATE_LONGS];
             if (!global) {
                 // ... then, per layer, a fault in ANY tensor must stop the writes of ALL of them (GlobalSelector.perLayer
@@ -431,9 +433,11 @@ public final class GpuPruneOps {
                     k.candApply(table, tensors, candLow, candIdx, cap[s], flags, st, keptAt);
                 }
             }
+            GpuInternals.mark(ctx, "select: writing passes (ties, mask or split, candidates)");
             GpuInternals.download(states, state);
             long[] keptHost = new long[nt];
             GpuInternals.download(kept, keptHost);
+            GpuInternals.mark(ctx, "select: results downloaded");
             checkStates("GpuPruneOps.select", ts, layout, c, state, sels);
             for (int s = 0; s < sels; s++) compacted += state[s * PruneTable.STATE_LONGS + PruneTable.S_COMPACT];
             GpuSelection[] out = new GpuSelection[sels];

@@ -326,6 +326,26 @@ class GpuPruneTest {
         }
     }
 
+    /** Phase marks (benchmarks): a marked selection reports its four phases in order, non-negative; off again after. */
+    @Test
+    void phaseMarksReportTheSelectionsPhases() {
+        int[] sizes = {4097, 129};
+        Rng r = new Rng(3);
+        float[][] w = tensors(r, sizes, Kind.RANDOM), g = tensors(r, sizes, Kind.RANDOM), opt = tensors(r, sizes, Kind.RANDOM);
+        try (Dev d = new Dev(w, g, null, opt)) {
+            ctx.startMarks();
+            ops.select(d.ts, Criterion.TAYLOR, 100, false, false);
+            List<GpuContext.Phase> ph = ctx.stopMarks();
+            assertEquals(List.of("select: tables and states uploaded", "select: selecting passes (histograms, find)",
+                    "select: writing passes (ties, mask or split, candidates)", "select: results downloaded"),
+                    ph.stream().map(GpuContext.Phase::name).toList());
+            for (GpuContext.Phase p : ph) assertTrue(p.millis() >= 0 && Float.isFinite(p.millis()), p.toString());
+            assertEquals(List.of(), ctx.stopMarks(), "not recording any more");
+            ops.select(d.ts, Criterion.TAYLOR, 100, false, false);  // unmarked: nothing recorded
+            assertEquals(List.of(), ctx.stopMarks());
+        }
+    }
+
     private void perLayerCase(String name) {
         int[] sizes = {0, 1, 7, 129, 4096 * 3 + 5, 2000};
         for (Kind k : Kind.values()) {
