@@ -114,6 +114,9 @@ public final class GpuPruneOps {
         return f;
     }
 
+    /** The device table's rows for {@code ts} (uploaded by the op, e.g. with its states in one copy). */
+    private static long[] encode(PruneTable layout, List<PruneTensor> ts) { return layout.encode(pointers(ts), rowFlags(ts)); }
+
     private DeviceBuffer uploadTable(PruneTable layout, List<PruneTensor> ts) {
         return uploadTable(layout, pointers(ts), rowFlags(ts));
     }
@@ -188,9 +191,7 @@ public final class GpuPruneOps {
         checkKeep("GpuPruneOps.select", keep, layout.total());
         int nt = layout.tensors();
         if (layout.total() == 0) return new GpuSelection(0, 0, 0, 0, 0, 0, new long[nt]);
-        try (DeviceBuffer tab = uploadTable(layout, tensors)) {
-            return selectOn(tensors, criterion, layout, tab, new long[] {keep}, flags(zeroWeights, zeroOptimizer), true)[0];
-        }
+        return selectOn(tensors, criterion, layout, encode(layout, tensors), new long[] {keep}, flags(zeroWeights, zeroOptimizer), true)[0];
     }
 
     /** {@link #select} with keep = {@link GlobalSelector#keepForSparsity}(total, sparsity). */
@@ -222,9 +223,7 @@ public final class GpuPruneOps {
             keep[t] = GlobalSelector.keepForSparsity(layout.lengths[t], sparsity[t]);
         }
         if (nt == 0) return new GpuSelection[0];
-        try (DeviceBuffer tab = uploadTable(layout, tensors)) {
-            return selectOn(tensors, criterion, layout, tab, keep, flags(zeroWeights, zeroOptimizer), false);
-        }
+        return selectOn(tensors, criterion, layout, encode(layout, tensors), keep, flags(zeroWeights, zeroOptimizer), false);
     }
 
     /**
@@ -308,10 +307,8 @@ public final class GpuPruneOps {
             PruneTable subLayout = check(op, sub, criterion, false, null, ctx);
             long[] each = new long[clamped.length];
             for (int j = 0; j < clamped.length; j++) each[j] = kept[clamped[j]];
-            try (DeviceBuffer tab = uploadTable(subLayout, sub)) {
-                GpuSelection[] sel = selectOn(sub, criterion, subLayout, tab, each, flags, false);
-                for (int j = 0; j < clamped.length; j++) written[clamped[j]] = sel[j].keptPerTensor()[0];
-            }
+            GpuSelection[] sel = selectOn(sub, criterion, subLayout, encode(subLayout, sub), each, flags, false);
+            for (int j = 0; j < clamped.length; j++) written[clamped[j]] = sel[j].keptPerTensor()[0];
         }
         return new GlobalSelector.CappedResult(written, fixed, rounds);
     }
@@ -367,7 +364,7 @@ public final class GpuPruneOps {
      * (docs/GPU-PRUNE.md): split → candidate histogram → find → [3 × (tie index histogram → find)] → candidate apply.
      * Both are queued where the selection may compact; each kernel returns at once on the path not taken.
      */
-    private GpuSelection[] selectOn(List<PruneTensor> ts, Criterion c, PruneTable layout, DeviceBuffer tab, long[] keep,
+    private GpuSelection[] selectOn(List<PruneTensor> ts, Criterion c, PruneTable layout, long[] tableRows, long[] keep,
                                     int flags, boolean global) {
         int nt = layout.tensors(), crit = PruneTable.criterionCode(c);
         int sels = global ? 1 : nt;
@@ -381,62 +378,67 @@ public final class GpuPruneOps {
             cap[s] = capacityFor(global ? layout.total() : layout.lengths[s]);
             maxCap = Math.max(maxCap, cap[s]);
         }
+        // One host-to-device copy and one device-to-host copy per selection (each is a synchronisation, ~10 µs on a
+        // GPU, against ~0.5 ms of passes at 1e8 elements): io = [states | kept per tensor | table rows].
+        int stateLongs = sels * PruneTable.STATE_LONGS, keptAt = stateLongs, tableAt = stateLongs + nt;
+        long[] io = new long[tableAt + tableRows.length];
         long[] fresh = freshStates(sels, keep);
         for (int s = 0; s < sels; s++) fresh[s * PruneTable.STATE_LONGS + PruneTable.S_CAP] = cap[s];
-        try (DeviceBuffer hist = ctx.allocLong(1 << 16); DeviceBuffer states = ctx.allocLong((long) sels * PruneTable.STATE_LONGS);
+        System.arraycopy(fresh, 0, io, 0, stateLongs);
+        System.arraycopy(tableRows, 0, io, tableAt, tableRows.length);
+        try (DeviceBuffer hist = ctx.allocLong(1 << 16); DeviceBuffer ioDev = ctx.allocLong(io.length);
              DeviceBuffer chunkTies = ctx.allocInt(Math.max(1, tieChunks)); DeviceBuffer tiesBefore = ctx.allocLong(Math.max(1, tieChunks));
-             DeviceBuffer kept = ctx.allocLong(nt); DeviceBuffer candLow = ctx.allocInt(Math.max(1, maxCap));
-             DeviceBuffer candIdx = ctx.allocLong(Math.max(1, maxCap))) {
+             DeviceBuffer candLow = ctx.allocInt(Math.max(1, maxCap)); DeviceBuffer candIdx = ctx.allocLong(Math.max(1, maxCap))) {
             GpuInternals.zero(hist);
-            GpuInternals.zero(kept);
-            states.upload(fresh);
+            ioDev.upload(io);
             GpuInternals.mark(ctx, "select: tables and states uploaded");
             // The selecting passes of every selection first (they only read the inputs and record faults) ...
             for (int s = 0; s < sels; s++) {
-                CUdeviceptr table = global ? row(tab, 0) : row(tab, s);
+                CUdeviceptr table = GpuInternals.pointer(ioDev, tableAt + (long) (global ? 0 : s) * PruneTable.ROW_LONGS);
                 int tensors = global ? nt : 1;
                 long chunks = global ? layout.chunks() : layout.chunks(s);
                 if (chunks == 0) continue;  // an empty tensor: nothing to select (its state stays fresh)
-                CUdeviceptr st = slot(states, s);
+                CUdeviceptr st = slot(ioDev, s);
                 k.hist(table, tensors, chunks, crit, 0, hist, st);
                 k.find(hist, 0, -1, st);
                 k.hist(table, tensors, chunks, crit, 1, hist, st);  // returns at once on the compacting path
                 k.find(hist, 1, 0, st);
             }
             GpuInternals.mark(ctx, "select: selecting passes (histograms, find)");
-            long[] state = new long[sels * PruneTable.STATE_LONGS];
+            long[] state = new long[stateLongs];
             if (!global) {
                 // ... then, per layer, a fault in ANY tensor must stop the writes of ALL of them (GlobalSelector.perLayer
                 // selects every tensor before it applies one): each mask pass only sees its own state, so the host
                 // checks all states here (one extra round trip, per-layer scope only).
-                GpuInternals.download(states, state);
+                GpuInternals.download(ioDev, state);
                 checkStates("GpuPruneOps.perLayer", ts, layout, c, state, sels);
             }
             for (int s = 0; s < sels; s++) {
-                CUdeviceptr table = global ? row(tab, 0) : row(tab, s);
+                CUdeviceptr table = GpuInternals.pointer(ioDev, tableAt + (long) (global ? 0 : s) * PruneTable.ROW_LONGS);
                 int tensors = global ? nt : 1;
                 long chunks = global ? layout.chunks() : layout.chunks(s);
                 if (chunks == 0) continue;
-                CUdeviceptr st = slot(states, s);
-                CUdeviceptr keptAt = GpuInternals.pointer(kept, global ? 0 : s);
+                CUdeviceptr st = slot(ioDev, s);
+                CUdeviceptr keptPtr = GpuInternals.pointer(ioDev, keptAt + (global ? 0 : s));
                 k.ties(table, tensors, chunks, crit, st, chunkTies);
                 k.scan(chunkTies, chunks, st, tiesBefore);
-                k.mask(table, tensors, chunks, crit, PruneTable.MODE_SELECT, flags, st, tiesBefore, keptAt);
+                k.mask(table, tensors, chunks, crit, PruneTable.MODE_SELECT, flags, st, tiesBefore, keptPtr);
                 if (cap[s] > 0) {
-                    k.split(table, tensors, chunks, crit, flags, st, candLow, candIdx, keptAt);
+                    k.split(table, tensors, chunks, crit, flags, st, candLow, candIdx, keptPtr);
                     k.candHist(candLow, cap[s], st, hist);
                     k.find(hist, 1, 1, st);
                     for (int level = 0; level < 3; level++) {
                         k.candIndexHist(candLow, candIdx, cap[s], level, st, hist);
                         k.findIndex(hist, level, st);
                     }
-                    k.candApply(table, tensors, candLow, candIdx, cap[s], flags, st, keptAt);
+                    k.candApply(table, tensors, candLow, candIdx, cap[s], flags, st, keptPtr);
                 }
             }
             GpuInternals.mark(ctx, "select: writing passes (ties, mask or split, candidates)");
-            GpuInternals.download(states, state);
-            long[] keptHost = new long[nt];
-            GpuInternals.download(kept, keptHost);
+            long[] result = new long[tableAt];
+            GpuInternals.download(ioDev, result);
+            System.arraycopy(result, 0, state, 0, stateLongs);
+            long[] keptHost = java.util.Arrays.copyOfRange(result, keptAt, keptAt + nt);
             GpuInternals.mark(ctx, "select: results downloaded");
             checkStates("GpuPruneOps.select", ts, layout, c, state, sels);
             for (int s = 0; s < sels; s++) compacted += state[s * PruneTable.STATE_LONGS + PruneTable.S_COMPACT];
@@ -654,9 +656,7 @@ public final class GpuPruneOps {
                 sel = new GpuSelection[sparsity == null ? 1 : nt];
                 for (int i = 0; i < sel.length; i++) sel[i] = new GpuSelection(0, 0, 0, 0, 0, 0, new long[sparsity == null ? nt : 1]);
             } else {
-                try (DeviceBuffer gtab = uploadTable(gl, gp, null)) {
-                    sel = selectOn(gts, Criterion.USER, gl, gtab, keep, 0, sparsity == null);
-                }
+                sel = selectOn(gts, Criterion.USER, gl, gl.encode(gp, null), keep, 0, sparsity == null);
             }
             GpuInternals.zero(kept);
             if (layout.chunks() > 0) {
