@@ -4,6 +4,7 @@ import dev.jprune.util.Parallel;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * Exact top-k selection over many tensors by radix select on the score keys, in O(histogram) memory: no
@@ -177,43 +178,91 @@ public final class GlobalSelector {
     public static CappedResult selectCapped(ScoreSource src, long keep, double[] minDensity, double[] maxDensity,
                                             byte[][] masksOut, float[][] weights) {
         int nt = src.tensorCount();
-        if (minDensity.length != nt || maxDensity.length != nt) {
-            throw new IllegalArgumentException("selectCapped: " + minDensity.length + " min / " + maxDensity.length + " max densities for " + nt + " tensors");
+        long[] sizes = new long[nt];
+        for (int t = 0; t < nt; t++) sizes[t] = src.size(t);
+        long[][] bounds = cappedBounds("selectCapped", sizes, src::name, minDensity, maxDensity, keep);
+        checkOutputs("selectCapped", src, masksOut, weights);
+        Selection[] last = new Selection[1];
+        CappedPlan plan = cappedRounds("selectCapped", bounds[0], bounds[1], keep, (active, budget) -> {
+            ScoreSource sub = ScoreSource.subset(src, active);
+            last[0] = select(sub, budget);
+            return last[0].keptPerTensor(sub);
+        });
+        // The last round selected the free tensors with the final budget: apply it; each clamped tensor keeps its top.
+        last[0].apply(ScoreSource.subset(src, plan.free()), pick(masksOut, plan.free()), pick(weights, plan.free()));
+        for (int t = 0; t < nt; t++) {
+            if (!plan.clamped()[t]) continue;
+            ScoreSource one = ScoreSource.subset(src, t);
+            select(one, plan.kept()[t]).apply(one, pick(masksOut, new int[]{t}), pick(weights, new int[]{t}));
+        }
+        return new CappedResult(plan.kept(), plan.clamped(), plan.rounds());
+    }
+
+    /**
+     * The kept-count bounds of {@link #selectCapped}, validated as it validates them: {@code {min, max}} with
+     * min_t = rint(minDensity[t]·sizes[t]) and max_t = rint(maxDensity[t]·sizes[t]); throws IllegalArgumentException
+     * (prefixed by {@code op}, naming the tensor) for bounds outside 0 ≤ min ≤ max ≤ 1 and for a keep they cannot meet.
+     * Shared with the GPU twin so that both clamp from the same numbers.
+     */
+    public static long[][] cappedBounds(String op, long[] sizes, IntFunction<String> names, double[] minDensity, double[] maxDensity,
+                                        long keep) {
+        int nt = sizes.length;
+        if (minDensity == null || maxDensity == null || minDensity.length != nt || maxDensity.length != nt) {
+            throw new IllegalArgumentException(op + ": " + (minDensity == null ? "null" : minDensity.length) + " min / "
+                    + (maxDensity == null ? "null" : maxDensity.length) + " max densities for " + nt + " tensors");
         }
         long[] min = new long[nt], max = new long[nt];
         long sumMin = 0, sumMax = 0, total = 0;
         for (int t = 0; t < nt; t++) {
             double a = minDensity[t], b = maxDensity[t];
             if (!(a >= 0 && a <= b && b <= 1)) {
-                throw new IllegalArgumentException("selectCapped: " + src.name(t) + " needs 0 <= minDensity <= maxDensity <= 1, got " + a + ", " + b);
+                throw new IllegalArgumentException(op + ": " + names.apply(t) + " needs 0 <= minDensity <= maxDensity <= 1, got " + a + ", " + b);
             }
-            int n = src.size(t);
-            min[t] = (long) Math.rint(a * n);
-            max[t] = (long) Math.rint(b * n);
+            min[t] = (long) Math.rint(a * sizes[t]);
+            max[t] = (long) Math.rint(b * sizes[t]);
             sumMin += min[t];
             sumMax += max[t];
-            total += n;
+            total += sizes[t];
         }
         if (keep < sumMin || keep > sumMax) {
-            throw new IllegalArgumentException("selectCapped: keep = " + keep + " of " + total + " is infeasible with the density bounds (they allow ["
+            throw new IllegalArgumentException(op + ": keep = " + keep + " of " + total + " is infeasible with the density bounds (they allow ["
                     + sumMin + ", " + sumMax + "])");
         }
-        checkOutputs("selectCapped", src, masksOut, weights);
+        return new long[][] {min, max};
+    }
+
+    /** A counting selection over a subset: the kept count of each tensor of {@code active} (ascending indices) when
+     *  {@code budget} elements are selected globally over those tensors. */
+    @FunctionalInterface
+    public interface SubsetCounter {
+        long[] count(int[] active, long budget);
+    }
+
+    /**
+     * Outcome of {@link #cappedRounds}: the kept count of every tensor, which tensors were clamped at a bound, the
+     * number of rounds, and the free tensors with the budget of the last round (its selection is the free tensors'
+     * final one).
+     */
+    public record CappedPlan(long[] kept, boolean[] clamped, int rounds, int[] free, long freeBudget) {}
+
+    /**
+     * The clamping rounds of {@link #selectCapped} (its Javadoc has the algorithm), with the counting selection
+     * supplied: {@code counter} is called once per round, the last call being over {@link CappedPlan#free} with
+     * {@link CappedPlan#freeBudget}. The CPU and GPU selections share this loop, so their rounds agree by construction.
+     */
+    public static CappedPlan cappedRounds(String op, long[] min, long[] max, long keep, SubsetCounter counter) {
+        int nt = min.length;
         boolean[] fixed = new boolean[nt];
         long[] kept = new long[nt];
         long budget = keep;
         int rounds = 0;
-        Selection sel;
-        int[] active;
         while (true) {
             rounds++;
-            active = activeTensors(fixed);
+            int[] active = activeTensors(fixed);
             if (active.length == 0 && budget != 0) {
-                throw new IllegalStateException("selectCapped: all tensors clamped with " + budget + " elements left to place");
+                throw new IllegalStateException(op + ": all tensors clamped with " + budget + " elements left to place");
             }
-            ScoreSource sub = ScoreSource.subset(src, active);
-            sel = select(sub, budget);
-            long[] c = sel.keptPerTensor(sub);
+            long[] c = counter.count(active, budget);
             long excess = 0, deficit = 0;
             for (int j = 0; j < active.length; j++) {
                 int t = active[j];
@@ -221,7 +270,7 @@ public final class GlobalSelector {
                 excess += Math.max(0, c[j] - max[t]);
                 deficit += Math.max(0, min[t] - c[j]);
             }
-            if (excess == 0 && deficit == 0) break;
+            if (excess == 0 && deficit == 0) return new CappedPlan(kept, fixed, rounds, active, budget);
             for (int t : active) {
                 if (excess >= deficit ? kept[t] > max[t] : kept[t] < min[t]) {
                     fixed[t] = true;
@@ -230,14 +279,6 @@ public final class GlobalSelector {
                 }
             }
         }
-        ScoreSource sub = ScoreSource.subset(src, active);
-        sel.apply(sub, pick(masksOut, active), pick(weights, active));
-        for (int t = 0; t < nt; t++) {
-            if (!fixed[t]) continue;
-            ScoreSource one = ScoreSource.subset(src, t);
-            select(one, kept[t]).apply(one, pick(masksOut, new int[]{t}), pick(weights, new int[]{t}));
-        }
-        return new CappedResult(kept, fixed, rounds);
     }
 
     /**

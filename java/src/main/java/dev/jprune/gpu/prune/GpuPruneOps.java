@@ -242,75 +242,29 @@ public final class GpuPruneOps {
                                                     double[] maxDensity, boolean zeroWeights, boolean zeroOptimizer) {
         String op = "GpuPruneOps.selectCapped";
         PruneTable layout = check(op, tensors, criterion, false, null, ctx);
-        int nt = layout.tensors();
-        if (minDensity == null || maxDensity == null || minDensity.length != nt || maxDensity.length != nt) {
-            throw new IllegalArgumentException(op + ": " + (minDensity == null ? "null" : minDensity.length) + " min / "
-                    + (maxDensity == null ? "null" : maxDensity.length) + " max densities for " + nt + " tensors");
-        }
-        long[] min = new long[nt], max = new long[nt];
-        long sumMin = 0, sumMax = 0;
-        for (int t = 0; t < nt; t++) {
-            double a = minDensity[t], b = maxDensity[t];
-            if (!(a >= 0 && a <= b && b <= 1)) {
-                throw new IllegalArgumentException(op + ": " + tensors.get(t).name() + " needs 0 <= minDensity <= maxDensity <= 1, got " + a + ", " + b);
-            }
-            min[t] = (long) Math.rint(a * layout.lengths[t]);
-            max[t] = (long) Math.rint(b * layout.lengths[t]);
-            sumMin += min[t];
-            sumMax += max[t];
-        }
-        if (keep < sumMin || keep > sumMax) {
-            throw new IllegalArgumentException(op + ": keep = " + keep + " of " + layout.total() + " is infeasible with the density bounds (they allow ["
-                    + sumMin + ", " + sumMax + "])");
-        }
+        long[][] bounds = GlobalSelector.cappedBounds(op, layout.lengths.clone(), t -> tensors.get(t).name(), minDensity, maxDensity, keep);
         // Counting view: same scores (maskIn ranks pruned elements last, not sticky: the rounds count the decision,
         // like the CPU's), no output, no flags: the mask pass only counts.
-        List<PruneTensor> counting = new ArrayList<>(nt);
+        List<PruneTensor> counting = new ArrayList<>(tensors.size());
         for (PruneTensor p : tensors) {
             counting.add(new PruneTensor(p.name(), p.length(), p.weights(), p.grads(), p.scores(), p.maskIn(), null, null, null, null, false));
         }
-        boolean[] fixed = new boolean[nt];
-        long[] kept = new long[nt];
-        long budget = keep;
-        int rounds = 0;
-        int[] active;
-        while (true) {
-            rounds++;
-            active = where(fixed, false);
-            if (active.length == 0 && budget != 0) {
-                throw new IllegalStateException(op + ": all tensors clamped with " + budget + " elements left to place");
-            }
-            long[] c = select(pick(counting, active), criterion, budget, false, false).keptPerTensor();
-            long excess = 0, deficit = 0;
-            for (int j = 0; j < active.length; j++) {
-                int t = active[j];
-                kept[t] = c[j];
-                excess += Math.max(0, c[j] - max[t]);
-                deficit += Math.max(0, min[t] - c[j]);
-            }
-            if (excess == 0 && deficit == 0) break;
-            for (int t : active) {
-                if (excess >= deficit ? kept[t] > max[t] : kept[t] < min[t]) {
-                    fixed[t] = true;
-                    kept[t] = excess >= deficit ? max[t] : min[t];
-                    budget -= kept[t];
-                }
-            }
-        }
-        int flags = flags(zeroWeights, zeroOptimizer);
-        long[] written = new long[nt];
-        long[] free = select(pick(tensors, active), criterion, budget, zeroWeights, zeroOptimizer).keptPerTensor();
-        for (int j = 0; j < active.length; j++) written[active[j]] = free[j];
-        int[] clamped = where(fixed, true);
+        GlobalSelector.CappedPlan plan = GlobalSelector.cappedRounds(op, bounds[0], bounds[1], keep,
+                (active, budget) -> select(pick(counting, active), criterion, budget, false, false).keptPerTensor());
+        // The writing passes: the free tensors' global selection, then each clamped tensor's own top count.
+        long[] written = new long[layout.tensors()];
+        long[] free = select(pick(tensors, plan.free()), criterion, plan.freeBudget(), zeroWeights, zeroOptimizer).keptPerTensor();
+        for (int j = 0; j < plan.free().length; j++) written[plan.free()[j]] = free[j];
+        int[] clamped = where(plan.clamped(), true);
         if (clamped.length > 0) {
             List<PruneTensor> sub = pick(tensors, clamped);
             PruneTable subLayout = check(op, sub, criterion, false, null, ctx);
             long[] each = new long[clamped.length];
-            for (int j = 0; j < clamped.length; j++) each[j] = kept[clamped[j]];
-            GpuSelection[] sel = selectOn(sub, criterion, subLayout, encode(subLayout, sub), each, flags, false);
+            for (int j = 0; j < clamped.length; j++) each[j] = plan.kept()[clamped[j]];
+            GpuSelection[] sel = selectOn(sub, criterion, subLayout, encode(subLayout, sub), each, flags(zeroWeights, zeroOptimizer), false);
             for (int j = 0; j < clamped.length; j++) written[clamped[j]] = sel[j].keptPerTensor()[0];
         }
-        return new GlobalSelector.CappedResult(written, fixed, rounds);
+        return new GlobalSelector.CappedResult(written, plan.clamped(), plan.rounds());
     }
 
     /** The indices t with {@code flag[t] == want}, ascending. */

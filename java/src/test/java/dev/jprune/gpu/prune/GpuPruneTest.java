@@ -122,6 +122,20 @@ class GpuPruneTest {
         for (int i = 0; i < cpu.length; i++) if (cpu[i] != gpu[i]) fail(what + ": mask element " + i + " gpu=" + gpu[i] + " cpu=" + cpu[i]);
     }
 
+    /** Every tensor's mask and weights equal the CPU's bit for bit, and its optimizer state is zero exactly where the
+     *  CPU's mask prunes (else unchanged from {@code opt}). */
+    private static void assertDeviceState(String what, Dev d, byte[][] mCpu, float[][] wCpu, float[][] opt) {
+        for (int t = 0; t < mCpu.length; t++) {
+            assertMask(what + " t" + t, mCpu[t], d.mask(t));
+            assertSameBits(what + " weights t" + t, wCpu[t], d.floats(d.w[t]));
+            float[] o = d.floats(d.opt[t]);
+            for (int i = 0; i < o.length; i++) {
+                float expect = mCpu[t][i] == 0 ? 0f : opt[t][i];
+                if (Float.floatToRawIntBits(expect) != Float.floatToRawIntBits(o[i])) fail(what + " opt t" + t + " element " + i);
+            }
+        }
+    }
+
     private static byte[][] randomMasks(Rng r, int[] sizes) {
         byte[][] m = new byte[sizes.length][];
         for (int t = 0; t < sizes.length; t++) {
@@ -163,15 +177,7 @@ class GpuPruneTest {
                     assertEquals(sel.countEqual, gs.countEqual(), what + ": count equal");
                 }
                 assertArrayEquals(keptCpu, gs.keptPerTensor(), what + ": kept per tensor");
-                for (int t = 0; t < sizes.length; t++) {
-                    assertMask(what + " t" + t, mCpu[t], d.mask(t));
-                    assertSameBits(what + " weights t" + t, wCpu[t], d.floats(d.w[t]));
-                    float[] o = d.floats(d.opt[t]);
-                    for (int i = 0; i < o.length; i++) {
-                        float expect = mCpu[t][i] == 0 ? 0f : opt[t][i];
-                        if (Float.floatToRawIntBits(expect) != Float.floatToRawIntBits(o[i])) fail(what + " opt t" + t + " element " + i);
-                    }
-                }
+                assertDeviceState(what, d, mCpu, wCpu, opt);
             }
         }
     }
@@ -283,15 +289,7 @@ class GpuPruneTest {
                 assertArrayEquals(want.keptPerTensor(), got.keptPerTensor(), what + ": kept");
                 assertArrayEquals(want.clamped(), got.clamped(), what + ": clamped");
                 assertEquals(want.rounds(), got.rounds(), what + ": rounds");
-                for (int t = 0; t < nt; t++) {
-                    assertMask(what + " t" + t, mCpu[t], d.mask(t));
-                    assertSameBits(what + " weights t" + t, wCpu[t], d.floats(d.w[t]));
-                    float[] o = d.floats(d.opt[t]);
-                    for (int i = 0; i < o.length; i++) {
-                        float expect = mCpu[t][i] == 0 ? 0f : opt[t][i];
-                        if (Float.floatToRawIntBits(expect) != Float.floatToRawIntBits(o[i])) fail(what + " opt t" + t + " element " + i);
-                    }
-                }
+                assertDeviceState(what, d, mCpu, wCpu, opt);
             }
             boolean sawMin = false, sawMax = false;
             for (int t = 0; t < nt; t++) {
