@@ -106,7 +106,7 @@ final class Options {
         boolean excludeLast;
         @Option(names = "--min-density", defaultValue = "0", description = "per-layer minimum kept fraction (global scope)")
         double minDensity;
-        @Option(names = "--max-density", defaultValue = "1", description = "per-layer maximum kept fraction (global scope)")
+        @Option(names = "--max-density", defaultValue = "1", description = "per-layer maximum kept fraction (global scope); the bounds hold at every prune, so early steps of a schedule may prune more than it asks")
         double maxDensity;
         @Option(names = "--score-batches", description = "batches over which gradient scores accumulate (default 16; SNIP: 1, as in the paper)")
         Integer scoreBatches;

@@ -46,8 +46,8 @@ final class PruneCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Reporter r = Reporter.system(quiet);
         Device.check(train.device);
-        for (String c : prune.criteria) for (double sp : prune.sparsity) prune.spec(c, sp); // every combination valid before any work
         ModelSpec probe = Models.build(train.model, train.seed);
+        validateSpecs(probe);
         if (weights != null && !java.nio.file.Files.isRegularFile(weights)) throw new IllegalArgumentException("--weights " + weights + ": no such file");
         String device = Device.resolve(train.device, probe, weights == null, r);
         return weights != null ? pruneWeights(r) : pruneWithTraining(r, device);
@@ -78,6 +78,13 @@ final class PruneCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Every (criterion, sparsity) combination is valid for the model, density bounds included, before any work. */
+    private void validateSpecs(ModelSpec m) {
+        for (String c : prune.criteria) {
+            for (double sp : prune.sparsity) new ModelPruner(m.net(), prune.spec(c, sp)).checkTarget(sp);
+        }
+    }
+
     static void printDensities(Reporter r, ModelPruner p) {
         r.linef("%-12s %12s %12s %9s", "tensor", "params", "kept", "density");
         for (ModelPruner.Target t : p.targets()) {
@@ -98,7 +105,6 @@ final class PruneCommand implements Callable<Integer> {
         r.setBatchSize(cfg.batchSize());
         List<String> criteria = prune.criteria;
         List<Double> sparsities = prune.sparsity;
-        for (String c : criteria) for (double sp : sparsities) prune.spec(c, sp); // validate every combination before any work
         r.line(dense.net().describe() + " — " + dense.net().parameterCount() + " parameters, data " + data.data
                 + " (train " + s.train().size() + ", test " + s.test().size() + ")");
         // Train the dense model once; every (criterion, sparsity) run starts from a copy of it.

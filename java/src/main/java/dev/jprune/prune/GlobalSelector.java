@@ -180,7 +180,8 @@ public final class GlobalSelector {
         int nt = src.tensorCount();
         long[] sizes = new long[nt];
         for (int t = 0; t < nt; t++) sizes[t] = src.size(t);
-        long[][] bounds = cappedBounds("selectCapped", sizes, src::name, minDensity, maxDensity, keep);
+        long[][] bounds = cappedBounds("selectCapped", sizes, src::name, minDensity, maxDensity);
+        checkCappedKeep("selectCapped", keep, bounds, sizes);
         checkOutputs("selectCapped", src, masksOut, weights);
         Selection[] last = new Selection[1];
         CappedPlan plan = cappedRounds("selectCapped", bounds[0], bounds[1], keep, (active, budget) -> {
@@ -199,20 +200,18 @@ public final class GlobalSelector {
     }
 
     /**
-     * The kept-count bounds of {@link #selectCapped}, validated as it validates them: {@code {min, max}} with
-     * min_t = rint(minDensity[t]·sizes[t]) and max_t = rint(maxDensity[t]·sizes[t]); throws IllegalArgumentException
-     * (prefixed by {@code op}, naming the tensor) for bounds outside 0 ≤ min ≤ max ≤ 1 and for a keep they cannot meet.
-     * Shared with the GPU twin so that both clamp from the same numbers.
+     * The kept-count bounds of {@link #selectCapped}: {@code {min, max}} with min_t = rint(minDensity[t]·sizes[t]) and
+     * max_t = rint(maxDensity[t]·sizes[t]); throws IllegalArgumentException (prefixed by {@code op}, naming the
+     * tensor) for densities outside 0 ≤ min ≤ max ≤ 1. Shared with the GPU twin and the pipeline, so that all of them
+     * clamp from the same numbers.
      */
-    public static long[][] cappedBounds(String op, long[] sizes, IntFunction<String> names, double[] minDensity, double[] maxDensity,
-                                        long keep) {
+    public static long[][] cappedBounds(String op, long[] sizes, IntFunction<String> names, double[] minDensity, double[] maxDensity) {
         int nt = sizes.length;
         if (minDensity == null || maxDensity == null || minDensity.length != nt || maxDensity.length != nt) {
             throw new IllegalArgumentException(op + ": " + (minDensity == null ? "null" : minDensity.length) + " min / "
                     + (maxDensity == null ? "null" : maxDensity.length) + " max densities for " + nt + " tensors");
         }
         long[] min = new long[nt], max = new long[nt];
-        long sumMin = 0, sumMax = 0, total = 0;
         for (int t = 0; t < nt; t++) {
             double a = minDensity[t], b = maxDensity[t];
             if (!(a >= 0 && a <= b && b <= 1)) {
@@ -220,15 +219,27 @@ public final class GlobalSelector {
             }
             min[t] = (long) Math.rint(a * sizes[t]);
             max[t] = (long) Math.rint(b * sizes[t]);
-            sumMin += min[t];
-            sumMax += max[t];
-            total += sizes[t];
-        }
-        if (keep < sumMin || keep > sumMax) {
-            throw new IllegalArgumentException(op + ": keep = " + keep + " of " + total + " is infeasible with the density bounds (they allow ["
-                    + sumMin + ", " + sumMax + "])");
         }
         return new long[][] {min, max};
+    }
+
+    /** The kept counts {@code {Σ min, Σ max}} that bounds from {@link #cappedBounds} allow. */
+    public static long[] cappedKeepRange(long[][] bounds) {
+        long lo = 0, hi = 0;
+        for (long v : bounds[0]) lo += v;
+        for (long v : bounds[1]) hi += v;
+        return new long[] {lo, hi};
+    }
+
+    /** Throws IllegalArgumentException (prefixed by {@code op}) unless {@code keep} is in {@link #cappedKeepRange}. */
+    public static void checkCappedKeep(String op, long keep, long[][] bounds, long[] sizes) {
+        long[] range = cappedKeepRange(bounds);
+        if (keep < range[0] || keep > range[1]) {
+            long total = 0;
+            for (long n : sizes) total += n;
+            throw new IllegalArgumentException(op + ": keep = " + keep + " of " + total + " is infeasible with the density bounds (they allow ["
+                    + range[0] + ", " + range[1] + "])");
+        }
     }
 
     /** A counting selection over a subset: the kept count of each tensor of {@code active} (ascending indices) when

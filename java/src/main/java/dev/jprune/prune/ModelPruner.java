@@ -80,6 +80,52 @@ public final class ModelPruner {
         return n;
     }
 
+    /** Whether prunes are capped global selections (unstructured, global scope, a min or max density per target). */
+    public boolean capped() {
+        return spec.granularity() == Granularity.UNSTRUCTURED && !spec.thresholdMode() && spec.scope() == Scope.GLOBAL
+                && (spec.minDensity() > 0 || spec.maxDensity() < 1);
+    }
+
+    /** The spec's density bound for every target. */
+    public double[] densities(double d) {
+        double[] a = new double[targets.size()];
+        Arrays.fill(a, d);
+        return a;
+    }
+
+    /**
+     * The kept count of a global unstructured prune to {@code sparsity}: {@link GlobalSelector#keepForSparsity} over
+     * the candidates; when the prunes are {@link #capped}, clamped into the range the density bounds allow, so a
+     * schedule step they cannot meet (a gradual schedule's early steps under a max density) prunes to the nearest
+     * count they allow — the bounds hold at every prune, and the result reports the sparsity achieved. The final
+     * target is checked before training ({@link #checkTarget}).
+     */
+    public long keepFor(double sparsity) {
+        long keep = GlobalSelector.keepForSparsity(candidateCount(), sparsity);
+        if (!capped()) return keep;
+        long[] range = GlobalSelector.cappedKeepRange(bounds());
+        return Math.max(range[0], Math.min(range[1], keep));
+    }
+
+    /** Throws IllegalArgumentException when the density bounds cannot reach {@code sparsity} (the schedule's target),
+     *  naming the sparsities they allow. Nothing is changed. */
+    public void checkTarget(double sparsity) {
+        if (!capped()) return;
+        long keep = GlobalSelector.keepForSparsity(candidateCount(), sparsity);
+        long[] range = GlobalSelector.cappedKeepRange(bounds());
+        if (keep < range[0] || keep > range[1]) {
+            double n = candidateCount();
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "sparsity %s is infeasible with density bounds [%s, %s] per layer: they allow sparsities from %.4f to %.4f",
+                    sparsity, spec.minDensity(), spec.maxDensity(), 1 - range[1] / n, 1 - range[0] / n));
+        }
+    }
+
+    private long[][] bounds() {
+        long[] sizes = Arrays.stream(sizes()).asLongStream().toArray();
+        return GlobalSelector.cappedBounds("prune", sizes, t -> targets.get(t).name(), densities(spec.minDensity()), densities(spec.maxDensity()));
+    }
+
     /** A fresh score accumulator over the targets, following the spec's accumulation mode. */
     public ScoreAccumulator newAccumulator() {
         return new ScoreAccumulator(spec.criterion(), spec.accumulate(), spec.emaMomentum(), sizes(), names());
@@ -125,11 +171,8 @@ public final class ModelPruner {
                     double[] s = new double[nt];
                     Arrays.fill(s, sparsity);
                     GlobalSelector.perLayer(src, s, masks, null);
-                } else if (spec.minDensity() > 0 || spec.maxDensity() < 1) {
-                    double[] lo = new double[nt], hi = new double[nt];
-                    Arrays.fill(lo, spec.minDensity());
-                    Arrays.fill(hi, spec.maxDensity());
-                    GlobalSelector.selectCapped(src, GlobalSelector.keepForSparsity(src.totalSize(), sparsity), lo, hi, masks, null);
+                } else if (capped()) {
+                    GlobalSelector.selectCapped(src, keepFor(sparsity), densities(spec.minDensity()), densities(spec.maxDensity()), masks, null);
                 } else {
                     GlobalSelector.select(src, GlobalSelector.keepForSparsity(src.totalSize(), sparsity)).apply(src, masks, null);
                 }

@@ -10,8 +10,10 @@ import java.util.Set;
  * @param thresholdEps   if not NaN: threshold mode — prune where score &lt; eps (sparsity ignored)
  * @param excludedLayers Sequential indices never pruned
  * @param excludeLast    also exclude the last weight layer (the classifier)
- * @param minDensity     per-tensor lower bound of kept fraction in global scope (0 = none)
- * @param maxDensity     per-tensor upper bound of kept fraction in global scope (1 = none)
+ * @param minDensity     per-tensor lower bound of kept fraction in global scope (0 = none); the bounds hold at every
+ *                       prune: a schedule step they cannot meet prunes to the nearest sparsity they allow
+ *                       ({@link ModelPruner#keepFor}), a target they cannot meet is refused before training
+ * @param maxDensity     per-tensor upper bound of kept fraction in global scope (1 = none), likewise
  * @param scoreBatches   batches over which gradient-based scores accumulate before a prune
  */
 public record PruneSpec(Criterion criterion, Granularity granularity, Scope scope, double sparsity,

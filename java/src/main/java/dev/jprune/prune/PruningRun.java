@@ -50,10 +50,13 @@ public final class PruningRun {
     public ModelPruner pruner() { return pruner; }
     public Backend backend() { return backend; }
 
+    /** Runs the plan. Throws IllegalArgumentException before any training when the density bounds cannot reach the
+     *  target sparsity ({@link ModelPruner#checkTarget}). */
     public Outcome run(Split data) {
         long t0 = System.nanoTime();
         Sequential net = model.net();
         PruneSpec spec = plan.spec();
+        pruner.checkTarget(spec.sparsity());
         float[][] snapshot = plan.rewind() == PruningPlan.Rewind.INIT ? net.copyValues() : null;
         double denseAcc = Double.NaN;
         boolean atInit = spec.criterion() == Criterion.SNIP;

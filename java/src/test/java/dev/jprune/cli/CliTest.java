@@ -141,6 +141,8 @@ class CliTest {
                 new String[] {"train", "--optimizer", "rmsprop", "--epochs", "0"},
                 new String[] {"prune", "--weights", dir.resolve("missing.safetensors").toString(), "--out", dir.resolve("x.safetensors").toString()},
                 new String[] {"prune", "--sparsity", "1.5", "--epochs", "0"},
+                // infeasible with the density bounds: refused before the dense training of 5 epochs
+                new String[] {"prune", "--sparsity", "0.5,0.99", "--min-density", "0.05", "--epochs", "5", "--out-dir", dir.resolve("never").toString()},
                 new String[] {"train", "--device", "tpu", "--epochs", "0"},
                 new String[] {"train", "--data", dir.resolve("nothing-here").toString(), "--epochs", "0"},
                 new String[] {"frobnicate"})) {
@@ -151,6 +153,7 @@ class CliTest {
             assertEquals(1, err.lines().count(), "one line for " + String.join(" ", args) + ":\n" + err);
             assertFalse(err.contains("Exception"), err);
         }
+        assertFalse(Files.exists(dir.resolve("never")), "an infeasible sweep wrote nothing");
     }
 
     /** CIFAR-10 binary batches in a folder (generated: 1 label byte + 3072 pixel bytes per record) train cifar-cnn-b end to end. */

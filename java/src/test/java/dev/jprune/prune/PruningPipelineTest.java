@@ -108,6 +108,61 @@ class PruningPipelineTest {
         assertNull(((dev.jprune.nn.Linear) m.net().layer(4)).weight.mask, "excluded last layer must stay dense");
     }
 
+    /**
+     * Density bounds hold at every prune of a schedule: a gradual run to 0.9 with max density 0.3 per layer clamps its
+     * early steps (which ask for less than 0.7) to the bounds' nearest sparsity, every prune keeps each layer within
+     * [0.05, 0.3], and the run ends at the target exactly. A target the bounds cannot reach is refused before any
+     * training.
+     */
+    @Test
+    void densityBoundsHoldAtEveryScheduledPruneAndImpossibleTargetsAreRefusedFirst() {
+        ModelSpec m = Models.build("lenet-300-100", 2);
+        PruneSpec spec = new PruneSpec(Criterion.TAYLOR, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.9, 2, 4, Structured.Norm.L2, Float.NaN,
+                Set.of(), false, 0.05, 0.3, 2, ScoreAccumulator.Mode.SUM, 0.9f);
+        Schedule.Gradual g = new Schedule.Gradual(0, 5, 5, 0.0);
+        PruningPlan plan = new PruningPlan(spec, g, 1, 1, 0f, PruningPlan.Rewind.NONE, 0);
+        List<double[]> events = new ArrayList<>();
+        PruningRun run = new PruningRun(m, cfg(OptimizerKind.SGD), plan, new PruneListener() {
+            @Override public void onPrune(long step, double target, double achieved) { events.add(new double[] {step, target, achieved}); }
+        });
+        List<String> outside = new ArrayList<>();
+        ModelPruner pr = run.pruner();
+        run.backend().addHook(new StepHook() {
+            @Override public void afterStep(long s) {
+                for (ModelPruner.Target t : pr.targets()) {
+                    if (t.weight().mask == null) continue;
+                    long k = t.weight().nonzeroMaskCount(), n = t.weight().size();
+                    if (k < Math.rint(0.05 * n) || k > Math.rint(0.3 * n)) outside.add(t.name() + " kept " + k + " of " + n + " after step " + s);
+                }
+            }
+        });
+        PruningRun.Outcome out = run.run(small);
+        assertTrue(outside.isEmpty(), "density bounds violated: " + outside);
+        long total = pr.candidateCount(), sumMax = 0;
+        for (ModelPruner.Target t : pr.targets()) sumMax += Math.rint(0.3 * t.weight().size());
+        double floor = 1 - sumMax / (double) total;
+        int clamped = 0;
+        for (double[] e : events) {
+            double want = Math.max(e[1], floor);
+            assertEquals(1 - GlobalSelector.keepForSparsity(total, want) / (double) total, e[2], 1.0 / total + 1e-12,
+                    "step " + e[0] + ": target " + e[1] + ", achieved " + e[2]);
+            if (e[1] < floor) clamped++;
+        }
+        assertTrue(clamped > 0, "no step asked for less than the bounds allow; the test does not cover the clamp");
+        assertEquals(1 - GlobalSelector.keepForSparsity(total, 0.9) / (double) total, out.achievedSparsity(), 1e-12);
+
+        ModelSpec m2 = Models.build("lenet-300-100", 2);
+        PruneSpec tooSparse = new PruneSpec(Criterion.MAGNITUDE, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.99, 2, 4, Structured.Norm.L2, Float.NaN,
+                Set.of(), false, 0.05, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
+        List<String> phases = new ArrayList<>();
+        PruningRun bad = new PruningRun(m2, cfg(OptimizerKind.SGD), new PruningPlan(tooSparse, new Schedule.OneShot(), 1, 1, 0f, PruningPlan.Rewind.NONE, 0),
+                new PruneListener() { @Override public void onPhase(String phase, int epochs) { phases.add(phase); } });
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> bad.run(small));
+        assertTrue(e.getMessage().contains("infeasible") && e.getMessage().contains("0.9500"), e.getMessage());
+        assertEquals(List.of(), phases, "refused before any training");
+        assertEquals(0, bad.backend().globalStep());
+    }
+
     @Test
     void nmAndStructuredMasksAreValid() {
         ModelSpec m = Models.build("lenet-300-100", 5);

@@ -242,7 +242,8 @@ public final class GpuPruneOps {
                                                     double[] maxDensity, boolean zeroWeights, boolean zeroOptimizer) {
         String op = "GpuPruneOps.selectCapped";
         PruneTable layout = check(op, tensors, criterion, false, null, ctx);
-        long[][] bounds = GlobalSelector.cappedBounds(op, layout.lengths.clone(), t -> tensors.get(t).name(), minDensity, maxDensity, keep);
+        long[][] bounds = GlobalSelector.cappedBounds(op, layout.lengths.clone(), t -> tensors.get(t).name(), minDensity, maxDensity);
+        GlobalSelector.checkCappedKeep(op, keep, bounds, layout.lengths);
         // Counting view: same scores (maskIn ranks pruned elements last, not sticky: the rounds count the decision,
         // like the CPU's), no output, no flags: the mask pass only counts.
         List<PruneTensor> counting = new ArrayList<>(tensors.size());

@@ -213,13 +213,9 @@ public final class GpuBackend implements Backend {
                         GpuSelection[] sel = pruneOps.perLayer(ts, crit, each, true, true);
                         kept = new long[nt];
                         for (int t = 0; t < nt; t++) kept[t] = sel[t].keptPerTensor()[0];
-                    } else if (spec.minDensity() > 0 || spec.maxDensity() < 1) {
-                        double[] lo = new double[nt], hi = new double[nt];
-                        java.util.Arrays.fill(lo, spec.minDensity());
-                        java.util.Arrays.fill(hi, spec.maxDensity());
-                        long total = 0;
-                        for (GpuModel.DParam d : ds) total += d.size();
-                        kept = pruneOps.selectCapped(ts, crit, GlobalSelector.keepForSparsity(total, sparsity), lo, hi, true, true).keptPerTensor();
+                    } else if (pruner.capped()) {
+                        kept = pruneOps.selectCapped(ts, crit, pruner.keepFor(sparsity), pruner.densities(spec.minDensity()),
+                                pruner.densities(spec.maxDensity()), true, true).keptPerTensor();
                     } else {
                         kept = pruneOps.selectSparsity(ts, crit, sparsity, true, true).keptPerTensor();
                     }
