@@ -102,7 +102,7 @@ final class Options {
         Float threshold;
         @Option(names = "--exclude-layers", split = ",", description = "Sequential indices never pruned, e.g. 4")
         List<Integer> exclude = new ArrayList<>();
-        @Option(names = "--exclude-last", description = "keep the last weight layer dense")
+        @Option(names = "--exclude-last", description = "keep the last weight layer dense (always so for --granularity structured: its rows are the model's outputs)")
         boolean excludeLast;
         @Option(names = "--min-density", defaultValue = "0", description = "per-layer minimum kept fraction (global scope)")
         double minDensity;

@@ -54,7 +54,9 @@ public final class ModelPruner {
         for (int k = 0; k < all.size(); k++) {
             Target t = all.get(k);
             if (spec.excludedLayers().contains(t.layerIndex())) continue;
-            if (spec.excludeLast() && k == all.size() - 1) continue;
+            // Structured pruning removes a layer's output units; the last layer's are the model's outputs (the classes),
+            // so it is never a structured target, whatever excludeLast says.
+            if ((spec.excludeLast() || spec.granularity() == Granularity.STRUCTURED) && k == all.size() - 1) continue;
             out.add(t);
         }
         if (spec.granularity() == Granularity.NM) {

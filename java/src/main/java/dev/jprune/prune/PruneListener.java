@@ -10,5 +10,11 @@ public interface PruneListener extends TrainListener {
     /** A prune happened at fine-tuning step {@code step} (−1 outside training). */
     default void onPrune(long step, double targetSparsity, double achievedSparsity) {}
 
+    /** The same event with the number of batches the prune's gradient scores accumulated (0 for MAGNITUDE); by
+     *  default it calls {@link #onPrune(long, double, double)}. */
+    default void onPrune(long step, double targetSparsity, double achievedSparsity, long scoreBatches) {
+        onPrune(step, targetSparsity, achievedSparsity);
+    }
+
     PruneListener NONE = new PruneListener() {};
 }

@@ -145,7 +145,7 @@ public final class PruningRun {
             r = prune(sparsity, null, false);
         }
         prunes.add(r);
-        listener.onPrune(-1, sparsity, r.achievedSparsity());
+        listener.onPrune(-1, sparsity, r.achievedSparsity(), plan.spec().needsGradients() ? plan.spec().scoreBatches() : 0);
     }
 
     /** Fresh gradient scores over spec.scoreBatches() batches (on the device where the backend can), then a prune. */
@@ -167,7 +167,7 @@ public final class PruningRun {
         // Every step's gradients feed the scores: a GPU backend accumulates them where they are (fused into the
         // optimizer pass) and prunes there too, so a prune event copies only the new masks to the host.
         boolean onDevice = acc != null && backend.accumulateScoresOnDevice(acc, targetWeights());
-        long[] batches = {0};  // batches in the scores since the last prune
+        long[] batches = {0};  // batches in the scores (since the last prune, or since the start: scoresSpanPrunes)
         double target = spec.sparsity();
         StepHook hook = new StepHook() {
             @Override public void afterBackward(long step) {
@@ -180,13 +180,13 @@ public final class PruningRun {
                 if (!g.isPruningStep(t)) return;
                 double s = g.sparsityAt(t, target);
                 ModelPruner.Result r = prune(s, acc, onDevice);
-                if (acc != null) {
+                prunes.add(r);
+                listener.onPrune(t, s, r.achievedSparsity(), batches[0]);
+                if (acc != null && !spec.scoresSpanPrunes()) {
                     acc.reset();
                     if (onDevice) backend.resetScores();
                     batches[0] = 0;
                 }
-                prunes.add(r);
-                listener.onPrune(t, s, r.achievedSparsity());
             }
             // Host accumulation needs every step's gradients; a prune event syncs what it needs itself.
             @Override public boolean needsHost(long step) { return acc != null && !onDevice; }
@@ -207,12 +207,13 @@ public final class PruningRun {
                     // No step since the last prune fed the (reset) scores: score fresh batches.
                     backend.gradientsOnBatches(train, spec.scoreBatches(), cfg.seed() + 104729L,
                             onDevice ? null : () -> acc.accumulate(pruner.weights(), pruner.grads()));
+                    batches[0] = spec.scoreBatches();
                     r = prune(target, acc, onDevice);
                 } else {
                     r = prune(target, acc, onDevice);
                 }
                 prunes.add(r);
-                listener.onPrune(-1, target, r.achievedSparsity());
+                listener.onPrune(-1, target, r.achievedSparsity(), batches[0]);
             }
         } finally {
             if (onDevice) backend.stopScores();

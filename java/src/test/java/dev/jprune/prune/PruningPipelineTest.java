@@ -163,6 +163,42 @@ class PruningPipelineTest {
         assertEquals(0, bad.backend().globalStep());
     }
 
+    /**
+     * A gradual schedule's scores: MOVEMENT keeps accumulating −w·g across prunes (its score spans all of
+     * fine-tuning), TAYLOR restarts after each prune. Prunes at fine-tuning steps 0, 5, ..., 25 see 1, 6, 11, 16,
+     * 21, 26 batches (movement) and 1, 5, 5, 5, 5, 5 (Taylor).
+     */
+    @Test
+    void movementScoresSpanTheScheduleAndTaylorScoresRestartAtEachPrune() {
+        for (Criterion c : new Criterion[] {Criterion.MOVEMENT, Criterion.TAYLOR}) {
+            ModelSpec m = Models.build("lenet-300-100", 1);
+            PruningPlan plan = new PruningPlan(PruneSpec.global(c, 0.8), new Schedule.Gradual(0, 5, 5, 0.0), 1, 1, 0f, PruningPlan.Rewind.NONE, 0);
+            List<Long> seen = new ArrayList<>();
+            new PruningRun(m, cfg(OptimizerKind.SGD), plan, new PruneListener() {
+                @Override public void onPrune(long step, double target, double achieved, long scoreBatches) { seen.add(scoreBatches); }
+            }).run(small);
+            List<Long> want = c == Criterion.MOVEMENT ? List.of(1L, 6L, 11L, 16L, 21L, 26L) : List.of(1L, 5L, 5L, 5L, 5L, 5L);
+            assertEquals(want, seen, c + ": batches in the scores at each prune");
+            assertEquals(c == Criterion.MOVEMENT, PruneSpec.global(c, 0.8).scoresSpanPrunes());
+        }
+    }
+
+    /** Structured pruning never removes output units of the last layer (the classes), even without excludeLast;
+     *  unstructured pruning still takes it unless excluded. */
+    @Test
+    void structuredPruningKeepsTheOutputLayer() {
+        ModelSpec m = Models.build("lenet-300-100", 3);
+        PruneSpec st = new PruneSpec(Criterion.MAGNITUDE, Granularity.STRUCTURED, Scope.PER_LAYER, 0.5, 2, 4, Structured.Norm.L2, Float.NaN,
+                Set.of(), false, 0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
+        ModelPruner p = new ModelPruner(m.net(), st);
+        assertEquals(List.of("0.weight", "2.weight"), List.of(p.names()));
+        p.prune(0.5, p.scores(null));
+        assertNull(((dev.jprune.nn.Linear) m.net().layer(4)).weight.mask, "the output layer keeps all 10 classes");
+        assertEquals(List.of("0.weight", "2.weight", "4.weight"), List.of(new ModelPruner(m.net(), PruneSpec.global(Criterion.MAGNITUDE, 0.5)).names()));
+        dev.jprune.nn.Sequential one = new dev.jprune.nn.Sequential(new dev.jprune.nn.Linear(4, 3, new dev.jprune.util.Rng(1)));
+        assertThrows(IllegalArgumentException.class, () -> new ModelPruner(one, st), "a lone classifier layer has no structured target");
+    }
+
     @Test
     void nmAndStructuredMasksAreValid() {
         ModelSpec m = Models.build("lenet-300-100", 5);
