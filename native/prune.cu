@@ -18,10 +18,8 @@ JP_KERNEL void jp_prune_hist(const JpPruneRef* __restrict__ tab, int tensors, in
     __shared__ int shT;
     if (level == 1 && state[JP_S_COMPACT] != 0) return;  // the compacting path histograms its candidates instead
     const long long c = blockIdx.x;
-    if (threadIdx.x == 0) shT = jp_find_chunk_tensor(tab, tensors, c);
-    __syncthreads();
-    const JpPruneRef r = tab[shT];
-    const long long base = (c - (r.chunkStart - tab[0].chunkStart)) * JP_PRUNE_CHUNK;
+    JpPruneRef r;
+    const long long base = jp_chunk_begin(tab, tensors, c, shT, r);
     const unsigned bucket = level == 1 ? (unsigned)state[JP_S_BUCKET] : 0u;
     for (int k = 0; k < JP_PRUNE_TILES; k++) {
         const long long i = base + (long long)k * JP_THREADS + threadIdx.x;
@@ -136,10 +134,8 @@ JP_KERNEL void jp_prune_ties(const JpPruneRef* __restrict__ tab, int tensors, in
     __shared__ int shw[JP_THREADS / 32];
     if (state[JP_S_NEED_TIES] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_COMPACT] != 0) return;  // uniform
     const long long c = blockIdx.x;
-    if (threadIdx.x == 0) shT = jp_find_chunk_tensor(tab, tensors, c);
-    __syncthreads();
-    const JpPruneRef r = tab[shT];
-    const long long base = (c - (r.chunkStart - tab[0].chunkStart)) * JP_PRUNE_CHUNK;
+    JpPruneRef r;
+    const long long base = jp_chunk_begin(tab, tensors, c, shT, r);
     const int tk = (int)state[JP_S_TKEY];
     int cnt = 0;
     for (int k = 0; k < JP_PRUNE_TILES; k++) {
@@ -186,10 +182,8 @@ JP_KERNEL void jp_prune_mask(JpPruneRef* __restrict__ tab, int tensors, int crit
     __shared__ int shc[JP_THREADS / 32];
     if (state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0 || state[JP_S_COMPACT] != 0) return;
     const long long c = blockIdx.x;
-    if (threadIdx.x == 0) shT = jp_find_chunk_tensor(tab, tensors, c);
-    __syncthreads();
-    const JpPruneRef r = tab[shT];
-    const long long base = (c - (r.chunkStart - tab[0].chunkStart)) * JP_PRUNE_CHUNK;
+    JpPruneRef r;
+    const long long base = jp_chunk_begin(tab, tensors, c, shT, r);
     const int tk = (int)state[JP_S_TKEY];
     const bool needTies = mode == JP_MODE_SELECT && state[JP_S_NEED_TIES] != 0;
     const long long budget = state[JP_S_TIE_BUDGET];
@@ -245,10 +239,8 @@ JP_KERNEL void jp_prune_split(JpPruneRef* __restrict__ tab, int tensors, int cri
     __shared__ int shc[JP_THREADS / 32];
     if (state[JP_S_COMPACT] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
     const long long c = blockIdx.x;
-    if (threadIdx.x == 0) shT = jp_find_chunk_tensor(tab, tensors, c);
-    __syncthreads();
-    const JpPruneRef r = tab[shT];
-    const long long base = (c - (r.chunkStart - tab[0].chunkStart)) * JP_PRUNE_CHUNK;
+    JpPruneRef r;
+    const long long base = jp_chunk_begin(tab, tensors, c, shT, r);
     const unsigned bucket = (unsigned)state[JP_S_BUCKET];
     unsigned long long* ncand = reinterpret_cast<unsigned long long*>(state + JP_S_NCAND);
     const int lane = threadIdx.x & 31;
@@ -444,10 +436,8 @@ JP_KERNEL void jp_prune_expand(JpPruneRef* __restrict__ tab, int tensors, const 
     __shared__ int shT;
     __shared__ int shc[JP_THREADS / 32];
     const long long c = blockIdx.x;
-    if (threadIdx.x == 0) shT = jp_find_chunk_tensor(tab, tensors, c);
-    __syncthreads();
-    const JpPruneRef r = tab[shT];
-    const long long base = (c - (r.chunkStart - tab[0].chunkStart)) * JP_PRUNE_CHUNK;
+    JpPruneRef r;
+    const long long base = jp_chunk_begin(tab, tensors, c, shT, r);
     int kept = 0;
     for (int k = 0; k < JP_PRUNE_TILES; k++) {
         const long long i = base + (long long)k * JP_THREADS + threadIdx.x;
@@ -466,11 +456,9 @@ JP_KERNEL void jp_prune_accumulate(JpPruneRef* __restrict__ tab, int tensors, in
     __shared__ int shT;
     if (phase == 1 && state[JP_S_BAD] != JP_BAD_NONE) return;
     const long long c = blockIdx.x;
-    if (threadIdx.x == 0) shT = jp_find_chunk_tensor(tab, tensors, c);
-    __syncthreads();
-    JpPruneRef r = tab[shT];
+    JpPruneRef r;
+    const long long base = jp_chunk_begin(tab, tensors, c, shT, r);
     r.maskIn = nullptr;  // the statistic of a batch ignores masks (CriterionScoreSource)
-    const long long base = (c - (r.chunkStart - tab[0].chunkStart)) * JP_PRUNE_CHUNK;
     for (int k = 0; k < JP_PRUNE_TILES; k++) {
         const long long i = base + (long long)k * JP_THREADS + threadIdx.x;
         if (i >= r.n) continue;

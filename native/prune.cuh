@@ -142,6 +142,16 @@ __device__ __forceinline__ int jp_find_chunk_tensor(const JpPruneRef* tab, int t
     return lo;
 }
 
+// Prologue of the chunk kernels (one block per chunk c): finds c's tensor (thread 0, into the caller's __shared__
+// slot shT), loads its row into r and returns the flat index of c's first element in that tensor. Synchronises, so
+// every thread of the block must call it.
+__device__ __forceinline__ long long jp_chunk_begin(const JpPruneRef* tab, int tensors, long long c, int& shT, JpPruneRef& r) {
+    if (threadIdx.x == 0) shT = jp_find_chunk_tensor(tab, tensors, c);
+    __syncthreads();
+    r = tab[shT];
+    return (c - (r.chunkStart - tab[0].chunkStart)) * JP_PRUNE_CHUNK;
+}
+
 // Deterministic block-wide sum of one int per thread (blockDim.x == JP_THREADS): warp shuffles, then warp 0.
 __device__ __forceinline__ int jp_block_sum_int(int v, int* sh /* [JP_THREADS / 32] */) {
     for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);

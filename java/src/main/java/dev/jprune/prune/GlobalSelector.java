@@ -2,9 +2,8 @@ package dev.jprune.prune;
 
 import dev.jprune.util.Parallel;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.IntFunction;
+import java.util.stream.IntStream;
 
 /**
  * Exact top-k selection over many tensors by radix select on the score keys, in O(histogram) memory: no
@@ -191,8 +190,7 @@ public final class GlobalSelector {
         });
         // The last round selected the free tensors with the final budget: apply it; each clamped tensor keeps its top.
         last[0].apply(ScoreSource.subset(src, plan.free()), pick(masksOut, plan.free()), pick(weights, plan.free()));
-        for (int t = 0; t < nt; t++) {
-            if (!plan.clamped()[t]) continue;
+        for (int t : plan.clampedTensors()) {
             ScoreSource one = ScoreSource.subset(src, t);
             select(one, plan.kept()[t]).apply(one, pick(masksOut, new int[]{t}), pick(weights, new int[]{t}));
         }
@@ -254,7 +252,12 @@ public final class GlobalSelector {
      * number of rounds, and the free tensors with the budget of the last round (its selection is the free tensors'
      * final one).
      */
-    public record CappedPlan(long[] kept, boolean[] clamped, int rounds, int[] free, long freeBudget) {}
+    public record CappedPlan(long[] kept, boolean[] clamped, int rounds, int[] free, long freeBudget) {
+        /** The clamped tensors' indices, ascending. */
+        public int[] clampedTensors() {
+            return IntStream.range(0, clamped.length).filter(t -> clamped[t]).toArray();
+        }
+    }
 
     /**
      * The clamping rounds of {@link #selectCapped} (its Javadoc has the algorithm), with the counting selection
@@ -420,9 +423,7 @@ public final class GlobalSelector {
     }
 
     private static int[] activeTensors(boolean[] fixed) {
-        List<Integer> a = new ArrayList<>();
-        for (int t = 0; t < fixed.length; t++) if (!fixed[t]) a.add(t);
-        return a.stream().mapToInt(Integer::intValue).toArray();
+        return IntStream.range(0, fixed.length).filter(t -> !fixed[t]).toArray();
     }
 
     private static byte[][] pick(byte[][] a, int[] idx) {

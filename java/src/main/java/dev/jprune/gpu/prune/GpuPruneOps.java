@@ -118,11 +118,7 @@ public final class GpuPruneOps {
     private static long[] encode(PruneTable layout, List<PruneTensor> ts) { return layout.encode(pointers(ts), rowFlags(ts)); }
 
     private DeviceBuffer uploadTable(PruneTable layout, List<PruneTensor> ts) {
-        return uploadTable(layout, pointers(ts), rowFlags(ts));
-    }
-
-    private DeviceBuffer uploadTable(PruneTable layout, long[][] pointers, long[] rowFlags) {
-        long[] rows = layout.encode(pointers, rowFlags);
+        long[] rows = encode(layout, ts);
         DeviceBuffer tab = ctx.allocLong(Math.max(1, rows.length));
         if (rows.length > 0) tab.upload(rows);
         return tab;
@@ -256,7 +252,7 @@ public final class GpuPruneOps {
         long[] written = new long[layout.tensors()];
         long[] free = select(pick(tensors, plan.free()), criterion, plan.freeBudget(), zeroWeights, zeroOptimizer).keptPerTensor();
         for (int j = 0; j < plan.free().length; j++) written[plan.free()[j]] = free[j];
-        int[] clamped = where(plan.clamped(), true);
+        int[] clamped = plan.clampedTensors();
         if (clamped.length > 0) {
             List<PruneTensor> sub = pick(tensors, clamped);
             PruneTable subLayout = check(op, sub, criterion, false, null, ctx);
@@ -266,15 +262,6 @@ public final class GpuPruneOps {
             for (int j = 0; j < clamped.length; j++) written[clamped[j]] = sel[j].keptPerTensor()[0];
         }
         return new GlobalSelector.CappedResult(written, plan.clamped(), plan.rounds());
-    }
-
-    /** The indices t with {@code flag[t] == want}, ascending. */
-    private static int[] where(boolean[] flag, boolean want) {
-        int n = 0;
-        for (boolean f : flag) if (f == want) n++;
-        int[] a = new int[n];
-        for (int t = 0, j = 0; t < flag.length; t++) if (flag[t] == want) a[j++] = t;
-        return a;
     }
 
     private static List<PruneTensor> pick(List<PruneTensor> ts, int[] idx) {
