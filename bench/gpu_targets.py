@@ -127,6 +127,12 @@ def judge(folder):
     norm = next((x for k, x in prune_rows.items() if k.startswith("multi-tensor sumsq")), None)
     torch_norm = next((x for k, x in prune_rows.items() if k.startswith("clip_grad_norm_")), None)
     v.add("fused global prune >= 60% of the copy floor", "%.1f%% (%.3f ms)" % (fused[2], fused[0]) if fused else "no row", None if not fused else fused[2] >= 60.0)
+    # The selection paths timed beside the default: say when another one is faster (then flip the default).
+    paths = {k[k.rindex(", ") + 2:-1]: x for k, x in prune_rows.items() if k.startswith("fused global prune") and ", " in k}
+    if fused and paths:
+        best = min(paths, key=lambda p: paths[p][0])
+        notes.append("prune paths: " + ", ".join("%s %.3f ms" % (p, x[0]) for p, x in sorted(paths.items()))
+                     + ("" if best == "auto" else "; %s is faster than the default (GpuPruneOps.setSharedHistogram / setCompaction)" % best))
     if fused and torch_prune:
         x = torch_prune[0] / fused[0]
         v.add("fused global prune >= 5x torch global_unstructured", "%.1fx (%.3f vs %.3f ms)" % (x, fused[0], torch_prune[0]), x >= 5.0)

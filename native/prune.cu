@@ -16,6 +16,7 @@
 JP_KERNEL void jp_prune_hist(const JpPruneRef* __restrict__ tab, int tensors, int crit, int level,
                              unsigned long long* __restrict__ hist, long long* __restrict__ state) {
     __shared__ int shT;
+    if (state[JP_S_V3] != 0) return;                     // the shared-histogram path took this selection
     if (level == 1 && state[JP_S_COMPACT] != 0) return;  // the compacting path histograms its candidates instead
     const long long c = blockIdx.x;
     JpPruneRef r;
@@ -43,44 +44,82 @@ JP_KERNEL void jp_prune_hist(const JpPruneRef* __restrict__ tab, int tensors, in
     }
 }
 
-// The 65536-bin histogram walk shared by jp_prune_find (from the top) and jp_prune_find_index (from the bottom), in
-// one block of JP_THREADS = 256 threads: thread t sums bins [256t, 256t + 256) into seg; thread 0 then walks the
-// segment sums, skipping empty ones, and the 256 bins of the segment that holds the answer: about 800 serial steps.
-__device__ __forceinline__ void jp_hist_segments(const unsigned long long* __restrict__ hist, unsigned long long* seg) {
-    unsigned long long s = 0;
-    for (int j = 0; j < 256; j++) s += hist[threadIdx.x * 256 + j];
-    seg[threadIdx.x] = s;
-    __syncthreads();
-}
+// Shared memory of the histogram walk (declared by each find kernel, passed down).
+struct JpWalkShared {
+    unsigned long long seg[JP_THREADS];  // segment sums
+    unsigned long long warp[JP_THREADS / 32];
+    long long result[2];                 // crossing position, elements before it
+};
 
-// Thread 0: the first non-empty bin b in walking order at which passed + hist[b] >= target, where passed (out) counts
-// the elements of the bins walked before b; -1 when the histogram holds fewer than target elements.
-__device__ __forceinline__ int jp_hist_walk(const unsigned long long* __restrict__ hist, const unsigned long long* seg,
-                                            long long target, bool descending, long long& passed) {
-    passed = 0;
-    for (int i = 0; i < JP_THREADS; i++) {
-        const int q = descending ? JP_THREADS - 1 - i : i;
-        if (seg[q] == 0) continue;
-        if (passed + (long long)seg[q] < target) {
-            passed += (long long)seg[q];
-            continue;
-        }
-        for (int j = 0; j < 256; j++) {  // the answer is in this segment
-            const int b = descending ? q * 256 + 255 - j : q * 256 + j;
-            const long long h = (long long)hist[b];
-            if (h == 0) continue;
-            if (passed + h >= target) return b;
-            passed += h;
-        }
-        return -1;  // not reached: the segment's sum reaches the target
+// Block-wide inclusive scan of one u64 per thread, in thread order (blockDim.x == JP_THREADS); integer, so exact.
+__device__ __forceinline__ unsigned long long jp_block_scan_u64(unsigned long long v, unsigned long long* sh) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    for (int o = 1; o < 32; o <<= 1) {
+        const unsigned long long t = __shfl_up_sync(0xffffffffu, v, o);
+        if (lane >= o) v += t;
     }
-    return -1;
+    if (lane == 31) sh[warp] = v;
+    __syncthreads();
+    unsigned long long before = 0;
+    for (int q = 0; q < warp; q++) before += sh[q];
+    __syncthreads();
+    return v + before;
 }
 
-// Every thread zeroes its 256 bins for the next pass (after thread 0 has read them).
-__device__ __forceinline__ void jp_hist_clear(unsigned long long* __restrict__ hist) {
+// All JP_THREADS threads: thread p holds v (the count at walking position p); finds the unique p with
+// excl(p) < target <= incl(p) (target >= 1), i.e. the first position at which the running count reaches target.
+// result[0] = p or -1 (the counts hold fewer than target), result[1] = excl(p) (or the total when -1).
+__device__ __forceinline__ void jp_block_cross(unsigned long long v, long long target, JpWalkShared& sh) {
+    if (threadIdx.x == 0) { sh.result[0] = -1; }
+    const unsigned long long incl = jp_block_scan_u64(v, sh.warp);  // synchronises after the write above
+    const long long excl = (long long)(incl - v);
+    if (excl < target && target <= (long long)incl) { sh.result[0] = threadIdx.x; sh.result[1] = excl; }
+    if (threadIdx.x == JP_THREADS - 1 && (long long)incl < target) sh.result[1] = (long long)incl;
     __syncthreads();
-    for (int j = 0; j < 256; j++) hist[threadIdx.x * 256 + j] = 0ull;
+}
+
+// The histogram walk of jp_prune_find (from the top) and jp_prune_find_index (from the bottom), by all JP_THREADS
+// threads: the first non-empty bin b in walking order at which passed + hist[b] >= target, where passed (out) counts
+// the elements of the bins walked before b; -1 when the histogram holds fewer than target elements. target <= 0
+// gives what target 1 gives (the first non-empty bin, passed 0), as a serial walk would. bins = 256 · segLen with
+// segLen 8 or a multiple of 32. Two levels of block scans: 256 segment sums (coalesced loads: a warp per segment),
+// then the 256 (or 8) bins of the crossing segment. No serial loop over global memory (a walk by one thread costs
+// ~800 dependent loads).
+__device__ __forceinline__ int jp_hist_walk(const unsigned long long* __restrict__ hist, int bins, long long target,
+                                            bool descending, long long& passed, JpWalkShared& sh) {
+    const int segLen = bins / JP_THREADS, lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    if (target < 1) target = 1;
+    if (segLen >= 32) {
+        for (int q = warp; q < JP_THREADS; q += JP_THREADS / 32) {
+            unsigned long long s = 0;
+            for (int j = lane; j < segLen; j += 32) s += hist[(long long)q * segLen + j];
+            for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+            if (lane == 0) sh.seg[q] = s;
+        }
+    } else {
+        unsigned long long s = 0;
+        for (int j = 0; j < segLen; j++) s += hist[threadIdx.x * segLen + j];
+        sh.seg[threadIdx.x] = s;
+    }
+    __syncthreads();
+    const int p = threadIdx.x;
+    jp_block_cross(sh.seg[descending ? JP_THREADS - 1 - p : p], target, sh);
+    const long long crossing = sh.result[0], before = sh.result[1];
+    __syncthreads();  // result is rewritten below
+    if (crossing < 0) { passed = before; return -1; }
+    const int q = descending ? JP_THREADS - 1 - (int)crossing : (int)crossing;
+    const unsigned long long v = p < segLen ? hist[(long long)q * segLen + (descending ? segLen - 1 - p : p)] : 0ull;
+    jp_block_cross(v, target - before, sh);
+    const long long j = sh.result[0], inSeg = sh.result[1];
+    if (j < 0) { passed = before + inSeg; return -1; }  // not reached: the segment's sum reaches the target
+    passed = before + inSeg;
+    return q * segLen + (descending ? segLen - 1 - (int)j : (int)j);
+}
+
+// Every thread zeroes bins of the histogram for the next pass (after thread 0 has read them); coalesced.
+__device__ __forceinline__ void jp_hist_clear(unsigned long long* __restrict__ hist, int bins) {
+    __syncthreads();
+    for (int j = threadIdx.x; j < bins; j += JP_THREADS) hist[j] = 0ull;
 }
 
 // One block: finds the digit of the keep-th largest element in a 65536-bin histogram (GlobalSelector's scan: from the
@@ -90,14 +129,14 @@ __device__ __forceinline__ void jp_hist_clear(unsigned long long* __restrict__ h
 // path: -1 always; 0 only on the three-pass path, 1 only on the compacting path (state[COMPACT]), so that both
 // paths can be queued and the device picks. Level 0 also decides the path: compact when 0 < H[b] <= state[CAP].
 JP_KERNEL void jp_prune_find(unsigned long long* __restrict__ hist, int level, int path, long long* __restrict__ state) {
-    __shared__ unsigned long long seg[JP_THREADS];
+    __shared__ JpWalkShared sh;
+    if (state[JP_S_V3] != 0) return;                       // the shared-histogram path took this selection
     if (path >= 0 && state[JP_S_COMPACT] != path) return;  // uniform; the histogram was not filled either
-    jp_hist_segments(hist, seg);
+    const long long keep = state[JP_S_KEEP];
+    const long long target = level == 0 ? keep : keep - state[JP_S_ABOVE];
+    long long above;
+    int found = jp_hist_walk(hist, 1 << 16, target, true, above, sh);
     if (threadIdx.x == 0) {
-        const long long keep = state[JP_S_KEEP];
-        const long long target = level == 0 ? keep : keep - state[JP_S_ABOVE];
-        long long above;
-        int found = jp_hist_walk(hist, seg, target, true, above);
         if (level == 0) {
             state[JP_S_BUCKET] = found < 0 ? 0 : found;
             state[JP_S_ABOVE] = above;
@@ -124,7 +163,7 @@ JP_KERNEL void jp_prune_find(unsigned long long* __restrict__ hist, int level, i
             state[JP_S_NEED_TIES] = (budget > 0 && budget < countEqual) ? 1 : 0;
         }
     }
-    jp_hist_clear(hist);
+    jp_hist_clear(hist, 1 << 16);
 }
 
 // Pass 2 (only when state[NEED_TIES]): number of elements with key == T in each chunk.
@@ -237,7 +276,7 @@ JP_KERNEL void jp_prune_split(JpPruneRef* __restrict__ tab, int tensors, int cri
                               unsigned long long* __restrict__ keptPerTensor) {
     __shared__ int shT;
     __shared__ int shc[JP_THREADS / 32];
-    if (state[JP_S_COMPACT] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
+    if (state[JP_S_COMPACT] == 0 || state[JP_S_V3] != 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
     const long long c = blockIdx.x;
     JpPruneRef r;
     const long long base = jp_chunk_begin(tab, tensors, c, shT, r);
@@ -278,7 +317,7 @@ JP_KERNEL void jp_prune_split(JpPruneRef* __restrict__ tab, int tensors, int cri
 // Low-digit histogram of the candidates (then jp_prune_find level 1, path 1). Grid-stride over state[NCAND].
 JP_KERNEL void jp_prune_cand_hist(const int* __restrict__ candLow, const long long* __restrict__ state,
                                   unsigned long long* __restrict__ hist) {
-    if (state[JP_S_COMPACT] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
+    if (state[JP_S_COMPACT] == 0 || state[JP_S_V3] != 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
     const long long n = min(state[JP_S_NCAND], state[JP_S_CAP]);
     for (long long i = jp_tid(); i < n; i += jp_stride()) atomicAdd(hist + candLow[i], 1ull);
 }
@@ -303,13 +342,12 @@ JP_KERNEL void jp_prune_cand_index_hist(const int* __restrict__ candLow, const l
 // One block: the digit of the ITARGET-th smallest tie index (level 0: target = tieBudget), scanning the bins upward
 // (jp_hist_walk from the bottom); appends it to the prefix in state[IDXT]; zeroes the histogram.
 JP_KERNEL void jp_prune_find_index(unsigned long long* __restrict__ hist, int level, long long* __restrict__ state) {
-    __shared__ unsigned long long seg[JP_THREADS];
+    __shared__ JpWalkShared sh;
     if (state[JP_S_COMPACT] == 0 || state[JP_S_NEED_TIES] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
-    jp_hist_segments(hist, seg);
+    const long long target = level == 0 ? state[JP_S_TIE_BUDGET] : state[JP_S_ITARGET];
+    long long below;
+    int found = jp_hist_walk(hist, 1 << 16, target, false, below, sh);
     if (threadIdx.x == 0) {
-        const long long target = level == 0 ? state[JP_S_TIE_BUDGET] : state[JP_S_ITARGET];
-        long long below;
-        int found = jp_hist_walk(hist, seg, target, false, below);
         if (found < 0) {
             state[JP_S_ERROR] = 1;
             found = 0;
@@ -317,7 +355,7 @@ JP_KERNEL void jp_prune_find_index(unsigned long long* __restrict__ hist, int le
         state[JP_S_IDXT] = ((level == 0 ? 0LL : state[JP_S_IDXT]) << 16) | found;
         state[JP_S_ITARGET] = target - below;
     }
-    jp_hist_clear(hist);
+    jp_hist_clear(hist, 1 << 16);
 }
 
 // The candidates' decisions: keep = low > threshold's low || (low == it && (ties ranked ? index <= IDXT : budget > 0));
@@ -343,6 +381,189 @@ JP_KERNEL void jp_prune_cand_apply(JpPruneRef* __restrict__ tab, int tensors, co
         }
         const JpPruneRef r = tab[lo];
         if (jp_apply_keep(r, g - r.globalOffset, keepIt, flags)) atomicAdd(keptPerTensor + lo, 1ull);
+    }
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// The shared-histogram path ("v3"; RAFT's radix select takes 11 bits a pass for the same reason). Pass 0 of the
+// paths above adds ~1 global atomic per element for continuous scores (65536 bins, few equal bins per warp), which
+// can cost more than reading w and g. Here pass 0 histograms the top 11 bits of the radix key in shared memory (2048
+// bins, a quarter binade each) and adds one global atomic per non-empty bin per chunk. Pass 1 (jp_prune_split11)
+// decides every element outside the boundary 11-bit bucket and appends its elements as (low 21 bits, global index)
+// candidates, one atomic per block for their slots; the candidates' middle 16 and low 5 bits are then histogrammed
+// (jp_prune_cand_hist11, jp_prune_find11 levels 1 and 2) and the ties and decisions use the compacting path's
+// kernels (jp_prune_cand_index_hist, jp_prune_find_index, jp_prune_cand_apply, which compare the candidates' low
+// bits with state[LOW]). Same bytes as the compacting path (two reads of w and g). When the boundary bucket exceeds
+// the candidate capacity (duplicate-heavy inputs), jp_prune_find11 level 0 leaves state[V3] at 0 and the kernels
+// queued after it (the three-pass and compacting paths) select as if this path had not run. Results are the same
+// fields on every path: the (threshold, tie budget) pair is unique whatever the digit split.
+
+// v3 pass 0: hist[u >> 21]++ for every element (shared per chunk, then one global atomic per non-empty bin); faults
+// as jp_prune_hist.
+JP_KERNEL void jp_prune_hist11(const JpPruneRef* __restrict__ tab, int tensors, int crit,
+                               unsigned long long* __restrict__ hist, long long* __restrict__ state) {
+    __shared__ int shT;
+    __shared__ unsigned sh[JP_BINS11];
+    for (int b = threadIdx.x; b < JP_BINS11; b += JP_THREADS) sh[b] = 0u;
+    const long long c = blockIdx.x;
+    JpPruneRef r;
+    const long long base = jp_chunk_begin(tab, tensors, c, shT, r);  // synchronises: sh is zero from here on
+    // The two bins where duplicates pile up in practice: exact zeros (g = 0 at dead units; +0 and tiny values) and
+    // -Inf (everything an earlier prune removed: half the elements after a 50% prune). Their lanes are counted with a
+    // ballot, because same-address shared atomics in a warp serialise; other bins take one shared atomic a lane.
+    const unsigned binZero = 0x80000000u >> 21, binNegInf = 0x007fffffu >> 21;
+    for (int k = 0; k < JP_PRUNE_TILES; k++) {
+        const long long i = base + (long long)k * JP_THREADS + threadIdx.x;
+        const bool in = i < r.n;
+        unsigned bin = JP_BINS11;  // none
+        if (in) {
+            bool bad;
+            const float s = jp_score(crit, r, i, bad);
+            if (bad) jp_report_bad(state, r.globalOffset + i);
+            bin = ((unsigned)jp_key(s) ^ 0x80000000u) >> 21;
+        }
+        // Uniform across the warp: every lane reaches the ballots (the loop bound does not depend on the lane).
+        const unsigned zeros = __ballot_sync(0xffffffffu, bin == binZero), negInf = __ballot_sync(0xffffffffu, bin == binNegInf);
+        if ((threadIdx.x & 31) == 0) {
+            if (zeros != 0u) atomicAdd(sh + binZero, (unsigned)__popc(zeros));
+            if (negInf != 0u) atomicAdd(sh + binNegInf, (unsigned)__popc(negInf));
+        }
+        if (in && bin != binZero && bin != binNegInf) atomicAdd(sh + bin, 1u);
+    }
+    __syncthreads();
+    for (int b = threadIdx.x; b < JP_BINS11; b += JP_THREADS) {
+        const unsigned v = sh[b];
+        if (v != 0u) atomicAdd(hist + b, (unsigned long long)v);
+    }
+}
+
+// One block. level 0 (2048 bins, target keep): the boundary 11-bit bucket; the path is taken when it holds at most
+// state[CAP] elements (state[V3] = 1; COMPACT = 1 too, for the shared tie kernels) or when a fault was recorded (so
+// that no other path reads the data again: every later kernel returns on the fault). level 1 (middle 16 bits of the
+// candidates, target keep - above), level 2 (low 5 bits of the candidates with that middle digit): the threshold
+// fields, as jp_prune_find level 1. Zeroes the bins it used.
+JP_KERNEL void jp_prune_find11(unsigned long long* __restrict__ hist, int level, long long* __restrict__ state) {
+    __shared__ JpWalkShared sh;
+    const bool bad = state[JP_S_BAD] != JP_BAD_NONE;
+    if (level > 0 && (state[JP_S_V3] == 0 || bad || state[JP_S_ERROR] != 0)) return;
+    const int bins = level == 0 ? JP_BINS11 : 1 << 16;
+    const long long keep = state[JP_S_KEEP];
+    const long long target = level == 0 ? keep : keep - (level == 1 ? state[JP_S_ABOVE] : state[JP_S_V3_ABOVE]);
+    long long above;
+    int found = jp_hist_walk(hist, bins, target, true, above, sh);
+    if (threadIdx.x == 0) {
+        if (level == 0) {
+            const long long bcount = found < 0 ? 0 : (long long)hist[found];
+            const bool take = found >= 0 && bcount > 0 && bcount <= state[JP_S_CAP];
+            state[JP_S_V3] = (bad || take) ? 1 : 0;
+            if (take && !bad) {
+                state[JP_S_BUCKET] = found;
+                state[JP_S_ABOVE] = above;
+                state[JP_S_BCOUNT] = bcount;
+                state[JP_S_COMPACT] = 1;
+            }
+        } else if (level == 1) {
+            if (state[JP_S_NCAND] != state[JP_S_BCOUNT]) state[JP_S_ERROR] = 1;  // the scores changed between passes
+            if (found < 0) {
+                state[JP_S_ERROR] = 1;
+                found = 0;
+            }
+            state[JP_S_V3_MID] = found;
+            state[JP_S_V3_ABOVE] = state[JP_S_ABOVE] + above;
+        } else {
+            if (found < 0) {
+                state[JP_S_ERROR] = 1;
+                found = 0;
+            }
+            const unsigned u = ((unsigned)state[JP_S_BUCKET] << 21) | ((unsigned)state[JP_S_V3_MID] << 5) | (unsigned)found;
+            const long long countAbove = state[JP_S_V3_ABOVE] + above;
+            const long long countEqual = (long long)hist[found];
+            const long long budget = keep - countAbove;
+            state[JP_S_LOW] = u & 0x1fffffu;
+            state[JP_S_TKEY] = (long long)(int)(u ^ 0x80000000u);
+            state[JP_S_COUNT_ABOVE] = countAbove;
+            state[JP_S_COUNT_EQUAL] = countEqual;
+            state[JP_S_TIE_BUDGET] = budget;
+            state[JP_S_NEED_TIES] = (budget > 0 && budget < countEqual) ? 1 : 0;
+        }
+    }
+    jp_hist_clear(hist, bins);
+}
+
+// v3 pass 1: rescore; top digit above the bucket: keep, below: prune (mask, w, optimizer state written now); in it:
+// a candidate (low 21 bits, global index), staged in shared memory so that the block reserves its slots with ONE
+// global atomic and writes them coalesced: with a quarter binade a bucket, the boundary holds a few percent of the
+// elements, and one counter bumped per warp and tile would serialise. (Keeping the chunk's keys in registers instead
+// needs 82 registers: 3 blocks per SM.)
+JP_KERNEL void jp_prune_split11(JpPruneRef* __restrict__ tab, int tensors, int crit, int flags, long long* __restrict__ state,
+                                int* __restrict__ candLow, long long* __restrict__ candIdx,
+                                unsigned long long* __restrict__ keptPerTensor) {
+    __shared__ int shT;
+    __shared__ int shc[JP_THREADS / 32];
+    __shared__ int shLow[JP_PRUNE_CHUNK];
+    __shared__ unsigned short shAt[JP_PRUNE_CHUNK];  // offset in the chunk
+    __shared__ unsigned shN;
+    __shared__ unsigned long long shBase;
+    if (state[JP_S_V3] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
+    if (threadIdx.x == 0) shN = 0u;
+    const long long c = blockIdx.x;
+    JpPruneRef r;
+    const long long base = jp_chunk_begin(tab, tensors, c, shT, r);  // synchronises: shN is 0 from here on
+    const unsigned bucket = (unsigned)state[JP_S_BUCKET];
+    const int lane = threadIdx.x & 31;
+    int kept = 0;
+    for (int k = 0; k < JP_PRUNE_TILES; k++) {
+        const int at = k * JP_THREADS + threadIdx.x;
+        const long long i = base + at;
+        const bool in = i < r.n;
+        unsigned u = 0u;
+        if (in) {
+            bool bad;
+            u = (unsigned)jp_key(jp_score(crit, r, i, bad)) ^ 0x80000000u;
+        }
+        const bool cand = in && (u >> 21) == bucket;
+        // Candidates are never rescored, so zeroing w here cannot change a score this selection still reads.
+        if (in && !cand) kept += jp_apply_keep(r, i, (u >> 21) > bucket, flags) ? 1 : 0;
+        const unsigned bal = __ballot_sync(0xffffffffu, cand);  // every lane reaches it (uniform loop bound)
+        if (bal != 0u) {
+            const int leader = __ffs(bal) - 1;
+            unsigned p = 0u;
+            if (lane == leader) p = atomicAdd(&shN, (unsigned)__popc(bal));
+            p = __shfl_sync(0xffffffffu, p, leader) + __popc(bal & ((1u << lane) - 1u));
+            if (cand) {
+                shLow[p] = (int)(u & 0x1fffffu);
+                shAt[p] = (unsigned short)at;
+            }
+        }
+    }
+    __syncthreads();
+    const unsigned n = shN;
+    if (threadIdx.x == 0) shBase = n == 0u ? 0ull : atomicAdd(reinterpret_cast<unsigned long long*>(state + JP_S_NCAND), (unsigned long long)n);
+    __syncthreads();
+    const unsigned long long cap = (unsigned long long)state[JP_S_CAP];
+    for (unsigned j = threadIdx.x; j < n; j += JP_THREADS) {
+        // NCAND > CAP only if the scores changed since pass 0: find11 level 1 then reports it (NCAND != BCOUNT).
+        const unsigned long long slot = shBase + j;
+        if (slot < cap) {
+            candLow[slot] = shLow[j];
+            candIdx[slot] = r.globalOffset + base + shAt[j];
+        }
+    }
+    kept = jp_block_sum_int(kept, shc);
+    if (threadIdx.x == 0 && kept > 0) atomicAdd(keptPerTensor + shT, (unsigned long long)kept);
+}
+
+// The candidates' middle digit (level 0: hist[low >> 5]) or, for those with the middle digit found, the low digit
+// (level 1: hist[low & 31]). Grid-stride over state[NCAND].
+JP_KERNEL void jp_prune_cand_hist11(const int* __restrict__ candLow, int level, const long long* __restrict__ state,
+                                    unsigned long long* __restrict__ hist) {
+    if (state[JP_S_V3] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
+    const long long n = min(state[JP_S_NCAND], state[JP_S_CAP]);
+    const int mid = (int)state[JP_S_V3_MID];
+    for (long long i = jp_tid(); i < n; i += jp_stride()) {
+        const int low = candLow[i];
+        if (level == 0) atomicAdd(hist + (low >> 5), 1ull);
+        else if ((low >> 5) == mid) atomicAdd(hist + (low & 31), 1ull);
     }
 }
 

@@ -33,6 +33,8 @@ struct JpPruneRef {
 // Elements per chunk: one block of JP_THREADS threads handles one chunk, JP_PRUNE_TILES tiles of JP_THREADS.
 #define JP_PRUNE_TILES 16
 #define JP_PRUNE_CHUNK 4096
+// Bins of the shared-histogram path's first digit (the top 11 bits of the radix key).
+#define JP_BINS11 2048
 
 // Criterion codes (dev.jprune.prune.Criterion; SNIP scores like TAYLOR; BUFFER = read row.s, e.g. an accumulator).
 #define JP_CRIT_MAGNITUDE 0
@@ -61,6 +63,10 @@ struct JpPruneRef {
 #define JP_S_NCAND 14       // candidates appended by jp_prune_split
 #define JP_S_IDXT 15        // tie resolution: the tieBudget-th smallest global index among the ties (built 16 bits a level)
 #define JP_S_ITARGET 16     // tie resolution: the rank still to find inside the current prefix
+// The shared-histogram path ("v3", see prune.cu): radix key u = [top 11 bits | middle 16 bits | low 5 bits].
+#define JP_S_V3 17          // 1 when this selection takes the shared-histogram path (decided by jp_prune_find11 level 0)
+#define JP_S_V3_MID 18      // its middle digit (bits 20..5 of the threshold's radix key)
+#define JP_S_V3_ABOVE 19    // elements above the (top, middle) prefix
 #define JP_STATE_LONGS 24
 #define JP_BAD_NONE 0x7fffffffffffffffLL
 

@@ -79,9 +79,11 @@ public final class GpuPruneBench {
                 rows.add(String.format(Locale.ROOT, "%-44s %10.3f ms %8.1f GB/s", "D2D copy floor (" + tensors + " x " + per + " floats)", copyMs, copyGBs));
 
                 long total = per * tensors, keep = GlobalSelector.keepForSparsity(total, 0.9);
-                // The automatic path (compacting when the boundary bucket fits), then the three-pass path forced.
-                for (long compaction : new long[] {-1, 0}) {
-                    prune.setCompaction(compaction);
+                // The default path (the shared-histogram path, falling back when its boundary bucket overflows), the
+                // 16-bit compacting path, then the three-pass path forced: the same result, timed three ways.
+                for (String variant : new String[] {"auto", "compact16", "3-pass"}) {
+                    prune.setCompaction(variant.equals("3-pass") ? 0 : -1);
+                    prune.setSharedHistogram(variant.equals("auto"));
                     float[] tp = new float[5];
                     GpuSelection sel = null;
                     for (int s = -1; s < tp.length; s++) {
@@ -95,7 +97,7 @@ public final class GpuPruneBench {
                     double bytes = 4.0 * total * 2 + total + 4.0 * (total - kept);
                     double pruneMs = median(tp), pruneGBs = bytes / (pruneMs * 1e6);
                     rows.add(String.format(Locale.ROOT, "%-44s %10.3f ms %8.1f GB/s %5.1f%% of floor (kept %d = keep %d)",
-                            "fused global prune TAYLOR 90% (" + tensors + ", " + (compaction < 0 ? "auto" : "3-pass") + ")", pruneMs, pruneGBs,
+                            "fused global prune TAYLOR 90% (" + tensors + ", " + variant + ")", pruneMs, pruneGBs,
                             100 * pruneGBs / copyGBs, kept, keep));
                     // Where the step's time goes (one more run with phase marks): kernels vs host round trips.
                     for (int t = 0; t < tensors; t++) w.get(t).copyFrom(w0.get(t));
@@ -107,6 +109,7 @@ public final class GpuPruneBench {
                     rows.add(ph.toString());
                 }
                 prune.setCompaction(-1);
+                prune.setSharedHistogram(true);
 
                 float[] tn = new float[7];
                 for (int s = -2; s < tn.length; s++) {

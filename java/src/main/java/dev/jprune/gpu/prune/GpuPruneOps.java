@@ -288,10 +288,26 @@ public final class GpuPruneOps {
         compaction = capacity;
     }
 
-    private long compacted;
+    private long compacted, shared, sharedAttempts;
 
     /** Selections so far that took the compacting path (tests check that the path they force was taken). */
     long compactedSelections() { return compacted; }
+
+    /** Selections so far that took the shared-histogram path (counted among the compacted ones too). */
+    long sharedHistogramSelections() { return shared; }
+
+    /** Selections so far that tried the shared-histogram path (taken or fallen back). */
+    long sharedHistogramAttempts() { return sharedAttempts; }
+
+    private boolean sharedHistogram = true;
+
+    /**
+     * Whether a selection that may compact first tries the shared-histogram path (docs/GPU-PRUNE.md; default on): its
+     * first pass histograms the top 11 bits of the keys in shared memory per chunk instead of 16 bits with a global
+     * atomic per element. When its boundary bucket exceeds the capacity the device falls back to the other paths (one
+     * more read of the inputs); the result is the same on every path. Benchmarks time both.
+     */
+    public void setSharedHistogram(boolean on) { sharedHistogram = on; }
 
     long capacityFor(long total) {
         if (compaction >= 0) return Math.min(compaction, total);
@@ -304,7 +320,9 @@ public final class GpuPruneOps {
      * row view. Per selection: hist(level 0) → find, which picks the path on the device. Three-pass path: hist(level 1)
      * → find → ties → scan → mask (ties and scan return at once unless 0 < tieBudget < countEqual). Compacting path
      * (docs/GPU-PRUNE.md): split → candidate histogram → find → [3 × (tie index histogram → find)] → candidate apply.
-     * Both are queued where the selection may compact; each kernel returns at once on the path not taken.
+     * Both are queued where the selection may compact; each kernel returns at once on the path not taken. With the
+     * shared-histogram path on, hist11 → find11 come first and, when the device takes that path, split11 →
+     * candidate histograms → find11 × 2 replace the others (the tie and apply kernels are shared).
      */
     private GpuSelection[] selectOn(List<PruneTensor> ts, Criterion c, PruneTable layout, long[] tableRows, long[] keep,
                                     int flags, boolean global) {
@@ -341,6 +359,11 @@ public final class GpuPruneOps {
                 long chunks = global ? layout.chunks() : layout.chunks(s);
                 if (chunks == 0) continue;  // an empty tensor: nothing to select (its state stays fresh)
                 CUdeviceptr st = slot(ioDev, s);
+                if (cap[s] > 0 && sharedHistogram) {
+                    k.hist11(table, tensors, chunks, crit, hist, st);
+                    k.find11(hist, 0, st);  // takes the selection, or leaves it to the kernels below
+                    sharedAttempts++;
+                }
                 k.hist(table, tensors, chunks, crit, 0, hist, st);
                 k.find(hist, 0, -1, st);
                 k.hist(table, tensors, chunks, crit, 1, hist, st);  // returns at once on the compacting path
@@ -369,7 +392,14 @@ public final class GpuPruneOps {
                     k.split(table, tensors, chunks, crit, flags, st, candLow, candIdx, keptPtr);
                     k.candHist(candLow, cap[s], st, hist);
                     k.find(hist, 1, 1, st);
-                    for (int level = 0; level < 3; level++) {
+                    if (sharedHistogram) {
+                        k.split11(table, tensors, chunks, crit, flags, st, candLow, candIdx, keptPtr);
+                        k.candHist11(candLow, cap[s], 0, st, hist);
+                        k.find11(hist, 1, st);
+                        k.candHist11(candLow, cap[s], 1, st, hist);
+                        k.find11(hist, 2, st);
+                    }
+                    for (int level = 0; level < 3; level++) {  // ties by index, for both compacting paths
                         k.candIndexHist(candLow, candIdx, cap[s], level, st, hist);
                         k.findIndex(hist, level, st);
                     }
@@ -383,7 +413,10 @@ public final class GpuPruneOps {
             long[] keptHost = java.util.Arrays.copyOfRange(result, keptAt, keptAt + nt);
             GpuInternals.mark(ctx, "select: results downloaded");
             checkStates("GpuPruneOps.select", ts, layout, c, state, sels);
-            for (int s = 0; s < sels; s++) compacted += state[s * PruneTable.STATE_LONGS + PruneTable.S_COMPACT];
+            for (int s = 0; s < sels; s++) {
+                compacted += state[s * PruneTable.STATE_LONGS + PruneTable.S_COMPACT];
+                shared += state[s * PruneTable.STATE_LONGS + PruneTable.S_V3];
+            }
             GpuSelection[] out = new GpuSelection[sels];
             for (int s = 0; s < sels; s++) {
                 int b = s * PruneTable.STATE_LONGS;

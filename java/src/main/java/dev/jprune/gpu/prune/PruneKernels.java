@@ -92,6 +92,21 @@ final class PruneKernels {
         launch("jp_prune_cand_apply", candBlocks(capacity), "tensors=" + tensors + " capacity=" + capacity + " flags=" + flags,
                 table, tensors, candLow, candIdx, flags, state, kept);
     }
+    // The shared-histogram path (prune.cu, "v3"): returns at once unless the device took it for this selection.
+    void hist11(CUdeviceptr table, int tensors, long chunks, int crit, DeviceBuffer hist, CUdeviceptr state) {
+        launch("jp_prune_hist11", chunks, "tensors=" + tensors + " chunks=" + chunks + " crit=" + crit, table, tensors, crit, hist, state);
+    }
+    void find11(DeviceBuffer hist, int level, CUdeviceptr state) {
+        launch("jp_prune_find11", 1, "level=" + level, hist, level, state);
+    }
+    void split11(CUdeviceptr table, int tensors, long chunks, int crit, int flags, CUdeviceptr state, DeviceBuffer candLow,
+                 DeviceBuffer candIdx, CUdeviceptr kept) {
+        launch("jp_prune_split11", chunks, "tensors=" + tensors + " chunks=" + chunks + " crit=" + crit + " flags=" + flags,
+                table, tensors, crit, flags, state, candLow, candIdx, kept);
+    }
+    void candHist11(DeviceBuffer candLow, long capacity, int level, CUdeviceptr state, DeviceBuffer hist) {
+        launch("jp_prune_cand_hist11", candBlocks(capacity), "capacity=" + capacity + " level=" + level, candLow, level, state, hist);
+    }
     void ties(CUdeviceptr table, int tensors, long chunks, int crit, CUdeviceptr state, DeviceBuffer chunkTies) {
         launch("jp_prune_ties", chunks, "tensors=" + tensors + " chunks=" + chunks, table, tensors, crit, state, chunkTies);
     }

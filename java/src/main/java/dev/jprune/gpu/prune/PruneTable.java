@@ -30,7 +30,9 @@ public final class PruneTable {
     // Row flags (JP_ROW_*): STICKY = the written mask is the decision AND maskIn.
     static final long ROW_STICKY = 1;
     static final int STATE_LONGS = 24, S_BAD = 0, S_KEEP = 1, S_TKEY = 5, S_COUNT_ABOVE = 6, S_COUNT_EQUAL = 7,
-            S_TIE_BUDGET = 8, S_ERROR = 10, S_CAP = 12, S_COMPACT = 13;
+            S_TIE_BUDGET = 8, S_ERROR = 10, S_CAP = 12, S_COMPACT = 13, S_V3 = 17;
+    /** Bins of the shared-histogram path's first digit (JP_BINS11: the top 11 bits of the radix key). */
+    static final int BINS11 = 2048;
     static final long BAD_NONE = Long.MAX_VALUE;
 
     final long[] lengths;      // [T]

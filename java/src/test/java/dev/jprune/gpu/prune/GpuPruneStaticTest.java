@@ -43,6 +43,10 @@ class GpuPruneStaticTest {
         assertEquals(PruneTable.S_COUNT_EQUAL, macro("JP_S_COUNT_EQUAL"));
         assertEquals(PruneTable.S_TIE_BUDGET, macro("JP_S_TIE_BUDGET"));
         assertEquals(PruneTable.S_ERROR, macro("JP_S_ERROR"));
+        assertEquals(PruneTable.S_CAP, macro("JP_S_CAP"));
+        assertEquals(PruneTable.S_COMPACT, macro("JP_S_COMPACT"));
+        assertEquals(PruneTable.S_V3, macro("JP_S_V3"));
+        assertEquals(PruneTable.BINS11, macro("JP_BINS11"));
         assertEquals(PruneTable.BAD_NONE, macro("JP_BAD_NONE"));
         assertEquals(PruneTable.MODE_SELECT, macro("JP_MODE_SELECT"));
         assertEquals(PruneTable.MODE_THRESHOLD, macro("JP_MODE_THRESHOLD"));
@@ -182,8 +186,9 @@ class GpuPruneStaticTest {
             }
         }
         for (Method m : GpuPruneOps.class.getDeclaredMethods()) {
-            // context() and the path setting are not ops
-            if (Modifier.isPublic(m.getModifiers()) && !m.getName().equals("context") && !m.getName().equals("setCompaction")) {
+            // context() and the path settings are not ops
+            java.util.Set<String> notOps = java.util.Set.of("context", "setCompaction", "setSharedHistogram");
+            if (Modifier.isPublic(m.getModifiers()) && !notOps.contains(m.getName())) {
                 assertNotNull(m.getAnnotation(CpuTwin.class), "GpuPruneOps." + m.getName() + " has no @CpuTwin");
             }
         }

@@ -206,10 +206,11 @@ class GpuPruneTest {
     }
 
     /**
-     * The compacting path (two passes over the data, the boundary bucket resolved on candidates, ties by a radix select
-     * over their global indices) gives the CPU's results bit for bit, like the three-pass path: every input kind and
+     * The compacting paths (two passes over the data, the boundary bucket resolved on candidates, ties by a radix select
+     * over their global indices) give the CPU's results bit for bit, like the three-pass path: every input kind and
      * criterion, masked or not, 1000 tensors, per-layer, with a capacity that always fits and one (64) that makes the
-     * device fall back whenever the bucket is larger. The default (automatic) path is what the other tests run.
+     * device fall back whenever the bucket is larger; both with the shared-histogram path (11-bit first digit) tried
+     * first and without it. The default (automatic) path is what the other tests run.
      */
     @Test
     void compactingSelectionEqualsCpu() {
@@ -218,21 +219,30 @@ class GpuPruneTest {
         int[] many = new int[1000];
         for (int t = 0; t < many.length; t++) many[t] = new int[] {0, 1, 7, 129, r.nextInt(300)}[t % 5];
         try {
-            for (long cap : new long[] {1L << 40, 64}) {
-                ops.setCompaction(cap);
-                long before = ops.compactedSelections();
-                long seed = 500;
-                for (Kind k : Kind.values()) {
-                    for (Criterion c : new Criterion[] {Criterion.TAYLOR, Criterion.MOVEMENT, Criterion.MAGNITUDE}) {
-                        globalCase("compact " + cap + " small", small, k, c, false, seed++);
-                        globalCase("compact " + cap + " small", small, k, c, true, seed++);
+            for (boolean sharedFirst : new boolean[] {true, false}) {
+                ops.setSharedHistogram(sharedFirst);
+                for (long cap : new long[] {1L << 40, 64}) {
+                    String name = "compact " + cap + (sharedFirst ? " shared" : "");
+                    ops.setCompaction(cap);
+                    long before = ops.compactedSelections(), sharedBefore = ops.sharedHistogramSelections();
+                    long attemptsBefore = ops.sharedHistogramAttempts();
+                    long seed = 500;
+                    for (Kind k : Kind.values()) {
+                        for (Criterion c : new Criterion[] {Criterion.TAYLOR, Criterion.MOVEMENT, Criterion.MAGNITUDE}) {
+                            globalCase(name + " small", small, k, c, false, seed++);
+                            globalCase(name + " small", small, k, c, true, seed++);
+                        }
                     }
+                    globalCase(name + " 1000 tensors", many, Kind.DUP3, Criterion.TAYLOR, true, seed++);
+                    globalCase(name + " 1000 tensors", many, Kind.RANDOM, Criterion.MOVEMENT, false, seed++);
+                    perLayerCase(name);
+                    long compacted = ops.compactedSelections() - before, sharedTaken = ops.sharedHistogramSelections() - sharedBefore;
+                    assertTrue(compacted > 0, name + ": no selection took a compacting path");
+                    if (sharedFirst) assertTrue(sharedTaken > 0, name + ": no selection took the shared-histogram path");
+                    else assertEquals(0, sharedTaken, name + ": the shared-histogram path is off");
+                    // Capacity 64: duplicate-heavy inputs overflow the 11-bit bucket, and the device falls back.
+                    if (sharedFirst && cap == 64) assertTrue(ops.sharedHistogramAttempts() - attemptsBefore > sharedTaken, name + ": no fallback");
                 }
-                globalCase("compact " + cap + " 1000 tensors", many, Kind.DUP3, Criterion.TAYLOR, true, seed++);
-                globalCase("compact " + cap + " 1000 tensors", many, Kind.RANDOM, Criterion.MOVEMENT, false, seed++);
-                long compacted = ops.compactedSelections() - before;
-                assertTrue(compacted > 0, "capacity " + cap + ": no selection took the compacting path");
-                perLayerCase("compact " + cap);
             }
             ops.setCompaction(0);
             long before = ops.compactedSelections();
@@ -240,6 +250,7 @@ class GpuPruneTest {
             assertEquals(before, ops.compactedSelections(), "capacity 0 never compacts");
         } finally {
             ops.setCompaction(-1);
+            ops.setSharedHistogram(true);
         }
         assertThrows(IllegalArgumentException.class, () -> ops.setCompaction(-2));
     }
@@ -454,29 +465,40 @@ class GpuPruneTest {
         }
     }
 
+    /** On every selection path: the automatic one, and the compacting paths forced with and without the shared histogram. */
     @Test
     void nonFiniteInputWritesNothingAndNamesTheElement() {
-        int[] sizes = {7, 5000};
-        Rng r = new Rng(4);
-        float[][] w = tensors(r, sizes, Kind.RANDOM), g = tensors(r, sizes, Kind.RANDOM), opt = tensors(r, sizes, Kind.RANDOM);
-        w[1][4321] = Float.POSITIVE_INFINITY;
-        try (Dev d = new Dev(w, g, null, opt)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ops.select(d.ts, Criterion.TAYLOR, 100, true, true));
-            assertTrue(e.getMessage().contains("t1") && e.getMessage().contains("4321") && e.getMessage().contains("weight"), e.getMessage());
-            byte[] m = d.mask(1);
-            for (byte b : m) assertEquals(7, b, "mask untouched");
-            assertSameBits("weights untouched", w[1], d.floats(d.w[1]));
-            assertThrows(IllegalArgumentException.class, () -> ops.threshold(d.ts, Criterion.TAYLOR, 0.1f, true, true));
-            for (byte b : d.mask(1)) assertEquals(7, b, "mask untouched by threshold");
-            // Per layer: the fault in t1 must also stop the writes of the clean t0 (GlobalSelector.perLayer selects
-            // every tensor before it applies any), and it is named like the global one.
-            e = assertThrows(IllegalArgumentException.class, () -> ops.perLayer(d.ts, Criterion.TAYLOR, new double[] {0.5, 0.5}, true, true));
-            assertTrue(e.getMessage().contains("t1") && e.getMessage().contains("4321"), e.getMessage());
-            for (int t = 0; t < sizes.length; t++) {
-                for (byte b : d.mask(t)) assertEquals(7, b, "mask of t" + t + " untouched by perLayer");
-                assertSameBits("weights of t" + t + " untouched by perLayer", w[t], d.floats(d.w[t]));
-                assertSameBits("opt of t" + t + " untouched by perLayer", opt[t], d.floats(d.opt[t]));
+        try {
+            for (int path = 0; path < 3; path++) {
+                ops.setCompaction(path == 0 ? -1 : 1L << 40);
+                ops.setSharedHistogram(path != 2);
+                String on = new String[] {" (automatic path)", " (compacting, shared histogram)", " (compacting, 16-bit)"}[path];
+                int[] sizes = {7, 5000};
+                Rng r = new Rng(4);
+                float[][] w = tensors(r, sizes, Kind.RANDOM), g = tensors(r, sizes, Kind.RANDOM), opt = tensors(r, sizes, Kind.RANDOM);
+                w[1][4321] = Float.POSITIVE_INFINITY;
+                try (Dev d = new Dev(w, g, null, opt)) {
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ops.select(d.ts, Criterion.TAYLOR, 100, true, true));
+                    assertTrue(e.getMessage().contains("t1") && e.getMessage().contains("4321") && e.getMessage().contains("weight"), e.getMessage());
+                    byte[] m = d.mask(1);
+                    for (byte b : m) assertEquals(7, b, "mask untouched" + on);
+                    assertSameBits("weights untouched" + on, w[1], d.floats(d.w[1]));
+                    assertThrows(IllegalArgumentException.class, () -> ops.threshold(d.ts, Criterion.TAYLOR, 0.1f, true, true));
+                    for (byte b : d.mask(1)) assertEquals(7, b, "mask untouched by threshold" + on);
+                    // Per layer: the fault in t1 must also stop the writes of the clean t0 (GlobalSelector.perLayer selects
+                    // every tensor before it applies any), and it is named like the global one.
+                    e = assertThrows(IllegalArgumentException.class, () -> ops.perLayer(d.ts, Criterion.TAYLOR, new double[] {0.5, 0.5}, true, true));
+                    assertTrue(e.getMessage().contains("t1") && e.getMessage().contains("4321"), e.getMessage());
+                    for (int t = 0; t < sizes.length; t++) {
+                        for (byte b : d.mask(t)) assertEquals(7, b, "mask of t" + t + " untouched by perLayer" + on);
+                        assertSameBits("weights of t" + t + " untouched by perLayer" + on, w[t], d.floats(d.w[t]));
+                        assertSameBits("opt of t" + t + " untouched by perLayer" + on, opt[t], d.floats(d.opt[t]));
+                    }
+                }
             }
+        } finally {
+            ops.setCompaction(-1);
+            ops.setSharedHistogram(true);
         }
     }
 
