@@ -19,10 +19,11 @@ JP_KERNEL void jp_gather_ints(const int* __restrict__ src, const int* __restrict
     for (long long i = jp_tid(); i < n; i += jp_stride()) dst[i] = src[idx[i]];
 }
 
-// acc[c] += sum over r of x[r, c] (rows added in index order, one thread per column). Modifies acc.
-JP_KERNEL void jp_col_sum_acc(const float* __restrict__ x, float* __restrict__ acc, int rows, int cols) {
+// acc[c] += sum over r of x[r, c] (rows added in index order, one thread per column); overwrite: acc[c] = the sum
+// (from +0, the bits of accumulating into a zeroed acc, without the launch that zeroes it). Modifies acc.
+JP_KERNEL void jp_col_sum_acc(const float* __restrict__ x, float* __restrict__ acc, int rows, int cols, int overwrite) {
     for (long long c = jp_tid(); c < cols; c += jp_stride()) {
-        float s = acc[c];
+        float s = overwrite ? 0.f : acc[c];
         for (int r = 0; r < rows; r++) s += x[(long long)r * cols + c];
         acc[c] = s;
     }

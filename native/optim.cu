@@ -25,6 +25,28 @@ __device__ __forceinline__ void jp_step_accumulate(float* __restrict__ accS, int
     accS[i] = ema ? __fadd_rn(__fmul_rn(m, s), __fmul_rn(c1m, x)) : __fadd_rn(s, x);
 }
 
+// Element i of an SGD step (shared by the one-tensor and the multi-tensor kernel, so their bits agree by construction).
+__device__ __forceinline__ void jp_sgd_element(float* __restrict__ w, const float* __restrict__ g, float* __restrict__ mom,
+                                               const unsigned char* __restrict__ mask, long long i, float lr, float momentum,
+                                               float weightDecay, int nesterov, float gradScale, float clipValue,
+                                               float* __restrict__ accS, int accCrit, int accEma, float accM, float accC1m,
+                                               long long* __restrict__ accState, long long accOffset) {
+    if (accS != nullptr) jp_step_accumulate(accS, accCrit, accEma, accM, accC1m, accState, accOffset, i, w[i], g[i]);
+    if (mask != nullptr && mask[i] == 0) {
+        w[i] = 0.f;
+        if (mom != nullptr) mom[i] = 0.f;
+        return;
+    }
+    const float wi = w[i];
+    float d = __fadd_rn(jp_clip(__fmul_rn(g[i], gradScale), clipValue), __fmul_rn(weightDecay, wi));
+    if (momentum != 0.f) {
+        const float b = __fadd_rn(__fmul_rn(momentum, mom[i]), d);
+        mom[i] = b;
+        d = nesterov ? __fadd_rn(d, __fmul_rn(momentum, b)) : b;
+    }
+    w[i] = __fsub_rn(wi, __fmul_rn(lr, d));
+}
+
 // mom may be null exactly when momentum == 0. nesterov: 0 or 1.
 JP_KERNEL void jp_sgd_step(float* __restrict__ w, const float* __restrict__ g, float* __restrict__ mom,
                            const unsigned char* __restrict__ mask, int n, float lr, float momentum,
@@ -32,21 +54,32 @@ JP_KERNEL void jp_sgd_step(float* __restrict__ w, const float* __restrict__ g, f
                            float* __restrict__ accS, int accCrit, int accEma, float accM, float accC1m,
                            long long* __restrict__ accState, long long accOffset) {
     for (long long i = jp_tid(); i < n; i += jp_stride()) {
-        if (accS != nullptr) jp_step_accumulate(accS, accCrit, accEma, accM, accC1m, accState, accOffset, i, w[i], g[i]);
-        if (mask != nullptr && mask[i] == 0) {
-            w[i] = 0.f;
-            if (mom != nullptr) mom[i] = 0.f;
-            continue;
-        }
-        const float wi = w[i];
-        float d = __fadd_rn(jp_clip(__fmul_rn(g[i], gradScale), clipValue), __fmul_rn(weightDecay, wi));
-        if (momentum != 0.f) {
-            const float b = __fadd_rn(__fmul_rn(momentum, mom[i]), d);
-            mom[i] = b;
-            d = nesterov ? __fadd_rn(d, __fmul_rn(momentum, b)) : b;
-        }
-        w[i] = __fsub_rn(wi, __fmul_rn(lr, d));
+        jp_sgd_element(w, g, mom, mask, i, lr, momentum, weightDecay, nesterov, gradScale, clipValue, accS, accCrit, accEma,
+                       accM, accC1m, accState, accOffset);
     }
+}
+
+// Element i of an Adam step (shared by the one-tensor and the multi-tensor kernel).
+__device__ __forceinline__ void jp_adam_element(float* __restrict__ w, const float* __restrict__ g, float* __restrict__ m,
+                                                float* __restrict__ v, const unsigned char* __restrict__ mask, long long i,
+                                                float stepSize, float beta1, float beta2, float eps, float weightDecay,
+                                                float bc2Sqrt, float gradScale, float clipValue, float* __restrict__ accS,
+                                                int accCrit, int accEma, float accM, float accC1m,
+                                                long long* __restrict__ accState, long long accOffset) {
+    const float c1 = __fsub_rn(1.f, beta1), c2 = __fsub_rn(1.f, beta2);
+    if (accS != nullptr) jp_step_accumulate(accS, accCrit, accEma, accM, accC1m, accState, accOffset, i, w[i], g[i]);
+    if (mask != nullptr && mask[i] == 0) {
+        w[i] = 0.f; m[i] = 0.f; v[i] = 0.f;
+        return;
+    }
+    const float wi = w[i];
+    const float d = __fadd_rn(jp_clip(__fmul_rn(g[i], gradScale), clipValue), __fmul_rn(weightDecay, wi));
+    const float mi = __fadd_rn(__fmul_rn(beta1, m[i]), __fmul_rn(c1, d));
+    const float vi = __fadd_rn(__fmul_rn(beta2, v[i]), __fmul_rn(__fmul_rn(c2, d), d));
+    m[i] = mi;
+    v[i] = vi;
+    const float denom = __fadd_rn(__fdiv_rn(__fsqrt_rn(vi), bc2Sqrt), eps);
+    w[i] = __fsub_rn(wi, __fdiv_rn(__fmul_rn(stepSize, mi), denom));
 }
 
 // stepSize = lr / (1 - beta1^t) and bc2Sqrt = sqrt(1 - beta2^t), computed on the host exactly as the twin does.
@@ -55,20 +88,63 @@ JP_KERNEL void jp_adam_step(float* __restrict__ w, const float* __restrict__ g, 
                             float beta1, float beta2, float eps, float weightDecay, float bc2Sqrt, float gradScale,
                             float clipValue, float* __restrict__ accS, int accCrit, int accEma, float accM,
                             float accC1m, long long* __restrict__ accState, long long accOffset) {
-    const float c1 = __fsub_rn(1.f, beta1), c2 = __fsub_rn(1.f, beta2);
     for (long long i = jp_tid(); i < n; i += jp_stride()) {
-        if (accS != nullptr) jp_step_accumulate(accS, accCrit, accEma, accM, accC1m, accState, accOffset, i, w[i], g[i]);
-        if (mask != nullptr && mask[i] == 0) {
-            w[i] = 0.f; m[i] = 0.f; v[i] = 0.f;
-            continue;
-        }
-        const float wi = w[i];
-        const float d = __fadd_rn(jp_clip(__fmul_rn(g[i], gradScale), clipValue), __fmul_rn(weightDecay, wi));
-        const float mi = __fadd_rn(__fmul_rn(beta1, m[i]), __fmul_rn(c1, d));
-        const float vi = __fadd_rn(__fmul_rn(beta2, v[i]), __fmul_rn(__fmul_rn(c2, d), d));
-        m[i] = mi;
-        v[i] = vi;
-        const float denom = __fadd_rn(__fdiv_rn(__fsqrt_rn(vi), bc2Sqrt), eps);
-        w[i] = __fsub_rn(wi, __fdiv_rn(__fmul_rn(stepSize, mi), denom));
+        jp_adam_element(w, g, m, v, mask, i, stepSize, beta1, beta2, eps, weightDecay, bc2Sqrt, gradScale, clipValue,
+                        accS, accCrit, accEma, accM, accC1m, accState, accOffset);
+    }
+}
+
+// ---- Multi-tensor steps: every parameter of a model in ONE launch (a training step of lenet-300-100 took six
+// optimizer launches; on a GPU each small launch costs microseconds of a ~100 µs step). The tensors come as a table
+// in device memory (rows in tensor order); tensor t owns blocks [blockStart, blockStart + blocks) of a 1-D grid and
+// its block finds it by binary search. Per element the same functions as the one-tensor kernels: the same bits.
+#define JP_OPT_ROW_LONGS 10
+struct JpOptRef {  // JP_OPT_ROW_LONGS 64-bit words; null pointers are 0
+    float* w;                   // 0
+    const float* g;             // 1
+    float* s1;                  // 2 SGD momentum / Adam m (null: SGD without momentum)
+    float* s2;                  // 3 Adam v
+    const unsigned char* mask;  // 4 or null
+    float* accS;                // 5 fused score accumulation buffer, or null
+    long long n;                // 6
+    long long accOffset;        // 7 global index of element 0 in the accumulator's fault reports
+    long long blockStart;       // 8 first block of this tensor
+    long long blocks;           // 9 its blocks (0 for an empty tensor)
+};
+
+__device__ __forceinline__ int jp_opt_tensor(const JpOptRef* __restrict__ tab, int tensors, long long b) {
+    int lo = 0, hi = tensors - 1;  // the largest t with blockStart <= b (empty tensors share the next one's start)
+    while (lo < hi) {
+        const int mid = (lo + hi + 1) >> 1;
+        if (tab[mid].blockStart <= b) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+}
+
+JP_KERNEL void jp_sgd_step_multi(const JpOptRef* __restrict__ tab, int tensors, float lr, float momentum, float weightDecay,
+                                 int nesterov, float gradScale, float clipValue, int accCrit, int accEma, float accM,
+                                 float accC1m, long long* __restrict__ accState) {
+    __shared__ int shT;
+    if (threadIdx.x == 0) shT = jp_opt_tensor(tab, tensors, blockIdx.x);
+    __syncthreads();
+    const JpOptRef r = tab[shT];
+    const long long stride = r.blocks * JP_THREADS;
+    for (long long i = (blockIdx.x - r.blockStart) * JP_THREADS + threadIdx.x; i < r.n; i += stride) {
+        jp_sgd_element(r.w, r.g, r.s1, r.mask, i, lr, momentum, weightDecay, nesterov, gradScale, clipValue, r.accS, accCrit,
+                       accEma, accM, accC1m, accState, r.accOffset);
+    }
+}
+
+JP_KERNEL void jp_adam_step_multi(const JpOptRef* __restrict__ tab, int tensors, float stepSize, float beta1, float beta2,
+                                  float eps, float weightDecay, float bc2Sqrt, float gradScale, float clipValue, int accCrit,
+                                  int accEma, float accM, float accC1m, long long* __restrict__ accState) {
+    __shared__ int shT;
+    if (threadIdx.x == 0) shT = jp_opt_tensor(tab, tensors, blockIdx.x);
+    __syncthreads();
+    const JpOptRef r = tab[shT];
+    const long long stride = r.blocks * JP_THREADS;
+    for (long long i = (blockIdx.x - r.blockStart) * JP_THREADS + threadIdx.x; i < r.n; i += stride) {
+        jp_adam_element(r.w, r.g, r.s1, r.s2, r.mask, i, stepSize, beta1, beta2, eps, weightDecay, bc2Sqrt, gradScale,
+                        clipValue, r.accS, accCrit, accEma, accM, accC1m, accState, r.accOffset);
     }
 }

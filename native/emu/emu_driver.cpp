@@ -547,6 +547,9 @@ EMU_API CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned
         log_error("launch of %s: only kernelParams argument passing is emulated", f->name);
         return CUDA_ERROR_NOT_SUPPORTED;
     }
+    // JPRUNE_CUDA_EMU_TRACE=1: one stderr line per launch (counting launches per training step, kernel order).
+    static const bool trace = getenv("JPRUNE_CUDA_EMU_TRACE") != nullptr;
+    if (trace) fprintf(stderr, "emu launch %s grid (%u,%u,%u) block (%u,%u,%u)\n", f->name, gx, gy, gz, bx, by, bz);
     Launch& L = g_launch;
     L.kernel = f;
     L.params = params;

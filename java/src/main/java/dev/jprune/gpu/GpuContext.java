@@ -167,6 +167,7 @@ public final class GpuContext implements AutoCloseable {
     public DeviceBuffer upload(float[] a) { return allocFloat(a.length).upload(a); }
     public DeviceBuffer upload(int[] a) { return allocInt(a.length).upload(a); }
     public DeviceBuffer upload(byte[] a) { return allocBytes(a.length).upload(a); }
+    public DeviceBuffer upload(long[] a) { return allocLong(a.length).upload(a); }
 
     /** Waits for all work queued on this context's stream. */
     public void synchronize() {

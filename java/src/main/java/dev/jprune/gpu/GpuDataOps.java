@@ -51,6 +51,18 @@ public final class GpuDataOps {
         if (rows < 0 || cols < 0) throw new IllegalArgumentException("GpuDataOps.columnSumAccumulate: negative size " + rows + " x " + cols);
         need("columnSumAccumulate", "x", x, DeviceBuffer.Type.FLOAT, (long) rows * cols);
         need("columnSumAccumulate", "acc", acc, DeviceBuffer.Type.FLOAT, cols);
-        if (cols > 0) k.colSumAcc(x, acc, rows, cols);
+        if (cols > 0) k.colSumAcc(x, acc, rows, cols, false);
+    }
+
+    /**
+     * sum[c] = Σ_r x[r, c], rows in index order from +0: the bits of {@link #columnSumAccumulate} into a zeroed
+     * {@code sum}, without zeroing it first (a Linear's bias gradient right after zeroGrad). Overwrites {@code sum}.
+     */
+    @CpuTwin(CPU + "columnSum")
+    public void columnSum(DeviceBuffer x, DeviceBuffer sum, int rows, int cols) {
+        if (rows < 0 || cols < 0) throw new IllegalArgumentException("GpuDataOps.columnSum: negative size " + rows + " x " + cols);
+        need("columnSum", "x", x, DeviceBuffer.Type.FLOAT, (long) rows * cols);
+        need("columnSum", "sum", sum, DeviceBuffer.Type.FLOAT, cols);
+        if (cols > 0) k.colSumAcc(x, sum, rows, cols, true);
     }
 }

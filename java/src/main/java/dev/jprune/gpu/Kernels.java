@@ -101,8 +101,9 @@ final class Kernels {
     void gatherInts(DeviceBuffer src, DevPtr idx, DeviceBuffer dst, int n) {
         launch("jp_gather_ints", blocks1d(n), 1, THREADS, "n=" + n, src, idx, dst, n);
     }
-    void colSumAcc(DeviceBuffer x, DeviceBuffer acc, int rows, int cols) {
-        launch("jp_col_sum_acc", blocks1d(cols), 1, THREADS, "rows=" + rows + " cols=" + cols, x, acc, rows, cols);
+    void colSumAcc(DeviceBuffer x, DeviceBuffer acc, int rows, int cols, boolean overwrite) {
+        launch("jp_col_sum_acc", blocks1d(cols), 1, THREADS, "rows=" + rows + " cols=" + cols + " overwrite=" + overwrite,
+                x, acc, rows, cols, overwrite ? 1 : 0);
     }
 
     // ---- gemm.cu
@@ -291,6 +292,26 @@ final class Kernels {
         long accOffset = acc == null ? 0L : acc.globalOffset();
         launch("jp_adam_step", blocks1d(n), 1, THREADS, "n=" + n + (acc == null ? "" : " +scores"), w, g, m, v, mask, n, stepSize, beta1,
                 beta2, eps, weightDecay, bc2Sqrt, gradScale, clipValue, accS, accCrit, accEma, accM, accC1m, accState, accOffset);
+    }
+
+    /** table: LONG[OPT_ROW_LONGS * tensors] (GpuOps.StepTable), blocks = Σ its blocks column. */
+    void sgdStepMulti(DeviceBuffer table, int tensors, long blocks, float lr, float momentum, float weightDecay, boolean nesterov,
+                      float gradScale, float clipValue, GpuOps.StepScores acc) {
+        int accCrit = acc == null ? 0 : acc.criterionCode(), accEma = acc != null && acc.ema() ? 1 : 0;
+        float accM = acc == null ? 0f : acc.momentum(), accC1m = 1f - accM;
+        DeviceBuffer accState = acc == null ? null : acc.faultState();
+        launch("jp_sgd_step_multi", (int) blocks, 1, THREADS, "tensors=" + tensors + " blocks=" + blocks + (acc == null ? "" : " +scores"),
+                table, tensors, lr, momentum, weightDecay, nesterov ? 1 : 0, gradScale, clipValue, accCrit, accEma, accM, accC1m,
+                accState);
+    }
+    void adamStepMulti(DeviceBuffer table, int tensors, long blocks, float stepSize, float beta1, float beta2, float eps,
+                       float weightDecay, float bc2Sqrt, float gradScale, float clipValue, GpuOps.StepScores acc) {
+        int accCrit = acc == null ? 0 : acc.criterionCode(), accEma = acc != null && acc.ema() ? 1 : 0;
+        float accM = acc == null ? 0f : acc.momentum(), accC1m = 1f - accM;
+        DeviceBuffer accState = acc == null ? null : acc.faultState();
+        launch("jp_adam_step_multi", (int) blocks, 1, THREADS, "tensors=" + tensors + " blocks=" + blocks + (acc == null ? "" : " +scores"),
+                table, tensors, stepSize, beta1, beta2, eps, weightDecay, bc2Sqrt, gradScale, clipValue, accCrit, accEma, accM, accC1m,
+                accState);
     }
 
     // ---- reduce.cu

@@ -394,6 +394,131 @@ class GpuOpsTest {
      * criterion, SUM and EMA, SGD with momentum and Adam, masked elements included; a non-finite gradient records the
      * lowest global index (offset + i).
      */
+    /**
+     * sgdSteps / adamSteps (every tensor in one launch, the table in device memory) leave w, the states and the
+     * fused scores bit-identical to one sgdStep / adamStep per tensor: sizes 0, 1, 7, 129, 4099 and one past the
+     * per-tensor block cap (grid-stride), masks and scores on some tensors only, SGD with and without momentum and
+     * Nesterov, Adam; a replaced mask buffer between steps reaches the kernel (the cached table is re-uploaded); a
+     * non-finite gradient records the lowest global index; inconsistent arguments are refused.
+     */
+    @Test
+    void multiTensorStepsEqualOneLaunchPerTensor() {
+        Rng r = new Rng(12);
+        int[] sizes = {7, 0, 1, 129, 4099, 1024 * 256 + 77};
+        int nt = sizes.length;
+        for (int variant = 0; variant < 3; variant++) {  // 0: SGD no momentum, 1: SGD momentum (+ Nesterov on step 2), 2: Adam
+            boolean adam = variant == 2;
+            float mom = variant == 1 ? 0.9f : 0f;
+            String what = new String[] {"sgd", "sgd momentum", "adam"}[variant];
+            List<DeviceBuffer> all = new ArrayList<>();
+            try (GpuOps.StepTable table = ops.stepTable(); DeviceBuffer fault = ctx.allocLong(1)) {
+                fault.upload(new long[] {Long.MAX_VALUE});
+                DeviceBuffer[] wa = new DeviceBuffer[nt], wb = new DeviceBuffer[nt], g = new DeviceBuffer[nt], masks = new DeviceBuffer[nt];
+                DeviceBuffer[] s1a = new DeviceBuffer[nt], s1b = new DeviceBuffer[nt], s2a = new DeviceBuffer[nt], s2b = new DeviceBuffer[nt];
+                DeviceBuffer[] sa = new DeviceBuffer[nt], sb = new DeviceBuffer[nt];
+                GpuOps.StepScores[] sca = new GpuOps.StepScores[nt], scb = new GpuOps.StepScores[nt];
+                long offset = 0;
+                long[] offsets = new long[nt];
+                for (int t = 0; t < nt; t++) {
+                    int n = sizes[t];
+                    float[] w0 = random(r, Math.max(1, n), -1, 1);  // a size-0 tensor still gets a (1-element) buffer
+                    byte[] m = mask(r, n);
+                    boolean masked = t % 2 == 0, scored = t % 3 != 1;
+                    if (masked) for (int i = 0; i < n; i++) if (m[i] == 0) w0[i] = 0f;
+                    all.add(wa[t] = ctx.upload(w0));
+                    all.add(wb[t] = ctx.upload(w0));
+                    all.add(g[t] = ctx.allocFloat(Math.max(1, n)));
+                    if (masked) all.add(masks[t] = ctx.upload(m));
+                    if (mom != 0f || adam) { all.add(s1a[t] = ctx.upload(new float[n])); all.add(s1b[t] = ctx.upload(new float[n])); }
+                    if (adam) { all.add(s2a[t] = ctx.upload(new float[n])); all.add(s2b[t] = ctx.upload(new float[n])); }
+                    offsets[t] = offset;
+                    if (scored) {
+                        float[] s0 = random(r, n, 0, 1);
+                        all.add(sa[t] = ctx.upload(s0));
+                        all.add(sb[t] = ctx.upload(s0));
+                        sca[t] = new GpuOps.StepScores(sa[t], 2, true, 0.9f, fault, offset);
+                        scb[t] = new GpuOps.StepScores(sb[t], 2, true, 0.9f, fault, offset);
+                    }
+                    offset += n;
+                }
+                for (int step = 1; step <= 3; step++) {
+                    for (int t = 0; t < nt; t++) if (sizes[t] > 0) g[t].upload(random(r, sizes[t], -1, 1));
+                    if (step == 3) {  // a prune between steps replaces a mask buffer: the cached table must follow
+                        byte[] m = mask(r, sizes[4]);
+                        DeviceBuffer fresh = ctx.upload(m);
+                        all.add(fresh);
+                        masks[4] = fresh;
+                    }
+                    List<GpuOps.StepTensor> ts = new ArrayList<>();
+                    for (int t = 0; t < nt; t++) ts.add(new GpuOps.StepTensor(wa[t], g[t], s1a[t], s2a[t], masks[t], sizes[t], sca[t]));
+                    boolean nesterov = step == 2;
+                    if (adam) ops.adamSteps(table, ts, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step, 0.5f, 0.3f);
+                    else ops.sgdSteps(table, ts, 0.1f, mom, 1e-4f, nesterov && mom != 0f, 0.7f, 0.3f);
+                    for (int t = 0; t < nt; t++) {
+                        int n = sizes[t];
+                        if (adam) ops.adamStep(wb[t], g[t], s1b[t], s2b[t], masks[t], n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step, 0.5f, 0.3f, scb[t]);
+                        else ops.sgdStep(wb[t], g[t], s1b[t], masks[t], n, 0.1f, mom, 1e-4f, nesterov && mom != 0f, 0.7f, 0.3f, scb[t]);
+                    }
+                    for (int t = 0; t < nt; t++) {
+                        if (sizes[t] == 0) continue;
+                        String at = what + " step " + step + " tensor " + t + " (n=" + sizes[t] + ")";
+                        assertBitsEqual(wb[t].toFloatArray(), wa[t].toFloatArray(), at + ": w");
+                        if (s1a[t] != null) assertBitsEqual(s1b[t].toFloatArray(), s1a[t].toFloatArray(), at + ": state 1");
+                        if (s2a[t] != null) assertBitsEqual(s2b[t].toFloatArray(), s2a[t].toFloatArray(), at + ": state 2");
+                        if (sa[t] != null) assertBitsEqual(sb[t].toFloatArray(), sa[t].toFloatArray(), at + ": scores");
+                        if (masks[t] != null && step == 3) {
+                            byte[] m = new byte[sizes[t]];
+                            masks[t].download(m);
+                            float[] w = wa[t].toFloatArray();
+                            for (int i = 0; i < m.length; i++) if (m[i] == 0 && w[i] != 0f) fail(at + ": masked weight " + i + " = " + w[i]);
+                        }
+                    }
+                }
+                long[] f = new long[1];
+                fault.download(f);
+                assertEquals(Long.MAX_VALUE, f[0], what + ": no fault");
+                // Non-finite gradients in tensors 5 and 3 (both scored): the lowest global index is recorded.
+                float[] g3 = random(r, sizes[3], -1, 1), g5 = random(r, sizes[5], -1, 1);
+                g3[100] = Float.NaN;
+                g5[5] = Float.POSITIVE_INFINITY;
+                g[3].upload(g3);
+                g[5].upload(g5);
+                List<GpuOps.StepTensor> ts = new ArrayList<>();
+                for (int t = 0; t < nt; t++) ts.add(new GpuOps.StepTensor(wa[t], g[t], s1a[t], s2a[t], masks[t], sizes[t], sca[t]));
+                if (adam) ops.adamSteps(table, ts, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 4, 1f, 0f);
+                else ops.sgdSteps(table, ts, 0.1f, mom, 0f, false, 1f, 0f);
+                fault.download(f);
+                assertEquals(offsets[3] + 100, f[0], what + ": lowest faulty global index");
+            } finally {
+                for (DeviceBuffer b : all) b.close();
+            }
+        }
+        try (GpuOps.StepTable table = ops.stepTable(); DeviceBuffer f = ctx.allocFloat(10); DeviceBuffer l1 = ctx.allocLong(1);
+             DeviceBuffer l2 = ctx.allocLong(1)) {
+            GpuOps.StepTensor plain = new GpuOps.StepTensor(f, f, null, null, null, 10, null);
+            assertThrows(IllegalArgumentException.class, () -> ops.sgdSteps(table, List.of(), 0.1f, 0f, 0f, false, 1f, 0f), "no tensors");
+            assertThrows(IllegalArgumentException.class, () -> ops.sgdSteps(table, List.of(plain), 0.1f, 0.9f, 0f, false, 1f, 0f),
+                    "momentum without a momentum buffer");
+            assertThrows(IllegalArgumentException.class, () -> ops.adamSteps(table, List.of(plain), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1, 1f, 0f),
+                    "Adam without m and v");
+            assertThrows(IllegalArgumentException.class, () -> ops.sgdSteps(table, List.of(new GpuOps.StepTensor(f, f, null, null, null, 11, null)),
+                    0.1f, 0f, 0f, false, 1f, 0f), "n past the buffers");
+            GpuOps.StepTensor a = new GpuOps.StepTensor(f, f, null, null, null, 10, new GpuOps.StepScores(f, 2, false, 0f, l1, 0));
+            GpuOps.StepTensor b = new GpuOps.StepTensor(f, f, null, null, null, 10, new GpuOps.StepScores(f, 2, false, 0f, l2, 10));
+            assertThrows(IllegalArgumentException.class, () -> ops.sgdSteps(table, List.of(a, b), 0.1f, 0f, 0f, false, 1f, 0f),
+                    "score accumulations with different fault states");
+            assertThrows(IllegalArgumentException.class, () -> ops.adamSteps(table, List.of(plain), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 0, 1f, 0f),
+                    "Adam step 0");
+        }
+    }
+
+    private static void assertBitsEqual(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what + ": length");
+        for (int i = 0; i < want.length; i++) {
+            if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) fail(what + " element " + i + ": multi=" + got[i] + " single=" + want[i]);
+        }
+    }
+
     @Test
     void optimizerStepsWithFusedScoresEqualTheirTwins() {
         Rng r = new Rng(10);

@@ -268,7 +268,8 @@ class GpuStaticTest {
     void everyGpuOpHasACpuTwin() throws Exception {
         int ops = 0;
         for (Method m : GpuOps.class.getDeclaredMethods()) {
-            if (!Modifier.isPublic(m.getModifiers()) || m.getName().equals("context")) continue;
+            // context() and stepTable() (a table for the multi-tensor steps) are not ops
+            if (!Modifier.isPublic(m.getModifiers()) || m.getName().equals("context") || m.getName().equals("stepTable")) continue;
             ops++;
             CpuTwin twin = m.getAnnotation(CpuTwin.class);
             assertNotNull(twin, "GpuOps." + m.getName() + " has no @CpuTwin");
@@ -310,6 +311,14 @@ class GpuStaticTest {
         assertEquals(Kernels.GEMM_VEC_C, macro("gemm.cu", "GEMM_VEC_C"));
         assertEquals(128, macro("gemm.cu", "GEMM_BM"));
         assertEquals(64, macro("gemm.cu", "TF_BM"));
+        // The multi-tensor optimizer table: GpuOps.encodeSteps writes OPT_ROW_LONGS words in JpOptRef's field order.
+        assertEquals(GpuOps.OPT_ROW_LONGS, macro("optim.cu", "JP_OPT_ROW_LONGS"));
+        String src = Files.readString(nativeDir().resolve("optim.cu"));
+        String body = src.substring(src.indexOf("struct JpOptRef {"), src.indexOf("};", src.indexOf("struct JpOptRef {")));
+        List<String> fields = new ArrayList<>();
+        Matcher f = Pattern.compile("(\\w+);\\s*//").matcher(body);
+        while (f.find()) fields.add(f.group(1));
+        assertEquals(List.of("w", "g", "s1", "s2", "mask", "accS", "n", "accOffset", "blockStart", "blocks"), fields, "JpOptRef fields");
     }
 
     private static int macro(String file, String name) throws IOException {

@@ -28,6 +28,8 @@ public final class GpuModel implements AutoCloseable {
         final Parameter host;
         final DeviceBuffer w, g;
         DeviceBuffer mask, s1, s2;
+        /** g is zero by contract but not written yet (zeroGrad is lazy): the next backward overwrites instead of adding. */
+        boolean gradZeroPending;
 
         DParam(GpuContext ctx, Parameter p) {
             this.host = p;
@@ -139,6 +141,7 @@ public final class GpuModel implements AutoCloseable {
 
     /** Copies the device weights into the host parameters (and grads when {@code grads}). Modifies the host model. */
     public void download(boolean grads) {
+        if (grads) materializeGrads();
         for (DParam p : params) {
             p.w.download(p.host.value.data);
             if (grads) p.g.download(p.host.grad.data);
@@ -150,8 +153,24 @@ public final class GpuModel implements AutoCloseable {
         for (DParam p : params) p.w.upload(p.host.value.data);
     }
 
+    /**
+     * Zeroes every gradient — lazily: a Linear's backward then writes its dW with beta 0 and its db with
+     * {@code columnSum} (the bits of adding into zeros: the sums start from +0 either way and never are −0), which saves
+     * one fill launch per parameter per step. Whoever reads g otherwise calls {@link #materializeGrads} first.
+     */
     void zeroGrad() {
-        for (DParam p : params) ops.fill(p.g, p.size(), 0f);
+        for (DParam p : params) p.gradZeroPending = true;
+    }
+
+    /** Writes the zeros a lazy {@link #zeroGrad} still owes (a fill per pending gradient). */
+    void materializeGrads() {
+        for (DParam p : params) materializeGrad(p);
+    }
+
+    private void materializeGrad(DParam p) {
+        if (!p.gradZeroPending) return;
+        ops.fill(p.g, p.size(), 0f);
+        p.gradZeroPending = false;
     }
 
     DeviceBuffer forward(DeviceBuffer x, int n, boolean training, Scratch s) {
@@ -168,6 +187,7 @@ public final class GpuModel implements AutoCloseable {
     int outputSize() { return outSize; }
 
     List<DeviceBuffer> gradients() {
+        materializeGrads();
         List<DeviceBuffer> g = new ArrayList<>();
         for (DParam p : params) g.add(p.g);
         return g;
@@ -209,9 +229,12 @@ public final class GpuModel implements AutoCloseable {
                 d = s.floats((long) n * out);
                 ops.reluBackward(y, dy, d, n * out);
             }
-            // dW += dyᵀ·x [out, in]; db += Σ_n dy; dx = dy·W [n, in]
-            ops.gemm(true, false, out, in, n, 1f, d, 0, out, x, 0, in, 1f, w.g, 0, in);
-            data.columnSumAccumulate(d, b.g, n, out);
+            // dW += dyᵀ·x [out, in]; db += Σ_n dy; dx = dy·W [n, in] (dW = and db = right after a lazy zeroGrad)
+            ops.gemm(true, false, out, in, n, 1f, d, 0, out, x, 0, in, w.gradZeroPending ? 0f : 1f, w.g, 0, in);
+            w.gradZeroPending = false;
+            if (b.gradZeroPending) data.columnSum(d, b.g, n, out);
+            else data.columnSumAccumulate(d, b.g, n, out);
+            b.gradZeroPending = false;
             if (!needInputGrad) return null;
             DeviceBuffer dx = s.floats((long) n * in);
             ops.gemm(false, false, n, in, out, 1f, d, 0, out, w.w, 0, in, 0f, dx, 0, in);
@@ -282,6 +305,8 @@ public final class GpuModel implements AutoCloseable {
 
         @Override public DeviceBuffer backward(DeviceBuffer dy, int n, boolean needInputGrad, Scratch s) {
             DeviceBuffer dx = needInputGrad ? s.floats((long) n * size(in)) : null;
+            materializeGrad(w);  // conv2dBackward accumulates into dW and db
+            materializeGrad(b);
             ops.conv2dBackward(x, n, in[0], in[1], in[2], w.w, conv.outChannels(), conv.kernelSize(), conv.stride(), conv.padding(), dy, dx, w.g, b.g);
             return dx;
         }

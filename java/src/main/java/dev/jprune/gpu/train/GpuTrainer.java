@@ -34,6 +34,7 @@ public final class GpuTrainer implements AutoCloseable {
     private final List<dev.jprune.train.StepHook> hooks = new java.util.ArrayList<>();
     private GpuOps.StepScores[] stepScores;  // per parameter (model.params order), null entries: none
     private long scoredSteps;                 // optimizer steps that ran with stepScores set
+    private final GpuOps.StepTable stepTable; // the optimizer's device table, kept between steps
 
     public GpuTrainer(GpuContext ctx, ModelSpec spec, TrainConfig cfg, boolean tf32) {
         if (spec.task() != ModelSpec.Task.CLASSIFICATION) throw new IllegalArgumentException("GPU path: only classification models are supported, not " + spec.name());
@@ -41,6 +42,7 @@ public final class GpuTrainer implements AutoCloseable {
         this.spec = spec;
         this.cfg = cfg;
         this.model = new GpuModel(ctx, spec.net(), spec.sampleShape(), tf32);
+        this.stepTable = model.ops.stepTable();
         this.lr = cfg.lr();
     }
 
@@ -183,22 +185,30 @@ public final class GpuTrainer implements AutoCloseable {
     }
 
     private void optimizerStep(float scale) {
+        model.materializeGrads();  // a no-op after a backward (it wrote every gradient)
         if (cfg.optimizer() == OptimizerKind.ADAM) adamStep++;
         if (stepScores != null) scoredSteps++;
+        List<GpuOps.StepTensor> ts = new java.util.ArrayList<>(model.params.size());
         for (int i = 0; i < model.params.size(); i++) {
             GpuModel.DParam p = model.params.get(i);
             GpuOps.StepScores acc = stepScores == null ? null : stepScores[i];
             int n = p.size();
             if (cfg.optimizer() == OptimizerKind.SGD) {
                 if (cfg.momentum() != 0f && p.s1 == null) { p.s1 = ctx.allocFloat(n); model.ops.fill(p.s1, n, 0f); }
-                model.ops.sgdStep(p.w, p.g, p.s1, p.mask, n, lr, cfg.momentum(), cfg.weightDecay(), cfg.nesterov(), scale, cfg.clipValue(), acc);
+                ts.add(new GpuOps.StepTensor(p.w, p.g, p.s1, null, p.mask, n, acc));
             } else {
                 if (p.s1 == null) {
                     p.s1 = ctx.allocFloat(n); p.s2 = ctx.allocFloat(n);
                     model.ops.fill(p.s1, n, 0f); model.ops.fill(p.s2, n, 0f);
                 }
-                model.ops.adamStep(p.w, p.g, p.s1, p.s2, p.mask, n, lr, 0.9f, 0.999f, 1e-8f, cfg.weightDecay(), adamStep, scale, cfg.clipValue(), acc);
+                ts.add(new GpuOps.StepTensor(p.w, p.g, p.s1, p.s2, p.mask, n, acc));
             }
+        }
+        // Every parameter in one launch (the same bits as one sgdStep / adamStep per parameter).
+        if (cfg.optimizer() == OptimizerKind.SGD) {
+            model.ops.sgdSteps(stepTable, ts, lr, cfg.momentum(), cfg.weightDecay(), cfg.nesterov(), scale, cfg.clipValue());
+        } else {
+            model.ops.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, 1e-8f, cfg.weightDecay(), adamStep, scale, cfg.clipValue());
         }
     }
 
@@ -237,5 +247,8 @@ public final class GpuTrainer implements AutoCloseable {
     }
 
     @Override
-    public void close() { model.close(); }
+    public void close() {
+        stepTable.close();
+        model.close();
+    }
 }

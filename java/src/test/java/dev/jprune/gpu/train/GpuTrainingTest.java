@@ -71,19 +71,24 @@ class GpuTrainingTest {
             rng.fillUniform(acc, -1, 1);
             float[] wantAcc = acc.clone();
             CpuDataKernels.columnSumAccumulate(want, wantAcc, rows, len);
+            float[] wantSum = new float[len];
+            CpuDataKernels.columnSum(want, wantSum, rows, len);
             try (DeviceBuffer s = ctx.upload(src); DeviceBuffer ix = ctx.upload(idx); DeviceBuffer d = ctx.allocFloat(rows * len);
-                 DeviceBuffer si = ctx.upload(isrc); DeviceBuffer di = ctx.allocInt(rows); DeviceBuffer a = ctx.upload(acc)) {
+                 DeviceBuffer si = ctx.upload(isrc); DeviceBuffer di = ctx.allocInt(rows); DeviceBuffer a = ctx.upload(acc);
+                 DeviceBuffer sum = ctx.upload(acc)) {  // poisoned with acc: overwritten, not accumulated
                 float[] nan = new float[rows * len];
                 java.util.Arrays.fill(nan, Float.NaN);
                 d.upload(nan);
                 ops.gatherRows(s, ix, 0, d, rows, len);
                 ops.gatherInts(si, ix, 0, di, rows);
                 ops.columnSumAccumulate(d, a, rows, len);
+                ops.columnSum(d, sum, rows, len);
                 assertArrayEquals(want, d.toFloatArray(), "gatherRows " + rows + "x" + len);
                 int[] gotI = new int[rows];
                 di.download(gotI);
                 assertArrayEquals(wantI, gotI, "gatherInts");
                 assertArrayEquals(wantAcc, a.toFloatArray(), "columnSumAccumulate " + rows + "x" + len);
+                assertArrayEquals(wantSum, sum.toFloatArray(), "columnSum " + rows + "x" + len);
             }
         }
     }
