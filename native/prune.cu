@@ -22,24 +22,34 @@ JP_KERNEL void jp_prune_hist(const JpPruneRef* __restrict__ tab, int tensors, in
     JpPruneRef r;
     const long long base = jp_chunk_begin(tab, tensors, c, shT, r);
     const unsigned bucket = level == 1 ? (unsigned)state[JP_S_BUCKET] : 0u;
-    for (int k = 0; k < JP_PRUNE_TILES; k++) {
-        const long long i = base + (long long)k * JP_THREADS + threadIdx.x;
-        bool active = i < r.n;
-        unsigned bin = 0;
-        if (active) {
-            bool bad;
-            const float s = jp_score(crit, r, i, bad);
-            if (bad) jp_report_bad(state, r.globalOffset + i);
-            const unsigned u = (unsigned)jp_key(s) ^ 0x80000000u;
-            if (level == 0) bin = u >> 16;
-            else if (level == 1) { active = (u >> 16) == bucket; bin = u & 0xffffu; }
-            else active = false;
+    for (int k0 = 0; k0 < JP_PRUNE_TILES; k0 += JP_PRUNE_AHEAD) {
+        float scores[JP_PRUNE_AHEAD];  // loaded before the group's first atomic (loads in flight; see jp_prune_hist11)
+        bool bads[JP_PRUNE_AHEAD];
+#pragma unroll
+        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
+            const long long i = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x;
+            scores[j] = 0.f;
+            bads[j] = false;
+            if (i < r.n) scores[j] = jp_score(crit, r, i, bads[j]);
         }
-        // Uniform across the warp: every lane reaches the ballot (the loop bound does not depend on the lane).
-        const unsigned am = __ballot_sync(0xffffffffu, active);
-        if (active) {
-            const unsigned peers = __match_any_sync(am, bin);
-            if ((int)(threadIdx.x & 31) == __ffs(peers) - 1) atomicAdd(hist + bin, (unsigned long long)__popc(peers));
+#pragma unroll
+        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
+            const long long i = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x;
+            bool active = i < r.n;
+            unsigned bin = 0;
+            if (active) {
+                if (bads[j]) jp_report_bad(state, r.globalOffset + i);
+                const unsigned u = (unsigned)jp_key(scores[j]) ^ 0x80000000u;
+                if (level == 0) bin = u >> 16;
+                else if (level == 1) { active = (u >> 16) == bucket; bin = u & 0xffffu; }
+                else active = false;
+            }
+            // Uniform across the warp: every lane reaches the ballot (the loop bounds do not depend on the lane).
+            const unsigned am = __ballot_sync(0xffffffffu, active);
+            if (active) {
+                const unsigned peers = __match_any_sync(am, bin);
+                if ((int)(threadIdx.x & 31) == __ffs(peers) - 1) atomicAdd(hist + bin, (unsigned long long)__popc(peers));
+            }
         }
     }
 }
@@ -284,29 +294,38 @@ JP_KERNEL void jp_prune_split(JpPruneRef* __restrict__ tab, int tensors, int cri
     unsigned long long* ncand = reinterpret_cast<unsigned long long*>(state + JP_S_NCAND);
     const int lane = threadIdx.x & 31;
     int kept = 0;
-    for (int k = 0; k < JP_PRUNE_TILES; k++) {
-        const long long i = base + (long long)k * JP_THREADS + threadIdx.x;
-        const bool in = i < r.n;
-        unsigned u = 0;
-        if (in) {
-            bool bad;
-            u = (unsigned)jp_key(jp_score(crit, r, i, bad)) ^ 0x80000000u;
+    for (int k0 = 0; k0 < JP_PRUNE_TILES; k0 += JP_PRUNE_AHEAD) {
+        unsigned keys[JP_PRUNE_AHEAD];  // scored before any write of the group (loads in flight; see jp_prune_hist11)
+#pragma unroll
+        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
+            const long long i = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x;
+            keys[j] = 0u;
+            if (i < r.n) {
+                bool bad;
+                keys[j] = (unsigned)jp_key(jp_score(crit, r, i, bad)) ^ 0x80000000u;
+            }
         }
-        const bool cand = in && (u >> 16) == bucket;
-        // Only elements outside the bucket are written here, and candidates are never rescored: zeroing w cannot
-        // change a score this selection still reads.
-        if (in && !cand) kept += jp_apply_keep(r, i, (u >> 16) > bucket, flags) ? 1 : 0;
-        const unsigned bal = __ballot_sync(0xffffffffu, cand);  // every lane reaches it (uniform loop bound)
-        if (bal != 0u) {
-            const int leader = __ffs(bal) - 1;
-            unsigned long long slot = 0;
-            if (lane == leader) slot = atomicAdd(ncand, (unsigned long long)__popc(bal));
-            slot = __shfl_sync(0xffffffffu, slot, leader);
-            slot += __popc(bal & ((1u << lane) - 1u));
-            // NCAND > CAP only if the scores changed since pass 0: find level 1 then reports it (NCAND != BCOUNT).
-            if (cand && slot < (unsigned long long)state[JP_S_CAP]) {
-                candLow[slot] = (int)(u & 0xffffu);
-                candIdx[slot] = r.globalOffset + i;
+#pragma unroll
+        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
+            const long long i = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x;
+            const bool in = i < r.n;
+            const unsigned u = keys[j];
+            const bool cand = in && (u >> 16) == bucket;
+            // Only elements outside the bucket are written here, candidates are never rescored, and the group was
+            // scored before its first write: zeroing w cannot change a score this selection still reads.
+            if (in && !cand) kept += jp_apply_keep(r, i, (u >> 16) > bucket, flags) ? 1 : 0;
+            const unsigned bal = __ballot_sync(0xffffffffu, cand);  // every lane reaches it (uniform loop bounds)
+            if (bal != 0u) {
+                const int leader = __ffs(bal) - 1;
+                unsigned long long slot = 0;
+                if (lane == leader) slot = atomicAdd(ncand, (unsigned long long)__popc(bal));
+                slot = __shfl_sync(0xffffffffu, slot, leader);
+                slot += __popc(bal & ((1u << lane) - 1u));
+                // NCAND > CAP only if the scores changed since pass 0: find level 1 then reports it (NCAND != BCOUNT).
+                if (cand && slot < (unsigned long long)state[JP_S_CAP]) {
+                    candLow[slot] = (int)(u & 0xffffu);
+                    candIdx[slot] = r.globalOffset + i;
+                }
             }
         }
     }
@@ -412,23 +431,30 @@ JP_KERNEL void jp_prune_hist11(const JpPruneRef* __restrict__ tab, int tensors, 
     // -Inf (everything an earlier prune removed: half the elements after a 50% prune). Their lanes are counted with a
     // ballot, because same-address shared atomics in a warp serialise; other bins take one shared atomic a lane.
     const unsigned binZero = 0x80000000u >> 21, binNegInf = 0x007fffffu >> 21;
-    for (int k = 0; k < JP_PRUNE_TILES; k++) {
-        const long long i = base + (long long)k * JP_THREADS + threadIdx.x;
-        const bool in = i < r.n;
-        unsigned bin = JP_BINS11;  // none
-        if (in) {
-            bool bad;
-            const float s = jp_score(crit, r, i, bad);
-            if (bad) jp_report_bad(state, r.globalOffset + i);
-            bin = ((unsigned)jp_key(s) ^ 0x80000000u) >> 21;
+    // Tiles in groups of JP_PRUNE_AHEAD: their inputs are all loaded before the first atomic (which the compiler does
+    // not move loads across), so each thread has several loads in flight instead of one pair.
+    for (int k0 = 0; k0 < JP_PRUNE_TILES; k0 += JP_PRUNE_AHEAD) {
+        unsigned bins[JP_PRUNE_AHEAD];
+        bool bads[JP_PRUNE_AHEAD];
+#pragma unroll
+        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
+            const long long i = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x;
+            bins[j] = JP_BINS11;  // none
+            bads[j] = false;
+            if (i < r.n) bins[j] = ((unsigned)jp_key(jp_score(crit, r, i, bads[j])) ^ 0x80000000u) >> 21;
         }
-        // Uniform across the warp: every lane reaches the ballots (the loop bound does not depend on the lane).
-        const unsigned zeros = __ballot_sync(0xffffffffu, bin == binZero), negInf = __ballot_sync(0xffffffffu, bin == binNegInf);
-        if ((threadIdx.x & 31) == 0) {
-            if (zeros != 0u) atomicAdd(sh + binZero, (unsigned)__popc(zeros));
-            if (negInf != 0u) atomicAdd(sh + binNegInf, (unsigned)__popc(negInf));
+#pragma unroll
+        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
+            const unsigned bin = bins[j];
+            if (bads[j]) jp_report_bad(state, r.globalOffset + base + (long long)(k0 + j) * JP_THREADS + threadIdx.x);
+            // Uniform across the warp: every lane reaches the ballots (the loop bounds do not depend on the lane).
+            const unsigned zeros = __ballot_sync(0xffffffffu, bin == binZero), negInf = __ballot_sync(0xffffffffu, bin == binNegInf);
+            if ((threadIdx.x & 31) == 0) {
+                if (zeros != 0u) atomicAdd(sh + binZero, (unsigned)__popc(zeros));
+                if (negInf != 0u) atomicAdd(sh + binNegInf, (unsigned)__popc(negInf));
+            }
+            if (bin < JP_BINS11 && bin != binZero && bin != binNegInf) atomicAdd(sh + bin, 1u);
         }
-        if (in && bin != binZero && bin != binNegInf) atomicAdd(sh + bin, 1u);
     }
     __syncthreads();
     for (int b = threadIdx.x; b < JP_BINS11; b += JP_THREADS) {
@@ -512,27 +538,37 @@ JP_KERNEL void jp_prune_split11(JpPruneRef* __restrict__ tab, int tensors, int c
     const unsigned bucket = (unsigned)state[JP_S_BUCKET];
     const int lane = threadIdx.x & 31;
     int kept = 0;
-    for (int k = 0; k < JP_PRUNE_TILES; k++) {
-        const int at = k * JP_THREADS + threadIdx.x;
-        const long long i = base + at;
-        const bool in = i < r.n;
-        unsigned u = 0u;
-        if (in) {
-            bool bad;
-            u = (unsigned)jp_key(jp_score(crit, r, i, bad)) ^ 0x80000000u;
+    for (int k0 = 0; k0 < JP_PRUNE_TILES; k0 += JP_PRUNE_AHEAD) {
+        unsigned keys[JP_PRUNE_AHEAD];  // radix keys of this group's tiles, loaded before any write (see jp_prune_hist11)
+#pragma unroll
+        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
+            const long long i = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x;
+            keys[j] = 0u;
+            if (i < r.n) {
+                bool bad;
+                keys[j] = (unsigned)jp_key(jp_score(crit, r, i, bad)) ^ 0x80000000u;
+            }
         }
-        const bool cand = in && (u >> 21) == bucket;
-        // Candidates are never rescored, so zeroing w here cannot change a score this selection still reads.
-        if (in && !cand) kept += jp_apply_keep(r, i, (u >> 21) > bucket, flags) ? 1 : 0;
-        const unsigned bal = __ballot_sync(0xffffffffu, cand);  // every lane reaches it (uniform loop bound)
-        if (bal != 0u) {
-            const int leader = __ffs(bal) - 1;
-            unsigned p = 0u;
-            if (lane == leader) p = atomicAdd(&shN, (unsigned)__popc(bal));
-            p = __shfl_sync(0xffffffffu, p, leader) + __popc(bal & ((1u << lane) - 1u));
-            if (cand) {
-                shLow[p] = (int)(u & 0x1fffffu);
-                shAt[p] = (unsigned short)at;
+#pragma unroll
+        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
+            const int at = (k0 + j) * JP_THREADS + threadIdx.x;
+            const long long i = base + at;
+            const bool in = i < r.n;
+            const unsigned u = keys[j];
+            const bool cand = in && (u >> 21) == bucket;
+            // Candidates are never rescored, and every element of the group was scored above before any write: zeroing
+            // w here cannot change a score this selection still reads.
+            if (in && !cand) kept += jp_apply_keep(r, i, (u >> 21) > bucket, flags) ? 1 : 0;
+            const unsigned bal = __ballot_sync(0xffffffffu, cand);  // every lane reaches it (uniform loop bounds)
+            if (bal != 0u) {
+                const int leader = __ffs(bal) - 1;
+                unsigned p = 0u;
+                if (lane == leader) p = atomicAdd(&shN, (unsigned)__popc(bal));
+                p = __shfl_sync(0xffffffffu, p, leader) + __popc(bal & ((1u << lane) - 1u));
+                if (cand) {
+                    shLow[p] = (int)(u & 0x1fffffu);
+                    shAt[p] = (unsigned short)at;
+                }
             }
         }
     }

@@ -33,6 +33,9 @@ struct JpPruneRef {
 // Elements per chunk: one block of JP_THREADS threads handles one chunk, JP_PRUNE_TILES tiles of JP_THREADS.
 #define JP_PRUNE_TILES 16
 #define JP_PRUNE_CHUNK 4096
+// Tiles whose inputs a thread loads before it histograms or writes them (loads in flight; JP_PRUNE_TILES % it == 0).
+#define JP_PRUNE_AHEAD 4
+static_assert(JP_PRUNE_TILES % JP_PRUNE_AHEAD == 0, "a chunk is whole groups of tiles");
 // Bins of the shared-histogram path's first digit (the top 11 bits of the radix key).
 #define JP_BINS11 2048
 
