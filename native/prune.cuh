@@ -36,6 +36,10 @@ struct JpPruneRef {
 // Tiles whose inputs a thread loads before it histograms or writes them (loads in flight; JP_PRUNE_TILES % it == 0).
 #define JP_PRUNE_AHEAD 4
 static_assert(JP_PRUNE_TILES % JP_PRUNE_AHEAD == 0, "a chunk is whole groups of tiles");
+// The bracket path samples JP_SAMPLE_LEN consecutive elements of every chunk, at offset (c % JP_SAMPLE_SLOTS) *
+// JP_SAMPLE_LEN in chunk c (1/64 of the data, every tensor represented, 256-byte runs).
+#define JP_SAMPLE_LEN 64
+#define JP_SAMPLE_SLOTS (JP_PRUNE_CHUNK / JP_SAMPLE_LEN)
 // Bins of the shared-histogram path's first digit (the top 11 bits of the radix key).
 #define JP_BINS11 2048
 
@@ -69,7 +73,12 @@ static_assert(JP_PRUNE_TILES % JP_PRUNE_AHEAD == 0, "a chunk is whole groups of 
 // The shared-histogram path ("v3", see prune.cu): radix key u = [top 11 bits | middle 16 bits | low 5 bits].
 #define JP_S_V3 17          // 1 when this selection takes the shared-histogram path (decided by jp_prune_find11 level 0)
 #define JP_S_V3_MID 18      // its middle digit (bits 20..5 of the threshold's radix key)
-#define JP_S_V3_ABOVE 19    // elements above the (top, middle) prefix
+#define JP_S_V3_ABOVE 19    // elements above the (top, middle) prefix (the bracket path reuses 18 and 19 likewise)
+// The sample-bracket path (see prune.cu): one read of w and g decides everything outside a bracket of 16-bit bins.
+#define JP_S_BR 20          // 1 while / when the bracket path handles this selection
+#define JP_S_BR_LO 21       // lowest 16-bit bin of the bracket
+#define JP_S_BR_HI 22       // highest 16-bit bin of the bracket
+#define JP_S_BR_ABOVE 23    // elements above the bracket (counted by jp_prune_bracket_split)
 #define JP_STATE_LONGS 24
 #define JP_BAD_NONE 0x7fffffffffffffffLL
 

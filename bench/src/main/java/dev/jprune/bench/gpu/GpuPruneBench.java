@@ -79,11 +79,13 @@ public final class GpuPruneBench {
                 rows.add(String.format(Locale.ROOT, "%-44s %10.3f ms %8.1f GB/s", "D2D copy floor (" + tensors + " x " + per + " floats)", copyMs, copyGBs));
 
                 long total = per * tensors, keep = GlobalSelector.keepForSparsity(total, 0.9);
-                // The default path (the shared-histogram path, falling back when its boundary bucket overflows), the
-                // 16-bit compacting path, then the three-pass path forced: the same result, timed three ways.
-                for (String variant : new String[] {"auto", "compact16", "3-pass"}) {
+                // As the pipeline runs it (GpuBackend: the one-read bracket path first, its masks being fresh), the
+                // op's default (the shared-histogram path, falling back when its boundary bucket overflows), the
+                // 16-bit compacting path, then the three-pass path forced: the same result, timed four ways.
+                for (String variant : new String[] {"pipeline", "auto", "compact16", "3-pass"}) {
                     prune.setCompaction(variant.equals("3-pass") ? 0 : -1);
-                    prune.setSharedHistogram(variant.equals("auto"));
+                    prune.setSharedHistogram(variant.equals("auto") || variant.equals("pipeline"));
+                    prune.setBracketing(variant.equals("pipeline"));
                     float[] tp = new float[5];
                     GpuSelection sel = null;
                     for (int s = -1; s < tp.length; s++) {
@@ -110,6 +112,7 @@ public final class GpuPruneBench {
                 }
                 prune.setCompaction(-1);
                 prune.setSharedHistogram(true);
+                prune.setBracketing(false);
 
                 float[] tn = new float[7];
                 for (int s = -2; s < tn.length; s++) {

@@ -300,6 +300,26 @@ public final class GpuPruneOps {
     long sharedHistogramAttempts() { return sharedAttempts; }
 
     private boolean sharedHistogram = true;
+    private boolean bracketing;
+    /** Global selections of at least this many elements may take the bracket path (tests lower it). */
+    long bracketMin = COMPACT_MIN;
+    private long bracketed, bracketAttempts;
+
+    /** Selections so far that took the bracket path (counted among the compacted ones too). */
+    long bracketSelections() { return bracketed; }
+
+    /** Selections so far that tried the bracket path (taken, or missed and handed to the other paths). */
+    long bracketAttempts() { return bracketAttempts; }
+
+    /**
+     * Whether global selections whose every tensor writes its mask to a buffer of its own ({@code maskOut} non-null
+     * and not {@code maskIn}) take the sample-bracket path (docs/GPU-PRUNE.md; default off): one read of w and g
+     * instead of two, exact like the others, with a fallback on the device when the sample's bracket misses. The
+     * masks are written before the last input is checked, so after a FAULT the output masks hold partial results
+     * (w, g, the optimizer states and maskIn are untouched, as on every path): for callers whose output masks are
+     * scratch until the call succeeds, like GpuBackend's fresh masks.
+     */
+    public void setBracketing(boolean on) { bracketing = on; }
 
     /**
      * Whether a selection that may compact first tries the shared-histogram path (docs/GPU-PRUNE.md; default on): its
@@ -344,6 +364,13 @@ public final class GpuPruneOps {
         long[] io = new long[tableAt + tableRows.length];
         long[] fresh = freshStates(sels, keep);
         for (int s = 0; s < sels; s++) fresh[s * PruneTable.STATE_LONGS + PruneTable.S_CAP] = cap[s];
+        boolean bracket = global && bracketing && layout.total() >= bracketMin && cap[0] > 0 && keep[0] >= 1 && keep[0] < layout.total()
+                && ts.stream().allMatch(t -> t.maskOut() != null && t.maskOut() != t.maskIn());
+        long sampled = bracket ? layout.sampled() : 0;
+        if (bracket) {
+            fresh[PruneTable.S_BR] = 1;
+            bracketAttempts++;
+        }
         System.arraycopy(fresh, 0, io, 0, stateLongs);
         System.arraycopy(tableRows, 0, io, tableAt, tableRows.length);
         try (DeviceBuffer hist = ctx.allocLong(1 << 16); DeviceBuffer ioDev = ctx.allocLong(io.length);
@@ -359,6 +386,13 @@ public final class GpuPruneOps {
                 long chunks = global ? layout.chunks() : layout.chunks(s);
                 if (chunks == 0) continue;  // an empty tensor: nothing to select (its state stays fresh)
                 CUdeviceptr st = slot(ioDev, s);
+                if (bracket) {  // first: the kernels after bracketCheck run only if the bracket missed
+                    CUdeviceptr keptPtr = GpuInternals.pointer(ioDev, keptAt);
+                    k.sampleHist(table, tensors, chunks, crit, hist, st);
+                    k.findBracket(hist, sampled, layout.total(), st);
+                    k.bracketSplit(table, tensors, chunks, crit, st, candLow, candIdx, keptPtr);
+                    k.bracketCheck(st, keptPtr, nt);
+                }
                 if (cap[s] > 0 && sharedHistogram) {
                     k.hist11(table, tensors, chunks, crit, hist, st);
                     k.find11(hist, 0, st);  // takes the selection, or leaves it to the kernels below
@@ -399,11 +433,18 @@ public final class GpuPruneOps {
                         k.candHist11(candLow, cap[s], 1, st, hist);
                         k.find11(hist, 2, st);
                     }
-                    for (int level = 0; level < 3; level++) {  // ties by index, for both compacting paths
+                    if (bracket) {
+                        for (int level = 0; level < 2; level++) {
+                            k.candHistBr(candLow, cap[s], level, st, hist);
+                            k.findBr(hist, level, st);
+                        }
+                    }
+                    for (int level = 0; level < 3; level++) {  // ties by index, for every compacting path
                         k.candIndexHist(candLow, candIdx, cap[s], level, st, hist);
                         k.findIndex(hist, level, st);
                     }
                     k.candApply(table, tensors, candLow, candIdx, cap[s], flags, st, keptPtr);
+                    if (bracket) k.bracketZero(table, tensors, chunks, flags, st);
                 }
             }
             GpuInternals.mark(ctx, "select: writing passes (ties, mask or split, candidates)");
@@ -416,6 +457,7 @@ public final class GpuPruneOps {
             for (int s = 0; s < sels; s++) {
                 compacted += state[s * PruneTable.STATE_LONGS + PruneTable.S_COMPACT];
                 shared += state[s * PruneTable.STATE_LONGS + PruneTable.S_V3];
+                bracketed += state[s * PruneTable.STATE_LONGS + PruneTable.S_BR];
             }
             GpuSelection[] out = new GpuSelection[sels];
             for (int s = 0; s < sels; s++) {

@@ -107,6 +107,32 @@ final class PruneKernels {
     void candHist11(DeviceBuffer candLow, long capacity, int level, CUdeviceptr state, DeviceBuffer hist) {
         launch("jp_prune_cand_hist11", candBlocks(capacity), "capacity=" + capacity + " level=" + level, candLow, level, state, hist);
     }
+    // The sample-bracket path (prune.cu): returns at once unless this selection's state has BR set.
+    void sampleHist(CUdeviceptr table, int tensors, long chunks, int crit, DeviceBuffer hist, CUdeviceptr state) {
+        long per = THREADS / PruneTable.SAMPLE_LEN;
+        launch("jp_prune_sample_hist", (chunks + per - 1) / per, "tensors=" + tensors + " chunks=" + chunks + " crit=" + crit,
+                table, tensors, chunks, crit, hist, state);
+    }
+    void findBracket(DeviceBuffer hist, long sampled, long total, CUdeviceptr state) {
+        launch("jp_prune_find_bracket", 1, "sampled=" + sampled + " total=" + total, hist, sampled, total, state);
+    }
+    void bracketSplit(CUdeviceptr table, int tensors, long chunks, int crit, CUdeviceptr state, DeviceBuffer candKey,
+                      DeviceBuffer candIdx, CUdeviceptr kept) {
+        launch("jp_prune_bracket_split", chunks, "tensors=" + tensors + " chunks=" + chunks + " crit=" + crit,
+                table, tensors, crit, state, candKey, candIdx, kept);
+    }
+    void bracketCheck(CUdeviceptr state, CUdeviceptr kept, int tensors) {
+        launch("jp_prune_bracket_check", 1, "tensors=" + tensors, state, kept, tensors);
+    }
+    void candHistBr(DeviceBuffer candKey, long capacity, int level, CUdeviceptr state, DeviceBuffer hist) {
+        launch("jp_prune_cand_hist_br", candBlocks(capacity), "capacity=" + capacity + " level=" + level, candKey, level, state, hist);
+    }
+    void findBr(DeviceBuffer hist, int level, CUdeviceptr state) {
+        launch("jp_prune_find_br", 1, "level=" + level, hist, level, state);
+    }
+    void bracketZero(CUdeviceptr table, int tensors, long chunks, int flags, CUdeviceptr state) {
+        launch("jp_prune_bracket_zero", chunks, "tensors=" + tensors + " chunks=" + chunks + " flags=" + flags, table, tensors, flags, state);
+    }
     void ties(CUdeviceptr table, int tensors, long chunks, int crit, CUdeviceptr state, DeviceBuffer chunkTies) {
         launch("jp_prune_ties", chunks, "tensors=" + tensors + " chunks=" + chunks, table, tensors, crit, state, chunkTies);
     }

@@ -30,7 +30,9 @@ public final class PruneTable {
     // Row flags (JP_ROW_*): STICKY = the written mask is the decision AND maskIn.
     static final long ROW_STICKY = 1;
     static final int STATE_LONGS = 24, S_BAD = 0, S_KEEP = 1, S_TKEY = 5, S_COUNT_ABOVE = 6, S_COUNT_EQUAL = 7,
-            S_TIE_BUDGET = 8, S_ERROR = 10, S_CAP = 12, S_COMPACT = 13, S_V3 = 17;
+            S_TIE_BUDGET = 8, S_ERROR = 10, S_CAP = 12, S_COMPACT = 13, S_V3 = 17, S_BR = 20;
+    /** The bracket path's sample: SAMPLE_LEN elements of every chunk at offset (c % (CHUNK / SAMPLE_LEN)) · SAMPLE_LEN. */
+    static final int SAMPLE_LEN = 64;
     /** Bins of the shared-histogram path's first digit (JP_BINS11: the top 11 bits of the radix key). */
     static final int BINS11 = 2048;
     static final long BAD_NONE = Long.MAX_VALUE;
@@ -81,6 +83,23 @@ public final class PruneTable {
     public long chunks() { return chunkStart[lengths.length]; }
     /** Chunks of tensor t. */
     public long chunks(int t) { return chunkStart[t + 1] - chunkStart[t]; }
+
+    /**
+     * Elements the bracket path's sample holds (jp_prune_sample_hist): in chunk c (global enumeration) the SAMPLE_LEN
+     * elements from offset (c % (CHUNK / SAMPLE_LEN)) · SAMPLE_LEN, those inside the tensor.
+     */
+    long sampled() {
+        long s = 0;
+        int slots = CHUNK / SAMPLE_LEN;
+        for (int t = 0; t < lengths.length; t++) {
+            for (long c = chunkStart[t]; c < chunkStart[t + 1]; c++) {
+                long inChunk = Math.min(CHUNK, lengths[t] - (c - chunkStart[t]) * CHUNK);
+                long off = (c % slots) * SAMPLE_LEN;
+                s += Math.max(0, Math.min(SAMPLE_LEN, inChunk - off));
+            }
+        }
+        return s;
+    }
     public long offset(int t) { return offsets[t]; }
     public long chunkStart(int t) { return chunkStart[t]; }
     public long totalGroups() { return groupOffset == null ? 0 : groupOffset[lengths.length]; }

@@ -58,6 +58,8 @@ public final class GpuBackend implements Backend {
         }
         this.ctx = c;
         this.pruneOps = new GpuPruneOps(c);
+        // pruneOnDevice writes new masks to fresh buffers (freed on failure): the one-read bracket path may use them.
+        pruneOps.setBracketing(true);
     }
 
     private DeviceDataset onDevice(Dataset d) {

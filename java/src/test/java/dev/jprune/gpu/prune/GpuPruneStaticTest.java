@@ -47,6 +47,8 @@ class GpuPruneStaticTest {
         assertEquals(PruneTable.S_COMPACT, macro("JP_S_COMPACT"));
         assertEquals(PruneTable.S_V3, macro("JP_S_V3"));
         assertEquals(PruneTable.BINS11, macro("JP_BINS11"));
+        assertEquals(PruneTable.S_BR, macro("JP_S_BR"));
+        assertEquals(PruneTable.SAMPLE_LEN, macro("JP_SAMPLE_LEN"));
         assertEquals(PruneTable.BAD_NONE, macro("JP_BAD_NONE"));
         assertEquals(PruneTable.MODE_SELECT, macro("JP_MODE_SELECT"));
         assertEquals(PruneTable.MODE_THRESHOLD, macro("JP_MODE_THRESHOLD"));
@@ -187,7 +189,7 @@ class GpuPruneStaticTest {
         }
         for (Method m : GpuPruneOps.class.getDeclaredMethods()) {
             // context() and the path settings are not ops
-            java.util.Set<String> notOps = java.util.Set.of("context", "setCompaction", "setSharedHistogram");
+            java.util.Set<String> notOps = java.util.Set.of("context", "setCompaction", "setSharedHistogram", "setBracketing");
             if (Modifier.isPublic(m.getModifiers()) && !notOps.contains(m.getName())) {
                 assertNotNull(m.getAnnotation(CpuTwin.class), "GpuPruneOps." + m.getName() + " has no @CpuTwin");
             }

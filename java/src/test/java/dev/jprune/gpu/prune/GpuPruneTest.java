@@ -219,13 +219,17 @@ class GpuPruneTest {
         int[] many = new int[1000];
         for (int t = 0; t < many.length; t++) many[t] = new int[] {0, 1, 7, 129, r.nextInt(300)}[t % 5];
         try {
-            for (boolean sharedFirst : new boolean[] {true, false}) {
+            for (int mode = 0; mode < 3; mode++) {  // 0: shared histogram first, 1: + the bracket path first, 2: 16-bit only
+                boolean sharedFirst = mode < 2, bracket = mode == 1;
                 ops.setSharedHistogram(sharedFirst);
+                ops.setBracketing(bracket);
+                ops.bracketMin = 0;
                 for (long cap : new long[] {1L << 40, 64}) {
-                    String name = "compact " + cap + (sharedFirst ? " shared" : "");
+                    String name = "compact " + cap + (bracket ? " bracket" : "") + (sharedFirst ? " shared" : "");
                     ops.setCompaction(cap);
                     long before = ops.compactedSelections(), sharedBefore = ops.sharedHistogramSelections();
                     long attemptsBefore = ops.sharedHistogramAttempts();
+                    long brBefore = ops.bracketSelections(), brAttemptsBefore = ops.bracketAttempts();
                     long seed = 500;
                     for (Kind k : Kind.values()) {
                         for (Criterion c : new Criterion[] {Criterion.TAYLOR, Criterion.MOVEMENT, Criterion.MAGNITUDE}) {
@@ -237,9 +241,18 @@ class GpuPruneTest {
                     globalCase(name + " 1000 tensors", many, Kind.RANDOM, Criterion.MOVEMENT, false, seed++);
                     perLayerCase(name);
                     long compacted = ops.compactedSelections() - before, sharedTaken = ops.sharedHistogramSelections() - sharedBefore;
+                    long brTaken = ops.bracketSelections() - brBefore, brTried = ops.bracketAttempts() - brAttemptsBefore;
                     assertTrue(compacted > 0, name + ": no selection took a compacting path");
-                    if (sharedFirst) assertTrue(sharedTaken > 0, name + ": no selection took the shared-histogram path");
-                    else assertEquals(0, sharedTaken, name + ": the shared-histogram path is off");
+                    if (bracket) {
+                        // Capacity 64: the bracket (64 sample ranks of margin at least) holds more candidates than
+                        // that, so the device hands every selection on; with room, it keeps them.
+                        if (cap == 64) assertTrue(brTried > brTaken, name + ": no bracket miss");
+                        else assertTrue(brTaken > 0, name + ": no selection took the bracket path");
+                    } else {
+                        assertEquals(0, brTried, name + ": the bracket path is off");
+                    }
+                    if (sharedFirst && !bracket) assertTrue(sharedTaken > 0, name + ": no selection took the shared-histogram path");
+                    if (!sharedFirst) assertEquals(0, sharedTaken, name + ": the shared-histogram path is off");
                     // Capacity 64: duplicate-heavy inputs overflow the 11-bit bucket, and the device falls back.
                     if (sharedFirst && cap == 64) assertTrue(ops.sharedHistogramAttempts() - attemptsBefore > sharedTaken, name + ": no fallback");
                 }
@@ -251,6 +264,8 @@ class GpuPruneTest {
         } finally {
             ops.setCompaction(-1);
             ops.setSharedHistogram(true);
+            ops.setBracketing(false);
+            ops.bracketMin = GpuPruneOps.COMPACT_MIN;
         }
         assertThrows(IllegalArgumentException.class, () -> ops.setCompaction(-2));
     }
@@ -469,10 +484,13 @@ class GpuPruneTest {
     @Test
     void nonFiniteInputWritesNothingAndNamesTheElement() {
         try {
-            for (int path = 0; path < 3; path++) {
+            for (int path = 0; path < 4; path++) {
                 ops.setCompaction(path == 0 ? -1 : 1L << 40);
                 ops.setSharedHistogram(path != 2);
-                String on = new String[] {" (automatic path)", " (compacting, shared histogram)", " (compacting, 16-bit)"}[path];
+                ops.setBracketing(path == 3);
+                ops.bracketMin = 0;
+                boolean bracket = path == 3;  // its output masks may hold partial results after a fault (scratch by contract)
+                String on = new String[] {" (automatic path)", " (compacting, shared histogram)", " (compacting, 16-bit)", " (bracket)"}[path];
                 int[] sizes = {7, 5000};
                 Rng r = new Rng(4);
                 float[][] w = tensors(r, sizes, Kind.RANDOM), g = tensors(r, sizes, Kind.RANDOM), opt = tensors(r, sizes, Kind.RANDOM);
@@ -481,16 +499,16 @@ class GpuPruneTest {
                     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ops.select(d.ts, Criterion.TAYLOR, 100, true, true));
                     assertTrue(e.getMessage().contains("t1") && e.getMessage().contains("4321") && e.getMessage().contains("weight"), e.getMessage());
                     byte[] m = d.mask(1);
-                    for (byte b : m) assertEquals(7, b, "mask untouched" + on);
+                    if (!bracket) for (byte b : m) assertEquals(7, b, "mask untouched" + on);
                     assertSameBits("weights untouched" + on, w[1], d.floats(d.w[1]));
                     assertThrows(IllegalArgumentException.class, () -> ops.threshold(d.ts, Criterion.TAYLOR, 0.1f, true, true));
-                    for (byte b : d.mask(1)) assertEquals(7, b, "mask untouched by threshold" + on);
+                    if (!bracket) for (byte b : d.mask(1)) assertEquals(7, b, "mask untouched by threshold" + on);
                     // Per layer: the fault in t1 must also stop the writes of the clean t0 (GlobalSelector.perLayer selects
                     // every tensor before it applies any), and it is named like the global one.
                     e = assertThrows(IllegalArgumentException.class, () -> ops.perLayer(d.ts, Criterion.TAYLOR, new double[] {0.5, 0.5}, true, true));
                     assertTrue(e.getMessage().contains("t1") && e.getMessage().contains("4321"), e.getMessage());
                     for (int t = 0; t < sizes.length; t++) {
-                        for (byte b : d.mask(t)) assertEquals(7, b, "mask of t" + t + " untouched by perLayer" + on);
+                        if (!bracket) for (byte b : d.mask(t)) assertEquals(7, b, "mask of t" + t + " untouched by perLayer" + on);
                         assertSameBits("weights of t" + t + " untouched by perLayer" + on, w[t], d.floats(d.w[t]));
                         assertSameBits("opt of t" + t + " untouched by perLayer" + on, opt[t], d.floats(d.opt[t]));
                     }
@@ -499,6 +517,61 @@ class GpuPruneTest {
         } finally {
             ops.setCompaction(-1);
             ops.setSharedHistogram(true);
+            ops.setBracketing(false);
+            ops.bracketMin = GpuPruneOps.COMPACT_MIN;
+        }
+    }
+
+    /**
+     * A sample that misrepresents the data (the sampled positions hold tiny scores, the rest large ones): the bracket
+     * misses, the device hands the selection to the other paths, and the result is still the CPU's bit for bit (the
+     * masks the bracket pass wrote are all rewritten).
+     */
+    @Test
+    void biasedSampleMissesTheBracketAndFallsBack() {
+        int[] sizes = {200_000, 0, 90_000, 300};  // large enough for a bracket narrower than the sample
+        Rng r = new Rng(77);
+        float[][] w = new float[sizes.length][], g = tensors(r, sizes, Kind.RANDOM), opt = tensors(r, sizes, Kind.RANDOM);
+        long chunk = 0;
+        for (int t = 0; t < sizes.length; t++) {
+            w[t] = new float[sizes[t]];
+            for (int i = 0; i < sizes[t]; i++) {
+                long c = chunk + i / PruneTable.CHUNK, off = (c % (PruneTable.CHUNK / PruneTable.SAMPLE_LEN)) * PruneTable.SAMPLE_LEN;
+                int inChunk = i % PruneTable.CHUNK;
+                boolean sampled = inChunk >= off && inChunk < off + PruneTable.SAMPLE_LEN;
+                w[t][i] = (float) ((sampled ? 1e-6 : 1.0) * (0.5 + r.nextDouble()));
+            }
+            chunk += (sizes[t] + PruneTable.CHUNK - 1) / PruneTable.CHUNK;
+        }
+        try {
+            ops.setBracketing(true);
+            ops.bracketMin = 0;
+            ops.setCompaction(1L << 40);
+            long tried = ops.bracketAttempts(), taken = ops.bracketSelections();
+            ScoreSource src = new CriterionScoreSource(Criterion.MAGNITUDE, w, g, null);
+            long total = src.totalSize();
+            for (long keep : new long[] {1, total / 3, total / 2, total - 1}) {
+                String what = "biased sample keep=" + keep + "/" + total;
+                Selection sel = GlobalSelector.select(src, keep);
+                float[][] wCpu = copy(w);
+                byte[][] mCpu = new byte[sizes.length][];
+                for (int t = 0; t < sizes.length; t++) mCpu[t] = new byte[sizes[t]];
+                long[] keptCpu = sel.apply(new CriterionScoreSource(Criterion.MAGNITUDE, wCpu, g, null), mCpu, wCpu);
+                try (Dev d = new Dev(w, g, null, opt)) {
+                    GpuSelection gs = ops.select(d.ts, Criterion.MAGNITUDE, keep, true, true);
+                    assertEquals(sel.thresholdBits, gs.thresholdBits(), what + ": threshold bits");
+                    assertEquals(sel.tieBudget, gs.tieBudget(), what + ": tie budget");
+                    assertEquals(sel.countAbove, gs.countAbove(), what + ": count above");
+                    assertArrayEquals(keptCpu, gs.keptPerTensor(), what + ": kept per tensor");
+                    assertDeviceState(what, d, mCpu, wCpu, opt);
+                }
+            }
+            long missed = (ops.bracketAttempts() - tried) - (ops.bracketSelections() - taken);
+            assertTrue(missed >= 2, missed + " bracket misses, expected the middle keeps to miss");
+        } finally {
+            ops.setCompaction(-1);
+            ops.setBracketing(false);
+            ops.bracketMin = GpuPruneOps.COMPACT_MIN;
         }
     }
 
