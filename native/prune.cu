@@ -417,6 +417,41 @@ JP_KERNEL void jp_prune_cand_apply(JpPruneRef* __restrict__ tab, int tensors, co
 // queued after it (the three-pass and compacting paths) select as if this path had not run. Results are the same
 // fields on every path: the (threshold, tie budget) pair is unique whatever the digit split.
 
+// Candidate staging of the one-atomic-per-block split passes (jp_prune_split11, jp_prune_bracket_split): every lane of
+// the warp calls it; the candidates append (value, offset in the chunk) to shared arrays of JP_PRUNE_CHUNK slots.
+__device__ __forceinline__ void jp_stage_candidate(bool cand, int value, int at, int* shVal, unsigned short* shAt,
+                                                   unsigned* shN) {
+    const unsigned bal = __ballot_sync(0xffffffffu, cand);
+    if (bal == 0u) return;
+    const int lane = threadIdx.x & 31, leader = __ffs(bal) - 1;
+    unsigned p = 0u;
+    if (lane == leader) p = atomicAdd(shN, (unsigned)__popc(bal));
+    p = __shfl_sync(0xffffffffu, p, leader) + __popc(bal & ((1u << lane) - 1u));
+    if (cand) {
+        shVal[p] = value;
+        shAt[p] = (unsigned short)at;
+    }
+}
+
+// Then, by the whole block: ONE atomic reserves the chunk's slots in state[NCAND]; the staged candidates are written
+// coalesced (those past state[CAP] are counted, not stored). firstIndex = global index of the chunk's element 0.
+__device__ __forceinline__ void jp_flush_candidates(const int* shVal, const unsigned short* shAt, const unsigned* shN,
+                                                    unsigned long long* shBase, long long* __restrict__ state,
+                                                    long long firstIndex, int* __restrict__ candVal,
+                                                    long long* __restrict__ candIdx) {
+    __syncthreads();
+    const unsigned n = *shN;
+    if (threadIdx.x == 0) *shBase = n == 0u ? 0ull : atomicAdd(reinterpret_cast<unsigned long long*>(state + JP_S_NCAND), (unsigned long long)n);
+    __syncthreads();
+    const unsigned long long cap = (unsigned long long)state[JP_S_CAP], slot0 = *shBase;
+    for (unsigned j = threadIdx.x; j < n; j += JP_THREADS) {
+        if (slot0 + j < cap) {
+            candVal[slot0 + j] = shVal[j];
+            candIdx[slot0 + j] = firstIndex + shAt[j];
+        }
+    }
+}
+
 // v3 pass 0: hist[u >> 21]++ for every element (shared per chunk, then one global atomic per non-empty bin); faults
 // as jp_prune_hist.
 JP_KERNEL void jp_prune_hist11(const JpPruneRef* __restrict__ tab, int tensors, int crit,
@@ -538,7 +573,6 @@ JP_KERNEL void jp_prune_split11(JpPruneRef* __restrict__ tab, int tensors, int c
     JpPruneRef r;
     const long long base = jp_chunk_begin(tab, tensors, c, shT, r);  // synchronises: shN is 0 from here on
     const unsigned bucket = (unsigned)state[JP_S_BUCKET];
-    const int lane = threadIdx.x & 31;
     int kept = 0;
     for (int k0 = 0; k0 < JP_PRUNE_TILES; k0 += JP_PRUNE_AHEAD) {
         unsigned keys[JP_PRUNE_AHEAD];  // radix keys of this group's tiles, loaded before any write (see jp_prune_hist11)
@@ -561,32 +595,11 @@ JP_KERNEL void jp_prune_split11(JpPruneRef* __restrict__ tab, int tensors, int c
             // Candidates are never rescored, and every element of the group was scored above before any write: zeroing
             // w here cannot change a score this selection still reads.
             if (in && !cand) kept += jp_apply_keep(r, i, (u >> 21) > bucket, flags) ? 1 : 0;
-            const unsigned bal = __ballot_sync(0xffffffffu, cand);  // every lane reaches it (uniform loop bounds)
-            if (bal != 0u) {
-                const int leader = __ffs(bal) - 1;
-                unsigned p = 0u;
-                if (lane == leader) p = atomicAdd(&shN, (unsigned)__popc(bal));
-                p = __shfl_sync(0xffffffffu, p, leader) + __popc(bal & ((1u << lane) - 1u));
-                if (cand) {
-                    shLow[p] = (int)(u & 0x1fffffu);
-                    shAt[p] = (unsigned short)at;
-                }
-            }
+            jp_stage_candidate(cand, (int)(u & 0x1fffffu), at, shLow, shAt, &shN);  // every lane (uniform loop bounds)
         }
     }
-    __syncthreads();
-    const unsigned n = shN;
-    if (threadIdx.x == 0) shBase = n == 0u ? 0ull : atomicAdd(reinterpret_cast<unsigned long long*>(state + JP_S_NCAND), (unsigned long long)n);
-    __syncthreads();
-    const unsigned long long cap = (unsigned long long)state[JP_S_CAP];
-    for (unsigned j = threadIdx.x; j < n; j += JP_THREADS) {
-        // NCAND > CAP only if the scores changed since pass 0: find11 level 1 then reports it (NCAND != BCOUNT).
-        const unsigned long long slot = shBase + j;
-        if (slot < cap) {
-            candLow[slot] = shLow[j];
-            candIdx[slot] = r.globalOffset + base + shAt[j];
-        }
-    }
+    // NCAND > CAP only if the scores changed since pass 0: find11 level 1 then reports it (NCAND != BCOUNT).
+    jp_flush_candidates(shLow, shAt, &shN, &shBase, state, r.globalOffset + base, candLow, candIdx);
     kept = jp_block_sum_int(kept, shc);
     if (threadIdx.x == 0 && kept > 0) atomicAdd(keptPerTensor + shT, (unsigned long long)kept);
 }
@@ -685,7 +698,6 @@ JP_KERNEL void jp_prune_bracket_split(JpPruneRef* __restrict__ tab, int tensors,
     JpPruneRef r;
     const long long base = jp_chunk_begin(tab, tensors, c, shT, r);  // synchronises: shN is 0 from here on
     const unsigned lo = (unsigned)state[JP_S_BR_LO], hi = (unsigned)state[JP_S_BR_HI];
-    const int lane = threadIdx.x & 31;
     int kept = 0, above = 0;
     for (int k0 = 0; k0 < JP_PRUNE_TILES; k0 += JP_PRUNE_AHEAD) {
         unsigned keys[JP_PRUNE_AHEAD];
@@ -709,31 +721,10 @@ JP_KERNEL void jp_prune_bracket_split(JpPruneRef* __restrict__ tab, int tensors,
                 above += h > hi ? 1 : 0;
                 kept += jp_apply_keep(r, i, h > hi, 0) ? 1 : 0;  // mask only
             }
-            const unsigned bal = __ballot_sync(0xffffffffu, cand);  // every lane reaches it (uniform loop bounds)
-            if (bal != 0u) {
-                const int leader = __ffs(bal) - 1;
-                unsigned p = 0u;
-                if (lane == leader) p = atomicAdd(&shN, (unsigned)__popc(bal));
-                p = __shfl_sync(0xffffffffu, p, leader) + __popc(bal & ((1u << lane) - 1u));
-                if (cand) {
-                    shKey[p] = (int)(u ^ 0x80000000u);
-                    shAt[p] = (unsigned short)at;
-                }
-            }
+            jp_stage_candidate(cand, (int)(u ^ 0x80000000u), at, shKey, shAt, &shN);  // every lane (uniform loop bounds)
         }
     }
-    __syncthreads();
-    const unsigned n = shN;
-    if (threadIdx.x == 0) shBase = n == 0u ? 0ull : atomicAdd(reinterpret_cast<unsigned long long*>(state + JP_S_NCAND), (unsigned long long)n);
-    __syncthreads();
-    const unsigned long long cap = (unsigned long long)state[JP_S_CAP];
-    for (unsigned j = threadIdx.x; j < n; j += JP_THREADS) {
-        const unsigned long long slot = shBase + j;
-        if (slot < cap) {
-            candKey[slot] = shKey[j];
-            candIdx[slot] = r.globalOffset + base + shAt[j];
-        }
-    }
+    jp_flush_candidates(shKey, shAt, &shN, &shBase, state, r.globalOffset + base, candKey, candIdx);
     kept = jp_block_sum_int(kept, shc);
     if (threadIdx.x == 0 && kept > 0) atomicAdd(keptPerTensor + shT, (unsigned long long)kept);
     above = jp_block_sum_int(above, shc);
