@@ -9,6 +9,20 @@
 // (histogram counts, kept counts, the minimum bad index), whose results do not depend on their order.
 #include "prune.cuh"
 
+// The radix keys u = key ^ 0x80000000 of the JP_PRUNE_AHEAD tiles of chunk elements from tile k0 (0 outside the
+// tensor; bads: the criterion's input is non-finite), all scored before the caller counts or writes any of them: the
+// compiler does not move loads across an atomic or a ballot, so tile by tile a thread would have one pair of loads in
+// flight (~8 KB per SM where an H100/H200 wants ~20-25 KB).
+__device__ __forceinline__ void jp_group_keys(int crit, const JpPruneRef& r, long long base, int k0, unsigned* keys, bool* bads) {
+#pragma unroll
+    for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
+        const long long i = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x;
+        keys[j] = 0u;
+        bads[j] = false;
+        if (i < r.n) keys[j] = (unsigned)jp_key(jp_score(crit, r, i, bads[j])) ^ 0x80000000u;
+    }
+}
+
 // Pass 0 (level 0): hist[u >> 16]++ for every element; pass 1 (level 1): hist[u & 0xffff]++ for the elements with
 // u >> 16 == state[BUCKET]; level 2: validate only (threshold mode). u = radix key = key ^ 0x80000000. Every level
 // reports non-finite inputs / NaN scores in state[BAD] (levels 1 and 2 read the same elements, so it is idempotent).
@@ -23,15 +37,9 @@ JP_KERNEL void jp_prune_hist(const JpPruneRef* __restrict__ tab, int tensors, in
     const long long base = jp_chunk_begin(tab, tensors, c, shT, r);
     const unsigned bucket = level == 1 ? (unsigned)state[JP_S_BUCKET] : 0u;
     for (int k0 = 0; k0 < JP_PRUNE_TILES; k0 += JP_PRUNE_AHEAD) {
-        float scores[JP_PRUNE_AHEAD];  // loaded before the group's first atomic (loads in flight; see jp_prune_hist11)
+        unsigned keys[JP_PRUNE_AHEAD];
         bool bads[JP_PRUNE_AHEAD];
-#pragma unroll
-        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
-            const long long i = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x;
-            scores[j] = 0.f;
-            bads[j] = false;
-            if (i < r.n) scores[j] = jp_score(crit, r, i, bads[j]);
-        }
+        jp_group_keys(crit, r, base, k0, keys, bads);
 #pragma unroll
         for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
             const long long i = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x;
@@ -39,7 +47,7 @@ JP_KERNEL void jp_prune_hist(const JpPruneRef* __restrict__ tab, int tensors, in
             unsigned bin = 0;
             if (active) {
                 if (bads[j]) jp_report_bad(state, r.globalOffset + i);
-                const unsigned u = (unsigned)jp_key(scores[j]) ^ 0x80000000u;
+                const unsigned u = keys[j];
                 if (level == 0) bin = u >> 16;
                 else if (level == 1) { active = (u >> 16) == bucket; bin = u & 0xffffu; }
                 else active = false;
@@ -295,16 +303,9 @@ JP_KERNEL void jp_prune_split(JpPruneRef* __restrict__ tab, int tensors, int cri
     const int lane = threadIdx.x & 31;
     int kept = 0;
     for (int k0 = 0; k0 < JP_PRUNE_TILES; k0 += JP_PRUNE_AHEAD) {
-        unsigned keys[JP_PRUNE_AHEAD];  // scored before any write of the group (loads in flight; see jp_prune_hist11)
-#pragma unroll
-        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
-            const long long i = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x;
-            keys[j] = 0u;
-            if (i < r.n) {
-                bool bad;
-                keys[j] = (unsigned)jp_key(jp_score(crit, r, i, bad)) ^ 0x80000000u;
-            }
-        }
+        unsigned keys[JP_PRUNE_AHEAD];  // scored before any write of the group
+        bool bads[JP_PRUNE_AHEAD];      // (pass 0 reported the faults)
+        jp_group_keys(crit, r, base, k0, keys, bads);
 #pragma unroll
         for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
             const long long i = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x;
@@ -470,18 +471,13 @@ JP_KERNEL void jp_prune_hist11(const JpPruneRef* __restrict__ tab, int tensors, 
     // Tiles in groups of JP_PRUNE_AHEAD: their inputs are all loaded before the first atomic (which the compiler does
     // not move loads across), so each thread has several loads in flight instead of one pair.
     for (int k0 = 0; k0 < JP_PRUNE_TILES; k0 += JP_PRUNE_AHEAD) {
-        unsigned bins[JP_PRUNE_AHEAD];
+        unsigned keys[JP_PRUNE_AHEAD];
         bool bads[JP_PRUNE_AHEAD];
+        jp_group_keys(crit, r, base, k0, keys, bads);
 #pragma unroll
         for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
-            const long long i = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x;
-            bins[j] = JP_BINS11;  // none
-            bads[j] = false;
-            if (i < r.n) bins[j] = ((unsigned)jp_key(jp_score(crit, r, i, bads[j])) ^ 0x80000000u) >> 21;
-        }
-#pragma unroll
-        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
-            const unsigned bin = bins[j];
+            const bool in = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x < r.n;
+            const unsigned bin = in ? keys[j] >> 21 : JP_BINS11;  // JP_BINS11: none
             if (bads[j]) jp_report_bad(state, r.globalOffset + base + (long long)(k0 + j) * JP_THREADS + threadIdx.x);
             // Uniform across the warp: every lane reaches the ballots (the loop bounds do not depend on the lane).
             const unsigned zeros = __ballot_sync(0xffffffffu, bin == binZero), negInf = __ballot_sync(0xffffffffu, bin == binNegInf);
@@ -575,16 +571,9 @@ JP_KERNEL void jp_prune_split11(JpPruneRef* __restrict__ tab, int tensors, int c
     const unsigned bucket = (unsigned)state[JP_S_BUCKET];
     int kept = 0;
     for (int k0 = 0; k0 < JP_PRUNE_TILES; k0 += JP_PRUNE_AHEAD) {
-        unsigned keys[JP_PRUNE_AHEAD];  // radix keys of this group's tiles, loaded before any write (see jp_prune_hist11)
-#pragma unroll
-        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
-            const long long i = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x;
-            keys[j] = 0u;
-            if (i < r.n) {
-                bool bad;
-                keys[j] = (unsigned)jp_key(jp_score(crit, r, i, bad)) ^ 0x80000000u;
-            }
-        }
+        unsigned keys[JP_PRUNE_AHEAD];  // scored before any write of the group
+        bool bads[JP_PRUNE_AHEAD];      // (pass 0 reported the faults)
+        jp_group_keys(crit, r, base, k0, keys, bads);
 #pragma unroll
         for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
             const int at = (k0 + j) * JP_THREADS + threadIdx.x;
@@ -702,13 +691,7 @@ JP_KERNEL void jp_prune_bracket_split(JpPruneRef* __restrict__ tab, int tensors,
     for (int k0 = 0; k0 < JP_PRUNE_TILES; k0 += JP_PRUNE_AHEAD) {
         unsigned keys[JP_PRUNE_AHEAD];
         bool bads[JP_PRUNE_AHEAD];
-#pragma unroll
-        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
-            const long long i = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x;
-            keys[j] = 0u;
-            bads[j] = false;
-            if (i < r.n) keys[j] = (unsigned)jp_key(jp_score(crit, r, i, bads[j])) ^ 0x80000000u;
-        }
+        jp_group_keys(crit, r, base, k0, keys, bads);
 #pragma unroll
         for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
             const int at = (k0 + j) * JP_THREADS + threadIdx.x;
