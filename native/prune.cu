@@ -140,6 +140,19 @@ __device__ __forceinline__ void jp_hist_clear(unsigned long long* __restrict__ h
     for (int j = threadIdx.x; j < bins; j += JP_THREADS) hist[j] = 0ull;
 }
 
+// The final fields of a selection (every path): threshold radix key u, counts above and equal, the tie budget, and
+// LOW = what the candidate kernels compare their values with (the path's own encoding of the threshold).
+__device__ __forceinline__ void jp_set_threshold(long long* state, unsigned u, long long countAbove, long long countEqual,
+                                                 long long low) {
+    const long long budget = state[JP_S_KEEP] - countAbove;
+    state[JP_S_LOW] = low;
+    state[JP_S_TKEY] = (long long)(int)(u ^ 0x80000000u);
+    state[JP_S_COUNT_ABOVE] = countAbove;
+    state[JP_S_COUNT_EQUAL] = countEqual;
+    state[JP_S_TIE_BUDGET] = budget;
+    state[JP_S_NEED_TIES] = (budget > 0 && budget < countEqual) ? 1 : 0;
+}
+
 // One block: finds the digit of the keep-th largest element in a 65536-bin histogram (GlobalSelector's scan: from the
 // top, skipping empty bins, the first bin b with above + H[b] >= target), writes it to the state, then zeroes the
 // histogram for the next pass (jp_hist_walk from the top). level 0: target = keep; level 1: target = keep - above,
@@ -169,16 +182,8 @@ JP_KERNEL void jp_prune_find(unsigned long long* __restrict__ hist, int level, i
                 state[JP_S_ERROR] = 1;
                 found = 0;
             }
-            const unsigned u = ((unsigned)state[JP_S_BUCKET] << 16) | (unsigned)found;
-            const long long countAbove = state[JP_S_ABOVE] + above;
-            const long long countEqual = (long long)hist[found];
-            const long long budget = keep - countAbove;
-            state[JP_S_LOW] = found;
-            state[JP_S_TKEY] = (long long)(int)(u ^ 0x80000000u);
-            state[JP_S_COUNT_ABOVE] = countAbove;
-            state[JP_S_COUNT_EQUAL] = countEqual;
-            state[JP_S_TIE_BUDGET] = budget;
-            state[JP_S_NEED_TIES] = (budget > 0 && budget < countEqual) ? 1 : 0;
+            jp_set_threshold(state, ((unsigned)state[JP_S_BUCKET] << 16) | (unsigned)found, state[JP_S_ABOVE] + above,
+                             (long long)hist[found], found);
         }
     }
     jp_hist_clear(hist, 1 << 16);
@@ -535,15 +540,7 @@ JP_KERNEL void jp_prune_find11(unsigned long long* __restrict__ hist, int level,
                 found = 0;
             }
             const unsigned u = ((unsigned)state[JP_S_BUCKET] << 21) | ((unsigned)state[JP_S_V3_MID] << 5) | (unsigned)found;
-            const long long countAbove = state[JP_S_V3_ABOVE] + above;
-            const long long countEqual = (long long)hist[found];
-            const long long budget = keep - countAbove;
-            state[JP_S_LOW] = u & 0x1fffffu;
-            state[JP_S_TKEY] = (long long)(int)(u ^ 0x80000000u);
-            state[JP_S_COUNT_ABOVE] = countAbove;
-            state[JP_S_COUNT_EQUAL] = countEqual;
-            state[JP_S_TIE_BUDGET] = budget;
-            state[JP_S_NEED_TIES] = (budget > 0 && budget < countEqual) ? 1 : 0;
+            jp_set_threshold(state, u, state[JP_S_V3_ABOVE] + above, (long long)hist[found], u & 0x1fffffu);
         }
     }
     jp_hist_clear(hist, bins);
@@ -766,15 +763,7 @@ JP_KERNEL void jp_prune_find_br(unsigned long long* __restrict__ hist, int level
             state[JP_S_V3_ABOVE] = state[JP_S_BR_ABOVE] + above;
         } else {
             const unsigned u = ((unsigned)state[JP_S_V3_MID] << 16) | (unsigned)found;
-            const long long countAbove = state[JP_S_V3_ABOVE] + above;
-            const long long countEqual = (long long)hist[found];
-            const long long budget = keep - countAbove;
-            state[JP_S_LOW] = (long long)(int)(u ^ 0x80000000u);
-            state[JP_S_TKEY] = (long long)(int)(u ^ 0x80000000u);
-            state[JP_S_COUNT_ABOVE] = countAbove;
-            state[JP_S_COUNT_EQUAL] = countEqual;
-            state[JP_S_TIE_BUDGET] = budget;
-            state[JP_S_NEED_TIES] = (budget > 0 && budget < countEqual) ? 1 : 0;
+            jp_set_threshold(state, u, state[JP_S_V3_ABOVE] + above, (long long)hist[found], (long long)(int)(u ^ 0x80000000u));
         }
     }
     jp_hist_clear(hist, 1 << 16);
