@@ -342,7 +342,10 @@ public final class GpuPruneOps {
      * (docs/GPU-PRUNE.md): split → candidate histogram → find → [3 × (tie index histogram → find)] → candidate apply.
      * Both are queued where the selection may compact; each kernel returns at once on the path not taken. With the
      * shared-histogram path on, hist11 → find11 come first and, when the device takes that path, split11 →
-     * candidate histograms → find11 × 2 replace the others (the tie and apply kernels are shared).
+     * candidate histograms → find11 × 2 replace the others (the tie and apply kernels are shared). With the bracket
+     * path (global selections, setBracketing): sample → bracket → the one full pass → check come first, then one
+     * round trip reads whether the bracket held; if so only its candidate kernels, the shared tie / apply kernels and
+     * the zeroing pass are queued, else everything above.
      */
     private GpuSelection[] selectOn(List<PruneTensor> ts, Criterion c, PruneTable layout, long[] tableRows, long[] keep,
                                     int flags, boolean global) {
@@ -380,6 +383,7 @@ public final class GpuPruneOps {
             ioDev.upload(io);
             GpuInternals.mark(ctx, "select: tables and states uploaded");
             // The selecting passes of every selection first (they only read the inputs and record faults) ...
+            boolean bracketHeld = false;
             for (int s = 0; s < sels; s++) {
                 CUdeviceptr table = GpuInternals.pointer(ioDev, tableAt + (long) (global ? 0 : s) * PruneTable.ROW_LONGS);
                 int tensors = global ? nt : 1;
@@ -392,6 +396,14 @@ public final class GpuPruneOps {
                     k.findBracket(hist, sampled, layout.total(), st);
                     k.bracketSplit(table, tensors, chunks, crit, st, candLow, candIdx, keptPtr);
                     k.bracketCheck(st, keptPtr, nt);
+                    // One round trip: did the bracket hold (or fault)? Then none of the other paths' kernels is
+                    // queued — at 1e8 elements their early-exit grids (~24 000 blocks each, seven of them) would cost
+                    // more than the wait for one state word.
+                    long[] probe = new long[PruneTable.STATE_LONGS];
+                    GpuInternals.download(ioDev, probe);
+                    bracketHeld = probe[PruneTable.S_BR] != 0;
+                    GpuInternals.mark(ctx, "select: bracket pass and check (one round trip)");
+                    if (bracketHeld) continue;
                 }
                 if (cap[s] > 0 && sharedHistogram) {
                     k.hist11(table, tensors, chunks, crit, hist, st);
@@ -419,21 +431,25 @@ public final class GpuPruneOps {
                 if (chunks == 0) continue;
                 CUdeviceptr st = slot(ioDev, s);
                 CUdeviceptr keptPtr = GpuInternals.pointer(ioDev, keptAt + (global ? 0 : s));
-                k.ties(table, tensors, chunks, crit, st, chunkTies);
-                k.scan(chunkTies, chunks, st, tiesBefore);
-                k.mask(table, tensors, chunks, crit, PruneTable.MODE_SELECT, flags, st, tiesBefore, keptPtr);
+                if (!bracketHeld) {
+                    k.ties(table, tensors, chunks, crit, st, chunkTies);
+                    k.scan(chunkTies, chunks, st, tiesBefore);
+                    k.mask(table, tensors, chunks, crit, PruneTable.MODE_SELECT, flags, st, tiesBefore, keptPtr);
+                }
                 if (cap[s] > 0) {
-                    k.split(table, tensors, chunks, crit, flags, st, candLow, candIdx, keptPtr);
-                    k.candHist(candLow, cap[s], st, hist);
-                    k.find(hist, 1, 1, st);
-                    if (sharedHistogram) {
+                    if (!bracketHeld) {
+                        k.split(table, tensors, chunks, crit, flags, st, candLow, candIdx, keptPtr);
+                        k.candHist(candLow, cap[s], st, hist);
+                        k.find(hist, 1, 1, st);
+                    }
+                    if (sharedHistogram && !bracketHeld) {
                         k.split11(table, tensors, chunks, crit, flags, st, candLow, candIdx, keptPtr);
                         k.candHist11(candLow, cap[s], 0, st, hist);
                         k.find11(hist, 1, st);
                         k.candHist11(candLow, cap[s], 1, st, hist);
                         k.find11(hist, 2, st);
                     }
-                    if (bracket) {
+                    if (bracketHeld) {
                         for (int level = 0; level < 2; level++) {
                             k.candHistBr(candLow, cap[s], level, st, hist);
                             k.findBr(hist, level, st);
@@ -444,7 +460,7 @@ public final class GpuPruneOps {
                         k.findIndex(hist, level, st);
                     }
                     k.candApply(table, tensors, candLow, candIdx, cap[s], flags, st, keptPtr);
-                    if (bracket) k.bracketZero(table, tensors, chunks, flags, st);
+                    if (bracketHeld) k.bracketZero(table, tensors, chunks, flags, st);
                 }
             }
             GpuInternals.mark(ctx, "select: writing passes (ties, mask or split, candidates)");
