@@ -384,6 +384,10 @@ public final class GpuPruneOps {
             GpuInternals.mark(ctx, "select: tables and states uploaded");
             // The selecting passes of every selection first (they only read the inputs and record faults) ...
             boolean bracketHeld = false;
+            // Global selections learn with one round trip whether the shared-histogram path took them (as the bracket
+            // check above): then the 16-bit paths' five early-exit chunk grids are not queued, nor, if it did not,
+            // its own writing kernels. Per layer (one selection per tensor) the round trips would cost more.
+            boolean sharedKnown = false, sharedTaken = false;
             for (int s = 0; s < sels; s++) {
                 CUdeviceptr table = GpuInternals.pointer(ioDev, tableAt + (long) (global ? 0 : s) * PruneTable.ROW_LONGS);
                 int tensors = global ? nt : 1;
@@ -409,6 +413,13 @@ public final class GpuPruneOps {
                     k.hist11(table, tensors, chunks, crit, hist, st);
                     k.find11(hist, 0, st);  // takes the selection, or leaves it to the kernels below
                     sharedAttempts++;
+                    if (global) {
+                        long[] probe = new long[PruneTable.STATE_LONGS];
+                        GpuInternals.download(ioDev, probe);
+                        sharedKnown = true;
+                        sharedTaken = probe[PruneTable.S_V3] != 0;
+                        if (sharedTaken) continue;
+                    }
                 }
                 k.hist(table, tensors, chunks, crit, 0, hist, st);
                 k.find(hist, 0, -1, st);
@@ -431,18 +442,19 @@ public final class GpuPruneOps {
                 if (chunks == 0) continue;
                 CUdeviceptr st = slot(ioDev, s);
                 CUdeviceptr keptPtr = GpuInternals.pointer(ioDev, keptAt + (global ? 0 : s));
-                if (!bracketHeld) {
+                boolean sixteen = !bracketHeld && !sharedTaken;  // the 16-bit paths may still take this selection
+                if (sixteen) {
                     k.ties(table, tensors, chunks, crit, st, chunkTies);
                     k.scan(chunkTies, chunks, st, tiesBefore);
                     k.mask(table, tensors, chunks, crit, PruneTable.MODE_SELECT, flags, st, tiesBefore, keptPtr);
                 }
                 if (cap[s] > 0) {
-                    if (!bracketHeld) {
+                    if (sixteen) {
                         k.split(table, tensors, chunks, crit, flags, st, candLow, candIdx, keptPtr);
                         k.candHist(candLow, cap[s], st, hist);
                         k.find(hist, 1, 1, st);
                     }
-                    if (sharedHistogram && !bracketHeld) {
+                    if (sharedHistogram && !bracketHeld && (!sharedKnown || sharedTaken)) {
                         k.split11(table, tensors, chunks, crit, flags, st, candLow, candIdx, keptPtr);
                         k.candHist11(candLow, cap[s], 0, st, hist);
                         k.find11(hist, 1, st);
