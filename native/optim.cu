@@ -121,15 +121,19 @@ __device__ __forceinline__ int jp_opt_tensor(const JpOptRef* __restrict__ tab, i
     return lo;
 }
 
+// The row of the block's tensor (thread 0 searches, into the caller's shared slot); every thread must call it.
+__device__ __forceinline__ JpOptRef jp_opt_begin(const JpOptRef* __restrict__ tab, int tensors, int& shT) {
+    if (threadIdx.x == 0) shT = jp_opt_tensor(tab, tensors, blockIdx.x);
+    __syncthreads();
+    return tab[shT];
+}
+
 JP_KERNEL void jp_sgd_step_multi(const JpOptRef* __restrict__ tab, int tensors, float lr, float momentum, float weightDecay,
                                  int nesterov, float gradScale, float clipValue, int accCrit, int accEma, float accM,
                                  float accC1m, long long* __restrict__ accState) {
     __shared__ int shT;
-    if (threadIdx.x == 0) shT = jp_opt_tensor(tab, tensors, blockIdx.x);
-    __syncthreads();
-    const JpOptRef r = tab[shT];
-    const long long stride = r.blocks * JP_THREADS;
-    for (long long i = (blockIdx.x - r.blockStart) * JP_THREADS + threadIdx.x; i < r.n; i += stride) {
+    const JpOptRef r = jp_opt_begin(tab, tensors, shT);
+    for (long long i = (blockIdx.x - r.blockStart) * JP_THREADS + threadIdx.x; i < r.n; i += r.blocks * JP_THREADS) {
         jp_sgd_element(r.w, r.g, r.s1, r.mask, i, lr, momentum, weightDecay, nesterov, gradScale, clipValue, r.accS, accCrit,
                        accEma, accM, accC1m, accState, r.accOffset);
     }
@@ -139,11 +143,8 @@ JP_KERNEL void jp_adam_step_multi(const JpOptRef* __restrict__ tab, int tensors,
                                   float eps, float weightDecay, float bc2Sqrt, float gradScale, float clipValue, int accCrit,
                                   int accEma, float accM, float accC1m, long long* __restrict__ accState) {
     __shared__ int shT;
-    if (threadIdx.x == 0) shT = jp_opt_tensor(tab, tensors, blockIdx.x);
-    __syncthreads();
-    const JpOptRef r = tab[shT];
-    const long long stride = r.blocks * JP_THREADS;
-    for (long long i = (blockIdx.x - r.blockStart) * JP_THREADS + threadIdx.x; i < r.n; i += stride) {
+    const JpOptRef r = jp_opt_begin(tab, tensors, shT);
+    for (long long i = (blockIdx.x - r.blockStart) * JP_THREADS + threadIdx.x; i < r.n; i += r.blocks * JP_THREADS) {
         jp_adam_element(r.w, r.g, r.s1, r.s2, r.mask, i, stepSize, beta1, beta2, eps, weightDecay, bc2Sqrt, gradScale,
                         clipValue, r.accS, accCrit, accEma, accM, accC1m, accState, r.accOffset);
     }

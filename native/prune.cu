@@ -473,8 +473,6 @@ JP_KERNEL void jp_prune_hist11(const JpPruneRef* __restrict__ tab, int tensors, 
     // -Inf (everything an earlier prune removed: half the elements after a 50% prune). Their lanes are counted with a
     // ballot, because same-address shared atomics in a warp serialise; other bins take one shared atomic a lane.
     const unsigned binZero = 0x80000000u >> 21, binNegInf = 0x007fffffu >> 21;
-    // Tiles in groups of JP_PRUNE_AHEAD: their inputs are all loaded before the first atomic (which the compiler does
-    // not move loads across), so each thread has several loads in flight instead of one pair.
     for (int k0 = 0; k0 < JP_PRUNE_TILES; k0 += JP_PRUNE_AHEAD) {
         unsigned keys[JP_PRUNE_AHEAD];
         bool bads[JP_PRUNE_AHEAD];

@@ -48,10 +48,7 @@ public final class GpuDataOps {
     /** acc[c] += Σ_r x[r, c], rows in index order (a Linear's bias gradient). Modifies {@code acc}. */
     @CpuTwin(CPU + "columnSumAccumulate")
     public void columnSumAccumulate(DeviceBuffer x, DeviceBuffer acc, int rows, int cols) {
-        if (rows < 0 || cols < 0) throw new IllegalArgumentException("GpuDataOps.columnSumAccumulate: negative size " + rows + " x " + cols);
-        need("columnSumAccumulate", "x", x, DeviceBuffer.Type.FLOAT, (long) rows * cols);
-        need("columnSumAccumulate", "acc", acc, DeviceBuffer.Type.FLOAT, cols);
-        if (cols > 0) k.colSumAcc(x, acc, rows, cols, false);
+        columnSum("columnSumAccumulate", "acc", x, acc, rows, cols, false);
     }
 
     /**
@@ -60,9 +57,13 @@ public final class GpuDataOps {
      */
     @CpuTwin(CPU + "columnSum")
     public void columnSum(DeviceBuffer x, DeviceBuffer sum, int rows, int cols) {
-        if (rows < 0 || cols < 0) throw new IllegalArgumentException("GpuDataOps.columnSum: negative size " + rows + " x " + cols);
-        need("columnSum", "x", x, DeviceBuffer.Type.FLOAT, (long) rows * cols);
-        need("columnSum", "sum", sum, DeviceBuffer.Type.FLOAT, cols);
-        if (cols > 0) k.colSumAcc(x, sum, rows, cols, true);
+        columnSum("columnSum", "sum", x, sum, rows, cols, true);
+    }
+
+    private void columnSum(String op, String outName, DeviceBuffer x, DeviceBuffer out, int rows, int cols, boolean overwrite) {
+        if (rows < 0 || cols < 0) throw new IllegalArgumentException("GpuDataOps." + op + ": negative size " + rows + " x " + cols);
+        need(op, "x", x, DeviceBuffer.Type.FLOAT, (long) rows * cols);
+        need(op, outName, out, DeviceBuffer.Type.FLOAT, cols);
+        if (cols > 0) k.colSumAcc(x, out, rows, cols, overwrite);
     }
 }

@@ -403,7 +403,7 @@ public final class GpuOps {
     /** A table for {@link #sgdSteps} / {@link #adamSteps} (one per parameter list, e.g. per trainer). */
     public StepTable stepTable() { return new StepTable(ctx); }
 
-    /** Validates the tensors and encodes the table; returns {rows..., blocks} as the table and the total in blocks[0]. */
+    /** Validates the tensors and returns the encoded table; the total of its blocks goes to blocks[0], the shared score settings to shared[0]. */
     private long[] encodeSteps(String op, StepTable table, List<StepTensor> ts, boolean adam, float momentum, StepScores[] shared,
                                long[] blocks) {
         if (table == null || table.ctx != ctx) throw new IllegalArgumentException("GpuOps." + op + ": the step table is null or of another GpuContext");

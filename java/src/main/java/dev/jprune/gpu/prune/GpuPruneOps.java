@@ -127,6 +127,13 @@ public final class GpuPruneOps {
     private static CUdeviceptr row(DeviceBuffer table, int t) { return GpuInternals.pointer(table, (long) t * PruneTable.ROW_LONGS); }
     private static CUdeviceptr slot(DeviceBuffer states, int t) { return GpuInternals.pointer(states, (long) t * PruneTable.STATE_LONGS); }
 
+    /** The state of selection 0 (a global selection's), read back now: one synchronising copy. */
+    private static long[] firstState(DeviceBuffer io) {
+        long[] st = new long[PruneTable.STATE_LONGS];
+        GpuInternals.download(io, st);
+        return st;
+    }
+
     private static long[] freshStates(int count, long[] keep) {
         long[] s = new long[count * PruneTable.STATE_LONGS];
         for (int i = 0; i < count; i++) {
@@ -403,9 +410,7 @@ public final class GpuPruneOps {
                     // One round trip: did the bracket hold (or fault)? Then none of the other paths' kernels is
                     // queued — at 1e8 elements their early-exit grids (~24 000 blocks each, seven of them) would cost
                     // more than the wait for one state word.
-                    long[] probe = new long[PruneTable.STATE_LONGS];
-                    GpuInternals.download(ioDev, probe);
-                    bracketHeld = probe[PruneTable.S_BR] != 0;
+                    bracketHeld = firstState(ioDev)[PruneTable.S_BR] != 0;
                     GpuInternals.mark(ctx, "select: bracket pass and check (one round trip)");
                     if (bracketHeld) continue;
                 }
@@ -414,10 +419,8 @@ public final class GpuPruneOps {
                     k.find11(hist, 0, st);  // takes the selection, or leaves it to the kernels below
                     sharedAttempts++;
                     if (global) {
-                        long[] probe = new long[PruneTable.STATE_LONGS];
-                        GpuInternals.download(ioDev, probe);
                         sharedKnown = true;
-                        sharedTaken = probe[PruneTable.S_V3] != 0;
+                        sharedTaken = firstState(ioDev)[PruneTable.S_V3] != 0;
                         if (sharedTaken) continue;
                     }
                 }
