@@ -4,7 +4,7 @@
 # and a built jar (mvn -B -q package -DskipTests). ONLY="train-lenet-5 prune-lenet-5" runs a subset. Writes logs and results under bench/results/fashion-<date>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-jar=${JAR:-java/target/jprune.jar}
+jar=${JAR:-java/cli/target/jprune.jar}
 out=bench/results/fashion-$(date +%F)
 mkdir -p "$out"
 run() { local name=$1; shift; echo "== $name: java -jar $jar $*" | tee "$out/$name.log"; /usr/bin/time -v java -jar "$jar" "$@" >>"$out/$name.log" 2>&1 || { echo "FAILED: $name"; tail -5 "$out/$name.log"; }; grep -E "Elapsed|Maximum resident" "$out/$name.log" | sed 's/^\s*//' ; }

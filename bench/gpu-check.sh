@@ -29,7 +29,7 @@
 #
 # 3. A DRY RUN of mode 2 here, on the CUDA emulator (docs/EMULATOR.md), so that the script, the bundle and the
 #    benchmark harnesses are known to work before GPU minutes are spent on them:
-#        GPU_CHECK_SMOKE=1 LD_LIBRARY_PATH=$PWD/java/target/cuda-emu bash bench/gpu-check.sh
+#        GPU_CHECK_SMOKE=1 LD_LIBRARY_PATH=$PWD/java/core/target/cuda-emu bash bench/gpu-check.sh
 #    The benchmarks then run at toy sizes (--smoke); their numbers mean nothing.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -49,14 +49,14 @@ if [ "${1:-}" = "--bundle" ]; then
     [ -f "$m2/$j" ] || { echo "gpu-check: missing $m2/$j (run mvn -B package once online)"; exit 2; }
     jars="$jars:$m2/$j"
   done
-  cp="java/target/classes:java/target/test-classes:bench/target/classes$jars"
+  cp="java/core/target/classes:java/core/target/test-classes:java/cli/target/classes:bench/target/classes$jars"
   bundler=${BUNDLE:-}
   for b in ../shared/device/bundle ../../shared/device/bundle /work/shared/device/bundle; do
     [ -z "$bundler" ] && [ -x "$b" ] && bundler=$b
   done
   [ -n "$bundler" ] || { echo "gpu-check: no bundle script found (set BUNDLE=)"; exit 2; }
   "$bundler" "$cp" .device
-  [ -f java/target/classes/dev/jprune/native/jprune.fatbin ] || echo "gpu-check: WARNING: no fatbin was built (no nvcc here?)"
+  [ -f java/core/target/classes/dev/jprune/native/jprune.fatbin ] || echo "gpu-check: WARNING: no fatbin was built (no nvcc here?)"
   echo "gpu-check: bundle ready in .device; on the GPU machine: bash bench/gpu-check.sh (carry .device)"
   exit 0
 fi
