@@ -52,11 +52,12 @@ final class DemoCommand implements Callable<Integer> {
                 s.train().size(), s.test().size(), cfg.lr(), cfg.batchSize(), dev.jprune.util.Parallel.threads());
         long stepsPerEpoch = (s.train().size() + cfg.batchSize() - 1) / cfg.batchSize();
         Schedule.Gradual g = Schedule.gradualOver(fineTune * stepsPerEpoch, 0.6, 16);
-        PruningPlan plan = new PruningPlan(PruneSpec.global(Criterion.TAYLOR, sparsity), g, epochs, fineTune, 0.01f, PruningPlan.Rewind.NONE, 0);
+        PruningPlan plan = PruningPlan.builder(PruneSpec.global(Criterion.TAYLOR, sparsity)).schedule(g).denseEpochs(epochs)
+                .fineTuneEpochs(fineTune).fineTuneLr(0.01f).build();
         String dev = Device.resolve(device, m, true, r);
         PruningRun run;
         PruningRun.Outcome o;
-        try (dev.jprune.train.Backend b = PruneCommand.backend(dev, m, cfg)) {
+        try (dev.jprune.train.Backend b = Device.open(dev, m, cfg)) {
             r.line("training on " + b.describe());
             run = new PruningRun(m, cfg, plan, r, b);
             o = run.run(s);

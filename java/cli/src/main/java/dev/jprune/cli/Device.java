@@ -1,13 +1,14 @@
 package dev.jprune.cli;
 
-import dev.jprune.gpu.GpuProbe;
-import dev.jprune.gpu.train.GpuModel;
+import dev.jprune.Backends;
 import dev.jprune.models.ModelSpec;
+import dev.jprune.train.Backend;
+import dev.jprune.train.TrainConfig;
 import java.util.Locale;
 
 /**
- * Resolves --device: cpu, gpu (an error when it cannot run), or auto (the GPU when a device, the fatbin and the
- * model's layers are all usable there, else the CPU with a one-line notice saying why).
+ * Resolves --device with the library's {@link Backends}: cpu, gpu (an error when it cannot run), or auto (the GPU when
+ * a device, the fatbin and the model's layers are all usable there, else the CPU with a one-line notice saying why).
  */
 final class Device {
     private Device() {}
@@ -34,11 +35,14 @@ final class Device {
     }
 
     static String whyNotGpu(ModelSpec m, boolean gpuCapable) {
-        GpuProbe p = GpuProbe.get();
-        if (!p.available()) return "no usable GPU: " + p.reason();
+        String why = Backends.gpuUnavailableReason();
+        if (why != null) return why;
         if (!gpuCapable) return "this command runs on the CPU only so far";
-        if (m.task() != ModelSpec.Task.CLASSIFICATION) return "the GPU path trains classification models only";
-        String bad = GpuModel.unsupportedLayer(m.net());
-        return bad == null ? null : "the GPU path cannot run " + bad + " yet";
+        return Backends.whyNotGpu(m);
+    }
+
+    /** Opens the backend of a resolved device ("cpu" or "gpu") for {@code m}. */
+    static Backend open(String device, ModelSpec m, TrainConfig cfg) {
+        return device.equals("gpu") ? Backends.gpu(m, cfg) : Backends.cpu(m, cfg);
     }
 }

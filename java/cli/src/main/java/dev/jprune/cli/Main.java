@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** jprune's command line. The only class that exits the JVM. */
-@Command(name = "jprune", mixinStandardHelpOptions = true, version = "jprune 0.1.0",
+@Command(name = "jprune", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Gradient-based pruning of neural networks: train, rank weights by gradient information, prune, fine-tune, export.",
         subcommands = {DemoCommand.class, TrainCommand.class, PruneCommand.class, EvalCommand.class, ExportCommand.class,
                 InfoCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
@@ -32,6 +32,11 @@ public final class Main implements Runnable {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /** --version: the library's version as the build recorded it. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override public String[] getVersion() { return new String[] {"jprune " + dev.jprune.Version.get()}; }
     }
 
     public static void main(String[] args) {

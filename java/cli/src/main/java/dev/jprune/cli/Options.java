@@ -73,7 +73,8 @@ final class Options {
             float rate = lr == null ? (k == m.defaultOptimizer() ? m.defaultLr() : (k == OptimizerKind.ADAM ? 1e-3f : 0.05f)) : lr;
             if (clipValue < 0) throw new IllegalArgumentException("--clip-value must be >= 0, got " + clipValue);
             if (clipNorm < 0) throw new IllegalArgumentException("--clip-norm must be >= 0, got " + clipNorm);
-            return new TrainConfig(epochs, batch, rate, k, k == OptimizerKind.SGD ? momentum : 0f, weightDecay, nesterov, clipValue, clipNorm, seed);
+            return TrainConfig.builder(m).optimizer(k).lr(rate).epochs(epochs).batchSize(batch).momentum(momentum).weightDecay(weightDecay)
+                    .nesterov(nesterov).clipValue(clipValue).clipNorm(clipNorm).seed(seed).build();
         }
     }
 
@@ -86,15 +87,15 @@ final class Options {
     }
 
     static final class Prune {
-        @Option(names = "--criterion", defaultValue = "taylor", split = ",", description = "magnitude | gradient | taylor | taylor2 | snip | movement (comma list for a sweep). Default: ${DEFAULT-VALUE}")
+        @Option(names = "--criterion", defaultValue = "taylor", split = ",", description = "magnitude | gradient | taylor | taylor2 | snip | movement (comma list for a sweep; API: Criterion, taylor2 = TAYLOR_SQUARED). Default: ${DEFAULT-VALUE}")
         List<String> criteria;
-        @Option(names = "--granularity", defaultValue = "weights", description = "weights | nm | neurons (neurons and filters). Default: ${DEFAULT-VALUE}")
+        @Option(names = "--granularity", defaultValue = "weights", description = "weights | nm | neurons (neurons and filters; API: Granularity.UNSTRUCTURED | NM | STRUCTURED). Default: ${DEFAULT-VALUE}")
         String granularity;
         @Option(names = "--nm", defaultValue = "2:4", description = "N:M pattern for --granularity nm. Default: ${DEFAULT-VALUE}")
         String nm;
         @Option(names = "--group-norm", defaultValue = "l2", description = "l1 | l2 norm of a neuron's scores. Default: ${DEFAULT-VALUE}")
         String groupNorm;
-        @Option(names = "--scope", defaultValue = "global", description = "global | layer. Default: ${DEFAULT-VALUE}")
+        @Option(names = "--scope", defaultValue = "global", description = "global | layer (API: Scope.GLOBAL | PER_LAYER). Default: ${DEFAULT-VALUE}")
         String scope;
         @Option(names = "--sparsity", defaultValue = "0.9", split = ",", description = "fraction pruned (comma list for a sweep). Default: ${DEFAULT-VALUE}")
         List<Double> sparsity;
@@ -172,10 +173,11 @@ final class Options {
                 default -> throw new IllegalArgumentException("--accumulate must be sum or ema; got '" + accumulate + "'");
             };
             Set<Integer> ex = new HashSet<>(exclude == null ? List.of() : exclude);
-            Criterion crit = criterion(criterionName);
-            int batches = scoreBatches != null ? scoreBatches : crit == Criterion.SNIP ? 1 : 16;
-            return new PruneSpec(crit, g, sc, sparsity, n, m, norm, threshold == null ? Float.NaN : threshold,
-                    ex, excludeLast, minDensity, maxDensity, batches, acc, emaMomentum);
+            PruneSpec.Builder b = PruneSpec.builder().criterion(criterion(criterionName)).granularity(g).scope(sc).sparsity(sparsity).nm(n, m)
+                    .groupNorm(norm).threshold(threshold == null ? Float.NaN : threshold).excludeLayers(ex).excludeLast(excludeLast)
+                    .densityBounds(minDensity, maxDensity).accumulate(acc).emaMomentum(emaMomentum);
+            if (scoreBatches != null) b.scoreBatches(scoreBatches);
+            return b.build();
         }
 
         Schedule schedule(long fineTuneSteps) {

@@ -1,15 +1,16 @@
 package dev.jprune.cli;
 
+import dev.jprune.Pruning;
+import dev.jprune.PruningReport;
+import dev.jprune.data.Dataset;
 import dev.jprune.data.Split;
 import dev.jprune.io.Checkpoint;
 import dev.jprune.models.ModelSpec;
 import dev.jprune.models.Models;
-import dev.jprune.nn.Parameter;
 import dev.jprune.prune.ModelPruner;
 import dev.jprune.prune.PruneSpec;
 import dev.jprune.prune.PruningPlan;
 import dev.jprune.prune.PruningRun;
-import dev.jprune.prune.ScoreAccumulator;
 import dev.jprune.train.Evaluation;
 import dev.jprune.train.TrainConfig;
 import java.nio.file.Path;
@@ -59,22 +60,23 @@ final class PruneCommand implements Callable<Integer> {
         ModelSpec m = Models.build(train.model, train.seed);
         Checkpoint.load(weights, m.net());
         PruneSpec spec = prune.spec(prune.criteria.get(0), prune.sparsity.get(0));
-        ModelPruner p = new ModelPruner(m.net(), spec);
-        ScoreAccumulator acc = null;
+        Dataset scoreData = null;
         if (spec.needsGradients()) {
             Split s = data.load();
             m.requireSampleShape(s.train().sampleShape(), s.train().name());
-            ScoreAccumulator a = acc = p.newAccumulator();
-            new dev.jprune.train.CpuBackend(m, train.config(m)).gradientsOnBatches(s.train(), spec.scoreBatches(), train.seed,
-                    () -> a.accumulate(p.weights(), p.grads()));
-            r.notice("scores: " + spec.criterion() + " accumulated over " + acc.batches() + " batches of " + data.data);
+            scoreData = s.train();
         }
-        ModelPruner.Result res = p.prune(spec.sparsity(), p.scores(acc));
+        PruningReport rep = Pruning.of(m).spec(spec).training(train.config(m)).pruneOnce(scoreData);
+        if (spec.needsGradients()) {
+            r.notice("scores: " + spec.criterion() + " accumulated over " + rep.prunes().get(0).scoreBatches() + " batches of " + data.data);
+        }
         Map<String, float[]> scores = new LinkedHashMap<>();
         Checkpoint.save(out, m.net(), scores, Map.of("pruned_by", "jprune", "criterion", spec.criterion().name().toLowerCase(Locale.ROOT),
                 "sparsity", Double.toString(spec.sparsity()), "format", "pt"));
-        printDensities(r, p);
-        r.linef("kept %d of %d weights (sparsity %.4f); wrote %s", res.kept(), res.candidates(), res.achievedSparsity(), out);
+        printDensities(r, rep.layers());
+        long kept = rep.layers().stream().mapToLong(PruningReport.Layer::kept).sum();
+        long candidates = rep.layers().stream().mapToLong(PruningReport.Layer::parameters).sum();
+        r.linef("kept %d of %d weights (sparsity %.4f); wrote %s", kept, candidates, rep.sparsity(), out);
         return 0;
     }
 
@@ -85,16 +87,11 @@ final class PruneCommand implements Callable<Integer> {
         }
     }
 
-    static void printDensities(Reporter r, ModelPruner p) {
+    static void printDensities(Reporter r, List<PruningReport.Layer> layers) {
         r.linef("%-12s %12s %12s %9s", "tensor", "params", "kept", "density");
-        for (ModelPruner.Target t : p.targets()) {
-            Parameter w = t.weight();
-            r.linef("%-12s %12d %12d %8.2f%%", t.name(), w.size(), w.nonzeroMaskCount(), 100.0 * w.nonzeroMaskCount() / w.size());
+        for (PruningReport.Layer l : layers) {
+            r.linef("%-12s %12d %12d %8.2f%%", l.name(), l.parameters(), l.kept(), 100.0 * l.kept() / l.parameters());
         }
-    }
-
-    static dev.jprune.train.Backend backend(String device, ModelSpec m, TrainConfig cfg) {
-        return device.equals("gpu") ? new dev.jprune.gpu.train.GpuBackend(m, cfg) : new dev.jprune.train.CpuBackend(m, cfg);
     }
 
     private int pruneWithTraining(Reporter r, String device) throws Exception {
@@ -109,7 +106,7 @@ final class PruneCommand implements Callable<Integer> {
                 + " (train " + s.train().size() + ", test " + s.test().size() + ")");
         // Train the dense model once; every (criterion, sparsity) run starts from a copy of it.
         Evaluation denseEval;
-        try (dev.jprune.train.Backend b = backend(device, dense, cfg)) {
+        try (dev.jprune.train.Backend b = Device.open(device, dense, cfg)) {
             r.onPhase("dense on " + b.describe(), cfg.epochs());
             for (int e = 0; e < cfg.epochs(); e++) b.trainEpoch(s.train(), e, r);
             denseEval = b.evaluate(s.test());
@@ -139,11 +136,16 @@ final class PruneCommand implements Callable<Integer> {
                 ModelSpec m = Models.build(train.model, train.seed);
                 if (!fromScratch) m.net().setValues(denseWeights);
                 long steps = (long) prune.fineTuneEpochs * ((s.train().size() + cfg.batchSize() - 1) / cfg.batchSize());
-                PruningPlan plan = new PruningPlan(spec, prune.schedule(steps), fromScratch ? cfg.epochs() : 0, prune.fineTuneEpochs, prune.fineTuneLr,
-                        rewindKind(), rewindStep());
+                PruningPlan.Builder pb = PruningPlan.builder(spec).schedule(prune.schedule(steps)).denseEpochs(fromScratch ? cfg.epochs() : 0)
+                        .fineTuneEpochs(prune.fineTuneEpochs).fineTuneLr(prune.fineTuneLr);
+                if (rewindKind() == PruningPlan.Rewind.INIT) pb.rewindToInit();
+                if (rewindKind() == PruningPlan.Rewind.STEP) pb.rewindToStep(rewindStep());
+                PruningPlan plan = pb.build();
+                // The dense model is trained above: a run from it trains no dense epoch (cfg.epochs counts them).
+                TrainConfig runCfg = cfg.withEpochs(plan.denseEpochs());
                 PruningRun.Outcome o;
-                try (dev.jprune.train.Backend b = backend(device, m, cfg)) {
-                    o = new PruningRun(m, cfg, plan, r, b).run(s);
+                try (dev.jprune.train.Backend b = Device.open(device, m, runCfg)) {
+                    o = new PruningRun(m, runCfg, plan, r, b).run(s);
                 }
                 double denseAcc = snip || Double.isNaN(o.denseAccuracy()) ? denseEval.accuracy() : o.denseAccuracy();
                 PruningRun.Outcome o2 = new PruningRun.Outcome(denseAcc, o.prunedAccuracy(), o.achievedSparsity(), o.targetNames(), o.densities(), o.prunes(), o.seconds());

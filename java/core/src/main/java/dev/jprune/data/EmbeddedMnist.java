@@ -44,6 +44,16 @@ public final class EmbeddedMnist {
         return new Split(train(), test());
     }
 
+    /**
+     * Both splits (fresh copies), standardised with the training set's mean and standard deviation
+     * ({@link Normalization#fitAndApply}) — what the models are trained on.
+     */
+    public static Split standardizedSplit() throws IOException {
+        Split s = split();
+        Normalization.fitAndApply(s);
+        return s;
+    }
+
     private static Dataset parsed() throws IOException {
         Dataset d = cache;
         if (d != null) return d;

@@ -59,6 +59,30 @@ public final class Models {
         }
     }
 
+    /**
+     * Saves {@code model}'s weights and masks as a safetensors checkpoint with PyTorch state_dict names and metadata
+     * {"model": name, "format": "pt"} ({@link dev.jprune.io.Checkpoint#save}, atomically). Does not modify the model.
+     *
+     * @throws java.io.IOException when the file cannot be written, or a weight is not finite (nothing is written)
+     */
+    public static void save(ModelSpec model, java.nio.file.Path file) throws java.io.IOException {
+        dev.jprune.io.Checkpoint.save(file, model.net(), java.util.Map.of(), java.util.Map.of("model", model.name(), "format", "pt"));
+    }
+
+    /**
+     * Builds model {@code name} and loads a checkpoint into it ({@link dev.jprune.io.Checkpoint#load}: weights and
+     * masks, PyTorch names).
+     *
+     * @throws IllegalArgumentException for an unknown name
+     * @throws java.io.IOException when the file cannot be read or does not fit the model (nothing is half-loaded)
+     */
+    public static ModelSpec load(String name, java.nio.file.Path file) throws java.io.IOException {
+        ModelSpec m = build(name, 0);
+        dev.jprune.io.Checkpoint.load(file, m.net());
+        return m;
+    }
+
+    /** A linear regression model with {@code features} inputs and one output, weights drawn from {@code rng}. */
     public static ModelSpec linearRegression(int features, Rng rng) {
         return new ModelSpec(features == 1 ? "linear-regression-1" : "linear-regression", new Sequential(new Linear(features, 1, rng)),
                 new int[] {features}, Task.REGRESSION, 1, OptimizerKind.SGD, 0.05f);

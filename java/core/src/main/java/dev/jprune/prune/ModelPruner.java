@@ -145,8 +145,9 @@ public final class ModelPruner {
 
     /**
      * Prunes to {@code sparsity} (ignored in threshold and N:M modes) by {@code scores}, one tensor per target in
-     * target order. Sets every target's mask and zeroes pruned weights (and, structured, the pruned rows' bias
-     * entries, masked too). Modifies the targets' parameters only.
+     * target order, on the host ({@link HostSelectionEngine}). Sets every target's mask and zeroes pruned weights (and,
+     * structured, the pruned rows' bias entries, masked too). Modifies the targets' parameters only; on an exception
+     * (bad sparsity, a NaN score, mismatched scores) nothing is modified.
      */
     public Result prune(double sparsity, ScoreSource scores) {
         if (scores.tensorCount() != targets.size()) throw new IllegalArgumentException("prune: " + scores.tensorCount() + " score tensors for " + targets.size() + " targets");
@@ -155,49 +156,14 @@ public final class ModelPruner {
                 throw new IllegalArgumentException("prune: scores for " + targets.get(t).name() + " have " + scores.size(t) + " elements, weight has " + targets.get(t).weight().size());
             }
         }
-        if (!(sparsity >= 0 && sparsity <= 1)) throw new IllegalArgumentException("sparsity must be in [0, 1], got " + sparsity);
         int nt = targets.size();
         byte[][] old = masks();
         boolean anyMask = Arrays.stream(old).anyMatch(m -> m != null);
-        ScoreSource src = anyMask ? ScoreSource.respectingMasks(scores, old) : scores;
-        byte[][] masks = new byte[nt][];
-        for (int t = 0; t < nt; t++) masks[t] = new byte[targets.get(t).weight().size()];
-        // The selections write only the new mask arrays; the parameters change after all of them succeeded (a NaN score
+        HostSelectionEngine engine = new HostSelectionEngine(anyMask ? ScoreSource.respectingMasks(scores, old) : scores);
+        // The selection writes only the engine's new mask arrays; the parameters change after it succeeded (a NaN score
         // in the last tensor leaves every weight and mask as it was), and applyMask zeroes the pruned weights.
-        int[][] keptRows = null;
-        switch (spec.granularity()) {
-            case UNSTRUCTURED -> {
-                if (spec.thresholdMode()) {
-                    GlobalSelector.threshold(src, spec.thresholdEps(), masks, null);
-                } else if (spec.scope() == Scope.PER_LAYER) {
-                    double[] s = new double[nt];
-                    Arrays.fill(s, sparsity);
-                    GlobalSelector.perLayer(src, s, masks, null);
-                } else if (capped()) {
-                    GlobalSelector.selectCapped(src, keepFor(sparsity), densities(spec.minDensity()), densities(spec.maxDensity()), masks, null);
-                } else {
-                    GlobalSelector.select(src, GlobalSelector.keepForSparsity(src.totalSize(), sparsity)).apply(src, masks, null);
-                }
-            }
-            case NM -> {
-                for (int t = 0; t < nt; t++) NmSparsity.apply(src, t, targets.get(t).rowLength(), spec.nmN(), spec.nmM(), masks[t], null);
-            }
-            case STRUCTURED -> {
-                int[] groups = targets.stream().mapToInt(Target::rows).toArray();
-                Structured.Result r;
-                if (spec.scope() == Scope.PER_LAYER) {
-                    double[] s = new double[nt];
-                    Arrays.fill(s, sparsity);
-                    r = Structured.perLayer(src, groups, spec.groupNorm(), s);
-                } else {
-                    long totalGroups = Arrays.stream(groups).asLongStream().sum();
-                    r = Structured.global(src, groups, spec.groupNorm(), GlobalSelector.keepForSparsity(totalGroups, sparsity));
-                }
-                masks = r.masks();
-                keptRows = r.keptGroups();
-            }
-            default -> throw new AssertionError(spec.granularity());
-        }
+        Selected sel = select(engine, sparsity);
+        byte[][] masks = engine.masks();
         for (int t = 0; t < nt; t++) {
             // Never revive what an earlier prune removed (respectingMasks ranks those last; caps, N:M, or a lower
             // sparsity than before could still pick them).
@@ -205,11 +171,58 @@ public final class ModelPruner {
             targets.get(t).weight().mask = masks[t];
             targets.get(t).weight().applyMask();
         }
+        int[][] keptRows = sel.keptRows();
         if (keptRows != null) {
             keptRows = liveRows(targets, masks, keptRows);
             maskBiases(targets, keptRows);
         }
-        return new Result(sparsity, countKept(masks), candidateCount(), keptRows);
+        return new Result(sparsity, HostSelectionEngine.counts(masks), candidateCount(), keptRows);
+    }
+
+    /**
+     * What {@link #select} asked the engine: the kept elements per target as the engine counted them, and for
+     * structured granularity the selected rows of each target (else null).
+     */
+    public record Selected(long[] keptPerTarget, int[][] keptRows) {}
+
+    /**
+     * The one dispatch from this pruner's {@link PruneSpec} (granularity, scope, density caps, threshold, N:M) to the
+     * selection {@code engine} runs, for a prune to {@code sparsity} (ignored in threshold and N:M modes). The engine
+     * writes its own output masks; committing them to the model (and never reviving pruned weights) is the caller's.
+     *
+     * @throws IllegalArgumentException when sparsity is outside [0, 1] or the engine rejects its input
+     */
+    public Selected select(SelectionEngine engine, double sparsity) {
+        if (!(sparsity >= 0 && sparsity <= 1)) throw new IllegalArgumentException("sparsity must be in [0, 1], got " + sparsity);
+        int nt = targets.size();
+        if (engine.tensorCount() != nt) throw new IllegalArgumentException("select: engine has " + engine.tensorCount() + " tensors for " + nt + " targets");
+        double[] each = new double[nt];
+        Arrays.fill(each, sparsity);
+        switch (spec.granularity()) {
+            case UNSTRUCTURED -> {
+                long[] kept;
+                if (spec.thresholdMode()) kept = engine.threshold(spec.thresholdEps());
+                else if (spec.scope() == Scope.PER_LAYER) kept = engine.perLayer(each);
+                else if (capped()) kept = engine.capped(keepFor(sparsity), densities(spec.minDensity()), densities(spec.maxDensity()));
+                else kept = engine.select(GlobalSelector.keepForSparsity(candidateCount(), sparsity));
+                return new Selected(kept, null);
+            }
+            case NM -> {
+                return new Selected(engine.nm(targets.stream().mapToInt(Target::rowLength).toArray(), spec.nmN(), spec.nmM()), null);
+            }
+            case STRUCTURED -> {
+                int[] groups = targets.stream().mapToInt(Target::rows).toArray();
+                SelectionEngine.Groups r;
+                if (spec.scope() == Scope.PER_LAYER) {
+                    r = engine.structuredPerLayer(groups, spec.groupNorm(), each);
+                } else {
+                    long totalGroups = Arrays.stream(groups).asLongStream().sum();
+                    r = engine.structured(groups, spec.groupNorm(), GlobalSelector.keepForSparsity(totalGroups, sparsity));
+                }
+                return new Selected(r.keptElements(), r.keptGroups());
+            }
+            default -> throw new AssertionError(spec.granularity());
+        }
     }
 
     /**
@@ -240,12 +253,6 @@ public final class ModelPruner {
             tg.bias().mask = bm;
             tg.bias().applyMask();
         }
-    }
-
-    private static long[] countKept(byte[][] masks) {
-        long[] k = new long[masks.length];
-        for (int t = 0; t < masks.length; t++) for (byte b : masks[t]) k[t] += b;
-        return k;
     }
 
     /** Per-target density (kept / size), in target order. */

@@ -35,22 +35,111 @@ public record PruneSpec(Criterion criterion, Granularity granularity, Scope scop
         excludedLayers = Set.copyOf(excludedLayers);
     }
 
+    /** Default target sparsity (the CLI's --sparsity). */
+    public static final double DEFAULT_SPARSITY = 0.9;
+    /** Default number of batches gradient scores accumulate over (the CLI's --score-batches; SNIP uses 1). */
+    public static final int DEFAULT_SCORE_BATCHES = 16;
+    /** Default EMA momentum of score accumulation (the CLI's --ema-momentum). */
+    public static final float DEFAULT_EMA_MOMENTUM = 0.9f;
+
     /**
      * Unstructured, global, the given criterion and sparsity; last layer kept prunable; scores summed over 16
-     * batches (SNIP: one batch at initialisation, as Lee et al. define it).
+     * batches (SNIP: one batch at initialisation, as Lee et al. define it). The same as
+     * {@code builder().criterion(c).sparsity(sparsity).build()}.
      */
     public static PruneSpec global(Criterion c, double sparsity) {
-        return new PruneSpec(c, Granularity.UNSTRUCTURED, Scope.GLOBAL, sparsity, 2, 4, Structured.Norm.L2, Float.NaN,
-                Set.of(), false, 0, 1, c == Criterion.SNIP ? 1 : 16, ScoreAccumulator.Mode.SUM, 0.9f);
+        return builder().criterion(c).sparsity(sparsity).build();
     }
 
+    /**
+     * A builder with the CLI's defaults: TAYLOR, unstructured weights, global scope, sparsity 0.9, N:M 2:4, L2 group
+     * norm, no threshold, no excluded layer, density bounds [0, 1], scores summed over 16 batches (SNIP: 1).
+     */
+    public static Builder builder() { return new Builder(); }
+
+    /** A builder holding this spec's values. */
+    public Builder toBuilder() {
+        Builder b = new Builder().criterion(criterion).granularity(granularity).scope(scope).sparsity(sparsity).nm(nmN, nmM)
+                .groupNorm(groupNorm).threshold(thresholdEps).excludeLayers(excludedLayers).excludeLast(excludeLast)
+                .densityBounds(minDensity, maxDensity).scoreBatches(scoreBatches).accumulate(accumulate).emaMomentum(emaMomentum);
+        return b;
+    }
+
+    /** This spec with another target sparsity. */
     public PruneSpec withSparsity(double s) {
         return new PruneSpec(criterion, granularity, scope, s, nmN, nmM, groupNorm, thresholdEps, excludedLayers, excludeLast, minDensity, maxDensity, scoreBatches, accumulate, emaMomentum);
     }
 
+    /**
+     * Builds a {@link PruneSpec}; starts from the CLI's defaults ({@link #builder()}). Setters return the builder;
+     * {@link #build} validates (IllegalArgumentException naming the bad value).
+     */
+    public static final class Builder {
+        private Criterion criterion = Criterion.TAYLOR;
+        private Granularity granularity = Granularity.UNSTRUCTURED;
+        private Scope scope = Scope.GLOBAL;
+        private double sparsity = DEFAULT_SPARSITY;
+        private int nmN = 2, nmM = 4;
+        private Structured.Norm groupNorm = Structured.Norm.L2;
+        private float thresholdEps = Float.NaN;
+        private Set<Integer> excludedLayers = Set.of();
+        private boolean excludeLast;
+        private double minDensity = 0, maxDensity = 1;
+        private Integer scoreBatches;
+        private ScoreAccumulator.Mode accumulate = ScoreAccumulator.Mode.SUM;
+        private float emaMomentum = DEFAULT_EMA_MOMENTUM;
+
+        private Builder() {}
+
+        /** The importance criterion (default TAYLOR; USER is refused: user scores go to ModelPruner.prune). */
+        public Builder criterion(Criterion c) { this.criterion = c; return this; }
+        /** What one decision removes (default UNSTRUCTURED). */
+        public Builder granularity(Granularity g) { this.granularity = g; return this; }
+        /** One ranking over all layers (GLOBAL, default) or each layer to the fraction (PER_LAYER). */
+        public Builder scope(Scope s) { this.scope = s; return this; }
+        /** Target fraction removed, in [0, 1] (default 0.9). */
+        public Builder sparsity(double s) { this.sparsity = s; return this; }
+        /** N:M pattern for {@link Granularity#NM}: keep {@code n} of every {@code m} (default 2:4). */
+        public Builder nm(int n, int m) { this.nmN = n; this.nmM = m; return this; }
+        /** Norm of a row's scores for structured pruning (default L2). */
+        public Builder groupNorm(Structured.Norm norm) { this.groupNorm = norm; return this; }
+        /** Threshold mode: prune where score &lt; eps (NaN: off, the default; unstructured only). */
+        public Builder threshold(float eps) { this.thresholdEps = eps; return this; }
+        /** Sequential indices never pruned (default none). */
+        public Builder excludeLayers(Set<Integer> layers) { this.excludedLayers = Set.copyOf(layers); return this; }
+        /** Sequential indices never pruned (default none). */
+        public Builder excludeLayers(int... layers) {
+            this.excludedLayers = java.util.Arrays.stream(layers).boxed().collect(java.util.stream.Collectors.toUnmodifiableSet());
+            return this;
+        }
+        /** Keep the last weight layer (the classifier) dense (default false). */
+        public Builder excludeLast(boolean on) { this.excludeLast = on; return this; }
+        /** Per-layer bounds of the kept fraction in global scope, 0 &lt;= min &lt;= max &lt;= 1 (default 0 and 1). */
+        public Builder densityBounds(double min, double max) { this.minDensity = min; this.maxDensity = max; return this; }
+        /** Batches gradient scores accumulate over before a prune (default 16, SNIP 1). */
+        public Builder scoreBatches(int batches) { this.scoreBatches = batches; return this; }
+        /** How scores accumulate over batches (default SUM). */
+        public Builder accumulate(ScoreAccumulator.Mode mode) { this.accumulate = mode; return this; }
+        /** Momentum of {@link ScoreAccumulator.Mode#EMA} accumulation, in [0, 1) (default 0.9; unused by SUM). */
+        public Builder emaMomentum(float momentum) { this.emaMomentum = momentum; return this; }
+        /** Exponential moving average of the scores with {@code momentum} in [0, 1) (sets the mode to EMA). */
+        public Builder ema(float momentum) { this.accumulate = ScoreAccumulator.Mode.EMA; this.emaMomentum = momentum; return this; }
+
+        /**
+         * The spec.
+         *
+         * @throws IllegalArgumentException for an invalid combination (see {@link PruneSpec})
+         */
+        public PruneSpec build() {
+            int batches = scoreBatches != null ? scoreBatches : criterion == Criterion.SNIP ? 1 : DEFAULT_SCORE_BATCHES;
+            return new PruneSpec(criterion, granularity, scope, sparsity, nmN, nmM, groupNorm, thresholdEps, excludedLayers,
+                    excludeLast, minDensity, maxDensity, batches, accumulate, emaMomentum);
+        }
+    }
+
+    /** Whether this is threshold mode (thresholdEps is not NaN). */
     public boolean thresholdMode() { return !Float.isNaN(thresholdEps); }
 
-    /** Whether scores come from gradients (and so need accumulation over batches). */
     /**
      * Whether a schedule's gradient scores keep accumulating across its prunes: true for MOVEMENT, whose score is
      * −Σ w·g over all of fine-tuning since it began (Sanh et al. 2020; restarting it at every prune of a gradual
@@ -59,5 +148,6 @@ public record PruneSpec(Criterion criterion, Granularity granularity, Scope scop
      */
     public boolean scoresSpanPrunes() { return criterion == Criterion.MOVEMENT; }
 
+    /** Whether scores come from gradients (and so need accumulation over batches). */
     public boolean needsGradients() { return criterion.readsGradient(); }
 }

@@ -28,6 +28,7 @@ public final class PruningRun {
     private final PruningPlan plan;
     private final ModelPruner pruner;
     private final Backend backend;
+    private final PruningBackend pruning;
     private final PruneListener listener;
     private final List<ModelPruner.Result> prunes = new ArrayList<>();
     private int epoch;
@@ -37,13 +38,25 @@ public final class PruningRun {
         this(model, cfg, plan, listener, new CpuBackend(model, cfg));
     }
 
-    /** A run on {@code backend}, which must have been made for {@code model} and {@code cfg}. */
+    /**
+     * A run on {@code backend}, which must have been made for {@code model} and {@code cfg}. The run trains densely for
+     * {@code plan.denseEpochs()} epochs, and {@code cfg.epochs()} must say the same (one number, two records: neither
+     * is silently ignored; {@link TrainConfig#withEpochs} makes them agree).
+     *
+     * @throws IllegalArgumentException when cfg.epochs() differs from plan.denseEpochs(), or the spec finds nothing
+     *     to prune in the model
+     */
     public PruningRun(ModelSpec model, TrainConfig cfg, PruningPlan plan, PruneListener listener, Backend backend) {
+        if (cfg.epochs() != plan.denseEpochs()) {
+            throw new IllegalArgumentException("TrainConfig.epochs = " + cfg.epochs() + " but PruningPlan.denseEpochs = " + plan.denseEpochs()
+                    + ": a pruning run trains densely for the plan's epochs; make them equal (TrainConfig.withEpochs)");
+        }
         this.model = model;
         this.cfg = cfg;
         this.plan = plan;
         this.pruner = new ModelPruner(model.net(), plan.spec());
         this.backend = backend;
+        this.pruning = PruningBackend.of(backend);
         this.listener = listener;
     }
 
@@ -84,6 +97,7 @@ public final class PruningRun {
             denseAcc = backend.evaluate(data.test()).accuracy();
             if (plan.fineTuneLr() > 0) backend.setLearningRate(plan.fineTuneLr());
             Schedule s = plan.schedule();
+            if (s instanceof Schedule.RelativeGradual rg) s = rg.over(fineTuneSteps(data.train()));
             if (s instanceof Schedule.OneShot) {
                 pruneOnce(data.train(), spec.sparsity(), 0);
                 trainEpochs(data.train(), "fine-tune", plan.fineTuneEpochs());
@@ -109,6 +123,11 @@ public final class PruningRun {
                 List.copyOf(prunes), (System.nanoTime() - t0) / 1e9);
     }
 
+    /** Optimizer steps of fine-tuning: fineTuneEpochs × batches per epoch (the last batch may be partial). */
+    private long fineTuneSteps(Dataset train) {
+        return (long) plan.fineTuneEpochs() * ((train.size() + cfg.batchSize() - 1) / cfg.batchSize());
+    }
+
     private void trainEpochs(Dataset train, String phase, int epochs) {
         if (epochs <= 0) return;
         listener.onPhase(phase, epochs);
@@ -121,19 +140,11 @@ public final class PruningRun {
     }
 
     /**
-     * One prune to {@code sparsity} by {@code acc}'s scores (null: MAGNITUDE). Where the backend can, the selection
-     * runs where the model lives ({@link Backend#pruneOnDevice}); otherwise on the host: weights (and, when they were
-     * accumulated on the device, the scores) come to the host first and the masks go back.
+     * One prune to {@code sparsity} by {@code acc}'s scores (null: MAGNITUDE), where the backend keeps the model
+     * ({@link PruningBackend#prune}: on the device for the GPU, on the host otherwise).
      */
-    private ModelPruner.Result prune(double sparsity, ScoreAccumulator acc, boolean scoresOnDevice) {
-        ModelPruner.Result r = backend.pruneOnDevice(pruner, sparsity, acc);
-        if (r == null) {
-            if (scoresOnDevice) backend.syncScores();
-            backend.syncToHost();
-            r = pruner.prune(sparsity, pruner.scores(acc));
-            backend.masksChanged();
-        }
-        return r;
+    private ModelPruner.Result prune(double sparsity, ScoreAccumulator acc) {
+        return pruning.prune(pruner, sparsity, acc);
     }
 
     /** Accumulates scores over spec.scoreBatches() batches (when the criterion needs gradients) and prunes. */
@@ -142,7 +153,7 @@ public final class PruningRun {
         if (plan.spec().needsGradients()) {
             r = scoreAndPrune(train, sparsity, cfg.seed() + 7919L * (round + 1));
         } else {
-            r = prune(sparsity, null, false);
+            r = prune(sparsity, null);
         }
         prunes.add(r);
         listener.onPrune(-1, sparsity, r.achievedSparsity(), plan.spec().needsGradients() ? plan.spec().scoreBatches() : 0);
@@ -151,12 +162,12 @@ public final class PruningRun {
     /** Fresh gradient scores over spec.scoreBatches() batches (on the device where the backend can), then a prune. */
     private ModelPruner.Result scoreAndPrune(Dataset train, double sparsity, long seed) {
         ScoreAccumulator a = pruner.newAccumulator();
-        boolean onDevice = backend.accumulateScoresOnDevice(a, targetWeights());
+        boolean onDevice = pruning.accumulateScores(a, targetWeights());
         try {
             backend.gradientsOnBatches(train, plan.spec().scoreBatches(), seed, onDevice ? null : () -> a.accumulate(pruner.weights(), pruner.grads()));
-            return prune(sparsity, a, onDevice);
+            return prune(sparsity, a);
         } finally {
-            if (onDevice) backend.stopScores();
+            if (onDevice) pruning.stopScores();
         }
     }
 
@@ -166,7 +177,7 @@ public final class PruningRun {
         ScoreAccumulator acc = spec.needsGradients() ? pruner.newAccumulator() : null;
         // Every step's gradients feed the scores: a GPU backend accumulates them where they are (fused into the
         // optimizer pass) and prunes there too, so a prune event copies only the new masks to the host.
-        boolean onDevice = acc != null && backend.accumulateScoresOnDevice(acc, targetWeights());
+        boolean onDevice = acc != null && pruning.accumulateScores(acc, targetWeights());
         long[] batches = {0};  // batches in the scores (since the last prune, or since the start: scoresSpanPrunes)
         double target = spec.sparsity();
         StepHook hook = new StepHook() {
@@ -179,12 +190,12 @@ public final class PruningRun {
                 long t = step - start;
                 if (!g.isPruningStep(t)) return;
                 double s = g.sparsityAt(t, target);
-                ModelPruner.Result r = prune(s, acc, onDevice);
+                ModelPruner.Result r = prune(s, acc);
                 prunes.add(r);
                 listener.onPrune(t, s, r.achievedSparsity(), batches[0]);
                 if (acc != null && !spec.scoresSpanPrunes()) {
                     acc.reset();
-                    if (onDevice) backend.resetScores();
+                    if (onDevice) pruning.resetScores();
                     batches[0] = 0;
                 }
             }
@@ -202,21 +213,21 @@ public final class PruningRun {
                 // The schedule outlasted fine-tuning: finish it so the run always ends at the target.
                 ModelPruner.Result r;
                 if (acc == null) {
-                    r = prune(target, null, false);
+                    r = prune(target, null);
                 } else if (batches[0] == 0) {
                     // No step since the last prune fed the (reset) scores: score fresh batches.
                     backend.gradientsOnBatches(train, spec.scoreBatches(), cfg.seed() + 104729L,
                             onDevice ? null : () -> acc.accumulate(pruner.weights(), pruner.grads()));
                     batches[0] = spec.scoreBatches();
-                    r = prune(target, acc, onDevice);
+                    r = prune(target, acc);
                 } else {
-                    r = prune(target, acc, onDevice);
+                    r = prune(target, acc);
                 }
                 prunes.add(r);
                 listener.onPrune(-1, target, r.achievedSparsity(), batches[0]);
             }
         } finally {
-            if (onDevice) backend.stopScores();
+            if (onDevice) pruning.stopScores();
         }
     }
 

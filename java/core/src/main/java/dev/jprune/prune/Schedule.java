@@ -41,6 +41,36 @@ public sealed interface Schedule {
         public long lastPruningStep() { return t0 + n * dt; }
     }
 
+    /**
+     * A {@link Gradual} schedule stated relative to fine-tuning, for when the step count is not known yet: it reaches the
+     * target after {@code fraction} of the fine-tuning steps, pruning about {@code events} times. {@link PruningRun}
+     * resolves it with {@link #over} once it knows the data set and batch size (the CLI's --schedule gradual).
+     *
+     * @param fraction part of fine-tuning over which the target is reached, in (0, 1]
+     * @param events   number of pruning steps, at least 1
+     */
+    record RelativeGradual(double fraction, int events) implements Schedule {
+        /** @throws IllegalArgumentException for a fraction outside (0, 1] or fewer than 1 event */
+        public RelativeGradual {
+            if (!(fraction > 0 && fraction <= 1)) throw new IllegalArgumentException("gradual fraction must be in (0, 1], got " + fraction);
+            if (events < 1) throw new IllegalArgumentException("gradual events must be >= 1, got " + events);
+        }
+
+        /** The schedule for {@code fineTuneSteps} optimizer steps of fine-tuning ({@link Schedule#gradualOver}). */
+        public Gradual over(long fineTuneSteps) {
+            return gradualOver(Math.max(1, fineTuneSteps), fraction, events);
+        }
+    }
+
+    /** One prune to the target, then fine-tuning. */
+    static Schedule oneShot() { return new OneShot(); }
+
+    /** {@code rounds} rounds of prune, then fine-tune (see {@link Iterative}). */
+    static Schedule iterative(int rounds) { return new Iterative(rounds); }
+
+    /** A gradual schedule over the first {@code fraction} of fine-tuning with about {@code events} prunes. */
+    static Schedule gradual(double fraction, int events) { return new RelativeGradual(fraction, events); }
+
     /** A gradual schedule that reaches the target after {@code fraction} of {@code totalSteps}, pruning ~{@code events} times. */
     static Gradual gradualOver(long totalSteps, double fraction, int events) {
         long span = Math.max(1, (long) (totalSteps * fraction));

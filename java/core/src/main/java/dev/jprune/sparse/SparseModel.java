@@ -82,6 +82,15 @@ public final class SparseModel {
         return h;
     }
 
+    /**
+     * Accuracy and mean loss on a classification data set ({@link SparseEvaluation#evaluate}, batches of 500).
+     *
+     * @throws IllegalArgumentException for an empty data set or samples that do not fit the model
+     */
+    public dev.jprune.train.Evaluation evaluate(dev.jprune.data.Dataset test) {
+        return SparseEvaluation.evaluate(this, test, SparseEvaluation.DEFAULT_BATCH);
+    }
+
     /** Output shape for an input shape (batch dimension included). */
     public int[] outputShape(int[] inputShape) {
         int[] s = inputShape.clone();

@@ -21,8 +21,8 @@ public interface Backend extends AutoCloseable {
     /**
      * Forward + backward in evaluation mode over {@code batches} shuffled batches without updating weights;
      * after each batch the host parameters' grads (and values) hold that batch's state and {@code perBatch} runs.
-     * Each batch also feeds an active device score accumulation ({@link #accumulateScoresOnDevice}); {@code perBatch}
-     * null then skips the host copy altogether.
+     * Each batch also feeds a score accumulation the backend runs itself (a pruning extension of the backend, e.g.
+     * the GPU's); {@code perBatch} null then skips the host copy altogether.
      */
     void gradientsOnBatches(Dataset train, int batches, long seed, Runnable perBatch);
 
@@ -40,46 +40,6 @@ public interface Backend extends AutoCloseable {
     void syncToHost();
 
     void setLearningRate(float lr);
-
-    /**
-     * Asks the backend to accumulate {@code acc}'s per-batch statistic itself after every training backward and every
-     * {@link #gradientsOnBatches} batch (gradients before clipping, exactly
-     * {@link dev.jprune.prune.ScoreAccumulator#accumulate}'s formula and float rounding), so that gradients need not
-     * come to the host every step. {@code weights}: the parameters of acc's
-     * tensors, in acc's order. The device copy starts from acc's current buffers. Returns false when the backend
-     * cannot (the default): the caller then accumulates on the host. Modifies nothing on the host.
-     */
-    default boolean accumulateScoresOnDevice(dev.jprune.prune.ScoreAccumulator acc, java.util.List<dev.jprune.nn.Parameter> weights) {
-        return false;
-    }
-
-    /**
-     * Device accumulation active: copies the device sums into acc's buffers and adds the batches since the last call.
-     * A non-finite input in any of those batches throws IllegalArgumentException naming the element, and acc is left
-     * unchanged (the device sums stopped at that batch).
-     */
-    default void syncScores() {}
-
-    /** Device accumulation active: zeroes the device sums (the caller resets acc). */
-    default void resetScores() {}
-
-    /** Ends device accumulation and frees its buffers (acc keeps what the last {@link #syncScores} copied). */
-    default void stopScores() {}
-
-    /**
-     * Prunes where the model lives, with the result {@code pruner.prune(sparsity, pruner.scores(acc))} would have on
-     * the same state — the same masks bit for bit, kept counts and kept rows — but without bringing weights or scores
-     * to the host: the selection reads the backend's weights (MAGNITUDE) or the device sums of {@code acc} (which must
-     * then be the accumulator of the active {@link #accumulateScoresOnDevice}), writes the masks, zeroes pruned weights
-     * and their optimizer state. The host parameters get the new masks (host weights are brought up to date only by
-     * {@link #syncToHost}). Do not call {@link #masksChanged} after it. Returns null, having changed nothing, where the
-     * backend cannot (the default; and e.g. a selection it does not implement): the caller then prunes on the host.
-     * Throws as the host prune would (bad sparsity, non-finite inputs, no accumulated batch), changing nothing.
-     */
-    default dev.jprune.prune.ModelPruner.Result pruneOnDevice(dev.jprune.prune.ModelPruner pruner, double sparsity,
-                                                              dev.jprune.prune.ScoreAccumulator acc) {
-        return null;
-    }
 
     @Override void close();
 }

@@ -12,16 +12,14 @@ import dev.jprune.train.TrainListener;
 import dev.jprune.gpu.DeviceBuffer;
 import dev.jprune.gpu.GpuOps;
 import dev.jprune.gpu.prune.GpuPruneOps;
-import dev.jprune.gpu.prune.GpuSelection;
 import dev.jprune.gpu.prune.PruneTensor;
 import dev.jprune.nn.Parameter;
+import dev.jprune.gpu.prune.GpuSelectionEngine;
 import dev.jprune.prune.Criterion;
-import dev.jprune.prune.GlobalSelector;
-import dev.jprune.prune.Granularity;
 import dev.jprune.prune.ModelPruner;
 import dev.jprune.prune.PruneSpec;
+import dev.jprune.prune.PruningBackend;
 import dev.jprune.prune.ScoreAccumulator;
-import dev.jprune.prune.Scope;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -30,13 +28,13 @@ import java.util.Map;
 /**
  * Training and pruning on the GPU for the pruning pipeline. Data sets are uploaded once (per Dataset object) and stay
  * on the device; the host model is brought up to date only when a hook or the pipeline asks ({@link StepHook#needsHost},
- * {@link #syncToHost}). Gradient scores accumulate on the device ({@link #accumulateScoresOnDevice}: fused into every
+ * {@link #syncToHost}). Gradient scores accumulate on the device ({@link #accumulateScores}: fused into every
  * training step's optimizer pass, and one GpuPruneOps.Accumulation step per {@link #gradientsOnBatches} batch), and
- * {@link #pruneOnDevice} selects on the device with the fused exact top-k of dev.jprune.gpu.prune, so a prune event
+ * {@link #prune} selects on the device with the fused exact top-k of dev.jprune.gpu.prune, so a prune event
  * moves only the new masks (1 byte per weight) to the host: every granularity and scope, the capped global selection
  * (min/max density) included. {@link #masksChanged} serves the host path (scores accumulated on the host).
  */
-public final class GpuBackend implements Backend {
+public final class GpuBackend implements Backend, PruningBackend {
     private final GpuContext ctx;
     private final GpuTrainer trainer;
     private final GpuPruneOps pruneOps;
@@ -94,11 +92,11 @@ public final class GpuBackend implements Backend {
     }
 
     @Override
-    public boolean accumulateScoresOnDevice(ScoreAccumulator acc, List<Parameter> weights) {
+    public boolean accumulateScores(ScoreAccumulator acc, List<Parameter> weights) {
         if (scoreAcc != null) throw new IllegalStateException("GpuBackend: score accumulation is already active");
         float[][] host = acc.buffers();
         if (weights.size() != host.length) {
-            throw new IllegalArgumentException("GpuBackend.accumulateScoresOnDevice: " + weights.size() + " parameters for "
+            throw new IllegalArgumentException("GpuBackend.accumulateScores: " + weights.size() + " parameters for "
                     + host.length + " accumulator tensors");
         }
         Map<Parameter, GpuModel.DParam> byHost = byHost();
@@ -108,7 +106,7 @@ public final class GpuBackend implements Backend {
             for (int t = 0; t < host.length; t++) {
                 GpuModel.DParam d = byHost.get(weights.get(t));
                 if (d == null || d.size() != host[t].length) {
-                    throw new IllegalArgumentException("GpuBackend.accumulateScoresOnDevice: tensor " + t + " is not a parameter of this model"
+                    throw new IllegalArgumentException("GpuBackend.accumulateScores: tensor " + t + " is not a parameter of this model"
                             + " with " + host[t].length + " elements");
                 }
                 DeviceBuffer s = ctx.upload(host[t]);
@@ -170,77 +168,54 @@ public final class GpuBackend implements Backend {
         stepMark = evalBatches = 0;
     }
 
+    /**
+     * One prune on the device ({@link PruningBackend#prune}): the selection runs on a {@link GpuSelectionEngine} chosen
+     * by {@link ModelPruner#select} (the one dispatch), scored by the live device weights (MAGNITUDE), the device sums
+     * (when {@code acc} is the active accumulation) or acc's host buffers uploaded for the step. New masks go to fresh
+     * buffers — the current one is maskIn, ranked last and never revived — so a failed step leaves every mask as it was
+     * and no kernel reads a mask another thread of it is writing; only the new masks (1 byte per weight) come to the host.
+     */
     @Override
-    public ModelPruner.Result pruneOnDevice(ModelPruner pruner, double sparsity, ScoreAccumulator acc) {
+    public ModelPruner.Result prune(ModelPruner pruner, double sparsity, ScoreAccumulator acc) {
         PruneSpec spec = pruner.spec();
-        Criterion crit = Criterion.MAGNITUDE;
+        if (!(sparsity >= 0 && sparsity <= 1)) throw new IllegalArgumentException("sparsity must be in [0, 1], got " + sparsity);
+        boolean deviceScores = spec.needsGradients() && acc != null && acc == scoreAcc;
         if (spec.needsGradients()) {
-            if (acc == null || acc != scoreAcc) return null;  // the scores are on the host
-            if (acc.batches() + pendingBatches() == 0) {
+            long batches = acc == null ? 0 : acc.batches() + (deviceScores ? pendingBatches() : 0);
+            if (batches == 0) {
                 throw new IllegalStateException("criterion " + spec.criterion() + " needs accumulated gradient scores; none were accumulated");
             }
-            scoreAccumulation.check();
-            crit = Criterion.USER;
+            if (deviceScores) scoreAccumulation.check();
         }
-        if (!(sparsity >= 0 && sparsity <= 1)) throw new IllegalArgumentException("sparsity must be in [0, 1], got " + sparsity);
+        Criterion crit = spec.needsGradients() ? Criterion.USER : Criterion.MAGNITUDE;
         List<ModelPruner.Target> targets = pruner.targets();
         int nt = targets.size();
         Map<Parameter, GpuModel.DParam> byHost = byHost();
         GpuModel.DParam[] ds = new GpuModel.DParam[nt];
         for (int t = 0; t < nt; t++) {
             ds[t] = byHost.get(targets.get(t).weight());
-            if (ds[t] == null) throw new IllegalArgumentException("GpuBackend.pruneOnDevice: " + targets.get(t).name() + " is not a parameter of this model");
+            if (ds[t] == null) throw new IllegalArgumentException("GpuBackend.prune: " + targets.get(t).name() + " is not a parameter of this model");
         }
-        List<DeviceBuffer> fresh = new ArrayList<>(nt);
+        List<DeviceBuffer> fresh = new ArrayList<>(nt), uploaded = new ArrayList<>();
         try {
-            // New masks go to fresh buffers, the current one is maskIn (ranked last and never revived): a failed step
-            // leaves every mask as it was, and no kernel reads a mask another thread of it is writing.
             List<PruneTensor> ts = new ArrayList<>(nt);
             for (int t = 0; t < nt; t++) {
                 GpuModel.DParam d = ds[t];
                 DeviceBuffer out = ctx.allocBytes(d.size());
                 fresh.add(out);
-                ts.add(PruneTensor.of(targets.get(t).name(), d.w, null).withScores(crit == Criterion.USER ? scoreBuffers.get(t) : null)
+                DeviceBuffer scores = null;
+                if (crit == Criterion.USER) {
+                    if (deviceScores) {
+                        scores = scoreBuffers.get(t);
+                    } else {
+                        scores = ctx.upload(acc.buffers()[t]);
+                        uploaded.add(scores);
+                    }
+                }
+                ts.add(PruneTensor.of(targets.get(t).name(), d.w, null).withScores(scores)
                         .withPriorMask(d.mask, out).withOptimizerState(d.s1, d.s2, null));
             }
-            long[] kept;
-            int[][] keptRows = null;
-            double[] each = new double[nt];
-            java.util.Arrays.fill(each, sparsity);
-            switch (spec.granularity()) {
-                case UNSTRUCTURED -> {
-                    if (spec.thresholdMode()) {
-                        kept = pruneOps.threshold(ts, crit, spec.thresholdEps(), true, true);
-                    } else if (spec.scope() == Scope.PER_LAYER) {
-                        GpuSelection[] sel = pruneOps.perLayer(ts, crit, each, true, true);
-                        kept = new long[nt];
-                        for (int t = 0; t < nt; t++) kept[t] = sel[t].keptPerTensor()[0];
-                    } else if (pruner.capped()) {
-                        kept = pruneOps.selectCapped(ts, crit, pruner.keepFor(sparsity), pruner.densities(spec.minDensity()),
-                                pruner.densities(spec.maxDensity()), true, true).keptPerTensor();
-                    } else {
-                        kept = pruneOps.selectSparsity(ts, crit, sparsity, true, true).keptPerTensor();
-                    }
-                }
-                case NM -> {
-                    pruneOps.validate(ts, crit);  // a fault in any tensor before the first is written
-                    kept = new long[nt];
-                    for (int t = 0; t < nt; t++) kept[t] = pruneOps.nm(ts.get(t), crit, targets.get(t).rowLength(), spec.nmN(), spec.nmM(), true, true);
-                }
-                case STRUCTURED -> {
-                    int[] groups = targets.stream().mapToInt(ModelPruner.Target::rows).toArray();
-                    GpuPruneOps.StructuredResult r;
-                    if (spec.scope() == Scope.PER_LAYER) {
-                        r = pruneOps.structuredPerLayer(ts, crit, groups, spec.groupNorm(), each, true, true);
-                    } else {
-                        long totalGroups = java.util.Arrays.stream(groups).asLongStream().sum();
-                        r = pruneOps.structuredGlobal(ts, crit, groups, spec.groupNorm(), GlobalSelector.keepForSparsity(totalGroups, sparsity), true, true);
-                    }
-                    kept = r.keptElements();
-                    keptRows = r.keptGroups();
-                }
-                default -> throw new AssertionError(spec.granularity());
-            }
+            ModelPruner.Selected sel = pruner.select(new GpuSelectionEngine(pruneOps, ts, crit), sparsity);
             // Commit: the fresh masks replace the old ones, on the device and on the host.
             byte[][] hostMasks = new byte[nt][];
             for (int t = 0; t < nt; t++) {
@@ -253,13 +228,15 @@ public final class GpuBackend implements Backend {
                 d.host.applyMask();
             }
             fresh.clear();
+            int[][] keptRows = sel.keptRows();
             if (keptRows != null) {
                 keptRows = ModelPruner.liveRows(targets, hostMasks, keptRows);
                 maskBiases(targets, keptRows, byHost);
             }
-            return new ModelPruner.Result(sparsity, kept, pruner.candidateCount(), keptRows);
+            return new ModelPruner.Result(sparsity, sel.keptPerTarget(), pruner.candidateCount(), keptRows);
         } finally {
             for (DeviceBuffer b : fresh) b.close();
+            for (DeviceBuffer b : uploaded) b.close();
         }
     }
 

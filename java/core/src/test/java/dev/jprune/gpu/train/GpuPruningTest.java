@@ -46,9 +46,9 @@ class GpuPruningTest {
     void gradualTaylorPruningOnTheGpuMatchesTheCpuRun() throws Exception {
         Split s = EmbeddedMnist.split();
         Normalization.fitAndApply(s);
-        TrainConfig cfg = TrainConfig.defaults(OptimizerKind.SGD, 0.05f, 1, 64, 4);
-        PruningPlan plan = new PruningPlan(PruneSpec.global(Criterion.TAYLOR, 0.9), Schedule.gradualOver(3 * 125, 0.6, 10), 3, 3, 0.01f,
-                PruningPlan.Rewind.NONE, 0);
+        TrainConfig cfg = TrainConfig.defaults(OptimizerKind.SGD, 0.05f, 3, 64, 4);
+        PruningPlan plan = PruningPlan.builder(PruneSpec.global(Criterion.TAYLOR, 0.9)).schedule(Schedule.gradualOver(3 * 125, 0.6, 10))
+                .denseEpochs(3).fineTuneEpochs(3).fineTuneLr(0.01f).build();
         ModelSpec cpu = Models.build("lenet-300-100", 4), gpu = Models.build("lenet-300-100", 4);
         PruningRun.Outcome c = new PruningRun(cpu, cfg, plan, PruneListener.NONE, new CpuBackend(cpu, cfg)).run(s);
         PruningRun.Outcome g;
@@ -92,13 +92,13 @@ class GpuPruningTest {
             try (GpuBackend b = new GpuBackend(spec, cfg)) {
                 // Wrong requests are refused with a reason and leave the backend able to start a correct one.
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                        () -> b.accumulateScoresOnDevice(device, weights.subList(0, 1)));
+                        () -> b.accumulateScores(device, weights.subList(0, 1)));
                 assertTrue(e.getMessage().contains("1 parameters for 3"), e.getMessage());
                 List<Parameter> foreign = new ModelPruner(Models.build("lenet-300-100", 4).net(), PruneSpec.global(Criterion.TAYLOR, 0.9))
                         .targets().stream().map(ModelPruner.Target::weight).toList();
-                e = assertThrows(IllegalArgumentException.class, () -> b.accumulateScoresOnDevice(device, foreign));
+                e = assertThrows(IllegalArgumentException.class, () -> b.accumulateScores(device, foreign));
                 assertTrue(e.getMessage().contains("not a parameter of this model"), e.getMessage());
-                assertTrue(b.accumulateScoresOnDevice(device, weights));
+                assertTrue(b.accumulateScores(device, weights));
                 b.addHook(new StepHook() {
                     @Override public void afterBackward(long step) { host.accumulate(pruner.weights(), pruner.grads()); }
                 });
@@ -130,10 +130,11 @@ class GpuPruningTest {
     }
 
     /**
-     * GpuBackend.pruneOnDevice against ModelPruner.prune on a host copy of the same device state (weights, masks and
-     * the device-accumulated scores): every granularity and scope, two rounds (the second prunes a masked model, so the
-     * prior masks rank last and stay pruned, also structured), masks of weights and biases bit for bit, kept counts,
-     * kept rows, and the weights after the step.
+     * GpuBackend.prune (the device SelectionEngine behind ModelPruner's one dispatch) against ModelPruner.prune on a host
+     * copy of the same device state (weights, masks and the accumulated scores): every granularity and scope, two or
+     * three rounds (later ones prune a masked model, so the prior masks rank last and stay pruned, also structured),
+     * masks of weights and biases bit for bit, kept counts, kept rows, and the weights after the step. Round 1 selects on
+     * the device sums of an active accumulation, round 2 on host scores uploaded for the step (the accumulation stopped).
      */
     @Test
     void pruningOnTheDeviceEqualsTheHostPruneBitForBit() throws Exception {
@@ -169,12 +170,14 @@ class GpuPruningTest {
                 for (double sparsity : capped ? new double[] {0.2, 0.5, 0.75} : new double[] {0.5, 0.75}) {
                     String what = name + " round " + (++round);
                     ScoreAccumulator acc = null;
+                    boolean hostScores = round == 2;
                     if (spec.needsGradients()) {
                         acc = pruner.newAccumulator();
-                        assertTrue(b.accumulateScoresOnDevice(acc, weights));
+                        assertTrue(b.accumulateScores(acc, weights));
                         b.gradientsOnBatches(train, spec.scoreBatches(), 11L * round, null);
                         b.syncScores();  // the reference reads the same sums; the device keeps them
                         assertEquals(spec.scoreBatches(), acc.batches(), what);
+                        if (hostScores) b.stopScores();  // acc now lives on the host only: the prune uploads it
                     }
                     b.syncToHost();
                     ModelSpec ref = Models.build("lenet-300-100", 4);
@@ -183,9 +186,8 @@ class GpuPruningTest {
                     for (int i = 0; i < hp.size(); i++) rp.get(i).mask = hp.get(i).mask == null ? null : hp.get(i).mask.clone();
                     ModelPruner refPruner = new ModelPruner(ref.net(), spec);
                     ModelPruner.Result want = refPruner.prune(sparsity, refPruner.scores(acc));
-                    ModelPruner.Result got = b.pruneOnDevice(pruner, sparsity, acc);
-                    assertNotNull(got, what + ": the GPU backend prunes on the device");
-                    if (acc != null) b.stopScores();
+                    ModelPruner.Result got = b.prune(pruner, sparsity, acc);
+                    if (acc != null && !hostScores) b.stopScores();
                     assertArrayEquals(want.keptPerTarget(), got.keptPerTarget(), what + ": kept per target");
                     for (int t = 0; capped && t < weights.size(); t++) {
                         int n = weights.get(t).size();
@@ -212,16 +214,18 @@ class GpuPruningTest {
                     }
                 }
                 if (capped) assertTrue(boundHit, name + ": no density bound was active; the capped spec tests nothing beyond the plain global one");
-                // Refusals: scores that are not the device accumulation's go to the host (null); no batch at all is the
-                // host prune's error.
+                // Refusals, as the host prune's errors: no batch at all (host or device scores), a bad sparsity; nothing
+                // changes (the masks stay those of the last round).
+                byte[][] before = pruner.masks();
                 if (spec.needsGradients()) {
-                    assertNull(b.pruneOnDevice(pruner, 0.9, pruner.newAccumulator()), name + ": host scores");
+                    assertThrows(IllegalStateException.class, () -> b.prune(pruner, 0.9, pruner.newAccumulator()), name + ": no host batch");
                     ScoreAccumulator empty = pruner.newAccumulator();
-                    assertTrue(b.accumulateScoresOnDevice(empty, weights));
-                    assertThrows(IllegalStateException.class, () -> b.pruneOnDevice(pruner, 0.9, empty), name + ": no batch");
+                    assertTrue(b.accumulateScores(empty, weights));
+                    assertThrows(IllegalStateException.class, () -> b.prune(pruner, 0.9, empty), name + ": no batch");
                     b.stopScores();
                 }
-                assertThrows(IllegalArgumentException.class, () -> b.pruneOnDevice(new ModelPruner(m.net(), PruneSpec.global(Criterion.MAGNITUDE, 0.5)), 1.5, null));
+                assertThrows(IllegalArgumentException.class, () -> b.prune(new ModelPruner(m.net(), PruneSpec.global(Criterion.MAGNITUDE, 0.5)), 1.5, null));
+                for (int t = 0; t < before.length; t++) assertSame(before[t], pruner.masks()[t], name + ": a refused prune changed a mask");
             }
         }
     }
@@ -241,10 +245,11 @@ class GpuPruningTest {
         };
         for (PruningPlan plan : plans) {
             ModelSpec cpu = Models.build("lenet-300-100", 4), gpu = Models.build("lenet-300-100", 4);
-            PruningRun.Outcome c = new PruningRun(cpu, cfg, plan, PruneListener.NONE, new CpuBackend(cpu, cfg)).run(s);
+            TrainConfig pc = cfg.withEpochs(plan.denseEpochs());
+            PruningRun.Outcome c = new PruningRun(cpu, pc, plan, PruneListener.NONE, new CpuBackend(cpu, pc)).run(s);
             PruningRun.Outcome g;
-            try (GpuBackend b = new GpuBackend(gpu, cfg)) {
-                g = new PruningRun(gpu, cfg, plan, PruneListener.NONE, b).run(s);
+            try (GpuBackend b = new GpuBackend(gpu, pc)) {
+                g = new PruningRun(gpu, pc, plan, PruneListener.NONE, b).run(s);
             }
             String what = plan.spec().criterion() + " " + plan.spec().granularity() + " " + plan.schedule();
             assertEquals(c.achievedSparsity(), g.achievedSparsity(), 1e-12, what + ": exact k on both");
