@@ -2,7 +2,6 @@ package dev.jprune;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.sun.source.doctree.DocCommentTree;
 import com.sun.source.tree.ClassTree;
 import com.sun.source.tree.CompilationUnitTree;
 import com.sun.source.tree.MethodTree;
@@ -12,7 +11,6 @@ import com.sun.source.tree.VariableTree;
 import com.sun.source.util.DocTrees;
 import com.sun.source.util.JavacTask;
 import com.sun.source.util.TreePath;
-import com.sun.source.util.TreePathScanner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,43 +54,36 @@ class ApiJavadocTest {
             DocTrees docs = DocTrees.instance(task);
             for (CompilationUnitTree cu : task.parse()) {
                 String file = Path.of(cu.getSourceFile().toUri()).getFileName().toString();
-                new TreePathScanner<Void, Boolean>() {
-                    @Override
-                    public Void visitClass(ClassTree c, Boolean outerPublic) {
-                        boolean inInterface = getCurrentPath().getParentPath().getLeaf() instanceof ClassTree p && isInterfaceLike(p);
-                        boolean visible = outerPublic && (isPublic(c.getModifiers()) || inInterface);
-                        if (visible) check(c.getSimpleName().toString());
-                        boolean iface = isInterfaceLike(c);
-                        for (Tree m : c.getMembers()) {
-                            TreePath path = new TreePath(getCurrentPath(), m);
-                            if (m instanceof ClassTree) {
-                                scan(path, visible);
-                            } else if (visible && m instanceof MethodTree mt) {
-                                boolean pub = isPublic(mt.getModifiers()) || (iface && !mt.getModifiers().getFlags().contains(Modifier.PRIVATE));
-                                boolean override = mt.getModifiers().getAnnotations().stream()
-                                        .anyMatch(a -> a.getAnnotationType().toString().endsWith("Override"));
-                                if (pub && !override) need(path, c.getSimpleName() + "." + mt.getName());
-                            } else if (visible && m instanceof VariableTree v) {
-                                boolean pub = isPublic(v.getModifiers()) || iface;  // enum constants parse as public
-                                boolean recordComponent = c.getKind() == Tree.Kind.RECORD && !v.getModifiers().getFlags().contains(Modifier.STATIC);
-                                if (pub && !recordComponent) need(path, c.getSimpleName() + "." + v.getName());
-                            }
-                        }
-                        return null;
-                    }
-
-                    void check(String name) {
-                        if (docs.getDocCommentTree(getCurrentPath()) == null) missing.add(file + ": type " + name);
-                    }
-
-                    void need(TreePath path, String name) {
-                        DocCommentTree d = docs.getDocCommentTree(path);
-                        if (d == null) missing.add(file + ": " + name);
-                    }
-                }.scan(cu, true);
+                for (Tree t : cu.getTypeDecls()) {
+                    if (t instanceof ClassTree) checkClass(docs, new TreePath(new TreePath(cu), t), true, false, file, missing);
+                }
             }
         }
         assertTrue(missing.isEmpty(), missing.size() + " public API members without a doc comment:\n  " + String.join("\n  ", missing));
+    }
+
+    /** Records the public members of the class at {@code path} (and its nested classes) that have no doc comment. */
+    static void checkClass(DocTrees docs, TreePath path, boolean outerVisible, boolean inInterface, String file, List<String> missing) {
+        ClassTree c = (ClassTree) path.getLeaf();
+        boolean visible = outerVisible && (isPublic(c.getModifiers()) || inInterface);
+        if (visible && docs.getDocCommentTree(path) == null) missing.add(file + ": type " + c.getSimpleName());
+        boolean iface = isInterfaceLike(c);
+        for (Tree m : c.getMembers()) {
+            TreePath mp = new TreePath(path, m);
+            if (m instanceof ClassTree) {
+                checkClass(docs, mp, visible, iface, file, missing);
+            } else if (visible && m instanceof MethodTree mt) {
+                boolean pub = isPublic(mt.getModifiers()) || (iface && !mt.getModifiers().getFlags().contains(Modifier.PRIVATE));
+                boolean override = mt.getModifiers().getAnnotations().stream().anyMatch(a -> a.getAnnotationType().toString().endsWith("Override"));
+                if (pub && !override && docs.getDocCommentTree(mp) == null) {
+                    missing.add(file + ": " + c.getSimpleName() + "." + (mt.getName().contentEquals("<init>") ? "<init>" : mt.getName()));
+                }
+            } else if (visible && m instanceof VariableTree v) {
+                boolean pub = isPublic(v.getModifiers()) || iface;  // enum constants parse as public
+                boolean recordComponent = c.getKind() == Tree.Kind.RECORD && !v.getModifiers().getFlags().contains(Modifier.STATIC);
+                if (pub && !recordComponent && docs.getDocCommentTree(mp) == null) missing.add(file + ": " + c.getSimpleName() + "." + v.getName());
+            }
+        }
     }
 
     static boolean isPublic(ModifiersTree m) { return m.getFlags().contains(Modifier.PUBLIC); }

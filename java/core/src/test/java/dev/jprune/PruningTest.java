@@ -131,6 +131,20 @@ class PruningTest {
         assertNull(lenet.net().parameters().get(0).mask, "nothing was pruned");
     }
 
+    /** Training is the CPU Trainer's result bit for bit when it runs on the CPU, and reports where it ran. */
+    @Test
+    void trainingOnTheCpuEqualsTheTrainerAndReportsTheDevice() {
+        ModelSpec a = Models.build("lenet-300-100", 8), b = Models.build("lenet-300-100", 8);
+        Training.Report r = Training.of(a).epochs(2).device(Device.CPU).threads(2).run(small);
+        dev.jprune.train.Trainer t = new dev.jprune.train.Trainer(b, dev.jprune.train.TrainConfig.builder(b).epochs(2).build());
+        t.fit(small.train(), 0, dev.jprune.train.TrainListener.NONE);
+        float[][] wa = a.net().copyValues(), wb = b.net().copyValues();
+        for (int p = 0; p < wa.length; p++) assertArrayEquals(wb[p], wa[p], "parameter " + p);
+        assertEquals(2, r.epochs().size());
+        assertEquals(dev.jprune.train.Trainer.evaluate(b.net(), small.test(), 500), r.test());
+        assertEquals("cpu", r.device());
+    }
+
     /** Bad settings fail before any work with the value named. */
     @Test
     void badSettingsAreRefusedBeforeTraining() {

@@ -76,7 +76,9 @@ public final class Batcher {
         this.seed = seed;
     }
 
+    /** Samples per batch (the last batch may hold fewer unless dropLast). */
     public int batchSize() { return batchSize; }
+    /** Samples in the data set. */
     public int datasetSize() { return n; }
 
     /** Batches per epoch: ⌊n/B⌋ with dropLast, ⌈n/B⌉ without. */

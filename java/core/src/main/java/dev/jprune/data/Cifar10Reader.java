@@ -19,12 +19,18 @@ import java.util.List;
 public final class Cifar10Reader {
     private Cifar10Reader() {}
 
+    /** Bytes of one image: 3 channels of 32×32. */
     public static final int IMAGE_BYTES = 3 * 32 * 32;
+    /** Bytes of one record: the label byte, then the image. */
     public static final int RECORD_BYTES = 1 + IMAGE_BYTES;
+    /** Number of classes. */
     public static final int NUM_CLASSES = 10;
+    /** Shape of one sample, [3, 32, 32] (CHW). */
     public static final int[] SAMPLE_SHAPE = {3, 32, 32};
+    /** The five training batch files of the binary distribution. */
     public static final String[] TRAIN_FILES = {
         "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"};
+    /** The test batch file. */
     public static final String TEST_FILE = "test_batch.bin";
 
     private static final float[] SCALE = new float[256];

@@ -61,6 +61,7 @@ public final class Dataset {
         this.numClasses = numClasses;
     }
 
+    /** Name for messages, e.g. "mnist-10k/train". */
     public String name() { return name; }
 
     /** Number of samples. */
@@ -75,6 +76,7 @@ public final class Dataset {
     /** First sample dimension: the channel count C for C×H×W images. */
     public int channels() { return sampleShape[0]; }
 
+    /** Number of classes; labels are in [0, numClasses). */
     public int numClasses() { return numClasses; }
 
     /** The backing array [n × sampleSize] (not a copy: writes change this data set). */
@@ -83,6 +85,7 @@ public final class Dataset {
     /** The backing label array [n] (not a copy: writes change this data set and bypass the range check). */
     public int[] labels() { return labels; }
 
+    /** Label of sample {@code i}. */
     public int label(int i) {
         checkIndex(i);
         return labels[i];

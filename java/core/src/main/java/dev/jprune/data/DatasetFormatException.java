@@ -9,7 +9,9 @@ import java.io.IOException;
 public class DatasetFormatException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** A format error; the message names the file and the fault. */
     public DatasetFormatException(String message) { super(message); }
 
+    /** A format error caused by {@code cause}. */
     public DatasetFormatException(String message, Throwable cause) { super(message, cause); }
 }

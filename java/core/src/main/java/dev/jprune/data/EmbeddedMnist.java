@@ -15,11 +15,17 @@ import java.nio.file.NoSuchFileException;
 public final class EmbeddedMnist {
     private EmbeddedMnist() {}
 
+    /** Class-path location of the images (IDX, gzip). */
     public static final String IMAGES_RESOURCE = "/dev/jprune/data/mnist-10k/images-idx3-ubyte.gz";
+    /** Class-path location of the labels (IDX, gzip). */
     public static final String LABELS_RESOURCE = "/dev/jprune/data/mnist-10k/labels-idx1-ubyte.gz";
+    /** Number of embedded samples. */
     public static final int SIZE = 10_000;
+    /** Samples in the training split (the first ones). */
     public static final int TRAIN_SIZE = 8_000;
+    /** Samples in the test split (the last ones). */
     public static final int TEST_SIZE = SIZE - TRAIN_SIZE;
+    /** Number of classes (digits 0-9). */
     public static final int NUM_CLASSES = 10;
 
     private static volatile Dataset cache; // the parsed 10k set; never handed out, only copied

@@ -44,8 +44,11 @@ public final class IdxReader {
 
     /** Decoded IDX images: {@code pixels} is [count, rows, cols] row-major in [0, 1]. */
     public static final class Images {
+        /** Number of images. */
         public final int count;
+        /** Rows per image. */
         public final int rows;
+        /** Columns per image. */
         public final int cols;
         /** [count × rows × cols], v / 255f. */
         public final float[] pixels;

@@ -65,8 +65,12 @@ public final class LinearRegressionData {
     public float[] y() { return data.targets(); }
     /** The true weights (a copy). */
     public float[] trueWeights() { return weights.clone(); }
+    /** The bias the targets were generated with. */
     public float trueBias() { return bias; }
+    /** Standard deviation of the Gaussian noise added to the targets. */
     public float noise() { return noise; }
+    /** Number of samples. */
     public int size() { return data.size(); }
+    /** Features per sample. */
     public int features() { return data.features(); }
 }

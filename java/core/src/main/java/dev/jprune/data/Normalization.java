@@ -33,10 +33,15 @@ public final class Normalization {
             this.std = std.clone();
         }
 
+        /** Number of channels. */
         public int channels() { return mean.length; }
+        /** Per-channel means (a copy). */
         public float[] mean() { return mean.clone(); }
+        /** Per-channel standard deviations (a copy). */
         public float[] std() { return std.clone(); }
+        /** Mean of channel {@code c}. */
         public float mean(int c) { return mean[c]; }
+        /** Standard deviation of channel {@code c}. */
         public float std(int c) { return std[c]; }
 
         @Override

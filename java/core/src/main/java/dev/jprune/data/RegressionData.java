@@ -38,9 +38,13 @@ public final class RegressionData {
         this.targetSize = targetSize;
     }
 
+    /** Name for messages. */
     public String name() { return name; }
+    /** Number of samples. */
     public int size() { return n; }
+    /** Features per sample. */
     public int features() { return features; }
+    /** Targets per sample. */
     public int targetSize() { return targetSize; }
     /** Backing input array [n × features] (not a copy). */
     public float[] x() { return x; }

@@ -28,14 +28,18 @@ import java.util.TreeMap;
  * other tensor in the file is an error, so a checkpoint of a different model is not half-loaded.
  */
 public final class Checkpoint {
+    /** Suffix of a parameter's mask tensor (torch.nn.utils.prune's buffer name). */
     public static final String MASK_SUFFIX = "_mask";
+    /** Suffix of a parameter's score tensor. */
     public static final String SCORE_SUFFIX = "_score";
+    /** Suffix of a parameter's unmasked values in PyTorch's pruning reparametrisation. */
     public static final String ORIG_SUFFIX = "_orig";
 
     private Checkpoint() {}
 
     /** What {@link #load} found besides parameters and masks. */
     public record Loaded(Map<String, float[]> scores, Map<String, String> metadata) {
+        /** Wraps the maps unmodifiable. */
         public Loaded {
             scores = Collections.unmodifiableMap(scores);
             metadata = Collections.unmodifiableMap(metadata);

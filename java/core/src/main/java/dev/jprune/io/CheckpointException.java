@@ -8,6 +8,7 @@ import java.nio.file.Path;
  * and, for values, the element.
  */
 public class CheckpointException extends SafeTensorsException {
+    /** A checkpoint that does not fit: the message is "FILE: FAULT". */
     public CheckpointException(Path file, String fault) {
         super(file, fault);
     }

@@ -9,7 +9,32 @@ import java.nio.ByteOrder;
  * FP8 types (F8_E5M2, F8_E4M3) are not supported and are rejected on read as unknown.
  */
 public enum DType {
-    BOOL(1), U8(1), I8(1), I16(2), U16(2), F16(2), BF16(2), I32(4), U32(4), F32(4), F64(8), I64(8), U64(8);
+    /** Boolean, one byte (0 or 1). */
+    BOOL(1),
+    /** Unsigned 8-bit integer. */
+    U8(1),
+    /** Signed 8-bit integer. */
+    I8(1),
+    /** Signed 16-bit integer. */
+    I16(2),
+    /** Unsigned 16-bit integer. */
+    U16(2),
+    /** IEEE half precision. */
+    F16(2),
+    /** bfloat16. */
+    BF16(2),
+    /** Signed 32-bit integer. */
+    I32(4),
+    /** Unsigned 32-bit integer. */
+    U32(4),
+    /** IEEE single precision. */
+    F32(4),
+    /** IEEE double precision. */
+    F64(8),
+    /** Signed 64-bit integer. */
+    I64(8),
+    /** Unsigned 64-bit integer. */
+    U64(8);
 
     private final int size;
 

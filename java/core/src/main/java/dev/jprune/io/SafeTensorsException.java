@@ -7,11 +7,13 @@ import java.nio.file.Path;
 public class SafeTensorsException extends IOException {
     private final transient Path file;
 
+    /** An invalid file: the message is "FILE: FAULT". */
     public SafeTensorsException(Path file, String fault) {
         super(file + ": " + fault);
         this.file = file;
     }
 
+    /** An invalid file, caused by {@code cause}. */
     public SafeTensorsException(Path file, String fault, Throwable cause) {
         super(file + ": " + fault, cause);
         this.file = file;

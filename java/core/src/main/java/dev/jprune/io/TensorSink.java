@@ -36,6 +36,11 @@ public final class TensorSink {
         remaining -= bytes;
     }
 
+    /**
+     * Writes one float, little-endian.
+     *
+     * @throws IOException when the underlying write fails
+     */
     public void putFloat(float v) throws IOException {
         reserve(4);
         if (buf.remaining() < 4) flush();
@@ -55,6 +60,11 @@ public final class TensorSink {
         }
     }
 
+    /**
+     * Writes one byte.
+     *
+     * @throws IOException when the underlying write fails
+     */
     public void putByte(byte v) throws IOException {
         reserve(1);
         if (!buf.hasRemaining()) flush();

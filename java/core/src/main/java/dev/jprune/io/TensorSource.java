@@ -7,6 +7,7 @@ import java.io.IOException;
  * held as one array in the file's dtype (e.g. a byte mask written as F32) without building a copy.
  */
 public interface TensorSource {
+    /** Element type. */
     DType dtype();
 
     /** Row-major shape; a scalar has shape {@code []} (one element). Callers must not modify the result. */

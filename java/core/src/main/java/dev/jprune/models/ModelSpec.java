@@ -9,9 +9,22 @@ import dev.jprune.nn.Sequential;
  */
 public record ModelSpec(String name, Sequential net, int[] sampleShape, Task task, int outputs,
                         OptimizerKind defaultOptimizer, float defaultLr) {
-    public enum Task { CLASSIFICATION, REGRESSION }
-    public enum OptimizerKind { SGD, ADAM }
+    /** What the model predicts: classes (softmax cross-entropy) or values (mean squared error). */
+    public enum Task {
+        /** Class logits, softmax cross-entropy. */
+        CLASSIFICATION,
+        /** Values, mean squared error. */
+        REGRESSION
+    }
+    /** The optimizers a {@code TrainConfig} can name. */
+    public enum OptimizerKind {
+        /** Stochastic gradient descent with momentum. */
+        SGD,
+        /** Adam. */
+        ADAM
+    }
 
+    /** Elements of one sample (the product of sampleShape). */
     public int sampleSize() {
         int n = 1;
         for (int d : sampleShape) n *= d;

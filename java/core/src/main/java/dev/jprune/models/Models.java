@@ -20,6 +20,7 @@ import java.util.List;
 public final class Models {
     private Models() {}
 
+    /** The names {@link #build} knows. */
     public static final List<String> NAMES = List.of("mlp-128", "lenet-300-100", "lenet-5", "cifar-cnn-a", "cifar-cnn-b",
             "linear-regression", "linear-regression-1");
 

@@ -65,12 +65,19 @@ public final class Conv2d implements Layer {
         this.bias = new Parameter("bias", Parameter.Kind.BIAS, b);
     }
 
+    /** Weight [outChannels, inChannels, kernelSize, kernelSize]. */
     public Parameter weight() { return weight; }
+    /** Input channels. */
     public int inChannels() { return inChannels; }
+    /** Output channels (filters). */
     public int outChannels() { return outChannels; }
+    /** Kernel side (square kernels). */
     public int kernelSize() { return kernelSize; }
+    /** Step of the kernel. */
     public int stride() { return stride; }
+    /** Zero padding on every side. */
     public int padding() { return padding; }
+    /** Bias [outChannels]. */
     public Parameter bias() { return bias; }
 
     @Override

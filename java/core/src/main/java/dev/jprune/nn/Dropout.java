@@ -10,17 +10,20 @@ import dev.jprune.util.Rng;
  * splitting, and a GPU kernel can reproduce it exactly.
  */
 public final class Dropout implements Layer {
+    /** Probability of zeroing an element in training, in [0, 1). */
     public final float p;
     private final long seed;
     private long calls;
     private byte[] keep; // mask of the last training forward, null after an eval forward
 
+    /** Dropout with probability {@code p}; the masks are drawn from {@code seed}. */
     public Dropout(float p, long seed) {
         if (!(p >= 0f && p < 1f)) throw new IllegalArgumentException("Dropout: p must be in [0, 1), got " + p);
         this.p = p;
         this.seed = seed;
     }
 
+    /** The seed of the dropout masks. */
     public long seed() { return seed; }
 
     /**

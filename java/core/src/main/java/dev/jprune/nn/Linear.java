@@ -11,7 +11,9 @@ import java.util.List;
  * so PyTorch's Sequential indices stay the same without a Flatten module).
  */
 public final class Linear implements Layer {
+    /** Input and output features. */
     public final int in, out;
+    /** Weight [out, in] and bias [out]. */
     public final Parameter weight, bias;
     private Tensor x; // cached input [N, in] for backward
 

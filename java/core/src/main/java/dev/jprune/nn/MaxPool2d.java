@@ -16,6 +16,7 @@ public final class MaxPool2d implements Layer {
     private int[] argmax;      // [N*C*OH*OW] flat input indices of the last forward
     private int[] inputShape;  // shape of the last forward's input
 
+    /** Max pooling over {@code kernel}×{@code kernel} windows moved by {@code stride} (no padding). */
     public MaxPool2d(int kernel, int stride) {
         if (kernel < 1 || stride < 1) {
             throw new IllegalArgumentException("MaxPool2d: kernel and stride must be >= 1, got kernel=" + kernel + " stride=" + stride);
@@ -24,7 +25,9 @@ public final class MaxPool2d implements Layer {
         this.stride = stride;
     }
 
+    /** Window side. */
     public int kernel() { return kernel; }
+    /** Step between windows. */
     public int stride() { return stride; }
 
     @Override

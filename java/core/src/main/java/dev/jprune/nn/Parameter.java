@@ -7,12 +7,21 @@ import dev.jprune.tensor.Tensor;
  * Layers accumulate into {@link #grad} in backward; optimizers read it and update {@link #value}.
  */
 public final class Parameter {
-    public enum Kind { WEIGHT, BIAS }
+    /** What a parameter is: a weight (prunable) or a bias. */
+    public enum Kind {
+        /** A weight: a pruning candidate. */
+        WEIGHT,
+        /** A bias: pruned only with its row (structured pruning). */
+        BIAS
+    }
 
     /** Local name inside its layer ("weight" or "bias"); the model prefixes the layer index ("0.weight"). */
     public final String localName;
+    /** Weight or bias. */
     public final Kind kind;
+    /** The values; where {@link #mask} is 0 the value is exactly 0. */
     public final Tensor value;
+    /** The gradient of the loss, same shape as {@link #value}. */
     public final Tensor grad;
     /**
      * Pruning mask, same length as value: 1 keeps, 0 prunes; {@code null} means dense.
@@ -20,6 +29,10 @@ public final class Parameter {
      */
     public byte[] mask;
 
+    /**
+     * A parameter named {@code localName} within its layer ("weight", "bias") holding {@code value} (not copied),
+     * with a zero gradient and no mask.
+     */
     public Parameter(String localName, Kind kind, Tensor value) {
         this.localName = localName;
         this.kind = kind;
@@ -27,8 +40,10 @@ public final class Parameter {
         this.grad = Tensor.zeros(value.shape());
     }
 
+    /** Number of elements. */
     public int size() { return value.size(); }
 
+    /** Sets the gradient to 0. */
     public void zeroGrad() { java.util.Arrays.fill(grad.data, 0f); }
 
     /** Number of kept (unmasked) elements. */

@@ -14,16 +14,20 @@ import java.util.Map;
 public final class Sequential implements Layer {
     private final List<Layer> layers;
 
+    /** A network of {@code layers} in order (the list is copied). */
     public Sequential(List<Layer> layers) {
         this.layers = List.copyOf(layers);
     }
 
+    /** A network of {@code layers} in order. */
     public Sequential(Layer... layers) {
         this(List.of(layers));
     }
 
+    /** The layers in order (unmodifiable). */
     public List<Layer> layers() { return layers; }
 
+    /** Layer {@code i} (its index is the prefix of its parameter names). */
     public Layer layer(int i) { return layers.get(i); }
 
     @Override
@@ -59,6 +63,7 @@ public final class Sequential implements Layer {
         return out;
     }
 
+    /** Sets every parameter's gradient to 0. */
     public void zeroGrad() {
         for (Parameter p : parameters()) p.zeroGrad();
     }
@@ -81,6 +86,7 @@ public final class Sequential implements Layer {
         for (int i = 0; i < values.length; i++) System.arraycopy(values[i], 0, ps.get(i).value.data, 0, values[i].length);
     }
 
+    /** Number of parameter elements (weights and biases, pruned ones included). */
     public long parameterCount() {
         long n = 0;
         for (Parameter p : parameters()) n += p.size();

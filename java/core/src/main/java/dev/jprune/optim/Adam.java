@@ -8,10 +8,15 @@ import java.util.List;
 public final class Adam implements Optimizer {
     private final List<Parameter> params;
     private float lr;
+    /** Moment decay rates, the denominator's epsilon and the L2 weight decay (PyTorch's Adam arguments). */
     public final float beta1, beta2, eps, weightDecay;
     private final float[][] m, v;
     private int t;
 
+    /**
+     * Adam over {@code params} (PyTorch's update, bias-corrected) with the given rate, betas, epsilon and weight
+     * decay.
+     */
     public Adam(List<Parameter> params, float lr, float beta1, float beta2, float eps, float weightDecay) {
         if (!(lr > 0) || !Float.isFinite(lr)) throw new IllegalArgumentException("Adam: learning rate must be positive and finite, got " + lr);
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("Adam: betas must be in [0, 1), got " + beta1 + ", " + beta2);
@@ -27,6 +32,7 @@ public final class Adam implements Optimizer {
         this.v = new float[params.size()][];
     }
 
+    /** Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, no weight decay. */
     public Adam(List<Parameter> params, float lr) { this(params, lr, 0.9f, 0.999f, 1e-8f, 0f); }
 
     @Override
@@ -52,7 +58,9 @@ public final class Adam implements Optimizer {
 
     /** First and second moments of parameter i (null before the first step). For tests and checkpoints. */
     public float[] firstMoment(int i) { return m[i]; }
+    /** The second-moment buffer of parameter {@code i} (the optimizer's own array, for tests and inspection). */
     public float[] secondMoment(int i) { return v[i]; }
+    /** Steps taken so far (the bias correction's t). */
     public int stepCount() { return t; }
 
     @Override public void reset() { java.util.Arrays.fill(m, null); java.util.Arrays.fill(v, null); t = 0; }

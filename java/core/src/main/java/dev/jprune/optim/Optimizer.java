@@ -22,8 +22,12 @@ public interface Optimizer {
     /** Clears all optimizer state (moments, step count), e.g. for lottery-ticket rewinding. */
     void reset();
 
+    /** The parameters it updates. */
     List<Parameter> parameters();
+    /** The current learning rate. */
     float learningRate();
+    /** Sets the learning rate for the following steps. */
     void setLearningRate(float lr);
+    /** One line naming the optimizer and its settings, e.g. "SGD(lr=0.05, momentum=0.9, ...)". */
     String describe();
 }

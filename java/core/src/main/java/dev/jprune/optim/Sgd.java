@@ -8,10 +8,13 @@ import java.util.List;
 public final class Sgd implements Optimizer {
     private final List<Parameter> params;
     private float lr;
+    /** Momentum in [0, 1) and L2 weight decay. */
     public final float momentum, weightDecay;
+    /** Whether the momentum is Nesterov's. */
     public final boolean nesterov;
     private final float[][] buf;
 
+    /** SGD over {@code params} (PyTorch's update) with the given rate, momentum, weight decay and Nesterov flag. */
     public Sgd(List<Parameter> params, float lr, float momentum, float weightDecay, boolean nesterov) {
         if (!(lr > 0) || !Float.isFinite(lr)) throw new IllegalArgumentException("SGD: learning rate must be positive and finite, got " + lr);
         if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("SGD: momentum must be in [0, 1), got " + momentum);

@@ -25,7 +25,20 @@ package dev.jprune.prune;
  * </table>
  */
 public enum Criterion {
-    MAGNITUDE, GRADIENT, TAYLOR, TAYLOR_SQUARED, SNIP, MOVEMENT, USER;
+    /** |w|. */
+    MAGNITUDE,
+    /** |g|. */
+    GRADIENT,
+    /** |w·g|, the first-order Taylor estimate of the loss change. */
+    TAYLOR,
+    /** (w·g)². */
+    TAYLOR_SQUARED,
+    /** |w·g| on the untrained network, one prune before training (Lee et al. 2019). */
+    SNIP,
+    /** −w·g summed over fine-tuning (Sanh et al. 2020). */
+    MOVEMENT,
+    /** Scores supplied by code (ModelPruner.prune with a ScoreSource). */
+    USER;
 
     /** Score of one element (see the table). USER has no formula and throws. */
     public float score(float w, float g) {

@@ -45,6 +45,7 @@ public final class CriterionScoreSource implements ScoreSource {
         this.names = names;
     }
 
+    /** The criterion the scores are computed with. */
     public Criterion criterion() { return criterion; }
 
     @Override public int tensorCount() { return w != null ? w.length : g.length; }

@@ -244,6 +244,7 @@ public final class GlobalSelector {
      *  {@code budget} elements are selected globally over those tensors. */
     @FunctionalInterface
     public interface SubsetCounter {
+        /** Kept count of each tensor of {@code active} when {@code budget} elements are selected over them. */
         long[] count(int[] active, long budget);
     }
 

@@ -20,7 +20,9 @@ public final class ModelPruner {
 
     /** What one prune did: the sparsity asked, kept weights per target, and (structured) kept rows. */
     public record Result(double requestedSparsity, long[] keptPerTarget, long candidates, int[][] keptRows) {
+        /** Kept weights over all targets. */
         public long kept() { return Arrays.stream(keptPerTarget).sum(); }
+        /** Fraction of the candidates pruned. */
         public double achievedSparsity() { return candidates == 0 ? 0 : 1 - kept() / (double) candidates; }
     }
 
@@ -28,6 +30,11 @@ public final class ModelPruner {
     private final PruneSpec spec;
     private final List<Target> targets;
 
+    /**
+     * A pruner of {@code net}'s Linear and Conv2d weights that {@code spec} selects.
+     *
+     * @throws IllegalArgumentException when nothing is left to prune, an excluded layer does not exist, or N:M rows are shorter than M
+     */
     public ModelPruner(Sequential net, PruneSpec spec) {
         this.net = net;
         this.spec = spec;
@@ -67,15 +74,23 @@ public final class ModelPruner {
         return List.copyOf(out);
     }
 
+    /** The weights it prunes, in model order. */
     public List<Target> targets() { return targets; }
+    /** The spec. */
     public PruneSpec spec() { return spec; }
 
+    /** The targets' PyTorch names ("0.weight", ...), in target order. */
     public String[] names() { return targets.stream().map(Target::name).toArray(String[]::new); }
+    /** The targets' element counts, in target order. */
     public int[] sizes() { return targets.stream().mapToInt(t -> t.weight().size()).toArray(); }
+    /** The targets' value arrays (the live arrays, not copies), in target order. */
     public float[][] weights() { return targets.stream().map(t -> t.weight().value.data).toArray(float[][]::new); }
+    /** The targets' gradient arrays (the live arrays, not copies), in target order. */
     public float[][] grads() { return targets.stream().map(t -> t.weight().grad.data).toArray(float[][]::new); }
+    /** The targets' current masks (null where dense; the live arrays), in target order. */
     public byte[][] masks() { return targets.stream().map(t -> t.weight().mask).toArray(byte[][]::new); }
 
+    /** Number of weights the prunes select among (all targets' elements). */
     public long candidateCount() {
         long n = 0;
         for (Target t : targets) n += t.weight().size();

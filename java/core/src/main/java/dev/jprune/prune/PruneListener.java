@@ -16,5 +16,6 @@ public interface PruneListener extends TrainListener {
         onPrune(step, targetSparsity, achievedSparsity);
     }
 
+    /** A listener that ignores every event. */
     PruneListener NONE = new PruneListener() {};
 }

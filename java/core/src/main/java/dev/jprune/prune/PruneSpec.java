@@ -21,6 +21,9 @@ public record PruneSpec(Criterion criterion, Granularity granularity, Scope scop
                         int nmN, int nmM, Structured.Norm groupNorm, float thresholdEps,
                         Set<Integer> excludedLayers, boolean excludeLast, double minDensity, double maxDensity,
                         int scoreBatches, ScoreAccumulator.Mode accumulate, float emaMomentum) {
+    /**
+     * @throws IllegalArgumentException naming the first invalid component or combination
+     */
     public PruneSpec {
         if (criterion == null || granularity == null || scope == null) throw new IllegalArgumentException("criterion, granularity and scope are required");
         if (!(sparsity >= 0 && sparsity <= 1)) throw new IllegalArgumentException("sparsity must be in [0, 1], got " + sparsity);

@@ -15,7 +15,14 @@ package dev.jprune.prune;
 public record PruningPlan(PruneSpec spec, Schedule schedule, int denseEpochs, int fineTuneEpochs, float fineTuneLr,
                           Rewind rewind, long rewindStep) {
     /** Lottery-ticket rewinding after the schedule: none, to the initial weights, or to a dense-training step. */
-    public enum Rewind { NONE, INIT, STEP }
+    public enum Rewind {
+        /** No rewinding. */
+        NONE,
+        /** To the initial weights. */
+        INIT,
+        /** To the weights after dense-training step rewindStep. */
+        STEP
+    }
 
     /** Default epochs of dense training (the CLI's --epochs). */
     public static final int DEFAULT_DENSE_EPOCHS = 10;
@@ -78,6 +85,9 @@ public record PruningPlan(PruneSpec spec, Schedule schedule, int denseEpochs, in
         }
     }
 
+    /**
+     * @throws IllegalArgumentException for a missing spec, schedule or rewind, negative epochs or rewind step, or a non-finite fine-tuning rate
+     */
     public PruningPlan {
         if (spec == null || schedule == null || rewind == null) throw new IllegalArgumentException("spec, schedule and rewind are required");
         if (denseEpochs < 0 || fineTuneEpochs < 0) throw new IllegalArgumentException("epochs must be >= 0");

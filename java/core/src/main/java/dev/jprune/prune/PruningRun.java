@@ -60,7 +60,9 @@ public final class PruningRun {
         this.listener = listener;
     }
 
+    /** The pruner of the run's spec over the model (its targets, in order). */
     public ModelPruner pruner() { return pruner; }
+    /** The backend the run trains on. */
     public Backend backend() { return backend; }
 
     /** Runs the plan. Throws IllegalArgumentException before any training when the density bounds cannot reach the

@@ -7,9 +7,13 @@ public sealed interface Schedule {
 
     /** {@code rounds} of prune → fine-tune; round r keeps (1 − s_f)^(r/rounds) (a geometric schedule). */
     record Iterative(int rounds) implements Schedule {
+        /**
+         * @throws IllegalArgumentException for fewer than 1 round
+         */
         public Iterative {
             if (rounds < 1) throw new IllegalArgumentException("iterative pruning needs at least 1 round, got " + rounds);
         }
+        /** Sparsity after round {@code r} (1-based) of a run to {@code target}: 1 − (1 − target)^(r/rounds). */
         public double sparsityAfterRound(int r, double target) {
             return 1 - Math.pow(1 - target, r / (double) rounds);
         }
@@ -20,6 +24,9 @@ public sealed interface Schedule {
      * pruning is applied at those steps (t counts optimizer steps of fine-tuning from 0).
      */
     record Gradual(long t0, int n, long dt, double initialSparsity) implements Schedule {
+        /**
+         * @throws IllegalArgumentException for t0 &lt; 0, n &lt; 1, dt &lt; 1 or an initial sparsity outside [0, 1)
+         */
         public Gradual {
             if (t0 < 0 || n < 1 || dt < 1) throw new IllegalArgumentException("gradual schedule needs t0 >= 0, n >= 1, dt >= 1; got t0=" + t0 + " n=" + n + " dt=" + dt);
             if (!(initialSparsity >= 0 && initialSparsity < 1)) throw new IllegalArgumentException("initial sparsity must be in [0, 1), got " + initialSparsity);
@@ -38,6 +45,7 @@ public sealed interface Schedule {
             return finalSparsity + (initialSparsity - finalSparsity) * r * r * r;
         }
 
+        /** The last pruning step, t0 + n·dt. */
         public long lastPruningStep() { return t0 + n * dt; }
     }
 

@@ -16,7 +16,13 @@ package dev.jprune.prune;
  * the buffers unchanged. {@link #source()} views the buffers as scores for selection.
  */
 public final class ScoreAccumulator {
-    public enum Mode { SUM, EMA }
+    /** How per-batch statistics combine. */
+    public enum Mode {
+        /** s = s + x. */
+        SUM,
+        /** s = m·s + (1 − m)·x. */
+        EMA
+    }
 
     private final Criterion criterion;
     private final Mode mode;
@@ -86,8 +92,11 @@ public final class ScoreAccumulator {
         batches++;
     }
 
+    /** The criterion whose per-batch statistic is accumulated. */
     public Criterion criterion() { return criterion; }
+    /** How batches combine. */
     public Mode mode() { return mode; }
+    /** The EMA momentum (unused by SUM). */
     public float momentum() { return momentum; }
 
     /**

@@ -118,5 +118,8 @@ public interface ScoreSource {
 
     /** A score function of (tensor, index). */
     @FunctionalInterface
-    interface ElementScore { float score(int t, int i); }
+    interface ElementScore {
+        /** Score of element {@code i} of tensor {@code t}; never NaN, the same on every call. */
+        float score(int t, int i);
+    }
 }

@@ -12,6 +12,7 @@ public final class SelectionReference {
     /** Reference result: masks, threshold bits (canonical) and tie budget as defined in {@link Selection}. */
     public record Result(byte[][] masks, int thresholdBits, long tieBudget) {}
 
+    /** The reference selection: sorts every score (score desc, index asc) and keeps the first {@code keep}. */
     public static Result select(ScoreSource src, long keep) {
         int nt = src.tensorCount();
         int total = 0;

@@ -21,7 +21,13 @@ import dev.jprune.util.Parallel;
 public final class Structured {
     private Structured() {}
 
-    public enum Norm { L1, L2 }
+    /** How a row's element scores combine into its group score. */
+    public enum Norm {
+        /** Sum of absolute values. */
+        L1,
+        /** Square root of the sum of squares. */
+        L2
+    }
 
     /**
      * @param masks element masks (1 keep), one per tensor

@@ -10,6 +10,7 @@ import java.util.Arrays;
  * this package read the arrays directly.
  */
 public final class Csr {
+    /** Dimensions of the dense matrix. */
     public final int rows, cols;
     final int[] rowPtr;   // [rows + 1]
     final int[] colIdx;   // [nnz]
@@ -135,7 +136,9 @@ public final class Csr {
 
     /** Copies of the arrays (the matrix stays immutable). */
     public int[] rowPtr() { return rowPtr.clone(); }
+    /** Column of every stored value, row by row (a copy, [nnz]). */
     public int[] colIdx() { return colIdx.clone(); }
+    /** The stored values, row by row (a copy, [nnz]). */
     public float[] values() { return values.clone(); }
 
     @Override

@@ -28,6 +28,7 @@ public record SparseReport(int[] sampleShape, List<Row> layers, Row total) {
         public double sparsity() { return params == 0 ? 0 : 1 - density(); }
     }
 
+    /** Copies the lists. */
     public SparseReport {
         sampleShape = sampleShape.clone();
         layers = List.copyOf(layers);

@@ -45,7 +45,12 @@ public final class StructuredShrink {
     private StructuredShrink() {}
 
     /** What to do with a dead unit whose constant output is not zero. */
-    public enum Policy { KEEP, FOLD }
+    public enum Policy {
+        /** Keep the unit (its constant output stays as it is). */
+        KEEP,
+        /** Drop the unit and add its constant contribution to the consumer's bias. */
+        FOLD
+    }
 
     /**
      * What happened to one weighted layer.
@@ -57,14 +62,18 @@ public final class StructuredShrink {
      * @param keptConstant dead units kept because their constant could not (or under KEEP, should not) be folded
      */
     public record LayerChange(int layer, int unitsBefore, int[] dropped, int folded, int keptConstant) {
+        /** Copies {@code dropped}. */
         public LayerChange { dropped = dropped.clone(); }
         @Override public int[] dropped() { return dropped.clone(); }
+        /** Output units left. */
         public int unitsAfter() { return unitsBefore - dropped.length; }
     }
 
     /** The shrunk model and what was dropped; parameter counts include biases. */
     public record Result(Sequential model, List<LayerChange> changes, long parametersBefore, long parametersAfter) {
+        /** Copies the list. */
         public Result { changes = List.copyOf(changes); }
+        /** Parameters removed. */
         public long parametersDropped() { return parametersBefore - parametersAfter; }
     }
 

@@ -41,9 +41,13 @@ public final class Tensor {
         return (int) n;
     }
 
+    /** The shape (a copy), e.g. [N, C, H, W]. */
     public int[] shape() { return shape.clone(); }
+    /** Number of dimensions. */
     public int rank() { return shape.length; }
+    /** Size of dimension {@code i}; negative {@code i} counts from the end (-1: the last). */
     public int dim(int i) { return shape[i < 0 ? shape.length + i : i]; }
+    /** Number of elements (the product of the shape). */
     public int size() { return data.length; }
 
     /** A view with a new shape over the same data (no copy). */
@@ -56,11 +60,13 @@ public final class Tensor {
         return new Tensor(data.clone(), shape.clone());
     }
 
+    /** Sets every element to {@code v}; returns this tensor. */
     public Tensor fill(float v) {
         Arrays.fill(data, v);
         return this;
     }
 
+    /** Whether {@code o} has exactly this shape. */
     public boolean sameShape(Tensor o) {
         return Arrays.equals(shape, o.shape);
     }

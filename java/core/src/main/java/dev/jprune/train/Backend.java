@@ -26,8 +26,11 @@ public interface Backend extends AutoCloseable {
      */
     void gradientsOnBatches(Dataset train, int batches, long seed, Runnable perBatch);
 
+    /** Adds a hook called around every training step. */
     void addHook(StepHook h);
+    /** Removes a hook added with {@link #addHook}. */
     void removeHook(StepHook h);
+    /** Optimizer steps taken so far over all epochs. */
     long globalStep();
 
     /** Host masks changed (and pruned host weights are 0): weights and optimizer state at pruned positions become 0. */
@@ -39,6 +42,7 @@ public interface Backend extends AutoCloseable {
     /** Makes the host model's weights current. */
     void syncToHost();
 
+    /** Sets the learning rate for the following steps. */
     void setLearningRate(float lr);
 
     @Override void close();

@@ -13,12 +13,14 @@ public final class CpuBackend implements Backend {
     private final TrainConfig cfg;
     private final Trainer trainer;
 
+    /** A CPU backend training {@code spec}'s network in place with {@code cfg}. */
     public CpuBackend(ModelSpec spec, TrainConfig cfg) {
         this.spec = spec;
         this.cfg = cfg;
         this.trainer = new Trainer(spec, cfg);
     }
 
+    /** The training loop it drives. */
     public Trainer trainer() { return trainer; }
 
     @Override public String describe() { return "cpu"; }

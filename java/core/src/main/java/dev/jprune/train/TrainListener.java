@@ -8,7 +8,9 @@ public interface TrainListener {
      */
     default void onStep(int epoch, int step, int stepsPerEpoch, double loss, double gradNorm, double accuracy) {}
 
+    /** After each epoch, with its statistics. */
     default void onEpoch(EpochStats stats) {}
 
+    /** A listener that ignores every event. */
     TrainListener NONE = new TrainListener() {};
 }

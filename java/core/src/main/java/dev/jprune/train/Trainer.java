@@ -30,6 +30,7 @@ public final class Trainer {
     private final List<StepHook> hooks = new ArrayList<>();
     private long globalStep;
 
+    /** A training loop for {@code spec}'s network with {@code cfg} (the optimizer is created here). */
     public Trainer(ModelSpec spec, TrainConfig cfg) {
         this.spec = spec;
         this.net = spec.net();
@@ -37,16 +38,22 @@ public final class Trainer {
         this.optimizer = createOptimizer(net.parameters(), cfg);
     }
 
+    /** The optimizer {@code cfg} names (SGD or Adam with its settings) over {@code params}. */
     public static Optimizer createOptimizer(List<Parameter> params, TrainConfig cfg) {
         return cfg.optimizer() == OptimizerKind.SGD
                 ? new Sgd(params, cfg.lr(), cfg.momentum(), cfg.weightDecay(), cfg.nesterov())
                 : new Adam(params, cfg.lr(), 0.9f, 0.999f, 1e-8f, cfg.weightDecay());
     }
 
+    /** The optimizer. */
     public Optimizer optimizer() { return optimizer; }
+    /** The configuration. */
     public TrainConfig config() { return cfg; }
+    /** Optimizer steps taken so far over all epochs. */
     public long globalStep() { return globalStep; }
+    /** Adds a hook called after every backward pass and optimizer step. */
     public void addHook(StepHook h) { hooks.add(h); }
+    /** Removes a hook added with {@link #addHook}. */
     public void removeHook(StepHook h) { hooks.remove(h); }
 
     /** Trains {@code cfg.epochs()} epochs on a classification set, numbering epochs from {@code firstEpoch}. */

@@ -11,6 +11,7 @@ public final class Rng {
     private double spare;
     private boolean hasSpare;
 
+    /** A generator whose whole stream is a function of {@code seed}. */
     public Rng(long seed) { this.r = new SplittableRandom(seed); }
 
     private Rng(SplittableRandom r) { this.r = r; }
@@ -18,14 +19,19 @@ public final class Rng {
     /** An independent stream derived deterministically from this one. */
     public Rng split() { return new Rng(r.split()); }
 
+    /** Uniform integer in [0, bound); bound must be positive. */
     public int nextInt(int bound) { return r.nextInt(bound); }
+    /** Uniform 64-bit integer. */
     public long nextLong() { return r.nextLong(); }
+    /** Uniform double in [0, 1). */
     public double nextDouble() { return r.nextDouble(); }
+    /** Uniform float in [0, 1): nextDouble() rounded to float. */
     public float nextFloat() { return (float) r.nextDouble(); }
 
     /** Uniform in [lo, hi). */
     public float uniform(float lo, float hi) { return lo + (hi - lo) * (float) r.nextDouble(); }
 
+    /** Standard normal sample (mean 0, standard deviation 1). */
     public double nextGaussian() {
         if (hasSpare) { hasSpare = false; return spare; }
         double u, v, s;

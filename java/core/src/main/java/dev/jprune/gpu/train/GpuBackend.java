@@ -56,7 +56,7 @@ public final class GpuBackend implements Backend, PruningBackend {
         }
         this.ctx = c;
         this.pruneOps = new GpuPruneOps(c);
-        // pruneOnDevice writes new masks to fresh buffers (freed on failure): the one-read bracket path may use them.
+        // prune writes new masks to fresh buffers (freed on failure): the one-read bracket path may use them.
         pruneOps.setBracketing(true);
     }
 
