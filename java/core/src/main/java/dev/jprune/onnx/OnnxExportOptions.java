@@ -1,7 +1,6 @@
 package dev.jprune.onnx;
 
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * How {@link OnnxExporter} writes a model.
@@ -16,12 +15,13 @@ import java.util.TreeMap;
  * @param criterion          the pruning criterion recorded in the metadata (e.g. "magnitude"); null: "unknown"
  * @param modelName          the architecture's name recorded in the metadata and as the graph's name; null: none
  * @param metadata           further metadata_props entries; must not use the exporter's own keys
- *                           ({@link OnnxExporter#RESERVED_KEYS})
+ *                           ({@link OnnxExporter#RESERVED_KEYS}); copied; null means none
+ * @throws NullPointerException when {@code metadata} holds a null key or value
  */
 public record OnnxExportOptions(boolean sparseInitializers, boolean shrink, String criterion, String modelName,
                                 Map<String, String> metadata) {
     public OnnxExportOptions {
-        metadata = metadata == null ? Map.of() : Map.copyOf(new TreeMap<>(metadata));
+        metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
     }
 
     /** Dense initializers, shrinking on, criterion and name unknown, no extra metadata. */

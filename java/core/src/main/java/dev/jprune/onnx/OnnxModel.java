@@ -53,8 +53,9 @@ public final class OnnxModel {
     public void writeTo(OutputStream out) throws IOException { encoded.writeTo(out); }
 
     /**
-     * The network whose weights were written: the source model itself (not copied) or, when units were dropped,
-     * the shrunk copy (masks carried over). Its state_dict names are the initializers' names. Do not modify it.
+     * The network whose weights were written: a Sequential over the source model's own layers (not copied; nested
+     * Sequentials inlined) or, when units were dropped, the shrunk copy (masks carried over). Its state_dict names are
+     * the initializers' names. Do not modify it.
      */
     public Sequential exported() { return exported; }
 
