@@ -63,20 +63,25 @@ public final class OnnxVsOrtBench {
         cases.add(build("lenet-300-100 2:4", 0, "lenet-300-100", spec(Granularity.NM, 0.5)));
         cases.add(build("lenet-300-100 neurons 50% (shrunk)", 0, "lenet-300-100", spec(Granularity.STRUCTURED, 0.5)));
         cases.add(build("lenet-5 90%", 0, "lenet-5", spec(Granularity.UNSTRUCTURED, 0.9)));
-        if (a.contains("cifar")) cases.add(build("cifar-cnn-b 90%", 0, "cifar-cnn-b", spec(Granularity.UNSTRUCTURED, 0.9)));
+        if (a.contains("cifar")) {
+            cases.add(build("cifar-cnn-b 90%", 0, "cifar-cnn-b", spec(Granularity.UNSTRUCTURED, 0.9)));
+        }
 
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        System.out.printf(Locale.ROOT, "- java %s, %d cores, jprune threads %d, ONNX Runtime %s, per cell %.0f ms, fastest 1-ms chunk%n",
+        System.out.printf(Locale.ROOT,
+                "- java %s, %d cores, jprune threads %d, ONNX Runtime %s, per cell %.0f ms, fastest 1-ms chunk%n",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), Parallel.threads(),
                 env.getVersion(), cellMs);
         System.out.println("- load average at start: " + loadAverage());
         System.out.println();
-        System.out.println("| model | batch | jprune dense µs | jprune CSR µs | ORT 1t µs | ORT 2t µs | ORT 1t / CSR | ORT 2t / CSR | target |");
+        System.out.println("| model | batch | jprune dense µs | jprune CSR µs | ORT 1t µs | ORT 2t µs "
+                + "| ORT 1t / CSR | ORT 2t / CSR | target |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---|");
         List<String> checks = new ArrayList<>();
         for (Case c : cases) {
             try (OrtSession s1 = session(env, c.onnx, 1); OrtSession s2 = session(env, c.onnx, 2)) {
-                checks.add(c.name + ": max |ORT - CSR| / max |CSR| = " + String.format(Locale.ROOT, "%.2g", agreement(env, s1, c)));
+                checks.add(c.name + ": max |ORT - CSR| / max |CSR| = " + String.format(Locale.ROOT, "%.2g",
+                        agreement(env, s1, c)));
                 for (int n : BATCHES) {
                     float[] x = input(c, n);
                     int[] shape = shape(n, c.sampleShape);
@@ -87,7 +92,8 @@ public final class OnnxVsOrtBench {
                     String target = "";
                     if (c.target > 0 && n <= 8) {
                         double r = Math.min(o1, o2) / csr;
-                        target = String.format(Locale.ROOT, "%s (>= %.1fx vs faster ORT: %.2fx)", r >= c.target ? "met" : "NOT met", c.target, r);
+                        target = String.format(Locale.ROOT, "%s (>= %.1fx vs faster ORT: %.2fx)",
+                                r >= c.target ? "met" : "NOT met", c.target, r);
                     }
                     System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.2fx | %.2fx | %s |%n",
                             c.name, n, dense, csr, o1, o2, o1 / csr, o2 / csr, target);
@@ -100,11 +106,11 @@ public final class OnnxVsOrtBench {
     }
 
     static PruneSpec spec(Granularity g, double sparsity) {
-        return new PruneSpec(Criterion.MAGNITUDE, g, Scope.GLOBAL, sparsity, 2, 4, Structured.Norm.L2, Float.NaN, Set.of(),
-                false, 0, 1, 16, ScoreAccumulator.Mode.SUM, 0.9f);
+        return new PruneSpec(Criterion.MAGNITUDE, g, Scope.GLOBAL, sparsity, 2, 4, Structured.Norm.L2, Float.NaN,
+                Set.of(), false, 0, 1, 16, ScoreAccumulator.Mode.SUM, 0.9f);
     }
 
-    /** Model {@code model} from seed 7 pruned by magnitude (as the export tests do), exported; jprune runs the export. */
+    /** Model {@code model} from seed 7 pruned by magnitude (as the export tests do), exported; jprune runs that. */
     static Case build(String name, double target, String model, PruneSpec spec) {
         ModelSpec m = Models.build(model, 7);
         ModelPruner p = new ModelPruner(m.net(), spec);
@@ -141,7 +147,8 @@ public final class OnnxVsOrtBench {
         float[] x = input(c, 8);
         int[] shape = shape(8, c.sampleShape);
         float[] want = c.csr.forward(Tensor.wrap(x, shape)).data;
-        try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), Arrays.stream(shape).asLongStream().toArray());
+        try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(x),
+                Arrays.stream(shape).asLongStream().toArray());
              OrtSession.Result r = s.run(Map.of(OnnxExporter.INPUT, t))) {
             FloatBuffer got = ((OnnxTensor) r.get(0)).getFloatBuffer();
             double worst = 0, scale = 0;
@@ -193,7 +200,8 @@ public final class OnnxVsOrtBench {
         try {
             return Files.readString(Path.of("/proc/loadavg")).trim();
         } catch (Exception e) {
-            return String.format(Locale.ROOT, "%.2f (1 min)", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+            return String.format(Locale.ROOT, "%.2f (1 min)",
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         }
     }
 }

@@ -26,14 +26,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "export", mixinStandardHelpOptions = true, description = {
-        "Export pruned weights to CSR (default) or ONNX, and report parameters, nonzeros, density, FLOPs and bytes per layer.",
-        "--format csr with --out: writes a .safetensors file where each weight W [rows, ...] is stored as W.crow_indices",
-        "(I32 [rows+1]), W.col_indices (I32 [nnz]) and W.values (F32 [nnz]) over its [rows, rowLength] view —",
-        "torch.sparse_csr_tensor's three arrays — and biases as they are; metadata records each weight's dense shape.",
-        "--format onnx --out FILE: an ONNX model (opset 13; input 'input' [batch, ...sample], output 'output' [batch, classes])",
-        "for ONNX Runtime and the JVM stacks built on it: pruned weights as dense initializers holding the zeros (or, with",
-        "--sparse-initializers, sparse_initializers: smaller files, same speed), neuron/filter-pruned layers physically",
-        "shrunk, metadata_props with per-layer sparsity, criterion and a hash of the masks."})
+        "Export pruned weights to CSR (default) or ONNX, and report parameters, nonzeros, density, FLOPs and bytes",
+        "per layer.",
+        "--format csr with --out: writes a .safetensors file where each weight W [rows, ...] is stored as",
+        "W.crow_indices (I32 [rows+1]), W.col_indices (I32 [nnz]) and W.values (F32 [nnz]) over its [rows, rowLength]",
+        "view — torch.sparse_csr_tensor's three arrays — and biases as they are; metadata records each weight's dense",
+        "shape.",
+        "--format onnx --out FILE: an ONNX model (opset 13; input 'input' [batch, ...sample], output 'output'",
+        "[batch, classes]) for ONNX Runtime and the JVM stacks built on it: pruned weights as dense initializers",
+        "holding the zeros (or, with --sparse-initializers, sparse_initializers: smaller files, same speed),",
+        "neuron/filter-pruned layers physically shrunk, metadata_props with per-layer sparsity, criterion and a hash",
+        "of the masks."})
 final class ExportCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "model name")
     String model;
@@ -43,16 +46,21 @@ final class ExportCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--format", defaultValue = "csr", description = "csr | onnx. Default: ${DEFAULT-VALUE}")
     String format;
-    @Option(names = "--sparse-initializers", description = "onnx: write pruned weights as sparse_initializer (INT64 indices)")
+    @Option(names = "--sparse-initializers",
+            description = "onnx: write pruned weights as sparse_initializer (INT64 indices)")
     boolean sparseInitializers;
 
     @Override
     public Integer call() throws Exception {
         Reporter r = Reporter.system(false);
         String f = format.toLowerCase(Locale.ROOT);
-        if (!f.equals("csr") && !f.equals("onnx")) throw new IllegalArgumentException("--format must be csr or onnx, got '" + format + "'");
+        if (!f.equals("csr") && !f.equals("onnx")) {
+            throw new IllegalArgumentException("--format must be csr or onnx, got '" + format + "'");
+        }
         if (f.equals("onnx") && out == null) throw new IllegalArgumentException("--format onnx needs --out FILE.onnx");
-        if (sparseInitializers && !f.equals("onnx")) throw new IllegalArgumentException("--sparse-initializers applies to --format onnx only");
+        if (sparseInitializers && !f.equals("onnx")) {
+            throw new IllegalArgumentException("--sparse-initializers applies to --format onnx only");
+        }
         ModelSpec m = Models.build(model, 0);
         Checkpoint.Loaded loaded = Checkpoint.load(weights, m.net());
         r.line(SparseReport.of(m.net(), m.sampleShape()).toTable());
@@ -89,7 +97,8 @@ final class ExportCommand implements Callable<Integer> {
             r.linef("layer %d shrunk: %d -> %d units", c.layer(), c.unitsBefore(), c.unitsAfter());
         }
         for (OnnxModel.Initializer i : onnx.initializers()) {
-            r.linef("%-10s %-16s %10d nonzero %s", i.name(), Arrays.toString(i.shape()), i.nonzeros(), i.sparse() ? "sparse" : "dense");
+            r.linef("%-10s %-16s %10d nonzero %s", i.name(), Arrays.toString(i.shape()), i.nonzeros(),
+                    i.sparse() ? "sparse" : "dense");
         }
         r.linef("wrote %s (%d bytes, ONNX opset %d, granularity %s)", out, onnx.size(), OnnxExporter.OPSET,
                 onnx.metadata().get("granularity"));

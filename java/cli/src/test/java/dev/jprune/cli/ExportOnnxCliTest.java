@@ -39,7 +39,8 @@ class ExportOnnxCliTest {
     @Test
     void writesTheLibrarysOnnxWithTheCheckpointsCriterion() throws Exception {
         Path onnx = dir.resolve("m.onnx"), sparse = dir.resolve("m-sparse.onnx");
-        CliTest.Run r = CliTest.run("export", "--model", "lenet-300-100", "--weights", pruned.toString(), "--format", "onnx",
+        CliTest.Run r = CliTest.run("export", "--model", "lenet-300-100", "--weights", pruned.toString(),
+                "--format", "onnx",
                 "--out", onnx.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("wrote " + onnx), r.out());
@@ -59,15 +60,19 @@ class ExportOnnxCliTest {
         CliTest.Run r = CliTest.run("export", "--model", "lenet-300-100", "--weights", w, "--format", "onnx");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--format onnx needs --out"), r.err());
-        r = CliTest.run("export", "--model", "lenet-300-100", "--weights", w, "--format", "tflite", "--out", dir.resolve("x").toString());
+        r = CliTest.run("export", "--model", "lenet-300-100", "--weights", w, "--format", "tflite", "--out",
+                dir.resolve("x").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--format must be csr or onnx"), r.err());
-        r = CliTest.run("export", "--model", "lenet-300-100", "--weights", w, "--sparse-initializers", "--out", dir.resolve("y").toString());
+        r = CliTest.run("export", "--model", "lenet-300-100", "--weights", w, "--sparse-initializers", "--out",
+                dir.resolve("y").toString());
         assertEquals(2, r.code());
         Path missing = dir.resolve("nope").resolve("m.onnx");
-        r = CliTest.run("export", "--model", "lenet-300-100", "--weights", w, "--format", "onnx", "--out", missing.toString());
+        r = CliTest.run("export", "--model", "lenet-300-100", "--weights", w, "--format", "onnx", "--out",
+                missing.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains(missing.toString()) && r.err().lines().count() == 1, r.err());
-        assertFalse(Files.exists(dir.resolve("x")) || Files.exists(dir.resolve("y")) || Files.exists(missing.getParent()));
+        assertFalse(Files.exists(dir.resolve("x")) || Files.exists(dir.resolve("y"))
+                || Files.exists(missing.getParent()));
     }
 }

@@ -4,10 +4,14 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes a file atomically: a temporary file in the target's directory, forced to disk, then renamed over the
@@ -35,15 +39,26 @@ final class AtomicFile {
         if (dir == null || !Files.isDirectory(dir)) {
             throw new IOException("cannot write " + what + " to " + file + ": directory " + dir + " does not exist");
         }
-        if (Files.isDirectory(target)) throw new IOException("cannot write " + what + " to " + file + ": it is a directory");
-        Path tmp;
-        try {
-            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        } catch (IOException e) {
-            throw new IOException("cannot write " + what + " to " + file + ": " + e, e);
+        if (Files.isDirectory(target)) {
+            throw new IOException("cannot write " + what + " to " + file + ": it is a directory");
+        }
+        // A fresh random name opened CREATE_NEW (not createTempFile, whose 0600 mode would stay on the target): the
+        // file gets the process's default permissions, like any file it writes.
+        Path tmp = null;
+        FileChannel opened = null;
+        for (int attempt = 0; opened == null; attempt++) {
+            tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
+                    + ".tmp");
+            try {
+                opened = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt > 100) throw new IOException("cannot write " + what + " to " + file + ": " + reason(e), e);
+            } catch (IOException e) {
+                throw new IOException("cannot write " + what + " to " + file + ": " + reason(e), e);
+            }
         }
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = opened) {
                 OutputStream out = Channels.newOutputStream(ch);
                 body.writeTo(out);
                 out.flush();
@@ -56,8 +71,19 @@ final class AtomicFile {
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
-            if (e instanceof IOException) throw new IOException("cannot write " + what + " to " + file + ": " + e.getMessage(), e);
+            if (e instanceof IOException) {
+                throw new IOException("cannot write " + what + " to " + file + ": " + reason((IOException) e), e);
+            }
             throw e;
         }
+    }
+
+    /** A short cause for the one-line error: "permission denied", "No space left on device", ... */
+    private static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) return "permission denied";
+        if (e instanceof FileSystemException && ((FileSystemException) e).getReason() != null) {
+            return ((FileSystemException) e).getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 }

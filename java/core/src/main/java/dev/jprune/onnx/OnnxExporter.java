@@ -23,11 +23,12 @@ import java.util.Set;
  * input {@value #INPUT} [batch, ...sample shape] and one output {@value #OUTPUT} [batch, ...], "batch" symbolic.
  *
  * <h2>Layers</h2>
- * Linear → Gemm(A, W [out, in], b, transB = 1), preceded by Flatten(axis = 1) when its input is not 2-D (jprune's
- * Linear flattens its input itself); Conv2d → Conv (kernel_shape, strides, pads); MaxPool2d → MaxPool (kernel_shape,
- * strides, no padding, floor); ReLU → Relu; Flatten → Flatten(axis = 1); Dropout is omitted (identity at inference);
- * nested Sequentials are inlined (their layers numbered as in the flat list). Any other {@link Layer} is refused
- * (none of jprune's layers today). Initializers carry the exported network's state_dict names ("0.weight").
+ * Linear → Gemm(A, W [out, in], b, transB = 1), preceded by Flatten(axis = 1) when its input is not 2-D
+ * (jprune's Linear flattens its input itself); Conv2d → Conv (kernel_shape, strides, pads); MaxPool2d → MaxPool
+ * (kernel_shape, strides, no padding, floor); ReLU → Relu; Flatten → Flatten(axis = 1); Dropout is omitted (identity
+ * at inference); nested Sequentials are inlined (their layers numbered as in the flat list). Any other
+ * {@link Layer} is refused (none of jprune's layers today). Initializers carry the exported network's state_dict names
+ * ("0.weight").
  *
  * <h2>Pruned weights</h2>
  * Weights are written as they are: dense initializers holding the zeros (or, with
@@ -53,8 +54,8 @@ public final class OnnxExporter {
     /** Graph input and output names, and the symbolic batch dimension. */
     public static final String INPUT = "input", OUTPUT = "output", BATCH = "batch";
     /** metadata_props keys the exporter writes itself. */
-    public static final Set<String> RESERVED_KEYS = Set.of("producer", "jprune_version", "model", "criterion", "sparsity",
-            "granularity", "nm_pattern", "nm_layout", "shrunk_units", "sparse_initializers", "mask_sha256");
+    public static final Set<String> RESERVED_KEYS = Set.of("producer", "jprune_version", "model", "criterion",
+            "sparsity", "granularity", "nm_pattern", "nm_layout", "shrunk_units", "sparse_initializers", "mask_sha256");
 
     /**
      * Encodes {@code model} (not modified) for samples of shape {@code sampleShape} (no batch dimension).
@@ -64,9 +65,13 @@ public final class OnnxExporter {
      *         shape does not fit the model; when a metadata key is reserved
      */
     public static OnnxModel export(Sequential model, int[] sampleShape, OnnxExportOptions options) {
-        if (model == null || sampleShape == null || options == null) throw new IllegalArgumentException("ONNX export: null argument");
+        if (model == null || sampleShape == null || options == null) {
+            throw new IllegalArgumentException("ONNX export: null argument");
+        }
         Sequential flat = new Sequential(inline(model, "", new ArrayList<>()));
-        for (Map.Entry<String, Parameter> e : flat.namedParameters().entrySet()) requireExportable(e.getKey(), e.getValue());
+        for (Map.Entry<String, Parameter> e : flat.namedParameters().entrySet()) {
+            requireExportable(e.getKey(), e.getValue());
+        }
         int[] shape = new int[sampleShape.length + 1];
         shape[0] = 1;
         System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
@@ -107,7 +112,8 @@ public final class OnnxExporter {
      * @throws IOException naming the file when it cannot be written (missing directory, a directory, no space)
      * @throws IllegalArgumentException as {@link #export}, before the file system is touched
      */
-    public static OnnxModel write(Path file, Sequential model, int[] sampleShape, OnnxExportOptions options) throws IOException {
+    public static OnnxModel write(Path file, Sequential model, int[] sampleShape, OnnxExportOptions options)
+            throws IOException {
         OnnxModel m = export(model, sampleShape, options);
         AtomicFile.write(file, "ONNX model", m::writeTo);
         return m;
@@ -125,8 +131,8 @@ public final class OnnxExporter {
             if (!(l instanceof Linear || l instanceof Conv2d || l instanceof MaxPool2d || l instanceof ReLU
                     || l instanceof Flatten || l instanceof Dropout)) {
                 throw new IllegalArgumentException("ONNX export: layer " + prefix + i + " " + l.describe() + " ("
-                        + l.getClass().getName() + ") cannot be expressed in ONNX by jprune; supported: Linear, Conv2d, "
-                        + "MaxPool2d, ReLU, Flatten, Dropout, Sequential");
+                        + l.getClass().getName() + ") cannot be expressed in ONNX by jprune; supported: Linear, "
+                        + "Conv2d, MaxPool2d, ReLU, Flatten, Dropout, Sequential");
             }
             out.add(l);
         }
@@ -137,7 +143,8 @@ public final class OnnxExporter {
         float[] v = p.value.data;
         byte[] mask = p.mask;
         if (mask != null && mask.length != v.length) {
-            throw new IllegalArgumentException("ONNX export: mask of '" + name + "' has " + mask.length + " entries for " + v.length + " values");
+            throw new IllegalArgumentException("ONNX export: mask of '" + name + "' has " + mask.length
+                    + " entries for " + v.length + " values");
         }
         for (int i = 0; i < v.length; i++) {
             if (!Float.isFinite(v[i])) {

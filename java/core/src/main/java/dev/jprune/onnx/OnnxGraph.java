@@ -62,8 +62,8 @@ final class OnnxGraph {
                         OnnxProto.ints("strides", s, s), OnnxProto.ints("pads", pad, pad, pad, pad));
             } else if (l instanceof MaxPool2d) {
                 MaxPool2d mp = (MaxPool2d) l;
-                node("MaxPool", p + "_maxpool", new String[] {cur}, out, OnnxProto.ints("kernel_shape", mp.kernel(), mp.kernel()),
-                        OnnxProto.ints("strides", mp.stride(), mp.stride()));
+                node("MaxPool", p + "_maxpool", new String[] {cur}, out, OnnxProto.ints("kernel_shape", mp.kernel(),
+                        mp.kernel()), OnnxProto.ints("strides", mp.stride(), mp.stride()));
             } else if (l instanceof ReLU) {
                 node("Relu", p + "_relu", new String[] {cur}, out);
             } else if (l instanceof Flatten) {
@@ -82,7 +82,8 @@ final class OnnxGraph {
     /** The GraphProto: its name, the nodes and initializers added, the input and output value infos. */
     ProtoWriter finish(String name, int[] sampleShape, String output, int[] outputShape) {
         graph.string(OnnxProto.GRAPH_NAME, name);
-        graph.message(OnnxProto.GRAPH_INPUT, OnnxProto.floatValueInfo(OnnxExporter.INPUT, OnnxExporter.BATCH, sampleShape));
+        ProtoWriter input = OnnxProto.floatValueInfo(OnnxExporter.INPUT, OnnxExporter.BATCH, sampleShape);
+        graph.message(OnnxProto.GRAPH_INPUT, input);
         int[] outDims = Arrays.copyOfRange(outputShape, 1, outputShape.length);
         graph.message(OnnxProto.GRAPH_OUTPUT, OnnxProto.floatValueInfo(output, OnnxExporter.BATCH, outDims));
         return graph;
@@ -108,7 +109,8 @@ final class OnnxGraph {
             for (int i = 0, k = 0; i < v.length; i++) {
                 if (v[i] != 0f) { values[k] = v[i]; indices[k++] = i; }
             }
-            graph.message(OnnxProto.GRAPH_SPARSE_INITIALIZER, OnnxProto.sparseFloatTensor(name, shape, values, indices, nnz));
+            ProtoWriter t = OnnxProto.sparseFloatTensor(name, shape, values, indices, nnz);
+            graph.message(OnnxProto.GRAPH_SPARSE_INITIALIZER, t);
         } else {
             graph.message(OnnxProto.GRAPH_INITIALIZER, OnnxProto.floatTensor(name, shape, v));
         }

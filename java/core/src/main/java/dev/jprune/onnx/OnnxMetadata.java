@@ -27,7 +27,9 @@ final class OnnxMetadata {
                                      List<OnnxModel.Initializer> written) {
         Map<String, String> m = new TreeMap<>(o.metadata());
         for (String k : OnnxExporter.RESERVED_KEYS) {
-            if (m.containsKey(k)) throw new IllegalArgumentException("ONNX export: metadata key '" + k + "' is the exporter's own");
+            if (m.containsKey(k)) {
+                throw new IllegalArgumentException("ONNX export: metadata key '" + k + "' is the exporter's own");
+            }
         }
         Gson gson = new Gson();
         m.put("producer", "jprune");
@@ -52,18 +54,21 @@ final class OnnxMetadata {
             else if (uniform > 0) anyPrunedRow = true;
         }
         m.put("sparsity", gson.toJson(sparsity));
-        String granularity = !anyMask ? "dense" : allNm ? "n:m" : allRowUniform && anyPrunedRow ? "structured" : "unstructured";
+        String granularity = !anyMask ? "dense" : allNm ? "n:m"
+                : allRowUniform && anyPrunedRow ? "structured" : "unstructured";
         m.put("granularity", granularity);
         if (granularity.equals("n:m")) {
             m.put("nm_pattern", nm);
             m.put("nm_layout", "each weight row ([out, in] of Gemm B with transB=1; [F, C*kh*kw] of Conv W, row-major) "
                     + "in aligned groups of " + nm.substring(nm.indexOf(':') + 1)
-                    + " consecutive elements along the reduction dimension, each with exactly " + nm.substring(0, nm.indexOf(':'))
-                    + " nonzeros (a shorter last group keeps at most that many)");
+                    + " consecutive elements along the reduction dimension, each with exactly "
+                    + nm.substring(0, nm.indexOf(':')) + " nonzeros (a shorter last group keeps at most that many)");
         }
         if (!shrunk.isEmpty()) {
             Map<String, int[]> s = new LinkedHashMap<>();
-            for (StructuredShrink.LayerChange c : shrunk) s.put(Integer.toString(c.layer()), new int[] {c.unitsBefore(), c.unitsAfter()});
+            for (StructuredShrink.LayerChange c : shrunk) {
+                s.put(Integer.toString(c.layer()), new int[] {c.unitsBefore(), c.unitsAfter()});
+            }
             m.put("shrunk_units", gson.toJson(s));
         }
         List<String> sparseNames = new ArrayList<>();

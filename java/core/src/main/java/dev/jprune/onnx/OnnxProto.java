@@ -43,7 +43,8 @@ final class OnnxProto {
      */
     static ProtoWriter sparseFloatTensor(String name, int[] dims, float[] values, long[] indices, int nnz) {
         ProtoWriter v = new ProtoWriter(4 * nnz + 64);
-        v.int64(TENSOR_DIMS, nnz).int64(TENSOR_DATA_TYPE, FLOAT).string(TENSOR_NAME, name).floatsLe(TENSOR_RAW_DATA, values, nnz);
+        v.int64(TENSOR_DIMS, nnz).int64(TENSOR_DATA_TYPE, FLOAT).string(TENSOR_NAME, name)
+                .floatsLe(TENSOR_RAW_DATA, values, nnz);
         ProtoWriter i = new ProtoWriter(8 * nnz + 32);
         i.int64(TENSOR_DIMS, nnz).int64(TENSOR_DATA_TYPE, INT64).longsLe(TENSOR_RAW_DATA, indices, nnz);
         ProtoWriter s = new ProtoWriter(v.size() + i.size() + 64);

@@ -45,13 +45,16 @@ class OnnxExporterTest {
         assertArrayEquals(b(0x08, 0x96, 0x01), bytes(new ProtoWriter().int64(1, 150)));
         assertArrayEquals(b(0x10, 0xac, 0x02), bytes(new ProtoWriter().int64(2, 300)));
         // field 2 = "testing" is 12 07 74 65 73 74 69 6e 67
-        assertArrayEquals(b(0x12, 0x07, 0x74, 0x65, 0x73, 0x74, 0x69, 0x6e, 0x67), bytes(new ProtoWriter().string(2, "testing")));
+        assertArrayEquals(b(0x12, 0x07, 0x74, 0x65, 0x73, 0x74, 0x69, 0x6e, 0x67),
+                bytes(new ProtoWriter().string(2, "testing")));
         // int64 -1: ten bytes, two's complement (not zigzag)
-        assertArrayEquals(b(0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01), bytes(new ProtoWriter().int64(1, -1)));
+        assertArrayEquals(b(0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01),
+                bytes(new ProtoWriter().int64(1, -1)));
         // float 1.0f as fixed32 (wire type 5), little-endian 0x3f800000
         assertArrayEquals(b(0x0d, 0x00, 0x00, 0x80, 0x3f), bytes(new ProtoWriter().float32(1, 1f)));
         // embedded message: field 3 holding field 1 = 150 is 1a 03 08 96 01
-        assertArrayEquals(b(0x1a, 0x03, 0x08, 0x96, 0x01), bytes(new ProtoWriter().message(3, new ProtoWriter().int64(1, 150))));
+        assertArrayEquals(b(0x1a, 0x03, 0x08, 0x96, 0x01),
+                bytes(new ProtoWriter().message(3, new ProtoWriter().int64(1, 150))));
         // field number 15 (sparse_initializer) with wire type 2: tag 0x7a; field 20 (attribute type) varint: tag a0 01
         assertArrayEquals(b(0x7a, 0x00), bytes(new ProtoWriter().bytes(15, new byte[0], 0, -1)));
         assertArrayEquals(b(0xa0, 0x01, 0x07), bytes(new ProtoWriter().int64(20, 7)));
@@ -63,7 +66,8 @@ class OnnxExporterTest {
         byte[] out = bytes(new ProtoWriter(16).floatsLe(9, v, 3));
         assertEquals(0x4a, out[0]); // field 9, wire type 2
         assertEquals(12, out[1]);
-        java.nio.FloatBuffer fb = java.nio.ByteBuffer.wrap(out, 2, 12).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        java.nio.FloatBuffer fb = java.nio.ByteBuffer.wrap(out, 2, 12).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer();
         for (float x : v) assertEquals(Float.floatToRawIntBits(x), Float.floatToRawIntBits(fb.get()));
         long[] big = new long[100_000];
         for (int i = 0; i < big.length; i++) big[i] = (long) i * 0x1_0000_0001L;
@@ -84,7 +88,8 @@ class OnnxExporterTest {
         assertEquals(List.of("0.weight", "0.bias", "2.weight", "2.bias", "5.weight", "5.bias", "7.weight", "7.bias"),
                 List.copyOf(d.initializers().keySet()));
         assertArrayEquals(new long[] {50, 20, 5, 5}, d.initializers().get("2.weight").dims());
-        assertArrayEquals(m.net().namedParameters().get("5.weight").value.data, d.initializers().get("5.weight").dense());
+        assertArrayEquals(m.net().namedParameters().get("5.weight").value.data,
+                d.initializers().get("5.weight").dense());
         assertEquals("dense", d.metadata().get("granularity"));
         assertEquals("none", d.metadata().get("mask_sha256"));
         assertEquals("unknown", d.metadata().get("criterion"));
@@ -95,7 +100,8 @@ class OnnxExporterTest {
     @Test
     void mlpInputIsFlattenedBeforeTheFirstGemmOnly() {
         ModelSpec m = Models.build("lenet-300-100", 3);
-        OnnxDecoder.Model d = OnnxDecoder.decode(OnnxExporter.export(m.net(), m.sampleShape(), OnnxExportOptions.defaults()).toByteArray());
+        OnnxDecoder.Model d = OnnxDecoder.decode(OnnxExporter.export(m.net(), m.sampleShape(),
+                OnnxExportOptions.defaults()).toByteArray());
         assertEquals(List.of("Flatten", "Gemm", "Relu", "Gemm", "Relu", "Gemm"), d.opTypes());
         ModelSpec flat = Models.build("linear-regression", 3); // sample shape [10]: already 2-D, no Flatten
         assertEquals(List.of("Gemm"), OnnxDecoder.decode(OnnxExporter.export(flat.net(), flat.sampleShape(),
@@ -112,7 +118,9 @@ class OnnxExporterTest {
         com.google.gson.JsonObject sp = com.google.gson.JsonParser.parseString(meta.get("sparsity")).getAsJsonObject();
         double[] dens = p.densities();
         String[] names = p.names();
-        for (int t = 0; t < names.length; t++) assertEquals(1 - dens[t], sp.get(names[t]).getAsDouble(), 1e-6, names[t]);
+        for (int t = 0; t < names.length; t++) {
+            assertEquals(1 - dens[t], sp.get(names[t]).getAsDouble(), 1e-6, names[t]);
+        }
         assertEquals("mnist", meta.get("dataset"));
         assertEquals("unstructured", meta.get("granularity"));
         String hash = meta.get("mask_sha256");
@@ -168,7 +176,8 @@ class OnnxExporterTest {
                 () -> OnnxExporter.write(out, net, new int[] {4}, OnnxExportOptions.defaults()));
         assertTrue(e.getMessage().contains("'2.weight' element 4 is NaN"), e.getMessage());
         net.namedParameters().get("2.weight").value.data[4] = Float.NEGATIVE_INFINITY;
-        assertThrows(IllegalArgumentException.class, () -> OnnxExporter.write(out, net, new int[] {4}, OnnxExportOptions.defaults()));
+        assertThrows(IllegalArgumentException.class, () -> OnnxExporter.write(out, net, new int[] {4},
+                OnnxExportOptions.defaults()));
         assertEquals("previous", Files.readString(out));
         assertEquals(1, fileCount(), "no temporary file left");
     }
@@ -194,15 +203,31 @@ class OnnxExporterTest {
     void unwritablePathsFailNamingTheFileAndLeaveNothing() throws IOException {
         ModelSpec m = Models.build("linear-regression", 1);
         Path missing = dir.resolve("no-such-dir").resolve("m.onnx");
-        IOException e = assertThrows(IOException.class, () -> OnnxExporter.write(missing, m.net(), m.sampleShape(), OnnxExportOptions.defaults()));
-        assertTrue(e.getMessage().contains(missing.toString()) && e.getMessage().contains("does not exist"), e.getMessage());
+        IOException e = assertThrows(IOException.class, () -> OnnxExporter.write(missing, m.net(), m.sampleShape(),
+                OnnxExportOptions.defaults()));
+        assertTrue(e.getMessage().contains(missing.toString()) && e.getMessage().contains("does not exist"),
+                e.getMessage());
         Path sub = Files.createDirectory(dir.resolve("sub"));
-        e = assertThrows(IOException.class, () -> OnnxExporter.write(sub, m.net(), m.sampleShape(), OnnxExportOptions.defaults()));
+        e = assertThrows(IOException.class, () -> OnnxExporter.write(sub, m.net(), m.sampleShape(),
+                OnnxExportOptions.defaults()));
         assertTrue(e.getMessage().contains("is a directory"), e.getMessage());
         assertEquals(1, fileCount(), "only the directory 'sub'");
         Path ok = dir.resolve("ok.onnx");
         OnnxModel written = OnnxExporter.write(ok, m.net(), m.sampleShape(), OnnxExportOptions.defaults());
         assertArrayEquals(written.toByteArray(), Files.readAllBytes(ok));
+    }
+
+    @Test
+    void aWriteThatFailsHalfwayLeavesTheOldFileAndNoTemporary() throws IOException {
+        Path out = dir.resolve("m.onnx");
+        Files.writeString(out, "previous");
+        IOException e = assertThrows(IOException.class, () -> AtomicFile.write(out, "ONNX model", o -> {
+            o.write(new byte[4096]);
+            throw new IOException("No space left on device");
+        }));
+        assertTrue(e.getMessage().startsWith("cannot write ONNX model to " + out), e.getMessage());
+        assertEquals("previous", Files.readString(out));
+        assertEquals(1, fileCount(), "the temporary file is gone");
     }
 
     private long fileCount() throws IOException {

@@ -47,8 +47,8 @@ class OnnxRuntimeTest {
     }
 
     static PruneSpec spec(Granularity g, double sparsity) {
-        return new PruneSpec(Criterion.MAGNITUDE, g, Scope.GLOBAL, sparsity, 2, 4, Structured.Norm.L2, Float.NaN, Set.of(),
-                false, 0, 1, 16, ScoreAccumulator.Mode.SUM, 0.9f);
+        return new PruneSpec(Criterion.MAGNITUDE, g, Scope.GLOBAL, sparsity, 2, 4, Structured.Norm.L2, Float.NaN,
+                Set.of(), false, 0, 1, 16, ScoreAccumulator.Mode.SUM, 0.9f);
     }
 
     /** Model {@code name} from seed 7, pruned by magnitude with {@code spec}. */
@@ -74,12 +74,16 @@ class OnnxRuntimeTest {
             for (int i = 0; i < N; i++) {
                 float[] x = Arrays.copyOfRange(inputs, i * per, (i + 1) * per);
                 float[] ort = OrtSupport.run(env, s, x, oneShape);
-                OrtSupport.assertClose(what + " sample " + i + " vs dense", m.net().forward(Tensor.wrap(x, oneDims), false).data, ort, REL);
-                OrtSupport.assertClose(what + " sample " + i + " vs CSR", csr.forward(Tensor.wrap(x, oneDims)).data, ort, REL);
+                float[] dense = m.net().forward(Tensor.wrap(x, oneDims), false).data;
+                OrtSupport.assertClose(what + " sample " + i + " vs dense", dense, ort, REL);
+                float[] sparse = csr.forward(Tensor.wrap(x, oneDims)).data;
+                OrtSupport.assertClose(what + " sample " + i + " vs CSR", sparse, ort, REL);
             }
             float[] ort = OrtSupport.run(env, s, inputs, batchShape);
-            OrtSupport.assertClose(what + " batch vs dense", m.net().forward(Tensor.wrap(inputs.clone(), batchDims), false).data, ort, REL);
-            OrtSupport.assertClose(what + " batch vs CSR", csr.forward(Tensor.wrap(inputs.clone(), batchDims)).data, ort, REL);
+            float[] dense = m.net().forward(Tensor.wrap(inputs.clone(), batchDims), false).data;
+            OrtSupport.assertClose(what + " batch vs dense", dense, ort, REL);
+            float[] sparse = csr.forward(Tensor.wrap(inputs.clone(), batchDims)).data;
+            OrtSupport.assertClose(what + " batch vs CSR", sparse, ort, REL);
             return ort;
         }
     }
@@ -113,7 +117,8 @@ class OnnxRuntimeTest {
     @Test
     void unstructured90MatchesDenseAndCsrAndItsZerosAreTheMasks() throws Exception {
         ModelSpec m = pruned("lenet-300-100", PruneSpec.global(Criterion.MAGNITUDE, 0.9));
-        OnnxModel onnx = OnnxExporter.export(m.net(), m.sampleShape(), OnnxExportOptions.defaults().withCriterion("magnitude"));
+        OnnxModel onnx = OnnxExporter.export(m.net(), m.sampleShape(),
+                OnnxExportOptions.defaults().withCriterion("magnitude"));
         assertTrue(onnx.shrinkChanges().isEmpty(), "no unit of this 90% model is dead, so nothing shrinks");
         assertZerosAreMaskZeros(m.net(), OnnxDecoder.decode(onnx.toByteArray()));
         assertSameOutputs("lenet-300-100 90%", m, mnist, OnnxExportOptions.defaults());
@@ -123,7 +128,8 @@ class OnnxRuntimeTest {
     void sparseInitializersGiveIdenticalOutputsAtAThirdOfTheSize() throws Exception {
         ModelSpec m = pruned("lenet-300-100", PruneSpec.global(Criterion.MAGNITUDE, 0.9));
         OnnxModel dense = OnnxExporter.export(m.net(), m.sampleShape(), OnnxExportOptions.defaults());
-        OnnxModel sparse = OnnxExporter.export(m.net(), m.sampleShape(), OnnxExportOptions.defaults().withSparseInitializers(true));
+        OnnxModel sparse = OnnxExporter.export(m.net(), m.sampleShape(),
+                OnnxExportOptions.defaults().withSparseInitializers(true));
         double ratio = sparse.size() / (double) dense.size();
         assertTrue(ratio <= 0.35, "sparse file is " + ratio + " of the dense one");
         OnnxDecoder.Model d = OnnxDecoder.decode(sparse.toByteArray());
@@ -132,11 +138,14 @@ class OnnxRuntimeTest {
         for (OnnxDecoder.Tensor t : d.initializers().values()) {
             if (!t.sparse()) continue;
             long[] idx = t.sparseIndices();
-            for (int i = 1; i < idx.length; i++) assertTrue(idx[i] > idx[i - 1], t.name() + ": indices ascending, no duplicates");
+            for (int i = 1; i < idx.length; i++) {
+                assertTrue(idx[i] > idx[i - 1], t.name() + ": indices ascending, no duplicates");
+            }
         }
         assertZerosAreMaskZeros(m.net(), d);
         float[] a = assertSameOutputs("lenet-300-100 90% dense file", m, mnist, OnnxExportOptions.defaults());
-        float[] b = assertSameOutputs("lenet-300-100 90% sparse file", m, mnist, OnnxExportOptions.defaults().withSparseInitializers(true));
+        float[] b = assertSameOutputs("lenet-300-100 90% sparse file", m, mnist,
+                OnnxExportOptions.defaults().withSparseInitializers(true));
         assertArrayEquals(a, b, "sparse initializers give the same outputs bit for bit");
     }
 
@@ -165,7 +174,8 @@ class OnnxRuntimeTest {
         ModelSpec m = pruned("lenet-300-100", spec(Granularity.STRUCTURED, 0.5));
         OnnxModel onnx = OnnxExporter.export(m.net(), m.sampleShape(), OnnxExportOptions.defaults());
         OnnxDecoder.Model d = OnnxDecoder.decode(onnx.toByteArray());
-        long kept0 = keptRows(m.net().namedParameters().get("0.weight")), kept2 = keptRows(m.net().namedParameters().get("2.weight"));
+        long kept0 = keptRows(m.net().namedParameters().get("0.weight")),
+                kept2 = keptRows(m.net().namedParameters().get("2.weight"));
         assertTrue(kept0 < 300 && kept2 < 100, "some neurons were pruned in both hidden layers");
         assertArrayEquals(new long[] {kept0, 784}, d.initializers().get("0.weight").dims());
         assertArrayEquals(new long[] {kept2, kept0}, d.initializers().get("2.weight").dims());
@@ -173,7 +183,8 @@ class OnnxRuntimeTest {
         assertEquals("structured", d.metadata().get("granularity"));
         assertZerosAreMaskZeros(onnx.exported(), d);
         assertSameOutputs("lenet-300-100 neurons", m, mnist, OnnxExportOptions.defaults());
-        OnnxModel unshrunk = OnnxExporter.export(m.net(), m.sampleShape(), OnnxExportOptions.defaults().withShrink(false));
+        OnnxModel unshrunk = OnnxExporter.export(m.net(), m.sampleShape(),
+                OnnxExportOptions.defaults().withShrink(false));
         assertTrue(onnx.size() < 0.6 * unshrunk.size(), "shrunk file " + onnx.size() + " bytes vs " + unshrunk.size());
     }
 
@@ -207,14 +218,16 @@ class OnnxRuntimeTest {
     void dropoutIsOmittedAndTheModelStillMatches() throws Exception {
         ModelSpec m = pruned("mlp-128", PruneSpec.global(Criterion.MAGNITUDE, 0.8));
         OnnxModel onnx = OnnxExporter.export(m.net(), m.sampleShape(), OnnxExportOptions.defaults());
-        assertEquals(java.util.List.of("Flatten", "Gemm", "Relu", "Gemm"), OnnxDecoder.decode(onnx.toByteArray()).opTypes());
+        assertEquals(java.util.List.of("Flatten", "Gemm", "Relu", "Gemm"),
+                OnnxDecoder.decode(onnx.toByteArray()).opTypes());
         assertSameOutputs("mlp-128 80%", m, mnist, OnnxExportOptions.defaults());
     }
 
     @Test
     void runtimeSeesNamesDynamicBatchAndMetadata() throws Exception {
         ModelSpec m = pruned("lenet-5", PruneSpec.global(Criterion.MAGNITUDE, 0.9));
-        byte[] bytes = OnnxExporter.export(m.net(), m.sampleShape(), OnnxExportOptions.defaults().withCriterion("magnitude")
+        byte[] bytes = OnnxExporter.export(m.net(), m.sampleShape(),
+                OnnxExportOptions.defaults().withCriterion("magnitude")
                 .withModelName("lenet-5")).toByteArray();
         try (OrtSession s = OrtSupport.session(env, bytes)) {
             TensorInfo in = (TensorInfo) s.getInputInfo().get(OnnxExporter.INPUT).getInfo();

@@ -24,8 +24,10 @@ final class OrtSupport {
         String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
         boolean x64 = arch.equals("amd64") || arch.equals("x86_64"), arm64 = arch.equals("aarch64");
-        boolean shipped = (os.contains("linux") && (x64 || arm64)) || (os.contains("mac") && arm64) || (os.contains("windows") && x64);
-        assumeTrue(shipped, "ONNX Runtime's jar has no natives for " + os + "/" + arch + "; the ONNX runtime tests skip");
+        boolean shipped = (os.contains("linux") && (x64 || arm64)) || (os.contains("mac") && arm64)
+                || (os.contains("windows") && x64);
+        assumeTrue(shipped, "ONNX Runtime's jar has no natives for " + os + "/" + arch
+                + "; the ONNX runtime tests skip");
         return OrtEnvironment.getEnvironment();
     }
 
@@ -64,7 +66,8 @@ final class OrtSupport {
             if (d > worst) { worst = d; at = i; }
         }
         if (worst > rel * scale) {
-            fail(String.format(Locale.ROOT, "%s: max |d| = %.3g at element %d (expected %s, got %s) > %.1g x max|expected| %.4g",
+            fail(String.format(Locale.ROOT,
+                    "%s: max |d| = %.3g at element %d (expected %s, got %s) > %.1g x max|expected| %.4g",
                     what, worst, at, expected[at], actual[at], rel, scale));
         }
     }
