@@ -47,8 +47,8 @@ final class AtomicFile {
         Path tmp = null;
         FileChannel opened = null;
         for (int attempt = 0; opened == null; attempt++) {
-            tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
-                    + ".tmp");
+            String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong());
+            tmp = dir.resolve("." + target.getFileName() + "." + suffix + ".tmp");
             try {
                 opened = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             } catch (FileAlreadyExistsException e) {
