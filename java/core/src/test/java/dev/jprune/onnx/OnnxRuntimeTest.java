@@ -188,6 +188,22 @@ class OnnxRuntimeTest {
         assertTrue(onnx.size() < 0.6 * unshrunk.size(), "shrunk file " + onnx.size() + " bytes vs " + unshrunk.size());
     }
 
+    @Test
+    void filterPrunedLenet5IsWrittenShrunkAndComputesTheSame() throws Exception {
+        ModelSpec m = pruned("lenet-5", spec(Granularity.STRUCTURED, 0.5));
+        OnnxModel onnx = OnnxExporter.export(m.net(), m.sampleShape(), OnnxExportOptions.defaults());
+        OnnxDecoder.Model d = OnnxDecoder.decode(onnx.toByteArray());
+        long f0 = keptRows(m.net().namedParameters().get("0.weight")),
+                f2 = keptRows(m.net().namedParameters().get("2.weight"));
+        long n5 = keptRows(m.net().namedParameters().get("5.weight"));
+        assertTrue(f0 < 20 || f2 < 50, "some filters were pruned");
+        assertArrayEquals(new long[] {f0, 1, 5, 5}, d.initializers().get("0.weight").dims());
+        assertArrayEquals(new long[] {f2, f0, 5, 5}, d.initializers().get("2.weight").dims());
+        assertArrayEquals(new long[] {n5, f2 * 16}, d.initializers().get("5.weight").dims(), "Linear after Flatten");
+        assertZerosAreMaskZeros(onnx.exported(), d);
+        assertSameOutputs("lenet-5 filters", m, mnist, OnnxExportOptions.defaults());
+    }
+
     private static long keptRows(Parameter w) {
         int rows = w.value.dim(0), len = w.size() / rows;
         long kept = 0;
