@@ -33,7 +33,7 @@ class ApiJavadocTest {
     /** The API packages (docs/ENGINEERING.md); the internal ones (cpu, gpu.*) are not checked. */
     static final List<String> API = List.of("dev.jprune", "dev.jprune.tensor", "dev.jprune.util", "dev.jprune.nn", "dev.jprune.nn.loss",
             "dev.jprune.optim", "dev.jprune.data", "dev.jprune.models", "dev.jprune.train", "dev.jprune.prune", "dev.jprune.sparse",
-            "dev.jprune.io");
+            "dev.jprune.io", "dev.jprune.onnx");
 
     @Test
     void everyPublicTypeAndMemberOfTheApiPackagesIsDocumented() throws Exception {
