@@ -286,7 +286,7 @@ public final class SparkPruner {
     }
 
     /** The mean of replicas that all applied the masks is exactly 0 at pruned positions: anything else is a bug. */
-    private static void requireMasked(ModelState s) {
+    static void requireMasked(ModelState s) {
         for (int t = 0; t < s.values.length; t++) {
             byte[] m = s.masks[t];
             if (m == null) continue;
