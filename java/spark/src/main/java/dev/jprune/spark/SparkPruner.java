@@ -133,6 +133,15 @@ public final class SparkPruner {
         return new Run(out, List.of(), (System.nanoTime() - t0) / 1e9);
     }
 
+    /** Trains {@code steps} local steps (rounds of the sync policy's size; the last may be shorter), without pruning. */
+    public Run trainSteps(PackedSamples data, long steps) {
+        if (steps < 0) throw new IllegalArgumentException("steps must be >= 0, got " + steps);
+        long t0 = System.nanoTime();
+        List<Round> out = new ArrayList<>();
+        trainSteps(data, steps, out, done -> { });
+        return new Run(out, List.of(), (System.nanoTime() - t0) / 1e9);
+    }
+
     /**
      * Runs a pruning plan: dense epochs, then the schedule's prune events at averaging-round boundaries (one-shot,
      * iterative, gradual; SNIP prunes at initialisation), fine-tuning at {@code plan.fineTuneLr()} when set.
