@@ -148,6 +148,9 @@ public final class SparkPruner {
      * A gradual prune at fine-tuning step t happens at the first round boundary after step t (so rounds of at most
      * the schedule's Δt steps keep every event); where the schedule outlasts fine-tuning, a last prune reaches the target.
      *
+     * <p>Prune events score the whole data set ({@code plan.spec().scoreBatches()} is not used: see
+     * {@link #scoreBatchesPerPartition}).
+     *
      * @throws IllegalArgumentException for what the distributed run does not do: rewinding, EMA or MOVEMENT scores
      *                                  (they accumulate over training steps, not over one pass), or bounds that
      *                                  cannot reach the target
@@ -239,8 +242,12 @@ public final class SparkPruner {
             Evaluation e = r.evaluate(sh);
             return FixedOrderSum.Item.leaf(sh.partition, 1, new float[0], new double[] {e.loss() * e.samples(), Math.rint(e.accuracy() * e.samples()), e.samples()});
         });
-        FixedOrderSum.Item sum = Jobs.run("evaluation", () -> FixedOrderSum.reduce(items, data.partitions(), fanout));
-        bc.destroy();
+        FixedOrderSum.Item sum;
+        try {
+            sum = Jobs.run("evaluation", () -> FixedOrderSum.reduce(items, data.partitions(), fanout));
+        } finally {
+            bc.destroy();
+        }
         if (sum == null) throw new IllegalArgumentException("evaluation: the data set is empty");
         return new Evaluation(sum.stats[1] / sum.stats[2], sum.stats[0] / sum.stats[2], (int) sum.stats[2]);
     }
@@ -275,8 +282,12 @@ public final class SparkPruner {
             h.after("train", sh.partition);
             return it;
         });
-        FixedOrderSum.Item sum = Jobs.run("training round " + round, () -> FixedOrderSum.reduce(items, data.partitions(), fanout));
-        bc.destroy();
+        FixedOrderSum.Item sum;
+        try {
+            sum = Jobs.run("training round " + round, () -> FixedOrderSum.reduce(items, data.partitions(), fanout));
+        } finally {
+            bc.destroy();
+        }
         int replicas = (int) sum.count;
         float[] mean = new float[sum.sum.length];
         for (int i = 0; i < mean.length; i++) mean[i] = (float) (sum.sum[i] / replicas);
