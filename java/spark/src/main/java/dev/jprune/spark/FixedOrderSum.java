@@ -38,7 +38,9 @@ final class FixedOrderSum {
         final double[] stats;
 
         Item(int key, long count, float[] leaf, double[] sum, double[] stats) {
-            if ((leaf == null) == (sum == null)) throw new IllegalArgumentException("Item: exactly one of leaf and sum");
+            if ((leaf == null) == (sum == null)) {
+                throw new IllegalArgumentException("Item: exactly one of leaf and sum");
+            }
             this.key = key;
             this.count = count;
             this.leaf = leaf;
@@ -82,7 +84,8 @@ final class FixedOrderSum {
         List<Item> g = new ArrayList<>(group);
         g.sort(Comparator.comparingInt(it -> it.key));
         for (int j = 1; j < g.size(); j++) {
-            if (g.get(j).key == g.get(j - 1).key) throw new IllegalStateException("partition " + g.get(j).key + " contributed twice to one sum");
+            if (g.get(j).key == g.get(j - 1).key) throw new IllegalStateException("partition " + g.get(j).key
+                    + " contributed twice to one sum");
         }
         Item first = g.get(0);
         double[] s = first.toDouble();
@@ -91,7 +94,8 @@ final class FixedOrderSum {
         for (int j = 1; j < g.size(); j++) {
             Item it = g.get(j);
             if (it.length() != s.length) {
-                throw new IllegalStateException("partition " + it.key + " sent " + it.length() + " values, partition " + first.key + " sent " + s.length);
+                throw new IllegalStateException("partition " + it.key + " sent " + it.length()
+                        + " values, partition " + first.key + " sent " + s.length);
             }
             if (it.leaf != null) for (int i = 0; i < s.length; i++) s[i] += it.leaf[i];
             else for (int i = 0; i < s.length; i++) s[i] += it.sum[i];

@@ -7,7 +7,8 @@ final class Jobs {
     private Jobs() {}
 
     /**
-     * Runs {@code action}. When a task failed (after Spark's retries) with an {@link IllegalArgumentException} (bad input,
+     * Runs {@code action}. When a task failed (after Spark's retries) with an {@link IllegalArgumentException} (bad
+     * input,
      * e.g. a {@link PartitionException}) or an {@link ArithmeticException} (training diverged), rethrows it on the
      * driver as a {@link PartitionException} or an ArithmeticException with the task's own message prefixed by
      * {@code what}, instead of Spark's multi-line "Job aborted due to stage failure" wrapper (kept as the cause).
@@ -19,7 +20,8 @@ final class Jobs {
         } catch (Exception e) {
             if (e instanceof IllegalArgumentException || e instanceof ArithmeticException) throw (RuntimeException) e;
             for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
-                if (c instanceof IllegalArgumentException) throw new PartitionException(what + ": " + c.getMessage(), e);
+                if (c instanceof IllegalArgumentException) throw new PartitionException(what + ": " + c.getMessage(),
+                        e);
                 if (c instanceof ArithmeticException) {
                     ArithmeticException a = new ArithmeticException(what + ": " + c.getMessage());
                     a.initCause(e);

@@ -63,7 +63,9 @@ public final class ModelState implements Serializable {
         int step = 0;
         if (opt instanceof Sgd sgd) {
             slots = sgd.momentum == 0 ? new float[0][][] : new float[1][n][];
-            for (int j = 0; j < slots.length; j++) for (int t = 0; t < n; t++) slots[j][t] = copy(sgd.momentumBuffer(t));
+            for (int j = 0; j < slots.length; j++) {
+                for (int t = 0; t < n; t++) slots[j][t] = copy(sgd.momentumBuffer(t));
+            }
         } else if (opt instanceof Adam adam) {
             slots = new float[2][n][];
             for (int t = 0; t < n; t++) {
@@ -72,7 +74,8 @@ public final class ModelState implements Serializable {
             }
             step = adam.stepCount();
         } else {
-            throw new IllegalArgumentException("data-parallel training supports the SGD and Adam optimizers, not " + opt.describe());
+            throw new IllegalArgumentException("data-parallel training supports the SGD and Adam optimizers, not "
+                    + opt.describe());
         }
         return new ModelState(version, names, shapes, values, masks, slots, step);
     }
@@ -92,7 +95,8 @@ public final class ModelState implements Serializable {
     /** The values (and optimizer slots) in the flat layout (see the class comment). */
     public float[] flatten() {
         long size = flatSize();
-        if (size > Integer.MAX_VALUE - 8) throw new IllegalStateException("model state of " + size + " floats is too large for one array");
+        if (size > Integer.MAX_VALUE - 8) throw new IllegalStateException("model state of " + size
+                + " floats is too large for one array");
         float[] out = new float[(int) size];
         int o = 0;
         for (float[] v : values) { System.arraycopy(v, 0, out, o, v.length); o += v.length; }
@@ -107,13 +111,16 @@ public final class ModelState implements Serializable {
 
     /** A state of the next version with these flat values and optimizer slots (same masks, step count + steps). */
     ModelState withFlat(long newVersion, float[] flat, int adamSteps) {
-        if (flat.length != flatSize()) throw new IllegalArgumentException("withFlat: " + flat.length + " floats, expected " + flatSize());
+        if (flat.length != flatSize()) throw new IllegalArgumentException("withFlat: " + flat.length
+                + " floats, expected " + flatSize());
         float[][] v = new float[values.length][];
         float[][][] s = new float[slots.length][values.length][];
         int o = 0;
-        for (int t = 0; t < values.length; t++) { v[t] = Arrays.copyOfRange(flat, o, o + values[t].length); o += values[t].length; }
+        for (int t = 0; t < values.length; t++) { v[t] = Arrays.copyOfRange(flat, o, o
+                + values[t].length); o += values[t].length; }
         for (float[][] slot : s) {
-            for (int t = 0; t < values.length; t++) { slot[t] = Arrays.copyOfRange(flat, o, o + values[t].length); o += values[t].length; }
+            for (int t = 0; t < values.length; t++) { slot[t] = Arrays.copyOfRange(flat, o, o
+                    + values[t].length); o += values[t].length; }
         }
         return new ModelState(newVersion, names, shapes, v, masks, s, adamStep + adamSteps);
     }
@@ -133,7 +140,8 @@ public final class ModelState implements Serializable {
         int t = 0;
         for (Parameter p : named.values()) {
             if (!Arrays.equals(p.value.shape(), shapes[t])) {
-                throw new PartitionException(where + ": parameter " + names[t] + " has shape " + Arrays.toString(p.value.shape())
+                throw new PartitionException(where + ": parameter " + names[t] + " has shape "
+                        + Arrays.toString(p.value.shape())
                         + " here but " + Arrays.toString(shapes[t]) + " in the driver's model (version " + version
                         + ") (different jprune or model code on this executor?)");
             }
@@ -151,13 +159,16 @@ public final class ModelState implements Serializable {
         List<Parameter> ps = net.parameters();
         for (int t = 0; t < ps.size(); t++) ps.get(t).mask = masks[t] == null ? null : masks[t].clone();
         if (opt instanceof Sgd sgd) {
-            if (slots.length != (sgd.momentum == 0 ? 0 : 1)) throw new IllegalArgumentException(where + ": optimizer state does not match " + sgd.describe());
+            if (slots.length != (sgd.momentum == 0 ? 0 : 1)) throw new IllegalArgumentException(where
+                    + ": optimizer state does not match " + sgd.describe());
             for (int t = 0; t < ps.size(); t++) sgd.setMomentumBuffer(t, slots.length == 0 ? null : slots[0][t]);
         } else if (opt instanceof Adam adam) {
-            if (slots.length != 2) throw new IllegalArgumentException(where + ": optimizer state does not match " + adam.describe());
+            if (slots.length != 2) throw new IllegalArgumentException(where + ": optimizer state does not match "
+                    + adam.describe());
             adam.setState(adamStep, slots[0], slots[1]);
         } else {
-            throw new IllegalArgumentException("data-parallel training supports the SGD and Adam optimizers, not " + opt.describe());
+            throw new IllegalArgumentException("data-parallel training supports the SGD and Adam optimizers, not "
+                    + opt.describe());
         }
         opt.enforceMasks();
     }

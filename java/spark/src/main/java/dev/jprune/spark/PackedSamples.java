@@ -32,7 +32,8 @@ public final class PackedSamples implements AutoCloseable {
                 .persist(StorageLevel.MEMORY_ONLY());
         int[] sizes = new int[samples.getNumPartitions()];
         try {
-            for (int[] ps : Jobs.run("packing the samples", () -> shards.map(s -> new int[] {s.partition, s.size()}).collect())) {
+            for (int[] ps : Jobs.run("packing the samples", () -> shards.map(s -> new int[] {s.partition,
+                    s.size()}).collect())) {
                 sizes[ps[0]] = ps[1];
             }
         } catch (RuntimeException e) {

@@ -33,7 +33,8 @@ final class PruneEvent {
     private final int scoreBatches;
     private final SparkPruner.TaskHook hook;
 
-    PruneEvent(JavaSparkContext sc, ModelSpec model, ModelFactory factory, CoreConfigs.Settings settings, float lr, int fanout,
+    PruneEvent(JavaSparkContext sc, ModelSpec model, ModelFactory factory, CoreConfigs.Settings settings, float lr,
+            int fanout,
                int scoreBatches, SparkPruner.TaskHook hook) {
         this.sc = sc;
         this.model = model;
@@ -72,7 +73,8 @@ final class PruneEvent {
         Broadcast<ModelState> bc = sc.broadcast(state);
         try {
             int[] targets = targetParameters(pruner);
-            JavaRDD<FixedOrderSum.Item> items = partials(data, bc, state.version, pruner.spec().criterion(), targets, seed);
+            JavaRDD<FixedOrderSum.Item> items = partials(data, bc, state.version, pruner.spec().criterion(), targets,
+                    seed);
             FixedOrderSum.Item sum = Jobs.run("scoring", () -> FixedOrderSum.reduce(items, data.partitions(), fanout));
             if (sum == null) throw new IllegalArgumentException("scoring: the data set is empty");
             return split(sum.toFloat(), pruner.sizes());
@@ -93,11 +95,14 @@ final class PruneEvent {
      * the threshold found by {@link ShardedSelector}; the masks come back to the driver. Global unstructured pruning
      * only; the same masks as {@link #prune}. Modifies the model.
      */
-    ModelPruner.Result pruneSharded(PackedSamples data, ModelPruner pruner, ModelState state, double sparsity, long seed, int shardCount) {
+    ModelPruner.Result pruneSharded(PackedSamples data, ModelPruner pruner, ModelState state, double sparsity,
+            long seed, int shardCount) {
         var spec = pruner.spec();
-        if (spec.granularity() != Granularity.UNSTRUCTURED || spec.scope() != Scope.GLOBAL || spec.thresholdMode() || pruner.capped()) {
-            throw new IllegalArgumentException("sharded selection does global unstructured pruning without density bounds; the spec asks "
-                    + spec.granularity() + " " + spec.scope() + (pruner.capped() ? " with density bounds" : "") + (spec.thresholdMode() ? " by threshold" : ""));
+        if (spec.granularity() != Granularity.UNSTRUCTURED || spec.scope() != Scope.GLOBAL || spec.thresholdMode()
+                || pruner.capped()) {
+            throw new IllegalArgumentException("sharded selection does global unstructured pruning without density"
+                    + " bounds; the spec asks " + spec.granularity() + " " + spec.scope()
+                    + (pruner.capped() ? " with density bounds" : "") + (spec.thresholdMode() ? " by threshold" : ""));
         }
         int[] sizes = pruner.sizes();
         long[] toff = new long[sizes.length + 1];
@@ -112,8 +117,10 @@ final class PruneEvent {
             JavaRDD<ScoreShard> shards;
             if (spec.needsGradients()) {
                 int parts = data.partitions(), f = fanout;
-                JavaRDD<FixedOrderSum.Item> items = partials(data, bc, state.version, spec.criterion(), targetParameters(pruner), seed);
-                // Reduce-scatter: every partial is cut at the shard bounds; each shard sums its slices with the same tree.
+                JavaRDD<FixedOrderSum.Item> items = partials(data, bc, state.version, spec.criterion(),
+                        targetParameters(pruner), seed);
+                // Reduce-scatter: every partial is cut at the shard bounds; each shard sums its slices with the same
+                // tree.
                 shards = items.flatMapToPair(it -> {
                     List<Tuple2<Integer, FixedOrderSum.Item>> out = new ArrayList<>(bounds.length - 1);
                     for (int s = 0; s + 1 < bounds.length; s++) {
@@ -136,16 +143,19 @@ final class PruneEvent {
                     ModelState st = bc.value();
                     float[][] w = new float[targets.length][];
                     for (int j = 0; j < targets.length; j++) w[j] = st.values[targets[j]];
-                    float[] sc = slice(new CriterionScoreSource(Criterion.MAGNITUDE, w, null, null), toff, bounds[s], bounds[s + 1]);
+                    float[] sc = slice(new CriterionScoreSource(Criterion.MAGNITUDE, w, null, null), toff, bounds[s],
+                            bounds[s + 1]);
                     return respectMasks(new ScoreShard(s, bounds[s], sc), masksBc.value(), toff);
                 });
             }
             scoreShards = shards.persist(StorageLevel.MEMORY_ONLY());
             JavaRDD<ScoreShard> persisted = scoreShards;
             ShardedSelection sel = ShardedSelector.select(persisted, GlobalSelector.keepForSparsity(total, sparsity));
-            List<Tuple2<Integer, byte[]>> parts = Jobs.run("sharded selection", () -> ShardedSelector.masks(persisted, sel).collect());
+            List<Tuple2<Integer, byte[]>> parts = Jobs.run("sharded selection",
+                    () -> ShardedSelector.masks(persisted, sel).collect());
             byte[] flat = new byte[Math.toIntExact(total)];
-            for (Tuple2<Integer, byte[]> p : parts) System.arraycopy(p._2(), 0, flat, (int) bounds[p._1()], p._2().length);
+            for (Tuple2<Integer, byte[]> p : parts) System.arraycopy(p._2(), 0, flat, (int) bounds[p._1()],
+                    p._2().length);
             return setMasks(pruner, flat, toff, sparsity);
         } finally {
             if (scoreShards != null) scoreShards.unpersist(false);
@@ -175,12 +185,16 @@ final class PruneEvent {
             byte[] m = masks[t];
             if (m == null) continue;
             long a = Math.max(from, toff[t]), b = Math.min(to, toff[t + 1]);
-            for (long g = a; g < b; g++) if (m[(int) (g - toff[t])] == 0) sc[(int) (g - from)] = Float.NEGATIVE_INFINITY;
+            for (long g = a; g < b; g++) {
+                if (m[(int) (g - toff[t])] == 0) sc[(int) (g - from)] = Float.NEGATIVE_INFINITY;
+            }
         }
         return s;
     }
 
-    /** Sets the new masks (never reviving what an earlier prune removed) and zeroes pruned weights, as ModelPruner does. */
+    /** Sets the new masks (never reviving what an earlier prune removed) and zeroes pruned weights, as ModelPruner
+     * does.
+     */
     private static ModelPruner.Result setMasks(ModelPruner pruner, byte[] flat, long[] toff, double sparsity) {
         List<ModelPruner.Target> ts = pruner.targets();
         long[] kept = new long[ts.size()];
@@ -196,7 +210,8 @@ final class PruneEvent {
     }
 
     private static void requireGradientCriterion(ModelPruner pruner) {
-        if (!pruner.spec().needsGradients()) throw new IllegalArgumentException("criterion " + pruner.spec().criterion() + " reads no gradients: nothing to score over the data set");
+        if (!pruner.spec().needsGradients()) throw new IllegalArgumentException("criterion "
+                + pruner.spec().criterion() + " reads no gradients: nothing to score over the data set");
     }
 
     /** Indices into the driver model's {@code parameters()} of the pruner's target weights. */
@@ -207,7 +222,8 @@ final class PruneEvent {
     private static float[][] split(float[] flat, int[] sizes) {
         float[][] out = new float[sizes.length][];
         int o = 0;
-        for (int t = 0; t < sizes.length; t++) { out[t] = java.util.Arrays.copyOfRange(flat, o, o + sizes[t]); o += sizes[t]; }
+        for (int t = 0; t < sizes.length; t++) { out[t] = java.util.Arrays.copyOfRange(flat, o, o
+                + sizes[t]); o += sizes[t]; }
         return out;
     }
 }

@@ -28,7 +28,8 @@ final class RadixHistogram {
         int shift = SHIFT[pass], mask = bins(pass) - 1, high = shift + BITS[pass];
         for (int i = 0; i < scores.length; i++) {
             float s = scores[i];
-            if (pass == 0 && Float.isNaN(s)) throw new IllegalArgumentException("selection: score at global index " + (offset + i) + " is NaN");
+            if (pass == 0 && Float.isNaN(s)) throw new IllegalArgumentException("selection: score at global index "
+                    + (offset + i) + " is NaN");
             int u = ScoreKeys.radixKey(s);
             if (pass == 0 || (u >>> high) == prefix) hist[(u >>> shift) & mask]++;
         }
@@ -38,7 +39,8 @@ final class RadixHistogram {
     record Pick(int bin, long above) {}
 
     /**
-     * Scans {@code hist} from the top bin down, skipping empty bins, to the first bin b with {@code above + hist[b] ≥ rank}:
+     * Scans {@code hist} from the top bin down, skipping empty bins, to the first bin b with {@code above + hist[b] ≥
+     * rank}:
      * the rank-th largest element (rank ≥ 0; rank 0 picks the highest non-empty bin) lies in b. Bin −1 when no bin
      * qualifies (the counts changed between passes).
      */

@@ -37,10 +37,12 @@ final class Replica {
      *
      * @throws PartitionException if the state is not the version the driver sent for this job, or the model differs
      */
-    static Replica open(ModelFactory factory, ModelState state, long expectedVersion, CoreConfigs.Settings s, float lr, int partition) {
+    static Replica open(ModelFactory factory, ModelState state, long expectedVersion, CoreConfigs.Settings s,
+            float lr, int partition) {
         String where = "partition " + partition;
         if (state.version != expectedVersion) {
-            throw new PartitionException(where + ": received model version " + state.version + " for a job on version " + expectedVersion);
+            throw new PartitionException(where + ": received model version " + state.version
+                    + " for a job on version " + expectedVersion);
         }
         Replica r = new Replica(factory.create(), CoreConfigs.trainConfig(s, lr), where);
         state.loadInto(r.model.net(), r.trainer.optimizer(), where);
@@ -53,7 +55,8 @@ final class Replica {
     }
 
     /**
-     * Trains {@code steps} steps of {@code batchSize} on the samples at positions {@code [firstStep·B, (firstStep+steps)·B)}
+     * Trains {@code steps} steps of {@code batchSize} on the samples at positions {@code [firstStep·B,
+     * (firstStep+steps)·B)}
      * of the shard's stream (local epoch e is the permutation {@code Batcher.order(e)} seeded by {@link #streamSeed}),
      * shuffled again within the round. Returns the flat state as a leaf keyed by the partition, the steps taken and
      * the statistics {loss·samples, correct, samples}.
@@ -66,11 +69,13 @@ final class Replica {
         // Re-capture through ModelState so the flat layout is the driver's; masks were enforced by the optimizer.
         float[] flat = ModelState.capture(start.version, model.net(), trainer.optimizer()).flatten();
         double correct = Math.rint(st.trainAccuracy() * st.samples());
-        return FixedOrderSum.Item.leaf(shard.partition, 1, flat, new double[] {st.trainLoss() * st.samples(), correct, st.samples()});
+        return FixedOrderSum.Item.leaf(shard.partition, 1, flat, new double[] {st.trainLoss() * st.samples(),
+                correct, st.samples()});
     }
 
     /**
-     * Sums {@code criterion}'s per-batch scores ({@link ScoreAccumulator}, mode SUM, float) over {@code batches} batches
+     * Sums {@code criterion}'s per-batch scores ({@link ScoreAccumulator}, mode SUM, float) over {@code batches}
+     * batches
      * of the shard ({@link CpuBackend#gradientsOnBatches} with {@code seed}: forward and backward in evaluation mode),
      * for the parameters {@code targets} (indices into {@code parameters()}). Returns the buffers concatenated in
      * target order, as a leaf keyed by the partition with the batch count.

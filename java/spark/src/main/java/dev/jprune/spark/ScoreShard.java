@@ -15,11 +15,13 @@ public record ScoreShard(int shard, long offset, float[] scores) implements Seri
     private static final long serialVersionUID = 1L;
 
     public ScoreShard {
-        if (shard < 0 || offset < 0 || scores == null) throw new IllegalArgumentException("ScoreShard: bad shard " + shard + " / offset " + offset);
+        if (shard < 0 || offset < 0 || scores == null) throw new IllegalArgumentException("ScoreShard: bad shard "
+                + shard + " / offset " + offset);
     }
 
     /**
-     * Shard boundaries over [0, total): {@code count} contiguous ranges, range c = [q·c + min(c, r), q·(c+1) + min(c+1, r))
+     * Shard boundaries over [0, total): {@code count} contiguous ranges, range c = [q·c + min(c, r), q·(c+1) +
+     * min(c+1, r))
      * with total = q·count + r (the split {@code GlobalSelector} uses for its chunks).
      */
     public static long[] bounds(long total, int count) {

@@ -57,7 +57,8 @@ final class Shard implements Serializable {
             System.arraycopy(s.features(), 0, x, n * size, size);
             labels[n++] = s.label();
         }
-        return new Shard(partition, Arrays.copyOf(x, n * size), Arrays.copyOf(labels, n), sampleShape.clone(), numClasses);
+        return new Shard(partition, Arrays.copyOf(x, n * size), Arrays.copyOf(labels, n), sampleShape.clone(),
+                numClasses);
     }
 
     /** The samples as a core data set (wraps this shard's arrays: no copy). */

@@ -26,7 +26,8 @@ public final class ShardedSelection implements Serializable {
     final int thresholdKey;
     final long[] tiesBefore;
 
-    ShardedSelection(long total, long keep, int radixKey, long tieBudget, long countAbove, long countEqual, long[] tiesBefore) {
+    ShardedSelection(long total, long keep, int radixKey, long tieBudget, long countAbove, long countEqual,
+            long[] tiesBefore) {
         this.total = total;
         this.keep = keep;
         this.thresholdKey = radixKey ^ 0x80000000;
@@ -45,7 +46,8 @@ public final class ShardedSelection implements Serializable {
 
     /** The keep mask of one shard (1 keep, 0 prune), in its index order. Reads the shard only. */
     public byte[] mask(ScoreShard s) {
-        if (s.shard() >= tiesBefore.length) throw new IllegalArgumentException("mask: shard " + s.shard() + " not in a selection of " + tiesBefore.length);
+        if (s.shard() >= tiesBefore.length) throw new IllegalArgumentException("mask: shard " + s.shard()
+                + " not in a selection of " + tiesBefore.length);
         byte[] m = new byte[s.scores().length];
         long ties = tiesBefore[s.shard()];
         for (int i = 0; i < m.length; i++) {
@@ -58,7 +60,9 @@ public final class ShardedSelection implements Serializable {
 
     @Override
     public String toString() {
-        return "ShardedSelection{keep=" + keep + "/" + total + ", threshold=" + threshold() + " (0x" + Integer.toHexString(thresholdBits)
-                + "), tieBudget=" + tieBudget + ", above=" + countAbove + ", equal=" + countEqual + ", shards=" + tiesBefore.length + "}";
+        return "ShardedSelection{keep=" + keep + "/" + total + ", threshold=" + threshold() + " (0x"
+                + Integer.toHexString(thresholdBits)
+                + "), tieBudget=" + tieBudget + ", above=" + countAbove + ", equal=" + countEqual + ", shards="
+                        + tiesBefore.length + "}";
     }
 }

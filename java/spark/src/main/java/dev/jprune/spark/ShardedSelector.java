@@ -27,24 +27,30 @@ public final class ShardedSelector {
      */
     public static ShardedSelection select(JavaRDD<ScoreShard> shards, long keep) {
         // The shards' layout (one small record each) is checked first: numbers 0..S-1, contiguous offsets.
-        List<long[]> layout = Jobs.run("sharded selection", () -> shards.map(s -> new long[] {s.shard(), s.offset(), s.scores().length}).collect());
+        List<long[]> layout = Jobs.run("sharded selection", () -> shards.map(s -> new long[] {s.shard(), s.offset(),
+                s.scores().length}).collect());
         int count = layout.size();
         long[] offsets = new long[count + 1];
         boolean[] seen = new boolean[count];
         for (long[] l : layout) {
             int s = (int) l[0];
-            if (s >= count || seen[s]) throw new IllegalArgumentException("sharded selection: shard numbers must be 0.." + (count - 1) + " once each; got " + s + " again or out of range");
+            if (s >= count || seen[s]) {
+                throw new IllegalArgumentException("sharded selection: shard numbers must be 0.." + (count - 1)
+                        + " once each; got " + s + " again or out of range");
+            }
             seen[s] = true;
             offsets[s + 1] = l[2];
         }
         for (int s = 0; s < count; s++) offsets[s + 1] += offsets[s];
         for (long[] l : layout) {
             if (l[1] != offsets[(int) l[0]]) {
-                throw new IllegalArgumentException("sharded selection: shard " + l[0] + " starts at global index " + l[1] + ", expected " + offsets[(int) l[0]]);
+                throw new IllegalArgumentException("sharded selection: shard " + l[0] + " starts at global index "
+                        + l[1] + ", expected " + offsets[(int) l[0]]);
             }
         }
         long total = offsets[count];
-        if (keep < 0 || keep > total) throw new IllegalArgumentException("sharded selection: keep = " + keep + " not in [0, " + total + "]");
+        if (keep < 0 || keep > total) throw new IllegalArgumentException("sharded selection: keep = " + keep
+                + " not in [0, " + total + "]");
         if (total == 0) return new ShardedSelection(0, 0, 0x80000000, 0, 0, 0, new long[count]);
 
         long above = 0, equal = 0;

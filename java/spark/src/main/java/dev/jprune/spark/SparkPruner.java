@@ -20,7 +20,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 
 /**
- * Data-parallel training and gradient-based pruning of one model on Apache Spark, with the CPU engine on every executor.
+ * Data-parallel training and gradient-based pruning of one model on Apache Spark, with the CPU engine on every
+ * executor.
  *
  * <p><b>Training.</b> The driver holds the model (values, masks, optimizer state) as a {@link ModelState}. A round
  * broadcasts it; every non-empty partition opens a replica ({@link Replica}), trains {@code k} local steps on its own
@@ -46,7 +47,9 @@ public final class SparkPruner {
         void after(String job, int partition);
     }
 
-    /** One averaging round: local steps, mean training loss and accuracy over the replicas' samples, timing and payload. */
+    /** One averaging round: local steps, mean training loss and accuracy over the replicas' samples, timing and
+     * payload.
+     */
     public record Round(int round, long steps, double trainLoss, double trainAccuracy, long samples, int replicas,
                         double seconds, long bytesUp, long bytesDown) {}
 
@@ -117,10 +120,13 @@ public final class SparkPruner {
         return PackedSamples.pack(samples, model.sampleShape(), model.outputs());
     }
 
-    /** Local steps per epoch: ⌈samples / (non-empty partitions · batch size)⌉ (one pass over a shard of average size). */
+    /** Local steps per epoch: ⌈samples / (non-empty partitions · batch size)⌉ (one pass over a shard of average
+     * size).
+     */
     public long stepsPerEpoch(PackedSamples data) {
         int replicas = data.nonEmptyPartitions();
-        if (replicas == 0) throw new IllegalArgumentException("the training data set is empty (" + data.partitions() + " empty partitions)");
+        if (replicas == 0) throw new IllegalArgumentException("the training data set is empty (" + data.partitions()
+                + " empty partitions)");
         long per = (long) replicas * settings.batchSize();
         return (data.total() + per - 1) / per;
     }
@@ -133,7 +139,8 @@ public final class SparkPruner {
         return new Run(out, List.of(), (System.nanoTime() - t0) / 1e9);
     }
 
-    /** Trains {@code steps} local steps (rounds of the sync policy's size; the last may be shorter), without pruning. */
+    /** Trains {@code steps} local steps (rounds of the sync policy's size; the last may be shorter), without pruning.
+     */
     public Run trainSteps(PackedSamples data, long steps) {
         if (steps < 0) throw new IllegalArgumentException("steps must be >= 0, got " + steps);
         long t0 = System.nanoTime();
@@ -146,7 +153,8 @@ public final class SparkPruner {
      * Runs a pruning plan: dense epochs, then the schedule's prune events at averaging-round boundaries (one-shot,
      * iterative, gradual; SNIP prunes at initialisation), fine-tuning at {@code plan.fineTuneLr()} when set.
      * A gradual prune at fine-tuning step t happens at the first round boundary after step t (so rounds of at most
-     * the schedule's Δt steps keep every event); where the schedule outlasts fine-tuning, a last prune reaches the target.
+     * the schedule's Δt steps keep every event); where the schedule outlasts fine-tuning, a last prune reaches the
+     * target.
      *
      * <p>Prune events score the whole data set ({@code plan.spec().scoreBatches()} is not used: see
      * {@link #scoreBatchesPerPartition}).
@@ -158,9 +166,17 @@ public final class SparkPruner {
     public Run fit(PackedSamples data, PruningPlan plan) {
         long t0 = System.nanoTime();
         PruneSpec spec = plan.spec();
-        if (plan.rewind() != PruningPlan.Rewind.NONE) throw new IllegalArgumentException("distributed runs do not rewind (plan asks " + plan.rewind() + ")");
-        if (spec.criterion() == Criterion.MOVEMENT) throw new IllegalArgumentException("MOVEMENT scores accumulate over training steps; distributed prune events score one pass");
-        if (spec.accumulate() != ScoreAccumulator.Mode.SUM) throw new IllegalArgumentException("distributed scores are sums over the data set; EMA accumulation is not supported");
+        if (plan.rewind() != PruningPlan.Rewind.NONE) {
+            throw new IllegalArgumentException("distributed runs do not rewind (plan asks " + plan.rewind() + ")");
+        }
+        if (spec.criterion() == Criterion.MOVEMENT) {
+            throw new IllegalArgumentException("MOVEMENT scores accumulate over training steps; distributed prune"
+                    + " events score one pass");
+        }
+        if (spec.accumulate() != ScoreAccumulator.Mode.SUM) {
+            throw new IllegalArgumentException("distributed scores are sums over the data set; EMA accumulation is not"
+                    + " supported");
+        }
         ModelPruner pruner = new ModelPruner(model.net(), spec);
         pruner.checkTarget(spec.sparsity());
         long spe = stepsPerEpoch(data);
@@ -187,7 +203,8 @@ public final class SparkPruner {
                 long total = plan.fineTuneEpochs() * spe;
                 trainSteps(data, total, out, done -> {
                     long last = -1;  // the latest pruning step completed since the last event
-                    for (long t = applied[0] + 1; t < done && t <= g.lastPruningStep(); t++) if (g.isPruningStep(t)) last = t;
+                    for (long t = applied[0] + 1; t < done
+                            && t <= g.lastPruningStep(); t++) if (g.isPruningStep(t)) last = t;
                     if (last < 0) return;
                     applied[0] = last;
                     prunes.add(prune(data, pruner, g.sparsityAt(last, spec.sparsity())));
@@ -240,7 +257,8 @@ public final class SparkPruner {
         JavaRDD<FixedOrderSum.Item> items = data.shards.filter(sh -> sh.size() > 0).map(sh -> {
             Replica r = Replica.open(f, bc.value(), v, s, rate, sh.partition);
             Evaluation e = r.evaluate(sh);
-            return FixedOrderSum.Item.leaf(sh.partition, 1, new float[0], new double[] {e.loss() * e.samples(), Math.rint(e.accuracy() * e.samples()), e.samples()});
+            return FixedOrderSum.Item.leaf(sh.partition, 1, new float[0], new double[] {e.loss() * e.samples(),
+                    Math.rint(e.accuracy() * e.samples()), e.samples()});
         });
         FixedOrderSum.Item sum;
         try {
@@ -301,7 +319,8 @@ public final class SparkPruner {
         long floats = start.flatSize();
         long maskBytes = 0;
         for (byte[] m : start.masks) if (m != null) maskBytes += m.length;
-        return new Round(round, steps, sum.stats[0] / sum.stats[2], sum.stats[1] / sum.stats[2], (long) sum.stats[2], replicas,
+        return new Round(round, steps, sum.stats[0] / sum.stats[2], sum.stats[1] / sum.stats[2], (long) sum.stats[2],
+                replicas,
                 (System.nanoTime() - t0) / 1e9, 4L * floats * replicas, 4L * floats + maskBytes);
     }
 
@@ -312,7 +331,8 @@ public final class SparkPruner {
             if (m == null) continue;
             for (int i = 0; i < m.length; i++) {
                 if (m[i] == 0 && s.values[t][i] != 0f) {
-                    throw new IllegalStateException("averaged " + s.names[t] + "[" + i + "] = " + s.values[t][i] + " where the mask prunes: a replica did not apply the masks");
+                    throw new IllegalStateException("averaged " + s.names[t] + "[" + i + "] = " + s.values[t][i]
+                            + " where the mask prunes: a replica did not apply the masks");
                 }
             }
         }

@@ -10,7 +10,10 @@ package dev.jprune.spark;
  */
 public record SyncPolicy(int stepsPerRound) {
     public SyncPolicy {
-        if (stepsPerRound < 0) throw new IllegalArgumentException("steps per averaging round must be >= 1 (or 0: once per epoch), got " + stepsPerRound);
+        if (stepsPerRound < 0) {
+            throw new IllegalArgumentException("steps per averaging round must be >= 1 (or 0: once per epoch), got "
+                    + stepsPerRound);
+        }
     }
 
     /** Average every {@code k} local steps (k ≥ 1). */

@@ -26,7 +26,8 @@ class DataParallelTrainingTest {
 
     private static void assertSameValues(ModelSpec a, ModelSpec b, String what) {
         List<Parameter> pa = a.net().parameters(), pb = b.net().parameters();
-        for (int i = 0; i < pa.size(); i++) assertArrayEquals(pa.get(i).value.data, pb.get(i).value.data, 0f, what + ", parameter " + i);
+        for (int i = 0; i < pa.size(); i++) assertArrayEquals(pa.get(i).value.data, pb.get(i).value.data, 0f, what
+                + ", parameter " + i);
     }
 
     @Test
@@ -45,7 +46,8 @@ class DataParallelTrainingTest {
             // 8000 samples / (2 replicas · 64) = 63 local steps per epoch, averaged every 25: 3 rounds an epoch.
             assertEquals(epochs * 63, run.rounds().stream().mapToLong(SparkPruner.Round::steps).sum());
             assertEquals(2, run.rounds().get(0).replicas());
-            assertTrue(Math.abs(accDist - accSingle) <= 0.01, "distributed " + accDist + " vs single process " + accSingle);
+            assertTrue(Math.abs(accDist - accSingle) <= 0.01, "distributed " + accDist + " vs single process "
+                    + accSingle);
             // The distributed evaluation counts the same test samples as the driver's.
             try (PackedSamples t = sp.pack(LocalSpark.get().parallelize(TestData.samples(test, 0, test.size()), 3))) {
                 assertEquals(accDist, sp.evaluate(t).accuracy(), 1e-12);
@@ -68,7 +70,8 @@ class DataParallelTrainingTest {
             Trainer trainer = new Trainer(ref, cfg);
             Shard shard = Shard.pack(0, samples.iterator(), ref.sampleShape(), 10);
             Batcher stream = new Batcher(shard.dataset(), 32, true, false, Replica.streamSeed(SEED, 0));
-            for (int r = 0; r < 3; r++) trainer.trainEpoch(shard.window((long) r * k * 32, k * 32, stream::order), r, TrainListener.NONE);
+            for (int r = 0; r < 3; r++) trainer.trainEpoch(shard.window((long) r * k * 32, k * 32, stream::order), r,
+                    TrainListener.NONE);
 
             SparkPruner sp = new SparkPruner(LocalSpark.get(), LENET, cfg).sync(SyncPolicy.everySteps(k));
             try (PackedSamples data = sp.pack(LocalSpark.get().parallelize(samples, 1))) {
@@ -77,10 +80,12 @@ class DataParallelTrainingTest {
             // The reference's third round has 4 steps; redo it with 2 from the second round's end.
             ModelSpec ref2 = LENET.create();
             Trainer t2 = new Trainer(ref2, cfg);
-            for (int r = 0; r < 2; r++) t2.trainEpoch(shard.window((long) r * k * 32, k * 32, stream::order), r, TrainListener.NONE);
+            for (int r = 0; r < 2; r++) t2.trainEpoch(shard.window((long) r * k * 32, k * 32, stream::order), r,
+                    TrainListener.NONE);
             t2.trainEpoch(shard.window(2L * k * 32, 2 * 32, stream::order), 2, TrainListener.NONE);
             assertSameValues(ref2, sp.model(), opt.toString());
-            if (opt == OptimizerKind.ADAM) assertEquals(10, sp.state().adamStep, "Adam's step count advanced by every round's steps");
+            if (opt == OptimizerKind.ADAM) assertEquals(10, sp.state().adamStep,
+                    "Adam's step count advanced by every round's steps");
         }
     }
 
@@ -88,15 +93,19 @@ class DataParallelTrainingTest {
     void gradualPruningRunsBetweenAveragingRoundsAndEndsAtTheTarget() {
         Dataset train = TestData.train(), test = TestData.test();
         TrainConfig cfg = TrainConfig.defaults(OptimizerKind.SGD, 0.05f, 1, 64, SEED);
-        // 2 replicas, 3000 samples: 24 local steps per epoch, rounds of 8; 2 dense epochs, fine-tuning 2 epochs = 48 steps,
+        // 2 replicas, 3000 samples: 24 local steps per epoch, rounds of 8; 2 dense epochs, fine-tuning 2 epochs = 48
+        // steps,
         // pruning steps t = 0, 10, 20, 30 → events at the boundaries after steps 8, 16, 24, 32.
         Schedule.Gradual g = new Schedule.Gradual(0, 3, 10, 0.0);
-        PruningPlan plan = new PruningPlan(PruneSpec.global(Criterion.TAYLOR, 0.9), g, 2, 2, 0f, PruningPlan.Rewind.NONE, 0);
-        SparkPruner sp = new SparkPruner(LocalSpark.get(), LENET, cfg).sync(SyncPolicy.everySteps(8)).scoreBatchesPerPartition(4);
+        PruningPlan plan = new PruningPlan(PruneSpec.global(Criterion.TAYLOR, 0.9), g, 2, 2, 0f,
+                PruningPlan.Rewind.NONE, 0);
+        SparkPruner sp = new SparkPruner(LocalSpark.get(), LENET,
+                cfg).sync(SyncPolicy.everySteps(8)).scoreBatchesPerPartition(4);
         try (PackedSamples data = sp.pack(LocalSpark.get().parallelize(TestData.samples(train, 0, 3000), 2))) {
             SparkPruner.Run run = sp.fit(data, plan);
             List<Double> asked = run.prunes().stream().map(ModelPruner.Result::requestedSparsity).toList();
-            assertEquals(List.of(g.sparsityAt(0, 0.9), g.sparsityAt(10, 0.9), g.sparsityAt(20, 0.9), g.sparsityAt(30, 0.9)), asked);
+            assertEquals(List.of(g.sparsityAt(0, 0.9), g.sparsityAt(10, 0.9), g.sparsityAt(20, 0.9), g.sparsityAt(30,
+                    0.9)), asked);
             ModelPruner.Result last = run.prunes().get(run.prunes().size() - 1);
             assertEquals(0.9, last.achievedSparsity(), 1e-5);
             assertEquals(4 * 24 / 8, run.rounds().size());
@@ -146,7 +155,8 @@ class DataParallelTrainingTest {
         java.util.Arrays.fill(w.mask, (byte) 1);
         w.mask[5] = 0;
         w.value.data[5] = 0.25f;  // what a replica that ignored the mask would send
-        ModelState s = ModelState.capture(0, m.net(), Trainer.createOptimizer(m.net().parameters(), TrainConfig.defaults(OptimizerKind.SGD, 0.1f, 1, 8, 1)));
+        ModelState s = ModelState.capture(0, m.net(), Trainer.createOptimizer(m.net().parameters(),
+                TrainConfig.defaults(OptimizerKind.SGD, 0.1f, 1, 8, 1)));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> SparkPruner.requireMasked(s));
         assertTrue(e.getMessage().contains("0.weight[5]"), e.getMessage());
     }

@@ -43,7 +43,8 @@ class DistributedScoringTest {
     static JavaRDD<Sample> rdd(List<List<Sample>> parts) {
         List<Integer> ids = new ArrayList<>();
         for (int p = 0; p < parts.size(); p++) ids.add(p);
-        return LocalSpark.get().parallelize(ids, parts.size()).mapPartitionsWithIndex((p, it) -> parts.get(p).iterator(), true);
+        return LocalSpark.get().parallelize(ids, parts.size()).mapPartitionsWithIndex((p,
+                it) -> parts.get(p).iterator(), true);
     }
 
     /** Single process, core library only: each partition's float sums, as the partitions would make them. */
@@ -105,15 +106,18 @@ class DistributedScoringTest {
     @Test
     void masksAreBitIdenticalToTheSingleProcessSumOfTheSamePartialsForEveryGradientCriterion() {
         List<List<Sample>> parts = parts(SIZES);
-        for (Criterion c : new Criterion[] {Criterion.TAYLOR, Criterion.GRADIENT, Criterion.TAYLOR_SQUARED, Criterion.SNIP}) {
+        for (Criterion c : new Criterion[] {Criterion.TAYLOR, Criterion.GRADIENT, Criterion.TAYLOR_SQUARED,
+                Criterion.SNIP}) {
             PruneSpec spec = PruneSpec.global(c, 0.9);
             int[] sizes = new ModelPruner(LENET.create().net(), spec).sizes();
             float[][] refScores = sumInIndexOrder(referencePartials(parts, spec, SEED + 7919L), sizes);
             SparkPruner sp = new SparkPruner(LocalSpark.get(), LENET, CFG);
             try (PackedSamples data = sp.pack(rdd(parts))) {
                 float[][] scores = sp.scores(data, spec);
-                for (int t = 0; t < sizes.length; t++) assertArrayEquals(refScores[t], scores[t], 0f, c + " scores of target " + t);
-                assertMasksEqual(referenceMasks(refScores, spec, 0.9), distributedMasks(sp, data, spec, 0.9), c.toString());
+                for (int t = 0; t < sizes.length; t++) assertArrayEquals(refScores[t], scores[t], 0f, c
+                        + " scores of target " + t);
+                assertMasksEqual(referenceMasks(refScores, spec, 0.9), distributedMasks(sp, data, spec, 0.9),
+                        c.toString());
             }
         }
     }
@@ -147,10 +151,12 @@ class DistributedScoringTest {
                 if (first == null) first = m; else assertMasksEqual(first, m, "second run");
             }
         }
-        // Fan-out 2 over 4 partitions: a two-level tree ((p0 + p1) + (p2 + p3)) with a shuffle, equal to its local twin.
+        // Fan-out 2 over 4 partitions: a two-level tree ((p0 + p1) + (p2 + p3)) with a shuffle, equal to its local
+        // twin.
         List<float[]> partials = referencePartials(parts, spec, SEED + 7919L);
         List<FixedOrderSum.Item> items = new ArrayList<>();
-        for (int p = 0; p < partials.size(); p++) if (partials.get(p) != null) items.add(FixedOrderSum.Item.leaf(p, 1, partials.get(p), null));
+        for (int p = 0; p < partials.size(); p++) if (partials.get(p) != null) items.add(FixedOrderSum.Item.leaf(p,
+                1, partials.get(p), null));
         float[] tree = FixedOrderSum.reduceLocally(items, parts.size(), 2).toFloat();
         SparkPruner sp = new SparkPruner(LocalSpark.get(), LENET, CFG).fanout(2);
         try (PackedSamples data = sp.pack(rdd(parts))) {
@@ -199,7 +205,8 @@ class DistributedScoringTest {
                 // Two events: the second selects on scores that respect the first masks (−∞ where pruned).
                 assertMasksEqual(distributedMasks(driver, a, spec.withSparsity(0.5), 0.5),
                         distributedMasks(sharded, b, spec.withSparsity(0.5), 0.5), c + " first event");
-                assertMasksEqual(distributedMasks(driver, a, spec, 0.9), distributedMasks(sharded, b, spec, 0.9), c + " second event");
+                assertMasksEqual(distributedMasks(driver, a, spec, 0.9), distributedMasks(sharded, b, spec, 0.9), c
+                        + " second event");
             }
         }
     }

@@ -63,14 +63,16 @@ class FixedOrderSumTest {
     void theTreeShapeChangesTheRoundingSoItIsPartOfTheDefinition() {
         // Guards the test above against vacuity: with these partials, different trees give different bits.
         List<FixedOrderSum.Item> items = partials(7, 1001, -1, 11);
-        assertFalse(java.util.Arrays.equals(FixedOrderSum.reduceLocally(items, 7, 2).sum, FixedOrderSum.reduceLocally(items, 7, 64).sum));
+        assertFalse(java.util.Arrays.equals(FixedOrderSum.reduceLocally(items, 7, 2).sum,
+                FixedOrderSum.reduceLocally(items, 7, 64).sum));
     }
 
     @Test
     void aPartitionContributingTwiceIsRefused() {
         List<FixedOrderSum.Item> items = new ArrayList<>(partials(3, 4, -1, 1));
         items.add(FixedOrderSum.Item.leaf(1, 1, new float[4], null));
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> FixedOrderSum.reduceLocally(items, 3, 4));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> FixedOrderSum.reduceLocally(items,
+                3, 4));
         assertTrue(e.getMessage().contains("partition 1 contributed twice"), e.getMessage());
     }
 

@@ -120,15 +120,19 @@ class ShardedSelectorTest {
     void nanScoresAndBadLayoutsAreRefusedWithTheirPlace() {
         float[] all = random(100, 1);
         all[57] = Float.NaN;
-        PartitionException e = assertThrows(PartitionException.class, () -> ShardedSelector.select(shards(all, new int[] {50, 50}, 2), 10));
+        PartitionException e = assertThrows(PartitionException.class, () -> ShardedSelector.select(shards(all,
+                new int[] {50, 50}, 2), 10));
         assertTrue(e.getMessage().contains("global index 57 is NaN"), e.getMessage());
 
         List<ScoreShard> gap = List.of(new ScoreShard(0, 0, new float[10]), new ScoreShard(1, 11, new float[10]));
-        IllegalArgumentException g = assertThrows(IllegalArgumentException.class, () -> ShardedSelector.select(LocalSpark.get().parallelize(gap, 2), 3));
+        IllegalArgumentException g = assertThrows(IllegalArgumentException.class,
+                () -> ShardedSelector.select(LocalSpark.get().parallelize(gap, 2), 3));
         assertTrue(g.getMessage().contains("shard 1 starts at global index 11, expected 10"), g.getMessage());
 
         List<ScoreShard> twice = List.of(new ScoreShard(0, 0, new float[10]), new ScoreShard(0, 0, new float[10]));
-        assertThrows(IllegalArgumentException.class, () -> ShardedSelector.select(LocalSpark.get().parallelize(twice, 2), 3));
-        assertThrows(IllegalArgumentException.class, () -> ShardedSelector.select(shards(random(10, 2), new int[] {10}, 1), 11));
+        assertThrows(IllegalArgumentException.class, () -> ShardedSelector.select(LocalSpark.get().parallelize(twice,
+                2), 3));
+        assertThrows(IllegalArgumentException.class, () -> ShardedSelector.select(shards(random(10, 2),
+                new int[] {10}, 1), 11));
     }
 }

@@ -36,7 +36,8 @@ public final class SparkBench {
         Dataset train = EmbeddedMnist.train();
         List<Sample> samples = new ArrayList<>();
         int ss = train.sampleSize();
-        for (int i = 0; i < train.size(); i++) samples.add(new Sample(Arrays.copyOfRange(train.images(), i * ss, (i + 1) * ss), train.labels()[i]));
+        for (int i = 0; i < train.size(); i++) samples.add(new Sample(Arrays.copyOfRange(train.images(), i * ss, (i
+                + 1) * ss), train.labels()[i]));
         TrainConfig cfg = TrainConfig.defaults(OptimizerKind.SGD, 0.05f, epochs, 64, 1);
         ModelFactory lenet = ModelFactory.named("lenet-300-100", 1);
 
@@ -50,10 +51,12 @@ public final class SparkBench {
         System.out.printf(Locale.ROOT, "single process (jprune.threads=%d): %.2f ms per step of 64, %.0f samples/s%n",
                 dev.jprune.util.Parallel.threads(), stepSeconds * 1e3, 64 / stepSeconds);
 
-        System.out.println("| master | k (steps/round) | rounds | s/round (median) | samples/s | result bytes/round | shuffle bytes/round | broadcast payload/round |");
+        System.out.println("| master | k (steps/round) | rounds | s/round (median) | samples/s | result bytes/round"
+                + " | shuffle bytes/round | broadcast payload/round |");
         System.out.println("|---|---|---|---|---|---|---|---|");
         for (String master : new String[] {"local[1]", "local[2]"}) {
-            SparkConf conf = new SparkConf().setMaster(master).setAppName("jprune-spark-bench").set("spark.ui.enabled", "false")
+            SparkConf conf = new SparkConf().setMaster(master).setAppName("jprune-spark-bench")
+                    .set("spark.ui.enabled", "false")
                     .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1");
             try (JavaSparkContext sc = new JavaSparkContext(conf)) {
                 sc.setLogLevel("WARN");
@@ -79,8 +82,10 @@ public final class SparkBench {
                         int n = run.rounds().size();
                         double[] rs = run.rounds().stream().mapToDouble(SparkPruner.Round::seconds).sorted().toArray();
                         long seen = run.rounds().stream().mapToLong(SparkPruner.Round::samples).sum();
-                        System.out.printf(Locale.ROOT, "| %s | %d | %d | %.3f | %.0f | %,d | %,d | %,d |%n", master, k, n, rs[n / 2], seen / wall,
-                                (resultBytes.get() - r0) / n, (shuffleBytes.get() - s0) / n, run.rounds().get(0).bytesDown());
+                        System.out.printf(Locale.ROOT, "| %s | %d | %d | %.3f | %.0f | %,d | %,d | %,d |%n", master,
+                                k, n, rs[n / 2], seen / wall,
+                                (resultBytes.get() - r0) / n, (shuffleBytes.get() - s0) / n,
+                                        run.rounds().get(0).bytesDown());
                     }
                 }
                 SparkPruner sp = new SparkPruner(sc, lenet, cfg);
@@ -99,7 +104,9 @@ public final class SparkBench {
                     w0 = System.nanoTime();
                     dr.prune(data, PruneSpec.global(Criterion.TAYLOR, 0.9), 0.9);
                     double driverPrune = (System.nanoTime() - w0) / 1e9;
-                    System.out.printf(Locale.ROOT, "%s: one scoring pass over 8000 samples %.2f s; prune event, driver selection %.2f s, sharded (4 shards) %.2f s%n",
+                    System.out.printf(Locale.ROOT,
+                            "%s: one scoring pass over 8000 samples %.2f s; prune event, driver selection %.2f s,"
+                                    + " sharded (4 shards) %.2f s%n",
                             master, driver, driverPrune, sharded);
                 }
             }
