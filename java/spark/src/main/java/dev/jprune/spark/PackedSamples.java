@@ -1,5 +1,6 @@
 package dev.jprune.spark;
 
+import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.storage.StorageLevel;
 
@@ -28,17 +29,17 @@ public final class PackedSamples implements AutoCloseable {
     static PackedSamples pack(JavaRDD<Sample> samples, int[] sampleShape, int numClasses) {
         int[] shape = sampleShape.clone();
         JavaRDD<Shard> shards = samples.mapPartitionsWithIndex(
-                (p, it) -> java.util.List.of(Shard.pack(p, it, shape, numClasses)).iterator(), true)
+                (p, it) -> List.of(Shard.pack(p, it, shape, numClasses)).iterator(), true)
                 .persist(StorageLevel.MEMORY_ONLY());
         int[] sizes = new int[samples.getNumPartitions()];
+        boolean packed = false;
         try {
-            for (int[] ps : Jobs.run("packing the samples", () -> shards.map(s -> new int[] {s.partition,
-                    s.size()}).collect())) {
-                sizes[ps[0]] = ps[1];
-            }
-        } catch (RuntimeException e) {
-            shards.unpersist(false);
-            throw e;
+            List<int[]> counts = Jobs.run("packing the samples",
+                    () -> shards.map(s -> new int[] {s.partition, s.size()}).collect());
+            for (int[] ps : counts) sizes[ps[0]] = ps[1];
+            packed = true;
+        } finally {
+            if (!packed) shards.unpersist(false);  // whatever failed (Spark's own exceptions are checked ones)
         }
         return new PackedSamples(shards, sizes);
     }

@@ -104,6 +104,9 @@ final class PruneEvent {
                     + " bounds; the spec asks " + spec.granularity() + " " + spec.scope()
                     + (pruner.capped() ? " with density bounds" : "") + (spec.thresholdMode() ? " by threshold" : ""));
         }
+        if (spec.needsGradients() && data.nonEmptyPartitions() == 0) {
+            throw new IllegalArgumentException("scoring: the data set is empty");
+        }
         int[] sizes = pruner.sizes();
         long[] toff = new long[sizes.length + 1];
         for (int t = 0; t < sizes.length; t++) toff[t + 1] = toff[t] + sizes[t];
