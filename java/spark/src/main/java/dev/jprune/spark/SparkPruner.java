@@ -115,6 +115,17 @@ public final class SparkPruner {
     /** The current state (what the next round broadcasts). */
     public ModelState state() { return state; }
 
+    /**
+     * Takes the driver model's current values and masks, changed by the caller (e.g. weights loaded from a checkpoint),
+     * as the next version, with the optimizer state at pruned positions zeroed. Without it the next round would
+     * broadcast the state from before the change.
+     */
+    public void resync() {
+        for (Parameter p : model.net().parameters()) p.applyMask();
+        optimizer.enforceMasks();
+        state = ModelState.capture(state.version + 1, model.net(), optimizer);
+    }
+
     /** Checks and packs a data set for this model (one job); close the result when done. */
     public PackedSamples pack(JavaRDD<Sample> samples) {
         return PackedSamples.pack(samples, model.sampleShape(), model.outputs());

@@ -148,6 +148,21 @@ class DataParallelTrainingTest {
     }
 
     @Test
+    void resyncTakesTheDriversChangedWeightsAsTheNextVersion() {
+        SparkPruner sp = new SparkPruner(LocalSpark.get(), LENET, TrainConfig.defaults(OptimizerKind.ADAM, 1e-3f, 1, 8, 1));
+        Parameter w = sp.model().net().parameters().get(2);
+        w.value.data[3] = 42f;
+        w.mask = new byte[w.size()];
+        w.mask[3] = 1;  // everything else pruned
+        assertNotEquals(42f, sp.state().values[2][3], "not broadcast before resync");
+        sp.resync();
+        assertEquals(1, sp.state().version);
+        assertEquals(42f, sp.state().values[2][3]);
+        assertEquals(0f, sp.state().values[2][4], "pruned weights zeroed");
+        assertArrayEquals(w.mask, sp.state().masks[2]);
+    }
+
+    @Test
     void anAverageWithAnUnmaskedReplicaValueIsRefused() {
         ModelSpec m = LENET.create();
         Parameter w = m.net().parameters().get(0);
