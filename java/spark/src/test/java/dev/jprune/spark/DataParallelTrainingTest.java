@@ -126,6 +126,37 @@ class DataParallelTrainingTest {
     }
 
     @Test
+    void iterativeOneShotAndSnipPlansPruneAtTheirRoundBoundaries() {
+        TrainConfig cfg = TrainConfig.defaults(OptimizerKind.SGD, 0.05f, 1, 50, SEED);
+        List<Sample> samples = TestData.samples(TestData.train(), 0, 500);  // 2 replicas: 5 steps an epoch
+        Schedule.Iterative it = new Schedule.Iterative(3);
+        PruneSpec magnitude = PruneSpec.global(Criterion.MAGNITUDE, 0.8);
+        SparkPruner sp = new SparkPruner(LocalSpark.get(), LENET, cfg).sync(SyncPolicy.oncePerEpoch());
+        try (PackedSamples data = sp.pack(LocalSpark.get().parallelize(samples, 2))) {
+            // 1 dense epoch, then 3 rounds of prune → ⌈3/3⌉ = 1 fine-tune epoch.
+            SparkPruner.Run run = sp.fit(data, new PruningPlan(magnitude, it, 1, 3, 0f, PruningPlan.Rewind.NONE, 0));
+            assertEquals(List.of(it.sparsityAfterRound(1, 0.8), it.sparsityAfterRound(2, 0.8), 0.8),
+                    run.prunes().stream().map(ModelPruner.Result::requestedSparsity).toList());
+            assertEquals(4, run.rounds().size(), "one round an epoch: 1 dense + 3 fine-tune");
+            assertEquals(0.8, run.prunes().get(2).achievedSparsity(), 1e-5);
+            // Masks only shrink: the last prune keeps a subset of the second's.
+            assertTrue(run.prunes().get(1).kept() > run.prunes().get(2).kept());
+        }
+        SparkPruner snip = new SparkPruner(LocalSpark.get(), LENET, cfg);
+        try (PackedSamples data = snip.pack(LocalSpark.get().parallelize(samples, 2))) {
+            PruneSpec spec = PruneSpec.global(Criterion.SNIP, 0.9);
+            SparkPruner.Run run = snip.fit(data, new PruningPlan(spec, new Schedule.OneShot(), 1, 1, 0f,
+                    PruningPlan.Rewind.NONE, 0));
+            assertEquals(1, run.prunes().size(), "SNIP prunes once, at initialisation");
+            assertEquals(2, run.rounds().size(), "then trains dense + fine-tune epochs with the mask");
+            assertEquals(0.9, run.prunes().get(0).achievedSparsity(), 1e-5);
+            long kept = new ModelPruner(snip.model().net(), spec).targets().stream()
+                    .mapToLong(t -> t.weight().nonzeroMaskCount()).sum();
+            assertEquals(run.prunes().get(0).kept(), kept, "the mask held through training");
+        }
+    }
+
+    @Test
     void aRetriedTrainingTaskAndATrailingEmptyPartitionChangeNothing() {
         Dataset train = TestData.train();
         TrainConfig cfg = TrainConfig.defaults(OptimizerKind.SGD, 0.05f, 1, 32, SEED);
@@ -149,7 +180,8 @@ class DataParallelTrainingTest {
 
     @Test
     void resyncTakesTheDriversChangedWeightsAsTheNextVersion() {
-        SparkPruner sp = new SparkPruner(LocalSpark.get(), LENET, TrainConfig.defaults(OptimizerKind.ADAM, 1e-3f, 1, 8, 1));
+        TrainConfig adam = TrainConfig.defaults(OptimizerKind.ADAM, 1e-3f, 1, 8, 1);
+        SparkPruner sp = new SparkPruner(LocalSpark.get(), LENET, adam);
         Parameter w = sp.model().net().parameters().get(2);
         w.value.data[3] = 42f;
         w.mask = new byte[w.size()];
