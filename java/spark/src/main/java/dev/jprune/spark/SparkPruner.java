@@ -319,7 +319,13 @@ public final class SparkPruner {
         }
         int replicas = (int) sum.count;
         float[] mean = new float[sum.sum.length];
-        for (int i = 0; i < mean.length; i++) mean[i] = (float) (sum.sum[i] / replicas);
+        for (int i = 0; i < mean.length; i++) {
+            mean[i] = (float) (sum.sum[i] / replicas);
+            if (!Float.isFinite(mean[i])) {
+                throw new ArithmeticException("training diverged: the average of round " + round + " is " + mean[i]
+                        + " at flat index " + i + " (try a smaller learning rate or clipping)");
+            }
+        }
         boolean adam = start.slots.length == 2;
         ModelState next = start.withFlat(v + 1, mean, adam ? steps : 0);
         requireMasked(next);
