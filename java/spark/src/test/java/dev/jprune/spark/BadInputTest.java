@@ -121,6 +121,17 @@ class BadInputTest {
     }
 
     @Test
+    void aDivergingReplicaStopsTrainingWithANonZeroOutcome() {
+        TrainConfig wild = TrainConfig.defaults(OptimizerKind.SGD, 1e8f, 1, 16, 2);
+        SparkPruner sp = new SparkPruner(LocalSpark.get(), LENET, wild).sync(SyncPolicy.everySteps(4));
+        try (PackedSamples data = sp.pack(DistributedScoringTest.rdd(List.of(digits(0, 64))))) {
+            ArithmeticException e = assertThrows(ArithmeticException.class, () -> sp.train(data, 1));
+            assertTrue(e.getMessage().startsWith("training round 0: training diverged"), e.getMessage());
+            assertEquals(0, sp.state().version, "the driver's model is left as it was");
+        }
+    }
+
+    @Test
     void whatDistributedRunsDoNotDoIsRefusedBeforeAnyJob() {
         SparkPruner sp = new SparkPruner(LocalSpark.get(), LENET, CFG);
         try (PackedSamples data = sp.pack(DistributedScoringTest.rdd(List.of(digits(0, 16))))) {
