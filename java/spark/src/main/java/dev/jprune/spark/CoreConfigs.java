@@ -20,14 +20,12 @@ final class CoreConfigs {
 
     static Settings settings(TrainConfig c) {
         return new Settings(c.epochs(), c.batchSize(), c.lr(), c.optimizer(), c.momentum(), c.weightDecay(),
-                c.nesterov(),
-                c.clipValue(), c.clipNorm(), c.seed());
+                c.nesterov(), c.clipValue(), c.clipNorm(), c.seed());
     }
 
     /** The TrainConfig of {@code s}, with the learning rate {@code lr} (a fine-tuning rate may replace the first). */
     static TrainConfig trainConfig(Settings s, float lr) {
         return new TrainConfig(s.epochs(), s.batchSize(), lr, s.optimizer(), s.momentum(), s.weightDecay(),
-                s.nesterov(),
-                s.clipValue(), s.clipNorm(), s.seed());
+                s.nesterov(), s.clipValue(), s.clipNorm(), s.seed());
     }
 }

@@ -8,9 +8,8 @@ final class Jobs {
 
     /**
      * Runs {@code action}. When a task failed (after Spark's retries) with an {@link IllegalArgumentException} (bad
-     * input,
-     * e.g. a {@link PartitionException}) or an {@link ArithmeticException} (training diverged), rethrows it on the
-     * driver as a {@link PartitionException} or an ArithmeticException with the task's own message prefixed by
+     * input, e.g. a {@link PartitionException}) or an {@link ArithmeticException} (training diverged), rethrows it on
+     * the driver as a {@link PartitionException} or an ArithmeticException with the task's own message prefixed by
      * {@code what}, instead of Spark's multi-line "Job aborted due to stage failure" wrapper (kept as the cause).
      * Other failures (Spark's own {@code SparkException}, which Java sees as unchecked) pass unchanged.
      */

@@ -116,11 +116,15 @@ public final class ModelState implements Serializable {
         float[][] v = new float[values.length][];
         float[][][] s = new float[slots.length][values.length][];
         int o = 0;
-        for (int t = 0; t < values.length; t++) { v[t] = Arrays.copyOfRange(flat, o, o
-                + values[t].length); o += values[t].length; }
+        for (int t = 0; t < values.length; t++) {
+            v[t] = Arrays.copyOfRange(flat, o, o + values[t].length);
+            o += values[t].length;
+        }
         for (float[][] slot : s) {
-            for (int t = 0; t < values.length; t++) { slot[t] = Arrays.copyOfRange(flat, o, o
-                    + values[t].length); o += values[t].length; }
+            for (int t = 0; t < values.length; t++) {
+                slot[t] = Arrays.copyOfRange(flat, o, o + values[t].length);
+                o += values[t].length;
+            }
         }
         return new ModelState(newVersion, names, shapes, v, masks, s, adamStep + adamSteps);
     }

@@ -1,5 +1,6 @@
 package dev.jprune.spark;
 
+import dev.jprune.data.Batcher;
 import dev.jprune.models.ModelSpec;
 import dev.jprune.nn.Parameter;
 import dev.jprune.prune.ArrayScoreSource;
@@ -9,7 +10,6 @@ import dev.jprune.prune.GlobalSelector;
 import dev.jprune.prune.Granularity;
 import dev.jprune.prune.ModelPruner;
 import dev.jprune.prune.Scope;
-import dev.jprune.data.Batcher;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
@@ -34,8 +34,7 @@ final class PruneEvent {
     private final SparkPruner.TaskHook hook;
 
     PruneEvent(JavaSparkContext sc, ModelSpec model, ModelFactory factory, CoreConfigs.Settings settings, float lr,
-            int fanout,
-               int scoreBatches, SparkPruner.TaskHook hook) {
+               int fanout, int scoreBatches, SparkPruner.TaskHook hook) {
         this.sc = sc;
         this.model = model;
         this.factory = factory;
@@ -122,8 +121,7 @@ final class PruneEvent {
                 int parts = data.partitions(), f = fanout;
                 JavaRDD<FixedOrderSum.Item> items = partials(data, bc, state.version, spec.criterion(),
                         targetParameters(pruner), seed);
-                // Reduce-scatter: every partial is cut at the shard bounds; each shard sums its slices with the same
-                // tree.
+                // Reduce-scatter: every partial is cut at the shard bounds; each shard sums its slices (same tree).
                 shards = items.flatMapToPair(it -> {
                     List<Tuple2<Integer, FixedOrderSum.Item>> out = new ArrayList<>(bounds.length - 1);
                     for (int s = 0; s + 1 < bounds.length; s++) {
@@ -195,9 +193,7 @@ final class PruneEvent {
         return s;
     }
 
-    /** Sets the new masks (never reviving what an earlier prune removed) and zeroes pruned weights, as ModelPruner
-     * does.
-     */
+    /** Sets the new masks (never reviving what an earlier prune removed), zeroes pruned weights: as ModelPruner. */
     private static ModelPruner.Result setMasks(ModelPruner pruner, byte[] flat, long[] toff, double sparsity) {
         List<ModelPruner.Target> ts = pruner.targets();
         long[] kept = new long[ts.size()];
@@ -225,8 +221,10 @@ final class PruneEvent {
     private static float[][] split(float[] flat, int[] sizes) {
         float[][] out = new float[sizes.length][];
         int o = 0;
-        for (int t = 0; t < sizes.length; t++) { out[t] = java.util.Arrays.copyOfRange(flat, o, o
-                + sizes[t]); o += sizes[t]; }
+        for (int t = 0; t < sizes.length; t++) {
+            out[t] = java.util.Arrays.copyOfRange(flat, o, o + sizes[t]);
+            o += sizes[t];
+        }
         return out;
     }
 }

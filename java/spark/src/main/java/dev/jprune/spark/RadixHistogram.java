@@ -40,9 +40,8 @@ final class RadixHistogram {
 
     /**
      * Scans {@code hist} from the top bin down, skipping empty bins, to the first bin b with {@code above + hist[b] ≥
-     * rank}:
-     * the rank-th largest element (rank ≥ 0; rank 0 picks the highest non-empty bin) lies in b. Bin −1 when no bin
-     * qualifies (the counts changed between passes).
+     * rank}: the rank-th largest element (rank ≥ 0; rank 0 picks the highest non-empty bin) lies in b. Bin −1 when no
+     * bin qualifies (the counts changed between passes).
      */
     static Pick scan(long[] hist, long rank) {
         long above = 0;

@@ -55,9 +55,8 @@ final class Replica {
     }
 
     /**
-     * Trains {@code steps} steps of {@code batchSize} on the samples at positions {@code [firstStep·B,
-     * (firstStep+steps)·B)}
-     * of the shard's stream (local epoch e is the permutation {@code Batcher.order(e)} seeded by {@link #streamSeed}),
+     * Trains {@code steps} steps of batch B on the samples at positions {@code [firstStep·B, (firstStep+steps)·B)} of
+     * the shard's stream (local epoch e is the permutation {@code Batcher.order(e)} seeded by {@link #streamSeed}),
      * shuffled again within the round. Returns the flat state as a leaf keyed by the partition, the steps taken and
      * the statistics {loss·samples, correct, samples}.
      */
@@ -74,11 +73,10 @@ final class Replica {
     }
 
     /**
-     * Sums {@code criterion}'s per-batch scores ({@link ScoreAccumulator}, mode SUM, float) over {@code batches}
-     * batches
-     * of the shard ({@link CpuBackend#gradientsOnBatches} with {@code seed}: forward and backward in evaluation mode),
-     * for the parameters {@code targets} (indices into {@code parameters()}). Returns the buffers concatenated in
-     * target order, as a leaf keyed by the partition with the batch count.
+     * Sums {@code criterion}'s per-batch scores ({@link ScoreAccumulator}, mode SUM, float) over up to {@code
+     * batches} batches of the shard ({@link CpuBackend#gradientsOnBatches} with {@code seed}: forward and backward in
+     * evaluation mode), for the parameters {@code targets} (indices into {@code parameters()}). Returns the buffers
+     * concatenated in target order, as a leaf keyed by the partition with the batch count.
      */
     FixedOrderSum.Item scores(Shard shard, Criterion criterion, int[] targets, int batches, long seed) {
         List<Parameter> ps = model.net().parameters();

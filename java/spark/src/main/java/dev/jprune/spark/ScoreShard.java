@@ -40,8 +40,7 @@ public final class ScoreShard implements Serializable {
 
     /**
      * Shard boundaries over [0, total): {@code count} contiguous ranges, range c = [q·c + min(c, r), q·(c+1) +
-     * min(c+1, r))
-     * with total = q·count + r (the split {@code GlobalSelector} uses for its chunks).
+     * min(c+1, r)) with total = q·count + r (the split {@code GlobalSelector} uses for its chunks).
      */
     public static long[] bounds(long total, int count) {
         if (count < 1) throw new IllegalArgumentException("shard count must be >= 1, got " + count);

@@ -60,9 +60,8 @@ public final class ShardedSelection implements Serializable {
 
     @Override
     public String toString() {
-        return "ShardedSelection{keep=" + keep + "/" + total + ", threshold=" + threshold() + " (0x"
-                + Integer.toHexString(thresholdBits)
-                + "), tieBudget=" + tieBudget + ", above=" + countAbove + ", equal=" + countEqual + ", shards="
-                        + tiesBefore.length + "}";
+        return "ShardedSelection{keep=" + keep + "/" + total + ", threshold=" + threshold()
+                + " (0x" + Integer.toHexString(thresholdBits) + "), tieBudget=" + tieBudget + ", above=" + countAbove
+                + ", equal=" + countEqual + ", shards=" + tiesBefore.length + "}";
     }
 }

@@ -47,9 +47,7 @@ public final class SparkPruner {
         void after(String job, int partition);
     }
 
-    /** One averaging round: local steps, mean training loss and accuracy over the replicas' samples, timing and
-     * payload.
-     */
+    /** One averaging round: local steps, mean training loss and accuracy over the replicas' samples, time, bytes. */
     public record Round(int round, long steps, double trainLoss, double trainAccuracy, long samples, int replicas,
                         double seconds, long bytesUp, long bytesDown) {}
 
@@ -131,9 +129,7 @@ public final class SparkPruner {
         return PackedSamples.pack(samples, model.sampleShape(), model.outputs());
     }
 
-    /** Local steps per epoch: ⌈samples / (non-empty partitions · batch size)⌉ (one pass over a shard of average
-     * size).
-     */
+    /** Local steps per epoch: ⌈samples / (non-empty partitions · batch size)⌉, one pass over an average shard. */
     public long stepsPerEpoch(PackedSamples data) {
         int replicas = data.nonEmptyPartitions();
         if (replicas == 0) throw new IllegalArgumentException("the training data set is empty (" + data.partitions()
@@ -150,8 +146,7 @@ public final class SparkPruner {
         return new Run(out, List.of(), (System.nanoTime() - t0) / 1e9);
     }
 
-    /** Trains {@code steps} local steps (rounds of the sync policy's size; the last may be shorter), without pruning.
-     */
+    /** Trains {@code steps} local steps (rounds of the sync policy's size, the last maybe shorter), no pruning. */
     public Run trainSteps(PackedSamples data, long steps) {
         if (steps < 0) throw new IllegalArgumentException("steps must be >= 0, got " + steps);
         long t0 = System.nanoTime();
@@ -164,8 +159,8 @@ public final class SparkPruner {
      * Runs a pruning plan: dense epochs, then the schedule's prune events at averaging-round boundaries (one-shot,
      * iterative, gradual; SNIP prunes at initialisation), fine-tuning at {@code plan.fineTuneLr()} when set.
      * A gradual prune at fine-tuning step t happens at the first round boundary after step t (so rounds of at most
-     * the schedule's Δt steps keep every event); where the schedule outlasts fine-tuning, a last prune reaches the
-     * target.
+     * the schedule's Δt steps keep every event); where the schedule outlasts fine-tuning, a last prune reaches
+     * the target.
      *
      * <p>Prune events score the whole data set ({@code plan.spec().scoreBatches()} is not used: see
      * {@link #scoreBatchesPerPartition}).
@@ -214,8 +209,9 @@ public final class SparkPruner {
                 long total = plan.fineTuneEpochs() * spe;
                 trainSteps(data, total, out, done -> {
                     long last = -1;  // the latest pruning step completed since the last event
-                    for (long t = applied[0] + 1; t < done
-                            && t <= g.lastPruningStep(); t++) if (g.isPruningStep(t)) last = t;
+                    for (long t = applied[0] + 1; t < done && t <= g.lastPruningStep(); t++) {
+                        if (g.isPruningStep(t)) last = t;
+                    }
                     if (last < 0) return;
                     applied[0] = last;
                     prunes.add(prune(data, pruner, g.sparsityAt(last, spec.sparsity())));
@@ -336,8 +332,8 @@ public final class SparkPruner {
         long floats = start.flatSize();
         long maskBytes = 0;
         for (byte[] m : start.masks) if (m != null) maskBytes += m.length;
-        return new Round(round, steps, sum.stats[0] / sum.stats[2], sum.stats[1] / sum.stats[2], (long) sum.stats[2],
-                replicas,
+        double seen = sum.stats[2];
+        return new Round(round, steps, sum.stats[0] / seen, sum.stats[1] / seen, (long) seen, replicas,
                 (System.nanoTime() - t0) / 1e9, 4L * floats * replicas, 4L * floats + maskBytes);
     }
 

@@ -70,10 +70,10 @@ class BadInputTest {
     /** lenet-300-100 with 301 hidden units: what an executor with other model code would build. */
     static ModelSpec otherLenet() {
         Rng rng = new Rng(2);
-        return new ModelSpec("lenet-300-100", new Sequential(new Linear(784, 301, rng), new ReLU(), new Linear(301,
-                100, rng), new ReLU(),
-                new Linear(100, 10, rng)), new int[] {1, 28, 28}, ModelSpec.Task.CLASSIFICATION, 10,
-                        OptimizerKind.SGD, 0.05f);
+        Sequential net = new Sequential(new Linear(784, 301, rng), new ReLU(), new Linear(301, 100, rng), new ReLU(),
+                new Linear(100, 10, rng));
+        return new ModelSpec("lenet-300-100", net, new int[] {1, 28, 28}, ModelSpec.Task.CLASSIFICATION, 10,
+                OptimizerKind.SGD, 0.05f);
     }
 
     @Test
@@ -143,9 +143,8 @@ class BadInputTest {
                     new Schedule.OneShot(), 0, 1, 0f, PruningPlan.Rewind.INIT, 0)));
             SparkPruner sharded = new SparkPruner(LocalSpark.get(), LENET, CFG).shardedSelection(2);
             PruneSpec perLayer = new PruneSpec(Criterion.TAYLOR, dev.jprune.prune.Granularity.UNSTRUCTURED,
-                    dev.jprune.prune.Scope.PER_LAYER, 0.5,
-                    2, 4, dev.jprune.prune.Structured.Norm.L2, Float.NaN, java.util.Set.of(), false, 0, 1, 1,
-                            dev.jprune.prune.ScoreAccumulator.Mode.SUM, 0.9f);
+                    dev.jprune.prune.Scope.PER_LAYER, 0.5, 2, 4, dev.jprune.prune.Structured.Norm.L2, Float.NaN,
+                    java.util.Set.of(), false, 0, 1, 1, dev.jprune.prune.ScoreAccumulator.Mode.SUM, 0.9f);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sharded.prune(data,
                     perLayer, 0.5));
             assertTrue(e.getMessage().contains("sharded selection does global unstructured pruning"), e.getMessage());

@@ -93,19 +93,19 @@ class DataParallelTrainingTest {
     void gradualPruningRunsBetweenAveragingRoundsAndEndsAtTheTarget() {
         Dataset train = TestData.train(), test = TestData.test();
         TrainConfig cfg = TrainConfig.defaults(OptimizerKind.SGD, 0.05f, 1, 64, SEED);
-        // 2 replicas, 3000 samples: 24 local steps per epoch, rounds of 8; 2 dense epochs, fine-tuning 2 epochs = 48
-        // steps,
+        // 2 replicas, 3000 samples: 24 local steps per epoch, rounds of 8; 2 dense epochs, fine-tuning 2 epochs =
+        // 48 steps,
         // pruning steps t = 0, 10, 20, 30 → events at the boundaries after steps 8, 16, 24, 32.
         Schedule.Gradual g = new Schedule.Gradual(0, 3, 10, 0.0);
         PruningPlan plan = new PruningPlan(PruneSpec.global(Criterion.TAYLOR, 0.9), g, 2, 2, 0f,
                 PruningPlan.Rewind.NONE, 0);
-        SparkPruner sp = new SparkPruner(LocalSpark.get(), LENET,
-                cfg).sync(SyncPolicy.everySteps(8)).scoreBatchesPerPartition(4);
+        SparkPruner sp = new SparkPruner(LocalSpark.get(), LENET, cfg)
+                .sync(SyncPolicy.everySteps(8)).scoreBatchesPerPartition(4);
         try (PackedSamples data = sp.pack(LocalSpark.get().parallelize(TestData.samples(train, 0, 3000), 2))) {
             SparkPruner.Run run = sp.fit(data, plan);
             List<Double> asked = run.prunes().stream().map(ModelPruner.Result::requestedSparsity).toList();
-            assertEquals(List.of(g.sparsityAt(0, 0.9), g.sparsityAt(10, 0.9), g.sparsityAt(20, 0.9), g.sparsityAt(30,
-                    0.9)), asked);
+            assertEquals(List.of(g.sparsityAt(0, 0.9), g.sparsityAt(10, 0.9), g.sparsityAt(20, 0.9),
+                    g.sparsityAt(30, 0.9)), asked);
             ModelPruner.Result last = run.prunes().get(run.prunes().size() - 1);
             assertEquals(0.9, last.achievedSparsity(), 1e-5);
             assertEquals(4 * 24 / 8, run.rounds().size());

@@ -43,8 +43,8 @@ class DistributedScoringTest {
     static JavaRDD<Sample> rdd(List<List<Sample>> parts) {
         List<Integer> ids = new ArrayList<>();
         for (int p = 0; p < parts.size(); p++) ids.add(p);
-        return LocalSpark.get().parallelize(ids, parts.size()).mapPartitionsWithIndex((p,
-                it) -> parts.get(p).iterator(), true);
+        return LocalSpark.get().parallelize(ids, parts.size())
+                .mapPartitionsWithIndex((p, it) -> parts.get(p).iterator(), true);
     }
 
     /** Single process, core library only: each partition's float sums, as the partitions would make them. */
@@ -151,12 +151,12 @@ class DistributedScoringTest {
                 if (first == null) first = m; else assertMasksEqual(first, m, "second run");
             }
         }
-        // Fan-out 2 over 4 partitions: a two-level tree ((p0 + p1) + (p2 + p3)) with a shuffle, equal to its local
-        // twin.
+        // Fan-out 2 over 4 partitions: a two-level tree ((p0 + p1) + (p2 + p3)) with a shuffle = its local twin.
         List<float[]> partials = referencePartials(parts, spec, SEED + 7919L);
         List<FixedOrderSum.Item> items = new ArrayList<>();
-        for (int p = 0; p < partials.size(); p++) if (partials.get(p) != null) items.add(FixedOrderSum.Item.leaf(p,
-                1, partials.get(p), null));
+        for (int p = 0; p < partials.size(); p++) {
+            if (partials.get(p) != null) items.add(FixedOrderSum.Item.leaf(p, 1, partials.get(p), null));
+        }
         float[] tree = FixedOrderSum.reduceLocally(items, parts.size(), 2).toFloat();
         SparkPruner sp = new SparkPruner(LocalSpark.get(), LENET, CFG).fanout(2);
         try (PackedSamples data = sp.pack(rdd(parts))) {

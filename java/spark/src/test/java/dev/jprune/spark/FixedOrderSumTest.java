@@ -71,8 +71,8 @@ class FixedOrderSumTest {
     void aPartitionContributingTwiceIsRefused() {
         List<FixedOrderSum.Item> items = new ArrayList<>(partials(3, 4, -1, 1));
         items.add(FixedOrderSum.Item.leaf(1, 1, new float[4], null));
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> FixedOrderSum.reduceLocally(items,
-                3, 4));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> FixedOrderSum.reduceLocally(items, 3, 4));
         assertTrue(e.getMessage().contains("partition 1 contributed twice"), e.getMessage());
     }
 

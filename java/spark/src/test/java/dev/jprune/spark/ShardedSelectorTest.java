@@ -130,8 +130,8 @@ class ShardedSelectorTest {
         assertTrue(g.getMessage().contains("shard 1 starts at global index 11, expected 10"), g.getMessage());
 
         List<ScoreShard> twice = List.of(new ScoreShard(0, 0, new float[10]), new ScoreShard(0, 0, new float[10]));
-        assertThrows(IllegalArgumentException.class, () -> ShardedSelector.select(LocalSpark.get().parallelize(twice,
-                2), 3));
+        assertThrows(IllegalArgumentException.class,
+                () -> ShardedSelector.select(LocalSpark.get().parallelize(twice, 2), 3));
         assertThrows(IllegalArgumentException.class, () -> ShardedSelector.select(shards(random(10, 2),
                 new int[] {10}, 1), 11));
     }

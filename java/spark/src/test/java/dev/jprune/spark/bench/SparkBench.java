@@ -36,8 +36,9 @@ public final class SparkBench {
         Dataset train = EmbeddedMnist.train();
         List<Sample> samples = new ArrayList<>();
         int ss = train.sampleSize();
-        for (int i = 0; i < train.size(); i++) samples.add(new Sample(Arrays.copyOfRange(train.images(), i * ss, (i
-                + 1) * ss), train.labels()[i]));
+        for (int i = 0; i < train.size(); i++) {
+            samples.add(new Sample(Arrays.copyOfRange(train.images(), i * ss, (i + 1) * ss), train.labels()[i]));
+        }
         TrainConfig cfg = TrainConfig.defaults(OptimizerKind.SGD, 0.05f, epochs, 64, 1);
         ModelFactory lenet = ModelFactory.named("lenet-300-100", 1);
 
