@@ -16,11 +16,14 @@ import java.util.Map;
  * @param modelName          the architecture's name recorded in the metadata and as the graph's name; null: none
  * @param metadata           further metadata_props entries; must not use the exporter's own keys
  *                           ({@link OnnxExporter#RESERVED_KEYS}); copied; null means none
- * @throws NullPointerException when {@code metadata} holds a null key or value
  */
 public record OnnxExportOptions(boolean sparseInitializers, boolean shrink, String criterion, String modelName,
                                 Map<String, String> metadata) {
-    /** Copies {@code metadata} (null: none). */
+    /**
+     * Copies {@code metadata} (null: none).
+     *
+     * @throws NullPointerException when {@code metadata} holds a null key or value
+     */
     public OnnxExportOptions {
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
     }

@@ -63,6 +63,33 @@ public final class Adam implements Optimizer {
     /** Steps taken so far (the bias correction's t). */
     public int stepCount() { return t; }
 
+    /**
+     * Replaces the step count and the moments of every parameter by copies (m[i] and v[i] both null: none yet), e.g. to
+     * resume from a checkpoint or an average of data-parallel replicas. Call {@link #enforceMasks()} afterwards if
+     * masks may prune positions where the moments are not 0. Modifies this optimizer's state only.
+     *
+     * @throws IllegalArgumentException on a negative step, a wrong number of arrays, or an array of the wrong length
+     */
+    public void setState(int step, float[][] firstMoments, float[][] secondMoments) {
+        if (step < 0) throw new IllegalArgumentException("Adam.setState: negative step " + step);
+        if (firstMoments.length != params.size() || secondMoments.length != params.size()) {
+            throw new IllegalArgumentException("Adam.setState: " + firstMoments.length + " / " + secondMoments.length
+                    + " moment arrays for " + params.size() + " parameters");
+        }
+        for (int i = 0; i < params.size(); i++) {
+            float[] a = firstMoments[i], b = secondMoments[i];
+            int n = params.get(i).size();
+            if ((a == null) != (b == null) || (a != null && (a.length != n || b.length != n))) {
+                throw new IllegalArgumentException("Adam.setState: moments of parameter " + i + " do not match its " + n + " elements");
+            }
+        }
+        for (int i = 0; i < params.size(); i++) {
+            m[i] = firstMoments[i] == null ? null : firstMoments[i].clone();
+            v[i] = secondMoments[i] == null ? null : secondMoments[i].clone();
+        }
+        t = step;
+    }
+
     @Override public void reset() { java.util.Arrays.fill(m, null); java.util.Arrays.fill(v, null); t = 0; }
     @Override public List<Parameter> parameters() { return params; }
     @Override public float learningRate() { return lr; }

@@ -50,6 +50,21 @@ public final class Sgd implements Optimizer {
     /** Momentum buffer of parameter i (null before the first step or without momentum). For tests and checkpoints. */
     public float[] momentumBuffer(int i) { return buf[i]; }
 
+    /**
+     * Replaces the momentum buffer of parameter i by a copy of {@code values} (null: none yet, as before the first
+     * step), e.g. to resume from a checkpoint or an average of data-parallel replicas. Call {@link #enforceMasks()}
+     * afterwards if masks may prune positions where {@code values} is not 0. Modifies this optimizer's state only.
+     *
+     * @throws IllegalArgumentException if {@code values} does not have the parameter's length
+     */
+    public void setMomentumBuffer(int i, float[] values) {
+        if (values != null && values.length != params.get(i).size()) {
+            throw new IllegalArgumentException("SGD.setMomentumBuffer: " + values.length + " values for parameter " + i
+                    + " of " + params.get(i).size());
+        }
+        buf[i] = values == null ? null : values.clone();
+    }
+
     @Override public void reset() { java.util.Arrays.fill(buf, null); }
     @Override public List<Parameter> parameters() { return params; }
     @Override public float learningRate() { return lr; }
