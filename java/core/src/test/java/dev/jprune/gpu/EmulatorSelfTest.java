@@ -140,6 +140,18 @@ class EmulatorSelfTest {
         }
     }
 
+    /** The training backend opens its context through GpuContext.open(), so -Djprune.gpu.validate (set for this run)
+     *  reaches it: a fault in a pipeline run is reported by the kernel that caused it. */
+    @Test
+    void theTrainingBackendHonoursValidateMode() {
+        assumeTrue(Boolean.getBoolean("jprune.gpu.validate"), "jprune.gpu.validate is not set for this run");
+        dev.jprune.models.ModelSpec m = dev.jprune.models.Models.build("mlp-128", 1);
+        try (dev.jprune.gpu.train.GpuBackend b = new dev.jprune.gpu.train.GpuBackend(m,
+                dev.jprune.train.TrainConfig.defaults(dev.jprune.models.ModelSpec.OptimizerKind.SGD, 0.1f, 1, 32, 1))) {
+            assertTrue(b.describe().endsWith("(validate mode)"), b.describe());
+        }
+    }
+
     /** Host-blocking calls so far, as the emulator counts them (an emulator-only device attribute). */
     static int syncCount() {
         int[] v = new int[1];
