@@ -25,7 +25,8 @@
 #    comes back) or /tmp/gpu-check. Exit status: 0 when tests and sanitizers pass.
 #    Budget: tests ~1-2 min, sanitizers ~2-4 min (10-100x slower kernels), benchmarks ~1 min, large tests ~1 min.
 #    GPU_CHECK_STEPS=a,b,... runs a subset of bench,tests,sanitizer,peer,prune,epoch,large (in that order), e.g. a
-#    second call with GPU_CHECK_STEPS=large when the first ran out of its 540 s before the large-scale tests.
+#    second call with GPU_CHECK_STEPS=large when the first ran out of its 540 s before the large-scale tests;
+#    GPU_CHECK_CLASSES="GpuOpsTest GpuPruneTest" limits the tests step to those classes (e.g. to rerun a failed one).
 #    With the selection racecheck (up to RACE_PRUNE_S=90 s) all steps may not fit one call; the plan that puts the
 #    performance targets first: call 1 GPU_CHECK_STEPS=bench,tests,peer,prune,epoch (~4 min), call 2
 #    GPU_CHECK_STEPS=sanitizer,large (~5 min).
@@ -115,6 +116,8 @@ if want tests; then
   : >"$out/tests.log"
   tests_rc=0
   for cls in $(grep -rl --include='*.java' '@Tag("gpu")' java/core/src/test/java | sed 's|^java/core/src/test/java/||; s|\.java$||; s|/|.|g' | sort); do
+    # GPU_CHECK_CLASSES="GpuOpsTest GpuPruneTest" runs only those classes (simple names), e.g. to rerun a failed one.
+    if [ -n "${GPU_CHECK_CLASSES:-}" ]; then case " $GPU_CHECK_CLASSES " in *" ${cls##*.} "*) ;; *) continue ;; esac; fi
     echo "-- $cls" | tee -a "$out/tests.log"
     JAVA_TOOL_OPTIONS="$validate_opts" bash .device/run junit --select-class "$cls" --include-tag gpu \
       --reports-dir "$out/junit/$cls" 2>&1 | tee -a "$out/tests.log"
@@ -198,7 +201,7 @@ cusparse_lib=$(grep -h -m1 'JCusparse:' "$out/bench.txt" 2>/dev/null | sed 's/^ 
 if grep -q "cusparse = 'ran" "$out/tests.log" 2>/dev/null; then
   cusparse_path="ran: $(grep -ho "cusparse = 'ran[^']*" "$out/tests.log" | head -1 | sed "s/cusparse = 'ran; *//")"
 else
-  cusparse_path=$(grep -ho 'skipped: cuSPARSE unavailable.*' "$out/tests.log" 2>/dev/null | head -1)
+  cusparse_path=$(grep -ho 'skipped: cuSPARSE unavailable.*' "$out/tests.log" 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g')
   [ -n "$cusparse_path" ] || cusparse_path="not run"
 fi
 

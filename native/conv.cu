@@ -29,7 +29,9 @@ JP_KERNEL void jp_im2col(const float* __restrict__ x, int n, int c, int h, int w
         const int ky = rk / kw, kx = rk - ky * kw;
         const int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
         float v = 0.f;
-        if (iy >= 0 && iy < h && ix >= 0 && ix < w) v = x[((img * (unsigned)c + ch) * (unsigned)h + iy) * (unsigned)w + ix];
+        if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+            v = x[((img * (unsigned)c + ch) * (unsigned)h + iy) * (unsigned)w + ix];
+        }
         col[i] = v;
         j += dj;  // (r, j) of i + step: j + dj < 2 np < 2^32
         r += dr;
@@ -100,7 +102,8 @@ JP_KERNEL void jp_bias_grad_partials(const float* __restrict__ dy, int n, int f,
     __shared__ double shd[JP_THREADS];
     const int ch = blockIdx.y;
     if (ch >= f) return;  // uniform per block
-    const unsigned np = (unsigned)n * p, stride = (unsigned)blocksPerChannel * JP_THREADS;  // N*F*P < 2^31, stride <= 2^16
+    // N*F*P < 2^31 (the launcher checks), stride <= 2^16
+    const unsigned np = (unsigned)n * p, stride = (unsigned)blocksPerChannel * JP_THREADS;
     double s = 0.0;
     for (unsigned j = blockIdx.x * JP_THREADS + threadIdx.x; j < np; j += stride) {
         const unsigned img = j / (unsigned)p, q = j - img * (unsigned)p;

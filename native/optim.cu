@@ -145,15 +145,15 @@ JP_KERNEL void jp_sgd_step_multi(const JpOptRef* __restrict__ tab, int tensors, 
     if (!jp_opt_scale(gradScale, scaleDev, scale)) return;  // uniform: every thread of every block returns
     const JpOptRef r = jp_opt_begin(tab, tensors, shT);
     for (long long i = (blockIdx.x - r.blockStart) * JP_THREADS + threadIdx.x; i < r.n; i += r.blocks * JP_THREADS) {
-        jp_sgd_element(r.w, r.g, r.s1, r.mask, i, lr, momentum, weightDecay, nesterov, scale, clipValue, r.accS, accCrit,
-                       accEma, accM, accC1m, accState, r.accOffset);
+        jp_sgd_element(r.w, r.g, r.s1, r.mask, i, lr, momentum, weightDecay, nesterov, scale, clipValue, r.accS,
+                       accCrit, accEma, accM, accC1m, accState, r.accOffset);
     }
 }
 
 JP_KERNEL void jp_adam_step_multi(const JpOptRef* __restrict__ tab, int tensors, float stepSize, float beta1, float beta2,
                                   float eps, float weightDecay, float bc2Sqrt, float gradScale,
-                                  const float* __restrict__ scaleDev, float clipValue, int accCrit, int accEma, float accM,
-                                  float accC1m, long long* __restrict__ accState) {
+                                  const float* __restrict__ scaleDev, float clipValue, int accCrit, int accEma,
+                                  float accM, float accC1m, long long* __restrict__ accState) {
     __shared__ int shT;
     float scale;
     if (!jp_opt_scale(gradScale, scaleDev, scale)) return;

@@ -57,7 +57,8 @@ typedef struct EmuEvent* CUevent;
 enum {
     CUDA_SUCCESS = 0, CUDA_ERROR_INVALID_VALUE = 1, CUDA_ERROR_OUT_OF_MEMORY = 2, CUDA_ERROR_NOT_INITIALIZED = 3,
     CUDA_ERROR_INVALID_DEVICE = 101, CUDA_ERROR_INVALID_IMAGE = 200, CUDA_ERROR_INVALID_CONTEXT = 201,
-    CUDA_ERROR_INVALID_HANDLE = 400, CUDA_ERROR_NOT_FOUND = 500, CUDA_ERROR_NOT_READY = 600, CUDA_ERROR_ILLEGAL_ADDRESS = 700,
+    CUDA_ERROR_INVALID_HANDLE = 400, CUDA_ERROR_NOT_FOUND = 500, CUDA_ERROR_NOT_READY = 600,
+    CUDA_ERROR_ILLEGAL_ADDRESS = 700,
     CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES = 701, CUDA_ERROR_ASSERT = 710, CUDA_ERROR_LAUNCH_FAILED = 719,
     CUDA_ERROR_NOT_SUPPORTED = 801,
 };
@@ -528,7 +529,11 @@ extern "C" void jp_emu_fail(const char* what) { abort_launch(CUDA_ERROR_ASSERT, 
 #define LOCK std::lock_guard<std::recursive_mutex> lock(g_mutex)
 
 EMU_API CUresult cuInit(unsigned flags) { LOCK; return flags != 0 ? CUDA_ERROR_INVALID_VALUE : init_once(); }
-EMU_API CUresult cuDriverGetVersion(int* v) { if (!v) return CUDA_ERROR_INVALID_VALUE; *v = driver_version(); return CUDA_SUCCESS; }
+EMU_API CUresult cuDriverGetVersion(int* v) {
+    if (!v) return CUDA_ERROR_INVALID_VALUE;
+    *v = driver_version();
+    return CUDA_SUCCESS;
+}
 EMU_API CUresult cuDeviceGetCount(int* c) { if (!c) return CUDA_ERROR_INVALID_VALUE; *c = g_initialised ? 1 : 0; return g_initialised ? CUDA_SUCCESS : CUDA_ERROR_NOT_INITIALIZED; }
 EMU_API CUresult cuDeviceGet(CUdevice* d, int ordinal) {
     if (!g_initialised) return CUDA_ERROR_NOT_INITIALIZED;
@@ -627,7 +632,12 @@ EMU_API CUresult cuStreamCreate(CUstream* s, unsigned flags) {
     *s = reinterpret_cast<CUstream>(new int(++g_streamCount));
     return CUDA_SUCCESS;
 }
-EMU_API CUresult cuStreamDestroy_v2(CUstream s) { LOCK; NEED_CONTEXT("cuStreamDestroy"); delete reinterpret_cast<int*>(s); return CUDA_SUCCESS; }
+EMU_API CUresult cuStreamDestroy_v2(CUstream s) {
+    LOCK;
+    NEED_CONTEXT("cuStreamDestroy");
+    delete reinterpret_cast<int*>(s);
+    return CUDA_SUCCESS;
+}
 EMU_API CUresult cuStreamSynchronize(CUstream) {
     LOCK;
     NEED_CONTEXT("cuStreamSynchronize");
@@ -785,7 +795,10 @@ EMU_API CUresult cuMemFreeHost(void* p) {
     flush_queue();
     count_sync("cuMemFreeHost");
     auto it = g_hostAllocs.find((uintptr_t)p);
-    if (it == g_hostAllocs.end()) { log_error("cuMemFreeHost of %p, which is not a cuMemAllocHost allocation", p); return CUDA_ERROR_INVALID_VALUE; }
+    if (it == g_hostAllocs.end()) {
+        log_error("cuMemFreeHost of %p, which is not a cuMemAllocHost allocation", p);
+        return CUDA_ERROR_INVALID_VALUE;
+    }
     munmap(p, round_up(it->second, g_pageSize));
     g_hostAllocs.erase(it);
     return CUDA_SUCCESS;
@@ -900,7 +913,12 @@ EMU_API CUresult cuEventCreate(CUevent* e, unsigned) {
     *e = reinterpret_cast<CUevent>(new EventImpl{{}, false, 0});
     return CUDA_SUCCESS;
 }
-EMU_API CUresult cuEventDestroy_v2(CUevent e) { LOCK; NEED_CONTEXT("cuEventDestroy"); delete reinterpret_cast<EventImpl*>(e); return CUDA_SUCCESS; }
+EMU_API CUresult cuEventDestroy_v2(CUevent e) {
+    LOCK;
+    NEED_CONTEXT("cuEventDestroy");
+    delete reinterpret_cast<EventImpl*>(e);
+    return CUDA_SUCCESS;
+}
 EMU_API CUresult cuEventRecord(CUevent e, CUstream) {
     LOCK;
     NEED_CONTEXT("cuEventRecord");

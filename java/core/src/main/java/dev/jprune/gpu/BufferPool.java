@@ -85,7 +85,8 @@ final class BufferPool {
     }
 
     /** Frees everything, live buffers included (context close, which has synchronised the stream). Never throws:
-     *  after a kernel fault every call returns the fault again (it is sticky), and close must still release all it can. */
+     *  after a kernel fault every call returns the fault again (it is sticky), and close must still release all it
+     *  can. */
     void freeAll() {
         for (ArrayDeque<DevPtr> q : free.values()) for (DevPtr p : q) JCudaDriver.cuMemFree(p);
         free.clear();

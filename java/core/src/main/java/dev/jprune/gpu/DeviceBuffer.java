@@ -88,16 +88,19 @@ public final class DeviceBuffer implements AutoCloseable {
         return this;
     }
     public DeviceBuffer upload(int[] src) {
-        return uploadAll(Type.INT, src.length, (b, off, bytes) -> b.asIntBuffer().put(src, (int) (off / 4), bytes / 4));
+        return uploadAll(Type.INT, src.length,
+                (b, off, bytes) -> b.asIntBuffer().put(src, (int) (off / 4), bytes / 4));
     }
     public DeviceBuffer upload(byte[] src) {
         return uploadAll(Type.BYTE, src.length, (b, off, bytes) -> b.put(src, (int) off, bytes));
     }
     public DeviceBuffer upload(long[] src) {
-        return uploadAll(Type.LONG, src.length, (b, off, bytes) -> b.asLongBuffer().put(src, (int) (off / 8), bytes / 8));
+        return uploadAll(Type.LONG, src.length,
+                (b, off, bytes) -> b.asLongBuffer().put(src, (int) (off / 8), bytes / 8));
     }
     public DeviceBuffer upload(double[] src) {
-        return uploadAll(Type.DOUBLE, src.length, (b, off, bytes) -> b.asDoubleBuffer().put(src, (int) (off / 8), bytes / 8));
+        return uploadAll(Type.DOUBLE, src.length,
+                (b, off, bytes) -> b.asDoubleBuffer().put(src, (int) (off / 8), bytes / 8));
     }
 
     /**
@@ -107,7 +110,10 @@ public final class DeviceBuffer implements AutoCloseable {
     public static final class Transfer {
         final HostStaging.Download download;
         final DeviceBuffer source;
-        private Transfer(DeviceBuffer source, HostStaging.Download download) { this.source = source; this.download = download; }
+        private Transfer(DeviceBuffer source, HostStaging.Download download) {
+            this.source = source;
+            this.download = download;
+        }
     }
 
     private Transfer transfer(Type t, int n, HostStaging.Chunk sink) {
@@ -115,11 +121,25 @@ public final class DeviceBuffer implements AutoCloseable {
         return new Transfer(this, d2h(0, n, sink));
     }
     /** A pending copy of elements [0, dst.length) into {@code dst} ({@link GpuContext#download}). */
-    public Transfer into(double[] dst) { return transfer(Type.DOUBLE, dst.length, (b, off, bytes) -> b.asDoubleBuffer().get(dst, (int) (off / 8), bytes / 8)); }
-    public Transfer into(long[] dst) { return transfer(Type.LONG, dst.length, (b, off, bytes) -> b.asLongBuffer().get(dst, (int) (off / 8), bytes / 8)); }
-    public Transfer into(int[] dst) { return transfer(Type.INT, dst.length, (b, off, bytes) -> b.asIntBuffer().get(dst, (int) (off / 4), bytes / 4)); }
-    public Transfer into(float[] dst) { return transfer(Type.FLOAT, dst.length, (b, off, bytes) -> b.asFloatBuffer().get(dst, (int) (off / 4), bytes / 4)); }
-    public Transfer into(byte[] dst) { return transfer(Type.BYTE, dst.length, (b, off, bytes) -> b.get(dst, (int) off, bytes)); }
+    public Transfer into(double[] dst) {
+        return transfer(Type.DOUBLE, dst.length,
+                (b, off, bytes) -> b.asDoubleBuffer().get(dst, (int) (off / 8), bytes / 8));
+    }
+    public Transfer into(long[] dst) {
+        return transfer(Type.LONG, dst.length,
+                (b, off, bytes) -> b.asLongBuffer().get(dst, (int) (off / 8), bytes / 8));
+    }
+    public Transfer into(int[] dst) {
+        return transfer(Type.INT, dst.length,
+                (b, off, bytes) -> b.asIntBuffer().get(dst, (int) (off / 4), bytes / 4));
+    }
+    public Transfer into(float[] dst) {
+        return transfer(Type.FLOAT, dst.length,
+                (b, off, bytes) -> b.asFloatBuffer().get(dst, (int) (off / 4), bytes / 4));
+    }
+    public Transfer into(byte[] dst) {
+        return transfer(Type.BYTE, dst.length, (b, off, bytes) -> b.get(dst, (int) off, bytes));
+    }
 
     private void download(Transfer t) {
         ctx.bind();
@@ -129,7 +149,8 @@ public final class DeviceBuffer implements AutoCloseable {
     /** Copies elements {@code [srcOff, srcOff+n)} into {@code dst[dstOff, dstOff+n)}. Modifies {@code dst}. */
     public void download(float[] dst, int dstOff, long srcOff, int n) {
         checkRange("download", Type.FLOAT, srcOff, n, dst.length, dstOff);
-        download(new Transfer(this, d2h(srcOff, n, (b, off, bytes) -> b.asFloatBuffer().get(dst, dstOff + (int) (off / 4), bytes / 4))));
+        download(new Transfer(this, d2h(srcOff, n,
+                (b, off, bytes) -> b.asFloatBuffer().get(dst, dstOff + (int) (off / 4), bytes / 4))));
     }
     public void download(float[] dst) { download(dst, 0, 0, (int) Math.min(length, dst.length)); }
     /** Copies elements {@code [srcOff, srcOff+n)} of a BYTE buffer (a mask) into {@code dst[dstOff, dstOff+n)}, so

@@ -181,7 +181,9 @@ public final class GpuContext implements AutoCloseable {
         bind();
         HostStaging.Download[] d = new HostStaging.Download[transfers.length];
         for (int i = 0; i < d.length; i++) {
-            if (transfers[i].source.context() != this) throw new IllegalArgumentException("GpuContext.download: a buffer of another context");
+            if (transfers[i].source.context() != this) {
+                throw new IllegalArgumentException("GpuContext.download: a buffer of another context");
+            }
             d[i] = transfers[i].download;
         }
         staging.download(d);

@@ -25,11 +25,12 @@ public final class GpuDoctor {
         }
         s.append('\n');
         // Both versions side by side: the kernels need a driver at least as new as the toolkit that built them.
-        s.append("  versions:  driver ").append(p.driverVersion() > 0 ? GpuProbe.versionString(p.driverVersion()) : "unknown")
-                .append(", kernels built with CUDA ")
-                .append(p.kernelsCudaVersion() > 0 ? GpuProbe.versionString(p.kernelsCudaVersion()) : "unknown").append('\n');
-        s.append("  JCublas:   ").append(p.jcublasReason()).append(from(p.jcublasAvailable(), "libcublas")).append('\n');
-        s.append("  JCusparse: ").append(p.jcusparseReason()).append(from(p.jcusparseAvailable(), "libcusparse")).append('\n');
+        s.append("  versions:  driver ").append(version(p.driverVersion()))
+                .append(", kernels built with CUDA ").append(version(p.kernelsCudaVersion())).append('\n');
+        s.append("  JCublas:   ").append(p.jcublasReason()).append(from(p.jcublasAvailable(), "libcublas"))
+                .append('\n');
+        s.append("  JCusparse: ").append(p.jcusparseReason()).append(from(p.jcusparseAvailable(), "libcusparse"))
+                .append('\n');
         if (p.available()) {
             try (GpuContext ctx = GpuContext.open(0, false)) {
                 long[] mem = ctx.memoryInfo();
@@ -43,6 +44,8 @@ public final class GpuDoctor {
         }
         return s.toString();
     }
+
+    private static String version(int v) { return v > 0 ? GpuProbe.versionString(v) : "unknown"; }
 
     private static String from(boolean loaded, String lib) {
         if (!loaded) return "";
@@ -61,7 +64,7 @@ public final class GpuDoctor {
                 if (slash < 0) continue;
                 String file = line.substring(slash);
                 String name = file.substring(file.lastIndexOf('/') + 1);
-                if (name.startsWith(prefix + ".") || name.startsWith(prefix + "-") || name.equals(prefix + ".so")) return file;
+                if (name.startsWith(prefix + ".") || name.startsWith(prefix + "-")) return file;
             }
         } catch (IOException | RuntimeException e) {
             return null;

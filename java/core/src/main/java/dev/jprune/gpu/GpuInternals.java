@@ -50,7 +50,8 @@ public final class GpuInternals {
         Cu.check(JCudaDriver.cuMemsetD8Async(b.ptr(), (byte) 0, b.bytes(), b.context().stream()), "cuMemsetD8Async " + b);
     }
 
-    /** Copy of a LONG buffer's first {@code dst.length} elements into {@code dst} (waits for the stream). Modifies dst. */
+    /** Copy of a LONG buffer's first {@code dst.length} elements into {@code dst} (waits for the stream).
+     *  Modifies dst. */
     public static void download(DeviceBuffer b, long[] dst) {
         if (b.type() != DeviceBuffer.Type.LONG || dst.length > b.length()) {
             throw new IllegalArgumentException("GpuInternals.download: " + b + " into long[" + dst.length + "]");

@@ -474,20 +474,26 @@ public final class GpuOps {
      * norm, recorded in the NormTable) changes nothing. Modifies every w, s1 and score buffer.
      */
     @CpuTwin({CPU + "sgdStep", "dev.jprune.prune.ScoreAccumulator#accumulate", "dev.jprune.optim.GradClip#normScale"})
-    public void sgdSteps(StepTable table, List<StepTensor> ts, float lr, float momentum, float weightDecay, boolean nesterov,
-                         NormTable clip, float clipValue) {
-        if (clip == null || clip.ctx != ctx) throw new IllegalArgumentException("GpuOps.sgdSteps: the norm table is null or of another GpuContext");
+    public void sgdSteps(StepTable table, List<StepTensor> ts, float lr, float momentum, float weightDecay,
+                         boolean nesterov, NormTable clip, float clipValue) {
+        needTable("sgdSteps", clip);
         sgdStepsImpl(table, ts, lr, momentum, weightDecay, nesterov, 1f, clip.scale, clipValue);
     }
 
-    private void sgdStepsImpl(StepTable table, List<StepTensor> ts, float lr, float momentum, float weightDecay, boolean nesterov,
-                              float gradScale, DeviceBuffer scaleDev, float clipValue) {
+    private void needTable(String op, NormTable clip) {
+        if (clip == null || clip.ctx != ctx) {
+            throw new IllegalArgumentException("GpuOps." + op + ": the norm table is null or of another GpuContext");
+        }
+    }
+
+    private void sgdStepsImpl(StepTable table, List<StepTensor> ts, float lr, float momentum, float weightDecay,
+                              boolean nesterov, float gradScale, DeviceBuffer scaleDev, float clipValue) {
         StepScores[] shared = new StepScores[1];
         long[] blocks = new long[1];
         long[] rows = encodeSteps("sgdSteps", table, ts, false, momentum, shared, blocks);
         if (blocks[0] == 0) return;
-        k.sgdStepMulti(table.update(rows), ts.size(), blocks[0], lr, momentum, weightDecay, nesterov, gradScale, scaleDev, clipValue,
-                shared[0]);
+        k.sgdStepMulti(table.update(rows), ts.size(), blocks[0], lr, momentum, weightDecay, nesterov, gradScale,
+                scaleDev, clipValue, shared[0]);
     }
 
     /** {@link #adamStep} on every tensor of {@code ts} in ONE launch; as {@link #sgdSteps}. Modifies every w, m, v and score buffer. */
@@ -499,14 +505,14 @@ public final class GpuOps {
 
     /** {@link #adamSteps} with the gradient scale read on the device from {@code clip} (as the SGD overload). */
     @CpuTwin({CPU + "adamStep", "dev.jprune.prune.ScoreAccumulator#accumulate", "dev.jprune.optim.GradClip#normScale"})
-    public void adamSteps(StepTable table, List<StepTensor> ts, float lr, float beta1, float beta2, float eps, float weightDecay,
-                          int step, NormTable clip, float clipValue) {
-        if (clip == null || clip.ctx != ctx) throw new IllegalArgumentException("GpuOps.adamSteps: the norm table is null or of another GpuContext");
+    public void adamSteps(StepTable table, List<StepTensor> ts, float lr, float beta1, float beta2, float eps,
+                          float weightDecay, int step, NormTable clip, float clipValue) {
+        needTable("adamSteps", clip);
         adamStepsImpl(table, ts, lr, beta1, beta2, eps, weightDecay, step, 1f, clip.scale, clipValue);
     }
 
-    private void adamStepsImpl(StepTable table, List<StepTensor> ts, float lr, float beta1, float beta2, float eps, float weightDecay,
-                               int step, float gradScale, DeviceBuffer scaleDev, float clipValue) {
+    private void adamStepsImpl(StepTable table, List<StepTensor> ts, float lr, float beta1, float beta2, float eps,
+                               float weightDecay, int step, float gradScale, DeviceBuffer scaleDev, float clipValue) {
         if (step < 1) throw new IllegalArgumentException("GpuOps.adamSteps: step = " + step + ", is 1-based");
         StepScores[] shared = new StepScores[1];
         long[] blocks = new long[1];
@@ -515,8 +521,8 @@ public final class GpuOps {
         float bc1 = (float) (1 - Math.pow(beta1, step));  // exactly as adamStep (and its twin)
         float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
         float stepSize = lr / bc1;
-        k.adamStepMulti(table.update(rows), ts.size(), blocks[0], stepSize, beta1, beta2, eps, weightDecay, bc2Sqrt, gradScale, scaleDev,
-                clipValue, shared[0]);
+        k.adamStepMulti(table.update(rows), ts.size(), blocks[0], stepSize, beta1, beta2, eps, weightDecay, bc2Sqrt,
+                gradScale, scaleDev, clipValue, shared[0]);
     }
 
     // ---------------------------------------------------------------- reductions
@@ -692,7 +698,9 @@ public final class GpuOps {
 
         @Override
         public void close() {
-            for (DeviceBuffer b : new DeviceBuffer[] {dev, partials, scale, norm, fault, total}) if (b != null) b.close();
+            for (DeviceBuffer b : new DeviceBuffer[] {dev, partials, scale, norm, fault, total}) {
+                if (b != null) b.close();
+            }
             dev = partials = null;
             rows = new long[0];
         }
@@ -703,16 +711,18 @@ public final class GpuOps {
 
     /**
      * Queues clip_grad_norm_'s factor for the gradients {@code tensors} (their full lengths), computed on the device in
-     * GradClip's operations: norm = sqrt(Σ Σ g²) (the sum of {@link #sumSquares(List, double[])}, same order), scale =
-     * GradClip.normScale(norm, maxNorm) — the same bits as reading the norm back and computing the scale on the host,
-     * without the wait. The optimizer overloads that take {@code table} read it. A non-finite norm records
+     * GradClip's operations: norm = sqrt(Σ Σ g²) (the sum of {@link #sumSquares(List, double[])}, same order),
+     * scale = GradClip.normScale(norm, maxNorm) — the same bits as reading the norm back and computing the scale on
+     * the host, without the wait. The optimizer overloads that take {@code table} read it. A non-finite norm records
      * {@code step} as the table's fault (the first one) and makes every later scale NaN until
      * {@link NormTable#resetFault}. Modifies only the table's buffers.
      */
     @CpuTwin({CPU + "sumSquares", "dev.jprune.optim.GradClip#normScale"})
     public void clipScaleAsync(NormTable table, List<DeviceBuffer> tensors, double maxNorm, long step) {
-        if (table == null || table.ctx != ctx) throw new IllegalArgumentException("GpuOps.clipScaleAsync: the norm table is null or of another GpuContext");
-        if (!(maxNorm > 0)) throw new IllegalArgumentException("GpuOps.clipScaleAsync: max norm must be positive, got " + maxNorm);
+        needTable("clipScaleAsync", table);
+        if (!(maxNorm > 0)) {
+            throw new IllegalArgumentException("GpuOps.clipScaleAsync: max norm must be positive, got " + maxNorm);
+        }
         int t = tensors.size();
         if (t == 0) throw new IllegalArgumentException("GpuOps.clipScaleAsync: no tensors");
         DeviceBuffer[] bufs = new DeviceBuffer[t];
@@ -726,7 +736,8 @@ public final class GpuOps {
         long[] encoded = encodeSumSquares(bufs, offs, lens, nb);
         DeviceBuffer tab = table.update(encoded, nb[0]);
         k.sumsqPartials(tab, t, nb[0], table.partials);
-        k.sumsqFinishClip(tab, table.partials, t, nb[0], table.total, maxNorm, step, table.scale, table.norm, table.fault);
+        k.sumsqFinishClip(tab, table.partials, t, nb[0], table.total, maxNorm, step, table.scale, table.norm,
+                table.fault);
     }
 
     // ---------------------------------------------------------------- convolution (native/conv.cu + GEMM)

@@ -138,7 +138,8 @@ public final class GpuProbe {
     /** The toolkit version recorded beside the fatbin (e.g. 13000), 0 when missing or unreadable. */
     private static int readKernelsCudaVersion() {
         try (InputStream in = GpuProbe.class.getResourceAsStream(CUDA_VERSION_RESOURCE)) {
-            return in == null ? 0 : parseVersion(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII));
+            if (in == null) return 0;
+            return parseVersion(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII));
         } catch (IOException e) {
             return 0;
         }

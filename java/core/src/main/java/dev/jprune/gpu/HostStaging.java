@@ -44,7 +44,8 @@ final class HostStaging implements AutoCloseable {
     private void allocate() {
         if (host != null) return;
         Pointer p = new Pointer();
-        Cu.check(JCudaDriver.cuMemAllocHost(p, (long) SLOTS * SLOT_BYTES), "cuMemAllocHost(" + SLOTS * SLOT_BYTES + " bytes)");
+        Cu.check(JCudaDriver.cuMemAllocHost(p, (long) SLOTS * SLOT_BYTES),
+                "cuMemAllocHost(" + SLOTS * SLOT_BYTES + " bytes)");
         host = p;
         buffer = p.getByteBuffer(0, (long) SLOTS * SLOT_BYTES).order(ByteOrder.nativeOrder());
         for (int s = 0; s < SLOTS; s++) {

@@ -46,7 +46,8 @@ final class Kernels {
      */
     static void fits32(String kernel, String what, long n) {
         if (n < 0 || n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(kernel + ": " + what + " = " + n + " is outside [0, 2^31-1], the kernel's 32-bit index range");
+            throw new IllegalArgumentException(kernel + ": " + what + " = " + n
+                    + " is outside [0, 2^31-1], the kernel's 32-bit index range");
         }
     }
 
@@ -326,9 +327,9 @@ final class Kernels {
         int accCrit = acc == null ? 0 : acc.criterionCode(), accEma = acc != null && acc.ema() ? 1 : 0;
         float accM = acc == null ? 0f : acc.momentum(), accC1m = 1f - accM;
         DeviceBuffer accState = acc == null ? null : acc.faultState();
-        launch("jp_sgd_step_multi", (int) blocks, 1, THREADS, "tensors=" + tensors + " blocks=" + blocks + (acc == null ? "" : " +scores"),
-                table, tensors, lr, momentum, weightDecay, nesterov ? 1 : 0, gradScale, scaleDev, clipValue, accCrit, accEma, accM,
-                accC1m, accState);
+        String shapes = "tensors=" + tensors + " blocks=" + blocks + (acc == null ? "" : " +scores");
+        launch("jp_sgd_step_multi", (int) blocks, 1, THREADS, shapes, table, tensors, lr, momentum, weightDecay,
+                nesterov ? 1 : 0, gradScale, scaleDev, clipValue, accCrit, accEma, accM, accC1m, accState);
     }
     void adamStepMulti(DeviceBuffer table, int tensors, long blocks, float stepSize, float beta1, float beta2, float eps,
                        float weightDecay, float bc2Sqrt, float gradScale, DeviceBuffer scaleDev, float clipValue,
@@ -336,9 +337,9 @@ final class Kernels {
         int accCrit = acc == null ? 0 : acc.criterionCode(), accEma = acc != null && acc.ema() ? 1 : 0;
         float accM = acc == null ? 0f : acc.momentum(), accC1m = 1f - accM;
         DeviceBuffer accState = acc == null ? null : acc.faultState();
-        launch("jp_adam_step_multi", (int) blocks, 1, THREADS, "tensors=" + tensors + " blocks=" + blocks + (acc == null ? "" : " +scores"),
-                table, tensors, stepSize, beta1, beta2, eps, weightDecay, bc2Sqrt, gradScale, scaleDev, clipValue, accCrit, accEma,
-                accM, accC1m, accState);
+        String shapes = "tensors=" + tensors + " blocks=" + blocks + (acc == null ? "" : " +scores");
+        launch("jp_adam_step_multi", (int) blocks, 1, THREADS, shapes, table, tensors, stepSize, beta1, beta2, eps,
+                weightDecay, bc2Sqrt, gradScale, scaleDev, clipValue, accCrit, accEma, accM, accC1m, accState);
     }
 
     // ---- reduce.cu
@@ -347,14 +348,16 @@ final class Kernels {
         if (blocks > Integer.MAX_VALUE) throw new IllegalArgumentException("sumSquares: " + blocks + " blocks (max 2^31-1)");
         launch("jp_sumsq_partials", (int) blocks, 1, THREADS, "tensors=" + tensors + " blocks=" + blocks, table, tensors, partials);
     }
-    void sumsqFinish(DeviceBuffer table, DeviceBuffer partials, int tensors, long blocks, DeviceBuffer perTensor, DeviceBuffer total) {
-        launch("jp_sumsq_finish", 1, 1, THREADS, "tensors=" + tensors + " blocks=" + blocks, table, partials, tensors, perTensor, total,
-                0.0, 0L, null, null, null);
+    void sumsqFinish(DeviceBuffer table, DeviceBuffer partials, int tensors, long blocks, DeviceBuffer perTensor,
+                     DeviceBuffer total) {
+        launch("jp_sumsq_finish", 1, 1, THREADS, "tensors=" + tensors + " blocks=" + blocks, table, partials, tensors,
+                perTensor, total, 0.0, 0L, null, null, null);
     }
     /** sumsqFinish plus the clip-by-norm factor: scale FLOAT[1], norm DOUBLE[1], fault LONG[1] (jp_clip_scale). */
-    void sumsqFinishClip(DeviceBuffer table, DeviceBuffer partials, int tensors, long blocks, DeviceBuffer total, double maxNorm,
-                         long step, DeviceBuffer scale, DeviceBuffer norm, DeviceBuffer fault) {
-        launch("jp_sumsq_finish", 1, 1, THREADS, "tensors=" + tensors + " blocks=" + blocks + " clip=" + maxNorm + " step=" + step,
-                table, partials, tensors, null, total, maxNorm, step, scale, norm, fault);
+    void sumsqFinishClip(DeviceBuffer table, DeviceBuffer partials, int tensors, long blocks, DeviceBuffer total,
+                         double maxNorm, long step, DeviceBuffer scale, DeviceBuffer norm, DeviceBuffer fault) {
+        String shapes = "tensors=" + tensors + " blocks=" + blocks + " clip=" + maxNorm + " step=" + step;
+        launch("jp_sumsq_finish", 1, 1, THREADS, shapes, table, partials, tensors, null, total, maxNorm, step, scale,
+                norm, fault);
     }
 }

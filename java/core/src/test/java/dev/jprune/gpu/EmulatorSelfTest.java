@@ -24,7 +24,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The CUDA emulator (native/emu/) checks itself: the gpu-emulated test run is only worth something if the emulator
  * is really the device under test and if its checks fire. Each broken kernel of native/emu/selftest.cu must be
- * reported with the error a GPU (or compute-sanitizer) would give, and a healthy context must come back after it.
+ * reported with the error a GPU (or compute-sanitizer) would give, and a healthy context must come back after it; the
+ * host-side checks (contexts per thread, deferred asynchronous copies, counted waits, the reported driver version, the
+ * reset of a faulted context) each have a test that makes them fire.
  * Runs only in the gpu-emulated surefire execution; elsewhere it skips with the reason.
  */
 @Tag("gpu")
@@ -186,7 +188,8 @@ class EmulatorSelfTest {
             Pointer host = new Pointer();
             assertEquals(CUresult.CUDA_SUCCESS, JCudaDriver.cuMemAllocHost(host, 4));
             try {
-                java.nio.FloatBuffer f = host.getByteBuffer(0, 4).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+                java.nio.FloatBuffer f = host.getByteBuffer(0, 4).order(java.nio.ByteOrder.nativeOrder())
+                        .asFloatBuffer();
                 f.put(0, 1f);
                 assertEquals(CUresult.CUDA_SUCCESS, JCudaDriver.cuMemcpyHtoDAsync(d.ptr(), host, 4, ctx.stream()));
                 f.put(0, 2f);  // before the copy ran: the device gets 2, as it may on a GPU
@@ -244,7 +247,8 @@ class EmulatorSelfTest {
         try {
             GpuContext faulty = GpuContext.open(0, false);
             DeviceBuffer y = faulty.allocFloat(64);
-            assertEquals(CUresult.CUDA_ERROR_ILLEGAL_ADDRESS, launch(faulty, "jp_emu_selftest_oob", 4, 256, y, 64 + 1024));
+            int r = launch(faulty, "jp_emu_selftest_oob", 4, 256, y, 64 + 1024);
+            assertEquals(CUresult.CUDA_ERROR_ILLEGAL_ADDRESS, r);
             faulty.close();
             assertTrue(faulty.faulted(), "close saw the fault");
             try (GpuContext ctx = GpuContext.open(0, true)) {
@@ -270,15 +274,16 @@ class EmulatorSelfTest {
         String want = "driver " + GpuProbe.versionString(older) + " is older than the kernels' CUDA "
                 + GpuProbe.versionString(here.kernelsCudaVersion());
         assertTrue(out.startsWith("unavailable: ") && out.contains(want), out);
-        assertTrue(probeIn(GpuProbe.versionString(here.kernelsCudaVersion())).startsWith("available: "), "the same version is enough");
+        String same = probeIn(GpuProbe.versionString(here.kernelsCudaVersion()));
+        assertTrue(same.startsWith("available: "), "the same version is enough: " + same);
     }
 
     /** Runs ProbeMain in a child JVM whose emulator reports {@code driver}; returns its one line. */
     private static String probeIn(String driver) throws IOException, InterruptedException {
         Path tmp = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "probe");
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                ProbeMain.class.getName()));
+                "-Djava.io.tmpdir=" + tmp, "-cp", cp, ProbeMain.class.getName()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("JPRUNE_CUDA_EMU_DRIVER_VERSION", driver);
         Process p = pb.start();

@@ -611,9 +611,10 @@ class GpuOpsTest {
         int[] sizes = {1, 7, 129, 4096 * 16 + 5};
         for (double maxNorm : new double[] {0.5, 3.0, 1e6}) {
             for (boolean adam : new boolean[] {false, true}) {
-                List<DeviceBuffer> gs = new ArrayList<>(), wa = new ArrayList<>(), wb = new ArrayList<>(), sa = new ArrayList<>(),
-                        sb = new ArrayList<>(), va = new ArrayList<>(), vb = new ArrayList<>();
-                try (GpuOps.NormTable clip = ops.normTable(); GpuOps.StepTable ta = ops.stepTable(); GpuOps.StepTable tb = ops.stepTable()) {
+                List<DeviceBuffer> gs = new ArrayList<>(), wa = new ArrayList<>(), wb = new ArrayList<>(),
+                        sa = new ArrayList<>(), sb = new ArrayList<>(), va = new ArrayList<>(), vb = new ArrayList<>();
+                try (GpuOps.NormTable clip = ops.normTable(); GpuOps.StepTable ta = ops.stepTable();
+                     GpuOps.StepTable tb = ops.stepTable()) {
                     for (int n : sizes) {
                         float[] w = random(r, n, -1, 1), s1 = random(r, n, -0.1f, 0.1f), s2 = random(r, n, 0f, 0.01f);
                         gs.add(ctx.allocFloat(n));
@@ -623,8 +624,9 @@ class GpuOpsTest {
                     }
                     List<GpuOps.StepTensor> a = new ArrayList<>(), b = new ArrayList<>();
                     for (int t = 0; t < sizes.length; t++) {
-                        a.add(new GpuOps.StepTensor(wa.get(t), gs.get(t), sa.get(t), adam ? va.get(t) : null, null, sizes[t], null));
-                        b.add(new GpuOps.StepTensor(wb.get(t), gs.get(t), sb.get(t), adam ? vb.get(t) : null, null, sizes[t], null));
+                        DeviceBuffer v1 = adam ? va.get(t) : null, v2 = adam ? vb.get(t) : null;
+                        a.add(new GpuOps.StepTensor(wa.get(t), gs.get(t), sa.get(t), v1, null, sizes[t], null));
+                        b.add(new GpuOps.StepTensor(wb.get(t), gs.get(t), sb.get(t), v2, null, sizes[t], null));
                     }
                     for (int step = 0; step < 3; step++) {
                         for (int t = 0; t < sizes.length; t++) gs.get(t).upload(random(r, sizes[t], -0.02f, 0.02f));
@@ -664,7 +666,9 @@ class GpuOpsTest {
                         else ops.sgdSteps(ta, a, 0.1f, 0.9f, 1e-4f, false, clip, 0f);
                         gs.get(1).upload(random(r, sizes[1], -1, 1));  // finite again: the fault stays recorded
                     }
-                    for (int t = 0; t < sizes.length; t++) assertBitsEqual(before[t], wa.get(t).toFloatArray(), "unchanged after the fault, tensor " + t);
+                    for (int t = 0; t < sizes.length; t++) {
+                        assertBitsEqual(before[t], wa.get(t).toFloatArray(), "unchanged after the fault, tensor " + t);
+                    }
                     ctx.download(clip.normInto(norm), clip.faultInto(fault));
                     assertEquals(7L, fault[0], "the first step with a non-finite norm");
                     assertEquals(Double.POSITIVE_INFINITY, norm[0], "the faulting norm");
@@ -678,7 +682,9 @@ class GpuOpsTest {
             }
         }
         assertThrows(IllegalArgumentException.class, () -> {
-            try (GpuOps.NormTable c = ops.normTable(); DeviceBuffer g = ctx.allocFloat(4)) { ops.clipScaleAsync(c, List.of(g), 0.0, 0); }
+            try (GpuOps.NormTable c = ops.normTable(); DeviceBuffer g = ctx.allocFloat(4)) {
+                ops.clipScaleAsync(c, List.of(g), 0.0, 0);
+            }
         }, "max norm 0");
     }
 

@@ -270,7 +270,7 @@ class GpuStaticTest {
     void everyGpuOpHasACpuTwin() throws Exception {
         int ops = 0;
         for (Method m : GpuOps.class.getDeclaredMethods()) {
-            // context(), stepTable() and normTable() (device tables for the multi-tensor steps, clip-by-norm) are not ops
+            // context(), stepTable() and normTable() (device tables of optimizer steps, clip-by-norm) are not ops
             if (!Modifier.isPublic(m.getModifiers()) || m.getName().equals("context") || m.getName().equals("stepTable")
                     || m.getName().equals("normTable")) continue;
             ops++;

@@ -41,15 +41,17 @@ class TrainingWaitsTest {
     /** Records the emulator's wait count at every step. */
     private static final class Counter implements TrainListener {
         final List<Integer> atStep = new ArrayList<>();
-        @Override public void onStep(int epoch, int step, int steps, double loss, double norm, double acc) { atStep.add(EmulatorSelfTest.syncCount()); }
+        @Override public void onStep(int epoch, int step, int steps, double loss, double norm, double acc) {
+            atStep.add(EmulatorSelfTest.syncCount());
+        }
     }
 
     @Test
     void aTrainingStepWaitsForNothingAndAnEpochOnce() throws Exception {
         Dataset train = EmbeddedMnist.train().subset(0, 6 * 64 + 17);  // 7 steps, the last one short
         for (OptimizerKind k : new OptimizerKind[] {OptimizerKind.SGD, OptimizerKind.ADAM}) {
-            TrainConfig cfg = new TrainConfig(2, 64, k == OptimizerKind.SGD ? 0.05f : 1e-3f, k, k == OptimizerKind.SGD ? 0.9f : 0f,
-                    1e-4f, false, 0f, 1f, 3);
+            boolean sgd = k == OptimizerKind.SGD;
+            TrainConfig cfg = new TrainConfig(2, 64, sgd ? 0.05f : 1e-3f, k, sgd ? 0.9f : 0f, 1e-4f, false, 0f, 1f, 3);
             try (GpuContext ctx = GpuContext.open(0, false); DeviceDataset d = new DeviceDataset(ctx, train);
                  GpuTrainer t = new GpuTrainer(ctx, Models.build("lenet-300-100", 4), cfg, false)) {
                 t.trainEpoch(d, 0, TrainListener.NONE);  // warm-up: the pool allocates the step's buffers once
@@ -58,9 +60,11 @@ class TrainingWaitsTest {
                 EpochStats st = t.trainEpoch(d, 1, c);
                 int after = EmulatorSelfTest.syncCount();
                 assertEquals(7, c.atStep.size());
-                assertEquals(before, (int) c.atStep.get(c.atStep.size() - 1), k + ": waits during the steps " + c.atStep + " from " + before);
+                assertEquals(before, (int) c.atStep.get(c.atStep.size() - 1),
+                        k + ": waits during the steps " + c.atStep + " from " + before);
                 assertEquals(1, after - before, k + ": waits in the epoch");
-                assertTrue(Double.isFinite(st.trainLoss()) && Double.isFinite(st.lastGradNorm()), k + ": loss and clip norm read back: " + st);
+                assertTrue(Double.isFinite(st.trainLoss()) && Double.isFinite(st.lastGradNorm()),
+                        k + ": loss and clip norm read back: " + st);
 
                 try (DeviceDataset test = new DeviceDataset(ctx, EmbeddedMnist.test().subset(0, 1000))) {
                     t.evaluate(test, 300);  // warm-up

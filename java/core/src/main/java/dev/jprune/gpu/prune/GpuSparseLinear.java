@@ -28,8 +28,9 @@ import java.util.Map;
  * A Linear layer y[N, out] = act(x[N, in]·Wᵀ + b) with W [out, in] in CSR on the device (twin: Spmm.linear, then the
  * activation). Two paths: our warp-per-row gather kernel (jp_csr_spmm, for small batches) and cuSPARSE's generic SpMM
  * (used only when {@link GpuProbe#jcusparseAvailable()} and a handle can be created; otherwise every request for it
- * falls back to ours, with the reason in {@link #cusparseReason()}, and {@code forward} returns the path that ran). {@link #choose} times both with CUDA events for a batch size and keeps the
- * faster ("at model load, time both per layer"). Only functions that libcusparse.so.12 exports are called
+ * falls back to ours, with the reason in {@link #cusparseReason()}, and {@code forward} returns the path that ran).
+ * {@link #choose} times both with CUDA events for a batch size and keeps the faster ("at model load, time both per
+ * layer"). Only functions that libcusparse.so.12 exports are called
  * (cusparseCreate, SetStream, CreateCsr, CreateDnMat, SpMM_bufferSize, SpMM, the Destroy calls): JCuda binds lazily and
  * a missing symbol would end the JVM. The SpMM workspace is allocated once (grown when a larger batch needs more) and
  * reused. Not thread-safe.
@@ -250,8 +251,9 @@ public final class GpuSparseLinear implements AutoCloseable {
         handle = h;
         cs(JCusparse.cusparseSetStream(handle, new cudaStream_t(GpuInternals.stream(ctx))), "cusparseSetStream");
         cusparseSpMatDescr a = new cusparseSpMatDescr();
-        cs(JCusparse.cusparseCreateCsr(a, out, in, nnz, GpuInternals.pointer(rowPtr, 0), GpuInternals.pointer(colIdx, 0),
-                GpuInternals.pointer(values, 0), cusparseIndexType.CUSPARSE_INDEX_32I, cusparseIndexType.CUSPARSE_INDEX_32I,
+        int i32 = cusparseIndexType.CUSPARSE_INDEX_32I;
+        cs(JCusparse.cusparseCreateCsr(a, out, in, nnz, GpuInternals.pointer(rowPtr, 0),
+                GpuInternals.pointer(colIdx, 0), GpuInternals.pointer(values, 0), i32, i32,
                 cusparseIndexBase.CUSPARSE_INDEX_BASE_ZERO, cudaDataType.CUDA_R_32F), "cusparseCreateCsr");
         matA = a;
         return true;

@@ -148,7 +148,8 @@ final class PruneKernels {
     void nm(CUdeviceptr row, int crit, long rowLength, int n, int m, int phase, int flags, CUdeviceptr state,
             CUdeviceptr kept, long groups) {
         if (rowLength < 1 || rowLength > Integer.MAX_VALUE || m < 1) {
-            throw new IllegalArgumentException("jp_prune_nm: row length " + rowLength + " or M " + m + " outside [1, 2^31-1]");
+            throw new IllegalArgumentException("jp_prune_nm: row length " + rowLength + " or M " + m
+                    + " outside [1, 2^31-1]");
         }
         launch("jp_prune_nm", Math.max(1, Math.min(MAX_BLOCKS, (groups + THREADS - 1) / THREADS)),
                 "groups=" + groups + " rowLength=" + rowLength + " N:M=" + n + ":" + m + " phase=" + phase,
@@ -159,7 +160,8 @@ final class PruneKernels {
                 table, tensors, crit, norm, totalGroups, out, state);
     }
     /** maxGroupLen: the longest group of the table; the kernel divides by group lengths in 32 bits (< 2^31). */
-    void expand(CUdeviceptr table, int tensors, long chunks, long maxGroupLen, DeviceBuffer groupMask, int flags, CUdeviceptr kept) {
+    void expand(CUdeviceptr table, int tensors, long chunks, long maxGroupLen, DeviceBuffer groupMask, int flags,
+                CUdeviceptr kept) {
         if (maxGroupLen > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("jp_prune_expand: a group of " + maxGroupLen + " elements (max 2^31-1)");
         }

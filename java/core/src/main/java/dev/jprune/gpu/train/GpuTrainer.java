@@ -137,8 +137,8 @@ public final class GpuTrainer implements AutoCloseable {
 
     private IllegalArgumentException badLabel(DeviceDataset d, int[] order, int position) {
         int sample = order[position];
-        return new IllegalArgumentException("softmaxCrossEntropy: label " + d.host.labels()[sample] + " of sample " + sample
-                + " outside [0, " + model.outputSize() + ")");
+        return new IllegalArgumentException("softmaxCrossEntropy: label " + d.host.labels()[sample] + " of sample "
+                + sample + " outside [0, " + model.outputSize() + ")");
     }
 
     public GpuModel model() { return model; }
@@ -187,7 +187,8 @@ public final class GpuTrainer implements AutoCloseable {
             long[] clipFault = {-1L};
             // The epoch's one wait: every per-step value (and clip-by-norm's last norm and fault) in one download.
             if (normTable != null) {
-                ctx.download(losses.into(l), correct.into(c), badRows.into(bad), normTable.normInto(norm), normTable.faultInto(clipFault));
+                ctx.download(losses.into(l), correct.into(c), badRows.into(bad), normTable.normInto(norm),
+                        normTable.faultInto(clipFault));
             } else {
                 ctx.download(losses.into(l), correct.into(c), badRows.into(bad));
             }
@@ -196,13 +197,20 @@ public final class GpuTrainer implements AutoCloseable {
             for (int step = 0; step < steps; step++) {
                 int n = Math.min(cfg.batchSize(), d.n - step * cfg.batchSize());
                 if (bad[step] >= 0) throw badLabel(d, order, step * cfg.batchSize() + bad[step]);
-                if (!Double.isFinite(l[step])) throw new ArithmeticException("training diverged on the GPU: loss " + l[step] + " at epoch " + epoch + " step " + step);
-                // As GradClip.normScale on the CPU, which throws before that step's update (the device skipped it and all later ones).
-                if (clipFault[0] == step) throw new ArithmeticException("clip-by-norm: gradient norm is " + norm[0] + " at epoch " + epoch + " step " + step);
+                String at = " at epoch " + epoch + " step " + step;
+                if (!Double.isFinite(l[step])) {
+                    throw new ArithmeticException("training diverged on the GPU: loss " + l[step] + at);
+                }
+                // As GradClip.normScale on the CPU, which throws before that step's update (the device skipped it and
+                // every later one).
+                if (clipFault[0] == step) {
+                    throw new ArithmeticException("clip-by-norm: gradient norm is " + norm[0] + at);
+                }
                 lossSum += l[step] * n;
                 right += c[step];
             }
-            EpochStats st = new EpochStats(epoch, lossSum / d.n, right / (double) d.n, norm[0], d.n, (System.nanoTime() - t0) / 1e9);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            EpochStats st = new EpochStats(epoch, lossSum / d.n, right / (double) d.n, norm[0], d.n, seconds);
             listener.onEpoch(st);
             return st;
         }
@@ -235,18 +243,22 @@ public final class GpuTrainer implements AutoCloseable {
             }
         }
         // Every parameter in one launch (the same bits as one sgdStep / adamStep per parameter).
+        // With clip-by-norm the kernels read the scale clipScaleAsync left on the device.
+        float wd = cfg.weightDecay(), clip = cfg.clipValue();
         if (cfg.optimizer() == OptimizerKind.SGD) {
-            if (normTable != null) model.ops.sgdSteps(stepTable, ts, lr, cfg.momentum(), cfg.weightDecay(), cfg.nesterov(), normTable, cfg.clipValue());
-            else model.ops.sgdSteps(stepTable, ts, lr, cfg.momentum(), cfg.weightDecay(), cfg.nesterov(), 1f, cfg.clipValue());
+            float m = cfg.momentum();
+            if (normTable != null) model.ops.sgdSteps(stepTable, ts, lr, m, wd, cfg.nesterov(), normTable, clip);
+            else model.ops.sgdSteps(stepTable, ts, lr, m, wd, cfg.nesterov(), 1f, clip);
         } else {
-            if (normTable != null) model.ops.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, 1e-8f, cfg.weightDecay(), adamStep, normTable, cfg.clipValue());
-            else model.ops.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, 1e-8f, cfg.weightDecay(), adamStep, 1f, cfg.clipValue());
+            if (normTable != null) model.ops.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, 1e-8f, wd, adamStep, normTable,
+                    clip);
+            else model.ops.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, 1e-8f, wd, adamStep, 1f, clip);
         }
     }
 
     /**
-     * Accuracy and mean loss on {@code d} in evaluation mode. Per-batch loss, correct count (argmax == label, ties to the
-     * lower index, as Trainer.evaluate) and bad-label row stay on the device; one wait at the end reads them all.
+     * Accuracy and mean loss on {@code d} in evaluation mode. Per-batch loss, correct count (argmax == label, ties to
+     * the lower index, as Trainer.evaluate) and bad-label row stay on the device; one wait at the end reads them all.
      */
     public Evaluation evaluate(DeviceDataset d, int batchSize) {
         if (batchSize < 1) throw new IllegalArgumentException("GpuTrainer.evaluate: batch size " + batchSize);
@@ -266,7 +278,8 @@ public final class GpuTrainer implements AutoCloseable {
                     DeviceBuffer x = s.floats((long) n * d.sampleSize), y = s.ints(n);
                     gather(d, perm, from, n, x, y);
                     DeviceBuffer logits = model.forward(x, n, false, s);
-                    model.ops.softmaxCrossEntropyAsync(logits, y, n, c, s.floats((long) n * c), losses, correct, badRows, b);
+                    DeviceBuffer dlogits = s.floats((long) n * c);  // written, not needed
+                    model.ops.softmaxCrossEntropyAsync(logits, y, n, c, dlogits, losses, correct, badRows, b);
                 }
             }
             ctx.download(losses.into(l), correct.into(right), badRows.into(bad));

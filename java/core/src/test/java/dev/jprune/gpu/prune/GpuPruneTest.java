@@ -751,11 +751,14 @@ class GpuPruneTest {
 
     private static float[] sparseWeights(Rng r, int out, int in) {
         float[] w = new float[out * in];
-        for (int i = 0; i < w.length; i++) w[i] = r.nextInt(10) < 7 ? (r.nextInt(5) == 0 ? -0.0f : 0f) : r.uniform(-1, 1);
+        for (int i = 0; i < w.length; i++) {
+            w[i] = r.nextInt(10) < 7 ? (r.nextInt(5) == 0 ? -0.0f : 0f) : r.uniform(-1, 1);
+        }
         return w;
     }
 
-    /** y = relu(x·Wᵀ + b) on {@code path} at odd batch sizes, poisoned output, against Spmm.linear; returns the paths that ran. */
+    /** y = relu(x·Wᵀ + b) on {@code path} at odd batch sizes, poisoned output, against Spmm.linear; returns the paths
+     *  that ran. */
     private static java.util.Set<GpuSparseLinear.Path> checkForward(Rng r, Csr cpu, GpuSparseLinear sl, float[] bias,
                                                                    GpuSparseLinear.Path path) {
         java.util.Set<GpuSparseLinear.Path> ran = java.util.EnumSet.noneOf(GpuSparseLinear.Path.class);
@@ -775,7 +778,10 @@ class GpuPruneTest {
                 for (int i = 0; i < y.length; i++) {
                     float ref = Math.max(0f, yCpu[i]);
                     double tol = 1e-5 + 1e-5 * Math.abs(ref) + 1e-6 * in;
-                    if (!(Math.abs(y[i] - ref) <= tol)) fail(path + " [" + out + "," + in + "] n=" + n + " element " + i + " gpu=" + y[i] + " cpu=" + ref);
+                    if (!(Math.abs(y[i] - ref) <= tol)) {
+                        fail(path + " [" + out + "," + in + "] n=" + n + " element " + i + " gpu=" + y[i]
+                                + " cpu=" + ref);
+                    }
                 }
             }
         }
@@ -794,7 +800,8 @@ class GpuPruneTest {
             try (DeviceBuffer wd = ctx.upload(w); DeviceBuffer bd = ctx.upload(bias);
                  GpuSparseLinear sl = GpuSparseLinear.fromDense(ctx, wd, 0, out, in, bd)) {
                 assertEquals(cpu, sl.toCsr(), "CSR of [" + out + ", " + in + "]");
-                assertEquals(java.util.Set.of(GpuSparseLinear.Path.OURS), checkForward(r, cpu, sl, bias, GpuSparseLinear.Path.OURS));
+                assertEquals(java.util.Set.of(GpuSparseLinear.Path.OURS),
+                        checkForward(r, cpu, sl, bias, GpuSparseLinear.Path.OURS));
                 GpuSparseLinear.Choice c = sl.choose(8, 3);
                 assertNotNull(c.reason());
                 assertTrue(c.oursMs() >= 0);
@@ -826,6 +833,7 @@ class GpuPruneTest {
                 assertEquals(java.util.Set.of(GpuSparseLinear.Path.CUSPARSE), ran, "the cuSPARSE path must have run");
             }
         }
-        reporter.publishEntry("cusparse", "ran; libcusparse from " + dev.jprune.gpu.GpuDoctor.loadedLibrary("libcusparse"));
+        String lib = dev.jprune.gpu.GpuDoctor.loadedLibrary("libcusparse");
+        reporter.publishEntry("cusparse", "ran; libcusparse from " + lib);
     }
 }
