@@ -13,7 +13,10 @@
 # 2. THERE (the GPU machine: no JDK, no Maven, no network), in the repository root, through the device tool:
 #        run(command="bash bench/gpu-check.sh", carry=[".device"], timeout_s=540)
 #    It puts the folders of libcusparse.so.12 / libcublas.so.12 (found with find /, e.g. in the pip nvidia-* wheels
-#    of PyTorch) on LD_LIBRARY_PATH for JCusparse/JCublas, prints the doctor report, runs the @Tag("gpu") tests,
+#    of PyTorch) on LD_LIBRARY_PATH for JCusparse/JCublas, prints the doctor report (driver and kernel CUDA versions,
+#    where JCusparse loaded libcusparse from), runs the @Tag("gpu") tests one JVM per class with validation on
+#    (jprune.gpu.validate: every launch synchronises and checks, so a fault names its kernel; one JVM per class, so a
+#    sticky fault fails only its own class), reports whether the cuSPARSE path ran or why it was skipped,
 #    runs small GPU tests under compute-sanitizer memcheck and racecheck, runs dev.jprune.bench.gpu.GpuBench and
 #    bench/peers/torch_gpu_peer.py, the prune and epoch benchmarks with their peers, then GpuLargeScaleTest at full
 #    scale (JPRUNE_LARGE=1) if time is left, and prints a short table and the performance targets' verdicts last
@@ -22,7 +25,8 @@
 #    comes back) or /tmp/gpu-check. Exit status: 0 when tests and sanitizers pass.
 #    Budget: tests ~1-2 min, sanitizers ~2-4 min (10-100x slower kernels), benchmarks ~1 min, large tests ~1 min.
 #    GPU_CHECK_STEPS=a,b,... runs a subset of bench,tests,sanitizer,peer,prune,epoch,large (in that order), e.g. a
-#    second call with GPU_CHECK_STEPS=large when the first ran out of its 540 s before the large-scale tests.
+#    second call with GPU_CHECK_STEPS=large when the first ran out of its 540 s before the large-scale tests;
+#    GPU_CHECK_CLASSES="GpuOpsTest GpuPruneTest" limits the tests step to those classes (e.g. to rerun a failed one).
 #    With the selection racecheck (up to RACE_PRUNE_S=90 s) all steps may not fit one call; the plan that puts the
 #    performance targets first: call 1 GPU_CHECK_STEPS=bench,tests,peer,prune,epoch (~4 min), call 2
 #    GPU_CHECK_STEPS=sanitizer,large (~5 min).
@@ -102,12 +106,26 @@ if want bench; then
   bench_rc=${PIPESTATUS[0]}
 fi
 
+# Sums a JUnit console count ("[ 12 tests successful ]") over every run in log $1; $2 = successful|failed|skipped|aborted.
+junit_count() { grep -hoE "\[ *[0-9]+ tests $2" "$1" 2>/dev/null | grep -oE '[0-9]+' | awk '{s += $1} END {print s + 0}'; }
+# Validation mode for every test JVM (not for the benchmarks: a synchronisation after every launch would be timed).
+validate_opts="$JAVA_TOOL_OPTIONS -Djprune.gpu.validate=true"
+failed_classes=""
 if want tests; then
-  echo "== GPU tests"
-  bash .device/run junit --select-package dev.jprune --include-tag gpu --reports-dir "$out/junit" 2>&1 | tee "$out/tests.log"
-  tests_rc=${PIPESTATUS[0]}
+  echo "== GPU tests (one JVM per class, validation on)"
+  : >"$out/tests.log"
+  tests_rc=0
+  for cls in $(grep -rl --include='*.java' '@Tag("gpu")' java/core/src/test/java | sed 's|^java/core/src/test/java/||; s|\.java$||; s|/|.|g' | sort); do
+    # GPU_CHECK_CLASSES="GpuOpsTest GpuPruneTest" runs only those classes (simple names), e.g. to rerun a failed one.
+    if [ -n "${GPU_CHECK_CLASSES:-}" ]; then case " $GPU_CHECK_CLASSES " in *" ${cls##*.} "*) ;; *) continue ;; esac; fi
+    echo "-- $cls" | tee -a "$out/tests.log"
+    JAVA_TOOL_OPTIONS="$validate_opts" bash .device/run junit --select-class "$cls" --include-tag gpu \
+      --reports-dir "$out/junit/$cls" 2>&1 | tee -a "$out/tests.log"
+    rc=${PIPESTATUS[0]}
+    if [ "$rc" -ne 0 ]; then tests_rc=$rc; failed_classes="$failed_classes ${cls##*.}"; fi
+  done
   # All tests skipped (probe said "unavailable" on a GPU machine) is a failure here, not a pass.
-  if grep -qE '\[ +0 tests successful' "$out/tests.log"; then echo "gpu-check: no GPU test ran"; tests_rc=3; fi
+  if [ "$(junit_count "$out/tests.log" successful)" -eq 0 ]; then echo "gpu-check: no GPU test ran"; tests_rc=3; fi
 fi
 
 san_test=${SANITIZER_TEST:-dev.jprune.gpu.GpuOpsTest#gemmBiasReluEpilogue}
@@ -121,18 +139,18 @@ san_test5=${SANITIZER_TEST5:-dev.jprune.gpu.prune.GpuPruneTest#cappedSelectionEq
 if want sanitizer; then
   if command -v compute-sanitizer >/dev/null; then
     echo "== compute-sanitizer memcheck"
-    compute-sanitizer --tool memcheck --target-processes all --error-exitcode 97 --print-limit 20 \
+    JAVA_TOOL_OPTIONS="$validate_opts" compute-sanitizer --tool memcheck --target-processes all --error-exitcode 97 --print-limit 20 \
       bash .device/run junit --select-method "$san_test" --select-method "$san_test2" --select-method "$san_test3" --select-method "$san_test4" --select-method "$san_test5" 2>&1 | tee "$out/memcheck.log" | tail -40
     mem_rc=${PIPESTATUS[0]}
     echo "== compute-sanitizer racecheck"
-    compute-sanitizer --tool racecheck --target-processes all --racecheck-report all --error-exitcode 97 --print-limit 20 \
+    JAVA_TOOL_OPTIONS="$validate_opts" compute-sanitizer --tool racecheck --target-processes all --racecheck-report all --error-exitcode 97 --print-limit 20 \
       bash .device/run junit --select-method "$san_test" 2>&1 | tee "$out/racecheck.log" | tail -40
     race_rc=${PIPESTATUS[0]}
     # The selection kernels share memory between threads (shared histograms, staged candidates, block scans); the
     # emulator switches threads only at barriers, so only racecheck can see a missing one. Capped in time: a timeout
     # (124) is reported, not a failure of the check.
     echo "== compute-sanitizer racecheck (selection kernels, at most ${RACE_PRUNE_S:-90} s)"
-    timeout "${RACE_PRUNE_S:-90}" compute-sanitizer --tool racecheck --target-processes all --racecheck-report all --error-exitcode 97 --print-limit 20 \
+    JAVA_TOOL_OPTIONS="$validate_opts" timeout "${RACE_PRUNE_S:-90}" compute-sanitizer --tool racecheck --target-processes all --racecheck-report all --error-exitcode 97 --print-limit 20 \
       bash .device/run junit --select-method "$san_test4" 2>&1 | tee "$out/racecheck-prune.log" | tail -40
     race2_rc=${PIPESTATUS[0]}
     if [ "$race2_rc" = 124 ]; then echo "gpu-check: racecheck of the selection kernels timed out (not a failure)"; race2_rc=0; fi
@@ -169,7 +187,7 @@ if want large; then
   if [ "$SECONDS" -lt 400 ]; then
     large_env=1; [ -n "$smoke" ] && large_env=0
     echo "== large-scale GPU tests (JPRUNE_LARGE=$large_env, ${SECONDS}s elapsed)"
-    JPRUNE_LARGE=$large_env timeout $((520 - SECONDS)) bash .device/run junit --select-class dev.jprune.gpu.prune.GpuLargeScaleTest \
+    JAVA_TOOL_OPTIONS="$validate_opts" JPRUNE_LARGE=$large_env timeout $((520 - SECONDS)) bash .device/run junit --select-class dev.jprune.gpu.prune.GpuLargeScaleTest \
       --reports-dir "$out/junit-large" 2>&1 | tee "$out/large.log" | tail -30
     large_rc=${PIPESTATUS[0]}
   else
@@ -177,15 +195,26 @@ if want large; then
   fi
 fi
 
+# What of cuSPARSE the run used: the doctor's JCusparse line (loaded, and libcusparse's file) and the cuSPARSE test's
+# outcome (ran, or skipped with the reason).
+cusparse_lib=$(grep -h -m1 'JCusparse:' "$out/bench.txt" 2>/dev/null | sed 's/^ *JCusparse: *//')
+if grep -q "cusparse = 'ran" "$out/tests.log" 2>/dev/null; then
+  cusparse_path="ran: $(grep -ho "cusparse = 'ran[^']*" "$out/tests.log" | head -1 | sed "s/cusparse = 'ran; *//")"
+else
+  cusparse_path=$(grep -ho 'skipped: cuSPARSE unavailable.*' "$out/tests.log" 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g')
+  [ -n "$cusparse_path" ] || cusparse_path="not run"
+fi
+
 echo
 echo "================ gpu-check summary (${SECONDS}s) ================"
-printf '%-28s %s\n' "GPU tests (@Tag gpu)" "$(status $tests_rc)" \
+printf '%-28s %s\n' "GPU tests (@Tag gpu)" "$(status $tests_rc)${failed_classes:+ in$failed_classes}" \
+  "JCusparse" "${cusparse_lib:-(no doctor report: bench step not run)}" "cuSPARSE path" "$cusparse_path" \
   "memcheck (5 tests)" "$(status $mem_rc)" "racecheck ($san_test)" "$(status $race_rc)" \
   "racecheck (selection)" "$(status $race2_rc)" \
   "GpuBench" "$(status $bench_rc)" "torch peer" "$(status $peer_rc)" "GpuPruneBench" "$(status $prune_rc)" "GpuEpochBench" "$(status $epoch_rc)" \
   "large-scale tests" "$(status $large_rc)"
 grep -h RESULT "$out/epoch-bench.txt" "$out/epoch-peer.txt" 2>/dev/null | sed 's/^/  /'
-grep -E 'tests (successful|failed|skipped)' "$out/tests.log" 2>/dev/null | sed 's/^[^0-9]*/  /'
+[ -f "$out/tests.log" ] && for k in successful failed aborted skipped; do echo "  $(junit_count "$out/tests.log" $k) tests $k"; done
 grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$out/memcheck.log" "$out/racecheck.log" "$out/racecheck-prune.log" 2>/dev/null | sed 's/^/  /'
 sed -n '/^== jprune GPU benchmarks/,$p' "$out/bench.txt" 2>/dev/null
 sed -n '/^== PyTorch/,$p' "$out/peer.txt" 2>/dev/null

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # build-fatbin.sh BUILD_DIR OUT_DIR
 # Called by the Maven build (java/pom.xml, phase generate-resources). Builds native/*.cu into OUT_DIR/jprune.fatbin
-# and OUT_DIR/resource-usage.txt through the CMake project beside this script, when nvcc is found:
+# OUT_DIR/resource-usage.txt and OUT_DIR/cuda-version.txt (the toolkit's major.minor, e.g. 13.0: the probe requires a
+# driver at least that new) through the CMake project beside this script, when nvcc is found:
 #   NVCC=/path/to/nvcc, else nvcc on PATH, else /usr/local/cuda/bin/nvcc.
 # Without nvcc (or with JPRUNE_SKIP_NATIVE=1) it prints a notice and exits 0: the jar then has no fatbin and the GPU
 # backend reports itself unavailable with that reason. With nvcc, any compile error or warning fails the build.
@@ -40,4 +41,9 @@ fi
 start=$(date +%s)
 cmake --build "$build" -j "${JPRUNE_NATIVE_JOBS:-2}"
 cp "$build/jprune.fatbin" "$build/resource-usage.txt" "$out/"
-echo "jprune native: $out/jprune.fatbin ($(wc -c <"$out/jprune.fatbin") bytes, $(( $(date +%s) - start )) s, $("$nvcc" --version | tail -1))"
+# The toolkit version beside the fatbin: GpuProbe refuses a driver older than it (its cuModuleLoadData would refuse
+# the images), so tests skip and --device auto falls back with that reason instead of failing at the first launch.
+cuda_version=$("$nvcc" --version | sed -n 's/.*release \([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p' | head -1)
+[ -n "$cuda_version" ] || { echo "jprune native: cannot read the CUDA version from $nvcc --version" >&2; exit 1; }
+echo "$cuda_version" >"$out/cuda-version.txt"
+echo "jprune native: $out/jprune.fatbin ($(wc -c <"$out/jprune.fatbin") bytes, $(( $(date +%s) - start )) s, CUDA $cuda_version, $("$nvcc" --version | tail -1))"

@@ -15,6 +15,13 @@
 __device__ __forceinline__ long long jp_tid() { return (long long)blockIdx.x * blockDim.x + threadIdx.x; }
 __device__ __forceinline__ long long jp_stride() { return (long long)gridDim.x * blockDim.x; }
 
+// The same in 32 bits, for the memory-bound kernels whose launcher (dev.jprune.gpu.Kernels) asserts that the element
+// count and the products indexed with it are below 2^31, and launches at most MAX_BLOCKS (8192) x JP_THREADS threads:
+// then i + stride < 2^31 + 2^21 cannot wrap an unsigned, and the divisions and remainders by shapes that split a flat
+// index are 32-bit instructions instead of the 64-bit subroutine (~70 instructions each) nvcc calls per element.
+__device__ __forceinline__ unsigned jp_tid32() { return blockIdx.x * blockDim.x + threadIdx.x; }
+__device__ __forceinline__ unsigned jp_stride32() { return gridDim.x * blockDim.x; }
+
 // Clip by value with the CPU twin's convention: clipValue <= 0 or +inf means "no clipping".
 __device__ __forceinline__ float jp_clip(float g, float clipValue) {
     if (clipValue > 0.f && clipValue < __int_as_float(0x7f800000)) {

@@ -12,19 +12,30 @@
 
 // col[r, j] for r = (c*KH + ky)*KW + kx, j = n*P + oy*OW + ox: x[n, c, oy*s - pad + ky, ox*s - pad + kx], 0 in the
 // padding. One thread per col element (consecutive threads write consecutive j: coalesced stores). Overwrites col.
+// Index arithmetic: col itself may pass 2^31 elements, its row r and column j may not (the launcher asserts C*KH*KW,
+// N*P and N*C*H*W < 2^31), so each thread steps (r, j) along with its 64-bit flat index i by the grid stride (< 2^21)
+// instead of dividing i, and splits r and j with 32-bit divisions.
 JP_KERNEL void jp_im2col(const float* __restrict__ x, int n, int c, int h, int w, int kh, int kw, int stride, int pad,
                          int oh, int ow, float* __restrict__ col) {
-    const long long p = (long long)oh * ow, np = (long long)n * p;
-    const long long total = (long long)c * kh * kw * np;
-    for (long long i = jp_tid(); i < total; i += jp_stride()) {
-        const long long r = i / np, j = i - r * np;
-        const int img = (int)(j / p), q = (int)(j - (long long)img * p);
-        const int oy = q / ow, ox = q - oy * ow;
-        const int kx = (int)(r % kw), ky = (int)((r / kw) % kh), ch = (int)(r / ((long long)kw * kh));
+    const unsigned p = (unsigned)oh * ow, np = (unsigned)n * p, kk = (unsigned)kh * kw;
+    const long long total = (long long)c * kk * np;
+    const unsigned first = jp_tid32(), step = jp_stride32();
+    unsigned r = first / np, j = first - r * np;
+    const unsigned dr = step / np, dj = step - dr * np;
+    for (long long i = first; i < total; i += step) {
+        const unsigned img = j / p, q = j - img * p;
+        const int oy = (int)(q / (unsigned)ow), ox = (int)q - oy * ow;
+        const int ch = (int)(r / kk), rk = (int)r - ch * (int)kk;
+        const int ky = rk / kw, kx = rk - ky * kw;
         const int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
         float v = 0.f;
-        if (iy >= 0 && iy < h && ix >= 0 && ix < w) v = x[(((long long)img * c + ch) * h + iy) * w + ix];
+        if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+            v = x[((img * (unsigned)c + ch) * (unsigned)h + iy) * (unsigned)w + ix];
+        }
         col[i] = v;
+        j += dj;  // (r, j) of i + step: j + dj < 2 np < 2^32
+        r += dr;
+        if (j >= np) { j -= np; r++; }
     }
 }
 
@@ -34,13 +45,12 @@ JP_KERNEL void jp_im2col(const float* __restrict__ x, int n, int c, int h, int w
 JP_KERNEL void jp_col2im(const float* __restrict__ col, int n, int c, int h, int w, int kh, int kw, int stride, int pad,
                          int oh, int ow, float* __restrict__ dx) {
     const long long p = (long long)oh * ow, np = (long long)n * p;
-    const long long total = (long long)n * c * h * w;
-    for (long long i = jp_tid(); i < total; i += jp_stride()) {
-        const int ix = (int)(i % w);
-        const int iy = (int)((i / w) % h);
-        const long long plane = i / ((long long)w * h);
-        const int ch = (int)(plane % c), img = (int)(plane / c);
-        const float* base = col + (long long)img * p;
+    const unsigned total = (unsigned)n * c * h * w;  // < 2^31: the launcher checks
+    for (unsigned i = jp_tid32(); i < total; i += jp_stride32()) {
+        const unsigned row = i / (unsigned)w, plane = row / (unsigned)h;
+        const int ix = (int)(i - row * (unsigned)w), iy = (int)(row - plane * (unsigned)h);
+        const int img = (int)(plane / (unsigned)c), ch = (int)plane - img * c;
+        const float* base = col + img * p;
         float s = 0.f;
         for (int ky = 0; ky < kh; ky++) {
             const int ty = iy + pad - ky;  // = oy * stride when (ky, oy) reads this pixel
@@ -63,12 +73,11 @@ JP_KERNEL void jp_col2im(const float* __restrict__ col, int n, int c, int h, int
 // so -0 stays -0 as in the twin). Overwrites y. One thread per y element (coalesced stores).
 JP_KERNEL void jp_rows_to_nchw(const float* __restrict__ rows, const float* __restrict__ bias, int n, int f, int p,
                                float* __restrict__ y) {
-    const long long total = (long long)n * f * p, np = (long long)n * p;
-    for (long long i = jp_tid(); i < total; i += jp_stride()) {
-        const int q = (int)(i % p);
-        const long long plane = i / p;
-        const int ch = (int)(plane % f), img = (int)(plane / f);
-        float v = rows[ch * np + (long long)img * p + q];
+    const unsigned total = (unsigned)n * f * p, np = (unsigned)n * p;  // < 2^31: the launcher checks
+    for (unsigned i = jp_tid32(); i < total; i += jp_stride32()) {
+        const unsigned plane = i / (unsigned)p, q = i - plane * (unsigned)p;
+        const unsigned img = plane / (unsigned)f, ch = plane - img * (unsigned)f;
+        float v = rows[ch * np + img * (unsigned)p + q];
         if (bias != nullptr) v += bias[ch];
         y[i] = v;
     }
@@ -77,12 +86,11 @@ JP_KERNEL void jp_rows_to_nchw(const float* __restrict__ rows, const float* __re
 // rows[f, img*P + q] = y[img, f, q]: the inverse permutation (dY NCHW -> dY' [F, N*P] for the two backward GEMMs).
 // Overwrites rows.
 JP_KERNEL void jp_nchw_to_rows(const float* __restrict__ y, int n, int f, int p, float* __restrict__ rows) {
-    const long long np = (long long)n * p, total = (long long)f * np;
-    for (long long i = jp_tid(); i < total; i += jp_stride()) {
-        const int ch = (int)(i / np);
-        const long long j = i - (long long)ch * np;
-        const int img = (int)(j / p), q = (int)(j - (long long)img * p);
-        rows[i] = y[((long long)img * f + ch) * p + q];
+    const unsigned np = (unsigned)n * p, total = (unsigned)f * np;  // < 2^31: the launcher checks
+    for (unsigned i = jp_tid32(); i < total; i += jp_stride32()) {
+        const unsigned ch = i / np, j = i - ch * np;
+        const unsigned img = j / (unsigned)p, q = j - img * (unsigned)p;
+        rows[i] = y[(img * (unsigned)f + ch) * (unsigned)p + q];
     }
 }
 
@@ -94,11 +102,12 @@ JP_KERNEL void jp_bias_grad_partials(const float* __restrict__ dy, int n, int f,
     __shared__ double shd[JP_THREADS];
     const int ch = blockIdx.y;
     if (ch >= f) return;  // uniform per block
-    const long long np = (long long)n * p, stride = (long long)blocksPerChannel * JP_THREADS;
+    // N*F*P < 2^31 (the launcher checks), stride <= 2^16
+    const unsigned np = (unsigned)n * p, stride = (unsigned)blocksPerChannel * JP_THREADS;
     double s = 0.0;
-    for (long long j = (long long)blockIdx.x * JP_THREADS + threadIdx.x; j < np; j += stride) {
-        const long long img = j / p, q = j - img * p;
-        s += (double)dy[(img * f + ch) * p + q];
+    for (unsigned j = blockIdx.x * JP_THREADS + threadIdx.x; j < np; j += stride) {
+        const unsigned img = j / (unsigned)p, q = j - img * (unsigned)p;
+        s += (double)dy[(img * (unsigned)f + ch) * (unsigned)p + q];
     }
     s = jp_block_sum_double(s, shd);
     if (threadIdx.x == 0) partials[(long long)ch * blocksPerChannel + blockIdx.x] = s;
@@ -108,9 +117,9 @@ JP_KERNEL void jp_bias_grad_partials(const float* __restrict__ dy, int n, int f,
 // Layer.backward's parameter gradients). Modifies db.
 JP_KERNEL void jp_bias_grad_finish(const double* __restrict__ partials, int f, int blocksPerChannel,
                                    float* __restrict__ db) {
-    for (long long ch = jp_tid(); ch < f; ch += jp_stride()) {
+    for (unsigned ch = jp_tid32(); ch < (unsigned)f; ch += jp_stride32()) {
         double s = 0.0;
-        const double* q = partials + ch * blocksPerChannel;
+        const double* q = partials + (long long)ch * blocksPerChannel;
         for (int b = 0; b < blocksPerChannel; b++) s += q[b];
         db[ch] += (float)s;
     }

@@ -315,9 +315,9 @@ JP_SGEMM_SMALL(jp_sgemm_small_tt, true, true)
 JP_KERNEL void jp_sgemm_splitk_reduce(int M, int N, int splits, const float* __restrict__ work, float alpha,
                                       float beta, float* __restrict__ C, int ldc, const float* __restrict__ bias,
                                       int flags) {
-    const long long total = (long long)M * N;
-    for (long long i = jp_tid(); i < total; i += jp_stride()) {
-        const int row = (int)(i / N), col = (int)(i % N);
+    const unsigned total = (unsigned)M * N;  // < 2^31: the launcher checks
+    for (unsigned i = jp_tid32(); i < total; i += jp_stride32()) {
+        const unsigned row = i / (unsigned)N, col = i - row * (unsigned)N;
         float s = 0.f;
         for (int z = 0; z < splits; z++) s += work[(long long)z * total + i];
         float x = alpha * s;

@@ -128,24 +128,38 @@ __device__ __forceinline__ JpOptRef jp_opt_begin(const JpOptRef* __restrict__ ta
     return tab[shT];
 }
 
+// The gradient scale of a multi-tensor step: gradScale, or (scaleDev != null) the clip-by-norm factor the device
+// computed (jp_sumsq_finish), read here so that the host never waits for the norm. A NaN there marks a non-finite
+// gradient norm: the whole step is skipped (as the CPU trainer throws before its step) and the host reports it when
+// it reads the epoch's results.
+__device__ __forceinline__ bool jp_opt_scale(float gradScale, const float* __restrict__ scaleDev, float& scale) {
+    scale = scaleDev != nullptr ? *scaleDev : gradScale;
+    return scale == scale;
+}
+
 JP_KERNEL void jp_sgd_step_multi(const JpOptRef* __restrict__ tab, int tensors, float lr, float momentum, float weightDecay,
-                                 int nesterov, float gradScale, float clipValue, int accCrit, int accEma, float accM,
-                                 float accC1m, long long* __restrict__ accState) {
+                                 int nesterov, float gradScale, const float* __restrict__ scaleDev, float clipValue,
+                                 int accCrit, int accEma, float accM, float accC1m, long long* __restrict__ accState) {
     __shared__ int shT;
+    float scale;
+    if (!jp_opt_scale(gradScale, scaleDev, scale)) return;  // uniform: every thread of every block returns
     const JpOptRef r = jp_opt_begin(tab, tensors, shT);
     for (long long i = (blockIdx.x - r.blockStart) * JP_THREADS + threadIdx.x; i < r.n; i += r.blocks * JP_THREADS) {
-        jp_sgd_element(r.w, r.g, r.s1, r.mask, i, lr, momentum, weightDecay, nesterov, gradScale, clipValue, r.accS, accCrit,
-                       accEma, accM, accC1m, accState, r.accOffset);
+        jp_sgd_element(r.w, r.g, r.s1, r.mask, i, lr, momentum, weightDecay, nesterov, scale, clipValue, r.accS,
+                       accCrit, accEma, accM, accC1m, accState, r.accOffset);
     }
 }
 
 JP_KERNEL void jp_adam_step_multi(const JpOptRef* __restrict__ tab, int tensors, float stepSize, float beta1, float beta2,
-                                  float eps, float weightDecay, float bc2Sqrt, float gradScale, float clipValue, int accCrit,
-                                  int accEma, float accM, float accC1m, long long* __restrict__ accState) {
+                                  float eps, float weightDecay, float bc2Sqrt, float gradScale,
+                                  const float* __restrict__ scaleDev, float clipValue, int accCrit, int accEma,
+                                  float accM, float accC1m, long long* __restrict__ accState) {
     __shared__ int shT;
+    float scale;
+    if (!jp_opt_scale(gradScale, scaleDev, scale)) return;
     const JpOptRef r = jp_opt_begin(tab, tensors, shT);
     for (long long i = (blockIdx.x - r.blockStart) * JP_THREADS + threadIdx.x; i < r.n; i += r.blocks * JP_THREADS) {
-        jp_adam_element(r.w, r.g, r.s1, r.s2, r.mask, i, stepSize, beta1, beta2, eps, weightDecay, bc2Sqrt, gradScale,
+        jp_adam_element(r.w, r.g, r.s1, r.s2, r.mask, i, stepSize, beta1, beta2, eps, weightDecay, bc2Sqrt, scale,
                         clipValue, r.accS, accCrit, accEma, accM, accC1m, accState, r.accOffset);
     }
 }

@@ -8,11 +8,10 @@
 // maximum, as PyTorch). argmax[o] = flat input index (into the whole [N, C, H, W] tensor). Overwrites y, argmax.
 JP_KERNEL void jp_maxpool_fwd(const float* __restrict__ x, int planes, int h, int w, int oh, int ow, int k, int s,
                               float* __restrict__ y, int* __restrict__ argmax) {
-    const long long total = (long long)planes * oh * ow;
-    for (long long o = jp_tid(); o < total; o += jp_stride()) {
-        const int ox = (int)(o % ow);
-        const int oy = (int)((o / ow) % oh);
-        const int pl = (int)(o / ((long long)ow * oh));
+    const unsigned total = (unsigned)planes * oh * ow;  // <= N*C*H*W < 2^31: the launcher checks
+    for (unsigned o = jp_tid32(); o < total; o += jp_stride32()) {
+        const unsigned orow = o / (unsigned)ow, opl = orow / (unsigned)oh;
+        const int ox = (int)(o - orow * (unsigned)ow), oy = (int)(orow - opl * (unsigned)oh), pl = (int)opl;
         int best = (pl * h + oy * s) * w + ox * s;  // fits in int: the host checks N*C*H*W < 2^31
         float bv = x[best];
         for (int ky = 0; ky < k; ky++) {
@@ -33,16 +32,15 @@ JP_KERNEL void jp_maxpool_fwd(const float* __restrict__ x, int planes, int h, in
 // are bit-identical; no atomics even for overlapping windows (s < k). Overwrites dx [N, C, H, W].
 JP_KERNEL void jp_maxpool_bwd(const float* __restrict__ dy, const int* __restrict__ argmax, int planes, int h, int w,
                               int oh, int ow, int k, int s, float* __restrict__ dx) {
-    const long long total = (long long)planes * h * w;
-    for (long long i = jp_tid(); i < total; i += jp_stride()) {
-        const int ix = (int)(i % w);
-        const int iy = (int)((i / w) % h);
-        const int pl = (int)(i / ((long long)w * h));
+    const unsigned total = (unsigned)planes * h * w;  // < 2^31: the launcher checks
+    for (unsigned i = jp_tid32(); i < total; i += jp_stride32()) {
+        const unsigned irow = i / (unsigned)w, ipl = irow / (unsigned)h;
+        const int ix = (int)(i - irow * (unsigned)w), iy = (int)(irow - ipl * (unsigned)h), pl = (int)ipl;
         const int oy0 = iy - k + 1 <= 0 ? 0 : (iy - k + s) / s, oy1 = min(oh - 1, iy / s);
         const int ox0 = ix - k + 1 <= 0 ? 0 : (ix - k + s) / s, ox1 = min(ow - 1, ix / s);
         float acc = 0.f;
         for (int oy = oy0; oy <= oy1; oy++) {
-            const long long row = ((long long)pl * oh + oy) * ow;
+            const int row = (pl * oh + oy) * ow;
             for (int ox = ox0; ox <= ox1; ox++) {
                 if (argmax[row + ox] == (int)i) acc += dy[row + ox];
             }

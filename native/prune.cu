@@ -793,16 +793,22 @@ JP_KERNEL void jp_prune_bracket_zero(JpPruneRef* __restrict__ tab, int tensors, 
 // zeroes w where maskOut == 0. Why phase 2: phase 1 decides element j after it has written the elements before it,
 // so zeroing w there would change the scores the later ranks of the same group read (MOVEMENT: −w·g < 0 becomes 0
 // and overtakes a kept element). The host therefore runs phase 1 without JP_FLAG_ZERO_W when the criterion reads w.
-JP_KERNEL void jp_prune_nm(JpPruneRef* __restrict__ row, int crit, long long rowLength, int n, int m, int phase,
-                           int flags, long long* __restrict__ state, unsigned long long* __restrict__ kept) {
+// groups = rows * ceil(rowLength / m), from the host. Index arithmetic: the tensor may pass 2^31 elements and groups,
+// a row may not (rowLength < 2^31, asserted by the launcher with at most 8192 blocks): a thread splits its first group
+// index into (row, group in row) with 32-bit divisions once, then steps both by the grid stride, dividing nothing.
+JP_KERNEL void jp_prune_nm(JpPruneRef* __restrict__ row, int crit, long long rowLength, long long groups, int n, int m,
+                           int phase, int flags, long long* __restrict__ state, unsigned long long* __restrict__ kept) {
     __shared__ int shc[JP_THREADS / 32];
     const JpPruneRef r = row[0];
-    const long long gpr = (rowLength + m - 1) / m;  // groups per row
-    const long long groups = r.n / rowLength * gpr;
+    const unsigned gpr = ((unsigned)rowLength + (unsigned)m - 1u) / (unsigned)m;  // groups per row
     if (phase != 0 && state[JP_S_BAD] != JP_BAD_NONE) return;
     int cnt = 0;
-    for (long long gid = jp_tid(); gid < groups; gid += jp_stride()) {
-        const long long rowIdx = gid / gpr, g0 = (gid % gpr) * m;
+    const unsigned first = jp_tid32(), step = jp_stride32();
+    long long rowIdx = first / gpr;
+    unsigned inRow = first - (unsigned)rowIdx * gpr;
+    const unsigned dRow = step / gpr, dIn = step - dRow * gpr;
+    for (long long gid = first; gid < groups; gid += step) {
+        const long long g0 = (long long)inRow * m;
         const int len = (int)min((long long)m, rowLength - g0);
         const long long base = rowIdx * rowLength + g0;
         const int quota = min(n, len);
@@ -812,21 +818,22 @@ JP_KERNEL void jp_prune_nm(JpPruneRef* __restrict__ row, int crit, long long row
                 jp_score(crit, r, base + j, bad);
                 if (bad) { jp_report_bad(state, r.globalOffset + base + j); break; }
             }
-            continue;
-        }
-        if (phase == 2) {
+        } else if (phase == 2) {
             for (int j = 0; j < len; j++) if (r.maskOut[base + j] == 0) r.w[base + j] = 0.f;
-            continue;
-        }
-        for (int j = 0; j < len; j++) {
-            const int kj = jp_key(jp_score(crit, r, base + j, bad));
-            int rank = 0;
-            for (int i = 0; i < len; i++) {
-                const int ki = jp_key(jp_score(crit, r, base + i, bad));
-                rank += (ki > kj || (ki == kj && i < j)) ? 1 : 0;
+        } else {
+            for (int j = 0; j < len; j++) {
+                const int kj = jp_key(jp_score(crit, r, base + j, bad));
+                int rank = 0;
+                for (int i = 0; i < len; i++) {
+                    const int ki = jp_key(jp_score(crit, r, base + i, bad));
+                    rank += (ki > kj || (ki == kj && i < j)) ? 1 : 0;
+                }
+                cnt += jp_apply_keep(r, base + j, rank < quota, flags) ? 1 : 0;
             }
-            cnt += jp_apply_keep(r, base + j, rank < quota, flags) ? 1 : 0;
         }
+        inRow += dIn;  // (row, group in row) of gid + step: inRow + dIn < 2 gpr < 2^32
+        rowIdx += dRow;
+        if (inRow >= gpr) { inRow -= gpr; rowIdx++; }
     }
     cnt = jp_block_sum_int(cnt, shc);
     if (phase == 1 && threadIdx.x == 0 && cnt > 0) atomicAdd(kept, (unsigned long long)cnt);
@@ -878,11 +885,17 @@ JP_KERNEL void jp_prune_expand(JpPruneRef* __restrict__ tab, int tensors, const 
     const long long c = blockIdx.x;
     JpPruneRef r;
     const long long base = jp_chunk_begin(tab, tensors, c, shT, r);
+    // The group of element base + off is g0 + (rest + off) / groupLen: one 64-bit division per thread, then 32-bit
+    // ones (groupLen < 2^31 is asserted by the launcher, rest + off < groupLen + JP_PRUNE_CHUNK < 2^32).
+    const long long gl = r.groupLen > 0 ? r.groupLen : 1;  // 0 only for a tensor without elements (no chunk reads it)
+    const long long g0 = base / gl;
+    const unsigned rest = (unsigned)(base - g0 * gl), len = (unsigned)gl;
     int kept = 0;
     for (int k = 0; k < JP_PRUNE_TILES; k++) {
-        const long long i = base + (long long)k * JP_THREADS + threadIdx.x;
+        const unsigned off = (unsigned)k * JP_THREADS + threadIdx.x;
+        const long long i = base + off;
         if (i >= r.n) continue;
-        kept += jp_apply_keep(r, i, groupMask[r.groupOffset + i / r.groupLen] != 0, flags) ? 1 : 0;
+        kept += jp_apply_keep(r, i, groupMask[r.groupOffset + g0 + (rest + off) / len] != 0, flags) ? 1 : 0;
     }
     kept = jp_block_sum_int(kept, shc);
     if (threadIdx.x == 0 && kept > 0) atomicAdd(keptPerTensor + shT, (unsigned long long)kept);

@@ -56,9 +56,31 @@ JP_KERNEL void jp_sumsq_partials(const JpTensorRef* __restrict__ table, int tens
     if (threadIdx.x == 0) partials[c] = s;
 }
 
-// One block of JP_THREADS threads. perTensor may be null; total[0] gets the sum over all tensors.
+// clip_grad_norm_'s factor from the sum of squares, in GradClip.normScale's double operations (IEEE, correctly
+// rounded, no contraction: the same bits as the host computing it from the same sum): norm = sqrt(sum),
+// c = maxNorm / (norm + 1e-6), scale = c < 1 ? (float) c : 1. A non-finite norm records `step` in fault[0] (the
+// first one: the host resets it to -1) and the norm stays the faulting one; from then on scale is NaN, which the
+// multi-tensor optimizer steps read as "skip the update".
+__device__ __forceinline__ void jp_clip_scale(double sum, double maxNorm, long long step, float* __restrict__ scale,
+                                              double* __restrict__ normOut, long long* __restrict__ fault) {
+    if (fault[0] >= 0) { scale[0] = __int_as_float(0x7fc00000); return; }
+    const double norm = __dsqrt_rn(sum);
+    normOut[0] = norm;
+    if (!(__dsub_rn(norm, norm) == 0.0)) {  // NaN or infinite
+        fault[0] = step;
+        scale[0] = __int_as_float(0x7fc00000);
+        return;
+    }
+    const double c = __ddiv_rn(maxNorm, __dadd_rn(norm, 1e-6));
+    scale[0] = c < 1.0 ? __double2float_rn(c) : 1.f;
+}
+
+// One block of JP_THREADS threads. perTensor may be null; total[0] gets the sum over all tensors. With clipScale
+// non-null, also the clip-by-norm factor (jp_clip_scale) into clipScale[0], clipNorm[0] and clipFault[0].
 JP_KERNEL void jp_sumsq_finish(const JpTensorRef* __restrict__ table, const double* __restrict__ partials, int tensors,
-                               double* __restrict__ perTensor, double* __restrict__ total) {
+                               double* __restrict__ perTensor, double* __restrict__ total, double maxNorm,
+                               long long step, float* __restrict__ clipScale, double* __restrict__ clipNorm,
+                               long long* __restrict__ clipFault) {
     __shared__ double shd[JP_THREADS];
     double s = 0.0;
     for (int t = threadIdx.x; t < tensors; t += JP_THREADS) {
@@ -70,5 +92,8 @@ JP_KERNEL void jp_sumsq_finish(const JpTensorRef* __restrict__ table, const doub
         s += st;
     }
     s = jp_block_sum_double(s, shd);
-    if (threadIdx.x == 0) total[0] = s;
+    if (threadIdx.x == 0) {
+        total[0] = s;
+        if (clipScale != nullptr) jp_clip_scale(s, maxNorm, step, clipScale, clipNorm, clipFault);
+    }
 }

@@ -74,6 +74,7 @@ static inline float __fsqrt_rn(float a) JP_EMU_RN(float, sqrtf(a))
 static inline double __dadd_rn(double a, double b) JP_EMU_RN(double, a + b)
 static inline double __dsub_rn(double a, double b) JP_EMU_RN(double, a - b)
 static inline double __dmul_rn(double a, double b) JP_EMU_RN(double, a * b)
+static inline double __ddiv_rn(double a, double b) JP_EMU_RN(double, a / b)
 static inline double __dsqrt_rn(double a) JP_EMU_RN(double, sqrt(a))
 static inline float __double2float_rn(double d) { return (float)d; }
 static inline float __uint2float_rn(unsigned u) { return (float)u; }

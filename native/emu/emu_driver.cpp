@@ -11,7 +11,15 @@
 //  - barrier and warp-collective misuse: deadlocks, a lane that exits while its warp waits for it in a collective,
 //    a shuffle that reads a lane outside its mask;
 //  - hidden ordering assumptions: blocks run in a shuffled order, and the threads of a block interleave in a seeded
-//    random order between barriers, so a missing __syncthreads or an inter-block dependence shows up as a wrong result.
+//    random order between barriers, so a missing __syncthreads or an inter-block dependence shows up as a wrong result;
+//  - the host side of asynchrony: asynchronous copies and memsets run later (at the next launch or wait), so reading a
+//    download before waiting, or reusing an upload's page-locked staging too early, gives wrong data;
+//  - contexts per thread: cuCtxSetCurrent is per thread, and every call that works in the context fails with
+//    CUDA_ERROR_INVALID_CONTEXT on a thread that has not made it current (stricter than the driver for stream and
+//    event calls, which is the point: every jprune entry point binds its context first).
+// It also counts host-blocking calls (cuDeviceGetAttribute(JP_EMU_ATTR_SYNC_COUNT)), and reports the driver version
+// JPRUNE_CUDA_EMU_DRIVER_VERSION (default 13000), so tests can pin both the waits of a training step and the probe's
+// refusal of an old driver.
 // Errors are sticky for the context, as on a GPU: the next synchronising call returns them, and the details go to
 // stderr with the prefix "[cuda-emu]". JPRUNE_CUDA_EMU_SEED sets the scheduling seed, JPRUNE_CUDA_EMU_MEMORY_MB the
 // emulated device memory (default 4096), so out-of-memory paths can be tested.
@@ -49,7 +57,8 @@ typedef struct EmuEvent* CUevent;
 enum {
     CUDA_SUCCESS = 0, CUDA_ERROR_INVALID_VALUE = 1, CUDA_ERROR_OUT_OF_MEMORY = 2, CUDA_ERROR_NOT_INITIALIZED = 3,
     CUDA_ERROR_INVALID_DEVICE = 101, CUDA_ERROR_INVALID_IMAGE = 200, CUDA_ERROR_INVALID_CONTEXT = 201,
-    CUDA_ERROR_INVALID_HANDLE = 400, CUDA_ERROR_NOT_FOUND = 500, CUDA_ERROR_ILLEGAL_ADDRESS = 700,
+    CUDA_ERROR_INVALID_HANDLE = 400, CUDA_ERROR_NOT_FOUND = 500, CUDA_ERROR_NOT_READY = 600,
+    CUDA_ERROR_ILLEGAL_ADDRESS = 700,
     CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES = 701, CUDA_ERROR_ASSERT = 710, CUDA_ERROR_LAUNCH_FAILED = 719,
     CUDA_ERROR_NOT_SUPPORTED = 801,
 };
@@ -359,15 +368,97 @@ void run_block(Launch& L, int threads) {
 // ---- handles
 struct EmuCtxImpl { int refs; } g_ctx{0};
 int g_streamCount = 0;
-struct EventImpl { std::chrono::steady_clock::time_point t; bool recorded; };
+// An event completes when the stream work queued before its record has run (seq: work items queued by then).
+struct EventImpl { std::chrono::steady_clock::time_point t; bool recorded; uint64_t seq; };
+
+// The context current on each thread (cuCtxSetCurrent is per thread, as in the driver). Every call that works in a
+// context checks it, so a library entry point that forgot to bind its context fails here too, not only when another
+// thread happens to have a different context current on a GPU.
+thread_local EmuCtxImpl* t_current = nullptr;
 
 CUresult sticky() { return g_sticky; }
+
+// Host-blocking calls so far (stream/event/context synchronisation, synchronous copies, frees, and asynchronous
+// copies from or to pageable memory, which the driver performs synchronously): read through cuDeviceGetAttribute
+// with JP_EMU_ATTR_SYNC_COUNT, so a test can count the waits of a training step.
+constexpr int JP_EMU_ATTR_SYNC_COUNT = 0x4a500001;
+uint64_t g_syncs = 0;
+bool g_trace = false;
+
+void count_sync(const char* what) {
+    g_syncs++;
+    if (g_trace) fprintf(stderr, "emu sync %s\n", what);
+}
+
+// ---- the stream's deferred work. Asynchronous copies and memsets are queued and run only when later work needs
+// them: before the next kernel launch, at a synchronising call, or when an event recorded after them is waited for.
+// So host code that reads a download's pinned staging before waiting, or overwrites an upload's staging before the
+// copy ran, sees the wrong data here as it would on a GPU (where the copy engine runs later, not at the call).
+// Kernels themselves still run at their launch (after the queue).
+enum { OP_COPY, OP_SET8, OP_SET32 };
+struct PendingOp { int kind; char* dst; const char* src; size_t n; unsigned value; };
+std::vector<PendingOp> g_queue;
+uint64_t g_enqueued = 0, g_executed = 0;  // stream work items (copies, memsets, kernels) queued / run so far
+
+void flush_queue() {
+    for (const PendingOp& op : g_queue) {
+        if (g_sticky) break;  // after a fault, later work of the context does not run (as on a GPU)
+        if (op.kind == OP_COPY) memmove(op.dst, op.src, op.n);
+        else if (op.kind == OP_SET8) memset(op.dst, (int)op.value, op.n);
+        else for (size_t i = 0; i < op.n; i++) reinterpret_cast<unsigned*>(op.dst)[i] = op.value;
+    }
+    g_queue.clear();
+    g_executed = g_enqueued;
+}
+
+void enqueue(PendingOp op) {
+    g_queue.push_back(op);
+    g_enqueued++;
+}
+
+// ---- page-locked host memory (cuMemAllocHost): asynchronous copies are asynchronous only from and to it.
+std::map<uintptr_t, size_t> g_hostAllocs;
+
+bool is_pinned(const void* p, size_t n) {
+    const uintptr_t a = (uintptr_t)p;
+    auto it = g_hostAllocs.upper_bound(a);
+    if (it == g_hostAllocs.begin()) return false;
+    --it;
+    return a >= it->first && a + n <= it->first + it->second;
+}
+
+// The driver version the emulator reports: JPRUNE_CUDA_EMU_DRIVER_VERSION as CUDA encodes it (12080) or as
+// major.minor (12.8); default 13000. Lets a test see the probe refuse a driver older than the kernels' toolkit.
+int driver_version() {
+    const char* s = getenv("JPRUNE_CUDA_EMU_DRIVER_VERSION");
+    if (!s || !*s) return 13000;
+    const char* dot = strchr(s, '.');
+    if (dot) return (int)strtol(s, nullptr, 10) * 1000 + (int)strtol(dot + 1, nullptr, 10) * 10;
+    return (int)strtol(s, nullptr, 10);
+}
+
+bool has_context(const char* fn) {
+    if (t_current == &g_ctx && g_ctx.refs > 0) return true;
+    log_error("%s: no current context on the calling thread (%s)", fn,
+              t_current == nullptr ? "cuCtxSetCurrent was not called on this thread"
+                                   : "its context was released");
+    return false;
+}
+#define NEED_CONTEXT(fn) do { if (!has_context(fn)) return CUDA_ERROR_INVALID_CONTEXT; } while (0)
+
+// Frees every device allocation (context reset).
+void free_all_allocations() {
+    for (auto& a : g_allocs) munmap(a.second.mapBase, a.second.mapBytes);
+    g_allocs.clear();
+    g_bytesAllocated = 0;
+}
 
 int init_once() {
     if (g_initialised) return CUDA_SUCCESS;
     g_pageSize = (size_t)sysconf(_SC_PAGESIZE);
     if (const char* s = getenv("JPRUNE_CUDA_EMU_SEED")) g_seed = strtoull(s, nullptr, 0);
     if (const char* m = getenv("JPRUNE_CUDA_EMU_MEMORY_MB")) g_memoryLimit = strtoull(m, nullptr, 0) << 20;
+    g_trace = getenv("JPRUNE_CUDA_EMU_TRACE") != nullptr;
     size_t bytes = (size_t)MAX_THREADS * (STACK_BYTES + g_pageSize);
     void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) return CUDA_ERROR_OUT_OF_MEMORY;
@@ -438,7 +529,11 @@ extern "C" void jp_emu_fail(const char* what) { abort_launch(CUDA_ERROR_ASSERT, 
 #define LOCK std::lock_guard<std::recursive_mutex> lock(g_mutex)
 
 EMU_API CUresult cuInit(unsigned flags) { LOCK; return flags != 0 ? CUDA_ERROR_INVALID_VALUE : init_once(); }
-EMU_API CUresult cuDriverGetVersion(int* v) { if (!v) return CUDA_ERROR_INVALID_VALUE; *v = 13000; return CUDA_SUCCESS; }
+EMU_API CUresult cuDriverGetVersion(int* v) {
+    if (!v) return CUDA_ERROR_INVALID_VALUE;
+    *v = driver_version();
+    return CUDA_SUCCESS;
+}
 EMU_API CUresult cuDeviceGetCount(int* c) { if (!c) return CUDA_ERROR_INVALID_VALUE; *c = g_initialised ? 1 : 0; return g_initialised ? CUDA_SUCCESS : CUDA_ERROR_NOT_INITIALIZED; }
 EMU_API CUresult cuDeviceGet(CUdevice* d, int ordinal) {
     if (!g_initialised) return CUDA_ERROR_NOT_INITIALIZED;
@@ -476,6 +571,7 @@ EMU_API CUresult cuDeviceGetAttribute(int* v, int attr, CUdevice d) {
         case 75: *v = 9; break;                   // COMPUTE_CAPABILITY_MAJOR
         case 76: *v = 0; break;                   // COMPUTE_CAPABILITY_MINOR
         case 97: *v = 232448; break;              // MAX_SHARED_MEMORY_PER_BLOCK_OPTIN
+        case JP_EMU_ATTR_SYNC_COUNT: { LOCK; *v = (int)(g_syncs & 0x7fffffff); break; }  // emulator only
         default: *v = 0; break;
     }
     return CUDA_SUCCESS;
@@ -492,29 +588,73 @@ EMU_API CUresult cuDevicePrimaryCtxRelease_v2(CUdevice d) {
     LOCK;
     if (d != 0) return CUDA_ERROR_INVALID_DEVICE;
     if (g_ctx.refs <= 0) return CUDA_ERROR_INVALID_CONTEXT;
-    if (--g_ctx.refs == 0) g_sticky = CUDA_SUCCESS;  // a fresh primary context next time, as on a GPU
+    if (--g_ctx.refs == 0) {  // the context is destroyed: a fresh primary context next time, as on a GPU
+        g_queue.clear();
+        g_executed = g_enqueued;
+        g_sticky = CUDA_SUCCESS;
+    }
     return CUDA_SUCCESS;
 }
-EMU_API CUresult cuDevicePrimaryCtxReset_v2(CUdevice d) { LOCK; if (d != 0) return CUDA_ERROR_INVALID_DEVICE; g_sticky = CUDA_SUCCESS; return CUDA_SUCCESS; }
-EMU_API CUresult cuCtxSetCurrent(CUcontext c) {
-    return c == nullptr || c == reinterpret_cast<CUcontext>(&g_ctx) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT;
+// Destroys the primary context's state whoever else holds it (the CUDA runtime that cuSPARSE started, say): every
+// allocation is freed, queued work dropped, a sticky fault cleared. Holders keep their references (as in the driver).
+EMU_API CUresult cuDevicePrimaryCtxReset_v2(CUdevice d) {
+    LOCK;
+    if (d != 0) return CUDA_ERROR_INVALID_DEVICE;
+    g_queue.clear();
+    g_executed = g_enqueued;
+    free_all_allocations();
+    g_sticky = CUDA_SUCCESS;
+    return CUDA_SUCCESS;
 }
-EMU_API CUresult cuCtxGetCurrent(CUcontext* c) { if (!c) return CUDA_ERROR_INVALID_VALUE; *c = g_ctx.refs > 0 ? reinterpret_cast<CUcontext>(&g_ctx) : nullptr; return CUDA_SUCCESS; }
-EMU_API CUresult cuCtxSynchronize(void) { LOCK; return sticky(); }
+EMU_API CUresult cuCtxSetCurrent(CUcontext c) {
+    if (c != nullptr && c != reinterpret_cast<CUcontext>(&g_ctx)) return CUDA_ERROR_INVALID_CONTEXT;
+    t_current = reinterpret_cast<EmuCtxImpl*>(c);
+    return CUDA_SUCCESS;
+}
+EMU_API CUresult cuCtxGetCurrent(CUcontext* c) {
+    if (!c) return CUDA_ERROR_INVALID_VALUE;
+    *c = t_current != nullptr && g_ctx.refs > 0 ? reinterpret_cast<CUcontext>(t_current) : nullptr;
+    return CUDA_SUCCESS;
+}
+EMU_API CUresult cuCtxSynchronize(void) {
+    LOCK;
+    NEED_CONTEXT("cuCtxSynchronize");
+    flush_queue();
+    count_sync("cuCtxSynchronize");
+    return sticky();
+}
 
 EMU_API CUresult cuStreamCreate(CUstream* s, unsigned flags) {
     LOCK;
     (void)flags;
+    NEED_CONTEXT("cuStreamCreate");
     if (!s) return CUDA_ERROR_INVALID_VALUE;
     *s = reinterpret_cast<CUstream>(new int(++g_streamCount));
     return CUDA_SUCCESS;
 }
-EMU_API CUresult cuStreamDestroy_v2(CUstream s) { LOCK; delete reinterpret_cast<int*>(s); return CUDA_SUCCESS; }
-EMU_API CUresult cuStreamSynchronize(CUstream) { LOCK; return sticky(); }
-EMU_API CUresult cuStreamQuery(CUstream) { LOCK; return sticky(); }
+EMU_API CUresult cuStreamDestroy_v2(CUstream s) {
+    LOCK;
+    NEED_CONTEXT("cuStreamDestroy");
+    delete reinterpret_cast<int*>(s);
+    return CUDA_SUCCESS;
+}
+EMU_API CUresult cuStreamSynchronize(CUstream) {
+    LOCK;
+    NEED_CONTEXT("cuStreamSynchronize");
+    flush_queue();
+    count_sync("cuStreamSynchronize");
+    return sticky();
+}
+EMU_API CUresult cuStreamQuery(CUstream) {
+    LOCK;
+    NEED_CONTEXT("cuStreamQuery");
+    if (g_sticky) return g_sticky;
+    return g_queue.empty() ? CUDA_SUCCESS : CUDA_ERROR_NOT_READY;
+}
 
 EMU_API CUresult cuModuleLoadData(CUmodule* m, const void* image) {
     LOCK;
+    NEED_CONTEXT("cuModuleLoadData");
     if (!m || !image) return CUDA_ERROR_INVALID_VALUE;
     uint32_t magic;
     memcpy(&magic, image, 4);
@@ -522,8 +662,10 @@ EMU_API CUresult cuModuleLoadData(CUmodule* m, const void* image) {
     *m = reinterpret_cast<CUmodule>(&g_ctx);  // the kernels are compiled in; the image only has to look right
     return CUDA_SUCCESS;
 }
-EMU_API CUresult cuModuleUnload(CUmodule) { return CUDA_SUCCESS; }
+EMU_API CUresult cuModuleUnload(CUmodule) { LOCK; NEED_CONTEXT("cuModuleUnload"); return CUDA_SUCCESS; }
 EMU_API CUresult cuModuleGetFunction(CUfunction* f, CUmodule m, const char* name) {
+    LOCK;
+    NEED_CONTEXT("cuModuleGetFunction");
     if (!f || !m || !name) return CUDA_ERROR_INVALID_VALUE;
     const EmuKernel* k = find_kernel(name);
     if (!k) return CUDA_ERROR_NOT_FOUND;
@@ -534,6 +676,7 @@ EMU_API CUresult cuModuleGetFunction(CUfunction* f, CUmodule m, const char* name
 EMU_API CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                                 unsigned bz, unsigned sharedBytes, CUstream, void** params, void** extra) {
     LOCK;
+    NEED_CONTEXT("cuLaunchKernel");
     if (g_sticky) return g_sticky;
     if (!valid_kernel(f)) return CUDA_ERROR_INVALID_HANDLE;
     const unsigned long long threads = (unsigned long long)bx * by * bz;
@@ -548,8 +691,10 @@ EMU_API CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned
         return CUDA_ERROR_NOT_SUPPORTED;
     }
     // JPRUNE_CUDA_EMU_TRACE=1: one stderr line per launch (counting launches per training step, kernel order).
-    static const bool trace = getenv("JPRUNE_CUDA_EMU_TRACE") != nullptr;
-    if (trace) fprintf(stderr, "emu launch %s grid (%u,%u,%u) block (%u,%u,%u)\n", f->name, gx, gy, gz, bx, by, bz);
+    if (g_trace) fprintf(stderr, "emu launch %s grid (%u,%u,%u) block (%u,%u,%u)\n", f->name, gx, gy, gz, bx, by, bz);
+    flush_queue();  // the copies and memsets queued before it
+    g_enqueued++;
+    g_executed++;
     Launch& L = g_launch;
     L.kernel = f;
     L.params = params;
@@ -584,6 +729,7 @@ EMU_API CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned
 
 EMU_API CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
     LOCK;
+    NEED_CONTEXT("cuMemAlloc");
     if (!p || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
     if (g_sticky) return g_sticky;
     if (bytes > g_memoryLimit || g_bytesAllocated + bytes > g_memoryLimit) return CUDA_ERROR_OUT_OF_MEMORY;
@@ -608,8 +754,12 @@ EMU_API CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
     *p = (CUdeviceptr)(uintptr_t)start;
     return CUDA_SUCCESS;
 }
+// cuMemFree waits for the device (queued work may still use the memory), as the driver does.
 EMU_API CUresult cuMemFree_v2(CUdeviceptr p) {
     LOCK;
+    NEED_CONTEXT("cuMemFree");
+    flush_queue();
+    count_sync("cuMemFree");
     auto it = g_allocs.find((uintptr_t)p);
     if (it == g_allocs.end()) { log_error("cuMemFree of 0x%llx, which is not an allocation", p); return CUDA_ERROR_INVALID_VALUE; }
     munmap(it->second.mapBase, it->second.mapBytes);
@@ -619,73 +769,185 @@ EMU_API CUresult cuMemFree_v2(CUdeviceptr p) {
 }
 EMU_API CUresult cuMemGetInfo_v2(size_t* freeBytes, size_t* total) {
     LOCK;
+    NEED_CONTEXT("cuMemGetInfo");
     if (!freeBytes || !total) return CUDA_ERROR_INVALID_VALUE;
     *total = g_memoryLimit;
     *freeBytes = g_memoryLimit - g_bytesAllocated;
     return CUDA_SUCCESS;
 }
 
+// Page-locked host memory: plain host pages here, remembered so that asynchronous copies can tell them from
+// pageable memory (JCuda's Pointer.to(float[]) is pageable, and released when the call returns).
+EMU_API CUresult cuMemAllocHost_v2(void** p, size_t bytes) {
+    LOCK;
+    NEED_CONTEXT("cuMemAllocHost");
+    if (!p || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
+    void* m = mmap(nullptr, round_up(bytes, g_pageSize), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return CUDA_ERROR_OUT_OF_MEMORY;
+    memset(m, 0xff, bytes);
+    g_hostAllocs[(uintptr_t)m] = bytes;
+    *p = m;
+    return CUDA_SUCCESS;
+}
+EMU_API CUresult cuMemFreeHost(void* p) {
+    LOCK;
+    NEED_CONTEXT("cuMemFreeHost");
+    flush_queue();
+    count_sync("cuMemFreeHost");
+    auto it = g_hostAllocs.find((uintptr_t)p);
+    if (it == g_hostAllocs.end()) {
+        log_error("cuMemFreeHost of %p, which is not a cuMemAllocHost allocation", p);
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    munmap(p, round_up(it->second, g_pageSize));
+    g_hostAllocs.erase(it);
+    return CUDA_SUCCESS;
+}
+
+// Synchronous copies: wait for the stream's queued work first (legacy default stream semantics), then copy.
 EMU_API CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t n) {
     LOCK;
+    NEED_CONTEXT("cuMemcpyHtoD");
     if (g_sticky) return g_sticky;
     if (CUresult r = check_range("cuMemcpyHtoD", dst, n)) return r;
+    flush_queue();
+    count_sync("cuMemcpyHtoD");
     if (n) memcpy(reinterpret_cast<void*>(dst), src, n);
-    return CUDA_SUCCESS;
+    return sticky();
 }
 EMU_API CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t n) {
     LOCK;
+    NEED_CONTEXT("cuMemcpyDtoH");
     if (g_sticky) return g_sticky;
     if (CUresult r = check_range("cuMemcpyDtoH", src, n)) return r;
+    flush_queue();
+    count_sync("cuMemcpyDtoH");
     if (n) memcpy(dst, reinterpret_cast<const void*>(src), n);
-    return CUDA_SUCCESS;
+    return sticky();
 }
 EMU_API CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t n) {
     LOCK;
+    NEED_CONTEXT("cuMemcpyDtoD");
     if (g_sticky) return g_sticky;
     if (CUresult r = check_range("cuMemcpyDtoD (destination)", dst, n)) return r;
     if (CUresult r = check_range("cuMemcpyDtoD (source)", src, n)) return r;
+    flush_queue();
+    count_sync("cuMemcpyDtoD");
     if (n) memmove(reinterpret_cast<void*>(dst), reinterpret_cast<const void*>(src), n);
+    return sticky();
+}
+// Asynchronous copies: queued when the host side is page-locked; from or to pageable memory the driver copies
+// synchronously (a wait), and so does the emulator.
+EMU_API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t n, CUstream) {
+    LOCK;
+    NEED_CONTEXT("cuMemcpyHtoDAsync");
+    if (g_sticky) return g_sticky;
+    if (CUresult r = check_range("cuMemcpyHtoDAsync", dst, n)) return r;
+    if (n == 0) return CUDA_SUCCESS;
+    if (!is_pinned(src, n)) return cuMemcpyHtoD_v2(dst, src, n);
+    enqueue(PendingOp{OP_COPY, reinterpret_cast<char*>(dst), static_cast<const char*>(src), n, 0});
     return CUDA_SUCCESS;
 }
-EMU_API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t n, CUstream) { return cuMemcpyHtoD_v2(dst, src, n); }
-EMU_API CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t n, CUstream) { return cuMemcpyDtoH_v2(dst, src, n); }
-EMU_API CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream) { return cuMemcpyDtoD_v2(dst, src, n); }
+EMU_API CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t n, CUstream) {
+    LOCK;
+    NEED_CONTEXT("cuMemcpyDtoHAsync");
+    if (g_sticky) return g_sticky;
+    if (CUresult r = check_range("cuMemcpyDtoHAsync", src, n)) return r;
+    if (n == 0) return CUDA_SUCCESS;
+    if (!is_pinned(dst, n)) return cuMemcpyDtoH_v2(dst, src, n);
+    enqueue(PendingOp{OP_COPY, static_cast<char*>(dst), reinterpret_cast<const char*>(src), n, 0});
+    return CUDA_SUCCESS;
+}
+EMU_API CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream) {
+    LOCK;
+    NEED_CONTEXT("cuMemcpyDtoDAsync");
+    if (g_sticky) return g_sticky;
+    if (CUresult r = check_range("cuMemcpyDtoDAsync (destination)", dst, n)) return r;
+    if (CUresult r = check_range("cuMemcpyDtoDAsync (source)", src, n)) return r;
+    if (n) enqueue(PendingOp{OP_COPY, reinterpret_cast<char*>(dst), reinterpret_cast<const char*>(src), n, 0});
+    return CUDA_SUCCESS;
+}
+// Memsets of device memory do not block the host; the synchronous ones are ordered after the stream's work.
 EMU_API CUresult cuMemsetD8_v2(CUdeviceptr dst, unsigned char v, size_t n) {
     LOCK;
+    NEED_CONTEXT("cuMemsetD8");
     if (g_sticky) return g_sticky;
     if (CUresult r = check_range("cuMemsetD8", dst, n)) return r;
+    flush_queue();
     if (n) memset(reinterpret_cast<void*>(dst), v, n);
     return CUDA_SUCCESS;
 }
-EMU_API CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char v, size_t n, CUstream) { return cuMemsetD8_v2(dst, v, n); }
+EMU_API CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char v, size_t n, CUstream) {
+    LOCK;
+    NEED_CONTEXT("cuMemsetD8Async");
+    if (g_sticky) return g_sticky;
+    if (CUresult r = check_range("cuMemsetD8Async", dst, n)) return r;
+    if (n) enqueue(PendingOp{OP_SET8, reinterpret_cast<char*>(dst), nullptr, n, v});
+    return CUDA_SUCCESS;
+}
 EMU_API CUresult cuMemsetD32_v2(CUdeviceptr dst, unsigned v, size_t n) {
     LOCK;
+    NEED_CONTEXT("cuMemsetD32");
     if (g_sticky) return g_sticky;
     if (dst % 4) return CUDA_ERROR_INVALID_VALUE;
     if (CUresult r = check_range("cuMemsetD32", dst, n * 4)) return r;
+    flush_queue();
     unsigned* p = reinterpret_cast<unsigned*>(dst);
     for (size_t i = 0; i < n; i++) p[i] = v;
     return CUDA_SUCCESS;
 }
-EMU_API CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned v, size_t n, CUstream) { return cuMemsetD32_v2(dst, v, n); }
-
-EMU_API CUresult cuEventCreate(CUevent* e, unsigned) {
-    if (!e) return CUDA_ERROR_INVALID_VALUE;
-    *e = reinterpret_cast<CUevent>(new EventImpl{{}, false});
+EMU_API CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned v, size_t n, CUstream) {
+    LOCK;
+    NEED_CONTEXT("cuMemsetD32Async");
+    if (g_sticky) return g_sticky;
+    if (dst % 4) return CUDA_ERROR_INVALID_VALUE;
+    if (CUresult r = check_range("cuMemsetD32Async", dst, n * 4)) return r;
+    if (n) enqueue(PendingOp{OP_SET32, reinterpret_cast<char*>(dst), nullptr, n, v});
     return CUDA_SUCCESS;
 }
-EMU_API CUresult cuEventDestroy_v2(CUevent e) { delete reinterpret_cast<EventImpl*>(e); return CUDA_SUCCESS; }
+
+EMU_API CUresult cuEventCreate(CUevent* e, unsigned) {
+    LOCK;
+    NEED_CONTEXT("cuEventCreate");
+    if (!e) return CUDA_ERROR_INVALID_VALUE;
+    *e = reinterpret_cast<CUevent>(new EventImpl{{}, false, 0});
+    return CUDA_SUCCESS;
+}
+EMU_API CUresult cuEventDestroy_v2(CUevent e) {
+    LOCK;
+    NEED_CONTEXT("cuEventDestroy");
+    delete reinterpret_cast<EventImpl*>(e);
+    return CUDA_SUCCESS;
+}
 EMU_API CUresult cuEventRecord(CUevent e, CUstream) {
     LOCK;
+    NEED_CONTEXT("cuEventRecord");
     if (!e) return CUDA_ERROR_INVALID_HANDLE;
     auto* ev = reinterpret_cast<EventImpl*>(e);
     ev->t = std::chrono::steady_clock::now();
     ev->recorded = true;
+    ev->seq = g_enqueued;
     return sticky();
 }
-EMU_API CUresult cuEventSynchronize(CUevent e) { LOCK; return e ? sticky() : CUDA_ERROR_INVALID_HANDLE; }
-EMU_API CUresult cuEventQuery(CUevent e) { LOCK; return e ? sticky() : CUDA_ERROR_INVALID_HANDLE; }
+EMU_API CUresult cuEventSynchronize(CUevent e) {
+    LOCK;
+    NEED_CONTEXT("cuEventSynchronize");
+    if (!e) return CUDA_ERROR_INVALID_HANDLE;
+    if (reinterpret_cast<EventImpl*>(e)->seq > g_executed) flush_queue();
+    count_sync("cuEventSynchronize");
+    return sticky();
+}
+// Not a wait: reports whether the work queued before the event has run (it runs at the next launch or wait).
+EMU_API CUresult cuEventQuery(CUevent e) {
+    LOCK;
+    NEED_CONTEXT("cuEventQuery");
+    if (!e) return CUDA_ERROR_INVALID_HANDLE;
+    if (g_sticky) return g_sticky;
+    return reinterpret_cast<EventImpl*>(e)->seq <= g_executed ? CUDA_SUCCESS : CUDA_ERROR_NOT_READY;
+}
 EMU_API CUresult cuEventElapsedTime(float* ms, CUevent a, CUevent b) {
+    LOCK;
+    NEED_CONTEXT("cuEventElapsedTime");
     if (!ms || !a || !b) return CUDA_ERROR_INVALID_VALUE;
     auto *ea = reinterpret_cast<EventImpl*>(a), *eb = reinterpret_cast<EventImpl*>(b);
     if (!ea->recorded || !eb->recorded) return CUDA_ERROR_INVALID_HANDLE;

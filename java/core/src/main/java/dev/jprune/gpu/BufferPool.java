@@ -84,10 +84,10 @@ final class BufferPool {
         bytesCached = 0;
     }
 
-    /** Frees everything, live buffers included (context close). Never throws: after a kernel fault every call
-     *  returns the fault again (it is sticky), and close must still release all it can. */
+    /** Frees everything, live buffers included (context close, which has synchronised the stream). Never throws:
+     *  after a kernel fault every call returns the fault again (it is sticky), and close must still release all it
+     *  can. */
     void freeAll() {
-        JCudaDriver.cuStreamSynchronize(ctx.stream());
         for (ArrayDeque<DevPtr> q : free.values()) for (DevPtr p : q) JCudaDriver.cuMemFree(p);
         free.clear();
         bytesCached = 0;

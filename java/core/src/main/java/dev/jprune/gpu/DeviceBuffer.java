@@ -1,13 +1,14 @@
 package dev.jprune.gpu;
 
-import jcuda.Pointer;
 import jcuda.driver.JCudaDriver;
 
 /**
  * A typed array in device memory, owned by one {@link GpuContext}: {@link #length()} elements of {@link #type()}.
- * Memory comes from the context's pool and goes back to it on {@link #close()}. Copies to and from the host are
- * synchronous: each first waits for the context's stream, so it sees (and does not overwrite under) the kernels
- * queued before it. Not thread-safe.
+ * Memory comes from the context's pool and goes back to it on {@link #close()}. Copies to and from the host go
+ * through the context's page-locked staging on its stream: an upload returns without waiting for the device (the host
+ * array is read before it returns, the buffer written after the work queued before it); a download waits for the
+ * queued work, as the host needs the values. {@link GpuContext#download} reads several buffers with one wait.
+ * Not thread-safe.
  */
 public final class DeviceBuffer implements AutoCloseable {
     /** Element types; the size is in bytes. */
@@ -57,16 +58,17 @@ public final class DeviceBuffer implements AutoCloseable {
         }
     }
 
-    private void h2d(Pointer host, long dstOff, long n) {
+    // ---- host copies: through the context's page-locked staging, asynchronous on its stream (HostStaging). An
+    // upload reads the Java array before it returns and is ordered after the work queued before it; a download
+    // waits for that work (the one place the host must), once per call or per GpuContext#download batch.
+
+    private void h2d(long dstOff, long n, HostStaging.Chunk source) {
         if (n == 0) return;
-        ctx.synchronize();
-        Cu.check(JCudaDriver.cuMemcpyHtoD(at(dstOff), host, n * type.size), "cuMemcpyHtoD " + n + " x " + type);
+        ctx.staging().upload(at(dstOff), n * type.size, source);
     }
 
-    private void d2h(Pointer host, long srcOff, long n) {
-        if (n == 0) return;
-        ctx.synchronize();
-        Cu.check(JCudaDriver.cuMemcpyDtoH(host, at(srcOff), n * type.size), "cuMemcpyDtoH " + n + " x " + type);
+    private HostStaging.Download d2h(long srcOff, long n, HostStaging.Chunk sink) {
+        return new HostStaging.Download(at(srcOff), n * type.size, sink);
     }
 
     /** Copies {@code src[0, length)} into this buffer. */
@@ -75,39 +77,93 @@ public final class DeviceBuffer implements AutoCloseable {
     public DeviceBuffer upload(float[] src, int srcOff, long dstOff, int n) {
         checkRange("upload", Type.FLOAT, dstOff, n, src.length, srcOff);
         ctx.bind();
-        h2d(Pointer.to(src).withByteOffset(4L * srcOff), dstOff, n);
+        h2d(dstOff, n, (b, off, bytes) -> b.asFloatBuffer().put(src, srcOff + (int) (off / 4), bytes / 4));
         return this;
     }
-    /** Copies all of {@code src} (a host array of {@code length} elements of type {@code t}) to elements [0, length). */
-    private DeviceBuffer uploadAll(Type t, Pointer src, int length) {
+    /** Copies all of {@code src} (its length in elements of type {@code t}) to elements [0, length). */
+    private DeviceBuffer uploadAll(Type t, int length, HostStaging.Chunk source) {
         checkRange("upload", t, 0, length, length, 0);
         ctx.bind();
-        h2d(src, 0, length);
+        h2d(0, length, source);
         return this;
     }
-    public DeviceBuffer upload(int[] src) { return uploadAll(Type.INT, Pointer.to(src), src.length); }
-    public DeviceBuffer upload(byte[] src) { return uploadAll(Type.BYTE, Pointer.to(src), src.length); }
-    public DeviceBuffer upload(long[] src) { return uploadAll(Type.LONG, Pointer.to(src), src.length); }
-    public DeviceBuffer upload(double[] src) { return uploadAll(Type.DOUBLE, Pointer.to(src), src.length); }
+    public DeviceBuffer upload(int[] src) {
+        return uploadAll(Type.INT, src.length,
+                (b, off, bytes) -> b.asIntBuffer().put(src, (int) (off / 4), bytes / 4));
+    }
+    public DeviceBuffer upload(byte[] src) {
+        return uploadAll(Type.BYTE, src.length, (b, off, bytes) -> b.put(src, (int) off, bytes));
+    }
+    public DeviceBuffer upload(long[] src) {
+        return uploadAll(Type.LONG, src.length,
+                (b, off, bytes) -> b.asLongBuffer().put(src, (int) (off / 8), bytes / 8));
+    }
+    public DeviceBuffer upload(double[] src) {
+        return uploadAll(Type.DOUBLE, src.length,
+                (b, off, bytes) -> b.asDoubleBuffer().put(src, (int) (off / 8), bytes / 8));
+    }
+
+    /**
+     * One copy of this buffer's elements {@code [0, dst.length)} into a host array, for {@link GpuContext#download}
+     * (several buffers, one wait). Checks the range now; copies nothing until then.
+     */
+    public static final class Transfer {
+        final HostStaging.Download download;
+        final DeviceBuffer source;
+        private Transfer(DeviceBuffer source, HostStaging.Download download) {
+            this.source = source;
+            this.download = download;
+        }
+    }
+
+    private Transfer transfer(Type t, int n, HostStaging.Chunk sink) {
+        checkRange("download", t, 0, n, n, 0);
+        return new Transfer(this, d2h(0, n, sink));
+    }
+    /** A pending copy of elements [0, dst.length) into {@code dst} ({@link GpuContext#download}). */
+    public Transfer into(double[] dst) {
+        return transfer(Type.DOUBLE, dst.length,
+                (b, off, bytes) -> b.asDoubleBuffer().get(dst, (int) (off / 8), bytes / 8));
+    }
+    public Transfer into(long[] dst) {
+        return transfer(Type.LONG, dst.length,
+                (b, off, bytes) -> b.asLongBuffer().get(dst, (int) (off / 8), bytes / 8));
+    }
+    public Transfer into(int[] dst) {
+        return transfer(Type.INT, dst.length,
+                (b, off, bytes) -> b.asIntBuffer().get(dst, (int) (off / 4), bytes / 4));
+    }
+    public Transfer into(float[] dst) {
+        return transfer(Type.FLOAT, dst.length,
+                (b, off, bytes) -> b.asFloatBuffer().get(dst, (int) (off / 4), bytes / 4));
+    }
+    public Transfer into(byte[] dst) {
+        return transfer(Type.BYTE, dst.length, (b, off, bytes) -> b.get(dst, (int) off, bytes));
+    }
+
+    private void download(Transfer t) {
+        ctx.bind();
+        if (t.download.bytes() > 0) ctx.staging().download(t.download);
+    }
 
     /** Copies elements {@code [srcOff, srcOff+n)} into {@code dst[dstOff, dstOff+n)}. Modifies {@code dst}. */
     public void download(float[] dst, int dstOff, long srcOff, int n) {
         checkRange("download", Type.FLOAT, srcOff, n, dst.length, dstOff);
-        ctx.bind();
-        d2h(Pointer.to(dst).withByteOffset(4L * dstOff), srcOff, n);
+        download(new Transfer(this, d2h(srcOff, n,
+                (b, off, bytes) -> b.asFloatBuffer().get(dst, dstOff + (int) (off / 4), bytes / 4))));
     }
     public void download(float[] dst) { download(dst, 0, 0, (int) Math.min(length, dst.length)); }
     /** Copies elements {@code [srcOff, srcOff+n)} of a BYTE buffer (a mask) into {@code dst[dstOff, dstOff+n)}, so
      *  that buffers of more than 2^31 − 1 elements can be read in pieces. Modifies {@code dst}. */
     public void download(byte[] dst, int dstOff, long srcOff, int n) {
         checkRange("download", Type.BYTE, srcOff, n, dst.length, dstOff);
-        ctx.bind();
-        d2h(Pointer.to(dst).withByteOffset(dstOff), srcOff, n);
+        download(new Transfer(this, d2h(srcOff, n, (b, off, bytes) -> b.get(dst, dstOff + (int) off, bytes))));
     }
-    public void download(int[] dst) { checkRange("download", Type.INT, 0, dst.length, dst.length, 0); ctx.bind(); d2h(Pointer.to(dst), 0, dst.length); }
-    public void download(byte[] dst) { checkRange("download", Type.BYTE, 0, dst.length, dst.length, 0); ctx.bind(); d2h(Pointer.to(dst), 0, dst.length); }
-    public void download(long[] dst) { checkRange("download", Type.LONG, 0, dst.length, dst.length, 0); ctx.bind(); d2h(Pointer.to(dst), 0, dst.length); }
-    public void download(double[] dst) { checkRange("download", Type.DOUBLE, 0, dst.length, dst.length, 0); ctx.bind(); d2h(Pointer.to(dst), 0, dst.length); }
+    /** Copies elements [0, dst.length) into {@code dst} (one wait for the stream). Modifies {@code dst}. */
+    public void download(int[] dst) { download(into(dst)); }
+    public void download(byte[] dst) { download(into(dst)); }
+    public void download(long[] dst) { download(into(dst)); }
+    public void download(double[] dst) { download(into(dst)); }
 
     /** The whole buffer as a new host array (FLOAT buffers). */
     public float[] toFloatArray() {

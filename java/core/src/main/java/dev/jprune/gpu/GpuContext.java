@@ -19,8 +19,9 @@ import java.nio.charset.StandardCharsets;
  * One device, its primary context, one stream, the jprune kernels loaded from the jar's fatbin, and a buffer pool.
  * Everything CUDA that the GPU backend holds lives in an instance of this class (no static CUDA state), and
  * {@link #close()} releases all of it. Every kernel and copy goes to the one stream, in order.
- * <p>The stream is a blocking one (CU_STREAM_DEFAULT): the synchronous host copies of {@link DeviceBuffer}, which
- * run on the legacy default stream, are then ordered with the kernels on it.
+ * <p>The stream is a blocking one (CU_STREAM_DEFAULT), so any synchronous copy on the legacy default stream is ordered
+ * with the kernels on it too; {@link DeviceBuffer}'s own copies are asynchronous on this stream through page-locked
+ * staging ({@link HostStaging}), and only downloads wait.
  * <p>Validate mode ({@code -Djprune.gpu.validate=true} or {@link #open(int, boolean)}) synchronises after every
  * launch, so an asynchronous kernel fault is reported by the launch that caused it, with its name and shapes.
  * <p>Driver calls are checked by their return codes; JCuda's global {@code setExceptionsEnabled} is left alone, so
@@ -38,7 +39,9 @@ public final class GpuContext implements AutoCloseable {
     private final long totalMemory;
     private final BufferPool pool;
     private final Kernels kernels;
+    private final HostStaging staging = new HostStaging(this);
     private boolean closed;
+    private boolean faulted;
 
     private GpuContext(int ordinal, boolean validate) {
         GpuProbe probe = GpuProbe.get();
@@ -112,6 +115,7 @@ public final class GpuContext implements AutoCloseable {
     CUmodule module() { return module; }
     BufferPool pool() { return pool; }
     Kernels kernels() { return kernels; }
+    HostStaging staging() { return staging; }
     boolean isClosed() { return closed; }
 
     public boolean validate() { return validate; }
@@ -168,6 +172,22 @@ public final class GpuContext implements AutoCloseable {
     public DeviceBuffer upload(int[] a) { return allocInt(a.length).upload(a); }
     public DeviceBuffer upload(byte[] a) { return allocBytes(a.length).upload(a); }
     public DeviceBuffer upload(long[] a) { return allocLong(a.length).upload(a); }
+
+    /**
+     * Copies several device buffers to host arrays with ONE wait for the stream (e.g. an epoch's per-step losses,
+     * correct counts and bad-label rows). Modifies the transfers' host arrays.
+     */
+    public void download(DeviceBuffer.Transfer... transfers) {
+        bind();
+        HostStaging.Download[] d = new HostStaging.Download[transfers.length];
+        for (int i = 0; i < d.length; i++) {
+            if (transfers[i].source.context() != this) {
+                throw new IllegalArgumentException("GpuContext.download: a buffer of another context");
+            }
+            d[i] = transfers[i].download;
+        }
+        staging.download(d);
+    }
 
     /** Waits for all work queued on this context's stream. */
     public void synchronize() {
@@ -228,6 +248,7 @@ public final class GpuContext implements AutoCloseable {
     /** Stops recording and returns the phases in order (synchronises); empty when not recording. */
     public List<Phase> stopMarks() {
         if (markEvents == null) return List.of();
+        bind();
         List<CUevent> ev = markEvents;
         List<String> names = markNames;
         markEvents = null;
@@ -257,22 +278,34 @@ public final class GpuContext implements AutoCloseable {
         Cu.check(JCudaDriver.cuEventRecord(e, stream), "cuEventRecord");
     }
 
-    /** Synchronises, frees all device memory of this context (live buffers too), unloads the kernels and releases
-     *  the primary context. Idempotent. Errors at close are not thrown: the first one is the one that matters. */
+    /**
+     * Synchronises, frees all device memory of this context (live buffers too), unloads the kernels and releases
+     * the primary context. Idempotent. Errors at close are not thrown: the first one is the one that matters.
+     * <p>After a fault (a kernel error is sticky: every later call of the context returns it) the primary context is
+     * also RESET: releasing our reference alone does not destroy it while another holder keeps one — the CUDA runtime
+     * that cuSPARSE started does — and the next {@link #open} would get the same dead context. The reset destroys it
+     * for every holder, so one faulting test cannot fail every test after it in the same JVM.
+     */
     @Override
     public void close() {
         if (closed) return;
         try {
             JCudaDriver.cuCtxSetCurrent(context);
-            JCudaDriver.cuStreamSynchronize(stream);
+            int r = JCudaDriver.cuStreamSynchronize(stream);
+            if (r != jcuda.driver.CUresult.CUDA_SUCCESS) faulted = true;
+            staging.close();
             pool.freeAll();
             JCudaDriver.cuModuleUnload(module);
             JCudaDriver.cuStreamDestroy(stream);
         } finally {
             closed = true;
+            if (faulted) JCudaDriver.cuDevicePrimaryCtxReset(device);
             JCudaDriver.cuDevicePrimaryCtxRelease(device);
         }
     }
+
+    /** True once {@link #close} found the context faulted (and reset it). */
+    public boolean faulted() { return faulted; }
 
     @Override
     public String toString() {

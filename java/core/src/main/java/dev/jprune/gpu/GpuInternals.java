@@ -1,6 +1,5 @@
 package dev.jprune.gpu;
 
-import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUstream;
@@ -26,6 +25,13 @@ public final class GpuInternals {
     /** Makes the context current on this thread. */
     public static void bind(GpuContext ctx) { ctx.bind(); }
 
+    /** Makes the context current on this thread unless it is closed; returns whether it is open. */
+    public static boolean bindIfOpen(GpuContext ctx) {
+        if (ctx.isClosed()) return false;
+        ctx.bind();
+        return true;
+    }
+
     /** A phase mark (GpuContext.startMarks); a no-op unless marks are being recorded. */
     public static void mark(GpuContext ctx, String name) { ctx.mark(name); }
 
@@ -44,13 +50,13 @@ public final class GpuInternals {
         Cu.check(JCudaDriver.cuMemsetD8Async(b.ptr(), (byte) 0, b.bytes(), b.context().stream()), "cuMemsetD8Async " + b);
     }
 
-    /** Synchronous copy of a LONG buffer's first {@code dst.length} elements into {@code dst}. Modifies dst. */
+    /** Copy of a LONG buffer's first {@code dst.length} elements into {@code dst} (waits for the stream).
+     *  Modifies dst. */
     public static void download(DeviceBuffer b, long[] dst) {
         if (b.type() != DeviceBuffer.Type.LONG || dst.length > b.length()) {
             throw new IllegalArgumentException("GpuInternals.download: " + b + " into long[" + dst.length + "]");
         }
         if (dst.length == 0) return;
-        b.context().synchronize();
-        Cu.check(JCudaDriver.cuMemcpyDtoH(Pointer.to(dst), b.ptr(), 8L * dst.length), "cuMemcpyDtoH " + dst.length + " x LONG");
+        b.download(dst);
     }
 }

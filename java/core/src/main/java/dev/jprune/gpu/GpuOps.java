@@ -465,17 +465,54 @@ public final class GpuOps {
     @CpuTwin({CPU + "sgdStep", "dev.jprune.prune.ScoreAccumulator#accumulate"})
     public void sgdSteps(StepTable table, List<StepTensor> ts, float lr, float momentum, float weightDecay, boolean nesterov,
                          float gradScale, float clipValue) {
+        sgdStepsImpl(table, ts, lr, momentum, weightDecay, nesterov, gradScale, null, clipValue);
+    }
+
+    /**
+     * {@link #sgdSteps} with the gradient scale read on the device from {@code clip}'s scale (written by
+     * {@link #clipScaleAsync}): no host round trip for clip-by-norm. A step whose scale is NaN (a non-finite gradient
+     * norm, recorded in the NormTable) changes nothing. Modifies every w, s1 and score buffer.
+     */
+    @CpuTwin({CPU + "sgdStep", "dev.jprune.prune.ScoreAccumulator#accumulate", "dev.jprune.optim.GradClip#normScale"})
+    public void sgdSteps(StepTable table, List<StepTensor> ts, float lr, float momentum, float weightDecay,
+                         boolean nesterov, NormTable clip, float clipValue) {
+        needTable("sgdSteps", clip);
+        sgdStepsImpl(table, ts, lr, momentum, weightDecay, nesterov, 1f, clip.scale, clipValue);
+    }
+
+    private void needTable(String op, NormTable clip) {
+        if (clip == null || clip.ctx != ctx) {
+            throw new IllegalArgumentException("GpuOps." + op + ": the norm table is null or of another GpuContext");
+        }
+    }
+
+    private void sgdStepsImpl(StepTable table, List<StepTensor> ts, float lr, float momentum, float weightDecay,
+                              boolean nesterov, float gradScale, DeviceBuffer scaleDev, float clipValue) {
         StepScores[] shared = new StepScores[1];
         long[] blocks = new long[1];
         long[] rows = encodeSteps("sgdSteps", table, ts, false, momentum, shared, blocks);
         if (blocks[0] == 0) return;
-        k.sgdStepMulti(table.update(rows), ts.size(), blocks[0], lr, momentum, weightDecay, nesterov, gradScale, clipValue, shared[0]);
+        k.sgdStepMulti(table.update(rows), ts.size(), blocks[0], lr, momentum, weightDecay, nesterov, gradScale,
+                scaleDev, clipValue, shared[0]);
     }
 
     /** {@link #adamStep} on every tensor of {@code ts} in ONE launch; as {@link #sgdSteps}. Modifies every w, m, v and score buffer. */
     @CpuTwin({CPU + "adamStep", "dev.jprune.prune.ScoreAccumulator#accumulate"})
     public void adamSteps(StepTable table, List<StepTensor> ts, float lr, float beta1, float beta2, float eps, float weightDecay,
                           int step, float gradScale, float clipValue) {
+        adamStepsImpl(table, ts, lr, beta1, beta2, eps, weightDecay, step, gradScale, null, clipValue);
+    }
+
+    /** {@link #adamSteps} with the gradient scale read on the device from {@code clip} (as the SGD overload). */
+    @CpuTwin({CPU + "adamStep", "dev.jprune.prune.ScoreAccumulator#accumulate", "dev.jprune.optim.GradClip#normScale"})
+    public void adamSteps(StepTable table, List<StepTensor> ts, float lr, float beta1, float beta2, float eps,
+                          float weightDecay, int step, NormTable clip, float clipValue) {
+        needTable("adamSteps", clip);
+        adamStepsImpl(table, ts, lr, beta1, beta2, eps, weightDecay, step, 1f, clip.scale, clipValue);
+    }
+
+    private void adamStepsImpl(StepTable table, List<StepTensor> ts, float lr, float beta1, float beta2, float eps,
+                               float weightDecay, int step, float gradScale, DeviceBuffer scaleDev, float clipValue) {
         if (step < 1) throw new IllegalArgumentException("GpuOps.adamSteps: step = " + step + ", is 1-based");
         StepScores[] shared = new StepScores[1];
         long[] blocks = new long[1];
@@ -484,7 +521,8 @@ public final class GpuOps {
         float bc1 = (float) (1 - Math.pow(beta1, step));  // exactly as adamStep (and its twin)
         float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
         float stepSize = lr / bc1;
-        k.adamStepMulti(table.update(rows), ts.size(), blocks[0], stepSize, beta1, beta2, eps, weightDecay, bc2Sqrt, gradScale, clipValue, shared[0]);
+        k.adamStepMulti(table.update(rows), ts.size(), blocks[0], stepSize, beta1, beta2, eps, weightDecay, bc2Sqrt,
+                gradScale, scaleDev, clipValue, shared[0]);
     }
 
     // ---------------------------------------------------------------- reductions
@@ -560,32 +598,146 @@ public final class GpuOps {
     /** Table rows of reduce.cu's JpTensorRef: pointer, length, first block, blocks (4 longs per tensor). */
     static final int SUMSQ_ROW_LONGS = 4;
 
-    private double sumSquaresImpl(DeviceBuffer[] bufs, long[] offs, long[] lens, double[] perTensor) {
+    /** reduce.cu's table for the given views; the total of the blocks column goes to blocks[0]. */
+    private static long[] encodeSumSquares(DeviceBuffer[] bufs, long[] offs, long[] lens, long[] blocks) {
         int t = bufs.length;
         long[] table = new long[SUMSQ_ROW_LONGS * t];
-        long blocks = 0;
+        long total = 0;
         for (int i = 0; i < t; i++) {
             int nb = sumSquaresBlocks(lens[i]);
             table[SUMSQ_ROW_LONGS * i] = bufs[i].address(offs[i]);
             table[SUMSQ_ROW_LONGS * i + 1] = lens[i];
-            table[SUMSQ_ROW_LONGS * i + 2] = blocks;
+            table[SUMSQ_ROW_LONGS * i + 2] = total;
             table[SUMSQ_ROW_LONGS * i + 3] = nb;
-            blocks += nb;
+            total += nb;
         }
+        blocks[0] = total;
+        return table;
+    }
+
+    private double sumSquaresImpl(DeviceBuffer[] bufs, long[] offs, long[] lens, double[] perTensor) {
+        int t = bufs.length;
+        long[] nb = new long[1];
+        long[] table = encodeSumSquares(bufs, offs, lens, nb);
+        long blocks = nb[0];
         try (DeviceBuffer tab = ctx.allocLong((long) SUMSQ_ROW_LONGS * t); DeviceBuffer partials = ctx.allocDouble(blocks);
              DeviceBuffer per = perTensor == null ? null : ctx.allocDouble(t); DeviceBuffer total = ctx.allocDouble(1)) {
             tab.upload(table);
             k.sumsqPartials(tab, t, blocks, partials);
             k.sumsqFinish(tab, partials, t, blocks, per, total);
             double[] r = new double[1];
-            total.download(r);
-            if (per != null) {
-                double[] p = new double[t];
-                per.download(p);
-                System.arraycopy(p, 0, perTensor, 0, t);
-            }
+            double[] p = per == null ? null : new double[t];
+            if (per == null) ctx.download(total.into(r)); else ctx.download(total.into(r), per.into(p));
+            if (p != null) System.arraycopy(p, 0, perTensor, 0, t);
             return r[0];
         }
+    }
+
+    /**
+     * The device side of clip-by-norm for one list of gradient buffers (a model's), kept between steps: the
+     * sum-of-squares table (uploaded again only when a buffer changes), its partial sums, and the results that
+     * {@link #clipScaleAsync} writes and the optimizer steps read: the scale (FLOAT[1]), the last norm (DOUBLE[1]) and
+     * the first step with a non-finite norm (LONG[1], −1 when none). So a training step with clip-by-norm allocates,
+     * uploads and waits for nothing. Owns device memory; not shared between threads.
+     */
+    public static final class NormTable implements AutoCloseable {
+        private final GpuContext ctx;
+        private long[] rows = new long[0];
+        private long blocks;
+        private DeviceBuffer dev, partials;
+        final DeviceBuffer scale, norm, fault, total;
+
+        private NormTable(GpuContext ctx) {
+            this.ctx = ctx;
+            DeviceBuffer s = null, n = null, f = null, t = null;
+            try {
+                s = ctx.allocFloat(1);
+                n = ctx.allocDouble(1);
+                f = ctx.allocLong(1);
+                t = ctx.allocDouble(1);
+            } catch (RuntimeException e) {
+                for (DeviceBuffer b : new DeviceBuffer[] {s, n, f, t}) if (b != null) b.close();
+                throw e;
+            }
+            scale = s;
+            norm = n;
+            fault = f;
+            total = t;
+            norm.upload(new double[] {Double.NaN});
+            resetFault();
+        }
+
+        /** Forgets a recorded non-finite norm (queued: no wait), so that the following steps update again. */
+        public void resetFault() { fault.upload(new long[] {-1L}); }
+
+        /** Pending copies of the last norm (the faulting one after a fault) and the faulting step (−1: none), for
+         *  {@link GpuContext#download} with the other values the host reads at the end of an epoch. */
+        public DeviceBuffer.Transfer normInto(double[] dst) { return norm.into(dst); }
+        public DeviceBuffer.Transfer faultInto(long[] dst) { return fault.into(dst); }
+
+        private DeviceBuffer update(long[] encoded, long totalBlocks) {
+            if (dev == null || !java.util.Arrays.equals(encoded, rows)) {
+                // Fresh buffers, never overwrites: steps queued earlier may still read the old ones.
+                DeviceBuffer next = ctx.upload(encoded);
+                DeviceBuffer nextPartials;
+                try {
+                    nextPartials = ctx.allocDouble(Math.max(1, totalBlocks));
+                } catch (RuntimeException e) {
+                    next.close();
+                    throw e;
+                }
+                if (dev != null) dev.close();
+                if (partials != null) partials.close();
+                dev = next;
+                partials = nextPartials;
+                rows = encoded;
+                blocks = totalBlocks;
+            }
+            return dev;
+        }
+
+        @Override
+        public void close() {
+            for (DeviceBuffer b : new DeviceBuffer[] {dev, partials, scale, norm, fault, total}) {
+                if (b != null) b.close();
+            }
+            dev = partials = null;
+            rows = new long[0];
+        }
+    }
+
+    /** A clip-by-norm table for {@link #clipScaleAsync} (one per gradient list, e.g. per trainer). */
+    public NormTable normTable() { return new NormTable(ctx); }
+
+    /**
+     * Queues clip_grad_norm_'s factor for the gradients {@code tensors} (their full lengths), computed on the device in
+     * GradClip's operations: norm = sqrt(Σ Σ g²) (the sum of {@link #sumSquares(List, double[])}, same order),
+     * scale = GradClip.normScale(norm, maxNorm) — the same bits as reading the norm back and computing the scale on
+     * the host, without the wait. The optimizer overloads that take {@code table} read it. A non-finite norm records
+     * {@code step} as the table's fault (the first one) and makes every later scale NaN until
+     * {@link NormTable#resetFault}. Modifies only the table's buffers.
+     */
+    @CpuTwin({CPU + "sumSquares", "dev.jprune.optim.GradClip#normScale"})
+    public void clipScaleAsync(NormTable table, List<DeviceBuffer> tensors, double maxNorm, long step) {
+        needTable("clipScaleAsync", table);
+        if (!(maxNorm > 0)) {
+            throw new IllegalArgumentException("GpuOps.clipScaleAsync: max norm must be positive, got " + maxNorm);
+        }
+        int t = tensors.size();
+        if (t == 0) throw new IllegalArgumentException("GpuOps.clipScaleAsync: no tensors");
+        DeviceBuffer[] bufs = new DeviceBuffer[t];
+        long[] offs = new long[t], lens = new long[t];
+        for (int i = 0; i < t; i++) {
+            bufs[i] = tensors.get(i);
+            need("clipScaleAsync", "tensor " + i, bufs[i], DeviceBuffer.Type.FLOAT, 0);
+            lens[i] = bufs[i].length();
+        }
+        long[] nb = new long[1];
+        long[] encoded = encodeSumSquares(bufs, offs, lens, nb);
+        DeviceBuffer tab = table.update(encoded, nb[0]);
+        k.sumsqPartials(tab, t, nb[0], table.partials);
+        k.sumsqFinishClip(tab, table.partials, t, nb[0], table.total, maxNorm, step, table.scale, table.norm,
+                table.fault);
     }
 
     // ---------------------------------------------------------------- convolution (native/conv.cu + GEMM)

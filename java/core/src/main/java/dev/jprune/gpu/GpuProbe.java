@@ -14,11 +14,15 @@ import java.io.InputStream;
  * exports are called ({@code cuInit}, {@code cuDriverGetVersion}, {@code cuDeviceGetCount}): calling a function the
  * installed libcuda lacks kills the JVM with exit 127, not an exception. JCublas and JCusparse are loaded
  * separately (their natives need libcublas.so.12 / libcusparse.so.12) and only reported: the kernels do not need
- * them. Every "unavailable" carries a reason.
+ * them. The driver must be at least as new as the CUDA toolkit that built the fatbin (recorded beside it in
+ * {@link #CUDA_VERSION_RESOURCE}), else the kernels count as unavailable with "driver X.Y is older than the kernels'
+ * CUDA Z.W". Every "unavailable" carries a reason.
  */
 public final class GpuProbe {
     /** Class-path location of the kernels built by cmake/build-fatbin.sh. */
     public static final String FATBIN_RESOURCE = "/dev/jprune/native/jprune.fatbin";
+    /** Beside the fatbin: the CUDA toolkit version (major.minor) that built it, written by cmake/build-fatbin.sh. */
+    public static final String CUDA_VERSION_RESOURCE = "/dev/jprune/native/cuda-version.txt";
     /** The oldest driver API version the JCuda 12.6 binding is built for (12.0 = 12000). */
     static final int MIN_DRIVER_VERSION = 12000;
 
@@ -30,6 +34,8 @@ public final class GpuProbe {
     private final String driverReason;
     private final int driverVersion;
     private final int deviceCount;
+    private final int kernelsCudaVersion;
+    private final String versionReason;
     private final boolean jcublasAvailable;
     private final String jcublasReason;
     private final boolean jcusparseAvailable;
@@ -75,6 +81,8 @@ public final class GpuProbe {
         driverReason = why;
         driverVersion = version;
         deviceCount = count;
+        kernelsCudaVersion = fb ? readKernelsCudaVersion() : 0;
+        versionReason = fb && drv ? checkVersions(version, kernelsCudaVersion) : null;
 
         String[] cublas = loadClass("jcuda.jcublas.JCublas2", "libcublas.so.12");
         jcublasAvailable = cublas[0] == null;
@@ -121,13 +129,48 @@ public final class GpuProbe {
 
     static String versionString(int v) { return (v / 1000) + "." + (v % 1000) / 10; }
 
-    /** True when our kernels can run: a driver with at least one device, and the fatbin in the jar. */
-    public boolean available() { return driverAvailable && fatbinPresent; }
+    /** "13.0" → 13000 (CUDA's encoding); 0 when {@code s} is not major.minor. */
+    static int parseVersion(String s) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\s*(\\d{1,3})\\.(\\d{1,2})\\s*").matcher(s);
+        return m.matches() ? Integer.parseInt(m.group(1)) * 1000 + Integer.parseInt(m.group(2)) * 10 : 0;
+    }
+
+    /** The toolkit version recorded beside the fatbin (e.g. 13000), 0 when missing or unreadable. */
+    private static int readKernelsCudaVersion() {
+        try (InputStream in = GpuProbe.class.getResourceAsStream(CUDA_VERSION_RESOURCE)) {
+            if (in == null) return 0;
+            return parseVersion(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Null when a driver of API version {@code driver} can load kernels built by CUDA {@code kernels} (both encoded as
+     * 13000 = 13.0), else why not. The fatbin's SASS and PTX come from that toolkit (PTX ISA 9.0 for CUDA 13.0), and an
+     * older driver refuses the image in cuModuleLoadData; refusing here instead makes tests skip and {@code --device
+     * auto} fall back with this reason. An unrecorded version (0) is refused too: it cannot be checked.
+     */
+    static String checkVersions(int driver, int kernels) {
+        if (kernels <= 0) {
+            return "the CUDA version that built the kernels is not recorded (no " + CUDA_VERSION_RESOURCE
+                    + " beside the fatbin: rebuild with cmake/build-fatbin.sh)";
+        }
+        if (driver < kernels) {
+            return "driver " + versionString(driver) + " is older than the kernels' CUDA " + versionString(kernels)
+                    + " (update the NVIDIA driver, or build the kernels with an older CUDA toolkit)";
+        }
+        return null;
+    }
+
+    /** True when our kernels can run: a driver with at least one device, new enough for the fatbin in the jar. */
+    public boolean available() { return driverAvailable && fatbinPresent && versionReason == null; }
 
     /** Why {@link #available()} is false, or a one-line summary when it is true. Never null or empty. */
     public String reason() {
-        if (available()) return driverReason + "; fatbin present";
+        if (available()) return driverReason + "; fatbin present (CUDA " + versionString(kernelsCudaVersion) + ")";
         if (!driverAvailable && !fatbinPresent) return driverReason + "; and " + fatbinReason;
+        if (versionReason != null) return versionReason;
         return driverAvailable ? fatbinReason : driverReason;
     }
 
@@ -136,6 +179,8 @@ public final class GpuProbe {
     /** The driver API version (e.g. 13000 for 13.0), 0 when unknown. */
     public int driverVersion() { return driverVersion; }
     public int deviceCount() { return deviceCount; }
+    /** The CUDA toolkit version that built the fatbin (e.g. 13000 for 13.0), 0 when unknown or absent. */
+    public int kernelsCudaVersion() { return kernelsCudaVersion; }
     public boolean fatbinPresent() { return fatbinPresent; }
     public String fatbinReason() { return fatbinReason; }
     public boolean jcublasAvailable() { return jcublasAvailable; }

@@ -39,6 +39,18 @@ final class Kernels {
 
     static int blocks1d(long n) { return (int) Math.max(1, Math.min(MAX_BLOCKS, (n + THREADS - 1) / THREADS)); }
 
+    /**
+     * The guarantee of the kernels that index in 32 bits (jp_tid32 in native/common.cuh): the element count, and every
+     * product they index or divide with, is below 2^31 (grids come from {@link #blocks1d}: at most MAX_BLOCKS x THREADS
+     * threads, so i + stride cannot wrap). The ops check their shapes first; this is the launch's own assertion.
+     */
+    static void fits32(String kernel, String what, long n) {
+        if (n < 0 || n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(kernel + ": " + what + " = " + n
+                    + " is outside [0, 2^31-1], the kernel's 32-bit index range");
+        }
+    }
+
     /** Kernel arguments: DeviceBuffer (pointer to element 0), DevPtr, null (null pointer), Integer, Float, Long, Double. */
     private static Pointer params(Object... args) {
         Pointer[] p = new Pointer[args.length];
@@ -79,9 +91,11 @@ final class Kernels {
 
     // ---- elementwise.cu
     void biasAdd(DeviceBuffer y, DeviceBuffer bias, int rows, int cols) {
+        fits32("jp_bias_add", "rows*cols", (long) rows * cols);
         launch("jp_bias_add", blocks1d((long) rows * cols), 1, THREADS, "rows=" + rows + " cols=" + cols, y, bias, rows, cols);
     }
     void biasRelu(DeviceBuffer y, DeviceBuffer bias, int rows, int cols) {
+        fits32("jp_bias_relu", "rows*cols", (long) rows * cols);
         launch("jp_bias_relu", blocks1d((long) rows * cols), 1, THREADS, "rows=" + rows + " cols=" + cols, y, bias, rows, cols);
     }
     void reluForward(DeviceBuffer x, DeviceBuffer y, int n) {
@@ -96,6 +110,7 @@ final class Kernels {
 
     // ---- data.cu
     void gatherRows(DeviceBuffer src, DevPtr idx, DeviceBuffer dst, int rows, int rowLen) {
+        fits32("jp_gather_rows", "rows*rowLen", (long) rows * rowLen);
         launch("jp_gather_rows", blocks1d((long) rows * rowLen), 1, THREADS, "rows=" + rows + " rowLen=" + rowLen, src, idx, dst, rows, rowLen);
     }
     void gatherInts(DeviceBuffer src, DevPtr idx, DeviceBuffer dst, int n) {
@@ -189,6 +204,7 @@ final class Kernels {
 
     void splitkReduce(String shapes, int m, int n, int splits, DeviceBuffer work, float alpha, float beta, DevPtr c, int ldc,
                       DeviceBuffer bias, int flags) {
+        fits32("jp_sgemm_splitk_reduce", "m*n", (long) m * n);
         launch("jp_sgemm_splitk_reduce", blocks1d((long) m * n), 1, THREADS, shapes, m, n, splits, work, alpha, beta, c, ldc, bias, flags);
     }
 
@@ -228,18 +244,25 @@ final class Kernels {
     }
     void im2col(DeviceBuffer x, int n, int c, int h, int w, int kh, int kw, int stride, int pad, int oh, int ow,
                 DeviceBuffer col) {
+        // col may pass 2^31 elements (the kernel steps its 64-bit index); its rows, columns and x may not.
+        fits32("jp_im2col", "C*KH*KW", (long) c * kh * kw);
+        fits32("jp_im2col", "N*OH*OW", (long) n * oh * ow);
+        fits32("jp_im2col", "N*C*H*W", (long) n * c * h * w);
         launch("jp_im2col", blocks1d((long) c * kh * kw * n * oh * ow), 1, THREADS, convShapes(n, c, h, w, kh, kw, stride, pad),
                 x, n, c, h, w, kh, kw, stride, pad, oh, ow, col);
     }
     void col2im(DeviceBuffer col, int n, int c, int h, int w, int kh, int kw, int stride, int pad, int oh, int ow,
                 DeviceBuffer dx) {
+        fits32("jp_col2im", "N*C*H*W", (long) n * c * h * w);
         launch("jp_col2im", blocks1d((long) n * c * h * w), 1, THREADS, convShapes(n, c, h, w, kh, kw, stride, pad),
                 col, n, c, h, w, kh, kw, stride, pad, oh, ow, dx);
     }
     void rowsToNchw(DeviceBuffer rows, DeviceBuffer bias, int n, int f, int p, DeviceBuffer y) {
+        fits32("jp_rows_to_nchw", "N*F*P", (long) n * f * p);
         launch("jp_rows_to_nchw", blocks1d((long) n * f * p), 1, THREADS, "n=" + n + " f=" + f + " p=" + p, rows, bias, n, f, p, y);
     }
     void nchwToRows(DeviceBuffer y, int n, int f, int p, DeviceBuffer rows) {
+        fits32("jp_nchw_to_rows", "N*F*P", (long) n * f * p);
         launch("jp_nchw_to_rows", blocks1d((long) n * f * p), 1, THREADS, "n=" + n + " f=" + f + " p=" + p, y, n, f, p, rows);
     }
     /** Bias-gradient blocks per channel: about 16 elements per thread, 1..256; a function of N*P only (reproducible). */
@@ -248,6 +271,7 @@ final class Kernels {
     }
     void biasGradPartials(DeviceBuffer dy, int n, int f, int p, int blocksPerChannel, DeviceBuffer partials) {
         if (f > 65535) throw new IllegalArgumentException("biasGradNchw: " + f + " channels (max 65535)");
+        fits32("jp_bias_grad_partials", "N*F*P", (long) n * f * p);
         launch("jp_bias_grad_partials", blocksPerChannel, f, THREADS, "n=" + n + " f=" + f + " p=" + p + " blocks=" + blocksPerChannel,
                 dy, n, f, p, blocksPerChannel, partials);
     }
@@ -257,10 +281,12 @@ final class Kernels {
 
     // ---- pool.cu
     void maxPoolForward(DeviceBuffer x, int planes, int h, int w, int oh, int ow, int k, int s, DeviceBuffer y, DeviceBuffer argmax) {
+        fits32("jp_maxpool_fwd", "planes*H*W", (long) planes * h * w);  // the argmax indices are ints too
         launch("jp_maxpool_fwd", blocks1d((long) planes * oh * ow), 1, THREADS,
                 "planes=" + planes + " h=" + h + " w=" + w + " k=" + k + " s=" + s, x, planes, h, w, oh, ow, k, s, y, argmax);
     }
     void maxPoolBackward(DeviceBuffer dy, DeviceBuffer argmax, int planes, int h, int w, int oh, int ow, int k, int s, DeviceBuffer dx) {
+        fits32("jp_maxpool_bwd", "planes*H*W", (long) planes * h * w);
         launch("jp_maxpool_bwd", blocks1d((long) planes * h * w), 1, THREADS,
                 "planes=" + planes + " h=" + h + " w=" + w + " k=" + k + " s=" + s, dy, argmax, planes, h, w, oh, ow, k, s, dx);
     }
@@ -295,33 +321,43 @@ final class Kernels {
     }
 
     /** table: LONG[OPT_ROW_LONGS * tensors] (GpuOps.StepTable), blocks = Σ its blocks column. */
+    /** scaleDev: null (gradScale applies) or FLOAT[1] on the device holding the scale (NaN: the step is skipped). */
     void sgdStepMulti(DeviceBuffer table, int tensors, long blocks, float lr, float momentum, float weightDecay, boolean nesterov,
-                      float gradScale, float clipValue, GpuOps.StepScores acc) {
+                      float gradScale, DeviceBuffer scaleDev, float clipValue, GpuOps.StepScores acc) {
         int accCrit = acc == null ? 0 : acc.criterionCode(), accEma = acc != null && acc.ema() ? 1 : 0;
         float accM = acc == null ? 0f : acc.momentum(), accC1m = 1f - accM;
         DeviceBuffer accState = acc == null ? null : acc.faultState();
-        launch("jp_sgd_step_multi", (int) blocks, 1, THREADS, "tensors=" + tensors + " blocks=" + blocks + (acc == null ? "" : " +scores"),
-                table, tensors, lr, momentum, weightDecay, nesterov ? 1 : 0, gradScale, clipValue, accCrit, accEma, accM, accC1m,
-                accState);
+        String shapes = "tensors=" + tensors + " blocks=" + blocks + (acc == null ? "" : " +scores");
+        launch("jp_sgd_step_multi", (int) blocks, 1, THREADS, shapes, table, tensors, lr, momentum, weightDecay,
+                nesterov ? 1 : 0, gradScale, scaleDev, clipValue, accCrit, accEma, accM, accC1m, accState);
     }
     void adamStepMulti(DeviceBuffer table, int tensors, long blocks, float stepSize, float beta1, float beta2, float eps,
-                       float weightDecay, float bc2Sqrt, float gradScale, float clipValue, GpuOps.StepScores acc) {
+                       float weightDecay, float bc2Sqrt, float gradScale, DeviceBuffer scaleDev, float clipValue,
+                       GpuOps.StepScores acc) {
         int accCrit = acc == null ? 0 : acc.criterionCode(), accEma = acc != null && acc.ema() ? 1 : 0;
         float accM = acc == null ? 0f : acc.momentum(), accC1m = 1f - accM;
         DeviceBuffer accState = acc == null ? null : acc.faultState();
-        launch("jp_adam_step_multi", (int) blocks, 1, THREADS, "tensors=" + tensors + " blocks=" + blocks + (acc == null ? "" : " +scores"),
-                table, tensors, stepSize, beta1, beta2, eps, weightDecay, bc2Sqrt, gradScale, clipValue, accCrit, accEma, accM, accC1m,
-                accState);
+        String shapes = "tensors=" + tensors + " blocks=" + blocks + (acc == null ? "" : " +scores");
+        launch("jp_adam_step_multi", (int) blocks, 1, THREADS, shapes, table, tensors, stepSize, beta1, beta2, eps,
+                weightDecay, bc2Sqrt, gradScale, scaleDev, clipValue, accCrit, accEma, accM, accC1m, accState);
     }
 
     // ---- reduce.cu
-    /** table: LONG[2 * tensors] of (device address, length) pairs. */
     /** table: {@link GpuOps#sumSquares}'s rows (pointer, n, first block, blocks); blocks = the total over rows. */
     void sumsqPartials(DeviceBuffer table, int tensors, long blocks, DeviceBuffer partials) {
         if (blocks > Integer.MAX_VALUE) throw new IllegalArgumentException("sumSquares: " + blocks + " blocks (max 2^31-1)");
         launch("jp_sumsq_partials", (int) blocks, 1, THREADS, "tensors=" + tensors + " blocks=" + blocks, table, tensors, partials);
     }
-    void sumsqFinish(DeviceBuffer table, DeviceBuffer partials, int tensors, long blocks, DeviceBuffer perTensor, DeviceBuffer total) {
-        launch("jp_sumsq_finish", 1, 1, THREADS, "tensors=" + tensors + " blocks=" + blocks, table, partials, tensors, perTensor, total);
+    void sumsqFinish(DeviceBuffer table, DeviceBuffer partials, int tensors, long blocks, DeviceBuffer perTensor,
+                     DeviceBuffer total) {
+        launch("jp_sumsq_finish", 1, 1, THREADS, "tensors=" + tensors + " blocks=" + blocks, table, partials, tensors,
+                perTensor, total, 0.0, 0L, null, null, null);
+    }
+    /** sumsqFinish plus the clip-by-norm factor: scale FLOAT[1], norm DOUBLE[1], fault LONG[1] (jp_clip_scale). */
+    void sumsqFinishClip(DeviceBuffer table, DeviceBuffer partials, int tensors, long blocks, DeviceBuffer total,
+                         double maxNorm, long step, DeviceBuffer scale, DeviceBuffer norm, DeviceBuffer fault) {
+        String shapes = "tensors=" + tensors + " blocks=" + blocks + " clip=" + maxNorm + " step=" + step;
+        launch("jp_sumsq_finish", 1, 1, THREADS, shapes, table, partials, tensors, null, total, maxNorm, step, scale,
+                norm, fault);
     }
 }

@@ -598,6 +598,96 @@ class GpuOpsTest {
         }
     }
 
+    /**
+     * Clip-by-norm on the device has the bits of the host computation it replaces: the scale written by
+     * clipScaleAsync equals GradClip.normScale(sqrt(sumSquares(gradients)), maxNorm), for norms below, at and above
+     * the bound, and the SGD / Adam steps that read it from device memory leave the same bits as the steps given that
+     * scale as an argument. A non-finite norm records the step, makes that step and every later one change nothing,
+     * and stays recorded until resetFault.
+     */
+    @Test
+    void clipByNormOnTheDeviceHasTheHostBits() {
+        Rng r = new Rng(12);
+        int[] sizes = {1, 7, 129, 4096 * 16 + 5};
+        for (double maxNorm : new double[] {0.5, 3.0, 1e6}) {
+            for (boolean adam : new boolean[] {false, true}) {
+                List<DeviceBuffer> gs = new ArrayList<>(), wa = new ArrayList<>(), wb = new ArrayList<>(),
+                        sa = new ArrayList<>(), sb = new ArrayList<>(), va = new ArrayList<>(), vb = new ArrayList<>();
+                try (GpuOps.NormTable clip = ops.normTable(); GpuOps.StepTable ta = ops.stepTable();
+                     GpuOps.StepTable tb = ops.stepTable()) {
+                    for (int n : sizes) {
+                        float[] w = random(r, n, -1, 1), s1 = random(r, n, -0.1f, 0.1f), s2 = random(r, n, 0f, 0.01f);
+                        gs.add(ctx.allocFloat(n));
+                        wa.add(ctx.upload(w)); wb.add(ctx.upload(w));
+                        sa.add(ctx.upload(s1)); sb.add(ctx.upload(s1));
+                        va.add(ctx.upload(s2)); vb.add(ctx.upload(s2));
+                    }
+                    List<GpuOps.StepTensor> a = new ArrayList<>(), b = new ArrayList<>();
+                    for (int t = 0; t < sizes.length; t++) {
+                        DeviceBuffer v1 = adam ? va.get(t) : null, v2 = adam ? vb.get(t) : null;
+                        a.add(new GpuOps.StepTensor(wa.get(t), gs.get(t), sa.get(t), v1, null, sizes[t], null));
+                        b.add(new GpuOps.StepTensor(wb.get(t), gs.get(t), sb.get(t), v2, null, sizes[t], null));
+                    }
+                    for (int step = 0; step < 3; step++) {
+                        for (int t = 0; t < sizes.length; t++) gs.get(t).upload(random(r, sizes[t], -0.02f, 0.02f));
+                        float host = dev.jprune.optim.GradClip.normScale(Math.sqrt(ops.sumSquares(gs, null)), maxNorm);
+                        ops.clipScaleAsync(clip, gs, maxNorm, step);
+                        float[] got = clip.scale.toFloatArray();
+                        assertEquals(Float.floatToRawIntBits(host), Float.floatToRawIntBits(got[0]),
+                                "scale at max norm " + maxNorm + ": host " + host + ", device " + got[0]);
+                        if (adam) {
+                            ops.adamSteps(ta, a, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, step + 1, clip, 0f);
+                            ops.adamSteps(tb, b, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, step + 1, host, 0f);
+                        } else {
+                            ops.sgdSteps(ta, a, 0.1f, 0.9f, 1e-4f, false, clip, 0f);
+                            ops.sgdSteps(tb, b, 0.1f, 0.9f, 1e-4f, false, host, 0f);
+                        }
+                    }
+                    for (int t = 0; t < sizes.length; t++) {
+                        String what = (adam ? "adam" : "sgd") + " max norm " + maxNorm + " tensor " + t;
+                        assertBitsEqual(wb.get(t).toFloatArray(), wa.get(t).toFloatArray(), what + " w");
+                        assertBitsEqual(sb.get(t).toFloatArray(), sa.get(t).toFloatArray(), what + " state");
+                    }
+                    double[] norm = new double[1];
+                    long[] fault = new long[1];
+                    ctx.download(clip.normInto(norm), clip.faultInto(fault));
+                    assertEquals(Math.sqrt(ops.sumSquares(gs, null)), norm[0], "the last norm");
+                    assertEquals(-1L, fault[0], "no fault");
+
+                    // A non-finite gradient: step 7 is recorded, it and the step after it change nothing.
+                    float[][] before = new float[sizes.length][];
+                    for (int t = 0; t < sizes.length; t++) before[t] = wa.get(t).toFloatArray();
+                    float[] bad = random(r, sizes[1], -1, 1);
+                    bad[3] = Float.POSITIVE_INFINITY;
+                    gs.get(1).upload(bad);
+                    for (int step = 7; step < 9; step++) {
+                        ops.clipScaleAsync(clip, gs, maxNorm, step);
+                        if (adam) ops.adamSteps(ta, a, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, step, clip, 0f);
+                        else ops.sgdSteps(ta, a, 0.1f, 0.9f, 1e-4f, false, clip, 0f);
+                        gs.get(1).upload(random(r, sizes[1], -1, 1));  // finite again: the fault stays recorded
+                    }
+                    for (int t = 0; t < sizes.length; t++) {
+                        assertBitsEqual(before[t], wa.get(t).toFloatArray(), "unchanged after the fault, tensor " + t);
+                    }
+                    ctx.download(clip.normInto(norm), clip.faultInto(fault));
+                    assertEquals(7L, fault[0], "the first step with a non-finite norm");
+                    assertEquals(Double.POSITIVE_INFINITY, norm[0], "the faulting norm");
+                    assertTrue(Float.isNaN(clip.scale.toFloatArray()[0]), "scale NaN while the fault is recorded");
+                    clip.resetFault();
+                    ops.clipScaleAsync(clip, gs, maxNorm, 9);
+                    assertFalse(Float.isNaN(clip.scale.toFloatArray()[0]), "a finite scale after resetFault");
+                } finally {
+                    for (List<DeviceBuffer> l : List.of(gs, wa, wb, sa, sb, va, vb)) for (DeviceBuffer x : l) x.close();
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> {
+            try (GpuOps.NormTable c = ops.normTable(); DeviceBuffer g = ctx.allocFloat(4)) {
+                ops.clipScaleAsync(c, List.of(g), 0.0, 0);
+            }
+        }, "max norm 0");
+    }
+
     @Test
     void sumSquaresSingleAndMultiTensor() {
         Rng r = new Rng(9);

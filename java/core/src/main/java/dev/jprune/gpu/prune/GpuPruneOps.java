@@ -708,7 +708,12 @@ public final class GpuPruneOps {
             }
             GpuInternals.zero(kept);
             if (layout.chunks() > 0) {
-                k.expand(row(tab, 0), nt, layout.chunks(), gm, flags(zeroWeights, zeroOptimizer), GpuInternals.pointer(kept, 0));
+                long maxGroupLen = 0;
+                for (int t = 0; t < nt; t++) {
+                    if (groups[t] > 0) maxGroupLen = Math.max(maxGroupLen, ts.get(t).length() / groups[t]);
+                }
+                k.expand(row(tab, 0), nt, layout.chunks(), maxGroupLen, gm, flags(zeroWeights, zeroOptimizer),
+                        GpuInternals.pointer(kept, 0));
             }
             long[] ke = new long[nt];
             GpuInternals.download(kept, ke);
@@ -731,7 +736,8 @@ public final class GpuPruneOps {
         if (n == 0) return 0;
         try (DeviceBuffer tab = uploadTable(layout, List.of(tensor)); DeviceBuffer kept = ctx.allocLong(1)) {
             GpuInternals.zero(kept);
-            k.expand(row(tab, 0), 1, layout.chunks(), mask, flags(zeroWeights, zeroOptimizer), GpuInternals.pointer(kept, 0));
+            k.expand(row(tab, 0), 1, layout.chunks(), 1, mask, flags(zeroWeights, zeroOptimizer),
+                    GpuInternals.pointer(kept, 0));
             long[] out = new long[1];
             GpuInternals.download(kept, out);
             return out[0];

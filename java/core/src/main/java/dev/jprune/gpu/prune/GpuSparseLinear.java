@@ -27,9 +27,10 @@ import java.util.Map;
 /**
  * A Linear layer y[N, out] = act(x[N, in]·Wᵀ + b) with W [out, in] in CSR on the device (twin: Spmm.linear, then the
  * activation). Two paths: our warp-per-row gather kernel (jp_csr_spmm, for small batches) and cuSPARSE's generic SpMM
- * (used only when {@link GpuProbe#jcusparseAvailable()}; otherwise every request for it falls back to ours, with
- * the reason in {@link #cusparseReason()}). {@link #choose} times both with CUDA events for a batch size and keeps the
- * faster ("at model load, time both per layer"). Only functions that libcusparse.so.12 exports are called
+ * (used only when {@link GpuProbe#jcusparseAvailable()} and a handle can be created; otherwise every request for it
+ * falls back to ours, with the reason in {@link #cusparseReason()}, and {@code forward} returns the path that ran).
+ * {@link #choose} times both with CUDA events for a batch size and keeps the faster ("at model load, time both per
+ * layer"). Only functions that libcusparse.so.12 exports are called
  * (cusparseCreate, SetStream, CreateCsr, CreateDnMat, SpMM_bufferSize, SpMM, the Destroy calls): JCuda binds lazily and
  * a missing symbol would end the JVM. The SpMM workspace is allocated once (grown when a larger batch needs more) and
  * reused. Not thread-safe.
@@ -166,7 +167,7 @@ public final class GpuSparseLinear implements AutoCloseable {
         if (x == y) throw new IllegalArgumentException("GpuSparseLinear.forward: input and output must not alias");
         if ((long) n * Math.max(in, out) > Integer.MAX_VALUE) throw new IllegalArgumentException("GpuSparseLinear.forward: batch " + n + " too large");
         if (n == 0 || out == 0) return path;
-        if (path == Path.CUSPARSE && cusparseReason == null) {
+        if (path == Path.CUSPARSE && cusparseReason == null && cusparseReady()) {
             cusparseForward(x, n, y);
             if (bias != null) {
                 if (act == Activation.RELU) ops.biasRelu(y, bias, n, out); else ops.biasAdd(y, bias, n, out);
@@ -207,6 +208,7 @@ public final class GpuSparseLinear implements AutoCloseable {
                     cusparseReason = "cuSPARSE failed: " + e.getMessage();
                     cs = Float.NaN;
                 }
+                if (cusparseReason != null) cs = Float.NaN;  // no handle: the timed runs took our kernel
                 c = cusparseReason != null ? new Choice(n, Path.OURS, ours, cs, cusparseReason)
                         : new Choice(n, cs < ours ? Path.CUSPARSE : Path.OURS, ours, cs, "timed");
             }
@@ -226,21 +228,41 @@ public final class GpuSparseLinear implements AutoCloseable {
         }
     }
 
+    /**
+     * The cuSPARSE handle and matrix descriptor, created on first use. A library that loads but cannot create a handle
+     * (no usable CUDA runtime for this driver, say) makes cuSPARSE unavailable for this layer, with the reason in
+     * {@link #cusparseReason()}: false, and the caller takes our kernel. Failures after that are errors.
+     */
+    private boolean cusparseReady() {
+        if (handle != null) return true;
+        GpuInternals.bind(ctx);
+        cusparseHandle h = new cusparseHandle();
+        int st;
+        try {
+            st = JCusparse.cusparseCreate(h);
+        } catch (LinkageError e) {
+            cusparseReason = "cusparseCreate is not callable: " + e;
+            return false;
+        }
+        if (st != cusparseStatus.CUSPARSE_STATUS_SUCCESS) {
+            cusparseReason = "cusparseCreate failed: " + cusparseStatus.stringFor(st);
+            return false;
+        }
+        handle = h;
+        cs(JCusparse.cusparseSetStream(handle, new cudaStream_t(GpuInternals.stream(ctx))), "cusparseSetStream");
+        cusparseSpMatDescr a = new cusparseSpMatDescr();
+        int i32 = cusparseIndexType.CUSPARSE_INDEX_32I;
+        cs(JCusparse.cusparseCreateCsr(a, out, in, nnz, GpuInternals.pointer(rowPtr, 0),
+                GpuInternals.pointer(colIdx, 0), GpuInternals.pointer(values, 0), i32, i32,
+                cusparseIndexBase.CUSPARSE_INDEX_BASE_ZERO, cudaDataType.CUDA_R_32F), "cusparseCreateCsr");
+        matA = a;
+        return true;
+    }
+
     // Yᵀ [out, n] = W [out, in] · Xᵀ [in, n] in column-major: x row-major [n, in] IS Xᵀ column-major with ld = in,
     // and y row-major [n, out] IS Yᵀ column-major with ld = out — so no transposes are needed.
     private void cusparseForward(DeviceBuffer x, int n, DeviceBuffer y) {
         GpuInternals.bind(ctx);
-        if (handle == null) {
-            cusparseHandle h = new cusparseHandle();
-            cs(JCusparse.cusparseCreate(h), "cusparseCreate");
-            handle = h;
-            cs(JCusparse.cusparseSetStream(handle, new cudaStream_t(GpuInternals.stream(ctx))), "cusparseSetStream");
-            cusparseSpMatDescr a = new cusparseSpMatDescr();
-            cs(JCusparse.cusparseCreateCsr(a, out, in, nnz, GpuInternals.pointer(rowPtr, 0), GpuInternals.pointer(colIdx, 0),
-                    GpuInternals.pointer(values, 0), cusparseIndexType.CUSPARSE_INDEX_32I, cusparseIndexType.CUSPARSE_INDEX_32I,
-                    cusparseIndexBase.CUSPARSE_INDEX_BASE_ZERO, cudaDataType.CUDA_R_32F), "cusparseCreateCsr");
-            matA = a;
-        }
         cusparseDnMatDescr b = new cusparseDnMatDescr(), c = new cusparseDnMatDescr();
         cs(JCusparse.cusparseCreateDnMat(b, in, n, in, GpuInternals.pointer(x, 0), cudaDataType.CUDA_R_32F,
                 cusparseOrder.CUSPARSE_ORDER_COL), "cusparseCreateDnMat(X)");
@@ -268,12 +290,16 @@ public final class GpuSparseLinear implements AutoCloseable {
         }
     }
 
+    /** Destroys the cuSPARSE objects (with this context current, like every entry point) and returns the buffers to
+     *  the pool. Idempotent; after the context's own close only the buffers are let go. */
     @Override
     public void close() {
         if (closed) return;
         closed = true;
-        if (matA != null) JCusparse.cusparseDestroySpMat(matA.asConst());
-        if (handle != null) JCusparse.cusparseDestroy(handle);
+        if (GpuInternals.bindIfOpen(ctx)) {
+            if (matA != null) JCusparse.cusparseDestroySpMat(matA.asConst());
+            if (handle != null) JCusparse.cusparseDestroy(handle);
+        }
         for (DeviceBuffer b : new DeviceBuffer[] {rowPtr, colIdx, values, bias, workspace}) if (b != null) b.close();
     }
 }

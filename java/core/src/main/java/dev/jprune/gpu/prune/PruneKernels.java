@@ -144,17 +144,27 @@ final class PruneKernels {
         launch("jp_prune_mask", chunks, "tensors=" + tensors + " chunks=" + chunks + " crit=" + crit + " mode=" + mode
                 + " flags=" + flags, table, tensors, crit, mode, flags, state, tiesBefore, kept);
     }
+    /** groups = rows x ceil(rowLength / m). The kernel splits group indices in 32 bits: rowLength, m < 2^31. */
     void nm(CUdeviceptr row, int crit, long rowLength, int n, int m, int phase, int flags, CUdeviceptr state,
             CUdeviceptr kept, long groups) {
+        if (rowLength < 1 || rowLength > Integer.MAX_VALUE || m < 1) {
+            throw new IllegalArgumentException("jp_prune_nm: row length " + rowLength + " or M " + m
+                    + " outside [1, 2^31-1]");
+        }
         launch("jp_prune_nm", Math.max(1, Math.min(MAX_BLOCKS, (groups + THREADS - 1) / THREADS)),
                 "groups=" + groups + " rowLength=" + rowLength + " N:M=" + n + ":" + m + " phase=" + phase,
-                row, crit, rowLength, n, m, phase, flags, state, kept);
+                row, crit, rowLength, groups, n, m, phase, flags, state, kept);
     }
     void groupScores(CUdeviceptr table, int tensors, int crit, int norm, long totalGroups, DeviceBuffer out, CUdeviceptr state) {
         launch("jp_prune_group_scores", warpBlocks(totalGroups), "tensors=" + tensors + " groups=" + totalGroups + " norm=" + norm,
                 table, tensors, crit, norm, totalGroups, out, state);
     }
-    void expand(CUdeviceptr table, int tensors, long chunks, DeviceBuffer groupMask, int flags, CUdeviceptr kept) {
+    /** maxGroupLen: the longest group of the table; the kernel divides by group lengths in 32 bits (< 2^31). */
+    void expand(CUdeviceptr table, int tensors, long chunks, long maxGroupLen, DeviceBuffer groupMask, int flags,
+                CUdeviceptr kept) {
+        if (maxGroupLen > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("jp_prune_expand: a group of " + maxGroupLen + " elements (max 2^31-1)");
+        }
         launch("jp_prune_expand", chunks, "tensors=" + tensors + " chunks=" + chunks, table, tensors, groupMask, flags, kept);
     }
     void accumulate(CUdeviceptr table, int tensors, long chunks, int crit, boolean ema, float m, float c1m, int phase, CUdeviceptr state) {

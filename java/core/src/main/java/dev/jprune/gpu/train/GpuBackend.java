@@ -64,7 +64,8 @@ public final class GpuBackend implements Backend, PruningBackend {
         return resident.computeIfAbsent(d, k -> new DeviceDataset(ctx, k));
     }
 
-    @Override public String describe() { return ctx.deviceName(); }
+    /** The device's name, and "(validate mode)" when every launch is checked (-Djprune.gpu.validate=true). */
+    @Override public String describe() { return ctx.deviceName() + (ctx.validate() ? " (validate mode)" : ""); }
     @Override public EpochStats trainEpoch(Dataset train, int epoch, TrainListener l) { return trainer.trainEpoch(onDevice(train), epoch, l); }
     @Override public Evaluation evaluate(Dataset test) { return trainer.evaluate(onDevice(test), 1000); }
     @Override public void addHook(StepHook h) { trainer.addHook(h); }

@@ -6,7 +6,6 @@ import dev.jprune.gpu.GpuContext;
 import dev.jprune.gpu.GpuOps;
 import dev.jprune.models.ModelSpec;
 import dev.jprune.models.ModelSpec.OptimizerKind;
-import dev.jprune.optim.GradClip;
 import dev.jprune.train.EpochStats;
 import dev.jprune.train.Evaluation;
 import dev.jprune.train.TrainConfig;
@@ -19,9 +18,11 @@ import java.util.List;
  * gradients, masks and optimizer state on the device. Per step: gather the batch on the device, forward, fused
  * softmax cross-entropy, backward, (global norm when clipping by norm), fused optimizer step.
  * <p>No host synchronisation inside a step: per-step loss, correct count and bad-label row go to device buffers
- * read once at the end of the epoch. Exceptions: the global norm when clip-by-norm is on (its scale is a kernel
- * argument), and hooks that ask for host state ({@link dev.jprune.train.StepHook#needsHost}).
- * Modifies the device parameters; {@link GpuModel#download} brings them to the host model.
+ * read once at the end of the epoch, with one wait. Clip-by-norm computes its scale on the device from a gradient
+ * table cached per trainer ({@link GpuOps#clipScaleAsync}) and the optimizer reads it there; a non-finite norm stops
+ * the updates and is reported at the end of the epoch. The one exception: hooks that ask for host state
+ * ({@link dev.jprune.train.StepHook#needsHost}). Per-step listener calls therefore carry no loss or norm (NaN); the
+ * epoch's statistics carry both. Modifies the device parameters; {@link GpuModel#download} brings them to the host.
  */
 public final class GpuTrainer implements AutoCloseable {
     private final GpuContext ctx;
@@ -35,6 +36,7 @@ public final class GpuTrainer implements AutoCloseable {
     private GpuOps.StepScores[] stepScores;  // per parameter (model.params order), null entries: none
     private long scoredSteps;                 // optimizer steps that ran with stepScores set
     private final GpuOps.StepTable stepTable; // the optimizer's device table, kept between steps
+    private final GpuOps.NormTable normTable; // clip-by-norm's device table and scale (null without clip-by-norm)
 
     public GpuTrainer(GpuContext ctx, ModelSpec spec, TrainConfig cfg, boolean tf32) {
         if (spec.task() != ModelSpec.Task.CLASSIFICATION) throw new IllegalArgumentException("GPU path: only classification models are supported, not " + spec.name());
@@ -43,6 +45,15 @@ public final class GpuTrainer implements AutoCloseable {
         this.cfg = cfg;
         this.model = new GpuModel(ctx, spec.net(), spec.sampleShape(), tf32);
         this.stepTable = model.ops.stepTable();
+        GpuOps.NormTable nt = null;
+        try {
+            if (cfg.clipNorm() > 0) nt = model.ops.normTable();
+        } catch (RuntimeException e) {
+            stepTable.close();
+            model.close();
+            throw e;
+        }
+        this.normTable = nt;
         this.lr = cfg.lr();
     }
 
@@ -88,8 +99,11 @@ public final class GpuTrainer implements AutoCloseable {
         Batcher batcher = new Batcher(d.host, cfg.batchSize(), true, false, seed);
         int[] order = batcher.order(0);
         int c = model.outputSize();
-        try (DeviceBuffer perm = ctx.upload(order)) {
-            for (int b = 0, from = 0; b < Math.min(batches, batcher.numBatches()); b++, from += cfg.batchSize()) {
+        int count = Math.min(batches, batcher.numBatches());
+        // The loss is not needed; a bad label is (checked once at the end, unless a per-batch host copy waits anyway).
+        try (DeviceBuffer perm = ctx.upload(order); DeviceBuffer losses = ctx.allocDouble(Math.max(1, count));
+             DeviceBuffer badRows = ctx.allocInt(Math.max(1, count))) {
+            for (int b = 0, from = 0; b < count; b++, from += cfg.batchSize()) {
                 int n = Math.min(cfg.batchSize(), d.n - from);
                 try (Scratch s = new Scratch(ctx)) {
                     DeviceBuffer x = s.floats((long) n * d.sampleSize), y = s.ints(n);
@@ -97,19 +111,34 @@ public final class GpuTrainer implements AutoCloseable {
                     model.zeroGrad();
                     DeviceBuffer logits = model.forward(x, n, false, s);
                     DeviceBuffer dlogits = s.floats((long) n * c);
-                    model.ops.softmaxCrossEntropy(logits, y, n, c, dlogits);
+                    model.ops.softmaxCrossEntropyAsync(logits, y, n, c, dlogits, losses, null, badRows, b);
                     model.backward(dlogits, n, s);
                     if (onDevice != null) onDevice.run();
                     if (perBatch != null) {
+                        checkLabels(d, order, badRows, b + 1);
                         model.download(true);
                         perBatch.run();
                     }
                 }
             }
+            if (perBatch == null && count > 0) checkLabels(d, order, badRows, count);
         }
         model.zeroGrad();
         // As CpuBackend.gradientsOnBatches, which ends with net.zeroGrad(): the host grads do not keep the last batch's.
         for (GpuModel.DParam p : model.params) java.util.Arrays.fill(p.host.grad.data, 0f);
+    }
+
+    /** Throws for the first bad label of batches [0, batches) of {@code order} (as the synchronous loss would). */
+    private void checkLabels(DeviceDataset d, int[] order, DeviceBuffer badRows, int batches) {
+        int[] bad = new int[batches];
+        ctx.download(badRows.into(bad));
+        for (int b = 0; b < batches; b++) if (bad[b] >= 0) throw badLabel(d, order, b * cfg.batchSize() + bad[b]);
+    }
+
+    private IllegalArgumentException badLabel(DeviceDataset d, int[] order, int position) {
+        int sample = order[position];
+        return new IllegalArgumentException("softmaxCrossEntropy: label " + d.host.labels()[sample] + " of sample "
+                + sample + " outside [0, " + model.outputSize() + ")");
     }
 
     public GpuModel model() { return model; }
@@ -121,8 +150,8 @@ public final class GpuTrainer implements AutoCloseable {
         Batcher batcher = new Batcher(d.host, cfg.batchSize(), true, false, cfg.seed());
         int[] order = batcher.order(epoch);
         long t0 = System.nanoTime();
-        double norm = Double.NaN;
         int steps = batcher.numBatches();
+        if (normTable != null) normTable.resetFault();
         // Per-step loss, correct count and bad-label row stay on the device until the epoch ends: no step waits.
         try (DeviceBuffer perm = ctx.upload(order); DeviceBuffer losses = ctx.allocDouble(steps);
              DeviceBuffer correct = ctx.allocLong(steps); DeviceBuffer badRows = ctx.allocInt(steps)) {
@@ -140,39 +169,48 @@ public final class GpuTrainer implements AutoCloseable {
                         if (hostWanted()) model.download(true);
                         for (dev.jprune.train.StepHook h : List.copyOf(hooks)) h.afterBackward(globalStep);
                     }
-                    float scale = 1f;
-                    if (cfg.clipNorm() > 0) {
-                        norm = Math.sqrt(model.ops.sumSquares(model.gradients(), null));
-                        scale = GradClip.normScale(norm, cfg.clipNorm());
-                    }
-                    optimizerStep(scale);
+                    // clip-by-norm: the scale is computed and read on the device (same bits as on the host, no wait)
+                    if (normTable != null) model.ops.clipScaleAsync(normTable, model.gradients(), cfg.clipNorm(), step);
+                    optimizerStep();
                     if (!hooks.isEmpty()) {
                         if (hostWanted()) model.download(false);
                         for (dev.jprune.train.StepHook h : List.copyOf(hooks)) h.afterStep(globalStep);
                     }
                     globalStep++;
-                    listener.onStep(epoch, step, steps, Double.NaN, norm, Double.NaN);
+                    listener.onStep(epoch, step, steps, Double.NaN, Double.NaN, Double.NaN);
                 }
             }
             double[] l = new double[steps];
             long[] c = new long[steps];
             int[] bad = new int[steps];
-            losses.download(l);
-            correct.download(c);
-            badRows.download(bad);
+            double[] norm = {Double.NaN};
+            long[] clipFault = {-1L};
+            // The epoch's one wait: every per-step value (and clip-by-norm's last norm and fault) in one download.
+            if (normTable != null) {
+                ctx.download(losses.into(l), correct.into(c), badRows.into(bad), normTable.normInto(norm),
+                        normTable.faultInto(clipFault));
+            } else {
+                ctx.download(losses.into(l), correct.into(c), badRows.into(bad));
+            }
             double lossSum = 0;
             long right = 0;
             for (int step = 0; step < steps; step++) {
                 int n = Math.min(cfg.batchSize(), d.n - step * cfg.batchSize());
-                if (bad[step] >= 0) {
-                    throw new IllegalArgumentException("softmaxCrossEntropy: label " + d.host.labels()[order[step * cfg.batchSize() + bad[step]]]
-                            + " of sample " + order[step * cfg.batchSize() + bad[step]] + " outside [0, " + model.outputSize() + ")");
+                if (bad[step] >= 0) throw badLabel(d, order, step * cfg.batchSize() + bad[step]);
+                String at = " at epoch " + epoch + " step " + step;
+                if (!Double.isFinite(l[step])) {
+                    throw new ArithmeticException("training diverged on the GPU: loss " + l[step] + at);
                 }
-                if (!Double.isFinite(l[step])) throw new ArithmeticException("training diverged on the GPU: loss " + l[step] + " at epoch " + epoch + " step " + step);
+                // As GradClip.normScale on the CPU, which throws before that step's update (the device skipped it and
+                // every later one).
+                if (clipFault[0] == step) {
+                    throw new ArithmeticException("clip-by-norm: gradient norm is " + norm[0] + at);
+                }
                 lossSum += l[step] * n;
                 right += c[step];
             }
-            EpochStats st = new EpochStats(epoch, lossSum / d.n, right / (double) d.n, norm, d.n, (System.nanoTime() - t0) / 1e9);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            EpochStats st = new EpochStats(epoch, lossSum / d.n, right / (double) d.n, norm[0], d.n, seconds);
             listener.onEpoch(st);
             return st;
         }
@@ -184,7 +222,7 @@ public final class GpuTrainer implements AutoCloseable {
         model.data.gatherInts(d.labels, perm, from, y, n);
     }
 
-    private void optimizerStep(float scale) {
+    private void optimizerStep() {
         model.materializeGrads();  // a no-op after a backward (it wrote every gradient)
         if (cfg.optimizer() == OptimizerKind.ADAM) adamStep++;
         if (stepScores != null) scoredSteps++;
@@ -205,39 +243,55 @@ public final class GpuTrainer implements AutoCloseable {
             }
         }
         // Every parameter in one launch (the same bits as one sgdStep / adamStep per parameter).
+        // With clip-by-norm the kernels read the scale clipScaleAsync left on the device.
+        float wd = cfg.weightDecay(), clip = cfg.clipValue();
         if (cfg.optimizer() == OptimizerKind.SGD) {
-            model.ops.sgdSteps(stepTable, ts, lr, cfg.momentum(), cfg.weightDecay(), cfg.nesterov(), scale, cfg.clipValue());
+            float m = cfg.momentum();
+            if (normTable != null) model.ops.sgdSteps(stepTable, ts, lr, m, wd, cfg.nesterov(), normTable, clip);
+            else model.ops.sgdSteps(stepTable, ts, lr, m, wd, cfg.nesterov(), 1f, clip);
         } else {
-            model.ops.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, 1e-8f, cfg.weightDecay(), adamStep, scale, cfg.clipValue());
+            if (normTable != null) model.ops.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, 1e-8f, wd, adamStep, normTable,
+                    clip);
+            else model.ops.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, 1e-8f, wd, adamStep, 1f, clip);
         }
     }
 
-    /** Accuracy and mean loss on {@code d} in evaluation mode (reads logits back per batch). */
+    /**
+     * Accuracy and mean loss on {@code d} in evaluation mode. Per-batch loss, correct count (argmax == label, ties to
+     * the lower index, as Trainer.evaluate) and bad-label row stay on the device; one wait at the end reads them all.
+     */
     public Evaluation evaluate(DeviceDataset d, int batchSize) {
+        if (batchSize < 1) throw new IllegalArgumentException("GpuTrainer.evaluate: batch size " + batchSize);
         int[] idx = new int[d.n];
         for (int i = 0; i < d.n; i++) idx[i] = i;
-        long correct = 0;
-        double lossSum = 0;
         int c = model.outputSize();
-        try (DeviceBuffer perm = ctx.upload(idx)) {
-            for (int from = 0; from < d.n; from += batchSize) {
+        int batches = (d.n + batchSize - 1) / batchSize;
+        if (batches == 0) return new Evaluation(0.0 / 0.0, 0.0 / 0.0, 0);
+        double[] l = new double[batches];
+        long[] right = new long[batches];
+        int[] bad = new int[batches];
+        try (DeviceBuffer perm = ctx.upload(idx); DeviceBuffer losses = ctx.allocDouble(batches);
+             DeviceBuffer correct = ctx.allocLong(batches); DeviceBuffer badRows = ctx.allocInt(batches)) {
+            for (int b = 0, from = 0; b < batches; b++, from += batchSize) {
                 int n = Math.min(batchSize, d.n - from);
                 try (Scratch s = new Scratch(ctx)) {
                     DeviceBuffer x = s.floats((long) n * d.sampleSize), y = s.ints(n);
                     gather(d, perm, from, n, x, y);
                     DeviceBuffer logits = model.forward(x, n, false, s);
-                    lossSum += model.ops.softmaxCrossEntropy(logits, y, n, c, s.floats((long) n * c)) * n;
-                    float[] host = new float[n * c];
-                    logits.download(host, 0, 0, n * c);
-                    for (int r = 0; r < n; r++) {
-                        int best = 0;
-                        for (int j = 1; j < c; j++) if (host[r * c + j] > host[r * c + best]) best = j;
-                        if (best == d.host.labels()[from + r]) correct++;
-                    }
+                    DeviceBuffer dlogits = s.floats((long) n * c);  // written, not needed
+                    model.ops.softmaxCrossEntropyAsync(logits, y, n, c, dlogits, losses, correct, badRows, b);
                 }
             }
+            ctx.download(losses.into(l), correct.into(right), badRows.into(bad));
         }
-        return new Evaluation(correct / (double) d.n, lossSum / d.n, d.n);
+        long correctTotal = 0;
+        double lossSum = 0;
+        for (int b = 0; b < batches; b++) {
+            if (bad[b] >= 0) throw badLabel(d, idx, b * batchSize + bad[b]);
+            lossSum += l[b] * Math.min(batchSize, d.n - b * batchSize);
+            correctTotal += right[b];
+        }
+        return new Evaluation(correctTotal / (double) d.n, lossSum / d.n, d.n);
     }
 
     /** The optimizer's device state buffers of parameter i: {momentum} or {m, v} (null before the first step). */
@@ -249,6 +303,7 @@ public final class GpuTrainer implements AutoCloseable {
     @Override
     public void close() {
         stepTable.close();
+        if (normTable != null) normTable.close();
         model.close();
     }
 }
