@@ -35,6 +35,7 @@ final class ExportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Reporter r = Reporter.system(false);
         ModelSpec m = Models.build(model, 0);
+        OutputPaths.checkFile(out, "--out");
         Checkpoint.load(weights, m.net());
         r.line(SparseReport.of(m.net(), m.sampleShape()).toTable());
         if (out != null) {

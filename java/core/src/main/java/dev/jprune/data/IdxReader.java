@@ -92,7 +92,7 @@ public final class IdxReader {
         } catch (DatasetFormatException e) {
             throw e;
         } catch (EOFException | ZipException e) {
-            throw new DatasetFormatException(source + ": corrupt or truncated gzip stream (" + e.getMessage() + ")", e);
+            throw new DatasetFormatException(source + ": corrupt or truncated gzip stream (" + why(e) + ")", e);
         }
     }
 
@@ -132,7 +132,7 @@ public final class IdxReader {
         } catch (DatasetFormatException e) {
             throw e;
         } catch (EOFException | ZipException e) {
-            throw new DatasetFormatException(source + ": corrupt or truncated gzip stream (" + e.getMessage() + ")", e);
+            throw new DatasetFormatException(source + ": corrupt or truncated gzip stream (" + why(e) + ")", e);
         }
     }
 
@@ -181,7 +181,7 @@ public final class IdxReader {
             try {
                 return new BufferedInputStream(new GZIPInputStream(b, BUF), BUF);
             } catch (EOFException | ZipException e) {
-                throw new DatasetFormatException(source + ": corrupt gzip header (" + e.getMessage() + ")", e);
+                throw new DatasetFormatException(source + ": corrupt gzip header (" + why(e) + ")", e);
             }
         }
         return b;
@@ -221,6 +221,12 @@ public final class IdxReader {
             throw new DatasetFormatException(source + ": trailing bytes after the " + promised + " the header declares");
         }
         return body;
+    }
+
+    /** A decoder exception's message; EOFException and ZipException often carry none ("(null)" said nothing). */
+    private static String why(IOException e) {
+        if (e.getMessage() != null && !e.getMessage().isBlank()) return e.getMessage();
+        return e instanceof EOFException ? "unexpected end of file" : e.getClass().getSimpleName();
     }
 
     private static int be32(byte[] b, int o) {
