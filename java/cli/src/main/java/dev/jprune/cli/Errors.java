@@ -1,6 +1,7 @@
 package dev.jprune.cli;
 
 import dev.jprune.gpu.GpuException;
+import dev.jprune.util.HeapExhaustedError;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -75,14 +76,16 @@ final class Errors {
     private static String outOfMemory(OutOfMemoryError e) {
         long max = Runtime.getRuntime().maxMemory();
         String what = e.getMessage() == null || e.getMessage().isBlank() ? "Java heap space" : e.getMessage();
-        return "out of memory: " + what + ". The Java heap limit is " + mib(max) + "; give Java more, e.g. "
-                + "java -Xmx" + suggest(max) + " -jar jprune.jar ...";
+        long want = 2 * max;
+        if (e instanceof HeapExhaustedError h) want = Math.max(want, h.bytesNeeded() + h.bytesNeeded() / 4 + (128L << 20));
+        return "out of memory: " + what + "; the Java heap limit is " + mib(max) + ". Give Java more, e.g. java -Xmx"
+                + xmx(want) + " -jar jprune.jar ...";
     }
 
-    /** Twice the current limit, rounded up to whole GiB (or MiB below 1 GiB), as an -Xmx value. */
-    static String suggest(long maxHeap) {
-        long want = Math.max(2 * maxHeap, 256L << 20);
-        if (want < (1L << 30)) return ((want + (1L << 20) - 1) >> 20) + "m";
+    /** {@code bytes} rounded up to whole GiB (or 64 MiB steps below 1 GiB, at least 256 MiB), as an -Xmx value. */
+    static String xmx(long bytes) {
+        long want = Math.max(bytes, 256L << 20);
+        if (want < (1L << 30)) return (((want + (64L << 20) - 1) >> 26) << 6) + "m";
         return ((want + (1L << 30) - 1) >> 30) + "g";
     }
 

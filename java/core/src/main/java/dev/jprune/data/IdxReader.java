@@ -80,7 +80,12 @@ public final class IdxReader {
             if (rows <= 0 || cols <= 0) {
                 throw new DatasetFormatException(source + ": invalid image size " + rows + "×" + cols);
             }
-            long total = (long) count * rows * cols;
+            long total; // count × rows × cols can pass 2^63 (three 31-bit factors): saturate instead of wrapping negative
+            try {
+                total = Math.multiplyExact(Math.multiplyExact((long) count, rows), cols);
+            } catch (ArithmeticException e) {
+                total = Long.MAX_VALUE;
+            }
             if (total > Integer.MAX_VALUE - 8) {
                 throw new DatasetFormatException(source + ": header declares " + count + " images of " + rows + "×" + cols
                         + " = " + total + " bytes, more than 2^31");

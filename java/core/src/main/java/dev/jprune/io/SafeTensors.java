@@ -3,6 +3,7 @@ package dev.jprune.io;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import dev.jprune.util.HeapExhaustedError;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
@@ -199,16 +200,10 @@ public final class SafeTensors {
         return TensorEntry.raw(t.dtype, b, t.shape);
     }
 
-    /** An OutOfMemoryError that says which file needed how much heap, and how much the JVM may use. */
+    /** An OutOfMemoryError that says which file needed how much heap. */
     private static OutOfMemoryError tooLarge(Path file, long bytes, OutOfMemoryError cause) {
-        OutOfMemoryError e = new OutOfMemoryError(file + ": reading " + mib(bytes) + " of tensor data needs about that much"
-                + " Java heap, more than is free (the JVM may use at most " + mib(Runtime.getRuntime().maxMemory()) + ")");
-        e.initCause(cause);
-        return e;
-    }
-
-    private static String mib(long bytes) {
-        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+        return new HeapExhaustedError(file + ": reading " + String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0)
+                + " of tensor data", bytes, cause);
     }
 
     private static String reason(IOException e) {
