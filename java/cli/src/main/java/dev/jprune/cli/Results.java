@@ -1,9 +1,9 @@
 package dev.jprune.cli;
 
 import com.google.gson.GsonBuilder;
+import dev.jprune.io.AtomicFiles;
 import dev.jprune.prune.PruningRun;
 import java.io.IOException;
-import dev.jprune.io.AtomicFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
