@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Report the machine: Java, CPU threads, CUDA driver, GPU, fatbin, JCublas, JCusparse.",
-                "The exit code says whether the GPU backend can run, so scripts can test for a GPU: jprune doctor >/dev/null && ..."},
+                "The exit code says whether the GPU backend can run, so scripts can test for a GPU:",
+                "jprune doctor >/dev/null && ..."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:a usable GPU (driver, device and the jar's kernels)",
                 "3:no usable GPU; the report's first lines say why (training then runs on the CPU with --device auto)",

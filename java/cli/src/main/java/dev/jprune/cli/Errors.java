@@ -40,7 +40,9 @@ final class Errors {
         else if (t instanceof FileSystemException f) s = fileSystem(f);
         else if (t instanceof IllegalArgumentException || t instanceof IOException || t instanceof IllegalStateException
                 || t instanceof ArithmeticException || t instanceof GpuException) s = message(t);
-        else if (t instanceof StackOverflowError) s = "internal error: stack overflow (please report it, with JPRUNE_DEBUG=1 output)";
+        else if (t instanceof StackOverflowError) {
+            s = "internal error: stack overflow (please report it, with JPRUNE_DEBUG=1 output)";
+        }
         else s = "internal error: " + t + " (please report it, with the output of JPRUNE_DEBUG=1)";
         return oneLine(s);
     }
@@ -64,12 +66,13 @@ final class Errors {
         if (reason == null) {
             if (f instanceof NoSuchFileException) reason = "no such file or directory";
             else if (f instanceof AccessDeniedException) reason = "permission denied";
-            else if (f instanceof FileAlreadyExistsException) reason = "already exists (and is not what was expected there)";
+            else if (f instanceof FileAlreadyExistsException) reason = "already exists (not what was expected there)";
             else if (f instanceof NotDirectoryException) reason = "not a directory";
             else if (f instanceof DirectoryNotEmptyException) reason = "directory not empty";
             else reason = "file system error (" + f.getClass().getSimpleName() + ")";
         }
-        String where = f.getFile() == null ? "" : f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile()) + ": ";
+        String other = f.getOtherFile() == null ? "" : " -> " + f.getOtherFile();
+        String where = f.getFile() == null ? "" : f.getFile() + other + ": ";
         return where + reason;
     }
 
@@ -77,7 +80,9 @@ final class Errors {
         long max = Runtime.getRuntime().maxMemory();
         String what = e.getMessage() == null || e.getMessage().isBlank() ? "Java heap space" : e.getMessage();
         long want = 2 * max;
-        if (e instanceof HeapExhaustedError h) want = Math.max(want, h.bytesNeeded() + h.bytesNeeded() / 4 + (128L << 20));
+        if (e instanceof HeapExhaustedError h) {
+            want = Math.max(want, h.bytesNeeded() + h.bytesNeeded() / 4 + (128L << 20)); // + 25% + the JVM's own
+        }
         return "out of memory: " + what + "; the Java heap limit is " + mib(max) + ". Give Java more, e.g. java -Xmx"
                 + xmx(want) + " -jar jprune.jar ...";
     }

@@ -9,6 +9,7 @@ import dev.jprune.nn.Parameter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,8 +27,8 @@ final class InfoCommand implements Callable<Integer> {
         Reporter r = Reporter.system(false);
         if (model == null && weights == null) throw new IllegalArgumentException("info needs --model NAME or --weights FILE");
         if (model != null && weights != null) {
-            throw new IllegalArgumentException("info takes --model NAME or --weights FILE, not both (it describes one of them; to check that"
-                    + " weights fit a model, use eval or export with --model and --weights)");
+            throw new IllegalArgumentException("info takes --model NAME or --weights FILE, not both (it describes"
+                    + " one of them; to check that weights fit a model, use eval or export with both options)");
         }
         if (model != null) {
             ModelSpec m = Models.build(model, 0);
@@ -44,21 +45,24 @@ final class InfoCommand implements Callable<Integer> {
     /** The header only, then each tensor's values streamed in chunks: memory use does not grow with the file. */
     private void describeWeights(Reporter r) throws java.io.IOException {
         SafeTensorHeader h = SafeTensors.readHeader(weights);
-        r.line(weights + ": " + h.tensors().size() + " tensors" + (h.metadata().isEmpty() ? "" : ", metadata " + h.metadata()));
+        String meta = h.metadata().isEmpty() ? "" : ", metadata " + h.metadata();
+        r.line(weights + ": " + h.tensors().size() + " tensors" + meta);
         List<String> warnings = new ArrayList<>();
         for (SafeTensorHeader.Tensor t : h.tensors().values()) {
             TensorStats st = new TensorStats(t.name().endsWith(Checkpoint.MASK_SUFFIX));
             SafeTensors.streamFloats(h, t, st::add);
             long n = t.elementCount();
+            String bad = st.nan + st.inf == 0 ? "" : String.format(Locale.ROOT, "  NaN %d, inf %d", st.nan, st.inf);
             r.linef("  %-16s %-5s %-14s nonzero %6.2f%%%s", t.name(), t.dtype(), java.util.Arrays.toString(t.shape()),
-                    n == 0 ? 0 : 100.0 * st.nonzero / n, st.nan + st.inf == 0 ? "" : String.format(java.util.Locale.ROOT, "  NaN %d, inf %d", st.nan, st.inf));
+                    n == 0 ? 0 : 100.0 * st.nonzero / n, bad);
             if (st.nan + st.inf > 0) {
-                warnings.add(String.format(java.util.Locale.ROOT, "tensor '%s' has %d NaN and %d infinite values (first at element %d);"
-                        + " jprune refuses to load it", t.name(), st.nan, st.inf, st.firstNonFinite));
+                warnings.add(String.format(Locale.ROOT, "tensor '%s' has %d NaN and %d infinite values (first at"
+                        + " element %d); jprune refuses to load it", t.name(), st.nan, st.inf, st.firstNonFinite));
             }
             if (st.notBinary > 0) {
-                warnings.add(String.format(java.util.Locale.ROOT, "mask '%s' has %d values other than 0 and 1 (first: %s at element %d);"
-                        + " a mask must hold only 0 and 1, jprune refuses to load it", t.name(), st.notBinary, st.firstNotBinary, st.firstNotBinaryAt));
+                warnings.add(String.format(Locale.ROOT, "mask '%s' has %d values other than 0 and 1 (first: %s at"
+                        + " element %d); a mask must hold only 0 and 1, jprune refuses to load it", t.name(),
+                        st.notBinary, st.firstNotBinary, st.firstNotBinaryAt));
             }
         }
         for (String w : warnings) r.notice("warning: " + w);

@@ -29,7 +29,8 @@ public final class Main implements Runnable {
             CommandLine cl = new CommandLine(new Main());
             cl.setParameterExceptionHandler((ex, a) -> {
                 String name = ex.getCommandLine().getCommandName();
-                System.err.println("error: " + ex.getMessage() + " (see 'jprune " + (name.equals("jprune") ? "" : name + " ") + "--help')");
+                String help = "jprune " + (name.equals("jprune") ? "" : name + " ") + "--help";
+                System.err.println("error: " + ex.getMessage() + " (see '" + help + "')");
                 return Errors.BAD_INPUT;
             });
             cl.setExecutionExceptionHandler((ex, c, parsed) -> report(ex));

@@ -36,9 +36,12 @@ final class Options {
         Split load() throws IOException {
             if (trainLimit < 0) throw new IllegalArgumentException("--train-limit must be >= 0, got " + trainLimit);
             Split s = Datasets.load(data);
-            if (s.train().size() == 0) throw new IllegalArgumentException("--data " + data + ": the training split is empty (0 samples)");
+            if (s.train().size() == 0) {
+                throw new IllegalArgumentException("--data " + data + ": the training split is empty (0 samples)");
+            }
             if (s.test().size() == 0) {
-                throw new IllegalArgumentException("--data " + data + ": the test split is empty (0 samples); accuracy needs at least one test sample");
+                throw new IllegalArgumentException("--data " + data + ": the test split is empty (0 samples); accuracy"
+                        + " needs at least one test sample");
             }
             if (trainLimit > 0 && trainLimit < s.train().size()) s = new Split(s.train().subset(0, trainLimit), s.test());
             Normalization.fitAndApply(s);

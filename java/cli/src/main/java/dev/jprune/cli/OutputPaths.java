@@ -13,7 +13,7 @@ import java.nio.file.Path;
 final class OutputPaths {
     private OutputPaths() {}
 
-    /** {@code option FILE} can be written: absent or a regular file (links followed), in an existing writable folder. */
+    /** {@code option FILE} can be written: absent or a regular file (links followed) in an existing writable folder. */
     static void checkFile(Path file, String option) {
         if (file == null) return;
         try {
@@ -33,8 +33,13 @@ final class OutputPaths {
         if (dir == null) return;
         Path abs = dir.toAbsolutePath();
         if (Files.exists(abs)) {
-            if (!Files.isDirectory(abs)) throw new IllegalArgumentException(option + " " + dir + ": exists and is not a folder; expected a folder for the results");
-            if (!Files.isWritable(abs)) throw new IllegalArgumentException(option + " " + dir + ": folder is not writable");
+            if (!Files.isDirectory(abs)) {
+                throw new IllegalArgumentException(option + " " + dir + ": exists and is not a folder; expected a"
+                        + " folder for the results");
+            }
+            if (!Files.isWritable(abs)) {
+                throw new IllegalArgumentException(option + " " + dir + ": folder is not writable");
+            }
             for (String f : files) checkFile(dir.resolve(f), option);
             return;
         }
@@ -43,7 +48,10 @@ final class OutputPaths {
         if (p == null || !Files.isDirectory(p)) {
             throw new IllegalArgumentException(option + " " + dir + ": cannot be created: " + p + " is not a folder");
         }
-        if (!Files.isWritable(p)) throw new IllegalArgumentException(option + " " + dir + ": cannot be created: folder " + p + " is not writable");
+        if (!Files.isWritable(p)) {
+            throw new IllegalArgumentException(option + " " + dir + ": cannot be created: folder " + p
+                    + " is not writable");
+        }
     }
 
     /** Creates {@code dir} and its parents when missing, naming the option and the path on failure. */
@@ -51,7 +59,8 @@ final class OutputPaths {
         try {
             Files.createDirectories(dir);
         } catch (FileSystemException e) {
-            throw new IllegalArgumentException(option + " " + dir + ": cannot create the folder: " + Errors.fileSystem(e), e);
+            String why = Errors.fileSystem(e);
+            throw new IllegalArgumentException(option + " " + dir + ": cannot create the folder: " + why, e);
         } catch (IOException e) {
             throw new IllegalArgumentException(option + " " + dir + ": cannot create the folder: " + e.getMessage(), e);
         }

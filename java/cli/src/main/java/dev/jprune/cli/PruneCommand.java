@@ -57,8 +57,9 @@ final class PruneCommand implements Callable<Integer> {
         OptionChecks.train(spec, train, probe);
         validateSpecs(probe);
         if (weights != null) {
-            if (java.nio.file.Files.isDirectory(weights)) throw new IllegalArgumentException("--weights " + weights + ": is a directory; expected a .safetensors file");
-            if (!java.nio.file.Files.isRegularFile(weights)) throw new IllegalArgumentException("--weights " + weights + ": no such file");
+            String bad = java.nio.file.Files.isDirectory(weights) ? "is a directory; expected a .safetensors file"
+                    : java.nio.file.Files.isRegularFile(weights) ? null : "no such file";
+            if (bad != null) throw new IllegalArgumentException("--weights " + weights + ": " + bad);
             if (out == null) throw new IllegalArgumentException("prune --weights needs --out FILE.safetensors");
             OutputPaths.checkFile(out, "--out");
         } else {
@@ -105,8 +106,8 @@ final class PruneCommand implements Callable<Integer> {
     static void warnEmptyLayers(Reporter r, String[] names, double[] densities) {
         for (int i = 0; i < names.length; i++) {
             if (densities[i] == 0) {
-                r.notice("warning: layer " + names[i] + " has no weights left (density 0): the model's outputs no longer depend on its inputs;"
-                        + " lower --sparsity or bound it with --min-density");
+                r.notice("warning: layer " + names[i] + " has no weights left (density 0): the model's outputs no"
+                        + " longer depend on its inputs; lower --sparsity or bound it with --min-density");
             }
         }
     }
@@ -137,7 +138,9 @@ final class PruneCommand implements Callable<Integer> {
         Evaluation denseEval;
         try (dev.jprune.train.Backend b = backend(device, dense, cfg)) {
             r.onPhase("dense on " + b.describe(), cfg.epochs());
-            for (int e = 0; e < cfg.epochs(); e++) NonFinite.require(b.trainEpoch(s.train(), e, r), "dense epoch " + (e + 1));
+            for (int e = 0; e < cfg.epochs(); e++) {
+                NonFinite.require(b.trainEpoch(s.train(), e, r), "dense epoch " + (e + 1));
+            }
             denseEval = NonFinite.require(b.evaluate(s.test()), "dense model on " + s.test().name());
             b.syncToHost();
         }
@@ -187,7 +190,8 @@ final class PruneCommand implements Callable<Integer> {
         results.write(outDir);
         r.line("wrote " + outDir.resolve("results.json") + " and " + outDir.resolve("results.csv"));
         if (results.runs.size() > 1) {
-            Plot.accuracyVsSparsity(results.runs, dense.name() + " on " + data.data + ": test accuracy vs sparsity", outDir.resolve(PLOT_FILE));
+            String title = dense.name() + " on " + data.data + ": test accuracy vs sparsity";
+            Plot.accuracyVsSparsity(results.runs, title, outDir.resolve(PLOT_FILE));
             r.line("wrote " + outDir.resolve(PLOT_FILE));
         }
         if (save != null && last != null) {

@@ -37,7 +37,9 @@ final class Results {
      */
     void write(Path dir) throws IOException {
         requireFinite("", header);
-        for (Map<String, Object> r : runs) requireFinite(r.get("criterion") + " at sparsity " + r.get("sparsity") + ": ", r);
+        for (Map<String, Object> r : runs) {
+            requireFinite(r.get("criterion") + " at sparsity " + r.get("sparsity") + ": ", r);
+        }
         OutputPaths.createDirectories(dir, "--out-dir");
         Map<String, Object> all = new LinkedHashMap<>(header);
         all.put("runs", runs);
@@ -57,7 +59,8 @@ final class Results {
             Object v = e.getValue();
             if (v instanceof Map<?, ?> inner) requireFinite(where + e.getKey() + ".", inner);
             else if (v instanceof Number n && !Double.isFinite(n.doubleValue())) {
-                throw new ArithmeticException("refusing to write results: " + where + e.getKey() + " is " + n + ", not a finite number");
+                throw new ArithmeticException("refusing to write results: " + where + e.getKey() + " is " + n
+                        + ", not a finite number");
             }
         }
     }

@@ -65,7 +65,8 @@ final class TrainCommand implements Callable<Integer> {
             r.linef("data: %s train %d / test %d", data.data, s.train().size(), s.test().size());
             for (int e = 0; e < cfg.epochs(); e++) {
                 EpochStats st = NonFinite.require(t.trainEpoch(s.train(), e, r), "epoch " + (e + 1));
-                Evaluation ev = NonFinite.require(Trainer.evaluate(m.net(), s.test(), 500), "test evaluation after epoch " + (e + 1));
+                Evaluation ev = NonFinite.require(Trainer.evaluate(m.net(), s.test(), 500),
+                        "test evaluation after epoch " + (e + 1));
                 r.linef("epoch %d: loss %.4f  train acc %.2f%%  test acc %.2f%%  %.0f samples/s  %.1fs",
                         e + 1, st.trainLoss(), 100 * st.trainAccuracy(), 100 * ev.accuracy(), st.samplesPerSecond(), st.seconds());
             }

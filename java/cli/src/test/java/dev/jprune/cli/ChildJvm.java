@@ -14,7 +14,8 @@ final class ChildJvm {
     record Result(int exitCode, String output) {}
 
     /** Runs {@code mainClass args} with {@code jvmArgs}; stdout and stderr together; killed after {@code seconds}. */
-    static Result run(List<String> jvmArgs, long seconds, String mainClass, String... args) throws IOException, InterruptedException {
+    static Result run(List<String> jvmArgs, long seconds, String mainClass, String... args) throws IOException,
+            InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
         cmd.addAll(jvmArgs);

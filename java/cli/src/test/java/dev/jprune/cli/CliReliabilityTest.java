@@ -61,10 +61,12 @@ class CliReliabilityTest {
         Files.writeString(real, "old content");
         Files.setPosixFilePermissions(real, PosixFilePermissions.fromString("rw-r-----"));
         Files.createSymbolicLink(link, real);
-        Run r = CliTest.run("prune", "--weights", in.toString(), "--criterion", "magnitude", "--sparsity", "0.5", "--out", link.toString(), "--device", "cpu");
+        Run r = CliTest.run("prune", "--weights", in.toString(), "--criterion", "magnitude", "--sparsity", "0.5",
+                "--out", link.toString(), "--device", "cpu");
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.isSymbolicLink(link), "--out stays a link");
-        assertEquals(2 * 3 + 3, SafeTensors.read(real).tensors().size(), "the link's target holds the pruned weights and masks");
+        assertEquals(2 * 3 + 3, SafeTensors.read(real).tensors().size(),
+                "the link's target holds the pruned weights and masks");
         assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(real)));
     }
 
@@ -72,14 +74,18 @@ class CliReliabilityTest {
     void item2DevicesAndDirectoriesAreRefusedAsOutputsBeforeAnyWork() throws Exception {
         Path in = lenet("in2b.safetensors");
         if (Files.exists(Path.of("/dev/null"))) {
-            Run r = CliTest.run("prune", "--weights", in.toString(), "--criterion", "magnitude", "--out", "/dev/null", "--device", "cpu");
+            Run r = CliTest.run("prune", "--weights", in.toString(), "--criterion", "magnitude", "--out", "/dev/null",
+                    "--device", "cpu");
             assertOneErrorLine(r, "--out", "/dev/null", "not a regular file");
-            assertTrue(Files.exists(Path.of("/dev/null")) && !Files.isRegularFile(Path.of("/dev/null")), "/dev/null is still a device");
+            assertTrue(Files.exists(Path.of("/dev/null")) && !Files.isRegularFile(Path.of("/dev/null")),
+                    "/dev/null is still a device");
         }
         Path folder = Files.createDirectories(dir.resolve("a-folder"));
-        assertOneErrorLine(CliTest.run("train", "--data", tiny.toString(), "--epochs", "1", "--save", folder.toString(), "--device", "cpu"),
+        assertOneErrorLine(CliTest.run("train", "--data", tiny.toString(), "--epochs", "1", "--save", folder.toString(),
+                "--device", "cpu"),
                 "--save", "a-folder", "is a directory");
-        assertOneErrorLine(CliTest.run("export", "--model", "lenet-300-100", "--weights", in.toString(), "--out", folder.toString()),
+        assertOneErrorLine(CliTest.run("export", "--model", "lenet-300-100", "--weights", in.toString(), "--out",
+                folder.toString()),
                 "--out", "is a directory");
     }
 
@@ -94,18 +100,21 @@ class CliReliabilityTest {
         FileTime old = FileTime.fromMillis(System.currentTimeMillis() - 3_600_000);
         Files.setLastModifiedTime(stale, old);
         Files.setLastModifiedTime(staleLegacy, old);
-        Run r = CliTest.run("prune", "--data", tiny.toString(), "--epochs", "1", "--batch", "32", "--criterion", "magnitude",
-                "--sparsity", "0.5,0.8", "--schedule", "oneshot", "--fine-tune-epochs", "1", "--out-dir", out.toString(), "--device", "cpu", "--quiet");
+        Run r = CliTest.run("prune", "--data", tiny.toString(), "--epochs", "1", "--batch", "32", "--criterion",
+                "magnitude", "--sparsity", "0.5,0.8", "--schedule", "oneshot", "--fine-tune-epochs", "1", "--out-dir",
+                out.toString(), "--device", "cpu", "--quiet");
         assertEquals(0, r.code(), r.err());
         Path reference = Files.createFile(dir.resolve("reference3"));
         for (String f : List.of("results.json", "results.csv", PruneCommand.PLOT_FILE)) {
-            assertEquals(Files.getPosixFilePermissions(reference), Files.getPosixFilePermissions(out.resolve(f)), f + " has the umask mode, not 0600");
+            assertEquals(Files.getPosixFilePermissions(reference), Files.getPosixFilePermissions(out.resolve(f)),
+                    f + " has the umask mode, not 0600");
         }
         byte[] png = Files.readAllBytes(out.resolve(PruneCommand.PLOT_FILE));
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Arrays.copyOf(png, 4));
         try (Stream<Path> s = Files.list(out)) {
             List<String> names = s.map(p -> p.getFileName().toString()).sorted().toList();
-            assertEquals(List.of(PruneCommand.PLOT_FILE, "results.csv", "results.json"), names, "stale temporaries removed, none left");
+            assertEquals(List.of(PruneCommand.PLOT_FILE, "results.csv", "results.json"), names,
+                    "stale temporaries removed, none left");
         }
     }
 
@@ -120,19 +129,23 @@ class CliReliabilityTest {
     @Test
     void item4OutputLocationsAreCheckedBeforeAnyWork() throws Exception {
         Path afile = Files.writeString(dir.resolve("afile"), "x");
-        Run train = CliTest.run("train", "--data", tiny.toString(), "--epochs", "50", "--save", dir.resolve("nodir/x.st").toString(), "--device", "cpu");
+        Run train = CliTest.run("train", "--data", tiny.toString(), "--epochs", "50", "--save",
+                dir.resolve("nodir/x.st").toString(), "--device", "cpu");
         assertOneErrorLine(train, "--save", "nodir", "does not exist");
         assertEquals("", train.out(), "nothing was trained");
-        Run prune = CliTest.run("prune", "--data", tiny.toString(), "--epochs", "50", "--out-dir", afile.toString(), "--device", "cpu");
+        Run prune = CliTest.run("prune", "--data", tiny.toString(), "--epochs", "50", "--out-dir", afile.toString(),
+                "--device", "cpu");
         assertOneErrorLine(prune, "--out-dir", "afile", "not a folder");
         assertEquals("", prune.out());
-        Run save = CliTest.run("prune", "--data", tiny.toString(), "--epochs", "50", "--out-dir", dir.resolve("o4").toString(),
+        Run save = CliTest.run("prune", "--data", tiny.toString(), "--epochs", "50", "--out-dir",
+                dir.resolve("o4").toString(),
                 "--save", dir.resolve("nodir/y.st").toString(), "--device", "cpu");
         assertOneErrorLine(save, "--save", "nodir");
         assertFalse(Files.exists(dir.resolve("o4")), "the results folder is not even created");
         Path resultsDir = Files.createDirectories(dir.resolve("o4b"));
         Files.createDirectories(resultsDir.resolve("results.json"));
-        assertOneErrorLine(CliTest.run("prune", "--data", tiny.toString(), "--epochs", "50", "--out-dir", resultsDir.toString(), "--device", "cpu"),
+        assertOneErrorLine(CliTest.run("prune", "--data", tiny.toString(), "--epochs", "50", "--out-dir",
+                resultsDir.toString(), "--device", "cpu"),
                 "results.json", "is a directory");
     }
 
@@ -141,11 +154,13 @@ class CliReliabilityTest {
     @Test
     void item5DivergenceIsAnErrorAndNothingIsSaved() throws Exception {
         Path saved = dir.resolve("d5.safetensors");
-        Run r = CliTest.run("train", "--data", tiny.toString(), "--lr", "1e30", "--epochs", "1", "--batch", "32", "--save", saved.toString(), "--device", "cpu", "--quiet");
+        Run r = CliTest.run("train", "--data", tiny.toString(), "--lr", "1e30", "--epochs", "1", "--batch", "32",
+                "--save", saved.toString(), "--device", "cpu", "--quiet");
         assertOneErrorLine(r, "diverged");
         assertFalse(Files.exists(saved), "diverged weights are not saved");
         Path out = dir.resolve("o5");
-        Run p = CliTest.run("prune", "--data", tiny.toString(), "--lr", "1e30", "--epochs", "1", "--batch", "32", "--criterion", "magnitude",
+        Run p = CliTest.run("prune", "--data", tiny.toString(), "--lr", "1e30", "--epochs", "1", "--batch", "32",
+                "--criterion", "magnitude",
                 "--fine-tune-epochs", "1", "--out-dir", out.toString(), "--device", "cpu", "--quiet");
         assertOneErrorLine(p, "diverged");
         assertFalse(Files.exists(out.resolve("results.json")), "no results from a diverged run");
@@ -157,7 +172,8 @@ class CliReliabilityTest {
         for (Parameter p : m.net().parameters()) Arrays.fill(p.value.data, 1e30f); // finite, but the logits are not
         Path f = dir.resolve("huge5.safetensors");
         Checkpoint.save(f, m.net());
-        assertOneErrorLine(CliTest.run("eval", "--model", "lenet-300-100", "--weights", f.toString(), "--data", tiny.toString()), "loss is NaN");
+        assertOneErrorLine(CliTest.run("eval", "--model", "lenet-300-100", "--weights", f.toString(), "--data",
+                tiny.toString()), "loss is NaN");
     }
 
     // ---- 6. empty test split
@@ -166,10 +182,12 @@ class CliReliabilityTest {
     void item6AnEmptyTestSplitIsAnErrorAndNoResultsAreWritten() throws Exception {
         Path data = TinyData.idx(dir.resolve("no-test"), 64, 0, 6);
         Path out = dir.resolve("o6");
-        Run r = CliTest.run("prune", "--data", data.toString(), "--epochs", "1", "--out-dir", out.toString(), "--device", "cpu", "--quiet");
+        Run r = CliTest.run("prune", "--data", data.toString(), "--epochs", "1", "--out-dir", out.toString(),
+                "--device", "cpu", "--quiet");
         assertOneErrorLine(r, "test split is empty");
         assertFalse(Files.exists(out));
-        assertOneErrorLine(CliTest.run("train", "--data", data.toString(), "--epochs", "1", "--device", "cpu"), "test split is empty");
+        assertOneErrorLine(CliTest.run("train", "--data", data.toString(), "--epochs", "1", "--device", "cpu"),
+                "test split is empty");
     }
 
     @Test
@@ -177,7 +195,8 @@ class CliReliabilityTest {
         Results res = new Results();
         res.header.put("dense_accuracy", Double.NaN);
         Path out = dir.resolve("o6b");
-        ArithmeticException e = org.junit.jupiter.api.Assertions.assertThrows(ArithmeticException.class, () -> res.write(out));
+        ArithmeticException e = org.junit.jupiter.api.Assertions.assertThrows(ArithmeticException.class, ()
+                -> res.write(out));
         assertTrue(e.getMessage().contains("dense_accuracy is NaN"), e.getMessage());
         assertFalse(Files.exists(out.resolve("results.json")));
     }
@@ -195,7 +214,8 @@ class CliReliabilityTest {
         Run r = CliTest.run("info", "--weights", f.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("warning: tensor '0.weight' has 1 NaN and 1 infinite values"), r.err());
-        assertTrue(r.err().contains("warning: mask '0.weight_mask' has 1 values other than 0 and 1 (first: 2.0 at element 2)"), r.err());
+        String mask = "warning: mask '0.weight_mask' has 1 values other than 0 and 1 (first: 2.0 at element 2)";
+        assertTrue(r.err().contains(mask), r.err());
         assertFalse(r.err().contains("0.bias"), "a clean tensor gets no warning: " + r.err());
     }
 
@@ -205,7 +225,8 @@ class CliReliabilityTest {
     void item8InfoReadsHeadersOnlyAndOutOfMemoryIsOneLineWithAdvice() throws Exception {
         Path big = dir.resolve("big8.safetensors");
         String header = "{\"0.weight\":{\"dtype\":\"F32\",\"shape\":[50000000],\"data_offsets\":[0,200000000]}}";
-        byte[] h = (header + " ".repeat((8 - header.length() % 8) % 8)).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] h = (header
+                + " ".repeat((8 - header.length() % 8) % 8)).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(big.toFile(), "rw")) {
             byte[] len = new byte[8];
             for (int i = 0; i < 8; i++) len[i] = (byte) ((long) h.length >>> (8 * i));
@@ -213,14 +234,17 @@ class CliReliabilityTest {
             raf.write(h);
             raf.setLength(8 + h.length + 200_000_000L); // sparse: no disk used
         }
-        ChildJvm.Result info = ChildJvm.run(List.of("-Xmx64m"), 120, "dev.jprune.cli.Main", "info", "--weights", big.toString());
+        ChildJvm.Result info = ChildJvm.run(List.of("-Xmx64m"), 120, "dev.jprune.cli.Main", "info", "--weights",
+                big.toString());
         assertEquals(0, info.exitCode(), info.output());
         assertTrue(info.output().contains("0.weight") && info.output().contains("[50000000]"), info.output());
-        ChildJvm.Result eval = ChildJvm.run(List.of("-Xmx64m"), 120, "dev.jprune.cli.Main", "eval", "--model", "lenet-300-100", "--weights", big.toString());
+        ChildJvm.Result eval = ChildJvm.run(List.of("-Xmx64m"), 120, "dev.jprune.cli.Main", "eval", "--model",
+                "lenet-300-100", "--weights", big.toString());
         assertEquals(1, eval.exitCode(), eval.output());
         String err = eval.output().strip();
         assertEquals(1, err.lines().count(), err);
-        assertTrue(err.startsWith("error: out of memory: ") && err.contains("big8.safetensors") && err.contains("190.7 MiB") && err.contains("-Xmx"), err);
+        assertTrue(err.startsWith("error: out of memory: ") && err.contains("big8.safetensors")
+                && err.contains("190.7 MiB") && err.contains("-Xmx"), err);
         Files.delete(big);
     }
 
@@ -228,18 +252,21 @@ class CliReliabilityTest {
 
     @Test
     void item9IoErrorsNameThePathAndWhatWasExpected() throws Exception {
-        assertOneErrorLine(CliTest.run("eval", "--model", "lenet-300-100", "--weights", dir.resolve("nope.st").toString()), "nope.st", "no such file");
+        assertOneErrorLine(CliTest.run("eval", "--model", "lenet-300-100", "--weights",
+                dir.resolve("nope.st").toString()), "nope.st", "no such file");
         assertOneErrorLine(CliTest.run("info", "--weights", dir.toString()), dir.toString(), "is a directory");
         Path gz = Files.createDirectories(dir.resolve("badgz"));
         TinyData.idx(gz, 8, 8, 9);
         Path images = gz.resolve("train-images-idx3-ubyte");
         Files.delete(images);
-        Files.write(gz.resolve("train-images-idx3-ubyte.gz"), new byte[] {0x1f, (byte) 0x8b, 8}); // gzip magic, then nothing
+        // gzip magic, then nothing
+        Files.write(gz.resolve("train-images-idx3-ubyte.gz"), new byte[] {0x1f, (byte) 0x8b, 8});
         Run r = CliTest.run("train", "--data", gz.toString(), "--epochs", "1", "--device", "cpu");
         assertOneErrorLine(r, "train-images-idx3-ubyte.gz", "gzip");
         assertFalse(r.err().contains("(null)"), r.err());
         Path afile = Files.writeString(dir.resolve("afile9"), "x");
-        assertOneErrorLine(CliTest.run("train", "--data", afile.toString(), "--epochs", "1", "--device", "cpu"), "afile9", "not a folder");
+        assertOneErrorLine(CliTest.run("train", "--data", afile.toString(), "--epochs", "1", "--device", "cpu"),
+                "afile9", "not a folder");
     }
 
     // ---- 10. doctor's exit code
@@ -257,20 +284,27 @@ class CliReliabilityTest {
 
     @Test
     void item11ContradictoryOrIgnoredOptionsAreErrors() throws Exception {
-        String in = lenet("in11.safetensors").toString(), out = dir.resolve("out11.safetensors").toString(), t = tiny.toString();
+        String in = lenet("in11.safetensors").toString(), out = dir.resolve("out11.safetensors").toString(),
+                t = tiny.toString();
         Object[][] cases = {
             {new String[] {"prune", "--data", t, "--threshold", "NaN", "--epochs", "0"}, "--threshold"},
-            {new String[] {"prune", "--data", t, "--threshold", "0.1", "--sparsity", "0.5", "--epochs", "0"}, "--threshold and --sparsity"},
-            {new String[] {"prune", "--weights", in, "--out", out, "--save", out}, "--save does not apply to prune --weights"},
-            {new String[] {"prune", "--weights", in, "--out", out, "--out-dir", dir.toString()}, "--out-dir does not apply"},
+            {new String[] {"prune", "--data", t, "--threshold", "0.1", "--sparsity", "0.5", "--epochs", "0"},
+                    "--threshold and --sparsity"},
+            {new String[] {"prune", "--weights", in, "--out", out, "--save", out},
+                    "--save does not apply to prune --weights"},
+            {new String[] {"prune", "--weights", in, "--out", out, "--out-dir", dir.toString()},
+                    "--out-dir does not apply"},
             {new String[] {"prune", "--weights", in, "--out", out, "--epochs", "3"}, "--epochs does not apply"},
-            {new String[] {"prune", "--weights", in, "--out", out, "--criterion", "magnitude", "--data", t}, "--data does not apply"},
+            {new String[] {"prune", "--weights", in, "--out", out, "--criterion", "magnitude", "--data", t},
+                    "--data does not apply"},
             {new String[] {"prune", "--data", t, "--out", out, "--epochs", "0"}, "--out is for prune --weights"},
             {new String[] {"info", "--model", "lenet-300-100", "--weights", in}, "not both"},
             {new String[] {"prune", "--data", t, "--fine-tune-lr", "-1", "--epochs", "0"}, "--fine-tune-lr"},
-            {new String[] {"prune", "--data", t, "--exclude-layers", "1", "--epochs", "0"}, "--exclude-layers 1", "ReLU", "[0, 2, 4]"},
+            {new String[] {"prune", "--data", t, "--exclude-layers", "1", "--epochs", "0"}, "--exclude-layers 1",
+                    "ReLU", "[0, 2, 4]"},
             {new String[] {"prune", "--data", t, "--exclude-layers", "9", "--epochs", "0"}, "--exclude-layers 9"},
-            {new String[] {"train", "--model", "linear-regression", "--data", t, "--epochs", "0"}, "--data does not apply to linear-regression"},
+            {new String[] {"train", "--model", "linear-regression", "--data", t, "--epochs", "0"},
+                    "--data does not apply to linear-regression"},
             {new String[] {"prune", "--data", t, "--sparsity", "1.0", "--epochs", "0"}, "--sparsity", "every weight"},
             {new String[] {"prune", "--data", t, "--granularity", "nm", "--nm", "0:4", "--epochs", "0"}, "--nm 0:4"},
             {new String[] {"train", "--data", t, "--lr", "-0.1", "--epochs", "0"}, "--lr"},
@@ -283,16 +317,19 @@ class CliReliabilityTest {
             assertEquals(2, r.code(), String.join(" ", args) + " -> " + r.err());
             assertOneErrorLine(r, want);
         }
-        assertEquals(List.of(), Files.list(dir).filter(p -> p.getFileName().toString().startsWith("out11")).toList(), "nothing written");
+        assertEquals(List.of(), Files.list(dir).filter(p -> p.getFileName().toString().startsWith("out11")).toList(),
+                "nothing written");
     }
 
     @Test
     void item11PruningALayerToNothingIsNamedInAWarning() throws Exception {
         ModelSpec m = Models.build("lenet-300-100", 11);
-        for (float[] v : List.of(m.net().namedParameters().get("2.weight").value.data)) Arrays.fill(v, 1e-6f); // the smallest by far
+        // the smallest by far
+        for (float[] v : List.of(m.net().namedParameters().get("2.weight").value.data)) Arrays.fill(v, 1e-6f);
         Path in = dir.resolve("in11b.safetensors"), out = dir.resolve("out11b.safetensors");
         Checkpoint.save(in, m.net());
-        Run r = CliTest.run("prune", "--weights", in.toString(), "--criterion", "magnitude", "--sparsity", "0.5", "--out", out.toString(), "--device", "cpu");
+        Run r = CliTest.run("prune", "--weights", in.toString(), "--criterion", "magnitude", "--sparsity", "0.5",
+                "--out", out.toString(), "--device", "cpu");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("warning: layer 2.weight has no weights left"), r.err());
         assertFalse(r.err().contains("layer 0.weight") || r.err().contains("layer 4.weight"), r.err());
@@ -304,7 +341,8 @@ class CliReliabilityTest {
     void item12TheFirstRedrawShowsNoRateAndLaterOnesTheTrueRate() {
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         long[] now = {1_000_000_000L};
-        Reporter rep = new Reporter(new java.io.PrintStream(new java.io.ByteArrayOutputStream()), new java.io.PrintStream(err), true, false, () -> now[0]);
+        Reporter rep = new Reporter(new java.io.PrintStream(new java.io.ByteArrayOutputStream()),
+                new java.io.PrintStream(err), true, false, () -> now[0]);
         rep.setBatchSize(64);
         rep.onStep(0, 0, 100, 2.3, 1.0, 0.1); // first step ends: the clock starts, no rate yet
         String first = err.toString();
@@ -335,7 +373,8 @@ class CliReliabilityTest {
         String s = Errors.describe(new StackOverflowError());
         assertTrue(s.startsWith("internal error: stack overflow"), s);
         String oom = Errors.describe(new OutOfMemoryError("Java heap space"));
-        assertTrue(oom.startsWith("out of memory: Java heap space; the Java heap limit is ") && oom.contains("-Xmx"), oom);
+        assertTrue(oom.startsWith("out of memory: Java heap space; the Java heap limit is ") && oom.contains("-Xmx"),
+                oom);
         assertEquals(1, Errors.exitCode(new OutOfMemoryError()));
         assertEquals("x.st: no such file or directory", Errors.describe(new java.nio.file.NoSuchFileException("x.st")));
         assertEquals("d: permission denied", Errors.describe(new java.nio.file.AccessDeniedException("d")));

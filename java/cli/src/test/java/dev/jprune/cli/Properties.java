@@ -32,7 +32,8 @@ final class Properties {
                 assertTimeoutPreemptively(perTry, () -> check.run(new SplittableRandom(seed)),
                         () -> name + ": try " + seed + " did not finish within " + perTry);
             } catch (Throwable t) {
-                throw new AssertionError(name + " failed for seed " + seed + " (rerun it alone with -Djprune.property.seed=" + seed
+                throw new AssertionError(name + " failed for seed " + seed
+                        + " (rerun it alone with -Djprune.property.seed=" + seed
                         + " -Djprune.property.tries=1): " + t, t);
             }
         }

@@ -80,7 +80,8 @@ public final class IdxReader {
             if (rows <= 0 || cols <= 0) {
                 throw new DatasetFormatException(source + ": invalid image size " + rows + "×" + cols);
             }
-            long total; // count × rows × cols can pass 2^63 (three 31-bit factors): saturate instead of wrapping negative
+            // count × rows × cols can pass 2^63 (three 31-bit factors): saturate instead of wrapping negative
+            long total;
             try {
                 total = Math.multiplyExact(Math.multiplyExact((long) count, rows), cols);
             } catch (ArithmeticException e) {

@@ -46,7 +46,9 @@ public final class NativeLibraries {
     public static final String DIR_PROPERTY = "jprune.natives.dir";
     /** The JCuda classes whose libraries jprune loads, with the library base names. */
     static final Map<String, String> LIBRARY_OF_CLASS = Map.of(
-            "jcuda.driver.JCudaDriver", "JCudaDriver", "jcuda.jcublas.JCublas2", "JCublas2", "jcuda.jcusparse.JCusparse", "JCusparse");
+            "jcuda.driver.JCudaDriver", "JCudaDriver",
+            "jcuda.jcublas.JCublas2", "JCublas2",
+            "jcuda.jcusparse.JCusparse", "JCusparse");
     private static final List<String> LIBRARIES = List.of("JCudaDriver", "JCublas2", "JCusparse");
 
     private static Path folder;
@@ -111,7 +113,8 @@ public final class NativeLibraries {
         if (folderFailure != null) throw folderFailure;
         try {
             Map<String, byte[]> libs = readLibraries();
-            Path base = Path.of(System.getProperty(DIR_PROPERTY, System.getProperty("java.io.tmpdir"))).toAbsolutePath();
+            String baseName = System.getProperty(DIR_PROPERTY, System.getProperty("java.io.tmpdir"));
+            Path base = Path.of(baseName).toAbsolutePath();
             Path dir = base.resolve(folderName(libs));
             if (!makePrivateFolder(dir)) {
                 dir = Files.createTempDirectory(base, "jprune-natives-"); // 0700; a stranger owns the shared name
@@ -153,7 +156,8 @@ public final class NativeLibraries {
             md.update(e.getValue());
         }
         String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]", "_");
-        return "jprune-natives-" + user + "-jcuda-" + jcuda.JCudaVersion.get() + "-" + HexFormat.of().formatHex(md.digest()).substring(0, 16);
+        String hash = HexFormat.of().formatHex(md.digest()).substring(0, 16);
+        return "jprune-natives-" + user + "-jcuda-" + jcuda.JCudaVersion.get() + "-" + hash;
     }
 
     /** The private folder for these libraries under {@code base} (for tests and diagnostics; creates nothing). */
@@ -169,7 +173,8 @@ public final class NativeLibraries {
         Files.createDirectories(dir.getParent());
         try {
             if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
+                        "rwx------")));
             } else {
                 Files.createDirectory(dir);
             }
@@ -210,12 +215,16 @@ public final class NativeLibraries {
                 while (b.hasRemaining()) ch.write(b);
                 ch.force(true);
             }
-            if (!matches(tmp, bytes.length, want)) throw new IOException(tmp + ": the copy just written does not verify (disk full or failing?)");
+            if (!matches(tmp, bytes.length, want)) {
+                throw new IOException(tmp + ": the copy just written does not verify (disk full or failing?)");
+            }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
         }
-        if (!matches(target, bytes.length, want)) throw new IOException(target + ": changed while it was being installed");
+        if (!matches(target, bytes.length, want)) {
+            throw new IOException(target + ": changed while it was being installed");
+        }
     }
 
     /** True when {@code f} is a regular file (not a link) of {@code size} bytes with SHA-256 {@code digest}. */

@@ -128,7 +128,9 @@ public final class AtomicFiles {
     public static Path resolveTarget(Path file) throws IOException {
         Path p = file.toAbsolutePath();
         for (int hops = 0; Files.isSymbolicLink(p); hops++) {
-            if (hops >= MAX_LINKS) throw new FileSystemException(file.toString(), null, "too many levels of symbolic links");
+            if (hops >= MAX_LINKS) {
+                throw new FileSystemException(file.toString(), null, "too many levels of symbolic links");
+            }
             Path link = Files.readSymbolicLink(p);
             p = p.getParent().resolve(link).normalize();
         }
@@ -139,7 +141,8 @@ public final class AtomicFiles {
         }
         Path dir = p.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
-            throw new NoSuchFileException(describe(file, p), null, "folder " + dir + " does not exist; create it first");
+            throw new NoSuchFileException(describe(file, p), null,
+                    "folder " + dir + " does not exist; create it first");
         }
         return p;
     }
@@ -172,14 +175,15 @@ public final class AtomicFiles {
     }
 
     private static String tempName(String name) {
-        return "." + name + "." + ProcessHandle.current().pid() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong())
-                + TMP_SUFFIX;
+        long pid = ProcessHandle.current().pid();
+        return "." + name + "." + pid + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + TMP_SUFFIX;
     }
 
     /** The target's POSIX permissions when it exists (to carry over), else null (the umask decides). */
     private static Set<PosixFilePermission> existingPermissions(Path target) throws IOException {
         if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) return null;
-        PosixFileAttributeView v = Files.getFileAttributeView(target, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+        PosixFileAttributeView v =
+                Files.getFileAttributeView(target, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
         return v == null ? null : v.readAttributes().permissions();
     }
 
@@ -191,7 +195,8 @@ public final class AtomicFiles {
      */
     static void removeStaleTemporaries(Path target) {
         String name = target.getFileName().toString();
-        Pattern ours = Pattern.compile("\\." + Pattern.quote(name) + "\\.(\\d+)-[0-9a-f]{1,16}" + Pattern.quote(TMP_SUFFIX));
+        Pattern ours =
+                Pattern.compile("\\." + Pattern.quote(name) + "\\.(\\d+)-[0-9a-f]{1,16}" + Pattern.quote(TMP_SUFFIX));
         Pattern legacy = Pattern.compile("\\." + Pattern.quote(name) + "(\\.-?[0-9a-f]{1,16}|\\d+)\\.tmp");
         long now = System.currentTimeMillis();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(target.getParent(), "." + globEscape(name) + "*")) {
@@ -202,7 +207,8 @@ public final class AtomicFiles {
                 if (m.matches()) {
                     long pid;
                     try { pid = Long.parseLong(m.group(1)); } catch (NumberFormatException e) { continue; }
-                    stale = ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true) && ageMillis(p, now) >= STALE_AFTER_MILLIS;
+                    boolean dead = ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+                    stale = dead && ageMillis(p, now) >= STALE_AFTER_MILLIS;
                 } else {
                     stale = legacy.matcher(n).matches() && ageMillis(p, now) >= LEGACY_STALE_AFTER_MILLIS;
                 }

@@ -96,7 +96,8 @@ public final class SafeTensors {
             Layout layout = readLayout(file, ch, new ChunkReader(file, ch));
             List<SafeTensorHeader.Tensor> list = new ArrayList<>();
             for (Info t : layout.ordered()) {
-                list.add(new SafeTensorHeader.Tensor(t.name, t.dtype, t.shape, layout.dataStart() + t.begin, t.end - t.begin));
+                long offset = layout.dataStart() + t.begin;
+                list.add(new SafeTensorHeader.Tensor(t.name, t.dtype, t.shape, offset, t.end - t.begin));
             }
             return new SafeTensorHeader(file, list, layout.metadata());
         } catch (SafeTensorsException e) {
@@ -118,7 +119,8 @@ public final class SafeTensors {
      *
      * @throws SafeTensorsException naming the file when it cannot be read or has changed since the header was read
      */
-    public static void streamFloats(SafeTensorHeader header, SafeTensorHeader.Tensor t, FloatChunks sink) throws IOException {
+    public static void streamFloats(SafeTensorHeader header, SafeTensorHeader.Tensor t, FloatChunks sink)
+            throws IOException {
         Path file = header.file();
         int size = t.dtype().size();
         float[] values = new float[(int) Math.min(1 << 18, Math.max(1, t.byteLength() / size))];
@@ -130,7 +132,8 @@ public final class SafeTensors {
                 raw.clear().limit(n * size);
                 while (raw.hasRemaining()) {
                     if (ch.read(raw, pos + raw.position()) < 0) {
-                        throw new SafeTensorsException(file, "unexpected end of file in tensor '" + t.name() + "' (file changed while reading?)");
+                        throw new SafeTensorsException(file, "unexpected end of file in tensor '" + t.name()
+                                + "' (file changed while reading?)");
                     }
                 }
                 raw.flip();
@@ -147,15 +150,17 @@ public final class SafeTensors {
 
     /** Opens a file for reading, saying what is wrong when it is missing, a folder or not a regular file. */
     private static FileChannel openForRead(Path file) throws IOException {
-        if (Files.isDirectory(file)) throw new SafeTensorsException(file, "is a directory; expected a .safetensors file");
-        if (!Files.exists(file)) throw new SafeTensorsException(file, "no such file; expected a .safetensors file");
-        if (!Files.isRegularFile(file)) throw new SafeTensorsException(file, "is not a regular file; expected a .safetensors file");
+        String fault = Files.isDirectory(file) ? "is a directory" : !Files.exists(file) ? "no such file"
+                : !Files.isRegularFile(file) ? "is not a regular file" : null;
+        if (fault != null) throw new SafeTensorsException(file, fault + "; expected a .safetensors file");
         return FileChannel.open(file, StandardOpenOption.READ);
     }
 
     private static Layout readLayout(Path file, FileChannel ch, ChunkReader in) throws IOException {
         long size = ch.size();
-        if (size < 8) throw new SafeTensorsException(file, "file is " + size + " bytes, shorter than the 8-byte header length");
+        if (size < 8) {
+            throw new SafeTensorsException(file, "file is " + size + " bytes, shorter than the 8-byte header length");
+        }
         byte[] lenBytes = new byte[8];
         in.readBytes(0, lenBytes, 0, 8);
         long n = ByteBuffer.wrap(lenBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
@@ -202,8 +207,8 @@ public final class SafeTensors {
 
     /** An OutOfMemoryError that says which file needed how much heap. */
     private static OutOfMemoryError tooLarge(Path file, long bytes, OutOfMemoryError cause) {
-        return new HeapExhaustedError(file + ": reading " + String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0)
-                + " of tensor data", bytes, cause);
+        String mib = String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+        return new HeapExhaustedError(file + ": reading " + mib + " of tensor data", bytes, cause);
     }
 
     private static String reason(IOException e) {
@@ -528,10 +533,12 @@ public final class SafeTensors {
         } catch (SafeTensorsException e) {
             throw e;
         } catch (FileSystemException e) {
-            String fault = file.toString().equals(e.getFile()) && e.getReason() != null ? e.getReason() : e.getMessage();
+            boolean samePath = file.toString().equals(e.getFile()) && e.getReason() != null;
+            String fault = samePath ? e.getReason() : e.getMessage();
             throw new SafeTensorsException(file, fault, e);
         } catch (IOException e) {
-            throw new SafeTensorsException(file, "write failed: " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+            String why = e.getMessage() != null ? e.getMessage() : e.toString();
+            throw new SafeTensorsException(file, "write failed: " + why, e);
         }
     }
 

@@ -7,6 +7,7 @@ import dev.jprune.nn.Parameter;
 import dev.jprune.nn.Sequential;
 import dev.jprune.train.Backend;
 import dev.jprune.train.CpuBackend;
+import dev.jprune.train.EpochStats;
 import dev.jprune.train.Evaluation;
 import dev.jprune.train.NonFinite;
 import dev.jprune.train.StepHook;
@@ -83,7 +84,8 @@ public final class PruningRun {
                 if (stepSnap[0] == null) throw new IllegalArgumentException("rewind step " + plan.rewindStep() + " is beyond the " + backend.globalStep() + " dense training steps");
                 snapshot = stepSnap[0];
             }
-            denseAcc = NonFinite.require(backend.evaluate(data.test()), "dense model on " + data.test().name()).accuracy();
+            String what = "dense model on " + data.test().name();
+            denseAcc = NonFinite.require(backend.evaluate(data.test()), what).accuracy();
             if (plan.fineTuneLr() > 0) backend.setLearningRate(plan.fineTuneLr());
             Schedule s = plan.schedule();
             if (s instanceof Schedule.OneShot) {
@@ -115,7 +117,10 @@ public final class PruningRun {
     private void trainEpochs(Dataset train, String phase, int epochs) {
         if (epochs <= 0) return;
         listener.onPhase(phase, epochs);
-        for (int e = 0; e < epochs; e++) NonFinite.require(backend.trainEpoch(train, epoch++, listener), phase + " epoch " + epoch);
+        for (int e = 0; e < epochs; e++) {
+            EpochStats s = backend.trainEpoch(train, epoch++, listener);
+            NonFinite.require(s, phase + " epoch " + epoch);
+        }
     }
 
     /** The targets' weight parameters, in target order (what device score accumulation mirrors). */

@@ -10,15 +10,22 @@ import java.util.Map;
  * suggests the usual cure (a smaller learning rate, clipping).
  */
 public final class NonFinite {
-    private static final String CURE = "training diverged; try a smaller learning rate (--lr) or gradient clipping (--clip-norm)";
+    private static final String CURE =
+            "training diverged; try a smaller learning rate or gradient clipping (command line: --lr, --clip-norm)";
 
     private NonFinite() {}
 
-    /** Returns {@code s} when its loss is finite (and its accuracy finite or NaN for regression). */
+    /** Returns {@code s} when it covers samples and its loss is finite (accuracy finite, or NaN for regression). */
     public static EpochStats require(EpochStats s, String where) {
-        if (s.samples() <= 0) throw new ArithmeticException(where + ": trained on 0 samples (the training split is empty)");
-        if (!Double.isFinite(s.trainLoss())) throw new ArithmeticException(where + ": training loss is " + s.trainLoss() + "; " + CURE);
-        if (Double.isInfinite(s.trainAccuracy())) throw new ArithmeticException(where + ": training accuracy is " + s.trainAccuracy());
+        if (s.samples() <= 0) {
+            throw new ArithmeticException(where + ": trained on 0 samples (the training split is empty)");
+        }
+        if (!Double.isFinite(s.trainLoss())) {
+            throw new ArithmeticException(where + ": training loss is " + s.trainLoss() + "; " + CURE);
+        }
+        if (Double.isInfinite(s.trainAccuracy())) {
+            throw new ArithmeticException(where + ": training accuracy is " + s.trainAccuracy());
+        }
         return s;
     }
 
@@ -27,8 +34,13 @@ public final class NonFinite {
      * means the weights make non-finite logits (e.g. they diverged on the last training step).
      */
     public static Evaluation require(Evaluation ev, String where) {
-        if (ev.samples() <= 0) throw new ArithmeticException(where + ": evaluated on 0 samples (the test split is empty)");
-        if (!Double.isFinite(ev.loss())) throw new ArithmeticException(where + ": loss is " + ev.loss() + " (the weights give non-finite outputs); " + CURE);
+        if (ev.samples() <= 0) {
+            throw new ArithmeticException(where + ": evaluated on 0 samples (the test split is empty)");
+        }
+        if (!Double.isFinite(ev.loss())) {
+            throw new ArithmeticException(where + ": loss is " + ev.loss() + " (the weights give non-finite outputs); "
+                    + CURE);
+        }
         if (!Double.isFinite(ev.accuracy())) throw new ArithmeticException(where + ": accuracy is " + ev.accuracy());
         return ev;
     }
@@ -39,7 +51,8 @@ public final class NonFinite {
             float[] v = e.getValue().value.data;
             for (int i = 0; i < v.length; i++) {
                 if (!Float.isFinite(v[i])) {
-                    throw new ArithmeticException(where + ": parameter '" + e.getKey() + "' element " + i + " is " + v[i] + "; " + CURE);
+                    throw new ArithmeticException(where + ": parameter '" + e.getKey() + "' element " + i + " is "
+                            + v[i] + "; " + CURE);
                 }
             }
         }

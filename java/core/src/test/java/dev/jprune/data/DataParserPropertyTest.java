@@ -53,10 +53,13 @@ class DataParserPropertyTest {
         });
     }
 
-    /** Found by the property above: count × rows × cols overflowed a long and reached readNBytes as a negative length. */
+    /**
+     * Found by the property above: count × rows × cols overflowed a long and reached readNBytes as a negative length.
+     */
     @Test
     void idxHeaderWhoseSizeOverflowsALongIsAFormatError() {
-        byte[] header = DataFixtures.be32(IdxReader.IMAGES_MAGIC, Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE);
+        byte[] header = DataFixtures.be32(IdxReader.IMAGES_MAGIC, Integer.MAX_VALUE, Integer.MAX_VALUE,
+                Integer.MAX_VALUE);
         DatasetFormatException e = org.junit.jupiter.api.Assertions.assertThrows(DatasetFormatException.class,
                 () -> IdxReader.readImages(new ByteArrayInputStream(header), "huge"));
         assertTrue(e.getMessage().startsWith("huge: header declares"), e.getMessage());

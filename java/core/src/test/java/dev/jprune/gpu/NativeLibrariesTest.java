@@ -35,7 +35,8 @@ class NativeLibrariesTest {
         for (Process p : ps) assertCleanProbe(ChildJvm.await(p, 180));
         assertFolderComplete(tmp);
         try (Stream<Path> s = Files.list(tmp)) {
-            assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith("libJCuda")), "JCuda did not extract into java.io.tmpdir itself");
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith("libJCuda")),
+                    "JCuda did not extract into java.io.tmpdir itself");
         }
     }
 
@@ -93,7 +94,8 @@ class NativeLibrariesTest {
         assertTrue(r.output().contains("probe done"), r.output());
         assertFalse(r.output().contains("fatal error") || r.output().contains("SIGBUS"), r.output());
         if (emulator() != null) {
-            assertTrue(r.output().contains("driver: CUDA driver"), "the emulated driver loaded through our copy: " + r.output());
+            assertTrue(r.output().contains("driver: CUDA driver"), "the emulated driver loaded through our copy: "
+                    + r.output());
         } else {
             assertTrue(r.output().contains("driver: JCuda's driver binding could not be loaded"), r.output());
         }

@@ -52,12 +52,14 @@ class AtomicFilesTest {
             Files.writeString(f, "old");
             Files.setPosixFilePermissions(f, PosixFilePermissions.fromString(mode));
             AtomicFiles.writeString(f, "new");
-            assertEquals(mode, PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), "mode of a replaced file");
+            assertEquals(mode, PosixFilePermissions.toString(Files.getPosixFilePermissions(f)),
+                    "mode of a replaced file");
         }
         Path reference = Files.createFile(dir.resolve("reference")); // 0666 & ~umask, what any tool creates
         Path fresh = dir.resolve("fresh");
         AtomicFiles.writeString(fresh, "x");
-        assertEquals(Files.getPosixFilePermissions(reference), Files.getPosixFilePermissions(fresh), "a new file is not 0600");
+        assertEquals(Files.getPosixFilePermissions(reference), Files.getPosixFilePermissions(fresh),
+                "a new file is not 0600");
     }
 
     @Test
@@ -69,15 +71,21 @@ class AtomicFilesTest {
         assertThrows(FileSystemException.class, () -> AtomicFiles.writeString(linkToDir, "x"));
         Path devNull = Path.of("/dev/null");
         if (Files.exists(devNull)) {
-            FileSystemException e = assertThrows(FileSystemException.class, () -> AtomicFiles.writeString(devNull, "x"));
-            assertTrue(e.getMessage().contains("/dev/null") && e.getMessage().contains("not a regular file"), e.getMessage());
+            FileSystemException e =
+                    assertThrows(FileSystemException.class, () -> AtomicFiles.writeString(devNull, "x"));
+            assertTrue(e.getMessage().contains("/dev/null") && e.getMessage().contains("not a regular file"),
+                    e.getMessage());
             assertTrue(Files.exists(devNull) && !Files.isRegularFile(devNull), "/dev/null is still a device");
             // The checkpoint writer goes through the same path.
-            assertThrows(SafeTensorsException.class, () -> SafeTensors.write(devNull, Map.of("t", TensorEntry.f32(new float[1], 1)), Map.of()));
+            Map<String, TensorEntry> one = Map.of("t", TensorEntry.f32(new float[1], 1));
+            assertThrows(SafeTensorsException.class, () -> SafeTensors.write(devNull, one, Map.of()));
             assertTrue(Files.exists(devNull) && !Files.isRegularFile(devNull));
         }
-        NoSuchFileException missing = assertThrows(NoSuchFileException.class, () -> AtomicFiles.writeString(dir.resolve("nodir/x"), "x"));
-        assertTrue(missing.getMessage().contains("nodir") && missing.getMessage().contains("does not exist"), missing.getMessage());
+        Path inMissingFolder = dir.resolve("nodir/x");
+        NoSuchFileException missing = assertThrows(NoSuchFileException.class,
+                () -> AtomicFiles.writeString(inMissingFolder, "x"));
+        assertTrue(missing.getMessage().contains("nodir") && missing.getMessage().contains("does not exist"),
+                missing.getMessage());
     }
 
     @Test
@@ -109,7 +117,8 @@ class AtomicFilesTest {
         Path userFile = plant(".x.st.notes", old);
         AtomicFiles.writeString(target, "v1");
         assertFalse(Files.exists(staleDead), "a dead writer's old temporary is removed");
-        assertFalse(Files.exists(legacyOld) || Files.exists(legacyResults), "old temporaries of the earlier naming are removed");
+        assertFalse(Files.exists(legacyOld) || Files.exists(legacyResults),
+                "old temporaries of the earlier naming are removed");
         assertTrue(Files.exists(freshDead), "a recent one is left (its writer may live on another host)");
         assertTrue(Files.exists(liveWriter), "a live writer's temporary is left");
         assertTrue(Files.exists(otherFile) && Files.exists(userFile), "other targets' and users' files are left");

@@ -25,7 +25,8 @@ class KillDuringWriteTest {
 
     @Test
     void sigkillAtRandomMomentsLeavesTheOldOrTheNewCompleteFile() throws Exception {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"))), "kill");
+        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"))),
+                "kill");
         Path file = dir.resolve("ckpt.safetensors");
         Random rnd = new Random(14);
         long known = -1; // version the file holds (-1: no file yet)
@@ -34,14 +35,18 @@ class KillDuringWriteTest {
         while (kills < MIN_KILLS && System.currentTimeMillis() - t0 < BUDGET_MILLIS) {
             // stderr apart: a JVM warning interleaved into a "saved N" line would hide the announcement
             Process p = ChildJvm.builder(List.of("-Xmx128m"), CheckpointWriterMain.class.getName(), file.toString(),
-                    Long.toString(known + 1)).redirectErrorStream(false).redirectError(dir.resolve("stderr-" + kills + ".txt").toFile()).start();
+                    Long.toString(known + 1)).redirectErrorStream(false)
+                    .redirectError(dir.resolve("stderr-" + kills + ".txt").toFile()).start();
             AtomicLong announced = new AtomicLong(known);
             StringBuffer lines = new StringBuffer();
             Thread reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                        StandardCharsets.UTF_8))) {
                     for (String line; (line = in.readLine()) != null; ) {
                         lines.append(line).append('|');
-                        if (line.matches("saved \\d+")) announced.accumulateAndGet(Long.parseLong(line.substring(6)), Math::max); // a kill may cut a line
+                        if (line.matches("saved \\d+")) { // a kill may cut a line: keep the largest
+                            announced.accumulateAndGet(Long.parseLong(line.substring(6)), Math::max);
+                        }
                     }
                 } catch (Exception e) {
                     lines.append("(reader: ").append(e).append(')');
@@ -58,7 +63,8 @@ class KillDuringWriteTest {
                 long v = checkComplete(file);
                 // the last announced save, or the one after it if the kill fell between its rename and its "saved" line
                 assertTrue(v >= before && v <= announced.get() + 1,
-                        "file holds version " + v + "; before the run " + before + ", last announced " + announced.get() + " output " + lines);
+                        "file holds version " + v + "; before the run " + before + ", last announced " + announced.get()
+                                + " output " + lines);
                 known = v;
             } else {
                 assertEquals(-1, announced.get(), "a save was announced but no file exists");
@@ -75,7 +81,9 @@ class KillDuringWriteTest {
         long v = Long.parseLong(f.metadata().get("version"));
         for (TensorEntry e : f.tensors().values()) {
             for (float x : e.floats()) {
-                if (x != (float) v) throw new AssertionError(file + ": value " + x + " in a file of version " + v + " (torn or mixed)");
+                if (x != (float) v) {
+                    throw new AssertionError(file + ": value " + x + " in a file of version " + v + " (torn or mixed)");
+                }
             }
         }
         return v;

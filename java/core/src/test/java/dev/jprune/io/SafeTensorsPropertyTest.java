@@ -18,11 +18,12 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Property (seeded random mutation): a damaged safetensors file — a valid one (random dtypes, shapes, names, metadata) truncated, bit-flipped,
- * with overwritten length fields, inserted or deleted bytes, or an edited JSON header (with the length prefix fixed
- * up, so the JSON parser and the layout checks see it) — makes {@link SafeTensors#read}, {@link SafeTensors#readHeader}
- * and {@link Checkpoint#load} either succeed or throw {@link SafeTensorsException} naming the file: never another
- * exception, an OutOfMemoryError or a hang. Tries: see {@link Properties} (mvn -Pproperties-long for many more).
+ * Property (seeded random mutation): a damaged safetensors file — a valid one (random dtypes, shapes, names,
+ * metadata) truncated, bit-flipped, with overwritten length fields, inserted or deleted bytes, or an edited JSON
+ * header (with the length prefix fixed up, so the JSON parser and the layout checks see it) — makes
+ * {@link SafeTensors#read}, {@link SafeTensors#readHeader} and {@link Checkpoint#load} either succeed or throw
+ * {@link SafeTensorsException} naming the file: never another exception, an OutOfMemoryError or a hang. Tries: see
+ * {@link Properties} (mvn -Pproperties-long for many more).
  */
 class SafeTensorsPropertyTest {
     private static final DType[] DTYPES = DType.values();
@@ -67,7 +68,9 @@ class SafeTensorsPropertyTest {
         }
         try {
             header = SafeTensors.readHeader(f);
-            for (SafeTensorHeader.Tensor t : header.tensors().values()) SafeTensors.streamFloats(header, t, (v, n) -> { });
+            for (SafeTensorHeader.Tensor t : header.tensors().values()) {
+                SafeTensors.streamFloats(header, t, (v, n) -> { });
+            }
         } catch (SafeTensorsException e) {
             assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
             header = null;
@@ -77,7 +80,8 @@ class SafeTensorsPropertyTest {
         if (whole != null) { // what read accepts, the header reader accepts with the same tensors
             assertTrue(header != null, "read accepted the file but readHeader did not");
             assertEquals(whole.tensors().keySet(), header.tensors().keySet());
-            for (String n : whole.tensors().keySet()) assertArrayEquals(whole.get(n).shape(), header.tensors().get(n).shape());
+            for (String n : whole.tensors().keySet()) assertArrayEquals(whole.get(n).shape(),
+                    header.tensors().get(n).shape());
         }
         try {
             Checkpoint.load(f, tinyModel());
@@ -88,7 +92,9 @@ class SafeTensorsPropertyTest {
         }
     }
 
-    /** A valid file: 1-4 tensors of random dtype and shape, sometimes the tiny model's own tensors, sometimes metadata. */
+    /**
+     * A valid file: 1-4 tensors of random dtype and shape, sometimes the tiny model's own tensors, sometimes metadata.
+     */
     static byte[] validFile(SplittableRandom r) throws IOException {
         Map<String, TensorSource> t = new LinkedHashMap<>();
         if (r.nextBoolean()) {

@@ -49,7 +49,8 @@ public final class ChildJvm {
     }
 
     /** Runs one child to its end. */
-    public static Result run(List<String> jvmArgs, Map<String, String> env, long seconds, String mainClass, String... args)
+    public static Result run(List<String> jvmArgs, Map<String, String> env, long seconds, String mainClass,
+            String... args)
             throws IOException, InterruptedException {
         ProcessBuilder b = builder(jvmArgs, mainClass, args);
         b.environment().putAll(env);

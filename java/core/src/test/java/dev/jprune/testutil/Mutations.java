@@ -14,11 +14,13 @@ public final class Mutations {
     private Mutations() {}
 
     /** Numbers that break length and offset arithmetic when they land in a header. */
-    static final long[] EXTREME_LONGS = {0, 1, -1, 7, 8, 255, 256, 65535, Integer.MAX_VALUE, 1L << 31, 1L << 32, Long.MAX_VALUE,
-        Long.MIN_VALUE, 100_000_000L, 100_000_001L, (1L << 62) + 3};
-    static final String[] JSON_NUMBERS = {"-1", "0", "1", "-0", "1.5", "1e3", "1e309", "2147483647", "2147483648", "4294967296",
-        "9223372036854775807", "9223372036854775808", "99999999999999999999999", "NaN", "null", "\"3\"", "[]", "{}"};
-    static final String[] JSON_JUNK = {"\"", "{", "}", "[", "]", ",", ":", "\\", "\u0000", "\"__metadata__\":{},", "\"x\":1,", "\uD800", "é"};
+    static final long[] EXTREME_LONGS = {0, 1, -1, 7, 8, 255, 256, 65535, Integer.MAX_VALUE, 1L << 31, 1L << 32,
+        Long.MAX_VALUE, Long.MIN_VALUE, 100_000_000L, 100_000_001L, (1L << 62) + 3};
+    static final String[] JSON_NUMBERS = {"-1", "0", "1", "-0", "1.5", "1e3", "1e309", "2147483647", "2147483648",
+        "4294967296", "9223372036854775807", "9223372036854775808", "99999999999999999999999", "NaN", "null", "\"3\"",
+        "[]", "{}"};
+    static final String[] JSON_JUNK = {"\"", "{", "}", "[", "]", ",", ":", "\\", "\u0000", "\"__metadata__\":{},",
+            "\"x\":1,", "\uD800", "é"};
 
     /** Applies {@code count} random mutations (each picked from all kinds) to a copy of {@code b}. */
     public static byte[] mutate(byte[] b, int count, SplittableRandom r, int jsonFrom, int jsonTo) {
@@ -45,7 +47,8 @@ public final class Mutations {
                 byte[] o = b.clone();
                 long v = EXTREME_LONGS[r.nextInt(EXTREME_LONGS.length)] + (r.nextBoolean() ? 0 : r.nextInt(17) - 8);
                 int width = r.nextBoolean() ? 8 : 4;
-                int at = r.nextInt(4) == 0 ? r.nextInt(o.length - width + 1) : 4 * r.nextInt(Math.min(4, (o.length - width) / 4 + 1));
+                int at = r.nextInt(4) == 0 ? r.nextInt(o.length - width + 1) : 4 * r.nextInt(Math.min(4,
+                        (o.length - width) / 4 + 1));
                 boolean little = r.nextBoolean();
                 for (int i = 0; i < width; i++) o[at + i] = (byte) (v >>> (8 * (little ? i : width - 1 - i)));
                 return o;
