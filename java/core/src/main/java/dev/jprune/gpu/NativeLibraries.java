@@ -124,8 +124,10 @@ public final class NativeLibraries {
             for (Map.Entry<String, byte[]> e : libs.entrySet()) install(dir, e.getKey(), e.getValue());
             return folder = dir;
         } catch (IOException | RuntimeException e) {
-            UnsatisfiedLinkError err = new UnsatisfiedLinkError("JCuda's native libraries could not be prepared: "
-                    + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            String why = e instanceof java.nio.file.FileSystemException f && f.getReason() == null
+                    ? e.getClass().getSimpleName() + " " + f.getFile() : String.valueOf(e.getMessage());
+            UnsatisfiedLinkError err = new UnsatisfiedLinkError("JCuda's native libraries could not be prepared ("
+                    + why + "); give a writable folder with -D" + DIR_PROPERTY + "=DIR");
             err.initCause(e);
             throw folderFailure = err;
         }
