@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jprune.testutil.ChildJvm;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,43 +30,32 @@ class KillDuringWriteTest {
         int kills = 0, midWrite = 0;
         long t0 = System.currentTimeMillis();
         while (kills < MIN_KILLS && System.currentTimeMillis() - t0 < BUDGET_MILLIS) {
-            // stderr apart: a JVM warning interleaved into a "saved N" line would hide the announcement
+            // Output to files, not pipes: the JDK drains a dead child's pipe on its own thread, which can cut a reader
+            // off ("Stream closed") and lose the last "saved N" lines; a file keeps every byte the child wrote.
+            Path out = dir.resolve("stdout-" + kills + ".txt");
             Process p = ChildJvm.builder(List.of("-Xmx128m"), CheckpointWriterMain.class.getName(), file.toString(),
-                    Long.toString(known + 1)).redirectErrorStream(false)
+                    Long.toString(known + 1)).redirectErrorStream(false).redirectOutput(out.toFile())
                     .redirectError(dir.resolve("stderr-" + kills + ".txt").toFile()).start();
-            AtomicLong announced = new AtomicLong(known);
-            StringBuffer lines = new StringBuffer();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    for (String line; (line = in.readLine()) != null; ) {
-                        lines.append(line).append('|');
-                        if (line.matches("saved \\d+")) { // a kill may cut a line: keep the largest
-                            announced.accumulateAndGet(Long.parseLong(line.substring(6)), Math::max);
-                        }
-                    }
-                } catch (Exception e) {
-                    lines.append("(reader: ").append(e).append(')');
-                }
-            });
-            reader.start();
             Thread.sleep(100 + rnd.nextInt(700)); // before, during or between writes (JVM start takes ~300 ms)
             p.destroyForcibly(); // SIGKILL
             p.waitFor();
-            reader.join();
+            String lines = Files.readString(out, StandardCharsets.UTF_8);
+            long announced = known;
+            for (String line : lines.split("\n", -1)) { // the last piece may be a line the kill cut: keep the largest
+                if (line.matches("saved \\d+")) announced = Math.max(announced, Long.parseLong(line.substring(6)));
+            }
             kills++;
             long before = known;
             if (Files.exists(file)) {
                 long v = checkComplete(file);
                 // the last announced save, or the one after it if the kill fell between its rename and its "saved" line
-                assertTrue(v >= before && v <= announced.get() + 1,
-                        "file holds version " + v + "; before the run " + before + ", last announced " + announced.get()
-                                + " output " + lines);
+                assertTrue(v >= before && v <= announced + 1, "file holds version " + v + "; before the run " + before
+                        + ", last announced " + announced + "; output " + lines.replace('\n', '|'));
                 known = v;
             } else {
-                assertEquals(-1, announced.get(), "a save was announced but no file exists");
+                assertEquals(-1, announced, "a save was announced but no file exists");
             }
-            if (announced.get() > before) midWrite++;
+            if (announced > before) midWrite++;
         }
         assertTrue(kills >= MIN_KILLS, "only " + kills + " kills within the time bound");
         assertTrue(midWrite > 0 && known >= 0, "the child never completed a save: the test proved nothing");
