@@ -41,6 +41,13 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
+        if (!(sparsity >= 0 && sparsity < 1)) {
+            throw new IllegalArgumentException("--sparsity must be in [0, 1), got " + sparsity);
+        }
+        if (epochs < 0 || fineTune < 0) {
+            throw new IllegalArgumentException("--epochs and --fine-tune-epochs must be >= 0");
+        }
+        Device.check(device);
         Reporter r = Reporter.system(quiet);
         Split s = EmbeddedMnist.split();
         Normalization.fitAndApply(s);

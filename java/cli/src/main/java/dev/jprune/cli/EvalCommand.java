@@ -5,6 +5,7 @@ import dev.jprune.io.Checkpoint;
 import dev.jprune.models.ModelSpec;
 import dev.jprune.models.Models;
 import dev.jprune.train.Evaluation;
+import dev.jprune.train.NonFinite;
 import dev.jprune.train.Trainer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -24,10 +25,15 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Reporter r = Reporter.system(false);
         ModelSpec m = Models.build(model, 0);
+        if (m.task() != ModelSpec.Task.CLASSIFICATION) {
+            throw new IllegalArgumentException("eval measures the test accuracy of classification models; " + model
+                    + " is a regression model");
+        }
         Checkpoint.load(weights, m.net());
         Split s = data.load();
         m.requireSampleShape(s.test().sampleShape(), s.test().name());
-        Evaluation ev = Trainer.evaluate(m.net(), s.test(), 500);
+        String what = "evaluating " + weights + " on " + data.data + " test";
+        Evaluation ev = NonFinite.require(Trainer.evaluate(m.net(), s.test(), 500), what);
         r.linef("%s on %s test (%d samples): accuracy %.2f%%, loss %.4f", model, data.data, ev.samples(), 100 * ev.accuracy(), ev.loss());
         return 0;
     }

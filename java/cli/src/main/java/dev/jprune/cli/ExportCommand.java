@@ -54,6 +54,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--sparse-initializers applies to --format onnx only");
         }
         ModelSpec m = Models.build(model, 0);
+        OutputPaths.checkFile(out, "--out");
         Checkpoint.Loaded loaded = Checkpoint.load(weights, m.net());
         r.line(SparseReport.of(m.net(), m.sampleShape()).toTable());
         if (f.equals("onnx")) {

@@ -1,12 +1,15 @@
 package dev.jprune.cli;
 
-import dev.jprune.io.SafeTensorFile;
+import dev.jprune.io.Checkpoint;
+import dev.jprune.io.SafeTensorHeader;
 import dev.jprune.io.SafeTensors;
-import dev.jprune.io.TensorEntry;
 import dev.jprune.models.ModelSpec;
 import dev.jprune.models.Models;
 import dev.jprune.nn.Parameter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,6 +26,10 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Reporter r = Reporter.system(false);
         if (model == null && weights == null) throw new IllegalArgumentException("info needs --model NAME or --weights FILE");
+        if (model != null && weights != null) {
+            throw new IllegalArgumentException("info takes --model NAME or --weights FILE, not both (it describes"
+                    + " one of them; to check that weights fit a model, use eval or export with both options)");
+        }
         if (model != null) {
             ModelSpec m = Models.build(model, 0);
             r.line(m.name() + ": " + m.net().describe());
@@ -31,16 +38,56 @@ final class InfoCommand implements Callable<Integer> {
                 r.linef("  %-10s %s", e.getKey(), java.util.Arrays.toString(e.getValue().value.shape()));
             }
         }
-        if (weights != null) {
-            SafeTensorFile f = SafeTensors.read(weights);
-            r.line(weights + ": " + f.tensors().size() + " tensors" + (f.metadata().isEmpty() ? "" : ", metadata " + f.metadata()));
-            for (Map.Entry<String, TensorEntry> e : f.tensors().entrySet()) {
-                float[] v = e.getValue().toFloats();
-                long nz = 0;
-                for (float x : v) if (x != 0f) nz++;
-                r.linef("  %-16s %-5s %-14s nonzero %6.2f%%", e.getKey(), e.getValue().dtype(), java.util.Arrays.toString(e.getValue().shape()), v.length == 0 ? 0 : 100.0 * nz / v.length);
+        if (weights != null) describeWeights(r);
+        return 0;
+    }
+
+    /** The header only, then each tensor's values streamed in chunks: memory use does not grow with the file. */
+    private void describeWeights(Reporter r) throws java.io.IOException {
+        SafeTensorHeader h = SafeTensors.readHeader(weights);
+        String meta = h.metadata().isEmpty() ? "" : ", metadata " + h.metadata();
+        r.line(weights + ": " + h.tensors().size() + " tensors" + meta);
+        List<String> warnings = new ArrayList<>();
+        for (SafeTensorHeader.Tensor t : h.tensors().values()) {
+            TensorStats st = new TensorStats(t.name().endsWith(Checkpoint.MASK_SUFFIX));
+            SafeTensors.streamFloats(h, t, st::add);
+            long n = t.elementCount();
+            String bad = st.nan + st.inf == 0 ? "" : String.format(Locale.ROOT, "  NaN %d, inf %d", st.nan, st.inf);
+            r.linef("  %-16s %-5s %-14s nonzero %6.2f%%%s", t.name(), t.dtype(), java.util.Arrays.toString(t.shape()),
+                    n == 0 ? 0 : 100.0 * st.nonzero / n, bad);
+            if (st.nan + st.inf > 0) {
+                warnings.add(String.format(Locale.ROOT, "tensor '%s' has %d NaN and %d infinite values (first at"
+                        + " element %d); jprune refuses to load it", t.name(), st.nan, st.inf, st.firstNonFinite));
+            }
+            if (st.notBinary > 0) {
+                warnings.add(String.format(Locale.ROOT, "mask '%s' has %d values other than 0 and 1 (first: %s at"
+                        + " element %d); a mask must hold only 0 and 1, jprune refuses to load it", t.name(),
+                        st.notBinary, st.firstNotBinary, st.firstNotBinaryAt));
             }
         }
-        return 0;
+        for (String w : warnings) r.notice("warning: " + w);
+    }
+
+    /** Counts over one tensor's values, fed a chunk at a time. */
+    private static final class TensorStats {
+        final boolean mask;
+        long seen, nonzero, nan, inf, notBinary, firstNonFinite = -1, firstNotBinaryAt = -1;
+        float firstNotBinary;
+
+        TensorStats(boolean mask) { this.mask = mask; }
+
+        void add(float[] v, int n) {
+            for (int i = 0; i < n; i++, seen++) {
+                float x = v[i];
+                if (x != 0f) nonzero++;
+                if (Float.isNaN(x) || Float.isInfinite(x)) {
+                    if (Float.isNaN(x)) nan++; else inf++;
+                    if (firstNonFinite < 0) firstNonFinite = seen;
+                }
+                if (mask && x != 0f && x != 1f) {
+                    if (notBinary++ == 0) { firstNotBinary = x; firstNotBinaryAt = seen; }
+                }
+            }
+        }
     }
 }

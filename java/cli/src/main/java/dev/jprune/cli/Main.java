@@ -1,12 +1,16 @@
 package dev.jprune.cli;
 
-import java.io.IOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** jprune's command line. The only class that exits the JVM. */
 @Command(name = "jprune", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Gradient-based pruning of neural networks: train, rank weights by gradient information, prune, fine-tune, export.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:success",
+                "2:bad usage or input, or a result that is not a finite number (a diverged run); nothing is written",
+                "1:any other failure (one 'error:' line; JPRUNE_DEBUG=1 adds the stack trace)",
+                "3:doctor only: no usable GPU"},
         subcommands = {DemoCommand.class, TrainCommand.class, PruneCommand.class, EvalCommand.class, ExportCommand.class,
                 InfoCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
@@ -15,23 +19,31 @@ public final class Main implements Runnable {
         new CommandLine(this).usage(System.out);
     }
 
-    /** Runs the command line and returns the exit code (0 ok, 2 bad usage or input, 1 failure). */
+    /**
+     * Runs the command line and returns the exit code: 0 ok, 2 bad usage or input (including results that are not
+     * finite numbers), 1 any other failure; {@code doctor} returns 3 when there is no usable GPU. Never throws:
+     * every exception and error (OutOfMemoryError included) becomes one line on stderr.
+     */
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
-        cl.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("error: " + ex.getMessage() + " (see 'jprune " + (ex.getCommandLine().getCommandName().equals("jprune") ? "" : ex.getCommandLine().getCommandName() + " ") + "--help')");
-            return 2;
-        });
-        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-            if (ex instanceof IllegalArgumentException || ex instanceof IOException || ex instanceof IllegalStateException || ex instanceof ArithmeticException) {
-                System.err.println("error: " + ex.getMessage());
-                return 2;
-            }
-            System.err.println("error: unexpected " + ex);
-            ex.printStackTrace(System.err);
-            return 1;
-        });
-        return cl.execute(args);
+        try {
+            CommandLine cl = new CommandLine(new Main());
+            cl.setParameterExceptionHandler((ex, a) -> {
+                String name = ex.getCommandLine().getCommandName();
+                String help = "jprune " + (name.equals("jprune") ? "" : name + " ") + "--help";
+                System.err.println("error: " + ex.getMessage() + " (see '" + help + "')");
+                return Errors.BAD_INPUT;
+            });
+            cl.setExecutionExceptionHandler((ex, c, parsed) -> report(ex));
+            return cl.execute(args);
+        } catch (Throwable t) { // Errors (OutOfMemoryError, ...) pass picocli's handler by
+            return report(t);
+        }
+    }
+
+    private static int report(Throwable t) {
+        System.err.println("error: " + Errors.describe(t));
+        if (Errors.debug()) t.printStackTrace(System.err);
+        return Errors.exitCode(t);
     }
 
     /** --version: the library's version as the build recorded it. */

@@ -34,8 +34,15 @@ final class Options {
 
         /** Loads the split and standardises it with the training set's per-channel statistics. */
         Split load() throws IOException {
-            Split s = Datasets.load(data);
             if (trainLimit < 0) throw new IllegalArgumentException("--train-limit must be >= 0, got " + trainLimit);
+            Split s = Datasets.load(data);
+            if (s.train().size() == 0) {
+                throw new IllegalArgumentException("--data " + data + ": the training split is empty (0 samples)");
+            }
+            if (s.test().size() == 0) {
+                throw new IllegalArgumentException("--data " + data + ": the test split is empty (0 samples); accuracy"
+                        + " needs at least one test sample");
+            }
             if (trainLimit > 0 && trainLimit < s.train().size()) s = new Split(s.train().subset(0, trainLimit), s.test());
             Normalization.fitAndApply(s);
             return s;

@@ -1,5 +1,6 @@
 package dev.jprune.cli;
 
+import dev.jprune.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,7 +34,7 @@ final class Plot {
             double hi = series.values().stream().flatMap(m -> m.keySet().stream()).mapToDouble(Double::doubleValue).max().orElse(1);
             chart.addSeries("dense", new double[] {lo, hi}, new double[] {100 * dense, 100 * dense}).setMarker(SeriesMarkers.NONE);
         }
-        String base = png.toString().endsWith(".png") ? png.toString().substring(0, png.toString().length() - 4) : png.toString();
-        BitmapEncoder.saveBitmap(chart, base, BitmapEncoder.BitmapFormat.PNG);
+        // Encoded in memory, then written atomically: saveBitmap would write in place (a torn PNG on a kill).
+        AtomicFiles.writeBytes(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
     }
 }

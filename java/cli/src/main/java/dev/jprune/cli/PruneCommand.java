@@ -12,6 +12,7 @@ import dev.jprune.prune.PruneSpec;
 import dev.jprune.prune.PruningPlan;
 import dev.jprune.prune.PruningRun;
 import dev.jprune.train.Evaluation;
+import dev.jprune.train.NonFinite;
 import dev.jprune.train.TrainConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +23,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "prune", mixinStandardHelpOptions = true, description = {
         "Prune a model. With --weights: prune the given weights (no training) and write them with their masks to --out.",
@@ -42,20 +45,33 @@ final class PruneCommand implements Callable<Integer> {
     Path save;
     @Option(names = "--quiet", description = "no progress output")
     boolean quiet;
+    @Spec CommandSpec spec;
+
+    static final String PLOT_FILE = "accuracy-vs-sparsity.png";
 
     @Override
     public Integer call() throws Exception {
         Reporter r = Reporter.system(quiet);
         Device.check(train.device);
         ModelSpec probe = Models.build(train.model, train.seed);
+        OptionChecks.prune(spec, this, probe);
+        OptionChecks.train(spec, train, probe);
         validateSpecs(probe);
-        if (weights != null && !java.nio.file.Files.isRegularFile(weights)) throw new IllegalArgumentException("--weights " + weights + ": no such file");
+        if (weights != null) {
+            String bad = java.nio.file.Files.isDirectory(weights) ? "is a directory; expected a .safetensors file"
+                    : java.nio.file.Files.isRegularFile(weights) ? null : "no such file";
+            if (bad != null) throw new IllegalArgumentException("--weights " + weights + ": " + bad);
+            if (out == null) throw new IllegalArgumentException("prune --weights needs --out FILE.safetensors");
+            OutputPaths.checkFile(out, "--out");
+        } else {
+            OutputPaths.checkDirectory(outDir, "--out-dir", "results.json", "results.csv", PLOT_FILE);
+            OutputPaths.checkFile(save, "--save");
+        }
         String device = Device.resolve(train.device, probe, weights == null, r);
         return weights != null ? pruneWeights(r) : pruneWithTraining(r, device);
     }
 
     private int pruneWeights(Reporter r) throws Exception {
-        if (out == null) throw new IllegalArgumentException("prune --weights needs --out FILE.safetensors");
         if (prune.criteria.size() != 1 || prune.sparsity.size() != 1) throw new IllegalArgumentException("prune --weights takes one --criterion and one --sparsity");
         ModelSpec m = Models.build(train.model, train.seed);
         Checkpoint.load(weights, m.net());
@@ -74,6 +90,8 @@ final class PruneCommand implements Callable<Integer> {
         Checkpoint.save(out, m.net(), scores, Map.of("pruned_by", "jprune", "criterion", spec.criterion().name().toLowerCase(Locale.ROOT),
                 "sparsity", Double.toString(spec.sparsity()), "format", "pt"));
         printDensities(r, rep.layers());
+        warnEmptyLayers(r, rep.layers().stream().map(PruningReport.Layer::name).toArray(String[]::new),
+                rep.layers().stream().mapToDouble(l -> l.kept() / (double) l.parameters()).toArray());
         long kept = rep.layers().stream().mapToLong(PruningReport.Layer::kept).sum();
         long candidates = rep.layers().stream().mapToLong(PruningReport.Layer::parameters).sum();
         r.linef("kept %d of %d weights (sparsity %.4f); wrote %s", kept, candidates, rep.sparsity(), out);
@@ -84,6 +102,16 @@ final class PruneCommand implements Callable<Integer> {
     private void validateSpecs(ModelSpec m) {
         for (String c : prune.criteria) {
             for (double sp : prune.sparsity) new ModelPruner(m.net(), prune.spec(c, sp)).checkTarget(sp);
+        }
+    }
+
+    /** A layer pruned to nothing cuts the network: the output no longer depends on the input through it. */
+    static void warnEmptyLayers(Reporter r, String[] names, double[] densities) {
+        for (int i = 0; i < names.length; i++) {
+            if (densities[i] == 0) {
+                r.notice("warning: layer " + names[i] + " has no weights left (density 0): the model's outputs no"
+                        + " longer depend on its inputs; lower --sparsity or bound it with --min-density");
+            }
         }
     }
 
@@ -108,8 +136,10 @@ final class PruneCommand implements Callable<Integer> {
         Evaluation denseEval;
         try (dev.jprune.train.Backend b = Device.open(device, dense, cfg)) {
             r.onPhase("dense on " + b.describe(), cfg.epochs());
-            for (int e = 0; e < cfg.epochs(); e++) b.trainEpoch(s.train(), e, r);
-            denseEval = b.evaluate(s.test());
+            for (int e = 0; e < cfg.epochs(); e++) {
+                NonFinite.require(b.trainEpoch(s.train(), e, r), "dense epoch " + (e + 1));
+            }
+            denseEval = NonFinite.require(b.evaluate(s.test()), "dense model on " + s.test().name());
             b.syncToHost();
         }
         r.linef("dense test accuracy: %.2f%%", 100 * denseEval.accuracy());
@@ -150,6 +180,7 @@ final class PruneCommand implements Callable<Integer> {
                 double denseAcc = snip || Double.isNaN(o.denseAccuracy()) ? denseEval.accuracy() : o.denseAccuracy();
                 PruningRun.Outcome o2 = new PruningRun.Outcome(denseAcc, o.prunedAccuracy(), o.achievedSparsity(), o.targetNames(), o.densities(), o.prunes(), o.seconds());
                 results.add(c, sp, prune.schedule, o2);
+                warnEmptyLayers(r, o.targetNames(), o.densities());
                 table.add(new String[] {c, String.format(Locale.ROOT, "%.4f", o.achievedSparsity()), String.format(Locale.ROOT, "%.2f%%", 100 * denseAcc),
                         String.format(Locale.ROOT, "%.2f%%", 100 * o.prunedAccuracy()), String.format(Locale.ROOT, "%+.2f", 100 * (o.prunedAccuracy() - denseAcc)),
                         String.format(Locale.ROOT, "%.1fs", o.seconds())});
@@ -162,8 +193,9 @@ final class PruneCommand implements Callable<Integer> {
         results.write(outDir);
         r.line("wrote " + outDir.resolve("results.json") + " and " + outDir.resolve("results.csv"));
         if (results.runs.size() > 1) {
-            Plot.accuracyVsSparsity(results.runs, dense.name() + " on " + data.data + ": test accuracy vs sparsity", outDir.resolve("accuracy-vs-sparsity.png"));
-            r.line("wrote " + outDir.resolve("accuracy-vs-sparsity.png"));
+            String title = dense.name() + " on " + data.data + ": test accuracy vs sparsity";
+            Plot.accuracyVsSparsity(results.runs, title, outDir.resolve(PLOT_FILE));
+            r.line("wrote " + outDir.resolve(PLOT_FILE));
         }
         if (save != null && last != null) {
             Checkpoint.save(save, last.net(), Map.of(), Map.of("model", last.name(), "format", "pt"));

@@ -4,6 +4,7 @@ import dev.jprune.prune.PruneListener;
 import dev.jprune.train.EpochStats;
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.function.LongSupplier;
 
 /**
  * The only place jprune prints. Results go to {@code out}; progress and notices to {@code err}. On a terminal the
@@ -19,12 +20,22 @@ public final class Reporter implements PruneListener {
     private int batchSize = 1;
     private int epochsInPhase, epochInPhase;
     private boolean epochLines = true;
+    /** No rate or ETA is shown before this much of the epoch has been timed (a rate over microseconds is noise). */
+    static final double MIN_RATE_SECONDS = 0.05;
+
+    private final LongSupplier clock;
 
     public Reporter(PrintStream out, PrintStream err, boolean live, boolean quiet) {
+        this(out, err, live, quiet, System::nanoTime);
+    }
+
+    /** With {@code clock} (nanoseconds) in place of System.nanoTime, for tests of the progress bar. */
+    Reporter(PrintStream out, PrintStream err, boolean live, boolean quiet, LongSupplier clock) {
         this.out = out;
         this.err = err;
         this.live = live;
         this.quiet = quiet;
+        this.clock = clock;
     }
 
     public static Reporter system(boolean quiet) {
@@ -58,21 +69,27 @@ public final class Reporter implements PruneListener {
 
     @Override
     public void onStep(int epoch, int step, int steps, double loss, double gradNorm, double accuracy) {
-        if (step == 0) { epochStart = System.nanoTime(); lossEma = loss; }
+        // The clock starts when step 0 has finished: the rate counts the steps after it, over the time they took. (It
+        // used to count step 0's samples over the microseconds since its own end: "55773420 samples/s".)
+        if (step == 0) { epochStart = clock.getAsLong(); lossEma = loss; }
         lossEma = 0.9 * lossEma + 0.1 * loss; // NaN when the backend reports losses only per epoch (GPU)
         if (!live || quiet) return;
-        long now = System.nanoTime();
-        if (now - lastDraw < 100_000_000L && step + 1 < steps) return;
+        long now = clock.getAsLong();
+        if (lastDraw != 0 && now - lastDraw < 100_000_000L && step + 1 < steps) return;
         lastDraw = now;
         double secs = (now - epochStart) / 1e9;
-        double rate = (step + 1) * (double) batchSize / Math.max(secs, 1e-9);
-        double eta = secs / (step + 1) * (steps - step - 1);
+        String speed = "";
+        if (step > 0 && secs >= MIN_RATE_SECONDS) {
+            double rate = step * (double) batchSize / secs;
+            double eta = secs / step * (steps - step - 1);
+            speed = String.format(Locale.ROOT, " %.0f samples/s ETA %.0fs", rate, eta);
+        }
         int width = 24, filled = (int) ((step + 1) * (long) width / steps);
-        err.printf(Locale.ROOT, "\r\033[K%sepoch %d [%s%s] %d/%d%s%s %.0f samples/s ETA %.0fs",
+        err.printf(Locale.ROOT, "\r\033[K%sepoch %d [%s%s] %d/%d%s%s%s",
                 phase.isEmpty() ? "" : phase + " ", epoch + 1, "#".repeat(filled), ".".repeat(width - filled), step + 1, steps,
                 Double.isNaN(lossEma) ? "" : String.format(Locale.ROOT, " loss %.4f", lossEma)
                         + (Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, " acc %.1f%%", 100 * accuracy)),
-                Double.isNaN(gradNorm) ? "" : String.format(Locale.ROOT, " |g| %.3f", gradNorm), rate, eta);
+                Double.isNaN(gradNorm) ? "" : String.format(Locale.ROOT, " |g| %.3f", gradNorm), speed);
         err.flush();
     }
 

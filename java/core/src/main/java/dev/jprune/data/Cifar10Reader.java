@@ -25,13 +25,14 @@ public final class Cifar10Reader {
     public static final int RECORD_BYTES = 1 + IMAGE_BYTES;
     /** Number of classes. */
     public static final int NUM_CLASSES = 10;
-    /** Shape of one sample, [3, 32, 32] (CHW). */
-    public static final int[] SAMPLE_SHAPE = {3, 32, 32};
-    /** The five training batch files of the binary distribution. */
-    public static final String[] TRAIN_FILES = {
-        "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"};
+    /** The training batch files, in order (immutable). */
+    public static final List<String> TRAIN_FILES = List.of(
+        "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin");
     /** The test batch file. */
     public static final String TEST_FILE = "test_batch.bin";
+
+    /** A sample's shape, channels × height × width: {3, 32, 32} (a new array each call). */
+    public static int[] sampleShape() { return new int[] {3, 32, 32}; }
 
     private static final float[] SCALE = new float[256];
     static {
@@ -45,8 +46,8 @@ public final class Cifar10Reader {
 
     /** Reads and concatenates data_batch_1..5.bin from {@code dir}. */
     public static Dataset readTrain(Path dir) throws IOException {
-        Path[] files = new Path[TRAIN_FILES.length];
-        for (int i = 0; i < files.length; i++) files[i] = dir.resolve(TRAIN_FILES[i]);
+        Path[] files = new Path[TRAIN_FILES.size()];
+        for (int i = 0; i < files.length; i++) files[i] = dir.resolve(TRAIN_FILES.get(i));
         return readFiles(files, "cifar10/train");
     }
 
@@ -129,6 +130,6 @@ public final class Cifar10Reader {
                 }
             }
         }
-        return new Dataset(name, images, labels, SAMPLE_SHAPE, NUM_CLASSES);
+        return new Dataset(name, images, labels, sampleShape(), NUM_CLASSES);
     }
 }

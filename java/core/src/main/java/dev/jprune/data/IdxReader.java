@@ -83,7 +83,13 @@ public final class IdxReader {
             if (rows <= 0 || cols <= 0) {
                 throw new DatasetFormatException(source + ": invalid image size " + rows + "×" + cols);
             }
-            long total = (long) count * rows * cols;
+            // count × rows × cols can pass 2^63 (three 31-bit factors): saturate instead of wrapping negative
+            long total;
+            try {
+                total = Math.multiplyExact(Math.multiplyExact((long) count, rows), cols);
+            } catch (ArithmeticException e) {
+                total = Long.MAX_VALUE;
+            }
             if (total > Integer.MAX_VALUE - 8) {
                 throw new DatasetFormatException(source + ": header declares " + count + " images of " + rows + "×" + cols
                         + " = " + total + " bytes, more than 2^31");
@@ -95,7 +101,7 @@ public final class IdxReader {
         } catch (DatasetFormatException e) {
             throw e;
         } catch (EOFException | ZipException e) {
-            throw new DatasetFormatException(source + ": corrupt or truncated gzip stream (" + e.getMessage() + ")", e);
+            throw new DatasetFormatException(source + ": corrupt or truncated gzip stream (" + why(e) + ")", e);
         }
     }
 
@@ -135,7 +141,7 @@ public final class IdxReader {
         } catch (DatasetFormatException e) {
             throw e;
         } catch (EOFException | ZipException e) {
-            throw new DatasetFormatException(source + ": corrupt or truncated gzip stream (" + e.getMessage() + ")", e);
+            throw new DatasetFormatException(source + ": corrupt or truncated gzip stream (" + why(e) + ")", e);
         }
     }
 
@@ -184,7 +190,7 @@ public final class IdxReader {
             try {
                 return new BufferedInputStream(new GZIPInputStream(b, BUF), BUF);
             } catch (EOFException | ZipException e) {
-                throw new DatasetFormatException(source + ": corrupt gzip header (" + e.getMessage() + ")", e);
+                throw new DatasetFormatException(source + ": corrupt gzip header (" + why(e) + ")", e);
             }
         }
         return b;
@@ -224,6 +230,12 @@ public final class IdxReader {
             throw new DatasetFormatException(source + ": trailing bytes after the " + promised + " the header declares");
         }
         return body;
+    }
+
+    /** A decoder exception's message; EOFException and ZipException often carry none ("(null)" said nothing). */
+    private static String why(IOException e) {
+        if (e.getMessage() != null && !e.getMessage().isBlank()) return e.getMessage();
+        return e instanceof EOFException ? "unexpected end of file" : e.getClass().getSimpleName();
     }
 
     private static int be32(byte[] b, int o) {

@@ -50,6 +50,7 @@ public final class GpuProbe {
         String why;
         int version = 0, count = 0;
         try {
+            NativeLibraries.loadDriver(); // JCuda's library from our verified private folder, not its own extraction
             int r = JCudaDriver.cuInit(0);
             if (r != CUresult.CUDA_SUCCESS) {
                 why = "cuInit failed: " + Cu.name(r) + (r == CUresult.CUDA_ERROR_NO_DEVICE ? " (no CUDA device)" : "");
@@ -107,7 +108,7 @@ public final class GpuProbe {
     /** [null] when the class initialised (its native library loaded), else [reason]. */
     private static String[] loadClass(String name, String lib) {
         try {
-            Class.forName(name, true, GpuProbe.class.getClassLoader());
+            NativeLibraries.initialize(name);
             return new String[] {null};
         } catch (LinkageError e) {
             return new String[] {name + " could not load its native library (needs " + lib + " on LD_LIBRARY_PATH): "

@@ -3,6 +3,7 @@ package dev.jprune.io;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import dev.jprune.util.HeapExhaustedError;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
@@ -11,10 +12,10 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Reads and writes safetensors files (see the package documentation for the layout).
@@ -40,9 +40,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Writing follows the reference writer byte for byte except for metadata key order (sorted here, hash
  * order there): compact JSON with "__metadata__" first (omitted when empty), tensors ordered by dtype
  * (declaration order of {@link DType}, descending) then name, data in the same order, header padded with
- * spaces to a multiple of 8 bytes. Writes are atomic: a temporary file in the target's directory is written,
- * forced to disk, then renamed over the target; on any failure the target is untouched and the temporary
- * file removed.
+ * spaces to a multiple of 8 bytes. Writes are atomic ({@link AtomicFiles}): a temporary file in the target's
+ * folder is written, forced to disk, then renamed over the target (through a symbolic link to its target, keeping
+ * the existing file's permissions, refusing directories and devices); on any failure the target is untouched.
  */
 public final class SafeTensors {
     /** Largest header accepted or written (the reference crate's limit). */
@@ -56,55 +56,167 @@ public final class SafeTensors {
 
     // ------------------------------------------------------------------------------------------------ read
 
-    /** Reads and validates the whole file. Does not modify the file. */
-    public static SafeTensorFile read(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) throw new SafeTensorsException(file, "file is " + size + " bytes, shorter than the 8-byte header length");
-            ChunkReader in = new ChunkReader(file, ch);
-            byte[] lenBytes = new byte[8];
-            in.readBytes(0, lenBytes, 0, 8);
-            long n = ByteBuffer.wrap(lenBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            if (n < 0 || n > MAX_HEADER_BYTES) {
-                throw new SafeTensorsException(file, "header length " + Long.toUnsignedString(n) + " exceeds the limit of "
-                        + MAX_HEADER_BYTES + " bytes (not a safetensors file?)");
-            }
-            if (n > size - 8) {
-                throw new SafeTensorsException(file, "header length " + n + " exceeds the " + (size - 8)
-                        + " bytes after the length field (file truncated?)");
-            }
-            byte[] header = new byte[(int) n];
-            in.readBytes(8, header, 0, header.length);
-            Map<String, String> metadata = new TreeMap<>();
-            List<Info> infos = parseHeader(file, header, metadata);
-            long dataStart = 8 + n;
-            List<Info> ordered = validateLayout(file, infos, size - dataStart);
+    /** A validated header: tensors in data order, metadata, where the data section starts, the file's size. */
+    private record Layout(List<Info> ordered, Map<String, String> metadata, long dataStart, long size) {}
 
+    /**
+     * Reads and validates the whole file (header, layout and every tensor's data). Does not modify the file.
+     *
+     * @throws SafeTensorsException naming the file when it is missing, not a regular file, unreadable or malformed
+     * @throws OutOfMemoryError whose message names the file and the heap its data needs, when it does not fit
+     */
+    public static SafeTensorFile read(Path file) throws IOException {
+        try (FileChannel ch = openForRead(file)) {
+            ChunkReader in = new ChunkReader(file, ch);
+            Layout layout = readLayout(file, ch, in);
+            long dataBytes = layout.size() - layout.dataStart();
             LinkedHashMap<String, TensorEntry> tensors = new LinkedHashMap<>();
-            for (Info t : ordered) {
-                int count = (int) ((t.end - t.begin) / t.dtype.size()); // validated to fit an int
-                TensorEntry e;
-                if (t.dtype == DType.F32) {
-                    float[] f = new float[count];
-                    in.readFloats(dataStart + t.begin, f);
-                    e = TensorEntry.f32(f, t.shape);
-                } else {
-                    byte[] b = new byte[(int) (t.end - t.begin)];
-                    in.readBytes(dataStart + t.begin, b, 0, b.length);
-                    if (t.dtype == DType.BOOL) {
-                        for (int i = 0; i < b.length; i++) {
-                            if (b[i] != 0 && b[i] != 1) {
-                                throw new SafeTensorsException(file, "BOOL tensor '" + t.name + "' element " + i + " is byte "
-                                        + (b[i] & 0xff) + ", not 0 or 1");
-                            }
-                        }
-                    }
-                    e = TensorEntry.raw(t.dtype, b, t.shape);
-                }
-                tensors.put(t.name, e);
+            try {
+                for (Info t : layout.ordered()) tensors.put(t.name, readTensor(file, in, layout.dataStart(), t));
+            } catch (OutOfMemoryError e) {
+                tensors.clear();
+                throw tooLarge(file, dataBytes, e);
             }
-            return new SafeTensorFile(tensors, metadata);
+            return new SafeTensorFile(tensors, layout.metadata());
+        } catch (SafeTensorsException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new SafeTensorsException(file, "cannot read: " + reason(e), e);
         }
+    }
+
+    /**
+     * Reads and validates the header and layout only (as {@link #read} does), not the tensors' data: memory use
+     * does not grow with the tensors' size. Does not modify the file.
+     *
+     * @throws SafeTensorsException as {@link #read}, for faults of the header and layout
+     */
+    public static SafeTensorHeader readHeader(Path file) throws IOException {
+        try (FileChannel ch = openForRead(file)) {
+            Layout layout = readLayout(file, ch, new ChunkReader(file, ch));
+            List<SafeTensorHeader.Tensor> list = new ArrayList<>();
+            for (Info t : layout.ordered()) {
+                long offset = layout.dataStart() + t.begin;
+                list.add(new SafeTensorHeader.Tensor(t.name, t.dtype, t.shape, offset, t.end - t.begin));
+            }
+            return new SafeTensorHeader(file, list, layout.metadata());
+        } catch (SafeTensorsException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new SafeTensorsException(file, "cannot read: " + reason(e), e);
+        }
+    }
+
+    /** Receives a tensor's values converted to float, in order, a chunk at a time ({@code values[0..count)}). */
+    @FunctionalInterface
+    public interface FloatChunks {
+        /** Receives the next {@code count} values in {@code values[0, count)} (the array is reused by the caller). */
+        void accept(float[] values, int count);
+    }
+
+    /**
+     * Streams tensor {@code t} of {@code header} as floats (any dtype, converted as {@link TensorEntry#toFloats})
+     * to {@code sink} in chunks of at most 256 Ki values, reusing one buffer: memory use is constant.
+     *
+     * @throws SafeTensorsException naming the file when it cannot be read or has changed since the header was read
+     */
+    public static void streamFloats(SafeTensorHeader header, SafeTensorHeader.Tensor t, FloatChunks sink)
+            throws IOException {
+        Path file = header.file();
+        int size = t.dtype().size();
+        float[] values = new float[(int) Math.min(1 << 18, Math.max(1, t.byteLength() / size))];
+        ByteBuffer raw = ByteBuffer.allocate(values.length * size).order(ByteOrder.LITTLE_ENDIAN);
+        try (FileChannel ch = openForRead(file)) {
+            long pos = t.fileOffset(), end = t.fileOffset() + t.byteLength();
+            while (pos < end) {
+                int n = (int) Math.min(values.length, (end - pos) / size);
+                raw.clear().limit(n * size);
+                while (raw.hasRemaining()) {
+                    if (ch.read(raw, pos + raw.position()) < 0) {
+                        throw new SafeTensorsException(file, "unexpected end of file in tensor '" + t.name()
+                                + "' (file changed while reading?)");
+                    }
+                }
+                raw.flip();
+                t.dtype().toFloats(raw, values, 0, n);
+                sink.accept(values, n);
+                pos += (long) n * size;
+            }
+        } catch (SafeTensorsException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new SafeTensorsException(file, "cannot read: " + reason(e), e);
+        }
+    }
+
+    /** Opens a file for reading, saying what is wrong when it is missing, a folder or not a regular file. */
+    private static FileChannel openForRead(Path file) throws IOException {
+        String fault = Files.isDirectory(file) ? "is a directory" : !Files.exists(file) ? "no such file"
+                : !Files.isRegularFile(file) ? "is not a regular file" : null;
+        if (fault != null) throw new SafeTensorsException(file, fault + "; expected a .safetensors file");
+        return FileChannel.open(file, StandardOpenOption.READ);
+    }
+
+    private static Layout readLayout(Path file, FileChannel ch, ChunkReader in) throws IOException {
+        long size = ch.size();
+        if (size < 8) {
+            throw new SafeTensorsException(file, "file is " + size + " bytes, shorter than the 8-byte header length");
+        }
+        byte[] lenBytes = new byte[8];
+        in.readBytes(0, lenBytes, 0, 8);
+        long n = ByteBuffer.wrap(lenBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        if (n < 0 || n > MAX_HEADER_BYTES) {
+            throw new SafeTensorsException(file, "header length " + Long.toUnsignedString(n) + " exceeds the limit of "
+                    + MAX_HEADER_BYTES + " bytes (not a safetensors file?)");
+        }
+        if (n > size - 8) {
+            throw new SafeTensorsException(file, "header length " + n + " exceeds the " + (size - 8)
+                    + " bytes after the length field (file truncated?)");
+        }
+        byte[] header;
+        try {
+            header = new byte[(int) n];
+        } catch (OutOfMemoryError e) {
+            throw tooLarge(file, n, e);
+        }
+        in.readBytes(8, header, 0, header.length);
+        Map<String, String> metadata = new TreeMap<>();
+        List<Info> infos = parseHeader(file, header, metadata);
+        long dataStart = 8 + n;
+        return new Layout(validateLayout(file, infos, size - dataStart), metadata, dataStart, size);
+    }
+
+    private static TensorEntry readTensor(Path file, ChunkReader in, long dataStart, Info t) throws IOException {
+        int count = (int) ((t.end - t.begin) / t.dtype.size()); // validated to fit an int
+        if (t.dtype == DType.F32) {
+            float[] f = new float[count];
+            in.readFloats(dataStart + t.begin, f);
+            return TensorEntry.f32(f, t.shape);
+        }
+        byte[] b = new byte[(int) (t.end - t.begin)];
+        in.readBytes(dataStart + t.begin, b, 0, b.length);
+        if (t.dtype == DType.BOOL) {
+            for (int i = 0; i < b.length; i++) {
+                if (b[i] != 0 && b[i] != 1) {
+                    throw new SafeTensorsException(file, "BOOL tensor '" + t.name + "' element " + i + " is byte "
+                            + (b[i] & 0xff) + ", not 0 or 1");
+                }
+            }
+        }
+        return TensorEntry.raw(t.dtype, b, t.shape);
+    }
+
+    /** An OutOfMemoryError that says which file needed how much heap. */
+    private static OutOfMemoryError tooLarge(Path file, long bytes, OutOfMemoryError cause) {
+        String mib = String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+        return new HeapExhaustedError(file + ": reading " + mib + " of tensor data", bytes, cause);
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getReason();
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        if (e instanceof java.nio.file.NoSuchFileException) return "no such file";
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /** Positional reads through one 1 MiB direct buffer (a heap buffer would make the JDK allocate a direct copy as large as the read). */
@@ -403,21 +515,8 @@ public final class SafeTensors {
         ByteBuffer.wrap(prefix).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).put(header);
         Arrays.fill(prefix, 8 + header.length, prefix.length, (byte) ' ');
 
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        Path tmp = null;
         try {
-            FileChannel ch = null;
-            for (int attempt = 0; ch == null; attempt++) {
-                tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-                try {
-                    ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                } catch (FileAlreadyExistsException e) {
-                    tmp = null;
-                    if (attempt > 100) throw e;
-                }
-            }
-            try (FileChannel out = ch) {
+            AtomicFiles.write(file, out -> {
                 TensorSink sink = new TensorSink(out);
                 sink.begin("(header)", prefix.length);
                 sink.putBytes(prefix, 0, prefix.length);
@@ -431,33 +530,16 @@ public final class SafeTensors {
                     }
                 }
                 sink.flush();
-                out.force(true); // data on disk before the rename makes it visible
-            }
-            // rename(2) within one directory: readers see the old file or the new one, never a mix
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            tmp = null;
-        } catch (IOException | RuntimeException | Error e) {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            if (e instanceof IOException && !(e instanceof SafeTensorsException)) {
-                throw new SafeTensorsException(file, "write failed: " + e, e);
-            }
+            });
+        } catch (SafeTensorsException e) {
             throw e;
-        }
-        forceDirectory(dir);
-    }
-
-    /** Makes the rename durable. Not every platform can open a directory; the rename is atomic regardless. */
-    private static void forceDirectory(Path dir) {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // durability of the directory entry only; the file content is already forced
+        } catch (FileSystemException e) {
+            boolean samePath = file.toString().equals(e.getFile()) && e.getReason() != null;
+            String fault = samePath ? e.getReason() : e.getMessage();
+            throw new SafeTensorsException(file, fault, e);
+        } catch (IOException e) {
+            String why = e.getMessage() != null ? e.getMessage() : e.toString();
+            throw new SafeTensorsException(file, "write failed: " + why, e);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.jprune.onnx;
 
 import dev.jprune.Version;
+import dev.jprune.io.AtomicFiles;
 import dev.jprune.nn.Conv2d;
 import dev.jprune.nn.Dropout;
 import dev.jprune.nn.Flatten;
@@ -12,6 +13,7 @@ import dev.jprune.nn.ReLU;
 import dev.jprune.nn.Sequential;
 import dev.jprune.sparse.StructuredShrink;
 import java.io.IOException;
+import java.nio.channels.Channels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -116,7 +118,7 @@ public final class OnnxExporter {
     public static OnnxModel write(Path file, Sequential model, int[] sampleShape, OnnxExportOptions options)
             throws IOException {
         OnnxModel m = export(model, sampleShape, options);
-        AtomicFile.write(file, "ONNX model", m::writeTo);
+        AtomicFiles.write(file, ch -> m.writeTo(Channels.newOutputStream(ch)));
         return m;
     }
 

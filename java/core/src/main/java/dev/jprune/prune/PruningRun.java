@@ -7,7 +7,9 @@ import dev.jprune.nn.Parameter;
 import dev.jprune.nn.Sequential;
 import dev.jprune.train.Backend;
 import dev.jprune.train.CpuBackend;
+import dev.jprune.train.EpochStats;
 import dev.jprune.train.Evaluation;
+import dev.jprune.train.NonFinite;
 import dev.jprune.train.StepHook;
 import dev.jprune.train.TrainConfig;
 import java.util.ArrayList;
@@ -66,7 +68,8 @@ public final class PruningRun {
     public Backend backend() { return backend; }
 
     /** Runs the plan. Throws IllegalArgumentException before any training when the density bounds cannot reach the
-     *  target sparsity ({@link ModelPruner#checkTarget}). */
+     *  target sparsity ({@link ModelPruner#checkTarget}), and ArithmeticException ({@link NonFinite}) as soon as a
+     *  training loss, an evaluation or the final weights are not finite. */
     public Outcome run(Split data) {
         long t0 = System.nanoTime();
         Sequential net = model.net();
@@ -96,7 +99,8 @@ public final class PruningRun {
                 if (stepSnap[0] == null) throw new IllegalArgumentException("rewind step " + plan.rewindStep() + " is beyond the " + backend.globalStep() + " dense training steps");
                 snapshot = stepSnap[0];
             }
-            denseAcc = backend.evaluate(data.test()).accuracy();
+            String what = "dense model on " + data.test().name();
+            denseAcc = NonFinite.require(backend.evaluate(data.test()), what).accuracy();
             if (plan.fineTuneLr() > 0) backend.setLearningRate(plan.fineTuneLr());
             Schedule s = plan.schedule();
             if (s instanceof Schedule.RelativeGradual rg) s = rg.over(fineTuneSteps(data.train()));
@@ -117,8 +121,9 @@ public final class PruningRun {
                 trainEpochs(data.train(), "retrain after rewind", plan.fineTuneEpochs());
             }
         }
-        Evaluation ev = backend.evaluate(data.test());
+        Evaluation ev = NonFinite.require(backend.evaluate(data.test()), "pruned model on " + data.test().name());
         backend.syncToHost();
+        NonFinite.requireWeights(net, "pruned model");
         long kept = 0;
         for (ModelPruner.Target t : pruner.targets()) kept += t.weight().nonzeroMaskCount();
         return new Outcome(denseAcc, ev.accuracy(), 1 - kept / (double) pruner.candidateCount(), pruner.names(), pruner.densities(),
@@ -133,7 +138,10 @@ public final class PruningRun {
     private void trainEpochs(Dataset train, String phase, int epochs) {
         if (epochs <= 0) return;
         listener.onPhase(phase, epochs);
-        for (int e = 0; e < epochs; e++) backend.trainEpoch(train, epoch++, listener);
+        for (int e = 0; e < epochs; e++) {
+            EpochStats s = backend.trainEpoch(train, epoch++, listener);
+            NonFinite.require(s, phase + " epoch " + epoch);
+        }
     }
 
     /** The targets' weight parameters, in target order (what device score accumulation mirrors). */

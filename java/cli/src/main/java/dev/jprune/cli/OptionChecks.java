@@ -1,0 +1,121 @@
+package dev.jprune.cli;
+
+import dev.jprune.models.ModelSpec;
+import dev.jprune.nn.Parameter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * Refuses, before any work, options that contradict each other or that the command would silently ignore, and
+ * option values outside their range (the library checks some too, but without the option's name).
+ */
+final class OptionChecks {
+    /** Options that only the training path of {@code prune} (without --weights) reads. */
+    static final List<String> TRAINING_ONLY = List.of("--save", "--out-dir", "--epochs", "--fine-tune-epochs",
+            "--fine-tune-lr", "--schedule", "--rounds", "--gradual-fraction", "--gradual-events", "--rewind", "--lr",
+            "--optimizer", "--momentum", "--nesterov", "--weight-decay", "--clip-value", "--clip-norm");
+    /** Options that only matter when scores come from gradients on data. */
+    static final List<String> DATA_ONLY = List.of("--data", "--train-limit", "--score-batches", "--batch",
+            "--accumulate", "--ema-momentum");
+
+    private OptionChecks() {}
+
+    /** Whether the user gave {@code option} on the command line (not just its default). */
+    static boolean given(CommandSpec spec, String option) {
+        ParseResult pr = spec.commandLine().getParseResult();
+        return pr != null && pr.hasMatchedOption(option);
+    }
+
+    /** The first of {@code options} given on the command line, or null. */
+    static String firstGiven(CommandSpec spec, List<String> options) {
+        for (String o : options) if (given(spec, o)) return o;
+        return null;
+    }
+
+    /** Throws IllegalArgumentException({@code message}) unless {@code ok}. */
+    private static void require(boolean ok, String message) {
+        if (!ok) throw new IllegalArgumentException(message);
+    }
+
+    private static boolean finiteAtLeastZero(float v) {
+        return v >= 0 && Float.isFinite(v);
+    }
+
+    /** Training options of train and prune: ranges, and --data for a regression model (which makes its own data). */
+    static void train(CommandSpec spec, Options.Train t, ModelSpec m) {
+        require(t.epochs >= 0, "--epochs must be >= 0, got " + t.epochs);
+        require(t.batch >= 1, "--batch must be >= 1, got " + t.batch);
+        require(t.lr == null || (t.lr > 0 && Float.isFinite(t.lr)), "--lr must be a positive finite number, got "
+                + t.lr);
+        require(t.momentum >= 0 && t.momentum < 1, "--momentum must be in [0, 1), got " + t.momentum);
+        require(finiteAtLeastZero(t.weightDecay), "--weight-decay must be a finite number >= 0, got " + t.weightDecay);
+        require(finiteAtLeastZero(t.clipValue), "--clip-value must be a finite number >= 0, got " + t.clipValue);
+        require(finiteAtLeastZero(t.clipNorm), "--clip-norm must be a finite number >= 0, got " + t.clipNorm);
+        if (m.task() == ModelSpec.Task.REGRESSION) {
+            String d = given(spec, "--data") ? "--data" : given(spec, "--train-limit") ? "--train-limit" : null;
+            require(d == null, d + " does not apply to " + m.name() + ": a regression model trains on data it generates"
+                    + " (synthetic linear data); remove " + d);
+        }
+    }
+
+    /** prune: contradictions between the two modes (with and without --weights) and the pruning options' ranges. */
+    static void prune(CommandSpec spec, PruneCommand c, ModelSpec m) {
+        Options.Prune p = c.prune;
+        if (c.weights != null) {
+            String bad = firstGiven(spec, TRAINING_ONLY);
+            require(bad == null, bad + " does not apply to prune --weights (it prunes the given weights without"
+                    + " training and writes them to --out); remove " + bad + ", or drop --weights to train and prune");
+            if (p.criteria.stream().noneMatch(s -> Options.Prune.criterion(s).readsGradient())) {
+                String unused = firstGiven(spec, DATA_ONLY);
+                require(unused == null, unused + " does not apply to prune --weights with --criterion "
+                        + String.join(",", p.criteria) + ": it reads no gradients, so no data; remove " + unused);
+            }
+        } else {
+            require(c.out == null, "--out is for prune --weights; to train and prune, write the weights with --save and"
+                    + " the results with --out-dir");
+        }
+        if (p.threshold != null) {
+            require(Float.isFinite(p.threshold), "--threshold must be a finite number, got " + p.threshold);
+            require(!given(spec, "--sparsity"), "--threshold and --sparsity contradict each other: threshold mode"
+                    + " prunes every weight whose score is below the threshold, whatever fraction that is; give one");
+        }
+        for (double s : p.sparsity) {
+            require(s >= 0 && s < 1, "--sparsity must be in [0, 1), got " + s
+                    + (s == 1 ? " (1 would remove every weight: the model would output a constant)" : ""));
+        }
+        if (p.granularity.toLowerCase(Locale.ROOT).equals("nm")) {
+            String[] nm = p.nm.split(":");
+            require(nm.length != 2 || !nm[0].trim().equals("0"),
+                    "--nm " + p.nm + " keeps no weight in any group (every layer would be empty); N must be >= 1");
+        }
+        require(finiteAtLeastZero(p.fineTuneLr), "--fine-tune-lr must be a finite number >= 0 (0 keeps the training"
+                + " learning rate), got " + p.fineTuneLr);
+        require(p.fineTuneEpochs >= 0, "--fine-tune-epochs must be >= 0, got " + p.fineTuneEpochs);
+        require(p.rounds >= 1, "--rounds must be >= 1, got " + p.rounds);
+        require(p.scoreBatches == null || p.scoreBatches >= 1, "--score-batches must be >= 1, got " + p.scoreBatches);
+        require(p.minDensity >= 0 && p.minDensity <= 1, "--min-density must be in [0, 1], got " + p.minDensity);
+        require(p.maxDensity >= 0 && p.maxDensity <= 1, "--max-density must be in [0, 1], got " + p.maxDensity);
+        require(p.emaMomentum >= 0 && p.emaMomentum < 1, "--ema-momentum must be in [0, 1), got " + p.emaMomentum);
+        excludedLayers(p.exclude, m);
+    }
+
+    /** --exclude-layers names Sequential indices of layers with weights (excluding a ReLU would do nothing). */
+    static void excludedLayers(List<Integer> exclude, ModelSpec m) {
+        if (exclude == null) return;
+        Map<String, Parameter> params = m.net().namedParameters();
+        int layers = m.net().layers().size();
+        List<Integer> withWeights = new ArrayList<>();
+        for (int i = 0; i < layers; i++) if (params.containsKey(i + ".weight")) withWeights.add(i);
+        for (int i : exclude) {
+            require(i >= 0 && i < layers, "--exclude-layers " + i + ": " + m.name() + " has layers 0.." + (layers - 1)
+                    + "; layers with weights: " + withWeights);
+            require(params.containsKey(i + ".weight"), "--exclude-layers " + i + ": layer " + i + " of " + m.name()
+                    + " (" + m.net().layer(i).describe() + ") has no weights to prune; layers with weights: "
+                    + withWeights);
+        }
+    }
+}
