@@ -11,7 +11,7 @@ import java.util.List;
 /**
  * 2-D convolution (cross-correlation, as PyTorch's nn.Conv2d) with square kernel, stride and zero padding.
  * Input NCHW [N, C, H, W] → output [N, F, OH, OW], OH = (H + 2*padding - kernelSize)/stride + 1.
- * Parameters: "weight" [F, C, K, K], "bias" [F].
+ * Parameters: "weight" [F, C, K, K], "bias" [F] (none for a layer without bias, {@code nn.Conv2d(..., bias=False)}).
  * <p>Batched im2col: the batch is cut into chunks of B images (B fixed by the shapes alone, see {@code chunkImages},
  * so col [CKK, B*P] stays within {@code MAX_COL_FLOATS} = 64 MiB; P = OH*OW, CKK = C*K*K). Per chunk, ONE GEMM each:
  * forward Yc [F, B*P] = W [F, CKK] · col, scattered to NCHW plus bias; backward dYc [F, B*P] gathered from dy,
@@ -32,7 +32,7 @@ public final class Conv2d implements Layer {
     static final long MAX_COL_FLOATS = 16L << 20;
 
     private final int inChannels, outChannels, kernelSize, stride, padding;
-    private final Parameter weight, bias;
+    private final Parameter weight, bias; // bias null: no bias
     private Tensor input; // [N, C, H, W] of the last forward, null before the first
     /** The col bound this layer uses; package-private and mutable only so tests can force several chunks. */
     long maxColFloats = MAX_COL_FLOATS;
@@ -42,10 +42,20 @@ public final class Conv2d implements Layer {
     private int cachedFrom = -1;
 
     /**
-     * Weight and bias drawn from U(-1/sqrt(fanIn), 1/sqrt(fanIn)), fanIn = C*K*K: PyTorch's default
+     * A layer with bias: weight and bias drawn from U(-1/sqrt(fanIn), 1/sqrt(fanIn)), fanIn = C*K*K: PyTorch's default
      * (kaiming_uniform with a = sqrt(5) gives bound = sqrt(6 / ((1 + 5) * fanIn)) = 1/sqrt(fanIn)), weight first.
      */
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride, int padding, Rng rng) {
+        this(inChannels, outChannels, kernelSize, stride, padding, true, rng);
+    }
+
+    /**
+     * A layer with or without bias, initialised as {@link #Conv2d(int, int, int, int, int, Rng)} (the bias, when
+     * there is one, drawn after the weight).
+     *
+     * @throws IllegalArgumentException when a size is below 1 or the padding below 0
+     */
+    public Conv2d(int inChannels, int outChannels, int kernelSize, int stride, int padding, boolean bias, Rng rng) {
         if (inChannels < 1 || outChannels < 1 || kernelSize < 1 || stride < 1 || padding < 0) {
             throw new IllegalArgumentException("Conv2d: invalid configuration in=" + inChannels + " out=" + outChannels
                     + " k=" + kernelSize + " s=" + stride + " p=" + padding
@@ -57,12 +67,16 @@ public final class Conv2d implements Layer {
         this.stride = stride;
         this.padding = padding;
         Tensor w = Tensor.zeros(outChannels, inChannels, kernelSize, kernelSize);
-        Tensor b = Tensor.zeros(outChannels);
         float bound = (float) (1.0 / Math.sqrt((double) inChannels * kernelSize * kernelSize));
         rng.fillUniform(w.data, -bound, bound);
-        rng.fillUniform(b.data, -bound, bound);
         this.weight = new Parameter("weight", Parameter.Kind.WEIGHT, w);
-        this.bias = new Parameter("bias", Parameter.Kind.BIAS, b);
+        if (bias) {
+            Tensor b = Tensor.zeros(outChannels);
+            rng.fillUniform(b.data, -bound, bound);
+            this.bias = new Parameter("bias", Parameter.Kind.BIAS, b);
+        } else {
+            this.bias = null;
+        }
     }
 
     /** Weight [outChannels, inChannels, kernelSize, kernelSize]. */
@@ -77,11 +91,13 @@ public final class Conv2d implements Layer {
     public int stride() { return stride; }
     /** Zero padding on every side. */
     public int padding() { return padding; }
-    /** Bias [outChannels]. */
+    /** Bias [outChannels], or {@code null} for a layer without bias. */
     public Parameter bias() { return bias; }
+    /** Whether the layer adds a bias. */
+    public boolean hasBias() { return bias != null; }
 
     @Override
-    public List<Parameter> parameters() { return List.of(weight, bias); }
+    public List<Parameter> parameters() { return bias == null ? List.of(weight) : List.of(weight, bias); }
 
     @Override
     public int[] outputShape(int[] inputShape) {
@@ -141,7 +157,7 @@ public final class Conv2d implements Layer {
         int n = os[0], h = x.dim(2), w = x.dim(3), oh = os[2], ow = os[3], p = oh * ow;
         int ckk = inChannels * kernelSize * kernelSize, f = outChannels, fp = f * p;
         Tensor y = Tensor.zeros(os);
-        float[] wd = weight.value.data, bd = bias.value.data, yd = y.data;
+        float[] wd = weight.value.data, bd = bias == null ? null : bias.value.data, yd = y.data;
         int cb = chunkImages(n, (long) ckk * p, maxColFloats);
         float[] col = colScratch((long) ckk * cb * p), yc = outScratch((long) f * cb * p);
         cachedFrom = -1;
@@ -150,12 +166,12 @@ public final class Conv2d implements Layer {
             im2colChunk(x.data, i0, nb, h, w, oh, ow, col);
             // Yc [F, nb*P] = W [F, CKK] · col [CKK, nb*P]
             Gemm.gemm(false, false, f, ld, ckk, 1f, wd, 0, ckk, col, 0, ld, 0f, yc, 0, ld);
-            // y[c0 + b, f, q] = Yc[f, b*P + q] + bias[f]
+            // y[c0 + b, f, q] = Yc[f, b*P + q] + bias[f] (0 without bias)
             Parallel.forRange(nb, 1, (from, to) -> {
                 for (int b = from; b < to; b++) {
                     int yo = (c0 + b) * fp;
                     for (int ff = 0; ff < f; ff++) {
-                        float bf = bd[ff];
+                        float bf = bd == null ? 0f : bd[ff];
                         int src = ff * ld + b * p, dst = yo + ff * p;
                         for (int q = 0; q < p; q++) yd[dst + q] = yc[src + q] + bf;
                     }
@@ -222,6 +238,7 @@ public final class Conv2d implements Layer {
                 });
             }
         }
+        if (bias == null) return dx;
         float[] db = bias.grad.data;
         for (int ff = 0; ff < f; ff++) {
             double s = 0;
@@ -236,6 +253,7 @@ public final class Conv2d implements Layer {
 
     @Override
     public String describe() {
-        return "Conv2d(" + inChannels + " -> " + outChannels + ", k=" + kernelSize + ", s=" + stride + ", p=" + padding + ")";
+        return "Conv2d(" + inChannels + " -> " + outChannels + ", k=" + kernelSize + ", s=" + stride + ", p=" + padding
+                + (bias == null ? ", no bias)" : ")");
     }
 }

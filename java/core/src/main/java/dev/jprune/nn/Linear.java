@@ -6,29 +6,49 @@ import dev.jprune.util.Rng;
 import java.util.List;
 
 /**
- * Fully connected layer y = x·Wᵀ + b, PyTorch's nn.Linear: weight [out, in], bias [out].
+ * Fully connected layer y = x·Wᵀ + b, PyTorch's nn.Linear: weight [out, in], bias [out] (or no bias:
+ * {@code nn.Linear(in, out, bias=False)}, y = x·Wᵀ, and no "bias" in the state_dict).
  * Accepts x [N, in] or any [N, ...] whose trailing dimensions multiply to {@code in} (an implicit flatten,
  * so PyTorch's Sequential indices stay the same without a Flatten module).
  */
 public final class Linear implements Layer {
     /** Input and output features. */
     public final int in, out;
-    /** Weight [out, in] and bias [out]. */
-    public final Parameter weight, bias;
+    /** Weight [out, in]. */
+    public final Parameter weight;
+    /** Bias [out], or {@code null} for a layer without bias (then absent from {@link #parameters()}). */
+    public final Parameter bias;
     private Tensor x; // cached input [N, in] for backward
 
-    /** PyTorch's default init: W, b ~ U(−1/√in, 1/√in) (kaiming_uniform with a = √5). */
+    /** A layer with bias, PyTorch's default init: W, b ~ U(−1/√in, 1/√in) (kaiming_uniform with a = √5). */
     public Linear(int in, int out, Rng rng) {
+        this(in, out, true, rng);
+    }
+
+    /**
+     * A layer with or without bias, PyTorch's default init: W (then b) ~ U(−1/√in, 1/√in) drawn from {@code rng}.
+     *
+     * @throws IllegalArgumentException when {@code in} or {@code out} is not positive
+     */
+    public Linear(int in, int out, boolean bias, Rng rng) {
         if (in <= 0 || out <= 0) throw new IllegalArgumentException("Linear: sizes must be positive, got " + in + " -> " + out);
         this.in = in;
         this.out = out;
         float bound = (float) (1.0 / Math.sqrt(in));
-        Tensor w = Tensor.zeros(out, in), b = Tensor.zeros(out);
+        Tensor w = Tensor.zeros(out, in);
         rng.fillUniform(w.data, -bound, bound);
-        rng.fillUniform(b.data, -bound, bound);
         this.weight = new Parameter("weight", Parameter.Kind.WEIGHT, w);
-        this.bias = new Parameter("bias", Parameter.Kind.BIAS, b);
+        if (bias) {
+            Tensor b = Tensor.zeros(out);
+            rng.fillUniform(b.data, -bound, bound);
+            this.bias = new Parameter("bias", Parameter.Kind.BIAS, b);
+        } else {
+            this.bias = null;
+        }
     }
+
+    /** Whether the layer adds a bias. */
+    public boolean hasBias() { return bias != null; }
 
     private int batchOf(Tensor t, String op) {
         if (t.rank() < 1 || (t.rank() == 1 ? t.size() != in : t.size() != (long) t.dim(0) * in)) {
@@ -45,29 +65,31 @@ public final class Linear implements Layer {
         this.x = x;
         Tensor y = Tensor.zeros(n, out);
         Gemm.gemm(false, true, n, out, in, 1f, x.data, 0, in, weight.value.data, 0, in, 0f, y.data, 0, out);
-        dev.jprune.cpu.CpuKernels.biasAdd(y.data, bias.value.data, n, out);
+        if (bias != null) dev.jprune.cpu.CpuKernels.biasAdd(y.data, bias.value.data, n, out);
         return y;
     }
 
     @Override
     public Tensor backward(Tensor dy) { return backward(dy, true); }
 
-    // dy [N, out] -> dW += dyᵀ·x [out, in], db += Σ_n dy, returns dx = dy·W [N, in] (null when not needed)
+    // dy [N, out] -> dW += dyᵀ·x [out, in], db += Σ_n dy (with bias), returns dx = dy·W [N, in] (null when not needed)
     @Override
     public Tensor backward(Tensor dy, boolean needInputGrad) {
         if (x == null) throw new IllegalStateException("Linear.backward called before forward");
         int n = x.rank() == 1 ? 1 : x.dim(0);
         dy.requireShape("Linear(" + in + " -> " + out + ").backward dy", n, out);
         Gemm.gemm(true, false, out, in, n, 1f, dy.data, 0, out, x.data, 0, in, 1f, weight.grad.data, 0, in);
-        float[] db = bias.grad.data;
-        for (int r = 0; r < n; r++) for (int c = 0; c < out; c++) db[c] += dy.data[r * out + c];
+        if (bias != null) {
+            float[] db = bias.grad.data;
+            for (int r = 0; r < n; r++) for (int c = 0; c < out; c++) db[c] += dy.data[r * out + c];
+        }
         if (!needInputGrad) return null;
         Tensor dx = Tensor.zeros(x.shape());
         Gemm.gemm(false, false, n, in, out, 1f, dy.data, 0, out, weight.value.data, 0, in, 0f, dx.data, 0, in);
         return dx;
     }
 
-    @Override public List<Parameter> parameters() { return List.of(weight, bias); }
+    @Override public List<Parameter> parameters() { return bias == null ? List.of(weight) : List.of(weight, bias); }
 
     @Override
     public int[] outputShape(int[] s) {
@@ -77,5 +99,5 @@ public final class Linear implements Layer {
         return new int[] {s[0], out};
     }
 
-    @Override public String describe() { return "Linear(" + in + " -> " + out + ")"; }
+    @Override public String describe() { return "Linear(" + in + " -> " + out + (bias == null ? ", no bias)" : ")"); }
 }

@@ -52,13 +52,13 @@ final class OnnxGraph {
                     node("Flatten", p + "_flatten", new String[] {cur}, p + "_flat", OnnxProto.int1("axis", 1));
                     cur = p + "_flat";
                 }
-                String w = initializer(p + ".weight", lin.weight, true), b = initializer(p + ".bias", lin.bias, false);
-                node("Gemm", p + "_gemm", new String[] {cur, w, b}, out, OnnxProto.int1("transB", 1));
+                String[] in = weightInputs(cur, p, lin.weight, lin.bias); // Gemm's C is optional (no bias)
+                node("Gemm", p + "_gemm", in, out, OnnxProto.int1("transB", 1));
             } else if (l instanceof Conv2d) {
                 Conv2d c = (Conv2d) l;
-                String w = initializer(p + ".weight", c.weight(), true), b = initializer(p + ".bias", c.bias(), false);
+                String[] in = weightInputs(cur, p, c.weight(), c.bias()); // Conv's B is optional (no bias)
                 int k = c.kernelSize(), s = c.stride(), pad = c.padding();
-                node("Conv", p + "_conv", new String[] {cur, w, b}, out, OnnxProto.ints("kernel_shape", k, k),
+                node("Conv", p + "_conv", in, out, OnnxProto.ints("kernel_shape", k, k),
                         OnnxProto.ints("strides", s, s), OnnxProto.ints("pads", pad, pad, pad, pad));
             } else if (l instanceof MaxPool2d) {
                 MaxPool2d mp = (MaxPool2d) l;
@@ -91,6 +91,12 @@ final class OnnxGraph {
 
     private void node(String op, String name, String[] inputs, String output, ProtoWriter... attributes) {
         graph.message(OnnxProto.GRAPH_NODE, OnnxProto.node(op, name, inputs, new String[] {output}, attributes));
+    }
+
+    /** The node inputs {x, "P.weight"} or {x, "P.weight", "P.bias"}, adding the initializers. */
+    private String[] weightInputs(String x, String prefix, Parameter weight, Parameter bias) {
+        String w = initializer(prefix + ".weight", weight, true);
+        return bias == null ? new String[] {x, w} : new String[] {x, w, initializer(prefix + ".bias", bias, false)};
     }
 
     /**

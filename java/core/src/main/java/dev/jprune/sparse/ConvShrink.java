@@ -26,8 +26,8 @@ final class ConvShrink {
         return new MaxPool2d(g.k(), g.stride());
     }
 
-    /** A Conv2d of the given geometry; its initial values are overwritten by the caller. */
-    static Layer newConv(int c, int f, int k, int stride, int pad) {
-        return new Conv2d(c, f, k, stride, pad, new Rng(0));
+    /** A Conv2d of the given geometry, with or without bias; its initial values are overwritten by the caller. */
+    static Layer newConv(int c, int f, int k, int stride, int pad, boolean bias) {
+        return new Conv2d(c, f, k, stride, pad, bias, new Rng(0));
     }
 }

@@ -18,7 +18,8 @@ final class ConvStages {
             LayerGeometry.Geometry g = LayerGeometry.of(conv);
             int[] ws = conv.weight().value.shape(); // [F, C, K, K] viewed as [F, C·K·K]
             Csr w = Csr.fromDense(conv.weight().value.data, ws[0], ws[1] * ws[2] * ws[3]);
-            return new SparseConvStage(name, w, conv.bias().value.data.clone(), ws[1], ws[2], ws[3], g.stride(), g.pad());
+            float[] bias = conv.bias() == null ? new float[ws[0]] : conv.bias().value.data.clone(); // no bias: zeros
+            return new SparseConvStage(name, w, bias, ws[1], ws[2], ws[3], g.stride(), g.pad());
         }
         if (l instanceof MaxPool2d) {
             LayerGeometry.Geometry g = LayerGeometry.of((MaxPool2d) l);

@@ -59,7 +59,8 @@ public final class SparseModel {
     private static Stage stageOf(Layer l, String name) {
         if (l instanceof Linear) {
             Linear lin = (Linear) l;
-            return new LinearStage(name, Csr.fromDense(lin.weight.value.data, lin.out, lin.in), lin.bias.value.data.clone());
+            float[] bias = lin.bias == null ? new float[lin.out] : lin.bias.value.data.clone(); // no bias: zeros
+            return new LinearStage(name, Csr.fromDense(lin.weight.value.data, lin.out, lin.in), bias);
         }
         if (l instanceof ReLU) return new ReluStage(name);
         if (l instanceof Flatten) return new FlattenStage(name);

@@ -38,6 +38,8 @@ import java.util.List;
  * Dropout, Flatten — elementwise or no-ops). Dropping filter r of a Conv2d removes weight [r, :, :, :] and bias r, and
  * input channel r of the next Conv2d, or — when MaxPool2d/ReLU/Dropout then Flatten (or Linear's implicit flatten)
  * lead to a Linear — that Linear's column block [r·H·W, (r+1)·H·W). Masks are carried over for every kept entry.
+ * A layer without bias counts as bias 0 (its dead units are dropped); a consumer without bias cannot take a folded
+ * constant, so such a unit is kept under FOLD. Layers keep their bias or lack of one.
  * The source model is not modified; the result shares no arrays with it. Dropout layers are recreated with the same
  * p and a fresh seed (evaluation is unaffected; training draws a different stream).
  */
@@ -128,15 +130,15 @@ public final class StructuredShrink {
         // H·W (Conv -> Flatten -> Linear: one flattened feature map).
         int blk;
         boolean foldable;
-        if (p.conv && c.conv) { blk = c.k * c.k; foldable = c.pad == 0; }
-        else if (!p.conv && !c.conv) { blk = 1; foldable = true; }
+        if (p.conv && c.conv) { blk = c.k * c.k; foldable = c.pad == 0 && c.hasBias; }
+        else if (!p.conv && !c.conv) { blk = 1; foldable = c.hasBias; }
         else if (p.conv) {
             if (c.rowLen % p.units != 0) {
                 throw new IllegalArgumentException("StructuredShrink: layer " + j + " " + layers.get(j).describe() + " has " + c.rowLen
                         + " inputs, not a multiple of the " + p.units + " filters of layer " + i);
             }
             blk = c.rowLen / p.units;
-            foldable = true;
+            foldable = c.hasBias;
         } else {
             // Linear feeding a Conv2d cannot happen in a Sequential (no reshape layer); leave it alone.
             return new LayerChange(i, before, new int[0], 0, 0);
@@ -201,6 +203,7 @@ public final class StructuredShrink {
     static final class Unit {
         final int index;
         final boolean conv;
+        final boolean hasBias; // false: b holds zeros and the built layer has no bias
         final int k, stride, pad; // Conv2d geometry (unused for Linear)
         int units, rowLen;
         float[] w, b;
@@ -209,10 +212,11 @@ public final class StructuredShrink {
         private Unit(int index, boolean conv, int k, int stride, int pad, int units, int rowLen, Parameter weight, Parameter bias) {
             this.index = index; this.conv = conv; this.k = k; this.stride = stride; this.pad = pad;
             this.units = units; this.rowLen = rowLen;
+            this.hasBias = bias != null;
             this.w = weight.value.data.clone();
-            this.b = bias.value.data.clone();
+            this.b = bias == null ? new float[units] : bias.value.data.clone();
             this.wMask = weight.mask == null ? null : weight.mask.clone();
-            this.bMask = bias.mask == null ? null : bias.mask.clone();
+            this.bMask = bias == null || bias.mask == null ? null : bias.mask.clone();
             if (w.length != (long) units * rowLen || b.length != units
                     || (wMask != null && wMask.length != w.length) || (bMask != null && bMask.length != b.length)) {
                 throw new IllegalArgumentException("StructuredShrink: layer " + index + " has inconsistent parameter/mask sizes");
@@ -281,12 +285,16 @@ public final class StructuredShrink {
 
         /** A fresh layer holding this working copy (the arrays are copied into the new Parameters). */
         Layer build() {
-            Layer l = conv ? ConvShrink.newConv(rowLen / (k * k), units, k, stride, pad) : new Linear(rowLen, units, new Rng(0));
-            Parameter weight = l.parameters().get(0), bias = l.parameters().get(1);
+            Layer l = conv ? ConvShrink.newConv(rowLen / (k * k), units, k, stride, pad, hasBias)
+                    : new Linear(rowLen, units, hasBias, new Rng(0));
+            Parameter weight = l.parameters().get(0);
             System.arraycopy(w, 0, weight.value.data, 0, w.length); // init values overwritten
-            System.arraycopy(b, 0, bias.value.data, 0, b.length);
             weight.mask = wMask == null ? null : wMask.clone();
-            bias.mask = bMask == null ? null : bMask.clone();
+            if (hasBias) {
+                Parameter bias = l.parameters().get(1);
+                System.arraycopy(b, 0, bias.value.data, 0, b.length);
+                bias.mask = bMask == null ? null : bMask.clone();
+            }
             return l;
         }
     }

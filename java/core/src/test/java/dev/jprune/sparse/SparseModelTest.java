@@ -100,6 +100,18 @@ class SparseModelTest {
         assertNotEquals(net.forward(x, false).data[0], y0.data[0]);
     }
 
+    /** A layer without bias runs as one with a zero bias: the sparse model computes the masked dense one. */
+    @Test
+    void layersWithoutBiasExportAndMatch() {
+        Rng rng = new Rng(8);
+        Sequential net = new Sequential(new dev.jprune.nn.Conv2d(2, 3, 3, 1, 1, false, rng), new ReLU(),
+                new dev.jprune.nn.Flatten(), new Linear(3 * 7 * 7, 5, false, rng), new ReLU(), new Linear(5, 4, rng));
+        Masks.randomWeightMasks(net, 0.7, rng);
+        SparseModel sm = SparseModel.export(net);
+        Tensor x = input(rng, 3, new int[] {2, 7, 7});
+        Close.assertClose("no bias", net.forward(x, false).data, sm.forward(x).data, RTOL, ATOL);
+    }
+
     @Test
     void nestedSequentialIsInlined() {
         Rng rng = new Rng(6);

@@ -157,6 +157,30 @@ class StructuredShrinkTest {
         assertSameFunction("all dead", net, r.model(), input(rng, 2, 5));
     }
 
+    /**
+     * A dead unit of a layer without bias outputs 0 and is dropped; a dead unit with a positive bias feeding a consumer
+     * without bias cannot be folded (nowhere to put the constant) and is kept. Both layers stay without bias.
+     */
+    @Test
+    void layersWithoutBiasShrinkAndKeepTheirLackOfBias() {
+        Rng rng = new Rng(34);
+        Linear a = new Linear(6, 5, false, rng), b = new Linear(5, 4, rng), c = new Linear(4, 3, false, rng);
+        Sequential net = new Sequential(a, new ReLU(), b, new ReLU(), c);
+        Parameter aw = a.weight;
+        aw.mask = new byte[aw.size()];
+        Arrays.fill(aw.mask, (byte) 1);
+        Arrays.fill(aw.mask, 2 * 6, 3 * 6, (byte) 0); // unit 2 of layer 0: dead, bias 0 -> dropped
+        aw.applyMask();
+        pruneUnits(b.weight, b.bias, new int[] {1}, false); // unit 1 of layer 2: dead, bias kept
+        b.bias.value.data[1] = 0.5f; // a constant 0.5 after the ReLU, and layer 4 has no bias to fold it into
+        StructuredShrink.Result r = StructuredShrink.shrink(net, StructuredShrink.Policy.FOLD);
+        assertEquals("Sequential(0: Linear(6 -> 4, no bias), 1: ReLU, 2: Linear(4 -> 4), 3: ReLU, 4: Linear(4 -> 3, no bias))",
+                r.model().describe());
+        assertArrayEquals(new int[] {2}, r.changes().get(0).dropped());
+        assertEquals(1, r.changes().get(1).keptConstant());
+        assertSameFunction("no bias", net, r.model(), input(rng, 3, 6));
+    }
+
     @Test
     void nothingToDropGivesAnEqualCopy() {
         Rng rng = new Rng(33);

@@ -68,6 +68,10 @@ public final class GpuModel implements AutoCloseable {
             for (int i = 0; i < ls.size(); i++) {
                 Layer l = ls.get(i);
                 int[] out = perSample(l.outputShape(batched(shape)));
+                if (l instanceof Linear lin && !lin.hasBias() || l instanceof Conv2d c && !c.hasBias()) {
+                    throw new IllegalArgumentException("GPU path: layer " + i + " (" + l.describe() + "): " + NO_BIAS
+                            + "; use --device cpu");
+                }
                 if (l instanceof Linear lin) {
                     boolean fuse = i + 1 < ls.size() && ls.get(i + 1) instanceof ReLU;
                     DParam w = new DParam(ctx, lin.weight), b = new DParam(ctx, lin.bias);
@@ -118,12 +122,19 @@ public final class GpuModel implements AutoCloseable {
         return n;
     }
 
+    private static final String NO_BIAS = "layers without bias do not run on the GPU yet";
+
+
     /** The first layer of {@code net} the GPU path cannot run, described, or null when it runs them all. */
     public static String unsupportedLayer(Sequential net) {
         for (int i = 0; i < net.layers().size(); i++) {
             Layer l = net.layer(i);
             if (!(l instanceof Linear || l instanceof ReLU || l instanceof Flatten || l instanceof Dropout
                     || l instanceof Conv2d || l instanceof MaxPool2d)) return "layer " + i + " (" + l.describe() + ")";
+            // The device kernels always add a bias (fused GEMM + bias + ReLU, conv + bias): none yet without one.
+            if (l instanceof Linear lin && !lin.hasBias() || l instanceof Conv2d c && !c.hasBias()) {
+                return "layer " + i + " (" + l.describe() + ", a layer without bias)";
+            }
         }
         return null;
     }
