@@ -2,7 +2,6 @@ package dev.jprune.cli;
 
 import dev.jprune.data.LinearRegressionData;
 import dev.jprune.data.Split;
-import dev.jprune.io.Checkpoint;
 import dev.jprune.models.ModelSpec;
 import dev.jprune.models.Models;
 import dev.jprune.nn.Linear;
@@ -27,6 +26,7 @@ import picocli.CommandLine.Spec;
 final class TrainCommand implements Callable<Integer> {
     @Mixin Options.Data data = new Options.Data();
     @Mixin Options.Train train = new Options.Train();
+    @Mixin Options.Save layout = new Options.Save();
     @Option(names = "--save", description = "write the trained weights to this .safetensors file")
     Path save;
     @Option(names = "--quiet", description = "no progress output")
@@ -36,11 +36,12 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Reporter r = Reporter.system(quiet);
-        ModelSpec m = Models.build(train.model, train.seed);
+        ModelSpec m = ModelArgs.named(train.modelName()).build(train.seed);
         OptionChecks.train(spec, train, m);
         TrainConfig cfg = train.config(m);
         Device.check(train.device);
         OutputPaths.checkFile(save, "--save");
+        layout.check(spec, save, "--save");
         Split s = m.task() == ModelSpec.Task.REGRESSION ? null : data.load();
         if (s != null) m.requireSampleShape(s.train().sampleShape(), s.train().name());
         String device = Device.resolve(train.device, m, true, r);
@@ -91,8 +92,8 @@ final class TrainCommand implements Callable<Integer> {
     private void save(Reporter r, ModelSpec m) throws java.io.IOException {
         NonFinite.requireWeights(m.net(), "trained model");
         if (save != null) {
-            Checkpoint.save(save, m.net(), Map.of(), Map.of("model", m.name(), "format", "pt"));
-            r.line("saved " + save);
+            Models.save(m, save, layout.layout(), layout.masksOut, Map.of());
+            r.line("saved " + ModelArgs.describeWritten(save, layout.layout(), layout.masksOut));
         }
     }
 

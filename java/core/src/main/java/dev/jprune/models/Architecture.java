@@ -152,16 +152,18 @@ public record Architecture(String name, int[] inputShape, List<LayerSpec> layers
 
     /**
      * Null when {@code other} has the same input shape and layers (kinds and fields; name and training defaults are
-     * not compared), else the first difference, e.g. "layer 0 is linear(in=784, ...) here but conv2d(...) there".
+     * not compared), else the first difference, e.g. "layer 0 is linear(in=784, ...) in A but conv2d(...) in B" for
+     * the labels A (this) and B (other).
      */
-    public String difference(Architecture other) {
+    public String difference(Architecture other, String thisLabel, String otherLabel) {
         if (!Arrays.equals(inputShape, other.inputShape)) {
-            return "input " + LayerSpec.shape(inputShape) + " here but " + LayerSpec.shape(other.inputShape) + " there";
+            return "the input is " + LayerSpec.shape(inputShape) + " in " + thisLabel + " but "
+                    + LayerSpec.shape(other.inputShape) + " in " + otherLabel;
         }
         for (int i = 0; i < Math.max(layers.size(), other.layers.size()); i++) {
             String a = i < layers.size() ? layers.get(i).describe() : "absent";
             String b = i < other.layers.size() ? other.layers.get(i).describe() : "absent";
-            if (!a.equals(b)) return "layer " + i + " is " + a + " here but " + b + " there";
+            if (!a.equals(b)) return "layer " + i + " is " + a + " in " + thisLabel + " but " + b + " in " + otherLabel;
         }
         return null;
     }

@@ -30,9 +30,12 @@ class CheckpointModelsTest {
         Architecture a = CheckpointModels.linearChain(shapes("0.weight", new int[] {300, 784}, "0.bias", new int[] {300},
                 "2.weight", new int[] {100, 300}, "2.bias", new int[] {100}, "4.weight", new int[] {10, 100},
                 "4.bias", new int[] {10}));
-        assertNull(Models.architecture("lenet-300-100").withName(a.name()).difference(
-                new Architecture(a.name(), new int[] {1, 28, 28}, a.layers(), a.task(), a.optimizer(), a.lr())),
-                "the layers of lenet-300-100");
+        Architecture asMnist = new Architecture(a.name(), new int[] {1, 28, 28}, a.layers(), a.task(), a.optimizer(), a.lr());
+        assertNull(Models.architecture("lenet-300-100").difference(asMnist, "a", "b"), "the layers of lenet-300-100");
+        assertEquals("the input is [784] in the chain but [1, 28, 28] in lenet-300-100",
+                a.difference(Models.architecture("lenet-300-100"), "the chain", "lenet-300-100"));
+        assertEquals("layer 0 is linear(in=784, out=300, bias=true) in x but conv2d(in=1, out=20, kernel=5, stride=1, "
+                + "padding=0, bias=true) in y", asMnist.difference(Models.architecture("lenet-5"), "x", "y"));
         assertArrayEquals(new int[] {784}, a.inputShape());
         assertEquals("linear-chain-784-300-100-10", a.name());
     }
