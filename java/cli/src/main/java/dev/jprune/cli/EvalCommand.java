@@ -17,7 +17,8 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin Options.Data data = new Options.Data();
     @Option(names = "--model", description = "model name or FILE.json (default: the model the weights file carries)")
     String model;
-    @Option(names = "--weights", required = true, description = ".safetensors file (any layout: masked, torch-prune, plain)")
+    @Option(names = "--weights", required = true,
+            description = ".safetensors file (any layout: masked, torch-prune, plain)")
     Path weights;
     @Option(names = "--masks", description = "the masks of a --layout plain checkpoint (its --masks-out file)")
     Path masks;
@@ -37,7 +38,8 @@ final class EvalCommand implements Callable<Integer> {
         m.requireSampleShape(s.test().sampleShape(), s.test().name());
         String what = "evaluating " + weights + " on " + data.data + " test";
         Evaluation ev = NonFinite.require(Trainer.evaluate(m.net(), s.test(), 500), what);
-        r.linef("%s on %s test (%d samples): accuracy %.2f%%, loss %.4f", m.name(), data.data, ev.samples(), 100 * ev.accuracy(), ev.loss());
+        r.linef("%s on %s test (%d samples): accuracy %.2f%%, loss %.4f", m.name(), data.data, ev.samples(),
+                100 * ev.accuracy(), ev.loss());
         return 0;
     }
 }

@@ -51,7 +51,10 @@ final class InfoCommand implements Callable<Integer> {
         shown.remove(Models.METADATA_MODEL_FILE); // one long JSON line: summarised below
         String meta = shown.isEmpty() ? "" : ", metadata " + shown;
         r.line(weights + ": " + h.tensors().size() + " tensors" + meta);
-        r.line("layout: " + Checkpoint.layoutOf(h.tensors().keySet()).cliName());
+        String layout = Checkpoint.layoutOf(h.tensors().keySet()).cliName();
+        String recorded = h.metadata().get(Checkpoint.LAYOUT_KEY);
+        boolean differs = recorded != null && !recorded.equals(layout);
+        r.line("layout: " + layout + (differs ? " (no masks in it; written with --layout " + recorded + ")" : ""));
         try {
             CheckpointModels.Found found = CheckpointModels.find(weights);
             if (found != null) r.line("model: " + found.architecture() + " (" + found.description() + ")");

@@ -52,8 +52,8 @@ final class Options {
 
     static final class Train {
         @Option(names = "--model", description = "mlp-128 | lenet-300-100 | lenet-5 | cifar-cnn-a | cifar-cnn-b"
-                + " | linear-regression | FILE.json (a model file, docs/MODELS.md). Default: lenet-300-100; with --weights:"
-                + " the model the file carries")
+                + " | linear-regression | FILE.json (a model file, docs/MODELS.md). Default: lenet-300-100; with"
+                + " --weights: the model the file carries")
         String model;
         @Option(names = "--epochs", defaultValue = "10", description = "training epochs. Default: ${DEFAULT-VALUE}")
         int epochs;
@@ -94,9 +94,9 @@ final class Options {
     /** How the masks are stored in the checkpoints a command writes (docs/PYTORCH.md). */
     static final class Save {
         @Option(names = "--layout", defaultValue = "masked", description = "masked | torch-prune | plain: how what is"
-                + " written stores the masks: masked (NAME + NAME_mask, jprune's), torch-prune (NAME_orig + NAME_mask, loads"
-                + " strictly after torch.nn.utils.prune.identity), plain (pruned weights only, loads strictly into the"
-                + " unpruned model; masks to --masks-out). Default: ${DEFAULT-VALUE}")
+                + " written stores the masks: masked (NAME + NAME_mask, jprune's), torch-prune (NAME_orig +"
+                + " NAME_mask, loads strictly after torch.nn.utils.prune.identity), plain (pruned weights only, loads"
+                + " strictly into the unpruned model; masks to --masks-out). Default: ${DEFAULT-VALUE}")
         String layout;
         @Option(names = "--masks-out", description = "with --layout plain: write the masks (NAME_mask) to this"
                 + " .safetensors file")

@@ -62,7 +62,8 @@ final class TrainCommand implements Callable<Integer> {
             float[] w = d.trueWeights();
             for (int i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(w[i] - lin.weight.value.data[i]));
             if (lin.bias == null) r.linef("max |w - w_true| = %.5f (no bias; b_true = %.5f)", worst, d.trueBias());
-            else r.linef("max |w - w_true| = %.5f, |b - b_true| = %.5f", worst, Math.abs(d.trueBias() - lin.bias.value.data[0]));
+            else r.linef("max |w - w_true| = %.5f, |b - b_true| = %.5f", worst,
+                    Math.abs(d.trueBias() - lin.bias.value.data[0]));
         } else {
             r.linef("data: %s train %d / test %d", data.data, s.train().size(), s.test().size());
             for (int e = 0; e < cfg.epochs(); e++) {

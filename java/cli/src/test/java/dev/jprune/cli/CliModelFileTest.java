@@ -74,7 +74,8 @@ class CliModelFileTest {
         ok("train", "--model", model.toString(), "--epochs", "1", "--train-limit", "256", "--batch", "64",
                 "--device", "auto", "--save", trained.toString(), "--quiet");
         assertEquals(List.of("0.weight", "4.weight", "6.bias", "6.weight"), names(trained));
-        assertEquals(ModelFile.toJson(small(), false), SafeTensors.read(trained).metadata().get(Models.METADATA_MODEL_FILE));
+        assertEquals(ModelFile.toJson(small(), false),
+                SafeTensors.read(trained).metadata().get(Models.METADATA_MODEL_FILE));
 
         Path pruned = dir.resolve("small-pruned.safetensors");
         CliTest.Run p = ok("prune", "--weights", trained.toString(), "--criterion", "magnitude", "--sparsity", "0.8",
@@ -86,7 +87,8 @@ class CliModelFileTest {
                 "6.weight_mask", "6.weight_orig"), names(pruned));
 
         CliTest.Run e = ok("eval", "--weights", pruned.toString(), "--train-limit", "64");
-        assertTrue(e.out().contains("layout torch-prune, 3 masks") && e.out().contains("small on embedded test"), e.out());
+        assertTrue(e.out().contains("layout torch-prune, 3 masks") && e.out().contains("small on embedded test"),
+                e.out());
         CliTest.Run i = ok("info", "--weights", pruned.toString());
         assertTrue(i.out().contains("layout: torch-prune") && i.out().contains("small: input [1, 28, 28]"), i.out());
         Path onnx = dir.resolve("small.onnx");
@@ -107,7 +109,8 @@ class CliModelFileTest {
         String[] common = {"prune", "--weights", in.toString(), "--criterion", "magnitude", "--sparsity", "0.9"};
         ok(concat(common, "--out", masked.toString()));
         ok(concat(common, "--out", torch.toString(), "--layout", "torch-prune"));
-        CliTest.Run p = ok(concat(common, "--out", plain.toString(), "--layout", "plain", "--masks-out", masks.toString()));
+        CliTest.Run p = ok(concat(common, "--out", plain.toString(), "--layout", "plain", "--masks-out",
+                masks.toString()));
         assertTrue(p.out().contains("(layout plain; masks in " + masks + ")"), p.out());
         assertEquals(List.of("0.bias", "0.weight", "2.bias", "2.weight", "4.bias", "4.weight"), names(plain));
         assertEquals(List.of("0.weight_mask", "2.weight_mask", "4.weight_mask"), names(masks));
@@ -140,8 +143,10 @@ class CliModelFileTest {
         SafeTensors.write(in, sd, Map.of("format", "pt"));
         CliTest.Run p = ok("prune", "--weights", in.toString(), "--criterion", "magnitude", "--sparsity", "0.5",
                 "--out", out.toString(), "--layout", "plain");
-        assertTrue(p.out().contains("model: linear-chain-784-64-10, a chain of Linear layers") && p.out().contains("ReLU")
-                && p.out().contains("Sequential(0: Flatten, 1: Linear(784 -> 64), 2: ReLU, 3: Linear(64 -> 10))"), p.out());
+        assertTrue(p.out().contains("model: linear-chain-784-64-10, a chain of Linear layers")
+                && p.out().contains("ReLU")
+                && p.out().contains("Sequential(0: Flatten, 1: Linear(784 -> 64), 2: ReLU, 3: Linear(64 -> 10))"),
+                        p.out());
         assertTrue(p.out().contains("masks not written"), p.out());
         SafeTensorFile f = SafeTensors.read(out);
         assertEquals(List.of("1.bias", "1.weight", "3.bias", "3.weight"), names(out));
@@ -155,7 +160,8 @@ class CliModelFileTest {
         Path outDir = Files.createDirectories(dir.resolve("disagree-out"));
         Path out = outDir.resolve("o.safetensors");
         refused(new String[] {"prune", "--weights", in.toString(), "--model", "mlp-128", "--criterion", "magnitude",
-            "--out", out.toString()}, "--model mlp-128 disagrees with the model lenet-300-100", "layer 0 is linear(in=784, "
+            "--out", out.toString()}, "--model mlp-128 disagrees with the model lenet-300-100",
+                    "layer 0 is linear(in=784, "
             + "out=128, bias=true) in --model but linear(in=784, out=300, bias=true) in the file");
         refused(new String[] {"eval", "--weights", in.toString(), "--model", "lenet-5"}, "layer 0 is conv2d");
         refused(new String[] {"export", "--weights", in.toString(), "--model", "mlp-128", "--out", out.toString()},
@@ -167,7 +173,8 @@ class CliModelFileTest {
     void badModelFilesAreRefusedWithTheLayerAndNothingIsWritten() throws Exception {
         Path outDir = Files.createDirectories(dir.resolve("bad-out"));
         Path bad = dir.resolve("bad-shapes.json");
-        Files.writeString(bad, "{\"input\": [1, 28, 28], \"layers\": [{\"kind\": \"linear\", \"in\": 784, \"out\": 100},"
+        Files.writeString(bad, "{\"input\": [1, 28, 28], \"layers\": ["
+                + "{\"kind\": \"linear\", \"in\": 784, \"out\": 100},"
                 + " {\"kind\": \"relu\"}, {\"kind\": \"linear\", \"in\": 300, \"out\": 10}]}");
         refused(new String[] {"train", "--model", bad.toString(), "--epochs", "1", "--save",
             outDir.resolve("t.safetensors").toString()}, bad.toString(), "layer 2 linear(in=300", "[100]");
@@ -188,7 +195,8 @@ class CliModelFileTest {
         Checkpoint.save(conv, Models.build("lenet-5", 1).net());
         Path outDir = Files.createDirectories(dir.resolve("ask-out"));
         Path out = outDir.resolve("o.safetensors");
-        refused(new String[] {"prune", "--weights", conv.toString(), "--criterion", "magnitude", "--out", out.toString()},
+        refused(new String[] {"prune", "--weights", conv.toString(), "--criterion", "magnitude", "--out",
+                out.toString()},
                 "carries no model", "--model");
         refused(new String[] {"eval", "--weights", conv.toString()}, "carries no model");
         String in = dir.resolve("layouts-in2.safetensors").toString();
@@ -199,7 +207,8 @@ class CliModelFileTest {
             "--layout", "torch"}, "--layout must be masked, torch-prune or plain");
         refused(new String[] {"prune", "--weights", in, "--criterion", "magnitude", "--out", out.toString(),
             "--layout", "plain", "--masks-out", out.toString()}, "same file");
-        refused(new String[] {"train", "--epochs", "0", "--layout", "plain"}, "--layout applies to the checkpoint --save");
+        refused(new String[] {"train", "--epochs", "0", "--layout", "plain"},
+                "--layout applies to the checkpoint --save");
         assertNothingIn(outDir);
     }
 

@@ -30,9 +30,11 @@ class TorchRoundTripTest {
     @Test
     void pytorchLoadsWhatJpruneWritesStrictlyInEveryLayout() throws Exception {
         String python = pythonWithTorch();
-        Path work = Files.createTempDirectory(Files.createDirectories(Path.of("target", "torch-test")).toAbsolutePath(), "rt");
+        Path work = Files.createTempDirectory(Files.createDirectories(Path.of("target", "torch-test")).toAbsolutePath(),
+                "rt");
         String jprune = json(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", Main.class.getName()));
+                System.getProperty("java.class.path"), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                        Main.class.getName()));
         Process p = new ProcessBuilder(python, SCRIPT.toAbsolutePath().toString(), "--jprune", jprune, "--work",
                 work.toString()).redirectErrorStream(true).start();
         String out = readAll(p, 600);

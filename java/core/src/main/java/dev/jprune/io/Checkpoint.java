@@ -82,7 +82,8 @@ public final class Checkpoint {
     public static void save(Path file, Sequential model, Layout layout, Path masksFile, Map<String, String> metadata)
             throws IOException {
         if (masksFile != null && layout != Layout.PLAIN) {
-            throw new IllegalArgumentException("a masks file is written for layout plain only, not " + layout.cliName());
+            throw new IllegalArgumentException("a masks file is written for layout plain only, not "
+                    + layout.cliName());
         }
         if (masksFile != null && masksFile.toAbsolutePath().normalize().equals(file.toAbsolutePath().normalize())) {
             throw new IllegalArgumentException("the masks file must differ from the checkpoint " + file);
@@ -100,7 +101,7 @@ public final class Checkpoint {
         SafeTensors.write(file, out, meta);
     }
 
-    /** The layout a file with these tensor names is in (see {@link Loaded#layout}; masks from elsewhere not counted). */
+    /** The layout of a file with these tensor names (see {@link Loaded#layout}; masks from elsewhere not counted). */
     public static Layout layoutOf(java.util.Collection<String> tensorNames) {
         boolean masked = false;
         for (String n : tensorNames) {
@@ -128,7 +129,7 @@ public final class Checkpoint {
      * {@code masksOut} when it is not null. Throws before anything is written.
      */
     private static Map<String, TensorSource> tensors(Path file, Sequential model, Map<String, float[]> scores,
-                                                     Layout layout, Map<String, TensorSource> masksOut) throws IOException {
+            Layout layout, Map<String, TensorSource> masksOut) throws IOException {
         Map<String, Parameter> params = model.namedParameters();
         for (String s : scores.keySet()) {
             if (!params.containsKey(s)) throw new CheckpointException(file, "score for '" + s + "', which is not a parameter of the model");
@@ -266,8 +267,8 @@ public final class Checkpoint {
         List<String> unknownMasks = new ArrayList<>();
         for (String n : extraMasks.keySet()) if (!usedExtra.contains(n)) unknownMasks.add(n);
         if (!unknownMasks.isEmpty()) {
-            throw new CheckpointException(masksFile, "tensors that are not masks of the model's parameters: " + unknownMasks
-                    + " (expected NAME" + MASK_SUFFIX + " for NAME in " + params.keySet() + ")");
+            throw new CheckpointException(masksFile, "tensors that are not masks of the model's parameters: "
+                    + unknownMasks + " (expected NAME" + MASK_SUFFIX + " for NAME in " + params.keySet() + ")");
         }
         // Commit: nothing below can fail.
         int i = 0;

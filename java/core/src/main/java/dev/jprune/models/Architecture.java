@@ -18,7 +18,8 @@ import java.util.List;
 /**
  * A network as data: the input shape of one sample and an ordered list of layers, indexed like PyTorch's
  * {@code nn.Sequential} (layer i's parameters are "i.weight", "i.bias"), plus how it is trained by default. A model
- * file ({@link ModelFile}) is its JSON form; {@link #builder} its Java form; the built-in models are bundled model files.
+ * file ({@link ModelFile}) is its JSON form; {@link #builder} its Java form; the built-in models are bundled model
+ * files.
  * <p>The constructor checks the shapes layer by layer, so an instance always builds: a layer whose input does not fit
  * is refused naming its index and both shapes, and the last layer must output a vector (the model's outputs).
  *
@@ -44,7 +45,8 @@ public record Architecture(String name, int[] inputShape, List<LayerSpec> layers
         }
         inputShape = inputShape.clone();
         for (int d : inputShape) {
-            if (d < 1) throw new IllegalArgumentException("input shape " + LayerSpec.shape(inputShape) + ": sizes must be >= 1");
+            if (d < 1) throw new IllegalArgumentException("input shape " + LayerSpec.shape(inputShape)
+                    + ": sizes must be >= 1");
         }
         if (LayerSpec.count(inputShape) > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("input shape " + LayerSpec.shape(inputShape) + " has more than "
@@ -53,23 +55,26 @@ public record Architecture(String name, int[] inputShape, List<LayerSpec> layers
         if (layers == null || layers.isEmpty()) throw new IllegalArgumentException("a model needs at least one layer");
         layers = List.copyOf(layers);
         if (task == null || optimizer == null) throw new IllegalArgumentException("task and optimizer are required");
-        if (!(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("lr must be a positive number, got " + lr);
+        if (!(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("lr must be a positive number, got "
+                + lr);
         int[] out = shapes(inputShape, layers)[layers.size()];
         if (out.length != 1) {
-            throw new IllegalArgumentException("layer " + (layers.size() - 1) + " " + layers.get(layers.size() - 1).describe()
+            throw new IllegalArgumentException("layer " + (layers.size() - 1) + " "
+                    + layers.get(layers.size() - 1).describe()
                     + " outputs " + LayerSpec.shape(out) + "; the last layer must output a vector [outputs]"
                     + " (add a flatten and a linear layer)");
         }
     }
 
-    /** Shapes flowing through {@code layers}: [0] the input, [i + 1] layer i's output; checked (see the constructor). */
+    /** Shapes through {@code layers}: [0] the input, [i + 1] layer i's output; checked (see the constructor). */
     private static int[][] shapes(int[] input, List<LayerSpec> layers) {
         int[][] s = new int[layers.size() + 1][];
         s[0] = input;
         for (int i = 0; i < layers.size(); i++) {
             LayerSpec l = layers.get(i);
             if (l == null) throw new IllegalArgumentException("layer " + i + " is null");
-            String from = i == 0 ? "the model input is " : "layer " + (i - 1) + " " + layers.get(i - 1).kind() + " outputs ";
+            String from = i == 0 ? "the model input is " : "layer " + (i - 1) + " " + layers.get(i - 1).kind()
+                    + " outputs ";
             try {
                 s[i + 1] = l.outputShape(s[i]);
             } catch (IllegalArgumentException e) {
@@ -77,7 +82,8 @@ public record Architecture(String name, int[] inputShape, List<LayerSpec> layers
                         + from + LayerSpec.shape(s[i]), e);
             }
             if (LayerSpec.count(s[i + 1]) > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("layer " + i + " " + l.describe() + " outputs " + LayerSpec.shape(s[i + 1])
+                throw new IllegalArgumentException("layer " + i + " " + l.describe() + " outputs "
+                        + LayerSpec.shape(s[i + 1])
                         + ": more than " + Integer.MAX_VALUE + " elements per sample");
             }
         }
@@ -94,8 +100,8 @@ public record Architecture(String name, int[] inputShape, List<LayerSpec> layers
     public int outputs() { return outputShape()[0]; }
 
     /**
-     * Builds the model with weights drawn from {@code seed}: one {@link Rng} for all layers in order (weight, then bias,
-     * PyTorch's init bounds); dropout layer k (counting dropout layers from 0) draws its masks from
+     * Builds the model with weights drawn from {@code seed}: one {@link Rng} for all layers in order (weight, then
+     * bias, PyTorch's init bounds); dropout layer k (counting dropout layers from 0) draws its masks from
      * (seed ^ 0x5DEECE66D) + k.
      */
     public ModelSpec build(long seed) {
@@ -141,7 +147,8 @@ public record Architecture(String name, int[] inputShape, List<LayerSpec> layers
     private static LayerSpec specOf(Layer l) {
         if (l instanceof Linear lin) return new LayerSpec.Linear(lin.in, lin.out, lin.hasBias());
         if (l instanceof Conv2d c) {
-            return new LayerSpec.Conv2d(c.inChannels(), c.outChannels(), c.kernelSize(), c.stride(), c.padding(), c.hasBias());
+            return new LayerSpec.Conv2d(c.inChannels(), c.outChannels(), c.kernelSize(), c.stride(), c.padding(),
+                    c.hasBias());
         }
         if (l instanceof MaxPool2d p) return new LayerSpec.MaxPool2d(p.kernel(), p.stride());
         if (l instanceof ReLU) return new LayerSpec.ReLU();

@@ -68,15 +68,15 @@ public final class CheckpointModels {
         for (SafeTensorHeader.Tensor t : h.tensors().values()) shapes.put(t.name(), t.shape());
         Architecture chain = linearChain(shapes);
         if (chain == null) return null;
-        return new Found(chain, Source.LINEAR_CHAIN, "a chain of Linear layers recognised from its tensor names and shapes,"
-                + " with ReLU between them (assumed: a state_dict holds no activations)");
+        return new Found(chain, Source.LINEAR_CHAIN, "a chain of Linear layers recognised from its tensor names and"
+                + " shapes, with ReLU between them (assumed: a state_dict holds no activations)");
     }
 
     /** The error for a checkpoint that implies no model: it asks for a model file. */
     public static CheckpointException noModel(Path file) {
-        return new CheckpointException(file, "carries no model (no '" + Models.METADATA_MODEL_FILE + "' metadata) and is not"
-                + " a chain of Linear layers (N.weight [out, in], optional N.bias [out], every other index); give its"
-                + " architecture with --model NAME or --model FILE.json (docs/MODELS.md)");
+        return new CheckpointException(file, "carries no model (no '" + Models.METADATA_MODEL_FILE + "' metadata)"
+                + " and is not a chain of Linear layers (N.weight [out, in], optional N.bias [out], every other index);"
+                + " give its architecture with --model NAME or --model FILE.json (docs/MODELS.md)");
     }
 
     /**

@@ -79,7 +79,8 @@ public sealed interface LayerSpec {
         public int[] outputShape(int[] s) {
             if (s.length != 3 || s[0] != in || s[1] + 2L * padding < kernel || s[2] + 2L * padding < kernel) {
                 throw new IllegalArgumentException("its input must be [" + in + ", H, W] with H, W >= " + kernel
-                        + (padding > 0 ? " - 2·" + padding : "") + " (kernel " + kernel + ", padding " + padding + ")");
+                        + (padding > 0 ? " - 2·" + padding : "") + " (kernel " + kernel + ", padding " + padding
+                        + ")");
             }
             long oh = (s[1] + 2L * padding - kernel) / stride + 1, ow = (s[2] + 2L * padding - kernel) / stride + 1;
             int[] o = {out, (int) Math.min(oh, Integer.MAX_VALUE), (int) Math.min(ow, Integer.MAX_VALUE)};
@@ -94,8 +95,8 @@ public sealed interface LayerSpec {
 
         @Override
         public String describe() {
-            return "conv2d(in=" + in + ", out=" + out + ", kernel=" + kernel + ", stride=" + stride + ", padding=" + padding
-                    + ", bias=" + bias + ")";
+            return "conv2d(in=" + in + ", out=" + out + ", kernel=" + kernel + ", stride=" + stride
+                    + ", padding=" + padding + ", bias=" + bias + ")";
         }
     }
 
@@ -143,7 +144,8 @@ public sealed interface LayerSpec {
     record Dropout(float p) implements LayerSpec {
         /** Checks p. */
         public Dropout {
-            if (!(p >= 0f && p < 1f)) throw new IllegalArgumentException("dropout: field 'p' must be in [0, 1), got " + p);
+            if (!(p >= 0f && p < 1f)) throw new IllegalArgumentException("dropout: field 'p' must be in [0, 1), got "
+                    + p);
         }
 
         @Override public String kind() { return "dropout"; }

@@ -58,7 +58,8 @@ public final class ModelFile {
      */
     public static Architecture read(Path file) throws IOException {
         String source = file.toString();
-        if (Files.isDirectory(file)) throw new ModelFileException(source, "is a directory; expected a .json model file");
+        if (Files.isDirectory(file)) throw new ModelFileException(source,
+                "is a directory; expected a .json model file");
         long size = Files.size(file);
         if (size > MAX_BYTES) {
             throw new ModelFileException(source, size + " bytes; a model file is at most " + MAX_BYTES + " bytes");
@@ -66,8 +67,8 @@ public final class ModelFile {
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
-                    .toString();
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
         } catch (CharacterCodingException e) {
             throw new ModelFileException(source, "not UTF-8 text; expected a JSON model file", e);
         }
@@ -99,7 +100,8 @@ public final class ModelFile {
         } catch (IOException | IllegalStateException | NumberFormatException e) {
             // Gson's messages name the line and column (and a troubleshooting URL we leave out).
             String m = String.valueOf(e.getMessage()).replaceAll("\\s*See https?://\\S+", "")
-                    .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON");
+                    .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON",
+                            "malformed JSON");
             throw new ModelFileException(source, "not valid JSON: " + m, e);
         }
     }
@@ -110,9 +112,9 @@ public final class ModelFile {
         StringBuilder sb = new StringBuilder("{").append(nl);
         sb.append("\"name\":").append(sp).append(new JsonPrimitive(a.name())).append(',').append(nl);
         sb.append("\"input\":").append(sp).append(ints(a.inputShape(), sp)).append(',').append(nl);
-        sb.append("\"task\":").append(sp).append('"').append(a.task().name().toLowerCase(Locale.ROOT)).append("\",").append(nl);
-        sb.append("\"optimizer\":").append(sp).append('"').append(a.optimizer().name().toLowerCase(Locale.ROOT)).append("\",")
-                .append(nl);
+        String task = a.task().name().toLowerCase(Locale.ROOT), opt = a.optimizer().name().toLowerCase(Locale.ROOT);
+        sb.append("\"task\":").append(sp).append('"').append(task).append("\",").append(nl);
+        sb.append("\"optimizer\":").append(sp).append('"').append(opt).append("\",").append(nl);
         sb.append("\"lr\":").append(sp).append(a.lr()).append(',').append(nl);
         sb.append("\"layers\":").append(sp).append('[');
         for (int i = 0; i < a.layers().size(); i++) {
@@ -128,21 +130,23 @@ public final class ModelFile {
     }
 
     private static String layerJson(LayerSpec l, String sp) {
-        String c = "," + sp;
-        String k = "{\"kind\":" + sp + "\"" + l.kind() + "\"";
-        if (l instanceof LayerSpec.Linear x) {
-            return k + c + "\"in\":" + sp + x.in() + c + "\"out\":" + sp + x.out() + c + "\"bias\":" + sp + x.bias() + "}";
-        }
+        StringBuilder sb = new StringBuilder("{\"kind\":").append(sp).append('"').append(l.kind()).append('"');
+        if (l instanceof LayerSpec.Linear x) fields(sb, sp, "in", x.in(), "out", x.out(), "bias", x.bias());
         if (l instanceof LayerSpec.Conv2d x) {
-            return k + c + "\"in\":" + sp + x.in() + c + "\"out\":" + sp + x.out() + c + "\"kernel\":" + sp + x.kernel() + c
-                    + "\"stride\":" + sp + x.stride() + c + "\"padding\":" + sp + x.padding() + c + "\"bias\":" + sp + x.bias()
-                    + "}";
+            fields(sb, sp, "in", x.in(), "out", x.out(), "kernel", x.kernel(), "stride", x.stride(), "padding",
+                    x.padding(), "bias", x.bias());
         }
-        if (l instanceof LayerSpec.MaxPool2d x) {
-            return k + c + "\"kernel\":" + sp + x.kernel() + c + "\"stride\":" + sp + x.stride() + "}";
+        if (l instanceof LayerSpec.MaxPool2d x) fields(sb, sp, "kernel", x.kernel(), "stride", x.stride());
+        if (l instanceof LayerSpec.Dropout x) fields(sb, sp, "p", x.p());
+        return sb.append('}').toString();
+    }
+
+    /** Appends {@code , "name": value} for each (name, value) pair; values are numbers or booleans. */
+    private static void fields(StringBuilder sb, String sp, Object... nameValue) {
+        for (int i = 0; i < nameValue.length; i += 2) {
+            sb.append(',').append(sp).append('"').append(nameValue[i]).append("\":").append(sp)
+                    .append(nameValue[i + 1]);
         }
-        if (l instanceof LayerSpec.Dropout x) return k + c + "\"p\":" + sp + x.p() + "}";
-        return k + "}";
     }
 
     private static String ints(int[] v, String sp) {
@@ -238,7 +242,8 @@ public final class ModelFile {
             r.endObject();
             Object kindValue = fields.get("kind");
             if (kindValue == null) throw fail(at + ": missing field 'kind' (one of " + KINDS + ")");
-            if (!(kindValue instanceof String kind)) throw fail(at + ": field 'kind' must be a string, one of " + KINDS);
+            if (!(kindValue instanceof String kind)) throw fail(at + ": field 'kind' must be a string, one of "
+                    + KINDS);
             List<String> allowed = FIELDS.get(kind);
             if (allowed == null) throw fail(at + ": unknown kind '" + kind + "'; known kinds: " + KINDS);
             at = at + " " + kind;
@@ -248,9 +253,11 @@ public final class ModelFile {
             Fields v = new Fields(fields, at);
             try {
                 return switch (kind) {
-                    case "linear" -> new LayerSpec.Linear(v.integer("in", null), v.integer("out", null), v.bool("bias", true));
+                    case "linear" -> new LayerSpec.Linear(v.integer("in", null), v.integer("out", null),
+                            v.bool("bias", true));
                     case "conv2d" -> new LayerSpec.Conv2d(v.integer("in", null), v.integer("out", null),
-                            v.integer("kernel", null), v.integer("stride", 1), v.integer("padding", 0), v.bool("bias", true));
+                            v.integer("kernel", null), v.integer("stride", 1), v.integer("padding", 0),
+                            v.bool("bias", true));
                     case "maxpool2d" -> {
                         int k = v.integer("kernel", null);
                         yield new LayerSpec.MaxPool2d(k, v.integer("stride", k));
@@ -260,7 +267,7 @@ public final class ModelFile {
                     case "dropout" -> new LayerSpec.Dropout(v.number("p", 0.5f));
                     default -> throw new IllegalStateException("unreachable: " + kind);
                 };
-            } catch (IllegalArgumentException e) { // the records' range checks: "linear: field 'out' must be >= 1, got 0"
+            } catch (IllegalArgumentException e) { // the records' checks: "linear: field 'out' must be >= 1, got 0"
                 throw fail("layer " + i + " " + e.getMessage());
             }
         }
@@ -285,7 +292,8 @@ public final class ModelFile {
             boolean bool(String f, boolean dflt) throws ModelFileException {
                 Object o = map.get(f);
                 if (o == null) return dflt;
-                if (!(o instanceof Boolean b)) throw fail(at + ": field '" + f + "' must be true or false, got " + show(o));
+                if (!(o instanceof Boolean b)) throw fail(at + ": field '" + f + "' must be true or false, got "
+                        + show(o));
                 return b;
             }
 

@@ -86,8 +86,9 @@ public final class Models {
     }
 
     /**
-     * Saves {@code model} in {@code layout} ({@link Checkpoint#save(Path, dev.jprune.nn.Sequential, Layout, Path, Map)};
-     * for {@link Layout#PLAIN} the masks go to {@code masksFile} when it is not null). The metadata holds
+     * Saves {@code model} in {@code layout}
+     * ({@link Checkpoint#save(Path, dev.jprune.nn.Sequential, Layout, Path, Map)}; for {@link Layout#PLAIN} the masks
+     * go to {@code masksFile} when it is not null). The metadata holds
      * {@code metadata} plus "model" (the name), "format" "pt" and "model_file" (the model file's JSON, when the network
      * is one a model file can describe), so that a reader needs no model name. Does not modify the model.
      *
@@ -138,7 +139,8 @@ public final class Models {
 
     /** A linear regression model with {@code features} inputs and one output, weights drawn from {@code rng}. */
     public static ModelSpec linearRegression(int features, Rng rng) {
-        Architecture a = Architecture.builder(features).name(features == 1 ? "linear-regression-1" : "linear-regression")
+        String name = features == 1 ? "linear-regression-1" : "linear-regression";
+        Architecture a = Architecture.builder(features).name(name)
                 .task(ModelSpec.Task.REGRESSION).linear(features, 1).build();
         return new ModelSpec(a.name(), a.buildNet(rng, 0), a.inputShape(), a.task(), 1, a.optimizer(), a.lr());
     }

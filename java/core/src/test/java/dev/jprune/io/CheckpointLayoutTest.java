@@ -111,6 +111,7 @@ class CheckpointLayoutTest {
         Path m2 = dir.resolve("m2.safetensors");
         Checkpoint.save(dir.resolve("w2.safetensors"), other, Layout.PLAIN, m2, Map.of());
         e = assertThrows(CheckpointException.class, () -> Checkpoint.load(f, m2, b));
-        assertTrue(e.getMessage().contains("'0.weight' element 1") && e.getMessage().contains("its mask is 0"), e.getMessage());
+        assertTrue(e.getMessage().contains("'0.weight' element 1") && e.getMessage().contains("its mask is 0"),
+                e.getMessage());
     }
 }

@@ -27,10 +27,12 @@ class CheckpointModelsTest {
 
     @Test
     void aChainOfLinearLayersIsRecognisedWithReluBetween() {
-        Architecture a = CheckpointModels.linearChain(shapes("0.weight", new int[] {300, 784}, "0.bias", new int[] {300},
+        Architecture a = CheckpointModels.linearChain(shapes("0.weight", new int[] {300, 784}, "0.bias",
+                new int[] {300},
                 "2.weight", new int[] {100, 300}, "2.bias", new int[] {100}, "4.weight", new int[] {10, 100},
                 "4.bias", new int[] {10}));
-        Architecture asMnist = new Architecture(a.name(), new int[] {1, 28, 28}, a.layers(), a.task(), a.optimizer(), a.lr());
+        Architecture asMnist = new Architecture(a.name(), new int[] {1, 28, 28}, a.layers(), a.task(), a.optimizer(),
+                a.lr());
         assertNull(Models.architecture("lenet-300-100").difference(asMnist, "a", "b"), "the layers of lenet-300-100");
         assertEquals("the input is [784] in the chain but [1, 28, 28] in lenet-300-100",
                 a.difference(Models.architecture("lenet-300-100"), "the chain", "lenet-300-100"));
@@ -43,7 +45,8 @@ class CheckpointModelsTest {
     /** nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 10, bias=False)): names from "1.". */
     @Test
     void aChainAfterAFlattenStartsAtOneAndBiasesAreOptional() {
-        Architecture a = CheckpointModels.linearChain(shapes("1.weight", new int[] {512, 784}, "1.bias", new int[] {512},
+        Architecture a = CheckpointModels.linearChain(shapes("1.weight", new int[] {512, 784}, "1.bias",
+                new int[] {512},
                 "3.weight_orig", new int[] {10, 512}, "3.weight_mask", new int[] {10, 512}));
         assertEquals(List.of(new LayerSpec.Flatten(), new LayerSpec.Linear(784, 512, true), new LayerSpec.ReLU(),
                 new LayerSpec.Linear(512, 10, false)), a.layers());
@@ -56,7 +59,8 @@ class CheckpointModelsTest {
         assertNull(CheckpointModels.linearChain(shapes("2.weight", w)), "starts at 2");
         assertNull(CheckpointModels.linearChain(shapes("0.weight", w, "2.weight", new int[] {2, 5})), "5 != 4 inputs");
         assertNull(CheckpointModels.linearChain(shapes("0.weight", new int[] {4, 3, 3, 3})), "a conv weight");
-        assertNull(CheckpointModels.linearChain(shapes("0.weight", w, "0.bias", new int[] {3})), "bias of 3 for 4 rows");
+        assertNull(CheckpointModels.linearChain(shapes("0.weight", w, "0.bias", new int[] {3})),
+                "bias of 3 for 4 rows");
         assertNull(CheckpointModels.linearChain(shapes("0.bias", new int[] {3})), "a bias without weight");
         assertNull(CheckpointModels.linearChain(shapes("fc1.weight", w)), "named modules");
         assertNull(CheckpointModels.linearChain(shapes("0.weight", w, "0.running_mean", new int[] {4})), "a buffer");

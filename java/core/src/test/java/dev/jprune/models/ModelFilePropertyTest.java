@@ -12,14 +12,15 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Property (seeded random mutation, D39): a valid model file — one of the bundled seven or a random valid chain, pretty
- * or compact — edited at random (JSON edits from {@link Mutations#editJson}, and model-level edits: a field dropped, a
- * size replaced by another or a negative one, a kind renamed, layers swapped, duplicated or removed) is either still
- * valid, and then reads back equal after writing, or is refused with a {@link ModelFileException} naming the source:
- * never another exception, an OutOfMemoryError or a hang.
+ * Property (seeded random mutation, D39): a valid model file — one of the bundled seven or a random valid chain,
+ * pretty or compact — edited at random (JSON edits from {@link Mutations#editJson}, and model-level edits: a field
+ * dropped, a size replaced by another or a negative one, a kind renamed, layers swapped, duplicated or removed) is
+ * either still valid, and then reads back equal after writing, or is refused with a {@link ModelFileException} naming
+ * the source: never another exception, an OutOfMemoryError or a hang.
  */
 class ModelFilePropertyTest {
-    private static final String[] KINDS = {"linear", "conv2d", "maxpool2d", "relu", "flatten", "dropout", "gelu", "Linear", ""};
+    private static final String[] KINDS = {"linear", "conv2d", "maxpool2d", "relu", "flatten", "dropout", "gelu",
+            "Linear", ""};
     private static final String[] FIELDS = {"\"in\": ", "\"out\": ", "\"kernel\": ", "\"stride\": ", "\"padding\": ",
         "\"bias\": ", "\"p\": ", "\"input\": "};
 
@@ -32,7 +33,8 @@ class ModelFilePropertyTest {
         Architecture valid = r.nextInt(3) == 0 ? Models.architecture(Models.NAMES.get(r.nextInt(Models.NAMES.size())))
                 : randomChain(r);
         String json = ModelFile.toJson(valid, r.nextBoolean());
-        for (int i = 1 + r.nextInt(3); i > 0; i--) json = r.nextBoolean() ? Mutations.editJson(json, r) : editModel(json, r);
+        for (int i = 1 + r.nextInt(3); i > 0; i--) json = r.nextBoolean() ? Mutations.editJson(json, r)
+                : editModel(json, r);
         Architecture a;
         try {
             a = ModelFile.parse(json, "mutant.json", "mutant");
@@ -93,7 +95,8 @@ class ModelFilePropertyTest {
                 return json.substring(0, from) + values[r.nextInt(values.length)] + json.substring(end);
             }
             case 2: // a kind renamed
-                return json.replaceFirst("\"kind\": ?\"[a-z0-9]+\"", "\"kind\": \"" + KINDS[r.nextInt(KINDS.length)] + "\"");
+                return json.replaceFirst("\"kind\": ?\"[a-z0-9]+\"", "\"kind\": \"" + KINDS[r.nextInt(KINDS.length)]
+                        + "\"");
             default: { // layers swapped, duplicated or removed
                 int open = json.indexOf("\"layers\":"), start = json.indexOf('[', open), end = json.lastIndexOf(']');
                 if (open < 0 || start < 0 || end < start) return json;

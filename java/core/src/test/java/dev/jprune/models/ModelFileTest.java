@@ -34,26 +34,28 @@ class ModelFileTest {
         Rng rng = new Rng(seed);
         long dropSeed = seed ^ 0x5DEECE66DL;
         Task c = Task.CLASSIFICATION;
+        OptimizerKind sgd = OptimizerKind.SGD, adam = OptimizerKind.ADAM;
         int[] mnist = {1, 28, 28}, cifar = {3, 32, 32};
         return switch (name) {
             case "mlp-128" -> new ModelSpec(name, new Sequential(new Linear(784, 128, rng), new ReLU(),
-                    new Dropout(0.2f, dropSeed), new Linear(128, 10, rng)), mnist, c, 10, OptimizerKind.ADAM, 1e-3f);
+                    new Dropout(0.2f, dropSeed), new Linear(128, 10, rng)), mnist, c, 10, adam, 1e-3f);
             case "lenet-300-100" -> new ModelSpec(name, new Sequential(new Linear(784, 300, rng), new ReLU(),
-                    new Linear(300, 100, rng), new ReLU(), new Linear(100, 10, rng)), mnist, c, 10, OptimizerKind.SGD, 0.05f);
+                    new Linear(300, 100, rng), new ReLU(), new Linear(100, 10, rng)), mnist, c, 10, sgd, 0.05f);
             case "lenet-5" -> new ModelSpec(name, new Sequential(new Conv2d(1, 20, 5, 1, 0, rng), new MaxPool2d(2, 2),
                     new Conv2d(20, 50, 5, 1, 0, rng), new MaxPool2d(2, 2), new Flatten(), new Linear(800, 500, rng),
-                    new ReLU(), new Linear(500, 10, rng)), mnist, c, 10, OptimizerKind.SGD, 0.05f);
+                    new ReLU(), new Linear(500, 10, rng)), mnist, c, 10, sgd, 0.05f);
             case "cifar-cnn-a" -> new ModelSpec(name, new Sequential(new Conv2d(3, 64, 3, 1, 1, rng), new ReLU(),
-                    new MaxPool2d(2, 2), new Conv2d(64, 128, 3, 1, 1, rng), new ReLU(), new MaxPool2d(2, 2), new Flatten(),
-                    new Linear(8192, 1024, rng), new ReLU(), new Linear(1024, 10, rng)), cifar, c, 10, OptimizerKind.SGD, 0.01f);
+                    new MaxPool2d(2, 2), new Conv2d(64, 128, 3, 1, 1, rng), new ReLU(), new MaxPool2d(2, 2),
+                    new Flatten(), new Linear(8192, 1024, rng), new ReLU(), new Linear(1024, 10, rng)), cifar, c, 10,
+                    sgd, 0.01f);
             case "cifar-cnn-b" -> new ModelSpec(name, new Sequential(new Conv2d(3, 32, 3, 1, 0, rng), new ReLU(),
                     new MaxPool2d(2, 2), new Conv2d(32, 64, 3, 1, 0, rng), new ReLU(), new MaxPool2d(2, 2),
                     new Conv2d(64, 64, 3, 1, 0, rng), new ReLU(), new Flatten(), new Linear(1024, 64, rng), new ReLU(),
-                    new Linear(64, 10, rng)), cifar, c, 10, OptimizerKind.ADAM, 1e-3f);
+                    new Linear(64, 10, rng)), cifar, c, 10, adam, 1e-3f);
             case "linear-regression", "linear-regression-1" -> {
                 int f = name.equals("linear-regression") ? 10 : 1;
-                yield new ModelSpec(name, new Sequential(new Linear(f, 1, rng)), new int[] {f}, Task.REGRESSION, 1,
-                        OptimizerKind.SGD, 0.05f);
+                yield new ModelSpec(name, new Sequential(new Linear(f, 1, rng)), new int[] {f}, Task.REGRESSION, 1, sgd,
+                        0.05f);
             }
             default -> throw new AssertionError(name);
         };
@@ -69,15 +71,18 @@ class ModelFileTest {
             assertEquals(want.outputs(), got.outputs(), name);
             assertEquals(want.defaultOptimizer(), got.defaultOptimizer(), name);
             assertEquals(want.defaultLr(), got.defaultLr(), name);
-            assertEquals(List.copyOf(want.net().namedParameters().keySet()), List.copyOf(got.net().namedParameters().keySet()));
+            assertEquals(List.copyOf(want.net().namedParameters().keySet()),
+                    List.copyOf(got.net().namedParameters().keySet()));
             List<Parameter> a = want.net().parameters(), b = got.net().parameters();
-            for (int i = 0; i < a.size(); i++) assertArrayEquals(a.get(i).value.data, b.get(i).value.data, name + " " + i);
+            for (int i = 0; i < a.size(); i++) assertArrayEquals(a.get(i).value.data, b.get(i).value.data, name + " "
+                    + i);
             for (int i = 0; i < want.net().layers().size(); i++) {
                 if (want.net().layer(i) instanceof Dropout d) {
                     // Same dropout stream: the same training-mode output for the same input.
                     dev.jprune.tensor.Tensor x = dev.jprune.tensor.Tensor.zeros(4, 128);
                     java.util.Arrays.fill(x.data, 1f);
-                    assertArrayEquals(d.forward(x, true).data, got.net().layer(i).forward(x, true).data, name + " dropout");
+                    float[] gotY = got.net().layer(i).forward(x, true).data;
+                    assertArrayEquals(d.forward(x, true).data, gotY, name + " dropout");
                 }
             }
         }
@@ -99,7 +104,8 @@ class ModelFileTest {
     @Test
     void builderWritesAndReadsBackTheSameArchitecture() throws IOException {
         Architecture a = Architecture.builder(3, 16, 16).name("tiny").optimizer(OptimizerKind.ADAM)
-                .conv2d(3, 8, 3, 1, 1, false).relu().maxpool2d(2, 2).dropout(0.25f).flatten().linear(512, 10, false).build();
+                .conv2d(3, 8, 3, 1, 1, false).relu().maxpool2d(2, 2).dropout(0.25f).flatten()
+                .linear(512, 10, false).build();
         assertEquals(1e-3f, a.lr(), "Adam's default learning rate");
         assertEquals(10, a.outputs());
         Path f = dir.resolve("tiny.json");
@@ -113,8 +119,10 @@ class ModelFileTest {
     @Test
     void defaultsArePyTorchsAndTheFileName() throws IOException {
         Path f = dir.resolve("mine.json");
-        Files.writeString(f, "{\"input\": [1, 8, 8], \"layers\": [{\"kind\": \"conv2d\", \"in\": 1, \"out\": 2, \"kernel\": 3},"
-                + " {\"kind\": \"maxpool2d\", \"kernel\": 2}, {\"kind\": \"dropout\"}, {\"kind\": \"linear\", \"in\": 18, \"out\": 4}]}");
+        Files.writeString(f, "{\"input\": [1, 8, 8], \"layers\": ["
+                + "{\"kind\": \"conv2d\", \"in\": 1, \"out\": 2, \"kernel\": 3},"
+                + " {\"kind\": \"maxpool2d\", \"kernel\": 2},"
+                + " {\"kind\": \"dropout\"}, {\"kind\": \"linear\", \"in\": 18, \"out\": 4}]}");
         Architecture a = ModelFile.read(f);
         assertEquals("mine", a.name());
         assertEquals(new LayerSpec.Conv2d(1, 2, 3, 1, 0, true), a.layers().get(0));
@@ -147,13 +155,16 @@ class ModelFileTest {
 
     @Test
     void aLayerWhoseInputDoesNotFitNamesItsIndexAndBothShapes() {
-        String m = fails(model("[1, 28, 28]", "{\"kind\": \"linear\", \"in\": 784, \"out\": 300}", "{\"kind\": \"relu\"}",
+        String m = fails(model("[1, 28, 28]", "{\"kind\": \"linear\", \"in\": 784, \"out\": 300}",
+                "{\"kind\": \"relu\"}",
                 "{\"kind\": \"linear\", \"in\": 200, \"out\": 10}"));
         assertTrue(m.contains("layer 2 linear(in=200, out=10, bias=true)") && m.contains("200 features")
                 && m.contains("layer 1 relu outputs [300]"), m);
         m = fails(model("[1, 28, 28]", "{\"kind\": \"conv2d\", \"in\": 3, \"out\": 6, \"kernel\": 5}"));
-        assertTrue(m.contains("layer 0 conv2d") && m.contains("[3, H, W]") && m.contains("the model input is [1, 28, 28]"), m);
-        m = fails(model("[784]", "{\"kind\": \"maxpool2d\", \"kernel\": 2}", "{\"kind\": \"linear\", \"in\": 1, \"out\": 1}"));
+        assertTrue(m.contains("layer 0 conv2d") && m.contains("[3, H, W]")
+                && m.contains("the model input is [1, 28, 28]"), m);
+        m = fails(model("[784]", "{\"kind\": \"maxpool2d\", \"kernel\": 2}",
+                "{\"kind\": \"linear\", \"in\": 1, \"out\": 1}"));
         assertTrue(m.contains("layer 0 maxpool2d") && m.contains("[C, H, W]") && m.contains("[784]"), m);
         m = fails(model("[1, 4, 4]", "{\"kind\": \"conv2d\", \"in\": 1, \"out\": 2, \"kernel\": 5}",
                 "{\"kind\": \"flatten\"}", "{\"kind\": \"linear\", \"in\": 2, \"out\": 1}"));
@@ -183,16 +194,26 @@ class ModelFileTest {
                 + "[linear, conv2d, maxpool2d, relu, flatten, dropout]");
         has(fails(model("[4]", "{\"in\": 4, \"out\": 2}")), "layer 0: missing field 'kind'");
         has(fails(model("[4]", "{\"kind\": \"linear\", \"in\": 4}")), "layer 0 linear: missing field 'out'");
-        has(fails(model("[4]", "{\"kind\": \"linear\", \"in\": 4, \"out\": -2}")), "layer 0 linear: field 'out' must be >= 1, got -2");
-        has(fails(model("[1, 4, 4]", "{\"kind\": \"conv2d\", \"in\": 1, \"out\": 2, \"kernel\": 3, \"padding\": -1}")), "layer 0 conv2d: field 'padding' must be >= 0, got -1");
-        has(fails(model("[4]", "{\"kind\": \"linear\", \"in\": 4, \"out\": 2.5}")), "layer 0 linear: field 'out' must be an integer, got 2.5");
-        has(fails(model("[4]", "{\"kind\": \"linear\", \"in\": 4, \"out\": \"2\"}")), "field 'out' must be an integer, got \"2\"");
-        has(fails(model("[4]", "{\"kind\": \"linear\", \"in\": 4, \"out\": 99999999999}")), "field 'out' is out of range: 99999999999");
-        has(fails(model("[4]", "{\"kind\": \"linear\", \"in\": 4, \"out\": 2, \"bias\": 1}")), "field 'bias' must be true or false, got 1");
-        has(fails(model("[4]", "{\"kind\": \"linear\", \"in\": 4, \"out\": 2, \"stride\": 1}")), "layer 0 linear: unknown field 'stride'; linear has [kind, in, out, bias]");
-        has(fails(model("[4]", relu, "{\"kind\": \"dropout\", \"p\": 1.0}", lin)), "layer 1 dropout: field 'p' must be in [0, 1), got 1.0");
-        has(fails(model("[4]", "{\"kind\": \"linear\", \"in\": 4, \"in\": 4, \"out\": 2}")), "layer 0: field 'in' appears twice");
-        has(fails(model("[4]", "{\"kind\": \"linear\", \"in\": 60000, \"out\": 60000}")), "3600000000 elements in one tensor");
+        has(fails(model("[4]", "{\"kind\": \"linear\", \"in\": 4, \"out\": -2}")),
+                "layer 0 linear: field 'out' must be >= 1, got -2");
+        has(fails(model("[1, 4, 4]", "{\"kind\": \"conv2d\", \"in\": 1, \"out\": 2, \"kernel\": 3, \"padding\": -1}")),
+                "layer 0 conv2d: field 'padding' must be >= 0, got -1");
+        has(fails(model("[4]", "{\"kind\": \"linear\", \"in\": 4, \"out\": 2.5}")),
+                "layer 0 linear: field 'out' must be an integer, got 2.5");
+        has(fails(model("[4]", "{\"kind\": \"linear\", \"in\": 4, \"out\": \"2\"}")),
+                "field 'out' must be an integer, got \"2\"");
+        has(fails(model("[4]", "{\"kind\": \"linear\", \"in\": 4, \"out\": 99999999999}")),
+                "field 'out' is out of range: 99999999999");
+        has(fails(model("[4]", "{\"kind\": \"linear\", \"in\": 4, \"out\": 2, \"bias\": 1}")),
+                "field 'bias' must be true or false, got 1");
+        has(fails(model("[4]", "{\"kind\": \"linear\", \"in\": 4, \"out\": 2, \"stride\": 1}")),
+                "layer 0 linear: unknown field 'stride'; linear has [kind, in, out, bias]");
+        has(fails(model("[4]", relu, "{\"kind\": \"dropout\", \"p\": 1.0}", lin)),
+                "layer 1 dropout: field 'p' must be in [0, 1), got 1.0");
+        has(fails(model("[4]", "{\"kind\": \"linear\", \"in\": 4, \"in\": 4, \"out\": 2}")),
+                "layer 0: field 'in' appears twice");
+        has(fails(model("[4]", "{\"kind\": \"linear\", \"in\": 60000, \"out\": 60000}")),
+                "3600000000 elements in one tensor");
     }
 
     @Test
