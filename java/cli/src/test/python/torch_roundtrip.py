@@ -89,8 +89,9 @@ def load_torch_prune(build, path):
     sd, _ = load_file(path)
     model = fresh(build, 1234)
     for name in sd:
-        if name.endswith(".weight_orig"):
-            prune.identity(model[int(name.split(".")[0])], "weight")
+        if name.endswith("_orig"):
+            module, param = name[:-len("_orig")].rsplit(".", 1)
+            prune.identity(model.get_submodule(module), param)
     model.load_state_dict(sd, strict=True)
     return model, {i: m.weight_mask for i, m in enumerate(model) if hasattr(m, "weight_mask")}
 
@@ -101,7 +102,10 @@ def load_plain(build, path, masks_path):
     model = fresh(build, 1234)
     model.load_state_dict(sd, strict=True)
     masks, _ = load_file(masks_path)
-    return model, {int(k.split(".")[0]): v for k, v in masks.items()}
+    for name, mask in masks.items():
+        module, param = name[:-len("_mask")].rsplit(".", 1)
+        prune.custom_from_mask(model.get_submodule(module), param, mask)
+    return model, {int(k.split(".")[0]): getattr(model[int(k.split(".")[0])], "weight_mask") for k in masks}
 
 
 def load_masked(build, path):

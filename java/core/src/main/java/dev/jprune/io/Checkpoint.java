@@ -73,6 +73,8 @@ public final class Checkpoint {
     /**
      * Saves parameters and masks in {@code layout}, atomically; for {@link Layout#PLAIN} the masks go to
      * {@code masksFile} ("NAME_mask", F32 0/1, metadata layout "masks") when it is not null, and nowhere when it is.
+     * Each file is written atomically, the masks file first: a failure between the two leaves the new masks beside
+     * the previous checkpoint.
      * Validates first (as {@link #save(Path, Sequential, Map, Map)}) and writes nothing when the model is invalid.
      * Does not modify the model or the map.
      *
