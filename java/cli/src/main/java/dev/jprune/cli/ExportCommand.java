@@ -2,7 +2,6 @@ package dev.jprune.cli;
 
 import dev.jprune.io.Checkpoint;
 import dev.jprune.models.ModelSpec;
-import dev.jprune.models.Models;
 import dev.jprune.onnx.OnnxExportOptions;
 import dev.jprune.onnx.OnnxExporter;
 import dev.jprune.onnx.OnnxModel;
@@ -30,10 +29,13 @@ import picocli.CommandLine.Option;
         "neuron/filter-pruned layers physically shrunk, metadata_props with per-layer sparsity, criterion and a hash",
         "of the masks."})
 final class ExportCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "model name")
+    @Option(names = "--model", description = "model name or FILE.json (default: the model the weights file carries)")
     String model;
-    @Option(names = "--weights", required = true, description = "pruned .safetensors file (weights and masks)")
+    @Option(names = "--weights", required = true, description = "pruned .safetensors file (weights and masks; any"
+            + " layout: masked, torch-prune, plain)")
     Path weights;
+    @Option(names = "--masks", description = "the masks of a --layout plain checkpoint (its --masks-out file)")
+    Path masks;
     @Option(names = "--out", description = "write the export to this file (.safetensors for csr, .onnx for onnx)")
     Path out;
     @Option(names = "--format", defaultValue = "csr", description = "csr | onnx. Default: ${DEFAULT-VALUE}")
@@ -53,9 +55,12 @@ final class ExportCommand implements Callable<Integer> {
         if (sparseInitializers && !f.equals("onnx")) {
             throw new IllegalArgumentException("--sparse-initializers applies to --format onnx only");
         }
-        ModelSpec m = Models.build(model, 0);
+        ModelArgs.checkWeightsFile(weights, "--weights");
+        if (masks != null) ModelArgs.checkWeightsFile(masks, "--masks");
         OutputPaths.checkFile(out, "--out");
-        Checkpoint.Loaded loaded = Checkpoint.load(weights, m.net());
+        ModelSpec m = ModelArgs.requiredForWeights(model, weights, r).build(0);
+        Checkpoint.Loaded loaded = Checkpoint.load(weights, masks, m.net());
+        r.line(ModelArgs.describeLoaded(weights, loaded));
         r.line(SparseReport.of(m.net(), m.sampleShape()).toTable());
         if (f.equals("onnx")) {
             writeOnnx(r, m, loaded.metadata().get("criterion"));

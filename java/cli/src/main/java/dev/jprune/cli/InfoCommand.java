@@ -3,6 +3,8 @@ package dev.jprune.cli;
 import dev.jprune.io.Checkpoint;
 import dev.jprune.io.SafeTensorHeader;
 import dev.jprune.io.SafeTensors;
+import dev.jprune.models.CheckpointModels;
+import dev.jprune.models.ModelFileException;
 import dev.jprune.models.ModelSpec;
 import dev.jprune.models.Models;
 import dev.jprune.nn.Parameter;
@@ -17,7 +19,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "info", mixinStandardHelpOptions = true, description = "Describe a model by name, or the tensors of a .safetensors file.")
 final class InfoCommand implements Callable<Integer> {
-    @Option(names = "--model", description = "model name")
+    @Option(names = "--model", description = "model name or FILE.json")
     String model;
     @Option(names = "--weights", description = ".safetensors file")
     Path weights;
@@ -31,7 +33,7 @@ final class InfoCommand implements Callable<Integer> {
                     + " one of them; to check that weights fit a model, use eval or export with both options)");
         }
         if (model != null) {
-            ModelSpec m = Models.build(model, 0);
+            ModelSpec m = ModelArgs.named(model).build(0);
             r.line(m.name() + ": " + m.net().describe());
             r.line("input " + java.util.Arrays.toString(m.sampleShape()) + ", " + m.net().parameterCount() + " parameters, default " + m.defaultOptimizer() + " lr " + m.defaultLr());
             for (Map.Entry<String, Parameter> e : m.net().namedParameters().entrySet()) {
@@ -45,8 +47,20 @@ final class InfoCommand implements Callable<Integer> {
     /** The header only, then each tensor's values streamed in chunks: memory use does not grow with the file. */
     private void describeWeights(Reporter r) throws java.io.IOException {
         SafeTensorHeader h = SafeTensors.readHeader(weights);
-        String meta = h.metadata().isEmpty() ? "" : ", metadata " + h.metadata();
+        Map<String, String> shown = new java.util.TreeMap<>(h.metadata());
+        shown.remove(Models.METADATA_MODEL_FILE); // one long JSON line: summarised below
+        String meta = shown.isEmpty() ? "" : ", metadata " + shown;
         r.line(weights + ": " + h.tensors().size() + " tensors" + meta);
+        String layout = Checkpoint.layoutOf(h.tensors().keySet()).cliName();
+        String recorded = h.metadata().get(Checkpoint.LAYOUT_KEY);
+        boolean differs = recorded != null && !recorded.equals(layout);
+        r.line("layout: " + layout + (differs ? " (no masks in it; written with --layout " + recorded + ")" : ""));
+        try {
+            CheckpointModels.Found found = CheckpointModels.find(weights);
+            if (found != null) r.line("model: " + found.architecture() + " (" + found.description() + ")");
+        } catch (ModelFileException e) { // the tensors are still worth listing
+            r.notice("warning: " + e.getMessage());
+        }
         List<String> warnings = new ArrayList<>();
         for (SafeTensorHeader.Tensor t : h.tensors().values()) {
             TensorStats st = new TensorStats(t.name().endsWith(Checkpoint.MASK_SUFFIX));

@@ -14,6 +14,7 @@ import dev.jprune.prune.ScoreAccumulator;
 import dev.jprune.prune.Structured;
 import dev.jprune.train.TrainConfig;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -50,7 +51,9 @@ final class Options {
     }
 
     static final class Train {
-        @Option(names = "--model", defaultValue = "lenet-300-100", description = "mlp-128 | lenet-300-100 | lenet-5 | cifar-cnn-a | cifar-cnn-b | linear-regression. Default: ${DEFAULT-VALUE}")
+        @Option(names = "--model", description = "mlp-128 | lenet-300-100 | lenet-5 | cifar-cnn-a | cifar-cnn-b"
+                + " | linear-regression | FILE.json (a model file, docs/MODELS.md). Default: lenet-300-100; with"
+                + " --weights: the model the file carries")
         String model;
         @Option(names = "--epochs", defaultValue = "10", description = "training epochs. Default: ${DEFAULT-VALUE}")
         int epochs;
@@ -75,6 +78,9 @@ final class Options {
         @Option(names = "--device", defaultValue = "auto", description = "cpu | gpu | auto. Default: ${DEFAULT-VALUE}")
         String device;
 
+        /** --model, or the default model when it is not given. */
+        String modelName() { return model != null ? model : ModelArgs.DEFAULT_MODEL; }
+
         TrainConfig config(ModelSpec m) {
             OptimizerKind k = optimizer == null ? m.defaultOptimizer() : parseOptimizer(optimizer);
             float rate = lr == null ? (k == m.defaultOptimizer() ? m.defaultLr() : (k == OptimizerKind.ADAM ? 1e-3f : 0.05f)) : lr;
@@ -82,6 +88,45 @@ final class Options {
             if (clipNorm < 0) throw new IllegalArgumentException("--clip-norm must be >= 0, got " + clipNorm);
             return TrainConfig.builder(m).optimizer(k).lr(rate).epochs(epochs).batchSize(batch).momentum(momentum).weightDecay(weightDecay)
                     .nesterov(nesterov).clipValue(clipValue).clipNorm(clipNorm).seed(seed).build();
+        }
+    }
+
+    /** How the masks are stored in the checkpoints a command writes (docs/PYTORCH.md). */
+    static final class Save {
+        @Option(names = "--layout", defaultValue = "masked", description = "masked | torch-prune | plain: how what is"
+                + " written stores the masks: masked (NAME + NAME_mask, jprune's), torch-prune (NAME_orig +"
+                + " NAME_mask, loads strictly after torch.nn.utils.prune.identity), plain (pruned weights only, loads"
+                + " strictly into the unpruned model; masks to --masks-out). Default: ${DEFAULT-VALUE}")
+        String layout;
+        @Option(names = "--masks-out", description = "with --layout plain: write the masks (NAME_mask) to this"
+                + " .safetensors file")
+        Path masksOut;
+
+        dev.jprune.io.Layout layout() { return dev.jprune.io.Layout.parse(layout); }
+
+        /**
+         * Before any work: the layout's name, --masks-out only with plain, and its location (writable, not the
+         * checkpoint {@code file} itself); {@code file} null (nothing written) refuses --layout and --masks-out.
+         */
+        void check(picocli.CommandLine.Model.CommandSpec spec, Path file, String fileOption) {
+            dev.jprune.io.Layout l = layout();
+            if (file == null) {
+                String given = OptionChecks.firstGiven(spec, List.of("--layout", "--masks-out"));
+                if (given != null) {
+                    throw new IllegalArgumentException(given + " applies to the checkpoint " + fileOption
+                            + " writes; give " + fileOption + " FILE or remove " + given);
+                }
+                return;
+            }
+            if (masksOut == null) return;
+            if (l != dev.jprune.io.Layout.PLAIN) {
+                throw new IllegalArgumentException("--masks-out is for --layout plain (layout " + l.cliName()
+                        + " keeps the masks in " + fileOption + ")");
+            }
+            if (masksOut.toAbsolutePath().normalize().equals(file.toAbsolutePath().normalize())) {
+                throw new IllegalArgumentException("--masks-out " + masksOut + " is the same file as " + fileOption);
+            }
+            OutputPaths.checkFile(masksOut, "--masks-out");
         }
     }
 

@@ -5,6 +5,8 @@ import dev.jprune.PruningReport;
 import dev.jprune.data.Dataset;
 import dev.jprune.data.Split;
 import dev.jprune.io.Checkpoint;
+import dev.jprune.models.Architecture;
+import dev.jprune.models.CheckpointModels;
 import dev.jprune.models.ModelSpec;
 import dev.jprune.models.Models;
 import dev.jprune.prune.ModelPruner;
@@ -16,7 +18,6 @@ import dev.jprune.train.NonFinite;
 import dev.jprune.train.TrainConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,7 +36,9 @@ final class PruneCommand implements Callable<Integer> {
     @Mixin Options.Data data = new Options.Data();
     @Mixin Options.Train train = new Options.Train();
     @Mixin Options.Prune prune = new Options.Prune();
-    @Option(names = "--weights", description = "a .safetensors state_dict to prune as it is (PyTorch names: 0.weight, ...)")
+    @Mixin Options.Save layout = new Options.Save();
+    @Option(names = "--weights", description = "a .safetensors state_dict to prune as it is (PyTorch names: 0.weight,"
+            + " ...); its model: --model, else the one a jprune file carries, else a chain of Linear layers")
     Path weights;
     @Option(names = "--out", description = "with --weights: the pruned .safetensors file to write")
     Path out;
@@ -49,32 +52,46 @@ final class PruneCommand implements Callable<Integer> {
 
     static final String PLOT_FILE = "accuracy-vs-sparsity.png";
 
+    /** The model every run of this command builds (from --model, or the --weights file's). */
+    private Architecture arch;
+
     @Override
     public Integer call() throws Exception {
         Reporter r = Reporter.system(quiet);
         Device.check(train.device);
-        ModelSpec probe = Models.build(train.model, train.seed);
+        if (weights != null) ModelArgs.checkWeightsFile(weights, "--weights");
+        arch = weights != null ? weightsModel(r) : ModelArgs.named(train.modelName());
+        if (arch == null) return pruneBareCheckpoint(r);
+        ModelSpec probe = arch.build(train.seed);
         OptionChecks.prune(spec, this, probe);
         OptionChecks.train(spec, train, probe);
         validateSpecs(probe);
         if (weights != null) {
-            String bad = java.nio.file.Files.isDirectory(weights) ? "is a directory; expected a .safetensors file"
-                    : java.nio.file.Files.isRegularFile(weights) ? null : "no such file";
-            if (bad != null) throw new IllegalArgumentException("--weights " + weights + ": " + bad);
             if (out == null) throw new IllegalArgumentException("prune --weights needs --out FILE.safetensors");
             OutputPaths.checkFile(out, "--out");
         } else {
             OutputPaths.checkDirectory(outDir, "--out-dir", "results.json", "results.csv", PLOT_FILE);
             OutputPaths.checkFile(save, "--save");
         }
+        layout.check(spec, weights != null ? out : save, weights != null ? "--out" : "--save");
         String device = Device.resolve(train.device, probe, weights == null, r);
         return weights != null ? pruneWeights(r) : pruneWithTraining(r, device);
     }
 
+    /** The model of --weights: --model (checked against the file's), the file's own, a Linear chain, or null. */
+    private Architecture weightsModel(Reporter r) throws java.io.IOException {
+        return ModelArgs.forWeights(train.model, weights, r);
+    }
+
+    /** A checkpoint that implies no model (issue 16's model-free path prunes it; not built on this branch yet). */
+    private int pruneBareCheckpoint(Reporter r) throws java.io.IOException {
+        throw CheckpointModels.noModel(weights);
+    }
+
     private int pruneWeights(Reporter r) throws Exception {
         if (prune.criteria.size() != 1 || prune.sparsity.size() != 1) throw new IllegalArgumentException("prune --weights takes one --criterion and one --sparsity");
-        ModelSpec m = Models.build(train.model, train.seed);
-        Checkpoint.load(weights, m.net());
+        ModelSpec m = arch.build(train.seed);
+        r.line(ModelArgs.describeLoaded(weights, Checkpoint.load(weights, m.net())));
         PruneSpec spec = prune.spec(prune.criteria.get(0), prune.sparsity.get(0));
         Dataset scoreData = null;
         if (spec.needsGradients()) {
@@ -86,15 +103,15 @@ final class PruneCommand implements Callable<Integer> {
         if (spec.needsGradients()) {
             r.notice("scores: " + spec.criterion() + " accumulated over " + rep.prunes().get(0).scoreBatches() + " batches of " + data.data);
         }
-        Map<String, float[]> scores = new LinkedHashMap<>();
-        Checkpoint.save(out, m.net(), scores, Map.of("pruned_by", "jprune", "criterion", spec.criterion().name().toLowerCase(Locale.ROOT),
-                "sparsity", Double.toString(spec.sparsity()), "format", "pt"));
+        Models.save(m, out, layout.layout(), layout.masksOut, Map.of("pruned_by", "jprune", "criterion",
+                spec.criterion().name().toLowerCase(Locale.ROOT), "sparsity", Double.toString(spec.sparsity())));
         printDensities(r, rep.layers());
         warnEmptyLayers(r, rep.layers().stream().map(PruningReport.Layer::name).toArray(String[]::new),
                 rep.layers().stream().mapToDouble(l -> l.kept() / (double) l.parameters()).toArray());
         long kept = rep.layers().stream().mapToLong(PruningReport.Layer::kept).sum();
         long candidates = rep.layers().stream().mapToLong(PruningReport.Layer::parameters).sum();
-        r.linef("kept %d of %d weights (sparsity %.4f); wrote %s", kept, candidates, rep.sparsity(), out);
+        r.linef("kept %d of %d weights (sparsity %.4f); wrote %s", kept, candidates, rep.sparsity(),
+                ModelArgs.describeWritten(out, layout.layout(), layout.masksOut));
         return 0;
     }
 
@@ -124,7 +141,7 @@ final class PruneCommand implements Callable<Integer> {
 
     private int pruneWithTraining(Reporter r, String device) throws Exception {
         Split s = data.load();
-        ModelSpec dense = Models.build(train.model, train.seed);
+        ModelSpec dense = arch.build(train.seed);
         dense.requireSampleShape(s.train().sampleShape(), s.train().name());
         TrainConfig cfg = train.config(dense);
         r.setBatchSize(cfg.batchSize());
@@ -163,7 +180,7 @@ final class PruneCommand implements Callable<Integer> {
                 boolean snip = spec.criterion() == dev.jprune.prune.Criterion.SNIP;
                 // SNIP prunes at initialisation and rewinding needs the early weights: those runs train from scratch.
                 boolean fromScratch = snip || rewindKind() != PruningPlan.Rewind.NONE;
-                ModelSpec m = Models.build(train.model, train.seed);
+                ModelSpec m = arch.build(train.seed);
                 if (!fromScratch) m.net().setValues(denseWeights);
                 long steps = (long) prune.fineTuneEpochs * ((s.train().size() + cfg.batchSize() - 1) / cfg.batchSize());
                 PruningPlan.Builder pb = PruningPlan.builder(spec).schedule(prune.schedule(steps)).denseEpochs(fromScratch ? cfg.epochs() : 0)
@@ -198,8 +215,8 @@ final class PruneCommand implements Callable<Integer> {
             r.line("wrote " + outDir.resolve(PLOT_FILE));
         }
         if (save != null && last != null) {
-            Checkpoint.save(save, last.net(), Map.of(), Map.of("model", last.name(), "format", "pt"));
-            r.line("saved " + save);
+            Models.save(last, save, layout.layout(), layout.masksOut, Map.of());
+            r.line("saved " + ModelArgs.describeWritten(save, layout.layout(), layout.masksOut));
         }
         return 0;
     }

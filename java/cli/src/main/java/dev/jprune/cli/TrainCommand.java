@@ -2,7 +2,6 @@ package dev.jprune.cli;
 
 import dev.jprune.data.LinearRegressionData;
 import dev.jprune.data.Split;
-import dev.jprune.io.Checkpoint;
 import dev.jprune.models.ModelSpec;
 import dev.jprune.models.Models;
 import dev.jprune.nn.Linear;
@@ -27,6 +26,7 @@ import picocli.CommandLine.Spec;
 final class TrainCommand implements Callable<Integer> {
     @Mixin Options.Data data = new Options.Data();
     @Mixin Options.Train train = new Options.Train();
+    @Mixin Options.Save layout = new Options.Save();
     @Option(names = "--save", description = "write the trained weights to this .safetensors file")
     Path save;
     @Option(names = "--quiet", description = "no progress output")
@@ -36,11 +36,12 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Reporter r = Reporter.system(quiet);
-        ModelSpec m = Models.build(train.model, train.seed);
+        ModelSpec m = ModelArgs.named(train.modelName()).build(train.seed);
         OptionChecks.train(spec, train, m);
         TrainConfig cfg = train.config(m);
         Device.check(train.device);
         OutputPaths.checkFile(save, "--save");
+        layout.check(spec, save, "--save");
         Split s = m.task() == ModelSpec.Task.REGRESSION ? null : data.load();
         if (s != null) m.requireSampleShape(s.train().sampleShape(), s.train().name());
         String device = Device.resolve(train.device, m, true, r);
@@ -61,7 +62,8 @@ final class TrainCommand implements Callable<Integer> {
             float[] w = d.trueWeights();
             for (int i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(w[i] - lin.weight.value.data[i]));
             if (lin.bias == null) r.linef("max |w - w_true| = %.5f (no bias; b_true = %.5f)", worst, d.trueBias());
-            else r.linef("max |w - w_true| = %.5f, |b - b_true| = %.5f", worst, Math.abs(d.trueBias() - lin.bias.value.data[0]));
+            else r.linef("max |w - w_true| = %.5f, |b - b_true| = %.5f", worst,
+                    Math.abs(d.trueBias() - lin.bias.value.data[0]));
         } else {
             r.linef("data: %s train %d / test %d", data.data, s.train().size(), s.test().size());
             for (int e = 0; e < cfg.epochs(); e++) {
@@ -91,8 +93,8 @@ final class TrainCommand implements Callable<Integer> {
     private void save(Reporter r, ModelSpec m) throws java.io.IOException {
         NonFinite.requireWeights(m.net(), "trained model");
         if (save != null) {
-            Checkpoint.save(save, m.net(), Map.of(), Map.of("model", m.name(), "format", "pt"));
-            r.line("saved " + save);
+            Models.save(m, save, layout.layout(), layout.masksOut, Map.of());
+            r.line("saved " + ModelArgs.describeWritten(save, layout.layout(), layout.masksOut));
         }
     }
 

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * tiny data set, with every output path inside the test's folder.
  */
 class CliOptionPropertyTest {
-    static Path dir, tiny, weights, afile;
+    static Path dir, tiny, weights, afile, modelFile, badModelFile;
 
     static final List<String> OPTIONS = List.of("--model", "--weights", "--out", "--out-dir", "--save", "--data",
             "--train-limit", "--epochs", "--batch", "--lr", "--optimizer", "--momentum", "--nesterov", "--weight-decay",
@@ -32,8 +32,8 @@ class CliOptionPropertyTest {
             "--scope", "--sparsity", "--threshold", "--exclude-layers", "--exclude-last", "--min-density",
             "--max-density", "--score-batches", "--accumulate", "--ema-momentum", "--schedule", "--rounds",
             "--fine-tune-epochs", "--fine-tune-lr", "--gradual-fraction", "--gradual-events", "--rewind", "--quiet",
-            "--help", "--version", "--frobnicate");
-    static final Set<String> PATH_OPTIONS = Set.of("--out", "--out-dir", "--save");
+            "--help", "--version", "--frobnicate", "--layout", "--masks-out", "--masks");
+    static final Set<String> PATH_OPTIONS = Set.of("--out", "--out-dir", "--save", "--masks-out");
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -43,6 +43,11 @@ class CliOptionPropertyTest {
         weights = dir.resolve("w.safetensors");
         Checkpoint.save(weights, Models.build("lenet-300-100", 2).net());
         afile = Files.writeString(dir.resolve("afile"), "x");
+        modelFile = dir.resolve("mlp.json");
+        dev.jprune.models.ModelFile.write(modelFile, dev.jprune.models.Architecture.builder(1, 28, 28).flatten()
+                .linear(784, 16, false).relu().linear(16, 10).build());
+        badModelFile = Files.writeString(dir.resolve("bad.json"),
+                "{\"input\": [4], \"layers\": [{\"kind\": \"relu\"}]}");
     }
 
     List<List<String>> templates() {
@@ -59,6 +64,10 @@ class CliOptionPropertyTest {
                         "--score-batches", "2", "--batch", "16", "--out", o, "--device", "cpu"),
                 List.of("train", "--data", t, "--epochs", "1", "--batch", "32", "--device", "cpu", "--quiet",
                         "--save", o),
+                List.of("train", "--model", modelFile.toString(), "--data", t, "--epochs", "1", "--batch", "32",
+                        "--quiet", "--save", o, "--layout", "torch-prune"),
+                List.of("prune", "--weights", w, "--criterion", "magnitude", "--sparsity", "0.5", "--out", o,
+                        "--layout", "plain", "--masks-out", dir.resolve("m.safetensors").toString()),
                 List.of("prune", "--data", t, "--epochs", "1", "--batch", "32", "--criterion", "magnitude,taylor",
                         "--sparsity", "0.5", "--schedule", "oneshot", "--fine-tune-epochs", "1", "--out-dir", d,
                         "--device", "cpu", "--quiet"),
@@ -69,7 +78,8 @@ class CliOptionPropertyTest {
         return List.of("", "-1", "0", "1", "NaN", "Infinity", "1e99", "abc", "1.0", "0.5,0.5", "0:4", "2:0", "4:2",
                 "9999999999", "-", "--", "/dev/null", dir.toString(), dir.resolve("nodir/x.st").toString(),
                 afile.toString(), weights.toString(), "gpu", "auto", "l1", "ema", "iterative", "gradual", "init",
-                "structured", "nm", "layer", "mlp-128", "linear-regression", "snip");
+                "structured", "nm", "layer", "mlp-128", "linear-regression", "snip", "plain", "torch-prune",
+                "masked", modelFile.toString(), badModelFile.toString());
     }
 
     @Test

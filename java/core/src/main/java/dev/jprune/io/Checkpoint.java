@@ -17,15 +17,22 @@ import java.util.TreeMap;
 /**
  * Model checkpoints as safetensors with PyTorch state_dict names.
  *
- * <p>File layout written by {@link #save}: every parameter of {@link Sequential#namedParameters()} as F32 under
- * its name ("0.weight", "0.bias", ...) with the parameter's shape; for every parameter with a mask, "NAME_mask"
- * as F32 0/1 of the same shape (the buffer name torch.nn.utils.prune registers); for every score given,
- * "NAME_score" as F32; metadata "format" = "pt" unless the caller sets it.
+ * <p>File layout written by {@link #save}, one of three {@link Layout}s (docs/PYTORCH.md): every parameter of
+ * {@link Sequential#namedParameters()} as F32 with the parameter's shape, and for every parameter with a mask
+ * <ul>
+ *   <li>{@link Layout#MASKED} (jprune's own): "NAME" (pruned entries 0) and "NAME_mask", F32 0/1 (the buffer name
+ *   torch.nn.utils.prune registers); for every score given, "NAME_score" as F32;</li>
+ *   <li>{@link Layout#TORCH_PRUNE}: "NAME_orig" and "NAME_mask" (F32, the weight's dtype) instead of "NAME", what a
+ *   module pruned by torch.nn.utils.prune holds;</li>
+ *   <li>{@link Layout#PLAIN}: "NAME" only; the masks, when wanted, as "NAME_mask" in a second file.</li>
+ * </ul>
+ * Metadata: "format" = "pt" unless the caller sets it, "layout" = the layout's name.
  *
  * <p>{@link #load} accepts, per parameter NAME: "NAME" (plain value) or "NAME_orig" + "NAME_mask" (PyTorch
  * pruning reparametrisation; value = orig where mask is 1, +0 where 0); "NAME_mask" as F32, F16, BF16, F64,
- * U8 or BOOL holding only 0/1; "NAME_score" as a floating dtype. Values may be F32, F16, BF16 or F64. Any
- * other tensor in the file is an error, so a checkpoint of a different model is not half-loaded.
+ * U8 or BOOL holding only 0/1 (in the file, or in a second masks file); "NAME_score" as a floating dtype. Values may
+ * be F32, F16, BF16 or F64. Any other tensor in the file is an error, so a checkpoint of a different model is not
+ * half-loaded. It reports the layout it found.
  */
 public final class Checkpoint {
     /** Suffix of a parameter's mask tensor (torch.nn.utils.prune's buffer name). */
@@ -37,8 +44,20 @@ public final class Checkpoint {
 
     private Checkpoint() {}
 
-    /** What {@link #load} found besides parameters and masks. */
-    public record Loaded(Map<String, float[]> scores, Map<String, String> metadata) {
+    /** The metadata key recording the layout a checkpoint was written in. */
+    public static final String LAYOUT_KEY = "layout";
+
+    /**
+     * What {@link #load} found besides parameters and masks.
+     *
+     * @param scores "NAME_score" tensors, keyed by NAME
+     * @param metadata the file's metadata
+     * @param layout the layout found: {@link Layout#TORCH_PRUNE} when a parameter is stored as "NAME_orig",
+     *     {@link Layout#MASKED} when the file holds a "NAME_mask" beside "NAME", else {@link Layout#PLAIN} (masks, if
+     *     any, from a second file)
+     * @param masks parameters loaded with a mask
+     */
+    public record Loaded(Map<String, float[]> scores, Map<String, String> metadata, Layout layout, int masks) {
         /** Wraps the maps unmodifiable. */
         public Loaded {
             scores = Collections.unmodifiableMap(scores);
@@ -52,12 +71,67 @@ public final class Checkpoint {
     }
 
     /**
+     * Saves parameters and masks in {@code layout}, atomically; for {@link Layout#PLAIN} the masks go to
+     * {@code masksFile} ("NAME_mask", F32 0/1, metadata layout "masks") when it is not null, and nowhere when it is.
+     * Each file is written atomically, the masks file first: a failure between the two leaves the new masks beside
+     * the previous checkpoint.
+     * Validates first (as {@link #save(Path, Sequential, Map, Map)}) and writes nothing when the model is invalid.
+     * Does not modify the model or the map.
+     *
+     * @throws IllegalArgumentException when {@code masksFile} is given for another layout, or is {@code file} itself
+     * @throws CheckpointException when a value is not finite, a mask is not 0/1, or a pruned value is non-zero
+     */
+    public static void save(Path file, Sequential model, Layout layout, Path masksFile, Map<String, String> metadata)
+            throws IOException {
+        if (masksFile != null && layout != Layout.PLAIN) {
+            throw new IllegalArgumentException("a masks file is written for layout plain only, not "
+                    + layout.cliName());
+        }
+        if (masksFile != null && masksFile.toAbsolutePath().normalize().equals(file.toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException("the masks file must differ from the checkpoint " + file);
+        }
+        Map<String, TensorSource> masks = new LinkedHashMap<>();
+        Map<String, TensorSource> out = tensors(file, model, Map.of(), layout, masks);
+        Map<String, String> meta = new TreeMap<>(metadata);
+        meta.putIfAbsent("format", "pt");
+        meta.put(LAYOUT_KEY, layout.cliName());
+        if (masksFile != null) {
+            Map<String, String> maskMeta = new TreeMap<>(meta);
+            maskMeta.put(LAYOUT_KEY, "masks");
+            SafeTensors.write(masksFile, masks, maskMeta);
+        }
+        SafeTensors.write(file, out, meta);
+    }
+
+    /** The layout of a file with these tensor names (see {@link Loaded#layout}; masks from elsewhere not counted). */
+    public static Layout layoutOf(java.util.Collection<String> tensorNames) {
+        boolean masked = false;
+        for (String n : tensorNames) {
+            if (n.endsWith(ORIG_SUFFIX)) return Layout.TORCH_PRUNE;
+            if (n.endsWith(MASK_SUFFIX)) masked = true;
+        }
+        return masked ? Layout.MASKED : Layout.PLAIN;
+    }
+
+    /**
      * Saves parameters, masks and {@code scores} (parameter name → one score per element), atomically.
      * Validates first and writes nothing when a value or score is not finite, a mask is not 0/1 or has the
      * wrong length, a pruned value is non-zero, or a score's name or length does not match a parameter.
      * Does not modify the model or the maps; arrays are streamed, not copied.
      */
     public static void save(Path file, Sequential model, Map<String, float[]> scores, Map<String, String> metadata) throws IOException {
+        Map<String, TensorSource> out = tensors(file, model, scores, Layout.MASKED, null);
+        Map<String, String> meta = new TreeMap<>(metadata);
+        meta.putIfAbsent("format", "pt");
+        SafeTensors.write(file, out, meta);
+    }
+
+    /**
+     * The validated tensors of {@code model} in {@code layout} (scores only in MASKED); PLAIN's masks into
+     * {@code masksOut} when it is not null. Throws before anything is written.
+     */
+    private static Map<String, TensorSource> tensors(Path file, Sequential model, Map<String, float[]> scores,
+            Layout layout, Map<String, TensorSource> masksOut) throws IOException {
         Map<String, Parameter> params = model.namedParameters();
         for (String s : scores.keySet()) {
             if (!params.containsKey(s)) throw new CheckpointException(file, "score for '" + s + "', which is not a parameter of the model");
@@ -69,7 +143,8 @@ public final class Checkpoint {
             int[] shape = p.value.shape();
             float[] v = p.value.data;
             requireFinite(file, name, v, shape);
-            out.put(name, TensorEntry.f32(v, shape));
+            boolean orig = layout == Layout.TORCH_PRUNE && p.mask != null;
+            out.put(orig ? name + ORIG_SUFFIX : name, TensorEntry.f32(v, shape));
             if (p.mask != null) {
                 byte[] m = p.mask;
                 if (m.length != v.length) {
@@ -81,7 +156,8 @@ public final class Checkpoint {
                         throw new CheckpointException(file, "refusing to save: '" + name + "'" + at(i, shape) + " = " + v[i] + " is pruned (mask 0) but not zero");
                     }
                 }
-                out.put(name + MASK_SUFFIX, new MaskAsF32(m, shape));
+                if (layout != Layout.PLAIN) out.put(name + MASK_SUFFIX, new MaskAsF32(m, shape));
+                else if (masksOut != null) masksOut.put(name + MASK_SUFFIX, new MaskAsF32(m, shape));
             }
             float[] s = scores.get(name);
             if (s != null) {
@@ -92,9 +168,7 @@ public final class Checkpoint {
                 out.put(name + SCORE_SUFFIX, TensorEntry.f32(s, shape));
             }
         }
-        Map<String, String> meta = new TreeMap<>(metadata);
-        meta.putIfAbsent("format", "pt");
-        SafeTensors.write(file, out, meta);
+        return out;
     }
 
     /** Streams a 0/1 byte mask as F32 0.0/1.0 without a float[] copy. */
@@ -126,9 +200,22 @@ public final class Checkpoint {
      * @throws SafeTensorsException when the file is not valid safetensors
      */
     public static Loaded load(Path file, Sequential model) throws IOException {
+        return load(file, null, model);
+    }
+
+    /**
+     * As {@link #load(Path, Sequential)}, with the masks ("NAME_mask") from {@code masksFile} when it is not null (a
+     * {@link Layout#PLAIN} checkpoint and its masks file): a mask in both files, or any other tensor in the masks file,
+     * is an error naming it. Modifies {@code model}'s parameter values and masks, only when everything is valid.
+     *
+     * @throws CheckpointException as {@link #load(Path, Sequential)}, naming the file the fault is in
+     * @throws SafeTensorsException when a file is not valid safetensors
+     */
+    public static Loaded load(Path file, Path masksFile, Sequential model) throws IOException {
         SafeTensorFile f = SafeTensors.read(file);
+        Map<String, TensorEntry> extraMasks = masksFile == null ? Map.of() : SafeTensors.read(masksFile).tensors();
         Map<String, Parameter> params = model.namedParameters();
-        Set<String> used = new HashSet<>();
+        Set<String> used = new HashSet<>(), usedExtra = new HashSet<>();
         List<float[]> newValues = new ArrayList<>();
         List<byte[]> newMasks = new ArrayList<>();
         Map<String, float[]> scores = new LinkedHashMap<>();
@@ -137,7 +224,13 @@ public final class Checkpoint {
             String name = e.getKey();
             int[] shape = e.getValue().value.shape();
             TensorEntry plain = f.get(name), orig = f.get(name + ORIG_SUFFIX), maskT = f.get(name + MASK_SUFFIX),
-                    scoreT = f.get(name + SCORE_SUFFIX);
+                    scoreT = f.get(name + SCORE_SUFFIX), extraMask = extraMasks.get(name + MASK_SUFFIX);
+            if (extraMask != null && maskT != null) {
+                throw new CheckpointException(masksFile, "mask '" + name + MASK_SUFFIX + "' is also in " + file);
+            }
+            boolean maskFromExtra = maskT == null && extraMask != null;
+            Path maskFile = maskFromExtra ? masksFile : file;
+            if (maskFromExtra) maskT = extraMask;
             if (plain != null && orig != null) {
                 throw new CheckpointException(file, "both '" + name + "' and '" + name + ORIG_SUFFIX + "' present; expected one");
             }
@@ -151,7 +244,7 @@ public final class Checkpoint {
             float[] v = floatValues(file, valueName, plain != null ? plain : orig, shape);
             byte[] mask = null;
             if (maskT != null) {
-                mask = maskValues(file, name + MASK_SUFFIX, maskT, shape);
+                mask = maskValues(maskFile, name + MASK_SUFFIX, maskT, shape);
                 for (int i = 0; i < v.length; i++) {
                     if (mask[i] != 0) continue;
                     if (orig != null) v[i] = 0f; // weight = orig * mask; +0 keeps Parameter's "pruned == 0" invariant without -0
@@ -162,7 +255,7 @@ public final class Checkpoint {
             }
             if (scoreT != null) scores.put(name, floatValues(file, name + SCORE_SUFFIX, scoreT, shape));
             used.add(valueName);
-            if (maskT != null) used.add(name + MASK_SUFFIX);
+            if (maskT != null) (maskFromExtra ? usedExtra : used).add(name + MASK_SUFFIX);
             if (scoreT != null) used.add(name + SCORE_SUFFIX);
             newValues.add(v);
             newMasks.add(mask);
@@ -173,6 +266,12 @@ public final class Checkpoint {
             throw new CheckpointException(file, "tensors not in the model: " + unknown + " (model has parameters " + params.keySet()
                     + "; only NAME, NAME" + ORIG_SUFFIX + ", NAME" + MASK_SUFFIX + ", NAME" + SCORE_SUFFIX + " are accepted)");
         }
+        List<String> unknownMasks = new ArrayList<>();
+        for (String n : extraMasks.keySet()) if (!usedExtra.contains(n)) unknownMasks.add(n);
+        if (!unknownMasks.isEmpty()) {
+            throw new CheckpointException(masksFile, "tensors that are not masks of the model's parameters: "
+                    + unknownMasks + " (expected NAME" + MASK_SUFFIX + " for NAME in " + params.keySet() + ")");
+        }
         // Commit: nothing below can fail.
         int i = 0;
         for (Parameter p : params.values()) {
@@ -180,7 +279,9 @@ public final class Checkpoint {
             p.mask = newMasks.get(i);
             i++;
         }
-        return new Loaded(scores, new TreeMap<>(f.metadata()));
+        int masks = 0;
+        for (byte[] m : newMasks) if (m != null) masks++;
+        return new Loaded(scores, new TreeMap<>(f.metadata()), layoutOf(f.tensors().keySet()), masks);
     }
 
     private static float[] floatValues(Path file, String name, TensorEntry t, int[] shape) throws CheckpointException {

@@ -1,21 +1,23 @@
 package dev.jprune.models;
 
-import dev.jprune.models.ModelSpec.OptimizerKind;
-import dev.jprune.models.ModelSpec.Task;
-import dev.jprune.nn.Conv2d;
-import dev.jprune.nn.Dropout;
-import dev.jprune.nn.Flatten;
-import dev.jprune.nn.Linear;
-import dev.jprune.nn.MaxPool2d;
-import dev.jprune.nn.ReLU;
-import dev.jprune.nn.Sequential;
+import dev.jprune.io.Checkpoint;
+import dev.jprune.io.Layout;
 import dev.jprune.util.Rng;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * The architectures of our users' documents, built by name. Layer indices match the equivalent PyTorch
- * nn.Sequential, so state_dict names ("0.weight", …) carry over; Linear flattens its input itself, so MLPs
- * need no Flatten module (as in PyTorch, where the caller flattens).
+ * The architectures of our users' documents, built by name from the model files bundled in the jar
+ * ({@code /dev/jprune/models/NAME.json}, the one source of truth: {@link ModelFile}); any other model file by its path.
+ * Layer indices match the equivalent PyTorch nn.Sequential, so state_dict names ("0.weight", …) carry over; Linear
+ * flattens its input itself, so MLPs need no Flatten module (as in PyTorch, where the caller flattens).
  */
 public final class Models {
     private Models() {}
@@ -24,50 +26,87 @@ public final class Models {
     public static final List<String> NAMES = List.of("mlp-128", "lenet-300-100", "lenet-5", "cifar-cnn-a", "cifar-cnn-b",
             "linear-regression", "linear-regression-1");
 
-    /** Builds a fresh model with weights drawn from {@code seed}. */
-    public static ModelSpec build(String name, long seed) {
-        Rng rng = new Rng(seed);
-        long dropSeed = seed ^ 0x5DEECE66DL;
-        switch (name) {
-            case "mlp-128":
-                // Keras-style MNIST classifier: 784-128-10, ReLU, Dropout(0.2), Adam.
-                return new ModelSpec(name, new Sequential(new Linear(784, 128, rng), new ReLU(), new Dropout(0.2f, dropSeed), new Linear(128, 10, rng)),
-                        new int[] {1, 28, 28}, Task.CLASSIFICATION, 10, OptimizerKind.ADAM, 1e-3f);
-            case "lenet-300-100":
-                return new ModelSpec(name, new Sequential(new Linear(784, 300, rng), new ReLU(), new Linear(300, 100, rng), new ReLU(), new Linear(100, 10, rng)),
-                        new int[] {1, 28, 28}, Task.CLASSIFICATION, 10, OptimizerKind.SGD, 0.05f);
-            case "lenet-5":
-                // Caffe's LeNet: conv 20@5x5, pool 2, conv 50@5x5, pool 2, fc 500, ReLU, fc 10.
-                return new ModelSpec(name, new Sequential(new Conv2d(1, 20, 5, 1, 0, rng), new MaxPool2d(2, 2), new Conv2d(20, 50, 5, 1, 0, rng),
-                        new MaxPool2d(2, 2), new Flatten(), new Linear(800, 500, rng), new ReLU(), new Linear(500, 10, rng)),
-                        new int[] {1, 28, 28}, Task.CLASSIFICATION, 10, OptimizerKind.SGD, 0.05f);
-            case "cifar-cnn-a":
-                return new ModelSpec(name, new Sequential(new Conv2d(3, 64, 3, 1, 1, rng), new ReLU(), new MaxPool2d(2, 2),
-                        new Conv2d(64, 128, 3, 1, 1, rng), new ReLU(), new MaxPool2d(2, 2), new Flatten(),
-                        new Linear(8192, 1024, rng), new ReLU(), new Linear(1024, 10, rng)),
-                        new int[] {3, 32, 32}, Task.CLASSIFICATION, 10, OptimizerKind.SGD, 0.01f);
-            case "cifar-cnn-b":
-                return new ModelSpec(name, new Sequential(new Conv2d(3, 32, 3, 1, 0, rng), new ReLU(), new MaxPool2d(2, 2),
-                        new Conv2d(32, 64, 3, 1, 0, rng), new ReLU(), new MaxPool2d(2, 2), new Conv2d(64, 64, 3, 1, 0, rng), new ReLU(),
-                        new Flatten(), new Linear(1024, 64, rng), new ReLU(), new Linear(64, 10, rng)),
-                        new int[] {3, 32, 32}, Task.CLASSIFICATION, 10, OptimizerKind.ADAM, 1e-3f);
-            case "linear-regression":
-                return linearRegression(10, rng);
-            case "linear-regression-1":
-                return linearRegression(1, rng);
-            default:
-                throw new IllegalArgumentException("unknown model '" + name + "'; known: " + String.join(", ", NAMES));
+    /** The checkpoint metadata key holding the model file's JSON (one line) of the model that wrote it. */
+    public static final String METADATA_MODEL_FILE = "model_file";
+    /** The checkpoint metadata key holding the model's name. */
+    public static final String METADATA_MODEL = "model";
+
+    /**
+     * The bundled architecture {@code name}.
+     *
+     * @throws IllegalArgumentException for a name that is not one of {@link #NAMES}
+     */
+    public static Architecture architecture(String name) {
+        if (!NAMES.contains(name)) {
+            throw new IllegalArgumentException("unknown model '" + name + "'; known: " + String.join(", ", NAMES));
+        }
+        String resource = "/dev/jprune/models/" + name + ".json";
+        try (InputStream in = Models.class.getResourceAsStream(resource)) {
+            if (in == null) throw new IllegalStateException("the jar lacks its model file " + resource);
+            return ModelFile.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), resource, name);
+        } catch (IOException e) {
+            throw new UncheckedIOException("bundled model file " + resource + ": " + e.getMessage(), e);
         }
     }
 
+    /** Builds a fresh built-in model with weights drawn from {@code seed} ({@link Architecture#build}). */
+    public static ModelSpec build(String name, long seed) {
+        return architecture(name).build(seed);
+    }
+
     /**
-     * Saves {@code model}'s weights and masks as a safetensors checkpoint with PyTorch state_dict names and metadata
-     * {"model": name, "format": "pt"} ({@link dev.jprune.io.Checkpoint#save}, atomically). Does not modify the model.
+     * The architecture that {@code nameOrFile} names: a built-in name, else the path of a model file.
+     *
+     * @throws IllegalArgumentException when it is neither a built-in name nor an existing file
+     * @throws IOException when the file is not a valid model file ({@link ModelFileException}) or cannot be read
+     */
+    public static Architecture resolve(String nameOrFile) throws IOException {
+        if (NAMES.contains(nameOrFile)) return architecture(nameOrFile);
+        Path p;
+        try {
+            p = Path.of(nameOrFile);
+        } catch (java.nio.file.InvalidPathException e) {
+            p = null;
+        }
+        if (p == null || !Files.exists(p)) {
+            throw new IllegalArgumentException("unknown model '" + nameOrFile + "': neither a built-in model ("
+                    + String.join(", ", NAMES) + ") nor an existing model file (.json)");
+        }
+        return ModelFile.read(p);
+    }
+
+    /**
+     * Saves {@code model}'s weights and masks as a safetensors checkpoint with PyTorch state_dict names in jprune's
+     * {@link Layout#MASKED} layout ({@link #save(ModelSpec, Path, Layout, Path, Map)}). Does not modify the model.
      *
      * @throws java.io.IOException when the file cannot be written, or a weight is not finite (nothing is written)
      */
-    public static void save(ModelSpec model, java.nio.file.Path file) throws java.io.IOException {
-        dev.jprune.io.Checkpoint.save(file, model.net(), java.util.Map.of(), java.util.Map.of("model", model.name(), "format", "pt"));
+    public static void save(ModelSpec model, Path file) throws IOException {
+        save(model, file, Layout.MASKED, null, Map.of());
+    }
+
+    /**
+     * Saves {@code model} in {@code layout}
+     * ({@link Checkpoint#save(Path, dev.jprune.nn.Sequential, Layout, Path, Map)}; for {@link Layout#PLAIN} the masks
+     * go to {@code masksFile} when it is not null). The metadata holds
+     * {@code metadata} plus "model" (the name), "format" "pt" and "model_file" (the model file's JSON, when the network
+     * is one a model file can describe), so that a reader needs no model name. Does not modify the model.
+     *
+     * @throws IOException when a file cannot be written, or a weight is not finite (nothing is written)
+     */
+    public static void save(ModelSpec model, Path file, Layout layout, Path masksFile, Map<String, String> metadata)
+            throws IOException {
+        Checkpoint.save(file, model.net(), layout, masksFile, withModel(model, metadata));
+    }
+
+    /** {@code metadata} plus the model's name, "format" "pt" and its model file (what {@link #save} records). */
+    public static Map<String, String> withModel(ModelSpec model, Map<String, String> metadata) {
+        Map<String, String> meta = new TreeMap<>(metadata);
+        meta.put(METADATA_MODEL, model.name());
+        meta.putIfAbsent("format", "pt");
+        Architecture a = Architecture.of(model);
+        if (a != null) meta.put(METADATA_MODEL_FILE, ModelFile.toJson(a, false));
+        return meta;
     }
 
     /**
@@ -77,15 +116,32 @@ public final class Models {
      * @throws IllegalArgumentException for an unknown name
      * @throws java.io.IOException when the file cannot be read or does not fit the model (nothing is half-loaded)
      */
-    public static ModelSpec load(String name, java.nio.file.Path file) throws java.io.IOException {
+    public static ModelSpec load(String name, Path file) throws IOException {
         ModelSpec m = build(name, 0);
-        dev.jprune.io.Checkpoint.load(file, m.net());
+        Checkpoint.load(file, m.net());
+        return m;
+    }
+
+    /**
+     * Loads a checkpoint into the model it carries or implies ({@link CheckpointModels#find}): no name needed for
+     * files jprune wrote, or for a PyTorch state_dict of a chain of Linear layers.
+     *
+     * @throws IOException when the file cannot be read, fits no model it implies, or implies none (the message asks
+     *     for a model file)
+     */
+    public static ModelSpec load(Path file) throws IOException {
+        CheckpointModels.Found f = CheckpointModels.find(file);
+        if (f == null) throw CheckpointModels.noModel(file);
+        ModelSpec m = f.architecture().build(0);
+        Checkpoint.load(file, m.net());
         return m;
     }
 
     /** A linear regression model with {@code features} inputs and one output, weights drawn from {@code rng}. */
     public static ModelSpec linearRegression(int features, Rng rng) {
-        return new ModelSpec(features == 1 ? "linear-regression-1" : "linear-regression", new Sequential(new Linear(features, 1, rng)),
-                new int[] {features}, Task.REGRESSION, 1, OptimizerKind.SGD, 0.05f);
+        String name = features == 1 ? "linear-regression-1" : "linear-regression";
+        Architecture a = Architecture.builder(features).name(name)
+                .task(ModelSpec.Task.REGRESSION).linear(features, 1).build();
+        return new ModelSpec(a.name(), a.buildNet(rng, 0), a.inputShape(), a.task(), 1, a.optimizer(), a.lr());
     }
 }

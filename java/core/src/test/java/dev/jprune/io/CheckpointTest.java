@@ -373,10 +373,11 @@ class CheckpointTest {
         }
     }
 
-    /** Layers without bias (PyTorch's bias=False) have no "N.bias" tensor; a file and a model that disagree on it fail. */
+    /** Layers without bias (PyTorch's bias=False) have no "N.bias"; a file and a model that disagree on it fail. */
     @Test
     void layersWithoutBiasSaveAndLoadWithoutBiasTensors() throws IOException {
-        Sequential a = new Sequential(new dev.jprune.nn.Conv2d(1, 2, 3, 1, 0, false, new Rng(1)), new dev.jprune.nn.Flatten(),
+        Sequential a = new Sequential(new dev.jprune.nn.Conv2d(1, 2, 3, 1, 0, false, new Rng(1)),
+                new dev.jprune.nn.Flatten(),
                 new dev.jprune.nn.Linear(8, 3, false, new Rng(2)), new dev.jprune.nn.Linear(3, 2, new Rng(3)));
         Parameter w = a.namedParameters().get("2.weight");
         w.mask = new byte[w.size()];
@@ -386,14 +387,16 @@ class CheckpointTest {
         Checkpoint.save(p, a);
         assertEquals(List.of("0.weight", "2.weight", "2.weight_mask", "3.bias", "3.weight"),
                 new ArrayList<>(new java.util.TreeSet<>(SafeTensors.read(p).tensors().keySet())));
-        Sequential b = new Sequential(new dev.jprune.nn.Conv2d(1, 2, 3, 1, 0, false, new Rng(7)), new dev.jprune.nn.Flatten(),
+        Sequential b = new Sequential(new dev.jprune.nn.Conv2d(1, 2, 3, 1, 0, false, new Rng(7)),
+                new dev.jprune.nn.Flatten(),
                 new dev.jprune.nn.Linear(8, 3, false, new Rng(8)), new dev.jprune.nn.Linear(3, 2, new Rng(9)));
         Checkpoint.load(p, b);
         for (String n : a.namedParameters().keySet()) {
             assertArrayEquals(a.namedParameters().get(n).value.data, b.namedParameters().get(n).value.data, n);
             assertArrayEquals(a.namedParameters().get(n).mask, b.namedParameters().get(n).mask, n);
         }
-        Sequential biased = new Sequential(new dev.jprune.nn.Conv2d(1, 2, 3, 1, 0, new Rng(7)), new dev.jprune.nn.Flatten(),
+        Sequential biased = new Sequential(new dev.jprune.nn.Conv2d(1, 2, 3, 1, 0, new Rng(7)),
+                new dev.jprune.nn.Flatten(),
                 new dev.jprune.nn.Linear(8, 3, false, new Rng(8)), new dev.jprune.nn.Linear(3, 2, new Rng(9)));
         assertLoadFails(p, biased, "missing tensor '0.bias'");
         Path withBias = dir.resolve("bias.safetensors");

@@ -174,7 +174,8 @@ class StructuredShrinkTest {
         pruneUnits(b.weight, b.bias, new int[] {1}, false); // unit 1 of layer 2: dead, bias kept
         b.bias.value.data[1] = 0.5f; // a constant 0.5 after the ReLU, and layer 4 has no bias to fold it into
         StructuredShrink.Result r = StructuredShrink.shrink(net, StructuredShrink.Policy.FOLD);
-        assertEquals("Sequential(0: Linear(6 -> 4, no bias), 1: ReLU, 2: Linear(4 -> 4), 3: ReLU, 4: Linear(4 -> 3, no bias))",
+        assertEquals("Sequential(0: Linear(6 -> 4, no bias), 1: ReLU, 2: Linear(4 -> 4), 3: ReLU, "
+                + "4: Linear(4 -> 3, no bias))",
                 r.model().describe());
         assertArrayEquals(new int[] {2}, r.changes().get(0).dropped());
         assertEquals(1, r.changes().get(1).keptConstant());
