@@ -28,16 +28,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "prune", mixinStandardHelpOptions = true, description = {
-        "Prune a model. With --weights: prune the given weights (no training) and write them with their masks to --out.",
+        "Prune a model. With --weights: prune the given weights (no training) and write them with their masks to --out;",
+        "with --weights and no --model: prune any safetensors checkpoint (or sharded index) by tensor name, out of core.",
         "Without --weights: train densely, then prune on a schedule with masked fine-tuning; several --criterion/--sparsity",
         "values make a sweep (results.json, results.csv and accuracy-vs-sparsity.png in --out-dir)."})
 final class PruneCommand implements Callable<Integer> {
     @Mixin Options.Data data = new Options.Data();
     @Mixin Options.Train train = new Options.Train();
     @Mixin Options.Prune prune = new Options.Prune();
-    @Option(names = "--weights", description = "a .safetensors state_dict to prune as it is (PyTorch names: 0.weight, ...)")
+    @Mixin CheckpointPrune.Flags checkpoint = new CheckpointPrune.Flags();
+    @Option(names = "--weights", description = "a .safetensors state_dict to prune as it is (PyTorch names: 0.weight,"
+            + " ...); without --model any checkpoint, or a sharded checkpoint's model.safetensors.index.json")
     Path weights;
-    @Option(names = "--out", description = "with --weights: the pruned .safetensors file to write")
+    @Option(names = "--out", description = "with --weights: the pruned .safetensors file to write (for a sharded"
+            + " checkpoint its index; the shards go beside it)")
     Path out;
     @Option(names = "--out-dir", defaultValue = "out", description = "folder for results of a training run. Default: ${DEFAULT-VALUE}")
     Path outDir;
@@ -52,6 +56,8 @@ final class PruneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Reporter r = Reporter.system(quiet);
+        if (CheckpointPrune.applies(spec, this)) return CheckpointPrune.run(spec, this, r);
+        CheckpointPrune.refuseOnModelPath(spec);
         Device.check(train.device);
         ModelSpec probe = Models.build(train.model, train.seed);
         OptionChecks.prune(spec, this, probe);
