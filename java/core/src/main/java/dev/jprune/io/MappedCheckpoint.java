@@ -6,7 +6,10 @@ import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 
@@ -30,6 +33,9 @@ public final class MappedCheckpoint implements AutoCloseable {
     private final FileChannel[] channels;
     private final MappedByteBuffer[][] maps;  // [file][window], little-endian
     private final FloatBuffer[][] floats;     // views of maps: float k = bytes [4k, 4k + 4) of the window
+    private final ShortBuffer[][] shorts;     // likewise for raw 2-, 4- and 8-byte elements
+    private final IntBuffer[][] ints;
+    private final LongBuffer[][] longs;
     private volatile boolean closed;
 
     private MappedCheckpoint(CheckpointFiles files, long window) throws IOException {
@@ -42,6 +48,9 @@ public final class MappedCheckpoint implements AutoCloseable {
         channels = new FileChannel[nf];
         maps = new MappedByteBuffer[nf][];
         floats = new FloatBuffer[nf][];
+        shorts = new ShortBuffer[nf][];
+        ints = new IntBuffer[nf][];
+        longs = new LongBuffer[nf][];
         try {
             for (int f = 0; f < nf; f++) {
                 channels[f] = FileChannel.open(files.files().get(f), StandardOpenOption.READ);
@@ -49,12 +58,18 @@ public final class MappedCheckpoint implements AutoCloseable {
                 int nw = (int) Math.max(1, (size + window - 1) / window);
                 maps[f] = new MappedByteBuffer[nw];
                 floats[f] = new FloatBuffer[nw];
+                shorts[f] = new ShortBuffer[nw];
+                ints[f] = new IntBuffer[nw];
+                longs[f] = new LongBuffer[nw];
                 for (int w = 0; w < nw; w++) {
                     long base = w * window, len = Math.min(size - base, window + OVERLAP);
                     MappedByteBuffer m = channels[f].map(FileChannel.MapMode.READ_ONLY, base, Math.max(0, len));
                     m.order(ByteOrder.LITTLE_ENDIAN);
                     maps[f][w] = m;
                     floats[f][w] = m.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+                    shorts[f][w] = m.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+                    ints[f][w] = m.duplicate().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
+                    longs[f][w] = m.duplicate().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
                 }
             }
         } catch (IOException e) {
@@ -120,6 +135,56 @@ public final class MappedCheckpoint implements AutoCloseable {
             case F16 -> { for (int j = 0; j < k; j++) out[off + j] = DType.halfToFloat(b.getShort(rel + 2 * j) & 0xffff); }
             case F64 -> { for (int j = 0; j < k; j++) out[off + j] = (float) b.getDouble(rel + 8 * j); }
             default -> throw new AssertionError(dt);
+        }
+    }
+
+    /**
+     * The raw bits of elements {@code [from, from + n)} of a tensor of a 2-byte dtype (F16, BF16, I16, U16) into
+     * {@code dst[off, off + n)}, little-endian as stored. Modifies {@code dst} only.
+     *
+     * @throws IllegalArgumentException for another element size or a range outside the tensor
+     */
+    public void readRaw(CheckpointFiles.Tensor t, long from, int n, short[] dst, int off) {
+        raw(t, from, n, 2, (f, w, rel, k, o) -> {
+            if ((rel & 1) == 0) shorts[f][w].get(rel >> 1, dst, off + o, k);
+            else for (int j = 0; j < k; j++) dst[off + o + j] = maps[f][w].getShort(rel + 2 * j);
+        });
+    }
+
+    /** As {@link #readRaw(CheckpointFiles.Tensor, long, int, short[], int)} for 4-byte dtypes (F32, I32, U32). */
+    public void readRaw(CheckpointFiles.Tensor t, long from, int n, int[] dst, int off) {
+        raw(t, from, n, 4, (f, w, rel, k, o) -> {
+            if ((rel & 3) == 0) ints[f][w].get(rel >> 2, dst, off + o, k);
+            else for (int j = 0; j < k; j++) dst[off + o + j] = maps[f][w].getInt(rel + 4 * j);
+        });
+    }
+
+    /** As {@link #readRaw(CheckpointFiles.Tensor, long, int, short[], int)} for 8-byte dtypes (F64, I64, U64). */
+    public void readRaw(CheckpointFiles.Tensor t, long from, int n, long[] dst, int off) {
+        raw(t, from, n, 8, (f, w, rel, k, o) -> {
+            if ((rel & 7) == 0) longs[f][w].get(rel >> 3, dst, off + o, k);
+            else for (int j = 0; j < k; j++) dst[off + o + j] = maps[f][w].getLong(rel + 8 * j);
+        });
+    }
+
+    @FunctionalInterface
+    private interface Segment {
+        /** Elements {@code [o, o + k)} of the read start at byte {@code rel} of window {@code w} of file {@code f}. */
+        void read(int f, int w, int rel, int k, int o);
+    }
+
+    private void raw(CheckpointFiles.Tensor t, long from, int n, int es, Segment s) {
+        checkRange(t, from, n);
+        if (t.dtype().size() != es) throw new IllegalArgumentException(t.name() + " is " + t.dtype() + ", not " + es + " bytes an element");
+        long pos = t.fileOffset() + from * es;
+        int o = 0;
+        while (o < n) {
+            int w = (int) (pos / window);
+            long base = w * window;
+            int k = (int) Math.min(n - o, (base + window - pos + es - 1) / es);
+            s.read(t.file(), w, (int) (pos - base), k, o);
+            pos += (long) k * es;
+            o += k;
         }
     }
 

@@ -9,6 +9,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.nio.ShortBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -215,10 +218,23 @@ final class CheckpointOutput implements MaskSink {
         return new TaskWriter(s);
     }
 
-    /** Stages a task's contiguous decisions and writes them as runs: values and masks of one target each. */
+    /** Elements converted per step: the decisions become values and masks in primitive arrays, copied in bulk. */
+    private static final int STEP = 2048;
+
+    /**
+     * Stages a task's contiguous decisions and writes them as runs: the values and the mask of one target each. Pruned
+     * values become +0 and masks 0/1 in the element's width (short, int or long), then go to the staging buffers in
+     * bulk: no per-element buffer call.
+     */
     private final class TaskWriter implements Writer {
         private final ByteBuffer[] stage;
         private final ByteBuffer values, masks;
+        private final ShortBuffer values2, masks2;
+        private final IntBuffer values4, masks4;
+        private final LongBuffer values8, masks8;
+        private final short[] s2 = new short[STEP];
+        private final int[] s4 = new int[STEP];
+        private final long[] s8 = new long[STEP];
         private int target = -1;
         private long runFrom;
         private int runLength;
@@ -227,6 +243,12 @@ final class CheckpointOutput implements MaskSink {
             this.stage = stage;
             this.values = stage[0].clear();
             this.masks = stage[1].clear();
+            values2 = values.asShortBuffer();
+            masks2 = masks.asShortBuffer();
+            values4 = values.asIntBuffer();
+            masks4 = masks.asIntBuffer();
+            values8 = values.asLongBuffer();
+            masks8 = masks.asLongBuffer();
         }
 
         @Override
@@ -234,27 +256,59 @@ final class CheckpointOutput implements MaskSink {
             int es = in[t].dtype().size();
             int cap = STAGE_BYTES / Math.max(es, maskType[t] == null ? 1 : maskType[t].size());
             for (int done = 0; done < n; ) {
-                int k = Math.min(n - done, cap);
+                int k = Math.min(Math.min(n - done, STEP), cap);
                 if (t != target || from + done != runFrom + runLength || runLength + k > cap) {
                     flush();
                     target = t;
                     runFrom = from + done;
                 }
-                stage(t, from + done, keep, done, k, es);
+                if (valueFile[t] >= 0) stageValues(t, from + done, keep, done, k, es);
+                if (maskFile[t] >= 0) stageMask(maskType[t], keep, done, k);
                 runLength += k;
                 done += k;
             }
         }
 
-        private void stage(int t, long from, byte[] keep, int off, int k, int es) {
-            if (valueFile[t] >= 0) {
-                int p0 = values.position();
-                input.readBytes(in[t], from, k, values);
-                for (int j = 0; j < k; j++) if (keep[off + j] == 0) zero(values, p0 + j * es, es);
+        /** The input's values of [from, from + k) with pruned ones set to +0 (all bits clear), at the run's end. */
+        private void stageValues(int t, long from, byte[] keep, int off, int k, int es) {
+            CheckpointFiles.Tensor tt = in[t];
+            switch (es) {
+                case 2 -> {
+                    input.readRaw(tt, from, k, s2, 0);
+                    for (int j = 0; j < k; j++) s2[j] &= (short) -keep[off + j]; // keep is 0 or 1: mask 0 or all ones
+                    values2.put(runLength, s2, 0, k);
+                }
+                case 4 -> {
+                    input.readRaw(tt, from, k, s4, 0);
+                    for (int j = 0; j < k; j++) s4[j] &= -keep[off + j];
+                    values4.put(runLength, s4, 0, k);
+                }
+                case 8 -> {
+                    input.readRaw(tt, from, k, s8, 0);
+                    for (int j = 0; j < k; j++) s8[j] &= -(long) keep[off + j];
+                    values8.put(runLength, s8, 0, k);
+                }
+                default -> throw new AssertionError(es);
             }
-            if (maskFile[t] >= 0) {
-                DType mt = maskType[t];
-                for (int j = 0; j < k; j++) putMask(masks, mt, keep[off + j] != 0);
+        }
+
+        /** Mask entries 1.0 / +0.0 in the mask's dtype for keep[off, off + k), at the run's end. */
+        private void stageMask(DType mt, byte[] keep, int off, int k) {
+            switch (mt) {
+                case F16, BF16 -> {
+                    short one = mt == DType.F16 ? (short) 0x3c00 : (short) 0x3f80;
+                    for (int j = 0; j < k; j++) s2[j] = (short) (one * keep[off + j]);
+                    masks2.put(runLength, s2, 0, k);
+                }
+                case F32 -> {
+                    for (int j = 0; j < k; j++) s4[j] = 0x3f800000 * keep[off + j];
+                    masks4.put(runLength, s4, 0, k);
+                }
+                case F64 -> {
+                    for (int j = 0; j < k; j++) s8[j] = 0x3ff0000000000000L * keep[off + j];
+                    masks8.put(runLength, s8, 0, k);
+                }
+                default -> throw new AssertionError(mt);
             }
         }
 
@@ -263,11 +317,11 @@ final class CheckpointOutput implements MaskSink {
             int t = target;
             try {
                 if (valueFile[t] >= 0) {
-                    values.flip();
+                    values.limit(runLength * in[t].dtype().size()).position(0);
                     writeAt(channels[valueFile[t]], values, valuePos[t] + runFrom * in[t].dtype().size());
                 }
                 if (maskFile[t] >= 0) {
-                    masks.flip();
+                    masks.limit(runLength * maskType[t].size()).position(0);
                     writeAt(channels[maskFile[t]], masks, maskPos[t] + runFrom * maskType[t].size());
                 }
             } catch (IOException e) {
@@ -293,23 +347,4 @@ final class CheckpointOutput implements MaskSink {
         while (b.hasRemaining()) pos += ch.write(b, pos);
     }
 
-    private static void zero(ByteBuffer b, int at, int es) {
-        switch (es) {
-            case 2 -> b.putShort(at, (short) 0);
-            case 4 -> b.putInt(at, 0);
-            case 8 -> b.putLong(at, 0L);
-            default -> { for (int i = 0; i < es; i++) b.put(at + i, (byte) 0); }
-        }
-    }
-
-    /** A mask entry in the mask's dtype: 1.0 or +0.0. */
-    private static void putMask(ByteBuffer b, DType dt, boolean one) {
-        switch (dt) {
-            case F32 -> b.putInt(one ? 0x3f800000 : 0);
-            case F16 -> b.putShort(one ? (short) 0x3c00 : 0);
-            case BF16 -> b.putShort(one ? (short) 0x3f80 : 0);
-            case F64 -> b.putLong(one ? 0x3ff0000000000000L : 0L);
-            default -> throw new AssertionError(dt);
-        }
-    }
 }
