@@ -34,14 +34,16 @@ public final class CheckpointGen {
         int tensors = Integer.parseInt(args[2]), shards = Integer.parseInt(args[4]);
         DType dt = DType.valueOf(args[3].toUpperCase(Locale.ROOT));
         long per = params / tensors;
-        if (per * tensors != params || per % 1000 != 0) throw new IllegalArgumentException("PARAMS/TENSORS must be a multiple of 1000");
+        if (per * tensors != params
+                || per % 1000 != 0) throw new IllegalArgumentException("PARAMS/TENSORS must be a multiple of 1000");
         Files.createDirectories(dir);
         long t0 = System.nanoTime();
         for (String kind : new String[] {"w", "g"}) {
             float scale = kind.equals("w") ? 1f : 1e-3f;
             long seed = kind.equals("w") ? 1 : 2;
             if (shards == 1) {
-                SafeTensors.write(dir.resolve(kind + ".safetensors"), range(0, tensors, per, dt, scale, seed), Map.of("format", "pt"));
+                SafeTensors.write(dir.resolve(kind + ".safetensors"), range(0, tensors, per, dt, scale, seed),
+                        Map.of("format", "pt"));
                 continue;
             }
             Path sd = Files.createDirectories(dir.resolve(kind));
@@ -50,12 +52,15 @@ public final class CheckpointGen {
                 String name = String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", s + 1, shards);
                 int from = (int) ((long) tensors * s / shards), to = (int) ((long) tensors * (s + 1) / shards);
                 SafeTensors.write(sd.resolve(name), range(from, to, per, dt, scale, seed), Map.of("format", "pt"));
-                for (int t = from; t < to; t++) map.append(map.length() == 0 ? "" : ",\n    ").append('"').append(name(t)).append("\": \"").append(name).append('"');
+                for (int t = from; t < to; t++) map.append(map.length() == 0 ? ""
+                        : ",\n    ").append('"').append(name(t)).append("\": \"").append(name).append('"');
             }
-            Files.writeString(sd.resolve("model.safetensors.index.json"), "{\n  \"metadata\": {\"total_size\": " + params * dt.size()
+            Files.writeString(sd.resolve("model.safetensors.index.json"), "{\n  \"metadata\": {\"total_size\": "
+                    + params * dt.size()
                     + "},\n  \"weight_map\": {\n    " + map + "\n  }\n}\n");
         }
-        System.out.printf(Locale.ROOT, "generated %d %s parameters in %d tensors (%d shards) x 2 files in %.1f s%n", params, dt,
+        System.out.printf(Locale.ROOT, "generated %d %s parameters in %d tensors (%d shards) x 2 files in %.1f s%n",
+                params, dt,
                 tensors, shards, (System.nanoTime() - t0) / 1e9);
     }
 
@@ -65,7 +70,8 @@ public final class CheckpointGen {
 
     private static Map<String, TensorSource> range(int from, int to, long per, DType dt, float scale, long seed) {
         Map<String, TensorSource> m = new LinkedHashMap<>();
-        for (int t = from; t < to; t++) m.put(name(t), new Generated(dt, new int[] {(int) (per / 1000), 1000}, seed * 1_000_003L + t, scale));
+        for (int t = from; t < to; t++) m.put(name(t), new Generated(dt, new int[] {(int) (per / 1000), 1000},
+                seed * 1_000_003L + t, scale));
         return m;
     }
 

@@ -32,7 +32,8 @@ final class CheckpointPrune {
         @Option(names = "--include", split = ",", description = "without --model: prune the tensors whose names match"
                 + " these patterns (* ? [..], '*' crosses dots). Default: *.weight with 2 or more dimensions")
         List<String> include = new ArrayList<>();
-        @Option(names = "--exclude", split = ",", description = "without --model: never prune tensors matching these patterns")
+        @Option(names = "--exclude", split = ",", description = "without --model: never prune tensors matching"
+                + " these patterns")
         List<String> exclude = new ArrayList<>();
         @Option(names = "--layout", defaultValue = "masked", description = "how pruned tensors are stored: masked (NAME"
                 + " + NAME_mask) | torch-prune (NAME_orig + NAME_mask, as torch.nn.utils.prune) | plain (NAME only;"
@@ -68,14 +69,15 @@ final class CheckpointPrune {
         for (List<String> group : List.of(OptionChecks.DATA_ONLY, MODEL_ONLY)) {
             String bad = OptionChecks.firstGiven(spec, group);
             if (bad != null) {
-                throw new IllegalArgumentException(bad + " does not apply to prune --weights without --model (it prunes"
-                        + " tensors by name: no model, no data; gradients come from --grads)" + (bad.startsWith("--exclude-")
-                        ? "; leave tensors out with --exclude PATTERN" : "") + "; remove " + bad);
+                String hint = bad.startsWith("--exclude-") ? "; leave tensors out with --exclude PATTERN" : "";
+                throw new IllegalArgumentException(bad + " does not apply to prune --weights without --model (it"
+                        + " prunes tensors by name: no model, no data; gradients come from --grads)" + hint
+                        + "; remove " + bad);
             }
         }
         if (c.train.device.toLowerCase(Locale.ROOT).equals("gpu")) {
-            throw new IllegalArgumentException("--device gpu: pruning a checkpoint without --model runs on the CPU (out of"
-                    + " core, bound by the disk); use --device cpu or leave it out");
+            throw new IllegalArgumentException("--device gpu: pruning a checkpoint without --model runs on the CPU"
+                    + " (out of core, bound by the disk); use --device cpu or leave it out");
         }
         Device.check(c.train.device);
         OptionChecks.prune(spec, c, null);
@@ -118,11 +120,13 @@ final class CheckpointPrune {
             CheckpointPruner.TensorResult t = res.tensors().get(i);
             names[i] = t.name();
             densities[i] = t.size() == 0 ? 1 : t.kept() / (double) t.size();
-            r.linef("%-" + width + "s %-20s %12d %12d %8.2f%%", t.name(), t.describe(), t.size(), t.kept(), 100 * densities[i]);
+            r.linef("%-" + width + "s %-20s %12d %12d %8.2f%%", t.name(), t.describe(), t.size(), t.kept(),
+                    100 * densities[i]);
         }
         PruneCommand.warnEmptyLayers(r, names, densities);
-        r.linef("kept %d of %d weights (sparsity %.4f); layout %s; wrote %s", res.kept(), res.candidates(), res.sparsity(),
-                layout.cliName(), String.join(", ", res.written().stream().map(Path::toString).toList()));
+        r.linef("kept %d of %d weights (sparsity %.4f); layout %s; wrote %s", res.kept(), res.candidates(),
+                res.sparsity(), layout.cliName(), String.join(", ", res.written().stream().map(Path::toString)
+                        .toList()));
         return 0;
     }
 }

@@ -28,8 +28,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "prune", mixinStandardHelpOptions = true, description = {
-        "Prune a model. With --weights: prune the given weights (no training) and write them with their masks to --out;",
-        "with --weights and no --model: prune any safetensors checkpoint (or sharded index) by tensor name, out of core.",
+        "Prune a model. With --weights: prune the given weights (no training) and write them with their masks to",
+        "--out; with --weights and no --model: prune any safetensors checkpoint (or sharded index) by tensor name,",
+        "out of core.",
         "Without --weights: train densely, then prune on a schedule with masked fine-tuning; several --criterion/--sparsity",
         "values make a sweep (results.json, results.csv and accuracy-vs-sparsity.png in --out-dir)."})
 final class PruneCommand implements Callable<Integer> {

@@ -79,7 +79,8 @@ class PruneCheckpointCliTest {
         assertTrue(r.out().contains("kept 384 of 1536 weights (sparsity 0.7500); layout masked"), r.out());
         SafeTensorFile o = SafeTensors.read(out);
         assertEquals(DType.BF16, o.get("model.layers.0.attn.q_proj.weight").dtype(), "no silent widening");
-        assertEquals(384, kept(o, "model.layers.0.attn.q_proj.weight_mask") + kept(o, "model.layers.0.mlp.up_proj.weight_mask"));
+        assertEquals(384, kept(o, "model.layers.0.attn.q_proj.weight_mask") + kept(o,
+                "model.layers.0.mlp.up_proj.weight_mask"));
         assertNull(o.get("model.layers.0.norm.weight_mask"), "1-D tensors are not pruned by default");
         assertEquals(Map.of("format", "pt"), o.metadata());
     }
@@ -93,18 +94,22 @@ class PruneCheckpointCliTest {
         assertTrue(r.err().contains("criterion: taylor (the default)"), r.err());
         SafeTensorFile o = SafeTensors.read(out);
         assertNull(o.get("model.layers.0.mlp.up_proj.weight"));
-        assertEquals(DType.BF16, o.get("model.layers.0.attn.q_proj.weight_mask").dtype(), "masks in the weight's dtype");
-        assertEquals(768, kept(o, "model.layers.0.attn.q_proj.weight_mask") + kept(o, "model.layers.0.mlp.up_proj.weight_mask"));
+        assertEquals(DType.BF16, o.get("model.layers.0.attn.q_proj.weight_mask").dtype(),
+                "masks in the weight's dtype");
+        assertEquals(768, kept(o, "model.layers.0.attn.q_proj.weight_mask") + kept(o,
+                "model.layers.0.mlp.up_proj.weight_mask"));
     }
 
     @Test
     void plainLayoutWritesMasksToTheirOwnFileAndPatternsChooseTensors() throws Exception {
         Path out = dir.resolve("plain.safetensors"), masks = dir.resolve("plain-masks.safetensors");
         CliTest.Run r = CliTest.run("prune", "--weights", w.toString(), "--include", "model.layers.*", "--exclude",
-                "*.attn.*,*norm*", "--criterion", "magnitude", "--granularity", "nm", "--nm", "2:4", "--layout", "plain",
+                "*.attn.*,*norm*", "--criterion", "magnitude", "--granularity", "nm", "--nm", "2:4", "--layout",
+                        "plain",
                 "--masks-out", masks.toString(), "--out", out.toString());
         assertEquals(0, r.code(), r.err());
-        assertEquals(List.of("model.layers.0.mlp.up_proj.weight_mask"), List.copyOf(SafeTensors.read(masks).tensors().keySet()));
+        assertEquals(List.of("model.layers.0.mlp.up_proj.weight_mask"),
+                List.copyOf(SafeTensors.read(masks).tensors().keySet()));
         assertEquals(512, kept(SafeTensors.read(masks), "model.layers.0.mlp.up_proj.weight_mask"), "2 of every 4");
     }
 
@@ -113,12 +118,15 @@ class PruneCheckpointCliTest {
         Path in = Files.createDirectories(dir.resolve("sharded-in"));
         Rng rng = new Rng(9);
         SafeTensors.write(in.resolve("model-00001-of-00002.safetensors"), Map.of("a.weight", f32(rng, 8, 8)), Map.of());
-        SafeTensors.write(in.resolve("model-00002-of-00002.safetensors"), Map.of("b.weight", f32(rng, 8, 24)), Map.of());
+        SafeTensors.write(in.resolve("model-00002-of-00002.safetensors"), Map.of("b.weight", f32(rng, 8, 24)),
+                Map.of());
         Path index = in.resolve("model.safetensors.index.json");
-        Files.writeString(index, "{\"metadata\":{\"total_size\":1024},\"weight_map\":{\"a.weight\":\"model-00001-of-00002.safetensors\","
+        Files.writeString(index,
+                "{\"metadata\":{\"total_size\":1024},\"weight_map\":{\"a.weight\":\"model-00001-of-00002.safetensors\","
                 + "\"b.weight\":\"model-00002-of-00002.safetensors\"}}");
         Path out = dir.resolve("sharded-out").resolve("model.safetensors.index.json");
-        CliTest.Run r = CliTest.run("prune", "--weights", index.toString(), "--sparsity", "0.9", "--out", out.toString());
+        CliTest.Run r = CliTest.run("prune", "--weights", index.toString(), "--sparsity", "0.9", "--out",
+                out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("kept 26 of 256 weights"), r.out());
         assertTrue(Files.isRegularFile(out.getParent().resolve("model-00002-of-00002.safetensors")));
@@ -145,19 +153,25 @@ class PruneCheckpointCliTest {
     @Test
     void badInputIsOneErrorLineAndWritesNothing() throws Exception {
         String o = dir.resolve("bad.safetensors").toString(), ws = w.toString();
-        refused(List.of("prune", "--weights", ws, "--include", "*.wieght", "--out", o), "include pattern '*.wieght'", "matches no tensor");
+        refused(List.of("prune", "--weights", ws, "--include", "*.wieght", "--out", o), "include pattern '*.wieght'",
+                "matches no tensor");
         refused(List.of("prune", "--weights", ws, "--include", "model.*", "--out", o), "'model.position_ids'", "I64");
         refused(List.of("prune", "--weights", ws, "--criterion", "taylor", "--out", o), "reads gradients");
-        refused(List.of("prune", "--weights", ws, "--grads", gBad.toString(), "--out", o), "'model.layers.0.mlp.up_proj.weight'",
+        refused(List.of("prune", "--weights", ws, "--grads", gBad.toString(), "--out", o),
+                "'model.layers.0.mlp.up_proj.weight'",
                 "[16, 64]", "[64, 16]");
-        refused(List.of("prune", "--weights", ws, "--scores", g.toString(), "--criterion", "taylor", "--out", o), "contradict");
-        refused(List.of("prune", "--weights", ws, "--exclude-layers", "0", "--out", o), "--exclude-layers", "--exclude PATTERN");
+        refused(List.of("prune", "--weights", ws, "--scores", g.toString(), "--criterion", "taylor", "--out", o),
+                "contradict");
+        refused(List.of("prune", "--weights", ws, "--exclude-layers", "0", "--out", o), "--exclude-layers",
+                "--exclude PATTERN");
         refused(List.of("prune", "--weights", ws, "--data", "embedded", "--out", o), "--data");
         refused(List.of("prune", "--weights", ws, "--granularity", "neurons", "--out", o), "needs a model");
         refused(List.of("prune", "--weights", ws, "--layout", "onnx", "--out", o), "--layout");
-        refused(List.of("prune", "--weights", ws, "--masks-out", dir.resolve("m.safetensors").toString(), "--out", o), "plain");
+        refused(List.of("prune", "--weights", ws, "--masks-out", dir.resolve("m.safetensors").toString(), "--out", o),
+                "plain");
         refused(List.of("prune", "--weights", ws, "--device", "gpu", "--out", o), "--device gpu");
-        refused(List.of("prune", "--weights", ws, "--model", "lenet-300-100", "--layout", "plain", "--out", o), "--layout",
+        refused(List.of("prune", "--weights", ws, "--model", "lenet-300-100", "--layout", "plain", "--out", o),
+                "--layout",
                 "without --model");
         refused(List.of("prune", "--weights", ws), "--out");
     }

@@ -74,10 +74,10 @@ public final class CheckpointFiles {
     /**
      * Opens {@code path}: an index when its name ends in ".json", else one safetensors file. Reads headers only.
      *
-     * @throws SafeTensorsException naming the file and the fault: a missing or malformed file, an index that is not
-     *     {@code {"weight_map": {name: file}}}, a shard name with a folder in it, a shard listed but missing, a truncated
-     *     or malformed shard, a tensor the index lists that its shard lacks, or one a shard holds that the index does not
-     *     list under that shard
+     * @throws SafeTensorsException naming the file and the fault: a missing or malformed file, an index that is
+     *     not {@code {"weight_map": {name: file}}}, a shard name with a folder in it, a shard listed but missing, a
+     *     truncated or malformed shard, a tensor the index lists that its shard lacks, or one a shard holds that the
+     *     index does not list under that shard
      */
     public static CheckpointFiles open(Path path) throws IOException {
         if (!path.getFileName().toString().endsWith(".json")) {
@@ -93,10 +93,12 @@ public final class CheckpointFiles {
         for (Map.Entry<String, JsonElement> e : map.entrySet()) {
             JsonElement v = e.getValue();
             if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
-                throw new SafeTensorsException(path, "weight_map entry '" + e.getKey() + "' is " + v + ", not a file name");
+                throw new SafeTensorsException(path, "weight_map entry '" + e.getKey() + "' is " + v
+                        + ", not a file name");
             }
             String shard = v.getAsString();
-            if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.equals("..") || shard.equals(".")) {
+            boolean folder = shard.contains("/") || shard.contains("\\") || shard.equals("..") || shard.equals(".");
+            if (shard.isEmpty() || folder) {
                 throw new SafeTensorsException(path, "tensor '" + e.getKey() + "' is in shard '" + shard
                         + "': expected a file name beside the index, without folders");
             }
@@ -111,9 +113,11 @@ public final class CheckpointFiles {
         for (String shard : shardNames) {
             Path f = dir.resolve(shard);
             if (!Files.isRegularFile(f)) {
-                String first = shardOf.entrySet().stream().filter(e -> e.getValue().equals(shard)).findFirst().get().getKey();
+                String first = shardOf.entrySet().stream().filter(e -> e.getValue().equals(shard)).findFirst()
+                        .get().getKey();
+                String why = Files.exists(f) ? "is not a regular file" : "missing";
                 throw new SafeTensorsException(path, "shard '" + shard + "' (holding tensor '" + first
-                        + "') is listed in the index but " + (Files.exists(f) ? "is not a regular file" : "missing") + ": " + f);
+                        + "') is listed in the index but " + why + ": " + f);
             }
             SafeTensorHeader h = SafeTensors.readHeader(f);
             int fi = files.size();
@@ -161,7 +165,8 @@ public final class CheckpointFiles {
         }
         if (!root.isJsonObject() || !root.getAsJsonObject().has("weight_map")
                 || !root.getAsJsonObject().get("weight_map").isJsonObject()) {
-            throw new SafeTensorsException(path, "not a sharded-checkpoint index: expected {\"weight_map\": {tensor: shard file}}");
+            throw new SafeTensorsException(path, "not a sharded-checkpoint index: expected"
+                    + " {\"weight_map\": {tensor: shard file}}");
         }
         return root.getAsJsonObject();
     }
@@ -201,7 +206,7 @@ public final class CheckpointFiles {
             m.getAsJsonObject().add("total_size", new JsonPrimitive(totalSize));
         }
         JsonObject wm = new JsonObject();
-        for (Map.Entry<String, String> e : new TreeMap<>(weightMap).entrySet()) wm.addProperty(e.getKey(), e.getValue());
+        new TreeMap<>(weightMap).forEach(wm::addProperty);
         top.put("weight_map", wm);
         JsonObject out = new JsonObject();
         top.forEach(out::add);

@@ -107,7 +107,9 @@ public final class MappedCheckpoint implements AutoCloseable {
     public void readFloats(CheckpointFiles.Tensor t, long from, int n, float[] out, int off) {
         int es = t.dtype().size();
         checkRange(t, from, n);
-        if (!t.dtype().isFloatingPoint()) throw new IllegalArgumentException(t.name() + " is " + t.dtype() + ", not floating point");
+        if (!t.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException(t.name() + " is " + t.dtype() + ", not floating point");
+        }
         long pos = t.fileOffset() + from * es;
         while (n > 0) {
             int w = (int) (pos / window);
@@ -131,8 +133,14 @@ public final class MappedCheckpoint implements AutoCloseable {
                     for (int j = 0; j < k; j++) out[off + j] = b.getFloat(rel + 4 * j);
                 }
             }
-            case BF16 -> { for (int j = 0; j < k; j++) out[off + j] = Float.intBitsToFloat((b.getShort(rel + 2 * j) & 0xffff) << 16); }
-            case F16 -> { for (int j = 0; j < k; j++) out[off + j] = DType.halfToFloat(b.getShort(rel + 2 * j) & 0xffff); }
+            case BF16 -> {
+                for (int j = 0; j < k; j++) {
+                    out[off + j] = Float.intBitsToFloat((b.getShort(rel + 2 * j) & 0xffff) << 16);
+                }
+            }
+            case F16 -> {
+                for (int j = 0; j < k; j++) out[off + j] = DType.halfToFloat(b.getShort(rel + 2 * j) & 0xffff);
+            }
             case F64 -> { for (int j = 0; j < k; j++) out[off + j] = (float) b.getDouble(rel + 8 * j); }
             default -> throw new AssertionError(dt);
         }
@@ -175,7 +183,9 @@ public final class MappedCheckpoint implements AutoCloseable {
 
     private void raw(CheckpointFiles.Tensor t, long from, int n, int es, Segment s) {
         checkRange(t, from, n);
-        if (t.dtype().size() != es) throw new IllegalArgumentException(t.name() + " is " + t.dtype() + ", not " + es + " bytes an element");
+        if (t.dtype().size() != es) {
+            throw new IllegalArgumentException(t.name() + " is " + t.dtype() + ", not " + es + " bytes an element");
+        }
         long pos = t.fileOffset() + from * es;
         int o = 0;
         while (o < n) {
@@ -224,7 +234,10 @@ public final class MappedCheckpoint implements AutoCloseable {
         out.position(position);
         while (done < len) {
             long n = in.transferTo(t.fileOffset() + done, len - done, out);
-            if (n <= 0) throw new SafeTensorsException(files.files().get(t.file()), "tensor '" + t.name() + "' ended early (file changed while reading?)");
+            if (n <= 0) {
+                throw new SafeTensorsException(files.files().get(t.file()), "tensor '" + t.name()
+                        + "' ended early (file changed while reading?)");
+            }
             done += n;
         }
     }
@@ -232,7 +245,8 @@ public final class MappedCheckpoint implements AutoCloseable {
     private void checkRange(CheckpointFiles.Tensor t, long from, int n) {
         requireOpen();
         if (from < 0 || n < 0 || from + n > t.elementCount()) {
-            throw new IllegalArgumentException(t.name() + ": elements [" + from + ", " + (from + n) + ") outside [0, " + t.elementCount() + ")");
+            throw new IllegalArgumentException(t.name() + ": elements [" + from + ", " + (from + n) + ") outside [0, "
+                    + t.elementCount() + ")");
         }
     }
 

@@ -380,7 +380,8 @@ public final class SafeTensors {
     }
 
     /** Checks sizes, then contiguity over the data section; returns the tensors in data order. */
-    private static List<Info> validateLayout(Path file, List<Info> infos, long dataBytes, boolean arrays) throws IOException {
+    private static List<Info> validateLayout(Path file, List<Info> infos, long dataBytes, boolean arrays)
+            throws IOException {
         for (Info t : infos) {
             String what = "tensor '" + t.name + "' (" + t.dtype + Arrays.toString(t.shape) + ", data_offsets [" + t.begin + ", " + t.end + "])";
             if (t.end < t.begin) throw new SafeTensorsException(file, what + ": end is before begin");

@@ -59,7 +59,9 @@ public final class SafeTensorsPlan {
         Map<String, String> meta = new TreeMap<>();
         if (metadata != null) {
             for (Map.Entry<String, String> m : metadata.entrySet()) {
-                if (m.getKey() == null || m.getValue() == null) throw new IllegalArgumentException("null metadata key or value");
+                if (m.getKey() == null || m.getValue() == null) {
+                    throw new IllegalArgumentException("null metadata key or value");
+                }
                 meta.put(m.getKey(), m.getValue());
             }
         }
@@ -80,14 +82,17 @@ public final class SafeTensorsPlan {
         long offset = 0;
         for (Spec t : tensors) {
             if (t.name() == null) throw new IllegalArgumentException("null tensor name");
-            if (t.name().equals(SafeTensors.METADATA_KEY)) throw new IllegalArgumentException("tensor name " + SafeTensors.METADATA_KEY + " is reserved");
+            if (t.name().equals(SafeTensors.METADATA_KEY)) {
+                throw new IllegalArgumentException("tensor name " + SafeTensors.METADATA_KEY + " is reserved");
+            }
             if (!names.add(t.name())) throw new IllegalArgumentException("tensor '" + t.name() + "' appears twice");
             int[] shape = t.shape;
             long size;
             try {
                 size = Math.multiplyExact(TensorSource.elementCount(shape), t.dtype().size());
             } catch (ArithmeticException | IllegalArgumentException e) {
-                throw new IllegalArgumentException("tensor '" + t.name() + "' has bad shape " + Arrays.toString(shape), e);
+                throw new IllegalArgumentException("tensor '" + t.name() + "' has bad shape " + Arrays.toString(shape),
+                        e);
             }
             if (json.length() > 1) json.append(',');
             appendString(json, t.name()).append(":{\"dtype\":");
@@ -105,11 +110,13 @@ public final class SafeTensorsPlan {
             header = new byte[enc.remaining()];
             enc.get(header);
         } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException("a tensor name or metadata string is not valid Unicode (unpaired surrogate)", e);
+            throw new IllegalArgumentException("a tensor name or metadata string is not valid Unicode (unpaired"
+                    + " surrogate)", e);
         }
         int padded = (header.length + 7) & ~7; // so the data section starts 8-byte aligned (8 + N ≡ 0 mod 8)
         if (padded > SafeTensors.MAX_HEADER_BYTES) {
-            throw new IllegalArgumentException("header of " + padded + " bytes exceeds " + SafeTensors.MAX_HEADER_BYTES);
+            throw new IllegalArgumentException("header of " + padded + " bytes exceeds "
+                    + SafeTensors.MAX_HEADER_BYTES);
         }
         byte[] prefix = new byte[8 + padded];
         ByteBuffer.wrap(prefix).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).put(header);

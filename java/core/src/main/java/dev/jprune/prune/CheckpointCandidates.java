@@ -15,9 +15,9 @@ final class CheckpointCandidates {
 
     /**
      * The tensors of {@code w} (in checkpoint order) matching any of {@code include} (default: names matching
-     * {@link CheckpointPruner#DEFAULT_INCLUDE} with two or more dimensions) and none of {@code exclude}. Refuses a pattern
-     * that matches no tensor, a selected tensor that is not floating point or has more than 2^31 − 1 elements, and an
-     * empty selection.
+     * {@link CheckpointPruner#DEFAULT_INCLUDE} with two or more dimensions) and none of {@code exclude}. Refuses a
+     * pattern that matches no tensor, a selected tensor that is not floating point or has more than 2^31 − 1
+     * elements, and an empty selection.
      */
     static List<CheckpointFiles.Tensor> select(CheckpointFiles w, List<String> include, List<String> exclude) {
         boolean defaults = include.isEmpty();
@@ -43,9 +43,10 @@ final class CheckpointCandidates {
             }
             if (by == null || excluded || (defaults && t.shape().length < 2)) continue;
             if (!t.dtype().isFloatingPoint()) {
-                throw new IllegalArgumentException(w.path() + ": tensor '" + t.name() + "' (" + t.describe() + ") matches "
-                        + (defaults ? "the default pattern" : "the include pattern") + " '" + by + "' but is not floating point:"
-                        + " only F32, F16, BF16 and F64 tensors are pruned; leave it out with an exclude pattern");
+                String which = defaults ? "the default pattern" : "the include pattern";
+                throw new IllegalArgumentException(w.path() + ": tensor '" + t.name() + "' (" + t.describe()
+                        + ") matches " + which + " '" + by + "' but is not floating point: only F32, F16, BF16 and"
+                        + " F64 tensors are pruned; leave it out with an exclude pattern");
             }
             if (t.elementCount() > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException(w.path() + ": tensor '" + t.name() + "' has " + t.elementCount()
@@ -60,16 +61,18 @@ final class CheckpointCandidates {
             if (!excUsed[i]) throw unmatched("exclude", exc.get(i), w);
         }
         if (out.isEmpty()) {
-            throw new IllegalArgumentException(w.path() + ": nothing to prune: no " + (defaults
-                    ? "tensor named " + CheckpointPruner.DEFAULT_INCLUDE + " with 2 or more dimensions" : "tensor matches the include patterns")
-                    + (exc.isEmpty() ? "" : " outside the exclude patterns") + " (" + examples(w) + "); choose tensors with include patterns");
+            String what = defaults ? "tensor named " + CheckpointPruner.DEFAULT_INCLUDE + " with 2 or more dimensions"
+                    : "tensor matches the include patterns";
+            throw new IllegalArgumentException(w.path() + ": nothing to prune: no " + what
+                    + (exc.isEmpty() ? "" : " outside the exclude patterns") + " (" + examples(w)
+                    + "); choose tensors with include patterns");
         }
         return out;
     }
 
     private static IllegalArgumentException unmatched(String kind, NameGlob g, CheckpointFiles w) {
-        return new IllegalArgumentException(kind + " pattern '" + g + "' matches no tensor of " + w.path() + " (" + examples(w)
-                + "; '*' matches any characters, dots included)");
+        return new IllegalArgumentException(kind + " pattern '" + g + "' matches no tensor of " + w.path() + " ("
+                + examples(w) + "; '*' matches any characters, dots included)");
     }
 
     /** "N tensors, e.g. a, b, c". */
@@ -80,17 +83,18 @@ final class CheckpointCandidates {
     }
 
     /**
-     * The tensors of {@code other} (gradients or scores, described by {@code role}) for the targets of {@code w}, in
-     * target order. Every name of {@code other} must be a tensor of {@code w} with the same shape, and every target must
-     * be in {@code other} as a floating-point tensor.
+     * The tensors of {@code other} (gradients or scores, described by {@code role}) for the targets of {@code w},
+     * in target order. Every name of {@code other} must be a tensor of {@code w} with the same shape, and every
+     * target must be in {@code other} as a floating-point tensor.
      */
-    static CheckpointFiles.Tensor[] match(CheckpointFiles w, List<CheckpointFiles.Tensor> targets, CheckpointFiles other,
-            String role) {
+    static CheckpointFiles.Tensor[] match(CheckpointFiles w, List<CheckpointFiles.Tensor> targets,
+            CheckpointFiles other, String role) {
         for (CheckpointFiles.Tensor o : other.tensors().values()) {
             CheckpointFiles.Tensor t = w.get(o.name());
             if (t == null) {
-                throw new IllegalArgumentException(other.path() + ": " + role + " file has tensor '" + o.name() + "', which "
-                        + w.path() + " does not have: the files must hold the same names (another model?)");
+                throw new IllegalArgumentException(other.path() + ": " + role + " file has tensor '" + o.name()
+                        + "', which " + w.path() + " does not have: the files must hold the same names (another"
+                        + " model?)");
             }
             if (!Arrays.equals(t.shape(), o.shape())) {
                 throw new IllegalArgumentException(other.path() + ": tensor '" + o.name() + "' has shape "
@@ -101,8 +105,9 @@ final class CheckpointCandidates {
         for (int i = 0; i < out.length; i++) {
             CheckpointFiles.Tensor o = other.get(targets.get(i).name());
             if (o == null) {
-                throw new IllegalArgumentException(other.path() + ": " + role + " file has no tensor '" + targets.get(i).name()
-                        + "', which is to be pruned in " + w.path() + " (give " + role + " for every tensor pruned)");
+                throw new IllegalArgumentException(other.path() + ": " + role + " file has no tensor '"
+                        + targets.get(i).name() + "', which is to be pruned in " + w.path() + " (give " + role
+                        + " for every tensor pruned)");
             }
             if (!o.dtype().isFloatingPoint()) {
                 throw new IllegalArgumentException(other.path() + ": tensor '" + o.name() + "' is " + o.dtype() + "; "

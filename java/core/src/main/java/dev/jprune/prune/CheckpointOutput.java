@@ -36,7 +36,7 @@ final class CheckpointOutput implements MaskSink {
     /** Staging per task and stream: 256 KiB. */
     static final int STAGE_BYTES = 1 << 18;
 
-    /** One output file: where, its plan, and the input tensors copied into it unchanged (name in the plan → tensor). */
+    /** One output file: where, its plan, and the input tensors copied into it unchanged (plan name → tensor). */
     record FileOut(Path path, SafeTensorsPlan plan, Map<String, CheckpointFiles.Tensor> copies) {}
 
     private final MappedCheckpoint input;
@@ -105,7 +105,9 @@ final class CheckpointOutput implements MaskSink {
                 }
                 case PLAIN -> {
                     add(s, producedBy, weights, name, t.dtype(), t.shape(), "the pruned values of '" + name + "'");
-                    if (masksOut != null) add(maskSpecs, producedBy, weights, mask, t.dtype(), t.shape(), "the mask of '" + name + "'");
+                    if (masksOut != null) {
+                        add(maskSpecs, producedBy, weights, mask, t.dtype(), t.shape(), "the mask of '" + name + "'");
+                    }
                 }
                 default -> throw new AssertionError(layout);
             }
@@ -152,9 +154,9 @@ final class CheckpointOutput implements MaskSink {
         String earlier = producedBy.putIfAbsent(name, what);
         if (earlier != null) {
             String base = name.replaceAll("_(mask|orig)$", "");
-            throw new IllegalArgumentException("the output would hold two tensors named '" + name + "': " + earlier + " and "
-                    + what + " (is " + weights.path() + " already pruned? prune the unpruned checkpoint, or leave '" + base
-                    + "' out with an exclude pattern)");
+            throw new IllegalArgumentException("the output would hold two tensors named '" + name + "': " + earlier
+                    + " and " + what + " (is " + weights.path() + " already pruned? prune the unpruned checkpoint, or"
+                    + " leave '" + base + "' out with an exclude pattern)");
         }
         specs.add(new SafeTensorsPlan.Spec(name, dtype, shape));
     }

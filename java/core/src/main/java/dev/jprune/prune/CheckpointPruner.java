@@ -22,10 +22,10 @@ import java.util.Objects;
  * syntax: {@code *} matches any characters, dots included); by default the tensors named {@value #DEFAULT_INCLUDE}
  * with two or more dimensions. Each is viewed as {@code [shape[0], rest]} for N:M. Scores: the spec's
  * {@link Criterion} from the weights alone (MAGNITUDE) or with a gradients file of the same names and shapes
- * (GRADIENT |g|, TAYLOR |w·g|, TAYLOR_SQUARED (w·g)², SNIP, MOVEMENT), or precomputed scores from a file. Selection is
- * the library's one dispatch ({@link PruneTargets#select}) on the host engine: global or per-tensor scope, N:M, density
- * bounds, threshold mode, exactly k kept with ties to the lower index in checkpoint order (shards by file name, then
- * data offset). Structured (neuron) pruning needs a model and is refused.
+ * (GRADIENT |g|, TAYLOR |w·g|, TAYLOR_SQUARED (w·g)², SNIP, MOVEMENT), or precomputed scores from a file.
+ * Selection is the library's one dispatch ({@link PruneTargets#select}) on the host engine: global or per-tensor
+ * scope, N:M, density bounds, threshold mode, exactly k kept with ties to the lower index in checkpoint order
+ * (shards by file name, then data offset). Structured (neuron) pruning needs a model and is refused.
  *
  * <p><b>Out of core.</b> Weights, gradients and scores are read through memory maps a block at a time; the selection's
  * passes score on the fly and the mask pass writes the output as it decides (a {@link MaskSink}), so the heap needed
@@ -35,8 +35,8 @@ import java.util.Objects;
  *
  * <p><b>Output.</b> In the {@link Layout}: every tensor not pruned, and every file's "__metadata__", is kept byte for
  * byte; masks are 0/1 (F32 for masked, the weight's dtype otherwise). All files are written atomically and committed
- * together at the end ({@link AtomicFiles}): on any error — bad input found while scoring included — no output file is
- * created or changed.
+ * together at the end ({@link AtomicFiles}): on any error — bad input found while scoring included — no output file
+ * is created or changed.
  *
  * <p>Build with {@link #builder()}; {@link #run()} does the work. Not thread-safe; one run at a time.
  */
@@ -89,9 +89,9 @@ public final class CheckpointPruner {
     /**
      * Prunes and writes the output (see the class documentation).
      *
-     * @throws IllegalArgumentException for bad input, naming the file and tensor: a pattern matching nothing, a selected
-     *     tensor that is not floating point, gradients or scores whose names or shapes differ, an already pruned input,
-     *     infeasible density bounds, a non-finite score, weight or gradient the selection reads
+     * @throws IllegalArgumentException for bad input, naming the file and tensor: a pattern matching nothing, a
+     *     selected tensor that is not floating point, gradients or scores whose names or shapes differ, an already
+     *     pruned input, infeasible density bounds, a non-finite score, weight or gradient the selection reads
      * @throws java.io.IOException ({@link dev.jprune.io.SafeTensorsException} for malformed inputs: a missing or
      *     truncated shard, a bad index) when reading or writing fails
      */
@@ -107,20 +107,22 @@ public final class CheckpointPruner {
         PruneTargets dispatch = new PruneTargets(spec, views);
         if (!spec.thresholdMode()) dispatch.checkTarget(spec.sparsity());
         if (wf.sharded() && !out.getFileName().toString().endsWith(".json")) {
-            throw new IllegalArgumentException(out + ": " + weights + " is a sharded checkpoint; the output is its index too"
-                    + " (a .json file, e.g. pruned/model.safetensors.index.json) with the shards beside it");
+            throw new IllegalArgumentException(out + ": " + weights + " is a sharded checkpoint; the output is its"
+                    + " index too (a .json file, e.g. pruned/model.safetensors.index.json) with the shards beside it");
         }
         try (MappedCheckpoint wm = MappedCheckpoint.open(wf);
              MappedCheckpoint gm = gf == null ? null : MappedCheckpoint.open(gf);
              MappedCheckpoint sm = sf == null ? null : MappedCheckpoint.open(sf)) {
             CheckpointFiles.Tensor[] wt = targets.toArray(CheckpointFiles.Tensor[]::new);
-            ScoreSource src = sm != null ? MappedScores.precomputed(sm, st) : MappedScores.criterion(spec.criterion(), wm, wt, gm, gt);
+            ScoreSource src = sm != null ? MappedScores.precomputed(sm, st)
+                    : MappedScores.criterion(spec.criterion(), wm, wt, gm, gt);
             CheckpointOutput output = CheckpointOutput.plan(wm, targets, layout, out, masksOut);
             long[][] kept = new long[1][];
             List<Path> paths = new ArrayList<>();
             List<FileBody> bodies = new ArrayList<>();
             if (wf.sharded()) {
-                byte[] index = wf.indexJson(output.weightMap(), output.checkpointDataBytes()).getBytes(StandardCharsets.UTF_8);
+                byte[] index = wf.indexJson(output.weightMap(), output.checkpointDataBytes())
+                        .getBytes(StandardCharsets.UTF_8);
                 paths.add(out);
                 bodies.add(ch -> writeFully(ch, index));
             }
@@ -204,7 +206,7 @@ public final class CheckpointPruner {
         public Builder grads(Path file) { this.grads = file; return this; }
         /** Precomputed importance scores (same names and shapes), used instead of the spec's criterion. */
         public Builder scores(Path file) { this.scores = file; return this; }
-        /** Also prune tensors whose names match {@code pattern} (replaces the default {@value CheckpointPruner#DEFAULT_INCLUDE}). */
+        /** Prune tensors whose names match {@code pattern} (replaces the default, see {@link #DEFAULT_INCLUDE}). */
         public Builder include(String pattern) { include.add(Objects.requireNonNull(pattern)); return this; }
         /** Never prune tensors whose names match {@code pattern}. */
         public Builder exclude(String pattern) { exclude.add(Objects.requireNonNull(pattern)); return this; }
@@ -225,24 +227,30 @@ public final class CheckpointPruner {
          *     structured or excludes layers by index, or masksOut is given for a layout other than plain
          */
         public CheckpointPruner build() {
-            if (weights == null) throw new IllegalArgumentException("CheckpointPruner: weights (the checkpoint to prune) are required");
-            if (out == null) throw new IllegalArgumentException("CheckpointPruner: out (the file to write) is required");
+            if (weights == null) {
+                throw new IllegalArgumentException("CheckpointPruner: weights (the checkpoint to prune) are required");
+            }
+            if (out == null) {
+                throw new IllegalArgumentException("CheckpointPruner: out (the file to write) is required");
+            }
             if (grads != null && scores != null) {
-                throw new IllegalArgumentException("gradients and scores contradict each other: scores are the importance"
-                        + " itself, gradients make it with the criterion; give one");
+                throw new IllegalArgumentException("gradients and scores contradict each other: scores are the"
+                        + " importance itself, gradients make it with the criterion; give one");
             }
-            Criterion c = spec.criterion();
-            if (scores == null && c.readsGradient() && grads == null) {
-                throw new IllegalArgumentException("criterion " + c.name().toLowerCase(java.util.Locale.ROOT) + " reads gradients:"
-                        + " give a gradients file with the checkpoint's names and shapes, or use magnitude");
+            String c = spec.criterion().name().toLowerCase(java.util.Locale.ROOT);
+            boolean readsGradients = spec.criterion().readsGradient();
+            if (scores == null && readsGradients && grads == null) {
+                throw new IllegalArgumentException("criterion " + c + " reads gradients: give a gradients file with the"
+                        + " checkpoint's names and shapes, or use magnitude");
             }
-            if (grads != null && !c.readsGradient()) {
-                throw new IllegalArgumentException("criterion " + c.name().toLowerCase(java.util.Locale.ROOT) + " reads no"
-                        + " gradients, yet a gradients file is given: use gradient, taylor or taylor2 with it");
+            if (grads != null && !readsGradients) {
+                throw new IllegalArgumentException("criterion " + c + " reads no gradients, yet a gradients file is"
+                        + " given: use gradient, taylor or taylor2 with it");
             }
             if (spec.granularity() == Granularity.STRUCTURED) {
-                throw new IllegalArgumentException("structured (neuron) pruning needs a model: which rows feed which layer,"
-                        + " the biases to remove with them and the output layer to keep; prune weights or N:M, or give a model");
+                throw new IllegalArgumentException("structured (neuron) pruning needs a model: which rows feed which"
+                        + " layer, the biases to remove with them and the output layer to keep; prune weights or N:M,"
+                        + " or give a model");
             }
             if (!spec.excludedLayers().isEmpty() || spec.excludeLast()) {
                 throw new IllegalArgumentException("excluded layers are Sequential indices of a model; a checkpoint is"

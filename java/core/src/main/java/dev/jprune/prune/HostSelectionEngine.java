@@ -22,7 +22,9 @@ public final class HostSelectionEngine implements SelectionEngine {
 
     /** An engine over {@code scores} whose selections write into {@code sink} (tensor indices as in the scores). */
     public HostSelectionEngine(ScoreSource scores, MaskSink sink) {
-        if (scores == null || sink == null) throw new IllegalArgumentException("HostSelectionEngine: null scores or sink");
+        if (scores == null || sink == null) {
+            throw new IllegalArgumentException("HostSelectionEngine: null scores or sink");
+        }
         this.scores = scores;
         this.sink = sink;
     }
@@ -33,7 +35,9 @@ public final class HostSelectionEngine implements SelectionEngine {
      * @throws IllegalStateException for an engine built with a {@link MaskSink}
      */
     public byte[][] masks() {
-        if (masks == null) throw new IllegalStateException("HostSelectionEngine: this engine writes to a MaskSink, it holds no masks");
+        if (masks == null) {
+            throw new IllegalStateException("HostSelectionEngine: this engine writes to a MaskSink, it holds no masks");
+        }
         return masks;
     }
 
@@ -85,7 +89,8 @@ public final class HostSelectionEngine implements SelectionEngine {
 
     private void requireArrays(String what) {
         if (masks == null) {
-            throw new IllegalArgumentException(what + " selection writes whole masks in memory; this engine streams to a MaskSink");
+            throw new IllegalArgumentException(what + " selection writes whole masks in memory; this engine streams"
+                    + " to a MaskSink");
         }
     }
 

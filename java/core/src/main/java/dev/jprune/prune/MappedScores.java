@@ -14,7 +14,8 @@ final class MappedScores implements ScoreSource {
     private final MappedCheckpoint wMap, gMap;    // gMap null unless the criterion reads gradients
     private final CheckpointFiles.Tensor[] w, g;  // per target
     private final String[] names;
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][GlobalSelector.BLOCK]);
+    private static final ThreadLocal<float[][]> BUFFERS =
+            ThreadLocal.withInitial(() -> new float[2][GlobalSelector.BLOCK]);
 
     private MappedScores(Criterion criterion, MappedCheckpoint wMap, CheckpointFiles.Tensor[] w, MappedCheckpoint gMap,
             CheckpointFiles.Tensor[] g) {
@@ -30,7 +31,9 @@ final class MappedScores implements ScoreSource {
     /** {@code criterion} (not USER) over weights {@code w} and, if it reads them, gradients {@code g} (same order). */
     static MappedScores criterion(Criterion criterion, MappedCheckpoint wMap, CheckpointFiles.Tensor[] w,
             MappedCheckpoint gMap, CheckpointFiles.Tensor[] g) {
-        if (criterion == Criterion.USER) throw new IllegalArgumentException("MappedScores: USER scores come from a file");
+        if (criterion == Criterion.USER) {
+            throw new IllegalArgumentException("MappedScores: USER scores come from a file");
+        }
         if (criterion.readsGradient() && (gMap == null || g == null)) {
             throw new IllegalArgumentException("criterion " + criterion + " needs gradients");
         }
@@ -73,12 +76,15 @@ final class MappedScores implements ScoreSource {
         if (criterion.readsGradient()) gMap.readFloats(g[t], from, n, b, 0);
         int bad = CriterionScoreSource.scoreBlock(criterion, a, 0, b, 0, n, out);
         if (bad >= 0) {
-            if (criterion.readsWeight() && !Float.isFinite(a[bad])) throw fault(wMap, w[t], "weight", from + bad, a[bad]);
+            if (criterion.readsWeight() && !Float.isFinite(a[bad])) {
+                throw fault(wMap, w[t], "weight", from + bad, a[bad]);
+            }
             throw fault(gMap, g[t], "gradient", from + bad, b[bad]);
         }
     }
 
-    private IllegalArgumentException fault(MappedCheckpoint map, CheckpointFiles.Tensor t, String what, int i, float v) {
+    private IllegalArgumentException fault(MappedCheckpoint map, CheckpointFiles.Tensor t, String what, int i,
+            float v) {
         String file = map.files().files().get(t.file()).toString();
         String by = criterion == null ? "" : " (criterion " + criterion.name().toLowerCase(java.util.Locale.ROOT) + ")";
         return new IllegalArgumentException(file + ": tensor '" + t.name() + "' has a non-finite " + what + " (" + v

@@ -30,8 +30,9 @@ public interface MaskSink {
     }
 
     /**
-     * A sink into {@code masks[t]} (if {@code masks} is non-null) that also sets {@code weights[t][i] = 0} where element
-     * i is pruned (if {@code weights} is non-null). Modifies only those arrays; lengths are the caller's to check.
+     * A sink into {@code masks[t]} (if {@code masks} is non-null) that also sets {@code weights[t][i] = 0} where
+     * element i is pruned (if {@code weights} is non-null). Modifies only those arrays; lengths are the caller's to
+     * check.
      */
     static MaskSink arrays(byte[][] masks, float[][] weights) {
         Writer w = new Writer() {
@@ -50,7 +51,7 @@ public interface MaskSink {
         return () -> w; // stateless: one writer serves every task
     }
 
-    /** The view of {@code sink} in which tensor j is {@code sink}'s tensor {@code tensors[j]} (see {@link ScoreSource#subset}). */
+    /** The view of {@code sink} whose tensor j is {@code sink}'s tensor {@code tensors[j]} (as ScoreSource.subset). */
     static MaskSink subset(MaskSink sink, int... tensors) {
         int[] ts = tensors.clone();
         return () -> {

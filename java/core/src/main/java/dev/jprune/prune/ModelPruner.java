@@ -41,7 +41,8 @@ public final class ModelPruner {
         this.spec = spec;
         this.targets = findTargets(net, spec);
         if (targets.isEmpty()) throw new IllegalArgumentException("nothing to prune: no Linear/Conv2d weight left after exclusions in " + net.describe());
-        this.dispatch = new PruneTargets(spec, targets.stream().map(t -> new PruneTargets.Target(t.name(), t.rows(), t.rowLength())).toList());
+        this.dispatch = new PruneTargets(spec,
+                targets.stream().map(t -> new PruneTargets.Target(t.name(), t.rows(), t.rowLength())).toList());
     }
 
     static List<Target> findTargets(Sequential net, PruneSpec spec) {
@@ -169,7 +170,8 @@ public final class ModelPruner {
 
     /**
      * The one dispatch ({@link PruneTargets#select}) from this pruner's {@link PruneSpec} (granularity, scope, density
-     * caps, threshold, N:M) to the selection {@code engine} runs, for a prune to {@code sparsity} (ignored in threshold and N:M modes). The engine
+     * caps, threshold, N:M) to the selection {@code engine} runs, for a prune to {@code sparsity} (ignored in
+     * threshold and N:M modes). The engine
      * writes its own output masks; committing them to the model (and never reviving pruned weights) is the caller's.
      *
      * @throws IllegalArgumentException when sparsity is outside [0, 1] or the engine rejects its input

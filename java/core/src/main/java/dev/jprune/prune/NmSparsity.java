@@ -31,8 +31,12 @@ public final class NmSparsity {
      */
     public static long apply(ScoreSource src, int t, int rowLength, int n, int m, byte[] maskOut, float[] weights) {
         int size = src.size(t);
-        if (maskOut != null && maskOut.length != size) throw new IllegalArgumentException("N:M: mask length " + maskOut.length + " != " + size);
-        if (weights != null && weights.length != size) throw new IllegalArgumentException("N:M: weights length " + weights.length + " != " + size);
+        if (maskOut != null && maskOut.length != size) {
+            throw new IllegalArgumentException("N:M: mask length " + maskOut.length + " != " + size);
+        }
+        if (weights != null && weights.length != size) {
+            throw new IllegalArgumentException("N:M: weights length " + weights.length + " != " + size);
+        }
         if (maskOut == null && weights == null) return apply(src, t, rowLength, n, m, (MaskSink) null);
         MaskSink.Writer one = MaskSink.arrays(maskOut == null ? null : new byte[][] {maskOut},
                 weights == null ? null : new float[][] {weights}).open();

@@ -25,7 +25,8 @@ public final class PruneTargets {
          */
         public Target {
             if (rows < 0 || rowLength < 0 || (long) rows * rowLength > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("prune target " + name + ": bad view [" + rows + ", " + rowLength + "]");
+                throw new IllegalArgumentException("prune target " + name + ": bad view [" + rows + ", " + rowLength
+                        + "]");
             }
         }
 
@@ -38,7 +39,8 @@ public final class PruneTargets {
             for (int d : shape) n *= d;
             int rows = shape.length == 0 ? 1 : shape[0];
             if (n > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(name + " has " + n + " elements; a prune target holds at most " + Integer.MAX_VALUE);
+                throw new IllegalArgumentException(name + " has " + n + " elements; a prune target holds at most "
+                        + Integer.MAX_VALUE);
             }
             return new Target(name, rows, rows == 0 ? 0 : (int) (n / rows));
         }
@@ -67,7 +69,8 @@ public final class PruneTargets {
         if (spec.granularity() == Granularity.NM) {
             for (Target t : this.targets) {
                 if (t.rowLength() < spec.nmM()) {
-                    throw new IllegalArgumentException(t.name() + ": rows of " + t.rowLength() + " are shorter than M=" + spec.nmM());
+                    throw new IllegalArgumentException(t.name() + ": rows of " + t.rowLength() + " are shorter than M="
+                            + spec.nmM());
                 }
             }
         }
@@ -121,7 +124,8 @@ public final class PruneTargets {
         if (keep < range[0] || keep > range[1]) {
             double n = candidateCount();
             throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "sparsity %s is infeasible with density bounds [%s, %s] per layer: they allow sparsities from %.4f to %.4f",
+                    "sparsity %s is infeasible with density bounds [%s, %s] per layer: they allow sparsities from %.4f"
+                            + " to %.4f",
                     sparsity, spec.minDensity(), spec.maxDensity(), 1 - range[1] / n, 1 - range[0] / n));
         }
     }
@@ -141,21 +145,29 @@ public final class PruneTargets {
      *     rejects its input
      */
     public Selected select(SelectionEngine engine, double sparsity) {
-        if (!(sparsity >= 0 && sparsity <= 1)) throw new IllegalArgumentException("sparsity must be in [0, 1], got " + sparsity);
+        if (!(sparsity >= 0 && sparsity <= 1)) {
+            throw new IllegalArgumentException("sparsity must be in [0, 1], got " + sparsity);
+        }
         int nt = targets.size();
-        if (engine.tensorCount() != nt) throw new IllegalArgumentException("select: engine has " + engine.tensorCount() + " tensors for " + nt + " targets");
+        if (engine.tensorCount() != nt) {
+            throw new IllegalArgumentException("select: engine has " + engine.tensorCount() + " tensors for " + nt
+                    + " targets");
+        }
         double[] each = densities(sparsity);
         switch (spec.granularity()) {
             case UNSTRUCTURED -> {
                 long[] kept;
                 if (spec.thresholdMode()) kept = engine.threshold(spec.thresholdEps());
                 else if (spec.scope() == Scope.PER_LAYER) kept = engine.perLayer(each);
-                else if (capped()) kept = engine.capped(keepFor(sparsity), densities(spec.minDensity()), densities(spec.maxDensity()));
+                else if (capped()) {
+                    kept = engine.capped(keepFor(sparsity), densities(spec.minDensity()), densities(spec.maxDensity()));
+                }
                 else kept = engine.select(GlobalSelector.keepForSparsity(candidateCount(), sparsity));
                 return new Selected(kept, null);
             }
             case NM -> {
-                return new Selected(engine.nm(targets.stream().mapToInt(Target::rowLength).toArray(), spec.nmN(), spec.nmM()), null);
+                int[] rowLengths = targets.stream().mapToInt(Target::rowLength).toArray();
+                return new Selected(engine.nm(rowLengths, spec.nmN(), spec.nmM()), null);
             }
             case STRUCTURED -> {
                 int[] groups = targets.stream().mapToInt(Target::rows).toArray();
@@ -164,7 +176,8 @@ public final class PruneTargets {
                     r = engine.structuredPerLayer(groups, spec.groupNorm(), each);
                 } else {
                     long totalGroups = Arrays.stream(groups).asLongStream().sum();
-                    r = engine.structured(groups, spec.groupNorm(), GlobalSelector.keepForSparsity(totalGroups, sparsity));
+                    long keep = GlobalSelector.keepForSparsity(totalGroups, sparsity);
+                    r = engine.structured(groups, spec.groupNorm(), keep);
                 }
                 return new Selected(r.keptElements(), r.keptGroups());
             }

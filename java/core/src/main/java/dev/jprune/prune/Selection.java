@@ -130,12 +130,14 @@ public final class Selection {
     private void checkSource(ScoreSource src) {
         int nt = src.tensorCount();
         if (nt != offsets.length - 1) {
-            throw new IllegalArgumentException("Selection.apply: source has " + nt + " tensors, selection was made on " + (offsets.length - 1));
+            throw new IllegalArgumentException("Selection.apply: source has " + nt + " tensors, selection was made on "
+                    + (offsets.length - 1));
         }
         for (int t = 0; t < nt; t++) {
             long n = offsets[t + 1] - offsets[t];
             if (src.size(t) != n) {
-                throw new IllegalArgumentException("Selection.apply: " + src.name(t) + " has " + src.size(t) + " elements, selection was made on " + n);
+                throw new IllegalArgumentException("Selection.apply: " + src.name(t) + " has " + src.size(t)
+                        + " elements, selection was made on " + n);
             }
         }
     }

@@ -10,9 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Reads through memory maps (floats, raw elements, bytes) give what the whole-file reader gives, for every floating dtype, at
- * element offsets not aligned to the element size, and across window boundaries (windows of 64..200 bytes here, so
- * a tensor spans many, as one over 2 GiB spans several 1 GiB windows).
+ * Reads through memory maps (floats, raw elements, bytes) give what the whole-file reader gives, for every floating
+ * dtype, at element offsets not aligned to the element size, and across window boundaries (windows of 64..200 bytes
+ * here, so a tensor spans many, as one over 2 GiB spans several 1 GiB windows).
  */
 class MappedCheckpointTest {
     @TempDir Path dir;
@@ -81,22 +81,41 @@ class MappedCheckpointTest {
                         b.put((byte) 7);
                         m.readBytes(t, from, n, b);
                         assertEquals(1 + n * es, b.position());
-                        for (int i = 0; i < n * es; i++) assertEquals(raw[from * es + i], b.get(1 + i), t.name() + " byte " + i);
-                        long[] bits = new long[n];
-                        switch (es) {
-                            case 2 -> { short[] a = new short[n]; m.readRaw(t, from, n, a, 0); for (int i = 0; i < n; i++) bits[i] = a[i] & 0xffffL; }
-                            case 4 -> { int[] a = new int[n]; m.readRaw(t, from, n, a, 0); for (int i = 0; i < n; i++) bits[i] = a[i] & 0xffffffffL; }
-                            default -> m.readRaw(t, from, n, bits, 0);
+                        for (int i = 0; i < n * es; i++) {
+                            assertEquals(raw[from * es + i], b.get(1 + i), t.name() + " byte " + i);
                         }
+                        long[] bits = rawBits(m, t, from, n);
                         for (int i = 0; i < n; i++) {
                             long expectBits = 0;
-                            for (int k2 = es - 1; k2 >= 0; k2--) expectBits = (expectBits << 8) | (raw[(from + i) * es + k2] & 0xff);
-                            assertEquals(expectBits, bits[i], t.name() + " raw element " + (from + i) + " window " + window);
+                            for (int k2 = es - 1; k2 >= 0; k2--) {
+                                expectBits = (expectBits << 8) | (raw[(from + i) * es + k2] & 0xff);
+                            }
+                            assertEquals(expectBits, bits[i], t.name() + " raw element " + (from + i) + ", window "
+                                    + window);
                         }
                     }
                 }
             }
         }
+    }
+
+    /** readRaw of the tensor's element width, as unsigned bit patterns. */
+    private static long[] rawBits(MappedCheckpoint m, CheckpointFiles.Tensor t, int from, int n) {
+        long[] bits = new long[n];
+        switch (t.dtype().size()) {
+            case 2 -> {
+                short[] a = new short[n];
+                m.readRaw(t, from, n, a, 0);
+                for (int i = 0; i < n; i++) bits[i] = a[i] & 0xffffL;
+            }
+            case 4 -> {
+                int[] a = new int[n];
+                m.readRaw(t, from, n, a, 0);
+                for (int i = 0; i < n; i++) bits[i] = a[i] & 0xffffffffL;
+            }
+            default -> m.readRaw(t, from, n, bits, 0);
+        }
+        return bits;
     }
 
     @Test

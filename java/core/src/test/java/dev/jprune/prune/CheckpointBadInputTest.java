@@ -40,8 +40,10 @@ class CheckpointBadInputTest {
         Files.write(out, previous);
     }
 
-    /** Runs the builder's pruner expecting {@code type}, with every fragment in the message and the folder as before. */
-    private <T extends Exception> void refused(Class<T> type, Consumer<CheckpointPruner.Builder> setup, String... fragments)
+    /** Runs the builder's pruner expecting {@code type}, with every fragment in the message and the folder as before.
+    * */
+    private <T extends Exception> void refused(Class<T> type, Consumer<CheckpointPruner.Builder> setup,
+            String... fragments)
             throws IOException {
         List<String> before = listing(dir);
         CheckpointPruner.Builder b = CheckpointPruner.builder().weights(w).out(out)
@@ -66,13 +68,15 @@ class CheckpointBadInputTest {
     void gradientsWithOtherNamesOrShapes() throws IOException {
         Rng rng = new Rng(2);
         Path missing = grads("a.weight", random(rng, DType.F32, 6, 5));
-        refused(IllegalArgumentException.class, b -> b.spec(taylor()).grads(missing), "no tensor 'b.weight'", missing.toString());
+        refused(IllegalArgumentException.class, b -> b.spec(taylor()).grads(missing), "no tensor 'b.weight'",
+                missing.toString());
         Path shape = grads("a.weight", random(rng, DType.F32, 5, 6), "b.weight", random(rng, DType.F32, 4, 4));
         refused(IllegalArgumentException.class, b -> b.spec(taylor()).grads(shape), "'a.weight'", "[5, 6]", "[6, 5]");
         Path extra = grads("a.weight", random(rng, DType.F32, 6, 5), "b.weight", random(rng, DType.F32, 4, 4),
                 "c.weight", random(rng, DType.F32, 2, 2));
         refused(IllegalArgumentException.class, b -> b.spec(taylor()).grads(extra), "'c.weight'", "does not have");
-        Path ints = grads("a.weight", TensorEntry.raw(DType.I32, new byte[120], 6, 5), "b.weight", random(rng, DType.F32, 4, 4));
+        Path ints = grads("a.weight", TensorEntry.raw(DType.I32, new byte[120], 6, 5), "b.weight", random(rng,
+                DType.F32, 4, 4));
         refused(IllegalArgumentException.class, b -> b.spec(taylor()).grads(ints), "'a.weight'", "I32");
         Path scores = grads("a.weight", random(rng, DType.F32, 6, 5));
         refused(IllegalArgumentException.class, b -> b.scores(scores), "no tensor 'b.weight'");
@@ -80,7 +84,8 @@ class CheckpointBadInputTest {
 
     @Test
     void patternsThatMatchNothingOrSelectIntegers() throws IOException {
-        refused(IllegalArgumentException.class, b -> b.include("*.wieght"), "include pattern '*.wieght' matches no tensor");
+        refused(IllegalArgumentException.class, b -> b.include("*.wieght"),
+                "include pattern '*.wieght' matches no tensor");
         refused(IllegalArgumentException.class, b -> b.exclude("c.*"), "exclude pattern 'c.*' matches no tensor");
         refused(IllegalArgumentException.class, b -> b.include("*"), "'steps'", "I64", "not floating point");
         refused(IllegalArgumentException.class, b -> b.exclude("*.weight"), "nothing to prune");
@@ -96,13 +101,17 @@ class CheckpointBadInputTest {
         inf[3] = Float.POSITIVE_INFINITY;
         Path infinite = grads("a.weight", f32(new float[30], 6, 5), "b.weight", f32(inf, 4, 4));
         refused(IllegalArgumentException.class, b -> b.scores(infinite), "'b.weight'", "Infinity", "index 3");
-        refused(IllegalArgumentException.class, b -> b.scores(infinite).layout(Layout.PLAIN).masksOut(dir.resolve("m.safetensors")),
+        refused(IllegalArgumentException.class, b ->
+                b.scores(infinite).layout(Layout.PLAIN).masksOut(dir.resolve("m.safetensors")),
                 "'b.weight'");
         Path nanGrad = grads("a.weight", f32(new float[30], 6, 5), "b.weight", f32(inf, 4, 4));
-        refused(IllegalArgumentException.class, b -> b.spec(taylor()).grads(nanGrad), "'b.weight'", "gradient", "Infinity");
-        refused(IllegalArgumentException.class, b -> b.scores(nan).spec(PruneSpec.builder().criterion(Criterion.MAGNITUDE)
+        refused(IllegalArgumentException.class, b -> b.spec(taylor()).grads(nanGrad), "'b.weight'", "gradient",
+                "Infinity");
+        refused(IllegalArgumentException.class, b ->
+                b.scores(nan).spec(PruneSpec.builder().criterion(Criterion.MAGNITUDE)
                 .granularity(Granularity.NM).build()), "'a.weight'", "NaN");
-        refused(IllegalArgumentException.class, b -> b.scores(nan).spec(PruneSpec.builder().criterion(Criterion.MAGNITUDE)
+        refused(IllegalArgumentException.class, b ->
+                b.scores(nan).spec(PruneSpec.builder().criterion(Criterion.MAGNITUDE)
                 .threshold(0.1f).build()), "'a.weight'", "NaN");
     }
 
@@ -112,20 +121,25 @@ class CheckpointBadInputTest {
         Files.createDirectories(folder);
         Rng rng = new Rng(4);
         write(folder.resolve("s1.safetensors"), tensors("a.weight", random(rng, DType.F32, 6, 5)), Map.of());
-        Path s2 = write(folder.resolve("s2.safetensors"), tensors("b.weight", random(rng, DType.F32, 64, 64)), Map.of());
+        Path s2 = write(folder.resolve("s2.safetensors"), tensors("b.weight", random(rng, DType.F32, 64, 64)),
+                Map.of());
         Path index = folder.resolve("model.safetensors.index.json");
         Files.writeString(index, "{\"weight_map\":{\"a.weight\":\"s1.safetensors\",\"b.weight\":\"s2.safetensors\","
                 + "\"c.weight\":\"s3.safetensors\"}}");
         Path idxOut = dir.resolve("o").resolve("model.safetensors.index.json");
-        refused(SafeTensorsException.class, b -> b.weights(index).out(idxOut), "shard 's3.safetensors'", "'c.weight'", "missing");
+        refused(SafeTensorsException.class, b -> b.weights(index).out(idxOut), "shard 's3.safetensors'", "'c.weight'",
+                "missing");
         Files.writeString(index, "{\"weight_map\":{\"a.weight\":\"s1.safetensors\",\"b.weight\":\"s2.safetensors\"}}");
         try (FileChannel ch = FileChannel.open(s2, StandardOpenOption.WRITE)) {
             ch.truncate(ch.size() - 100);
         }
-        refused(SafeTensorsException.class, b -> b.weights(index).out(idxOut), s2.toString(), "'b.weight'", "truncated");
+        refused(SafeTensorsException.class, b -> b.weights(index).out(idxOut), s2.toString(), "'b.weight'",
+                "truncated");
         Files.writeString(index, "{\"weight_map\":{\"a.weight\":\"s1.safetensors\"}}");
-        refused(IllegalArgumentException.class, b -> b.weights(index).out(dir.resolve("x.safetensors")), "sharded", ".json");
-        Files.writeString(index, "{\"weight_map\":{\"a.weight\":\"s1.safetensors\",\"zzz.weight\":\"s1.safetensors\"}}");
+        refused(IllegalArgumentException.class, b -> b.weights(index).out(dir.resolve("x.safetensors")), "sharded",
+                ".json");
+        Files.writeString(index,
+                "{\"weight_map\":{\"a.weight\":\"s1.safetensors\",\"zzz.weight\":\"s1.safetensors\"}}");
         refused(SafeTensorsException.class, b -> b.weights(index).out(idxOut), "no tensor 'zzz.weight'");
         Files.writeString(index, "{\"weight_map\":{\"a.weight\":\"s1.safetensors\"}}");
         write(folder.resolve("s1.safetensors"), tensors("a.weight", random(rng, DType.F32, 6, 5), "extra.weight",

@@ -110,7 +110,8 @@ final class CheckpointFixtures {
     /** An ordered map. */
     static Map<String, TensorEntry> tensors(Object... nameThenEntry) {
         Map<String, TensorEntry> m = new LinkedHashMap<>();
-        for (int i = 0; i < nameThenEntry.length; i += 2) m.put((String) nameThenEntry[i], (TensorEntry) nameThenEntry[i + 1]);
+        for (int i = 0; i < nameThenEntry.length; i += 2) m.put((String) nameThenEntry[i],
+                (TensorEntry) nameThenEntry[i + 1]);
         return m;
     }
 }

@@ -25,11 +25,13 @@ import org.junit.jupiter.api.io.TempDir;
 class CheckpointPrunerTest {
     @TempDir Path dir;
 
-    /** Names and shapes of the default candidates of {@link #checkpoint} (checkpoint order: the writer's name order). */
+    /** Names and shapes of the default candidates of {@link #checkpoint} (checkpoint order: the writer's name order).
+    * */
     static final List<String> NAMES = List.of("a.weight", "b.weight", "c.weight");
     static final List<int[]> SHAPES = List.of(new int[] {7, 13}, new int[] {129, 4}, new int[] {5, 8, 3});
 
-    /** F32 weights with many ties in |w| (so the tie rule decides), a bias, a 1-D weight and an embedding not matched. */
+    /** F32 weights with many ties in |w| (so the tie rule decides), a bias, a 1-D weight and an embedding not matched.
+    * */
     private static Map<String, TensorEntry> checkpoint(long seed) {
         Rng rng = new Rng(seed);
         Map<String, TensorEntry> m = tensors();
@@ -111,12 +113,14 @@ class CheckpointPrunerTest {
     @Test
     void layoutsKeepDtypesBytesAndMetadata() throws Exception {
         Rng rng = new Rng(5);
-        Map<String, TensorEntry> in = tensors("x.weight", random(rng, DType.BF16, 33, 17), "y.weight", random(rng, DType.F16, 9, 40),
+        Map<String, TensorEntry> in = tensors("x.weight", random(rng, DType.BF16, 33, 17), "y.weight", random(rng,
+                DType.F16, 9, 40),
                 "z.weight", random(rng, DType.F32, 3, 3), "v.weight", random(rng, DType.F64, 4, 5),
                 "x.bias", random(rng, DType.BF16, 33), "steps", TensorEntry.raw(DType.I64, new byte[24], 3));
         Map<String, String> meta = Map.of("format", "pt", "note", "kept as it is");
         Path w = write(dir.resolve("mixed.safetensors"), in, meta);
-        List<String> names = List.of("v.weight", "z.weight", "x.weight", "y.weight"); // writer order: F64, F32, BF16, F16
+        List<String> names = List.of("v.weight", "z.weight", "x.weight",
+                "y.weight"); // writer order: F64, F32, BF16, F16
         List<int[]> shapes = new ArrayList<>();
         float[][] values = new float[names.size()][];
         for (int t = 0; t < names.size(); t++) {
@@ -126,7 +130,8 @@ class CheckpointPrunerTest {
         PruneSpec spec = PruneSpec.builder().criterion(Criterion.MAGNITUDE).sparsity(0.6).build();
         byte[][] ref = reference(spec, names, shapes, values, null, null);
         for (Layout layout : Layout.values()) {
-            Path out = dir.resolve(layout.cliName() + ".safetensors"), masks = dir.resolve(layout.cliName() + "-masks.safetensors");
+            Path out = dir.resolve(layout.cliName() + ".safetensors"), masks = dir.resolve(layout.cliName()
+                    + "-masks.safetensors");
             CheckpointPruner.Builder b = CheckpointPruner.builder().weights(w).spec(spec).layout(layout).out(out);
             if (layout == Layout.PLAIN) b.masksOut(masks);
             CheckpointPruner.Result r = b.build().run();
@@ -141,7 +146,8 @@ class CheckpointPrunerTest {
                 String n = names.get(t);
                 TensorEntry src = in.get(n);
                 TensorEntry m = maskFile.get(n + "_mask");
-                assertEquals(layout == Layout.MASKED ? DType.F32 : src.dtype(), m.dtype(), layout + ": mask dtype of " + n);
+                assertEquals(layout == Layout.MASKED ? DType.F32 : src.dtype(), m.dtype(), layout + ": mask dtype of "
+                        + n);
                 assertArrayEquals(ref[t], mask(m.toFloats()), layout + ": mask of " + n);
                 if (layout == Layout.TORCH_PRUNE) {
                     assertNull(o.get(n), "torch-prune holds no " + n);
@@ -160,7 +166,8 @@ class CheckpointPrunerTest {
                 }
             }
             if (layout == Layout.PLAIN) {
-                assertTrue(o.tensors().keySet().stream().noneMatch(k -> k.endsWith("_mask")), "plain: no mask in the checkpoint");
+                assertTrue(o.tensors().keySet().stream().noneMatch(k -> k.endsWith("_mask")),
+                        "plain: no mask in the checkpoint");
                 assertEquals(names.size(), maskFile.tensors().size());
             }
         }
@@ -173,10 +180,13 @@ class CheckpointPrunerTest {
         PruneSpec spec = PruneSpec.builder().criterion(Criterion.MAGNITUDE).sparsity(0.5).build();
         CheckpointPruner.Result r = CheckpointPruner.builder().weights(w).spec(spec).include("*").exclude("a.*")
                 .exclude("c.w?ight").out(dir.resolve("p-out.safetensors")).build().run();
-        assertEquals(List.of("b.weight", "emb", "norm.weight"), r.tensors().stream().map(CheckpointPruner.TensorResult::name).toList());
+        assertEquals(List.of("b.weight", "emb", "norm.weight"),
+                r.tensors().stream().map(CheckpointPruner.TensorResult::name).toList());
         assertEquals(r.candidates() - Math.rint(0.5 * r.candidates()), r.kept());
-        r = CheckpointPruner.builder().weights(w).spec(spec).include("[ab].weight").out(dir.resolve("p2.safetensors")).build().run();
-        assertEquals(List.of("a.weight", "b.weight"), r.tensors().stream().map(CheckpointPruner.TensorResult::name).toList());
+        r = CheckpointPruner.builder().weights(w).spec(spec).include("[ab].weight").out(dir.resolve("p2.safetensors"))
+                .build().run();
+        assertEquals(List.of("a.weight", "b.weight"),
+                r.tensors().stream().map(CheckpointPruner.TensorResult::name).toList());
     }
 
     @Test

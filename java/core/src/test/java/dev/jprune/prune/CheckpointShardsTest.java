@@ -50,12 +50,14 @@ class CheckpointShardsTest {
         for (Map.Entry<String, Map<String, TensorEntry>> e : shards.entrySet()) {
             write(folder.resolve(e.getKey()), e.getValue(), Map.of("format", "pt"));
             for (Map.Entry<String, TensorEntry> t : e.getValue().entrySet()) {
-                map.append(map.length() == 0 ? "" : ",").append('"').append(t.getKey()).append("\":\"").append(e.getKey()).append('"');
+                map.append(map.length() == 0 ? ""
+                        : ",").append('"').append(t.getKey()).append("\":\"").append(e.getKey()).append('"');
                 total += (long) t.getValue().size() * t.getValue().dtype().size();
             }
         }
         Path index = folder.resolve(INDEX);
-        Files.writeString(index, "{\"metadata\":{\"total_size\":" + total + ",\"origin\":\"test\"},\"weight_map\":{" + map + "}}");
+        Files.writeString(index, "{\"metadata\":{\"total_size\":" + total + ",\"origin\":\"test\"},\"weight_map\":{"
+                + map + "}}");
         return index;
     }
 
@@ -75,11 +77,12 @@ class CheckpointShardsTest {
         PruneSpec spec = PruneSpec.builder().criterion(Criterion.MAGNITUDE).sparsity(0.8).build();
         byte[][] ref = reference(spec, names, shapes, values, null, null);
         Path out = dir.resolve("out").resolve(INDEX);
-        CheckpointPruner.Result r = CheckpointPruner.builder().weights(index).spec(spec).layout(Layout.TORCH_PRUNE).out(out)
-                .build().run();
+        CheckpointPruner.Result r = CheckpointPruner.builder().weights(index).spec(spec).layout(Layout.TORCH_PRUNE)
+                .out(out).build().run();
         assertEquals(r.candidates() - Math.rint(0.8 * r.candidates()), r.kept(), "exactly k over all shards");
         assertEquals(Set.of(INDEX, "model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors",
-                "model-00003-of-00003.safetensors"), Set.copyOf(listing(out.getParent())), "the output folder was created");
+                "model-00003-of-00003.safetensors"), Set.copyOf(listing(out.getParent())),
+                        "the output folder was created");
         JsonObject idx = JsonParser.parseString(Files.readString(out)).getAsJsonObject();
         assertEquals("test", idx.getAsJsonObject("metadata").get("origin").getAsString(), "other metadata kept");
         JsonObject wm = idx.getAsJsonObject("weight_map");
@@ -99,11 +102,13 @@ class CheckpointShardsTest {
                 }
                 assertArrayEquals(bytes(e.getValue().get(n)), bytes(o.get(n + "_orig")), n + "_orig");
                 assertEquals(DType.BF16, o.get(n + "_mask").dtype());
-                assertArrayEquals(ref[t], mask(o.get(n + "_mask").toFloats()), "mask of " + n + " (global over shards)");
+                assertArrayEquals(ref[t], mask(o.get(n + "_mask").toFloats()), "mask of " + n
+                        + " (global over shards)");
             }
         }
         assertEquals(9, wm.size(), "weight_map lists every output tensor");
-        assertEquals(total, idx.getAsJsonObject("metadata").get("total_size").getAsLong(), "total_size is the output's");
+        assertEquals(total, idx.getAsJsonObject("metadata").get("total_size").getAsLong(),
+                "total_size is the output's");
     }
 
     @Test
