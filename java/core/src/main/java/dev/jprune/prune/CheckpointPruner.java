@@ -30,8 +30,9 @@ import java.util.Objects;
  * <p><b>Out of core.</b> Weights, gradients and scores are read through memory maps a block at a time; the selection's
  * passes score on the fly and the mask pass writes the output as it decides (a {@link MaskSink}), so the heap needed
  * does not grow with the checkpoint (a few MiB of histograms and staging buffers). F32, F16, BF16 and F64 are read
- * natively and written back in their own dtype. Reads: the scored inputs three times (two selection passes and the
- * writing pass; four with density bounds or threshold/N:M checks), the weights' bytes once more from the page cache.
+ * natively and written back in their own dtype. Reads: the weights (always checked finite: they are the output) and
+ * the gradients or scores three times (two selection passes and the writing pass; more with density bounds, one more
+ * check pass for threshold and N:M), the weights' bytes once more, from the page cache, to write them.
  *
  * <p><b>Output.</b> In the {@link Layout}: every tensor not pruned, and every file's "__metadata__", is kept byte for
  * byte; masks are 0/1 (F32 for masked, the weight's dtype otherwise). All files are written atomically and committed
@@ -114,7 +115,7 @@ public final class CheckpointPruner {
              MappedCheckpoint gm = gf == null ? null : MappedCheckpoint.open(gf);
              MappedCheckpoint sm = sf == null ? null : MappedCheckpoint.open(sf)) {
             CheckpointFiles.Tensor[] wt = targets.toArray(CheckpointFiles.Tensor[]::new);
-            ScoreSource src = sm != null ? MappedScores.precomputed(sm, st)
+            ScoreSource src = sm != null ? MappedScores.precomputed(sm, st, wm, wt)
                     : MappedScores.criterion(spec.criterion(), wm, wt, gm, gt);
             CheckpointOutput output = CheckpointOutput.plan(wm, targets, layout, out, masksOut);
             long[][] kept = new long[1][];

@@ -5,27 +5,30 @@ import dev.jprune.io.MappedCheckpoint;
 
 /**
  * Scores of checkpoint tensors read through memory maps, a block at a time, never stored: a {@link Criterion} of the
- * weights (and gradients), with {@link CriterionScoreSource}'s arithmetic bit for bit, or precomputed scores. Inputs
- * are checked in the same pass: a non-finite weight or gradient the criterion reads, or a non-finite precomputed score,
- * throws IllegalArgumentException naming the file, the tensor, the index and the value. Safe from several threads.
+ * weights (and gradients), with {@link CriterionScoreSource}'s arithmetic bit for bit, or precomputed scores.
+ *
+ * <p>Inputs are checked in the same pass: a non-finite weight, gradient or precomputed score throws
+ * IllegalArgumentException naming the file, the tensor, the index and the value. The weights are checked even where
+ * the scores do not read them (GRADIENT, precomputed scores): they are what the output holds, and a non-finite value
+ * is never written (torch-prune's NAME_orig · NAME_mask would turn a pruned NaN into a NaN weight). Safe from several
+ * threads.
  */
 final class MappedScores implements ScoreSource {
-    private final Criterion criterion;            // null: precomputed scores in w
-    private final MappedCheckpoint wMap, gMap;    // gMap null unless the criterion reads gradients
-    private final CheckpointFiles.Tensor[] w, g;  // per target
-    private final String[] names;
+    private final Criterion criterion;            // null: precomputed scores in s
+    private final MappedCheckpoint wMap, gMap, sMap;
+    private final CheckpointFiles.Tensor[] w, g, s; // per target; g and s null where not used
     private static final ThreadLocal<float[][]> BUFFERS =
             ThreadLocal.withInitial(() -> new float[2][GlobalSelector.BLOCK]);
 
     private MappedScores(Criterion criterion, MappedCheckpoint wMap, CheckpointFiles.Tensor[] w, MappedCheckpoint gMap,
-            CheckpointFiles.Tensor[] g) {
+            CheckpointFiles.Tensor[] g, MappedCheckpoint sMap, CheckpointFiles.Tensor[] s) {
         this.criterion = criterion;
         this.wMap = wMap;
         this.w = w;
         this.gMap = gMap;
         this.g = g;
-        this.names = new String[w.length];
-        for (int t = 0; t < w.length; t++) names[t] = w[t].name();
+        this.sMap = sMap;
+        this.s = s;
     }
 
     /** {@code criterion} (not USER) over weights {@code w} and, if it reads them, gradients {@code g} (same order). */
@@ -37,17 +40,18 @@ final class MappedScores implements ScoreSource {
         if (criterion.readsGradient() && (gMap == null || g == null)) {
             throw new IllegalArgumentException("criterion " + criterion + " needs gradients");
         }
-        return new MappedScores(criterion, wMap, w, gMap, g);
+        return new MappedScores(criterion, wMap, w, gMap, g, null, null);
     }
 
-    /** Precomputed scores {@code s} (one tensor per target, in target order). */
-    static MappedScores precomputed(MappedCheckpoint sMap, CheckpointFiles.Tensor[] s) {
-        return new MappedScores(null, sMap, s, null, null);
+    /** Precomputed scores {@code s} for the weights {@code w} (one tensor each per target, in target order). */
+    static MappedScores precomputed(MappedCheckpoint sMap, CheckpointFiles.Tensor[] s, MappedCheckpoint wMap,
+            CheckpointFiles.Tensor[] w) {
+        return new MappedScores(null, wMap, w, null, null, sMap, s);
     }
 
     @Override public int tensorCount() { return w.length; }
     @Override public int size(int t) { return (int) w[t].elementCount(); }
-    @Override public String name(int t) { return names[t]; }
+    @Override public String name(int t) { return w[t].name(); }
 
     @Override
     public float score(int t, int i) {
@@ -59,20 +63,21 @@ final class MappedScores implements ScoreSource {
     @Override
     public void scores(int t, int from, int to, float[] out) {
         int n = to - from;
-        if (criterion == null) {
-            wMap.readFloats(w[t], from, n, out, 0);
-            for (int j = 0; j < n; j++) {
-                if (!Float.isFinite(out[j])) throw fault(wMap, w[t], "score", from + j, out[j]);
-            }
-            return;
-        }
         float[][] buf = BUFFERS.get();
         if (buf[0].length < n) {
             buf = new float[][] {new float[n], new float[n]};
             BUFFERS.set(buf);
         }
         float[] a = buf[0], b = buf[1];
-        if (criterion.readsWeight()) wMap.readFloats(w[t], from, n, a, 0);
+        wMap.readFloats(w[t], from, n, a, 0);
+        if (criterion == null || !criterion.readsWeight()) {
+            for (int j = 0; j < n; j++) if (!Float.isFinite(a[j])) throw fault(wMap, w[t], "weight", from + j, a[j]);
+        }
+        if (criterion == null) {
+            sMap.readFloats(s[t], from, n, out, 0);
+            for (int j = 0; j < n; j++) if (!Float.isFinite(out[j])) throw fault(sMap, s[t], "score", from + j, out[j]);
+            return;
+        }
         if (criterion.readsGradient()) gMap.readFloats(g[t], from, n, b, 0);
         int bad = CriterionScoreSource.scoreBlock(criterion, a, 0, b, 0, n, out);
         if (bad >= 0) {

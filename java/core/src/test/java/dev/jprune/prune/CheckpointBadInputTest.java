@@ -115,6 +115,20 @@ class CheckpointBadInputTest {
                 .threshold(0.1f).build()), "'a.weight'", "NaN");
     }
 
+    /** Weights the scores do not read are still what the output holds: a non-finite one is refused too. */
+    @Test
+    void nonFiniteWeightsAreRefusedWhateverTheScores() throws IOException {
+        float[] v = new float[30];
+        v[29] = Float.NaN;
+        w = write(dir.resolve("nan-weight.safetensors"), tensors("a.weight", f32(v, 6, 5), "b.weight",
+                f32(new float[16], 4, 4)), Map.of());
+        Path g = grads("a.weight", f32(new float[30], 6, 5), "b.weight", f32(new float[16], 4, 4));
+        refused(IllegalArgumentException.class, b -> b.spec(PruneSpec.builder().criterion(Criterion.GRADIENT).build())
+                .grads(g), "'a.weight'", "weight (NaN)", "index 29");
+        refused(IllegalArgumentException.class, b -> b.scores(g).layout(Layout.TORCH_PRUNE), "'a.weight'", "weight");
+        refused(IllegalArgumentException.class, b -> { }, "'a.weight'", "weight (NaN)");
+    }
+
     @Test
     void shardsMissingOrTruncated() throws IOException {
         Path folder = dir.resolve("sharded");
