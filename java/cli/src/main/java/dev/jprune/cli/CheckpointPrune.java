@@ -39,7 +39,8 @@ final class CheckpointPrune {
                 + " + NAME_mask) | torch-prune (NAME_orig + NAME_mask, as torch.nn.utils.prune) | plain (NAME only;"
                 + " masks to --masks-out). Default: ${DEFAULT-VALUE}")
         String layout;
-        @Option(names = "--masks-out", description = "with --layout plain: the .safetensors file for the masks")
+        @Option(names = "--masks-out", description = "with --layout plain: the .safetensors file for the masks"
+                + " (NAME_mask for every pruned NAME, 0/1 in NAME's dtype)")
         Path masksOut;
     }
 
