@@ -105,7 +105,7 @@ final class OptionChecks {
 
     /** --exclude-layers names Sequential indices of layers with weights (excluding a ReLU would do nothing). */
     static void excludedLayers(List<Integer> exclude, ModelSpec m) {
-        if (exclude == null) return;
+        if (exclude == null || exclude.isEmpty()) return; // (prune without --model has no model and refuses the option)
         Map<String, Parameter> params = m.net().namedParameters();
         int layers = m.net().layers().size();
         List<Integer> withWeights = new ArrayList<>();

@@ -29,7 +29,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "prune", mixinStandardHelpOptions = true, description = {
-        "Prune a model. With --weights: prune the given weights (no training) and write them with their masks to --out.",
+        "Prune a model. With --weights: prune the given weights (no training) and write them with their masks to",
+        "--out; with --weights and no --model: prune any safetensors checkpoint (or sharded index) by tensor name,",
+        "out of core.",
         "Without --weights: train densely, then prune on a schedule with masked fine-tuning; several --criterion/--sparsity",
         "values make a sweep (results.json, results.csv and accuracy-vs-sparsity.png in --out-dir)."})
 final class PruneCommand implements Callable<Integer> {
@@ -37,10 +39,14 @@ final class PruneCommand implements Callable<Integer> {
     @Mixin Options.Train train = new Options.Train();
     @Mixin Options.Prune prune = new Options.Prune();
     @Mixin Options.Save layout = new Options.Save();
+    @Mixin CheckpointPrune.Flags checkpoint = new CheckpointPrune.Flags();
     @Option(names = "--weights", description = "a .safetensors state_dict to prune as it is (PyTorch names: 0.weight,"
-            + " ...); its model: --model, else the one a jprune file carries, else a chain of Linear layers")
+            + " ...); its model: --model, else the one a jprune file carries, else a chain of Linear layers; with"
+            + " none of these (or with --grads/--scores/--include/--exclude, or a sharded checkpoint's"
+            + " model.safetensors.index.json) its tensors are pruned by name, out of core")
     Path weights;
-    @Option(names = "--out", description = "with --weights: the pruned .safetensors file to write")
+    @Option(names = "--out", description = "with --weights: the pruned .safetensors file to write (for a sharded"
+            + " checkpoint its index; the shards go beside it)")
     Path out;
     @Option(names = "--out-dir", defaultValue = "out", description = "folder for results of a training run. Default: ${DEFAULT-VALUE}")
     Path outDir;
@@ -58,10 +64,12 @@ final class PruneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Reporter r = Reporter.system(quiet);
+        if (CheckpointPrune.applies(spec, this)) return CheckpointPrune.run(spec, this, r);
+        CheckpointPrune.refuseOnModelPath(spec);
         Device.check(train.device);
         if (weights != null) ModelArgs.checkWeightsFile(weights, "--weights");
         arch = weights != null ? weightsModel(r) : ModelArgs.named(train.modelName());
-        if (arch == null) return pruneBareCheckpoint(r);
+        if (arch == null) return CheckpointPrune.run(spec, this, r);  // no model anywhere: prune tensors by name
         ModelSpec probe = arch.build(train.seed);
         OptionChecks.prune(spec, this, probe);
         OptionChecks.train(spec, train, probe);
@@ -81,11 +89,6 @@ final class PruneCommand implements Callable<Integer> {
     /** The model of --weights: --model (checked against the file's), the file's own, a Linear chain, or null. */
     private Architecture weightsModel(Reporter r) throws java.io.IOException {
         return ModelArgs.forWeights(train.model, weights, r);
-    }
-
-    /** A checkpoint that implies no model (issue 16's model-free path prunes it; not built on this branch yet). */
-    private int pruneBareCheckpoint(Reporter r) throws java.io.IOException {
-        throw CheckpointModels.noModel(weights);
     }
 
     private int pruneWeights(Reporter r) throws Exception {

@@ -32,7 +32,8 @@ class CliOptionPropertyTest {
             "--scope", "--sparsity", "--threshold", "--exclude-layers", "--exclude-last", "--min-density",
             "--max-density", "--score-batches", "--accumulate", "--ema-momentum", "--schedule", "--rounds",
             "--fine-tune-epochs", "--fine-tune-lr", "--gradual-fraction", "--gradual-events", "--rewind", "--quiet",
-            "--help", "--version", "--frobnicate", "--layout", "--masks-out", "--masks");
+            "--help", "--version", "--frobnicate", "--grads", "--scores", "--include", "--exclude", "--layout",
+            "--masks-out", "--masks");
     static final Set<String> PATH_OPTIONS = Set.of("--out", "--out-dir", "--save", "--masks-out");
 
     @BeforeAll
@@ -58,10 +59,13 @@ class CliOptionPropertyTest {
                 List.of("info", "--weights", w),
                 List.of("export", "--model", "lenet-300-100", "--weights", w, "--out", o),
                 List.of("eval", "--model", "lenet-300-100", "--weights", w, "--data", t),
-                List.of("prune", "--weights", w, "--criterion", "magnitude", "--sparsity", "0.5", "--out", o,
-                        "--device", "cpu"),
-                List.of("prune", "--weights", w, "--criterion", "taylor", "--sparsity", "0.5", "--data", t,
-                        "--score-batches", "2", "--batch", "16", "--out", o, "--device", "cpu"),
+                List.of("prune", "--weights", w, "--model", "lenet-300-100", "--criterion", "magnitude", "--sparsity",
+                        "0.5", "--out", o, "--device", "cpu"),
+                List.of("prune", "--weights", w, "--model", "lenet-300-100", "--criterion", "taylor", "--sparsity",
+                        "0.5", "--data", t, "--score-batches", "2", "--batch", "16", "--out", o, "--device", "cpu"),
+                List.of("prune", "--weights", w, "--grads", w, "--criterion", "taylor2", "--include", "*.weight",
+                        "--exclude", "4.*", "--layout", "plain", "--masks-out", dir.resolve("m.safetensors").toString(),
+                        "--sparsity", "0.5", "--out", o),
                 List.of("train", "--data", t, "--epochs", "1", "--batch", "32", "--device", "cpu", "--quiet",
                         "--save", o),
                 List.of("train", "--model", modelFile.toString(), "--data", t, "--epochs", "1", "--batch", "32",

@@ -68,7 +68,7 @@ public final class SafeTensors {
     public static SafeTensorFile read(Path file) throws IOException {
         try (FileChannel ch = openForRead(file)) {
             ChunkReader in = new ChunkReader(file, ch);
-            Layout layout = readLayout(file, ch, in);
+            Layout layout = readLayout(file, ch, in, true);
             long dataBytes = layout.size() - layout.dataStart();
             LinkedHashMap<String, TensorEntry> tensors = new LinkedHashMap<>();
             try {
@@ -87,13 +87,14 @@ public final class SafeTensors {
 
     /**
      * Reads and validates the header and layout only (as {@link #read} does), not the tensors' data: memory use
-     * does not grow with the tensors' size. Does not modify the file.
+     * does not grow with the tensors' size. Unlike {@link #read} it accepts tensors too large for one Java array (they
+     * are read in pieces: {@link #streamFloats}, {@link MappedCheckpoint}). Does not modify the file.
      *
      * @throws SafeTensorsException as {@link #read}, for faults of the header and layout
      */
     public static SafeTensorHeader readHeader(Path file) throws IOException {
         try (FileChannel ch = openForRead(file)) {
-            Layout layout = readLayout(file, ch, new ChunkReader(file, ch));
+            Layout layout = readLayout(file, ch, new ChunkReader(file, ch), false);
             List<SafeTensorHeader.Tensor> list = new ArrayList<>();
             for (Info t : layout.ordered()) {
                 long offset = layout.dataStart() + t.begin;
@@ -157,7 +158,8 @@ public final class SafeTensors {
         return FileChannel.open(file, StandardOpenOption.READ);
     }
 
-    private static Layout readLayout(Path file, FileChannel ch, ChunkReader in) throws IOException {
+    /** @param arrays whether every tensor must fit one Java array ({@link #read}; a header-only reader streams) */
+    private static Layout readLayout(Path file, FileChannel ch, ChunkReader in, boolean arrays) throws IOException {
         long size = ch.size();
         if (size < 8) {
             throw new SafeTensorsException(file, "file is " + size + " bytes, shorter than the 8-byte header length");
@@ -183,7 +185,7 @@ public final class SafeTensors {
         Map<String, String> metadata = new TreeMap<>();
         List<Info> infos = parseHeader(file, header, metadata);
         long dataStart = 8 + n;
-        return new Layout(validateLayout(file, infos, size - dataStart), metadata, dataStart, size);
+        return new Layout(validateLayout(file, infos, size - dataStart, arrays), metadata, dataStart, size);
     }
 
     private static TensorEntry readTensor(Path file, ChunkReader in, long dataStart, Info t) throws IOException {
@@ -378,7 +380,8 @@ public final class SafeTensors {
     }
 
     /** Checks sizes, then contiguity over the data section; returns the tensors in data order. */
-    private static List<Info> validateLayout(Path file, List<Info> infos, long dataBytes) throws IOException {
+    private static List<Info> validateLayout(Path file, List<Info> infos, long dataBytes, boolean arrays)
+            throws IOException {
         for (Info t : infos) {
             String what = "tensor '" + t.name + "' (" + t.dtype + Arrays.toString(t.shape) + ", data_offsets [" + t.begin + ", " + t.end + "])";
             if (t.end < t.begin) throw new SafeTensorsException(file, what + ": end is before begin");
@@ -393,7 +396,7 @@ public final class SafeTensors {
             }
             // F32 is held as float[], every other dtype as byte[]: both must fit a Java array
             long arrayLength = t.dtype == DType.F32 ? need / 4 : need;
-            if (arrayLength > Integer.MAX_VALUE - 8) {
+            if (arrays && arrayLength > Integer.MAX_VALUE - 8) {
                 throw new SafeTensorsException(file, what + ": " + need + " bytes do not fit a Java array");
             }
         }
@@ -455,11 +458,9 @@ public final class SafeTensors {
             if (e.getKey().equals(METADATA_KEY)) throw new IllegalArgumentException("SafeTensors.write " + file + ": tensor name " + METADATA_KEY + " is reserved");
             if (e.getValue() == null) throw new IllegalArgumentException("SafeTensors.write " + file + ": tensor '" + e.getKey() + "' is null");
         }
-        Map<String, String> meta = new TreeMap<>();
         if (metadata != null) {
             for (Map.Entry<String, String> m : metadata.entrySet()) {
                 if (m.getKey() == null || m.getValue() == null) throw new IllegalArgumentException("SafeTensors.write " + file + ": null metadata key or value");
-                meta.put(m.getKey(), m.getValue());
             }
         }
         // Reference order: dtype descending, then name (code point order = Rust's byte-wise UTF-8 order).
@@ -467,53 +468,21 @@ public final class SafeTensors {
             int c = Integer.compare(b.getValue().dtype().ordinal(), a.getValue().dtype().ordinal());
             return c != 0 ? c : compareCodePoints(a.getKey(), b.getKey());
         });
-
         int count = entries.size();
+        List<SafeTensorsPlan.Spec> specs = new ArrayList<>(count);
+        for (Map.Entry<String, ? extends TensorSource> e : entries) {
+            specs.add(new SafeTensorsPlan.Spec(e.getKey(), e.getValue().dtype(), e.getValue().shape()));
+        }
+        SafeTensorsPlan plan;
+        try {
+            plan = SafeTensorsPlan.of(specs, metadata);
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage().startsWith("header of ")) throw new SafeTensorsException(file, e.getMessage());
+            throw new IllegalArgumentException("SafeTensors.write " + file + ": " + e.getMessage(), e);
+        }
+        byte[] prefix = plan.prefix();
         long[] sizes = new long[count];
-        StringBuilder json = new StringBuilder("{");
-        if (!meta.isEmpty()) {
-            appendString(json, METADATA_KEY).append(":{");
-            boolean first = true;
-            for (Map.Entry<String, String> m : meta.entrySet()) {
-                if (!first) json.append(',');
-                first = false;
-                appendString(json, m.getKey()).append(':');
-                appendString(json, m.getValue());
-            }
-            json.append('}');
-        }
-        long offset = 0;
-        for (int i = 0; i < count; i++) {
-            String name = entries.get(i).getKey();
-            TensorSource src = entries.get(i).getValue();
-            int[] shape = src.shape();
-            try {
-                sizes[i] = Math.multiplyExact(TensorSource.elementCount(shape), src.dtype().size());
-            } catch (ArithmeticException | IllegalArgumentException e) {
-                throw new IllegalArgumentException("SafeTensors.write " + file + ": tensor '" + name + "' has bad shape " + Arrays.toString(shape), e);
-            }
-            if (json.length() > 1) json.append(',');
-            appendString(json, name).append(":{\"dtype\":");
-            appendString(json, src.dtype().name()).append(",\"shape\":[");
-            for (int d = 0; d < shape.length; d++) json.append(d == 0 ? "" : ",").append(shape[d]);
-            json.append("],\"data_offsets\":[").append(offset).append(',').append(offset + sizes[i]).append("]}");
-            offset += sizes[i];
-        }
-        json.append('}');
-        byte[] header;
-        try { // strict: String.getBytes would silently turn an unpaired surrogate into '?'
-            ByteBuffer enc = StandardCharsets.UTF_8.newEncoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).encode(java.nio.CharBuffer.wrap(json));
-            header = new byte[enc.remaining()];
-            enc.get(header);
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException("SafeTensors.write " + file + ": a tensor name or metadata string is not valid Unicode (unpaired surrogate)", e);
-        }
-        int padded = (header.length + 7) & ~7; // so the data section starts 8-byte aligned (8 + N ≡ 0 mod 8)
-        if (padded > MAX_HEADER_BYTES) throw new SafeTensorsException(file, "header of " + padded + " bytes exceeds " + MAX_HEADER_BYTES);
-        byte[] prefix = new byte[8 + padded];
-        ByteBuffer.wrap(prefix).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).put(header);
-        Arrays.fill(prefix, 8 + header.length, prefix.length, (byte) ' ');
+        for (int i = 0; i < count; i++) sizes[i] = plan.get(entries.get(i).getKey()).byteLength();
 
         try {
             AtomicFiles.write(file, out -> {
@@ -554,25 +523,4 @@ public final class SafeTensors {
         return Integer.compare(a.length() - i, b.length() - j);
     }
 
-    /** JSON string with serde_json's escaping: quote, backslash and control characters only. */
-    private static StringBuilder appendString(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
-                }
-            }
-        }
-        return sb.append('"');
-    }
 }

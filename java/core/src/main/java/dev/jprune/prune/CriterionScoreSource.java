@@ -62,67 +62,71 @@ public final class CriterionScoreSource implements ScoreSource {
 
     @Override
     public void scores(int t, int from, int to, float[] out) {
+        int bad = scoreBlock(criterion, w == null ? null : w[t], from, g == null ? null : g[t], from, to - from, out);
+        if (bad >= 0) throw inputFault(t, from + bad);
+    }
+
+    /**
+     * The criterion's scores of {@code n} elements, weights from {@code a[aOff..]} and gradients from
+     * {@code b[bOff..]} (either may be null when the criterion does not read it), into {@code out[0..n)}. Returns -1,
+     * or the first j whose input is non-finite (then {@code out} is incomplete). A finite product that overflows
+     * scores ±Infinity. Shared with the out-of-core sources, so both score alike bit for bit.
+     */
+    static int scoreBlock(Criterion criterion, float[] a, int aOff, float[] b, int bOff, int n, float[] out) {
         // One loop per criterion so the hot loop has no switch; the finiteness test is folded into the score
         // where possible: w·g is non-finite whenever w or g is (Inf·0 = NaN), so only rare non-finite products
         // take the slow path, which tells an input fault from a legitimate overflow.
-        int n = to - from;
         switch (criterion) {
-            case MAGNITUDE: {
-                float[] a = w[t];
+            case MAGNITUDE:
                 for (int j = 0; j < n; j++) {
-                    float x = a[from + j];
-                    if (!Float.isFinite(x)) throw bad(t, from + j, "weight", x);
+                    float x = a[aOff + j];
+                    if (!Float.isFinite(x)) return j;
                     out[j] = Math.abs(x);
                 }
-                break;
-            }
-            case GRADIENT: {
-                float[] b = g[t];
+                return -1;
+            case GRADIENT:
                 for (int j = 0; j < n; j++) {
-                    float x = b[from + j];
-                    if (!Float.isFinite(x)) throw bad(t, from + j, "gradient", x);
+                    float x = b[bOff + j];
+                    if (!Float.isFinite(x)) return j;
                     out[j] = Math.abs(x);
                 }
-                break;
-            }
+                return -1;
             case TAYLOR:
-            case SNIP: {
-                float[] a = w[t], b = g[t];
+            case SNIP:
                 for (int j = 0; j < n; j++) {
-                    float p = a[from + j] * b[from + j];
-                    if (!Float.isFinite(p)) p = slow(t, from + j);
+                    float p = a[aOff + j] * b[bOff + j];
+                    if (!Float.isFinite(p) && inputFault(a[aOff + j], b[bOff + j])) return j;
                     out[j] = Math.abs(p);
                 }
-                break;
-            }
-            case TAYLOR_SQUARED: {
-                float[] a = w[t], b = g[t];
+                return -1;
+            case TAYLOR_SQUARED:
                 for (int j = 0; j < n; j++) {
-                    float p = a[from + j] * b[from + j];
-                    if (!Float.isFinite(p)) p = slow(t, from + j);
+                    float p = a[aOff + j] * b[bOff + j];
+                    if (!Float.isFinite(p) && inputFault(a[aOff + j], b[bOff + j])) return j;
                     out[j] = p * p;
                 }
-                break;
-            }
-            case MOVEMENT: {
-                float[] a = w[t], b = g[t];
+                return -1;
+            case MOVEMENT:
                 for (int j = 0; j < n; j++) {
-                    float p = a[from + j] * b[from + j];
-                    if (!Float.isFinite(p)) p = slow(t, from + j);
+                    float p = a[aOff + j] * b[bOff + j];
+                    if (!Float.isFinite(p) && inputFault(a[aOff + j], b[bOff + j])) return j;
                     out[j] = -p;
                 }
-                break;
-            }
+                return -1;
             default: throw new AssertionError(criterion);
         }
     }
 
-    /** Product w·g that came out non-finite: an input fault (throws) or a finite overflow (returns ±Inf). */
-    private float slow(int t, int i) {
-        float a = w[t][i], b = g[t][i];
-        if (!Float.isFinite(a)) throw bad(t, i, "weight", a);
-        if (!Float.isFinite(b)) throw bad(t, i, "gradient", b);
-        return a * b;
+    /** A non-finite product w·g is an input fault unless both inputs are finite (then it is an overflow). */
+    private static boolean inputFault(float w, float g) {
+        return !Float.isFinite(w) || !Float.isFinite(g);
+    }
+
+    /** The exception for element i of tensor t, whose input is non-finite (the weight is named first). */
+    private IllegalArgumentException inputFault(int t, int i) {
+        float a = w == null ? 0f : w[t][i], b = g == null ? 0f : g[t][i];
+        if (criterion.readsWeight() && !Float.isFinite(a)) return bad(t, i, "weight", a);
+        return bad(t, i, "gradient", b);
     }
 
     private IllegalArgumentException bad(int t, int i, String what, float v) {

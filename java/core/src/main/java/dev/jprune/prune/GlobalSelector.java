@@ -136,6 +136,22 @@ public final class GlobalSelector {
      * selection of each tensor (each made on the one-tensor view {@code ScoreSource.subset(src, t)}).
      */
     public static Selection[] perLayer(ScoreSource src, double[] sparsity, byte[][] masksOut, float[][] weights) {
+        checkOutputs("perLayer", src, masksOut, weights);
+        return perLayer(src, sparsity, sinkOf(masksOut, weights), null);
+    }
+
+    /**
+     * {@link #perLayer(ScoreSource, double[], byte[][], float[][])} into any {@link MaskSink}: every tensor is selected
+     * before any decision goes to the sink (a NaN score in the last tensor leaves the sink untouched). Returns the
+     * kept count per tensor.
+     */
+    public static long[] perLayer(ScoreSource src, double[] sparsity, MaskSink sink) {
+        long[] kept = new long[src.tensorCount()];
+        perLayer(src, sparsity, sink, kept);
+        return kept;
+    }
+
+    private static Selection[] perLayer(ScoreSource src, double[] sparsity, MaskSink sink, long[] keptOut) {
         int nt = src.tensorCount();
         if (sparsity.length != nt) throw new IllegalArgumentException("perLayer: " + sparsity.length + " sparsities for " + nt + " tensors");
         for (int t = 0; t < nt; t++) {
@@ -143,12 +159,11 @@ public final class GlobalSelector {
                 throw new IllegalArgumentException("perLayer: sparsity of " + src.name(t) + " must be in [0, 1], got " + sparsity[t]);
             }
         }
-        checkOutputs("perLayer", src, masksOut, weights);
         Selection[] sel = new Selection[nt];
         for (int t = 0; t < nt; t++) sel[t] = select(ScoreSource.subset(src, t), keepForSparsity(src.size(t), sparsity[t]));
         for (int t = 0; t < nt; t++) {
-            sel[t].apply(ScoreSource.subset(src, t), masksOut == null ? null : new byte[][]{masksOut[t]},
-                    weights == null ? null : new float[][]{weights[t]});
+            long[] k = sel[t].apply(ScoreSource.subset(src, t), sink == null ? null : MaskSink.subset(sink, t));
+            if (keptOut != null) keptOut[t] = k[0];
         }
         return sel;
     }
@@ -176,12 +191,22 @@ public final class GlobalSelector {
      */
     public static CappedResult selectCapped(ScoreSource src, long keep, double[] minDensity, double[] maxDensity,
                                             byte[][] masksOut, float[][] weights) {
+        checkOutputs("selectCapped", src, masksOut, weights);
+        return selectCapped(src, keep, minDensity, maxDensity, sinkOf(masksOut, weights));
+    }
+
+    /**
+     * {@link #selectCapped(ScoreSource, long, double[], double[], byte[][], float[][])} into any {@link MaskSink}
+     * (null: count only): the counting rounds write nothing; the free tensors' final selection and each clamped
+     * tensor's own selection go to the sink.
+     */
+    public static CappedResult selectCapped(ScoreSource src, long keep, double[] minDensity, double[] maxDensity,
+                                            MaskSink sink) {
         int nt = src.tensorCount();
         long[] sizes = new long[nt];
         for (int t = 0; t < nt; t++) sizes[t] = src.size(t);
         long[][] bounds = cappedBounds("selectCapped", sizes, src::name, minDensity, maxDensity);
         checkCappedKeep("selectCapped", keep, bounds, sizes);
-        checkOutputs("selectCapped", src, masksOut, weights);
         Selection[] last = new Selection[1];
         CappedPlan plan = cappedRounds("selectCapped", bounds[0], bounds[1], keep, (active, budget) -> {
             ScoreSource sub = ScoreSource.subset(src, active);
@@ -189,10 +214,10 @@ public final class GlobalSelector {
             return last[0].keptPerTensor(sub);
         });
         // The last round selected the free tensors with the final budget: apply it; each clamped tensor keeps its top.
-        last[0].apply(ScoreSource.subset(src, plan.free()), pick(masksOut, plan.free()), pick(weights, plan.free()));
+        last[0].apply(ScoreSource.subset(src, plan.free()), subsetSink(sink, plan.free()));
         for (int t : plan.clampedTensors()) {
             ScoreSource one = ScoreSource.subset(src, t);
-            select(one, plan.kept()[t]).apply(one, pick(masksOut, new int[]{t}), pick(weights, new int[]{t}));
+            select(one, plan.kept()[t]).apply(one, subsetSink(sink, t));
         }
         return new CappedResult(plan.kept(), plan.clamped(), plan.rounds());
     }
@@ -302,11 +327,19 @@ public final class GlobalSelector {
      * count per tensor.
      */
     public static long[] threshold(ScoreSource src, float eps, byte[][] masksOut, float[][] weights) {
+        checkOutputs("threshold", src, masksOut, weights);
+        return threshold(src, eps, sinkOf(masksOut, weights));
+    }
+
+    /**
+     * {@link #threshold(ScoreSource, float, byte[][], float[][])} into any {@link MaskSink} (null: count only): the
+     * read-only check pass runs first, so a NaN score leaves the sink untouched.
+     */
+    public static long[] threshold(ScoreSource src, float eps, MaskSink sink) {
         if (Float.isNaN(eps)) throw new IllegalArgumentException("threshold: eps is NaN");
         long[] off = offsets(src);
         long[] taskStart = plan(off[off.length - 1], Parallel.threads() * 4, MIN_TASK);
         int tasks = taskStart.length - 1;
-        checkOutputs("threshold", src, masksOut, weights);
         // score >= eps  ⇔  key ≥ key(eps)  ⇔  a Selection with threshold key(eps) and unlimited tie budget.
         Selection sel = new Selection(off[off.length - 1], -1, ScoreKeys.key(eps), Long.MAX_VALUE, -1, -1, off, taskStart, new long[tasks]);
         // NaN scores would compare false and silently prune: check lazily in the same pass via a checking view.
@@ -320,9 +353,9 @@ public final class GlobalSelector {
                 for (int j = 0; j < to - from; j++) if (Float.isNaN(out[j])) throw nanScore(src, t, from + j);
             }
         };
-        // Check pass first (read only) so that a NaN leaves masksOut and weights untouched.
-        sel.apply(checked, null, null);
-        return sel.apply(src, masksOut, weights);
+        // Check pass first (read only) so that a NaN leaves the sink untouched.
+        sel.apply(checked, (MaskSink) null);
+        return sel.apply(src, sink);
     }
 
     // ---------------------------------------------------------------------------------------------- internals
@@ -427,18 +460,13 @@ public final class GlobalSelector {
         return IntStream.range(0, fixed.length).filter(t -> !fixed[t]).toArray();
     }
 
-    private static byte[][] pick(byte[][] a, int[] idx) {
-        if (a == null) return null;
-        byte[][] r = new byte[idx.length][];
-        for (int j = 0; j < idx.length; j++) r[j] = a[idx[j]];
-        return r;
+    /** The array sink of the classic signatures, or null (count only) when both are null. */
+    private static MaskSink sinkOf(byte[][] masks, float[][] weights) {
+        return masks == null && weights == null ? null : MaskSink.arrays(masks, weights);
     }
 
-    private static float[][] pick(float[][] a, int[] idx) {
-        if (a == null) return null;
-        float[][] r = new float[idx.length][];
-        for (int j = 0; j < idx.length; j++) r[j] = a[idx[j]];
-        return r;
+    private static MaskSink subsetSink(MaskSink sink, int... tensors) {
+        return sink == null ? null : MaskSink.subset(sink, tensors);
     }
 
 }

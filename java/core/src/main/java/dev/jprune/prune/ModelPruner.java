@@ -29,6 +29,7 @@ public final class ModelPruner {
     private final Sequential net;
     private final PruneSpec spec;
     private final List<Target> targets;
+    private final PruneTargets dispatch;
 
     /**
      * A pruner of {@code net}'s Linear and Conv2d weights that {@code spec} selects.
@@ -40,6 +41,8 @@ public final class ModelPruner {
         this.spec = spec;
         this.targets = findTargets(net, spec);
         if (targets.isEmpty()) throw new IllegalArgumentException("nothing to prune: no Linear/Conv2d weight left after exclusions in " + net.describe());
+        this.dispatch = new PruneTargets(spec,
+                targets.stream().map(t -> new PruneTargets.Target(t.name(), t.rows(), t.rowLength())).toList());
     }
 
     static List<Target> findTargets(Sequential net, PruneSpec spec) {
@@ -66,12 +69,7 @@ public final class ModelPruner {
             if ((spec.excludeLast() || spec.granularity() == Granularity.STRUCTURED) && k == all.size() - 1) continue;
             out.add(t);
         }
-        if (spec.granularity() == Granularity.NM) {
-            for (Target t : out) {
-                if (t.rowLength() < spec.nmM()) throw new IllegalArgumentException(t.name() + ": rows of " + t.rowLength() + " are shorter than M=" + spec.nmM());
-            }
-        }
-        return List.copyOf(out);
+        return List.copyOf(out); // N:M row lengths are checked by PruneTargets
     }
 
     /** The weights it prunes, in model order. */
@@ -97,51 +95,21 @@ public final class ModelPruner {
         return n;
     }
 
-    /** Whether prunes are capped global selections (unstructured, global scope, a min or max density per target). */
-    public boolean capped() {
-        return spec.granularity() == Granularity.UNSTRUCTURED && !spec.thresholdMode() && spec.scope() == Scope.GLOBAL
-                && (spec.minDensity() > 0 || spec.maxDensity() < 1);
-    }
+    /** The targets as the dispatch sees them (names and [rows, rowLength] views), with the spec. */
+    public PruneTargets dispatch() { return dispatch; }
 
-    /** The spec's density bound for every target. */
-    public double[] densities(double d) {
-        double[] a = new double[targets.size()];
-        Arrays.fill(a, d);
-        return a;
-    }
+    /** Whether prunes are capped global selections (see {@link PruneTargets#capped}). */
+    public boolean capped() { return dispatch.capped(); }
 
-    /**
-     * The kept count of a global unstructured prune to {@code sparsity}: {@link GlobalSelector#keepForSparsity} over
-     * the candidates; when the prunes are {@link #capped}, clamped into the range the density bounds allow, so a
-     * schedule step they cannot meet (a gradual schedule's early steps under a max density) prunes to the nearest
-     * count they allow — the bounds hold at every prune, and the result reports the sparsity achieved. The final
-     * target is checked before training ({@link #checkTarget}).
-     */
-    public long keepFor(double sparsity) {
-        long keep = GlobalSelector.keepForSparsity(candidateCount(), sparsity);
-        if (!capped()) return keep;
-        long[] range = GlobalSelector.cappedKeepRange(bounds());
-        return Math.max(range[0], Math.min(range[1], keep));
-    }
+    /** {@code d} for every target. */
+    public double[] densities(double d) { return dispatch.densities(d); }
+
+    /** The kept count of a global unstructured prune to {@code sparsity} (see {@link PruneTargets#keepFor}). */
+    public long keepFor(double sparsity) { return dispatch.keepFor(sparsity); }
 
     /** Throws IllegalArgumentException when the density bounds cannot reach {@code sparsity} (the schedule's target),
      *  naming the sparsities they allow. Nothing is changed. */
-    public void checkTarget(double sparsity) {
-        if (!capped()) return;
-        long keep = GlobalSelector.keepForSparsity(candidateCount(), sparsity);
-        long[] range = GlobalSelector.cappedKeepRange(bounds());
-        if (keep < range[0] || keep > range[1]) {
-            double n = candidateCount();
-            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
-                    "sparsity %s is infeasible with density bounds [%s, %s] per layer: they allow sparsities from %.4f to %.4f",
-                    sparsity, spec.minDensity(), spec.maxDensity(), 1 - range[1] / n, 1 - range[0] / n));
-        }
-    }
-
-    private long[][] bounds() {
-        long[] sizes = Arrays.stream(sizes()).asLongStream().toArray();
-        return GlobalSelector.cappedBounds("prune", sizes, t -> targets.get(t).name(), densities(spec.minDensity()), densities(spec.maxDensity()));
-    }
+    public void checkTarget(double sparsity) { dispatch.checkTarget(sparsity); }
 
     /** A fresh score accumulator over the targets, following the spec's accumulation mode. */
     public ScoreAccumulator newAccumulator() {
@@ -201,43 +169,16 @@ public final class ModelPruner {
     public record Selected(long[] keptPerTarget, int[][] keptRows) {}
 
     /**
-     * The one dispatch from this pruner's {@link PruneSpec} (granularity, scope, density caps, threshold, N:M) to the
-     * selection {@code engine} runs, for a prune to {@code sparsity} (ignored in threshold and N:M modes). The engine
+     * The one dispatch ({@link PruneTargets#select}) from this pruner's {@link PruneSpec} (granularity, scope, density
+     * caps, threshold, N:M) to the selection {@code engine} runs, for a prune to {@code sparsity} (ignored in
+     * threshold and N:M modes). The engine
      * writes its own output masks; committing them to the model (and never reviving pruned weights) is the caller's.
      *
      * @throws IllegalArgumentException when sparsity is outside [0, 1] or the engine rejects its input
      */
     public Selected select(SelectionEngine engine, double sparsity) {
-        if (!(sparsity >= 0 && sparsity <= 1)) throw new IllegalArgumentException("sparsity must be in [0, 1], got " + sparsity);
-        int nt = targets.size();
-        if (engine.tensorCount() != nt) throw new IllegalArgumentException("select: engine has " + engine.tensorCount() + " tensors for " + nt + " targets");
-        double[] each = new double[nt];
-        Arrays.fill(each, sparsity);
-        switch (spec.granularity()) {
-            case UNSTRUCTURED -> {
-                long[] kept;
-                if (spec.thresholdMode()) kept = engine.threshold(spec.thresholdEps());
-                else if (spec.scope() == Scope.PER_LAYER) kept = engine.perLayer(each);
-                else if (capped()) kept = engine.capped(keepFor(sparsity), densities(spec.minDensity()), densities(spec.maxDensity()));
-                else kept = engine.select(GlobalSelector.keepForSparsity(candidateCount(), sparsity));
-                return new Selected(kept, null);
-            }
-            case NM -> {
-                return new Selected(engine.nm(targets.stream().mapToInt(Target::rowLength).toArray(), spec.nmN(), spec.nmM()), null);
-            }
-            case STRUCTURED -> {
-                int[] groups = targets.stream().mapToInt(Target::rows).toArray();
-                SelectionEngine.Groups r;
-                if (spec.scope() == Scope.PER_LAYER) {
-                    r = engine.structuredPerLayer(groups, spec.groupNorm(), each);
-                } else {
-                    long totalGroups = Arrays.stream(groups).asLongStream().sum();
-                    r = engine.structured(groups, spec.groupNorm(), GlobalSelector.keepForSparsity(totalGroups, sparsity));
-                }
-                return new Selected(r.keptElements(), r.keptGroups());
-            }
-            default -> throw new AssertionError(spec.granularity());
-        }
+        PruneTargets.Selected r = dispatch.select(engine, sparsity);
+        return new Selected(r.keptPerTarget(), r.keptRows());
     }
 
     /**

@@ -31,26 +31,62 @@ public final class NmSparsity {
      */
     public static long apply(ScoreSource src, int t, int rowLength, int n, int m, byte[] maskOut, float[] weights) {
         int size = src.size(t);
+        if (maskOut != null && maskOut.length != size) {
+            throw new IllegalArgumentException("N:M: mask length " + maskOut.length + " != " + size);
+        }
+        if (weights != null && weights.length != size) {
+            throw new IllegalArgumentException("N:M: weights length " + weights.length + " != " + size);
+        }
+        if (maskOut == null && weights == null) return apply(src, t, rowLength, n, m, (MaskSink) null);
+        MaskSink.Writer one = MaskSink.arrays(maskOut == null ? null : new byte[][] {maskOut},
+                weights == null ? null : new float[][] {weights}).open();
+        MaskSink.Writer w = new MaskSink.Writer() {  // tensor t of src is the arrays' only tensor
+            @Override public void write(int tt, int from, byte[] keep, int n2) { one.write(0, from, keep, n2); }
+            @Override public void close() {}
+        };
+        return apply(src, t, rowLength, n, m, () -> w);
+    }
+
+    /**
+     * N:M of tensor {@code t} of {@code src} into any {@link MaskSink} (null: count only); the sink receives tensor
+     * {@code t}'s decisions under the index {@code t}. A read-only pass runs first, so a NaN score leaves the sink
+     * untouched. Returns the kept count.
+     */
+    public static long apply(ScoreSource src, int t, int rowLength, int n, int m, MaskSink sink) {
+        checkArguments(src, t, rowLength, n, m);
+        int size = src.size(t);
+        // Pass 1 only reads (rejects NaN scores), so a fault leaves the sink untouched; pass 2 writes.
+        if (sink != null) run(src, t, rowLength, n, m, size / rowLength, null);
+        return run(src, t, rowLength, n, m, size / rowLength, sink);
+    }
+
+    /** {@link #apply(ScoreSource, int, int, int, int, MaskSink)} without its read-only pass: for callers that have
+     *  already counted every tensor (which rejected any NaN score). */
+    static long applyChecked(ScoreSource src, int t, int rowLength, int n, int m, MaskSink sink) {
+        checkArguments(src, t, rowLength, n, m);
+        return run(src, t, rowLength, n, m, src.size(t) / rowLength, sink);
+    }
+
+    private static void checkArguments(ScoreSource src, int t, int rowLength, int n, int m) {
+        int size = src.size(t);
         if (m < 1 || n < 0 || n > m) throw new IllegalArgumentException("N:M: need 0 <= N <= M and M >= 1, got " + n + ":" + m);
         if (rowLength < 1 || size % rowLength != 0) {
             throw new IllegalArgumentException("N:M: " + src.name(t) + " has " + size + " elements, not a whole number of rows of " + rowLength);
         }
-        if (maskOut != null && maskOut.length != size) throw new IllegalArgumentException("N:M: mask length " + maskOut.length + " != " + size);
-        if (weights != null && weights.length != size) throw new IllegalArgumentException("N:M: weights length " + weights.length + " != " + size);
-        int rows = size / rowLength;
-        // Pass 1 only reads (rejects NaN scores), so a fault leaves maskOut and weights untouched; pass 2 writes.
-        run(src, t, rowLength, n, m, rows, null, null);
-        return run(src, t, rowLength, n, m, rows, maskOut, weights);
     }
 
-    private static long run(ScoreSource src, int t, int rowLength, int n, int m, int rows, byte[] maskOut, float[] weights) {
+    private static long run(ScoreSource src, int t, int rowLength, int n, int m, int rows, MaskSink sink) {
         long[] keptPerRow = new long[rows];
         RuntimeException[] err = new RuntimeException[rows];
         Parallel.forRange(rows, Math.max(1, 8192 / rowLength), (a, b) -> {
             float[] buf = new float[m];
             int[] key = new int[m];
-            for (int row = a; row < b; row++) {
-                try {
+            // Decisions of consecutive rows are gathered and handed to the sink in blocks of up to BLOCK elements.
+            byte[] keep = new byte[Math.max(m, GlobalSelector.BLOCK)];
+            int[] pending = {0};
+            long[] pendingFrom = {(long) a * rowLength};
+            try (MaskSink.Writer out = sink == null ? null : sink.open()) {
+                for (int row = a; row < b; row++) {
                     long kept = 0;
                     int base = row * rowLength;
                     for (int g0 = 0; g0 < rowLength; g0 += m) {
@@ -60,21 +96,26 @@ public final class NmSparsity {
                             if (Float.isNaN(buf[j])) throw GlobalSelector.nanScore(src, t, base + g0 + j);
                             key[j] = ScoreKeys.key(buf[j]);
                         }
+                        if (out != null && pending[0] + r > keep.length) {
+                            out.write(t, (int) pendingFrom[0], keep, pending[0]);
+                            pendingFrom[0] += pending[0];
+                            pending[0] = 0;
+                        }
                         int quota = Math.min(n, r);
                         for (int j = 0; j < r; j++) {
                             int rank = 0;
                             for (int i = 0; i < r; i++) if (key[i] > key[j] || (key[i] == key[j] && i < j)) rank++;
-                            boolean keep = rank < quota;
-                            if (maskOut != null) maskOut[base + g0 + j] = keep ? (byte) 1 : (byte) 0;
-                            if (!keep && weights != null) weights[base + g0 + j] = 0f;
-                            if (keep) kept++;
+                            boolean keepIt = rank < quota;
+                            keep[pending[0]++] = keepIt ? (byte) 1 : (byte) 0;
+                            if (keepIt) kept++;
                         }
+                        if (out == null) pending[0] = 0;
                     }
                     keptPerRow[row] = kept;
-                } catch (RuntimeException e) {
-                    err[row] = e;
-                    return;
                 }
+                if (out != null && pending[0] > 0) out.write(t, (int) pendingFrom[0], keep, pending[0]);
+            } catch (RuntimeException e) {
+                err[a] = e;
             }
         });
         for (RuntimeException e : err) if (e != null) throw e;

@@ -74,17 +74,22 @@ public final class Selection {
      * is zeroed). Modifies {@code masksOut} and {@code weights}. Returns the kept count per tensor.
      */
     public long[] apply(ScoreSource src, byte[][] masksOut, float[][] weights) {
-        int nt = src.tensorCount();
-        if (nt != offsets.length - 1) {
-            throw new IllegalArgumentException("Selection.apply: source has " + nt + " tensors, selection was made on " + (offsets.length - 1));
-        }
-        for (int t = 0; t < nt; t++) {
-            long n = offsets[t + 1] - offsets[t];
-            if (src.size(t) != n) {
-                throw new IllegalArgumentException("Selection.apply: " + src.name(t) + " has " + src.size(t) + " elements, selection was made on " + n);
-            }
-        }
+        checkSource(src);
         GlobalSelector.checkOutputs("Selection.apply", src, masksOut, weights);
+        return apply(src, masksOut == null && weights == null ? null : MaskSink.arrays(masksOut, weights));
+    }
+
+    /**
+     * The mask pass into any {@link MaskSink} (null: count only): every element's decision goes to the sink once, in
+     * blocks, each task's range in global index order. Modifies only what the sink writes. Returns the kept count per
+     * tensor.
+     *
+     * @throws IllegalArgumentException when {@code src} is not the source the selection was made on (tensor count,
+     *     sizes)
+     */
+    public long[] apply(ScoreSource src, MaskSink sink) {
+        checkSource(src);
+        int nt = src.tensorCount();
         int tasks = taskStart.length - 1;
         long[][] keptPerTask = new long[tasks][];
         RuntimeException[] err = new RuntimeException[tasks];
@@ -92,24 +97,23 @@ public final class Selection {
         long budget = tieBudget;
         Parallel.forRange(tasks, 1, (a, b) -> {
             float[] buf = new float[GlobalSelector.BLOCK];
+            byte[] keep = new byte[GlobalSelector.BLOCK];
             for (int c = a; c < b; c++) {
                 long[] kept = new long[nt];
                 long[] ties = {tiesBefore[c]};
-                try {
+                try (MaskSink.Writer out = sink == null ? null : sink.open()) {
                     GlobalSelector.forBlocks(src, offsets, taskStart[c], taskStart[c + 1], buf, (t, i0, n) -> {
-                        byte[] m = masksOut == null ? null : masksOut[t];
-                        float[] w = weights == null ? null : weights[t];
                         long tiesSeen = ties[0];
                         long k = 0;
                         for (int j = 0; j < n; j++) {
                             int key = ScoreKeys.key(buf[j]);
                             boolean keepIt = key > tk || (key == tk && tiesSeen++ < budget);
-                            if (m != null) m[i0 + j] = keepIt ? (byte) 1 : (byte) 0;
-                            if (!keepIt && w != null) w[i0 + j] = 0f;
+                            keep[j] = keepIt ? (byte) 1 : (byte) 0;
                             if (keepIt) k++;
                         }
                         ties[0] = tiesSeen;
                         kept[t] += k;
+                        if (out != null) out.write(t, i0, keep, n);
                     });
                 } catch (RuntimeException e) {
                     err[c] = e;
@@ -121,6 +125,21 @@ public final class Selection {
         long[] kept = new long[nt];
         for (long[] k : keptPerTask) for (int t = 0; t < nt; t++) kept[t] += k[t];
         return kept;
+    }
+
+    private void checkSource(ScoreSource src) {
+        int nt = src.tensorCount();
+        if (nt != offsets.length - 1) {
+            throw new IllegalArgumentException("Selection.apply: source has " + nt + " tensors, selection was made on "
+                    + (offsets.length - 1));
+        }
+        for (int t = 0; t < nt; t++) {
+            long n = offsets[t + 1] - offsets[t];
+            if (src.size(t) != n) {
+                throw new IllegalArgumentException("Selection.apply: " + src.name(t) + " has " + src.size(t)
+                        + " elements, selection was made on " + n);
+            }
+        }
     }
 
     /**

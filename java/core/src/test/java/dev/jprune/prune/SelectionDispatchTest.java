@@ -75,4 +75,24 @@ class SelectionDispatchTest {
         assertTrue(e.getMessage().contains("2 tensors for 3 targets"), e.getMessage());
         assertTrue(r.calls.isEmpty(), r.calls.toString());
     }
+
+    /** A list of named tensors (no model) goes through the same dispatch: same engine call, same arguments. */
+    @Test
+    void namedTensorsWithoutAModelReachTheSameCalls() {
+        List<PruneTargets.Target> named = List.of(PruneTargets.Target.of("0.weight", new int[] {300, 784}),
+                PruneTargets.Target.of("2.weight", new int[] {100, 300}),
+                PruneTargets.Target.of("4.weight", new int[] {10, 100}));
+        List<PruneSpec> specs = List.of(PruneSpec.builder().build(), PruneSpec.builder().scope(Scope.PER_LAYER).build(),
+                PruneSpec.builder().densityBounds(0.1, 0.6).build(), PruneSpec.builder().threshold(0.25f).build(),
+                PruneSpec.builder().granularity(Granularity.NM).nm(1, 4).build());
+        for (PruneSpec spec : specs) {
+            Recorder r = new Recorder(3);
+            new PruneTargets(spec, named).select(r, 0.5);
+            assertEquals(List.of(dispatch(spec, 0.5)), r.calls, spec.toString());
+        }
+        PruneSpec nm28 = PruneSpec.builder().granularity(Granularity.NM).nm(2, 8).build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new PruneTargets(nm28, List.of(PruneTargets.Target.of("v", new int[] {3, 5}))));
+        assertTrue(e.getMessage().contains("shorter than M=8"), e.getMessage());
+    }
 }
