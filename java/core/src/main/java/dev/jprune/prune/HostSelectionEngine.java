@@ -62,6 +62,11 @@ public final class HostSelectionEngine implements SelectionEngine {
         return adopt(Structured.perLayer(scores, groups, norm, sparsity));
     }
 
+    @Override
+    public Groups structuredThreshold(int[] groups, Structured.Norm norm, float eps) {
+        return adopt(Structured.threshold(scores, groups, norm, eps));
+    }
+
     private Groups adopt(Structured.Result r) {
         masks = r.masks();
         return new Groups(counts(masks), r.keptGroups());
