@@ -66,11 +66,12 @@ public record GradMask(Mode mode, float eps) {
                     + s + "'");
         };
         if (colon < 0) throw new IllegalArgumentException("--grad-mask " + s + ": give the threshold, e.g. " + kind + ":0.01");
+        String num = s.trim().substring(colon + 1).trim();
         float eps;
         try {
-            eps = Float.parseFloat(v.substring(colon + 1));
+            eps = Float.parseFloat(num);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--grad-mask " + s + ": '" + v.substring(colon + 1) + "' is not a number");
+            throw new IllegalArgumentException("--grad-mask " + s + ": '" + num + "' is not a number");
         }
         if (!(eps > 0 && Float.isFinite(eps))) {
             throw new IllegalArgumentException("--grad-mask " + s + ": eps must be a positive finite number, got " + eps);
