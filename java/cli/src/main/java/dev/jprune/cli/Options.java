@@ -28,7 +28,7 @@ final class Options {
     private Options() {}
 
     static final class Data {
-        @Option(names = "--data", defaultValue = "embedded", description = "embedded | fashion-mnist | DIR (IDX or CIFAR-10 binary files) | csv:FILE | synthetic-regression[:n=100,features=1,slope=2,intercept=1,noise=0.5,x=uniform,seed=1,test=N] | synthetic-cifar10[:train=5000,test=1000,noise=0.35,seed=1]. Default: ${DEFAULT-VALUE} (a regression model: synthetic-regression)")
+        @Option(names = "--data", defaultValue = "embedded", description = "embedded | fashion-mnist | DIR (IDX or CIFAR-10 binary files) | csv:FILE | synthetic-regression[:n=100,features=1,slope=2,intercept=1,noise=0.5,x=uniform,seed=1,test=N] | synthetic-cifar10[:train=5000,test=1000,noise=1.0,seed=1]. Default: ${DEFAULT-VALUE} (a regression model: synthetic-regression)")
         String data;
 
         @Option(names = "--train-limit", defaultValue = "0", description = "use only the first N training samples (0 = all)")

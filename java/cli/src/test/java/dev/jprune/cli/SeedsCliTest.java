@@ -143,11 +143,9 @@ class SeedsCliTest {
                 .get("pruned_accuracy").getAsDouble();
         Run e = CliTest.run("eval", "--weights", save.toString(), "--data", data.toString());
         assertEquals(0, e.code(), e.err());
-        // Accuracy over 64 test samples: the smaller model computes the masked one up to float rounding (a near-tie of
-        // two logits may flip one sample).
-        java.util.regex.Matcher mt = java.util.regex.Pattern.compile("accuracy ([0-9.]+)%").matcher(e.out());
-        assertTrue(mt.find(), e.out());
-        assertEquals(100 * reported, Double.parseDouble(mt.group(1)), 100.0 / 64 + 1e-9, e.out());
+        // The smaller model computes the masked one: the same accuracy on the same test split (same input statistics).
+        String pct = String.format(java.util.Locale.ROOT, "accuracy %.2f%%", 100 * reported);
+        assertTrue(e.out().contains(pct), e.out() + " vs " + pct);
         Path plain = dir.resolve("plain.safetensors");
         dev.jprune.io.Checkpoint.save(plain, dev.jprune.models.Models.build("lenet-300-100", 3).net());
         assertOneErrorLine(CliTest.run("eval", "--weights", plain.toString()), "does not describe its architecture; give --model");

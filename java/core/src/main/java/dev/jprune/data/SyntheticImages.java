@@ -10,7 +10,7 @@ import java.util.Set;
  * scaled by a random contrast in [0.6, 1.4], plus Gaussian pixel noise, clamped to [0, 1] and rounded to a byte. The
  * classes overlap through the noise, so accuracy depends on the model and the training, without being CIFAR-10.
  * Specification ({@link Datasets#load}): {@code synthetic-cifar10[:train=N,test=M,noise=S,seed=K]} (defaults 5000,
- * 1000, 0.35, 1). Draw order from {@code new Rng(seed)}: the prototypes' parameters, then per sample (training
+ * 1000, 1.0, 1). Draw order from {@code new Rng(seed)}: the prototypes' parameters, then per sample (training
  * samples first) its class, offset, contrast and pixel noise.
  */
 public final class SyntheticImages {
@@ -29,7 +29,7 @@ public final class SyntheticImages {
     public static Split generate(String params) {
         DataSpecParams p = new DataSpecParams(NAME, params, KEYS);
         int train = p.integer("train", 5000, 1, 200_000), test = p.integer("test", 1000, 1, 200_000);
-        double noise = p.number("noise", 0.35);
+        double noise = p.number("noise", 1.0);
         if (noise < 0) throw new IllegalArgumentException("--data " + NAME + ": noise must be >= 0, got " + noise);
         Rng rng = new Rng(p.longValue("seed", 1));
         // Prototype waves: per class, channel and wave an amplitude, two frequencies and a phase.
