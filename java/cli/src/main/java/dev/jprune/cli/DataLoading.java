@@ -32,12 +32,14 @@ final class DataLoading {
 
     /** Whether {@code spec} names tabular data (samples of shape [features]). */
     static boolean tabular(String spec) {
-        return spec.startsWith("csv:") || spec.equals(SyntheticRegression.NAME) || spec.startsWith(SyntheticRegression.NAME + ":");
+        return spec.startsWith("csv:") || spec.equals(SyntheticRegression.NAME)
+                || spec.startsWith(SyntheticRegression.NAME + ":");
     }
 
     /** Whether model {@code name} takes its input and output count from tabular data. */
     static boolean sizedByData(String name) {
-        return name.equals("linear-regression") || name.equals("linear-regression-1") || name.equals(Models.LOGISTIC_REGRESSION);
+        return name.equals("linear-regression") || name.equals("linear-regression-1")
+                || name.equals(Models.LOGISTIC_REGRESSION);
     }
 
     /**

@@ -17,12 +17,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "eval", mixinStandardHelpOptions = true, description = {
-        "Evaluate saved weights (with their masks) on a test split: accuracy, or for regression the test and train MSE.",
+        "Evaluate saved weights (with their masks) on a test split: accuracy, or for regression test and train MSE.",
         "A checkpoint that describes its own architecture (prune --shrink) needs no --model."})
 final class EvalCommand implements Callable<Integer> {
     @Mixin Options.Data data = new Options.Data();
     @Mixin ModelArgs modelArgs = new ModelArgs();
-    @Option(names = "--model", description = "model name (not needed for a checkpoint with its architecture, e.g. from prune --shrink)")
+    @Option(names = "--model",
+            description = "model name (not needed for a checkpoint with its architecture, e.g. from prune --shrink)")
     String model;
     @Option(names = "--weights", required = true, description = ".safetensors file")
     Path weights;
@@ -36,7 +37,8 @@ final class EvalCommand implements Callable<Integer> {
         String dataSpec;
         if (model == null) {
             if (described == null) {
-                throw new IllegalArgumentException("--weights " + weights + " does not describe its architecture; give --model NAME");
+                throw new IllegalArgumentException("--weights " + weights
+                        + " does not describe its architecture; give --model NAME");
             }
             m = ArchitectureMetadata.build(described, weights.toString());
             dataSpec = DataLoading.dataSpec(spec, data, m.name());
@@ -51,11 +53,14 @@ final class EvalCommand implements Callable<Integer> {
         Evaluation ev = NonFinite.require(Trainer.evaluate(m.net(), s.test(), 500), what);
         String name = model == null ? m.name() : model;
         if (s.test().isRegression()) {
-            Evaluation tr = NonFinite.require(Trainer.evaluate(m.net(), s.train(), 500), "evaluating " + weights + " on " + dataSpec + " train");
-            r.linef("%s on %s (%d test / %d train samples): test mse %.6f, train mse %.6f", name, dataSpec, ev.samples(), tr.samples(),
+            Evaluation tr = NonFinite.require(Trainer.evaluate(m.net(), s.train(), 500), "evaluating " + weights
+                    + " on " + dataSpec + " train");
+            r.linef("%s on %s (%d test / %d train samples): test mse %.6f, train mse %.6f", name, dataSpec,
+                    ev.samples(), tr.samples(),
                     ev.loss(), tr.loss());
         } else {
-            r.linef("%s on %s test (%d samples): accuracy %.2f%%, loss %.4f", name, dataSpec, ev.samples(), 100 * ev.accuracy(), ev.loss());
+            r.linef("%s on %s test (%d samples): accuracy %.2f%%, loss %.4f", name, dataSpec, ev.samples(),
+                    100 * ev.accuracy(), ev.loss());
         }
         return 0;
     }

@@ -5,9 +5,12 @@ import picocli.CommandLine.Option;
 
 /** Options of a built-in architecture (picocli mixin of train, prune and eval): biases and initialisation. */
 final class ModelArgs {
-    @Option(names = "--no-bias", description = "Linear and Conv2d layers without bias (PyTorch's bias=False; no 'N.bias' in the checkpoint)")
+    @Option(names = "--no-bias",
+            description = "Linear and Conv2d layers without bias (PyTorch's bias=False; no 'N.bias' in the checkpoint)")
     boolean noBias;
-    @Option(names = "--init", defaultValue = "pytorch", description = "weight initialisation: pytorch (U(+-1/sqrt(fan_in))) | glorot-uniform (Keras' default, zero biases) | zeros (a linear model's theta = 0). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--init", defaultValue = "pytorch",
+            description = "weight initialisation: pytorch (U(+-1/sqrt(fan_in))) | glorot-uniform (Keras' default, "
+            + "zero biases) | zeros (a linear model's theta = 0). Default: ${DEFAULT-VALUE}")
     String init;
 
     /** The options as the library's {@link ModelOptions} (sizes: the model's own). */

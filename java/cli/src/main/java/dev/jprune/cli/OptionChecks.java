@@ -52,11 +52,14 @@ final class OptionChecks {
         require(t.batch >= 1, "--batch must be >= 1, got " + t.batch);
         require(t.lr == null || (t.lr > 0 && Float.isFinite(t.lr)), "--lr must be a positive finite number, got "
                 + t.lr);
-        require(t.momentum == null || t.momentum >= 0 && t.momentum < 1, "--momentum must be in [0, 1), got " + t.momentum);
+        require(t.momentum == null || t.momentum >= 0 && t.momentum < 1, "--momentum must be in [0, 1), got "
+                + t.momentum);
         require(finiteAtLeastZero(t.weightDecay), "--weight-decay must be a finite number >= 0, got " + t.weightDecay);
-        for (float c : t.clipValue) require(finiteAtLeastZero(c), "--clip-value must be a finite number >= 0, got " + c);
+        for (float c : t.clipValue) require(finiteAtLeastZero(c), "--clip-value must be a finite number >= 0, got "
+                + c);
         require(finiteAtLeastZero(t.clipNorm), "--clip-norm must be a finite number >= 0, got " + t.clipNorm);
-        require(t.adamEps > 0 && Float.isFinite(t.adamEps), "--adam-eps must be a positive finite number, got " + t.adamEps);
+        require(t.adamEps > 0 && Float.isFinite(t.adamEps), "--adam-eps must be a positive finite number, got "
+                + t.adamEps);
         require(t.targetLoss == null || Double.isFinite(t.targetLoss), "--target-loss must be a finite number, got "
                 + t.targetLoss);
         require(t.patience >= 0, "--patience must be >= 0 (0 = off), got " + t.patience);
@@ -84,10 +87,12 @@ final class OptionChecks {
                     + " the results with --out-dir");
         }
         if (p.threshold != null && !p.threshold.isEmpty()) {
-            for (float eps : p.threshold) require(Float.isFinite(eps), "--threshold must be a finite number, got " + eps);
+            for (float eps : p.threshold) require(Float.isFinite(eps), "--threshold must be a finite number, got "
+                    + eps);
             require(!given(spec, "--sparsity"), "--threshold and --sparsity contradict each other: threshold mode"
                     + " prunes every weight whose score is below the threshold, whatever fraction that is; give one");
-            require(!p.granularity.toLowerCase(Locale.ROOT).equals("nm"), "--threshold does not apply to --granularity nm"
+            require(!p.granularity.toLowerCase(Locale.ROOT).equals("nm"),
+                    "--threshold does not apply to --granularity nm"
                     + " (N:M keeps N of every M whatever the scores); use weights or neurons");
         }
         SeedOptionChecks.prune(spec, c, m);

@@ -28,7 +28,11 @@ final class Options {
     private Options() {}
 
     static final class Data {
-        @Option(names = "--data", defaultValue = "embedded", description = "embedded | fashion-mnist | DIR (IDX or CIFAR-10 binary files) | csv:FILE | synthetic-regression[:n=100,features=1,slope=2,intercept=1,noise=0.5,x=uniform,seed=1,test=N] | synthetic-cifar10[:train=5000,test=1000,noise=1.0,seed=1]. Default: ${DEFAULT-VALUE} (a regression model: synthetic-regression)")
+        @Option(names = "--data", defaultValue = "embedded",
+                description = "embedded | fashion-mnist | DIR (IDX or CIFAR-10 binary files) | csv:FILE | "
+                + "synthetic-regression[:n=100,features=1,slope=2,intercept=1,noise=0.5,x=uniform,seed=1,test=N] | "
+                + "synthetic-cifar10[:train=5000,test=1000,noise=1.0,seed=1]. Default: ${DEFAULT-VALUE} (a "
+                + "regression model: synthetic-regression)")
         String data;
 
         @Option(names = "--train-limit", defaultValue = "0", description = "use only the first N training samples (0 = all)")
@@ -36,11 +40,18 @@ final class Options {
 
         @Option(names = "--target", description = "csv: the target column's name (default: the last column)")
         String target;
-        @Option(names = "--task", defaultValue = "regression", description = "csv: regression (real target) | classification (integer labels 0..K-1). Default: ${DEFAULT-VALUE}")
+        @Option(names = "--task", defaultValue = "regression",
+                description = "csv: regression (real target) | classification (integer labels 0..K-1). Default: "
+                + "${DEFAULT-VALUE}")
         String task;
-        @Option(names = "--test-fraction", defaultValue = "0.2", description = "csv: fraction of rows held out for testing (a seeded shuffle, the same in every command). Default: ${DEFAULT-VALUE}")
+        @Option(names = "--test-fraction", defaultValue = "0.2",
+                description = "csv: fraction of rows held out for testing (a seeded shuffle, the same in every "
+                + "command). Default: ${DEFAULT-VALUE}")
         double testFraction;
-        @Option(names = "--input-scaling", defaultValue = "auto", description = "auto | standardize | unit | none: auto standardizes images per channel and leaves tabular data as read; unit = [0, 1] (images as read, Keras' x/255; tabular min-max). Default: ${DEFAULT-VALUE}")
+        @Option(names = "--input-scaling", defaultValue = "auto",
+                description = "auto | standardize | unit | none: auto standardizes images per channel and leaves "
+                + "tabular data as read; unit = [0, 1] (images as read, Keras' x/255; tabular min-max). Default: "
+                + "${DEFAULT-VALUE}")
         String inputScaling;
 
         private Split loaded;
@@ -72,7 +83,9 @@ final class Options {
     }
 
     static final class Train {
-        @Option(names = "--model", defaultValue = "lenet-300-100", description = "mlp-128 | lenet-300-100 | lenet-5 | cifar-cnn-a | cifar-cnn-b | linear-regression | logistic-regression (the last two sized by tabular --data). Default: ${DEFAULT-VALUE}")
+        @Option(names = "--model", defaultValue = "lenet-300-100",
+                description = "mlp-128 | lenet-300-100 | lenet-5 | cifar-cnn-a | cifar-cnn-b | linear-regression | "
+                + "logistic-regression (the last two sized by tabular --data). Default: ${DEFAULT-VALUE}")
         String model;
         @Option(names = "--epochs", defaultValue = "10", description = "training epochs. Default: ${DEFAULT-VALUE}")
         int epochs;
@@ -82,13 +95,15 @@ final class Options {
         Float lr;
         @Option(names = "--optimizer", description = "sgd | adam (default: the model's)")
         String optimizer;
-        @Option(names = "--momentum", description = "SGD momentum (default: the model's, 0.9; cifar-cnn-a: 0, as its write-up)")
+        @Option(names = "--momentum",
+                description = "SGD momentum (default: the model's, 0.9; cifar-cnn-a: 0, as its write-up)")
         Float momentum;
         @Option(names = "--nesterov", description = "Nesterov momentum (SGD)")
         boolean nesterov;
         @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay. Default: ${DEFAULT-VALUE}")
         float weightDecay;
-        @Option(names = "--clip-value", defaultValue = "0", split = ",", description = "clamp gradients into [-C, C] (0 = off); a comma list is a sweep (train)")
+        @Option(names = "--clip-value", defaultValue = "0", split = ",",
+                description = "clamp gradients into [-C, C] (0 = off); a comma list is a sweep (train)")
         List<Float> clipValue;
         @Option(names = "--clip-norm", defaultValue = "0", description = "scale gradients to global L2 norm <= M (0 = off)")
         float clipNorm;
@@ -96,13 +111,20 @@ final class Options {
         long seed;
         @Option(names = "--device", defaultValue = "auto", description = "cpu | gpu | auto. Default: ${DEFAULT-VALUE}")
         String device;
-        @Option(names = "--adam-eps", defaultValue = "1e-8", description = "Adam's epsilon (PyTorch 1e-8; Keras 1e-7). Default: ${DEFAULT-VALUE}")
+        @Option(names = "--adam-eps", defaultValue = "1e-8",
+                description = "Adam's epsilon (PyTorch 1e-8; Keras 1e-7). Default: ${DEFAULT-VALUE}")
         float adamEps;
-        @Option(names = "--grad-mask", defaultValue = "none", split = ",", description = "per-step gradient masking before the update: below:EPS zeroes |g| <= EPS, above:EPS zeroes |g| > EPS, clamp:EPS clamps g into [0, EPS], none; a comma list is a sweep (train). Default: ${DEFAULT-VALUE}")
+        @Option(names = "--grad-mask", defaultValue = "none", split = ",",
+                description = "per-step gradient masking before the update: below:EPS zeroes |g| <= EPS, above:EPS "
+                + "zeroes |g| > EPS, clamp:EPS clamps g into [0, EPS], none; a comma list is a sweep (train). "
+                + "Default: ${DEFAULT-VALUE}")
         List<String> gradMask;
-        @Option(names = "--target-loss", description = "stop a training or fine-tuning phase once an epoch's mean training loss is <= this")
+        @Option(names = "--target-loss",
+                description = "stop a training or fine-tuning phase once an epoch's mean training loss is <= this")
         Double targetLoss;
-        @Option(names = "--patience", defaultValue = "0", description = "stop a phase after N epochs without a lower training loss (0 = off). Default: ${DEFAULT-VALUE}")
+        @Option(names = "--patience", defaultValue = "0",
+                description = "stop a phase after N epochs without a lower training loss (0 = off). Default: "
+                + "${DEFAULT-VALUE}")
         int patience;
 
         TrainConfig config(ModelSpec m) {
@@ -110,8 +132,8 @@ final class Options {
         }
 
         /**
-         * The training configuration for {@code m} with gradient mask {@code mask} and clip value {@code clipValue} (one
-         * run of a --grad-mask / --clip-value sweep).
+         * The training configuration for {@code m} with gradient mask {@code mask} and clip value {@code clipValue}
+         * (one run of a --grad-mask / --clip-value sweep).
          */
         TrainConfig config(ModelSpec m, GradMask mask, float clipValue) {
             OptimizerKind k = optimizer == null ? m.defaultOptimizer() : parseOptimizer(optimizer);
@@ -120,7 +142,8 @@ final class Options {
             if (clipNorm < 0) throw new IllegalArgumentException("--clip-norm must be >= 0, got " + clipNorm);
             TrainConfig.Builder b = TrainConfig.builder(m).optimizer(k).lr(rate).epochs(epochs).batchSize(batch)
                     .weightDecay(weightDecay).nesterov(nesterov).clipValue(clipValue).clipNorm(clipNorm).seed(seed)
-                    .adamEps(adamEps).gradMask(mask).stop(new StopRule(targetLoss == null ? Double.NaN : targetLoss, patience));
+                    .adamEps(adamEps).gradMask(mask).stop(new StopRule(targetLoss == null ? Double.NaN : targetLoss,
+                            patience));
             if (momentum != null) b.momentum(momentum);
             return b.build();
         }
@@ -142,7 +165,10 @@ final class Options {
     }
 
     static final class Prune {
-        @Option(names = "--criterion", defaultValue = "taylor", split = ",", description = "magnitude | gradient | taylor | taylor2 | snip | movement | hybrid (with --mix) | random (with --random-seed) (comma list for a sweep; API: Criterion, taylor2 = TAYLOR_SQUARED). Default: ${DEFAULT-VALUE}")
+        @Option(names = "--criterion", defaultValue = "taylor", split = ",",
+                description = "magnitude | gradient | taylor | taylor2 | snip | movement | hybrid (with --mix) | "
+                + "random (with --random-seed) (comma list for a sweep; API: Criterion, taylor2 = TAYLOR_SQUARED). "
+                + "Default: ${DEFAULT-VALUE}")
         List<String> criteria;
         @Option(names = "--granularity", defaultValue = "weights", description = "weights | nm | neurons (neurons and filters; API: Granularity.UNSTRUCTURED | NM | STRUCTURED). Default: ${DEFAULT-VALUE}")
         String granularity;
@@ -154,15 +180,24 @@ final class Options {
         String scope;
         @Option(names = "--sparsity", defaultValue = "0.9", split = ",", description = "fraction pruned (comma list for a sweep). Default: ${DEFAULT-VALUE}")
         List<Double> sparsity;
-        @Option(names = "--threshold", split = ",", description = "prune where score < EPS instead of a fraction: gradient scores compare as their mean per score batch, neurons/filters by their group norm (comma list for a sweep; the schedule defaults to oneshot)")
+        @Option(names = "--threshold", split = ",",
+                description = "prune where score < EPS instead of a fraction: gradient scores compare as their mean "
+                + "per score batch, neurons/filters by their group norm (comma list for a sweep; the schedule "
+                + "defaults to oneshot)")
         List<Float> threshold;
-        @Option(names = "--prune-biases", description = "biases are candidates too, scored like weights (--granularity weights)")
+        @Option(names = "--prune-biases",
+                description = "biases are candidates too, scored like weights (--granularity weights)")
         boolean pruneBiases;
-        @Option(names = "--mix", description = "the terms of --criterion hybrid: criterion=weight,... over magnitude, gradient, taylor, taylor2, e.g. gradient=0.7,magnitude=0.3")
+        @Option(names = "--mix",
+                description = "the terms of --criterion hybrid: criterion=weight,... over magnitude, gradient, "
+                + "taylor, taylor2, e.g. gradient=0.7,magnitude=0.3")
         String mix;
-        @Option(names = "--mix-norm", defaultValue = "mean", description = "how each hybrid term is normalised per tensor: mean | max | rank. Default: ${DEFAULT-VALUE}")
+        @Option(names = "--mix-norm", defaultValue = "mean",
+                description = "how each hybrid term is normalised per tensor: mean | max | rank. Default: "
+                + "${DEFAULT-VALUE}")
         String mixNorm;
-        @Option(names = "--random-seed", defaultValue = "1", description = "seed of --criterion random's scores. Default: ${DEFAULT-VALUE}")
+        @Option(names = "--random-seed", defaultValue = "1",
+                description = "seed of --criterion random's scores. Default: ${DEFAULT-VALUE}")
         long randomSeed;
         @Option(names = "--exclude-layers", split = ",", description = "Sequential indices never pruned, e.g. 4")
         List<Integer> exclude = new ArrayList<>();
@@ -204,13 +239,15 @@ final class Options {
                 case "movement": return Criterion.MOVEMENT;
                 case "hybrid": return Criterion.HYBRID;
                 case "random": return Criterion.RANDOM;
-                default: throw new IllegalArgumentException("--criterion must be magnitude, gradient, taylor, taylor2, snip, movement,"
+                default: throw new IllegalArgumentException("--criterion must be magnitude, gradient, taylor, "
+                        + "taylor2, snip, movement,"
                         + " hybrid or random; got '" + s + "'");
             }
         }
 
         PruneSpec spec(String criterionName, double sparsity) {
-            return spec(criterionName, sparsity, threshold == null || threshold.isEmpty() ? Float.NaN : threshold.get(0));
+            return spec(criterionName, sparsity, threshold == null || threshold.isEmpty()
+                    ? Float.NaN : threshold.get(0));
         }
 
         /** The spec of one run of a sweep: a criterion, a sparsity and a threshold (NaN: none). */

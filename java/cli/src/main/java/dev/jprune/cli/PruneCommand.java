@@ -76,7 +76,8 @@ final class PruneCommand implements Callable<Integer> {
             OutputPaths.checkFile(out, "--out");
         } else {
             boolean regression = probe.task() == ModelSpec.Task.REGRESSION;
-            OutputPaths.checkDirectory(outDir, "--out-dir", "results.json", "results.csv", regression ? MSE_PLOT_FILE : PLOT_FILE);
+            OutputPaths.checkDirectory(outDir, "--out-dir", "results.json", "results.csv", regression
+                    ? MSE_PLOT_FILE : PLOT_FILE);
             OutputPaths.checkFile(save, "--save");
         }
         String device = Device.resolve(train.device, probe, train.config(probe), weights == null, r);
@@ -84,8 +85,10 @@ final class PruneCommand implements Callable<Integer> {
     }
 
     private int pruneWeights(Reporter r) throws Exception {
-        if (prune.criteria.size() != 1 || prune.sparsity.size() != 1 || prune.threshold != null && prune.threshold.size() > 1) {
-            throw new IllegalArgumentException("prune --weights takes one --criterion and one --sparsity or --threshold");
+        if (prune.criteria.size() != 1 || prune.sparsity.size() != 1 || prune.threshold != null
+                && prune.threshold.size() > 1) {
+            throw new IllegalArgumentException("prune --weights takes one --criterion and one --sparsity or "
+                    + "--threshold");
         }
         ModelSpec m = model();
         Checkpoint.load(weights, m.net());
@@ -203,13 +206,16 @@ final class PruneCommand implements Callable<Integer> {
                 for (float eps : thresholds()) {
                     PruneSpec spec = prune.spec(c, sp, eps);
                     boolean snip = spec.criterion() == dev.jprune.prune.Criterion.SNIP;
-                    // SNIP prunes at initialisation and rewinding needs the early weights: those runs train from scratch.
+                    // SNIP prunes at initialisation and rewinding needs the early weights: those runs train from
+                    // scratch.
                     boolean fromScratch = snip || rewindKind() != PruningPlan.Rewind.NONE;
                     ModelSpec m = model();
                     if (!fromScratch) m.net().setValues(denseWeights);
-                    long steps = (long) prune.fineTuneEpochs * ((s.train().size() + cfg.batchSize() - 1) / cfg.batchSize());
+                    long steps = (long) prune.fineTuneEpochs * ((s.train().size()
+                            + cfg.batchSize() - 1) / cfg.batchSize());
                     PruningPlan.Builder pb = PruningPlan.builder(spec).schedule(prune.schedule(scheduleName, steps))
-                            .denseEpochs(fromScratch ? cfg.epochs() : 0).fineTuneEpochs(prune.fineTuneEpochs).fineTuneLr(prune.fineTuneLr);
+                            .denseEpochs(fromScratch ? cfg.epochs() : 0).fineTuneEpochs(prune.fineTuneEpochs)
+                            .fineTuneLr(prune.fineTuneLr);
                     if (rewindKind() == PruningPlan.Rewind.INIT) pb.rewindToInit();
                     if (rewindKind() == PruningPlan.Rewind.STEP) pb.rewindToStep(rewindStep());
                     PruningPlan plan = pb.build();
@@ -227,9 +233,11 @@ final class PruneCommand implements Callable<Integer> {
             }
         }
         r.line("");
-        if (regression) r.linef("%-10s %9s %9s %12s %12s %12s %8s", "criterion", "threshold", "sparsity", "dense mse", "pruned now",
+        if (regression) r.linef("%-10s %9s %9s %12s %12s %12s %8s", "criterion", "threshold", "sparsity", "dense mse",
+                "pruned now",
                 "retrained", "time");
-        else r.linef("%-10s %9s %9s %9s %10s %9s %8s %8s", "criterion", "threshold", "sparsity", "dense", "pruned now", "retrained",
+        else r.linef("%-10s %9s %9s %9s %10s %9s %8s %8s", "criterion", "threshold", "sparsity", "dense",
+                "pruned now", "retrained",
                 "delta", "time");
         String fmt = regression ? "%-10s %9s %9s %12s %12s %12s %8s" : "%-10s %9s %9s %9s %10s %9s %8s %8s";
         for (String[] row : table) r.linef(fmt, (Object[]) row);
@@ -241,14 +249,16 @@ final class PruneCommand implements Callable<Integer> {
                 Plot.metricVsSparsity(results.runs, results.metricKey(), results.denseKey(), "test MSE", 1,
                         dense.name() + " on " + dataSpec + ": test MSE vs sparsity", outDir.resolve(plot));
             } else {
-                Plot.accuracyVsSparsity(results.runs, dense.name() + " on " + dataSpec + ": test accuracy vs sparsity", outDir.resolve(plot));
+                Plot.accuracyVsSparsity(results.runs, dense.name() + " on " + dataSpec
+                        + ": test accuracy vs sparsity", outDir.resolve(plot));
             }
             r.line("wrote " + outDir.resolve(plot));
         }
         if (save != null && last != null) {
             if (shrink.shrink) {
                 var sr = ShrinkOption.save(last, save);
-                r.linef("saved %s: the shrunk model, %d of %d parameters (%s)", save, sr.parametersAfter(), sr.parametersBefore(),
+                r.linef("saved %s: the shrunk model, %d of %d parameters (%s)", save, sr.parametersAfter(),
+                        sr.parametersBefore(),
                         sr.model().describe());
             } else {
                 Checkpoint.save(save, last.net(), Map.of(), Map.of("model", last.name(), "format", "pt"));
@@ -266,7 +276,8 @@ final class PruneCommand implements Callable<Integer> {
         String time = String.format(Locale.ROOT, "%.1fs", o.seconds());
         if (regression) {
             return new String[] {c, th, sp, String.format(Locale.ROOT, "%.6f", dense.loss()),
-                now == null ? "-" : String.format(Locale.ROOT, "%.6f", now.loss()), String.format(Locale.ROOT, "%.6f", after.loss()), time};
+                now == null ? "-" : String.format(Locale.ROOT, "%.6f", now.loss()), String.format(Locale.ROOT, "%.6f",
+                        after.loss()), time};
         }
         return new String[] {c, th, sp, String.format(Locale.ROOT, "%.2f%%", 100 * dense.accuracy()),
             now == null ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * now.accuracy()),

@@ -30,13 +30,15 @@ final class Results {
             "just_pruned_test_mse", "pruned_train_mse", "pruned_test_mse");
 
     /** One run; {@code dense} and {@code denseTrain} measured before it (the sweep's shared dense model). */
-    void add(String criterion, double sparsity, float threshold, String schedule, PruningRun.Outcome o, Evaluation dense,
+    void add(String criterion, double sparsity, float threshold, String schedule, PruningRun.Outcome o,
+            Evaluation dense,
              Evaluation denseTrain) {
         Map<String, Object> r = new LinkedHashMap<>();
         boolean thresholdMode = !Float.isNaN(threshold);
         r.put("criterion", criterion);
         r.put("sparsity", thresholdMode ? o.achievedSparsity() : sparsity);
-        if (thresholdMode) r.put("threshold", Double.parseDouble(Float.toString(threshold)));  // 0.01, not 0.00999999977
+        // 0.01, not 0.00999999977
+        if (thresholdMode) r.put("threshold", Double.parseDouble(Float.toString(threshold)));
         r.put("schedule", schedule);
         PruningRun.Evaluations e = o.evaluations();
         if (regression) {
@@ -89,8 +91,10 @@ final class Results {
         for (Map<String, Object> r : runs) {
             csv.append(r.get("criterion")).append(',').append(r.get("sparsity")).append(',')
                     .append(r.containsKey("threshold") ? r.get("threshold") : "").append(',').append(r.get("schedule"));
-            for (String k : metrics) csv.append(',').append(r.containsKey(k) ? String.format(Locale.ROOT, "%.6f", (Double) r.get(k)) : "");
-            csv.append(String.format(Locale.ROOT, ",%.6f,%.2f%n", (Double) r.get("achieved_sparsity"), (Double) r.get("seconds")));
+            for (String k : metrics) csv.append(',').append(r.containsKey(k) ? String.format(Locale.ROOT, "%.6f",
+                    (Double) r.get(k)) : "");
+            csv.append(String.format(Locale.ROOT, ",%.6f,%.2f%n", (Double) r.get("achieved_sparsity"),
+                    (Double) r.get("seconds")));
         }
         AtomicFiles.writeString(dir.resolve("results.csv"), csv.toString());
     }

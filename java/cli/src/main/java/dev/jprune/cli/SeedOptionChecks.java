@@ -34,25 +34,31 @@ final class SeedOptionChecks {
         } else {
             String unused = OptionChecks.firstGiven(spec, java.util.List.of("--mix", "--mix-norm"));
             if (unused != null) {
-                throw new IllegalArgumentException(unused + " applies to --criterion hybrid only; add hybrid to --criterion or remove "
+                throw new IllegalArgumentException(unused
+                        + " applies to --criterion hybrid only; add hybrid to --criterion or remove "
                         + unused);
             }
         }
         if (!random && OptionChecks.given(spec, "--random-seed")) {
-            throw new IllegalArgumentException("--random-seed applies to --criterion random only; add random to --criterion or remove it");
+            throw new IllegalArgumentException("--random-seed applies to --criterion random only; add random to "
+                    + "--criterion or remove it");
         }
         String granularity = p.granularity.toLowerCase(Locale.ROOT);
         boolean weights = granularity.equals("weights") || granularity.equals("unstructured");
         if (p.pruneBiases && !weights) {
-            throw new IllegalArgumentException("--prune-biases needs --granularity weights (N:M and neurons/filters keep each bias"
+            throw new IllegalArgumentException("--prune-biases needs --granularity weights (N:M and neurons/filters "
+                    + "keep each bias"
                     + " with its row)");
         }
         if (c.shrink.shrink) {
-            boolean structured = granularity.equals("neurons") || granularity.equals("filters") || granularity.equals("structured");
+            boolean structured = granularity.equals("neurons") || granularity.equals("filters")
+                    || granularity.equals("structured");
             if (!structured) {
-                throw new IllegalArgumentException("--shrink removes pruned neurons/filters physically: it needs --granularity neurons");
+                throw new IllegalArgumentException("--shrink removes pruned neurons/filters physically: it needs "
+                        + "--granularity neurons");
             }
-            if (c.save == null) throw new IllegalArgumentException("--shrink writes the smaller model to --save FILE.safetensors; give --save");
+            if (c.save == null) throw new IllegalArgumentException("--shrink writes the smaller model to --save "
+                    + "FILE.safetensors; give --save");
         }
     }
 }

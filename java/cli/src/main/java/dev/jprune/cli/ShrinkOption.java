@@ -15,7 +15,9 @@ import picocli.CommandLine.Option;
  * ({@link ArchitectureMetadata}), so that {@code eval --weights FILE} runs it without a model name.
  */
 final class ShrinkOption {
-    @Option(names = "--shrink", description = "with --granularity neurons: --save writes the physically smaller model (pruned neurons/filters removed) with its architecture; eval runs it")
+    @Option(names = "--shrink",
+            description = "with --granularity neurons: --save writes the physically smaller model (pruned "
+            + "neurons/filters removed) with its architecture; eval runs it")
     boolean shrink;
 
     /**

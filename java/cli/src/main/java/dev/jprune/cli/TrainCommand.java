@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "train", mixinStandardHelpOptions = true, description = {
         "Train a model densely and report loss, accuracy (regression: train and test MSE) and samples/s per epoch.",
-        "Several --grad-mask or --clip-value values make a sweep: one run per combination from the same initial weights,",
+        "Several --grad-mask or --clip-value values make a sweep: one run per combination from the same initial "
+                + "weights,",
         "then a table."})
 final class TrainCommand implements Callable<Integer> {
     @Mixin Options.Data data = new Options.Data();
@@ -52,7 +53,8 @@ final class TrainCommand implements Callable<Integer> {
         OutputPaths.checkFile(save, "--save");
         int runs = masks.size() * train.clipValue.size();
         if (runs > 1 && save != null) {
-            throw new IllegalArgumentException("--save writes one model; a --grad-mask / --clip-value sweep trains " + runs
+            throw new IllegalArgumentException("--save writes one model; a --grad-mask / --clip-value sweep trains "
+                    + runs
                     + " (give one value of each to save it)");
         }
         Split s = data.load(dataSpec);
@@ -89,8 +91,10 @@ final class TrainCommand implements Callable<Integer> {
             ev = NonFinite.require(Trainer.evaluate(m.net(), s.test(), 500), "test evaluation after epoch " + (e + 1));
             if (!show) continue;
             if (regression) {
-                Evaluation tr = NonFinite.require(Trainer.evaluate(m.net(), s.train(), 500), "train evaluation after epoch " + (e + 1));
-                r.linef("epoch %d: train mse %.6f  test mse %.6f  %.0f samples/s", e + 1, tr.loss(), ev.loss(), st.samplesPerSecond());
+                Evaluation tr = NonFinite.require(Trainer.evaluate(m.net(), s.train(), 500),
+                        "train evaluation after epoch " + (e + 1));
+                r.linef("epoch %d: train mse %.6f  test mse %.6f  %.0f samples/s", e + 1, tr.loss(), ev.loss(),
+                        st.samplesPerSecond());
             } else {
                 r.linef("epoch %d: loss %.4f  train acc %.2f%%  test acc %.2f%%  %.0f samples/s  %.1fs",
                         e + 1, st.trainLoss(), 100 * st.trainAccuracy(), 100 * ev.accuracy(), st.samplesPerSecond(), st.seconds());
@@ -125,7 +129,8 @@ final class TrainCommand implements Callable<Integer> {
             rows.add(new String[] {clip > 0 ? String.valueOf(clip) : "off", mask.describe(), metric, parameters(m)});
         }
         r.line("");
-        r.linef("%-10s %-16s %s  %s", "clip-value", "grad-mask", regression ? String.format(Locale.ROOT, "%12s %12s", "train mse", "test mse")
+        r.linef("%-10s %-16s %s  %s", "clip-value", "grad-mask", regression ? String.format(Locale.ROOT, "%12s %12s",
+                "train mse", "test mse")
                 : String.format(Locale.ROOT, "%12s", "test acc"), "parameters");
         for (String[] row : rows) r.linef("%-10s %-16s %s  %s", (Object[]) row);
         return 0;
@@ -138,7 +143,8 @@ final class TrainCommand implements Callable<Integer> {
         for (Map.Entry<String, Parameter> e : m.net().namedParameters().entrySet()) {
             StringBuilder b = new StringBuilder(e.getKey()).append("=[");
             float[] v = e.getValue().value.data;
-            for (int i = 0; i < v.length; i++) b.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.4f", v[i]));
+            for (int i = 0; i < v.length; i++) b.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.4f",
+                    v[i]));
             parts.add(b.append(']').toString());
         }
         return String.join(", ", parts);

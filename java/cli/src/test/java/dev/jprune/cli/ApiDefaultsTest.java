@@ -23,7 +23,8 @@ class ApiDefaultsTest {
         }
         assertEquals(PruneSpec.builder().build(), cmd.prune.spec(cmd.prune.criteria.get(0), cmd.prune.sparsity.get(0)), "pruning defaults");
         assertEquals(PruneSpec.builder().criterion(dev.jprune.prune.Criterion.SNIP).build(), cmd.prune.spec("snip", 0.9), "SNIP: one batch");
-        assertEquals(PruneSpec.builder().criterion(dev.jprune.prune.Criterion.RANDOM).build(), cmd.prune.spec("random", 0.9),
+        assertEquals(PruneSpec.builder().criterion(dev.jprune.prune.Criterion.RANDOM).build(),
+                cmd.prune.spec("random", 0.9),
                 "random: the same seed");
         assertFalse(PruneSpec.builder().build().pruneBiases());
         assertEquals(PruneSpec.DEFAULT_RANDOM_SEED, cmd.prune.randomSeed);

@@ -29,7 +29,8 @@ class SeedsCliTest {
         java.util.Random r = new java.util.Random(1);
         for (int i = 0; i < 60; i++) {
             double x1 = r.nextDouble(), x2 = r.nextDouble();
-            b.append(String.format(java.util.Locale.ROOT, "%.5f,%.5f,%.5f%n", x1, x2, 3 * x1 - x2 + 0.5 + 0.05 * r.nextGaussian()));
+            b.append(String.format(java.util.Locale.ROOT, "%.5f,%.5f,%.5f%n", x1, x2, 3 * x1 - x2 + 0.5
+                    + 0.05 * r.nextGaussian()));
         }
         good = Files.writeString(dir.resolve("good.csv"), b.toString());
     }
@@ -52,12 +53,14 @@ class SeedsCliTest {
             Path csv = Files.writeString(dir.resolve("bad" + i + ".csv"), cases[i][0]);
             Path out = dir.resolve("bad-out" + i), save = dir.resolve("bad" + i + ".safetensors");
             String target = cases[i][1].contains("price") ? "price" : "y";
-            Run r = CliTest.run("prune", "--model", "linear-regression", "--data", "csv:" + csv, "--target", target, "--epochs", "1",
+            Run r = CliTest.run("prune", "--model", "linear-regression", "--data", "csv:" + csv, "--target", target,
+                    "--epochs", "1",
                     "--out-dir", out.toString(), "--save", save.toString(), "--device", "cpu", "--quiet");
             assertOneErrorLine(r, csv.getFileName().toString(), cases[i][1]);
             assertFalse(Files.exists(out), "nothing written: " + out);
             assertFalse(Files.exists(save), "nothing written: " + save);
-            assertOneErrorLine(CliTest.run("train", "--model", "linear-regression", "--data", "csv:" + csv, "--target", target,
+            assertOneErrorLine(CliTest.run("train", "--model", "linear-regression", "--data", "csv:" + csv,
+                    "--target", target,
                     "--save", save.toString(), "--device", "cpu"), cases[i][1]);
             assertFalse(Files.exists(save));
         }
@@ -66,9 +69,11 @@ class SeedsCliTest {
     @Test
     void badMixesThresholdsAndMasksAreRefusedNamingTheOption() {
         Path out = dir.resolve("never");
-        String[] base = {"prune", "--data", "embedded", "--epochs", "1", "--out-dir", out.toString(), "--device", "cpu"};
+        String[] base = {"prune", "--data", "embedded", "--epochs", "1", "--out-dir", out.toString(), "--device",
+                "cpu"};
         String[][] cases = {
-            {"--criterion", "hybrid", "--mix", "gradient=-0.3,magnitude=1", "--mix: the weight of gradient must be a finite number >= 0"},
+            {"--criterion", "hybrid", "--mix", "gradient=-0.3,magnitude=1",
+                    "--mix: the weight of gradient must be a finite number >= 0"},
             {"--criterion", "hybrid", "--mix", "gradient=0,magnitude=0", "--mix: the weights sum to 0"},
             {"--criterion", "hybrid", "--mix", "gradient=0.7,snr=0.3", "--mix: unknown criterion 'snr'"},
             {"--criterion", "hybrid", "--criterion hybrid needs --mix"},
@@ -92,10 +97,11 @@ class SeedsCliTest {
         }
     }
 
-    /** Write-up 002 end to end: train θ without bias from 0 under a sweep of masks, then prune by a gradient threshold. */
+    /** Write-up 002 end to end: train θ without bias from 0 under a sweep of masks, then prune by a threshold. */
     @Test
     void regressionTrainsPrunesAndReportsMseEverywhere() throws Exception {
-        Run t = CliTest.run("train", "--model", "linear-regression-1", "--no-bias", "--init", "zeros", "--data", "synthetic-regression",
+        Run t = CliTest.run("train", "--model", "linear-regression-1", "--no-bias", "--init", "zeros", "--data",
+                "synthetic-regression",
                 "--lr", "0.01", "--momentum", "0", "--batch", "100", "--epochs", "300", "--grad-mask", "none,above:1",
                 "--clip-value", "0,0.01", "--device", "cpu");
         assertEquals(0, t.code(), t.err());
@@ -104,8 +110,10 @@ class SeedsCliTest {
         assertTrue(rows.get(1).contains("0.weight=[0.0000]"), "above:1 never updates θ from 0: " + rows.get(1));
         assertTrue(rows.get(2).contains("0.weight=[0.0300]"), "clipped at 0.01, lr 0.01, 300 steps: " + rows.get(2));
         Path out = dir.resolve("reg");
-        Run p = CliTest.run("prune", "--model", "linear-regression", "--data", "csv:" + good, "--target", "y", "--epochs", "40",
-                "--batch", "8", "--criterion", "gradient,magnitude", "--threshold", "0.001,1000", "--fine-tune-epochs", "2",
+        Run p = CliTest.run("prune", "--model", "linear-regression", "--data", "csv:" + good, "--target", "y",
+                "--epochs", "40",
+                "--batch", "8", "--criterion", "gradient,magnitude", "--threshold", "0.001,1000",
+                        "--fine-tune-epochs", "2",
                 "--out-dir", out.toString(), "--device", "cpu", "--quiet");
         assertEquals(0, p.code(), p.err());
         JsonObject res = results(out);
@@ -116,7 +124,8 @@ class SeedsCliTest {
         assertEquals(4, runs.size());
         for (var e : runs) {
             JsonObject run = e.getAsJsonObject();
-            for (String k : List.of("dense_train_mse", "dense_test_mse", "just_pruned_test_mse", "pruned_train_mse", "pruned_test_mse")) {
+            for (String k : List.of("dense_train_mse", "dense_test_mse", "just_pruned_test_mse", "pruned_train_mse",
+                    "pruned_test_mse")) {
                 assertTrue(run.has(k), k + " in " + run);
             }
             assertFalse(run.has("pruned_accuracy"));
@@ -133,9 +142,12 @@ class SeedsCliTest {
     @Test
     void shrunkModelsAreWrittenWithTheirArchitectureAndEvalRunsThem() throws Exception {
         Path data = TinyData.idx(dir.resolve("tiny"), 256, 64, 3), save = dir.resolve("small.safetensors");
-        Run p = CliTest.run("prune", "--model", "lenet-300-100", "--data", data.toString(), "--epochs", "1", "--batch", "64",
-                "--granularity", "neurons", "--scope", "layer", "--criterion", "hybrid", "--mix", "gradient=0.5,magnitude=0.5",
-                "--sparsity", "0.5", "--schedule", "oneshot", "--fine-tune-epochs", "1", "--shrink", "--save", save.toString(),
+        Run p = CliTest.run("prune", "--model", "lenet-300-100", "--data", data.toString(), "--epochs", "1",
+                "--batch", "64",
+                "--granularity", "neurons", "--scope", "layer", "--criterion", "hybrid", "--mix",
+                        "gradient=0.5,magnitude=0.5",
+                "--sparsity", "0.5", "--schedule", "oneshot", "--fine-tune-epochs", "1", "--shrink", "--save",
+                        save.toString(),
                 "--out-dir", dir.resolve("shrink-out").toString(), "--device", "cpu", "--quiet");
         assertEquals(0, p.code(), p.err());
         assertTrue(p.out().contains("Linear(784 -> 150)") && p.out().contains("Linear(150 -> 50)"), p.out());
@@ -148,7 +160,8 @@ class SeedsCliTest {
         assertTrue(e.out().contains(pct), e.out() + " vs " + pct);
         Path plain = dir.resolve("plain.safetensors");
         dev.jprune.io.Checkpoint.save(plain, dev.jprune.models.Models.build("lenet-300-100", 3).net());
-        assertOneErrorLine(CliTest.run("eval", "--weights", plain.toString()), "does not describe its architecture; give --model");
+        assertOneErrorLine(CliTest.run("eval", "--weights", plain.toString()),
+                "does not describe its architecture; give --model");
     }
 
     @Test
@@ -157,13 +170,17 @@ class SeedsCliTest {
         java.util.Random r = new java.util.Random(2);
         for (int i = 0; i < 90; i++) {
             int c = i % 3;
-            b.append(String.format(java.util.Locale.ROOT, "%.4f,%.4f,%d%n", c + 0.3 * r.nextGaussian(), -c + 0.3 * r.nextGaussian(), c));
+            b.append(String.format(java.util.Locale.ROOT, "%.4f,%.4f,%d%n", c + 0.3 * r.nextGaussian(), -c
+                    + 0.3 * r.nextGaussian(), c));
         }
         Path csv = Files.writeString(dir.resolve("cls.csv"), b.toString());
         Path out = dir.resolve("cls");
-        Run p = CliTest.run("prune", "--model", "logistic-regression", "--data", "csv:" + csv, "--target", "label", "--task",
-                "classification", "--input-scaling", "standardize", "--epochs", "20", "--batch", "10", "--criterion", "random,magnitude",
-                "--prune-biases", "--sparsity", "0.5", "--schedule", "oneshot", "--fine-tune-epochs", "2", "--out-dir", out.toString(),
+        Run p = CliTest.run("prune", "--model", "logistic-regression", "--data", "csv:" + csv, "--target", "label",
+                "--task",
+                "classification", "--input-scaling", "standardize", "--epochs", "20", "--batch", "10", "--criterion",
+                        "random,magnitude",
+                "--prune-biases", "--sparsity", "0.5", "--schedule", "oneshot", "--fine-tune-epochs", "2",
+                        "--out-dir", out.toString(),
                 "--device", "cpu", "--quiet");
         assertEquals(0, p.code(), p.err());
         JsonObject res = results(out);

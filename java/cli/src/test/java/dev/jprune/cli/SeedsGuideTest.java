@@ -52,7 +52,8 @@ class SeedsGuideTest {
     /** The command's arguments at test scale, with paths under {@code tmp} (see the class comment). */
     static String[] scaled(String command, Path tmp, Path cifar, Path fashion) {
         List<String> a = new ArrayList<>(Arrays.asList(command.substring(JAR.length()).trim().split("\\s+")));
-        Map<String, String> sizes = Map.of("--epochs", "1", "--fine-tune-epochs", "1", "--rounds", "2", "--train-limit", "64");
+        Map<String, String> sizes = Map.of("--epochs", "1", "--fine-tune-epochs", "1", "--rounds", "2",
+                "--train-limit", "64");
         for (int i = 0; i < a.size() - 1; i++) {
             String o = a.get(i), v = a.get(i + 1);
             assertFalse(v.contains("\"") || v.contains("'"), "the guide's commands take no quoting: " + command);
@@ -62,7 +63,8 @@ class SeedsGuideTest {
                 else if (v.contains("cifar-10-batches-bin")) a.set(i + 1, cifar.toString());
                 else if (v.equals("fashion-mnist") && fashion != null) a.set(i + 1, fashion.toString());
             }
-            if (Set.of("--out-dir", "--save", "--weights", "--out").contains(o)) a.set(i + 1, tmp.resolve(v).toString());
+            if (Set.of("--out-dir", "--save", "--weights", "--out").contains(o)) a.set(i + 1,
+                    tmp.resolve(v).toString());
         }
         boolean sized = a.contains("--train-limit") || a.get(0).equals("eval");
         boolean tabular = a.stream().anyMatch(s -> s.startsWith("synthetic-regression") || s.startsWith("csv:"));
@@ -87,14 +89,16 @@ class SeedsGuideTest {
         Path cifar = tmp.resolve("cifar-10-batches-bin");
         Files.createDirectories(cifar);
         java.util.Random rnd = new java.util.Random(7);
-        for (String f : List.of("data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin",
+        for (String f : List.of("data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
+                "data_batch_5.bin",
                 "test_batch.bin")) {
             byte[] b = new byte[12 * 3073];
             rnd.nextBytes(b);
             for (int r = 0; r < 12; r++) b[r * 3073] = (byte) rnd.nextInt(10);
             Files.write(cifar.resolve(f), b);
         }
-        Path fashion = dev.jprune.data.FashionMnist.isAvailable() ? null : TinyData.idx(tmp.resolve("fashion"), 96, 32, 4);
+        Path fashion = dev.jprune.data.FashionMnist.isAvailable() ? null : TinyData.idx(tmp.resolve("fashion"), 96,
+                32, 4);
         for (String c : cmds) {
             String[] args = scaled(c, tmp, cifar, fashion);
             Files.createDirectories(tmp.resolve("out"));

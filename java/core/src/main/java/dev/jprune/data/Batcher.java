@@ -45,7 +45,8 @@ public final class Batcher {
      * @throws IllegalArgumentException if {@code batchSize < 1}
      */
     public Batcher(Dataset d, int batchSize, boolean shuffle, boolean dropLast, long seed) {
-        this(d.name(), d.images(), d.labels(), d.targets(), d.size(), d.sampleShape(), d.targetSize(), batchSize, shuffle,
+        this(d.name(), d.images(), d.labels(), d.targets(), d.size(), d.sampleShape(), d.targetSize(), batchSize,
+                shuffle,
                 dropLast, seed);
     }
 

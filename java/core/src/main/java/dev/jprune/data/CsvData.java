@@ -99,22 +99,26 @@ public final class CsvData {
                 continue;
             }
             if (fields.size() != header.size()) {
-                throw new DatasetFormatException(source + ": line " + lineNo + " has " + fields.size() + " cells but the header has "
+                throw new DatasetFormatException(source + ": line " + lineNo + " has " + fields.size()
+                        + " cells but the header has "
                         + header.size() + " columns (a ragged row)");
             }
             for (int c = 0; c < fields.size(); c++) cells.add(number(fields.get(c), source, lineNo, header, c));
             lines.add(lineNo);
         }
-        if (header == null) throw new DatasetFormatException(source + ": empty file; expected a header row of column names, then data rows");
+        if (header == null) throw new DatasetFormatException(source
+                + ": empty file; expected a header row of column names, then data rows");
         if (lines.isEmpty()) throw new DatasetFormatException(source + ": no data rows after the header (line 1)");
-        return new Table(List.copyOf(header), cells.toArray(), lines.size(), lines.stream().mapToInt(Integer::intValue).toArray());
+        return new Table(List.copyOf(header), cells.toArray(), lines.size(),
+                lines.stream().mapToInt(Integer::intValue).toArray());
     }
 
     /** The table as a split: target column out, features in, rows permuted and split (see the class comment). */
     static Split split(Table t, Options o, String source, String name) throws DatasetFormatException {
         int cols = t.columns().size();
         if (cols < 2) {
-            throw new DatasetFormatException(source + ": " + cols + " column; need a target column and at least one feature column");
+            throw new DatasetFormatException(source + ": " + cols
+                    + " column; need a target column and at least one feature column");
         }
         int target = cols - 1;
         if (o.target() != null) {
@@ -125,7 +129,8 @@ public final class CsvData {
             }
         }
         int n = t.rows(), features = cols - 1;
-        if (n < 2) throw new DatasetFormatException(source + ": " + n + " data row; need at least 2 (one for training, one for the test split)");
+        if (n < 2) throw new DatasetFormatException(source + ": " + n
+                + " data row; need at least 2 (one for training, one for the test split)");
         float[] x = new float[n * features];
         float[] y = new float[n];
         int[] labels = o.classification() ? new int[n] : null;
@@ -138,8 +143,10 @@ public final class CsvData {
             if (labels != null) {
                 float v = y[i];
                 if (v < 0 || v != Math.rint(v) || v > 1_000_000) {
-                    throw new DatasetFormatException(source + ": line " + t.lines()[i] + ", column '" + t.columns().get(target) + "' ("
-                            + (target + 1) + "): " + v + " is not a class label (a whole number from 0 to 1000000), as --task"
+                    throw new DatasetFormatException(source + ": line " + t.lines()[i] + ", column '"
+                            + t.columns().get(target) + "' ("
+                            + (target + 1) + "): " + v
+                                    + " is not a class label (a whole number from 0 to 1000000), as --task"
                             + " classification needs");
                 }
                 labels[i] = (int) v;
@@ -150,7 +157,8 @@ public final class CsvData {
         for (int i = 0; i < n; i++) perm[i] = i;
         new dev.jprune.util.Rng(o.splitSeed()).shuffle(perm);
         int test = (int) Math.max(1, Math.min(n - 1, Math.round(o.testFraction() * n)));
-        int[] trainRows = java.util.Arrays.copyOfRange(perm, 0, n - test), testRows = java.util.Arrays.copyOfRange(perm, n - test, n);
+        int[] trainRows = java.util.Arrays.copyOfRange(perm, 0, n - test),
+                testRows = java.util.Arrays.copyOfRange(perm, n - test, n);
         Dataset all = labels != null ? new Dataset(name, x, labels, new int[] {features}, maxLabel + 1)
                 : Dataset.regression(name, x, y, new int[] {features}, 1);
         return new Split(all.select(trainRows, name + "/train"), all.select(testRows, name + "/test"));
@@ -161,10 +169,12 @@ public final class CsvData {
         List<String> out = new ArrayList<>();
         for (int c = 0; c < fields.size(); c++) {
             String f = fields.get(c);
-            if (f.isEmpty()) throw new DatasetFormatException(source + ": line " + lineNo + ": column " + (c + 1) + " has no name (header row)");
+            if (f.isEmpty()) throw new DatasetFormatException(source + ": line " + lineNo + ": column " + (c + 1)
+                    + " has no name (header row)");
             Integer before = seen.put(f, c);
             if (before != null) {
-                throw new DatasetFormatException(source + ": line " + lineNo + ": column name '" + f + "' appears twice (columns "
+                throw new DatasetFormatException(source + ": line " + lineNo + ": column name '" + f
+                        + "' appears twice (columns "
                         + (before + 1) + " and " + (c + 1) + ")");
             }
             out.add(f);
@@ -172,7 +182,8 @@ public final class CsvData {
         return out;
     }
 
-    private static float number(String cell, String source, int lineNo, List<String> header, int c) throws DatasetFormatException {
+    private static float number(String cell, String source, int lineNo, List<String> header,
+            int c) throws DatasetFormatException {
         String where = source + ": line " + lineNo + ", column '" + header.get(c) + "' (" + (c + 1) + "): ";
         if (cell.isEmpty()) throw new DatasetFormatException(where + "empty cell; every cell must hold a number");
         if (!NUMBER.matcher(cell).matches()) {
@@ -194,7 +205,8 @@ public final class CsvData {
             if (i < n && line.charAt(i) == '"') {
                 i++;
                 while (true) {
-                    if (i >= n) throw new DatasetFormatException(source + ": line " + lineNo + ": a quoted cell has no closing quote");
+                    if (i >= n) throw new DatasetFormatException(source + ": line " + lineNo
+                            + ": a quoted cell has no closing quote");
                     char ch = line.charAt(i++);
                     if (ch == '"') {
                         if (i < n && line.charAt(i) == '"') { b.append('"'); i++; } else break;
@@ -204,7 +216,8 @@ public final class CsvData {
                 }
                 while (i < n && (line.charAt(i) == ' ' || line.charAt(i) == '\t')) i++;
                 if (i < n && line.charAt(i) != ',') {
-                    throw new DatasetFormatException(source + ": line " + lineNo + ": text after a quoted cell (cell " + (out.size() + 1) + ")");
+                    throw new DatasetFormatException(source + ": line " + lineNo + ": text after a quoted cell (cell "
+                            + (out.size() + 1) + ")");
                 }
                 out.add(b.toString().trim());
             } else {
@@ -227,7 +240,8 @@ public final class CsvData {
 
         void add(float v) {
             if (n == a.length) {
-                if (a.length > Integer.MAX_VALUE / 2 - 16) throw new IllegalArgumentException("CSV: more than 2^30 cells");
+                if (a.length > Integer.MAX_VALUE / 2 - 16) throw new IllegalArgumentException("CSV: more than 2^30 "
+                        + "cells");
                 a = java.util.Arrays.copyOf(a, a.length * 2);
             }
             a[n++] = v;

@@ -21,10 +21,12 @@ final class DataSpecParams {
         for (String part : params.split(",")) {
             String p = part.trim();
             int eq = p.indexOf('=');
-            if (eq <= 0) throw new IllegalArgumentException("--data " + kind + ": parameter '" + p + "' must look like key=value");
+            if (eq <= 0) throw new IllegalArgumentException("--data " + kind + ": parameter '" + p
+                    + "' must look like key=value");
             String k = p.substring(0, eq).trim().toLowerCase(Locale.ROOT);
             if (!known.contains(k)) {
-                throw new IllegalArgumentException("--data " + kind + ": unknown parameter '" + k + "'; known: " + String.join(", ", known));
+                throw new IllegalArgumentException("--data " + kind + ": unknown parameter '" + k + "'; known: "
+                        + String.join(", ", known));
             }
             if (values.put(k, p.substring(eq + 1).trim()) != null) {
                 throw new IllegalArgumentException("--data " + kind + ": parameter '" + k + "' given twice");
@@ -43,7 +45,8 @@ final class DataSpecParams {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--data " + kind + ": " + key + "=" + v + " is not a whole number");
         }
-        if (x < min || x > max) throw new IllegalArgumentException("--data " + kind + ": " + key + " must be in [" + min + ", " + max + "], got " + x);
+        if (x < min || x > max) throw new IllegalArgumentException("--data " + kind + ": " + key + " must be in ["
+                + min + ", " + max + "], got " + x);
         return x;
     }
 
@@ -70,7 +73,8 @@ final class DataSpecParams {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--data " + kind + ": " + key + "=" + v + " is not a number");
         }
-        if (!Double.isFinite(x)) throw new IllegalArgumentException("--data " + kind + ": " + key + " must be finite, got " + v);
+        if (!Double.isFinite(x)) throw new IllegalArgumentException("--data " + kind + ": " + key
+                + " must be finite, got " + v);
         return x;
     }
 }

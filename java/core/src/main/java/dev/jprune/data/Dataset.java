@@ -95,17 +95,21 @@ public final class Dataset {
         }
         long size = 1;
         for (int d : sampleShape) {
-            if (d <= 0) throw new IllegalArgumentException("Dataset " + name + ": non-positive dimension in " + Arrays.toString(sampleShape));
+            if (d <= 0) throw new IllegalArgumentException("Dataset " + name + ": non-positive dimension in "
+                    + Arrays.toString(sampleShape));
             size *= d;
-            if (size > Integer.MAX_VALUE) throw new IllegalArgumentException("Dataset " + name + ": sample shape too large");
+            if (size > Integer.MAX_VALUE) throw new IllegalArgumentException("Dataset " + name
+                    + ": sample shape too large");
         }
         if (targets.length % targetSize != 0 || (long) (targets.length / targetSize) * size != x.length) {
-            throw new IllegalArgumentException("Dataset " + name + ": " + targets.length + " targets of size " + targetSize
+            throw new IllegalArgumentException("Dataset " + name + ": " + targets.length + " targets of size "
+                    + targetSize
                     + " do not match " + x.length + " input floats of sample size " + size);
         }
         for (int i = 0; i < targets.length; i++) {
             if (!Float.isFinite(targets[i])) {
-                throw new IllegalArgumentException("Dataset " + name + ": target of sample " + i / targetSize + " is " + targets[i]);
+                throw new IllegalArgumentException("Dataset " + name + ": target of sample " + i / targetSize + " is "
+                        + targets[i]);
             }
         }
         return new Dataset(name, x, targets, sampleShape, targetSize, (int) size);
@@ -148,7 +152,8 @@ public final class Dataset {
     /** Label of sample {@code i}. */
     public int label(int i) {
         checkIndex(i);
-        if (labels == null) throw new IllegalStateException("Dataset " + name + " is a regression set: it has no labels");
+        if (labels == null) throw new IllegalStateException("Dataset " + name
+                + " is a regression set: it has no labels");
         return labels[i];
     }
 
@@ -195,12 +200,14 @@ public final class Dataset {
         float[] im = new float[rows.length * sampleSize];
         for (int k = 0; k < rows.length; k++) {
             int i = rows[k];
-            if (i < 0 || i >= n) throw new IllegalArgumentException("Dataset " + name + ": row " + i + " out of range for " + n + " samples");
+            if (i < 0 || i >= n) throw new IllegalArgumentException("Dataset " + name + ": row " + i
+                    + " out of range for " + n + " samples");
             System.arraycopy(images, i * sampleSize, im, k * sampleSize, sampleSize);
         }
         if (targets != null) {
             float[] tg = new float[rows.length * targetSize];
-            for (int k = 0; k < rows.length; k++) System.arraycopy(targets, rows[k] * targetSize, tg, k * targetSize, targetSize);
+            for (int k = 0; k < rows.length; k++) System.arraycopy(targets, rows[k] * targetSize, tg, k * targetSize,
+                    targetSize);
             return new Dataset(newName, im, tg, sampleShape, targetSize, sampleSize);
         }
         int[] lb = new int[rows.length];
@@ -210,7 +217,8 @@ public final class Dataset {
 
     /** A deep copy (arrays copied). */
     public Dataset copy() {
-        if (targets != null) return new Dataset(name, images.clone(), targets.clone(), sampleShape, targetSize, sampleSize);
+        if (targets != null) return new Dataset(name, images.clone(), targets.clone(), sampleShape, targetSize,
+                sampleSize);
         return new Dataset(name, images.clone(), labels.clone(), sampleShape, numClasses);
     }
 

@@ -26,8 +26,7 @@ public final class Datasets {
      *   <li>a folder path: either MNIST-style IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
      *       t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]; {@value #IDX_FOLDER_CLASSES} classes) or the
      *       CIFAR-10 binary files (data_batch_1.bin … data_batch_5.bin, test_batch.bin).</li>
-     * </ul>
-     * A folder with files of both kinds is rejected as ambiguous.
+     * </ul> A folder with files of both kinds is rejected as ambiguous.
      *
      * @throws NoSuchFileException   if the folder or any file of the detected layout is missing, or
      *                               Fashion-MNIST is not installed
@@ -50,7 +49,8 @@ public final class Datasets {
             return CsvData.read(Path.of(file), csv);
         }
         if (spec.equals(SyntheticRegression.NAME) || spec.startsWith(SyntheticRegression.NAME + ":")) {
-            return SyntheticRegression.parse(spec.substring(Math.min(spec.length(), SyntheticRegression.NAME.length() + 1))).generate();
+            return SyntheticRegression.parse(spec.substring(Math.min(spec.length(), SyntheticRegression.NAME.length()
+                    + 1))).generate();
         }
         if (spec.equals(SyntheticImages.NAME) || spec.startsWith(SyntheticImages.NAME + ":")) {
             return SyntheticImages.generate(spec.substring(Math.min(spec.length(), SyntheticImages.NAME.length() + 1)));

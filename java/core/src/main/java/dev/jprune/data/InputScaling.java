@@ -10,8 +10,7 @@ import java.util.Locale;
  *   <li>{@link #UNIT}: inputs in [0, 1] — images as read (pixel / 255, Keras' {@code x / 255.0}), tabular data
  *       min-max per feature (a constant feature becomes 0);</li>
  *   <li>{@link #NONE}: as read.</li>
- * </ul>
- * {@link #AUTO} is STANDARDIZE for images and NONE for tabular data (sample shape [features]), whose scale may be
+ * </ul> {@link #AUTO} is STANDARDIZE for images and NONE for tabular data (sample shape [features]), whose scale may be
  * the point (the write-up's y = 2x + 1 on raw x).
  */
 public enum InputScaling {
@@ -35,7 +34,8 @@ public enum InputScaling {
             case "standardize", "standardise", "standard" -> STANDARDIZE;
             case "unit", "0-1", "minmax" -> UNIT;
             case "none", "raw" -> NONE;
-            default -> throw new IllegalArgumentException("--input-scaling must be auto, standardize, unit or none; got '" + s + "'");
+            default -> throw new IllegalArgumentException("--input-scaling must be auto, standardize, unit or none; "
+                    + "got '" + s + "'");
         };
     }
 

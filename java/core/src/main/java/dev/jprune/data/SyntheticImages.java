@@ -16,7 +16,8 @@ import java.util.Set;
 public final class SyntheticImages {
     /** The specification's name. */
     public static final String NAME = "synthetic-cifar10";
-    private static final Set<String> KEYS = new java.util.LinkedHashSet<>(java.util.List.of("train", "test", "noise", "seed"));
+    private static final Set<String> KEYS = new java.util.LinkedHashSet<>(java.util.List.of("train", "test", "noise",
+            "seed"));
     private static final int C = 3, S = 32, CLASSES = 10, WAVES = 3;
 
     private SyntheticImages() {}
@@ -38,7 +39,8 @@ public final class SyntheticImages {
             wave[i] = new double[] {0.12 + 0.1 * rng.nextDouble(), 2 * Math.PI * (0.5 + 2.5 * rng.nextDouble()) / S,
                 2 * Math.PI * (0.5 + 2.5 * rng.nextDouble()) / S, 2 * Math.PI * rng.nextDouble()};
         }
-        return new Split(images(rng, wave, train, noise, NAME + "/train"), images(rng, wave, test, noise, NAME + "/test"));
+        return new Split(images(rng, wave, train, noise, NAME + "/train"), images(rng, wave, test, noise, NAME
+                + "/test"));
     }
 
     private static Dataset images(Rng rng, double[][] wave, int n, double noise, String name) {

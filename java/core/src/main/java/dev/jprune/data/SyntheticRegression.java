@@ -18,9 +18,8 @@ import java.util.Set;
  *   <li>{@code intercept} (default 1), {@code noise} standard deviation ≥ 0 (default 0.5);</li>
  *   <li>{@code x}: {@code uniform} (U(0, 1), default) or {@code normal} (N(0, 1));</li>
  *   <li>{@code seed} (default 1).</li>
- * </ul>
- * Draw order from {@code new Rng(seed)}: random slopes (if asked), then per row — training rows first — its features
- * then its noise. y is accumulated in double and rounded once.
+ * </ul> Draw order from {@code new Rng(seed)}: random slopes (if asked), then per row — training rows first — its
+ * features then its noise. y is accumulated in double and rounded once.
  */
 public final class SyntheticRegression {
     /** The specification's name. */
@@ -83,7 +82,8 @@ public final class SyntheticRegression {
         int features = p.integer("features", 1, 1, 1_000_000);
         int test = p.integer("test", n, 1, 50_000_000);
         if ((long) Math.max(n, test) * features > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("--data " + NAME + ": " + Math.max(n, test) + " rows × " + features + " features exceed 2^31 floats");
+            throw new IllegalArgumentException("--data " + NAME + ": " + Math.max(n, test) + " rows × " + features
+                    + " features exceed 2^31 floats");
         }
         String s = p.string("slope", "2");
         boolean random = s.trim().toLowerCase(Locale.ROOT).equals("random");
@@ -95,7 +95,8 @@ public final class SyntheticRegression {
             } else if (parts.length == features) {
                 for (int j = 0; j < features; j++) slopes[j] = p.parse("slope", parts[j].trim());
             } else {
-                throw new IllegalArgumentException("--data " + NAME + ": slope has " + parts.length + " values for " + features
+                throw new IllegalArgumentException("--data " + NAME + ": slope has " + parts.length + " values for "
+                        + features
                         + " features; give one, one per feature (a:b:c) or random");
             }
         }
@@ -105,6 +106,7 @@ public final class SyntheticRegression {
         if (!xd.equals("uniform") && !xd.equals("normal")) {
             throw new IllegalArgumentException("--data " + NAME + ": x must be uniform or normal, got '" + xd + "'");
         }
-        return new Spec(n, test, features, slopes, random, p.number("intercept", 1), noise, xd.equals("normal"), p.longValue("seed", 1));
+        return new Spec(n, test, features, slopes, random, p.number("intercept", 1), noise, xd.equals("normal"),
+                p.longValue("seed", 1));
     }
 }

@@ -115,7 +115,8 @@ public final class ArchitectureMetadata {
                 String type = str(l, "type");
                 layers.add(switch (type) {
                     case "linear" -> new Linear(num(l, "in"), num(l, "out"), l.get("bias").getAsBoolean(), rng);
-                    case "conv2d" -> new Conv2d(num(l, "in"), num(l, "out"), num(l, "kernel"), num(l, "stride"), num(l, "padding"),
+                    case "conv2d" -> new Conv2d(num(l, "in"), num(l, "out"), num(l, "kernel"), num(l, "stride"),
+                            num(l, "padding"),
                             l.get("bias").getAsBoolean(), rng);
                     case "relu" -> new ReLU();
                     case "maxpool2d" -> new MaxPool2d(num(l, "kernel"), num(l, "stride"));
@@ -133,7 +134,8 @@ public final class ArchitectureMetadata {
                     o.get("lr").getAsFloat(), o.get("momentum").getAsFloat());
         } catch (IllegalArgumentException | IllegalStateException | NullPointerException | UnsupportedOperationException
                  | JsonParseException | ClassCastException e) {
-            throw new IllegalArgumentException(source + ": metadata " + KEY + " is not a valid architecture description: "
+            throw new IllegalArgumentException(source + ": metadata " + KEY
+                    + " is not a valid architecture description: "
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         }
     }

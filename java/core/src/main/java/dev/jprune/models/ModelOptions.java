@@ -41,7 +41,8 @@ public record ModelOptions(boolean bias, Init init, int inputs, int outputs) {
     /** @throws IllegalArgumentException for a null init or negative sizes */
     public ModelOptions {
         if (init == null) throw new IllegalArgumentException("model options: init is required");
-        if (inputs < 0 || outputs < 0) throw new IllegalArgumentException("model options: sizes must be >= 0 (0: the model's own)");
+        if (inputs < 0 || outputs < 0) throw new IllegalArgumentException("model options: sizes must be >= 0 (0: the "
+                + "model's own)");
     }
 
     /** These options with another input and output count (for linear-regression). */
@@ -57,7 +58,8 @@ public record ModelOptions(boolean bias, Init init, int inputs, int outputs) {
             case "pytorch", "torch", "kaiming-uniform" -> Init.PYTORCH;
             case "glorot-uniform", "glorot", "xavier", "xavier-uniform", "keras" -> Init.GLOROT_UNIFORM;
             case "zeros", "zero" -> Init.ZEROS;
-            default -> throw new IllegalArgumentException("--init must be pytorch, glorot-uniform or zeros; got '" + s + "'");
+            default -> throw new IllegalArgumentException("--init must be pytorch, glorot-uniform or zeros; got '" + s
+                    + "'");
         };
     }
 

@@ -34,15 +34,18 @@ public record ModelSpec(String name, Sequential net, int[] sampleShape, Task tas
                     + " has class labels; give regression data (csv:FILE --target NAME, synthetic-regression)");
         }
         if (task == Task.CLASSIFICATION && data.isRegression()) {
-            throw new IllegalArgumentException("model " + name + " is a classification model but data set " + data.name()
+            throw new IllegalArgumentException("model " + name + " is a classification model but data set "
+                    + data.name()
                     + " has real-valued targets; use --task classification for integer labels, or a regression model");
         }
         if (data.isRegression() && data.targetSize() != outputs) {
-            throw new IllegalArgumentException("model " + name + " has " + outputs + " outputs but data set " + data.name()
+            throw new IllegalArgumentException("model " + name + " has " + outputs + " outputs but data set "
+                    + data.name()
                     + " has " + data.targetSize() + " targets per sample");
         }
         if (!data.isRegression() && data.numClasses() > outputs) {
-            throw new IllegalArgumentException("data set " + data.name() + " has " + data.numClasses() + " classes but model "
+            throw new IllegalArgumentException("data set " + data.name() + " has " + data.numClasses()
+                    + " classes but model "
                     + name + " has " + outputs + " outputs");
         }
     }

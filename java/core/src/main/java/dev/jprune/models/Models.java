@@ -51,7 +51,8 @@ public final class Models {
                 return new ModelSpec(name, new Sequential(new Conv2d(3, 64, 3, 1, 1, rng), new ReLU(), new MaxPool2d(2, 2),
                         new Conv2d(64, 128, 3, 1, 1, rng), new ReLU(), new MaxPool2d(2, 2), new Flatten(),
                         new Linear(8192, 1024, rng), new ReLU(), new Linear(1024, 10, rng)),
-                        // Write-up 001 trains it with plain SGD (lr 0.01, no momentum): SGD's default momentum here is 0.
+                        // Write-up 001 trains it with plain SGD (lr 0.01, no momentum): SGD's default momentum here is
+                        // 0.
                         new int[] {3, 32, 32}, Task.CLASSIFICATION, 10, OptimizerKind.SGD, 0.01f, 0f);
             case "cifar-cnn-b":
                 return new ModelSpec(name, new Sequential(new Conv2d(3, 32, 3, 1, 0, rng), new ReLU(), new MaxPool2d(2, 2),
@@ -69,7 +70,8 @@ public final class Models {
 
     /**
      * Builds model {@code name} under {@code options} (biases or none, initialisation; for {@code linear-regression}
-     * and {@link #LOGISTIC_REGRESSION}, its input and output count), weights drawn from {@code seed}. {@code ModelOptions.DEFAULT} gives exactly
+     * and {@link #LOGISTIC_REGRESSION}, its input and output count), weights drawn from {@code seed}. {@code
+     * ModelOptions.DEFAULT} gives exactly
      * {@link #build(String, long)}.
      *
      * @throws IllegalArgumentException for an unknown name
@@ -79,12 +81,15 @@ public final class Models {
         if ((name.equals("linear-regression") || name.equals("linear-regression-1")) && options.inputs() > 0) {
             Rng rng = new Rng(seed);
             int out = Math.max(1, options.outputs());
-            m = new ModelSpec(name, new Sequential(new Linear(options.inputs(), out, rng)), new int[] {options.inputs()},
+            m = new ModelSpec(name, new Sequential(new Linear(options.inputs(), out, rng)),
+                    new int[] {options.inputs()},
                     Task.REGRESSION, out, OptimizerKind.SGD, 0.05f);
         } else if (name.equals(LOGISTIC_REGRESSION)) {
             // Multinomial logistic regression: one Linear layer of class logits, softmax cross-entropy.
-            int in = options.inputs() > 0 ? options.inputs() : 784, out = options.outputs() > 0 ? options.outputs() : 10;
-            m = new ModelSpec(name, new Sequential(new Linear(in, out, new Rng(seed))), new int[] {in}, Task.CLASSIFICATION, out,
+            int in = options.inputs() > 0 ? options.inputs() : 784, out = options.outputs() > 0
+                    ? options.outputs() : 10;
+            m = new ModelSpec(name, new Sequential(new Linear(in, out, new Rng(seed))), new int[] {in},
+                    Task.CLASSIFICATION, out,
                     OptimizerKind.SGD, 0.05f);
         } else {
             m = build(name, seed);

@@ -15,8 +15,7 @@ import java.util.Locale;
  *   <li>{@link Mode#ABOVE}: g ← 0 where |g| &gt; eps (only components with |g| ≤ eps update).</li>
  *   <li>{@link Mode#CLAMP}: g ← min(max(g, 0), eps), the literal clip(g, 0, ε) of the write-up's formula: negative
  *       components become 0, components above eps become eps.</li>
- * </ul>
- * Comparisons are on float values; NaN gradients are left as they are (the loss check reports the divergence).
+ * </ul> Comparisons are on float values; NaN gradients are left as they are (the loss check reports the divergence).
  *
  * @param mode NONE, BELOW, ABOVE or CLAMP
  * @param eps  the threshold, positive and finite (ignored by NONE)
@@ -62,10 +61,12 @@ public record GradMask(Mode mode, float eps) {
             case "below" -> Mode.BELOW;
             case "above" -> Mode.ABOVE;
             case "clamp" -> Mode.CLAMP;
-            default -> throw new IllegalArgumentException("--grad-mask must be below:EPS, above:EPS, clamp:EPS or none; got '"
+            default -> throw new IllegalArgumentException("--grad-mask must be below:EPS, above:EPS, clamp:EPS or "
+                    + "none; got '"
                     + s + "'");
         };
-        if (colon < 0) throw new IllegalArgumentException("--grad-mask " + s + ": give the threshold, e.g. " + kind + ":0.01");
+        if (colon < 0) throw new IllegalArgumentException("--grad-mask " + s + ": give the threshold, e.g. " + kind
+                + ":0.01");
         String num = s.trim().substring(colon + 1).trim();
         float eps;
         try {
@@ -74,7 +75,8 @@ public record GradMask(Mode mode, float eps) {
             throw new IllegalArgumentException("--grad-mask " + s + ": '" + num + "' is not a number");
         }
         if (!(eps > 0 && Float.isFinite(eps))) {
-            throw new IllegalArgumentException("--grad-mask " + s + ": eps must be a positive finite number, got " + eps);
+            throw new IllegalArgumentException("--grad-mask " + s + ": eps must be a positive finite number, got "
+                    + eps);
         }
         return new GradMask(m, eps);
     }

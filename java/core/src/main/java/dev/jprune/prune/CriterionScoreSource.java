@@ -21,7 +21,8 @@ public final class CriterionScoreSource implements ScoreSource {
      */
     public CriterionScoreSource(Criterion criterion, float[][] w, float[][] g, String[] names) {
         if (!criterion.hasFormula()) {
-            throw new IllegalArgumentException("CriterionScoreSource: criterion " + criterion + " has no per-element formula"
+            throw new IllegalArgumentException("CriterionScoreSource: criterion " + criterion
+                    + " has no per-element formula"
                     + (criterion == Criterion.USER ? "; use ScoreSource.of(scores)" : ""));
         }
         if (criterion.readsWeight() && w == null) throw new IllegalArgumentException("CriterionScoreSource: " + criterion + " needs weights");

@@ -26,16 +26,19 @@ public final class HybridScores {
      *     tensor and element
      * @throws IllegalStateException when the mix reads gradients and {@code acc} has seen no batch
      */
-    public static ScoreSource combine(ScoreMix mix, ScoreAccumulator acc, float[][] weights, byte[][] masks, String[] names) {
+    public static ScoreSource combine(ScoreMix mix, ScoreAccumulator acc, float[][] weights, byte[][] masks,
+            String[] names) {
         if (mix.readsGradient() && (acc == null || acc.batches() == 0)) {
-            throw new IllegalStateException("criterion HYBRID (" + mix.describe() + ") needs accumulated gradient scores; none were accumulated");
+            throw new IllegalStateException("criterion HYBRID (" + mix.describe()
+                    + ") needs accumulated gradient scores; none were accumulated");
         }
         int nt = weights.length;
         double[][] sum = new double[nt][];
         for (int t = 0; t < nt; t++) sum[t] = new double[weights[t].length];
         for (ScoreMix.Term term : mix.terms()) {
             Criterion c = term.criterion();
-            ScoreSource raw = c.readsGradient() ? acc.part(c).source() : new CriterionScoreSource(c, weights, null, names);
+            ScoreSource raw = c.readsGradient() ? acc.part(c).source() : new CriterionScoreSource(c, weights, null,
+                    names);
             for (int t = 0; t < nt; t++) {
                 int n = weights[t].length;
                 float[] r = new float[n];
@@ -51,7 +54,8 @@ public final class HybridScores {
             for (int i = 0; i < out[t].length; i++) {
                 float v = (float) sum[t][i];
                 if (Float.isNaN(v)) {
-                    throw new IllegalArgumentException("hybrid score of " + (names == null ? "tensor " + t : names[t]) + " element "
+                    throw new IllegalArgumentException("hybrid score of " + (names == null ? "tensor " + t : names[t])
+                            + " element "
                             + i + " is NaN (an infinite term score)");
                 }
                 out[t][i] = v;

@@ -50,13 +50,17 @@ public final class ModelPruner {
     }
 
     private static String nothingToPrune(Sequential net, PruneSpec spec) {
-        long weighted = net.layers().stream().filter(l -> l.parameters().stream().anyMatch(p -> p.kind == Parameter.Kind.WEIGHT)).count();
+        long weighted = net.layers().stream().filter(l -> l.parameters().stream().anyMatch(p ->
+                p.kind == Parameter.Kind.WEIGHT)).count();
         if (spec.granularity() == Granularity.STRUCTURED && weighted == 1 && spec.excludedLayers().isEmpty()) {
-            return "nothing to prune: neuron/filter pruning never removes the last weight layer's rows (they are the model's"
-                    + " outputs), and " + net.describe() + " has only that layer; prune its weights (--granularity weights)";
+            return "nothing to prune: neuron/filter pruning never removes the last weight layer's rows (they are the "
+                    + "model's"
+                    + " outputs), and " + net.describe()
+                            + " has only that layer; prune its weights (--granularity weights)";
         }
         return "nothing to prune: no Linear/Conv2d weight left after exclusions in " + net.describe()
-                + (spec.granularity() == Granularity.STRUCTURED ? " (neuron/filter pruning always keeps the last weight layer)" : "");
+                + (spec.granularity() == Granularity.STRUCTURED
+                        ? " (neuron/filter pruning always keeps the last weight layer)" : "");
     }
 
     static List<Target> findTargets(Sequential net, PruneSpec spec) {

@@ -52,15 +52,19 @@ public record PruneSpec(Criterion criterion, Granularity granularity, Scope scop
         if (accumulate == ScoreAccumulator.Mode.EMA && !(emaMomentum >= 0 && emaMomentum < 1)) throw new IllegalArgumentException("EMA momentum must be in [0, 1), got " + emaMomentum);
         if (criterion == Criterion.USER) throw new IllegalArgumentException("criterion USER takes scores from code (ModelPruner.pruneWithScores), not from a spec");
         if (!Float.isNaN(thresholdEps) && granularity == Granularity.NM) {
-            throw new IllegalArgumentException("threshold mode is for weights or neurons/filters, not N:M (which keeps N of every M)");
+            throw new IllegalArgumentException("threshold mode is for weights or neurons/filters, not N:M (which "
+                    + "keeps N of every M)");
         }
-        if (Float.isInfinite(thresholdEps)) throw new IllegalArgumentException("threshold must be finite, got " + thresholdEps);
+        if (Float.isInfinite(thresholdEps)) throw new IllegalArgumentException("threshold must be finite, got "
+                + thresholdEps);
         if (pruneBiases && granularity != Granularity.UNSTRUCTURED) {
-            throw new IllegalArgumentException("bias pruning is for unstructured pruning (N:M and neurons/filters keep biases with"
+            throw new IllegalArgumentException("bias pruning is for unstructured pruning (N:M and neurons/filters "
+                    + "keep biases with"
                     + " their rows)");
         }
         if ((criterion == Criterion.HYBRID) != (mix != null)) {
-            throw new IllegalArgumentException(criterion == Criterion.HYBRID ? "criterion HYBRID needs a mix of criteria"
+            throw new IllegalArgumentException(criterion == Criterion.HYBRID
+                    ? "criterion HYBRID needs a mix of criteria"
                     : "a mix of criteria needs criterion HYBRID, not " + criterion);
         }
         excludedLayers = Set.copyOf(excludedLayers);
@@ -94,14 +98,16 @@ public record PruneSpec(Criterion criterion, Granularity granularity, Scope scop
     public Builder toBuilder() {
         Builder b = new Builder().criterion(criterion).granularity(granularity).scope(scope).sparsity(sparsity).nm(nmN, nmM)
                 .groupNorm(groupNorm).threshold(thresholdEps).excludeLayers(excludedLayers).excludeLast(excludeLast)
-                .densityBounds(minDensity, maxDensity).scoreBatches(scoreBatches).accumulate(accumulate).emaMomentum(emaMomentum)
+                .densityBounds(minDensity,
+                        maxDensity).scoreBatches(scoreBatches).accumulate(accumulate).emaMomentum(emaMomentum)
                 .pruneBiases(pruneBiases).mix(mix).randomSeed(randomSeed);
         return b;
     }
 
     /** This spec with another target sparsity. */
     public PruneSpec withSparsity(double s) {
-        return new PruneSpec(criterion, granularity, scope, s, nmN, nmM, groupNorm, thresholdEps, excludedLayers, excludeLast,
+        return new PruneSpec(criterion, granularity, scope, s, nmN, nmM, groupNorm, thresholdEps, excludedLayers,
+                excludeLast,
                 minDensity, maxDensity, scoreBatches, accumulate, emaMomentum, pruneBiases, mix, randomSeed);
     }
 
@@ -179,7 +185,8 @@ public record PruneSpec(Criterion criterion, Granularity granularity, Scope scop
         public PruneSpec build() {
             int batches = scoreBatches != null ? scoreBatches : criterion == Criterion.SNIP ? 1 : DEFAULT_SCORE_BATCHES;
             return new PruneSpec(criterion, granularity, scope, sparsity, nmN, nmM, groupNorm, thresholdEps, excludedLayers,
-                    excludeLast, minDensity, maxDensity, batches, accumulate, emaMomentum, pruneBiases, mix, randomSeed);
+                    excludeLast, minDensity, maxDensity, batches, accumulate, emaMomentum, pruneBiases, mix,
+                            randomSeed);
         }
     }
 

@@ -29,11 +29,13 @@ public final class PruningRun {
      *                    after retraining
      */
     public record Outcome(double denseAccuracy, double prunedAccuracy, double achievedSparsity, String[] targetNames,
-                          double[] densities, List<ModelPruner.Result> prunes, double seconds, Evaluations evaluations) {
+                          double[] densities, List<ModelPruner.Result> prunes, double seconds,
+                                  Evaluations evaluations) {
         /** An outcome without the evaluations record (all its entries null). */
         public Outcome(double denseAccuracy, double prunedAccuracy, double achievedSparsity, String[] targetNames,
                        double[] densities, List<ModelPruner.Result> prunes, double seconds) {
-            this(denseAccuracy, prunedAccuracy, achievedSparsity, targetNames, densities, prunes, seconds, Evaluations.NONE);
+            this(denseAccuracy, prunedAccuracy, achievedSparsity, targetNames, densities, prunes, seconds,
+                    Evaluations.NONE);
         }
     }
 
@@ -98,7 +100,8 @@ public final class PruningRun {
     /** The backend the run trains on. */
     public Backend backend() { return backend; }
 
-    /** Runs the plan (regression data: also measures the train split's MSE). Throws IllegalArgumentException before any training when the density bounds cannot reach the
+    /** Runs the plan (regression data: also measures the train split's MSE). Throws IllegalArgumentException before
+     *  any training when the density bounds cannot reach the
      *  target sparsity ({@link ModelPruner#checkTarget}), and ArithmeticException ({@link NonFinite}) as soon as a
      *  training loss, an evaluation or the final weights are not finite. */
     public Outcome run(Split data) {
@@ -173,9 +176,11 @@ public final class PruningRun {
 
     /** The model right after the last prune of a one-shot or iterative schedule, before its fine-tuning. */
     private void measureJustPruned(Split data) {
-        justPruned = NonFinite.require(backend.evaluate(data.test()), "model right after pruning on " + data.test().name());
+        justPruned = NonFinite.require(backend.evaluate(data.test()), "model right after pruning on "
+                + data.test().name());
         if (data.train().isRegression()) {
-            justPrunedTrain = NonFinite.require(backend.evaluate(data.train()), "model right after pruning on " + data.train().name());
+            justPrunedTrain = NonFinite.require(backend.evaluate(data.train()), "model right after pruning on "
+                    + data.train().name());
         }
     }
 

@@ -10,9 +10,8 @@ package dev.jprune.prune;
  *   <li>SUM: {@code s = s + x}</li>
  *   <li>EMA with momentum m: {@code s = m*s + (1-m)*x}, where {@code (1-m)} is rounded to float once
  *       ({@code float c = 1f - m}) and the two products are rounded before the addition.</li>
- * </ul>
- * An input fault (non-finite w or g in an input the criterion reads) throws {@link IllegalArgumentException} naming
- * the tensor and index; the inputs of a batch are validated before anything is written, so a failed batch leaves
+ * </ul> An input fault (non-finite w or g in an input the criterion reads) throws {@link IllegalArgumentException}
+ * naming the tensor and index; the inputs of a batch are validated before anything is written, so a failed batch leaves
  * the buffers unchanged. {@link #source()} views the buffers as scores for selection.
  *
  * <p>A {@link Criterion#HYBRID} accumulator ({@link #ScoreAccumulator(ScoreMix, Mode, float, int[], String[])}) keeps
@@ -51,7 +50,8 @@ public final class ScoreAccumulator {
         this.buf = null;
         this.names = names == null ? null : names.clone();
         this.parts = new java.util.LinkedHashMap<>();
-        for (Criterion c : HybridScores.accumulated(mix)) parts.put(c, new ScoreAccumulator(c, mode, momentum, sizes, names));
+        for (Criterion c : HybridScores.accumulated(mix)) parts.put(c, new ScoreAccumulator(c, mode, momentum, sizes,
+                names));
     }
 
     /**
@@ -61,7 +61,8 @@ public final class ScoreAccumulator {
      */
     public ScoreAccumulator(Criterion criterion, Mode mode, float momentum, int[] sizes, String[] names) {
         if (!criterion.hasFormula()) {
-            throw new IllegalArgumentException("ScoreAccumulator: criterion " + criterion + " has no per-batch formula");
+            throw new IllegalArgumentException("ScoreAccumulator: criterion " + criterion
+                    + " has no per-batch formula");
         }
         if (mode == Mode.EMA && !(momentum >= 0f && momentum < 1f)) {
             throw new IllegalArgumentException("ScoreAccumulator: EMA momentum must be in [0, 1), got " + momentum);
@@ -147,7 +148,8 @@ public final class ScoreAccumulator {
      * @throws IllegalStateException for a HYBRID accumulator (its buffers are its parts')
      */
     public float[][] buffers() {
-        if (parts != null) throw new IllegalStateException("a HYBRID accumulator has no buffers of its own; see part()");
+        if (parts != null) throw new IllegalStateException("a HYBRID accumulator has no buffers of its own; see "
+                + "part()");
         return buf;
     }
 
@@ -158,7 +160,8 @@ public final class ScoreAccumulator {
      */
     public ScoreAccumulator part(Criterion c) {
         ScoreAccumulator p = parts == null ? null : parts.get(c);
-        if (p == null) throw new IllegalArgumentException("ScoreAccumulator: no " + c + " part (criterion " + criterion + ")");
+        if (p == null) throw new IllegalArgumentException("ScoreAccumulator: no " + c + " part (criterion "
+                + criterion + ")");
         return p;
     }
 

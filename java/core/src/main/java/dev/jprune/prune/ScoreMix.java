@@ -54,12 +54,14 @@ public record ScoreMix(List<Term> terms, Normalization normalization) {
             }
             if (!seen.add(c)) throw new IllegalArgumentException("--mix: " + name(c) + " appears twice");
             if (!(t.weight() >= 0) || !Double.isFinite(t.weight())) {
-                throw new IllegalArgumentException("--mix: the weight of " + name(c) + " must be a finite number >= 0, got "
+                throw new IllegalArgumentException("--mix: the weight of " + name(c)
+                        + " must be a finite number >= 0, got "
                         + t.weight());
             }
             sum += t.weight();
         }
-        if (!(sum > 0)) throw new IllegalArgumentException("--mix: the weights sum to 0; give at least one positive weight");
+        if (!(sum > 0)) throw new IllegalArgumentException("--mix: the weights sum to 0; give at least one positive "
+                + "weight");
     }
 
     /**
@@ -69,26 +71,30 @@ public record ScoreMix(List<Term> terms, Normalization normalization) {
      * @throws IllegalArgumentException naming the bad term
      */
     public static ScoreMix parse(String mix, Normalization normalization) {
-        if (mix == null || mix.isBlank()) throw new IllegalArgumentException("--criterion hybrid needs --mix, e.g. --mix gradient=0.7,magnitude=0.3");
+        if (mix == null || mix.isBlank()) throw new IllegalArgumentException("--criterion hybrid needs --mix, e.g. "
+                + "--mix gradient=0.7,magnitude=0.3");
         List<Term> terms = new ArrayList<>();
         for (String part : mix.split(",")) {
             String p = part.trim();
             int eq = p.indexOf('=');
-            if (eq < 0) throw new IllegalArgumentException("--mix term '" + p + "' must look like criterion=weight, e.g. gradient=0.7");
+            if (eq < 0) throw new IllegalArgumentException("--mix term '" + p
+                    + "' must look like criterion=weight, e.g. gradient=0.7");
             String name = p.substring(0, eq).trim().toLowerCase(Locale.ROOT);
             Criterion c = switch (name) {
                 case "magnitude" -> Criterion.MAGNITUDE;
                 case "gradient" -> Criterion.GRADIENT;
                 case "taylor" -> Criterion.TAYLOR;
                 case "taylor2", "taylor-squared" -> Criterion.TAYLOR_SQUARED;
-                default -> throw new IllegalArgumentException("--mix: unknown criterion '" + name + "'; terms are magnitude,"
+                default -> throw new IllegalArgumentException("--mix: unknown criterion '" + name
+                        + "'; terms are magnitude,"
                         + " gradient, taylor and taylor2");
             };
             double w;
             try {
                 w = Double.parseDouble(p.substring(eq + 1).trim());
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--mix: the weight of " + name + " is not a number: '" + p.substring(eq + 1).trim() + "'");
+                throw new IllegalArgumentException("--mix: the weight of " + name + " is not a number: '"
+                        + p.substring(eq + 1).trim() + "'");
             }
             terms.add(new Term(c, w));
         }

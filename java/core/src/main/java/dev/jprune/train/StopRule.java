@@ -18,7 +18,8 @@ public record StopRule(double targetLoss, int patience) {
     /** @throws IllegalArgumentException for a negative patience or an infinite target */
     public StopRule {
         if (patience < 0) throw new IllegalArgumentException("patience must be >= 0 (0: off), got " + patience);
-        if (Double.isInfinite(targetLoss)) throw new IllegalArgumentException("target loss must be finite, got " + targetLoss);
+        if (Double.isInfinite(targetLoss)) throw new IllegalArgumentException("target loss must be finite, got "
+                + targetLoss);
     }
 
     /** Whether any rule is on. */

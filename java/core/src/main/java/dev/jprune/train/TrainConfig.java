@@ -54,8 +54,12 @@ public record TrainConfig(int epochs, int batchSize, float lr, OptimizerKind opt
         if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
         if (Float.isNaN(clipValue) || Float.isNaN(clipNorm)) throw new IllegalArgumentException("clip bounds must not be NaN");
         if (optimizer == null) throw new IllegalArgumentException("optimizer is required");
-        if (!(adamEps > 0) || !Float.isFinite(adamEps)) throw new IllegalArgumentException("Adam epsilon must be positive and finite, got " + adamEps);
-        if (gradMask == null || stop == null) throw new IllegalArgumentException("gradient mask and stop rule are required (NONE: off)");
+        if (!(adamEps > 0) || !Float.isFinite(adamEps)) {
+            throw new IllegalArgumentException("Adam epsilon must be positive and finite, got " + adamEps);
+        }
+        if (gradMask == null || stop == null) {
+            throw new IllegalArgumentException("gradient mask and stop rule are required (NONE: off)");
+        }
     }
 
     /** SGD momentum 0.9 or Adam, no clipping, no weight decay, with the given rate, epochs, batch size and seed. */

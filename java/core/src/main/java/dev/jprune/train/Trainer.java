@@ -92,7 +92,8 @@ public final class Trainer {
             norm = optimizerStep();
             listener.onStep(epoch, step++, steps, loss, norm, regression ? Double.NaN : correct / (double) seen);
         }
-        EpochStats s = new EpochStats(epoch, lossSum / seen, regression ? Double.NaN : correct / (double) seen, norm, seen,
+        EpochStats s = new EpochStats(epoch, lossSum / seen, regression ? Double.NaN : correct / (double) seen, norm,
+                seen,
                 (System.nanoTime() - t0) / 1e9);
         listener.onEpoch(s);
         return s;

@@ -54,7 +54,8 @@ class CsvDataTest {
         assertTrue(fault("a,b\n1,\n").contains("line 2, column 'b' (2): empty cell"));
         assertTrue(fault("a,b\n1,2\n,4\n").contains("line 3, column 'a' (1): empty cell"));
         assertTrue(fault("a,b\n1,x\n").contains("line 2, column 'b' (2): 'x' is not a number"));
-        for (String junk : new String[] {"NaN", "Infinity", "-Infinity", "1f", "0x10", "1d", "1e", "--1", "1.2.3", "١"}) {
+        for (String junk : new String[] {"NaN", "Infinity", "-Infinity", "1f", "0x10", "1d", "1e", "--1", "1.2.3",
+                "١"}) {
             assertTrue(fault("a,b\n1," + junk + "\n").contains("'" + junk + "' is not a number"), junk);
         }
         assertTrue(fault("a,b\n1,1e39\n").contains("beyond the float range"));
@@ -99,9 +100,11 @@ class CsvDataTest {
         assertEquals(s.test().size(), reg.test().size());
         DatasetFormatException e = assertThrows(DatasetFormatException.class,
                 () -> CsvData.read(f, new CsvData.Options("price", false, 0.2, 0)));
-        assertTrue(e.getMessage().contains("no column named 'price' (--target); columns: f1, label, f2"), e.getMessage());
+        assertTrue(e.getMessage().contains("no column named 'price' (--target); columns: f1, label, f2"),
+                e.getMessage());
         Files.writeString(f, "a,label\n1,2.5\n2,1\n");
-        e = assertThrows(DatasetFormatException.class, () -> CsvData.read(f, new CsvData.Options("label", true, 0.5, 0)));
+        e = assertThrows(DatasetFormatException.class, () -> CsvData.read(f, new CsvData.Options("label", true, 0.5,
+                0)));
         assertTrue(e.getMessage().contains("line 2, column 'label' (2): 2.5 is not a class label"), e.getMessage());
         Files.writeString(f, "a,b\n1,2\n");
         e = assertThrows(DatasetFormatException.class, () -> CsvData.read(f, CsvData.Options.DEFAULT));
@@ -125,7 +128,8 @@ class CsvDataTest {
             if (r.nextInt(5) == 0) b.append(eol);
             for (int c = 0; c < cols; c++) {
                 float v = (float) ((r.nextDouble() - 0.5) * Math.pow(10, r.nextInt(9) - 4));
-                String text = r.nextBoolean() ? Float.toString(v).replace("E", "e") : String.format(Locale.ROOT, "%.3f", v);
+                String text = r.nextBoolean() ? Float.toString(v).replace("E", "e") : String.format(Locale.ROOT,
+                        "%.3f", v);
                 cells[i * cols + c] = (float) Double.parseDouble(text);
                 b.append(c == 0 ? "" : ",").append(cell(text, r));
             }

@@ -39,12 +39,14 @@ class SyntheticDataTest {
         assertEquals(0.25, rss / big.train().size(), 0.01);
         // Same seed, same data; another seed, other data.
         assertArrayEquals(s.train().targets(), SyntheticRegression.parse("seed=1").generate().train().targets());
-        assertFalse(java.util.Arrays.equals(s.train().targets(), SyntheticRegression.parse("seed=2").generate().train().targets()));
+        assertFalse(java.util.Arrays.equals(s.train().targets(),
+                SyntheticRegression.parse("seed=2").generate().train().targets()));
     }
 
     @Test
     void everyParameterShapesTheData() {
-        Split s = SyntheticRegression.parse("n=7,test=3,features=3,slope=1:0:-2,intercept=5,noise=0,x=normal,seed=4").generate();
+        Split s = SyntheticRegression.parse("n=7,test=3,features=3,slope=1:0:-2,intercept=5,noise=0,x=normal,seed=4")
+                .generate();
         assertEquals(7, s.train().size());
         assertEquals(3, s.test().size());
         float[] x = s.train().images(), y = s.train().targets();
@@ -63,13 +65,17 @@ class SyntheticDataTest {
     @Test
     void badParametersAreNamed() {
         String[][] cases = {
-            {"n=0", "n must be in"}, {"features=x", "features=x is not a whole number"}, {"slope=1:2", "slope has 2 values for 1"},
-            {"noise=-1", "noise must be >= 0"}, {"x=poisson", "x must be uniform or normal"}, {"intercept=NaN", "must be finite"},
+            {"n=0", "n must be in"}, {"features=x", "features=x is not a whole number"}, {"slope=1:2",
+                    "slope has 2 values for 1"},
+            {"noise=-1", "noise must be >= 0"}, {"x=poisson", "x must be uniform or normal"}, {"intercept=NaN",
+                    "must be finite"},
             {"size=3", "unknown parameter 'size'"}, {"n=3,n=4", "given twice"}, {"n", "must look like key=value"},
         };
         for (String[] c : cases) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SyntheticRegression.parse(c[0]), c[0]);
-            assertTrue(e.getMessage().contains(c[1]) && e.getMessage().contains("synthetic-regression"), e.getMessage());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
+                    SyntheticRegression.parse(c[0]), c[0]);
+            assertTrue(e.getMessage().contains(c[1]) && e.getMessage().contains("synthetic-regression"),
+                    e.getMessage());
         }
     }
 
@@ -79,8 +85,10 @@ class SyntheticDataTest {
         assertArrayEquals(new int[] {3, 32, 32}, s.train().sampleShape());
         assertEquals(10, s.train().numClasses());
         assertEquals(30, s.train().size());
-        for (float v : s.train().images()) assertEquals(Math.round(v * 255) / 255f, v, 0f, "k/255 as CIFAR-10's reader gives");
-        assertArrayEquals(s.test().images(), Datasets.load("synthetic-cifar10:train=30,test=10,seed=2").test().images());
+        for (float v : s.train().images()) assertEquals(Math.round(v * 255) / 255f, v, 0f,
+                "k/255 as CIFAR-10's reader gives");
+        assertArrayEquals(s.test().images(),
+                Datasets.load("synthetic-cifar10:train=30,test=10,seed=2").test().images());
     }
 
     @Test

@@ -9,12 +9,13 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Architecture options (biases, initialisation, data-sized linear models), seed-faithful defaults, and descriptions. */
+/** Architecture options (biases, initialisation, data-sized linear models), seed-faithful defaults, descriptions. */
 class ModelOptionsTest {
     @Test
     void defaultOptionsBuildExactlyTheNamedModel() {
         for (String name : List.of("mlp-128", "lenet-5")) {
-            float[][] a = Models.build(name, 4).net().copyValues(), b = Models.build(name, 4, ModelOptions.DEFAULT).net().copyValues();
+            float[][] a = Models.build(name, 4).net().copyValues(), b = Models.build(name, 4,
+                    ModelOptions.DEFAULT).net().copyValues();
             for (int i = 0; i < a.length; i++) assertArrayEquals(a[i], b[i], name);
         }
     }
@@ -29,11 +30,13 @@ class ModelOptionsTest {
         float bound = (float) Math.sqrt(6.0 / (784 + 128));
         float max = 0;
         for (float v : g.get("0.weight").value.data) max = Math.max(max, Math.abs(v));
-        assertTrue(max <= bound && max > 0.99f * bound, "U(±sqrt(6/(fan_in+fan_out))): max |w| " + max + " bound " + bound);
+        assertTrue(max <= bound && max > 0.99f * bound, "U(±sqrt(6/(fan_in+fan_out))): max |w| " + max + " bound "
+                + bound);
         for (float v : g.get("0.bias").value.data) assertEquals(0f, v);
         // Conv fan_in = C·k², fan_out = F·k²: lenet-5's first conv 1·25 and 20·25.
         float cb = (float) Math.sqrt(6.0 / (25 + 500));
-        for (float v : Models.build("lenet-5", 2, glorot).net().namedParameters().get("0.weight").value.data) assertTrue(Math.abs(v) <= cb);
+        for (float v : Models.build("lenet-5", 2,
+                glorot).net().namedParameters().get("0.weight").value.data) assertTrue(Math.abs(v) <= cb);
         for (float v : Models.build("linear-regression-1", 2, new ModelOptions(false, ModelOptions.Init.ZEROS, 0, 0))
                 .net().namedParameters().get("0.weight").value.data) assertEquals(0f, v);
         assertThrows(IllegalArgumentException.class, () -> ModelOptions.parseInit("he"));
@@ -67,7 +70,8 @@ class ModelOptionsTest {
         assertEquals(List.copyOf(a.namedParameters().keySet()), List.copyOf(b.namedParameters().keySet()));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ArchitectureMetadata.build(json.replace("\"linear\"", "\"lstm\""), "f.safetensors"));
-        assertTrue(e.getMessage().contains("f.safetensors") && e.getMessage().contains("unknown layer type 'lstm'"), e.getMessage());
+        assertTrue(e.getMessage().contains("f.safetensors") && e.getMessage().contains("unknown layer type 'lstm'"),
+                e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ArchitectureMetadata.build("{", "f"));
     }
 }

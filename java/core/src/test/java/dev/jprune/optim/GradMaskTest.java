@@ -23,7 +23,8 @@ class GradMaskTest {
         new GradMask(GradMask.Mode.BELOW, 0.1f).apply(below, 7);
         new GradMask(GradMask.Mode.ABOVE, 0.1f).apply(above, 7);
         new GradMask(GradMask.Mode.CLAMP, 0.1f).apply(clamp, 7);
-        // BELOW zeroes |g| <= 0.1 (the write-up's rule: keep |g| > eps); ABOVE zeroes |g| > 0.1; CLAMP is clip(g, 0, 0.1).
+        // BELOW zeroes |g| <= 0.1 (the write-up's rule: keep |g| > eps); ABOVE zeroes |g| > 0.1;
+        // CLAMP is clip(g, 0, 0.1).
         assertArrayEquals(new float[] {-0.5f, 0, 0, 0, 0, 0.3f, Float.NaN}, below);
         assertArrayEquals(new float[] {0, -0.1f, 0, 0.05f, 0.1f, 0, Float.NaN}, above);
         assertArrayEquals(new float[] {0, 0, 0, 0.05f, 0.1f, 0.1f, Float.NaN}, clamp);
@@ -36,7 +37,8 @@ class GradMaskTest {
     void parsingNamesTheOptionAndRefusesBadThresholds() {
         assertEquals(new GradMask(GradMask.Mode.ABOVE, 0.01f), GradMask.parse("above:0.01"));
         assertEquals(GradMask.NONE, GradMask.parse("none"));
-        for (String bad : new String[] {"below:0", "below:-1", "below:NaN", "clamp:Infinity", "below:x", "below", "sideways:1"}) {
+        for (String bad : new String[] {"below:0", "below:-1", "below:NaN", "clamp:Infinity", "below:x", "below",
+                "sideways:1"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GradMask.parse(bad), bad);
             assertTrue(e.getMessage().startsWith("--grad-mask"), e.getMessage());
         }
@@ -52,10 +54,13 @@ class GradMaskTest {
     void theRuleActsOnEveryStepBeforeTheUpdate() {
         Split s = SyntheticRegression.parse(null).generate();
         float[] theta = new float[5];
-        GradMask[] masks = {GradMask.NONE, GradMask.parse("above:1"), GradMask.parse("clamp:1"), GradMask.parse("below:1")};
+        GradMask[] masks = {GradMask.NONE, GradMask.parse("above:1"), GradMask.parse("clamp:1"),
+                GradMask.parse("below:1")};
         for (int k = 0; k < masks.length; k++) {
-            ModelSpec m = Models.build("linear-regression-1", 1, new ModelOptions(false, ModelOptions.Init.ZEROS, 0, 0));
-            TrainConfig cfg = TrainConfig.builder(m).lr(0.01f).momentum(0).batchSize(100).epochs(300).gradMask(masks[k]).build();
+            ModelSpec m = Models.build("linear-regression-1", 1, new ModelOptions(false, ModelOptions.Init.ZEROS, 0,
+                    0));
+            TrainConfig cfg = TrainConfig.builder(m).lr(0.01f).momentum(0).batchSize(100).epochs(300).gradMask(masks[k])
+                    .build();
             Trainer t = new Trainer(m, cfg);
             for (int e = 0; e < cfg.epochs(); e++) t.trainEpoch(s.train(), e, TrainListener.NONE);
             theta[k] = m.net().namedParameters().get("0.weight").value.data[0];
@@ -66,7 +71,8 @@ class GradMaskTest {
         assertTrue(theta[3] > 0.5f && theta[3] < theta[0], "below:1 stops once |g| <= 1: " + theta[3]);
         // Clip by value keeps the sign: θ moves by lr·1 per step while |g| > 1.
         ModelSpec m = Models.build("linear-regression-1", 1, new ModelOptions(false, ModelOptions.Init.ZEROS, 0, 0));
-        Trainer t = new Trainer(m, TrainConfig.builder(m).lr(0.01f).momentum(0).batchSize(100).epochs(1).clipValue(1).build());
+        Trainer t = new Trainer(m,
+                TrainConfig.builder(m).lr(0.01f).momentum(0).batchSize(100).epochs(1).clipValue(1).build());
         t.trainEpoch(s.train(), 0, TrainListener.NONE);
         Parameter w = m.net().namedParameters().get("0.weight");
         assertEquals(0.01f, w.value.data[0], 1e-7f);

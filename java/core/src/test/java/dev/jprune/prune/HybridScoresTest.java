@@ -58,7 +58,8 @@ class HybridScoresTest {
             {{0.425f, 0.325f, 0.7375f, 0.825f}, {1.0f, 0.3f}},
             {{0.25f, 0.15f, 0.525f, 0.575f}, {0.35f, 0f}},
         };
-        ScoreMix.Normalization[] ns = {ScoreMix.Normalization.MEAN, ScoreMix.Normalization.MAX, ScoreMix.Normalization.RANK};
+        ScoreMix.Normalization[] ns = {ScoreMix.Normalization.MEAN, ScoreMix.Normalization.MAX,
+                ScoreMix.Normalization.RANK};
         for (int k = 0; k < ns.length; k++) {
             ModelPruner p = new ModelPruner(model(), PruneSpec.builder().hybrid(mix(ns[k])).sparsity(0.5).build());
             float[][] got = scores(p, accumulated(p));
@@ -71,7 +72,8 @@ class HybridScoresTest {
         ModelPruner p = new ModelPruner(model(), PruneSpec.builder().hybrid(mix(ScoreMix.Normalization.MEAN)).build());
         p.targets().get(0).weight().mask = new byte[] {1, 0, 1, 1};  // W0[1] pruned earlier
         p.targets().get(0).weight().applyMask();
-        // Live |W0| = [1, 0.5, 4]: mean 11/6; live |g0| = [0.2, 0.4, 0.3]: mean 0.3. Element 0: 0.7·(0.2/0.3) + 0.3·(1/(11/6)).
+        // Live |W0| = [1, 0.5, 4]: mean 11/6; live |g0| = [0.2, 0.4, 0.3]: mean 0.3. Element 0: 0.7·(0.2/0.3) +
+        // 0.3·(1/(11/6)).
         float[][] got = scores(p, accumulated(p));
         assertEquals(0.7 * (0.2 / 0.3) + 0.3 * (6.0 / 11), got[0][0], 1e-6);
         assertEquals(0.7 * (0.4 / 0.3) + 0.3 * (0.5 * 6 / 11), got[0][2], 1e-6);
@@ -80,7 +82,8 @@ class HybridScoresTest {
     @Test
     void weightsNmAndNeuronsSelectExactlyOnTheHybridScores() {
         // Weights, global, keep 3 of 6: 1.7 (W2[0]), 1.48 (W0[3]), 1.20 (W0[2]).
-        ModelPruner p = new ModelPruner(model(), PruneSpec.builder().hybrid(mix(ScoreMix.Normalization.MEAN)).sparsity(0.5).build());
+        ModelPruner p = new ModelPruner(model(),
+                PruneSpec.builder().hybrid(mix(ScoreMix.Normalization.MEAN)).sparsity(0.5).build());
         ModelPruner.Result r = p.prune(0.5, p.scores(accumulated(p)));
         assertEquals(3, r.kept());
         assertArrayEquals(new byte[] {0, 0, 1, 1}, p.targets().get(0).weight().mask);
@@ -114,7 +117,8 @@ class HybridScoresTest {
     @Test
     void badMixesAreRefusedNamingTheTerm() {
         ScoreMix.Normalization n = ScoreMix.Normalization.MEAN;
-        assertMessage("weight of gradient must be a finite number >= 0", () -> ScoreMix.parse("gradient=-0.5,magnitude=1", n));
+        assertMessage("weight of gradient must be a finite number >= 0", () ->
+                ScoreMix.parse("gradient=-0.5,magnitude=1", n));
         assertMessage("sum to 0", () -> ScoreMix.parse("gradient=0,magnitude=0", n));
         assertMessage("unknown criterion 'snip'", () -> ScoreMix.parse("snip=1", n));
         assertMessage("unknown criterion 'grad'", () -> ScoreMix.parse("grad=1", n));
@@ -125,7 +129,8 @@ class HybridScoresTest {
         assertMessage("needs --mix", () -> ScoreMix.parse(null, n));
         assertMessage("--mix-norm must be", () -> ScoreMix.parseNormalization("median"));
         assertMessage("HYBRID needs a mix", () -> PruneSpec.builder().criterion(Criterion.HYBRID).build());
-        assertMessage("needs criterion HYBRID", () -> PruneSpec.builder().criterion(Criterion.TAYLOR).mix(mix(n)).build());
+        assertMessage("needs criterion HYBRID", () ->
+                PruneSpec.builder().criterion(Criterion.TAYLOR).mix(mix(n)).build());
     }
 
     static void assertMessage(String part, org.junit.jupiter.api.function.Executable e) {

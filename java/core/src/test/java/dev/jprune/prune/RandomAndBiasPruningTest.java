@@ -22,12 +22,15 @@ class RandomAndBiasPruningTest {
         ModelPruner.Result more = p.prune(0.8, p.scores(null));
         assertEquals(p.candidateCount() - Math.round(0.8 * p.candidateCount()), more.kept());
         // Nested: the same random order, so everything kept at 0.8 was kept at 0.5.
-        for (int t = 0; t < first.length; t++) for (int i = 0; i < first[t].length; i++) assertTrue(first[t][i] >= p.masks()[t][i]);
+        for (int t = 0; t < first.length; t++) {
+            for (int i = 0; i < first[t].length; i++) assertTrue(first[t][i] >= p.masks()[t][i]);
+        }
         // Uniform: every layer ends near the global sparsity (the first layer has 235,200 candidates).
         assertEquals(0.2, p.densities()[0], 0.01);
         // The seed decides: the same seed gives the same masks, another seed other masks.
         ModelSpec m2 = Models.build("lenet-300-100", 3), m3 = Models.build("lenet-300-100", 3);
-        ModelPruner p2 = new ModelPruner(m2.net(), spec), p3 = new ModelPruner(m3.net(), spec.toBuilder().randomSeed(8).build());
+        ModelPruner p2 = new ModelPruner(m2.net(), spec), p3 = new ModelPruner(m3.net(),
+                spec.toBuilder().randomSeed(8).build());
         p2.prune(0.5, p2.scores(null));
         p3.prune(0.5, p3.scores(null));
         for (int t = 0; t < first.length; t++) assertArrayEquals(first[t], p2.masks()[t]);
@@ -37,7 +40,8 @@ class RandomAndBiasPruningTest {
     @Test
     void biasesAreCandidatesOnlyWhenAsked() {
         ModelSpec m = Models.build("lenet-300-100", 3);
-        List<String> weightsOnly = List.of(new ModelPruner(m.net(), PruneSpec.global(Criterion.MAGNITUDE, 0.5)).names());
+        List<String> weightsOnly = List.of(new ModelPruner(m.net(), PruneSpec.global(Criterion.MAGNITUDE,
+                0.5)).names());
         assertEquals(List.of("0.weight", "2.weight", "4.weight"), weightsOnly);
         PruneSpec spec = PruneSpec.builder().criterion(Criterion.MAGNITUDE).pruneBiases(true).sparsity(0.5).build();
         ModelPruner p = new ModelPruner(m.net(), spec);
@@ -53,7 +57,8 @@ class RandomAndBiasPruningTest {
         assertEquals(0f, b0.value.data[1]);
         // excludeLast drops the last layer's weight and bias.
         PruneSpec last = spec.toBuilder().excludeLast(true).build();
-        assertEquals(List.of("0.weight", "0.bias", "2.weight", "2.bias"), List.of(new ModelPruner(m.net(), last).names()));
+        assertEquals(List.of("0.weight", "0.bias", "2.weight", "2.bias"), List.of(new ModelPruner(m.net(),
+                last).names()));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> spec.toBuilder().granularity(Granularity.STRUCTURED).build());
         assertTrue(e.getMessage().contains("bias pruning is for unstructured"), e.getMessage());

@@ -67,10 +67,13 @@ class SelectionDispatchTest {
                 .groupNorm(Structured.Norm.L1).build(), 0.5), "structured never takes the output layer's rows");
         assertEquals("structuredPerLayer [300, 100] L2 [0.25, 0.25]", dispatch(PruneSpec.builder().granularity(Granularity.STRUCTURED)
                 .scope(Scope.PER_LAYER).build(), 0.25));
-        assertEquals("structuredThreshold [300, 100] L2 1.5", dispatch(PruneSpec.builder().granularity(Granularity.STRUCTURED)
-                .scope(Scope.PER_LAYER).threshold(1.5f).build(), 0.25), "a threshold on the group norm, whatever the scope");
+        assertEquals("structuredThreshold [300, 100] L2 1.5",
+                dispatch(PruneSpec.builder().granularity(Granularity.STRUCTURED)
+                .scope(Scope.PER_LAYER).threshold(1.5f).build(), 0.25),
+                        "a threshold on the group norm, whatever the scope");
         assertEquals("select 133100", dispatch(PruneSpec.builder().criterion(Criterion.HYBRID)
-                .mix(ScoreMix.parse("magnitude=1", ScoreMix.Normalization.MAX)).build(), 0.5), "hybrid: the same selection");
+                .mix(ScoreMix.parse("magnitude=1", ScoreMix.Normalization.MAX)).build(), 0.5),
+                        "hybrid: the same selection");
         assertEquals("perLayer [0.5, 0.5, 0.5, 0.5, 0.5, 0.5]", dispatch(PruneSpec.builder().pruneBiases(true)
                 .scope(Scope.PER_LAYER).build(), 0.5), "biases are targets of their own");
     }

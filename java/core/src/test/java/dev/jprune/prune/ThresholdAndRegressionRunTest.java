@@ -42,8 +42,8 @@ class ThresholdAndRegressionRunTest {
             }
         }
         assertEquals(want, r.kept());
-        // Mean |g| of U(-0.03, 0.03) over 4 batches is about 0.015: roughly a third goes, nowhere near all (the sum would
-        // have kept nearly every weight at 0.01 and the old reading pruned by 16x the threshold).
+        // Mean |g| of U(-0.03, 0.03) over 4 batches is about 0.015: roughly a third goes, nowhere near all (the sum
+        // would have kept nearly every weight at 0.01 and the old reading pruned by 16x the threshold).
         assertTrue(r.achievedSparsity() > 0.1 && r.achievedSparsity() < 0.6, "sparsity " + r.achievedSparsity());
     }
 

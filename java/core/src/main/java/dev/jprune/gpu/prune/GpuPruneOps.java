@@ -656,12 +656,13 @@ public final class GpuPruneOps {
     }
 
     /**
-     * Structured threshold: keeps exactly the groups whose score is at least {@code eps} (Structured.threshold), expanded
-     * to element masks. The group scores (Σ groups floats) are compared on the host: one small download and upload.
-     * Modifies maskOut and weights / opt buffers per the flags.
+     * Structured threshold: keeps exactly the groups whose score is at least {@code eps} (Structured.threshold),
+     * expanded to element masks. The group scores (Σ groups floats) are compared on the host: one small download and
+     * upload. Modifies maskOut and weights / opt buffers per the flags.
      */
     @CpuTwin("dev.jprune.prune.Structured#threshold")
-    public StructuredResult structuredThreshold(List<PruneTensor> tensors, Criterion criterion, int[] groups, Structured.Norm norm,
+    public StructuredResult structuredThreshold(List<PruneTensor> tensors, Criterion criterion, int[] groups,
+            Structured.Norm norm,
                                                 float eps, boolean zeroWeights, boolean zeroOptimizer) {
         if (Float.isNaN(eps)) throw new IllegalArgumentException("GpuPruneOps.structuredThreshold: eps is NaN");
         return structured(tensors, criterion, groups, norm, -1, null, eps, zeroWeights, zeroOptimizer);

@@ -70,8 +70,10 @@ public final class GpuBackend implements Backend, PruningBackend {
     }
 
     private DeviceDataset onDevice(Dataset d) {
-        if (d.isRegression()) throw new IllegalArgumentException("the GPU path trains classification data only; " + d.name()
-                + " is a regression set");
+        if (d.isRegression()) {
+            throw new IllegalArgumentException("the GPU path trains classification data only; " + d.name()
+                    + " is a regression set");
+        }
         return resident.computeIfAbsent(d, k -> new DeviceDataset(ctx, k));
     }
 
@@ -106,7 +108,8 @@ public final class GpuBackend implements Backend, PruningBackend {
     @Override
     public boolean accumulateScores(ScoreAccumulator acc, List<Parameter> weights) {
         if (scoreAcc != null) throw new IllegalStateException("GpuBackend: score accumulation is already active");
-        if (acc.criterion() == Criterion.HYBRID) return false;  // several statistics per tensor: accumulated on the host
+        // several statistics per tensor: accumulated on the host
+        if (acc.criterion() == Criterion.HYBRID) return false;
         float[][] host = acc.buffers();
         if (weights.size() != host.length) {
             throw new IllegalArgumentException("GpuBackend.accumulateScores: " + weights.size() + " parameters for "

@@ -250,7 +250,8 @@ public final class GpuTrainer implements AutoCloseable {
             if (normTable != null) model.ops.sgdSteps(stepTable, ts, lr, m, wd, cfg.nesterov(), normTable, clip);
             else model.ops.sgdSteps(stepTable, ts, lr, m, wd, cfg.nesterov(), 1f, clip);
         } else {
-            if (normTable != null) model.ops.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, cfg.adamEps(), wd, adamStep, normTable,
+            if (normTable != null) model.ops.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, cfg.adamEps(), wd, adamStep,
+                    normTable,
                     clip);
             else model.ops.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, cfg.adamEps(), wd, adamStep, 1f, clip);
         }

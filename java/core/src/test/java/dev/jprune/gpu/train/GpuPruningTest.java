@@ -162,9 +162,11 @@ class GpuPruningTest {
             PruneSpec.builder().hybrid(dev.jprune.prune.ScoreMix.parse("gradient=0.7,magnitude=0.3",
                     dev.jprune.prune.ScoreMix.Normalization.MEAN)).scoreBatches(2).build(),
             PruneSpec.builder().hybrid(dev.jprune.prune.ScoreMix.parse("taylor=1,magnitude=1",
-                    dev.jprune.prune.ScoreMix.Normalization.RANK)).granularity(Granularity.STRUCTURED).scoreBatches(2).build(),
+                    dev.jprune.prune.ScoreMix.Normalization.RANK)).granularity(Granularity.STRUCTURED).scoreBatches(2)
+                    .build(),
             PruneSpec.builder().criterion(Criterion.RANDOM).randomSeed(5).build(),
-            PruneSpec.builder().criterion(Criterion.MAGNITUDE).granularity(Granularity.STRUCTURED).groupNorm(Structured.Norm.L1)
+            PruneSpec.builder().criterion(Criterion.MAGNITUDE).granularity(Granularity.STRUCTURED)
+                    .groupNorm(Structured.Norm.L1)
                     .threshold(14f).build(),
         };
         for (PruneSpec spec : specs) {
@@ -187,7 +189,8 @@ class GpuPruningTest {
                         acc = pruner.newAccumulator();
                         ScoreAccumulator a = acc;
                         boolean onDevice = b.accumulateScores(acc, weights);
-                        assertEquals(spec.criterion() != Criterion.HYBRID, onDevice, what + ": hybrid sums accumulate on the host");
+                        assertEquals(spec.criterion() != Criterion.HYBRID, onDevice, what
+                                + ": hybrid sums accumulate on the host");
                         b.gradientsOnBatches(train, spec.scoreBatches(), 11L * round,
                                 onDevice ? null : () -> a.accumulate(pruner.weights(), pruner.grads()));
                         b.syncScores();  // the reference reads the same sums; the device keeps them
