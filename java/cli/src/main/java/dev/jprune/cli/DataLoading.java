@@ -21,6 +21,14 @@ final class DataLoading {
     /** Loads {@code spec} with the CSV options of {@code d}. */
     static Split load(String spec, Options.Data d) throws IOException {
         String task = d.task.toLowerCase(Locale.ROOT);
+        if (!spec.startsWith("csv:")) {
+            // CSV options with other data would be silently ignored.
+            String unused = d.target != null ? "--target" : !task.equals("regression") ? "--task"
+                    : d.testFraction != 0.2 ? "--test-fraction" : null;
+            if (unused != null) {
+                throw new IllegalArgumentException(unused + " applies to csv: data only; --data " + spec + " is not a CSV file");
+            }
+        }
         if (!task.equals("regression") && !task.equals("classification")) {
             throw new IllegalArgumentException("--task must be regression or classification; got '" + d.task + "'");
         }

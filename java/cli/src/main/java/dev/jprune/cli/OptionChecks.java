@@ -21,7 +21,7 @@ final class OptionChecks {
             "--grad-mask", "--target-loss", "--patience", "--shrink");
     /** Options that only matter when scores come from gradients on data. */
     static final List<String> DATA_ONLY = List.of("--data", "--train-limit", "--score-batches", "--batch",
-            "--accumulate", "--ema-momentum");
+            "--accumulate", "--ema-momentum", "--target", "--task", "--test-fraction", "--input-scaling");
 
     private OptionChecks() {}
 
@@ -77,7 +77,9 @@ final class OptionChecks {
             String bad = firstGiven(spec, TRAINING_ONLY);
             require(bad == null, bad + " does not apply to prune --weights (it prunes the given weights without"
                     + " training and writes them to --out); remove " + bad + ", or drop --weights to train and prune");
-            if (p.criteria.stream().noneMatch(s -> SeedOptionChecks.readsGradients(p, s))) {
+            // A linear model sized by tabular data reads the data for its size, whatever the criterion.
+            boolean sizedByData = DataLoading.sizedByData(c.train.model) && DataLoading.tabular(c.data.data);
+            if (!sizedByData && p.criteria.stream().noneMatch(s -> SeedOptionChecks.readsGradients(p, s))) {
                 String unused = firstGiven(spec, DATA_ONLY);
                 require(unused == null, unused + " does not apply to prune --weights with --criterion "
                         + String.join(",", p.criteria) + ": it reads no gradients, so no data; remove " + unused);

@@ -78,6 +78,19 @@ class GradMaskTest {
         assertEquals(0.01f, w.value.data[0], 1e-7f);
     }
 
+    /** The GPU trainer has no gradient mask: auto falls back with the reason, the GPU backend refuses before any work. */
+    @Test
+    void theGpuPathRefusesGradientMaskingSoAutoFallsBack() {
+        ModelSpec m = Models.build("lenet-300-100", 1);
+        TrainConfig cfg = TrainConfig.builder(m).gradMask(GradMask.parse("below:0.01")).build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new dev.jprune.gpu.train.GpuBackend(m, cfg));
+        assertTrue(e.getMessage().contains("no gradient masking"), e.getMessage());
+        String why = dev.jprune.Backends.whyNotGpu(m, cfg);
+        assertNotNull(why, "never the GPU with a gradient mask");
+        assertEquals(dev.jprune.Device.CPU, dev.jprune.Backends.choose(dev.jprune.Device.AUTO, m, cfg).device());
+    }
+
     @Test
     void adamEpsilonReachesTheOptimizer() {
         ModelSpec m = Models.build("mlp-128", 1);
