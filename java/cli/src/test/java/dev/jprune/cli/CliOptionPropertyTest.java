@@ -32,7 +32,10 @@ class CliOptionPropertyTest {
             "--scope", "--sparsity", "--threshold", "--exclude-layers", "--exclude-last", "--min-density",
             "--max-density", "--score-batches", "--accumulate", "--ema-momentum", "--schedule", "--rounds",
             "--fine-tune-epochs", "--fine-tune-lr", "--gradual-fraction", "--gradual-events", "--rewind", "--quiet",
-            "--help", "--version", "--frobnicate");
+            "--help", "--version", "--frobnicate",
+            // issue 18
+            "--target", "--task", "--test-fraction", "--input-scaling", "--no-bias", "--init", "--adam-eps", "--grad-mask",
+            "--target-loss", "--patience", "--prune-biases", "--mix", "--mix-norm", "--random-seed", "--shrink");
     static final Set<String> PATH_OPTIONS = Set.of("--out", "--out-dir", "--save");
 
     @BeforeAll
@@ -69,7 +72,9 @@ class CliOptionPropertyTest {
         return List.of("", "-1", "0", "1", "NaN", "Infinity", "1e99", "abc", "1.0", "0.5,0.5", "0:4", "2:0", "4:2",
                 "9999999999", "-", "--", "/dev/null", dir.toString(), dir.resolve("nodir/x.st").toString(),
                 afile.toString(), weights.toString(), "gpu", "auto", "l1", "ema", "iterative", "gradual", "init",
-                "structured", "nm", "layer", "mlp-128", "linear-regression", "snip");
+                "structured", "nm", "layer", "mlp-128", "linear-regression", "snip",
+                "hybrid", "random", "gradient=1", "gradient=0.7,magnitude=0.3", "below:0.1", "clamp:0", "glorot-uniform",
+                "synthetic-regression", "synthetic-regression:n=20,features=3", "csv:" + afile, "classification");
     }
 
     @Test
