@@ -44,15 +44,37 @@ public final class Backends {
     }
 
     /**
+     * Null when {@code model} can train on the GPU here with {@code cfg}, else the first reason it cannot:
+     * {@link #whyNotGpu(ModelSpec)}, or a training setting the GPU trainer does not implement (gradient masking).
+     * Never throws.
+     */
+    public static String whyNotGpu(ModelSpec model, TrainConfig cfg) {
+        String why = whyNotGpu(model);
+        if (why != null || cfg == null) return why;
+        if (cfg.gradMask().active()) return "the GPU trainer has no gradient masking (--grad-mask) yet";
+        return null;
+    }
+
+    /**
      * Resolves {@code requested} for {@code model}: CPU always; GPU when it can run the model; AUTO the GPU when it
      * can, else the CPU with the reason.
      *
      * @throws IllegalArgumentException when the GPU is requested and cannot run the model (the reason says why)
      */
     public static Choice choose(Device requested, ModelSpec model) {
+        return choose(requested, model, null);
+    }
+
+    /**
+     * {@link #choose(Device, ModelSpec)} for training with {@code cfg} (null: any settings): the GPU also needs every
+     * training setting to run there ({@link #whyNotGpu(ModelSpec, TrainConfig)}).
+     *
+     * @throws IllegalArgumentException when the GPU is requested and cannot run the model (the reason says why)
+     */
+    public static Choice choose(Device requested, ModelSpec model, TrainConfig cfg) {
         if (requested == null) throw new IllegalArgumentException("device is required (AUTO, CPU or GPU)");
         if (requested == Device.CPU) return new Choice(Device.CPU, "requested");
-        String why = whyNotGpu(model);
+        String why = whyNotGpu(model, cfg);
         if (why == null) return new Choice(Device.GPU, GpuProbe.get().reason());
         if (requested == Device.GPU) throw new IllegalArgumentException("GPU requested but " + why);
         return new Choice(Device.CPU, why);
@@ -73,7 +95,7 @@ public final class Backends {
 
     /** The GPU backend when the GPU can run {@code model}, else the CPU backend ({@link #choose} with AUTO). */
     public static Backend auto(ModelSpec model, TrainConfig cfg) {
-        return open(choose(Device.AUTO, model), model, cfg);
+        return open(choose(Device.AUTO, model, cfg), model, cfg);
     }
 
     /** The CPU reference backend. */
@@ -87,6 +109,6 @@ public final class Backends {
      * @throws IllegalArgumentException when the GPU cannot run the model, with the reason
      */
     public static Backend gpu(ModelSpec model, TrainConfig cfg) {
-        return open(choose(Device.GPU, model), model, cfg);
+        return open(choose(Device.GPU, model, cfg), model, cfg);
     }
 }

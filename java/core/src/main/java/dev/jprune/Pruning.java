@@ -115,10 +115,10 @@ public final class Pruning {
      */
     public PruningReport run(Split data) {
         if (data == null) throw new IllegalArgumentException("Pruning.run: null data");
-        model.requireSampleShape(data.train().sampleShape(), data.train().name());
+        model.requireData(data.train());
         TrainConfig cfg = trainConfig();
         PruningPlan p = plan();
-        Backends.Choice choice = Backends.choose(device, model);
+        Backends.Choice choice = Backends.choose(device, model, cfg);
         return inContext(() -> {
             Recorder rec = new Recorder(listener);
             try (Backend b = Backends.open(choice, model, cfg)) {
@@ -145,7 +145,7 @@ public final class Pruning {
         pruner.checkTarget(s.sparsity());
         if (s.needsGradients()) {
             if (scoreData == null) throw new IllegalArgumentException("criterion " + s.criterion() + " scores gradients: pruneOnce needs data");
-            model.requireSampleShape(scoreData.sampleShape(), scoreData.name());
+            model.requireData(scoreData);
         }
         return inContext(() -> {
             long t0 = System.nanoTime();

@@ -21,10 +21,15 @@ final class Device {
 
     /** Returns "cpu" or "gpu" for training {@code m}; {@code gpuCapable} says whether this command has a GPU path. */
     static String resolve(String requested, ModelSpec m, boolean gpuCapable, Reporter r) {
+        return resolve(requested, m, null, gpuCapable, r);
+    }
+
+    /** {@link #resolve(String, ModelSpec, boolean, Reporter)} for training with {@code cfg} (null: any settings). */
+    static String resolve(String requested, ModelSpec m, TrainConfig cfg, boolean gpuCapable, Reporter r) {
         check(requested);
         String v = requested.toLowerCase(Locale.ROOT);
         if (v.equals("cpu")) return "cpu";
-        String why = whyNotGpu(m, gpuCapable);
+        String why = whyNotGpu(m, cfg, gpuCapable);
         if (v.equals("gpu")) {
             if (why != null) throw new IllegalArgumentException("--device gpu: " + why + "; use --device cpu or auto");
             return "gpu";
@@ -35,10 +40,14 @@ final class Device {
     }
 
     static String whyNotGpu(ModelSpec m, boolean gpuCapable) {
+        return whyNotGpu(m, null, gpuCapable);
+    }
+
+    static String whyNotGpu(ModelSpec m, TrainConfig cfg, boolean gpuCapable) {
         String why = Backends.gpuUnavailableReason();
         if (why != null) return why;
         if (!gpuCapable) return "this command runs on the CPU only so far";
-        return Backends.whyNotGpu(m);
+        return Backends.whyNotGpu(m, cfg);
     }
 
     /** Opens the backend of a resolved device ("cpu" or "gpu") for {@code m}. */

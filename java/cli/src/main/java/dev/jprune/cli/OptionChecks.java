@@ -17,10 +17,11 @@ final class OptionChecks {
     /** Options that only the training path of {@code prune} (without --weights) reads. */
     static final List<String> TRAINING_ONLY = List.of("--save", "--out-dir", "--epochs", "--fine-tune-epochs",
             "--fine-tune-lr", "--schedule", "--rounds", "--gradual-fraction", "--gradual-events", "--rewind", "--lr",
-            "--optimizer", "--momentum", "--nesterov", "--weight-decay", "--clip-value", "--clip-norm");
+            "--optimizer", "--momentum", "--nesterov", "--weight-decay", "--clip-value", "--clip-norm", "--adam-eps",
+            "--grad-mask", "--target-loss", "--patience", "--shrink");
     /** Options that only matter when scores come from gradients on data. */
     static final List<String> DATA_ONLY = List.of("--data", "--train-limit", "--score-batches", "--batch",
-            "--accumulate", "--ema-momentum");
+            "--accumulate", "--ema-momentum", "--target", "--task", "--test-fraction", "--input-scaling");
 
     private OptionChecks() {}
 
@@ -51,14 +52,21 @@ final class OptionChecks {
         require(t.batch >= 1, "--batch must be >= 1, got " + t.batch);
         require(t.lr == null || (t.lr > 0 && Float.isFinite(t.lr)), "--lr must be a positive finite number, got "
                 + t.lr);
-        require(t.momentum >= 0 && t.momentum < 1, "--momentum must be in [0, 1), got " + t.momentum);
+        require(t.momentum == null || t.momentum >= 0 && t.momentum < 1, "--momentum must be in [0, 1), got "
+                + t.momentum);
         require(finiteAtLeastZero(t.weightDecay), "--weight-decay must be a finite number >= 0, got " + t.weightDecay);
-        require(finiteAtLeastZero(t.clipValue), "--clip-value must be a finite number >= 0, got " + t.clipValue);
+        for (float c : t.clipValue) require(finiteAtLeastZero(c), "--clip-value must be a finite number >= 0, got "
+                + c);
         require(finiteAtLeastZero(t.clipNorm), "--clip-norm must be a finite number >= 0, got " + t.clipNorm);
-        if (m.task() == ModelSpec.Task.REGRESSION) {
-            String d = given(spec, "--data") ? "--data" : given(spec, "--train-limit") ? "--train-limit" : null;
-            require(d == null, d + " does not apply to " + m.name() + ": a regression model trains on data it generates"
-                    + " (synthetic linear data); remove " + d);
+        require(t.adamEps > 0 && Float.isFinite(t.adamEps), "--adam-eps must be a positive finite number, got "
+                + t.adamEps);
+        require(t.targetLoss == null || Double.isFinite(t.targetLoss), "--target-loss must be a finite number, got "
+                + t.targetLoss);
+        require(t.patience >= 0, "--patience must be >= 0 (0 = off), got " + t.patience);
+        t.gradMasks();  // each value parses (IllegalArgumentException naming --grad-mask)
+        if (spec.commandLine().getCommandName().equals("prune")) {
+            require(t.gradMask.size() == 1, "--grad-mask takes one value in prune (a sweep over it is for train)");
+            require(t.clipValue.size() == 1, "--clip-value takes one value in prune (a sweep over it is for train)");
         }
     }
 
@@ -69,7 +77,9 @@ final class OptionChecks {
             String bad = firstGiven(spec, TRAINING_ONLY);
             require(bad == null, bad + " does not apply to prune --weights (it prunes the given weights without"
                     + " training and writes them to --out); remove " + bad + ", or drop --weights to train and prune");
-            if (p.criteria.stream().noneMatch(s -> Options.Prune.criterion(s).readsGradient())) {
+            // A linear model sized by tabular data reads the data for its size, whatever the criterion.
+            boolean sizedByData = DataLoading.sizedByData(c.train.modelName()) && DataLoading.tabular(c.data.data);
+            if (!sizedByData && p.criteria.stream().noneMatch(s -> SeedOptionChecks.readsGradients(p, s))) {
                 String unused = firstGiven(spec, DATA_ONLY);
                 require(unused == null, unused + " does not apply to prune --weights with --criterion "
                         + String.join(",", p.criteria) + ": it reads no gradients, so no data; remove " + unused);
@@ -78,11 +88,16 @@ final class OptionChecks {
             require(c.out == null, "--out is for prune --weights; to train and prune, write the weights with --save and"
                     + " the results with --out-dir");
         }
-        if (p.threshold != null) {
-            require(Float.isFinite(p.threshold), "--threshold must be a finite number, got " + p.threshold);
+        if (p.threshold != null && !p.threshold.isEmpty()) {
+            for (float eps : p.threshold) require(Float.isFinite(eps), "--threshold must be a finite number, got "
+                    + eps);
             require(!given(spec, "--sparsity"), "--threshold and --sparsity contradict each other: threshold mode"
                     + " prunes every weight whose score is below the threshold, whatever fraction that is; give one");
+            require(!p.granularity.toLowerCase(Locale.ROOT).equals("nm"),
+                    "--threshold does not apply to --granularity nm"
+                    + " (N:M keeps N of every M whatever the scores); use weights or neurons");
         }
+        SeedOptionChecks.prune(spec, c, m);
         for (double s : p.sparsity) {
             require(s >= 0 && s < 1, "--sparsity must be in [0, 1), got " + s
                     + (s == 1 ? " (1 would remove every weight: the model would output a constant)" : ""));

@@ -1,7 +1,6 @@
 package dev.jprune.cli;
 
-import dev.jprune.data.Datasets;
-import dev.jprune.data.Normalization;
+import dev.jprune.data.InputScaling;
 import dev.jprune.data.Split;
 import dev.jprune.models.ModelSpec;
 import dev.jprune.models.ModelSpec.OptimizerKind;
@@ -11,7 +10,10 @@ import dev.jprune.prune.PruneSpec;
 import dev.jprune.prune.Schedule;
 import dev.jprune.prune.Scope;
 import dev.jprune.prune.ScoreAccumulator;
+import dev.jprune.prune.ScoreMix;
 import dev.jprune.prune.Structured;
+import dev.jprune.optim.GradMask;
+import dev.jprune.train.StopRule;
 import dev.jprune.train.TrainConfig;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,33 +29,64 @@ final class Options {
     private Options() {}
 
     static final class Data {
-        @Option(names = "--data", defaultValue = "embedded", description = "embedded | fashion-mnist | DIR (IDX or CIFAR-10 binary files). Default: ${DEFAULT-VALUE}")
+        @Option(names = "--data", defaultValue = "embedded",
+                description = "embedded | fashion-mnist | DIR (IDX or CIFAR-10 binary files) | csv:FILE | "
+                + "synthetic-regression[:n=100,features=1,slope=2,intercept=1,noise=0.5,x=uniform,seed=1,test=N] | "
+                + "synthetic-cifar10[:train=5000,test=1000,noise=1.0,seed=1]. Default: ${DEFAULT-VALUE} (a "
+                + "regression model: synthetic-regression)")
         String data;
 
         @Option(names = "--train-limit", defaultValue = "0", description = "use only the first N training samples (0 = all)")
         int trainLimit;
 
-        /** Loads the split and standardises it with the training set's per-channel statistics. */
+        @Option(names = "--target", description = "csv: the target column's name (default: the last column)")
+        String target;
+        @Option(names = "--task", defaultValue = "regression",
+                description = "csv: regression (real target) | classification (integer labels 0..K-1). Default: "
+                + "${DEFAULT-VALUE}")
+        String task;
+        @Option(names = "--test-fraction", defaultValue = "0.2",
+                description = "csv: fraction of rows held out for testing (a seeded shuffle, the same in every "
+                + "command). Default: ${DEFAULT-VALUE}")
+        double testFraction;
+        @Option(names = "--input-scaling", defaultValue = "auto",
+                description = "auto | standardize | unit | none: auto standardizes images per channel and leaves "
+                + "tabular data as read; unit = [0, 1] (images as read, Keras' x/255; tabular min-max). Default: "
+                + "${DEFAULT-VALUE}")
+        String inputScaling;
+
+        private Split loaded;
+        private String loadedSpec;
+
+        /** Loads the split of --data and scales its inputs (see {@link DataLoading}); loaded once per command. */
         Split load() throws IOException {
+            return load(data);
+        }
+
+        /** Loads the split of {@code spec} (the data a command resolved) once, and scales its inputs. */
+        Split load(String spec) throws IOException {
+            if (loaded != null && spec.equals(loadedSpec)) return loaded;
             if (trainLimit < 0) throw new IllegalArgumentException("--train-limit must be >= 0, got " + trainLimit);
-            Split s = Datasets.load(data);
+            Split s = DataLoading.load(spec, this);
             if (s.train().size() == 0) {
-                throw new IllegalArgumentException("--data " + data + ": the training split is empty (0 samples)");
+                throw new IllegalArgumentException("--data " + spec + ": the training split is empty (0 samples)");
             }
             if (s.test().size() == 0) {
-                throw new IllegalArgumentException("--data " + data + ": the test split is empty (0 samples); accuracy"
+                throw new IllegalArgumentException("--data " + spec + ": the test split is empty (0 samples); accuracy"
                         + " needs at least one test sample");
             }
             if (trainLimit > 0 && trainLimit < s.train().size()) s = new Split(s.train().subset(0, trainLimit), s.test());
-            Normalization.fitAndApply(s);
+            InputScaling.parse(inputScaling).apply(s);
+            loaded = s;
+            loadedSpec = spec;
             return s;
         }
     }
 
     static final class Train {
         @Option(names = "--model", description = "mlp-128 | lenet-300-100 | lenet-5 | cifar-cnn-a | cifar-cnn-b"
-                + " | linear-regression | FILE.json (a model file, docs/MODELS.md). Default: lenet-300-100; with"
-                + " --weights: the model the file carries")
+                + " | linear-regression | logistic-regression (the last two sized by tabular --data) | FILE.json (a"
+                + " model file, docs/MODELS.md). Default: lenet-300-100; with --weights: the model the file carries")
         String model;
         @Option(names = "--epochs", defaultValue = "10", description = "training epochs. Default: ${DEFAULT-VALUE}")
         int epochs;
@@ -63,31 +96,67 @@ final class Options {
         Float lr;
         @Option(names = "--optimizer", description = "sgd | adam (default: the model's)")
         String optimizer;
-        @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum. Default: ${DEFAULT-VALUE}")
-        float momentum;
+        @Option(names = "--momentum",
+                description = "SGD momentum (default: the model's, 0.9; cifar-cnn-a: 0, as its write-up)")
+        Float momentum;
         @Option(names = "--nesterov", description = "Nesterov momentum (SGD)")
         boolean nesterov;
         @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay. Default: ${DEFAULT-VALUE}")
         float weightDecay;
-        @Option(names = "--clip-value", defaultValue = "0", description = "clamp gradients into [-C, C] (0 = off)")
-        float clipValue;
+        @Option(names = "--clip-value", defaultValue = "0", split = ",",
+                description = "clamp gradients into [-C, C] (0 = off); a comma list is a sweep (train)")
+        List<Float> clipValue;
         @Option(names = "--clip-norm", defaultValue = "0", description = "scale gradients to global L2 norm <= M (0 = off)")
         float clipNorm;
         @Option(names = "--seed", defaultValue = "1", description = "seed for weights, batch order and dropout. Default: ${DEFAULT-VALUE}")
         long seed;
         @Option(names = "--device", defaultValue = "auto", description = "cpu | gpu | auto. Default: ${DEFAULT-VALUE}")
         String device;
+        @Option(names = "--adam-eps", defaultValue = "1e-8",
+                description = "Adam's epsilon (PyTorch 1e-8; Keras 1e-7). Default: ${DEFAULT-VALUE}")
+        float adamEps;
+        @Option(names = "--grad-mask", defaultValue = "none", split = ",",
+                description = "per-step gradient masking before the update: below:EPS zeroes |g| <= EPS, above:EPS "
+                + "zeroes |g| > EPS, clamp:EPS clamps g into [0, EPS], none; a comma list is a sweep (train). "
+                + "Default: ${DEFAULT-VALUE}")
+        List<String> gradMask;
+        @Option(names = "--target-loss",
+                description = "stop a training or fine-tuning phase once an epoch's mean training loss is <= this")
+        Double targetLoss;
+        @Option(names = "--patience", defaultValue = "0",
+                description = "stop a phase after N epochs without a lower training loss (0 = off). Default: "
+                + "${DEFAULT-VALUE}")
+        int patience;
 
         /** --model, or the default model when it is not given. */
         String modelName() { return model != null ? model : ModelArgs.DEFAULT_MODEL; }
 
         TrainConfig config(ModelSpec m) {
+            return config(m, GradMask.parse(gradMask.get(0)), clipValue.get(0));
+        }
+
+        /**
+         * The training configuration for {@code m} with gradient mask {@code mask} and clip value {@code clipValue}
+         * (one run of a --grad-mask / --clip-value sweep).
+         */
+        TrainConfig config(ModelSpec m, GradMask mask, float clipValue) {
             OptimizerKind k = optimizer == null ? m.defaultOptimizer() : parseOptimizer(optimizer);
             float rate = lr == null ? (k == m.defaultOptimizer() ? m.defaultLr() : (k == OptimizerKind.ADAM ? 1e-3f : 0.05f)) : lr;
             if (clipValue < 0) throw new IllegalArgumentException("--clip-value must be >= 0, got " + clipValue);
             if (clipNorm < 0) throw new IllegalArgumentException("--clip-norm must be >= 0, got " + clipNorm);
-            return TrainConfig.builder(m).optimizer(k).lr(rate).epochs(epochs).batchSize(batch).momentum(momentum).weightDecay(weightDecay)
-                    .nesterov(nesterov).clipValue(clipValue).clipNorm(clipNorm).seed(seed).build();
+            TrainConfig.Builder b = TrainConfig.builder(m).optimizer(k).lr(rate).epochs(epochs).batchSize(batch)
+                    .weightDecay(weightDecay).nesterov(nesterov).clipValue(clipValue).clipNorm(clipNorm).seed(seed)
+                    .adamEps(adamEps).gradMask(mask).stop(new StopRule(targetLoss == null ? Double.NaN : targetLoss,
+                            patience));
+            if (momentum != null) b.momentum(momentum);
+            return b.build();
+        }
+
+        /** Every --grad-mask value, parsed (one per run of a sweep). */
+        List<GradMask> gradMasks() {
+            List<GradMask> out = new ArrayList<>();
+            for (String s : gradMask) out.add(GradMask.parse(s));
+            return out;
         }
     }
 
@@ -139,7 +208,10 @@ final class Options {
     }
 
     static final class Prune {
-        @Option(names = "--criterion", defaultValue = "taylor", split = ",", description = "magnitude | gradient | taylor | taylor2 | snip | movement (comma list for a sweep; API: Criterion, taylor2 = TAYLOR_SQUARED). Default: ${DEFAULT-VALUE}")
+        @Option(names = "--criterion", defaultValue = "taylor", split = ",",
+                description = "magnitude | gradient | taylor | taylor2 | snip | movement | hybrid (with --mix) | "
+                + "random (with --random-seed) (comma list for a sweep; API: Criterion, taylor2 = TAYLOR_SQUARED). "
+                + "Default: ${DEFAULT-VALUE}")
         List<String> criteria;
         @Option(names = "--granularity", defaultValue = "weights", description = "weights | nm | neurons (neurons and filters; API: Granularity.UNSTRUCTURED | NM | STRUCTURED). Default: ${DEFAULT-VALUE}")
         String granularity;
@@ -151,8 +223,25 @@ final class Options {
         String scope;
         @Option(names = "--sparsity", defaultValue = "0.9", split = ",", description = "fraction pruned (comma list for a sweep). Default: ${DEFAULT-VALUE}")
         List<Double> sparsity;
-        @Option(names = "--threshold", description = "prune where score < EPS instead of a fraction")
-        Float threshold;
+        @Option(names = "--threshold", split = ",",
+                description = "prune where score < EPS instead of a fraction: gradient scores compare as their mean "
+                + "per score batch, neurons/filters by their group norm (comma list for a sweep; the schedule "
+                + "defaults to oneshot)")
+        List<Float> threshold;
+        @Option(names = "--prune-biases",
+                description = "biases are candidates too, scored like weights (--granularity weights)")
+        boolean pruneBiases;
+        @Option(names = "--mix",
+                description = "the terms of --criterion hybrid: criterion=weight,... over magnitude, gradient, "
+                + "taylor, taylor2, e.g. gradient=0.7,magnitude=0.3")
+        String mix;
+        @Option(names = "--mix-norm", defaultValue = "mean",
+                description = "how each hybrid term is normalised per tensor: mean | max | rank. Default: "
+                + "${DEFAULT-VALUE}")
+        String mixNorm;
+        @Option(names = "--random-seed", defaultValue = "1",
+                description = "seed of --criterion random's scores. Default: ${DEFAULT-VALUE}")
+        long randomSeed;
         @Option(names = "--exclude-layers", split = ",", description = "Sequential indices never pruned, e.g. 4")
         List<Integer> exclude = new ArrayList<>();
         @Option(names = "--exclude-last", description = "keep the last weight layer dense (always so for --granularity structured: its rows are the model's outputs)")
@@ -191,11 +280,21 @@ final class Options {
                 case "taylor2": case "taylor-squared": return Criterion.TAYLOR_SQUARED;
                 case "snip": return Criterion.SNIP;
                 case "movement": return Criterion.MOVEMENT;
-                default: throw new IllegalArgumentException("--criterion must be magnitude, gradient, taylor, taylor2, snip or movement; got '" + s + "'");
+                case "hybrid": return Criterion.HYBRID;
+                case "random": return Criterion.RANDOM;
+                default: throw new IllegalArgumentException("--criterion must be magnitude, gradient, taylor, "
+                        + "taylor2, snip, movement,"
+                        + " hybrid or random; got '" + s + "'");
             }
         }
 
         PruneSpec spec(String criterionName, double sparsity) {
+            return spec(criterionName, sparsity, threshold == null || threshold.isEmpty()
+                    ? Float.NaN : threshold.get(0));
+        }
+
+        /** The spec of one run of a sweep: a criterion, a sparsity and a threshold (NaN: none). */
+        PruneSpec spec(String criterionName, double sparsity, float thresholdEps) {
             Granularity g;
             switch (granularity.toLowerCase(Locale.ROOT)) {
                 case "weights": case "unstructured": g = Granularity.UNSTRUCTURED; break;
@@ -226,13 +325,25 @@ final class Options {
             };
             Set<Integer> ex = new HashSet<>(exclude == null ? List.of() : exclude);
             PruneSpec.Builder b = PruneSpec.builder().criterion(criterion(criterionName)).granularity(g).scope(sc).sparsity(sparsity).nm(n, m)
-                    .groupNorm(norm).threshold(threshold == null ? Float.NaN : threshold).excludeLayers(ex).excludeLast(excludeLast)
-                    .densityBounds(minDensity, maxDensity).accumulate(acc).emaMomentum(emaMomentum);
+                    .groupNorm(norm).threshold(thresholdEps).excludeLayers(ex).excludeLast(excludeLast)
+                    .densityBounds(minDensity, maxDensity).accumulate(acc).emaMomentum(emaMomentum)
+                    .pruneBiases(pruneBiases).randomSeed(randomSeed);
+            Criterion crit = criterion(criterionName);
+            if (crit == Criterion.HYBRID) b.mix(ScoreMix.parse(mix, ScoreMix.parseNormalization(mixNorm)));
             if (scoreBatches != null) b.scoreBatches(scoreBatches);
             return b.build();
         }
 
         Schedule schedule(long fineTuneSteps) {
+            return schedule(schedule, fineTuneSteps);
+        }
+
+        /** Threshold runs default to one prune (no fraction to approach gradually); an explicit --schedule wins. */
+        String scheduleName(boolean scheduleGiven) {
+            return threshold != null && !threshold.isEmpty() && !scheduleGiven ? "oneshot" : schedule;
+        }
+
+        Schedule schedule(String schedule, long fineTuneSteps) {
             switch (schedule.toLowerCase(Locale.ROOT)) {
                 case "oneshot": case "one-shot": return new Schedule.OneShot();
                 case "iterative": return new Schedule.Iterative(rounds);

@@ -18,6 +18,7 @@ import dev.jprune.train.NonFinite;
 import dev.jprune.train.TrainConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,6 +41,8 @@ final class PruneCommand implements Callable<Integer> {
     @Mixin Options.Prune prune = new Options.Prune();
     @Mixin Options.Save layout = new Options.Save();
     @Mixin CheckpointPrune.Flags checkpoint = new CheckpointPrune.Flags();
+    @Mixin ModelOptionArgs modelArgs = new ModelOptionArgs();
+    @Mixin ShrinkOption shrink = new ShrinkOption();
     @Option(names = "--weights", description = "a .safetensors state_dict to prune as it is (PyTorch names: 0.weight,"
             + " ...); its model: --model, else the one a jprune file carries, else a chain of Linear layers; with"
             + " none of these (or with --grads/--scores/--include/--exclude, or a sharded checkpoint's"
@@ -57,6 +60,19 @@ final class PruneCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     static final String PLOT_FILE = "accuracy-vs-sparsity.png";
+    /** The plot of a regression run: test MSE against sparsity. */
+    static final String MSE_PLOT_FILE = "mse-vs-sparsity.png";
+
+    private String dataSpec;
+
+    /**
+     * A fresh model: the --weights file's, else --model's (a built-in, sized by tabular data where it takes its size
+     * from it, or a model file), with --no-bias/--init.
+     */
+    private ModelSpec model() throws java.io.IOException {
+        if (arch != null) return Models.build(arch, train.seed, modelArgs.options());
+        return DataLoading.build(train.modelName(), train.seed, modelArgs, data, dataSpec);
+    }
 
     /** The model every run of this command builds (from --model, or the --weights file's). */
     private Architecture arch;
@@ -67,10 +83,13 @@ final class PruneCommand implements Callable<Integer> {
         if (CheckpointPrune.applies(spec, this)) return CheckpointPrune.run(spec, this, r);
         CheckpointPrune.refuseOnModelPath(spec);
         Device.check(train.device);
-        if (weights != null) ModelArgs.checkWeightsFile(weights, "--weights");
-        arch = weights != null ? weightsModel(r) : ModelArgs.named(train.modelName());
-        if (arch == null) return CheckpointPrune.run(spec, this, r);  // no model anywhere: prune tensors by name
-        ModelSpec probe = arch.build(train.seed);
+        if (weights != null) {
+            ModelArgs.checkWeightsFile(weights, "--weights");
+            arch = weightsModel(r);
+            if (arch == null) return CheckpointPrune.run(spec, this, r);  // no model anywhere: prune tensors by name
+        }
+        dataSpec = DataLoading.dataSpec(spec, data, arch != null ? arch.name() : train.modelName());
+        ModelSpec probe = model();
         OptionChecks.prune(spec, this, probe);
         OptionChecks.train(spec, train, probe);
         validateSpecs(probe);
@@ -78,11 +97,13 @@ final class PruneCommand implements Callable<Integer> {
             if (out == null) throw new IllegalArgumentException("prune --weights needs --out FILE.safetensors");
             OutputPaths.checkFile(out, "--out");
         } else {
-            OutputPaths.checkDirectory(outDir, "--out-dir", "results.json", "results.csv", PLOT_FILE);
+            boolean regression = probe.task() == ModelSpec.Task.REGRESSION;
+            OutputPaths.checkDirectory(outDir, "--out-dir", "results.json", "results.csv", regression
+                    ? MSE_PLOT_FILE : PLOT_FILE);
             OutputPaths.checkFile(save, "--save");
         }
         layout.check(spec, weights != null ? out : save, weights != null ? "--out" : "--save");
-        String device = Device.resolve(train.device, probe, weights == null, r);
+        String device = Device.resolve(train.device, probe, train.config(probe), weights == null, r);
         return weights != null ? pruneWeights(r) : pruneWithTraining(r, device);
     }
 
@@ -92,22 +113,30 @@ final class PruneCommand implements Callable<Integer> {
     }
 
     private int pruneWeights(Reporter r) throws Exception {
-        if (prune.criteria.size() != 1 || prune.sparsity.size() != 1) throw new IllegalArgumentException("prune --weights takes one --criterion and one --sparsity");
-        ModelSpec m = arch.build(train.seed);
+        if (prune.criteria.size() != 1 || prune.sparsity.size() != 1 || prune.threshold != null
+                && prune.threshold.size() > 1) {
+            throw new IllegalArgumentException("prune --weights takes one --criterion and one --sparsity or "
+                    + "--threshold");
+        }
+        ModelSpec m = model();
         r.line(ModelArgs.describeLoaded(weights, Checkpoint.load(weights, m.net())));
         PruneSpec spec = prune.spec(prune.criteria.get(0), prune.sparsity.get(0));
         Dataset scoreData = null;
         if (spec.needsGradients()) {
-            Split s = data.load();
-            m.requireSampleShape(s.train().sampleShape(), s.train().name());
+            Split s = data.load(dataSpec);
+            m.requireData(s.train());
             scoreData = s.train();
         }
         PruningReport rep = Pruning.of(m).spec(spec).training(train.config(m)).pruneOnce(scoreData);
         if (spec.needsGradients()) {
             r.notice("scores: " + spec.criterion() + " accumulated over " + rep.prunes().get(0).scoreBatches() + " batches of " + data.data);
         }
-        Models.save(m, out, layout.layout(), layout.masksOut, Map.of("pruned_by", "jprune", "criterion",
-                spec.criterion().name().toLowerCase(Locale.ROOT), "sparsity", Double.toString(spec.sparsity())));
+        Map<String, String> meta = new LinkedHashMap<>(Map.of("pruned_by", "jprune", "criterion",
+                spec.criterion().name().toLowerCase(Locale.ROOT)));
+        // Threshold mode ignores --sparsity: the file records the sparsity reached and the threshold.
+        meta.put("sparsity", Double.toString(spec.thresholdMode() ? rep.sparsity() : spec.sparsity()));
+        if (spec.thresholdMode()) meta.put("threshold", Float.toString(spec.thresholdEps()));
+        Models.save(m, out, layout.layout(), layout.masksOut, meta);
         printDensities(r, rep.layers());
         warnEmptyLayers(r, rep.layers().stream().map(PruningReport.Layer::name).toArray(String[]::new),
                 rep.layers().stream().mapToDouble(l -> l.kept() / (double) l.parameters()).toArray());
@@ -121,8 +150,15 @@ final class PruneCommand implements Callable<Integer> {
     /** Every (criterion, sparsity) combination is valid for the model, density bounds included, before any work. */
     private void validateSpecs(ModelSpec m) {
         for (String c : prune.criteria) {
-            for (double sp : prune.sparsity) new ModelPruner(m.net(), prune.spec(c, sp)).checkTarget(sp);
+            for (double sp : prune.sparsity) {
+                for (float eps : thresholds()) new ModelPruner(m.net(), prune.spec(c, sp, eps)).checkTarget(sp);
+            }
         }
+    }
+
+    /** The --threshold values of a sweep, or one NaN (no threshold). */
+    private List<Float> thresholds() {
+        return prune.threshold == null || prune.threshold.isEmpty() ? List.of(Float.NaN) : prune.threshold;
     }
 
     /** A layer pruned to nothing cuts the network: the output no longer depends on the input through it. */
@@ -143,85 +179,137 @@ final class PruneCommand implements Callable<Integer> {
     }
 
     private int pruneWithTraining(Reporter r, String device) throws Exception {
-        Split s = data.load();
-        ModelSpec dense = arch.build(train.seed);
-        dense.requireSampleShape(s.train().sampleShape(), s.train().name());
+        Split s = data.load(dataSpec);
+        ModelSpec dense = model();
+        dense.requireData(s.train());
         TrainConfig cfg = train.config(dense);
+        boolean regression = s.train().isRegression();
         r.setBatchSize(cfg.batchSize());
         List<String> criteria = prune.criteria;
         List<Double> sparsities = prune.sparsity;
-        r.line(dense.net().describe() + " — " + dense.net().parameterCount() + " parameters, data " + data.data
+        String scheduleName = prune.scheduleName(OptionChecks.given(spec, "--schedule"));
+        r.line(dense.net().describe() + " — " + dense.net().parameterCount() + " parameters, data " + dataSpec
                 + " (train " + s.train().size() + ", test " + s.test().size() + ")");
         // Train the dense model once; every (criterion, sparsity) run starts from a copy of it.
-        Evaluation denseEval;
+        Evaluation denseEval, denseTrain = null;
         try (dev.jprune.train.Backend b = Device.open(device, dense, cfg)) {
             r.onPhase("dense on " + b.describe(), cfg.epochs());
+            dev.jprune.train.StopRule.Tracker stop = cfg.stop().tracker();
             for (int e = 0; e < cfg.epochs(); e++) {
-                NonFinite.require(b.trainEpoch(s.train(), e, r), "dense epoch " + (e + 1));
+                var st = NonFinite.require(b.trainEpoch(s.train(), e, r), "dense epoch " + (e + 1));
+                if (cfg.stop().active() && e + 1 < cfg.epochs() && stop.stopAfter(st.trainLoss())) {
+                    r.onEarlyStop(e + 1, stop.reason());
+                    break;
+                }
             }
             denseEval = NonFinite.require(b.evaluate(s.test()), "dense model on " + s.test().name());
+            if (regression) denseTrain = NonFinite.require(b.evaluate(s.train()), "dense model on " + s.train().name());
             b.syncToHost();
         }
-        r.linef("dense test accuracy: %.2f%%", 100 * denseEval.accuracy());
+        if (regression) r.linef("dense test mse: %.6f (train %.6f)", denseEval.loss(), denseTrain.loss());
+        else r.linef("dense test accuracy: %.2f%%", 100 * denseEval.accuracy());
         float[][] denseWeights = dense.net().copyValues();
         Results results = new Results();
+        results.regression = regression;
         results.header.put("model", dense.name());
-        results.header.put("data", data.data);
+        results.header.put("data", dataSpec);
+        results.header.put("task", regression ? "regression" : "classification");
         results.header.put("train_samples", s.train().size());
         results.header.put("epochs", cfg.epochs());
         results.header.put("fine_tune_epochs", prune.fineTuneEpochs);
-        results.header.put("schedule", prune.schedule);
+        results.header.put("schedule", scheduleName);
         results.header.put("granularity", prune.granularity);
         results.header.put("scope", prune.scope);
-        results.header.put("dense_accuracy", denseEval.accuracy());
+        if (regression) {
+            results.header.put("dense_train_mse", denseTrain.loss());
+            results.header.put("dense_test_mse", denseEval.loss());
+        } else {
+            results.header.put("dense_accuracy", denseEval.accuracy());
+        }
         results.header.put("seed", cfg.seed());
         List<String[]> table = new ArrayList<>();
         ModelSpec last = null;
         for (String c : criteria) {
             for (double sp : sparsities) {
-                PruneSpec spec = prune.spec(c, sp);
-                boolean snip = spec.criterion() == dev.jprune.prune.Criterion.SNIP;
-                // SNIP prunes at initialisation and rewinding needs the early weights: those runs train from scratch.
-                boolean fromScratch = snip || rewindKind() != PruningPlan.Rewind.NONE;
-                ModelSpec m = arch.build(train.seed);
-                if (!fromScratch) m.net().setValues(denseWeights);
-                long steps = (long) prune.fineTuneEpochs * ((s.train().size() + cfg.batchSize() - 1) / cfg.batchSize());
-                PruningPlan.Builder pb = PruningPlan.builder(spec).schedule(prune.schedule(steps)).denseEpochs(fromScratch ? cfg.epochs() : 0)
-                        .fineTuneEpochs(prune.fineTuneEpochs).fineTuneLr(prune.fineTuneLr);
-                if (rewindKind() == PruningPlan.Rewind.INIT) pb.rewindToInit();
-                if (rewindKind() == PruningPlan.Rewind.STEP) pb.rewindToStep(rewindStep());
-                PruningPlan plan = pb.build();
-                // The dense model is trained above: a run from it trains no dense epoch (cfg.epochs counts them).
-                TrainConfig runCfg = cfg.withEpochs(plan.denseEpochs());
-                PruningRun.Outcome o;
-                try (dev.jprune.train.Backend b = Device.open(device, m, runCfg)) {
-                    o = new PruningRun(m, runCfg, plan, r, b).run(s);
+                for (float eps : thresholds()) {
+                    PruneSpec spec = prune.spec(c, sp, eps);
+                    boolean snip = spec.criterion() == dev.jprune.prune.Criterion.SNIP;
+                    // SNIP prunes at initialisation and rewinding needs the early weights: those runs train from
+                    // scratch.
+                    boolean fromScratch = snip || rewindKind() != PruningPlan.Rewind.NONE;
+                    ModelSpec m = model();
+                    if (!fromScratch) m.net().setValues(denseWeights);
+                    long steps = (long) prune.fineTuneEpochs * ((s.train().size()
+                            + cfg.batchSize() - 1) / cfg.batchSize());
+                    PruningPlan.Builder pb = PruningPlan.builder(spec).schedule(prune.schedule(scheduleName, steps))
+                            .denseEpochs(fromScratch ? cfg.epochs() : 0).fineTuneEpochs(prune.fineTuneEpochs)
+                            .fineTuneLr(prune.fineTuneLr);
+                    if (rewindKind() == PruningPlan.Rewind.INIT) pb.rewindToInit();
+                    if (rewindKind() == PruningPlan.Rewind.STEP) pb.rewindToStep(rewindStep());
+                    PruningPlan plan = pb.build();
+                    // The dense model is trained above: a run from it trains no dense epoch (cfg.epochs counts them).
+                    TrainConfig runCfg = cfg.withEpochs(plan.denseEpochs());
+                    PruningRun.Outcome o;
+                    try (dev.jprune.train.Backend b = Device.open(device, m, runCfg)) {
+                        o = new PruningRun(m, runCfg, plan, r, b).run(s);
+                    }
+                    results.add(c, sp, eps, scheduleName, o, denseEval, denseTrain);
+                    warnEmptyLayers(r, o.targetNames(), o.densities());
+                    table.add(row(c, eps, o, denseEval, regression));
+                    last = m;
                 }
-                double denseAcc = snip || Double.isNaN(o.denseAccuracy()) ? denseEval.accuracy() : o.denseAccuracy();
-                PruningRun.Outcome o2 = new PruningRun.Outcome(denseAcc, o.prunedAccuracy(), o.achievedSparsity(), o.targetNames(), o.densities(), o.prunes(), o.seconds());
-                results.add(c, sp, prune.schedule, o2);
-                warnEmptyLayers(r, o.targetNames(), o.densities());
-                table.add(new String[] {c, String.format(Locale.ROOT, "%.4f", o.achievedSparsity()), String.format(Locale.ROOT, "%.2f%%", 100 * denseAcc),
-                        String.format(Locale.ROOT, "%.2f%%", 100 * o.prunedAccuracy()), String.format(Locale.ROOT, "%+.2f", 100 * (o.prunedAccuracy() - denseAcc)),
-                        String.format(Locale.ROOT, "%.1fs", o.seconds())});
-                last = m;
             }
         }
         r.line("");
-        r.linef("%-10s %9s %9s %9s %8s %8s", "criterion", "sparsity", "dense", "pruned", "delta", "time");
-        for (String[] row : table) r.linef("%-10s %9s %9s %9s %8s %8s", (Object[]) row);
+        if (regression) r.linef("%-10s %9s %9s %12s %12s %12s %8s", "criterion", "threshold", "sparsity", "dense mse",
+                "pruned now",
+                "retrained", "time");
+        else r.linef("%-10s %9s %9s %9s %10s %9s %8s %8s", "criterion", "threshold", "sparsity", "dense",
+                "pruned now", "retrained",
+                "delta", "time");
+        String fmt = regression ? "%-10s %9s %9s %12s %12s %12s %8s" : "%-10s %9s %9s %9s %10s %9s %8s %8s";
+        for (String[] row : table) r.linef(fmt, (Object[]) row);
         results.write(outDir);
         r.line("wrote " + outDir.resolve("results.json") + " and " + outDir.resolve("results.csv"));
         if (results.runs.size() > 1) {
-            String title = dense.name() + " on " + data.data + ": test accuracy vs sparsity";
-            Plot.accuracyVsSparsity(results.runs, title, outDir.resolve(PLOT_FILE));
-            r.line("wrote " + outDir.resolve(PLOT_FILE));
+            String plot = regression ? MSE_PLOT_FILE : PLOT_FILE;
+            if (regression) {
+                Plot.metricVsSparsity(results.runs, results.metricKey(), results.denseKey(), "test MSE", 1,
+                        dense.name() + " on " + dataSpec + ": test MSE vs sparsity", outDir.resolve(plot));
+            } else {
+                Plot.accuracyVsSparsity(results.runs, dense.name() + " on " + dataSpec
+                        + ": test accuracy vs sparsity", outDir.resolve(plot));
+            }
+            r.line("wrote " + outDir.resolve(plot));
         }
         if (save != null && last != null) {
-            Models.save(last, save, layout.layout(), layout.masksOut, Map.of());
-            r.line("saved " + ModelArgs.describeWritten(save, layout.layout(), layout.masksOut));
+            if (shrink.shrink) {
+                var sr = ShrinkOption.save(last, save, layout);
+                r.linef("saved %s: the shrunk model, %d of %d parameters (%s)", save, sr.parametersAfter(),
+                        sr.parametersBefore(), sr.model().describe());
+            } else {
+                Models.save(last, save, layout.layout(), layout.masksOut, Map.of());
+                r.line("saved " + ModelArgs.describeWritten(save, layout.layout(), layout.masksOut));
+            }
         }
         return 0;
+    }
+
+    /** One line of the summary table: before pruning, right after the last prune (where measured), retrained. */
+    private static String[] row(String c, float eps, PruningRun.Outcome o, Evaluation dense, boolean regression) {
+        Evaluation now = o.evaluations().justPruned(), after = o.evaluations().pruned();
+        String th = Float.isNaN(eps) ? "-" : String.format(Locale.ROOT, "%.3g", eps);
+        String sp = String.format(Locale.ROOT, "%.4f", o.achievedSparsity());
+        String time = String.format(Locale.ROOT, "%.1fs", o.seconds());
+        if (regression) {
+            return new String[] {c, th, sp, String.format(Locale.ROOT, "%.6f", dense.loss()),
+                now == null ? "-" : String.format(Locale.ROOT, "%.6f", now.loss()), String.format(Locale.ROOT, "%.6f",
+                        after.loss()), time};
+        }
+        return new String[] {c, th, sp, String.format(Locale.ROOT, "%.2f%%", 100 * dense.accuracy()),
+            now == null ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * now.accuracy()),
+            String.format(Locale.ROOT, "%.2f%%", 100 * o.prunedAccuracy()),
+            String.format(Locale.ROOT, "%+.2f", 100 * (o.prunedAccuracy() - dense.accuracy())), time};
     }
 
     private PruningPlan.Rewind rewindKind() {

@@ -98,14 +98,25 @@ public final class Reporter implements PruneListener {
         epochInPhase++;
         clearBar();
         if (quiet || !epochLines) return;
-        notice(String.format(Locale.ROOT, "epoch %d (%d/%d %s): loss %.4f  train acc %.2f%%  %.0f samples/s  %.1fs",
-                s.epoch() + 1, epochInPhase, epochsInPhase, phase, s.trainLoss(), 100 * s.trainAccuracy(), s.samplesPerSecond(), s.seconds()));
+        String acc = Double.isNaN(s.trainAccuracy()) ? "" : String.format(Locale.ROOT, "  train acc %.2f%%",
+                100 * s.trainAccuracy());
+        notice(String.format(Locale.ROOT, "epoch %d (%d/%d %s): loss %.4f%s  %.0f samples/s  %.1fs",
+                s.epoch() + 1, epochInPhase, epochsInPhase, phase, s.trainLoss(), acc, s.samplesPerSecond(),
+                        s.seconds()));
+    }
+
+    @Override
+    public void onEarlyStop(int epochs, String reason) {
+        if (!quiet) notice("stopped " + phase + " after " + epochs + " epoch" + (epochs == 1 ? "" : "s") + ": "
+                + reason);
     }
 
     @Override
     public void onPrune(long step, double target, double achieved) {
         if (quiet) return;
-        String msg = String.format(Locale.ROOT, "prune%s: sparsity %.4f (target %.4f)", step >= 0 ? " at step " + step : "", achieved, target);
+        String goal = Double.isNaN(target) ? "threshold" : String.format(Locale.ROOT, "target %.4f", target);
+        String msg = String.format(Locale.ROOT, "prune%s: sparsity %.4f (%s)", step >= 0 ? " at step " + step : "",
+                achieved, goal);
         clearBar();
         err.println(msg);
     }

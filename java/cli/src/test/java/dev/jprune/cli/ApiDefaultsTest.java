@@ -16,12 +16,23 @@ class ApiDefaultsTest {
     @Test
     void theClisDefaultOptionsBuildTheLibrarysDefaults() {
         PruneCommand cmd = CommandLine.populateCommand(new PruneCommand());
-        for (String model : new String[] {"lenet-300-100", "mlp-128", "lenet-5", "cifar-cnn-b"}) {
+        // cifar-cnn-a: plain SGD (write-up 001) on both sides; Adam's epsilon, no gradient mask, no stop rule.
+        for (String model : new String[] {"lenet-300-100", "mlp-128", "lenet-5", "cifar-cnn-a", "cifar-cnn-b"}) {
             ModelSpec m = Models.build(model, 1);
             assertEquals(TrainConfig.builder(m).build(), cmd.train.config(m), model + ": training defaults");
         }
         assertEquals(PruneSpec.builder().build(), cmd.prune.spec(cmd.prune.criteria.get(0), cmd.prune.sparsity.get(0)), "pruning defaults");
         assertEquals(PruneSpec.builder().criterion(dev.jprune.prune.Criterion.SNIP).build(), cmd.prune.spec("snip", 0.9), "SNIP: one batch");
+        assertEquals(PruneSpec.builder().criterion(dev.jprune.prune.Criterion.RANDOM).build(),
+                cmd.prune.spec("random", 0.9),
+                "random: the same seed");
+        assertFalse(PruneSpec.builder().build().pruneBiases());
+        assertEquals(PruneSpec.DEFAULT_RANDOM_SEED, cmd.prune.randomSeed);
+        assertEquals(TrainConfig.DEFAULT_ADAM_EPS, cmd.train.adamEps);
+        assertEquals(java.util.List.of("none"), cmd.train.gradMask);
+        assertEquals(dev.jprune.train.StopRule.NONE, TrainConfig.builder().build().stop());
+        assertEquals("mean", cmd.prune.mixNorm);
+        assertEquals(dev.jprune.models.ModelOptions.DEFAULT, cmd.modelArgs.options());
         PruningPlan plan = PruningPlan.builder().build();
         assertEquals(plan.fineTuneEpochs(), cmd.prune.fineTuneEpochs);
         assertEquals(plan.fineTuneLr(), cmd.prune.fineTuneLr);

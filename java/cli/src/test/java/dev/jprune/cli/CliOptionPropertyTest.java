@@ -33,7 +33,11 @@ class CliOptionPropertyTest {
             "--max-density", "--score-batches", "--accumulate", "--ema-momentum", "--schedule", "--rounds",
             "--fine-tune-epochs", "--fine-tune-lr", "--gradual-fraction", "--gradual-events", "--rewind", "--quiet",
             "--help", "--version", "--frobnicate", "--grads", "--scores", "--include", "--exclude", "--layout",
-            "--masks-out", "--masks");
+            "--masks-out", "--masks",
+            // issue 18
+            "--target", "--task", "--test-fraction", "--input-scaling", "--no-bias", "--init", "--adam-eps",
+            "--grad-mask", "--target-loss", "--patience", "--prune-biases", "--mix", "--mix-norm", "--random-seed",
+            "--shrink");
     static final Set<String> PATH_OPTIONS = Set.of("--out", "--out-dir", "--save", "--masks-out");
 
     @BeforeAll
@@ -83,7 +87,9 @@ class CliOptionPropertyTest {
                 "9999999999", "-", "--", "/dev/null", dir.toString(), dir.resolve("nodir/x.st").toString(),
                 afile.toString(), weights.toString(), "gpu", "auto", "l1", "ema", "iterative", "gradual", "init",
                 "structured", "nm", "layer", "mlp-128", "linear-regression", "snip", "plain", "torch-prune",
-                "masked", modelFile.toString(), badModelFile.toString());
+                "masked", modelFile.toString(), badModelFile.toString(), "hybrid", "random", "gradient=1",
+                "gradient=0.7,magnitude=0.3", "below:0.1", "clamp:0", "glorot-uniform", "synthetic-regression",
+                "synthetic-regression:n=20,features=3", "csv:" + afile, "classification");
     }
 
     @Test

@@ -39,12 +39,15 @@ public final class Batcher {
     private final long seed;
 
     /**
-     * Batches of a classification data set: x [B, ...sampleShape] and labels [B].
+     * Batches of a data set: x [B, ...sampleShape] and labels [B] (classification) or targets [B, targetSize]
+     * (a {@link Dataset#regression} set).
      *
      * @throws IllegalArgumentException if {@code batchSize < 1}
      */
     public Batcher(Dataset d, int batchSize, boolean shuffle, boolean dropLast, long seed) {
-        this(d.name(), d.images(), d.labels(), null, d.size(), d.sampleShape(), 0, batchSize, shuffle, dropLast, seed);
+        this(d.name(), d.images(), d.labels(), d.targets(), d.size(), d.sampleShape(), d.targetSize(), batchSize,
+                shuffle,
+                dropLast, seed);
     }
 
     /**

@@ -5,9 +5,10 @@ import dev.jprune.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * A labelled classification data set held in memory: {@code n} samples of shape {@link #sampleShape()}
- * (images are C×H×W) stored row-major in one float array of length {@code n × sampleSize()}, plus one label
- * in {@code [0, numClasses)} per sample.
+ * A data set held in memory: {@code n} samples of shape {@link #sampleShape()} (images are C×H×W, tabular rows
+ * [features]) stored row-major in one float array of length {@code n × sampleSize()}, plus per sample either one
+ * class label in {@code [0, numClasses)} (classification) or {@link #targetSize()} real targets (regression, made by
+ * {@link #regression}; then {@link #labels()} is null and {@link #numClasses()} is 0).
  *
  * <p>The arrays returned by {@link #images()} and {@link #labels()} are the backing arrays, not copies, so that
  * in-place preprocessing (see {@link Normalization#apply}) needs no extra memory. Everything else (shape,
@@ -16,7 +17,9 @@ import java.util.Arrays;
 public final class Dataset {
     private final String name;
     private final float[] images; // [n, ...sampleShape]
-    private final int[] labels;   // [n]
+    private final int[] labels;   // [n], null for regression
+    private final float[] targets; // [n, targetSize], null for classification
+    private final int targetSize;
     private final int n;
     private final int[] sampleShape;
     private final int sampleSize;
@@ -59,7 +62,67 @@ public final class Dataset {
         this.sampleShape = sampleShape.clone();
         this.sampleSize = (int) size;
         this.numClasses = numClasses;
+        this.targets = null;
+        this.targetSize = 0;
     }
+
+    private Dataset(String name, float[] x, float[] targets, int[] sampleShape, int targetSize, int sampleSize) {
+        this.name = name;
+        this.images = x;
+        this.labels = null;
+        this.targets = targets;
+        this.targetSize = targetSize;
+        this.n = targets.length / targetSize;
+        this.sampleShape = sampleShape.clone();
+        this.sampleSize = sampleSize;
+        this.numClasses = 0;
+    }
+
+    /**
+     * A regression data set over (not copies of) {@code x} [n × product(sampleShape)] and {@code targets}
+     * [n × targetSize]; n is {@code targets.length / targetSize}.
+     *
+     * @throws IllegalArgumentException if a length disagrees with the shapes, a dimension is not positive, or a value
+     *                                  is not finite (naming the sample)
+     */
+    public static Dataset regression(String name, float[] x, float[] targets, int[] sampleShape, int targetSize) {
+        if (name == null || x == null || targets == null || sampleShape == null) {
+            throw new IllegalArgumentException("Dataset.regression: null argument");
+        }
+        if (sampleShape.length == 0 || targetSize < 1) {
+            throw new IllegalArgumentException("Dataset " + name + ": needs a sample shape and targetSize >= 1, got "
+                    + Arrays.toString(sampleShape) + " and " + targetSize);
+        }
+        long size = 1;
+        for (int d : sampleShape) {
+            if (d <= 0) throw new IllegalArgumentException("Dataset " + name + ": non-positive dimension in "
+                    + Arrays.toString(sampleShape));
+            size *= d;
+            if (size > Integer.MAX_VALUE) throw new IllegalArgumentException("Dataset " + name
+                    + ": sample shape too large");
+        }
+        if (targets.length % targetSize != 0 || (long) (targets.length / targetSize) * size != x.length) {
+            throw new IllegalArgumentException("Dataset " + name + ": " + targets.length + " targets of size "
+                    + targetSize
+                    + " do not match " + x.length + " input floats of sample size " + size);
+        }
+        for (int i = 0; i < targets.length; i++) {
+            if (!Float.isFinite(targets[i])) {
+                throw new IllegalArgumentException("Dataset " + name + ": target of sample " + i / targetSize + " is "
+                        + targets[i]);
+            }
+        }
+        return new Dataset(name, x, targets, sampleShape, targetSize, (int) size);
+    }
+
+    /** Whether samples carry real targets (regression) instead of class labels. */
+    public boolean isRegression() { return targets != null; }
+
+    /** The backing target array [n × targetSize] of a regression set (not a copy), null for classification. */
+    public float[] targets() { return targets; }
+
+    /** Targets per sample of a regression set (0 for classification). */
+    public int targetSize() { return targetSize; }
 
     /** Name for messages, e.g. "mnist-10k/train". */
     public String name() { return name; }
@@ -76,18 +139,21 @@ public final class Dataset {
     /** First sample dimension: the channel count C for C×H×W images. */
     public int channels() { return sampleShape[0]; }
 
-    /** Number of classes; labels are in [0, numClasses). */
+    /** Number of classes; labels are in [0, numClasses) (0 for a regression set). */
     public int numClasses() { return numClasses; }
 
     /** The backing array [n × sampleSize] (not a copy: writes change this data set). */
     public float[] images() { return images; }
 
-    /** The backing label array [n] (not a copy: writes change this data set and bypass the range check). */
+    /** The backing label array [n] (not a copy: writes change this data set and bypass the range check); null for
+     *  a regression set. */
     public int[] labels() { return labels; }
 
     /** Label of sample {@code i}. */
     public int label(int i) {
         checkIndex(i);
+        if (labels == null) throw new IllegalStateException("Dataset " + name
+                + " is a regression set: it has no labels");
         return labels[i];
     }
 
@@ -117,18 +183,49 @@ public final class Dataset {
             throw new IllegalArgumentException("Dataset " + name + ": subset [" + from + ", " + to + ") out of range for " + n + " samples");
         }
         float[] im = Arrays.copyOfRange(images, from * sampleSize, to * sampleSize);
+        if (targets != null) {
+            float[] tg = Arrays.copyOfRange(targets, from * targetSize, to * targetSize);
+            return new Dataset(newName, im, tg, sampleShape, targetSize, sampleSize);
+        }
         int[] lb = Arrays.copyOfRange(labels, from, to);
+        return new Dataset(newName, im, lb, sampleShape, numClasses);
+    }
+
+    /**
+     * Independent copy of the samples at {@code rows} (in that order, arrays copied), named {@code newName}.
+     *
+     * @throws IllegalArgumentException if a row is out of range
+     */
+    public Dataset select(int[] rows, String newName) {
+        float[] im = new float[rows.length * sampleSize];
+        for (int k = 0; k < rows.length; k++) {
+            int i = rows[k];
+            if (i < 0 || i >= n) throw new IllegalArgumentException("Dataset " + name + ": row " + i
+                    + " out of range for " + n + " samples");
+            System.arraycopy(images, i * sampleSize, im, k * sampleSize, sampleSize);
+        }
+        if (targets != null) {
+            float[] tg = new float[rows.length * targetSize];
+            for (int k = 0; k < rows.length; k++) System.arraycopy(targets, rows[k] * targetSize, tg, k * targetSize,
+                    targetSize);
+            return new Dataset(newName, im, tg, sampleShape, targetSize, sampleSize);
+        }
+        int[] lb = new int[rows.length];
+        for (int k = 0; k < rows.length; k++) lb[k] = labels[rows[k]];
         return new Dataset(newName, im, lb, sampleShape, numClasses);
     }
 
     /** A deep copy (arrays copied). */
     public Dataset copy() {
+        if (targets != null) return new Dataset(name, images.clone(), targets.clone(), sampleShape, targetSize,
+                sampleSize);
         return new Dataset(name, images.clone(), labels.clone(), sampleShape, numClasses);
     }
 
     /** Number of samples of each class, length {@code numClasses}. */
     public int[] classCounts() {
         int[] c = new int[numClasses];
+        if (labels == null) return c;
         for (int l : labels) c[l]++;
         return c;
     }
@@ -141,6 +238,11 @@ public final class Dataset {
     public static Dataset concat(String name, Dataset... parts) {
         if (parts.length == 0) throw new IllegalArgumentException("Dataset.concat " + name + ": no parts");
         Dataset first = parts[0];
+        for (Dataset p : parts) {
+            if (p.isRegression() || first.isRegression()) {
+                throw new IllegalArgumentException("Dataset.concat " + name + ": regression sets are not concatenated");
+            }
+        }
         long total = 0;
         for (Dataset p : parts) {
             if (!Arrays.equals(p.sampleShape, first.sampleShape) || p.numClasses != first.numClasses) {
@@ -170,6 +272,7 @@ public final class Dataset {
 
     @Override
     public String toString() {
-        return "Dataset[" + name + ", n=" + n + ", sample " + Arrays.toString(sampleShape) + ", " + numClasses + " classes]";
+        return "Dataset[" + name + ", n=" + n + ", sample " + Arrays.toString(sampleShape) + ", "
+                + (isRegression() ? targetSize + " regression targets]" : numClasses + " classes]");
     }
 }

@@ -17,18 +17,44 @@ public final class Datasets {
      * <ul>
      *   <li>{@code "embedded"}: the embedded MNIST-10k (8,000 train / 2,000 test), see {@link EmbeddedMnist};</li>
      *   <li>{@code "fashion-mnist"}: Fashion-MNIST from {@link FashionMnist#DEFAULT_DIR};</li>
+     *   <li>{@code "csv:PATH"}: a CSV file ({@link CsvData}; regression on the last column, see
+     *       {@link #load(String, CsvData.Options)} for the target, the task and the test fraction);</li>
+     *   <li>{@code "synthetic-regression[:key=value,...]"}: a generated linear-regression problem
+     *       ({@link SyntheticRegression});</li>
+     *   <li>{@code "synthetic-cifar10[:key=value,...]"}: generated images in CIFAR-10's format
+     *       ({@link SyntheticImages});</li>
      *   <li>a folder path: either MNIST-style IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
      *       t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]; {@value #IDX_FOLDER_CLASSES} classes) or the
      *       CIFAR-10 binary files (data_batch_1.bin … data_batch_5.bin, test_batch.bin).</li>
-     * </ul>
-     * A folder with files of both kinds is rejected as ambiguous.
+     * </ul> A folder with files of both kinds is rejected as ambiguous.
      *
      * @throws NoSuchFileException   if the folder or any file of the detected layout is missing, or
      *                               Fashion-MNIST is not installed
      * @throws DatasetFormatException if a file is malformed, or the folder holds neither layout
      */
     public static Split load(String spec) throws IOException {
+        return load(spec, CsvData.Options.DEFAULT);
+    }
+
+    /**
+     * {@link #load(String)} with the options a {@code csv:PATH} specification is read with (the others ignore them).
+     *
+     * @throws IllegalArgumentException for a malformed generated-data specification
+     */
+    public static Split load(String spec, CsvData.Options csv) throws IOException {
         if (spec == null || spec.isBlank()) throw new IllegalArgumentException("Datasets.load: empty data set specification");
+        if (spec.startsWith("csv:")) {
+            String file = spec.substring(4);
+            if (file.isBlank()) throw new IllegalArgumentException("--data csv: needs a file, e.g. csv:data.csv");
+            return CsvData.read(Path.of(file), csv);
+        }
+        if (spec.equals(SyntheticRegression.NAME) || spec.startsWith(SyntheticRegression.NAME + ":")) {
+            return SyntheticRegression.parse(spec.substring(Math.min(spec.length(), SyntheticRegression.NAME.length()
+                    + 1))).generate();
+        }
+        if (spec.equals(SyntheticImages.NAME) || spec.startsWith(SyntheticImages.NAME + ":")) {
+            return SyntheticImages.generate(spec.substring(Math.min(spec.length(), SyntheticImages.NAME.length() + 1)));
+        }
         switch (spec) {
             case "embedded":
                 return EmbeddedMnist.split();

@@ -29,9 +29,20 @@ import java.util.List;
  * @param task classification (softmax cross-entropy) or regression (mean squared error)
  * @param optimizer the default optimizer
  * @param lr the default learning rate
+ * @param momentum the default SGD momentum ({@link #DEFAULT_MOMENTUM} unless a model says otherwise: write-up 001
+ *     trains with plain SGD)
  */
 public record Architecture(String name, int[] inputShape, List<LayerSpec> layers, Task task, OptimizerKind optimizer,
-                           float lr) {
+                           float lr, float momentum) {
+    /** SGD momentum unless a model file says otherwise. */
+    public static final float DEFAULT_MOMENTUM = 0.9f;
+
+    /** An architecture with the default momentum ({@link #DEFAULT_MOMENTUM}). */
+    public Architecture(String name, int[] inputShape, List<LayerSpec> layers, Task task, OptimizerKind optimizer,
+                        float lr) {
+        this(name, inputShape, layers, task, optimizer, lr, DEFAULT_MOMENTUM);
+    }
+
     /**
      * Checks and copies everything.
      *
@@ -57,6 +68,9 @@ public record Architecture(String name, int[] inputShape, List<LayerSpec> layers
         if (task == null || optimizer == null) throw new IllegalArgumentException("task and optimizer are required");
         if (!(lr > 0 && Float.isFinite(lr))) throw new IllegalArgumentException("lr must be a positive number, got "
                 + lr);
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        }
         int[] out = shapes(inputShape, layers)[layers.size()];
         if (out.length != 1) {
             throw new IllegalArgumentException("layer " + (layers.size() - 1) + " "
@@ -106,7 +120,7 @@ public record Architecture(String name, int[] inputShape, List<LayerSpec> layers
      */
     public ModelSpec build(long seed) {
         return new ModelSpec(name, buildNet(new Rng(seed), seed ^ 0x5DEECE66DL), inputShape.clone(), task, outputs(),
-                optimizer, lr);
+                optimizer, lr, momentum);
     }
 
     /** The network alone, weights from {@code rng}, dropout layer k seeded {@code dropoutSeed + k}. Advances rng. */
@@ -122,7 +136,7 @@ public record Architecture(String name, int[] inputShape, List<LayerSpec> layers
 
     /** The same architecture under another name. */
     public Architecture withName(String newName) {
-        return new Architecture(newName, inputShape, layers, task, optimizer, lr);
+        return new Architecture(newName, inputShape, layers, task, optimizer, lr, momentum);
     }
 
     /**
@@ -138,7 +152,7 @@ public record Architecture(String name, int[] inputShape, List<LayerSpec> layers
         }
         try {
             return new Architecture(model.name(), model.sampleShape(), specs, model.task(), model.defaultOptimizer(),
-                    model.defaultLr());
+                    model.defaultLr(), model.defaultMomentum());
         } catch (IllegalArgumentException e) {
             return null; // a hand-made ModelSpec whose shapes do not chain: not describable as a file
         }
@@ -207,6 +221,7 @@ public record Architecture(String name, int[] inputShape, List<LayerSpec> layers
         private Task task = Task.CLASSIFICATION;
         private OptimizerKind optimizer = OptimizerKind.SGD;
         private Float lr;
+        private float momentum = DEFAULT_MOMENTUM;
 
         private Builder(int[] input) { this.input = input == null ? null : input.clone(); }
 
@@ -218,6 +233,8 @@ public record Architecture(String name, int[] inputShape, List<LayerSpec> layers
         public Builder optimizer(OptimizerKind o) { optimizer = o; return this; }
         /** The default learning rate (0.05 for SGD, 0.001 for Adam unless set). */
         public Builder lr(float rate) { lr = rate; return this; }
+        /** The default SGD momentum ({@link #DEFAULT_MOMENTUM} unless set). */
+        public Builder momentum(float m) { momentum = m; return this; }
         /** Appends a layer. */
         public Builder layer(LayerSpec l) { layers.add(l); return this; }
         /** Appends {@code nn.Linear(in, out)} with bias. */
@@ -248,7 +265,7 @@ public record Architecture(String name, int[] inputShape, List<LayerSpec> layers
          */
         public Architecture build() {
             float rate = lr != null ? lr : optimizer == OptimizerKind.ADAM ? 1e-3f : 0.05f;
-            return new Architecture(name, input, layers, task, optimizer, rate);
+            return new Architecture(name, input, layers, task, optimizer, rate, momentum);
         }
     }
 }

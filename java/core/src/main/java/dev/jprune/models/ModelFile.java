@@ -31,8 +31,9 @@ import java.util.Set;
  * Required: "input" and "layers"; each layer's "kind" and its sizes ("in", "out"; conv2d's "kernel"; maxpool2d's
  * "kernel"). Optional, with PyTorch's defaults: "bias" (true), conv2d "stride" (1) and "padding" (0), maxpool2d
  * "stride" (its kernel), dropout "p" (0.5); the model's "name" (the file name without .json), "task"
- * (classification), "optimizer" (sgd) and "lr" (0.05 for sgd, 0.001 for adam). Reading is strict: unknown fields,
- * duplicate fields, numbers where integers belong, trailing data and files over {@value #MAX_BYTES} bytes are refused.
+ * (classification), "optimizer" (sgd), "lr" (0.05 for sgd, 0.001 for adam) and "momentum" (0.9, SGD's). Reading
+ * is strict: unknown fields, duplicate fields, numbers where integers belong, trailing data and files over
+ * {@value #MAX_BYTES} bytes are refused.
  */
 public final class ModelFile {
     /** Largest model file read (a file of 16 MiB holds ~200,000 layers). */
@@ -46,7 +47,8 @@ public final class ModelFile {
             "flatten", List.of("kind"),
             "dropout", List.of("kind", "p"));
     private static final List<String> KINDS = List.of("linear", "conv2d", "maxpool2d", "relu", "flatten", "dropout");
-    private static final List<String> TOP = List.of("name", "input", "task", "optimizer", "lr", "layers");
+    private static final List<String> TOP = List.of("name", "input", "task", "optimizer", "lr", "momentum",
+            "layers");
 
     private ModelFile() {}
 
@@ -116,6 +118,9 @@ public final class ModelFile {
         sb.append("\"task\":").append(sp).append('"').append(task).append("\",").append(nl);
         sb.append("\"optimizer\":").append(sp).append('"').append(opt).append("\",").append(nl);
         sb.append("\"lr\":").append(sp).append(a.lr()).append(',').append(nl);
+        if (a.momentum() != Architecture.DEFAULT_MOMENTUM) {
+            sb.append("\"momentum\":").append(sp).append(a.momentum()).append(',').append(nl);
+        }
         sb.append("\"layers\":").append(sp).append('[');
         for (int i = 0; i < a.layers().size(); i++) {
             sb.append(i == 0 ? "" : ",").append(pretty ? "\n    " : "").append(layerJson(a.layers().get(i), sp));
@@ -174,6 +179,7 @@ public final class ModelFile {
             Set<String> seen = new HashSet<>();
             String name = defaultName, task = "classification", optimizer = "sgd";
             Float lr = null;
+            float momentum = Architecture.DEFAULT_MOMENTUM;
             int[] input = null;
             List<LayerSpec> layers = null;
             while (r.hasNext()) {
@@ -185,6 +191,7 @@ public final class ModelFile {
                     case "task" -> task = string("field 'task'");
                     case "optimizer" -> optimizer = string("field 'optimizer'");
                     case "lr" -> lr = number("field 'lr'");
+                    case "momentum" -> momentum = number("field 'momentum'");
                     case "layers" -> layers = layers();
                     default -> throw fail("unknown field '" + f + "'; a model file has " + TOP);
                 }
@@ -204,7 +211,7 @@ public final class ModelFile {
             };
             float rate = lr != null ? lr : o == OptimizerKind.ADAM ? 1e-3f : 0.05f;
             try {
-                return new Architecture(name, input, layers, t, o, rate);
+                return new Architecture(name, input, layers, t, o, rate, momentum);
             } catch (IllegalArgumentException e) {
                 throw fail(e.getMessage());
             }

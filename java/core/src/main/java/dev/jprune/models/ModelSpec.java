@@ -6,9 +6,49 @@ import dev.jprune.nn.Sequential;
  * A network with what it expects and how it is trained by default.
  * @param sampleShape shape of one input sample without the batch dimension, e.g. {1, 28, 28}
  * @param outputs number of classes (classification) or regression outputs
+ * @param defaultMomentum the SGD momentum a run uses unless told otherwise (0.9; 0 for a model standing for a
+ *                        write-up that trains with plain SGD)
  */
 public record ModelSpec(String name, Sequential net, int[] sampleShape, Task task, int outputs,
-                        OptimizerKind defaultOptimizer, float defaultLr) {
+                        OptimizerKind defaultOptimizer, float defaultLr, float defaultMomentum) {
+    /** A model whose SGD default momentum is 0.9 ({@code TrainConfig.DEFAULT_MOMENTUM}). */
+    public ModelSpec(String name, Sequential net, int[] sampleShape, Task task, int outputs,
+                     OptimizerKind defaultOptimizer, float defaultLr) {
+        this(name, net, sampleShape, task, outputs, defaultOptimizer, defaultLr, 0.9f);
+    }
+
+    /** This model with another network (e.g. a physically shrunk one); everything else is kept. */
+    public ModelSpec withNet(Sequential other) {
+        return new ModelSpec(name, other, sampleShape, task, outputs, defaultOptimizer, defaultLr, defaultMomentum);
+    }
+
+    /**
+     * Throws a clear error unless {@code data} fits this model: its sample shape ({@link #requireSampleShape}), and
+     * its kind — class labels for a classification model (no more classes than outputs), real targets for a
+     * regression model (as many as outputs).
+     */
+    public void requireData(dev.jprune.data.Dataset data) {
+        requireSampleShape(data.sampleShape(), data.name());
+        if (task == Task.REGRESSION && !data.isRegression()) {
+            throw new IllegalArgumentException("model " + name + " is a regression model but data set " + data.name()
+                    + " has class labels; give regression data (csv:FILE --target NAME, synthetic-regression)");
+        }
+        if (task == Task.CLASSIFICATION && data.isRegression()) {
+            throw new IllegalArgumentException("model " + name + " is a classification model but data set "
+                    + data.name()
+                    + " has real-valued targets; use --task classification for integer labels, or a regression model");
+        }
+        if (data.isRegression() && data.targetSize() != outputs) {
+            throw new IllegalArgumentException("model " + name + " has " + outputs + " outputs but data set "
+                    + data.name()
+                    + " has " + data.targetSize() + " targets per sample");
+        }
+        if (!data.isRegression() && data.numClasses() > outputs) {
+            throw new IllegalArgumentException("data set " + data.name() + " has " + data.numClasses()
+                    + " classes but model "
+                    + name + " has " + outputs + " outputs");
+        }
+    }
     /** What the model predicts: classes (softmax cross-entropy) or values (mean squared error). */
     public enum Task {
         /** Class logits, softmax cross-entropy. */

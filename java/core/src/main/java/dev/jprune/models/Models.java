@@ -22,6 +22,12 @@ import java.util.TreeMap;
 public final class Models {
     private Models() {}
 
+    /**
+     * A Linear layer of class logits sized by {@link ModelOptions} (default 784 inputs, 10 classes): built by
+     * {@link #build(String, long, ModelOptions)} only, for tabular classification data.
+     */
+    public static final String LOGISTIC_REGRESSION = "logistic-regression";
+
     /** The names {@link #build} knows. */
     public static final List<String> NAMES = List.of("mlp-128", "lenet-300-100", "lenet-5", "cifar-cnn-a", "cifar-cnn-b",
             "linear-regression", "linear-regression-1");
@@ -73,6 +79,39 @@ public final class Models {
                     + String.join(", ", NAMES) + ") nor an existing model file (.json)");
         }
         return ModelFile.read(p);
+    }
+
+    /**
+     * Builds model {@code name} under {@code options} (biases or none, initialisation; for {@code linear-regression}
+     * and {@link #LOGISTIC_REGRESSION}, its input and output count), weights drawn from {@code seed}.
+     * {@code ModelOptions.DEFAULT} gives exactly {@link #build(String, long)}.
+     *
+     * @throws IllegalArgumentException for an unknown name
+     */
+    public static ModelSpec build(String name, long seed, ModelOptions options) {
+        ModelSpec m;
+        if ((name.equals("linear-regression") || name.equals("linear-regression-1")) && options.inputs() > 0) {
+            int out = Math.max(1, options.outputs());
+            m = Architecture.builder(options.inputs()).name(name).task(ModelSpec.Task.REGRESSION)
+                    .linear(options.inputs(), out).build().build(seed);
+        } else if (name.equals(LOGISTIC_REGRESSION)) {
+            // Multinomial logistic regression: one Linear layer of class logits, softmax cross-entropy.
+            int in = options.inputs() > 0 ? options.inputs() : 784;
+            int out = options.outputs() > 0 ? options.outputs() : 10;
+            m = Architecture.builder(in).name(name).linear(in, out).build().build(seed);
+        } else {
+            m = build(name, seed);
+        }
+        return options.apply(m, seed);
+    }
+
+    /**
+     * Builds {@code architecture} under {@code options} (biases or none, initialisation; sizes are the
+     * architecture's), weights drawn from {@code seed}; {@code ModelOptions.DEFAULT} gives
+     * {@link Architecture#build(long)}.
+     */
+    public static ModelSpec build(Architecture architecture, long seed, ModelOptions options) {
+        return options.apply(architecture.build(seed), seed);
     }
 
     /**

@@ -22,7 +22,12 @@ package dev.jprune.prune;
  *       accumulate it with {@link ScoreAccumulator} (criterion MOVEMENT, mode SUM) and select on the buffer.
  *       Negative scores are fine: selection works on {@link ScoreKeys#key}, which orders all non-NaN floats.</td><td>w, g</td></tr>
  *   <tr><td>USER</td><td>supplied by the user: {@link ScoreSource#of(float[][])} or {@link ScoreSource#of(int[], ScoreSource.ElementScore)}</td><td>—</td></tr>
+ *   <tr><td>HYBRID</td><td>Σ αᵢ · normalizeᵢ(criterionᵢ) over the terms of the spec's {@link ScoreMix}, normalised
+ *       per tensor ({@link HybridScores})</td><td>what its terms read</td></tr>
+ *   <tr><td>RANDOM</td><td>a seeded uniform draw in [0, 1) per element ({@link RandomScores}): the control every
+ *       pruning study reports</td><td>—</td></tr>
  * </table>
+ * HYBRID, RANDOM and USER have no per-element formula of (w, g): {@link #score} throws for them.
  */
 public enum Criterion {
     /** |w|. */
@@ -38,7 +43,11 @@ public enum Criterion {
     /** −w·g summed over fine-tuning (Sanh et al. 2020). */
     MOVEMENT,
     /** Scores supplied by code (ModelPruner.prune with a ScoreSource). */
-    USER;
+    USER,
+    /** A weighted sum of per-tensor normalised criteria ({@link ScoreMix}). */
+    HYBRID,
+    /** Seeded uniform random scores (a baseline). */
+    RANDOM;
 
     /** Score of one element (see the table). USER has no formula and throws. */
     public float score(float w, float g) {
@@ -49,15 +58,22 @@ public enum Criterion {
             case SNIP: return Math.abs(w * g);
             case TAYLOR_SQUARED: { float p = w * g; return p * p; }
             case MOVEMENT: return -(w * g);
-            default: throw new IllegalArgumentException("criterion USER has no formula: supply scores with ScoreSource.of");
+            default: throw new IllegalArgumentException("criterion " + this + " has no per-element formula of (w, g)"
+                    + (this == USER ? ": supply scores with ScoreSource.of" : ""));
         }
     }
 
-    /** True if the criterion reads the weight. */
-    public boolean readsWeight() { return this != GRADIENT && this != USER; }
+    /** True if the criterion has a per-element formula of (w, g) ({@link #score}): not USER, HYBRID or RANDOM. */
+    public boolean hasFormula() { return this != USER && this != HYBRID && this != RANDOM; }
 
-    /** True if the criterion reads the gradient. */
-    public boolean readsGradient() { return this != MAGNITUDE && this != USER; }
+    /** True if the criterion's formula reads the weight (false for those without one: see {@link #hasFormula}). */
+    public boolean readsWeight() { return hasFormula() && this != GRADIENT; }
+
+    /**
+     * True if the criterion's formula reads the gradient (false for those without one; whether a HYBRID spec needs
+     * gradients is its mix's: {@link PruneSpec#needsGradients}).
+     */
+    public boolean readsGradient() { return hasFormula() && this != MAGNITUDE; }
 
     /** True if scores can be negative (MOVEMENT; USER scores may be anything but NaN). */
     public boolean signed() { return this == MOVEMENT || this == USER; }

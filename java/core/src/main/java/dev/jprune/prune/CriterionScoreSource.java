@@ -20,8 +20,10 @@ public final class CriterionScoreSource implements ScoreSource {
      * @param names tensor names for error messages, or null
      */
     public CriterionScoreSource(Criterion criterion, float[][] w, float[][] g, String[] names) {
-        if (criterion == Criterion.USER) {
-            throw new IllegalArgumentException("CriterionScoreSource: criterion USER has no formula; use ScoreSource.of(scores)");
+        if (!criterion.hasFormula()) {
+            throw new IllegalArgumentException("CriterionScoreSource: criterion " + criterion
+                    + " has no per-element formula"
+                    + (criterion == Criterion.USER ? "; use ScoreSource.of(scores)" : ""));
         }
         if (criterion.readsWeight() && w == null) throw new IllegalArgumentException("CriterionScoreSource: " + criterion + " needs weights");
         if (criterion.readsGradient() && g == null) throw new IllegalArgumentException("CriterionScoreSource: " + criterion + " needs gradients");

@@ -94,6 +94,12 @@ public final class HostSelectionEngine implements SelectionEngine {
         }
     }
 
+    @Override
+    public Groups structuredThreshold(int[] groups, Structured.Norm norm, float eps) {
+        requireArrays("structured");
+        return adopt(Structured.threshold(scores, groups, norm, eps));
+    }
+
     private Groups adopt(Structured.Result r) {
         masks = r.masks();
         return new Groups(counts(masks), r.keptGroups());

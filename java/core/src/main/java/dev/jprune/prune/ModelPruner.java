@@ -15,8 +15,15 @@ import java.util.List;
  * Callers must then call {@code Optimizer.enforceMasks()} so optimizer state is zeroed at pruned positions.
  */
 public final class ModelPruner {
-    /** A prunable weight: layer index in the Sequential, PyTorch name, and its [rows, rowLength] view. */
-    public record Target(int layerIndex, String name, Parameter weight, Parameter bias, int rows, int rowLength) {}
+    /**
+     * A prunable tensor: layer index in the Sequential, PyTorch name, the parameter pruned ({@code weight}: a layer's
+     * weight, or with {@link PruneSpec#pruneBiases} a layer's bias, then named "N.bias" with {@code bias} null), the
+     * layer's bias when the weight is the target, and the [rows, rowLength] view ([size, 1] for a bias).
+     */
+    public record Target(int layerIndex, String name, Parameter weight, Parameter bias, int rows, int rowLength) {
+        /** Whether this target is a bias (only with {@link PruneSpec#pruneBiases}). */
+        public boolean isBias() { return weight.kind == Parameter.Kind.BIAS; }
+    }
 
     /** What one prune did: the sparsity asked, kept weights per target, and (structured) kept rows. */
     public record Result(double requestedSparsity, long[] keptPerTarget, long candidates, int[][] keptRows) {
@@ -40,9 +47,22 @@ public final class ModelPruner {
         this.net = net;
         this.spec = spec;
         this.targets = findTargets(net, spec);
-        if (targets.isEmpty()) throw new IllegalArgumentException("nothing to prune: no Linear/Conv2d weight left after exclusions in " + net.describe());
+        if (targets.isEmpty()) throw new IllegalArgumentException(nothingToPrune(net, spec));
         this.dispatch = new PruneTargets(spec,
                 targets.stream().map(t -> new PruneTargets.Target(t.name(), t.rows(), t.rowLength())).toList());
+    }
+
+    private static String nothingToPrune(Sequential net, PruneSpec spec) {
+        long weighted = net.layers().stream().filter(l -> l.parameters().stream().anyMatch(p ->
+                p.kind == Parameter.Kind.WEIGHT)).count();
+        if (spec.granularity() == Granularity.STRUCTURED && weighted == 1 && spec.excludedLayers().isEmpty()) {
+            return "nothing to prune: neuron/filter pruning never removes the last weight layer's rows (they are the"
+                    + " model's outputs), and " + net.describe() + " has only that layer; prune its weights"
+                    + " (--granularity weights)";
+        }
+        return "nothing to prune: no Linear/Conv2d weight left after exclusions in " + net.describe()
+                + (spec.granularity() == Granularity.STRUCTURED
+                        ? " (neuron/filter pruning always keeps the last weight layer)" : "");
     }
 
     static List<Target> findTargets(Sequential net, PruneSpec spec) {
@@ -68,11 +88,15 @@ public final class ModelPruner {
             // so it is never a structured target, whatever excludeLast says.
             if ((spec.excludeLast() || spec.granularity() == Granularity.STRUCTURED) && k == all.size() - 1) continue;
             out.add(t);
+            if (spec.pruneBiases() && t.bias() != null) {
+                Parameter b = t.bias();
+                out.add(new Target(t.layerIndex(), t.layerIndex() + "." + b.localName, b, null, b.size(), 1));
+            }
         }
         return List.copyOf(out); // N:M row lengths are checked by PruneTargets
     }
 
-    /** The weights it prunes, in model order. */
+    /** The tensors it prunes (weights, and biases with {@link PruneSpec#pruneBiases}), in model order. */
     public List<Target> targets() { return targets; }
     /** The spec. */
     public PruneSpec spec() { return spec; }
@@ -113,17 +137,50 @@ public final class ModelPruner {
 
     /** A fresh score accumulator over the targets, following the spec's accumulation mode. */
     public ScoreAccumulator newAccumulator() {
+        if (spec.criterion() == Criterion.HYBRID) return newHybridAccumulator();
         return new ScoreAccumulator(spec.criterion(), spec.accumulate(), spec.emaMomentum(), sizes(), names());
     }
 
+    /** A fresh score accumulator over the targets for a HYBRID spec: one part per gradient term. */
+    private ScoreAccumulator newHybridAccumulator() {
+        return new ScoreAccumulator(spec.mix(), spec.accumulate(), spec.emaMomentum(), sizes(), names());
+    }
+
     /**
-     * Scores for the next prune: MAGNITUDE reads the live weights; gradient criteria read {@code acc}'s
-     * accumulated buffers (which must have seen at least one batch).
+     * Scores for the next prune: MAGNITUDE reads the live weights; RANDOM draws {@link RandomScores} from the spec's
+     * seed; HYBRID combines its terms ({@link HybridScores}: the live weights and {@code acc}'s parts); gradient
+     * criteria read {@code acc}'s accumulated buffers (which must have seen at least one batch) — in threshold mode
+     * with SUM accumulation as the mean per batch (each sum divided by the batch count as a float).
      */
     public ScoreSource scores(ScoreAccumulator acc) {
+        Criterion c = spec.criterion();
+        if (c == Criterion.RANDOM) return new RandomScores(spec.randomSeed(), sizes(), names());
+        if (c == Criterion.HYBRID) return HybridScores.combine(spec.mix(), acc, weights(), masks(), names());
         if (!spec.needsGradients()) return new CriterionScoreSource(Criterion.MAGNITUDE, weights(), null, names());
         if (acc == null || acc.batches() == 0) throw new IllegalStateException("criterion " + spec.criterion() + " needs accumulated gradient scores; none were accumulated");
-        return acc.source();
+        ScoreSource sums = acc.source();
+        if (!spec.thresholdMode() || acc.mode() != ScoreAccumulator.Mode.SUM) return sums;
+        float batches = acc.batches();
+        return new ScoreSource() {
+            @Override public int tensorCount() { return sums.tensorCount(); }
+            @Override public int size(int t) { return sums.size(t); }
+            @Override public float score(int t, int i) { return sums.score(t, i) / batches; }
+            @Override public void scores(int t, int from, int to, float[] out) {
+                sums.scores(t, from, to, out);
+                for (int j = 0; j < to - from; j++) out[j] = out[j] / batches;
+            }
+            @Override public String name(int t) { return sums.name(t); }
+        };
+    }
+
+    /**
+     * Whether a prune's scores must be formed on the host ({@link #scores}) even where a backend keeps the sums
+     * elsewhere: RANDOM, HYBRID, and gradient scores compared as a mean in threshold mode.
+     */
+    public boolean scoresFormedOnHost() {
+        Criterion c = spec.criterion();
+        return c == Criterion.RANDOM || c == Criterion.HYBRID
+                || (spec.thresholdMode() && spec.needsGradients() && spec.accumulate() == ScoreAccumulator.Mode.SUM);
     }
 
     /**

@@ -172,7 +172,9 @@ public final class PruneTargets {
             case STRUCTURED -> {
                 int[] groups = targets.stream().mapToInt(Target::rows).toArray();
                 SelectionEngine.Groups r;
-                if (spec.scope() == Scope.PER_LAYER) {
+                if (spec.thresholdMode()) {
+                    r = engine.structuredThreshold(groups, spec.groupNorm(), spec.thresholdEps());
+                } else if (spec.scope() == Scope.PER_LAYER) {
                     r = engine.structuredPerLayer(groups, spec.groupNorm(), each);
                 } else {
                     long totalGroups = Arrays.stream(groups).asLongStream().sum();

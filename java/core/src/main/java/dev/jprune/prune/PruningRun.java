@@ -21,9 +21,41 @@ import java.util.List;
  * Modifies the model's parameters and masks.
  */
 public final class PruningRun {
-    /** The outcome, with per-target densities in {@link ModelPruner#targets()} order. */
+    /**
+     * The outcome, with per-target densities in {@link ModelPruner#targets()} order. Accuracies are NaN for regression
+     * (the evaluations carry the MSE as their loss) and where there is no dense evaluation (SNIP).
+     *
+     * @param evaluations the test (and, regression, train) evaluations before pruning, right after the last prune and
+     *                    after retraining
+     */
     public record Outcome(double denseAccuracy, double prunedAccuracy, double achievedSparsity, String[] targetNames,
-                          double[] densities, List<ModelPruner.Result> prunes, double seconds) {}
+                          double[] densities, List<ModelPruner.Result> prunes, double seconds,
+                                  Evaluations evaluations) {
+        /** An outcome without the evaluations record (all its entries null). */
+        public Outcome(double denseAccuracy, double prunedAccuracy, double achievedSparsity, String[] targetNames,
+                       double[] densities, List<ModelPruner.Result> prunes, double seconds) {
+            this(denseAccuracy, prunedAccuracy, achievedSparsity, targetNames, densities, prunes, seconds,
+                    Evaluations.NONE);
+        }
+    }
+
+    /**
+     * What a run measured, each null where it was not measured.
+     *
+     * @param dense           the dense model on the test split (null: SNIP, which prunes before training)
+     * @param justPruned      on the test split right after the last prune, before the fine-tuning that follows it
+     *                        (one-shot and iterative schedules; null for gradual, whose prunes happen inside
+     *                        fine-tuning, and SNIP)
+     * @param pruned          the pruned model after retraining, on the test split
+     * @param denseTrain      regression only: the dense model on the training split (its MSE)
+     * @param justPrunedTrain regression only: the model right after the last prune, on the training split
+     * @param prunedTrain     regression only: the retrained pruned model on the training split
+     */
+    public record Evaluations(Evaluation dense, Evaluation justPruned, Evaluation pruned, Evaluation denseTrain,
+                              Evaluation justPrunedTrain, Evaluation prunedTrain) {
+        /** Nothing measured. */
+        public static final Evaluations NONE = new Evaluations(null, null, null, null, null, null);
+    }
 
     private final ModelSpec model;
     private final TrainConfig cfg;
@@ -34,6 +66,7 @@ public final class PruningRun {
     private final PruneListener listener;
     private final List<ModelPruner.Result> prunes = new ArrayList<>();
     private int epoch;
+    private Evaluation justPruned, justPrunedTrain;
 
     /** A run on the CPU reference backend. */
     public PruningRun(ModelSpec model, TrainConfig cfg, PruningPlan plan, PruneListener listener) {
@@ -67,7 +100,8 @@ public final class PruningRun {
     /** The backend the run trains on. */
     public Backend backend() { return backend; }
 
-    /** Runs the plan. Throws IllegalArgumentException before any training when the density bounds cannot reach the
+    /** Runs the plan (regression data: also measures the train split's MSE). Throws IllegalArgumentException before
+     *  any training when the density bounds cannot reach the
      *  target sparsity ({@link ModelPruner#checkTarget}), and ArithmeticException ({@link NonFinite}) as soon as a
      *  training loss, an evaluation or the final weights are not finite. */
     public Outcome run(Split data) {
@@ -77,6 +111,7 @@ public final class PruningRun {
         pruner.checkTarget(spec.sparsity());
         float[][] snapshot = plan.rewind() == PruningPlan.Rewind.INIT ? net.copyValues() : null;
         double denseAcc = Double.NaN;
+        Evaluation denseEval = null, denseTrain = null;
         boolean atInit = spec.criterion() == Criterion.SNIP;
         if (atInit) {
             // SNIP (Lee et al. 2019): connection sensitivity |w·g| on the untrained network, prune once, then train.
@@ -100,17 +135,23 @@ public final class PruningRun {
                 snapshot = stepSnap[0];
             }
             String what = "dense model on " + data.test().name();
-            denseAcc = NonFinite.require(backend.evaluate(data.test()), what).accuracy();
+            denseEval = NonFinite.require(backend.evaluate(data.test()), what);
+            denseAcc = denseEval.accuracy();
+            if (data.train().isRegression()) {
+                denseTrain = NonFinite.require(backend.evaluate(data.train()), "dense model on " + data.train().name());
+            }
             if (plan.fineTuneLr() > 0) backend.setLearningRate(plan.fineTuneLr());
             Schedule s = plan.schedule();
             if (s instanceof Schedule.RelativeGradual rg) s = rg.over(fineTuneSteps(data.train()));
             if (s instanceof Schedule.OneShot) {
                 pruneOnce(data.train(), spec.sparsity(), 0);
+                measureJustPruned(data);
                 trainEpochs(data.train(), "fine-tune", plan.fineTuneEpochs());
             } else if (s instanceof Schedule.Iterative it) {
                 int per = Math.max(1, (plan.fineTuneEpochs() + it.rounds() - 1) / it.rounds());
                 for (int r = 1; r <= it.rounds(); r++) {
                     pruneOnce(data.train(), it.sparsityAfterRound(r, spec.sparsity()), r);
+                    if (r == it.rounds()) measureJustPruned(data);
                     trainEpochs(data.train(), "fine-tune round " + r + "/" + it.rounds(), per);
                 }
             } else if (s instanceof Schedule.Gradual g) {
@@ -122,12 +163,25 @@ public final class PruningRun {
             }
         }
         Evaluation ev = NonFinite.require(backend.evaluate(data.test()), "pruned model on " + data.test().name());
+        Evaluation prunedTrain = data.train().isRegression()
+                ? NonFinite.require(backend.evaluate(data.train()), "pruned model on " + data.train().name()) : null;
         backend.syncToHost();
         NonFinite.requireWeights(net, "pruned model");
         long kept = 0;
         for (ModelPruner.Target t : pruner.targets()) kept += t.weight().nonzeroMaskCount();
+        Evaluations evals = new Evaluations(denseEval, justPruned, ev, denseTrain, justPrunedTrain, prunedTrain);
         return new Outcome(denseAcc, ev.accuracy(), 1 - kept / (double) pruner.candidateCount(), pruner.names(), pruner.densities(),
-                List.copyOf(prunes), (System.nanoTime() - t0) / 1e9);
+                List.copyOf(prunes), (System.nanoTime() - t0) / 1e9, evals);
+    }
+
+    /** The model right after the last prune of a one-shot or iterative schedule, before its fine-tuning. */
+    private void measureJustPruned(Split data) {
+        justPruned = NonFinite.require(backend.evaluate(data.test()), "model right after pruning on "
+                + data.test().name());
+        if (data.train().isRegression()) {
+            justPrunedTrain = NonFinite.require(backend.evaluate(data.train()), "model right after pruning on "
+                    + data.train().name());
+        }
     }
 
     /** Optimizer steps of fine-tuning: fineTuneEpochs × batches per epoch (the last batch may be partial). */
@@ -135,12 +189,18 @@ public final class PruningRun {
         return (long) plan.fineTuneEpochs() * ((train.size() + cfg.batchSize() - 1) / cfg.batchSize());
     }
 
+    /** {@code epochs} epochs of one phase, fewer when the config's {@link dev.jprune.train.StopRule} stops it. */
     private void trainEpochs(Dataset train, String phase, int epochs) {
         if (epochs <= 0) return;
         listener.onPhase(phase, epochs);
+        dev.jprune.train.StopRule.Tracker stop = cfg.stop().tracker();
         for (int e = 0; e < epochs; e++) {
             EpochStats s = backend.trainEpoch(train, epoch++, listener);
             NonFinite.require(s, phase + " epoch " + epoch);
+            if (cfg.stop().active() && e + 1 < epochs && stop.stopAfter(s.trainLoss())) {
+                listener.onEarlyStop(e + 1, stop.reason());
+                return;
+            }
         }
     }
 
@@ -166,7 +226,8 @@ public final class PruningRun {
             r = prune(sparsity, null);
         }
         prunes.add(r);
-        listener.onPrune(-1, sparsity, r.achievedSparsity(), plan.spec().needsGradients() ? plan.spec().scoreBatches() : 0);
+        listener.onPrune(-1, plan.spec().thresholdMode() ? Double.NaN : sparsity, r.achievedSparsity(),
+                plan.spec().needsGradients() ? plan.spec().scoreBatches() : 0);
     }
 
     /** Fresh gradient scores over spec.scoreBatches() batches (on the device where the backend can), then a prune. */
@@ -202,7 +263,7 @@ public final class PruningRun {
                 double s = g.sparsityAt(t, target);
                 ModelPruner.Result r = prune(s, acc);
                 prunes.add(r);
-                listener.onPrune(t, s, r.achievedSparsity(), batches[0]);
+                listener.onPrune(t, spec.thresholdMode() ? Double.NaN : s, r.achievedSparsity(), batches[0]);
                 if (acc != null && !spec.scoresSpanPrunes()) {
                     acc.reset();
                     if (onDevice) pruning.resetScores();
@@ -234,7 +295,7 @@ public final class PruningRun {
                     r = prune(target, acc);
                 }
                 prunes.add(r);
-                listener.onPrune(-1, target, r.achievedSparsity(), batches[0]);
+                listener.onPrune(-1, spec.thresholdMode() ? Double.NaN : target, r.achievedSparsity(), batches[0]);
             }
         } finally {
             if (onDevice) pruning.stopScores();

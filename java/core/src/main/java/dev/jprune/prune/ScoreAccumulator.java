@@ -10,10 +10,13 @@ package dev.jprune.prune;
  *   <li>SUM: {@code s = s + x}</li>
  *   <li>EMA with momentum m: {@code s = m*s + (1-m)*x}, where {@code (1-m)} is rounded to float once
  *       ({@code float c = 1f - m}) and the two products are rounded before the addition.</li>
- * </ul>
- * An input fault (non-finite w or g in an input the criterion reads) throws {@link IllegalArgumentException} naming
- * the tensor and index; the inputs of a batch are validated before anything is written, so a failed batch leaves
+ * </ul> An input fault (non-finite w or g in an input the criterion reads) throws {@link IllegalArgumentException}
+ * naming the tensor and index; the inputs of a batch are validated before anything is written, so a failed batch leaves
  * the buffers unchanged. {@link #source()} views the buffers as scores for selection.
+ *
+ * <p>A {@link Criterion#HYBRID} accumulator ({@link #ScoreAccumulator(ScoreMix, Mode, float, int[], String[])}) keeps
+ * one such accumulator per gradient term of its mix ({@link #part}); it has no buffers of its own — its scores are
+ * combined at the prune by {@link HybridScores} — and is accumulated on the host.
  */
 public final class ScoreAccumulator {
     /** How per-batch statistics combine. */
@@ -29,7 +32,27 @@ public final class ScoreAccumulator {
     private final float momentum, oneMinusMomentum;
     private final float[][] buf;
     private final String[] names;
+    private final java.util.Map<Criterion, ScoreAccumulator> parts;  // HYBRID only, else null
     private long batches;
+
+    /**
+     * A {@link Criterion#HYBRID} accumulator for {@code mix}: one part per gradient term, each with {@code mode} and
+     * {@code momentum} (a mix without gradient terms has no part).
+     */
+    public ScoreAccumulator(ScoreMix mix, Mode mode, float momentum, int[] sizes, String[] names) {
+        if (mode == Mode.EMA && !(momentum >= 0f && momentum < 1f)) {
+            throw new IllegalArgumentException("ScoreAccumulator: EMA momentum must be in [0, 1), got " + momentum);
+        }
+        this.criterion = Criterion.HYBRID;
+        this.mode = mode;
+        this.momentum = momentum;
+        this.oneMinusMomentum = 1f - momentum;
+        this.buf = null;
+        this.names = names == null ? null : names.clone();
+        this.parts = new java.util.LinkedHashMap<>();
+        for (Criterion c : HybridScores.accumulated(mix)) parts.put(c, new ScoreAccumulator(c, mode, momentum, sizes,
+                names));
+    }
 
     /**
      * @param sizes element count per tensor
@@ -37,7 +60,10 @@ public final class ScoreAccumulator {
      * @param names tensor names for error messages, or null
      */
     public ScoreAccumulator(Criterion criterion, Mode mode, float momentum, int[] sizes, String[] names) {
-        if (criterion == Criterion.USER) throw new IllegalArgumentException("ScoreAccumulator: criterion USER has no per-batch formula");
+        if (!criterion.hasFormula()) {
+            throw new IllegalArgumentException("ScoreAccumulator: criterion " + criterion
+                    + " has no per-batch formula");
+        }
         if (mode == Mode.EMA && !(momentum >= 0f && momentum < 1f)) {
             throw new IllegalArgumentException("ScoreAccumulator: EMA momentum must be in [0, 1), got " + momentum);
         }
@@ -54,6 +80,7 @@ public final class ScoreAccumulator {
             buf[t] = new float[sizes[t]];
         }
         this.names = names == null ? null : names.clone();
+        this.parts = null;
     }
 
     /**
@@ -61,6 +88,13 @@ public final class ScoreAccumulator {
      * modifies only this accumulator's buffers.
      */
     public void accumulate(float[][] w, float[][] g) {
+        if (parts != null) {
+            // Validate every part's inputs before any part changes: a fault leaves all of them as they were.
+            for (ScoreAccumulator p : parts.values()) new CriterionScoreSource(p.criterion, w, g, names);
+            for (ScoreAccumulator p : parts.values()) p.accumulate(w, g);
+            batches++;
+            return;
+        }
         CriterionScoreSource src = new CriterionScoreSource(criterion, w, g, names);
         if (src.tensorCount() != buf.length) {
             throw new IllegalArgumentException("ScoreAccumulator.accumulate: " + src.tensorCount() + " tensors, expected " + buf.length);
@@ -108,18 +142,46 @@ public final class ScoreAccumulator {
         batches += n;
     }
 
-    /** The accumulated buffers (live, not copies). */
-    public float[][] buffers() { return buf; }
+    /**
+     * The accumulated buffers (live, not copies).
+     *
+     * @throws IllegalStateException for a HYBRID accumulator (its buffers are its parts')
+     */
+    public float[][] buffers() {
+        if (parts != null) throw new IllegalStateException("a HYBRID accumulator has no buffers of its own; see "
+                + "part()");
+        return buf;
+    }
+
+    /**
+     * The part of a HYBRID accumulator that accumulates {@code c}'s statistic.
+     *
+     * @throws IllegalArgumentException when this is not a HYBRID accumulator or its mix has no term {@code c}
+     */
+    public ScoreAccumulator part(Criterion c) {
+        ScoreAccumulator p = parts == null ? null : parts.get(c);
+        if (p == null) throw new IllegalArgumentException("ScoreAccumulator: no " + c + " part (criterion "
+                + criterion + ")");
+        return p;
+    }
 
     /** Number of batches accumulated. */
     public long batches() { return batches; }
 
-    /** The buffers as a score source (USER-style), e.g. for MOVEMENT. */
-    public ScoreSource source() { return new ArrayScoreSource(buf, names); }
+    /**
+     * The buffers as a score source (USER-style), e.g. for MOVEMENT.
+     *
+     * @throws IllegalStateException for a HYBRID accumulator (its scores are combined by {@link HybridScores})
+     */
+    public ScoreSource source() { return new ArrayScoreSource(buffers(), names); }
 
-    /** Resets the buffers to 0. */
+    /** Resets the buffers (a HYBRID accumulator: its parts') to 0. */
     public void reset() {
-        for (float[] s : buf) java.util.Arrays.fill(s, 0f);
+        if (parts != null) {
+            for (ScoreAccumulator p : parts.values()) p.reset();
+        } else {
+            for (float[] s : buf) java.util.Arrays.fill(s, 0f);
+        }
         batches = 0;
     }
 }

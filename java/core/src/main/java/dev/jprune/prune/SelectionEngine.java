@@ -49,6 +49,12 @@ public interface SelectionEngine {
     Groups structuredPerLayer(int[] groups, Structured.Norm norm, double[] sparsity);
 
     /**
+     * Structured threshold: keeps exactly the rows whose {@code norm} of their scores is at least {@code eps}
+     * ({@link Structured#threshold}).
+     */
+    Groups structuredThreshold(int[] groups, Structured.Norm norm, float eps);
+
+    /**
      * Result of a structured selection.
      *
      * @param keptElements kept elements per tensor

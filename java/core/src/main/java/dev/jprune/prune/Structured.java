@@ -103,6 +103,21 @@ public final class Structured {
         return expand(src, gs, gm);
     }
 
+    /**
+     * Threshold: keeps exactly the groups whose score ({@link #groupScores}) is at least {@code eps} (a group holding a
+     * pruned element scores −∞ and goes). Reads src only; returns new masks.
+     *
+     * @throws IllegalArgumentException for a NaN eps or a NaN score
+     */
+    public static Result threshold(ScoreSource src, int[] groups, Norm norm, float eps) {
+        if (Float.isNaN(eps)) throw new IllegalArgumentException("structured threshold: eps is NaN");
+        float[][] gs = groupScores(src, groups, norm);
+        ScoreSource gsrc = ScoreSource.of(gs, names(src));
+        byte[][] gm = newMasks(gsrc);
+        GlobalSelector.threshold(gsrc, eps, gm, null);
+        return expand(src, gs, gm);
+    }
+
     private static Result expand(ScoreSource src, float[][] gs, byte[][] gm) {
         int nt = src.tensorCount();
         byte[][] masks = new byte[nt][];

@@ -4,7 +4,6 @@ import dev.jprune.data.Batcher;
 import dev.jprune.data.Dataset;
 import dev.jprune.models.ModelSpec;
 import dev.jprune.nn.Sequential;
-import dev.jprune.nn.loss.SoftmaxCrossEntropy;
 import dev.jprune.tensor.Tensor;
 
 /** The CPU reference backend: the host model is the model, so every sync is a no-op. */
@@ -35,9 +34,9 @@ public final class CpuBackend implements Backend {
         for (Batcher.Batch batch : b.epoch(0)) {
             if (done++ == batches) break;
             net.zeroGrad();
-            Tensor logits = net.forward(batch.x(), false);
-            Tensor d = Tensor.zeros(logits.shape());
-            SoftmaxCrossEntropy.lossAndGrad(logits, batch.labels(), d);
+            Tensor out = net.forward(batch.x(), false);
+            Tensor d = Tensor.zeros(out.shape());
+            Trainer.lossAndGrad(out, batch, d);
             net.backward(d, false);
             if (perBatch != null) perBatch.run();
         }

@@ -41,7 +41,8 @@ public final class NonFinite {
             throw new ArithmeticException(where + ": loss is " + ev.loss() + " (the weights give non-finite outputs); "
                     + CURE);
         }
-        if (!Double.isFinite(ev.accuracy())) throw new ArithmeticException(where + ": accuracy is " + ev.accuracy());
+        // NaN accuracy is a regression evaluation (a classification one over >= 1 sample is a finite fraction).
+        if (Double.isInfinite(ev.accuracy())) throw new ArithmeticException(where + ": accuracy is " + ev.accuracy());
         return ev;
     }
 

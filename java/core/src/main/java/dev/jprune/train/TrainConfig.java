@@ -2,6 +2,7 @@ package dev.jprune.train;
 
 import dev.jprune.models.ModelSpec;
 import dev.jprune.models.ModelSpec.OptimizerKind;
+import dev.jprune.optim.GradMask;
 
 /**
  * Hyper-parameters of a training run. clipValue / clipNorm ≤ 0 mean "off". Build one with {@link #builder(ModelSpec)}
@@ -19,9 +20,13 @@ import dev.jprune.models.ModelSpec.OptimizerKind;
  * @param clipValue   clamp every gradient element into [-clipValue, clipValue] (≤ 0: off)
  * @param clipNorm    scale gradients to a global L2 norm of at most clipNorm (≤ 0: off)
  * @param seed        seed of the batch order (and of score batches in a pruning run)
+ * @param adamEps     Adam's denominator epsilon (PyTorch 1e-8, Keras 1e-7; unused by SGD)
+ * @param gradMask    gradient-threshold masking applied before clipping and the update ({@link GradMask#NONE}: off)
+ * @param stop        early stopping of every training and fine-tuning phase ({@link StopRule#NONE}: off)
  */
 public record TrainConfig(int epochs, int batchSize, float lr, OptimizerKind optimizer, float momentum,
-                          float weightDecay, boolean nesterov, float clipValue, float clipNorm, long seed) {
+                          float weightDecay, boolean nesterov, float clipValue, float clipNorm, long seed,
+                          float adamEps, GradMask gradMask, StopRule stop) {
     /** Default epochs (the CLI's --epochs). */
     public static final int DEFAULT_EPOCHS = 10;
     /** Default mini-batch size (the CLI's --batch). */
@@ -30,6 +35,15 @@ public record TrainConfig(int epochs, int batchSize, float lr, OptimizerKind opt
     public static final float DEFAULT_MOMENTUM = 0.9f;
     /** Default seed (the CLI's --seed). */
     public static final long DEFAULT_SEED = 1;
+    /** Default Adam epsilon (the CLI's --adam-eps; PyTorch's; Keras uses 1e-7). */
+    public static final float DEFAULT_ADAM_EPS = 1e-8f;
+
+    /** The components before Adam's epsilon, gradient masking and stopping existed: those take their defaults. */
+    public TrainConfig(int epochs, int batchSize, float lr, OptimizerKind optimizer, float momentum, float weightDecay,
+                       boolean nesterov, float clipValue, float clipNorm, long seed) {
+        this(epochs, batchSize, lr, optimizer, momentum, weightDecay, nesterov, clipValue, clipNorm, seed,
+                DEFAULT_ADAM_EPS, GradMask.NONE, StopRule.NONE);
+    }
 
     /** @throws IllegalArgumentException naming the first invalid component */
     public TrainConfig {
@@ -40,6 +54,12 @@ public record TrainConfig(int epochs, int batchSize, float lr, OptimizerKind opt
         if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
         if (Float.isNaN(clipValue) || Float.isNaN(clipNorm)) throw new IllegalArgumentException("clip bounds must not be NaN");
         if (optimizer == null) throw new IllegalArgumentException("optimizer is required");
+        if (!(adamEps > 0) || !Float.isFinite(adamEps)) {
+            throw new IllegalArgumentException("Adam epsilon must be positive and finite, got " + adamEps);
+        }
+        if (gradMask == null || stop == null) {
+            throw new IllegalArgumentException("gradient mask and stop rule are required (NONE: off)");
+        }
     }
 
     /** SGD momentum 0.9 or Adam, no clipping, no weight decay, with the given rate, epochs, batch size and seed. */
@@ -49,15 +69,17 @@ public record TrainConfig(int epochs, int batchSize, float lr, OptimizerKind opt
 
     /** This configuration with another number of epochs. */
     public TrainConfig withEpochs(int e) {
-        return new TrainConfig(e, batchSize, lr, optimizer, momentum, weightDecay, nesterov, clipValue, clipNorm, seed);
+        return new TrainConfig(e, batchSize, lr, optimizer, momentum, weightDecay, nesterov, clipValue, clipNorm, seed,
+                adamEps, gradMask, stop);
     }
 
     /**
-     * A builder with the CLI's defaults for {@code model}: its optimizer and learning rate, 10 epochs, batch 128,
-     * momentum 0.9 (SGD), no weight decay, no clipping, seed 1.
+     * A builder with the CLI's defaults for {@code model}: its optimizer, learning rate and SGD momentum (0.9 but for
+     * a model that stands for a write-up without momentum, e.g. cifar-cnn-a: 0), 10 epochs, batch 128, no weight
+     * decay, no clipping, Adam epsilon 1e-8, no gradient masking, no early stopping, seed 1.
      */
     public static Builder builder(ModelSpec model) {
-        return new Builder(model.defaultOptimizer(), model.defaultLr());
+        return new Builder(model.defaultOptimizer(), model.defaultLr()).momentum(model.defaultMomentum());
     }
 
     /** A builder with the CLI's defaults for a model whose default is SGD at 0.05 (see {@link #builder(ModelSpec)}). */
@@ -66,7 +88,7 @@ public record TrainConfig(int epochs, int batchSize, float lr, OptimizerKind opt
     /** A builder holding this configuration's values (its optimizer counts as the model's, its rate as set). */
     public Builder toBuilder() {
         Builder b = new Builder(optimizer, lr).epochs(epochs).batchSize(batchSize).lr(lr).weightDecay(weightDecay).nesterov(nesterov)
-                .clipValue(clipValue).clipNorm(clipNorm).seed(seed);
+                .clipValue(clipValue).clipNorm(clipNorm).seed(seed).adamEps(adamEps).gradMask(gradMask).stop(stop);
         if (optimizer == OptimizerKind.SGD) b.momentum(momentum);
         return b;
     }
@@ -87,6 +109,9 @@ public record TrainConfig(int epochs, int batchSize, float lr, OptimizerKind opt
         private float momentum = DEFAULT_MOMENTUM, weightDecay, clipValue, clipNorm;
         private boolean nesterov;
         private long seed = DEFAULT_SEED;
+        private float adamEps = DEFAULT_ADAM_EPS;
+        private GradMask gradMask = GradMask.NONE;
+        private StopRule stop = StopRule.NONE;
 
         private Builder(OptimizerKind modelOptimizer, float modelLr) {
             this.modelOptimizer = modelOptimizer;
@@ -114,6 +139,12 @@ public record TrainConfig(int epochs, int batchSize, float lr, OptimizerKind opt
         public Builder clipNorm(float m) { this.clipNorm = m; return this; }
         /** Seed of the batch order (default 1). */
         public Builder seed(long s) { this.seed = s; return this; }
+        /** Adam's epsilon (default 1e-8, PyTorch's; Keras: 1e-7). */
+        public Builder adamEps(float eps) { this.adamEps = eps; return this; }
+        /** Gradient-threshold masking before every update (default {@link GradMask#NONE}). */
+        public Builder gradMask(GradMask m) { this.gradMask = m; return this; }
+        /** Early stopping of training and fine-tuning phases (default {@link StopRule#NONE}). */
+        public Builder stop(StopRule rule) { this.stop = rule; return this; }
 
         /**
          * The configuration.
@@ -123,7 +154,7 @@ public record TrainConfig(int epochs, int batchSize, float lr, OptimizerKind opt
         public TrainConfig build() {
             float rate = lr != null ? lr : optimizer == modelOptimizer ? modelLr : defaultLr(optimizer);
             return new TrainConfig(epochs, batchSize, rate, optimizer, optimizer == OptimizerKind.SGD ? momentum : 0f, weightDecay,
-                    nesterov, clipValue, clipNorm, seed);
+                    nesterov, clipValue, clipNorm, seed, adamEps, gradMask, stop);
         }
     }
 }

@@ -11,6 +11,9 @@ public interface TrainListener {
     /** After each epoch, with its statistics. */
     default void onEpoch(EpochStats stats) {}
 
+    /** A phase stopped before its last epoch by a {@link StopRule}, after {@code epochs} epochs, for {@code reason}. */
+    default void onEarlyStop(int epochs, String reason) {}
+
     /** A listener that ignores every event. */
     TrainListener NONE = new TrainListener() {};
 }

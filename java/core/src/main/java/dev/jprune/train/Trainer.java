@@ -42,7 +42,7 @@ public final class Trainer {
     public static Optimizer createOptimizer(List<Parameter> params, TrainConfig cfg) {
         return cfg.optimizer() == OptimizerKind.SGD
                 ? new Sgd(params, cfg.lr(), cfg.momentum(), cfg.weightDecay(), cfg.nesterov())
-                : new Adam(params, cfg.lr(), 0.9f, 0.999f, 1e-8f, cfg.weightDecay());
+                : new Adam(params, cfg.lr(), 0.9f, 0.999f, cfg.adamEps(), cfg.weightDecay());
     }
 
     /** The optimizer. */
@@ -63,13 +63,17 @@ public final class Trainer {
         return out;
     }
 
-    /** One epoch over {@code train}; the batch order is a function of (seed, epoch). */
+    /**
+     * One epoch over {@code train}; the batch order is a function of (seed, epoch). Class labels train with softmax
+     * cross-entropy (the stats carry the epoch's accuracy), real targets ({@link Dataset#regression}) with mean squared
+     * error (accuracy NaN).
+     *
+     * @throws IllegalArgumentException when the data does not fit the model ({@link ModelSpec#requireData})
+     * @throws ArithmeticException when a batch's loss is not finite
+     */
     public EpochStats trainEpoch(Dataset train, int epoch, TrainListener listener) {
-        if (spec.task() != ModelSpec.Task.CLASSIFICATION) throw new IllegalArgumentException("model " + spec.name() + " is a regression model; train it on regression data");
-        spec.requireSampleShape(train.sampleShape(), train.name());
-        if (train.numClasses() > spec.outputs()) {
-            throw new IllegalArgumentException("data set " + train.name() + " has " + train.numClasses() + " classes but model " + spec.name() + " has " + spec.outputs() + " outputs");
-        }
+        spec.requireData(train);
+        boolean regression = train.isRegression();
         Batcher batcher = new Batcher(train, cfg.batchSize(), true, false, cfg.seed());
         long t0 = System.nanoTime();
         double lossSum = 0, norm = 0;
@@ -77,20 +81,31 @@ public final class Trainer {
         int step = 0, steps = batcher.numBatches();
         for (Batcher.Batch b : batcher.epoch(epoch)) {
             net.zeroGrad();
-            Tensor logits = net.forward(b.x(), true);
-            Tensor dlogits = Tensor.zeros(logits.shape());
-            double loss = SoftmaxCrossEntropy.lossAndGrad(logits, b.labels(), dlogits);
+            Tensor out = net.forward(b.x(), true);
+            Tensor dout = Tensor.zeros(out.shape());
+            double loss = lossAndGrad(out, b, dout);
             if (!Double.isFinite(loss)) throw new ArithmeticException("training diverged: loss " + loss + " at epoch " + epoch + " step " + step + " (try a smaller learning rate or clipping)");
-            correct += countCorrect(logits, b.labels());
+            if (!regression) correct += countCorrect(out, b.labels());
             seen += b.size();
             lossSum += loss * b.size();
-            net.backward(dlogits, false);
+            net.backward(dout, false);
             norm = optimizerStep();
-            listener.onStep(epoch, step++, steps, loss, norm, correct / (double) seen);
+            listener.onStep(epoch, step++, steps, loss, norm, regression ? Double.NaN : correct / (double) seen);
         }
-        EpochStats s = new EpochStats(epoch, lossSum / seen, correct / (double) seen, norm, seen, (System.nanoTime() - t0) / 1e9);
+        EpochStats s = new EpochStats(epoch, lossSum / seen, regression ? Double.NaN : correct / (double) seen, norm,
+                seen,
+                (System.nanoTime() - t0) / 1e9);
         listener.onEpoch(s);
         return s;
+    }
+
+    /**
+     * The batch's loss — softmax cross-entropy of {@code out} (logits) against its labels, or the mean squared error
+     * against its targets — with dL/d(out) written into {@code dout}.
+     */
+    public static double lossAndGrad(Tensor out, Batcher.Batch b, Tensor dout) {
+        return b.labels() != null ? SoftmaxCrossEntropy.lossAndGrad(out, b.labels(), dout)
+                : MeanSquaredError.lossAndGrad(out, b.targets(), dout);
     }
 
     /** One epoch of MSE regression; returns mean training loss. */
@@ -118,9 +133,13 @@ public final class Trainer {
         return s;
     }
 
-    /** Hooks, global norm (always computed: it is reported), the fused clip + update, hooks. Returns the pre-clip norm. */
+    /**
+     * Hooks (they read the raw gradients), the gradient mask rule, global norm (always computed: it is reported), the
+     * fused clip + update, hooks. Returns the pre-clip norm (after masking).
+     */
     private double optimizerStep() {
         for (StepHook h : hooks) h.afterBackward(globalStep);
+        cfg.gradMask().apply(net.parameters());
         double norm = GradClip.globalNorm(net.parameters());
         float scale = cfg.clipNorm() > 0 ? GradClip.normScale(norm, cfg.clipNorm()) : 1f;
         optimizer.step(scale, cfg.clipValue());
@@ -140,16 +159,24 @@ public final class Trainer {
         return correct;
     }
 
-    /** Accuracy and mean loss of {@code net} on {@code test} in evaluation mode. Does not modify parameters. */
+    /**
+     * Accuracy and mean loss (cross-entropy) of {@code net} on {@code test} in evaluation mode; for a regression set
+     * accuracy NaN and the loss is the mean squared error over all targets. Does not modify parameters.
+     */
     public static Evaluation evaluate(Sequential net, Dataset test, int batchSize) {
         Batcher batcher = new Batcher(test, batchSize, false, false, 0);
         long correct = 0;
         double lossSum = 0;
         for (Batcher.Batch b : batcher.epoch(0)) {
-            Tensor logits = net.forward(b.x(), false);
-            lossSum += SoftmaxCrossEntropy.loss(logits, b.labels()) * b.size();
-            correct += countCorrect(logits, b.labels());
+            Tensor out = net.forward(b.x(), false);
+            if (b.labels() == null) {
+                lossSum += MeanSquaredError.lossAndGrad(out, b.targets(), Tensor.zeros(out.shape())) * b.size();
+                continue;
+            }
+            lossSum += SoftmaxCrossEntropy.loss(out, b.labels()) * b.size();
+            correct += countCorrect(out, b.labels());
         }
-        return new Evaluation(correct / (double) test.size(), lossSum / test.size(), test.size());
+        double acc = test.isRegression() ? Double.NaN : correct / (double) test.size();
+        return new Evaluation(acc, lossSum / test.size(), test.size());
     }
 }

@@ -38,6 +38,10 @@ class SelectionDispatchTest {
             calls.add("structuredPerLayer " + Arrays.toString(groups) + " " + norm + " " + Arrays.toString(s));
             return new Groups(new long[tensors], new int[tensors][]);
         }
+        @Override public Groups structuredThreshold(int[] groups, Structured.Norm norm, float eps) {
+            calls.add("structuredThreshold " + Arrays.toString(groups) + " " + norm + " " + eps);
+            return new Groups(new long[tensors], new int[tensors][]);
+        }
     }
 
     static String dispatch(PruneSpec spec, double sparsity) {
@@ -63,6 +67,15 @@ class SelectionDispatchTest {
                 .groupNorm(Structured.Norm.L1).build(), 0.5), "structured never takes the output layer's rows");
         assertEquals("structuredPerLayer [300, 100] L2 [0.25, 0.25]", dispatch(PruneSpec.builder().granularity(Granularity.STRUCTURED)
                 .scope(Scope.PER_LAYER).build(), 0.25));
+        assertEquals("structuredThreshold [300, 100] L2 1.5",
+                dispatch(PruneSpec.builder().granularity(Granularity.STRUCTURED)
+                .scope(Scope.PER_LAYER).threshold(1.5f).build(), 0.25),
+                        "a threshold on the group norm, whatever the scope");
+        assertEquals("select 133100", dispatch(PruneSpec.builder().criterion(Criterion.HYBRID)
+                .mix(ScoreMix.parse("magnitude=1", ScoreMix.Normalization.MAX)).build(), 0.5),
+                        "hybrid: the same selection");
+        assertEquals("perLayer [0.5, 0.5, 0.5, 0.5, 0.5, 0.5]", dispatch(PruneSpec.builder().pruneBiases(true)
+                .scope(Scope.PER_LAYER).build(), 0.5), "biases are targets of their own");
     }
 
     @Test

@@ -652,7 +652,20 @@ public final class GpuPruneOps {
     @CpuTwin("dev.jprune.prune.Structured#global")
     public StructuredResult structuredGlobal(List<PruneTensor> tensors, Criterion criterion, int[] groups, Structured.Norm norm,
                                              long keepGroups, boolean zeroWeights, boolean zeroOptimizer) {
-        return structured(tensors, criterion, groups, norm, keepGroups, null, zeroWeights, zeroOptimizer);
+        return structured(tensors, criterion, groups, norm, keepGroups, null, Float.NaN, zeroWeights, zeroOptimizer);
+    }
+
+    /**
+     * Structured threshold: keeps exactly the groups whose score is at least {@code eps} (Structured.threshold),
+     * expanded to element masks. The group scores (Σ groups floats) are compared on the host: one small download and
+     * upload. Modifies maskOut and weights / opt buffers per the flags.
+     */
+    @CpuTwin("dev.jprune.prune.Structured#threshold")
+    public StructuredResult structuredThreshold(List<PruneTensor> tensors, Criterion criterion, int[] groups,
+            Structured.Norm norm,
+                                                float eps, boolean zeroWeights, boolean zeroOptimizer) {
+        if (Float.isNaN(eps)) throw new IllegalArgumentException("GpuPruneOps.structuredThreshold: eps is NaN");
+        return structured(tensors, criterion, groups, norm, -1, null, eps, zeroWeights, zeroOptimizer);
     }
 
     /** Structured, per-layer scope: tensor t keeps keepForSparsity(groups[t], sparsity[t]) groups (Structured.perLayer). */
@@ -660,15 +673,17 @@ public final class GpuPruneOps {
     public StructuredResult structuredPerLayer(List<PruneTensor> tensors, Criterion criterion, int[] groups, Structured.Norm norm,
                                                double[] sparsity, boolean zeroWeights, boolean zeroOptimizer) {
         if (sparsity == null) throw new IllegalArgumentException("structuredPerLayer: null sparsities");
-        return structured(tensors, criterion, groups, norm, -1, sparsity, zeroWeights, zeroOptimizer);
+        return structured(tensors, criterion, groups, norm, -1, sparsity, Float.NaN, zeroWeights, zeroOptimizer);
     }
 
     private StructuredResult structured(List<PruneTensor> ts, Criterion c, int[] groups, Structured.Norm norm, long keepGroups,
-                                        double[] sparsity, boolean zeroWeights, boolean zeroOptimizer) {
-        String op = sparsity == null ? "GpuPruneOps.structuredGlobal" : "GpuPruneOps.structuredPerLayer";
+                                        double[] sparsity, float eps, boolean zeroWeights, boolean zeroOptimizer) {
+        boolean threshold = !Float.isNaN(eps);
+        String op = threshold ? "GpuPruneOps.structuredThreshold"
+                : sparsity == null ? "GpuPruneOps.structuredGlobal" : "GpuPruneOps.structuredPerLayer";
         PruneTable layout = check(op, ts, c, false, toLong(groups, ts), ctx);
         int nt = layout.tensors();
-        if (sparsity == null) checkKeep(op, keepGroups, layout.totalGroups());
+        if (sparsity == null && !threshold) checkKeep(op, keepGroups, layout.totalGroups());
         long gTotal = layout.totalGroups();
         try (DeviceBuffer tab = uploadTable(layout, ts); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS);
              DeviceBuffer gs = ctx.allocFloat(Math.max(1, gTotal)); DeviceBuffer gm = ctx.allocBytes(Math.max(1, gTotal));
@@ -699,7 +714,15 @@ public final class GpuPruneOps {
                 }
             }
             GpuSelection[] sel;
-            if (gl.total() == 0) {
+            if (threshold) {
+                // score >= eps as a float comparison, as GlobalSelector.threshold (group scores are never NaN).
+                float[] hs = new float[(int) gTotal];
+                if (gTotal > 0) gs.download(hs);
+                byte[] hm = new byte[hs.length];
+                for (int g = 0; g < hs.length; g++) hm[g] = (byte) (hs[g] >= eps ? 1 : 0);
+                if (gTotal > 0) gm.upload(hm);
+                sel = new GpuSelection[0];
+            } else if (gl.total() == 0) {
                 // no groups: one empty selection (global) or one per tensor (per layer), like selectOn's
                 sel = new GpuSelection[sparsity == null ? 1 : nt];
                 for (int i = 0; i < sel.length; i++) sel[i] = new GpuSelection(0, 0, 0, 0, 0, 0, new long[sparsity == null ? nt : 1]);

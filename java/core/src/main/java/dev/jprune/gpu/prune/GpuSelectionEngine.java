@@ -66,6 +66,12 @@ public final class GpuSelectionEngine implements SelectionEngine {
     }
 
     @Override
+    public Groups structuredThreshold(int[] groups, Structured.Norm norm, float eps) {
+        GpuPruneOps.StructuredResult r = ops.structuredThreshold(tensors, criterion, groups, norm, eps, true, true);
+        return new Groups(r.keptElements(), r.keptGroups());
+    }
+
+    @Override
     public Groups structuredPerLayer(int[] groups, Structured.Norm norm, double[] sparsity) {
         GpuPruneOps.StructuredResult r = ops.structuredPerLayer(tensors, criterion, groups, norm, sparsity, true, true);
         return new Groups(r.keptElements(), r.keptGroups());

@@ -45,8 +45,17 @@ public final class GpuBackend implements Backend, PruningBackend {
     private GpuPruneOps.Accumulation scoreAccumulation;
     private long stepMark, evalBatches;  // batches since the last sync / reset: scored steps since stepMark + evalBatches
 
-    /** Opens its own context on device 0; closes it on {@link #close}. */
+    /**
+     * Opens its own context on device 0; closes it on {@link #close}.
+     *
+     * @throws IllegalArgumentException for a setting the GPU trainer does not implement (gradient masking), before
+     *     any device work
+     */
     public GpuBackend(ModelSpec spec, TrainConfig cfg) {
+        if (cfg.gradMask().active()) {
+            throw new IllegalArgumentException("the GPU trainer has no gradient masking (" + cfg.gradMask().describe()
+                    + ") yet; train on the CPU");
+        }
         GpuContext c = GpuContext.open();
         try {
             this.trainer = new GpuTrainer(c, spec, cfg, false);
@@ -61,6 +70,10 @@ public final class GpuBackend implements Backend, PruningBackend {
     }
 
     private DeviceDataset onDevice(Dataset d) {
+        if (d.isRegression()) {
+            throw new IllegalArgumentException("the GPU path trains classification data only; " + d.name()
+                    + " is a regression set");
+        }
         return resident.computeIfAbsent(d, k -> new DeviceDataset(ctx, k));
     }
 
@@ -95,6 +108,8 @@ public final class GpuBackend implements Backend, PruningBackend {
     @Override
     public boolean accumulateScores(ScoreAccumulator acc, List<Parameter> weights) {
         if (scoreAcc != null) throw new IllegalStateException("GpuBackend: score accumulation is already active");
+        // several statistics per tensor: accumulated on the host
+        if (acc.criterion() == Criterion.HYBRID) return false;
         float[][] host = acc.buffers();
         if (weights.size() != host.length) {
             throw new IllegalArgumentException("GpuBackend.accumulateScores: " + weights.size() + " parameters for "
@@ -180,7 +195,11 @@ public final class GpuBackend implements Backend, PruningBackend {
     public ModelPruner.Result prune(ModelPruner pruner, double sparsity, ScoreAccumulator acc) {
         PruneSpec spec = pruner.spec();
         if (!(sparsity >= 0 && sparsity <= 1)) throw new IllegalArgumentException("sparsity must be in [0, 1], got " + sparsity);
-        boolean deviceScores = spec.needsGradients() && acc != null && acc == scoreAcc;
+        // Scores formed on the host (RANDOM, HYBRID, a threshold on the mean per batch) are uploaded for the step;
+        // the device's own sums are copied into acc first.
+        boolean hostFormed = pruner.scoresFormedOnHost();
+        if (hostFormed && acc != null && acc == scoreAcc) syncScores();
+        boolean deviceScores = !hostFormed && spec.needsGradients() && acc != null && acc == scoreAcc;
         if (spec.needsGradients()) {
             long batches = acc == null ? 0 : acc.batches() + (deviceScores ? pendingBatches() : 0);
             if (batches == 0) {
@@ -188,7 +207,12 @@ public final class GpuBackend implements Backend, PruningBackend {
             }
             if (deviceScores) scoreAccumulation.check();
         }
-        Criterion crit = spec.needsGradients() ? Criterion.USER : Criterion.MAGNITUDE;
+        Criterion crit = spec.criterion() == Criterion.MAGNITUDE ? Criterion.MAGNITUDE : Criterion.USER;
+        float[][] hostScores = null;
+        if (crit == Criterion.USER && !deviceScores) {
+            if (spec.criterion() == Criterion.HYBRID) syncToHost();  // its magnitude terms read the live weights
+            hostScores = materialize(pruner.scores(acc));
+        }
         List<ModelPruner.Target> targets = pruner.targets();
         int nt = targets.size();
         Map<Parameter, GpuModel.DParam> byHost = byHost();
@@ -209,7 +233,7 @@ public final class GpuBackend implements Backend, PruningBackend {
                     if (deviceScores) {
                         scores = scoreBuffers.get(t);
                     } else {
-                        scores = ctx.upload(acc.buffers()[t]);
+                        scores = ctx.upload(hostScores[t]);
                         uploaded.add(scores);
                     }
                 }
@@ -239,6 +263,16 @@ public final class GpuBackend implements Backend, PruningBackend {
             for (DeviceBuffer b : fresh) b.close();
             for (DeviceBuffer b : uploaded) b.close();
         }
+    }
+
+    /** The scores of {@code src} as arrays, one per tensor (to upload). */
+    private static float[][] materialize(dev.jprune.prune.ScoreSource src) {
+        float[][] out = new float[src.tensorCount()][];
+        for (int t = 0; t < out.length; t++) {
+            out[t] = new float[src.size(t)];
+            if (out[t].length > 0) src.scores(t, 0, out[t].length, out[t]);
+        }
+        return out;
     }
 
     /** Structured: a pruned row's bias entry is pruned too (ModelPruner.prune), with its optimizer state. */

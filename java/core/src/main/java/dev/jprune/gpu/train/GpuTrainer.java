@@ -250,9 +250,10 @@ public final class GpuTrainer implements AutoCloseable {
             if (normTable != null) model.ops.sgdSteps(stepTable, ts, lr, m, wd, cfg.nesterov(), normTable, clip);
             else model.ops.sgdSteps(stepTable, ts, lr, m, wd, cfg.nesterov(), 1f, clip);
         } else {
-            if (normTable != null) model.ops.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, 1e-8f, wd, adamStep, normTable,
+            if (normTable != null) model.ops.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, cfg.adamEps(), wd, adamStep,
+                    normTable,
                     clip);
-            else model.ops.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, 1e-8f, wd, adamStep, 1f, clip);
+            else model.ops.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, cfg.adamEps(), wd, adamStep, 1f, clip);
         }
     }
 

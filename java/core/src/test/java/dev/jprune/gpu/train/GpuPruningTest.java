@@ -155,9 +155,23 @@ class GpuPruningTest {
             // Capped global (min / max density per layer); the test asserts that a bound binds in some round.
             new PruneSpec(Criterion.MAGNITUDE, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.8, 2, 4, Structured.Norm.L2, Float.NaN, none, false, 0.25, 0.6, 1, sum, 0.9f),
             new PruneSpec(Criterion.TAYLOR, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.8, 2, 4, Structured.Norm.L2, Float.NaN, none, false, 0.1, 0.6, 2, sum, 0.9f),
+            // Issue 18: biases as candidates, hybrid and random scores (formed on the host, selected on the device), a
+            // threshold on the group norm.
+            PruneSpec.builder().criterion(Criterion.TAYLOR).pruneBiases(true).scoreBatches(2).build(),
+            PruneSpec.builder().criterion(Criterion.MAGNITUDE).pruneBiases(true).scope(Scope.PER_LAYER).build(),
+            PruneSpec.builder().hybrid(dev.jprune.prune.ScoreMix.parse("gradient=0.7,magnitude=0.3",
+                    dev.jprune.prune.ScoreMix.Normalization.MEAN)).scoreBatches(2).build(),
+            PruneSpec.builder().hybrid(dev.jprune.prune.ScoreMix.parse("taylor=1,magnitude=1",
+                    dev.jprune.prune.ScoreMix.Normalization.RANK)).granularity(Granularity.STRUCTURED).scoreBatches(2)
+                    .build(),
+            PruneSpec.builder().criterion(Criterion.RANDOM).randomSeed(5).build(),
+            PruneSpec.builder().criterion(Criterion.MAGNITUDE).granularity(Granularity.STRUCTURED)
+                    .groupNorm(Structured.Norm.L1)
+                    .threshold(14f).build(),
         };
         for (PruneSpec spec : specs) {
             String name = spec.criterion() + " " + spec.granularity() + " " + spec.scope() + (spec.thresholdMode() ? " threshold" : "")
+                    + (spec.pruneBiases() ? " with biases" : "")
                     + (spec.minDensity() > 0 || spec.maxDensity() < 1 ? " capped [" + spec.minDensity() + ", " + spec.maxDensity() + "]" : "");
             ModelSpec m = Models.build("lenet-300-100", 4);
             try (GpuBackend b = new GpuBackend(m, cfg)) {
@@ -173,8 +187,12 @@ class GpuPruningTest {
                     boolean hostScores = round == 2;
                     if (spec.needsGradients()) {
                         acc = pruner.newAccumulator();
-                        assertTrue(b.accumulateScores(acc, weights));
-                        b.gradientsOnBatches(train, spec.scoreBatches(), 11L * round, null);
+                        ScoreAccumulator a = acc;
+                        boolean onDevice = b.accumulateScores(acc, weights);
+                        assertEquals(spec.criterion() != Criterion.HYBRID, onDevice, what
+                                + ": hybrid sums accumulate on the host");
+                        b.gradientsOnBatches(train, spec.scoreBatches(), 11L * round,
+                                onDevice ? null : () -> a.accumulate(pruner.weights(), pruner.grads()));
                         b.syncScores();  // the reference reads the same sums; the device keeps them
                         assertEquals(spec.scoreBatches(), acc.batches(), what);
                         if (hostScores) b.stopScores();  // acc now lives on the host only: the prune uploads it
@@ -220,7 +238,7 @@ class GpuPruningTest {
                 if (spec.needsGradients()) {
                     assertThrows(IllegalStateException.class, () -> b.prune(pruner, 0.9, pruner.newAccumulator()), name + ": no host batch");
                     ScoreAccumulator empty = pruner.newAccumulator();
-                    assertTrue(b.accumulateScores(empty, weights));
+                    assertEquals(spec.criterion() != Criterion.HYBRID, b.accumulateScores(empty, weights));
                     assertThrows(IllegalStateException.class, () -> b.prune(pruner, 0.9, empty), name + ": no batch");
                     b.stopScores();
                 }
