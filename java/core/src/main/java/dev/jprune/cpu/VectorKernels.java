@@ -1,0 +1,137 @@
+package dev.jprune.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API ({@code jdk.incubator.vector}) twins of the scalar kernels, register-tiled. Loaded only through
+ * {@link Simd} when the module is present. Every output element gets exactly the scalar kernel's sequence of
+ * {@code acc = fma(a, b, acc)} steps (lanes are independent; {@code FloatVector.fma} rounds once, as
+ * {@link Math#fma}), so results are bit-identical to the scalar path (tested).
+ * <p>Arrays passed in must be padded: a row of {@code wc} used columns is read and written up to
+ * {@code roundUp(wc, LANES)} (at most {@link Gemm#PAD}); the padding lanes compute values nobody reads.
+ * <p>Why small tile methods and a warm-up: on JDK 17, C2 intrinsifies a Vector API call only when it can inline it
+ * and the vector classes are initialised; a method with too many vector call sites, or one first compiled on-stack
+ * in the middle of a long first call, measured 20x slower (boxed vectors) in about one run in five. Each tile below
+ * has at most ~30 vector call sites, and the class initialiser runs every tile on small arrays until C2 has seen
+ * them, which made 16 of 16 runs fast.
+ */
+final class VectorKernels {
+    private VectorKernels() {}
+
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED.vectorBitSize() > 512
+            ? FloatVector.SPECIES_512 : FloatVector.SPECIES_PREFERRED;
+    /** Float lanes of one vector (16 with AVX-512, 8 with AVX2). */
+    static final int LANES = S.length();
+
+    static {
+        if (LANES > Gemm.PAD) throw new LinkageError("vector of " + LANES + " floats exceeds Gemm.PAD");
+        warmUp();
+    }
+
+    private static void warmUp() {
+        int kc = 8, wc = 4 * LANES;
+        float[] ap = new float[4 * kc];
+        float[][] bp = new float[kc][wc];
+        float[][] acc = new float[4][wc];
+        for (int i = 0; i < 12_000; i++) {
+            gemm(ap, kc, bp, 0, wc, acc, 4);
+            gemm(ap, kc, bp, 0, wc - LANES, acc, 3);
+        }
+    }
+
+    /** {@link Gemm}'s micro-kernel contract; see {@code ScalarKernels.gemm}. */
+    static void gemm(float[] ap, int kc, float[][] bp, int bRow0, int wc, float[][] acc, int rows) {
+        final int l = LANES;
+        int wv = (wc + l - 1) / l * l;
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            float[] c0 = acc[r], c1 = acc[r + 1], c2 = acc[r + 2], c3 = acc[r + 3];
+            int j = 0;
+            for (; j + 2 * l <= wv; j += 2 * l) tile4x2(ap, r * kc, kc, bp, bRow0, j, c0, c1, c2, c3);
+            if (j < wv) tile4x1(ap, r * kc, kc, bp, bRow0, j, c0, c1, c2, c3);
+        }
+        for (; r < rows; r++) {
+            float[] c0 = acc[r];
+            int j = 0;
+            for (; j + 4 * l <= wv; j += 4 * l) tile1x4(ap, r * kc, kc, bp, bRow0, j, c0);
+            for (; j < wv; j += l) tile1x1(ap, r * kc, kc, bp, bRow0, j, c0);
+        }
+    }
+
+    private static void tile4x2(float[] ap, int a0, int kc, float[][] bp, int bRow0, int j,
+                                float[] c0, float[] c1, float[] c2, float[] c3) {
+        final int l = LANES;
+        FloatVector s00 = FloatVector.fromArray(S, c0, j), s01 = FloatVector.fromArray(S, c0, j + l);
+        FloatVector s10 = FloatVector.fromArray(S, c1, j), s11 = FloatVector.fromArray(S, c1, j + l);
+        FloatVector s20 = FloatVector.fromArray(S, c2, j), s21 = FloatVector.fromArray(S, c2, j + l);
+        FloatVector s30 = FloatVector.fromArray(S, c3, j), s31 = FloatVector.fromArray(S, c3, j + l);
+        int a1 = a0 + kc, a2 = a1 + kc, a3 = a2 + kc;
+        for (int p = 0; p < kc; p++) {
+            float[] b = bp[bRow0 + p];
+            FloatVector b0 = FloatVector.fromArray(S, b, j), b1 = FloatVector.fromArray(S, b, j + l);
+            FloatVector x0 = FloatVector.broadcast(S, ap[a0 + p]);
+            s00 = x0.fma(b0, s00);
+            s01 = x0.fma(b1, s01);
+            FloatVector x1 = FloatVector.broadcast(S, ap[a1 + p]);
+            s10 = x1.fma(b0, s10);
+            s11 = x1.fma(b1, s11);
+            FloatVector x2 = FloatVector.broadcast(S, ap[a2 + p]);
+            s20 = x2.fma(b0, s20);
+            s21 = x2.fma(b1, s21);
+            FloatVector x3 = FloatVector.broadcast(S, ap[a3 + p]);
+            s30 = x3.fma(b0, s30);
+            s31 = x3.fma(b1, s31);
+        }
+        s00.intoArray(c0, j);
+        s01.intoArray(c0, j + l);
+        s10.intoArray(c1, j);
+        s11.intoArray(c1, j + l);
+        s20.intoArray(c2, j);
+        s21.intoArray(c2, j + l);
+        s30.intoArray(c3, j);
+        s31.intoArray(c3, j + l);
+    }
+
+    private static void tile4x1(float[] ap, int a0, int kc, float[][] bp, int bRow0, int j,
+                                float[] c0, float[] c1, float[] c2, float[] c3) {
+        FloatVector s0 = FloatVector.fromArray(S, c0, j), s1 = FloatVector.fromArray(S, c1, j);
+        FloatVector s2 = FloatVector.fromArray(S, c2, j), s3 = FloatVector.fromArray(S, c3, j);
+        int a1 = a0 + kc, a2 = a1 + kc, a3 = a2 + kc;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp[bRow0 + p], j);
+            s0 = FloatVector.broadcast(S, ap[a0 + p]).fma(b0, s0);
+            s1 = FloatVector.broadcast(S, ap[a1 + p]).fma(b0, s1);
+            s2 = FloatVector.broadcast(S, ap[a2 + p]).fma(b0, s2);
+            s3 = FloatVector.broadcast(S, ap[a3 + p]).fma(b0, s3);
+        }
+        s0.intoArray(c0, j);
+        s1.intoArray(c1, j);
+        s2.intoArray(c2, j);
+        s3.intoArray(c3, j);
+    }
+
+    private static void tile1x4(float[] ap, int a0, int kc, float[][] bp, int bRow0, int j, float[] c0) {
+        final int l = LANES;
+        FloatVector s0 = FloatVector.fromArray(S, c0, j), s1 = FloatVector.fromArray(S, c0, j + l);
+        FloatVector s2 = FloatVector.fromArray(S, c0, j + 2 * l), s3 = FloatVector.fromArray(S, c0, j + 3 * l);
+        for (int p = 0; p < kc; p++) {
+            float[] b = bp[bRow0 + p];
+            FloatVector x = FloatVector.broadcast(S, ap[a0 + p]);
+            s0 = x.fma(FloatVector.fromArray(S, b, j), s0);
+            s1 = x.fma(FloatVector.fromArray(S, b, j + l), s1);
+            s2 = x.fma(FloatVector.fromArray(S, b, j + 2 * l), s2);
+            s3 = x.fma(FloatVector.fromArray(S, b, j + 3 * l), s3);
+        }
+        s0.intoArray(c0, j);
+        s1.intoArray(c0, j + l);
+        s2.intoArray(c0, j + 2 * l);
+        s3.intoArray(c0, j + 3 * l);
+    }
+
+    private static void tile1x1(float[] ap, int a0, int kc, float[][] bp, int bRow0, int j, float[] c0) {
+        FloatVector s0 = FloatVector.fromArray(S, c0, j);
+        for (int p = 0; p < kc; p++) s0 = FloatVector.broadcast(S, ap[a0 + p]).fma(FloatVector.fromArray(S, bp[bRow0 + p], j), s0);
+        s0.intoArray(c0, j);
+    }
+}
