@@ -50,8 +50,8 @@ public final class Gemm {
     /** The kernel path, fixed at class initialisation: see {@link Simd}. */
     static final boolean VECTOR = Simd.vectorApi();
 
-    /** n rounded up to a multiple of {@link #PAD}. */
-    static int padded(int n) { return (n + PAD - 1) / PAD * PAD; }
+    /** n rounded up to a multiple of 16 floats: the row length the kernels' vector paths may read and write. */
+    public static int padded(int n) { return (n + PAD - 1) / PAD * PAD; }
 
     /**
      * C = alpha * op(A) * op(B) + beta * C; see the class comment. Modifies only {@code c} (the M x N window at
@@ -85,6 +85,18 @@ public final class Gemm {
      */
     public static void gemm(boolean transA, int m, float alpha, float[] a, int offA, int lda, PackedB b,
                             float beta, float[] c, int offC, int ldc) {
+        gemm(transA, m, alpha, a, offA, lda, b, beta, c, offC, ldc, true);
+    }
+
+    /**
+     * {@link #gemm(boolean, int, float, float[], int, int, PackedB, float, float[], int, int)}, on the calling thread
+     * alone when {@code mayFork} is false (a serving thread that must not hand work to the shared pool): the same
+     * result, and no allocation in steady state at any size.
+     *
+     * @throws IllegalArgumentException as the other overload
+     */
+    public static void gemm(boolean transA, int m, float alpha, float[] a, int offA, int lda, PackedB b,
+                            float beta, float[] c, int offC, int ldc, boolean mayFork) {
         if (b == null) throw new IllegalArgumentException("Gemm: null packed B");
         int n = b.n, k = b.k;
         if (m < 0) throw new IllegalArgumentException("Gemm: negative size m=" + m);
@@ -92,7 +104,8 @@ public final class Gemm {
         checkMatrix("A", transA ? k : m, transA ? m : k, a, offA, lda);
         checkMatrix("C", m, n, c, offC, ldc);
         if (m == 0 || n == 0) return;
-        multiply(transA, m, k, alpha, a, offA, lda, b, beta, c, offC, ldc, chooseMc(m, b.chunks, (long) m * n * k), VECTOR);
+        long macs = mayFork ? (long) m * n * k : 0;
+        multiply(transA, m, k, alpha, a, offA, lda, b, beta, c, offC, ldc, chooseMc(m, b.chunks, macs), VECTOR, mayFork);
     }
 
     /** Rows per tile: {@link #MC}, smaller (even, &ge; 8) when that leaves too few tasks to keep the threads busy. */
@@ -189,7 +202,7 @@ public final class Gemm {
                             float beta, float[] c, int offC, int ldc, int mc, int ncMax, boolean vector) {
         PackedB pb = PackedB.allocate(k, n, ncMax);
         pb.fill(transB, b, offB, ldb, (long) m * n * k >= PARALLEL_MACS);
-        multiply(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, mc, vector);
+        multiply(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, mc, vector, true);
     }
 
     /** Per-thread scratch of the blocked path: accumulator rows and the packed rows of op(A). */
@@ -214,27 +227,36 @@ public final class Gemm {
 
     /** C = alpha·op(A)·B + beta·C for a packed B, tiles of mc rows x one column chunk, tiles in parallel. */
     private static void multiply(boolean transA, int m, int k, float alpha, float[] a, int offA, int lda, PackedB pb,
-                                 float beta, float[] c, int offC, int ldc, int mc, boolean vector) {
-        int nChunks = pb.chunks, rowTiles = (m + mc - 1) / mc;
-        long macs = (long) m * pb.n * k;
-        forTasks(rowTiles * nChunks, macs < PARALLEL_MACS ? Integer.MAX_VALUE : 1, (from, to) -> {
-            Scratch s = SCRATCH.get();
-            float[][] acc = s.acc(mc, padded(pb.width));
-            float[] ap = s.ap(mc * Math.min(k, KC));
-            for (int t = from; t < to; t++) {
-                int ch = t % nChunks, rt = t / nChunks;
-                int i0 = rt * mc, rows = Math.min(mc, m - i0), j0 = ch * pb.width, wc = pb.chunkWidth(ch);
-                int wp = padded(wc);
-                for (int r = 0; r < rows; r++) java.util.Arrays.fill(acc[r], 0, wp, 0f);
-                for (int p0 = 0; p0 < k; p0 += KC) {
-                    int kc = Math.min(KC, k - p0);
-                    packA(transA, a, offA, lda, i0, rows, p0, kc, ap);
-                    if (vector) VectorKernels.gemm(ap, kc, pb.rows, ch * k + p0, wc, acc, rows);
-                    else ScalarKernels.gemm(ap, kc, pb.rows, ch * k + p0, wc, acc, rows);
-                }
-                for (int r = 0; r < rows; r++) epilogue(acc[r], wc, alpha, beta, c, offC + (i0 + r) * ldc + j0);
+                                 float beta, float[] c, int offC, int ldc, int mc, boolean vector, boolean mayFork) {
+        int tiles = (m + mc - 1) / mc * pb.chunks;
+        if (!mayFork || tiles == 1 || (long) m * pb.n * k < PARALLEL_MACS || Parallel.threads() == 1) {
+            tiles(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, mc, vector, 0, tiles);
+        } else {
+            Parallel.forRange(tiles, 1, (from, to) -> tiles(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, mc,
+                    vector, from, to));
+        }
+    }
+
+    /** Tiles [from, to) of {@link #multiply} (tile t = row tile t / chunks, column chunk t % chunks). */
+    private static void tiles(boolean transA, int m, int k, float alpha, float[] a, int offA, int lda, PackedB pb,
+                              float beta, float[] c, int offC, int ldc, int mc, boolean vector, int from, int to) {
+        int nChunks = pb.chunks;
+        Scratch s = SCRATCH.get();
+        float[][] acc = s.acc(mc, padded(pb.width));
+        float[] ap = s.ap(mc * Math.min(k, KC));
+        for (int t = from; t < to; t++) {
+            int ch = t % nChunks, rt = t / nChunks;
+            int i0 = rt * mc, rows = Math.min(mc, m - i0), j0 = ch * pb.width, wc = pb.chunkWidth(ch);
+            int wp = padded(wc);
+            for (int r = 0; r < rows; r++) Arrays.fill(acc[r], 0, wp, 0f);
+            for (int p0 = 0; p0 < k; p0 += KC) {
+                int kc = Math.min(KC, k - p0);
+                packA(transA, a, offA, lda, i0, rows, p0, kc, ap);
+                if (vector) VectorKernels.gemm(ap, kc, pb.rows, ch * k + p0, wc, acc, rows);
+                else ScalarKernels.gemm(ap, kc, pb.rows, ch * k + p0, wc, acc, rows);
             }
-        });
+            for (int r = 0; r < rows; r++) epilogue(acc[r], wc, alpha, beta, c, offC + (i0 + r) * ldc + j0);
+        }
     }
 
     /** {@link Parallel#forRange} when grain &lt; n, else body(0, n) on the calling thread. */

@@ -59,6 +59,50 @@ public final class Im2col {
         }
     }
 
+    /**
+     * {@link #im2col} of one image straight into columns [col0, col0 + OH*OW) of a packed op(B) [C*KH*KW, ...]
+     * ({@link PackedB#allocate}), so a convolution's GEMM needs no separate packing pass: k-row r of dst gets col row
+     * r. Modifies only those columns of dst. No validation: the caller has checked the shapes.
+     */
+    public static void im2colPacked(float[] x, int xOff, int c, int h, int w, int kh, int kw, int stride, int pad,
+                                    int oh, int ow, PackedB dst, int col0) {
+        int k = dst.k, width = dst.width;
+        for (int ch = 0; ch < c; ch++) {
+            for (int ky = 0; ky < kh; ky++) {
+                for (int kx = 0; kx < kw; kx++) {
+                    int r = (ch * kh + ky) * kw + kx;
+                    int oxLo = Math.min(ow, Math.max(0, ceilDiv(pad - kx, stride)));
+                    int oxHi = Math.max(oxLo, Math.min(ow, ceilDiv(w + pad - kx, stride)));
+                    for (int oy = 0; oy < oh; oy++) {
+                        int iy = oy * stride - pad + ky;
+                        boolean rowIn = iy >= 0 && iy < h;
+                        int src = xOff + (ch * h + iy) * w - pad + kx;
+                        // the run of OW columns may cross chunk boundaries: write it piece by piece
+                        for (int ox = 0, q = col0 + oy * ow; ox < ow; ) {
+                            int chunk = q / width, off = q - chunk * width;
+                            int len = Math.min(ow - ox, width - off);
+                            float[] row = dst.rows[chunk * k + r];
+                            if (!rowIn) {
+                                Arrays.fill(row, off, off + len, 0f);
+                            } else {
+                                int lo = Math.max(ox, Math.min(oxLo, ox + len)), hi = Math.max(lo, Math.min(oxHi, ox + len));
+                                if (lo > ox) Arrays.fill(row, off, off + lo - ox, 0f);
+                                if (stride == 1) {
+                                    System.arraycopy(x, src + lo, row, off + lo - ox, hi - lo);
+                                } else {
+                                    for (int o = lo; o < hi; o++) row[off + o - ox] = x[src + o * stride];
+                                }
+                                if (hi < ox + len) Arrays.fill(row, off + hi - ox, off + len, 0f);
+                            }
+                            ox += len;
+                            q += len;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** {@link #col2im(float[], int, int, int, int, int, int, int, int, int, int, int, float[], int)} from col [CKK, OH*OW] at 0. */
     public static void col2im(float[] col, int c, int h, int w, int kh, int kw, int stride, int pad,
                               int oh, int ow, float[] dx, int dxOff) {

@@ -33,8 +33,14 @@ public final class PackedB {
     /** Columns N of op(B). */
     public int n() { return n; }
 
+    /** Column chunks. */
+    public int chunks() { return chunks; }
+
     /** Columns in chunk {@code ch}. */
-    int chunkWidth(int ch) { return Math.min(width, n - ch * width); }
+    public int chunkWidth(int ch) { return Math.min(width, n - ch * width); }
+
+    /** First column of chunk {@code ch}. */
+    public int chunkStart(int ch) { return ch * width; }
 
     /** Floats held (padding included): what packing costs in memory. */
     public long floats() {
@@ -56,6 +62,17 @@ public final class PackedB {
         PackedB pb = new PackedB(k, n, Gemm.NC);
         pb.fill(transB, b, offB, ldb, true);
         return pb;
+    }
+
+    /**
+     * A zero-filled packed matrix [K, N] to be written in place, e.g. by {@link Im2col#im2colPacked}: scratch owned by
+     * one thread at a time (unlike a matrix from {@link #pack}, it is meant to be overwritten between products).
+     *
+     * @throws IllegalArgumentException on negative sizes
+     */
+    public static PackedB allocate(int k, int n) {
+        if (k < 0 || n < 0) throw new IllegalArgumentException("PackedB: negative size k=" + k + " n=" + n);
+        return new PackedB(k, n, Gemm.NC);
     }
 
     /** A packed matrix for {@link Gemm}'s blocked path with chunks of at most ncMax columns, not yet filled. */

@@ -34,9 +34,14 @@ final class VectorKernels {
         float[] ap = new float[4 * kc];
         float[][] bp = new float[kc][wc];
         float[][] acc = new float[4][wc];
+        int[] rp = {0, 2, 3};
+        char[] ci = {0, 3, 1};
+        float[] v = new float[3];
         for (int i = 0; i < 12_000; i++) {
             gemm(ap, kc, bp, 0, wc, acc, 4);
             gemm(ap, kc, bp, 0, wc - LANES, acc, 3);
+            csrRows(rp, ci, v, bp, 0, wc, acc, 0, 2);
+            csrRows(rp, ci, v, bp, 0, LANES - 1, acc, 0, 2);
         }
     }
 
@@ -133,5 +138,40 @@ final class VectorKernels {
         FloatVector s0 = FloatVector.fromArray(S, c0, j);
         for (int p = 0; p < kc; p++) s0 = FloatVector.broadcast(S, ap[a0 + p]).fma(FloatVector.fromArray(S, bp[bRow0 + p], j), s0);
         s0.intoArray(c0, j);
+    }
+    /** {@link SparseKernels#csrRows}' accumulation (no epilogue): yt[j][0..n) = Σ v[k]·xt[xRow0 + ci[k]][0..n). */
+    static void csrRows(int[] rp, char[] ci, float[] v, float[][] xt, int xRow0, int n, float[][] yt, int r0, int r1) {
+        final int l = LANES;
+        int nv = (n + l - 1) / l * l;
+        int s0 = 0;
+        for (; s0 + 4 * l <= nv; s0 += 4 * l) {
+            for (int j = r0; j < r1; j++) rows4(rp[j], rp[j + 1], ci, v, xt, xRow0, s0, yt[j]);
+        }
+        for (; s0 < nv; s0 += l) {
+            for (int j = r0; j < r1; j++) rows1(rp[j], rp[j + 1], ci, v, xt, xRow0, s0, yt[j]);
+        }
+    }
+
+    private static void rows4(int k0, int k1, char[] ci, float[] v, float[][] xt, int xRow0, int s0, float[] y) {
+        final int l = LANES;
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+        for (int k = k0; k < k1; k++) {
+            float[] xr = xt[xRow0 + ci[k]];
+            FloatVector w = FloatVector.broadcast(S, v[k]);
+            a0 = w.fma(FloatVector.fromArray(S, xr, s0), a0);
+            a1 = w.fma(FloatVector.fromArray(S, xr, s0 + l), a1);
+            a2 = w.fma(FloatVector.fromArray(S, xr, s0 + 2 * l), a2);
+            a3 = w.fma(FloatVector.fromArray(S, xr, s0 + 3 * l), a3);
+        }
+        a0.intoArray(y, s0);
+        a1.intoArray(y, s0 + l);
+        a2.intoArray(y, s0 + 2 * l);
+        a3.intoArray(y, s0 + 3 * l);
+    }
+
+    private static void rows1(int k0, int k1, char[] ci, float[] v, float[][] xt, int xRow0, int s0, float[] y) {
+        FloatVector a0 = FloatVector.zero(S);
+        for (int k = k0; k < k1; k++) a0 = FloatVector.broadcast(S, v[k]).fma(FloatVector.fromArray(S, xt[xRow0 + ci[k]], s0), a0);
+        a0.intoArray(y, s0);
     }
 }

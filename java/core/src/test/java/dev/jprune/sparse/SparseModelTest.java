@@ -27,8 +27,14 @@ class SparseModelTest {
         return x;
     }
 
+    /**
+     * The exported model's logits are the masked dense model's bit for bit (finite inputs): the sparse kernels run the
+     * dense GEMM's fma sequence minus the zero weights. Checked on the cost model's choice and with every layer forced
+     * onto the sparse and onto the dense kernels, at odd batch sizes (300 spans two chunks of samples).
+     */
     @ParameterizedTest(name = "{0} batch {1}")
-    @CsvSource({"lenet-300-100,1", "lenet-300-100,7", "lenet-300-100,129", "mlp-128,1", "mlp-128,33"})
+    @CsvSource({"lenet-300-100,1", "lenet-300-100,7", "lenet-300-100,129", "lenet-300-100,300", "mlp-128,1",
+            "mlp-128,33"})
     void logitsEqualMaskedDenseModel(String name, int n) {
         ModelSpec spec = Models.build(name, 11);
         Rng rng = new Rng(name.hashCode() * 31L + n);
@@ -40,6 +46,13 @@ class SparseModelTest {
         Tensor y = sm.forward(x);
         assertArrayEquals(ref.shape(), y.shape());
         Close.assertClose(name + " sparse vs masked dense", ref.data, y.data, RTOL, ATOL);
+        assertArrayEquals(ref.data, y.data, name + ": bit for bit");
+        for (SparseModel forced : new SparseModel[] {SparseModel.exportSparse(spec.net()), SparseModel.exportDense(spec.net())}) {
+            Tensor out = Tensor.zeros(ref.shape());
+            java.util.Arrays.fill(out.data, Float.NaN); // poisoned: every element must be written
+            forced.forwardInto(x, out);
+            assertArrayEquals(ref.data, out.data, name + " " + forced.describe());
+        }
         assertArrayEquals(before, x.data, "input not modified");
         assertArrayEquals(ref.shape(), sm.outputShape(x.shape()));
         // ~10% of the weights survive
@@ -69,9 +82,92 @@ class SparseModelTest {
         Tensor y = SparseModel.export(net).forward(x);
         assertArrayEquals(ref.shape(), y.shape());
         Close.assertClose("sparse conv", ref.data, y.data, RTOL, ATOL);
+        assertArrayEquals(ref.data, y.data, "bit for bit");
+        assertArrayEquals(ref.data, SparseModel.exportSparse(net).forward(x).data, "sparse kernel");
+        assertArrayEquals(ref.data, SparseModel.exportDense(net).forward(x).data, "dense kernel");
         // Filter 0 is empty: its output plane is exactly its bias.
         int plane = ref.dim(2) * ref.dim(3);
         for (int i = 0; i < plane; i++) assertEquals(conv.bias().value.data[0], y.data[i]);
+    }
+
+    /**
+     * Serving: after warm-up calls, forwardInto with the caller's tensors allocates nothing on the calling thread
+     * (ThreadMXBean): with a non-forking workspace at every batch size, sparse and dense kernels, MLP and CNN; and
+     * with the per-thread pool for a call small enough to stay on the calling thread.
+     */
+    @Test
+    void steadyStreamOfCallsAllocatesNothing() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(),
+                "this JVM does not measure per-thread allocation");
+        for (String name : new String[] {"lenet-300-100", "lenet-5"}) {
+            ModelSpec spec = Models.build(name, 3);
+            Masks.randomWeightMasks(spec.net(), 0.9, new Rng(4));
+            for (SparseModel sm : new SparseModel[] {SparseModel.export(spec.net()), SparseModel.exportDense(spec.net())}) {
+                for (int n : new int[] {1, 7, 33}) {
+                    Tensor x = input(new Rng(n), n, spec.sampleShape());
+                    Tensor y = Tensor.zeros(sm.outputShape(x.shape()));
+                    Workspace ws = sm.newWorkspace(false);
+                    boolean pooled = n == 1 && name.startsWith("lenet-300");
+                    long tid = Thread.currentThread().getId(), bytes = -1;
+                    // Rounds of 10 calls until one allocates nothing: the first rounds grow the buffers, and the Vector
+                    // API boxes its vectors until the JIT has compiled the kernels.
+                    for (int round = 0; round < 100 && bytes != 0; round++) {
+                        long before = mx.getThreadAllocatedBytes(tid);
+                        for (int i = 0; i < 10; i++) {
+                            sm.forwardInto(x, y, ws);
+                            if (pooled) sm.forwardInto(x, y);
+                        }
+                        bytes = mx.getThreadAllocatedBytes(tid) - before;
+                    }
+                    assertEquals(0, bytes, name + " batch " + n + " " + sm.describe() + ": bytes allocated by 10 calls");
+                }
+            }
+        }
+    }
+
+    /** Many threads share one model: each gets the single-threaded result for its own inputs, bit for bit. */
+    @Test
+    void concurrentCallersGetTheirOwnResults() throws Exception {
+        ModelSpec spec = Models.build("lenet-5", 5);
+        Masks.randomWeightMasks(spec.net(), 0.9, new Rng(6));
+        SparseModel sm = SparseModel.export(spec.net());
+        int threads = 4, calls = 20;
+        Tensor[] xs = new Tensor[threads], expect = new Tensor[threads];
+        for (int t = 0; t < threads; t++) {
+            xs[t] = input(new Rng(100 + t), 1 + 3 * t, spec.sampleShape());
+            expect[t] = spec.net().forward(xs[t], false);
+        }
+        java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            java.util.List<java.util.concurrent.Future<String>> fs = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                fs.add(ex.submit(() -> {
+                    Tensor y = Tensor.zeros(expect[id].shape());
+                    for (int i = 0; i < calls; i++) {
+                        java.util.Arrays.fill(y.data, Float.NaN);
+                        sm.forwardInto(xs[id], y);
+                        if (!java.util.Arrays.equals(expect[id].data, y.data)) return "thread " + id + " call " + i + " differs";
+                    }
+                    return "";
+                }));
+            }
+            for (var f : fs) assertEquals("", f.get());
+        } finally {
+            ex.shutdownNow();
+        }
+    }
+
+    @Test
+    void workspaceAndOutputAreChecked() {
+        SparseModel a = SparseModel.export(Models.build("lenet-300-100", 1).net());
+        SparseModel b = SparseModel.export(Models.build("lenet-300-100", 2).net());
+        Tensor x = Tensor.zeros(2, 784);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.forwardInto(x, Tensor.zeros(2, 10), b.newWorkspace()));
+        assertTrue(e.getMessage().contains("another model"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> a.forwardInto(x, Tensor.zeros(3, 10)));
+        assertTrue(e.getMessage().contains("[3, 10]") && e.getMessage().contains("[2, 10]"), e.getMessage());
     }
 
     @Test
@@ -109,6 +205,7 @@ class SparseModelTest {
         Close.assertClose("nested", net.forward(x, false).data, SparseModel.export(net).forward(x).data, RTOL, ATOL);
         assertEquals(3, SparseModel.export(net).size());
         assertTrue(SparseModel.export(net).describe().get(2).startsWith("1.1: SparseLinear"), SparseModel.export(net).describe().toString());
+        assertTrue(SparseModel.export(net).describe().get(0).contains("ReLU fused"), SparseModel.export(net).describe().toString());
     }
 
     @Test

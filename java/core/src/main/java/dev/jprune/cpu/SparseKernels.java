@@ -1,0 +1,107 @@
+package dev.jprune.cpu;
+
+/**
+ * Kernels for a CSR weight W [rows, K] (row pointers {@code rp}, 16-bit column indices {@code ci}, values {@code v})
+ * times dense activations, with a fused epilogue: {@code y = acc + bias[j]} (skipped when bias is null), then
+ * {@code relu ? (y > 0 ? y : 0) : y}.
+ * <h2>Arithmetic</h2>
+ * Every output element is {@code acc = 0; for each nonzero k of row j in CSR order: acc = fma(v[k], x[ci[k]], acc)},
+ * the sequence {@link Gemm} performs over all K columns of the dense weight, skipping only the zero weights, whose
+ * fma leaves a finite acc unchanged (acc + 0·x = acc for finite x; acc starts at +0). So for finite activations
+ * these kernels give the bits of the dense GEMM on the masked weight, whatever the batch, the kernel path or the
+ * thread split (tested). The two layouts:
+ * <ul>
+ *   <li>{@link #csrVector}: one sample, x a vector; rows are processed four at a time with one accumulator each, so
+ *   four independent fma chains hide the fma latency without changing any element's order.</li>
+ *   <li>{@link #csrRows}: n samples with activations feature-major, {@code xt[c][0..n)} (one array per input feature;
+ *   "[K][B]"): per nonzero, {@code acc[0..n) += v·xt[c][0..n)}, contiguous and vectorised (the XNNPACK design, no
+ *   gathers). The Vector API path keeps up to 4 vectors of acc in registers across the row.</li>
+ * </ul>
+ */
+public final class SparseKernels {
+    private SparseKernels() {}
+
+    /**
+     * y[yOff + j] = epilogue(Σ_k v[k]·x[xOff + ci[k]]) for rows j in [r0, r1). Modifies only those y elements.
+     * No validation: callers (dev.jprune.sparse) own validated matrices and sized buffers.
+     */
+    public static void csrVector(int[] rp, char[] ci, float[] v, float[] x, int xOff, float[] bias, boolean relu,
+                                 float[] y, int yOff, int r0, int r1) {
+        int j = r0;
+        for (; j + 4 <= r1; j += 4) {
+            int k0 = rp[j], k1 = rp[j + 1], k2 = rp[j + 2], k3 = rp[j + 3], k4 = rp[j + 4];
+            int n = Math.min(Math.min(k1 - k0, k2 - k1), Math.min(k3 - k2, k4 - k3));
+            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+            for (int t = 0; t < n; t++) {
+                s0 = Math.fma(v[k0 + t], x[xOff + ci[k0 + t]], s0);
+                s1 = Math.fma(v[k1 + t], x[xOff + ci[k1 + t]], s1);
+                s2 = Math.fma(v[k2 + t], x[xOff + ci[k2 + t]], s2);
+                s3 = Math.fma(v[k3 + t], x[xOff + ci[k3 + t]], s3);
+            }
+            for (int k = k0 + n; k < k1; k++) s0 = Math.fma(v[k], x[xOff + ci[k]], s0);
+            for (int k = k1 + n; k < k2; k++) s1 = Math.fma(v[k], x[xOff + ci[k]], s1);
+            for (int k = k2 + n; k < k3; k++) s2 = Math.fma(v[k], x[xOff + ci[k]], s2);
+            for (int k = k3 + n; k < k4; k++) s3 = Math.fma(v[k], x[xOff + ci[k]], s3);
+            y[yOff + j] = finish(s0, bias, j, relu);
+            y[yOff + j + 1] = finish(s1, bias, j + 1, relu);
+            y[yOff + j + 2] = finish(s2, bias, j + 2, relu);
+            y[yOff + j + 3] = finish(s3, bias, j + 3, relu);
+        }
+        for (; j < r1; j++) {
+            float s = 0f;
+            for (int k = rp[j], e = rp[j + 1]; k < e; k++) s = Math.fma(v[k], x[xOff + ci[k]], s);
+            y[yOff + j] = finish(s, bias, j, relu);
+        }
+    }
+
+    private static float finish(float acc, float[] bias, int j, boolean relu) {
+        float y = bias == null ? acc : acc + bias[j];
+        return relu ? (y > 0f ? y : 0f) : y;
+    }
+
+    /**
+     * yt[j][0..n) = epilogue(Σ_k v[k]·xt[xRow0 + ci[k]][0..n)) for rows j in [r0, r1). Rows of xt and yt must hold at
+     * least {@code Gemm.padded(n)} floats (the Vector API path reads and writes whole vectors; padding lanes hold
+     * values nobody reads). Modifies only yt[r0..r1). No validation.
+     */
+    public static void csrRows(int[] rp, char[] ci, float[] v, float[][] xt, int xRow0, int n, float[] bias,
+                               boolean relu, float[][] yt, int r0, int r1) {
+        if (Gemm.VECTOR) VectorKernels.csrRows(rp, ci, v, xt, xRow0, n, yt, r0, r1);
+        else scalarRows(rp, ci, v, xt, xRow0, n, yt, r0, r1);
+        for (int j = r0; j < r1; j++) epilogue(yt[j], n, bias == null ? 0f : bias[j], bias != null, relu);
+    }
+
+    /**
+     * {@link #csrRows} with the activations taken from column chunk {@code ch} of a packed [K, P] matrix (im2col
+     * columns, {@link Im2col#im2colPacked}): yt[j][0..chunkWidth(ch)) for rows j in [r0, r1). Modifies only those rows.
+     */
+    public static void csrPacked(int[] rp, char[] ci, float[] v, PackedB x, int ch, float[] bias, boolean relu,
+                                 float[][] yt, int r0, int r1) {
+        csrRows(rp, ci, v, x.rows, ch * x.k, x.chunkWidth(ch), bias, relu, yt, r0, r1);
+    }
+
+    /** {@link #csrRows} forced onto the scalar path (tests compare both paths). */
+    static void csrRowsScalar(int[] rp, char[] ci, float[] v, float[][] xt, int xRow0, int n, float[] bias,
+                              boolean relu, float[][] yt, int r0, int r1) {
+        scalarRows(rp, ci, v, xt, xRow0, n, yt, r0, r1);
+        for (int j = r0; j < r1; j++) epilogue(yt[j], n, bias == null ? 0f : bias[j], bias != null, relu);
+    }
+
+    private static void scalarRows(int[] rp, char[] ci, float[] v, float[][] xt, int xRow0, int n,
+                                   float[][] yt, int r0, int r1) {
+        for (int j = r0; j < r1; j++) {
+            float[] acc = yt[j];
+            java.util.Arrays.fill(acc, 0, n, 0f);
+            for (int k = rp[j], e = rp[j + 1]; k < e; k++) {
+                float vk = v[k];
+                float[] xr = xt[xRow0 + ci[k]];
+                for (int s = 0; s < n; s++) acc[s] = Math.fma(vk, xr[s], acc[s]);
+            }
+        }
+    }
+
+    private static void epilogue(float[] y, int n, float b, boolean hasBias, boolean relu) {
+        if (hasBias) for (int s = 0; s < n; s++) y[s] = y[s] + b;
+        if (relu) for (int s = 0; s < n; s++) y[s] = y[s] > 0f ? y[s] : 0f;
+    }
+}
