@@ -37,8 +37,12 @@ public final class Gemm {
     static final int KC = 256;
     /** Maximum width of a column chunk. */
     static final int NC = 384;
-    /** Default rows per tile. */
-    static final int MC = 32;
+    /**
+     * Most rows per tile: a tile's rows share each [KC][chunk] panel of packed B while it is in L2, so a matrix with few
+     * rows (a convolution's filters, a batch) is best done in one row tile; 64 rows of accumulators (96 KiB) plus a
+     * panel stay within a 1 MiB L2.
+     */
+    static final int MC = 64;
     /** Below this many multiply-adds the packing and task overhead outweighs the kernel: use {@link #gemmSimple}. */
     static final long SMALL_MACS = 16L * 1024;
     /** k-rows per block when packing a transposed B (16 floats = one 64-byte cache line of a stored row). */
@@ -68,8 +72,7 @@ public final class Gemm {
         if ((long) m * n * k < SMALL_MACS || n < 8) {
             gemmSimple(transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
         } else {
-            int mc = chooseMc(m, (n + NC - 1) / NC, (long) m * n * k);
-            gemmBlocked(transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, mc, NC, VECTOR);
+            gemmBlocked(transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, 0, NC, VECTOR);
         }
     }
 
@@ -104,19 +107,31 @@ public final class Gemm {
         checkMatrix("A", transA ? k : m, transA ? m : k, a, offA, lda);
         checkMatrix("C", m, n, c, offC, ldc);
         if (m == 0 || n == 0) return;
-        long macs = mayFork ? (long) m * n * k : 0;
-        multiply(transA, m, k, alpha, a, offA, lda, b, beta, c, offC, ldc, chooseMc(m, b.chunks, macs), VECTOR, mayFork);
+        multiply(transA, m, k, alpha, a, offA, lda, b, beta, c, offC, ldc, 0, VECTOR, mayFork);
     }
 
-    /** Rows per tile: {@link #MC}, smaller (even, &ge; 8) when that leaves too few tasks to keep the threads busy. */
-    private static int chooseMc(int m, int colChunks) {
-        int mc = MC;
-        while (mc > 8 && (long) ((m + mc - 1) / mc) * colChunks < 4L * Parallel.threads()) mc /= 2;
+    /** Columns per task are a multiple of this when a column chunk is split between tasks (2 vectors of 16). */
+    static final int COL_STEP = 32;
+
+    /**
+     * How {@link #multiply} cuts the work: rows per tile (all rows up to {@link #MC}, a multiple of 4, the vector
+     * kernel's tile height) and parts per column chunk. A small-batch product (few rows, one or two column chunks) is
+     * split by columns, so each element of B is still read by one task only. Only the speed depends on it.
+     */
+    private static int planRows(int m, PackedB pb, boolean parallel) {
+        int mc = Math.min(MC, (m + 3) & ~3);
+        if (!parallel) return mc;
+        int parts = planParts(m, pb, true), want = 4 * Parallel.threads();
+        while (mc > 16 && (long) ((m + mc - 1) / mc) * pb.chunks * parts < want) mc = ((mc / 2) + 3) & ~3;
         return mc;
     }
 
-    private static int chooseMc(int m, int colChunks, long macs) {
-        return macs < PARALLEL_MACS ? MC : chooseMc(m, colChunks);
+    /** Parts per column chunk for {@link #planRows}' first choice of rows. */
+    private static int planParts(int m, PackedB pb, boolean parallel) {
+        if (!parallel) return 1;
+        int mc = Math.min(MC, (m + 3) & ~3), want = 4 * Parallel.threads();
+        int tasks = (m + mc - 1) / mc * pb.chunks;
+        return tasks >= want ? 1 : Math.min(Math.max(1, pb.width / COL_STEP), (want + tasks - 1) / tasks);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -182,10 +197,17 @@ public final class Gemm {
 
     /** C row segment [0, n) at cRow = alpha*acc (beta == 0, old C ignored) or alpha*acc + beta*C. */
     private static void epilogue(float[] acc, int n, float alpha, float beta, float[] c, int cRow) {
-        if (beta == 0f) {
-            for (int j = 0; j < n; j++) c[cRow + j] = alpha * acc[j];
+        epilogue(acc, 0, n, alpha, beta, c, cRow);
+    }
+
+    /** Columns [j0, j1) of {@link #epilogue(float[], int, float, float, float[], int)}. */
+    private static void epilogue(float[] acc, int j0, int j1, float alpha, float beta, float[] c, int cRow) {
+        if (beta == 0f && alpha == 1f) {
+            System.arraycopy(acc, j0, c, cRow + j0, j1 - j0); // 1·acc == acc exactly
+        } else if (beta == 0f) {
+            for (int j = j0; j < j1; j++) c[cRow + j] = alpha * acc[j];
         } else {
-            for (int j = 0; j < n; j++) c[cRow + j] = alpha * acc[j] + beta * c[cRow + j];
+            for (int j = j0; j < j1; j++) c[cRow + j] = alpha * acc[j] + beta * c[cRow + j];
         }
     }
 
@@ -194,15 +216,41 @@ public final class Gemm {
 
     /**
      * Blocked, multi-threaded GEMM with explicit tile sizes (package-private so tests can vary them and check the
-     * result is bit-identical). mc: rows per tile; ncMax: maximum width of a column chunk; vector: the Vector API
-     * kernel (only when {@link Simd#vectorApi()}) or the scalar one. No validation.
+     * result is bit-identical). mc: rows per tile (0: chosen); ncMax: maximum width of a column chunk; vector: the
+     * Vector API kernel (only when {@link Simd#vectorApi()}) or the scalar one. No validation.
      */
     static void gemmBlocked(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             float[] a, int offA, int lda, float[] b, int offB, int ldb,
                             float beta, float[] c, int offC, int ldc, int mc, int ncMax, boolean vector) {
-        PackedB pb = PackedB.allocate(k, n, ncMax);
+        PackedB pb = packScratch(k, n, ncMax);
         pb.fill(transB, b, offB, ldb, (long) m * n * k >= PARALLEL_MACS);
         multiply(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, mc, vector, true);
+    }
+
+    /** The calling thread's last packed op(B) shapes, reused: packing then writes into memory it already owns. */
+    private static final ThreadLocal<PackedB[]> PACKED = ThreadLocal.withInitial(() -> new PackedB[4]);
+
+    /**
+     * A packed [k, n] matrix from the calling thread's cache (filled by the caller before use). A pool worker gets a
+     * fresh one: while it waits for a nested GEMM's tasks it may run another task that packs the same shape.
+     */
+    private static PackedB packScratch(int k, int n, int ncMax) {
+        if (Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread) return PackedB.allocate(k, n, ncMax);
+        PackedB[] cache = PACKED.get();
+        for (int i = 0; i < cache.length; i++) {
+            PackedB pb = cache[i];
+            if (pb != null && pb.k == k && pb.n == n && pb.ncMax == ncMax) {
+                System.arraycopy(cache, 0, cache, 1, i); // most recent first
+                cache[0] = pb;
+                return pb;
+            }
+        }
+        PackedB pb = PackedB.allocate(k, n, ncMax);
+        if ((long) k * n <= 1L << 22) { // keep up to 16 MiB per entry; larger ones are one-offs
+            System.arraycopy(cache, 0, cache, 1, cache.length - 1);
+            cache[0] = pb;
+        }
+        return pb;
     }
 
     /** Per-thread scratch of the blocked path: accumulator rows and the packed rows of op(A). */
@@ -225,37 +273,48 @@ public final class Gemm {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** C = alpha·op(A)·B + beta·C for a packed B, tiles of mc rows x one column chunk, tiles in parallel. */
+    /**
+     * C = alpha·op(A)·B + beta·C for a packed B: tasks of mc rows x one part of one column chunk, in parallel.
+     * mc = 0 lets {@link #planRows} choose.
+     */
     private static void multiply(boolean transA, int m, int k, float alpha, float[] a, int offA, int lda, PackedB pb,
                                  float beta, float[] c, int offC, int ldc, int mc, boolean vector, boolean mayFork) {
-        int tiles = (m + mc - 1) / mc * pb.chunks;
-        if (!mayFork || tiles == 1 || (long) m * pb.n * k < PARALLEL_MACS || Parallel.threads() == 1) {
-            tiles(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, mc, vector, 0, tiles);
+        boolean parallel = mayFork && (long) m * pb.n * k >= PARALLEL_MACS && Parallel.threads() > 1;
+        int rows = mc > 0 ? mc : planRows(m, pb, parallel), parts = planParts(m, pb, parallel);
+        int tasks = (m + rows - 1) / rows * pb.chunks * parts;
+        if (!parallel || tasks == 1) {
+            tiles(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, rows, parts, vector, 0, tasks);
         } else {
-            Parallel.forRange(tiles, 1, (from, to) -> tiles(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, mc,
-                    vector, from, to));
+            Parallel.forRange(tasks, 1, (from, to) -> tiles(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, rows,
+                    parts, vector, from, to));
         }
     }
 
-    /** Tiles [from, to) of {@link #multiply} (tile t = row tile t / chunks, column chunk t % chunks). */
+    /**
+     * Tasks [from, to) of {@link #multiply}: task t = (column chunk, part of it, row tile), row tile fastest, so
+     * consecutive tasks reuse one part of B while it is cached. A part is a range of COL_STEP-aligned columns.
+     */
     private static void tiles(boolean transA, int m, int k, float alpha, float[] a, int offA, int lda, PackedB pb,
-                              float beta, float[] c, int offC, int ldc, int mc, boolean vector, int from, int to) {
-        int nChunks = pb.chunks;
+                              float beta, float[] c, int offC, int ldc, int mc, int parts, boolean vector, int from, int to) {
+        int rowTiles = (m + mc - 1) / mc;
         Scratch s = SCRATCH.get();
         float[][] acc = s.acc(mc, padded(pb.width));
         float[] ap = s.ap(mc * Math.min(k, KC));
         for (int t = from; t < to; t++) {
-            int ch = t % nChunks, rt = t / nChunks;
-            int i0 = rt * mc, rows = Math.min(mc, m - i0), j0 = ch * pb.width, wc = pb.chunkWidth(ch);
-            int wp = padded(wc);
-            for (int r = 0; r < rows; r++) Arrays.fill(acc[r], 0, wp, 0f);
+            int rt = t % rowTiles, cp = t / rowTiles, ch = cp / parts, part = cp % parts;
+            int wc = pb.chunkWidth(ch), step = (wc + parts - 1) / parts;
+            step = (step + COL_STEP - 1) / COL_STEP * COL_STEP;
+            int j0 = Math.min(wc, part * step), j1 = Math.min(wc, j0 + step);
+            if (j0 >= j1) continue;
+            int i0 = rt * mc, rows = Math.min(mc, m - i0), jc = ch * pb.width;
+            for (int r = 0; r < rows; r++) Arrays.fill(acc[r], j0, Math.min(acc[r].length, padded(j1)), 0f);
             for (int p0 = 0; p0 < k; p0 += KC) {
                 int kc = Math.min(KC, k - p0);
                 packA(transA, a, offA, lda, i0, rows, p0, kc, ap);
-                if (vector) VectorKernels.gemm(ap, kc, pb.rows, ch * k + p0, wc, acc, rows);
-                else ScalarKernels.gemm(ap, kc, pb.rows, ch * k + p0, wc, acc, rows);
+                if (vector) VectorKernels.gemm(ap, kc, pb.rows, ch * k + p0, j0, j1, acc, rows);
+                else ScalarKernels.gemm(ap, kc, pb.rows, ch * k + p0, j0, j1, acc, rows);
             }
-            for (int r = 0; r < rows; r++) epilogue(acc[r], wc, alpha, beta, c, offC + (i0 + r) * ldc + j0);
+            for (int r = 0; r < rows; r++) epilogue(acc[r], j0, j1, alpha, beta, c, offC + (i0 + r) * ldc + jc);
         }
     }
 

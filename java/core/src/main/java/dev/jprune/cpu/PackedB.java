@@ -9,13 +9,14 @@ package dev.jprune.cpu;
  * it: a PackedB is immutable after packing and may be shared by any number of threads.
  */
 public final class PackedB {
-    final int k, n, width, chunks;
+    final int k, n, width, chunks, ncMax;
     /** rows[ch * k + p] = op(B)[p, ch·width .. ch·width + chunkWidth(ch)), zero-padded. */
     final float[][] rows;
 
     private PackedB(int k, int n, int ncMax) {
         this.k = k;
         this.n = n;
+        this.ncMax = ncMax;
         int c = Math.max(1, (n + ncMax - 1) / ncMax);
         int w = n == 0 ? 0 : Math.min(n, ((n + c - 1) / c + 7) & ~7);
         this.width = w;

@@ -38,27 +38,27 @@ final class VectorKernels {
         char[] ci = {0, 3, 1};
         float[] v = new float[3];
         for (int i = 0; i < 12_000; i++) {
-            gemm(ap, kc, bp, 0, wc, acc, 4);
-            gemm(ap, kc, bp, 0, wc - LANES, acc, 3);
+            gemm(ap, kc, bp, 0, 0, wc, acc, 4);
+            gemm(ap, kc, bp, 0, 0, wc - LANES, acc, 3);
             csrRows(rp, ci, v, bp, 0, wc, acc, 0, 2);
             csrRows(rp, ci, v, bp, 0, LANES - 1, acc, 0, 2);
         }
     }
 
-    /** {@link Gemm}'s micro-kernel contract; see {@code ScalarKernels.gemm}. */
-    static void gemm(float[] ap, int kc, float[][] bp, int bRow0, int wc, float[][] acc, int rows) {
+    /** {@link Gemm}'s micro-kernel contract; see {@code ScalarKernels.gemm}. j0 must be a multiple of LANES. */
+    static void gemm(float[] ap, int kc, float[][] bp, int bRow0, int j0, int wc, float[][] acc, int rows) {
         final int l = LANES;
         int wv = (wc + l - 1) / l * l;
         int r = 0;
         for (; r + 4 <= rows; r += 4) {
             float[] c0 = acc[r], c1 = acc[r + 1], c2 = acc[r + 2], c3 = acc[r + 3];
-            int j = 0;
+            int j = j0;
             for (; j + 2 * l <= wv; j += 2 * l) tile4x2(ap, r * kc, kc, bp, bRow0, j, c0, c1, c2, c3);
             if (j < wv) tile4x1(ap, r * kc, kc, bp, bRow0, j, c0, c1, c2, c3);
         }
         for (; r < rows; r++) {
             float[] c0 = acc[r];
-            int j = 0;
+            int j = j0;
             for (; j + 4 * l <= wv; j += 4 * l) tile1x4(ap, r * kc, kc, bp, bRow0, j, c0);
             for (; j < wv; j += l) tile1x1(ap, r * kc, kc, bp, bRow0, j, c0);
         }
