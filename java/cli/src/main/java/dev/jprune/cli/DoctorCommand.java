@@ -10,6 +10,7 @@ final class DoctorCommand implements Callable<Integer> {
         Reporter r = Reporter.system(false);
         r.line("java: " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + "), " + System.getProperty("os.arch"));
         r.line("cpu threads: " + dev.jprune.util.Parallel.threads());
+        r.line(dev.jprune.cpu.Simd.describe());
         r.line(dev.jprune.gpu.GpuDoctor.report());
         return 0;
     }

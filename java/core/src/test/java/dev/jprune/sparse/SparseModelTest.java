@@ -159,6 +159,30 @@ class SparseModelTest {
         }
     }
 
+    /**
+     * Sparse and dense inference and a lenet-5 training step give the same bits with 1 and 3 threads (fresh JVMs:
+     * the thread count is fixed per JVM), on the Vector API kernels and on the scalar ones.
+     */
+    @Test
+    void resultsDoNotDependOnThreadCountOrKernelPath() throws Exception {
+        String one = runProbe(1, true), three = runProbe(3, true), scalar = runProbe(3, false);
+        assertFalse(one.isBlank());
+        assertEquals(one, three, "1 vs 3 threads");
+        assertEquals(one, scalar, "Vector API vs scalar kernels");
+    }
+
+    static String runProbe(int threads, boolean vector) throws Exception {
+        java.nio.file.Path javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java");
+        ProcessBuilder pb = new ProcessBuilder(javaBin.toString(), "-Djprune.threads=" + threads, "-Djprune.vector=" + vector,
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), ThreadCountProbe.class.getName());
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), "probe failed: " + out);
+        String[] lines = out.trim().split("\n");
+        return lines[lines.length - 1].trim(); // the JVM may warn about the incubator module first
+    }
+
     @Test
     void workspaceAndOutputAreChecked() {
         SparseModel a = SparseModel.export(Models.build("lenet-300-100", 1).net());
