@@ -30,7 +30,7 @@ final class VectorKernels {
     }
 
     private static void warmUp() {
-        int kc = 8, wc = 4 * LANES;
+        int kc = 8, wc = 6 * LANES;
         float[] ap = new float[4 * kc];
         float[][] bp = new float[kc][wc];
         float[][] acc = new float[4][wc];
@@ -40,6 +40,7 @@ final class VectorKernels {
         for (int i = 0; i < 12_000; i++) {
             gemm(ap, kc, bp, 0, 0, wc, acc, 4);
             gemm(ap, kc, bp, 0, 0, wc - LANES, acc, 3);
+            gemm(ap, kc, bp, 0, 0, 3 * LANES, acc, 4);
             csrRows(rp, ci, v, bp, 0, wc, acc, 0, 2);
             csrRows(rp, ci, v, bp, 0, LANES - 1, acc, 0, 2);
         }
@@ -53,7 +54,11 @@ final class VectorKernels {
         for (; r + 4 <= rows; r += 4) {
             float[] c0 = acc[r], c1 = acc[r + 1], c2 = acc[r + 2], c3 = acc[r + 3];
             int j = j0;
-            for (; j + 2 * l <= wv; j += 2 * l) tile4x2(ap, r * kc, kc, bp, bRow0, j, c0, c1, c2, c3);
+            for (; j + 3 * l <= wv; j += 3 * l) tile4x3(ap, r * kc, kc, bp, bRow0, j, c0, c1, c2, c3);
+            if (j + 2 * l <= wv) {
+                tile4x2(ap, r * kc, kc, bp, bRow0, j, c0, c1, c2, c3);
+                j += 2 * l;
+            }
             if (j < wv) tile4x1(ap, r * kc, kc, bp, bRow0, j, c0, c1, c2, c3);
         }
         for (; r < rows; r++) {
@@ -62,6 +67,48 @@ final class VectorKernels {
             for (; j + 4 * l <= wv; j += 4 * l) tile1x4(ap, r * kc, kc, bp, bRow0, j, c0);
             for (; j < wv; j += l) tile1x1(ap, r * kc, kc, bp, bRow0, j, c0);
         }
+    }
+
+    private static void tile4x3(float[] ap, int a0, int kc, float[][] bp, int bRow0, int j,
+                                float[] c0, float[] c1, float[] c2, float[] c3) {
+        final int l = LANES, j1 = j + l, j2 = j + 2 * l;
+        FloatVector s00 = FloatVector.fromArray(S, c0, j), s01 = FloatVector.fromArray(S, c0, j1), s02 = FloatVector.fromArray(S, c0, j2);
+        FloatVector s10 = FloatVector.fromArray(S, c1, j), s11 = FloatVector.fromArray(S, c1, j1), s12 = FloatVector.fromArray(S, c1, j2);
+        FloatVector s20 = FloatVector.fromArray(S, c2, j), s21 = FloatVector.fromArray(S, c2, j1), s22 = FloatVector.fromArray(S, c2, j2);
+        FloatVector s30 = FloatVector.fromArray(S, c3, j), s31 = FloatVector.fromArray(S, c3, j1), s32 = FloatVector.fromArray(S, c3, j2);
+        int a1 = a0 + kc, a2 = a1 + kc, a3 = a2 + kc;
+        for (int p = 0; p < kc; p++) {
+            float[] b = bp[bRow0 + p];
+            FloatVector b0 = FloatVector.fromArray(S, b, j), b1 = FloatVector.fromArray(S, b, j1), b2 = FloatVector.fromArray(S, b, j2);
+            FloatVector x0 = FloatVector.broadcast(S, ap[a0 + p]);
+            s00 = x0.fma(b0, s00);
+            s01 = x0.fma(b1, s01);
+            s02 = x0.fma(b2, s02);
+            FloatVector x1 = FloatVector.broadcast(S, ap[a1 + p]);
+            s10 = x1.fma(b0, s10);
+            s11 = x1.fma(b1, s11);
+            s12 = x1.fma(b2, s12);
+            FloatVector x2 = FloatVector.broadcast(S, ap[a2 + p]);
+            s20 = x2.fma(b0, s20);
+            s21 = x2.fma(b1, s21);
+            s22 = x2.fma(b2, s22);
+            FloatVector x3 = FloatVector.broadcast(S, ap[a3 + p]);
+            s30 = x3.fma(b0, s30);
+            s31 = x3.fma(b1, s31);
+            s32 = x3.fma(b2, s32);
+        }
+        s00.intoArray(c0, j);
+        s01.intoArray(c0, j1);
+        s02.intoArray(c0, j2);
+        s10.intoArray(c1, j);
+        s11.intoArray(c1, j1);
+        s12.intoArray(c1, j2);
+        s20.intoArray(c2, j);
+        s21.intoArray(c2, j1);
+        s22.intoArray(c2, j2);
+        s30.intoArray(c3, j);
+        s31.intoArray(c3, j1);
+        s32.intoArray(c3, j2);
     }
 
     private static void tile4x2(float[] ap, int a0, int kc, float[][] bp, int bRow0, int j,

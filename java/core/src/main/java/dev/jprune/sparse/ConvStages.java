@@ -73,9 +73,7 @@ final class ConvStages {
             if (b.length != w.rows) throw new IllegalArgumentException("SparseConv " + name + ": bias has " + b.length + " entries for " + w.rows + " filters");
             this.name = name; this.w = w; this.b = b; this.c = c; this.kh = kh; this.kw = kw; this.stride = stride; this.pad = pad;
             this.relu = relu;
-            // The column count of a convolution is large even for one image: use the break-even of large batches.
-            int from = KernelChoice.denseFromBatch(mode, w.density(), w.colIdx16 != null);
-            this.denseFrom = mode == KernelChoice.Mode.AUTO && from != Integer.MAX_VALUE ? 1 : from;
+            this.denseFrom = KernelChoice.convRunsDense(mode, w.density(), w.colIdx16 != null) ? 1 : Integer.MAX_VALUE;
             this.dense = denseFrom == Integer.MAX_VALUE ? null : w.toDense();
         }
 

@@ -16,9 +16,12 @@ final class KernelChoice {
 
     /** Batch sizes with a measured break-even density, ascending. */
     private static final int[] BATCHES = {1, 2, 8, 32, 64, 256};
-    /** Break-even densities at those batches: Vector API kernels, and the scalar ones. */
-    private static final double[] BREAK_EVEN_VECTOR = {0.30, 0.30, 0.30, 0.30, 0.30, 0.30};
-    private static final double[] BREAK_EVEN_SCALAR = {0.30, 0.30, 0.30, 0.30, 0.30, 0.30};
+    /**
+     * Break-even densities at those batches (Linear 784 -> 300 and 800 -> 500, 2 threads, {@code CpuInferBench
+     * kernels}, rounded down so that a layer near break-even runs dense): the Vector API kernels, and the scalar ones.
+     */
+    private static final double[] BREAK_EVEN_VECTOR = {0.12, 0.10, 0.12, 0.20, 0.30, 0.25};
+    private static final double[] BREAK_EVEN_SCALAR = {0.10, 0.10, 0.12, 0.20, 0.20, 0.15};
 
     /**
      * The smallest batch size from which the layer runs dense (1: always dense; {@link Integer#MAX_VALUE}: never).
@@ -32,6 +35,16 @@ final class KernelChoice {
             if (density > be[i] || (!narrowIndices && BATCHES[i] > 1)) return BATCHES[i];
         }
         return Integer.MAX_VALUE;
+    }
+
+    /**
+     * For a convolution, whose GEMM has many columns (batch x output positions) even for one image: dense or sparse
+     * for every batch size, by the break-even of large batches.
+     */
+    static boolean convRunsDense(Mode mode, double density, boolean narrowIndices) {
+        if (mode != Mode.AUTO) return mode == Mode.DENSE;
+        double[] be = Simd.vectorApi() ? BREAK_EVEN_VECTOR : BREAK_EVEN_SCALAR;
+        return !narrowIndices || density > be[be.length - 1];
     }
 
     static String describe(int denseFrom) {
