@@ -49,8 +49,11 @@ public final class Gemm {
     static final int TB = 16;
     /** Packed rows and accumulator rows are padded to a multiple of this many floats (the widest vector, 512 bits). */
     static final int PAD = 16;
-    /** Below this many multiply-adds a blocked GEMM runs on the calling thread: a hand-off costs more than it saves. */
-    static final long PARALLEL_MACS = 1L << 18;
+    /**
+     * Below this many multiply-adds a blocked GEMM runs on the calling thread: handing tasks to the pool and joining
+     * them measured 10-30 µs on the shared 2-core machine (bench/results), about what 4 Mi multiply-adds take.
+     */
+    static final long PARALLEL_MACS = 1L << 22;
     /** The kernel path, fixed at class initialisation: see {@link Simd}. */
     static final boolean VECTOR = Simd.vectorApi();
 

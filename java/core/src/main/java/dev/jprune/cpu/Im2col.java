@@ -66,33 +66,47 @@ public final class Im2col {
      */
     public static void im2colPacked(float[] x, int xOff, int c, int h, int w, int kh, int kw, int stride, int pad,
                                     int oh, int ow, PackedB dst, int col0) {
-        int k = dst.k, width = dst.width;
+        int k = dst.k, width = dst.width, p = oh * ow;
+        int chunk = col0 / width, off0 = col0 - chunk * width;
+        boolean oneChunk = off0 + p <= dst.chunkWidth(chunk);
         for (int ch = 0; ch < c; ch++) {
             for (int ky = 0; ky < kh; ky++) {
                 for (int kx = 0; kx < kw; kx++) {
                     int r = (ch * kh + ky) * kw + kx;
                     int oxLo = Math.min(ow, Math.max(0, ceilDiv(pad - kx, stride)));
                     int oxHi = Math.max(oxLo, Math.min(ow, ceilDiv(w + pad - kx, stride)));
+                    if (oneChunk) {
+                        // the image's columns lie in one chunk (the usual case): plain loops, no per-run bookkeeping
+                        float[] row = dst.rows[chunk * k + r];
+                        for (int oy = 0; oy < oh; oy++) {
+                            int iy = oy * stride - pad + ky, o = off0 + oy * ow;
+                            if (iy < 0 || iy >= h) {
+                                for (int ox = 0; ox < ow; ox++) row[o + ox] = 0f;
+                                continue;
+                            }
+                            int src = xOff + (ch * h + iy) * w - pad + kx;
+                            for (int ox = 0; ox < oxLo; ox++) row[o + ox] = 0f;
+                            if (stride == 1) {
+                                for (int ox = oxLo; ox < oxHi; ox++) row[o + ox] = x[src + ox];
+                            } else {
+                                for (int ox = oxLo; ox < oxHi; ox++) row[o + ox] = x[src + ox * stride];
+                            }
+                            for (int ox = oxHi; ox < ow; ox++) row[o + ox] = 0f;
+                        }
+                        continue;
+                    }
                     for (int oy = 0; oy < oh; oy++) {
                         int iy = oy * stride - pad + ky;
                         boolean rowIn = iy >= 0 && iy < h;
                         int src = xOff + (ch * h + iy) * w - pad + kx;
                         // the run of OW columns may cross chunk boundaries: write it piece by piece
                         for (int ox = 0, q = col0 + oy * ow; ox < ow; ) {
-                            int chunk = q / width, off = q - chunk * width;
+                            int cq = q / width, off = q - cq * width;
                             int len = Math.min(ow - ox, width - off);
-                            float[] row = dst.rows[chunk * k + r];
-                            if (!rowIn) {
-                                Arrays.fill(row, off, off + len, 0f);
-                            } else {
-                                int lo = Math.max(ox, Math.min(oxLo, ox + len)), hi = Math.max(lo, Math.min(oxHi, ox + len));
-                                if (lo > ox) Arrays.fill(row, off, off + lo - ox, 0f);
-                                if (stride == 1) {
-                                    System.arraycopy(x, src + lo, row, off + lo - ox, hi - lo);
-                                } else {
-                                    for (int o = lo; o < hi; o++) row[off + o - ox] = x[src + o * stride];
-                                }
-                                if (hi < ox + len) Arrays.fill(row, off + hi - ox, off + len, 0f);
+                            float[] row = dst.rows[cq * k + r];
+                            for (int t = 0; t < len; t++) {
+                                int o = ox + t;
+                                row[off + t] = rowIn && o >= oxLo && o < oxHi ? x[src + o * stride] : 0f;
                             }
                             ox += len;
                             q += len;

@@ -12,6 +12,8 @@ public final class PackedB {
     final int k, n, width, chunks, ncMax;
     /** rows[ch * k + p] = op(B)[p, ch·width .. ch·width + chunkWidth(ch)), zero-padded. */
     final float[][] rows;
+    /** chunk[ch][p] == rows[ch * k + p]: the same arrays, indexed from 0 per chunk (the sparse kernels' layout). */
+    final float[][][] chunk;
 
     private PackedB(int k, int n, int ncMax) {
         this.k = k;
@@ -22,9 +24,10 @@ public final class PackedB {
         this.width = w;
         this.chunks = n == 0 ? 0 : (n + w - 1) / w;
         this.rows = new float[Math.multiplyExact(chunks, k)][];
+        this.chunk = new float[chunks][k][];
         for (int ch = 0; ch < chunks; ch++) {
             int len = Gemm.padded(chunkWidth(ch));
-            for (int p = 0; p < k; p++) rows[ch * k + p] = new float[len];
+            for (int p = 0; p < k; p++) rows[ch * k + p] = chunk[ch][p] = new float[len];
         }
     }
 

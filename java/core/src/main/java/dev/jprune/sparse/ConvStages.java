@@ -100,7 +100,7 @@ final class ConvStages {
                 PackedB cols = ws.cols(k, q);
                 float[] xd = x.flat;
                 int xo = x.off;
-                if (!ws.fork((long) k * q, 1 << 16)) {
+                if (!ws.fork((long) k * q, 1 << 20)) {
                     im2colRange(xd, xo, first, 0, cnt, chw, h, wd, oh, ow, cols);
                 } else {
                     Parallel.forRange(cnt, 1, (a, e) -> im2colRange(xd, xo, first, a, e, chw, h, wd, oh, ow, cols));
@@ -195,7 +195,7 @@ final class ConvStages {
             int planes = x.n * inDims[0], o = in.outBuf();
             float[] y = ws.flat(o, (long) planes * oh * ow), xd = x.flat;
             int xo = x.off;
-            if (!ws.fork((long) planes * h * wd, 1 << 16)) {
+            if (!ws.fork((long) planes * h * wd, 1 << 20)) {
                 pool(xd, xo, y, 0, planes, h, wd, oh, ow);
             } else {
                 Parallel.forRange(planes, Math.max(1, 4096 / Math.max(1, h * wd)), (a, e) -> pool(xd, xo, y, a, e, h, wd, oh, ow));

@@ -67,31 +67,39 @@ final class LinearStage implements SparseModel.WeightStage {
         if (n < GATHER_BELOW || w.colIdx16 == null) {
             Act x = ws.asFlat(in);
             float[] y = ws.flat(o, (long) n * out);
-            for (int s = 0; s < n; s++) vector(x.flat, x.off + s * w.cols, y, s * out, ws);
+            for (int s = 0; s < n; s++) {
+                int xo = x.off + s * w.cols;
+                float[] sample = x.flat;
+                if (xo != 0) { // the one-sample kernel reads x from index 0 (see SparseKernels.csrVector)
+                    sample = ws.sample(w.cols);
+                    System.arraycopy(x.flat, xo, sample, 0, w.cols);
+                }
+                vector(sample, y, s * out, ws);
+            }
             return ws.acts[o].setFlat(n, out, y, 0, o);
         }
         Act x = ws.asRows(in);
         float[][] yt = ws.rows(o, out, n);
         if (!ws.fork((long) w.nnz() * n, Spmm.PARALLEL_MACS)) {
-            SparseKernels.csrRows(w.rowPtr, w.colIdx16, w.values, x.rows, 0, n, b, relu, yt, 0, out);
+            SparseKernels.csrRows(w.rowPtr, w.colIdx16, w.values, x.rows, n, b, relu, yt, 0, out);
         } else {
             float[][] xr = x.rows;
             Parallel.forRange(parts.length - 1, 1, (p0, p1) -> SparseKernels.csrRows(w.rowPtr, w.colIdx16, w.values, xr,
-                    0, n, b, relu, yt, parts[p0], parts[p1]));
+                    n, b, relu, yt, parts[p0], parts[p1]));
         }
         return ws.acts[o].setRows(n, out, yt, o);
     }
 
-    /** One sample: y[yOff .. yOff + out) from x[xOff .. xOff + in). */
-    private void vector(float[] x, int xOff, float[] y, int yOff, Workspace ws) {
+    /** One sample: y[yOff .. yOff + out) from x[0 .. in). */
+    private void vector(float[] x, float[] y, int yOff, Workspace ws) {
         if (w.colIdx16 == null) {
-            Spmm.wideRows(w, x, xOff, b, y, yOff);
+            Spmm.wideRows(w, x, 0, b, y, yOff);
             if (relu) for (int j = 0; j < w.rows; j++) y[yOff + j] = y[yOff + j] > 0f ? y[yOff + j] : 0f;
-        } else if (!ws.fork(w.nnz(), Spmm.PARALLEL_MACS)) {
-            SparseKernels.csrVector(w.rowPtr, w.colIdx16, w.values, x, xOff, b, relu, y, yOff, 0, w.rows);
+        } else if (!ws.fork(w.nnz(), Spmm.PARALLEL_GATHER)) {
+            SparseKernels.csrVector(w.rowPtr, w.colIdx16, w.values, x, b, relu, y, yOff, 0, w.rows);
         } else {
             Parallel.forRange(parts.length - 1, 1, (p0, p1) -> SparseKernels.csrVector(w.rowPtr, w.colIdx16, w.values, x,
-                    xOff, b, relu, y, yOff, parts[p0], parts[p1]));
+                    b, relu, y, yOff, parts[p0], parts[p1]));
         }
     }
 

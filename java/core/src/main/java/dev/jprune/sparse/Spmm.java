@@ -26,8 +26,13 @@ import dev.jprune.util.Parallel;
 public final class Spmm {
     private Spmm() {}
 
-    /** Below this many multiply-adds a product runs on the calling thread. */
-    static final long PARALLEL_MACS = 1L << 18;
+    /**
+     * Below this many multiply-adds a feature-major product runs on the calling thread: handing work to the pool and
+     * joining it measured 10-30 µs on the 2-core machine (bench/results), about what 4 Mi multiply-adds take.
+     */
+    static final long PARALLEL_MACS = 1L << 22;
+    /** The same bound for the one-sample kernel (nonzeros), about 10x slower per multiply-add than the batch kernel. */
+    static final long PARALLEL_GATHER = 1L << 18;
 
     /**
      * y[N, out] = x[N, in]·Wᵀ + b for W = {@code w} [out, in] — a Linear layer with a CSR weight.
@@ -50,14 +55,16 @@ public final class Spmm {
             return;
         }
         int[] parts = w.balancedRowParts(4 * Parallel.threads());
-        boolean serial = (long) w.nnz() * n < PARALLEL_MACS;
+        boolean serial = w.nnz() < PARALLEL_GATHER;
+        float[] sample = new float[in];
         for (int s = 0; s < n; s++) {
-            int xo = s * in, yo = s * out;
+            int yo = s * out;
+            System.arraycopy(x, s * in, sample, 0, in);
             if (serial) {
-                SparseKernels.csrVector(w.rowPtr, w.colIdx16, w.values, x, xo, bias, false, y, yo, 0, out);
+                SparseKernels.csrVector(w.rowPtr, w.colIdx16, w.values, sample, bias, false, y, yo, 0, out);
             } else {
                 Parallel.forRange(parts.length - 1, 1, (a, b) -> SparseKernels.csrVector(w.rowPtr, w.colIdx16, w.values,
-                        x, xo, bias, false, y, yo, parts[a], parts[b]));
+                        sample, bias, false, y, yo, parts[a], parts[b]));
             }
         }
     }
@@ -73,7 +80,7 @@ public final class Spmm {
         }
         float[][] xt = new float[in][Gemm.padded(n)], yt = new float[out][Gemm.padded(n)];
         transpose(x, 0, n, in, xt);
-        rowsProduct(w, xt, 0, n, bias, false, yt);
+        rowsProduct(w, xt, n, bias, false, yt);
         for (int j = 0; j < out; j++) for (int s = 0; s < n; s++) y[s * out + j] = yt[j][s];
     }
 
@@ -117,13 +124,13 @@ public final class Spmm {
     }
 
     /** yt rows = W·xt (+ bias, relu) over the whole batch of n feature-major columns, rows split by nonzeros. */
-    static void rowsProduct(Csr w, float[][] xt, int xRow0, int n, float[] bias, boolean relu, float[][] yt) {
+    static void rowsProduct(Csr w, float[][] xt, int n, float[] bias, boolean relu, float[][] yt) {
         if ((long) w.nnz() * n < PARALLEL_MACS || Parallel.threads() == 1) {
-            SparseKernels.csrRows(w.rowPtr, w.colIdx16, w.values, xt, xRow0, n, bias, relu, yt, 0, w.rows);
+            SparseKernels.csrRows(w.rowPtr, w.colIdx16, w.values, xt, n, bias, relu, yt, 0, w.rows);
         } else {
             int[] parts = w.balancedRowParts(4 * Parallel.threads());
             Parallel.forRange(parts.length - 1, 1, (a, b) -> SparseKernels.csrRows(w.rowPtr, w.colIdx16, w.values, xt,
-                    xRow0, n, bias, relu, yt, parts[a], parts[b]));
+                    n, bias, relu, yt, parts[a], parts[b]));
         }
     }
 

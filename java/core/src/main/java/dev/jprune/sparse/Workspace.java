@@ -79,6 +79,14 @@ public final class Workspace {
         return r;
     }
 
+    private float[] sample = new float[0];
+
+    /** One sample's features, copied to index 0 for the one-sample kernel. */
+    float[] sample(int floats) {
+        if (sample.length < floats) sample = new float[floats];
+        return sample;
+    }
+
     float[] transposeBuf(long floats) {
         if (transposeBuf.length < floats) transposeBuf = new float[Math.toIntExact(floats)];
         return transposeBuf;

@@ -93,9 +93,7 @@ class SparseKernelsTest {
                     int off = 3;
                     float[] y = new float[w.rows + 2 * off];
                     Arrays.fill(y, Float.NaN); // poisoned: every row must be written, nothing else
-                    float[] xs = new float[w.cols + 5];
-                    System.arraycopy(x, 0, xs, 5, w.cols);
-                    SparseKernels.csrVector(w.rp, w.ci, w.v, xs, 5, b, relu, y, off, 0, w.rows);
+                    SparseKernels.csrVector(w.rp, w.ci, w.v, x, b, relu, y, off, 0, w.rows);
                     float[] got = Arrays.copyOfRange(y, off, off + w.rows);
                     checkNaive(what, w, x, 1, b, relu, got);
                     float[] ref = gemmReference(w, x, 1, b, relu);
@@ -123,19 +121,22 @@ class SparseKernelsTest {
                 Mat w = new Mat(rng, sh[0], sh[1], d);
                 float[] bias = new float[w.rows];
                 rng.fillUniform(bias, -1f, 1f);
-                for (int n : new int[] {1, 7, 16, 17, 64, 129}) {
+                for (int n : new int[] {1, 7, 8, 9, 16, 17, 32, 33, 48, 64, 129}) {
                     float[] x = new float[n * w.cols];
                     rng.fillUniform(x, -1f, 1f);
                     float[][] xt = new float[w.cols][Gemm.padded(n)];
                     for (int s = 0; s < n; s++) for (int c = 0; c < w.cols; c++) xt[c][s] = x[s * w.cols + c];
                     float[] expect = new float[n * w.rows];
-                    for (int s = 0; s < n; s++) SparseKernels.csrVector(w.rp, w.ci, w.v, x, s * w.cols, bias, true, expect, s * w.rows, 0, w.rows);
+                    for (int s = 0; s < n; s++) {
+                        float[] one = Arrays.copyOfRange(x, s * w.cols, (s + 1) * w.cols);
+                        SparseKernels.csrVector(w.rp, w.ci, w.v, one, bias, true, expect, s * w.rows, 0, w.rows);
+                    }
                     int r0 = w.rows > 2 ? 1 : 0, r1 = w.rows;
                     for (boolean scalar : new boolean[] {true, false}) {
                         float[][] yt = new float[w.rows][Gemm.padded(n)];
                         for (float[] r : yt) Arrays.fill(r, Float.NaN);
-                        if (scalar) SparseKernels.csrRowsScalar(w.rp, w.ci, w.v, xt, 0, n, bias, true, yt, r0, r1);
-                        else SparseKernels.csrRows(w.rp, w.ci, w.v, xt, 0, n, bias, true, yt, r0, r1);
+                        if (scalar) SparseKernels.csrRowsScalar(w.rp, w.ci, w.v, xt, n, bias, true, yt, r0, r1);
+                        else SparseKernels.csrRows(w.rp, w.ci, w.v, xt, n, bias, true, yt, r0, r1);
                         String what = (scalar ? "scalar" : "dispatched") + " csrRows [" + w.rows + ", " + w.cols + "] density " + d + " n " + n;
                         for (int j = 0; j < w.rows; j++) {
                             for (int s = 0; s < n; s++) {
@@ -165,7 +166,7 @@ class SparseKernelsTest {
         float[][] xt = new float[w.cols][Gemm.padded(p)];
         for (int c = 0; c < w.cols; c++) System.arraycopy(b, c * p, xt[c], 0, p);
         float[][] whole = new float[w.rows][Gemm.padded(p)];
-        SparseKernels.csrRows(w.rp, w.ci, w.v, xt, 0, p, null, false, whole, 0, w.rows);
+        SparseKernels.csrRows(w.rp, w.ci, w.v, xt, p, null, false, whole, 0, w.rows);
         float[][] part = new float[w.rows][Gemm.padded(packed.chunkWidth(0))];
         for (int ch = 0; ch < packed.chunks(); ch++) {
             SparseKernels.csrPacked(w.rp, w.ci, w.v, packed, ch, null, false, part, 0, w.rows);
