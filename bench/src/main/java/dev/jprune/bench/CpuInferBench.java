@@ -38,7 +38,7 @@ public final class CpuInferBench {
 
     /** Median of reps timed calls after a warm-up of at least reps/4 calls and 200 ms (the JIT compiles meanwhile). */
     static double medianMicros(Body b, int reps) {
-        long warmEnd = System.nanoTime() + 200_000_000L;
+        long warmEnd = System.nanoTime() + (quiet ? 100_000_000L : 200_000_000L);
         for (int i = 0; i < Math.max(3, reps / 4) || System.nanoTime() < warmEnd; i++) b.run();
         double[] t = new double[reps];
         for (int i = 0; i < reps; i++) {
@@ -95,7 +95,13 @@ public final class CpuInferBench {
                 System.getProperty("java.version"), Simd.describe());
         int[] bs = Arrays.stream(batches.split(",")).mapToInt(Integer::parseInt).toArray();
         switch (mode) {
-            case "infer": infer(models.split(","), bs, sparsities, Arrays.asList(csrModels.split(",")), reps); break;
+            case "infer":
+                // A silent first pass: the JIT compiles the kernels (the Vector API ones take seconds) before any timing.
+                quiet = true;
+                infer(models.split(","), bs, sparsities, Arrays.asList(csrModels.split(",")), Math.max(5, reps / 8));
+                quiet = false;
+                infer(models.split(","), bs, sparsities, Arrays.asList(csrModels.split(",")), reps);
+                break;
             case "serve": serve(); break;
             case "kernels": kernels(bs); break;
             default: throw new IllegalArgumentException("mode must be infer, serve or kernels, not " + mode);
@@ -121,7 +127,7 @@ public final class CpuInferBench {
                 ModelSpec pruned = Models.build(name, 1);
                 mask(pruned.net(), Double.parseDouble(sp), new Rng(3));
                 SparseModel sm = SparseModel.export(pruned.net());
-                System.out.println("# " + name + " csr" + sp + ": " + String.join("; ", sm.describe()));
+                if (!quiet) System.out.println("# " + name + " csr" + sp + ": " + String.join("; ", sm.describe()));
                 for (int b : batches) {
                     Tensor x = input(b, spec.sampleShape(), new Rng(b));
                     Tensor y = Tensor.zeros(sm.outputShape(x.shape()));
@@ -134,7 +140,7 @@ public final class CpuInferBench {
                 pruneHalf((Linear) half.layer(2));
                 StructuredShrink.Result res = StructuredShrink.shrink(half);
                 SparseModel shrunk = SparseModel.export(res.model());
-                System.out.println("# shrunk: " + res.model().describe());
+                if (!quiet) System.out.println("# shrunk: " + res.model().describe());
                 for (int b : batches) {
                     Tensor x = input(b, spec.sampleShape(), new Rng(b));
                     Tensor y = Tensor.zeros(shrunk.outputShape(x.shape()));
@@ -144,8 +150,10 @@ public final class CpuInferBench {
         }
     }
 
+    private static boolean quiet;
+
     static void result(String model, String variant, int batch, double us) {
-        System.out.printf(Locale.ROOT, "RESULT %s %s %d %.1f%n", model, variant, batch, us);
+        if (!quiet) System.out.printf(Locale.ROOT, "RESULT %s %s %d %.1f%n", model, variant, batch, us);
     }
 
     /** Masks every second neuron of l (weight row and bias entry): a structural prune to half width. */

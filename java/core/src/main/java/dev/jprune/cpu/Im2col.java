@@ -86,7 +86,9 @@ public final class Im2col {
                             }
                             int src = xOff + (ch * h + iy) * w - pad + kx;
                             for (int ox = 0; ox < oxLo; ox++) row[o + ox] = 0f;
-                            if (stride == 1) {
+                            if (stride == 1 && oxHi - oxLo >= 16) {
+                                System.arraycopy(x, src + oxLo, row, o + oxLo, oxHi - oxLo);
+                            } else if (stride == 1) {
                                 for (int ox = oxLo; ox < oxHi; ox++) row[o + ox] = x[src + ox];
                             } else {
                                 for (int ox = oxLo; ox < oxHi; ox++) row[o + ox] = x[src + ox * stride];

@@ -1,6 +1,7 @@
 package dev.jprune.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -45,7 +46,21 @@ final class VectorKernels {
             csrRows(rp, ci, v, bp, 2 * LANES, acc, 0, 3);
             csrRows(rp, ci, v, bp, LANES - 1, acc, 0, 4);
             csrRows(rp, ci, v, bp, LANES - 1, acc, 0, 1);
+            biasRelu(ap, 0, acc[0], 0, 2 * LANES, 0.5f, i % 2 == 0);
         }
+    }
+
+    /** {@link Epilogue#biasRelu} over whole vectors; returns how many elements it did (the caller does the rest). */
+    static int biasRelu(float[] src, int srcOff, float[] dst, int dstOff, int len, float bias, boolean relu) {
+        final int l = LANES;
+        FloatVector b = FloatVector.broadcast(S, bias), zero = FloatVector.zero(S);
+        int i = 0;
+        for (; i + l <= len; i += l) {
+            FloatVector v = FloatVector.fromArray(S, src, srcOff + i).add(b);
+            if (relu) v = zero.blend(v, v.compare(VectorOperators.GT, 0f)); // v > 0 ? v : 0, NaN to 0
+            v.intoArray(dst, dstOff + i);
+        }
+        return i;
     }
 
     /** {@link Gemm}'s micro-kernel contract; see {@code ScalarKernels.gemm}. j0 must be a multiple of LANES. */

@@ -1,5 +1,6 @@
 package dev.jprune.nn;
 
+import dev.jprune.cpu.Epilogue;
 import dev.jprune.cpu.Gemm;
 import dev.jprune.cpu.Im2col;
 import dev.jprune.cpu.PackedB;
@@ -167,11 +168,7 @@ public final class Conv2d implements Layer {
             Parallel.forRange(nb, 1, (from, to) -> {
                 for (int b = from; b < to; b++) {
                     int yo = (c0 + b) * fp;
-                    for (int ff = 0; ff < f; ff++) {
-                        float bf = bd[ff];
-                        int src = ff * ld + b * p, dst = yo + ff * p;
-                        for (int q = 0; q < p; q++) yd[dst + q] = yc[src + q] + bf;
-                    }
+                    for (int ff = 0; ff < f; ff++) Epilogue.biasRelu(yc, ff * ld + b * p, yd, yo + ff * p, p, bd[ff], false);
                 }
             });
         }

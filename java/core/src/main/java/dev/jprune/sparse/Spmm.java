@@ -28,9 +28,9 @@ public final class Spmm {
 
     /**
      * Below this many multiply-adds a feature-major product runs on the calling thread: handing work to the pool and
-     * joining it measured 10-30 µs on the 2-core machine (bench/results), about what 4 Mi multiply-adds take.
+     * joining it measured 10-30 µs on the 2-core machine (bench/results); 1 Mi multiply-adds take ~50 µs here.
      */
-    static final long PARALLEL_MACS = 1L << 22;
+    static final long PARALLEL_MACS = 1L << 20;
     /** The same bound for the one-sample kernel (nonzeros), about 10x slower per multiply-add than the batch kernel. */
     static final long PARALLEL_GATHER = 1L << 18;
 

@@ -24,7 +24,7 @@ public final class Workspace {
     final float[][][] rows = {new float[0][], new float[0][]};
     float[] transposeBuf = new float[0];
     // Convolution scratch: packed im2col columns, GEMM output [F, cols], per-chunk sparse output rows.
-    PackedB cols, colsPrev;
+    final PackedB[] cols = new PackedB[COL_SHAPES];
     float[] convOut = new float[0];
 
     // The caller's input, the output, and a converted copy (layout change) of the current activation.
@@ -92,15 +92,25 @@ public final class Workspace {
         return transposeBuf;
     }
 
-    /** Packed im2col columns [k, n]; the two most recent shapes are kept (a batch's last, shorter chunk). */
+    /**
+     * Packed im2col columns [k, n]. The last {@link #COL_SHAPES} shapes are kept (one per convolution of a model, plus
+     * a batch's last, shorter chunk), so a steady stream of calls reallocates nothing.
+     */
     PackedB cols(int k, int n) {
-        if (cols != null && cols.k() == k && cols.n() == n) return cols;
-        PackedB other = colsPrev;
-        if (other == null || other.k() != k || other.n() != n) other = PackedB.allocate(k, n);
-        colsPrev = cols;
-        cols = other;
-        return cols;
+        for (int i = 0; i < cols.length; i++) {
+            PackedB pb = cols[i];
+            if (pb != null && pb.k() == k && pb.n() == n) {
+                System.arraycopy(cols, 0, cols, 1, i);
+                cols[0] = pb;
+                return pb;
+            }
+        }
+        System.arraycopy(cols, 0, cols, 1, cols.length - 1);
+        cols[0] = PackedB.allocate(k, n);
+        return cols[0];
     }
+
+    static final int COL_SHAPES = 12;
 
     float[] convOut(long floats) {
         if (convOut.length < floats) convOut = new float[Math.toIntExact(floats)];
