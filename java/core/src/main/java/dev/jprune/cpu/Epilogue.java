@@ -12,10 +12,7 @@ public final class Epilogue {
     public static void biasRelu(float[] src, int srcOff, float[] dst, int dstOff, int len, float bias, boolean relu) {
         int i = Gemm.VECTOR ? VectorKernels.biasRelu(src, srcOff, dst, dstOff, len, bias, relu) : 0;
         if (relu) {
-            for (; i < len; i++) {
-                float v = src[srcOff + i] + bias;
-                dst[dstOff + i] = v > 0f ? v : 0f;
-            }
+            for (; i < len; i++) dst[dstOff + i] = CpuKernels.relu(src[srcOff + i] + bias);
         } else {
             for (; i < len; i++) dst[dstOff + i] = src[srcOff + i] + bias;
         }

@@ -53,7 +53,7 @@ public final class SparseKernels {
 
     private static float finish(float acc, float[] bias, int j, boolean relu) {
         float y = bias == null ? acc : acc + bias[j];
-        return relu ? (y > 0f ? y : 0f) : y;
+        return relu ? CpuKernels.relu(y) : y;
     }
 
     /**
@@ -134,6 +134,6 @@ public final class SparseKernels {
 
     private static void epilogue(float[] y, int n, float b, boolean hasBias, boolean relu) {
         if (hasBias) for (int s = 0; s < n; s++) y[s] = y[s] + b;
-        if (relu) for (int s = 0; s < n; s++) y[s] = y[s] > 0f ? y[s] : 0f;
+        if (relu) for (int s = 0; s < n; s++) y[s] = CpuKernels.relu(y[s]);
     }
 }

@@ -22,7 +22,6 @@ public final class Workspace {
     // Ping-pong activation buffers: flat [n][features] (N layout) and feature-major rows [features][n] (T layout).
     final float[][] flat = {new float[0], new float[0]};
     final float[][][] rows = {new float[0][], new float[0][]};
-    float[] transposeBuf = new float[0];
     // Convolution scratch: packed im2col columns, GEMM output [F, cols], per-chunk sparse output rows.
     final PackedB[] cols = new PackedB[COL_SHAPES];
     float[] convOut = new float[0];
@@ -85,11 +84,6 @@ public final class Workspace {
     float[] sample(int floats) {
         if (sample.length < floats) sample = new float[floats];
         return sample;
-    }
-
-    float[] transposeBuf(long floats) {
-        if (transposeBuf.length < floats) transposeBuf = new float[Math.toIntExact(floats)];
-        return transposeBuf;
     }
 
     /**
