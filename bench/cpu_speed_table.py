@@ -27,7 +27,16 @@ def verdict(t, j, target):
     return ("met" if t / j >= target else "MISSED") + " (≥ %g)" % target
 
 
-# inference: best (minimum) median over rounds
+def row(*cells):
+    print("| " + " | ".join(cells) + " |")
+
+
+def header(*names):
+    row(*names)
+    print("|" + "|".join("---" if i == 0 else "---:" for i in range(len(names))) + "|")
+
+
+# inference: the best (minimum) median over rounds
 best = {}
 for ln in lines("infer.txt"):
     p = ln.split()
@@ -35,45 +44,53 @@ for ln in lines("infer.txt"):
         continue
     key = (p[1], p[2], p[3], int(p[4]))
     best[key] = min(best.get(key, float("inf")), float(p[5]))
-get = lambda tool, model, var, b: best.get((tool, model, var, b))
+
+
+def get(tool, model, var, b):
+    return best.get((tool, model, var, b))
+
+
 models = list(dict.fromkeys(k[1] for k in best))
 batches = sorted({k[3] for k in best})
 if best:
-    print("## Dense forward, µs per batch (best round's median)\n")
-    print("| model | batch | torch | jprune (vector) | ratio | jprune (scalar) | ratio | Sequential.forward (vector) | target ≥ 1.0 (vector / scalar) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("## Dense forward, µs per batch (best round's median); Sequential = training engine's forward(x, false)\n")
+    header("model", "batch", "torch", "jprune vector", "ratio", "jprune scalar", "ratio", "Sequential (vector)",
+           "target ≥ 1.0: vector / scalar")
     for m in models:
         for b in batches:
-            t, jv, js, sq = get("torch", m, "dense", b), get("jv", m, "dense", b), get("js", m, "dense", b), get("jv", m, "seq", b)
+            t, jv, js = get("torch", m, "dense", b), get("jv", m, "dense", b), get("js", m, "dense", b)
             if t is None and jv is None:
                 continue
-            print("| %s | %d | %s | %s | %s | %s | %s | %s | %s / %s |" % (m, b, fmt(t), fmt(jv), ratio(t, jv), fmt(js), ratio(t, js),
-                  fmt(sq), verdict(t, jv, 1.0), verdict(t, js, 1.0)))
+            row(m, str(b), fmt(t), fmt(jv), ratio(t, jv), fmt(js), ratio(t, js), fmt(get("jv", m, "seq", b)),
+                verdict(t, jv, 1.0) + " / " + verdict(t, js, 1.0))
     csr = [v for v in dict.fromkeys(k[2] for k in best) if v.startswith("csr")]
+    targets = {("csr0.9", 1): 3.0, ("csr0.9", 64): 1.5, ("csr0.99", 1): 5.0}
     if csr:
         print("\n## Unstructured sparse (CSR) forward, µs per batch; ratio = torch dense / jprune\n")
-        print("| model | sparsity | batch | torch dense | torch CSR | jprune (vector) | ratio | jprune (scalar) | ratio | jprune dense (vector) | target |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-        targets = {("csr0.9", 1): 3.0, ("csr0.9", 64): 1.5, ("csr0.99", 1): 5.0}
+        header("model", "sparsity", "batch", "torch dense", "torch CSR", "jprune vector", "ratio", "jprune scalar",
+               "ratio", "jprune dense (vector)", "target: vector / scalar")
         for m in models:
             for v in csr:
                 for b in batches:
                     jv = get("jv", m, v, b)
                     if jv is None:
                         continue
-                    t, tc, js, jd = get("torch", m, "dense", b), get("torch", m, v, b), get("js", m, v, b), get("jv", m, "dense", b)
+                    t, js, jd = get("torch", m, "dense", b), get("js", m, v, b), get("jv", m, "dense", b)
                     tg = targets.get((v, b))
-                    never = "" if jd is None or jv <= jd * 1.1 else " SLOWER than jprune dense"
-                    print("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s%s |" % (m, v[3:], b, fmt(t), fmt(tc), fmt(jv), ratio(t, jv),
-                          fmt(js), ratio(t, js), fmt(jd), (verdict(t, jv, tg) + " / " + verdict(t, js, tg)) if tg else "not slower than dense", never))
+                    goal = verdict(t, jv, tg) + " / " + verdict(t, js, tg) if tg else "not slower than dense"
+                    if jd is not None and jv > jd * 1.1:
+                        goal += "; SLOWER than jprune dense"
+                    row(m, v[3:], str(b), fmt(t), fmt(get("torch", m, v, b)), fmt(jv), ratio(t, jv), fmt(js),
+                        ratio(t, js), fmt(jd), goal)
     if any(k[2] == "shrunk" for k in best):
-        print("\n## Structurally shrunk lenet-300-100 (half the hidden neurons; 784-150-50-10), µs per batch\n")
-        print("| batch | shrunk (vector) | shrunk (scalar) | full dense (vector) | MACs ratio full/shrunk | time ratio full/shrunk |")
-        print("|---:|---:|---:|---:|---:|---:|")
+        print("\n## Structurally shrunk lenet-300-100 (half the hidden neurons: 784-150-50-10), µs per batch\n")
+        header("batch", "shrunk (vector)", "shrunk (scalar)", "full dense (vector)", "MACs full/shrunk",
+               "time full/shrunk")
         full_macs, half_macs = 784 * 300 + 300 * 100 + 100 * 10, 784 * 150 + 150 * 50 + 50 * 10
         for b in batches:
-            s, ss, d = get("jv", "lenet-300-100", "shrunk", b), get("js", "lenet-300-100", "shrunk", b), get("jv", "lenet-300-100", "dense", b)
-            print("| %d | %s | %s | %s | %.2f | %s |" % (b, fmt(s), fmt(ss), fmt(d), full_macs / half_macs, ratio(d, s)))
+            s, d = get("jv", "lenet-300-100", "shrunk", b), get("jv", "lenet-300-100", "dense", b)
+            row(str(b), fmt(s), fmt(get("js", "lenet-300-100", "shrunk", b)), fmt(d), "%.2f" % (full_macs / half_macs),
+                ratio(d, s))
 
 ep = {}
 for ln in lines("epoch.txt"):
@@ -82,19 +99,18 @@ for ln in lines("epoch.txt"):
         ep[(p[1], p[2])] = float(p[4])
 if ep:
     print("\n## Training epoch (batch 128, SGD momentum), seconds per full epoch; ratio = torch / jprune\n")
-    print("| model | torch | jprune (vector) | ratio | jprune (scalar) | ratio | target |")
-    print("|---|---:|---:|---:|---:|---:|---|")
+    header("model", "torch", "jprune vector", "ratio", "jprune scalar", "ratio", "target: vector / scalar")
     for m, tg in (("lenet-300-100", 2.0), ("lenet-5", 1.0), ("cifar-cnn-b", 1.0)):
         t, jv, js = ep.get(("torch", m)), ep.get(("jv", m)), ep.get(("js", m))
-        if t is None and jv is None:
-            continue
-        print("| %s | %s | %s | %s | %s | %s | %s / %s |" % (m, fmt(t), fmt(jv), ratio(t, jv), fmt(js), ratio(t, js), verdict(t, jv, tg), verdict(t, js, tg)))
+        if t is not None or jv is not None:
+            goal = verdict(t, jv, tg) + " / " + verdict(t, js, tg)
+            row(m, fmt(t), fmt(jv), ratio(t, jv), fmt(js), ratio(t, js), goal)
 
 g = collections.OrderedDict()
 for ln in lines("gemm.txt"):
     p = ln.split()
     if len(p) >= 4 and p[-1] == "GFLOP/s":
-        g.setdefault(p[1], {})[p[0]] = float(p[-2])
+        g.setdefault(p[2], {})[p[0]] = float(p[-2])
 if g:
     mhz = 0.0
     for ln in open("/proc/cpuinfo"):
@@ -102,12 +118,13 @@ if g:
             mhz = float(ln.split(":")[1])
             break
     peak = CORES * 2 * 8 * 2 * mhz / 1000
-    print("\n## GEMM (dev.jprune.cpu.Gemm, %d threads), GFLOP/s; peak %.0f GFLOP/s = %d cores x 32 flop/cycle x %.0f MHz\n" % (CORES, peak, CORES, mhz))
-    print("| op(A),op(B),M,N,K | vector | % of peak | scalar | % of peak |")
-    print("|---|---:|---:|---:|---:|")
+    print("\n## GEMM (dev.jprune.cpu.Gemm, %d threads), GFLOP/s; peak %.0f GFLOP/s = %d cores x 32 flop/cycle"
+          " x %.0f MHz\n" % (CORES, peak, CORES, mhz))
+    header("op(A),op(B),M,N,K", "vector", "% of peak", "scalar", "% of peak")
     for shape, v in g.items():
         jv, js = v.get("jv"), v.get("js")
-        print("| %s | %s | %s | %s | %s |" % (shape, fmt(jv), "%.0f%%" % (100 * jv / peak) if jv else "—", fmt(js), "%.0f%%" % (100 * js / peak) if js else "—"))
+        pct = lambda x: "%.0f%%" % (100 * x / peak) if x else "—"
+        row(shape, fmt(jv), pct(jv), fmt(js), pct(js))
 
 sv = lines("serve.txt")
 if sv:

@@ -18,7 +18,8 @@ import torch
 import torch.nn as nn
 
 import importlib.util
-_spec = importlib.util.spec_from_file_location("infer_peer", os.path.join(os.path.dirname(__file__), "torch_cpu_infer_peer.py"))
+_spec = importlib.util.spec_from_file_location(
+    "infer_peer", os.path.join(os.path.dirname(__file__), "torch_cpu_infer_peer.py"))
 _infer = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_infer)
 
@@ -29,7 +30,8 @@ def fashion(n):
         return torch.rand(n, 1, 28, 28), torch.randint(0, 10, (n,))
     with gzip.open(path, "rb") as f:
         _, count, rows, cols = struct.unpack(">IIII", f.read(16))
-        x = torch.frombuffer(bytearray(f.read(count * rows * cols)), dtype=torch.uint8).float().view(count, 1, rows, cols)
+        raw = bytearray(f.read(count * rows * cols))
+        x = torch.frombuffer(raw, dtype=torch.uint8).float().view(count, 1, rows, cols)
     with gzip.open(path.replace("images-idx3", "labels-idx1"), "rb") as f:
         f.read(8)
         y = torch.frombuffer(bytearray(f.read()), dtype=torch.uint8).long()

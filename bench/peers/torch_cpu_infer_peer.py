@@ -19,7 +19,8 @@ import torch.nn as nn
 
 def build(name):
     if name == "mlp-128":
-        return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.2), nn.Linear(128, 10)), (1, 28, 28)
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.2),
+                             nn.Linear(128, 10)), (1, 28, 28)
     if name == "lenet-300-100":
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 300), nn.ReLU(), nn.Linear(300, 100), nn.ReLU(),
                              nn.Linear(100, 10)), (1, 28, 28)
@@ -65,7 +66,8 @@ def median_us(fn, x, reps):
 
 
 def reps_for(model, batch, base):
-    work = batch * (20 if model.startswith("cifar-cnn-a") else 4 if model.startswith("cifar") or model == "lenet-5" else 1)
+    per_sample = 20 if model.startswith("cifar-cnn-a") else 4 if model.startswith("cifar") or model == "lenet-5" else 1
+    work = batch * per_sample
     return max(5, min(base, int(base * 64 / max(1, work))))
 
 

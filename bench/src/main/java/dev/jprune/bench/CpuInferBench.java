@@ -54,7 +54,8 @@ public final class CpuInferBench {
     private static final boolean MIN = "min".equals(System.getProperty("bench.stat"));
 
     static int repsFor(String model, int batch, int base) {
-        int work = batch * (model.equals("cifar-cnn-a") ? 20 : model.startsWith("cifar") || model.equals("lenet-5") ? 4 : 1);
+        int perSample = model.equals("cifar-cnn-a") ? 20 : model.startsWith("cifar") || model.equals("lenet-5") ? 4 : 1;
+        int work = batch * perSample;
         return Math.max(5, Math.min(base, base * 64 / Math.max(1, work)));
     }
 
@@ -96,7 +97,7 @@ public final class CpuInferBench {
         int[] bs = Arrays.stream(batches.split(",")).mapToInt(Integer::parseInt).toArray();
         switch (mode) {
             case "infer":
-                // A silent first pass: the JIT compiles the kernels (the Vector API ones take seconds) before any timing.
+                // A silent first pass: the JIT compiles the kernels (the Vector API ones take seconds) before timing.
                 quiet = true;
                 infer(models.split(","), bs, sparsities, Arrays.asList(csrModels.split(",")), Math.max(5, reps / 8));
                 quiet = false;
@@ -119,7 +120,8 @@ public final class CpuInferBench {
             }
             for (int b : batches) {
                 Tensor x = input(b, spec.sampleShape(), new Rng(b));
-                result(name, "seq", b, medianMicros(() -> spec.net().forward(x, false), repsFor(name, b, Math.max(5, reps / 4))));
+                int r = repsFor(name, b, Math.max(5, reps / 4));
+                result(name, "seq", b, medianMicros(() -> spec.net().forward(x, false), r));
             }
             if (!csrModels.contains(name)) continue;
             for (String sp : sparsities.split(",")) {
@@ -179,15 +181,17 @@ public final class CpuInferBench {
                 for (int batch : new int[] {1, 8}) {
                     for (int threads : new int[] {1, 2, 4}) {
                         double perSec = throughput(sm, spec.sampleShape(), batch, threads, 1500);
-                        System.out.printf(Locale.ROOT, "SERVE %s %s batch %d threads %d: %.0f calls/s (%.0f samples/s)%n",
-                                name, sp > 0 ? "csr" + sp : "dense", batch, threads, perSec, perSec * batch);
+                        System.out.printf(Locale.ROOT, "SERVE %s %s batch %d threads %d: %.0f calls/s "
+                                + "(%.0f samples/s)%n", name, sp > 0 ? "csr" + sp : "dense", batch, threads, perSec,
+                                perSec * batch);
                     }
                 }
             }
         }
     }
 
-    private static double throughput(SparseModel sm, int[] sample, int batch, int threads, long millis) throws Exception {
+    private static double throughput(SparseModel sm, int[] sample, int batch, int threads, long millis)
+            throws Exception {
         AtomicLong calls = new AtomicLong();
         CountDownLatch start = new CountDownLatch(1);
         long[] window = new long[2];

@@ -43,20 +43,22 @@ public final class EpochBench {
         int full = train.size();
         Dataset timed = images > 0 && images < full ? train.subset(0, images) : train;
         double scale = (double) full / timed.size();
-        Trainer t = new Trainer(m, TrainConfig.defaults(OptimizerKind.SGD, model.startsWith("cifar") ? 0.01f : 0.05f, 1, batch, 1));
+        float lr = model.startsWith("cifar") ? 0.01f : 0.05f;
+        Trainer t = new Trainer(m, TrainConfig.defaults(OptimizerKind.SGD, lr, 1, batch, 1));
         double[] secs = new double[epochs];
         for (int e = 0; e < epochs; e++) {
             EpochStats st = t.trainEpoch(timed, e, TrainListener.NONE);
             secs[e] = st.seconds() * scale;
-            System.out.printf(Locale.ROOT, "epoch %d: %.3f s for %d images (%.3f s scaled to %d), loss %.4f%n", e, st.seconds(),
-                    timed.size(), secs[e], full, st.trainLoss());
+            System.out.printf(Locale.ROOT, "epoch %d: %.3f s for %d images (%.3f s scaled to %d), loss %.4f%n", e,
+                    st.seconds(), timed.size(), secs[e], full, st.trainLoss());
         }
         double[] measured = epochs > 1 ? Arrays.copyOfRange(secs, 1, epochs) : secs.clone();
         Arrays.sort(measured);
         double median = measured[measured.length / 2];
-        System.out.printf(Locale.ROOT, "%s on %s (%d samples), batch %d, %d threads, %s: median epoch %.3f s (min %.3f, max %.3f) over %d epochs after 1 warm-up%n",
-                model, data, full, batch, dev.jprune.util.Parallel.threads(), Simd.vectorApi() ? "Vector API" : "scalar kernels",
-                median, measured[0], measured[measured.length - 1], measured.length);
+        System.out.printf(Locale.ROOT, "%s on %s (%d samples), batch %d, %d threads, %s: median epoch %.3f s "
+                + "(min %.3f, max %.3f) over %d epochs after 1 warm-up%n", model, data, full, batch,
+                dev.jprune.util.Parallel.threads(), Simd.vectorApi() ? "Vector API" : "scalar kernels", median,
+                measured[0], measured[measured.length - 1], measured.length);
         System.out.printf(Locale.ROOT, "RESULT %s epoch %.3f%n", model, median);
     }
 

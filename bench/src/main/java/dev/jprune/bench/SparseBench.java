@@ -25,7 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * JMH: one Linear layer W [300, 784] (lenet-300-100's first) on the sparse kernels against the prepacked dense kernel
  * (the SpMM), and one whole lenet-300-100 forward, at several batch sizes and densities. Each call uses the caller's
  * workspace, so the figures exclude allocation.
- * Run: java -jar bench/target/jprune-bench.jar SparseBench -f 3 -wi 3 -i 5 [-jvmArgsAppend "--add-modules jdk.incubator.vector"]
+ * Run: java -jar bench/target/jprune-bench.jar SparseBench -f 3 -wi 3 -i 5, and with
+ * -jvmArgsAppend "--add-modules jdk.incubator.vector" for the Vector API kernels.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -37,10 +37,12 @@ public final class CpuKernels {
         return Float.intBitsToFloat(Float.floatToRawIntBits(x) & (x > 0f ? -1 : 0));
     }
 
-    /** dx = x &gt; 0 ? dy : 0 over n, where x is the ReLU's input (branch-free, as reluForward). Overwrites {@code dx}. */
+    /** dx = x &gt; 0 ? dy : 0 over n, x the ReLU's input (branch-free, as reluForward). Overwrites {@code dx}. */
     public static void reluBackward(float[] x, float[] dy, float[] dx, int n) {
         Parallel.forRange(n, GRAIN, (from, to) -> {
-            for (int i = from; i < to; i++) dx[i] = Float.intBitsToFloat(Float.floatToRawIntBits(dy[i]) & (x[i] > 0f ? -1 : 0));
+            for (int i = from; i < to; i++) {
+                dx[i] = Float.intBitsToFloat(Float.floatToRawIntBits(dy[i]) & (x[i] > 0f ? -1 : 0));
+            }
         });
     }
 

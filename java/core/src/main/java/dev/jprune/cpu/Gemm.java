@@ -20,8 +20,8 @@ import java.util.Arrays;
  * tile sizes bit-for-bit against {@link #gemmSimple}.
  *
  * <h2>Speed</h2>
- * op(B) is packed into one float[] per k-row of each column chunk ({@link PackedB}: once per call, or once for all calls
- * by the caller — a layer's weight at inference); each task packs its rows of op(A) (one k-block at a time) and
+ * op(B) is packed into one float[] per k-row of each column chunk ({@link PackedB}: once per call, or once for all
+ * calls by the caller — a layer's weight at inference); each task packs its rows of op(A) (one k-block at a time) and
  * accumulates its tile in per-row float[] buffers, one k-block of op(B) ([KC][chunk]) at a time. The micro-kernel is
  * {@link ScalarKernels#gemm} ({@code c0[j] = fma(x, b0[j], c0[j])} over arrays indexed by the bare loop variable, the
  * one shape HotSpot C2's SuperWord (JDK 17) vectorizes: with {@code c[off + j]} versus {@code bp[off2 + j]} it cannot
@@ -38,9 +38,9 @@ public final class Gemm {
     /** Maximum width of a column chunk. */
     static final int NC = 384;
     /**
-     * Most rows per tile: a tile's rows share each [KC][chunk] panel of packed B while it is in L2, so a matrix with few
-     * rows (a convolution's filters, a batch) is best done in one row tile; 64 rows of accumulators (96 KiB) plus a
-     * panel stay within a 1 MiB L2.
+     * Most rows per tile: a tile's rows share each [KC][chunk] panel of packed B while it is in L2, so a matrix with
+     * few rows (a convolution's filters, a batch) is best done in one row tile; 64 rows of accumulators (96 KiB) plus
+     * a panel stay within a 1 MiB L2.
      */
     static final int MC = 64;
     /** Below this many multiply-adds the packing and task overhead outweighs the kernel: use {@link #gemmSimple}. */
@@ -80,9 +80,8 @@ public final class Gemm {
     }
 
     /**
-     * C = alpha * op(A) * op(B) + beta * C with op(B) already packed ({@link PackedB#pack}): the same arithmetic, and so
-     * the same result bit for bit, as {@link #gemm(boolean, boolean, int, int, int, float, float[], int, int, float[],
-     * int, int, float, float[], int, int)} on the unpacked B, without the packing. Reads {@code b} only (any number of
+     * C = alpha * op(A) * op(B) + beta * C with op(B) already packed ({@link PackedB#pack}): the same arithmetic, and
+     * so the same result bit for bit, as the unpacked call on the same B, without the packing. Reads {@code b} only (any number of
      * threads may share it); modifies only the M x N window of {@code c}. Runs on the calling thread below
      * {@link #PARALLEL_MACS} multiply-adds, and then allocates nothing in steady state (scratch is per thread).
      *
@@ -238,7 +237,9 @@ public final class Gemm {
      * fresh one: while it waits for a nested GEMM's tasks it may run another task that packs the same shape.
      */
     private static PackedB packScratch(int k, int n, int ncMax) {
-        if (Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread) return PackedB.allocate(k, n, ncMax);
+        if (Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread) {
+            return PackedB.allocate(k, n, ncMax);
+        }
         PackedB[] cache = PACKED.get();
         for (int i = 0; i < cache.length; i++) {
             PackedB pb = cache[i];
@@ -288,8 +289,8 @@ public final class Gemm {
         if (!parallel || tasks == 1) {
             tiles(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, rows, parts, vector, 0, tasks);
         } else {
-            Parallel.forRange(tasks, 1, (from, to) -> tiles(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, rows,
-                    parts, vector, from, to));
+            Parallel.forRange(tasks, 1, (from, to) -> tiles(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc,
+                    rows, parts, vector, from, to));
         }
     }
 
@@ -298,7 +299,8 @@ public final class Gemm {
      * consecutive tasks reuse one part of B while it is cached. A part is a range of COL_STEP-aligned columns.
      */
     private static void tiles(boolean transA, int m, int k, float alpha, float[] a, int offA, int lda, PackedB pb,
-                              float beta, float[] c, int offC, int ldc, int mc, int parts, boolean vector, int from, int to) {
+                              float beta, float[] c, int offC, int ldc, int mc, int parts, boolean vector,
+                              int from, int to) {
         int rowTiles = (m + mc - 1) / mc;
         Scratch s = SCRATCH.get();
         float[][] acc = s.acc(mc, padded(pb.width));

@@ -23,8 +23,10 @@ final class ScalarKernels {
                 float x10 = ap[a1 + pp], x11 = ap[a1 + pp + 1], x12 = ap[a1 + pp + 2], x13 = ap[a1 + pp + 3];
                 float[] b0 = bp[bRow0 + pp], b1 = bp[bRow0 + pp + 1], b2 = bp[bRow0 + pp + 2], b3 = bp[bRow0 + pp + 3];
                 for (int j = j0; j < wc; j++) {
-                    c0[j] = Math.fma(x03, b3[j], Math.fma(x02, b2[j], Math.fma(x01, b1[j], Math.fma(x00, b0[j], c0[j]))));
-                    c1[j] = Math.fma(x13, b3[j], Math.fma(x12, b2[j], Math.fma(x11, b1[j], Math.fma(x10, b0[j], c1[j]))));
+                    c0[j] = Math.fma(x03, b3[j],
+                            Math.fma(x02, b2[j], Math.fma(x01, b1[j], Math.fma(x00, b0[j], c0[j]))));
+                    c1[j] = Math.fma(x13, b3[j],
+                            Math.fma(x12, b2[j], Math.fma(x11, b1[j], Math.fma(x10, b0[j], c1[j]))));
                 }
             }
             for (; pp < kc; pp++) {
@@ -44,7 +46,8 @@ final class ScalarKernels {
                 float x00 = ap[a0 + pp], x01 = ap[a0 + pp + 1], x02 = ap[a0 + pp + 2], x03 = ap[a0 + pp + 3];
                 float[] b0 = bp[bRow0 + pp], b1 = bp[bRow0 + pp + 1], b2 = bp[bRow0 + pp + 2], b3 = bp[bRow0 + pp + 3];
                 for (int j = j0; j < wc; j++) {
-                    c0[j] = Math.fma(x03, b3[j], Math.fma(x02, b2[j], Math.fma(x01, b1[j], Math.fma(x00, b0[j], c0[j]))));
+                    c0[j] = Math.fma(x03, b3[j],
+                            Math.fma(x02, b2[j], Math.fma(x01, b1[j], Math.fma(x00, b0[j], c0[j]))));
                 }
             }
             for (; pp < kc; pp++) {

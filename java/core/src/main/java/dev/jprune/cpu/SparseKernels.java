@@ -86,8 +86,8 @@ public final class SparseKernels {
 
     /**
      * The scalar accumulation. Up to 32 samples: blocks of 8 samples in local accumulators (eight independent fma
-     * chains; the JIT's vectorised loop needs longer rows than that to pay off: measured 5 ns per nonzero at 8 samples).
-     * Longer rows: the contiguous loop over the samples, which C2 vectorises.
+     * chains; the JIT's vectorised loop needs longer rows than that to pay off: measured 5 ns per nonzero at 8
+     * samples). Longer rows: the contiguous loop over the samples, which C2 vectorises.
      */
     private static void scalarRows(int[] rp, char[] ci, float[] v, float[][] xt, int n, float[][] yt, int r0, int r1) {
         if (n <= 32) {

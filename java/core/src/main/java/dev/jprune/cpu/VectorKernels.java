@@ -89,14 +89,17 @@ final class VectorKernels {
     private static void tile4x3(float[] ap, int a0, int kc, float[][] bp, int bRow0, int j,
                                 float[] c0, float[] c1, float[] c2, float[] c3) {
         final int l = LANES, j1 = j + l, j2 = j + 2 * l;
-        FloatVector s00 = FloatVector.fromArray(S, c0, j), s01 = FloatVector.fromArray(S, c0, j1), s02 = FloatVector.fromArray(S, c0, j2);
-        FloatVector s10 = FloatVector.fromArray(S, c1, j), s11 = FloatVector.fromArray(S, c1, j1), s12 = FloatVector.fromArray(S, c1, j2);
-        FloatVector s20 = FloatVector.fromArray(S, c2, j), s21 = FloatVector.fromArray(S, c2, j1), s22 = FloatVector.fromArray(S, c2, j2);
-        FloatVector s30 = FloatVector.fromArray(S, c3, j), s31 = FloatVector.fromArray(S, c3, j1), s32 = FloatVector.fromArray(S, c3, j2);
+        FloatVector s00 = FloatVector.fromArray(S, c0, j), s01 = FloatVector.fromArray(S, c0, j1);
+        FloatVector s02 = FloatVector.fromArray(S, c0, j2), s10 = FloatVector.fromArray(S, c1, j);
+        FloatVector s11 = FloatVector.fromArray(S, c1, j1), s12 = FloatVector.fromArray(S, c1, j2);
+        FloatVector s20 = FloatVector.fromArray(S, c2, j), s21 = FloatVector.fromArray(S, c2, j1);
+        FloatVector s22 = FloatVector.fromArray(S, c2, j2), s30 = FloatVector.fromArray(S, c3, j);
+        FloatVector s31 = FloatVector.fromArray(S, c3, j1), s32 = FloatVector.fromArray(S, c3, j2);
         int a1 = a0 + kc, a2 = a1 + kc, a3 = a2 + kc;
         for (int p = 0; p < kc; p++) {
             float[] b = bp[bRow0 + p];
-            FloatVector b0 = FloatVector.fromArray(S, b, j), b1 = FloatVector.fromArray(S, b, j1), b2 = FloatVector.fromArray(S, b, j2);
+            FloatVector b0 = FloatVector.fromArray(S, b, j), b1 = FloatVector.fromArray(S, b, j1);
+            FloatVector b2 = FloatVector.fromArray(S, b, j2);
             FloatVector x0 = FloatVector.broadcast(S, ap[a0 + p]);
             s00 = x0.fma(b0, s00);
             s01 = x0.fma(b1, s01);
@@ -200,13 +203,15 @@ final class VectorKernels {
 
     private static void tile1x1(float[] ap, int a0, int kc, float[][] bp, int bRow0, int j, float[] c0) {
         FloatVector s0 = FloatVector.fromArray(S, c0, j);
-        for (int p = 0; p < kc; p++) s0 = FloatVector.broadcast(S, ap[a0 + p]).fma(FloatVector.fromArray(S, bp[bRow0 + p], j), s0);
+        for (int p = 0; p < kc; p++) {
+            s0 = FloatVector.broadcast(S, ap[a0 + p]).fma(FloatVector.fromArray(S, bp[bRow0 + p], j), s0);
+        }
         s0.intoArray(c0, j);
     }
     /**
-     * {@link SparseKernels#csrRows}' accumulation (no epilogue): yt[j][0..n) = Σ v[k]·xt[ci[k]][0..n). Column blocks of
-     * 4 vectors keep 4 independent accumulators per row; a narrower last block takes 2 or 4 rows at a time instead, so
-     * there are still 4 fma chains in flight (one chain per row measured ~4x slower, the fma latency).
+     * {@link SparseKernels#csrRows}' accumulation (no epilogue): yt[j][0..n) = Σ v[k]·xt[ci[k]][0..n). Column blocks
+     * of 4 vectors keep 4 independent accumulators per row; a narrower last block takes 2 or 4 rows at a time instead,
+     * so there are still 4 fma chains in flight (one chain per row measured ~4x slower, the fma latency).
      */
     static void csrRows(int[] rp, char[] ci, float[] v, float[][] xt, int n, float[][] yt, int r0, int r1) {
         final int l = LANES;
@@ -226,7 +231,8 @@ final class VectorKernels {
         if (left == 1) {
             int j = r0;
             for (; j + 4 <= r1; j += 4) {
-                rows1x4(rp[j], rp[j + 1], rp[j + 2], rp[j + 3], rp[j + 4], ci, v, xt, s0, yt[j], yt[j + 1], yt[j + 2], yt[j + 3]);
+                rows1x4(rp[j], rp[j + 1], rp[j + 2], rp[j + 3], rp[j + 4], ci, v, xt, s0,
+                        yt[j], yt[j + 1], yt[j + 2], yt[j + 3]);
             }
             for (; j < r1; j++) rows1(rp[j], rp[j + 1], ci, v, xt, s0, yt[j]);
         }
@@ -234,7 +240,8 @@ final class VectorKernels {
 
     private static void rows4(int k0, int k1, char[] ci, float[] v, float[][] xt, int s0, float[] y) {
         final int l = LANES;
-        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
         for (int k = k0; k < k1; k++) {
             float[] xr = xt[ci[k]];
             FloatVector w = FloatVector.broadcast(S, v[k]);
@@ -250,9 +257,11 @@ final class VectorKernels {
     }
 
     /** Two rows (nonzeros [ka, kb) and [kb, kc)), two vectors each: the first nonzeros of both rows interleaved. */
-    private static void rows2x2(int ka, int kb, int kc, char[] ci, float[] v, float[][] xt, int s0, float[] ya, float[] yb) {
+    private static void rows2x2(int ka, int kb, int kc, char[] ci, float[] v, float[][] xt, int s0,
+                                float[] ya, float[] yb) {
         final int l = LANES;
-        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), b0 = FloatVector.zero(S), b1 = FloatVector.zero(S);
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        FloatVector b0 = FloatVector.zero(S), b1 = FloatVector.zero(S);
         int m = Math.min(kb - ka, kc - kb);
         for (int t = 0; t < m; t++) {
             float[] xa = xt[ci[ka + t]], xb = xt[ci[kb + t]];
@@ -304,10 +313,10 @@ final class VectorKernels {
             c = FloatVector.broadcast(S, v[kc + t]).fma(FloatVector.fromArray(S, xt[ci[kc + t]], s0), c);
             d = FloatVector.broadcast(S, v[kd + t]).fma(FloatVector.fromArray(S, xt[ci[kd + t]], s0), d);
         }
-        for (int k = ka + m; k < kb; k++) a = FloatVector.broadcast(S, v[k]).fma(FloatVector.fromArray(S, xt[ci[k]], s0), a);
-        for (int k = kb + m; k < kc; k++) b = FloatVector.broadcast(S, v[k]).fma(FloatVector.fromArray(S, xt[ci[k]], s0), b);
-        for (int k = kc + m; k < kd; k++) c = FloatVector.broadcast(S, v[k]).fma(FloatVector.fromArray(S, xt[ci[k]], s0), c);
-        for (int k = kd + m; k < ke; k++) d = FloatVector.broadcast(S, v[k]).fma(FloatVector.fromArray(S, xt[ci[k]], s0), d);
+        for (int k = ka + m; k < kb; k++) a = axpy(v[k], xt[ci[k]], s0, a);
+        for (int k = kb + m; k < kc; k++) b = axpy(v[k], xt[ci[k]], s0, b);
+        for (int k = kc + m; k < kd; k++) c = axpy(v[k], xt[ci[k]], s0, c);
+        for (int k = kd + m; k < ke; k++) d = axpy(v[k], xt[ci[k]], s0, d);
         a.intoArray(ya, s0);
         b.intoArray(yb, s0);
         c.intoArray(yc, s0);
@@ -316,7 +325,12 @@ final class VectorKernels {
 
     private static void rows1(int k0, int k1, char[] ci, float[] v, float[][] xt, int s0, float[] y) {
         FloatVector a0 = FloatVector.zero(S);
-        for (int k = k0; k < k1; k++) a0 = FloatVector.broadcast(S, v[k]).fma(FloatVector.fromArray(S, xt[ci[k]], s0), a0);
+        for (int k = k0; k < k1; k++) a0 = axpy(v[k], xt[ci[k]], s0, a0);
         a0.intoArray(y, s0);
+    }
+
+    /** acc + w·x[s0 .. s0 + LANES), one fma per lane. */
+    private static FloatVector axpy(float w, float[] x, int s0, FloatVector acc) {
+        return FloatVector.broadcast(S, w).fma(FloatVector.fromArray(S, x, s0), acc);
     }
 }

@@ -158,8 +158,8 @@ public final class Conv2d implements Layer {
             PackedB col = packedScratch(ckk, ld, nb < cb);
             Parallel.forRange(nb, 1, (from, to) -> {
                 for (int b = from; b < to; b++) {
-                    Im2col.im2colPacked(xd, (c0 + b) * chw, inChannels, h, w, kernelSize, kernelSize, stride, padding, oh, ow,
-                            col, b * p);
+                    Im2col.im2colPacked(xd, (c0 + b) * chw, inChannels, h, w, kernelSize, kernelSize, stride, padding,
+                            oh, ow, col, b * p);
                 }
             });
             // Yc [F, nb*P] = W [F, CKK] · col [CKK, nb*P]
@@ -168,7 +168,9 @@ public final class Conv2d implements Layer {
             Parallel.forRange(nb, 1, (from, to) -> {
                 for (int b = from; b < to; b++) {
                     int yo = (c0 + b) * fp;
-                    for (int ff = 0; ff < f; ff++) Epilogue.biasRelu(yc, ff * ld + b * p, yd, yo + ff * p, p, bd[ff], false);
+                    for (int ff = 0; ff < f; ff++) {
+                        Epilogue.biasRelu(yc, ff * ld + b * p, yd, yo + ff * p, p, bd[ff], false);
+                    }
                 }
             });
         }
@@ -229,14 +231,17 @@ public final class Conv2d implements Layer {
             }
         }
         float[] db = bias.grad.data;
-        for (int ff = 0; ff < f; ff++) {
-            double s = 0;
-            for (int i = 0; i < n; i++) {
-                int row = i * fp + ff * p;
-                for (int q = 0; q < p; q++) s += dyd[row + q];
+        // One task per filter (each sum keeps its image-then-position order, so any split gives the same bits).
+        Parallel.forRange(f, Math.max(1, (1 << 16) / Math.max(1, n * p)), (from, to) -> {
+            for (int ff = from; ff < to; ff++) {
+                double s = 0;
+                for (int i = 0; i < n; i++) {
+                    int row = i * fp + ff * p;
+                    for (int q = 0; q < p; q++) s += dyd[row + q];
+                }
+                db[ff] += (float) s;
             }
-            db[ff] += (float) s;
-        }
+        });
         return dx;
     }
 

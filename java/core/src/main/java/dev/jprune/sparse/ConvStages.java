@@ -24,8 +24,8 @@ final class ConvStages {
             LayerGeometry.Geometry g = LayerGeometry.of(conv);
             int[] ws = conv.weight().value.shape(); // [F, C, K, K] viewed as [F, C·K·K]
             Csr w = Csr.fromDense(conv.weight().value.data, ws[0], ws[1] * ws[2] * ws[3]);
-            return new SparseConvStage(name, w, conv.bias().value.data.clone(), ws[1], ws[2], ws[3], g.stride(), g.pad(),
-                    reluNext, mode);
+            float[] b = conv.bias().value.data.clone();
+            return new SparseConvStage(name, w, b, ws[1], ws[2], ws[3], g.stride(), g.pad(), reluNext, mode);
         }
         if (l instanceof MaxPool2d) {
             LayerGeometry.Geometry g = LayerGeometry.of((MaxPool2d) l);
@@ -42,7 +42,8 @@ final class ConvStages {
     }
 
     /** Per-thread output rows [F][chunk width] of the sparse path (one chunk of columns at a time). */
-    private static final ThreadLocal<float[][][]> CHUNK_ROWS = ThreadLocal.withInitial(() -> new float[][][] {new float[0][]});
+    private static final ThreadLocal<float[][][]> CHUNK_ROWS =
+            ThreadLocal.withInitial(() -> new float[][][] {new float[0][]});
 
     private static float[][] chunkRows(int rows, int width) {
         float[][][] holder = CHUNK_ROWS.get();
@@ -91,7 +92,8 @@ final class ConvStages {
         @Override
         public Act run(Act in, int[] inDims, Workspace ws) {
             Act x = ws.asFlat(in);
-            int n = x.n, h = inDims[1], wd = inDims[2], oh = outSize(h, kh, stride, pad), ow = outSize(wd, kw, stride, pad);
+            int n = x.n, h = inDims[1], wd = inDims[2];
+            int oh = outSize(h, kh, stride, pad), ow = outSize(wd, kw, stride, pad);
             int p = oh * ow, k = w.cols, f = w.rows, chw = c * h * wd, o = in.outBuf();
             float[] y = ws.flat(o, (long) n * f * p);
             int nb = (int) Math.max(1, Math.min(n, CHUNK_FLOATS / Math.max(1L, (long) k * p)));
@@ -119,8 +121,8 @@ final class ConvStages {
             return ws.acts[o].setFlat(n, f * p, y, 0, o);
         }
 
-        private void im2colRange(float[] x, int xOff, int first, int from, int to, int chw, int h, int wd, int oh, int ow,
-                                 PackedB cols) {
+        private void im2colRange(float[] x, int xOff, int first, int from, int to, int chw, int h, int wd, int oh,
+                                 int ow, PackedB cols) {
             int p = oh * ow;
             for (int s = from; s < to; s++) {
                 Im2col.im2colPacked(x, xOff + (first + s) * chw, c, h, wd, kh, kw, stride, pad, oh, ow, cols, s * p);
@@ -142,7 +144,8 @@ final class ConvStages {
             for (int ff = 0; ff < w.rows; ff++) scatterRow(yc, ff * q, c0, wc, y, first, p, ff, finish);
         }
 
-        private void scatterRow(float[] src, int srcOff, int c0, int wc, float[] y, int first, int p, int ff, boolean finish) {
+        private void scatterRow(float[] src, int srcOff, int c0, int wc, float[] y, int first, int p, int ff,
+                                boolean finish) {
             int f = w.rows;
             float bf = b[ff];
             for (int t = 0; t < wc; ) {
@@ -159,8 +162,9 @@ final class ConvStages {
 
         @Override
         public String describe() {
-            return name + ": SparseConv2d(" + c + " -> " + w.rows + ", " + kh + "x" + kw + ", stride " + stride + ", pad " + pad
-                    + ", nnz " + w.nnz() + (relu ? ", ReLU fused" : "") + ", " + KernelChoice.describe(denseFrom) + ")";
+            return name + ": SparseConv2d(" + c + " -> " + w.rows + ", " + kh + "x" + kw + ", stride " + stride
+                    + ", pad " + pad + ", nnz " + w.nnz() + (relu ? ", ReLU fused" : "") + ", "
+                    + KernelChoice.describe(denseFrom) + ")";
         }
         @Override public String name() { return name; }
         @Override public Csr weight() { return w; }
@@ -196,7 +200,8 @@ final class ConvStages {
             if (!ws.fork((long) planes * h * wd, 1 << 20)) {
                 pool(xd, xo, y, 0, planes, h, wd, oh, ow);
             } else {
-                Parallel.forRange(planes, Math.max(1, 4096 / Math.max(1, h * wd)), (a, e) -> pool(xd, xo, y, a, e, h, wd, oh, ow));
+                int grain = Math.max(1, 4096 / Math.max(1, h * wd));
+                Parallel.forRange(planes, grain, (a, e) -> pool(xd, xo, y, a, e, h, wd, oh, ow));
             }
             return ws.acts[o].setFlat(x.n, inDims[0] * oh * ow, y, 0, o);
         }
@@ -233,7 +238,8 @@ final class ConvStages {
                 for (int oy = 0; oy < oh; oy++) {
                     int r0 = xOff + (pl * h + 2 * oy) * wd, r1 = r0 + wd, o = (pl * oh + oy) * ow;
                     for (int ox = 0; ox < ow; ox++) {
-                        float a = xd[r0 + 2 * ox], b = xd[r0 + 2 * ox + 1], c = xd[r1 + 2 * ox], d = xd[r1 + 2 * ox + 1];
+                        int i = r0 + 2 * ox, j = r1 + 2 * ox;
+                        float a = xd[i], b = xd[i + 1], c = xd[j], d = xd[j + 1];
                         int bits = Float.floatToRawIntBits(a);
                         int t = (b > a) | (b != b & a == a) ? -1 : 0;
                         bits ^= (bits ^ Float.floatToRawIntBits(b)) & t;

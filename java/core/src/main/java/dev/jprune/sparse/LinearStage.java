@@ -8,8 +8,8 @@ import dev.jprune.util.Parallel;
 import java.util.Arrays;
 
 /**
- * A Linear layer of a {@link SparseModel}: y = x·Wᵀ + b (then ReLU when the next layer is a ReLU, fused), with W kept
- * in CSR and, where the cost model says dense can be faster, also packed dense for {@link Gemm}. Which one runs is
+ * A Linear layer of a {@link SparseModel}: y = x·Wᵀ + b (then ReLU when the next layer is a ReLU, fused), with W
+ * kept in CSR and, where the cost model says dense can be faster, also packed dense for {@link Gemm}. Which one runs is
  * fixed per batch size when the stage is built ({@link KernelChoice}); both give the same bits for finite inputs
  * (see {@link SparseKernels}), so the choice never changes a result. Immutable; safe from any number of threads.
  */
@@ -33,7 +33,8 @@ final class LinearStage implements SparseModel.WeightStage {
         this.b = b;
         this.relu = relu;
         this.denseFrom = KernelChoice.denseFromBatch(mode, w.density(), w.colIdx16 != null);
-        this.dense = denseFrom == Integer.MAX_VALUE ? null : PackedB.pack(true, w.cols, w.rows, w.toDense(), 0, Math.max(1, w.cols));
+        this.dense = denseFrom == Integer.MAX_VALUE ? null
+                : PackedB.pack(true, w.cols, w.rows, w.toDense(), 0, Math.max(1, w.cols));
         this.parts = w.balancedRowParts(4 * Parallel.threads());
     }
 
@@ -42,8 +43,8 @@ final class LinearStage implements SparseModel.WeightStage {
         for (int i = 1; i < s.length; i++) f *= s[i];
         boolean ok = s.length == 1 ? s[0] == w.cols : s.length >= 1 && f == w.cols;
         if (!ok) {
-            throw new IllegalArgumentException(describe() + ": expected input [N, " + w.cols + "] (or [N, ...] with " + w.cols
-                    + " features) but got " + Arrays.toString(s));
+            throw new IllegalArgumentException(describe() + ": expected input [N, " + w.cols + "] (or [N, ...] with "
+                    + w.cols + " features) but got " + Arrays.toString(s));
         }
         return s.length == 1 ? 1 : s[0];
     }
@@ -99,8 +100,8 @@ final class LinearStage implements SparseModel.WeightStage {
         } else if (!ws.fork(w.nnz(), Spmm.PARALLEL_GATHER)) {
             SparseKernels.csrVector(w.rowPtr, w.colIdx16, w.values, x, b, relu, y, yOff, 0, w.rows);
         } else {
-            Parallel.forRange(parts.length - 1, 1, (p0, p1) -> SparseKernels.csrVector(w.rowPtr, w.colIdx16, w.values, x,
-                    b, relu, y, yOff, parts[p0], parts[p1]));
+            Parallel.forRange(parts.length - 1, 1, (p0, p1) -> SparseKernels.csrVector(w.rowPtr, w.colIdx16, w.values,
+                    x, b, relu, y, yOff, parts[p0], parts[p1]));
         }
     }
 

@@ -28,8 +28,9 @@ import java.util.List;
  * Scratch memory lives in a {@link Workspace}: the caller's ({@link #newWorkspace()}), or one per calling thread kept
  * by the model. A steady stream of calls with the same input shape then allocates nothing on the calling thread when
  * a call runs on it alone: always with a workspace from {@link #newWorkspace(boolean) newWorkspace(false)}, else for
- * small work; larger calls of a forking workspace hand pieces to the shared pool, which allocates its task objects. Export copies the exact nonzero weights (masked weights are 0 by the Parameter invariant),
- * so later changes to the source model do not affect it.
+ * small work; larger calls of a forking workspace hand pieces to the shared pool, which allocates its task objects.
+ * Export copies the exact nonzero weights (masked weights are 0 by the Parameter invariant), so later changes to the
+ * source model do not affect it.
  */
 public final class SparseModel {
     /** Samples per chunk of a batch: bounds the workspace (feature-major rows, im2col columns). */
@@ -118,10 +119,12 @@ public final class SparseModel {
     private static Stage stageOf(Layer l, String name, boolean reluNext, boolean fusedRelu, KernelChoice.Mode mode) {
         if (l instanceof Linear) {
             Linear lin = (Linear) l;
-            return new LinearStage(name, Csr.fromDense(lin.weight.value.data, lin.out, lin.in), lin.bias.value.data.clone(),
-                    reluNext, mode);
+            Csr w = Csr.fromDense(lin.weight.value.data, lin.out, lin.in);
+            return new LinearStage(name, w, lin.bias.value.data.clone(), reluNext, mode);
         }
-        if (l instanceof ReLU) return fusedRelu ? new IdentityStage(name, "ReLU (fused into the layer before)") : new ReluStage(name);
+        if (l instanceof ReLU) {
+            return fusedRelu ? new IdentityStage(name, "ReLU (fused into the layer before)") : new ReluStage(name);
+        }
         if (l instanceof Flatten) return new FlattenStage(name);
         if (l instanceof Dropout) return new IdentityStage(name, l.describe() + " (eval: identity)");
         Stage conv = ConvStages.stageOf(l, name, reluNext, mode);
@@ -159,9 +162,10 @@ public final class SparseModel {
      * @throws IllegalArgumentException when a shape does not fit, or the workspace belongs to another model
      */
     public void forwardInto(Tensor x, Tensor y, Workspace ws) {
-        if (x == null || y == null || ws == null) throw new IllegalArgumentException("SparseModel.forwardInto: null argument");
-        if (ws.owner != this) throw new IllegalArgumentException("SparseModel.forwardInto: the workspace belongs to another model");
-        if (x.rank() < 1) throw new IllegalArgumentException("SparseModel.forwardInto: input must have a batch dimension");
+        String op = "SparseModel.forwardInto: ";
+        if (x == null || y == null || ws == null) throw new IllegalArgumentException(op + "null argument");
+        if (ws.owner != this) throw new IllegalArgumentException(op + "the workspace belongs to another model");
+        if (x.rank() < 1) throw new IllegalArgumentException(op + "input must have a batch dimension");
         plan(x, ws);
         int n = x.dim(0), inF = ws.sampleFeatures[0], outF = ws.sampleFeatures[stages.size()];
         int[] outDims = ws.sampleDims[stages.size()];
@@ -184,7 +188,7 @@ public final class SparseModel {
         }
     }
 
-    /** Per-sample shapes after every stage for x's sample shape, cached in the workspace (no allocation when unchanged). */
+    /** Per-sample shapes after every stage for x's sample shape, cached in the workspace (no allocation if unchanged). */
     private void plan(Tensor x, Workspace ws) {
         int[][] d = ws.sampleDims;
         if (d != null && d[0].length == x.rank() - 1) {
@@ -293,7 +297,7 @@ public final class SparseModel {
     static final class FlattenStage implements Stage {
         private final String name;
         FlattenStage(String name) { this.name = name; }
-        @Override public Act run(Act in, int[] inDims, Workspace ws) { return in; } // both layouts are already flat per sample
+        @Override public Act run(Act in, int[] inDims, Workspace ws) { return in; } // both layouts are flat per sample
         @Override
         public int[] outputShape(int[] s) {
             if (s.length < 1) throw new IllegalArgumentException(describe() + ": input must have a batch dimension");

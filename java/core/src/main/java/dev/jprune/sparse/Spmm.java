@@ -138,7 +138,9 @@ public final class Spmm {
     static void wideRows(Csr w, float[] x, int xOff, float[] bias, float[] y, int yOff) {
         for (int j = 0; j < w.rows; j++) {
             float acc = 0f;
-            for (int k = w.rowPtr[j], e = w.rowPtr[j + 1]; k < e; k++) acc = Math.fma(w.values[k], x[xOff + w.colIdx[k]], acc);
+            for (int k = w.rowPtr[j], e = w.rowPtr[j + 1]; k < e; k++) {
+                acc = Math.fma(w.values[k], x[xOff + w.colIdx[k]], acc);
+            }
             y[yOff + j] = bias == null ? acc : acc + bias[j];
         }
     }

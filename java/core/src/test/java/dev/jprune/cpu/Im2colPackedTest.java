@@ -22,11 +22,15 @@ class Im2colPackedTest {
             float[] x = new float[n * c * h * w];
             rng.fillUniform(x, -1f, 1f);
             float[] col = new float[ckk * n * pos];
-            for (int i = 0; i < n; i++) Im2col.im2col(x, i * c * h * w, c, h, w, k, k, s, p, oh, ow, col, i * pos, n * pos);
+            for (int i = 0; i < n; i++) {
+                Im2col.im2col(x, i * c * h * w, c, h, w, k, k, s, p, oh, ow, col, i * pos, n * pos);
+            }
             PackedB expect = PackedB.pack(false, ckk, n * pos, col, 0, n * pos);
             PackedB got = PackedB.allocate(ckk, n * pos);
             for (float[] r : got.rows) java.util.Arrays.fill(r, Float.NaN);
-            for (int i = 0; i < n; i++) Im2col.im2colPacked(x, i * c * h * w, c, h, w, k, k, s, p, oh, ow, got, i * pos);
+            for (int i = 0; i < n; i++) {
+                Im2col.im2colPacked(x, i * c * h * w, c, h, w, k, k, s, p, oh, ow, got, i * pos);
+            }
             for (int ch = 0; ch < got.chunks(); ch++) {
                 for (int r = 0; r < ckk; r++) {
                     for (int j = 0; j < got.chunkWidth(ch); j++) {

@@ -8,8 +8,9 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
- * SparseKernels against the naive double-accumulated product of the dense weight (the tolerance rule of GemmTest) and,
- * bit for bit, against Gemm on the same dense weight: the sparse kernels run Gemm's fma sequence minus the zero weights.
+ * SparseKernels against the naive double-accumulated product of the dense weight (the tolerance rule of GemmTest)
+ * and, bit for bit, against Gemm on the same dense weight: the sparse kernels run Gemm's fma sequence minus the zero
+ * weights.
  * Odd shapes, empty and full rows, poisoned outputs (rows outside [r0, r1) must stay untouched), with and without bias
  * and ReLU, both kernel paths.
  */
@@ -40,13 +41,19 @@ class SparseKernelsTest {
             v = new float[nnz];
             int k = 0;
             for (int r = 0; r < rows; r++) {
-                for (int c = 0; c < cols; c++) if (dense[r * cols + c] != 0f) { ci[k] = (char) c; v[k++] = dense[r * cols + c]; }
+                for (int c = 0; c < cols; c++) {
+                    if (dense[r * cols + c] != 0f) {
+                        ci[k] = (char) c;
+                        v[k++] = dense[r * cols + c];
+                    }
+                }
                 rp[r + 1] = k;
             }
         }
     }
 
-    private static final int[][] SHAPES = {{1, 1}, {1, 7}, {7, 1}, {7, 129}, {129, 7}, {129, 129}, {300, 784}, {10, 100}};
+    private static final int[][] SHAPES = {{1, 1}, {1, 7}, {7, 1}, {7, 129}, {129, 7}, {129, 129}, {300, 784},
+            {10, 100}};
     private static final double[] DENSITIES = {0.0, 0.01, 0.1, 0.5, 1.0};
 
     /** y[s, j] over n samples x [n, cols]: Gemm on the dense weight, then bias and ReLU as the kernels apply them. */
@@ -89,7 +96,8 @@ class SparseKernelsTest {
                 for (int variant = 0; variant < 4; variant++) {
                     boolean relu = (variant & 1) != 0;
                     float[] b = (variant & 2) != 0 ? bias : null;
-                    String what = "csrVector [" + w.rows + ", " + w.cols + "] density " + d + " relu " + relu + " bias " + (b != null);
+                    String what = "csrVector [" + w.rows + ", " + w.cols + "] density " + d + " relu " + relu
+                            + " bias " + (b != null);
                     int off = 3;
                     float[] y = new float[w.rows + 2 * off];
                     Arrays.fill(y, Float.NaN); // poisoned: every row must be written, nothing else
@@ -98,7 +106,8 @@ class SparseKernelsTest {
                     checkNaive(what, w, x, 1, b, relu, got);
                     float[] ref = gemmReference(w, x, 1, b, relu);
                     for (int j = 0; j < w.rows; j++) {
-                        assertEquals(Float.floatToRawIntBits(ref[j]), Float.floatToRawIntBits(got[j]), what + " row " + j + " vs Gemm");
+                        assertEquals(Float.floatToRawIntBits(ref[j]), Float.floatToRawIntBits(got[j]),
+                                what + " row " + j + " vs Gemm");
                     }
                     for (int i = 0; i < off; i++) {
                         assertEquals(Float.NaN, y[i], what + " wrote before its range");
@@ -111,7 +120,7 @@ class SparseKernelsTest {
 
     /**
      * Feature-major rows, n samples: equal to csrVector sample by sample (and so to Gemm) bit for bit, on both kernel
-     * paths, at n = 1, 7, 16, 17, 64, 129 (vector tails of every size); a row range [r0, r1) leaves other rows untouched.
+     * paths, at batch sizes around every block size of both paths; a row range [r0, r1) leaves other rows untouched.
      */
     @Test
     void csrRowsEqualsCsrVectorPerSampleOnBothPaths() {
@@ -137,14 +146,15 @@ class SparseKernelsTest {
                         for (float[] r : yt) Arrays.fill(r, Float.NaN);
                         if (scalar) SparseKernels.csrRowsScalar(w.rp, w.ci, w.v, xt, n, bias, true, yt, r0, r1);
                         else SparseKernels.csrRows(w.rp, w.ci, w.v, xt, n, bias, true, yt, r0, r1);
-                        String what = (scalar ? "scalar" : "dispatched") + " csrRows [" + w.rows + ", " + w.cols + "] density " + d + " n " + n;
+                        String what = (scalar ? "scalar" : "dispatched") + " csrRows [" + w.rows + ", " + w.cols
+                                + "] density " + d + " n " + n;
                         for (int j = 0; j < w.rows; j++) {
                             for (int s = 0; s < n; s++) {
                                 if (j < r0) {
-                                    assertEquals(Float.NaN, yt[j][s], what + ": row " + j + " outside the range was written");
+                                    assertEquals(Float.NaN, yt[j][s], what + ": row " + j + " outside the range");
                                 } else {
-                                    assertEquals(Float.floatToRawIntBits(expect[s * w.rows + j]), Float.floatToRawIntBits(yt[j][s]),
-                                            what + " row " + j + " sample " + s);
+                                    assertEquals(Float.floatToRawIntBits(expect[s * w.rows + j]),
+                                            Float.floatToRawIntBits(yt[j][s]), what + " row " + j + " sample " + s);
                                 }
                             }
                         }
@@ -172,8 +182,8 @@ class SparseKernelsTest {
             SparseKernels.csrPacked(w.rp, w.ci, w.v, packed, ch, null, false, part, 0, w.rows);
             for (int j = 0; j < w.rows; j++) {
                 for (int s = 0; s < packed.chunkWidth(ch); s++) {
-                    assertEquals(Float.floatToRawIntBits(whole[j][packed.chunkStart(ch) + s]), Float.floatToRawIntBits(part[j][s]),
-                            "chunk " + ch + " row " + j + " column " + s);
+                    assertEquals(Float.floatToRawIntBits(whole[j][packed.chunkStart(ch) + s]),
+                            Float.floatToRawIntBits(part[j][s]), "chunk " + ch + " row " + j + " column " + s);
                 }
             }
         }

@@ -11,6 +11,7 @@ import dev.jprune.nn.Sequential;
 import dev.jprune.tensor.Tensor;
 import dev.jprune.testutil.Close;
 import dev.jprune.util.Rng;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -47,7 +48,8 @@ class SparseModelTest {
         assertArrayEquals(ref.shape(), y.shape());
         Close.assertClose(name + " sparse vs masked dense", ref.data, y.data, RTOL, ATOL);
         assertArrayEquals(ref.data, y.data, name + ": bit for bit");
-        for (SparseModel forced : new SparseModel[] {SparseModel.exportSparse(spec.net()), SparseModel.exportDense(spec.net())}) {
+        SparseModel[] forcedModels = {SparseModel.exportSparse(spec.net()), SparseModel.exportDense(spec.net())};
+        for (SparseModel forced : forcedModels) {
             Tensor out = Tensor.zeros(ref.shape());
             java.util.Arrays.fill(out.data, Float.NaN); // poisoned: every element must be written
             forced.forwardInto(x, out);
@@ -97,13 +99,16 @@ class SparseModelTest {
      */
     @Test
     void steadyStreamOfCallsAllocatesNothing() {
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        org.junit.jupiter.api.Assumptions.assumeTrue(mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(),
+        com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(),
                 "this JVM does not measure per-thread allocation");
         for (String name : new String[] {"lenet-300-100", "lenet-5"}) {
             ModelSpec spec = Models.build(name, 3);
             Masks.randomWeightMasks(spec.net(), 0.9, new Rng(4));
-            for (SparseModel sm : new SparseModel[] {SparseModel.export(spec.net()), SparseModel.exportDense(spec.net())}) {
+            SparseModel[] models = {SparseModel.export(spec.net()), SparseModel.exportDense(spec.net())};
+            for (SparseModel sm : models) {
                 for (int n : new int[] {1, 7, 33}) {
                     Tensor x = input(new Rng(n), n, spec.sampleShape());
                     Tensor y = Tensor.zeros(sm.outputShape(x.shape()));
@@ -122,7 +127,7 @@ class SparseModelTest {
                         }
                         bytes = mx.getThreadAllocatedBytes(tid) - before;
                     }
-                    assertEquals(0, bytes, name + " batch " + n + " " + sm.describe() + ": bytes allocated by 10 calls");
+                    assertEquals(0, bytes, name + " batch " + n + " " + sm.describe() + ": bytes by 10 calls");
                 }
             }
         }
@@ -150,7 +155,9 @@ class SparseModelTest {
                     for (int i = 0; i < calls; i++) {
                         java.util.Arrays.fill(y.data, Float.NaN);
                         sm.forwardInto(xs[id], y);
-                        if (!java.util.Arrays.equals(expect[id].data, y.data)) return "thread " + id + " call " + i + " differs";
+                        if (!java.util.Arrays.equals(expect[id].data, y.data)) {
+                            return "thread " + id + " call " + i + " differs";
+                        }
                     }
                     return "";
                 }));
@@ -175,8 +182,9 @@ class SparseModelTest {
 
     static String runProbe(int threads, boolean vector) throws Exception {
         java.nio.file.Path javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder pb = new ProcessBuilder(javaBin.toString(), "-Djprune.threads=" + threads, "-Djprune.vector=" + vector,
-                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), ThreadCountProbe.class.getName());
+        ProcessBuilder pb = new ProcessBuilder(javaBin.toString(), "-Djprune.threads=" + threads,
+                "-Djprune.vector=" + vector, "--add-modules", "jdk.incubator.vector", "-cp",
+                System.getProperty("java.class.path"), ThreadCountProbe.class.getName());
         pb.redirectErrorStream(true);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -190,7 +198,8 @@ class SparseModelTest {
         SparseModel a = SparseModel.export(Models.build("lenet-300-100", 1).net());
         SparseModel b = SparseModel.export(Models.build("lenet-300-100", 2).net());
         Tensor x = Tensor.zeros(2, 784);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.forwardInto(x, Tensor.zeros(2, 10), b.newWorkspace()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> a.forwardInto(x, Tensor.zeros(2, 10), b.newWorkspace()));
         assertTrue(e.getMessage().contains("another model"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> a.forwardInto(x, Tensor.zeros(3, 10)));
         assertTrue(e.getMessage().contains("[3, 10]") && e.getMessage().contains("[2, 10]"), e.getMessage());
@@ -231,7 +240,8 @@ class SparseModelTest {
         Close.assertClose("nested", net.forward(x, false).data, SparseModel.export(net).forward(x).data, RTOL, ATOL);
         assertEquals(3, SparseModel.export(net).size());
         assertTrue(SparseModel.export(net).describe().get(2).startsWith("1.1: SparseLinear"), SparseModel.export(net).describe().toString());
-        assertTrue(SparseModel.export(net).describe().get(0).contains("ReLU fused"), SparseModel.export(net).describe().toString());
+        List<String> d = SparseModel.export(net).describe();
+        assertTrue(d.get(0).contains("ReLU fused"), d.toString());
     }
 
     @Test

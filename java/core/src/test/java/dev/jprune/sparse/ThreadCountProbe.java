@@ -17,8 +17,9 @@ public final class ThreadCountProbe {
         for (String name : new String[] {"lenet-300-100", "lenet-5"}) {
             ModelSpec spec = Models.build(name, 12);
             Masks.randomWeightMasks(spec.net(), 0.9, new Rng(13));
-            for (SparseModel sm : new SparseModel[] {SparseModel.export(spec.net()), SparseModel.exportSparse(spec.net()),
-                    SparseModel.exportDense(spec.net())}) {
+            SparseModel[] models = {SparseModel.export(spec.net()), SparseModel.exportSparse(spec.net()),
+                    SparseModel.exportDense(spec.net())};
+            for (SparseModel sm : models) {
                 for (int n : new int[] {1, 7, 300}) {
                     Tensor x = SparseModelTest.input(new Rng(n), n, spec.sampleShape());
                     for (float f : sm.forward(x).data) h = 31 * h + Float.floatToRawIntBits(f);
@@ -32,7 +33,9 @@ public final class ThreadCountProbe {
         Tensor dy = Tensor.zeros(y.shape());
         new Rng(16).fillUniform(dy.data, -1f, 1f);
         lenet.net().backward(dy, false);
-        for (Parameter p : lenet.net().parameters()) for (float f : p.grad.data) h = 31 * h + Float.floatToRawIntBits(f);
+        for (Parameter p : lenet.net().parameters()) {
+            for (float f : p.grad.data) h = 31 * h + Float.floatToRawIntBits(f);
+        }
         System.out.println(Long.toHexString(h));
     }
 }
