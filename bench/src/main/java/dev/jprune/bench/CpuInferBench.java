@@ -193,23 +193,24 @@ public final class CpuInferBench {
     private static double throughput(SparseModel sm, int[] sample, int batch, int threads, long millis)
             throws Exception {
         AtomicLong calls = new AtomicLong();
-        CountDownLatch start = new CountDownLatch(1);
-        long[] window = new long[2];
+        CountDownLatch ready = new CountDownLatch(threads), start = new CountDownLatch(1);
+        long[] end = new long[1];
         List<Thread> ts = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             int id = t;
             Thread th = new Thread(() -> {
                 Workspace ws = sm.newWorkspace(false);
                 Tensor x = input(batch, sample, new Rng(id)), y = Tensor.zeros(sm.outputShape(x.shape()));
-                for (int i = 0; i < 200; i++) sm.forwardInto(x, y, ws); // warm-up
+                long warm = System.nanoTime() + 300_000_000L;
+                for (int i = 0; i < 50 || System.nanoTime() < warm; i++) sm.forwardInto(x, y, ws); // JIT warm-up
+                ready.countDown();
                 try {
                     start.await();
                 } catch (InterruptedException e) {
                     return;
                 }
-                long end = window[1];
-                long n = 0;
-                while (System.nanoTime() < end) {
+                long n = 0, stop = end[0];
+                while (System.nanoTime() < stop) {
                     sm.forwardInto(x, y, ws);
                     n++;
                 }
@@ -218,9 +219,8 @@ public final class CpuInferBench {
             ts.add(th);
             th.start();
         }
-        Thread.sleep(500 + 100L * threads);
-        window[0] = System.nanoTime();
-        window[1] = window[0] + millis * 1_000_000L;
+        ready.await(); // every caller warmed up, then one common window
+        end[0] = System.nanoTime() + millis * 1_000_000L;
         start.countDown();
         for (Thread th : ts) th.join();
         return calls.get() / (millis / 1000.0);
