@@ -229,8 +229,11 @@ public final class Gemm {
         multiply(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, mc, vector, true);
     }
 
-    /** The calling thread's last packed op(B) shapes, reused: packing then writes into memory it already owns. */
-    private static final ThreadLocal<PackedB[]> PACKED = ThreadLocal.withInitial(() -> new PackedB[4]);
+    /**
+     * The calling thread's last 12 packed op(B) shapes (a training step of a 3-layer MLP uses 8), reused: packing then
+     * writes into memory it already owns instead of allocating and zeroing it every call.
+     */
+    private static final ThreadLocal<PackedB[]> PACKED = ThreadLocal.withInitial(() -> new PackedB[12]);
 
     /**
      * A packed [k, n] matrix from the calling thread's cache (filled by the caller before use). A pool worker gets a
@@ -250,7 +253,7 @@ public final class Gemm {
             }
         }
         PackedB pb = PackedB.allocate(k, n, ncMax);
-        if ((long) k * n <= 1L << 22) { // keep up to 16 MiB per entry; larger ones are one-offs
+        if ((long) k * n <= 1L << 20) { // at most 4 MiB an entry (48 MiB a thread); larger ones are allocated per call
             System.arraycopy(cache, 0, cache, 1, cache.length - 1);
             cache[0] = pb;
         }
