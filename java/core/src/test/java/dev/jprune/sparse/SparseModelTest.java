@@ -217,6 +217,15 @@ class SparseModelTest {
         assertArrayEquals(ref.shape(), y.shape());
         assertArrayEquals(ref.data, y.data);
         assertTrue(Float.isNaN(y.data[2]), "NaN at (0, 5) propagates to the window at ox = 2");
+        // the branch-free 2x2 path: ties, signed zeros and NaNs, bit for bit as nn.MaxPool2d
+        Sequential two = new Sequential(new dev.jprune.nn.MaxPool2d(2, 2));
+        Tensor z = Tensor.zeros(2, 3, 8, 10);
+        float[] vals = {-0.0f, 0.0f, 1f, -1f, Float.NaN, Float.intBitsToFloat(0x7fc00001), 1f, 0.0f};
+        for (int i = 0; i < z.size(); i++) z.data[i] = vals[rng.nextInt(vals.length)];
+        float[] want = two.forward(z, false).data, got = SparseModel.export(two).forward(z).data;
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "2x2 window " + i);
+        }
     }
 
     @Test
