@@ -67,7 +67,7 @@ MODELS=mlp-128,lenet-300-100,lenet-5,cifar-cnn-a,cifar-cnn-b
 
 if [ "$ONLY" = all ] || [ "$ONLY" = infer ]; then
   for r in $(seq 1 "$ROUNDS"); do
-    echo "round $r/$ROUNDS: inference (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+    echo "round $r/$ROUNDS: inference (load $(cut -d' ' -f1 /proc/loadavg))" | tee -a "$TMP/loads.txt" >&2
     $JV dev.jprune.bench.CpuInferBench infer --models $MODELS --batches $BATCHES 2>/dev/null \
       | sed 's/^RESULT /RESULT jv /' >> "$TMP/infer.txt"
     $JS dev.jprune.bench.CpuInferBench infer --models $MODELS --batches $BATCHES 2>/dev/null \
@@ -79,7 +79,7 @@ fi
 if [ "$ONLY" = all ] || [ "$ONLY" = epoch ]; then
   EPOCHS=3
   for m in lenet-300-100 lenet-5 cifar-cnn-b; do
-    echo "epochs: $m (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+    echo "epochs: $m (load $(cut -d' ' -f1 /proc/loadavg))" | tee -a "$TMP/loads.txt" >&2
     DATA=random
     [ "$m" != cifar-cnn-b ] && [ -d /usr/share/datasets/fashion-mnist ] && DATA=fashion-mnist
     $JV dev.jprune.bench.EpochBench $m $DATA 128 $EPOCHS "$IMAGES" 2>/dev/null \
@@ -101,6 +101,10 @@ if [ "$ONLY" = all ] || [ "$ONLY" = serve ]; then
   $JS dev.jprune.bench.CpuInferBench serve 2>/dev/null | grep '^SERVE' | sed 's/^/js /' >> "$TMP/serve.txt"
 fi
 "$PY" bench/cpu_speed_table.py "$TMP" "$(nproc)" >> "$TMP/report.md"
+if [ -f "$TMP/loads.txt" ]; then
+  echo >> "$TMP/report.md"
+  echo "- 1-minute load average when each part started: $(paste -sd';' "$TMP/loads.txt")" >> "$TMP/report.md"
+fi
 echo "- load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$TMP/report.md"
 cat "$TMP/report.md"
 if [ -n "$OUT" ]; then cp "$TMP/report.md" "$OUT"; echo "wrote $OUT" >&2; fi
