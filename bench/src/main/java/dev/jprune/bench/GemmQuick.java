@@ -12,8 +12,10 @@ public final class GemmQuick {
     private GemmQuick() {}
 
     public static void main(String[] args) {
-        String[] shapes = {"N,T,128,300,784", "T,N,300,784,128", "N,N,128,784,300", "N,T,128,100,300",
-                "T,N,100,300,128", "N,N,128,300,100", "N,T,128,10,100", "N,N,512,512,512", "N,N,7,7,7", "N,N,1,1,1"};
+        String[] shapes = args.length > 0 ? args : new String[] {"N,T,1,300,784", "N,T,8,300,784", "N,T,64,300,784",
+                "N,T,128,300,784", "T,N,300,784,128", "N,N,128,784,300", "N,T,128,100,300", "T,N,100,300,128",
+                "N,N,128,300,100", "N,T,128,10,100", "N,N,20,9216,25", "N,T,20,25,9216", "N,N,50,512,500",
+                "N,T,500,50,512", "T,N,500,512,50", "N,N,512,512,512"};
         Rng rng = new Rng(1);
         for (String sh : shapes) {
             String[] s = sh.split(",");
@@ -30,9 +32,9 @@ public final class GemmQuick {
                 for (int r = 0; r < reps; r++) Gemm.gemm(ta, tb, m, n, k, 1f, a, 0, ta ? m : k, b, 0, tb ? k : n, 0f, c, 0, n);
                 best = Math.max(best, flop * reps / (System.nanoTime() - t));
             }
-            System.out.printf("%-18s %8.2f GFLOP/s%n", sh, best);
+            System.out.printf("GEMM %-18s %8.2f GFLOP/s%n", sh, best);
         }
-        lenetEpoch(rng);
+        if (args.length == 0) lenetEpoch(rng);
     }
 
     /** GEMMs of one lenet-300-100 epoch; prints seconds (best of 3 epochs after one warm-up epoch). */

@@ -21,6 +21,7 @@ final class DoctorCommand implements Callable<Integer> {
         Reporter r = Reporter.system(false);
         r.line("java: " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + "), " + System.getProperty("os.arch"));
         r.line("cpu threads: " + dev.jprune.util.Parallel.threads());
+        r.line(dev.jprune.cpu.Simd.describe());
         String report = dev.jprune.gpu.GpuDoctor.report();
         r.line(report);
         // GpuDoctor opens a context and loads the kernels when the probe finds a device; its failure line says so.

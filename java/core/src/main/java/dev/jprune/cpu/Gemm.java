@@ -20,14 +20,15 @@ import java.util.Arrays;
  * tile sizes bit-for-bit against {@link #gemmSimple}.
  *
  * <h2>Speed</h2>
- * op(B) is packed once per call into one float[] per k-row of each column chunk ({@code bp[p][j]}); each task packs its
- * rows of op(A) (one k-block at a time) and accumulates its tile in per-row float[] buffers. The inner loop is then
- * {@code c0[j] = fma(x, b0[j], c0[j])} over arrays indexed by the bare loop variable, the one shape HotSpot C2's
- * SuperWord (JDK 17) vectorized in our measurements (36-42 GFLOP/s single-threaded, vs ~9 scalar): with offset indexing such as {@code c[off + j]} versus
- * {@code bp[off2 + j]} it cannot prove the two accesses independent (all float[] share one alias class) and stays
- * scalar (same speed as with -XX:-UseSuperWord). The main kernel does 2 rows x 4 k-steps per pass over j; wider unrolls
- * (8 fma per j) stopped vectorizing in measurements. Measured figures: bench/results/2026-12-01-cpu-gemm.md.
- * Requires hardware FMA for speed (every x86-64 since Haswell / Zen); without it Math.fma is correct but slow.
+ * op(B) is packed into one float[] per k-row of each column chunk ({@link PackedB}: once per call, or once for all
+ * calls by the caller — a layer's weight at inference); each task packs its rows of op(A) (one k-block at a time) and
+ * accumulates its tile in per-row float[] buffers, one k-block of op(B) ([KC][chunk]) at a time. The micro-kernel is
+ * {@link ScalarKernels#gemm} ({@code c0[j] = fma(x, b0[j], c0[j])} over arrays indexed by the bare loop variable, the
+ * one shape HotSpot C2's SuperWord (JDK 17) vectorizes: with {@code c[off + j]} versus {@code bp[off2 + j]} it cannot
+ * prove the accesses independent and stays scalar) or, when the JVM has the Vector API ({@link Simd}), its
+ * register-tiled twin {@link VectorKernels#gemm} (4 rows x 2 vectors of accumulators held across the k-block), which
+ * performs the same fma sequence per element. Small problems (&lt; {@link #PARALLEL_MACS}) stay on the calling thread.
+ * Measured figures: bench/results/. Requires hardware FMA for speed; without it Math.fma is correct but slow.
  */
 public final class Gemm {
     private Gemm() {}
@@ -36,12 +37,28 @@ public final class Gemm {
     static final int KC = 256;
     /** Maximum width of a column chunk. */
     static final int NC = 384;
-    /** Default rows per tile. */
-    static final int MC = 32;
+    /**
+     * Most rows per tile: a tile's rows share each [KC][chunk] panel of packed B while it is in L2, so a matrix with
+     * few rows (a convolution's filters, a batch) is best done in one row tile; 64 rows of accumulators (96 KiB) plus
+     * a panel stay within a 1 MiB L2.
+     */
+    static final int MC = 64;
     /** Below this many multiply-adds the packing and task overhead outweighs the kernel: use {@link #gemmSimple}. */
     static final long SMALL_MACS = 16L * 1024;
     /** k-rows per block when packing a transposed B (16 floats = one 64-byte cache line of a stored row). */
     static final int TB = 16;
+    /** Packed rows and accumulator rows are padded to a multiple of this many floats (the widest vector, 512 bits). */
+    static final int PAD = 16;
+    /**
+     * Below this many multiply-adds a blocked GEMM runs on the calling thread: handing tasks to the pool and joining
+     * them measured 10-30 µs on the shared 2-core machine (bench/results), about what 4 Mi multiply-adds take.
+     */
+    static final long PARALLEL_MACS = 1L << 22;
+    /** The kernel path, fixed at class initialisation: see {@link Simd}. */
+    static final boolean VECTOR = Simd.vectorApi();
+
+    /** n rounded up to a multiple of 16 floats: the row length the kernels' vector paths may read and write. */
+    public static int padded(int n) { return (n + PAD - 1) / PAD * PAD; }
 
     /**
      * C = alpha * op(A) * op(B) + beta * C; see the class comment. Modifies only {@code c} (the M x N window at
@@ -58,16 +75,65 @@ public final class Gemm {
         if ((long) m * n * k < SMALL_MACS || n < 8) {
             gemmSimple(transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
         } else {
-            int mc = chooseMc(m, (n + NC - 1) / NC);
-            gemmBlocked(transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, mc, NC);
+            gemmBlocked(transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, 0, NC, VECTOR);
         }
     }
 
-    /** Rows per tile: {@link #MC}, smaller (even, &ge; 8) when that leaves too few tasks to keep the threads busy. */
-    private static int chooseMc(int m, int colChunks) {
-        int mc = MC;
-        while (mc > 8 && (long) ((m + mc - 1) / mc) * colChunks < 4L * Parallel.threads()) mc /= 2;
+    /**
+     * C = alpha * op(A) * op(B) + beta * C with op(B) already packed ({@link PackedB#pack}): the same arithmetic, and
+     * so the same result bit for bit, as the unpacked call on the same B, without the packing. Reads {@code b} only (any number of
+     * threads may share it); modifies only the M x N window of {@code c}. Runs on the calling thread below
+     * {@link #PARALLEL_MACS} multiply-adds, and then allocates nothing in steady state (scratch is per thread).
+     *
+     * @throws IllegalArgumentException naming "Gemm" on a negative m, too-small leading dimensions or arrays, or
+     *                                  a null packed matrix
+     */
+    public static void gemm(boolean transA, int m, float alpha, float[] a, int offA, int lda, PackedB b,
+                            float beta, float[] c, int offC, int ldc) {
+        gemm(transA, m, alpha, a, offA, lda, b, beta, c, offC, ldc, true);
+    }
+
+    /**
+     * {@link #gemm(boolean, int, float, float[], int, int, PackedB, float, float[], int, int)}, on the calling thread
+     * alone when {@code mayFork} is false (a serving thread that must not hand work to the shared pool): the same
+     * result, and no allocation in steady state at any size.
+     *
+     * @throws IllegalArgumentException as the other overload
+     */
+    public static void gemm(boolean transA, int m, float alpha, float[] a, int offA, int lda, PackedB b,
+                            float beta, float[] c, int offC, int ldc, boolean mayFork) {
+        if (b == null) throw new IllegalArgumentException("Gemm: null packed B");
+        int n = b.n, k = b.k;
+        if (m < 0) throw new IllegalArgumentException("Gemm: negative size m=" + m);
+        if (a == null || c == null) throw new IllegalArgumentException("Gemm: null array");
+        checkMatrix("A", transA ? k : m, transA ? m : k, a, offA, lda);
+        checkMatrix("C", m, n, c, offC, ldc);
+        if (m == 0 || n == 0) return;
+        multiply(transA, m, k, alpha, a, offA, lda, b, beta, c, offC, ldc, 0, VECTOR, mayFork);
+    }
+
+    /** Columns per task are a multiple of this when a column chunk is split between tasks (2 vectors of 16). */
+    static final int COL_STEP = 32;
+
+    /**
+     * How {@link #multiply} cuts the work: rows per tile (all rows up to {@link #MC}, a multiple of 4, the vector
+     * kernel's tile height) and parts per column chunk. A small-batch product (few rows, one or two column chunks) is
+     * split by columns, so each element of B is still read by one task only. Only the speed depends on it.
+     */
+    private static int planRows(int m, PackedB pb, boolean parallel) {
+        int mc = Math.min(MC, (m + 3) & ~3);
+        if (!parallel) return mc;
+        int parts = planParts(m, pb, true), want = 4 * Parallel.threads();
+        while (mc > 16 && (long) ((m + mc - 1) / mc) * pb.chunks * parts < want) mc = ((mc / 2) + 3) & ~3;
         return mc;
+    }
+
+    /** Parts per column chunk for {@link #planRows}' first choice of rows. */
+    private static int planParts(int m, PackedB pb, boolean parallel) {
+        if (!parallel) return 1;
+        int mc = Math.min(MC, (m + 3) & ~3), want = 4 * Parallel.threads();
+        int tasks = (m + mc - 1) / mc * pb.chunks;
+        return tasks >= want ? 1 : Math.min(Math.max(1, pb.width / COL_STEP), (want + tasks - 1) / tasks);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -90,7 +156,7 @@ public final class Gemm {
     }
 
     /** Checks a stored [rows, cols] matrix with row stride ld; returns one past its last element (offset when empty). */
-    private static long checkMatrix(String name, int rows, int cols, float[] x, int off, int ld) {
+    static long checkMatrix(String name, int rows, int cols, float[] x, int off, int ld) {
         if (off < 0) throw new IllegalArgumentException("Gemm: negative offset " + off + " for " + name);
         if (ld < Math.max(1, cols)) {
             throw new IllegalArgumentException("Gemm: leading dimension ld" + name.toLowerCase() + "=" + ld
@@ -133,10 +199,17 @@ public final class Gemm {
 
     /** C row segment [0, n) at cRow = alpha*acc (beta == 0, old C ignored) or alpha*acc + beta*C. */
     private static void epilogue(float[] acc, int n, float alpha, float beta, float[] c, int cRow) {
-        if (beta == 0f) {
-            for (int j = 0; j < n; j++) c[cRow + j] = alpha * acc[j];
+        epilogue(acc, 0, n, alpha, beta, c, cRow);
+    }
+
+    /** Columns [j0, j1) of {@link #epilogue(float[], int, float, float, float[], int)}. */
+    private static void epilogue(float[] acc, int j0, int j1, float alpha, float beta, float[] c, int cRow) {
+        if (beta == 0f && alpha == 1f) {
+            System.arraycopy(acc, j0, c, cRow + j0, j1 - j0); // 1·acc == acc exactly
+        } else if (beta == 0f) {
+            for (int j = j0; j < j1; j++) c[cRow + j] = alpha * acc[j];
         } else {
-            for (int j = 0; j < n; j++) c[cRow + j] = alpha * acc[j] + beta * c[cRow + j];
+            for (int j = j0; j < j1; j++) c[cRow + j] = alpha * acc[j] + beta * c[cRow + j];
         }
     }
 
@@ -145,60 +218,119 @@ public final class Gemm {
 
     /**
      * Blocked, multi-threaded GEMM with explicit tile sizes (package-private so tests can vary them and check the
-     * result is bit-identical). mc: rows per tile; ncMax: maximum width of a column chunk. No validation.
+     * result is bit-identical). mc: rows per tile (0: chosen); ncMax: maximum width of a column chunk; vector: the
+     * Vector API kernel (only when {@link Simd#vectorApi()}) or the scalar one. No validation.
      */
     static void gemmBlocked(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             float[] a, int offA, int lda, float[] b, int offB, int ldb,
-                            float beta, float[] c, int offC, int ldc, int mc, int ncMax) {
-        // Column chunks: equal widths rounded up to a multiple of 8 (one AVX2 vector), the last takes the rest.
-        int chunks = (n + ncMax - 1) / ncMax;
-        int width = Math.min(n, ((n + chunks - 1) / chunks + 7) & ~7);
-        chunks = (n + width - 1) / width;
-        final int w = width, nChunks = chunks;
-        // bp[ch * k + p] = op(B)[p, ch*w .. ch*w + wc): one array per k-row per chunk, indexed by the bare j.
-        float[][] bp = new float[nChunks * k][];
-        if (transB) {
-            // B stored [N, K]: transpose in blocks of TB k-rows, reading TB consecutive floats of each stored row per
-            // step. (Reading one float per stored row per k-row instead walks ldb-strided addresses; with ldb a large
-            // power-of-two multiple, e.g. Conv2d's batched col, those all map to a few cache sets and thrash.)
-            int kBlocks = (k + TB - 1) / TB;
-            Parallel.forRange(nChunks * kBlocks, 4, (from, to) -> {
-                for (int t = from; t < to; t++) {
-                    int ch = t / kBlocks, p0 = (t - ch * kBlocks) * TB, pn = Math.min(TB, k - p0);
-                    int j0 = ch * w, wc = Math.min(w, n - j0), r0 = ch * k + p0;
-                    for (int pp = 0; pp < pn; pp++) bp[r0 + pp] = new float[wc];
-                    for (int j = 0; j < wc; j++) {
-                        int src = offB + (j0 + j) * ldb + p0;
-                        for (int pp = 0; pp < pn; pp++) bp[r0 + pp][j] = b[src + pp];
-                    }
-                }
-            });
-        } else {
-            Parallel.forRange(nChunks * k, 64, (from, to) -> {
-                for (int r = from; r < to; r++) {
-                    int ch = r / k, p = r - ch * k, j0 = ch * w, wc = Math.min(w, n - j0);
-                    float[] row = new float[wc];
-                    System.arraycopy(b, offB + p * ldb + j0, row, 0, wc);
-                    bp[r] = row;
-                }
-            });
+                            float beta, float[] c, int offC, int ldc, int mc, int ncMax, boolean vector) {
+        PackedB pb = packScratch(k, n, ncMax);
+        pb.fill(transB, b, offB, ldb, (long) m * n * k >= PARALLEL_MACS);
+        multiply(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, mc, vector, true);
+    }
+
+    /**
+     * The calling thread's last 12 packed op(B) shapes (a training step of a 3-layer MLP uses 8), reused: packing then
+     * writes into memory it already owns instead of allocating and zeroing it every call.
+     */
+    private static final ThreadLocal<PackedB[]> PACKED = ThreadLocal.withInitial(() -> new PackedB[12]);
+
+    /**
+     * A packed [k, n] matrix from the calling thread's cache (filled by the caller before use). A pool worker gets a
+     * fresh one: while it waits for a nested GEMM's tasks it may run another task that packs the same shape.
+     */
+    private static PackedB packScratch(int k, int n, int ncMax) {
+        if (Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread) {
+            return PackedB.allocate(k, n, ncMax);
         }
-        int rowTiles = (m + mc - 1) / mc;
-        Parallel.forRange(rowTiles * nChunks, 1, (from, to) -> {
-            float[][] acc = new float[mc][w];
-            float[] ap = new float[mc * Math.min(k, KC)];
-            for (int t = from; t < to; t++) {
-                int ch = t % nChunks, rt = t / nChunks;
-                int i0 = rt * mc, rows = Math.min(mc, m - i0), j0 = ch * w, wc = Math.min(w, n - j0);
-                for (int r = 0; r < rows; r++) Arrays.fill(acc[r], 0, wc, 0f);
-                for (int p0 = 0; p0 < k; p0 += KC) {
-                    int kc = Math.min(KC, k - p0);
-                    packA(transA, a, offA, lda, i0, rows, p0, kc, ap);
-                    kernel(ap, kc, bp, ch * k + p0, wc, acc, rows);
-                }
-                for (int r = 0; r < rows; r++) epilogue(acc[r], wc, alpha, beta, c, offC + (i0 + r) * ldc + j0);
+        PackedB[] cache = PACKED.get();
+        for (int i = 0; i < cache.length; i++) {
+            PackedB pb = cache[i];
+            if (pb != null && pb.k == k && pb.n == n && pb.ncMax == ncMax) {
+                System.arraycopy(cache, 0, cache, 1, i); // most recent first
+                cache[0] = pb;
+                return pb;
             }
-        });
+        }
+        PackedB pb = PackedB.allocate(k, n, ncMax);
+        if ((long) k * n <= 1L << 20) { // at most 4 MiB an entry (48 MiB a thread); larger ones are allocated per call
+            System.arraycopy(cache, 0, cache, 1, cache.length - 1);
+            cache[0] = pb;
+        }
+        return pb;
+    }
+
+    /** Per-thread scratch of the blocked path: accumulator rows and the packed rows of op(A). */
+    private static final class Scratch {
+        float[][] acc = new float[0][];
+        float[] ap = new float[0];
+
+        float[][] acc(int rows, int width) {
+            if (acc.length < rows || acc[0].length < width) {
+                acc = new float[Math.max(rows, acc.length)][Math.max(width, acc.length == 0 ? 0 : acc[0].length)];
+            }
+            return acc;
+        }
+
+        float[] ap(int floats) {
+            if (ap.length < floats) ap = new float[floats];
+            return ap;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * C = alpha·op(A)·B + beta·C for a packed B: tasks of mc rows x one part of one column chunk, in parallel.
+     * mc = 0 lets {@link #planRows} choose.
+     */
+    private static void multiply(boolean transA, int m, int k, float alpha, float[] a, int offA, int lda, PackedB pb,
+                                 float beta, float[] c, int offC, int ldc, int mc, boolean vector, boolean mayFork) {
+        boolean parallel = mayFork && (long) m * pb.n * k >= PARALLEL_MACS && Parallel.threads() > 1;
+        int rows = mc > 0 ? mc : planRows(m, pb, parallel), parts = planParts(m, pb, parallel);
+        int tasks = (m + rows - 1) / rows * pb.chunks * parts;
+        if (!parallel || tasks == 1) {
+            tiles(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, rows, parts, vector, 0, tasks);
+        } else {
+            Parallel.forRange(tasks, 1, (from, to) -> tiles(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc,
+                    rows, parts, vector, from, to));
+        }
+    }
+
+    /**
+     * Tasks [from, to) of {@link #multiply}: task t = (column chunk, part of it, row tile), row tile fastest, so
+     * consecutive tasks reuse one part of B while it is cached. A part is a range of COL_STEP-aligned columns.
+     */
+    private static void tiles(boolean transA, int m, int k, float alpha, float[] a, int offA, int lda, PackedB pb,
+                              float beta, float[] c, int offC, int ldc, int mc, int parts, boolean vector,
+                              int from, int to) {
+        int rowTiles = (m + mc - 1) / mc;
+        Scratch s = SCRATCH.get();
+        float[][] acc = s.acc(mc, padded(pb.width));
+        float[] ap = s.ap(mc * Math.min(k, KC));
+        for (int t = from; t < to; t++) {
+            int rt = t % rowTiles, cp = t / rowTiles, ch = cp / parts, part = cp % parts;
+            int wc = pb.chunkWidth(ch), step = (wc + parts - 1) / parts;
+            step = (step + COL_STEP - 1) / COL_STEP * COL_STEP;
+            int j0 = Math.min(wc, part * step), j1 = Math.min(wc, j0 + step);
+            if (j0 >= j1) continue;
+            int i0 = rt * mc, rows = Math.min(mc, m - i0), jc = ch * pb.width;
+            for (int r = 0; r < rows; r++) Arrays.fill(acc[r], j0, Math.min(acc[r].length, padded(j1)), 0f);
+            for (int p0 = 0; p0 < k; p0 += KC) {
+                int kc = Math.min(KC, k - p0);
+                packA(transA, a, offA, lda, i0, rows, p0, kc, ap);
+                if (vector) VectorKernels.gemm(ap, kc, pb.rows, ch * k + p0, j0, j1, acc, rows);
+                else ScalarKernels.gemm(ap, kc, pb.rows, ch * k + p0, j0, j1, acc, rows);
+            }
+            for (int r = 0; r < rows; r++) epilogue(acc[r], j0, j1, alpha, beta, c, offC + (i0 + r) * ldc + jc);
+        }
+    }
+
+    /** {@link Parallel#forRange} when grain &lt; n, else body(0, n) on the calling thread. */
+    static void forTasks(int n, int grain, Parallel.RangeBody body) {
+        if (n <= 0) return;
+        if (grain >= n || Parallel.threads() == 1) body.run(0, n);
+        else Parallel.forRange(n, grain, body);
     }
 
     /** ap[r * kc + pp] = op(A)[i0 + r, p0 + pp] for r < rows, pp < kc. Modifies only ap. */
@@ -211,53 +343,6 @@ public final class Gemm {
             }
         } else {
             for (int r = 0; r < rows; r++) System.arraycopy(a, offA + (i0 + r) * lda + p0, ap, r * kc, kc);
-        }
-    }
-
-    /**
-     * acc[r][j] = fma chain over pp in [0, kc) of ap[r*kc+pp] * bp[bRow0+pp][j], for r < rows, j < wc. Modifies acc.
-     * Written so each C2 inner loop indexes its arrays by the bare j (see the class comment).
-     */
-    private static void kernel(float[] ap, int kc, float[][] bp, int bRow0, int wc, float[][] acc, int rows) {
-        int r = 0;
-        for (; r + 2 <= rows; r += 2) {
-            float[] c0 = acc[r], c1 = acc[r + 1];
-            int a0 = r * kc, a1 = a0 + kc;
-            int pp = 0;
-            for (; pp + 4 <= kc; pp += 4) {
-                float x00 = ap[a0 + pp], x01 = ap[a0 + pp + 1], x02 = ap[a0 + pp + 2], x03 = ap[a0 + pp + 3];
-                float x10 = ap[a1 + pp], x11 = ap[a1 + pp + 1], x12 = ap[a1 + pp + 2], x13 = ap[a1 + pp + 3];
-                float[] b0 = bp[bRow0 + pp], b1 = bp[bRow0 + pp + 1], b2 = bp[bRow0 + pp + 2], b3 = bp[bRow0 + pp + 3];
-                for (int j = 0; j < wc; j++) {
-                    c0[j] = Math.fma(x03, b3[j], Math.fma(x02, b2[j], Math.fma(x01, b1[j], Math.fma(x00, b0[j], c0[j]))));
-                    c1[j] = Math.fma(x13, b3[j], Math.fma(x12, b2[j], Math.fma(x11, b1[j], Math.fma(x10, b0[j], c1[j]))));
-                }
-            }
-            for (; pp < kc; pp++) {
-                float x0 = ap[a0 + pp], x1 = ap[a1 + pp];
-                float[] b0 = bp[bRow0 + pp];
-                for (int j = 0; j < wc; j++) {
-                    c0[j] = Math.fma(x0, b0[j], c0[j]);
-                    c1[j] = Math.fma(x1, b0[j], c1[j]);
-                }
-            }
-        }
-        for (; r < rows; r++) {
-            float[] c0 = acc[r];
-            int a0 = r * kc;
-            int pp = 0;
-            for (; pp + 4 <= kc; pp += 4) {
-                float x00 = ap[a0 + pp], x01 = ap[a0 + pp + 1], x02 = ap[a0 + pp + 2], x03 = ap[a0 + pp + 3];
-                float[] b0 = bp[bRow0 + pp], b1 = bp[bRow0 + pp + 1], b2 = bp[bRow0 + pp + 2], b3 = bp[bRow0 + pp + 3];
-                for (int j = 0; j < wc; j++) {
-                    c0[j] = Math.fma(x03, b3[j], Math.fma(x02, b2[j], Math.fma(x01, b1[j], Math.fma(x00, b0[j], c0[j]))));
-                }
-            }
-            for (; pp < kc; pp++) {
-                float x0 = ap[a0 + pp];
-                float[] b0 = bp[bRow0 + pp];
-                for (int j = 0; j < wc; j++) c0[j] = Math.fma(x0, b0[j], c0[j]);
-            }
         }
     }
 }

@@ -59,6 +59,66 @@ public final class Im2col {
         }
     }
 
+    /**
+     * {@link #im2col} of one image straight into columns [col0, col0 + OH*OW) of a packed op(B) [C*KH*KW, ...]
+     * ({@link PackedB#allocate}), so a convolution's GEMM needs no separate packing pass: k-row r of dst gets col row
+     * r. Modifies only those columns of dst. No validation: the caller has checked the shapes.
+     */
+    public static void im2colPacked(float[] x, int xOff, int c, int h, int w, int kh, int kw, int stride, int pad,
+                                    int oh, int ow, PackedB dst, int col0) {
+        int k = dst.k, width = dst.width, p = oh * ow;
+        int chunk = col0 / width, off0 = col0 - chunk * width;
+        boolean oneChunk = off0 + p <= dst.chunkWidth(chunk);
+        for (int ch = 0; ch < c; ch++) {
+            for (int ky = 0; ky < kh; ky++) {
+                for (int kx = 0; kx < kw; kx++) {
+                    int r = (ch * kh + ky) * kw + kx;
+                    int oxLo = Math.min(ow, Math.max(0, ceilDiv(pad - kx, stride)));
+                    int oxHi = Math.max(oxLo, Math.min(ow, ceilDiv(w + pad - kx, stride)));
+                    if (oneChunk) {
+                        // the image's columns lie in one chunk (the usual case): plain loops, no per-run bookkeeping
+                        float[] row = dst.rows[chunk * k + r];
+                        for (int oy = 0; oy < oh; oy++) {
+                            int iy = oy * stride - pad + ky, o = off0 + oy * ow;
+                            if (iy < 0 || iy >= h) {
+                                for (int ox = 0; ox < ow; ox++) row[o + ox] = 0f;
+                                continue;
+                            }
+                            int src = xOff + (ch * h + iy) * w - pad + kx;
+                            for (int ox = 0; ox < oxLo; ox++) row[o + ox] = 0f;
+                            if (stride == 1 && oxHi - oxLo >= 16) {
+                                System.arraycopy(x, src + oxLo, row, o + oxLo, oxHi - oxLo);
+                            } else if (stride == 1) {
+                                for (int ox = oxLo; ox < oxHi; ox++) row[o + ox] = x[src + ox];
+                            } else {
+                                for (int ox = oxLo; ox < oxHi; ox++) row[o + ox] = x[src + ox * stride];
+                            }
+                            for (int ox = oxHi; ox < ow; ox++) row[o + ox] = 0f;
+                        }
+                        continue;
+                    }
+                    for (int oy = 0; oy < oh; oy++) {
+                        int iy = oy * stride - pad + ky;
+                        boolean rowIn = iy >= 0 && iy < h;
+                        int src = xOff + (ch * h + iy) * w - pad + kx;
+                        // the run of OW columns may cross chunk boundaries: write it piece by piece
+                        for (int ox = 0, q = col0 + oy * ow; ox < ow; ) {
+                            int cq = q / width, off = q - cq * width;
+                            int len = Math.min(ow - ox, width - off);
+                            float[] row = dst.rows[cq * k + r];
+                            for (int t = 0; t < len; t++) {
+                                int o = ox + t;
+                                row[off + t] = rowIn && o >= oxLo && o < oxHi ? x[src + o * stride] : 0f;
+                            }
+                            ox += len;
+                            q += len;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** {@link #col2im(float[], int, int, int, int, int, int, int, int, int, int, int, float[], int)} from col [CKK, OH*OW] at 0. */
     public static void col2im(float[] col, int c, int h, int w, int kh, int kw, int stride, int pad,
                               int oh, int ow, float[] dx, int dxOff) {

@@ -39,7 +39,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>How JCuda is made to load our copy: its {@code LibUtils} first tries {@code System.loadLibrary} (the
  * java.library.path, unchanged here), then uses {@code java.io.tmpdir/<file>} when that file exists. So the JCuda
  * class is initialised with {@code java.io.tmpdir} pointing at our verified folder for the duration of its static
- * initialiser only, then restored (the one process-wide side effect; see docs/DECISIONS.md D25).
+ * initialiser only, then restored (the one process-wide side effect; see docs/DECISIONS.md D36).
  */
 public final class NativeLibraries {
     /** System property: the folder in which the private library folder is made (default java.io.tmpdir). */

@@ -1,7 +1,9 @@
 package dev.jprune.nn;
 
+import dev.jprune.cpu.Epilogue;
 import dev.jprune.cpu.Gemm;
 import dev.jprune.cpu.Im2col;
+import dev.jprune.cpu.PackedB;
 import dev.jprune.tensor.Tensor;
 import dev.jprune.util.Parallel;
 import dev.jprune.util.Rng;
@@ -13,23 +15,27 @@ import java.util.List;
  * Input NCHW [N, C, H, W] → output [N, F, OH, OW], OH = (H + 2*padding - kernelSize)/stride + 1.
  * Parameters: "weight" [F, C, K, K], "bias" [F] (none for a layer without bias, {@code nn.Conv2d(..., bias=False)}).
  * <p>Batched im2col: the batch is cut into chunks of B images (B fixed by the shapes alone, see {@code chunkImages},
- * so col [CKK, B*P] stays within {@code MAX_COL_FLOATS} = 64 MiB; P = OH*OW, CKK = C*K*K). Per chunk, ONE GEMM each:
- * forward Yc [F, B*P] = W [F, CKK] · col, scattered to NCHW plus bias; backward dYc [F, B*P] gathered from dy,
- * dW += dYc · col^T, dcol = W^T · dYc, dx = col2im(dcol) per image. One GEMM per chunk instead of one per image is
- * what makes this fast: the per-image GEMMs (e.g. lenet-5 conv2: 50 x 64 x 500) are too small for the blocked kernel.
+ * so col [CKK, B*P] stays within {@code MAX_COL_FLOATS} = 1 MiB, about an L2 cache: the GEMM then reads col from
+ * cache right after im2col wrote it; P = OH*OW, CKK = C*K*K). Per chunk, ONE GEMM each: forward Yc [F, B*P] =
+ * W [F, CKK] · col (im2col writes col straight into the GEMM's packed layout), scattered to NCHW plus bias; backward
+ * dYc [F, B*P] gathered from dy, dW += dYc · col^T, dcol = W^T · dYc, dx = col2im(dcol) per image. One GEMM per
+ * chunk instead of one per image is what makes this fast: the per-image GEMMs (e.g. lenet-5 conv2: 50 x 64 x 500)
+ * are too small for the blocked kernel.
  * <p>Deterministic: im2col, col2im, scatter and gather run per image in parallel, each image written by one task;
  * the GEMMs are thread-count independent ({@link Gemm}); dW is summed in a fixed order (within a chunk by the GEMM's
- * fma chain over the chunk's B*P columns, image after image; chunk results added chunk after chunk, last chunk first),
+ * fma chain over the chunk's B*P columns, image after image; chunk results added chunk after chunk, first to last),
  * db in double in image order. Reference twin: {@link dev.jprune.cpu.NaiveConv2d}.
  * <p>Scratch buffers (col, the chunk's output/gradient rows) belong to the layer and are reused across calls (grown on
- * demand): a layer instance must not be used from two threads at once. The col of the last chunk of a forward is
- * kept and reused by the following backward (which processes that chunk first), so a batch that fits one chunk runs
- * im2col once per training step.
+ * demand): a layer instance must not be used from two threads at once.
  * <p>forward keeps a reference to its input for backward: the caller must not modify it in between.
  */
 public final class Conv2d implements Layer {
-    /** Upper bound on the floats of one batched col buffer (64 MiB); bounds the layer's scratch memory. */
-    static final long MAX_COL_FLOATS = 16L << 20;
+    /**
+     * Upper bound on the floats of one batched col buffer (1 MiB, ~ an L2 cache). Measured (lenet-5 conv2, batch 128,
+     * one thread): the 50 x 8192 x 500 forward GEMM over a col that no cache holds ran at 34 GFLOP/s, 16 chunks of
+     * 50 x 512 x 500 at twice that.
+     */
+    static final long MAX_COL_FLOATS = 1L << 18;
 
     private final int inChannels, outChannels, kernelSize, stride, padding;
     private final Parameter weight, bias; // bias null: no bias
@@ -38,8 +44,8 @@ public final class Conv2d implements Layer {
     long maxColFloats = MAX_COL_FLOATS;
     // Layer-owned scratch, grown on demand (never shrunk): col / dcol [CKK, B*P] and yc / dyc [F, B*P].
     private float[] colBuf = new float[0], outBuf = new float[0], dwtBuf = new float[0];
-    // colBuf holds im2col of images [cachedFrom, cachedFrom + B) of `input` (the last forward's last chunk), or -1.
-    private int cachedFrom = -1;
+    // Packed im2col columns of the forward: the full chunk's and the last, shorter chunk's shape.
+    private PackedB packedCol, packedTail;
 
     /**
      * A layer with bias: weight and bias drawn from U(-1/sqrt(fanIn), 1/sqrt(fanIn)), fanIn = C*K*K: PyTorch's default
@@ -127,8 +133,18 @@ public final class Conv2d implements Layer {
     }
 
     private float[] colScratch(long floats) {
-        if (colBuf.length < floats) { colBuf = new float[(int) floats]; cachedFrom = -1; }
+        if (colBuf.length < floats) colBuf = new float[(int) floats];
         return colBuf;
+    }
+
+    /** Packed col [ckk, cols] for the forward GEMM, kept for the next call of the same shape. */
+    private PackedB packedScratch(int ckk, int cols, boolean tail) {
+        PackedB pb = tail ? packedTail : packedCol;
+        if (pb == null || pb.k() != ckk || pb.n() != cols) {
+            pb = PackedB.allocate(ckk, cols);
+            if (tail) packedTail = pb; else packedCol = pb;
+        }
+        return pb;
     }
 
     private float[] dwtScratch(int floats) {
@@ -155,29 +171,31 @@ public final class Conv2d implements Layer {
     public Tensor forward(Tensor x, boolean training) {
         int[] os = outputShape(x.shape());
         int n = os[0], h = x.dim(2), w = x.dim(3), oh = os[2], ow = os[3], p = oh * ow;
-        int ckk = inChannels * kernelSize * kernelSize, f = outChannels, fp = f * p;
+        int ckk = inChannels * kernelSize * kernelSize, f = outChannels, fp = f * p, chw = inChannels * h * w;
         Tensor y = Tensor.zeros(os);
-        float[] wd = weight.value.data, bd = bias == null ? null : bias.value.data, yd = y.data;
+        float[] wd = weight.value.data, bd = bias == null ? null : bias.value.data, yd = y.data, xd = x.data;
         int cb = chunkImages(n, (long) ckk * p, maxColFloats);
-        float[] col = colScratch((long) ckk * cb * p), yc = outScratch((long) f * cb * p);
-        cachedFrom = -1;
+        float[] yc = outScratch((long) f * cb * p);
         for (int i0 = 0; i0 < n; i0 += cb) {
             int nb = Math.min(cb, n - i0), ld = nb * p, c0 = i0;
-            im2colChunk(x.data, i0, nb, h, w, oh, ow, col);
+            PackedB col = packedScratch(ckk, ld, nb < cb);
+            Parallel.forRange(nb, 1, (from, to) -> {
+                for (int b = from; b < to; b++) {
+                    Im2col.im2colPacked(xd, (c0 + b) * chw, inChannels, h, w, kernelSize, kernelSize, stride, padding,
+                            oh, ow, col, b * p);
+                }
+            });
             // Yc [F, nb*P] = W [F, CKK] · col [CKK, nb*P]
-            Gemm.gemm(false, false, f, ld, ckk, 1f, wd, 0, ckk, col, 0, ld, 0f, yc, 0, ld);
+            Gemm.gemm(false, f, 1f, wd, 0, ckk, col, 0f, yc, 0, ld);
             // y[c0 + b, f, q] = Yc[f, b*P + q] + bias[f] (0 without bias)
             Parallel.forRange(nb, 1, (from, to) -> {
                 for (int b = from; b < to; b++) {
                     int yo = (c0 + b) * fp;
                     for (int ff = 0; ff < f; ff++) {
-                        float bf = bd == null ? 0f : bd[ff];
-                        int src = ff * ld + b * p, dst = yo + ff * p;
-                        for (int q = 0; q < p; q++) yd[dst + q] = yc[src + q] + bf;
+                        Epilogue.biasRelu(yc, ff * ld + b * p, yd, yo + ff * p, p, bd == null ? 0f : bd[ff], false);
                     }
                 }
             });
-            cachedFrom = i0;
         }
         input = x;
         return y;
@@ -202,12 +220,9 @@ public final class Conv2d implements Layer {
         Tensor dx = needInputGrad ? Tensor.zeros(x.shape()) : null;
         int cb = chunkImages(n, (long) ckk * p, maxColFloats);
         float[] col = colScratch((long) ckk * cb * p), dyc = outScratch((long) f * cb * p);
-        int lastStart = n == 0 ? 0 : ((n - 1) / cb) * cb;
-        // Chunks last to first, so the first one processed is the one whose col the forward left in colBuf.
-        for (int i0 = lastStart; i0 >= 0 && n > 0; i0 -= cb) {
+        for (int i0 = 0; i0 < n; i0 += cb) {
             int nb = Math.min(cb, n - i0), ld = nb * p, c0 = i0;
-            if (cachedFrom != i0) im2colChunk(x.data, i0, nb, h, w, oh, ow, col);
-            cachedFrom = -1; // col is overwritten by dcol below (or by the next chunk's im2col)
+            im2colChunk(x.data, i0, nb, h, w, oh, ow, col);
             // dYc[f, b*P + q] = dy[c0 + b, f, q]
             Parallel.forRange(nb, 1, (from, to) -> {
                 for (int b = from; b < to; b++) {
@@ -240,14 +255,17 @@ public final class Conv2d implements Layer {
         }
         if (bias == null) return dx;
         float[] db = bias.grad.data;
-        for (int ff = 0; ff < f; ff++) {
-            double s = 0;
-            for (int i = 0; i < n; i++) {
-                int row = i * fp + ff * p;
-                for (int q = 0; q < p; q++) s += dyd[row + q];
+        // One task per filter (each sum keeps its image-then-position order, so any split gives the same bits).
+        Parallel.forRange(f, Math.max(1, (1 << 16) / Math.max(1, n * p)), (from, to) -> {
+            for (int ff = from; ff < to; ff++) {
+                double s = 0;
+                for (int i = 0; i < n; i++) {
+                    int row = i * fp + ff * p;
+                    for (int q = 0; q < p; q++) s += dyd[row + q];
+                }
+                db[ff] += (float) s;
             }
-            db[ff] += (float) s;
-        }
+        });
         return dx;
     }
 

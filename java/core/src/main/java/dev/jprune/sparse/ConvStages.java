@@ -1,25 +1,31 @@
 package dev.jprune.sparse;
 
+import dev.jprune.cpu.Epilogue;
+import dev.jprune.cpu.Gemm;
+import dev.jprune.cpu.Im2col;
+import dev.jprune.cpu.PackedB;
+import dev.jprune.cpu.SparseKernels;
 import dev.jprune.nn.Conv2d;
 import dev.jprune.nn.Layer;
 import dev.jprune.nn.MaxPool2d;
-import dev.jprune.tensor.Tensor;
 import dev.jprune.util.Parallel;
 import java.util.Arrays;
 
-/** The convolutional stages of {@link SparseModel}: CSR convolution over im2col columns and a dense max pool. */
+/** The convolutional stages of {@link SparseModel}: convolution over packed im2col columns and a dense max pool. */
 final class ConvStages {
     private ConvStages() {}
 
+    static boolean isConv(Layer l) { return l instanceof Conv2d; }
+
     /** The stage for a Conv2d or MaxPool2d layer, or null when {@code l} is neither. */
-    static SparseModel.Stage stageOf(Layer l, String name) {
+    static SparseModel.Stage stageOf(Layer l, String name, boolean reluNext, KernelChoice.Mode mode) {
         if (l instanceof Conv2d) {
             Conv2d conv = (Conv2d) l;
             LayerGeometry.Geometry g = LayerGeometry.of(conv);
             int[] ws = conv.weight().value.shape(); // [F, C, K, K] viewed as [F, C·K·K]
             Csr w = Csr.fromDense(conv.weight().value.data, ws[0], ws[1] * ws[2] * ws[3]);
-            float[] bias = conv.bias() == null ? new float[ws[0]] : conv.bias().value.data.clone(); // no bias: zeros
-            return new SparseConvStage(name, w, bias, ws[1], ws[2], ws[3], g.stride(), g.pad());
+            float[] b = conv.bias() == null ? new float[ws[0]] : conv.bias().value.data.clone(); // no bias: zeros
+            return new SparseConvStage(name, w, b, ws[1], ws[2], ws[3], g.stride(), g.pad(), reluNext, mode);
         }
         if (l instanceof MaxPool2d) {
             LayerGeometry.Geometry g = LayerGeometry.of((MaxPool2d) l);
@@ -28,27 +34,49 @@ final class ConvStages {
         return null;
     }
 
-    /** Caps the im2col buffer of one chunk of samples (floats), so large batches do not need O(N·K·P) memory. */
+    /** Caps the im2col columns of one chunk of samples (floats), so large batches do not need O(N·K·P) memory. */
     static final int CHUNK_FLOATS = 1 << 22;
 
     static int outSize(int in, int k, int stride, int pad) {
         return (in + 2 * pad - k) / stride + 1;
     }
 
+    /** Per-thread output rows [F][chunk width] of the sparse path (one chunk of columns at a time). */
+    private static final ThreadLocal<float[][][]> CHUNK_ROWS =
+            ThreadLocal.withInitial(() -> new float[][][] {new float[0][]});
+
+    private static float[][] chunkRows(int rows, int width) {
+        float[][][] holder = CHUNK_ROWS.get();
+        float[][] r = holder[0];
+        if (r.length < rows || (r.length > 0 && r[0].length < width)) {
+            r = new float[Math.max(rows, r.length)][Math.max(width, r.length > 0 ? r[0].length : 0)];
+            holder[0] = r;
+        }
+        return r;
+    }
+
     /**
-     * Convolution with a CSR weight [F, C·kh·kw] (row f is filter f flattened as (c, ki, kj), PyTorch's layout):
-     * for each chunk of samples, im2col to cols [C·kh·kw, nb·OH·OW], then {@link Spmm#csrTimesDense} (+ bias).
+     * Convolution with a CSR weight [F, C·kh·kw] (row f is filter f flattened as (c, ki, kj), PyTorch's layout) and,
+     * where the cost model picks dense, the same weight dense: per chunk of images, im2col straight into packed
+     * columns [C·kh·kw, nb·OH·OW], then the sparse kernel per column chunk or one dense GEMM; bias and a following
+     * ReLU are applied while the result is scattered to NCHW. Both kernels give the same bits (finite inputs).
      */
     static final class SparseConvStage implements SparseModel.WeightStage {
         final String name;
         final Csr w;         // [F, C·kh·kw]
         final float[] b;     // [F]
-        final int c, kh, kw, stride, pad;
+        final float[] dense; // [F, C·kh·kw], null when never used
+        final int c, kh, kw, stride, pad, denseFrom;
+        final boolean relu;
 
-        SparseConvStage(String name, Csr w, float[] b, int c, int kh, int kw, int stride, int pad) {
+        SparseConvStage(String name, Csr w, float[] b, int c, int kh, int kw, int stride, int pad, boolean relu,
+                        KernelChoice.Mode mode) {
             if (w.cols != c * kh * kw) throw new IllegalArgumentException("SparseConv " + name + ": weight has " + w.cols + " columns, not C·kh·kw = " + c * kh * kw);
             if (b.length != w.rows) throw new IllegalArgumentException("SparseConv " + name + ": bias has " + b.length + " entries for " + w.rows + " filters");
             this.name = name; this.w = w; this.b = b; this.c = c; this.kh = kh; this.kw = kw; this.stride = stride; this.pad = pad;
+            this.relu = relu;
+            this.denseFrom = KernelChoice.convRunsDense(mode, w.density(), w.colIdx16 != null) ? 1 : Integer.MAX_VALUE;
+            this.dense = denseFrom == Integer.MAX_VALUE ? null : w.toDense();
         }
 
         @Override
@@ -62,60 +90,88 @@ final class ConvStages {
 
         // x [N, C, H, W] -> y [N, F, OH, OW]
         @Override
-        public Tensor forward(Tensor x) {
-            int[] os = outputShape(x.shape());
-            int n = os[0], f = os[1], oh = os[2], ow = os[3], h = x.dim(2), wd = x.dim(3);
-            int p = oh * ow, k = w.cols;
-            Tensor y = Tensor.zeros(os);
-            if (n == 0 || p == 0) return y;
+        public Act run(Act in, int[] inDims, Workspace ws) {
+            Act x = ws.asFlat(in);
+            int n = x.n, h = inDims[1], wd = inDims[2];
+            int oh = outSize(h, kh, stride, pad), ow = outSize(wd, kw, stride, pad);
+            int p = oh * ow, k = w.cols, f = w.rows, chw = c * h * wd, o = in.outBuf();
+            float[] y = ws.flat(o, (long) n * f * p);
             int nb = (int) Math.max(1, Math.min(n, CHUNK_FLOATS / Math.max(1L, (long) k * p)));
-            float[] cols = new float[Math.multiplyExact(k, nb * p)];
-            float[] out = new float[Math.multiplyExact(f, nb * p)];
-            for (int n0 = 0; n0 < n; n0 += nb) {
-                int cnt = Math.min(nb, n - n0), q = cnt * p;
-                im2col(x.data, n0, cnt, h, wd, oh, ow, cols, q);
-                Spmm.csrTimesDense(w, cols, q, b, out);
-                // out [F, cnt·P] -> y[n0 + s, f, P]
-                for (int s = 0; s < cnt; s++) {
-                    for (int fi = 0; fi < f; fi++) System.arraycopy(out, fi * q + s * p, y.data, ((n0 + s) * f + fi) * p, p);
+            boolean useDense = n >= denseFrom && dense != null;
+            for (int i0 = 0; i0 < n; i0 += nb) {
+                int cnt = Math.min(nb, n - i0), q = cnt * p, first = i0;
+                PackedB cols = ws.cols(k, q);
+                float[] xd = x.flat;
+                int xo = x.off;
+                if (!ws.fork((long) k * q, 1 << 20)) {
+                    im2colRange(xd, xo, first, 0, cnt, chw, h, wd, oh, ow, cols);
+                } else {
+                    Parallel.forRange(cnt, 1, (a, e) -> im2colRange(xd, xo, first, a, e, chw, h, wd, oh, ow, cols));
+                }
+                if (useDense) {
+                    float[] yc = ws.convOut((long) f * q);
+                    Gemm.gemm(false, f, 1f, dense, 0, k, cols, 0f, yc, 0, q, ws.mayFork);
+                    scatter(yc, q, 0, q, y, first, p, true);
+                } else if (!ws.fork((long) w.nnz() * q, Spmm.PARALLEL_MACS)) {
+                    sparseChunks(cols, 0, cols.chunks(), y, first, p);
+                } else {
+                    Parallel.forRange(cols.chunks(), 1, (a, e) -> sparseChunks(cols, a, e, y, first, p));
                 }
             }
-            return y;
+            return ws.acts[o].setFlat(n, f * p, y, 0, o);
         }
 
-        // cols [C·kh·kw, q] with column s·P + oy·OW + ox; zeros where the window hangs over the padding.
-        private void im2col(float[] x, int n0, int cnt, int h, int wd, int oh, int ow, float[] cols, int q) {
-            int p = oh * ow, rows = c * kh * kw;
-            Parallel.forRange(rows, Math.max(1, (1 << 14) / Math.max(1, q)), (from, to) -> {
-                for (int r = from; r < to; r++) {
-                    int ch = r / (kh * kw), ki = (r / kw) % kh, kj = r % kw;
-                    int base = r * q;
-                    for (int s = 0; s < cnt; s++) {
-                        int xo = ((n0 + s) * c + ch) * h * wd;
-                        for (int oy = 0; oy < oh; oy++) {
-                            int iy = oy * stride + ki - pad;
-                            int co = base + s * p + oy * ow;
-                            if (iy < 0 || iy >= h) { Arrays.fill(cols, co, co + ow, 0f); continue; }
-                            int xr = xo + iy * wd;
-                            for (int ox = 0; ox < ow; ox++) {
-                                int ix = ox * stride + kj - pad;
-                                cols[co + ox] = ix < 0 || ix >= wd ? 0f : x[xr + ix];
-                            }
-                        }
-                    }
+        private void im2colRange(float[] x, int xOff, int first, int from, int to, int chw, int h, int wd, int oh,
+                                 int ow, PackedB cols) {
+            int p = oh * ow;
+            for (int s = from; s < to; s++) {
+                Im2col.im2colPacked(x, xOff + (first + s) * chw, c, h, wd, kh, kw, stride, pad, oh, ow, cols, s * p);
+            }
+        }
+
+        /** Column chunks [from, to) of the packed columns through the sparse kernel, scattered into y. */
+        private void sparseChunks(PackedB cols, int from, int to, float[] y, int first, int p) {
+            float[][] rows = chunkRows(w.rows, Gemm.padded(cols.chunkWidth(0)));
+            for (int ch = from; ch < to; ch++) {
+                SparseKernels.csrPacked(w.rowPtr, w.colIdx16, w.values, cols, ch, b, relu, rows, 0, w.rows);
+                int c0 = cols.chunkStart(ch), wc = cols.chunkWidth(ch);
+                for (int ff = 0; ff < w.rows; ff++) scatterRow(rows[ff], 0, c0, wc, y, first, p, ff, false);
+            }
+        }
+
+        /** yc [F, q] columns [c0, c0 + wc) -> y[first + s, f, pos] (+ bias, ReLU when {@code finish}). */
+        private void scatter(float[] yc, int q, int c0, int wc, float[] y, int first, int p, boolean finish) {
+            for (int ff = 0; ff < w.rows; ff++) scatterRow(yc, ff * q, c0, wc, y, first, p, ff, finish);
+        }
+
+        private void scatterRow(float[] src, int srcOff, int c0, int wc, float[] y, int first, int p, int ff,
+                                boolean finish) {
+            int f = w.rows;
+            float bf = b[ff];
+            for (int t = 0; t < wc; ) {
+                int col = c0 + t, s = col / p, pos = col - s * p, len = Math.min(wc - t, p - pos);
+                int dst = ((first + s) * f + ff) * p + pos, from = srcOff + t;
+                if (finish) {
+                    Epilogue.biasRelu(src, from, y, dst, len, bf, relu);
+                } else {
+                    System.arraycopy(src, from, y, dst, len);
                 }
-            });
+                t += len;
+            }
         }
 
         @Override
         public String describe() {
-            return name + ": SparseConv2d(" + c + " -> " + w.rows + ", " + kh + "x" + kw + ", stride " + stride + ", pad " + pad + ", nnz " + w.nnz() + ")";
+            return name + ": SparseConv2d(" + c + " -> " + w.rows + ", " + kh + "x" + kw + ", stride " + stride
+                    + ", pad " + pad + ", nnz " + w.nnz() + (relu ? ", ReLU fused" : "") + ", "
+                    + KernelChoice.describe(denseFrom) + ")";
         }
         @Override public String name() { return name; }
         @Override public Csr weight() { return w; }
         @Override public float[] bias() { return b; }
         @Override public long positions(int[] inputShape) { int[] o = outputShape(inputShape); return (long) o[2] * o[3]; }
         @Override public int[] denseWeightShape() { return new int[] {w.rows, c, kh, kw}; }
+        @Override public int denseFromBatch() { return denseFrom; }
     }
 
     /** Dense max pool, window k×k, given stride, no padding, floor output size (PyTorch's defaults). */
@@ -135,30 +191,86 @@ final class ConvStages {
 
         // x [N, C, H, W] -> y [N, C, OH, OW]
         @Override
-        public Tensor forward(Tensor x) {
-            int[] os = outputShape(x.shape());
-            int planes = os[0] * os[1], oh = os[2], ow = os[3], h = x.dim(2), wd = x.dim(3);
-            Tensor y = Tensor.zeros(os);
-            float[] xd = x.data, yd = y.data;
-            Parallel.forRange(planes, Math.max(1, 4096 / Math.max(1, h * wd)), (from, to) -> {
-                for (int pl = from; pl < to; pl++) {
-                    int xo = pl * h * wd, yo = pl * oh * ow;
-                    for (int oy = 0; oy < oh; oy++) {
-                        for (int ox = 0; ox < ow; ox++) {
-                            float m = xd[xo + oy * stride * wd + ox * stride];
-                            for (int i = 0; i < k; i++) {
-                                int r = xo + (oy * stride + i) * wd + ox * stride;
-                                for (int j = 0; j < k; j++) {
-                                    float v = xd[r + j];
-                                    if (v > m || (v != v && m == m)) m = v; // NaN wins, as in nn.MaxPool2d / PyTorch
-                                }
+        public Act run(Act in, int[] inDims, Workspace ws) {
+            Act x = ws.asFlat(in);
+            int h = inDims[1], wd = inDims[2], oh = (h - k) / stride + 1, ow = (wd - k) / stride + 1;
+            int planes = x.n * inDims[0], o = in.outBuf();
+            float[] y = ws.flat(o, (long) planes * oh * ow), xd = x.flat;
+            int xo = x.off;
+            if (!ws.fork((long) planes * h * wd, 1 << 20)) {
+                pool(xd, xo, y, 0, planes, h, wd, oh, ow);
+            } else {
+                int grain = Math.max(1, 4096 / Math.max(1, h * wd));
+                Parallel.forRange(planes, grain, (a, e) -> pool(xd, xo, y, a, e, h, wd, oh, ow));
+            }
+            return ws.acts[o].setFlat(x.n, inDims[0] * oh * ow, y, 0, o);
+        }
+
+        private void pool(float[] xd, int xOff, float[] yd, int from, int to, int h, int wd, int oh, int ow) {
+            if (k == 2 && stride == 2) {
+                pool2x2(xd, xOff, yd, from, to, h, wd, oh, ow);
+                return;
+            }
+            for (int pl = from; pl < to; pl++) {
+                int xo = xOff + pl * h * wd, yo = pl * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        float m = xd[xo + oy * stride * wd + ox * stride];
+                        for (int i = 0; i < k; i++) {
+                            int r = xo + (oy * stride + i) * wd + ox * stride;
+                            for (int j = 0; j < k; j++) {
+                                float v = xd[r + j];
+                                if (v > m || (v != v && m == m)) m = v; // NaN wins, as in nn.MaxPool2d / PyTorch
                             }
-                            yd[yo + oy * ow + ox] = m;
                         }
+                        yd[yo + oy * ow + ox] = m;
                     }
                 }
-            });
-            return y;
+            }
+        }
+
+        /** One window (plane pl, output oy, ox) of a 2x2 stride-2 pool by the general rule. */
+        private static void pool(float[] xd, int xOff, float[] yd, int pl, int oy, int ox, int h, int wd, int oh,
+                                 int ow) {
+            int r = xOff + (pl * h + 2 * oy) * wd + 2 * ox;
+            float m = xd[r];
+            for (int i = 0; i < 2; i++) {
+                for (int j = 0; j < 2; j++) {
+                    float v = xd[r + i * wd + j];
+                    if (v > m || (v != v && m == m)) m = v;
+                }
+            }
+            yd[(pl * oh + oy) * ow + ox] = m;
+        }
+
+        /**
+         * 2x2, stride 2, branch-free: the same comparisons in the same order with the same NaN rule as {@link #pool},
+         * selected with masks; a window holding a NaN takes the general rule (nn.MaxPool2d: 2.8x).
+         */
+        private static void pool2x2(float[] xd, int xOff, float[] yd, int from, int to, int h, int wd, int oh, int ow) {
+            for (int pl = from; pl < to; pl++) {
+                for (int oy = 0; oy < oh; oy++) {
+                    int r0 = xOff + (pl * h + 2 * oy) * wd, r1 = r0 + wd, o = (pl * oh + oy) * ow;
+                    for (int ox = 0; ox < ow; ox++) {
+                        int i = r0 + 2 * ox, j = r1 + 2 * ox;
+                        float a = xd[i], b = xd[i + 1], c = xd[j], d = xd[j + 1];
+                        if ((a != a) | (b != b) | (c != c) | (d != d)) { // rare: the general rule, NaN included
+                            pool(xd, xOff, yd, pl, oy, ox, h, wd, oh, ow);
+                            continue;
+                        }
+                        int bits = Float.floatToRawIntBits(a);
+                        int t = b > a ? -1 : 0;
+                        bits ^= (bits ^ Float.floatToRawIntBits(b)) & t;
+                        float m = Float.intBitsToFloat(bits);
+                        t = c > m ? -1 : 0;
+                        bits ^= (bits ^ Float.floatToRawIntBits(c)) & t;
+                        m = Float.intBitsToFloat(bits);
+                        t = d > m ? -1 : 0;
+                        bits ^= (bits ^ Float.floatToRawIntBits(d)) & t;
+                        yd[o + ox] = Float.intBitsToFloat(bits);
+                    }
+                }
+            }
         }
 
         @Override public String describe() { return name + ": MaxPool2d(" + k + ", stride " + stride + ") dense"; }

@@ -15,6 +15,8 @@ public final class Csr {
     final int[] rowPtr;   // [rows + 1]
     final int[] colIdx;   // [nnz]
     final float[] values; // [nnz]
+    /** colIdx as unsigned 16-bit indices (2 bytes per nonzero instead of 4) when cols &le; 65536, else null. */
+    final char[] colIdx16;
 
     /**
      * A CSR matrix from arrays built elsewhere (e.g. read from a file). The arrays are copied, not modified.
@@ -32,6 +34,31 @@ public final class Csr {
         this.colIdx = colIdx;
         this.values = values;
         if (validate) validate();
+        this.colIdx16 = cols <= 1 << 16 ? narrow(colIdx) : null;
+    }
+
+    private static char[] narrow(int[] ci) {
+        char[] c = new char[ci.length];
+        for (int i = 0; i < ci.length; i++) c[i] = (char) ci[i];
+        return c;
+    }
+
+    /**
+     * Row boundaries b[0] = 0 &le; b[1] &le; … &le; b[parts] = rows splitting the rows into {@code parts} ranges of
+     * about equal nonzero count (+ one per row, so empty rows still cost something): work is in the nonzeros, and
+     * pruned layers have very uneven rows. Which task computes a row never changes its result.
+     */
+    int[] balancedRowParts(int parts) {
+        int[] b = new int[parts + 1];
+        long total = (long) values.length + rows;
+        int r = 0;
+        for (int p = 1; p < parts; p++) {
+            long target = total * p / parts;
+            while (r < rows && (long) rowPtr[r] + r < target) r++;
+            b[p] = r;
+        }
+        b[parts] = rows;
+        return b;
     }
 
     private static int[] copy(int[] a) {

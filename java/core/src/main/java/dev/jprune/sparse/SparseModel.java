@@ -13,59 +13,122 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * An inference-only copy of a (pruned) {@link Sequential} whose weights are stored in CSR: every Linear becomes a
- * sparse {@link Spmm#linear} (+ bias), every Conv2d a CSR weight [F, C·kh·kw] times im2col columns (+ bias); ReLU,
- * Flatten and Dropout (identity at evaluation) are kept as they are, MaxPool2d runs dense.
- * <p>Export copies the exact nonzero weights (masked weights are 0 by the Parameter invariant), so later changes to
- * the source model do not affect it. {@link #forward} keeps no state and may be called from several threads.
+ * An inference-only, immutable copy of a (pruned or dense) {@link Sequential}: every Linear and Conv2d keeps its
+ * weight in CSR and, where dense is faster, also packed for the dense GEMM, chosen per layer and batch size when the
+ * model is built ({@link KernelChoice}); ReLU is fused into the layer before it; Flatten and Dropout (identity at
+ * evaluation) cost nothing; MaxPool2d runs dense. Structurally shrunk or unpruned models therefore run on the dense
+ * kernels, pruned ones on the sparse kernels where those win.
+ * <h2>Results</h2>
+ * For finite inputs, the output is bit for bit the masked source model's {@code forward(x, false)}: the sparse kernels
+ * perform the dense GEMM's fma sequence minus the zero weights (see {@link dev.jprune.cpu.SparseKernels}). Batches are
+ * processed in chunks of at most {@link #CHUNK_SAMPLES} samples, each sample independently, so a sample's result
+ * depends neither on the batch size nor on the thread count.
+ * <h2>Threads and memory</h2>
+ * The model is immutable and {@link #forward} / {@link #forwardInto} may be called from any number of threads at once.
+ * Scratch memory lives in a {@link Workspace}: the caller's ({@link #newWorkspace()}), or one per calling thread kept
+ * by the model. A steady stream of calls with the same input shape then allocates nothing on the calling thread when
+ * a call runs on it alone: always with a workspace from {@link #newWorkspace(boolean) newWorkspace(false)}, else for
+ * small work; larger calls of a forking workspace hand pieces to the shared pool, which allocates its task objects.
+ * Export copies the exact nonzero weights (masked weights are 0 by the Parameter invariant), so later changes to the
+ * source model do not affect it.
  */
 public final class SparseModel {
+    /** Samples per chunk of a batch: bounds the workspace (feature-major rows, im2col columns). */
+    static final int CHUNK_SAMPLES = 256;
 
     /** One inference step; shapes include the batch dimension. */
     interface Stage {
-        Tensor forward(Tensor x);
+        /** Output shape for an input shape (batch included); throws naming the stage when it does not fit. */
         int[] outputShape(int[] in);
         String describe();
+        /**
+         * Runs on {@code in} (n samples of per-sample shape {@code inDims}); returns the output, in the workspace's
+         * buffer pair {@code in.outBuf()} or {@code in} itself for stages that change nothing.
+         */
+        Act run(Act in, int[] inDims, Workspace ws);
+    }
+
+    /** A stage with a CSR weight; what the report reads. */
+    interface WeightStage extends Stage {
+        String name();
+        Csr weight();
+        float[] bias();
+        /** Output positions per sample each weight row is applied at (1 for Linear, OH·OW for Conv2d). */
+        long positions(int[] inputShape);
+        /** Shape of the dense weight as the layer stores it, e.g. [300, 784] or [20, 1, 5, 5]. */
+        int[] denseWeightShape();
+        /** The smallest batch size run on the dense kernel ({@link Integer#MAX_VALUE}: never). */
+        int denseFromBatch();
     }
 
     private final List<Stage> stages;
+    private final ThreadLocal<Workspace> pool = ThreadLocal.withInitial(this::newWorkspace);
 
     private SparseModel(List<Stage> stages) {
         this.stages = List.copyOf(stages);
     }
 
     /**
-     * Exports {@code model} (not modified). Nested Sequentials are inlined.
+     * Exports {@code model} (not modified), choosing dense or sparse kernels per layer with the cost model. Nested
+     * Sequentials are inlined.
      *
      * @throws IllegalArgumentException naming the layer when a layer kind is not supported
      */
     public static SparseModel export(Sequential model) {
+        return export(model, KernelChoice.Mode.AUTO);
+    }
+
+    /** {@link #export(Sequential)} with every weighted layer forced onto the sparse kernels (benchmarks, tests). */
+    public static SparseModel exportSparse(Sequential model) {
+        return export(model, KernelChoice.Mode.SPARSE);
+    }
+
+    /** {@link #export(Sequential)} with every weighted layer on the dense kernels (benchmarks, tests). */
+    public static SparseModel exportDense(Sequential model) {
+        return export(model, KernelChoice.Mode.DENSE);
+    }
+
+    static SparseModel export(Sequential model, KernelChoice.Mode mode) {
         if (model == null) throw new IllegalArgumentException("SparseModel.export: null model");
+        List<Layer> flat = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        inline(model, "", flat, names);
         List<Stage> out = new ArrayList<>();
-        addLayers(model, "", out);
+        for (int i = 0; i < flat.size(); i++) {
+            boolean reluNext = i + 1 < flat.size() && flat.get(i + 1) instanceof ReLU;
+            boolean fusedHere = i > 0 && flat.get(i) instanceof ReLU && (flat.get(i - 1) instanceof Linear
+                    || ConvStages.isConv(flat.get(i - 1)));
+            out.add(stageOf(flat.get(i), names.get(i), reluNext, fusedHere, mode));
+        }
         return new SparseModel(out);
     }
 
-    private static void addLayers(Sequential seq, String prefix, List<Stage> out) {
+    private static void inline(Sequential seq, String prefix, List<Layer> flat, List<String> names) {
         List<Layer> layers = seq.layers();
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
-            String name = prefix + i;
-            if (l instanceof Sequential) addLayers((Sequential) l, name + ".", out);
-            else out.add(stageOf(l, name));
+            if (l instanceof Sequential) {
+                inline((Sequential) l, prefix + i + ".", flat, names);
+            } else {
+                flat.add(l);
+                names.add(prefix + i);
+            }
         }
     }
 
-    private static Stage stageOf(Layer l, String name) {
+    private static Stage stageOf(Layer l, String name, boolean reluNext, boolean fusedRelu, KernelChoice.Mode mode) {
         if (l instanceof Linear) {
             Linear lin = (Linear) l;
+            Csr w = Csr.fromDense(lin.weight.value.data, lin.out, lin.in);
             float[] bias = lin.bias == null ? new float[lin.out] : lin.bias.value.data.clone(); // no bias: zeros
-            return new LinearStage(name, Csr.fromDense(lin.weight.value.data, lin.out, lin.in), bias);
+            return new LinearStage(name, w, bias, reluNext, mode);
         }
-        if (l instanceof ReLU) return new ReluStage(name);
+        if (l instanceof ReLU) {
+            return fusedRelu ? new IdentityStage(name, "ReLU (fused into the layer before)") : new ReluStage(name);
+        }
         if (l instanceof Flatten) return new FlattenStage(name);
         if (l instanceof Dropout) return new IdentityStage(name, l.describe() + " (eval: identity)");
-        Stage conv = ConvStages.stageOf(l, name);
+        Stage conv = ConvStages.stageOf(l, name, reluNext, mode);
         if (conv != null) return conv;
         throw new IllegalArgumentException("SparseModel.export: layer " + name + " " + l.describe() + " (" + l.getClass().getName()
                 + ") is not supported; supported: Linear, Conv2d, ReLU, Flatten, Dropout, MaxPool2d, Sequential");
@@ -73,14 +136,15 @@ public final class SparseModel {
 
     /**
      * Logits (or whatever the last layer computes) for the batch {@code x} [N, ...]; {@code x} is not modified.
+     * Allocates only the result (scratch comes from this thread's workspace).
      *
      * @throws IllegalArgumentException when {@code x}'s shape does not fit the model, naming the stage
      */
     public Tensor forward(Tensor x) {
         if (x == null) throw new IllegalArgumentException("SparseModel.forward: null input");
-        Tensor h = x;
-        for (Stage s : stages) h = s.forward(h);
-        return h;
+        Tensor y = Tensor.zeros(outputShape(x.shape()));
+        forwardInto(x, y, pool.get());
+        return y;
     }
 
     /**
@@ -91,6 +155,90 @@ public final class SparseModel {
     public dev.jprune.train.Evaluation evaluate(dev.jprune.data.Dataset test) {
         return SparseEvaluation.evaluate(this, test, SparseEvaluation.DEFAULT_BATCH);
     }
+
+    /**
+     * Writes the output for {@code x} [N, ...] into {@code y} (shape {@link #outputShape}), using this thread's
+     * workspace. Modifies only {@code y}.
+     *
+     * @throws IllegalArgumentException when a shape does not fit, naming the stage or the output
+     */
+    public void forwardInto(Tensor x, Tensor y) {
+        forwardInto(x, y, pool.get());
+    }
+
+    /**
+     * {@link #forwardInto(Tensor, Tensor)} with the caller's workspace (one call at a time per workspace).
+     *
+     * @throws IllegalArgumentException when a shape does not fit, or the workspace belongs to another model
+     */
+    public void forwardInto(Tensor x, Tensor y, Workspace ws) {
+        String op = "SparseModel.forwardInto: ";
+        if (x == null || y == null || ws == null) throw new IllegalArgumentException(op + "null argument");
+        if (ws.owner != this) throw new IllegalArgumentException(op + "the workspace belongs to another model");
+        if (x.rank() < 1) throw new IllegalArgumentException(op + "input must have a batch dimension");
+        plan(x, ws);
+        int n = x.dim(0), inF = ws.sampleFeatures[0], outF = ws.sampleFeatures[stages.size()];
+        int[] outDims = ws.sampleDims[stages.size()];
+        if (y.rank() != outDims.length + 1 || y.dim(0) != n || y.size() != (long) n * outF) {
+            throw new IllegalArgumentException("SparseModel.forwardInto: output " + Arrays.toString(y.shape())
+                    + " does not match the model's output " + Arrays.toString(outputShape(x.shape())));
+        }
+        for (int s0 = 0; s0 < n; s0 += CHUNK_SAMPLES) {
+            int cnt = Math.min(CHUNK_SAMPLES, n - s0);
+            Act a = ws.input.setFlat(cnt, inF, x.data, s0 * inF, -1);
+            for (int i = 0; i < stages.size(); i++) a = stages.get(i).run(a, ws.sampleDims[i], ws);
+            if (a.featureMajor) {
+                for (int j = 0; j < outF; j++) {
+                    float[] r = a.rows[j];
+                    for (int s = 0; s < cnt; s++) y.data[(s0 + s) * outF + j] = r[s];
+                }
+            } else {
+                System.arraycopy(a.flat, a.off, y.data, s0 * outF, cnt * outF);
+            }
+        }
+    }
+
+    /** Per-sample shapes after every stage for x's sample shape, cached in the workspace (no allocation if unchanged). */
+    private void plan(Tensor x, Workspace ws) {
+        int[][] d = ws.sampleDims;
+        if (d != null && d[0].length == x.rank() - 1) {
+            boolean same = true;
+            for (int i = 0; i < d[0].length && same; i++) same = d[0][i] == x.dim(i + 1);
+            if (same) return;
+        }
+        int[] shape = x.shape();
+        int[][] dims = new int[stages.size() + 1][];
+        int[] feats = new int[stages.size() + 1];
+        shape[0] = 1;
+        int[] s = shape;
+        for (int i = 0; ; i++) {
+            dims[i] = Arrays.copyOfRange(s, 1, s.length);
+            long f = 1;
+            for (int v : dims[i]) f *= v;
+            feats[i] = Math.toIntExact(f);
+            if (i == stages.size()) break;
+            try {
+                s = stages.get(i).outputShape(s);
+            } catch (IllegalArgumentException e) {
+                int[] real = s.clone();
+                real[0] = x.dim(0);
+                stages.get(i).outputShape(real); // the same error, naming the caller's batch size
+                throw e;
+            }
+        }
+        ws.sampleDims = dims;
+        ws.sampleFeatures = feats;
+    }
+
+    /** A new workspace for this model whose calls may use the shared thread pool (see {@link Workspace}). */
+    public Workspace newWorkspace() { return new Workspace(this, true); }
+
+    /**
+     * A new workspace whose calls run on the calling thread only when {@code mayFork} is false: what a server with
+     * its own request threads wants (no hand-offs, and no allocation at all in steady state, whatever the batch).
+     * Results are the same either way.
+     */
+    public Workspace newWorkspace(boolean mayFork) { return new Workspace(this, mayFork); }
 
     /** Output shape for an input shape (batch dimension included). */
     public int[] outputShape(int[] inputShape) {
@@ -104,7 +252,7 @@ public final class SparseModel {
 
     List<Stage> stages() { return stages; }
 
-    /** Stage descriptions in order, e.g. "0: SparseLinear(784 -> 300, nnz 23520)". */
+    /** Stage descriptions in order, e.g. "0: SparseLinear(784 -> 300, nnz 23520, ReLU fused, sparse kernel)". */
     public List<String> describe() {
         List<String> d = new ArrayList<>();
         for (Stage s : stages) d.add(s.describe());
@@ -125,68 +273,33 @@ public final class SparseModel {
         return n;
     }
 
-    /** A stage with a CSR weight; what the report reads. */
-    interface WeightStage extends Stage {
-        String name();
-        Csr weight();
-        float[] bias();
-        /** Output positions per sample each weight row is applied at (1 for Linear, OH·OW for Conv2d). */
-        long positions(int[] inputShape);
-        /** Shape of the dense weight as the layer stores it, e.g. [300, 784] or [20, 1, 5, 5]. */
-        int[] denseWeightShape();
-    }
-
     static String shapeError(String stage, int[] expected, int[] got) {
         return stage + ": expected input " + Arrays.toString(expected) + " but got " + Arrays.toString(got);
     }
 
-    // ---- stages ----------------------------------------------------------------------------------------------
+    // ---- element stages --------------------------------------------------------------------------------------
 
-    static final class LinearStage implements WeightStage {
-        private final String name;
-        private final Csr w; // [out, in]
-        private final float[] b; // [out]
-
-        LinearStage(String name, Csr w, float[] b) { this.name = name; this.w = w; this.b = b; }
-
-        private int batchOf(int[] s) {
-            long f = 1;
-            for (int i = 1; i < s.length; i++) f *= s[i];
-            boolean ok = s.length == 1 ? s[0] == w.cols : s.length >= 1 && f == w.cols;
-            if (!ok) {
-                throw new IllegalArgumentException(describe() + ": expected input [N, " + w.cols + "] (or [N, ...] with " + w.cols
-                        + " features) but got " + Arrays.toString(s));
-            }
-            return s.length == 1 ? 1 : s[0];
-        }
-
-        // x [N, in] (or [N, ...] flattening to in) -> y [N, out]
-        @Override
-        public Tensor forward(Tensor x) {
-            int n = batchOf(x.shape());
-            Tensor y = Tensor.zeros(n, w.rows);
-            Spmm.linear(w, x.data, n, b, y.data);
-            return y;
-        }
-
-        @Override public int[] outputShape(int[] in) { return new int[] {batchOf(in), w.rows}; }
-        @Override public String describe() { return name + ": SparseLinear(" + w.cols + " -> " + w.rows + ", nnz " + w.nnz() + ")"; }
-        @Override public String name() { return name; }
-        @Override public Csr weight() { return w; }
-        @Override public float[] bias() { return b; }
-        @Override public long positions(int[] inputShape) { return 1; }
-        @Override public int[] denseWeightShape() { return new int[] {w.rows, w.cols}; }
-    }
-
+    /** A ReLU that no weighted layer absorbed (e.g. the first layer): y = x &gt; 0 ? x : 0, same layout. */
     static final class ReluStage implements Stage {
         private final String name;
         ReluStage(String name) { this.name = name; }
+
         @Override
-        public Tensor forward(Tensor x) {
-            Tensor y = Tensor.zeros(x.shape());
-            CpuKernels.reluForward(x.data, y.data, x.size());
-            return y;
+        public Act run(Act in, int[] inDims, Workspace ws) {
+            int o = in.outBuf(), n = in.n, f = in.features;
+            if (in.featureMajor) {
+                float[][] r = ws.rows(o, f, n);
+                for (int j = 0; j < f; j++) {
+                    float[] src = in.rows[j], dst = r[j];
+                    for (int s = 0; s < n; s++) dst[s] = CpuKernels.relu(src[s]);
+                }
+                return ws.acts[o].setRows(n, f, r, o);
+            }
+            float[] y = ws.flat(o, (long) n * f), x = in.flat;
+            for (int i = 0, xo = in.off; i < n * f; i++) y[i] = CpuKernels.relu(x[xo + i]);
+            return ws.acts[o].setFlat(n, f, y, 0, o);
         }
+
         @Override public int[] outputShape(int[] in) { return in.clone(); }
         @Override public String describe() { return name + ": ReLU"; }
     }
@@ -194,7 +307,7 @@ public final class SparseModel {
     static final class FlattenStage implements Stage {
         private final String name;
         FlattenStage(String name) { this.name = name; }
-        @Override public Tensor forward(Tensor x) { return x.reshape(outputShape(x.shape())); } // a view, as nn.Flatten
+        @Override public Act run(Act in, int[] inDims, Workspace ws) { return in; } // both layouts are flat per sample
         @Override
         public int[] outputShape(int[] s) {
             if (s.length < 1) throw new IllegalArgumentException(describe() + ": input must have a batch dimension");
@@ -208,7 +321,7 @@ public final class SparseModel {
     static final class IdentityStage implements Stage {
         private final String name, what;
         IdentityStage(String name, String what) { this.name = name; this.what = what; }
-        @Override public Tensor forward(Tensor x) { return x; }
+        @Override public Act run(Act in, int[] inDims, Workspace ws) { return in; }
         @Override public int[] outputShape(int[] in) { return in.clone(); }
         @Override public String describe() { return name + ": " + what; }
     }

@@ -151,17 +151,65 @@ class GemmTest {
             Gemm.gemmSimple(ta, tb, cs.m, cs.n, cs.k, cs.alpha, cs.a, cs.offA, cs.lda, cs.b, cs.offB, cs.ldb,
                     cs.beta, ref, cs.offC, cs.ldc);
             for (int[] tiling : tilings) {
-                float[] c = cs.c0.clone();
-                Gemm.gemmBlocked(ta, tb, cs.m, cs.n, cs.k, cs.alpha, cs.a, cs.offA, cs.lda, cs.b, cs.offB, cs.ldb,
-                        cs.beta, c, cs.offC, cs.ldc, tiling[0], tiling[1]);
-                for (int idx = 0; idx < c.length; idx++) {
-                    if (Float.floatToRawIntBits(c[idx]) != Float.floatToRawIntBits(ref[idx])) {
-                        fail(cs + " mc=" + tiling[0] + " ncMax=" + tiling[1] + ": element " + idx + " blocked="
-                                + c[idx] + " simple=" + ref[idx]);
+                for (boolean vector : kernelPaths()) {
+                    float[] c = cs.c0.clone();
+                    Gemm.gemmBlocked(ta, tb, cs.m, cs.n, cs.k, cs.alpha, cs.a, cs.offA, cs.lda, cs.b, cs.offB, cs.ldb,
+                            cs.beta, c, cs.offC, cs.ldc, tiling[0], tiling[1], vector);
+                    for (int idx = 0; idx < c.length; idx++) {
+                        if (Float.floatToRawIntBits(c[idx]) != Float.floatToRawIntBits(ref[idx])) {
+                            fail(cs + " mc=" + tiling[0] + " ncMax=" + tiling[1] + " vector=" + vector + ": element "
+                                    + idx + " blocked=" + c[idx] + " simple=" + ref[idx]);
+                        }
                     }
                 }
             }
         }
+    }
+
+    /** The scalar kernel always; the Vector API kernel too when this JVM has the module (surefire adds it). */
+    static boolean[] kernelPaths() {
+        return Simd.vectorApi() ? new boolean[] {false, true} : new boolean[] {false};
+    }
+
+    /** The test JVM is started with the Vector API module, so the vector kernel is among the paths compared above. */
+    @Test
+    void vectorKernelIsExercisedWhenTheModuleIsPresent() {
+        boolean expect = Simd.vectorModulePresent() && !"false".equals(System.getProperty("jprune.vector"));
+        assertEquals(expect, Simd.vectorApi(), Simd.describe());
+        assertTrue(Simd.describe().startsWith("cpu kernels: "), Simd.describe());
+    }
+
+    /**
+     * Multiplying by a pre-packed B gives the bits of the ordinary call (same per-element fma order) at odd shapes,
+     * both storage orders of B and with alpha/beta; C outside its window is untouched, and old C (poisoned with NaN)
+     * is ignored for beta == 0.
+     */
+    @Test
+    void prepackedBEqualsUnpackedBitForBit() {
+        Rng rng = new Rng(23);
+        int[][] shapes = {{1, 1, 1}, {1, 300, 784}, {7, 129, 7}, {8, 10, 100}, {64, 500, 800}, {129, 385, 257},
+                {3, 9, 0}};
+        for (int[] sh : shapes) {
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+                float beta = t == 3 ? 0.5f : 0f;
+                Case cs = new Case(rng, ta, tb, sh[0], sh[1], sh[2], 1.25f, beta, 2);
+                float[] expect = cs.runFast();
+                check(cs, expect, cs.runNaive());
+                PackedB pb = PackedB.pack(tb, cs.k, cs.n, cs.b, cs.offB, cs.ldb);
+                float[] c = cs.c0.clone();
+                Gemm.gemm(ta, cs.m, cs.alpha, cs.a, cs.offA, cs.lda, pb, cs.beta, c, cs.offC, cs.ldc);
+                for (int idx = 0; idx < c.length; idx++) {
+                    assertEquals(Float.floatToRawIntBits(expect[idx]), Float.floatToRawIntBits(c[idx]),
+                            cs + " element " + idx);
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> PackedB.pack(false, 4, 4, new float[15], 0, 4));
+        PackedB pb = PackedB.pack(false, 4, 3, new float[12], 0, 3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.gemm(false, 2, 1f, new float[8], 0, 4, pb, 0f, new float[5], 0, 3));
+        assertTrue(e.getMessage().startsWith("Gemm:"), e.getMessage());
     }
 
     /** A sub-block of C computed alone (via offsets) equals the same block of the full product, bit for bit. */

@@ -95,8 +95,11 @@ class Conv2dChunkTest {
 
     @Test
     void chunkSizing() {
-        assertEquals(128, Conv2d.chunkImages(128, 32000, Conv2d.MAX_COL_FLOATS)); // lenet-5 conv2: one chunk
-        assertEquals(64, Conv2d.chunkImages(128, 64L * 9 * 256, Conv2d.MAX_COL_FLOATS)); // cifar-cnn-a conv2: two
+        // col bound 256 Ki floats (1 MiB): lenet-5 conv2 (32,000 floats per image) in 16 chunks of 8 images, conv1
+        // (14,400) in 8 chunks of 16, cifar-cnn-a conv2 (147,456) one image per chunk
+        assertEquals(8, Conv2d.chunkImages(128, 32000, Conv2d.MAX_COL_FLOATS));
+        assertEquals(16, Conv2d.chunkImages(128, 14400, Conv2d.MAX_COL_FLOATS));
+        assertEquals(1, Conv2d.chunkImages(128, 64L * 9 * 256, Conv2d.MAX_COL_FLOATS));
         assertEquals(1, Conv2d.chunkImages(5, 100, 10)); // an image larger than the bound still runs, alone
         assertEquals(3, Conv2d.chunkImages(7, 10, 30));
         assertEquals(1, Conv2d.chunkImages(0, 10, 30));

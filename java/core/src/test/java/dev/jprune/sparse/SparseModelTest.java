@@ -11,6 +11,7 @@ import dev.jprune.nn.Sequential;
 import dev.jprune.tensor.Tensor;
 import dev.jprune.testutil.Close;
 import dev.jprune.util.Rng;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -27,8 +28,14 @@ class SparseModelTest {
         return x;
     }
 
+    /**
+     * The exported model's logits are the masked dense model's bit for bit (finite inputs): the sparse kernels run the
+     * dense GEMM's fma sequence minus the zero weights. Checked on the cost model's choice and with every layer forced
+     * onto the sparse and onto the dense kernels, at odd batch sizes (300 spans two chunks of samples).
+     */
     @ParameterizedTest(name = "{0} batch {1}")
-    @CsvSource({"lenet-300-100,1", "lenet-300-100,7", "lenet-300-100,129", "mlp-128,1", "mlp-128,33"})
+    @CsvSource({"lenet-300-100,1", "lenet-300-100,7", "lenet-300-100,129", "lenet-300-100,300", "mlp-128,1",
+            "mlp-128,33"})
     void logitsEqualMaskedDenseModel(String name, int n) {
         ModelSpec spec = Models.build(name, 11);
         Rng rng = new Rng(name.hashCode() * 31L + n);
@@ -40,6 +47,14 @@ class SparseModelTest {
         Tensor y = sm.forward(x);
         assertArrayEquals(ref.shape(), y.shape());
         Close.assertClose(name + " sparse vs masked dense", ref.data, y.data, RTOL, ATOL);
+        assertArrayEquals(ref.data, y.data, name + ": bit for bit");
+        SparseModel[] forcedModels = {SparseModel.exportSparse(spec.net()), SparseModel.exportDense(spec.net())};
+        for (SparseModel forced : forcedModels) {
+            Tensor out = Tensor.zeros(ref.shape());
+            java.util.Arrays.fill(out.data, Float.NaN); // poisoned: every element must be written
+            forced.forwardInto(x, out);
+            assertArrayEquals(ref.data, out.data, name + " " + forced.describe());
+        }
         assertArrayEquals(before, x.data, "input not modified");
         assertArrayEquals(ref.shape(), sm.outputShape(x.shape()));
         // ~10% of the weights survive
@@ -69,9 +84,125 @@ class SparseModelTest {
         Tensor y = SparseModel.export(net).forward(x);
         assertArrayEquals(ref.shape(), y.shape());
         Close.assertClose("sparse conv", ref.data, y.data, RTOL, ATOL);
+        assertArrayEquals(ref.data, y.data, "bit for bit");
+        assertArrayEquals(ref.data, SparseModel.exportSparse(net).forward(x).data, "sparse kernel");
+        assertArrayEquals(ref.data, SparseModel.exportDense(net).forward(x).data, "dense kernel");
         // Filter 0 is empty: its output plane is exactly its bias.
         int plane = ref.dim(2) * ref.dim(3);
         for (int i = 0; i < plane; i++) assertEquals(conv.bias().value.data[0], y.data[i]);
+    }
+
+    /**
+     * Serving: after warm-up calls, forwardInto with the caller's tensors allocates nothing on the calling thread
+     * (ThreadMXBean): with a non-forking workspace at every batch size, sparse and dense kernels, MLP and CNN; and
+     * with the per-thread pool for a call small enough to stay on the calling thread.
+     */
+    @Test
+    void steadyStreamOfCallsAllocatesNothing() {
+        com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(),
+                "this JVM does not measure per-thread allocation");
+        for (String name : new String[] {"lenet-300-100", "lenet-5"}) {
+            ModelSpec spec = Models.build(name, 3);
+            Masks.randomWeightMasks(spec.net(), 0.9, new Rng(4));
+            SparseModel[] models = {SparseModel.export(spec.net()), SparseModel.exportDense(spec.net())};
+            for (SparseModel sm : models) {
+                for (int n : new int[] {1, 7, 33}) {
+                    Tensor x = input(new Rng(n), n, spec.sampleShape());
+                    Tensor y = Tensor.zeros(sm.outputShape(x.shape()));
+                    Workspace ws = sm.newWorkspace(false);
+                    boolean pooled = n == 1 && name.startsWith("lenet-300");
+                    long tid = Thread.currentThread().getId(), bytes = -1;
+                    // Rounds of 10 calls until one allocates nothing: the first rounds grow the buffers, and the Vector
+                    // API boxes its vectors until the JIT has compiled the kernels (in a busy test JVM that took over
+                    // 1000 calls once). Bounded by rounds and time, so a real per-call allocation still fails.
+                    long deadline = System.nanoTime() + 30_000_000_000L;
+                    for (int round = 0; round < 1000 && bytes != 0 && System.nanoTime() < deadline; round++) {
+                        long before = mx.getThreadAllocatedBytes(tid);
+                        for (int i = 0; i < 10; i++) {
+                            sm.forwardInto(x, y, ws);
+                            if (pooled) sm.forwardInto(x, y);
+                        }
+                        bytes = mx.getThreadAllocatedBytes(tid) - before;
+                    }
+                    assertEquals(0, bytes, name + " batch " + n + " " + sm.describe() + ": bytes by 10 calls");
+                }
+            }
+        }
+    }
+
+    /** Many threads share one model: each gets the single-threaded result for its own inputs, bit for bit. */
+    @Test
+    void concurrentCallersGetTheirOwnResults() throws Exception {
+        ModelSpec spec = Models.build("lenet-5", 5);
+        Masks.randomWeightMasks(spec.net(), 0.9, new Rng(6));
+        SparseModel sm = SparseModel.export(spec.net());
+        int threads = 4, calls = 20;
+        Tensor[] xs = new Tensor[threads], expect = new Tensor[threads];
+        for (int t = 0; t < threads; t++) {
+            xs[t] = input(new Rng(100 + t), 1 + 3 * t, spec.sampleShape());
+            expect[t] = spec.net().forward(xs[t], false);
+        }
+        java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            java.util.List<java.util.concurrent.Future<String>> fs = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                fs.add(ex.submit(() -> {
+                    Tensor y = Tensor.zeros(expect[id].shape());
+                    for (int i = 0; i < calls; i++) {
+                        java.util.Arrays.fill(y.data, Float.NaN);
+                        sm.forwardInto(xs[id], y);
+                        if (!java.util.Arrays.equals(expect[id].data, y.data)) {
+                            return "thread " + id + " call " + i + " differs";
+                        }
+                    }
+                    return "";
+                }));
+            }
+            for (var f : fs) assertEquals("", f.get());
+        } finally {
+            ex.shutdownNow();
+        }
+    }
+
+    /**
+     * Sparse and dense inference and a lenet-5 training step give the same bits with 1 and 3 threads (fresh JVMs:
+     * the thread count is fixed per JVM), on the Vector API kernels and on the scalar ones.
+     */
+    @Test
+    void resultsDoNotDependOnThreadCountOrKernelPath() throws Exception {
+        String one = runProbe(1, true), three = runProbe(3, true), scalar = runProbe(3, false);
+        assertFalse(one.isBlank());
+        assertEquals(one, three, "1 vs 3 threads");
+        assertEquals(one, scalar, "Vector API vs scalar kernels");
+    }
+
+    static String runProbe(int threads, boolean vector) throws Exception {
+        java.nio.file.Path javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java");
+        ProcessBuilder pb = new ProcessBuilder(javaBin.toString(), "-Djprune.threads=" + threads,
+                "-Djprune.vector=" + vector, "--add-modules", "jdk.incubator.vector", "-cp",
+                System.getProperty("java.class.path"), ThreadCountProbe.class.getName());
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), "probe failed: " + out);
+        String[] lines = out.trim().split("\n");
+        return lines[lines.length - 1].trim(); // the JVM may warn about the incubator module first
+    }
+
+    @Test
+    void workspaceAndOutputAreChecked() {
+        SparseModel a = SparseModel.export(Models.build("lenet-300-100", 1).net());
+        SparseModel b = SparseModel.export(Models.build("lenet-300-100", 2).net());
+        Tensor x = Tensor.zeros(2, 784);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> a.forwardInto(x, Tensor.zeros(2, 10), b.newWorkspace()));
+        assertTrue(e.getMessage().contains("another model"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> a.forwardInto(x, Tensor.zeros(3, 10)));
+        assertTrue(e.getMessage().contains("[3, 10]") && e.getMessage().contains("[2, 10]"), e.getMessage());
     }
 
     @Test
@@ -86,6 +217,15 @@ class SparseModelTest {
         assertArrayEquals(ref.shape(), y.shape());
         assertArrayEquals(ref.data, y.data);
         assertTrue(Float.isNaN(y.data[2]), "NaN at (0, 5) propagates to the window at ox = 2");
+        // the branch-free 2x2 path: ties, signed zeros and NaNs, bit for bit as nn.MaxPool2d
+        Sequential two = new Sequential(new dev.jprune.nn.MaxPool2d(2, 2));
+        Tensor z = Tensor.zeros(2, 3, 8, 10);
+        float[] vals = {-0.0f, 0.0f, 1f, -1f, Float.NaN, Float.intBitsToFloat(0x7fc00001), 1f, 0.0f};
+        for (int i = 0; i < z.size(); i++) z.data[i] = vals[rng.nextInt(vals.length)];
+        float[] want = two.forward(z, false).data, got = SparseModel.export(two).forward(z).data;
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "2x2 window " + i);
+        }
     }
 
     @Test
@@ -121,6 +261,8 @@ class SparseModelTest {
         Close.assertClose("nested", net.forward(x, false).data, SparseModel.export(net).forward(x).data, RTOL, ATOL);
         assertEquals(3, SparseModel.export(net).size());
         assertTrue(SparseModel.export(net).describe().get(2).startsWith("1.1: SparseLinear"), SparseModel.export(net).describe().toString());
+        List<String> d = SparseModel.export(net).describe();
+        assertTrue(d.get(0).contains("ReLU fused"), d.toString());
     }
 
     @Test

@@ -1,0 +1,55 @@
+package dev.jprune.sparse;
+
+import dev.jprune.cpu.Simd;
+
+/**
+ * Dense or sparse, per layer and batch size, decided when a {@link SparseModel} is built from a cost model: the
+ * sparse kernels cost about {@code nnz · n · s(n)} and the dense GEMM about {@code out · in · n · d(n)}, so sparse
+ * wins while the density stays under {@code d(n)/s(n)}. The break-even densities below are measured
+ * (bench/results/*-cpu-speed.md, {@code CpuInferBench kernels}); the result of a layer is the same either way.
+ */
+final class KernelChoice {
+    private KernelChoice() {}
+
+    /** How a model is built: the cost model's choice, or one kind forced for every layer (benchmarks, tests). */
+    enum Mode { AUTO, SPARSE, DENSE }
+
+    /** Batch sizes with a measured break-even density, ascending. */
+    private static final int[] BATCHES = {1, 2, 8, 32, 64, 256};
+    /**
+     * Break-even densities at those batches (Linear 784 -> 300 and 800 -> 500, 2 threads, {@code CpuInferBench
+     * kernels}, rounded down so that a layer near break-even runs dense): the Vector API kernels, and the scalar ones.
+     */
+    private static final double[] BREAK_EVEN_VECTOR = {0.12, 0.10, 0.12, 0.20, 0.30, 0.25};
+    private static final double[] BREAK_EVEN_SCALAR = {0.10, 0.10, 0.12, 0.20, 0.20, 0.15};
+
+    /**
+     * The smallest batch size from which the layer runs dense (1: always dense; {@link Integer#MAX_VALUE}: never).
+     * A layer without 16-bit column indices (more than 65536 inputs) runs dense from batch 2 unless forced sparse.
+     */
+    static int denseFromBatch(Mode mode, double density, boolean narrowIndices) {
+        if (mode == Mode.DENSE) return 1;
+        if (mode == Mode.SPARSE) return Integer.MAX_VALUE;
+        double[] be = Simd.vectorApi() ? BREAK_EVEN_VECTOR : BREAK_EVEN_SCALAR;
+        for (int i = 0; i < BATCHES.length; i++) {
+            if (density > be[i] || (!narrowIndices && BATCHES[i] > 1)) return BATCHES[i];
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    /**
+     * For a convolution, whose GEMM has many columns (batch x output positions) even for one image: dense or sparse
+     * for every batch size, by the break-even of large batches.
+     */
+    static boolean convRunsDense(Mode mode, double density, boolean narrowIndices) {
+        if (mode != Mode.AUTO) return mode == Mode.DENSE;
+        double[] be = Simd.vectorApi() ? BREAK_EVEN_VECTOR : BREAK_EVEN_SCALAR;
+        return !narrowIndices || density > be[be.length - 1];
+    }
+
+    static String describe(int denseFrom) {
+        if (denseFrom == 1) return "dense kernel";
+        if (denseFrom == Integer.MAX_VALUE) return "sparse kernel";
+        return "sparse kernel below batch " + denseFrom + ", dense from it";
+    }
+}

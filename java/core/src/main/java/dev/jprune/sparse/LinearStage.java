@@ -1,0 +1,122 @@
+package dev.jprune.sparse;
+
+import dev.jprune.cpu.CpuKernels;
+import dev.jprune.cpu.Gemm;
+import dev.jprune.cpu.PackedB;
+import dev.jprune.cpu.SparseKernels;
+import dev.jprune.util.Parallel;
+import java.util.Arrays;
+
+/**
+ * A Linear layer of a {@link SparseModel}: y = x·Wᵀ + b (then ReLU when the next layer is a ReLU, fused), with W
+ * kept in CSR and, where the cost model says dense can be faster, also packed dense for {@link Gemm}. Which one runs is
+ * fixed per batch size when the stage is built ({@link KernelChoice}); both give the same bits for finite inputs
+ * (see {@link SparseKernels}), so the choice never changes a result. Immutable; safe from any number of threads.
+ */
+final class LinearStage implements SparseModel.WeightStage {
+    private final String name;
+    private final Csr w;          // [out, in]
+    private final float[] b;      // [out]
+    private final boolean relu;
+    private final int denseFrom;  // batches of at least this many samples run dense
+    private final PackedB dense;  // Wᵀ [in, out], null when denseFrom is unreachable
+    private final int[] parts;    // nonzero-balanced row ranges for the threads
+    /**
+     * Batches smaller than this run the one-sample kernel per sample: the feature-major kernel's vectors over the
+     * batch are mostly empty for 2 or 3 samples (measured at batch 2: 0.6-1.0x of two one-sample calls).
+     */
+    static final int GATHER_BELOW = 4;
+
+    LinearStage(String name, Csr w, float[] b, boolean relu, KernelChoice.Mode mode) {
+        this.name = name;
+        this.w = w;
+        this.b = b;
+        this.relu = relu;
+        this.denseFrom = KernelChoice.denseFromBatch(mode, w.density(), w.colIdx16 != null);
+        this.dense = denseFrom == Integer.MAX_VALUE ? null
+                : PackedB.pack(true, w.cols, w.rows, w.toDense(), 0, Math.max(1, w.cols));
+        this.parts = w.balancedRowParts(4 * Parallel.threads());
+    }
+
+    private int batchOf(int[] s) {
+        long f = 1;
+        for (int i = 1; i < s.length; i++) f *= s[i];
+        boolean ok = s.length == 1 ? s[0] == w.cols : s.length >= 1 && f == w.cols;
+        if (!ok) {
+            throw new IllegalArgumentException(describe() + ": expected input [N, " + w.cols + "] (or [N, ...] with "
+                    + w.cols + " features) but got " + Arrays.toString(s));
+        }
+        return s.length == 1 ? 1 : s[0];
+    }
+
+    // x [n, in] or feature-major [in][n] -> y [n, out] (dense, one sample) or feature-major [out][n] (sparse batch)
+    @Override
+    public Act run(Act in, int[] inDims, Workspace ws) {
+        int n = in.n, out = w.rows, o = in.outBuf();
+        if (n >= denseFrom) {
+            Act x = ws.asFlat(in);
+            float[] y = ws.flat(o, (long) n * out);
+            Gemm.gemm(false, n, 1f, x.flat, x.off, w.cols, dense, 0f, y, 0, out, ws.mayFork);
+            for (int s = 0; s < n; s++) {
+                int yo = s * out;
+                for (int j = 0; j < out; j++) {
+                    float v = y[yo + j] + b[j];
+                    y[yo + j] = relu ? CpuKernels.relu(v) : v;
+                }
+            }
+            return ws.acts[o].setFlat(n, out, y, 0, o);
+        }
+        if (n < GATHER_BELOW || w.colIdx16 == null) {
+            Act x = ws.asFlat(in);
+            float[] y = ws.flat(o, (long) n * out);
+            for (int s = 0; s < n; s++) {
+                int xo = x.off + s * w.cols;
+                float[] sample = x.flat;
+                if (xo != 0) { // the one-sample kernel reads x from index 0 (see SparseKernels.csrVector)
+                    sample = ws.sample(w.cols);
+                    System.arraycopy(x.flat, xo, sample, 0, w.cols);
+                }
+                vector(sample, y, s * out, ws);
+            }
+            return ws.acts[o].setFlat(n, out, y, 0, o);
+        }
+        Act x = ws.asRows(in);
+        float[][] yt = ws.rows(o, out, n);
+        if (!ws.fork((long) w.nnz() * n, Spmm.PARALLEL_MACS)) {
+            SparseKernels.csrRows(w.rowPtr, w.colIdx16, w.values, x.rows, n, b, relu, yt, 0, out);
+        } else {
+            float[][] xr = x.rows;
+            Parallel.forRange(parts.length - 1, 1, (p0, p1) -> SparseKernels.csrRows(w.rowPtr, w.colIdx16, w.values, xr,
+                    n, b, relu, yt, parts[p0], parts[p1]));
+        }
+        return ws.acts[o].setRows(n, out, yt, o);
+    }
+
+    /** One sample: y[yOff .. yOff + out) from x[0 .. in). */
+    private void vector(float[] x, float[] y, int yOff, Workspace ws) {
+        if (w.colIdx16 == null) {
+            Spmm.wideRows(w, x, 0, b, y, yOff);
+            if (relu) for (int j = 0; j < w.rows; j++) y[yOff + j] = CpuKernels.relu(y[yOff + j]);
+        } else if (!ws.fork(w.nnz(), Spmm.PARALLEL_GATHER)) {
+            SparseKernels.csrVector(w.rowPtr, w.colIdx16, w.values, x, b, relu, y, yOff, 0, w.rows);
+        } else {
+            Parallel.forRange(parts.length - 1, 1, (p0, p1) -> SparseKernels.csrVector(w.rowPtr, w.colIdx16, w.values,
+                    x, b, relu, y, yOff, parts[p0], parts[p1]));
+        }
+    }
+
+    @Override public int[] outputShape(int[] in) { return new int[] {batchOf(in), w.rows}; }
+
+    @Override
+    public String describe() {
+        return name + ": SparseLinear(" + w.cols + " -> " + w.rows + ", nnz " + w.nnz() + (relu ? ", ReLU fused" : "")
+                + ", " + KernelChoice.describe(denseFrom) + ")";
+    }
+
+    @Override public String name() { return name; }
+    @Override public Csr weight() { return w; }
+    @Override public float[] bias() { return b; }
+    @Override public long positions(int[] inputShape) { return 1; }
+    @Override public int[] denseWeightShape() { return new int[] {w.rows, w.cols}; }
+    @Override public int denseFromBatch() { return denseFrom; }
+}

@@ -1,0 +1,44 @@
+package dev.jprune.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.jprune.util.Rng;
+import org.junit.jupiter.api.Test;
+
+/**
+ * im2col straight into the packed layout equals im2col followed by PackedB.pack, for several images side by side whose
+ * column runs cross chunk boundaries, with padding and strides (packed rows start poisoned: every column is written).
+ */
+class Im2colPackedTest {
+    @Test
+    void packedIm2colEqualsIm2colThenPack() {
+        // {C, H, W, k, stride, pad, images}
+        int[][] cases = {{1, 28, 28, 5, 1, 0, 3}, {3, 9, 7, 3, 2, 1, 5}, {2, 13, 10, 4, 3, 0, 4}, {1, 1, 1, 1, 1, 0, 1},
+                {4, 7, 7, 3, 1, 2, 7}, {20, 12, 12, 5, 1, 0, 9}};
+        Rng rng = new Rng(3);
+        for (int[] cs : cases) {
+            int c = cs[0], h = cs[1], w = cs[2], k = cs[3], s = cs[4], p = cs[5], n = cs[6];
+            int oh = Im2col.outSize(h, k, s, p), ow = Im2col.outSize(w, k, s, p), pos = oh * ow, ckk = c * k * k;
+            float[] x = new float[n * c * h * w];
+            rng.fillUniform(x, -1f, 1f);
+            float[] col = new float[ckk * n * pos];
+            for (int i = 0; i < n; i++) {
+                Im2col.im2col(x, i * c * h * w, c, h, w, k, k, s, p, oh, ow, col, i * pos, n * pos);
+            }
+            PackedB expect = PackedB.pack(false, ckk, n * pos, col, 0, n * pos);
+            PackedB got = PackedB.allocate(ckk, n * pos);
+            for (float[] r : got.rows) java.util.Arrays.fill(r, Float.NaN);
+            for (int i = 0; i < n; i++) {
+                Im2col.im2colPacked(x, i * c * h * w, c, h, w, k, k, s, p, oh, ow, got, i * pos);
+            }
+            for (int ch = 0; ch < got.chunks(); ch++) {
+                for (int r = 0; r < ckk; r++) {
+                    for (int j = 0; j < got.chunkWidth(ch); j++) {
+                        assertEquals(expect.rows[ch * ckk + r][j], got.rows[ch * ckk + r][j],
+                                java.util.Arrays.toString(cs) + " chunk " + ch + " row " + r + " column " + j);
+                    }
+                }
+            }
+        }
+    }
+}
