@@ -140,7 +140,10 @@ class ModelPrunerTest {
         floor.checkTarget(0.9);   // exactly the smallest
         e = assertThrows(IllegalArgumentException.class, () -> floor.checkTarget(0.95));
         assertTrue(e.getMessage().contains("from 0.0000 to 0.9000"), e.getMessage());
-        new ModelPruner(net, magnitude(0.5)).checkTarget(0.0);  // uncapped: every target is feasible
+        ModelPruner free = new ModelPruner(net, magnitude(0.5));
+        free.checkTarget(0.0);  // uncapped: every target is feasible
+        assertEquals(GlobalSelector.keepForSparsity(free.candidateCount(), 0.3), free.keepFor(0.3), "uncapped: the plain count");
+        assertEquals(magnitude(0.5), free.spec());
     }
 
     @Test

@@ -81,8 +81,11 @@ class PruningRunTest {
         Schedule.Iterative two = new Schedule.Iterative(2);
         assertEquals(List.of("epoch 0", "evaluate", "accumulate 3", "score 2", pruneEntry(two.sparsityAfterRound(1, 0.8), 2), "epoch 1",
                 "accumulate 3", "score 2", pruneEntry(two.sparsityAfterRound(2, 0.8), 2), "epoch 2", "evaluate", "sync"),
-                run(Models.build("lenet-300-100", 2), cfg(1), plan.toBuilder().schedule(two).fineTuneEpochs(0).build()).log,
+                run(Models.build("lenet-300-100", 2), cfg(1), plan.toBuilder().schedule(two).fineTuneEpochs(1).build()).log,
                 "each round trains at least one epoch, even with fewer fine-tuning epochs than rounds");
+        List<String> even = run(Models.build("lenet-300-100", 2), cfg(1), plan.toBuilder().schedule(it).fineTuneEpochs(3).build()).log;
+        assertEquals(List.of("epoch 0", "epoch 1", "epoch 2", "epoch 3"), even.stream().filter(s -> s.startsWith("epoch")).toList(),
+                "3 epochs over 3 rounds: one each");
     }
 
     /**
@@ -169,9 +172,13 @@ class PruningRunTest {
         assertEquals(List.of("epoch 0", "evaluate", "epoch 1", pruneEntry(0, -1), pruneEntry(0.7, -1), "evaluate", "sync"),
                 run(Models.build("lenet-300-100", 4), cfg(1), magnitude.toBuilder().schedule(within).denseEpochs(1).build()).log);
 
-        PruningRun.Outcome o = new PruningRun(Models.build("lenet-300-100", 4), cfg(0), taylor, PruneListener.NONE).run(tiny);
+        List<Double> heard = new ArrayList<>();
+        PruningRun.Outcome o = new PruningRun(Models.build("lenet-300-100", 4), cfg(0), taylor, new PruneListener() {
+            @Override public void onPrune(long step, double target, double achieved) { heard.add(target); }
+        }).run(tiny);
         assertEquals(1 - GlobalSelector.keepForSparsity(266200, 0.7) / 266200.0, o.achievedSparsity(), 1e-12);
         assertEquals(3, o.prunes().size());
+        assertEquals(List.of(g.sparsityAt(0, 0.7), g.sparsityAt(4, 0.7), 0.7), heard, "the listener hears the finishing prune too");
         assertEquals(0.7, o.prunes().get(2).requestedSparsity(), 0.0);
     }
 
