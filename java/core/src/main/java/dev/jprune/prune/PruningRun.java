@@ -67,6 +67,8 @@ public final class PruningRun {
     private final List<ModelPruner.Result> prunes = new ArrayList<>();
     private int epoch;
     private Evaluation justPruned, justPrunedTrain;
+    // one-shot without fine-tuning or rewinding: the final evaluation is the "right after" one
+    private boolean justPrunedIsFinal;
 
     /** A run on the CPU reference backend. */
     public PruningRun(ModelSpec model, TrainConfig cfg, PruningPlan plan, PruneListener listener) {
@@ -145,7 +147,9 @@ public final class PruningRun {
             if (s instanceof Schedule.RelativeGradual rg) s = rg.over(fineTuneSteps(data.train()));
             if (s instanceof Schedule.OneShot) {
                 pruneOnce(data.train(), spec.sparsity(), 0);
-                measureJustPruned(data);
+                // Nothing changes the weights before the final evaluation: it is the "right after" figure too.
+                if (plan.fineTuneEpochs() > 0 || snapshot != null) measureJustPruned(data);
+                else justPrunedIsFinal = true;
                 trainEpochs(data.train(), "fine-tune", plan.fineTuneEpochs());
             } else if (s instanceof Schedule.Iterative it) {
                 int per = Math.max(1, (plan.fineTuneEpochs() + it.rounds() - 1) / it.rounds());
@@ -165,6 +169,10 @@ public final class PruningRun {
         Evaluation ev = NonFinite.require(backend.evaluate(data.test()), "pruned model on " + data.test().name());
         Evaluation prunedTrain = data.train().isRegression()
                 ? NonFinite.require(backend.evaluate(data.train()), "pruned model on " + data.train().name()) : null;
+        if (justPrunedIsFinal) {
+            justPruned = ev;
+            justPrunedTrain = prunedTrain;
+        }
         backend.syncToHost();
         NonFinite.requireWeights(net, "pruned model");
         long kept = 0;
