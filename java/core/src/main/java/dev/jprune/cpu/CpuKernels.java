@@ -28,13 +28,8 @@ public final class CpuKernels {
     public static void reluForward(float[] x, float[] y, int n) {
         // Elementwise, so splitting over threads changes no result (conv activations reach 8M elements per batch).
         Parallel.forRange(n, GRAIN, (from, to) -> {
-            for (int i = from; i < to; i++) y[i] = relu(x[i]);
+            for (int i = from; i < to; i++) y[i] = Epilogue.relu(x[i]);
         });
-    }
-
-    /** x &gt; 0 ? x : +0, branch-free (the bits of x, masked). */
-    public static float relu(float x) {
-        return Float.intBitsToFloat(Float.floatToRawIntBits(x) & (x > 0f ? -1 : 0));
     }
 
     /** dx = x &gt; 0 ? dy : 0 over n, x the ReLU's input (branch-free, as reluForward). Overwrites {@code dx}. */

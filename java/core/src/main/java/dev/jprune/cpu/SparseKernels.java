@@ -53,7 +53,7 @@ public final class SparseKernels {
 
     private static float finish(float acc, float[] bias, int j, boolean relu) {
         float y = bias == null ? acc : acc + bias[j];
-        return relu ? CpuKernels.relu(y) : y;
+        return relu ? Epilogue.relu(y) : y;
     }
 
     /**
@@ -134,6 +134,6 @@ public final class SparseKernels {
 
     private static void epilogue(float[] y, int n, float b, boolean hasBias, boolean relu) {
         if (hasBias) for (int s = 0; s < n; s++) y[s] = y[s] + b;
-        if (relu) for (int s = 0; s < n; s++) y[s] = CpuKernels.relu(y[s]);
+        if (relu) for (int s = 0; s < n; s++) y[s] = Epilogue.relu(y[s]);
     }
 }

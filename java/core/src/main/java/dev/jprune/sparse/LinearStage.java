@@ -1,6 +1,6 @@
 package dev.jprune.sparse;
 
-import dev.jprune.cpu.CpuKernels;
+import dev.jprune.cpu.Epilogue;
 import dev.jprune.cpu.Gemm;
 import dev.jprune.cpu.PackedB;
 import dev.jprune.cpu.SparseKernels;
@@ -61,7 +61,7 @@ final class LinearStage implements SparseModel.WeightStage {
                 int yo = s * out;
                 for (int j = 0; j < out; j++) {
                     float v = y[yo + j] + b[j];
-                    y[yo + j] = relu ? CpuKernels.relu(v) : v;
+                    y[yo + j] = relu ? Epilogue.relu(v) : v;
                 }
             }
             return ws.acts[o].setFlat(n, out, y, 0, o);
@@ -96,7 +96,7 @@ final class LinearStage implements SparseModel.WeightStage {
     private void vector(float[] x, float[] y, int yOff, Workspace ws) {
         if (w.colIdx16 == null) {
             Spmm.wideRows(w, x, 0, b, y, yOff);
-            if (relu) for (int j = 0; j < w.rows; j++) y[yOff + j] = CpuKernels.relu(y[yOff + j]);
+            if (relu) for (int j = 0; j < w.rows; j++) y[yOff + j] = Epilogue.relu(y[yOff + j]);
         } else if (!ws.fork(w.nnz(), Spmm.PARALLEL_GATHER)) {
             SparseKernels.csrVector(w.rowPtr, w.colIdx16, w.values, x, b, relu, y, yOff, 0, w.rows);
         } else {

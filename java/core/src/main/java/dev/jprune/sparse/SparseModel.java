@@ -1,6 +1,6 @@
 package dev.jprune.sparse;
 
-import dev.jprune.cpu.CpuKernels;
+import dev.jprune.cpu.Epilogue;
 import dev.jprune.nn.Dropout;
 import dev.jprune.nn.Flatten;
 import dev.jprune.nn.Layer;
@@ -291,12 +291,12 @@ public final class SparseModel {
                 float[][] r = ws.rows(o, f, n);
                 for (int j = 0; j < f; j++) {
                     float[] src = in.rows[j], dst = r[j];
-                    for (int s = 0; s < n; s++) dst[s] = CpuKernels.relu(src[s]);
+                    for (int s = 0; s < n; s++) dst[s] = Epilogue.relu(src[s]);
                 }
                 return ws.acts[o].setRows(n, f, r, o);
             }
             float[] y = ws.flat(o, (long) n * f), x = in.flat;
-            for (int i = 0, xo = in.off; i < n * f; i++) y[i] = CpuKernels.relu(x[xo + i]);
+            for (int i = 0, xo = in.off; i < n * f; i++) y[i] = Epilogue.relu(x[xo + i]);
             return ws.acts[o].setFlat(n, f, y, 0, o);
         }
 
