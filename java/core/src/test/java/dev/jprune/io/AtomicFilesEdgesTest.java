@@ -1,0 +1,120 @@
+package dev.jprune.io;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link AtomicFiles} at its edges: messages naming links, failed renames, failed clean-up, glob characters. */
+class AtomicFilesEdgesTest {
+    @TempDir Path dir;
+
+    @BeforeAll
+    static void tmp() throws IOException {
+        StBytes.ensureTmpdir();
+    }
+
+    private List<Path> temporaries() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(AtomicFiles.TMP_SUFFIX)).toList();
+        }
+    }
+
+    /** A refused path is named as given, plus "(-> target)" only when a link led elsewhere. */
+    @Test
+    void aRefusedPathNamesTheLinkTargetOnlyWhenThereIsALink() throws IOException {
+        Path folder = Files.createDirectory(dir.resolve("folder"));
+        FileSystemException direct = assertThrows(FileSystemException.class,
+                () -> AtomicFiles.writeString(folder, "x"));
+        assertEquals(folder.toString(), direct.getFile());
+        Path link = Files.createSymbolicLink(dir.resolve("link"), folder);
+        FileSystemException viaLink = assertThrows(FileSystemException.class,
+                () -> AtomicFiles.writeString(link, "x"));
+        assertEquals(link + " (-> " + folder + ")", viaLink.getFile());
+        assertEquals("is a directory; expected a regular file to write", viaLink.getReason());
+    }
+
+    /** checkWritable accepts a new or existing file in a writable folder, and creates nothing. */
+    @Test
+    void checkWritableAcceptsAFileInAWritableFolderAndWritesNothing() throws IOException {
+        AtomicFiles.checkWritable(dir.resolve("new.bin"));
+        Path old = Files.writeString(dir.resolve("old.bin"), "keep");
+        AtomicFiles.checkWritable(old);
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals(List.of(old), s.toList());
+        }
+        assertEquals("keep", Files.readString(old));
+    }
+
+    /** A rename that fails (the target became a folder meanwhile) names the target and the OS reason; no temporary. */
+    @Test
+    void aFailedRenameIsReportedWithTheOsReasonAndLeavesNoTemporary() throws IOException {
+        Path target = dir.resolve("t.bin");
+        FileSystemException e = assertThrows(FileSystemException.class, () -> AtomicFiles.write(target, out -> {
+            Files.createDirectory(target);
+            out.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        }));
+        FileSystemException cause = assertInstanceOf(FileSystemException.class, e.getCause());
+        assertNotNull(cause.getReason(), "the OS gave a reason");
+        assertEquals(target.toString(), e.getFile());
+        assertEquals("cannot rename the new content into place: " + cause.getReason(), e.getReason());
+        assertEquals(List.of(), temporaries());
+        assertTrue(Files.isDirectory(target), "what was there is left alone");
+    }
+
+    /** When the temporary cannot be removed after a failure, the body's error propagates with that one suppressed. */
+    @Test
+    void aTemporaryThatCannotBeRemovedIsASuppressedErrorNotTheError() throws IOException {
+        Path target = dir.resolve("s.bin");
+        IOException boom = new IOException("body failed");
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(target, out -> {
+            List<Path> tmps = temporaries();
+            assertEquals(1, tmps.size());
+            Files.delete(tmps.get(0));                            // the open channel does not mind
+            Files.createDirectory(tmps.get(0));
+            Files.writeString(tmps.get(0).resolve("inside"), "x"); // a non-empty folder cannot be deleteIfExists'd
+            throw boom;
+        }));
+        assertSame(boom, e);
+        assertEquals(1, e.getSuppressed().length);
+        assertInstanceOf(DirectoryNotEmptyException.class, e.getSuppressed()[0]);
+        assertFalse(Files.exists(target));
+    }
+
+    /** Stale temporaries of a target whose name holds glob characters ([, ], {, }) are found and removed. */
+    @Test
+    void staleTemporariesOfANameWithGlobCharactersAreRemoved() throws Exception {
+        long dead = AtomicFilesTest.deadPid();
+        FileTime old = FileTime.fromMillis(System.currentTimeMillis() - 20 * 60_000);
+        for (String name : new String[] {"w[1].st", "a{b}.st"}) {
+            Path stale = Files.writeString(dir.resolve("." + name + "." + dead + "-abc" + AtomicFiles.TMP_SUFFIX), "p");
+            Files.setLastModifiedTime(stale, old);
+            AtomicFiles.writeString(dir.resolve(name), "v");
+            assertFalse(Files.exists(stale), name + ": the dead writer's temporary is removed");
+            assertEquals("v", Files.readString(dir.resolve(name)));
+        }
+    }
+
+    /** Like the kernel (ELOOP after 40), a chain of 40 links resolves to its file and a chain of 41 is refused. */
+    @Test
+    void fortyLinksResolveAndFortyOneAreTooMany() throws IOException {
+        Path file = Files.writeString(dir.resolve("real"), "x");
+        Path next = file;
+        for (int i = 1; i <= 41; i++) {
+            next = Files.createSymbolicLink(dir.resolve("l" + i), next);
+            if (i == 40) assertEquals(file, AtomicFiles.resolveTarget(next), "40 links");
+        }
+        Path tooMany = next;
+        FileSystemException e = assertThrows(FileSystemException.class, () -> AtomicFiles.resolveTarget(tooMany));
+        assertEquals("too many levels of symbolic links", e.getReason());
+    }
+}
