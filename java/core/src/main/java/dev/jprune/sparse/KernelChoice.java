@@ -15,13 +15,13 @@ final class KernelChoice {
     enum Mode { AUTO, SPARSE, DENSE }
 
     /** Batch sizes with a measured break-even density, ascending. */
-    private static final int[] BATCHES = {1, 2, 8, 32, 64, 256};
+    static final int[] BATCHES = {1, 2, 8, 32, 64, 256};
     /**
      * Break-even densities at those batches (Linear 784 -> 300 and 800 -> 500, 2 threads, {@code CpuInferBench
      * kernels}, rounded down so that a layer near break-even runs dense): the Vector API kernels, and the scalar ones.
      */
-    private static final double[] BREAK_EVEN_VECTOR = {0.12, 0.10, 0.12, 0.20, 0.30, 0.25};
-    private static final double[] BREAK_EVEN_SCALAR = {0.10, 0.10, 0.12, 0.20, 0.20, 0.15};
+    static final double[] BREAK_EVEN_VECTOR = {0.12, 0.10, 0.12, 0.20, 0.30, 0.25};
+    static final double[] BREAK_EVEN_SCALAR = {0.10, 0.10, 0.12, 0.20, 0.20, 0.15};
 
     /**
      * The smallest batch size from which the layer runs dense (1: always dense; {@link Integer#MAX_VALUE}: never).

@@ -16,10 +16,4 @@ public final class NaiveSpmm {
         if (bias != null) for (int s = 0; s < n; s++) for (int j = 0; j < w.rows; j++) y[s * w.rows + j] += bias[j];
     }
 
-    /** c[rows, P] = A·B + bias[row] with A = {@code a} [rows, K], B [K, P]. Only {@code c} is modified; bias may be null. */
-    public static void csrTimesDense(Csr a, float[] b, int p, float[] bias, float[] c) {
-        if (p == 0 || a.rows == 0) return;
-        NaiveGemm.gemm(false, false, a.rows, p, a.cols, 1f, a.toDense(), 0, Math.max(1, a.cols), b, 0, p, 0f, c, 0, p);
-        if (bias != null) for (int j = 0; j < a.rows; j++) for (int s = 0; s < p; s++) c[j * p + s] += bias[j];
-    }
 }

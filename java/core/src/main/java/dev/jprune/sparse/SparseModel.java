@@ -273,10 +273,6 @@ public final class SparseModel {
         return n;
     }
 
-    static String shapeError(String stage, int[] expected, int[] got) {
-        return stage + ": expected input " + Arrays.toString(expected) + " but got " + Arrays.toString(got);
-    }
-
     // ---- element stages --------------------------------------------------------------------------------------
 
     /** A ReLU that no weighted layer absorbed (e.g. the first layer): y = x &gt; 0 ? x : 0, same layout. */

@@ -1,7 +1,6 @@
 package dev.jprune.sparse;
 
 import dev.jprune.cpu.Gemm;
-import dev.jprune.cpu.PackedB;
 import dev.jprune.cpu.SparseKernels;
 import dev.jprune.util.Parallel;
 
@@ -82,34 +81,6 @@ public final class Spmm {
         transpose(x, 0, n, in, xt);
         rowsProduct(w, xt, n, bias, false, yt);
         for (int j = 0; j < out; j++) for (int s = 0; s < n; s++) y[s * out + j] = yt[j][s];
-    }
-
-    /**
-     * c[rows, P] = A·B + bias[row] (bias broadcast along each row) for A = {@code a} [rows, K] and dense row-major
-     * B = {@code b} [K, P]. Only {@code c} is modified (its first rows·P floats are overwritten); {@code bias} [rows]
-     * may be null.
-     *
-     * @throws IllegalArgumentException when an array is shorter than the shapes need or bias has the wrong length
-     */
-    public static void csrTimesDense(Csr a, float[] b, int p, float[] bias, float[] c) {
-        checkArgs("Spmm.csrTimesDense", a, b, (long) a.cols * p, "b", bias, c, (long) a.rows * p, "c", p);
-        if (p == 0 || a.rows == 0) return;
-        if (a.colIdx16 == null) {
-            float[] col = new float[a.cols], row = new float[a.rows];
-            for (int s = 0; s < p; s++) {
-                for (int kk = 0; kk < a.cols; kk++) col[kk] = b[kk * p + s];
-                wideRows(a, col, 0, bias, row, 0);
-                for (int j = 0; j < a.rows; j++) c[j * p + s] = row[j];
-            }
-            return;
-        }
-        PackedB packed = PackedB.pack(false, a.cols, p, b, 0, p);
-        float[][] yt = new float[a.rows][Gemm.padded(Math.min(p, packed.chunkWidth(0)))];
-        for (int ch = 0; ch < packed.chunks(); ch++) {
-            SparseKernels.csrPacked(a.rowPtr, a.colIdx16, a.values, packed, ch, bias, false, yt, 0, a.rows);
-            int c0 = packed.chunkStart(ch), wc = packed.chunkWidth(ch);
-            for (int j = 0; j < a.rows; j++) System.arraycopy(yt[j], 0, c, j * p + c0, wc);
-        }
     }
 
     /** xt[f][s] = x[off + s·features + f] for s &lt; n, f &lt; features, in blocks of 16 features (one cache line). */

@@ -82,21 +82,6 @@ class SpmmTest {
         Close.assertClose("Spmm.linear no bias", ref, y, RTOL, ATOL);
     }
 
-    @ParameterizedTest(name = "csrTimesDense rows={0} K={1} P={2} density {3}")
-    @CsvSource({"1,1,1,1.0", "7,129,1,0.5", "20,25,576,0.1", "50,500,64,0.1", "129,7,129,0.01", "3,9,7,0.0", "64,576,33,1.0",
-            "9,2000,300,0.1"}) // the last one runs 5 column tiles, the last partial
-    void csrTimesDenseMatchesDense(int rows, int k, int p, double density) {
-        Rng rng = new Rng(rows * 131L + k * 17L + p);
-        Csr a = Csr.fromDense(SparseFixtures.randomSparse(rng, rows, k, density, rows - 1), rows, k);
-        float[] b = SparseFixtures.random(rng, k * p, -1f, 1f);
-        float[] bias = SparseFixtures.random(rng, rows, -1f, 1f);
-        float[] ref = new float[rows * p], c = new float[rows * p];
-        Arrays.fill(c, Float.NaN);
-        NaiveSpmm.csrTimesDense(a, b, p, bias, ref);
-        Spmm.csrTimesDense(a, b, p, bias, c);
-        Close.assertClose("Spmm.csrTimesDense", ref, c, RTOL, ATOL);
-    }
-
     @Test
     void badArgumentsAreRejected() {
         Csr csr = Csr.fromDense(new float[] {1f, 0f, 0f, 2f, 3f, 0f}, 2, 3);
@@ -108,6 +93,15 @@ class SpmmTest {
         assertTrue(e.getMessage().contains("bias has 3"), e.getMessage());
         float[] same = new float[12];
         assertThrows(IllegalArgumentException.class, () -> Spmm.linear(csr, same, 2, null, same));
-        assertThrows(IllegalArgumentException.class, () -> Spmm.csrTimesDense(csr, new float[5], 2, null, new float[4]));
+        // both forced paths check their arguments too (a short x would otherwise be read past its end)
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Spmm.linearGather(csr, new float[5], 2, null, new float[4]));
+        assertTrue(e.getMessage().contains("x has 5"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Spmm.linearTransposed(csr, new float[5], 2, null, new float[4]));
+        assertTrue(e.getMessage().contains("x has 5"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Spmm.linearGather(csr, new float[6], 2, null, new float[3]));
+        assertTrue(e.getMessage().contains("y has 3"), e.getMessage());
     }
 }

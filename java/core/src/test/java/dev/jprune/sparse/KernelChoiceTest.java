@@ -1,0 +1,151 @@
+package dev.jprune.sparse;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.jprune.cpu.Simd;
+import dev.jprune.nn.Conv2d;
+import dev.jprune.nn.Linear;
+import dev.jprune.nn.ReLU;
+import dev.jprune.nn.Sequential;
+import dev.jprune.util.Rng;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The kernel choice itself (every choice gives the same bits, so outputs cannot show it): a layer runs dense from the
+ * first measured batch size whose break-even density it exceeds (strictly), on the table of the kernels in use.
+ */
+class KernelChoiceTest {
+    static final int NEVER = Integer.MAX_VALUE;
+
+    /** The break-even table of the kernels this JVM runs (Vector API or scalar). */
+    static double[] table() {
+        return Simd.vectorApi() ? KernelChoice.BREAK_EVEN_VECTOR : KernelChoice.BREAK_EVEN_SCALAR;
+    }
+
+    /** The documented rule: the smallest measured batch at which density > break-even, else never. */
+    static int ruleFor(double density) {
+        double[] be = table();
+        for (int i = 0; i < be.length; i++) if (density > be[i]) return KernelChoice.BATCHES[i];
+        return NEVER;
+    }
+
+    /** Densities at, just below and just above every break-even, plus 0 and 1. */
+    static double[] probes() {
+        double[] be = table();
+        double[] d = new double[3 * be.length + 2];
+        for (int i = 0; i < be.length; i++) {
+            d[3 * i] = be[i];
+            d[3 * i + 1] = Math.nextDown(be[i]);
+            d[3 * i + 2] = Math.nextUp(be[i]);
+        }
+        d[d.length - 2] = 0;
+        d[d.length - 1] = 1;
+        return d;
+    }
+
+    /** The tables are what the cost model documents: one density per measured batch, batches ascending from 1. */
+    @Test
+    void tablesCoverEveryMeasuredBatch() {
+        assertEquals(KernelChoice.BATCHES.length, KernelChoice.BREAK_EVEN_VECTOR.length);
+        assertEquals(KernelChoice.BATCHES.length, KernelChoice.BREAK_EVEN_SCALAR.length);
+        assertEquals(1, KernelChoice.BATCHES[0]);
+        assertEquals(256, KernelChoice.BATCHES[KernelChoice.BATCHES.length - 1]);
+        for (int i = 1; i < KernelChoice.BATCHES.length; i++) {
+            assertTrue(KernelChoice.BATCHES[i] > KernelChoice.BATCHES[i - 1]);
+        }
+    }
+
+    /** Forced modes ignore density and indices: DENSE runs dense from batch 1, SPARSE never. */
+    @Test
+    void forcedModesOverrideTheCostModel() {
+        for (double d : new double[] {0, 0.05, 0.5, 1}) {
+            for (boolean narrow : new boolean[] {true, false}) {
+                assertEquals(1, KernelChoice.denseFromBatch(KernelChoice.Mode.DENSE, d, narrow));
+                assertEquals(NEVER, KernelChoice.denseFromBatch(KernelChoice.Mode.SPARSE, d, narrow));
+                assertTrue(KernelChoice.convRunsDense(KernelChoice.Mode.DENSE, d, narrow));
+                assertFalse(KernelChoice.convRunsDense(KernelChoice.Mode.SPARSE, d, narrow));
+            }
+        }
+    }
+
+    /**
+     * AUTO, 16-bit indices: dense from the first batch whose break-even the density exceeds; a density equal to a
+     * break-even stays sparse at that batch. A 1%-dense layer is sparse at every batch, a dense one dense at batch 1.
+     */
+    @Test
+    void autoRunsDenseFromTheFirstBatchWhoseBreakEvenIsExceeded() {
+        for (double d : probes()) {
+            assertEquals(ruleFor(d), KernelChoice.denseFromBatch(KernelChoice.Mode.AUTO, d, true), "density " + d);
+        }
+        assertEquals(NEVER, KernelChoice.denseFromBatch(KernelChoice.Mode.AUTO, 0.01, true));
+        assertEquals(1, KernelChoice.denseFromBatch(KernelChoice.Mode.AUTO, 0.9, true));
+        double[] be = table();
+        assertNotEquals(1, KernelChoice.denseFromBatch(KernelChoice.Mode.AUTO, be[0], true), "at break-even: sparse");
+        assertEquals(1, KernelChoice.denseFromBatch(KernelChoice.Mode.AUTO, Math.nextUp(be[0]), true));
+    }
+
+    /** The table in use is the one of the kernels in use: the two differ at batch 1 (0.10 vs 0.12). */
+    @Test
+    void theBreakEvenTableFollowsTheKernelsInUse() {
+        double between = 0.11; // above the scalar break-even at batch 1, below the Vector API one
+        int expected = Simd.vectorApi() ? 2 : 1;
+        assertEquals(expected, KernelChoice.denseFromBatch(KernelChoice.Mode.AUTO, between, true));
+    }
+
+    /** Without 16-bit indices (over 65536 inputs) only one sample runs sparse, and only below batch 1's break-even. */
+    @Test
+    void wideLayersRunDenseFromBatchTwo() {
+        double be1 = table()[0];
+        for (double d : probes()) {
+            int want = d > be1 ? 1 : 2;
+            assertEquals(want, KernelChoice.denseFromBatch(KernelChoice.Mode.AUTO, d, false), "density " + d);
+        }
+    }
+
+    /** A convolution is dense or sparse for every batch: dense above the largest batch's break-even or when wide. */
+    @Test
+    void convolutionsUseTheLargeBatchBreakEven() {
+        double[] be = table();
+        double last = be[be.length - 1];
+        for (double d : probes()) {
+            assertEquals(d > last, KernelChoice.convRunsDense(KernelChoice.Mode.AUTO, d, true), "density " + d);
+            assertTrue(KernelChoice.convRunsDense(KernelChoice.Mode.AUTO, d, false), "wide, density " + d);
+        }
+    }
+
+    @Test
+    void describeNamesTheKernelPerBatch() {
+        assertEquals("dense kernel", KernelChoice.describe(1));
+        assertEquals("sparse kernel", KernelChoice.describe(NEVER));
+        assertEquals("sparse kernel below batch 8, dense from it", KernelChoice.describe(8));
+    }
+
+    /**
+     * The stages built by export carry the choice (and describe it): a 1%-dense Linear and Conv2d stay sparse, a
+     * dense one runs dense, forced exports force it, and 16-bit indices count (a narrow sparse layer is never dense).
+     */
+    @Test
+    void exportedStagesCarryTheChoice() {
+        Rng rng = new Rng(41);
+        Conv2d conv = new Conv2d(4, 6, 3, 1, 1, rng);
+        Linear sparse = new Linear(6 * 5 * 5, 50, rng), dense = new Linear(50, 3, rng);
+        Sequential net = new Sequential(conv, new ReLU(), new dev.jprune.nn.Flatten(), sparse, new ReLU(), dense);
+        float[] cw = SparseFixtures.randomSparse(rng, 6, 36, 0.01, 0);
+        cw[1] = 0.5f; // at least one nonzero
+        System.arraycopy(cw, 0, conv.weight().value.data, 0, cw.length);
+        float[] lw = SparseFixtures.randomSparse(rng, 50, 150, 0.01);
+        System.arraycopy(lw, 0, sparse.weight.value.data, 0, lw.length);
+        var stages = SparseModel.export(net).stages();
+        assertEquals(NEVER, ((SparseModel.WeightStage) stages.get(0)).denseFromBatch(), "1% conv: sparse");
+        assertEquals(NEVER, ((SparseModel.WeightStage) stages.get(3)).denseFromBatch(), "1% linear: sparse");
+        assertEquals(1, ((SparseModel.WeightStage) stages.get(5)).denseFromBatch(), "dense linear: dense");
+        assertTrue(stages.get(0).describe().endsWith(", sparse kernel)"), stages.get(0).describe());
+        assertTrue(stages.get(5).describe().endsWith(", dense kernel)"), stages.get(5).describe());
+        for (int i : new int[] {0, 3, 5}) {
+            var d = (SparseModel.WeightStage) SparseModel.exportDense(net).stages().get(i);
+            var s = (SparseModel.WeightStage) SparseModel.exportSparse(net).stages().get(i);
+            assertEquals(1, d.denseFromBatch(), d.describe());
+            assertEquals(NEVER, s.denseFromBatch(), s.describe());
+        }
+    }
+}
