@@ -18,6 +18,11 @@ package dev.jprune.cpu;
  *   <li>{@link #csrRows}: n samples with activations feature-major, {@code xt[c][0..n)} (one array per input feature;
  *   "[K][B]"): per nonzero, {@code acc[0..n) += v·xt[c][0..n)}, contiguous and vectorised (the XNNPACK design, no
  *   gathers). The Vector API path keeps up to 4 vectors of acc in registers across the row.</li>
+ *   <li>{@link #csrLanes}: the same product for small batches (up to {@link #LANES_MAX} samples) with the activations
+ *   in one flat array, feature f's samples at {@code x[f·ld ..]} with ld a multiple of 8: eight samples per nonzero
+ *   in eight local accumulators, and no row object to load per nonzero (measured, 784 x 300 at 5.7% density, batch
+ *   8, one thread: 18 µs; {@link #csrRows} 31 µs, its per-nonzero row reference and bounds check; the activations,
+ *   25 KB, also stay in L1 where 784 padded rows did not).</li>
  * </ul>
  */
 public final class SparseKernels {
@@ -75,6 +80,74 @@ public final class SparseKernels {
     public static void csrPacked(int[] rp, char[] ci, float[] v, PackedB x, int ch, float[] bias, boolean relu,
                                  float[][] yt, int r0, int r1) {
         csrRows(rp, ci, v, x.chunk[ch], x.chunkWidth(ch), bias, relu, yt, r0, r1);
+    }
+
+    /** The largest batch {@link #csrLanes} serves; larger ones take {@link #csrRows} (whose rows C2 vectorises). */
+    public static final int LANES_MAX = 32;
+
+    /** Whether {@link #csrLanes} runs the Vector API kernel (vectors of at least 8 floats). */
+    static final boolean VECTOR_LANES = Gemm.VECTOR && VectorKernels.LANES >= 8;
+
+    /**
+     * Samples per lane block: one vector of the Vector API kernels (8 or 16 floats), else 8. The Vector API path
+     * keeps one vector shape for every kernel (see {@code VectorKernels.csrLanes}), so with AVX-512 a batch of 8 fills
+     * half of each 16-float vector.
+     */
+    static final int LANE_BLOCK = VECTOR_LANES ? VectorKernels.LANES : 8;
+
+    /** The lane-block stride for n samples: n rounded up to a multiple of {@link #LANE_BLOCK} (a multiple of 8). */
+    public static int lanesStride(int n) { return (n + LANE_BLOCK - 1) / LANE_BLOCK * LANE_BLOCK; }
+
+    /**
+     * y[j·ld + s] = epilogue(Σ_k v[k]·x[ci[k]·ld + s]) for rows j in [r0, r1) and samples s &lt; n, where
+     * {@code ld = lanesStride(n)}: x and y hold one block of ld floats per feature (lanes s &ge; n of a row's blocks
+     * are computed from whatever x holds there, and nobody reads them). Modifies only y[r0·ld .. r1·ld). No validation.
+     */
+    public static void csrLanes(int[] rp, char[] ci, float[] v, float[] x, int n, float[] bias, boolean relu,
+                                float[] y, int r0, int r1) {
+        int ld = lanesStride(n);
+        if (VECTOR_LANES) VectorKernels.csrLanes(rp, ci, v, x, n, ld, bias, relu, y, r0, r1);
+        else lanesScalar(rp, ci, v, x, n, ld, bias, relu, y, r0, r1);
+    }
+
+    /** {@link #csrLanes} forced onto the scalar path (tests compare both paths). */
+    static void csrLanesScalar(int[] rp, char[] ci, float[] v, float[] x, int n, float[] bias, boolean relu,
+                               float[] y, int r0, int r1) {
+        lanesScalar(rp, ci, v, x, n, lanesStride(n), bias, relu, y, r0, r1);
+    }
+
+    private static void lanesScalar(int[] rp, char[] ci, float[] v, float[] x, int n, int ld, float[] bias,
+                                    boolean relu, float[] y, int r0, int r1) {
+        for (int s0 = 0; s0 < n; s0 += 8) {
+            for (int j = r0; j < r1; j++) lanes8(rp[j], rp[j + 1], ci, v, x, ld, s0, bias, j, relu, y);
+        }
+    }
+
+    /** y[j·ld + s0 .. + 8) = epilogue(Σ_k v[k]·x[ci[k]·ld + s0 .. + 8)): eight independent fma chains. */
+    private static void lanes8(int k0, int k1, char[] ci, float[] v, float[] x, int ld, int s0, float[] bias, int j,
+                               boolean relu, float[] y) {
+        float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f, a4 = 0f, a5 = 0f, a6 = 0f, a7 = 0f;
+        for (int k = k0; k < k1; k++) {
+            float w = v[k];
+            int c = ci[k] * ld + s0;
+            a0 = Math.fma(w, x[c], a0);
+            a1 = Math.fma(w, x[c + 1], a1);
+            a2 = Math.fma(w, x[c + 2], a2);
+            a3 = Math.fma(w, x[c + 3], a3);
+            a4 = Math.fma(w, x[c + 4], a4);
+            a5 = Math.fma(w, x[c + 5], a5);
+            a6 = Math.fma(w, x[c + 6], a6);
+            a7 = Math.fma(w, x[c + 7], a7);
+        }
+        int o = j * ld + s0;
+        y[o] = finish(a0, bias, j, relu);
+        y[o + 1] = finish(a1, bias, j, relu);
+        y[o + 2] = finish(a2, bias, j, relu);
+        y[o + 3] = finish(a3, bias, j, relu);
+        y[o + 4] = finish(a4, bias, j, relu);
+        y[o + 5] = finish(a5, bias, j, relu);
+        y[o + 6] = finish(a6, bias, j, relu);
+        y[o + 7] = finish(a7, bias, j, relu);
     }
 
     /** {@link #csrRows} forced onto the scalar path (tests compare both paths). */

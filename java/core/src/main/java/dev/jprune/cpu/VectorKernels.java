@@ -37,7 +37,7 @@ final class VectorKernels {
         float[][] acc = new float[4][wc];
         int[] rp = {0, 2, 3, 5, 6, 8};
         char[] ci = {0, 3, 1, 2, 4, 5, 6, 7};
-        float[] v = new float[8];
+        float[] v = new float[8], xl = new float[8 * 2 * LANES], yl = new float[5 * 2 * LANES];
         for (int i = 0; i < 12_000; i++) {
             gemm(ap, kc, bp, 0, 0, wc, acc, 4);
             gemm(ap, kc, bp, 0, 0, wc - LANES, acc, 3);
@@ -47,6 +47,8 @@ final class VectorKernels {
             csrRows(rp, ci, v, bp, LANES - 1, acc, 0, 4);
             csrRows(rp, ci, v, bp, LANES - 1, acc, 0, 1);
             biasRelu(ap, 0, acc[0], 0, 2 * LANES, 0.5f, i % 2 == 0);
+            csrLanes(rp, ci, v, xl, LANES, LANES, i % 2 == 0 ? v : null, i % 3 == 0, yl, 0, 5);
+            csrLanes(rp, ci, v, xl, LANES + 1, 2 * LANES, v, true, yl, 1, 3);
         }
     }
 
@@ -332,5 +334,65 @@ final class VectorKernels {
     /** acc + w·x[s0 .. s0 + LANES), one fma per lane. */
     private static FloatVector axpy(float w, float[] x, int s0, FloatVector acc) {
         return FloatVector.broadcast(S, w).fma(FloatVector.fromArray(S, x, s0), acc);
+    }
+
+    /**
+     * {@link SparseKernels#csrLanes} with its epilogue, one vector per lane block (ld is a multiple of LANES), four rows
+     * at a time (four independent fma chains). The species is {@link #S}, as in every other kernel: on JDK 17 a second
+     * vector shape in the same JVM (a 256-bit kernel beside the 512-bit ones) split the JIT's type profiles and boxed
+     * every vector of the new kernel (measured: 64 bytes allocated per multiply-add).
+     */
+    static void csrLanes(int[] rp, char[] ci, float[] v, float[] x, int n, int ld, float[] bias, boolean relu,
+                         float[] y, int r0, int r1) {
+        for (int s0 = 0; s0 < n; s0 += LANES) {
+            int j = r0;
+            for (; j + 4 <= r1; j += 4) lanes4(rp, j, ci, v, x, ld, s0, bias, relu, y);
+            for (; j < r1; j++) {
+                FloatVector a = FloatVector.zero(S);
+                for (int k = rp[j], e = rp[j + 1]; k < e; k++) a = lane(v[k], x, ci[k] * ld + s0, a);
+                a.intoArray(y, j * ld + s0);
+                epilogue(y, j * ld + s0, bias, j, relu);
+            }
+        }
+    }
+
+    /** Rows j .. j + 3 of one lane block, their first nonzeros interleaved. */
+    private static void lanes4(int[] rp, int j, char[] ci, float[] v, float[] x, int ld, int s0, float[] bias,
+                               boolean relu, float[] y) {
+        int ka = rp[j], kb = rp[j + 1], kc = rp[j + 2], kd = rp[j + 3], ke = rp[j + 4];
+        FloatVector a = FloatVector.zero(S), b = FloatVector.zero(S), c = FloatVector.zero(S), d = FloatVector.zero(S);
+        int m = Math.min(Math.min(kb - ka, kc - kb), Math.min(kd - kc, ke - kd));
+        for (int t = 0; t < m; t++) {
+            a = lane(v[ka + t], x, ci[ka + t] * ld + s0, a);
+            b = lane(v[kb + t], x, ci[kb + t] * ld + s0, b);
+            c = lane(v[kc + t], x, ci[kc + t] * ld + s0, c);
+            d = lane(v[kd + t], x, ci[kd + t] * ld + s0, d);
+        }
+        for (int k = ka + m; k < kb; k++) a = lane(v[k], x, ci[k] * ld + s0, a);
+        for (int k = kb + m; k < kc; k++) b = lane(v[k], x, ci[k] * ld + s0, b);
+        for (int k = kc + m; k < kd; k++) c = lane(v[k], x, ci[k] * ld + s0, c);
+        for (int k = kd + m; k < ke; k++) d = lane(v[k], x, ci[k] * ld + s0, d);
+        a.intoArray(y, j * ld + s0);
+        b.intoArray(y, (j + 1) * ld + s0);
+        c.intoArray(y, (j + 2) * ld + s0);
+        d.intoArray(y, (j + 3) * ld + s0);
+        for (int r = 0; r < 4; r++) epilogue(y, (j + r) * ld + s0, bias, j + r, relu);
+    }
+
+    /** acc + w·x[off .. off + LANES). */
+    private static FloatVector lane(float w, float[] x, int off, FloatVector acc) {
+        return FloatVector.broadcast(S, w).fma(FloatVector.fromArray(S, x, off), acc);
+    }
+
+    /**
+     * The scalar epilogue on y[off .. off + LANES): + bias[j] (when bias is not null), then ReLU. Scalar, and no vector
+     * argument: on JDK 17 a vector handed to a method C2 does not inline is boxed.
+     */
+    private static void epilogue(float[] y, int off, float[] bias, int j, boolean relu) {
+        if (bias != null) {
+            float b = bias[j];
+            for (int s = off; s < off + LANES; s++) y[s] += b;
+        }
+        if (relu) for (int s = off; s < off + LANES; s++) y[s] = Epilogue.relu(y[s]);
     }
 }

@@ -1,6 +1,7 @@
 package dev.jprune.sparse;
 
 import dev.jprune.cpu.Epilogue;
+import dev.jprune.cpu.SparseKernels;
 import dev.jprune.nn.Dropout;
 import dev.jprune.nn.Flatten;
 import dev.jprune.nn.Layer;
@@ -28,7 +29,10 @@ import java.util.List;
  * Scratch memory lives in a {@link Workspace}: the caller's ({@link #newWorkspace()}), or one per calling thread kept
  * by the model. A steady stream of calls with the same input shape then allocates nothing on the calling thread when
  * a call runs on it alone: always with a workspace from {@link #newWorkspace(boolean) newWorkspace(false)}, else for
- * small work; larger calls of a forking workspace hand pieces to the shared pool, which allocates its task objects.
+ * small work; larger calls of a forking workspace hand pieces to the shared pool, which allocates its task objects,
+ * and a sparse layer of a small batch (4 to 32 samples, a few µs of work) is split between the calling thread and
+ * the context's spinning helper threads ({@link dev.jprune.util.Parallel#forPartsSpinning}; they busy-wait up to
+ * {@code -Djprune.spin.micros}, default 100, after each piece, then park).
  * Export copies the exact nonzero weights (masked weights are 0 by the Parameter invariant), so later changes to the
  * source model do not affect it.
  */
@@ -187,14 +191,8 @@ public final class SparseModel {
             int cnt = Math.min(CHUNK_SAMPLES, n - s0);
             Act a = ws.input.setFlat(cnt, inF, x.data, s0 * inF, -1);
             for (int i = 0; i < stages.size(); i++) a = stages.get(i).run(a, ws.sampleDims[i], ws);
-            if (a.featureMajor) {
-                for (int j = 0; j < outF; j++) {
-                    float[] r = a.rows[j];
-                    for (int s = 0; s < cnt; s++) y.data[(s0 + s) * outF + j] = r[s];
-                }
-            } else {
-                System.arraycopy(a.flat, a.off, y.data, s0 * outF, cnt * outF);
-            }
+            a = ws.asFlat(a);
+            System.arraycopy(a.flat, a.off, y.data, s0 * outF, cnt * outF);
         }
     }
 
@@ -283,13 +281,19 @@ public final class SparseModel {
         @Override
         public Act run(Act in, int[] inDims, Workspace ws) {
             int o = in.outBuf(), n = in.n, f = in.features;
-            if (in.featureMajor) {
+            if (in.layout == Act.Layout.ROWS) {
                 float[][] r = ws.rows(o, f, n);
                 for (int j = 0; j < f; j++) {
                     float[] src = in.rows[j], dst = r[j];
                     for (int s = 0; s < n; s++) dst[s] = Epilogue.relu(src[s]);
                 }
                 return ws.acts[o].setRows(n, f, r, o);
+            }
+            if (in.layout == Act.Layout.LANES) {
+                int len = f * SparseKernels.lanesStride(n);
+                float[] y = ws.lanes(o, len), x = in.flat;
+                for (int i = 0; i < len; i++) y[i] = Epilogue.relu(x[i]);
+                return ws.acts[o].setLanes(n, f, y, o);
             }
             float[] y = ws.flat(o, (long) n * f), x = in.flat;
             for (int i = 0, xo = in.off; i < n * f; i++) y[i] = Epilogue.relu(x[xo + i]);

@@ -2,6 +2,7 @@ package dev.jprune.sparse;
 
 import dev.jprune.cpu.Gemm;
 import dev.jprune.cpu.PackedB;
+import dev.jprune.cpu.SparseKernels;
 
 /**
  * Scratch memory for {@link SparseModel} forward passes: activation buffers, im2col columns, the cached shape plan.
@@ -22,6 +23,8 @@ public final class Workspace {
     // Ping-pong activation buffers: flat [n][features] (N layout) and feature-major rows [features][n] (T layout).
     final float[][] flat = {new float[0], new float[0]};
     final float[][][] rows = {new float[0][], new float[0][]};
+    // ... and lane blocks (LANES layout); each layout has its own pair, so a conversion never overwrites its source.
+    final float[][] lanes = {new float[0], new float[0]};
     // Convolution scratch: packed im2col columns, GEMM output [F, cols], per-chunk sparse output rows.
     final PackedB[] cols = new PackedB[COL_SHAPES];
     float[] convOut = new float[0];
@@ -40,25 +43,58 @@ public final class Workspace {
         return mayFork && work >= threshold && dev.jprune.util.Parallel.threads() > 1;
     }
 
-    /** Activation in flat (sample-major) layout, converting a feature-major one; no allocation in steady state. */
+    /** Activation in flat (sample-major) layout, converting another one; no allocation in steady state. */
     Act asFlat(Act a) {
-        if (!a.featureMajor) return a;
-        int c = a.convertBuf();
+        if (a.layout == Act.Layout.SAMPLES) return a;
+        int c = a.convertBuf(), ld = SparseKernels.lanesStride(a.n);
         float[] f = flat(c, (long) a.n * a.features);
         for (int j = 0; j < a.features; j++) {
-            float[] r = a.rows[j];
-            for (int s = 0; s < a.n; s++) f[s * a.features + j] = r[s];
+            if (a.layout == Act.Layout.ROWS) {
+                float[] r = a.rows[j];
+                for (int s = 0; s < a.n; s++) f[s * a.features + j] = r[s];
+            } else {
+                for (int s = 0; s < a.n; s++) f[s * a.features + j] = a.flat[j * ld + s];
+            }
         }
         return converted.setFlat(a.n, a.features, f, 0, c);
     }
 
-    /** Activation in feature-major rows, converting a flat one; no allocation in steady state. */
+    /** Activation in feature-major rows, converting another one; no allocation in steady state. */
     Act asRows(Act a) {
-        if (a.featureMajor) return a;
-        int c = a.convertBuf();
-        float[][] r = rows(c, a.features, a.n);
-        Spmm.transpose(a.flat, a.off, a.n, a.features, r);
-        return converted.setRows(a.n, a.features, r, c);
+        if (a.layout == Act.Layout.ROWS) return a;
+        Act x = asFlat(a); // a LANES activation meets a ROWS stage only if a model mixes them; not on a hot path
+        int c = x.convertBuf();
+        float[][] r = rows(c, x.features, x.n);
+        Spmm.transpose(x.flat, x.off, x.n, x.features, r);
+        return converted.setRows(x.n, x.features, r, c);
+    }
+
+    /**
+     * Activation in lane blocks ({@link Act.Layout#LANES}), converting another one; no allocation in steady state.
+     * When {@code used} is not null only those features are converted (the others hold stale values): a layer whose
+     * weight never reads a feature need not move it.
+     */
+    Act asLanes(Act a, int[] used) {
+        if (a.layout == Act.Layout.LANES) return a;
+        int c = a.convertBuf(), n = a.n, feats = a.features, ld = SparseKernels.lanesStride(n);
+        float[] l = lanes(c, (long) feats * ld);
+        if (a.layout == Act.Layout.ROWS) {
+            if (used == null) for (int f = 0; f < feats; f++) System.arraycopy(a.rows[f], 0, l, f * ld, n);
+            else for (int f : used) System.arraycopy(a.rows[f], 0, l, f * ld, n);
+        } else {
+            for (int s = 0; s < n; s++) {
+                int src = a.off + s * feats;
+                if (used == null) for (int f = 0; f < feats; f++) l[f * ld + s] = a.flat[src + f];
+                else for (int f : used) l[f * ld + s] = a.flat[src + f];
+            }
+        }
+        return converted.setLanes(n, feats, l, c);
+    }
+
+    /** lanes[which] with at least {@code floats} floats. */
+    float[] lanes(int which, long floats) {
+        if (lanes[which].length < floats) lanes[which] = new float[Math.toIntExact(floats)];
+        return lanes[which];
     }
 
     float[] flat(int which, long floats) {

@@ -164,6 +164,67 @@ class SparseKernelsTest {
         }
     }
 
+    /**
+     * Lane blocks (small batches in one flat array, stride lanesStride(n)): equal to csrVector sample by sample bit for
+     * bit, at batch sizes around the 8-lane block; rows outside [r0, r1) and the padding lanes' inputs do not matter.
+     */
+    @Test
+    void csrLanesEqualsCsrVectorPerSample() {
+        Rng rng = new Rng(37);
+        for (int[] sh : SHAPES) {
+            for (double d : new double[] {0.0, 0.1, 1.0}) {
+                Mat w = new Mat(rng, sh[0], sh[1], d);
+                float[] bias = new float[w.rows];
+                rng.fillUniform(bias, -1f, 1f);
+                for (int n : new int[] {1, 4, 7, 8, 9, 16, 17, 31, 32}) {
+                    int ld = SparseKernels.lanesStride(n);
+                    assertEquals(0, ld % 8, "stride " + ld);
+                    assertEquals(true, ld >= n && ld < n + 16, "stride " + ld + " for " + n);
+                    float[] x = new float[n * w.cols];
+                    rng.fillUniform(x, -1f, 1f);
+                    float[] xl = new float[w.cols * ld];
+                    Arrays.fill(xl, Float.NaN); // padding lanes: their outputs are not read
+                    for (int s = 0; s < n; s++) for (int c = 0; c < w.cols; c++) xl[c * ld + s] = x[s * w.cols + c];
+                    for (int variant = 0; variant < 4; variant++) {
+                        boolean relu = (variant & 1) != 0;
+                        float[] b = (variant & 2) != 0 ? bias : null;
+                        float[] expect = new float[n * w.rows];
+                        for (int s = 0; s < n; s++) {
+                            float[] one = Arrays.copyOfRange(x, s * w.cols, (s + 1) * w.cols);
+                            SparseKernels.csrVector(w.rp, w.ci, w.v, one, b, relu, expect, s * w.rows, 0, w.rows);
+                        }
+                        int r0 = w.rows > 2 ? 1 : 0, r1 = w.rows > 2 ? w.rows - 1 : w.rows;
+                        String what = "csrLanes [" + w.rows + ", " + w.cols + "] density " + d + " n " + n + " relu "
+                                + relu + " bias " + (b != null);
+                        for (boolean scalar : new boolean[] {true, false}) {
+                            float[] yl = new float[w.rows * ld];
+                            Arrays.fill(yl, -7f);
+                            if (scalar) SparseKernels.csrLanesScalar(w.rp, w.ci, w.v, xl, n, b, relu, yl, r0, r1);
+                            else SparseKernels.csrLanes(w.rp, w.ci, w.v, xl, n, b, relu, yl, r0, r1);
+                            checkLanes((scalar ? "scalar " : "dispatched ") + what, expect, yl, w.rows, n, r0, r1);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** yl's rows [r0, r1) hold expect [n, rows] bit for bit in lane blocks; other rows keep the poison -7. */
+    private static void checkLanes(String what, float[] expect, float[] yl, int rows, int n, int r0, int r1) {
+        int ld = SparseKernels.lanesStride(n);
+        for (int j = 0; j < rows; j++) {
+            for (int s = 0; s < ld; s++) {
+                float got = yl[j * ld + s];
+                if (j < r0 || j >= r1) {
+                    assertEquals(-7f, got, what + ": row " + j + " outside the range");
+                } else if (s < n) {
+                    assertEquals(Float.floatToRawIntBits(expect[s * rows + j]), Float.floatToRawIntBits(got),
+                            what + " row " + j + " sample " + s);
+                }
+            }
+        }
+    }
+
     /** Activations taken from a packed [K, P] matrix chunk by chunk give the columns of the unpacked product. */
     @Test
     void csrPackedEqualsCsrRowsPerChunk() {

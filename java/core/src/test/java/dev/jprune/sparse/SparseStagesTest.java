@@ -11,6 +11,7 @@ import dev.jprune.nn.Parameter;
 import dev.jprune.nn.ReLU;
 import dev.jprune.nn.Sequential;
 import dev.jprune.tensor.Tensor;
+import dev.jprune.util.Parallel;
 import dev.jprune.util.Rng;
 import java.util.Arrays;
 import java.util.List;
@@ -180,6 +181,38 @@ class SparseStagesTest {
             if (n > 1) assertTrue(hasNegative(new Sequential(wide).forward(x, false).data), "the ReLU clips some");
             assertSameBits("auto batch " + n, net, auto, x);
             assertSameBits("sparse batch " + n, net, sparse, x);
+        }
+    }
+
+    /**
+     * Small batches run on lane blocks: layers split over threads (3-thread context: the pool for a large layer, the
+     * spinning helpers for a medium one), a first layer that reads only some input features (the others are never
+     * moved: a second call with other inputs on the same workspace must not see the first call's values) and one with
+     * no nonzero at all (output = ReLU(bias)).
+     */
+    @Test
+    void laneBlocksForkAndMoveOnlyTheFeaturesALayerReads() {
+        Rng rng = new Rng(59);
+        Sequential wide = new Sequential(new Linear(1500, 700, rng), new ReLU(), new Linear(700, 3, rng));
+        Masks.randomWeightMasks(wide, 0.5, rng); // 525k nonzeros x 8 samples: above the pool's threshold
+        Sequential medium = new Sequential(new Linear(300, 200, rng), new ReLU(), new Linear(200, 3, rng));
+        Masks.randomWeightMasks(medium, 0.5, rng); // 30k nonzeros x 4..32 samples: the spinning helpers
+        Sequential narrow = new Sequential(new Linear(40, 30, rng), new ReLU(), new Linear(30, 20, rng), new ReLU(),
+                new Linear(20, 5, rng));
+        Masks.randomWeightMasks(narrow, 0.5, rng);
+        float[] w0 = narrow.parameters().get(0).value.data; // [30, 40]: features 10..39 never read
+        for (int j = 0; j < 30; j++) Arrays.fill(w0, j * 40 + 10, j * 40 + 40, 0f);
+        float[] w1 = narrow.parameters().get(2).value.data; // [20, 30]: no nonzero
+        Arrays.fill(w1, 0f);
+        try (Parallel.Context three = Parallel.Context.ofThreads(3)) {
+            three.run(() -> {
+                for (Sequential net : new Sequential[] {wide, medium, narrow}) {
+                    SparseModel sm = SparseModel.exportSparse(net);
+                    Workspace ws = sm.newWorkspace();
+                    int in = ((Linear) net.layers().get(0)).in;
+                    for (int n : new int[] {8, 4, 8, 32, 17}) assertSameBits("batch " + n, net, sm, ws, input(rng, n, in));
+                }
+            });
         }
     }
 
