@@ -72,6 +72,7 @@ public final class OnnxVsOrtBench {
                 "- java %s, %d cores, jprune threads %d, ONNX Runtime %s, per cell %.0f ms, fastest 1-ms chunk%n",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), Parallel.threads(),
                 env.getVersion(), cellMs);
+        System.out.println("- " + dev.jprune.cpu.Simd.describe());
         System.out.println("- load average at start: " + loadAverage());
         System.out.println();
         System.out.println("| model | batch | jprune dense µs | jprune CSR µs | ORT 1t µs | ORT 2t µs "

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jprune.io.Checkpoint;
 import dev.jprune.models.Models;
+import dev.jprune.testutil.Properties;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

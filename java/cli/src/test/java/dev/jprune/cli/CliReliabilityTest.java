@@ -13,6 +13,7 @@ import dev.jprune.io.TensorEntry;
 import dev.jprune.models.ModelSpec;
 import dev.jprune.models.Models;
 import dev.jprune.nn.Parameter;
+import dev.jprune.testutil.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -234,11 +235,11 @@ class CliReliabilityTest {
             raf.write(h);
             raf.setLength(8 + h.length + 200_000_000L); // sparse: no disk used
         }
-        ChildJvm.Result info = ChildJvm.run(List.of("-Xmx64m"), 120, "dev.jprune.cli.Main", "info", "--weights",
+        ChildJvm.Result info = ChildJvm.run(List.of("-Xmx64m"), Map.of(), 120, "dev.jprune.cli.Main", "info", "--weights",
                 big.toString());
         assertEquals(0, info.exitCode(), info.output());
         assertTrue(info.output().contains("0.weight") && info.output().contains("[50000000]"), info.output());
-        ChildJvm.Result eval = ChildJvm.run(List.of("-Xmx64m"), 120, "dev.jprune.cli.Main", "eval", "--model",
+        ChildJvm.Result eval = ChildJvm.run(List.of("-Xmx64m"), Map.of(), 120, "dev.jprune.cli.Main", "eval", "--model",
                 "lenet-300-100", "--weights", big.toString());
         assertEquals(1, eval.exitCode(), eval.output());
         String err = eval.output().strip();

@@ -3,15 +3,16 @@ package dev.jprune.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.jprune.testutil.ChildJvm;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
+
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class TorchRoundTripTest {
                         Main.class.getName()));
         Process p = new ProcessBuilder(python, SCRIPT.toAbsolutePath().toString(), "--jprune", jprune, "--work",
                 work.toString()).redirectErrorStream(true).start();
-        String out = readAll(p, 600);
+        String out = ChildJvm.await(p, 600).output();
         System.out.println(out); // the script's "ok: ..." lines in the build log
         assertEquals(0, p.exitValue(), "torch_roundtrip.py failed:\n" + out);
     }
@@ -54,7 +55,7 @@ class TorchRoundTripTest {
             try {
                 Process p = new ProcessBuilder(c, "-c", "import torch, numpy; print(torch.__version__)")
                         .redirectErrorStream(true).start();
-                String out = readAll(p, 180).strip();
+                String out = ChildJvm.await(p, 180).output().strip();
                 if (p.exitValue() == 0) return c;
                 String[] lines = out.split("\n");
                 tried.add(c + ": " + lines[lines.length - 1]);
@@ -66,24 +67,6 @@ class TorchRoundTripTest {
         if ("1".equals(System.getenv("JPRUNE_REQUIRE_TORCH"))) fail("JPRUNE_REQUIRE_TORCH=1 but " + why);
         Assumptions.abort(why);
         return null;
-    }
-
-    private static String readAll(Process p, long seconds) throws InterruptedException {
-        byte[][] out = new byte[1][];
-        Thread reader = new Thread(() -> {
-            try {
-                out[0] = p.getInputStream().readAllBytes();
-            } catch (IOException e) {
-                out[0] = ("(output unreadable: " + e + ")").getBytes(StandardCharsets.UTF_8);
-            }
-        });
-        reader.start();
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            p.waitFor();
-        }
-        reader.join();
-        return new String(out[0], StandardCharsets.UTF_8);
     }
 
     private static String json(List<String> items) {
