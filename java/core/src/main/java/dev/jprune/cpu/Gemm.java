@@ -54,12 +54,6 @@ public final class Gemm {
      * them measured 10-30 µs on the shared 2-core machine (bench/results), about what 4 Mi multiply-adds take.
      */
     static final long PARALLEL_MACS = 1L << 22;
-    /**
-     * Below {@link #PARALLEL_MACS}, from this many multiply-adds a product is split between the calling thread and the
-     * spinning helpers ({@link Parallel#forPartsSpinning}, about 1 µs per piece handed over; 64 Ki multiply-adds take
-     * 4-8 µs here), unless the caller said it must not fork.
-     */
-    static final long SPIN_MACS = 1L << 16;
     /** The kernel path, fixed at class initialisation: see {@link Simd}. */
     static final boolean VECTOR = Simd.vectorApi();
 
@@ -96,27 +90,18 @@ public final class Gemm {
      */
     public static void gemm(boolean transA, int m, float alpha, float[] a, int offA, int lda, PackedB b,
                             float beta, float[] c, int offC, int ldc) {
-        packed(transA, m, alpha, a, offA, lda, b, beta, c, offC, ldc, true, false);
+        gemm(transA, m, alpha, a, offA, lda, b, beta, c, offC, ldc, true);
     }
 
     /**
-     * {@link #gemm(boolean, int, float, float[], int, int, PackedB, float, float[], int, int)} for inference: on the
-     * calling thread alone when {@code mayFork} is false (a serving thread that must not hand work to the shared
-     * pool), with no allocation in steady state at any size; when it is true, products of {@link #SPIN_MACS} up to
-     * {@link #PARALLEL_MACS} multiply-adds are also split with the spinning helpers ({@link Parallel#forPartsSpinning},
-     * no allocation either). The same result either way.
+     * {@link #gemm(boolean, int, float, float[], int, int, PackedB, float, float[], int, int)}, on the calling thread
+     * alone when {@code mayFork} is false (a serving thread that must not hand work to the shared pool): the same
+     * result, and no allocation in steady state at any size.
      *
      * @throws IllegalArgumentException as the other overload
      */
     public static void gemm(boolean transA, int m, float alpha, float[] a, int offA, int lda, PackedB b,
                             float beta, float[] c, int offC, int ldc, boolean mayFork) {
-        packed(transA, m, alpha, a, offA, lda, b, beta, c, offC, ldc, mayFork, mayFork);
-    }
-
-    // Training keeps small products on the calling thread (maySpin false): helpers spinning between a batch's many
-    // small GEMMs would take the cores the pool's large ones need.
-    private static void packed(boolean transA, int m, float alpha, float[] a, int offA, int lda, PackedB b,
-                               float beta, float[] c, int offC, int ldc, boolean mayFork, boolean maySpin) {
         if (b == null) throw new IllegalArgumentException("Gemm: null packed B");
         int n = b.n, k = b.k;
         if (m < 0) throw new IllegalArgumentException("Gemm: negative size m=" + m);
@@ -124,7 +109,7 @@ public final class Gemm {
         checkMatrix("A", transA ? k : m, transA ? m : k, a, offA, lda);
         checkMatrix("C", m, n, c, offC, ldc);
         if (m == 0 || n == 0) return;
-        multiply(transA, m, k, alpha, a, offA, lda, b, beta, c, offC, ldc, 0, VECTOR, mayFork, maySpin);
+        multiply(transA, m, k, alpha, a, offA, lda, b, beta, c, offC, ldc, 0, VECTOR, mayFork);
     }
 
     /** Columns per task are a multiple of this when a column chunk is split between tasks (2 vectors of 16). */
@@ -241,7 +226,7 @@ public final class Gemm {
                             float beta, float[] c, int offC, int ldc, int mc, int ncMax, boolean vector) {
         PackedB pb = packScratch(k, n, ncMax);
         pb.fill(transB, b, offB, ldb, (long) m * n * k >= PARALLEL_MACS);
-        multiply(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, mc, vector, true, false);
+        multiply(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, mc, vector, true);
     }
 
     /**
@@ -279,7 +264,6 @@ public final class Gemm {
     private static final class Scratch {
         float[][] acc = new float[0][];
         float[] ap = new float[0];
-        final SpinCall call = new SpinCall();
 
         float[][] acc(int rows, int width) {
             if (acc.length < rows || acc[0].length < width) {
@@ -297,59 +281,15 @@ public final class Gemm {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /**
-     * One {@link #multiply} split between the calling thread and the spinning helpers
-     * ({@link Parallel#forPartsSpinning}): its arguments in a reused object of the calling thread, so the split
-     * allocates nothing. Tasks are the same as the pool's; each output element is still computed by one task.
-     */
-    private static final class SpinCall implements Parallel.RangeBody {
-        boolean busy, transA, vector;
-        int m, k, offA, lda, offC, ldc, rows, parts;
-        float alpha, beta;
-        float[] a, c;
-        PackedB pb;
-        int[] bounds = new int[0];
-
-        void run(boolean transA, int m, int k, float alpha, float[] a, int offA, int lda, PackedB pb, float beta,
-                 float[] c, int offC, int ldc, int rows, int parts, boolean vector, int tasks) {
-            this.transA = transA; this.m = m; this.k = k; this.alpha = alpha; this.a = a; this.offA = offA;
-            this.lda = lda; this.pb = pb; this.beta = beta; this.c = c; this.offC = offC; this.ldc = ldc;
-            this.rows = rows; this.parts = parts; this.vector = vector;
-            int pieces = Math.min(tasks, Parallel.threads());
-            if (bounds.length < pieces + 1) bounds = new int[pieces + 1];
-            for (int i = 0; i <= pieces; i++) bounds[i] = (int) ((long) tasks * i / pieces);
-            busy = true;
-            try {
-                Parallel.forPartsSpinning(bounds, pieces, this);
-            } finally {
-                busy = false;
-                this.a = null; // no reference to the caller's arrays after the call
-                this.c = null;
-                this.pb = null;
-            }
-        }
-
-        @Override
-        public void run(int from, int to) {
-            tiles(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, rows, parts, vector, from, to);
-        }
-    }
-
-    /**
      * C = alpha·op(A)·B + beta·C for a packed B: tasks of mc rows x one part of one column chunk, in parallel.
      * mc = 0 lets {@link #planRows} choose.
      */
     private static void multiply(boolean transA, int m, int k, float alpha, float[] a, int offA, int lda, PackedB pb,
-                                 float beta, float[] c, int offC, int ldc, int mc, boolean vector, boolean mayFork,
-                                 boolean maySpin) {
-        long macs = (long) m * pb.n * k;
-        boolean parallel = mayFork && macs >= PARALLEL_MACS && Parallel.threads() > 1;
-        Scratch s = SCRATCH.get();
-        boolean spin = !parallel && maySpin && macs >= SPIN_MACS && Parallel.threads() > 1 && !s.call.busy;
-        int rows = mc > 0 ? mc : planRows(m, pb, parallel || spin), parts = planParts(m, pb, parallel || spin);
+                                 float beta, float[] c, int offC, int ldc, int mc, boolean vector, boolean mayFork) {
+        boolean parallel = mayFork && (long) m * pb.n * k >= PARALLEL_MACS && Parallel.threads() > 1;
+        int rows = mc > 0 ? mc : planRows(m, pb, parallel), parts = planParts(m, pb, parallel);
         int tasks = (m + rows - 1) / rows * pb.chunks * parts;
-        if (spin && tasks > 1) {
-            s.call.run(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, rows, parts, vector, tasks);
-        } else if (!parallel || tasks == 1) {
+        if (!parallel || tasks == 1) {
             tiles(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, rows, parts, vector, 0, tasks);
         } else {
             Parallel.forRange(tasks, 1, (from, to) -> tiles(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc,

@@ -20,20 +20,13 @@ final class LinearStage implements SparseModel.WeightStage {
     private final boolean relu;
     private final int denseFrom;  // batches of at least this many samples run dense
     private final PackedB dense;  // Wᵀ [in, out], null when denseFrom is unreachable
-    private final int[] parts;    // nonzero-balanced row ranges for the threads, 4 per thread (pool tasks)
-    private final int[] threadParts; // ... one per thread (the calling thread and the spinning helpers)
+    private final int[] parts;    // nonzero-balanced row ranges for the threads
     private final int[] usedCols; // the input features some nonzero reads, ascending; null when that is all of them
     /**
      * Batches smaller than this run the one-sample kernel per sample: the feature-major kernel's vectors over the
      * batch are mostly empty for 2 or 3 samples (measured at batch 2: 0.6-1.0x of two one-sample calls).
      */
     static final int GATHER_BELOW = 4;
-    /**
-     * From this many multiply-adds (below {@link Spmm#PARALLEL_MACS}) a small batch's layer is split between the
-     * calling thread and the spinning helpers ({@link Parallel#forPartsSpinning}): about 5 µs of work, against about
-     * 1 µs to hand a piece to a spinning helper.
-     */
-    static final long SPIN_MACS = 1L << 15;
 
     LinearStage(String name, Csr w, float[] b, boolean relu, KernelChoice.Mode mode) {
         this.name = name;
@@ -44,7 +37,6 @@ final class LinearStage implements SparseModel.WeightStage {
         this.dense = denseFrom == Integer.MAX_VALUE ? null
                 : PackedB.pack(true, w.cols, w.rows, w.toDense(), 0, Math.max(1, w.cols));
         this.parts = w.balancedRowParts(4 * Parallel.threads());
-        this.threadParts = w.balancedRowParts(Parallel.threads());
         this.usedCols = usedColumns(w);
     }
 
@@ -105,15 +97,11 @@ final class LinearStage implements SparseModel.WeightStage {
         if (n <= SparseKernels.LANES_MAX) {
             Act x = ws.asLanes(in, usedCols);
             float[] xl = x.flat, yl = ws.lanes(o, (long) out * SparseKernels.lanesStride(n));
-            long macs = (long) w.nnz() * n;
-            if (ws.fork(macs, Spmm.PARALLEL_MACS)) {
+            if (!ws.fork((long) w.nnz() * n, Spmm.PARALLEL_MACS)) {
+                SparseKernels.csrLanes(w.rowPtr, w.colIdx16, w.values, xl, n, b, relu, yl, 0, out);
+            } else {
                 Parallel.forRange(parts.length - 1, 1, (p0, p1) -> SparseKernels.csrLanes(w.rowPtr, w.colIdx16,
                         w.values, xl, n, b, relu, yl, parts[p0], parts[p1]));
-            } else if (ws.fork(macs, SPIN_MACS)) {
-                Parallel.forPartsSpinning(threadParts, threadParts.length - 1, (r0, r1) -> SparseKernels.csrLanes(
-                        w.rowPtr, w.colIdx16, w.values, xl, n, b, relu, yl, r0, r1));
-            } else {
-                SparseKernels.csrLanes(w.rowPtr, w.colIdx16, w.values, xl, n, b, relu, yl, 0, out);
             }
             return ws.acts[o].setLanes(n, out, yl, o);
         }

@@ -29,10 +29,7 @@ import java.util.List;
  * Scratch memory lives in a {@link Workspace}: the caller's ({@link #newWorkspace()}), or one per calling thread kept
  * by the model. A steady stream of calls with the same input shape then allocates nothing on the calling thread when
  * a call runs on it alone: always with a workspace from {@link #newWorkspace(boolean) newWorkspace(false)}, else for
- * small work; larger calls of a forking workspace hand pieces to the shared pool, which allocates its task objects,
- * and a sparse layer of a small batch (4 to 32 samples, a few µs of work) is split between the calling thread and
- * the context's spinning helper threads ({@link dev.jprune.util.Parallel#forPartsSpinning}; they busy-wait up to
- * {@code -Djprune.spin.micros}, default 100, after each piece, then park).
+ * small work; larger calls of a forking workspace hand pieces to the shared pool, which allocates its task objects.
  * Export copies the exact nonzero weights (masked weights are 0 by the Parameter invariant), so later changes to the
  * source model do not affect it.
  */

@@ -60,21 +60,6 @@ public final class Parallel {
     }
 
     /**
-     * Runs {@code body} over [bounds[i], bounds[i + 1]) for every i &lt; {@code parts}, on the calling thread and the
-     * current context's spinning helpers ({@link SpinTeam}): for loops of a few microseconds, where handing work to
-     * the pool costs more than the work. Pieces must write disjoint outputs (the split never changes a result; any
-     * piece may run on any thread). Returns when all are done, rethrowing a piece's exception. Allocates nothing.
-     */
-    public static void forPartsSpinning(int[] bounds, int parts, RangeBody body) {
-        Context ctx = current();
-        if (parts <= 1 || ctx.threads == 1) {
-            for (int i = 0; i < parts; i++) body.run(bounds[i], bounds[i + 1]);
-            return;
-        }
-        ctx.spinTeam().run(bounds, parts, body);
-    }
-
-    /**
      * A thread count for the loops of {@link Parallel}, with its own pool of worker threads: make it current for a
      * piece of work with {@link #run} or {@link #call} (several contexts may be current on different threads at once;
      * results never depend on which). Close it to stop its threads. The default context (system property
@@ -84,7 +69,6 @@ public final class Parallel {
         private final int threads;
         private final ForkJoinPool pool;
         private final boolean closeable;
-        private volatile SpinTeam team; // threads - 1 spinning helpers, started on first use
 
         private Context(int threads, boolean closeable) {
             this.threads = threads;
@@ -105,15 +89,6 @@ public final class Parallel {
 
         /** The default context (jprune.threads or all processors); closing it does nothing. */
         public static Context defaultContext() { return DEFAULT; }
-
-        private SpinTeam spinTeam() {
-            SpinTeam t = team;
-            if (t != null) return t;
-            synchronized (this) {
-                if (team == null) team = new SpinTeam(threads - 1, "jprune-spin");
-                return team;
-            }
-        }
 
         /** Number of threads loops run on in this context. */
         public int threads() { return threads; }
@@ -148,9 +123,6 @@ public final class Parallel {
         @Override
         public void close() {
             if (closeable && pool != null) pool.shutdown();
-            synchronized (this) {
-                if (closeable && team != null) team.close();
-            }
         }
 
         @Override

@@ -212,40 +212,6 @@ class GemmTest {
         assertTrue(e.getMessage().startsWith("Gemm:"), e.getMessage());
     }
 
-    /**
-     * The inference overload splits mid-sized products (SPIN_MACS up to PARALLEL_MACS) with the spinning helpers when
-     * it may fork: in 1- and 3-thread contexts, forking or not, the same bits as the unpacked product, and C outside
-     * its window untouched.
-     */
-    @Test
-    void spinningSplitGivesTheSameBits() throws Exception {
-        Rng rng = new Rng(29);
-        int[][] shapes = {{8, 100, 300}, {7, 129, 257}, {1, 300, 784}, {33, 65, 129}, {4, 500, 40}};
-        try (dev.jprune.util.Parallel.Context one = dev.jprune.util.Parallel.Context.ofThreads(1);
-             dev.jprune.util.Parallel.Context three = dev.jprune.util.Parallel.Context.ofThreads(3)) {
-            for (int[] sh : shapes) {
-                long macs = (long) sh[0] * sh[1] * sh[2];
-                assertTrue(macs >= Gemm.SPIN_MACS && macs < Gemm.PARALLEL_MACS, "shape in the spinning range");
-                Case cs = new Case(rng, false, true, sh[0], sh[1], sh[2], 1f, 0f, 2);
-                float[] expect = cs.runFast();
-                PackedB pb = PackedB.pack(true, cs.k, cs.n, cs.b, cs.offB, cs.ldb);
-                for (dev.jprune.util.Parallel.Context ctx : new dev.jprune.util.Parallel.Context[] {one, three}) {
-                    for (boolean mayFork : new boolean[] {true, false}) {
-                        for (int round = 0; round < 20; round++) {
-                            float[] c = cs.c0.clone();
-                            ctx.run(() -> Gemm.gemm(false, cs.m, cs.alpha, cs.a, cs.offA, cs.lda, pb, cs.beta, c,
-                                    cs.offC, cs.ldc, mayFork));
-                            for (int idx = 0; idx < c.length; idx++) {
-                                assertEquals(Float.floatToRawIntBits(expect[idx]), Float.floatToRawIntBits(c[idx]),
-                                        cs + " " + ctx + " mayFork " + mayFork + " element " + idx);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     /** A sub-block of C computed alone (via offsets) equals the same block of the full product, bit for bit. */
     @Test
     void subBlockEqualsBlockOfFullProduct() {

@@ -185,10 +185,10 @@ class SparseStagesTest {
     }
 
     /**
-     * Small batches run on lane blocks: layers split over threads (3-thread context: the pool for a large layer, the
-     * spinning helpers for a medium one), a first layer that reads only some input features (the others are never
-     * moved: a second call with other inputs on the same workspace must not see the first call's values) and one with
-     * no nonzero at all (output = ReLU(bias)).
+     * Small batches run on lane blocks: a large layer split over a 3-thread context's pool, a medium one on the
+     * calling thread, a first layer that reads only some input features (the others are never moved: a second call
+     * with other inputs on the same workspace must not see the first call's values) and one with no nonzero at all
+     * (output = ReLU(bias)).
      */
     @Test
     void laneBlocksForkAndMoveOnlyTheFeaturesALayerReads() {
@@ -196,7 +196,7 @@ class SparseStagesTest {
         Sequential wide = new Sequential(new Linear(1500, 700, rng), new ReLU(), new Linear(700, 3, rng));
         Masks.randomWeightMasks(wide, 0.5, rng); // 525k nonzeros x 8 samples: above the pool's threshold
         Sequential medium = new Sequential(new Linear(300, 200, rng), new ReLU(), new Linear(200, 3, rng));
-        Masks.randomWeightMasks(medium, 0.5, rng); // 30k nonzeros x 4..32 samples: the spinning helpers
+        Masks.randomWeightMasks(medium, 0.5, rng); // 30k nonzeros x 4..32 samples: below the pool's threshold
         Sequential narrow = new Sequential(new Linear(40, 30, rng), new ReLU(), new Linear(30, 20, rng), new ReLU(),
                 new Linear(20, 5, rng));
         Masks.randomWeightMasks(narrow, 0.5, rng);
