@@ -61,9 +61,9 @@ class CpuKernelsEdgeTest {
 
     @Test
     void naiveMaxPoolArgmaxTakesTheLowestIndexOfTiesAndStaysInItsWindow() {
-        // one plane 2 x 4, windows 2 x 2 with stride 2: [[5, 1 | 5, 0], [5, 2 | 1, 1]]
-        Tensor x = Tensor.wrap(new float[] {5, 1, 5, 0, 5, 2, 1, 1}, 1, 1, 2, 4);
-        assertArrayEquals(new int[] {0, 2}, NaiveMaxPool2d.argmax(x, 2, 2), "ties at 0 and 4 give 0; at 2 only 2");
+        // one plane 2 x 4, windows 2 x 2 with stride 2: [[5, 5 | 5, 0], [5, 2 | 1, 1]]
+        Tensor x = Tensor.wrap(new float[] {5, 5, 5, 0, 5, 2, 1, 1}, 1, 1, 2, 4);
+        assertArrayEquals(new int[] {0, 2}, NaiveMaxPool2d.argmax(x, 2, 2), "ties at 0, 1 and 4 give 0");
         // the window's maximum is in its second row; the element right of its first row (next window) is equal
         Tensor y = Tensor.wrap(new float[] {1, 2, 7, 0, 3, 7, 0, 0}, 1, 1, 2, 4);
         assertArrayEquals(new int[] {5, 2}, NaiveMaxPool2d.argmax(y, 2, 2));

@@ -43,6 +43,34 @@ class GemmArgumentsTest {
         assertThrows(IllegalArgumentException.class, () -> PackedB.pack(false, 2, -1, new float[4], 0, 2));
     }
 
+    /**
+     * A blocked-size product run on a pool worker (which packs into fresh scratch) and on a new thread (whose scratch
+     * cache starts empty) gives the simple loop's bits, as on the calling thread.
+     */
+    @Test
+    void blockedProductsOnPoolWorkersAndFreshThreadsMatchTheSimpleLoop() throws Exception {
+        int m = 33, n = 40, k = 70;
+        float[] a = random(m * k, 8), b = random(k * n, 9), c0 = random(m * n, 10);
+        float[] ref = c0.clone();
+        Gemm.gemmSimple(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0.5f, ref, 0, n);
+        float[][] out = new float[3][];
+        try (dev.jprune.util.Parallel.Context ctx = dev.jprune.util.Parallel.Context.ofThreads(2)) {
+            ctx.run(() -> dev.jprune.util.Parallel.forRange(2, 1, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    out[i] = c0.clone();
+                    Gemm.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0.5f, out[i], 0, n);
+                }
+            }));
+        }
+        Thread t = new Thread(() -> {
+            out[2] = c0.clone();
+            Gemm.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0.5f, out[2], 0, n);
+        });
+        t.start();
+        t.join();
+        for (float[] c : out) assertArrayEquals(ref, c);
+    }
+
     /** C [2, 4] = A [2, 3] · B [3, 4] with A (or B) and C in one array at the given offsets, against separate arrays. */
     private static void sharedWithA(int offA, int offC, int k) {
         float[] buf = random(40, 4), b = random(12, 5);
