@@ -1,5 +1,6 @@
 package dev.jprune.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -160,6 +161,31 @@ class GemmTest {
                             fail(cs + " mc=" + tiling[0] + " ncMax=" + tiling[1] + " vector=" + vector + ": element "
                                     + idx + " blocked=" + c[idx] + " simple=" + ref[idx]);
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Reductions shorter than the kernels' 4-step unroll (k = 1, 2, 3) and one past it (k = 5), with one and two rows
+     * per tile (the paired-row loop and the single-row tail): the blocked path gives the simple loop's bits.
+     */
+    @Test
+    void blockedHandlesReductionsShorterThanTheUnroll() {
+        Rng rng = new Rng(13);
+        for (int k : new int[] {1, 2, 3, 5}) {
+            for (int m : new int[] {1, 2, 7}) {
+                Case cs = new Case(rng, false, (k & 1) != 0, m, 37, k, 1.1f, 0.9f, 1);
+                float[] ref = cs.c0.clone();
+                Gemm.gemmSimple(cs.ta, cs.tb, cs.m, cs.n, cs.k, cs.alpha, cs.a, cs.offA, cs.lda, cs.b, cs.offB, cs.ldb,
+                        cs.beta, ref, cs.offC, cs.ldc);
+                for (int mc : new int[] {1, 2, 4}) {
+                    for (boolean vector : kernelPaths()) {
+                        float[] c = cs.c0.clone();
+                        Gemm.gemmBlocked(cs.ta, cs.tb, cs.m, cs.n, cs.k, cs.alpha, cs.a, cs.offA, cs.lda, cs.b,
+                                cs.offB, cs.ldb, cs.beta, c, cs.offC, cs.ldc, mc, 16, vector);
+                        assertArrayEquals(ref, c, cs + " mc=" + mc + " vector=" + vector);
                     }
                 }
             }

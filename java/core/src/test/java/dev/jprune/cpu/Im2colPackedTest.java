@@ -14,7 +14,10 @@ class Im2colPackedTest {
     void packedIm2colEqualsIm2colThenPack() {
         // {C, H, W, k, stride, pad, images}
         int[][] cases = {{1, 28, 28, 5, 1, 0, 3}, {3, 9, 7, 3, 2, 1, 5}, {2, 13, 10, 4, 3, 0, 4}, {1, 1, 1, 1, 1, 0, 1},
-                {4, 7, 7, 3, 1, 2, 7}, {20, 12, 12, 5, 1, 0, 9}};
+                {4, 7, 7, 3, 1, 2, 7}, {20, 12, 12, 5, 1, 0, 9},
+                // rows of 16+ valid columns with stride 2 and with padding (the bulk-copy branch is stride 1 only),
+                // and stride 2 across a chunk boundary (576 columns in chunks of 288: image 4 straddles it)
+                {1, 9, 40, 3, 2, 1, 2}, {1, 6, 40, 3, 1, 2, 2}, {2, 15, 15, 3, 2, 1, 9}};
         Rng rng = new Rng(3);
         for (int[] cs : cases) {
             int c = cs[0], h = cs[1], w = cs[2], k = cs[3], s = cs[4], p = cs[5], n = cs[6];
