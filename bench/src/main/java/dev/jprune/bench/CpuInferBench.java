@@ -226,9 +226,12 @@ public final class CpuInferBench {
         return calls.get() / (millis / 1000.0);
     }
 
-    /** Forced sparse vs forced dense on Linear(784 -> 300) and Linear(800 -> 500) across densities. */
+    /**
+     * Forced sparse vs forced dense on Linear(784 -> 300), (800 -> 500), and the smaller (300 -> 100), (100 -> 10)
+     * (where fixed per-call costs weigh) across densities.
+     */
     private static void kernels(int[] batches) {
-        for (int[] shape : new int[][] {{784, 300}, {800, 500}}) {
+        for (int[] shape : new int[][] {{784, 300}, {800, 500}, {300, 100}, {100, 10}}) {
             for (double density : new double[] {0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5}) {
                 Sequential net = new Sequential(new Linear(shape[0], shape[1], new Rng(1)));
                 mask(net, 1 - density, new Rng(2));

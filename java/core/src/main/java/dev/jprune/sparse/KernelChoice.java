@@ -19,8 +19,8 @@ final class KernelChoice {
     /**
      * Break-even densities at those batches (Linear 784 -> 300 and 800 -> 500, 2 threads, {@code CpuInferBench
      * kernels}, rounded down so that a layer near break-even runs dense): the Vector API kernels, and the scalar ones.
-     * Batches 8 and 32 of the scalar kernels: the lane-block kernel (D61), 100 x 10 to 300 x 100 at densities 0.1 to
-     * 1, one thread, even at 0.2-0.3 (bench/results/2026-12-07-onnx-vs-ort.md).
+     * Batches 8 and 32 of the scalar kernels: the lane-block kernel (D61) breaks even at 0.2-0.3 (100 x 10 to
+     * 300 x 100, one thread; bench/results/2026-12-07-onnx-vs-ort.md).
      */
     static final double[] BREAK_EVEN_VECTOR = {0.12, 0.10, 0.12, 0.20, 0.30, 0.25};
     static final double[] BREAK_EVEN_SCALAR = {0.10, 0.10, 0.20, 0.25, 0.20, 0.15};
