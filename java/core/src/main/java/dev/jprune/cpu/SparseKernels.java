@@ -70,7 +70,7 @@ public final class SparseKernels {
                                boolean relu, float[][] yt, int r0, int r1) {
         if (Gemm.VECTOR) VectorKernels.csrRows(rp, ci, v, xt, n, yt, r0, r1);
         else scalarRows(rp, ci, v, xt, n, yt, r0, r1);
-        for (int j = r0; j < r1; j++) epilogue(yt[j], n, bias == null ? 0f : bias[j], bias != null, relu);
+        for (int j = r0; j < r1; j++) epilogue(yt[j], 0, n, bias, j, relu);
     }
 
     /**
@@ -154,7 +154,7 @@ public final class SparseKernels {
     static void csrRowsScalar(int[] rp, char[] ci, float[] v, float[][] xt, int n, float[] bias,
                               boolean relu, float[][] yt, int r0, int r1) {
         scalarRows(rp, ci, v, xt, n, yt, r0, r1);
-        for (int j = r0; j < r1; j++) epilogue(yt[j], n, bias == null ? 0f : bias[j], bias != null, relu);
+        for (int j = r0; j < r1; j++) epilogue(yt[j], 0, n, bias, j, relu);
     }
 
     /**
@@ -205,8 +205,12 @@ public final class SparseKernels {
         y[s0 + 7] = a7;
     }
 
-    private static void epilogue(float[] y, int n, float b, boolean hasBias, boolean relu) {
-        if (hasBias) for (int s = 0; s < n; s++) y[s] = y[s] + b;
-        if (relu) for (int s = 0; s < n; s++) y[s] = Epilogue.relu(y[s]);
+    /** y[off .. off + len) = relu?(y + bias[j]) (no add when bias is null): the epilogue of row j, in place. */
+    static void epilogue(float[] y, int off, int len, float[] bias, int j, boolean relu) {
+        if (bias != null) {
+            float b = bias[j];
+            for (int s = off; s < off + len; s++) y[s] = y[s] + b;
+        }
+        if (relu) for (int s = off; s < off + len; s++) y[s] = Epilogue.relu(y[s]);
     }
 }

@@ -337,10 +337,11 @@ final class VectorKernels {
     }
 
     /**
-     * {@link SparseKernels#csrLanes} with its epilogue, one vector per lane block (ld is a multiple of LANES), four rows
-     * at a time (four independent fma chains). The species is {@link #S}, as in every other kernel: on JDK 17 a second
-     * vector shape in the same JVM (a 256-bit kernel beside the 512-bit ones) split the JIT's type profiles and boxed
-     * every vector of the new kernel (measured: 64 bytes allocated per multiply-add).
+     * {@link SparseKernels#csrLanes} with its epilogue, one vector per lane block (ld is a multiple of LANES), four
+     * rows at a time (four independent fma chains). The species is {@link #S}, as in every other kernel: on JDK 17 a
+     * second vector shape in the same JVM (a 256-bit kernel beside the 512-bit ones) split the JIT's type profiles and
+     * boxed every vector of the new kernel (measured: 64 bytes allocated per multiply-add). The epilogue runs on the
+     * stored floats: a vector handed to a method C2 does not inline is boxed too.
      */
     static void csrLanes(int[] rp, char[] ci, float[] v, float[] x, int n, int ld, float[] bias, boolean relu,
                          float[] y, int r0, int r1) {
@@ -351,7 +352,7 @@ final class VectorKernels {
                 FloatVector a = FloatVector.zero(S);
                 for (int k = rp[j], e = rp[j + 1]; k < e; k++) a = lane(v[k], x, ci[k] * ld + s0, a);
                 a.intoArray(y, j * ld + s0);
-                epilogue(y, j * ld + s0, bias, j, relu);
+                SparseKernels.epilogue(y, j * ld + s0, LANES, bias, j, relu);
             }
         }
     }
@@ -376,23 +377,11 @@ final class VectorKernels {
         b.intoArray(y, (j + 1) * ld + s0);
         c.intoArray(y, (j + 2) * ld + s0);
         d.intoArray(y, (j + 3) * ld + s0);
-        for (int r = 0; r < 4; r++) epilogue(y, (j + r) * ld + s0, bias, j + r, relu);
+        for (int r = 0; r < 4; r++) SparseKernels.epilogue(y, (j + r) * ld + s0, LANES, bias, j + r, relu);
     }
 
     /** acc + w·x[off .. off + LANES). */
     private static FloatVector lane(float w, float[] x, int off, FloatVector acc) {
         return FloatVector.broadcast(S, w).fma(FloatVector.fromArray(S, x, off), acc);
-    }
-
-    /**
-     * The scalar epilogue on y[off .. off + LANES): + bias[j] (when bias is not null), then ReLU. Scalar, and no vector
-     * argument: on JDK 17 a vector handed to a method C2 does not inline is boxed.
-     */
-    private static void epilogue(float[] y, int off, float[] bias, int j, boolean relu) {
-        if (bias != null) {
-            float b = bias[j];
-            for (int s = off; s < off + LANES; s++) y[s] += b;
-        }
-        if (relu) for (int s = off; s < off + LANES; s++) y[s] = Epilogue.relu(y[s]);
     }
 }

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
 
+import static dev.jprune.testutil.TestArrays.nan;
+import static dev.jprune.testutil.TestArrays.random;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -17,18 +19,6 @@ import static org.junit.jupiter.api.Assertions.*;
  * MaxPool2d and NaiveMaxPool2d's argmax, dropout* bit for bit against Dropout.
  */
 class CpuConvKernelsTest {
-    private static float[] random(Rng r, int n) {
-        float[] a = new float[n];
-        r.fillUniform(a, -1, 1);
-        return a;
-    }
-
-    private static float[] nan(int n) {
-        float[] a = new float[n];
-        Arrays.fill(a, Float.NaN);
-        return a;
-    }
-
     private static void assertBits(String what, float[] expected, float[] actual) {
         assertEquals(expected.length, actual.length, what + ": length");
         for (int i = 0; i < expected.length; i++) {

@@ -1,5 +1,7 @@
 package dev.jprune.cpu;
 
+import static dev.jprune.testutil.TestArrays.nan;
+import static dev.jprune.testutil.TestArrays.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -16,18 +18,6 @@ import org.junit.jupiter.api.Test;
 class CpuDataKernelsTest {
     private static final int[] SIZES = {1, 7, 129};
     private static final int SENTINEL = 0xDEADBEEF;
-
-    private static float[] random(Rng r, int n) {
-        float[] a = new float[n];
-        r.fillUniform(a, -1, 1);
-        return a;
-    }
-
-    private static float[] nan(int n) {
-        float[] a = new float[n];
-        Arrays.fill(a, Float.NaN);
-        return a;
-    }
 
     /** Indices into [0, bound), with repeats and the last row. */
     private static int[] indices(Rng r, int n, int bound) {

@@ -1,5 +1,6 @@
 package dev.jprune.cpu;
 
+import static dev.jprune.testutil.TestArrays.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -55,12 +56,6 @@ class GemmTest {
             return "transA=" + ta + " transB=" + tb + " m=" + m + " n=" + n + " k=" + k + " alpha=" + alpha
                     + " beta=" + beta + " offA=" + offA + " lda=" + lda + " ldb=" + ldb + " ldc=" + ldc;
         }
-    }
-
-    private static float[] random(Rng rng, int len) {
-        float[] x = new float[len];
-        rng.fillUniform(x, -1f, 1f);
-        return x;
     }
 
     /** Compares the C window with the tolerance rule and checks every element outside it is bit-unchanged. */

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import java.util.Arrays;
 
 import static dev.jprune.gpu.GpuOpsTest.assertClose;
+import static dev.jprune.testutil.TestArrays.nan;
+import static dev.jprune.testutil.TestArrays.random;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -45,18 +47,6 @@ class GpuConvOpsTest {
     @AfterAll
     static void close() {
         if (ctx != null) ctx.close();
-    }
-
-    private static float[] random(Rng r, int n) {
-        float[] a = new float[n];
-        r.fillUniform(a, -1, 1);
-        return a;
-    }
-
-    private static float[] nan(int n) {
-        float[] a = new float[n];
-        Arrays.fill(a, Float.NaN);
-        return a;
     }
 
     // {n, c, h, w, f, k, stride, pad}: 1x1, odd sizes, stride 2/3, padding, LeNet conv1/conv2, 129 wide, kernel > input

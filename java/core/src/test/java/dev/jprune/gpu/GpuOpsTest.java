@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import static dev.jprune.testutil.TestArrays.nan;
+import static dev.jprune.testutil.TestArrays.random;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -43,18 +45,6 @@ class GpuOpsTest {
     @AfterAll
     static void close() {
         if (ctx != null) ctx.close();
-    }
-
-    private static float[] random(Rng r, int n, float lo, float hi) {
-        float[] a = new float[n];
-        r.fillUniform(a, lo, hi);
-        return a;
-    }
-
-    private static float[] nan(int n) {
-        float[] a = new float[n];
-        Arrays.fill(a, Float.NaN);
-        return a;
     }
 
     static void assertClose(String what, float[] cpu, float[] gpu, double atol, double rtol) {
