@@ -36,16 +36,19 @@ public final class Simd {
         return "cpu kernels: scalar, auto-vectorised by the JIT (" + why + ")";
     }
 
-    /** Loads the Vector API kernels only when asked, so their classes are never touched without the module. */
+    /**
+     * Loads the vector shape only when asked, so no Vector API class is touched without the module; the kernels
+     * themselves load (and warm up) at their first call.
+     */
     private static final class VectorKernelsProbe {
         static boolean loads() {
             try {
-                return VectorKernels.LANES > 0;
+                return VectorShape.LANES > 0;
             } catch (LinkageError e) {
                 return false; // module resolved but unusable on this JVM: the scalar kernels run
             }
         }
 
-        static int bits() { return VectorKernels.LANES * 32; }
+        static int bits() { return VectorShape.LANES * 32; }
     }
 }

@@ -70,7 +70,7 @@ public final class SparseKernels {
                                boolean relu, float[][] yt, int r0, int r1) {
         if (Gemm.VECTOR) VectorKernels.csrRows(rp, ci, v, xt, n, yt, r0, r1);
         else scalarRows(rp, ci, v, xt, n, yt, r0, r1);
-        for (int j = r0; j < r1; j++) epilogue(yt[j], 0, n, bias, j, relu);
+        for (int j = r0; j < r1; j++) Epilogue.inPlace(yt[j], 0, n, bias, j, relu);
     }
 
     /**
@@ -86,14 +86,14 @@ public final class SparseKernels {
     public static final int LANES_MAX = 32;
 
     /** Whether {@link #csrLanes} runs the Vector API kernel (vectors of at least 8 floats). */
-    static final boolean VECTOR_LANES = Gemm.VECTOR && VectorKernels.LANES >= 8;
+    static final boolean VECTOR_LANES = Gemm.VECTOR && VectorShape.LANES >= 8;
 
     /**
      * Samples per lane block: one vector of the Vector API kernels (8 or 16 floats), else 8. The Vector API path
      * keeps one vector shape for every kernel (see {@code VectorKernels.csrLanes}), so with AVX-512 a batch of 8 fills
      * half of each 16-float vector.
      */
-    static final int LANE_BLOCK = VECTOR_LANES ? VectorKernels.LANES : 8;
+    static final int LANE_BLOCK = VECTOR_LANES ? VectorShape.LANES : 8;
 
     /** The lane-block stride for n samples: n rounded up to a multiple of {@link #LANE_BLOCK} (a multiple of 8). */
     public static int lanesStride(int n) { return (n + LANE_BLOCK - 1) / LANE_BLOCK * LANE_BLOCK; }
@@ -154,7 +154,7 @@ public final class SparseKernels {
     static void csrRowsScalar(int[] rp, char[] ci, float[] v, float[][] xt, int n, float[] bias,
                               boolean relu, float[][] yt, int r0, int r1) {
         scalarRows(rp, ci, v, xt, n, yt, r0, r1);
-        for (int j = r0; j < r1; j++) epilogue(yt[j], 0, n, bias, j, relu);
+        for (int j = r0; j < r1; j++) Epilogue.inPlace(yt[j], 0, n, bias, j, relu);
     }
 
     /**
@@ -203,14 +203,5 @@ public final class SparseKernels {
         y[s0 + 5] = a5;
         y[s0 + 6] = a6;
         y[s0 + 7] = a7;
-    }
-
-    /** y[off .. off + len) = relu?(y + bias[j]) (no add when bias is null): the epilogue of row j, in place. */
-    static void epilogue(float[] y, int off, int len, float[] bias, int j, boolean relu) {
-        if (bias != null) {
-            float b = bias[j];
-            for (int s = off; s < off + len; s++) y[s] = y[s] + b;
-        }
-        if (relu) for (int s = off; s < off + len; s++) y[s] = Epilogue.relu(y[s]);
     }
 }

