@@ -39,13 +39,14 @@ final class OnnxMetadata {
         m.put("criterion", o.criterion() == null ? "unknown" : o.criterion());
         Map<String, Double> sparsity = new LinkedHashMap<>();
         String nm = null;
-        boolean anyMask = false, allNm = true, allRowUniform = true, anyPrunedRow = false;
+        boolean anyMask = false, anyPruned = false, allNm = true, allRowUniform = true, anyPrunedRow = false;
         for (Map.Entry<String, Parameter> e : source.namedParameters().entrySet()) {
             Parameter p = e.getValue();
             if (p.kind != Parameter.Kind.WEIGHT) continue;
             sparsity.put(e.getKey(), Math.round((1 - p.nonzeroMaskCount() / (double) p.size()) * 1e6) / 1e6);
             if (p.mask == null) continue;
             anyMask = true;
+            anyPruned |= p.nonzeroMaskCount() < p.size();
             int rowLength = p.size() / p.value.dim(0);
             String pattern = nmPattern(p.mask, rowLength);
             if (pattern == null || (nm != null && !nm.equals(pattern))) allNm = false;
@@ -55,7 +56,7 @@ final class OnnxMetadata {
             else if (uniform > 0) anyPrunedRow = true;
         }
         m.put("sparsity", gson.toJson(sparsity));
-        String granularity = !anyMask ? "dense" : allNm ? "n:m"
+        String granularity = !anyPruned ? "dense" : allNm ? "n:m"
                 : allRowUniform && anyPrunedRow ? "structured" : "unstructured";
         m.put("granularity", granularity);
         if (granularity.equals("n:m")) {

@@ -54,14 +54,15 @@ class OnnxMetadataTest {
     private static final OnnxExportOptions NO_SHRINK = OnnxExportOptions.defaults().withShrink(false);
 
     @Test
-    void masksThatPruneNothingAreNeitherStructuredNorNm() {
+    void masksThatPruneNothingReportADenseModel() {
         Sequential net = mlp(8, 4, 2);
         prune(net.namedParameters().get("0.weight"), ones(32));
         prune(net.namedParameters().get("2.weight"), ones(8));
         Map<String, String> m = meta(net, 8, NO_SHRINK);
-        // no row is wholly pruned and no group of M keeps fewer than M: there is no structure to report
-        assertEquals("unstructured", m.get("granularity"));
+        // masks are attached but keep every weight: nothing was pruned, so neither "unstructured" nor a structure
+        assertEquals("dense", m.get("granularity"));
         assertNull(m.get("nm_pattern"));
+        assertNotEquals("none", m.get("mask_sha256"), "the masks exist, so they are still hashed");
         assertEquals("{\"0.weight\":0.0,\"2.weight\":0.0}", m.get("sparsity"));
     }
 
