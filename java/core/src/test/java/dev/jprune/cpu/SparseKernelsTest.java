@@ -209,6 +209,46 @@ class SparseKernelsTest {
         }
     }
 
+    /**
+     * Non-finite and signed-zero activations: both lane paths give csrVector's values (NaN compared as NaN), ReLU
+     * turning NaN and -0 into +0. And in this JVM (Vector API module present) the dispatched path is the vector one.
+     */
+    @Test
+    void csrLanesMatchesCsrVectorOnNonFiniteActivations() {
+        assertEquals(Simd.vectorApi() && VectorShape.LANES >= 8, SparseKernels.VECTOR_LANES, "lane path follows Simd");
+        Rng rng = new Rng(41);
+        Mat w = new Mat(rng, 13, 9, 0.6);
+        int n = 8, ld = SparseKernels.lanesStride(n);
+        float[] x = new float[n * w.cols];
+        rng.fillUniform(x, -1f, 1f);
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 0f};
+        for (int i = 0; i < special.length; i++) x[(i * 11) % x.length] = special[i];
+        float[] xl = new float[w.cols * ld];
+        for (int s = 0; s < n; s++) for (int c = 0; c < w.cols; c++) xl[c * ld + s] = x[s * w.cols + c];
+        float[] bias = new float[w.rows];
+        rng.fillUniform(bias, -1f, 1f);
+        for (boolean relu : new boolean[] {false, true}) {
+            float[] expect = new float[n * w.rows];
+            for (int s = 0; s < n; s++) {
+                float[] one = Arrays.copyOfRange(x, s * w.cols, (s + 1) * w.cols);
+                SparseKernels.csrVector(w.rp, w.ci, w.v, one, bias, relu, expect, s * w.rows, 0, w.rows);
+            }
+            for (boolean scalar : new boolean[] {true, false}) {
+                float[] yl = new float[w.rows * ld];
+                if (scalar) SparseKernels.csrLanesScalar(w.rp, w.ci, w.v, xl, n, bias, relu, yl, 0, w.rows);
+                else SparseKernels.csrLanes(w.rp, w.ci, w.v, xl, n, bias, relu, yl, 0, w.rows);
+                for (int j = 0; j < w.rows; j++) {
+                    for (int s = 0; s < n; s++) {
+                        float e = expect[s * w.rows + j], g = yl[j * ld + s];
+                        assertEquals(Float.floatToIntBits(e), Float.floatToIntBits(g), (scalar ? "scalar" : "dispatched")
+                                + " relu " + relu + " row " + j + " sample " + s + ": " + e + " vs " + g);
+                        if (relu) assertEquals(true, Float.floatToRawIntBits(g) >= 0 && !Float.isNaN(g), "relu " + g);
+                    }
+                }
+            }
+        }
+    }
+
     /** yl's rows [r0, r1) hold expect [n, rows] bit for bit in lane blocks; other rows keep the poison -7. */
     private static void checkLanes(String what, float[] expect, float[] yl, int rows, int n, int r0, int r1) {
         int ld = SparseKernels.lanesStride(n);
