@@ -39,6 +39,22 @@ final class KernelChoice {
         return Integer.MAX_VALUE;
     }
 
+    /** Weights of a Linear small enough for {@link #smallRunsLanes}, and the density up to which it applies. */
+    static final int SMALL_WEIGHTS = 4096;
+    static final double SMALL_DENSITY = 0.7;
+
+    /**
+     * Whether a small Linear runs the sparse lane kernel at batches {@link LinearStage#GATHER_BELOW} to
+     * {@link dev.jprune.cpu.SparseKernels#LANES_MAX} whatever {@link #denseFromBatch} says: its dense GEMM's fixed
+     * cost per call (packing, the change out of lane blocks, the epilogue) outweighs its few multiply-adds. Measured
+     * in LeNet-300-100 at batch 8, its 100 -> 10 layer at 46% density (the 99% model): 5.8-6.1 -> 4.7 µs scalar,
+     * 3.3 -> 2.7-2.9 µs Vector API; at 68% (the 90% model) no change. Batch 2 on the per-sample kernel was slower
+     * (3.6 -> 4.1 µs), so batches under GATHER_BELOW keep the table's choice.
+     */
+    static boolean smallRunsLanes(Mode mode, long weights, double density, boolean narrowIndices) {
+        return mode == Mode.AUTO && narrowIndices && weights <= SMALL_WEIGHTS && density <= SMALL_DENSITY;
+    }
+
     /**
      * For a convolution, whose GEMM has many columns (batch x output positions) even for one image: dense or sparse
      * for every batch size, by the break-even of large batches.

@@ -18,7 +18,8 @@ final class LinearStage implements SparseModel.WeightStage {
     private final Csr w;          // [out, in]
     private final float[] b;      // [out]
     private final boolean relu;
-    private final int denseFrom;  // batches of at least this many samples run dense
+    private final int denseFrom;  // batches of at least this many samples run dense ...
+    private final boolean smallLanes; // ... except GATHER_BELOW..LANES_MAX for a small layer (KernelChoice)
     private final PackedB dense;  // Wᵀ [in, out], null when denseFrom is unreachable
     private final int[] parts;    // nonzero-balanced row ranges for the threads
     private final int[] usedCols; // the input features some nonzero reads, ascending; null when that is all of them
@@ -34,6 +35,8 @@ final class LinearStage implements SparseModel.WeightStage {
         this.b = b;
         this.relu = relu;
         this.denseFrom = KernelChoice.denseFromBatch(mode, w.density(), w.colIdx16 != null);
+        this.smallLanes = denseFrom <= SparseKernels.LANES_MAX
+                && KernelChoice.smallRunsLanes(mode, (long) w.rows * w.cols, w.density(), w.colIdx16 != null);
         this.dense = denseFrom == Integer.MAX_VALUE ? null
                 : PackedB.pack(true, w.cols, w.rows, w.toDense(), 0, Math.max(1, w.cols));
         this.parts = w.balancedRowParts(4 * Parallel.threads());
@@ -67,7 +70,7 @@ final class LinearStage implements SparseModel.WeightStage {
     @Override
     public Act run(Act in, int[] inDims, Workspace ws) {
         int n = in.n, out = w.rows, o = in.outBuf();
-        if (n >= denseFrom) {
+        if (n >= denseFrom && !(smallLanes && n >= GATHER_BELOW && n <= SparseKernels.LANES_MAX)) {
             Act x = ws.asFlat(in);
             float[] y = ws.flat(o, (long) n * out);
             Gemm.gemm(false, n, 1f, x.flat, x.off, w.cols, dense, 0f, y, 0, out, ws.mayFork);
@@ -135,7 +138,9 @@ final class LinearStage implements SparseModel.WeightStage {
     @Override
     public String describe() {
         return name + ": SparseLinear(" + w.cols + " -> " + w.rows + ", nnz " + w.nnz() + (relu ? ", ReLU fused" : "")
-                + ", " + KernelChoice.describe(denseFrom) + ")";
+                + ", " + KernelChoice.describe(denseFrom)
+                + (smallLanes ? ", sparse lane kernel at batches " + GATHER_BELOW + "-" + SparseKernels.LANES_MAX
+                        + " (small layer)" : "") + ")";
     }
 
     @Override public String name() { return name; }

@@ -148,4 +148,41 @@ class KernelChoiceTest {
             assertEquals(NEVER, s.denseFromBatch(), s.describe());
         }
     }
+
+    /**
+     * A small Linear (at most SMALL_WEIGHTS weights, at most SMALL_DENSITY dense, 16-bit indices, cost model) runs the
+     * lane kernel at batches 4-32 even where the table says dense; its describe() says so, and every batch size gives
+     * the dense export's bits.
+     */
+    @Test
+    void smallLayersRunTheLaneKernelAtSmallBatches() {
+        KernelChoice.Mode auto = KernelChoice.Mode.AUTO;
+        assertTrue(KernelChoice.smallRunsLanes(auto, 1000, 0.46, true));
+        assertTrue(KernelChoice.smallRunsLanes(auto, KernelChoice.SMALL_WEIGHTS, KernelChoice.SMALL_DENSITY, true));
+        assertFalse(KernelChoice.smallRunsLanes(auto, KernelChoice.SMALL_WEIGHTS + 1, 0.46, true));
+        assertFalse(KernelChoice.smallRunsLanes(auto, 1000, Math.nextUp(KernelChoice.SMALL_DENSITY), true));
+        assertFalse(KernelChoice.smallRunsLanes(auto, 1000, 0.46, false));
+        assertFalse(KernelChoice.smallRunsLanes(KernelChoice.Mode.DENSE, 1000, 0.46, true));
+        assertFalse(KernelChoice.smallRunsLanes(KernelChoice.Mode.SPARSE, 1000, 0.46, true));
+
+        Rng rng = new Rng(43);
+        Linear small = new Linear(100, 10, rng), large = new Linear(100, 41, rng);
+        System.arraycopy(SparseFixtures.randomSparse(rng, 10, 100, 0.46), 0, small.weight.value.data, 0, 1000);
+        System.arraycopy(SparseFixtures.randomSparse(rng, 41, 100, 0.46), 0, large.weight.value.data, 0, 4100);
+        Sequential net = new Sequential(small, new ReLU(), new Linear(10, 100, rng), large);
+        SparseModel auto8 = SparseModel.export(net), dense = SparseModel.exportDense(net);
+        String d0 = auto8.stages().get(0).describe(), d3 = auto8.stages().get(3).describe();
+        assertEquals(1, ((SparseModel.WeightStage) auto8.stages().get(0)).denseFromBatch(), d0);
+        assertTrue(d0.endsWith("dense kernel, sparse lane kernel at batches 4-32 (small layer))"), d0);
+        assertTrue(d3.endsWith(", dense kernel)"), "4100 weights: not small: " + d3);
+        assertFalse(SparseModel.exportDense(net).stages().get(0).describe().contains("small layer"));
+        for (int n : new int[] {1, 2, 3, 4, 8, 32, 33, 64}) {
+            dev.jprune.tensor.Tensor x = dev.jprune.tensor.Tensor.zeros(n, 100);
+            rng.fillUniform(x.data, -1f, 1f);
+            float[] want = dense.forward(x).data, got = auto8.forward(x).data;
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "batch " + n + " @" + i);
+            }
+        }
+    }
 }
