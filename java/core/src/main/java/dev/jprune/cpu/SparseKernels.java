@@ -119,7 +119,16 @@ public final class SparseKernels {
     private static void lanesScalar(int[] rp, char[] ci, float[] v, float[] x, int n, int ld, float[] bias,
                                     boolean relu, float[] y, int r0, int r1) {
         for (int s0 = 0; s0 < n; s0 += 8) {
-            for (int j = r0; j < r1; j++) lanes8(rp[j], rp[j + 1], ci, v, x, ld, s0, bias, j, relu, y);
+            for (int j = r0; j < r1; j++) {
+                if (rp[j] == rp[j + 1]) { // a pruned-away row: one value for every sample (+0 through the epilogue)
+                    float c = finish(0f, bias, j, relu);
+                    int o = j * ld + s0;
+                    y[o] = c; y[o + 1] = c; y[o + 2] = c; y[o + 3] = c; y[o + 4] = c; y[o + 5] = c; y[o + 6] = c;
+                    y[o + 7] = c;
+                } else {
+                    lanes8(rp[j], rp[j + 1], ci, v, x, ld, s0, bias, j, relu, y);
+                }
+            }
         }
     }
 
