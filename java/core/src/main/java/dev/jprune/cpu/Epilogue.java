@@ -25,16 +25,4 @@ public final class Epilogue {
             for (; i < len; i++) dst[dstOff + i] = src[srcOff + i] + bias;
         }
     }
-
-    /**
-     * y[off .. off + len) = relu?(y + bias[j]) (no add when bias is null): a row's epilogue, in place. Reads no
-     * static state, so the Vector API kernels' warm-up may call it (see {@link VectorShape}).
-     */
-    static void inPlace(float[] y, int off, int len, float[] bias, int j, boolean relu) {
-        if (bias != null) {
-            float b = bias[j];
-            for (int s = off; s < off + len; s++) y[s] = y[s] + b;
-        }
-        if (relu) for (int s = off; s < off + len; s++) y[s] = relu(y[s]);
-    }
 }

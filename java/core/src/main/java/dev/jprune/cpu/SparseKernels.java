@@ -76,6 +76,14 @@ public final class SparseKernels {
         }
     }
 
+    /**
+     * yt row j's epilogue in place through {@link Epilogue#biasRelu}; no bias adds +0, which changes only -0 into +0,
+     * and only under ReLU, which maps both to +0 anyway.
+     */
+    private static void rowEpilogue(float[] y, int n, float[] bias, int j, boolean relu) {
+        if (bias != null || relu) Epilogue.biasRelu(y, 0, y, 0, n, bias == null ? 0f : bias[j], relu);
+    }
+
     private static float finish(float acc, float[] bias, int j, boolean relu) {
         float y = bias == null ? acc : acc + bias[j];
         return relu ? Epilogue.relu(y) : y;
@@ -90,7 +98,7 @@ public final class SparseKernels {
                                boolean relu, float[][] yt, int r0, int r1) {
         if (Gemm.VECTOR) VectorKernels.csrRows(rp, ci, v, xt, n, yt, r0, r1);
         else scalarRows(rp, ci, v, xt, n, yt, r0, r1);
-        for (int j = r0; j < r1; j++) Epilogue.inPlace(yt[j], 0, n, bias, j, relu);
+        for (int j = r0; j < r1; j++) rowEpilogue(yt[j], n, bias, j, relu);
     }
 
     /**
@@ -121,7 +129,8 @@ public final class SparseKernels {
     /**
      * y[j·ld + s] = epilogue(Σ_k v[k]·x[ci[k]·ld + s]) for rows j in [r0, r1) and samples s &lt; n, where
      * {@code ld = lanesStride(n)}: x and y hold one block of ld floats per feature (lanes s &ge; n of a row's blocks
-     * are computed from whatever x holds there, and nobody reads them). Modifies only y[r0·ld .. r1·ld). No validation.
+     * are computed from whatever x holds there, and nobody reads them). Modifies only y[r0·ld .. r1·ld). No
+     * validation.
      */
     public static void csrLanes(int[] rp, char[] ci, float[] v, float[] x, int n, float[] bias, boolean relu,
                                 float[] y, int r0, int r1) {
@@ -183,7 +192,7 @@ public final class SparseKernels {
     static void csrRowsScalar(int[] rp, char[] ci, float[] v, float[][] xt, int n, float[] bias,
                               boolean relu, float[][] yt, int r0, int r1) {
         scalarRows(rp, ci, v, xt, n, yt, r0, r1);
-        for (int j = r0; j < r1; j++) Epilogue.inPlace(yt[j], 0, n, bias, j, relu);
+        for (int j = r0; j < r1; j++) rowEpilogue(yt[j], n, bias, j, relu);
     }
 
     /**

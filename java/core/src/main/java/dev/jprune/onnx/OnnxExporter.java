@@ -43,9 +43,10 @@ import java.util.Set;
  * <h2>Metadata</h2>
  * metadata_props: {@code producer} ("jprune"), {@code jprune_version}, {@code model} (when named),
  * {@code criterion}, {@code sparsity} (JSON: each source weight's pruned fraction by its mask), {@code granularity}
- * (dense: no weight pruned, masks or not | unstructured | n:m | structured), {@code nm_pattern} and {@code nm_layout} (N:M only),
- * {@code shrunk_units} (JSON layer → [before, after], when units were dropped), {@code sparse_initializers} (JSON
- * names, when any), {@code mask_sha256} (see {@link #maskHash}; "none" without masks).
+ * (dense: no weight pruned, masks or not | unstructured | n:m | structured), {@code nm_pattern} and
+ * {@code nm_layout} (N:M only), {@code shrunk_units} (JSON layer → [before, after], when units were dropped),
+ * {@code sparse_initializers} (JSON names, when any), {@code mask_sha256} (see {@link #maskHash}; "none" without
+ * masks).
  */
 public final class OnnxExporter {
     private OnnxExporter() {}
