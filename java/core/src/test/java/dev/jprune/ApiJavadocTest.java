@@ -31,9 +31,9 @@ import org.junit.jupiter.api.Test;
  */
 class ApiJavadocTest {
     /** The API packages (docs/ENGINEERING.md); the internal ones (cpu, gpu.*) are not checked. */
-    static final List<String> API = List.of("dev.jprune", "dev.jprune.tensor", "dev.jprune.util", "dev.jprune.nn", "dev.jprune.nn.loss",
-            "dev.jprune.optim", "dev.jprune.data", "dev.jprune.models", "dev.jprune.train", "dev.jprune.prune", "dev.jprune.sparse",
-            "dev.jprune.io", "dev.jprune.onnx");
+    static final List<String> API = List.of("dev.jprune", "dev.jprune.tensor", "dev.jprune.util", "dev.jprune.nn",
+            "dev.jprune.nn.loss", "dev.jprune.optim", "dev.jprune.data", "dev.jprune.models", "dev.jprune.train",
+            "dev.jprune.prune", "dev.jprune.sparse", "dev.jprune.io", "dev.jprune.onnx");
 
     @Test
     void everyPublicTypeAndMemberOfTheApiPackagesIsDocumented() throws Exception {
@@ -55,15 +55,18 @@ class ApiJavadocTest {
             for (CompilationUnitTree cu : task.parse()) {
                 String file = Path.of(cu.getSourceFile().toUri()).getFileName().toString();
                 for (Tree t : cu.getTypeDecls()) {
-                    if (t instanceof ClassTree) checkClass(docs, new TreePath(new TreePath(cu), t), true, false, file, missing);
+                    if (t instanceof ClassTree)
+                        checkClass(docs, new TreePath(new TreePath(cu), t), true, false, file, missing);
                 }
             }
         }
-        assertTrue(missing.isEmpty(), missing.size() + " public API members without a doc comment:\n  " + String.join("\n  ", missing));
+        assertTrue(missing.isEmpty(),
+                missing.size() + " public API members without a doc comment:\n  " + String.join("\n  ", missing));
     }
 
     /** Records the public members of the class at {@code path} (and its nested classes) that have no doc comment. */
-    static void checkClass(DocTrees docs, TreePath path, boolean outerVisible, boolean inInterface, String file, List<String> missing) {
+    static void checkClass(DocTrees docs, TreePath path, boolean outerVisible, boolean inInterface, String file,
+            List<String> missing) {
         ClassTree c = (ClassTree) path.getLeaf();
         boolean visible = outerVisible && (isPublic(c.getModifiers()) || inInterface);
         if (visible && docs.getDocCommentTree(path) == null) missing.add(file + ": type " + c.getSimpleName());
@@ -73,15 +76,20 @@ class ApiJavadocTest {
             if (m instanceof ClassTree) {
                 checkClass(docs, mp, visible, iface, file, missing);
             } else if (visible && m instanceof MethodTree mt) {
-                boolean pub = isPublic(mt.getModifiers()) || (iface && !mt.getModifiers().getFlags().contains(Modifier.PRIVATE));
-                boolean override = mt.getModifiers().getAnnotations().stream().anyMatch(a -> a.getAnnotationType().toString().endsWith("Override"));
+                boolean pub = isPublic(mt.getModifiers())
+                        || (iface && !mt.getModifiers().getFlags().contains(Modifier.PRIVATE));
+                boolean override = mt.getModifiers().getAnnotations().stream()
+                        .anyMatch(a -> a.getAnnotationType().toString().endsWith("Override"));
                 if (pub && !override && docs.getDocCommentTree(mp) == null) {
-                    missing.add(file + ": " + c.getSimpleName() + "." + (mt.getName().contentEquals("<init>") ? "<init>" : mt.getName()));
+                    missing.add(file + ": " + c.getSimpleName() + "."
+                            + (mt.getName().contentEquals("<init>") ? "<init>" : mt.getName()));
                 }
             } else if (visible && m instanceof VariableTree v) {
                 boolean pub = isPublic(v.getModifiers()) || iface;  // enum constants parse as public
-                boolean recordComponent = c.getKind() == Tree.Kind.RECORD && !v.getModifiers().getFlags().contains(Modifier.STATIC);
-                if (pub && !recordComponent && docs.getDocCommentTree(mp) == null) missing.add(file + ": " + c.getSimpleName() + "." + v.getName());
+                boolean recordComponent = c.getKind() == Tree.Kind.RECORD
+                        && !v.getModifiers().getFlags().contains(Modifier.STATIC);
+                if (pub && !recordComponent && docs.getDocCommentTree(mp) == null)
+                    missing.add(file + ": " + c.getSimpleName() + "." + v.getName());
             }
         }
     }

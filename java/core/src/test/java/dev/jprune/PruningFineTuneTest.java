@@ -54,7 +54,8 @@ class PruningFineTuneTest {
                 .batchSize(32).denseEpochs(1).fineTuneEpochs(1).device(Device.CPU).listener(at).run(small);
         assertEquals(1, at.accuracy.size());
         double pruned = at.accuracy.get(0);
-        assertTrue(r.prunedAccuracy() > pruned + 0.1, "after fine-tuning " + r.prunedAccuracy() + ", right after the prune " + pruned
+        assertTrue(r.prunedAccuracy() > pruned + 0.1,
+                "after fine-tuning " + r.prunedAccuracy() + ", right after the prune " + pruned
                 + ", dense " + r.denseAccuracy());
         Parameter w = m.net().parameters().get(0);
         int moved = 0;
@@ -80,7 +81,9 @@ class PruningFineTuneTest {
         Parameter w = m.net().parameters().get(0);
         int moved = 0;
         for (int i = 0; i < w.size(); i++) if (w.mask[i] != 0 && first[i] != second[i]) moved++;
-        assertTrue(moved > w.nonzeroMaskCount() / 2, "round 1 fine-tuned the survivors: " + moved + " of " + w.nonzeroMaskCount());
-        assertTrue(r.prunedAccuracy() > at.accuracy.get(1) + 0.1, "round 2: " + at.accuracy.get(1) + " -> " + r.prunedAccuracy());
+        assertTrue(moved > w.nonzeroMaskCount() / 2,
+                "round 1 fine-tuned the survivors: " + moved + " of " + w.nonzeroMaskCount());
+        assertTrue(r.prunedAccuracy() > at.accuracy.get(1) + 0.1,
+                "round 2: " + at.accuracy.get(1) + " -> " + r.prunedAccuracy());
     }
 }

@@ -47,7 +47,8 @@ class PruningTest {
             assertEquals(w.nonzeroMaskCount(), l.kept(), l.name());
             assertArrayEquals(w.mask, r.masks().get(l.name()), l.name() + ": the report's mask is the model's");
             assertNotSame(w.mask, r.masks().get(l.name()), "the report holds a copy");
-            for (int i = 0; i < w.size(); i++) if (w.mask[i] == 0) assertEquals(0f, w.value.data[i], l.name() + "[" + i + "]");
+            for (int i = 0; i < w.size(); i++)
+                if (w.mask[i] == 0) assertEquals(0f, w.value.data[i], l.name() + "[" + i + "]");
             params += l.parameters();
             kept += l.kept();
         }
@@ -83,12 +84,14 @@ class PruningTest {
             for (int p = 0; p < ref.length; p++) {
                 for (int i = 0; i < ref[p].length; i++) {
                     if (Float.floatToRawIntBits(ref[p][i]) != Float.floatToRawIntBits(w[p][i])) {
-                        fail(threads + " threads: parameter " + p + " element " + i + " is " + w[p][i] + ", with 1 thread " + ref[p][i]);
+                        fail(threads + " threads: parameter " + p + " element " + i + " is " + w[p][i]
+                                + ", with 1 thread " + ref[p][i]);
                     }
                 }
             }
             assertEquals(refMasks.keySet(), r.masks().keySet());
-            for (String k : refMasks.keySet()) assertArrayEquals(refMasks.get(k), r.masks().get(k), threads + " threads: mask " + k);
+            for (String k : refMasks.keySet())
+                assertArrayEquals(refMasks.get(k), r.masks().get(k), threads + " threads: mask " + k);
         }
     }
 
@@ -96,7 +99,8 @@ class PruningTest {
     @Test
     void pruneOnceEqualsTheHostPruneOfTheSameModel() {
         ModelSpec a = Models.build("lenet-300-100", 7), b = Models.build("lenet-300-100", 7);
-        PruneSpec spec = PruneSpec.builder().criterion(Criterion.MAGNITUDE).granularity(Granularity.STRUCTURED).scope(Scope.PER_LAYER)
+        PruneSpec spec = PruneSpec.builder().criterion(Criterion.MAGNITUDE).granularity(Granularity.STRUCTURED)
+                .scope(Scope.PER_LAYER)
                 .sparsity(0.5).build();
         PruningReport r = Pruning.of(a).spec(spec).pruneOnce(null);
         new ModelPruner(b.net(), spec).prune(0.5, new ModelPruner(b.net(), spec).scores(null));
@@ -126,7 +130,8 @@ class PruningTest {
         assertEquals(Device.CPU, Backends.choose(Device.CPU, Models.build("lenet-300-100", 1)).device());
         assumeTrue(Backends.gpuUnavailableReason() != null, "a GPU is usable here");
         ModelSpec lenet = Models.build("lenet-300-100", 1);
-        e = assertThrows(IllegalArgumentException.class, () -> Pruning.of(lenet).device(Device.GPU).denseEpochs(1).run(small));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Pruning.of(lenet).device(Device.GPU).denseEpochs(1).run(small));
         assertTrue(e.getMessage().startsWith("GPU requested but no usable GPU"), e.getMessage());
         assertNull(lenet.net().parameters().get(0).mask, "nothing was pruned");
     }
@@ -136,7 +141,8 @@ class PruningTest {
     void trainingOnTheCpuEqualsTheTrainerAndReportsTheDevice() {
         ModelSpec a = Models.build("lenet-300-100", 8), b = Models.build("lenet-300-100", 8);
         Training.Report r = Training.of(a).epochs(2).device(Device.CPU).threads(2).run(small);
-        dev.jprune.train.Trainer t = new dev.jprune.train.Trainer(b, dev.jprune.train.TrainConfig.builder(b).epochs(2).build());
+        dev.jprune.train.Trainer t = new dev.jprune.train.Trainer(b,
+                dev.jprune.train.TrainConfig.builder(b).epochs(2).build());
         t.fit(small.train(), 0, dev.jprune.train.TrainListener.NONE);
         float[][] wa = a.net().copyValues(), wb = b.net().copyValues();
         for (int p = 0; p < wa.length; p++) assertArrayEquals(wb[p], wa[p], "parameter " + p);
@@ -150,7 +156,8 @@ class PruningTest {
     void badSettingsAreRefusedBeforeTraining() {
         ModelSpec m = Models.build("lenet-300-100", 1);
         float[][] before = m.net().copyValues();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Pruning.of(m).sparsity(1.5).run(small));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Pruning.of(m).sparsity(1.5).run(small));
         assertTrue(e.getMessage().contains("1.5"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Pruning.of(m).batchSize(0).run(small));
         assertTrue(e.getMessage().contains("batch size"), e.getMessage());

@@ -54,28 +54,33 @@ class ReadmeProgramTest {
         Path mainClasses = Path.of("target", "classes").toAbsolutePath();
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         StringWriter diag = new StringWriter();
-        boolean ok = javac.getTask(diag, null, null, List.of("-classpath", mainClasses.toString(), "-d", out.toString(), "--release", "17",
-                "-Xlint:all", "-Werror"), null, javac.getStandardFileManager(null, null, null).getJavaFileObjects(src.toFile())).call();
+        boolean ok = javac.getTask(diag, null, null,
+                List.of("-classpath", mainClasses.toString(), "-d", out.toString(), "--release", "17", "-Xlint:all",
+                        "-Werror"),
+                null, javac.getStandardFileManager(null, null, null).getJavaFileObjects(src.toFile())).call();
         assertTrue(ok, "the README program does not compile:\n" + diag);
 
         // Run it as a user would: its own JVM, the library and its runtime dependencies, a fresh working folder.
         String runtime = Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(e -> !e.endsWith("test-classes")).collect(Collectors.joining(File.pathSeparator));
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
-                "-Djava.io.tmpdir=" + dir, "-cp", out + File.pathSeparator + runtime, cls.group(1), "1"));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx2g", "-Djava.io.tmpdir=" + dir, "-cp", out + File.pathSeparator + runtime, cls.group(1), "1"));
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
         String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the README program did not finish");
         assertEquals(0, p.exitValue(), "the README program failed:\n" + printed);
 
-        Matcher m = Pattern.compile("dense (\\d+\\.\\d\\d)%, pruned to (\\d+)% sparsity (\\d+\\.\\d\\d)%, reloaded as CSR (\\d+\\.\\d\\d)%")
+        Matcher m = Pattern.compile("dense (\\d+\\.\\d\\d)%, pruned to (\\d+)% sparsity (\\d+\\.\\d\\d)%, "
+                + "reloaded as CSR (\\d+\\.\\d\\d)%")
                 .matcher(printed);
         assertTrue(m.find(), "unexpected output:\n" + printed);
-        double dense = Double.parseDouble(m.group(1)), pruned = Double.parseDouble(m.group(3)), csr = Double.parseDouble(m.group(4));
+        double dense = Double.parseDouble(m.group(1)), pruned = Double.parseDouble(m.group(3)),
+                csr = Double.parseDouble(m.group(4));
         assertEquals("90", m.group(2), printed);
         assertTrue(dense > 85, "one dense epoch of lenet-300-100 reaches > 85% on the digits: " + printed);
         assertTrue(pruned > 85, "90% sparse after one fine-tuning epoch stays > 85%: " + printed);
-        assertEquals(pruned, csr, 0.1 + 1e-9, "the reloaded CSR model predicts as the pruned model (at most 2 of 2000 near-ties): " + printed);
+        assertEquals(pruned, csr, 0.1 + 1e-9,
+                "the reloaded CSR model predicts as the pruned model (at most 2 of 2000 near-ties): " + printed);
         assertTrue(Files.size(dir.resolve("lenet-300-100-pruned.safetensors")) > 0, "the program saved its model");
     }
 }

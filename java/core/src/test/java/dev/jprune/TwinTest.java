@@ -26,13 +26,15 @@ class TwinTest {
             {"dev.jprune.nn.Conv2d", "dev.jprune.cpu.NaiveConv2d", "dev.jprune.nn.Conv2dTest"},
             {"dev.jprune.nn.MaxPool2d", "dev.jprune.cpu.NaiveMaxPool2d", "dev.jprune.nn.MaxPool2dTest"},
             {"dev.jprune.sparse.Spmm", "dev.jprune.sparse.NaiveSpmm", "dev.jprune.sparse.SpmmTest"},
-            {"dev.jprune.prune.GlobalSelector", "dev.jprune.prune.SelectionReference", "dev.jprune.prune.SelectionTest"},
+            {"dev.jprune.prune.GlobalSelector", "dev.jprune.prune.SelectionReference",
+                    "dev.jprune.prune.SelectionTest"},
     };
 
     /** Classes of the kernel packages that are not fast ops, with the reason. */
     static final Map<String, String> NOT_FAST_OPS = Map.of(
             "dev.jprune.cpu.CpuKernels", "plain loops: they are the reference (and the GPU kernels' CPU twins)",
-            "dev.jprune.cpu.CpuConvKernels", "plain loops: CPU twins of the GPU conv/pool/dropout kernels (GpuStaticTest pairs them)",
+            "dev.jprune.cpu.CpuConvKernels",
+            "plain loops: CPU twins of the GPU conv/pool/dropout kernels (GpuStaticTest pairs them)",
             "dev.jprune.cpu.CpuDataKernels", "plain loops: CPU twins of the GPU data kernels",
             "dev.jprune.cpu.Im2col", "data movement tested through Conv2d against NaiveConv2d");
 
@@ -56,7 +58,10 @@ class TwinTest {
                 if (cls.contains("$") || cls.endsWith("Test")) continue;
                 String s = simple(cls);
                 if (known.contains(cls) || NOT_FAST_OPS.containsKey(cls)) continue;
-                if (s.startsWith("Naive")) { missing.add(cls + " (a reference without a fast twin in TWINS)"); continue; }
+                if (s.startsWith("Naive")) {
+                    missing.add(cls + " (a reference without a fast twin in TWINS)");
+                    continue;
+                }
                 if (pkg.equals("dev.jprune.cpu")) missing.add(cls + " (a kernel without a reference twin)");
             }
         }

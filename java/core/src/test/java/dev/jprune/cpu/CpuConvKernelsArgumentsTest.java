@@ -19,7 +19,8 @@ class CpuConvKernelsArgumentsTest {
     private static void rejects(String op, String fault, Executable call) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call, op + ": " + fault);
         String prefix = "CpuConvKernels." + op + ": " + fault;
-        if (!e.getMessage().startsWith(prefix)) throw new AssertionError("expected '" + prefix + "...', got: " + e.getMessage());
+        if (!e.getMessage().startsWith(prefix))
+            throw new AssertionError("expected '" + prefix + "...', got: " + e.getMessage());
     }
 
     private static float[] f(int n) { return new float[n]; }
@@ -89,7 +90,8 @@ class CpuConvKernelsArgumentsTest {
         rejects("biasGradNchw", "n = 0", () -> CpuConvKernels.biasGradNchw(f(30), 0, 3, 5, f(3)));
         rejects("biasGradNchw", "f = 0", () -> CpuConvKernels.biasGradNchw(f(30), 2, 0, 5, f(3)));
         rejects("biasGradNchw", "p = -1", () -> CpuConvKernels.biasGradNchw(f(30), 2, 3, -1, f(3)));
-        rejects("biasGradNchw", "dy has 29 elements, needs 30", () -> CpuConvKernels.biasGradNchw(f(29), 2, 3, 5, f(3)));
+        rejects("biasGradNchw", "dy has 29 elements, needs 30",
+                () -> CpuConvKernels.biasGradNchw(f(29), 2, 3, 5, f(3)));
         rejects("biasGradNchw", "db has 2 elements, needs 3", () -> CpuConvKernels.biasGradNchw(f(30), 2, 3, 5, f(2)));
     }
 
@@ -99,8 +101,10 @@ class CpuConvKernelsArgumentsTest {
         int[] am = new int[24];
         rejects("maxPoolForward", "n = 0", () -> CpuConvKernels.maxPoolForward(f(120), 0, 3, 5, 4, 2, 2, f(24), am));
         rejects("maxPoolForward", "c = -1", () -> CpuConvKernels.maxPoolForward(f(120), 2, -1, 5, 4, 2, 2, f(24), am));
-        rejects("maxPoolForward", "kernel = 0", () -> CpuConvKernels.maxPoolForward(f(120), 2, 3, 5, 4, 0, 2, f(24), am));
-        rejects("maxPoolForward", "stride = 0", () -> CpuConvKernels.maxPoolForward(f(120), 2, 3, 5, 4, 2, 0, f(24), am));
+        rejects("maxPoolForward", "kernel = 0",
+                () -> CpuConvKernels.maxPoolForward(f(120), 2, 3, 5, 4, 0, 2, f(24), am));
+        rejects("maxPoolForward", "stride = 0",
+                () -> CpuConvKernels.maxPoolForward(f(120), 2, 3, 5, 4, 2, 0, f(24), am));
         rejects("maxPoolForward", "x has 119 elements, needs 120",
                 () -> CpuConvKernels.maxPoolForward(f(119), 2, 3, 5, 4, 2, 2, f(24), am));
         rejects("maxPoolForward", "y has 23 elements, needs 24",
@@ -119,7 +123,8 @@ class CpuConvKernelsArgumentsTest {
                 () -> CpuConvKernels.maxPoolBackward(f(24), new int[23], 2, 3, 5, 4, 2, 2, f(120)));
         rejects("maxPoolBackward", "dx has 119 elements, needs 120",
                 () -> CpuConvKernels.maxPoolBackward(f(24), am, 2, 3, 5, 4, 2, 2, f(119)));
-        rejects("maxPoolBackward", "n = -2", () -> CpuConvKernels.maxPoolBackward(f(24), am, -2, 3, 5, 4, 2, 2, f(120)));
+        rejects("maxPoolBackward", "n = -2",
+                () -> CpuConvKernels.maxPoolBackward(f(24), am, -2, 3, 5, 4, 2, 2, f(120)));
     }
 
     @Test
@@ -136,7 +141,8 @@ class CpuConvKernelsArgumentsTest {
     void dropoutRefusesBadPNegativeNAndShortArraysButAcceptsNZero() {
         rejects("dropoutForward", "p must be in [0, 1), got 1.0",
                 () -> CpuConvKernels.dropoutForward(f(7), 7, 1f, 1, 0, f(7), new byte[7]));
-        rejects("dropoutForward", "n = -1", () -> CpuConvKernels.dropoutForward(f(7), -1, 0.5f, 1, 0, f(7), new byte[7]));
+        rejects("dropoutForward", "n = -1",
+                () -> CpuConvKernels.dropoutForward(f(7), -1, 0.5f, 1, 0, f(7), new byte[7]));
         rejects("dropoutForward", "x has 6 elements, needs 7",
                 () -> CpuConvKernels.dropoutForward(f(6), 7, 0.5f, 1, 0, f(7), new byte[7]));
         rejects("dropoutForward", "y has 6 elements, needs 7",

@@ -38,7 +38,8 @@ class CpuConvKernelsTest {
         Rng r = new Rng(11);
         for (int[] s : CONV_SHAPES) {
             int n = s[0], c = s[1], h = s[2], w = s[3], f = s[4], k = s[5], st = s[6], pad = s[7];
-            int oh = Im2col.outSize(h, k, st, pad), ow = Im2col.outSize(w, k, st, pad), p = oh * ow, np = n * p, ckk = c * k * k;
+            int oh = Im2col.outSize(h, k, st, pad), ow = Im2col.outSize(w, k, st, pad), p = oh * ow, np = n * p,
+                    ckk = c * k * k;
             String tag = Arrays.toString(s);
             Tensor x = Tensor.wrap(random(r, n * c * h * w), n, c, h, w);
             Tensor wt = Tensor.wrap(random(r, f * ckk), f, c, k, k);
@@ -66,7 +67,8 @@ class CpuConvKernelsTest {
             for (int i = 0; i < gb.length; i++) gb[i] += db0[i];
             Close.assertClose("dW " + tag, gw, dw, 1e-5, 1e-6 * Math.sqrt(np));
             Close.assertClose("db " + tag, gb, db, 1e-6, 1e-6);
-            Close.assertClose("dx " + tag, NaiveConv2d.gradInput(dy, wt, x.shape(), st, pad).data, dx, 1e-5, 1e-6 * Math.sqrt(f * k * k));
+            Close.assertClose("dx " + tag, NaiveConv2d.gradInput(dy, wt, x.shape(), st, pad).data, dx, 1e-5,
+                    1e-6 * Math.sqrt(f * k * k));
         }
     }
 
@@ -81,7 +83,9 @@ class CpuConvKernelsTest {
             float[] one = new float[rows * p];
             Im2col.im2col(x, i * c * h * w, c, h, w, kh, kw, st, pad, oh, ow, one);
             for (int row = 0; row < rows; row++) {
-                for (int q = 0; q < p; q++) assertEquals(one[row * p + q], col[row * n * p + i * p + q], "image " + i + " row " + row + " col " + q);
+                for (int q = 0; q < p; q++)
+                    assertEquals(one[row * p + q], col[row * n * p + i * p + q],
+                            "image " + i + " row " + row + " col " + q);
             }
         }
         // <im2col(x), g> == <x, col2im(g)>
@@ -97,7 +101,8 @@ class CpuConvKernelsTest {
     void maxPoolTwinsEqualMaxPool2dBitForBit() {
         Rng r = new Rng(13);
         // {n, c, h, w, k, s}: non-overlapping, overlapping (s < k), gaps (s > k), window == input, odd sizes
-        int[][] shapes = {{1, 1, 1, 1, 1, 1}, {2, 3, 8, 8, 2, 2}, {1, 2, 7, 9, 3, 2}, {2, 1, 7, 7, 2, 3}, {1, 1, 5, 5, 5, 1}, {3, 2, 129, 7, 3, 1}};
+        int[][] shapes = {{1, 1, 1, 1, 1, 1}, {2, 3, 8, 8, 2, 2}, {1, 2, 7, 9, 3, 2}, {2, 1, 7, 7, 2, 3},
+                {1, 1, 5, 5, 5, 1}, {3, 2, 129, 7, 3, 1}};
         for (int[] s : shapes) {
             int n = s[0], c = s[1], h = s[2], w = s[3], k = s[4], st = s[5];
             float[] x = random(r, n * c * h * w);
@@ -164,8 +169,11 @@ class CpuConvKernelsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> CpuConvKernels.im2col(a, 1, 1, 2, 2, 5, 5, 1, 0, a));
         assertTrue(e.getMessage().contains("smaller than the kernel"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> CpuConvKernels.im2col(a, 1, 1, 10, 10, 3, 3, 1, 1, new float[10]));
-        assertThrows(IllegalArgumentException.class, () -> CpuConvKernels.maxPoolBackward(a, new int[] {100}, 1, 1, 10, 10, 10, 10, a));
-        assertThrows(IllegalArgumentException.class, () -> CpuConvKernels.dropoutForward(a, 10, 1f, 0, 0, a, new byte[10]));
+        assertThrows(IllegalArgumentException.class,
+                () -> CpuConvKernels.im2col(a, 1, 1, 10, 10, 3, 3, 1, 1, new float[10]));
+        assertThrows(IllegalArgumentException.class,
+                () -> CpuConvKernels.maxPoolBackward(a, new int[] {100}, 1, 1, 10, 10, 10, 10, a));
+        assertThrows(IllegalArgumentException.class,
+                () -> CpuConvKernels.dropoutForward(a, 10, 1f, 0, 0, a, new byte[10]));
     }
 }

@@ -71,7 +71,8 @@ class GemmArgumentsTest {
         for (float[] c : out) assertArrayEquals(ref, c);
     }
 
-    /** C [2, 4] = A [2, 3] · B [3, 4] with A (or B) and C in one array at the given offsets, against separate arrays. */
+    /** C [2, 4] = A [2, 3] · B [3, 4] with A (or B) and C in one array at the given offsets, against separate
+     *  arrays. */
     private static void sharedWithA(int offA, int offC, int k) {
         float[] buf = random(40, 4), b = random(12, 5);
         float[] a = java.util.Arrays.copyOfRange(buf, offA, offA + 2 * Math.max(k, 1));

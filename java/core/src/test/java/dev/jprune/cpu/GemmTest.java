@@ -68,7 +68,9 @@ class GemmTest {
             for (int j = 0; j < cs.n; j++) {
                 int idx = cs.offC + i * cs.ldc + j;
                 double excess = Math.abs(fast[idx] - ref[idx]) - (atol + rtol * Math.abs(ref[idx]));
-                if (Double.isNaN(fast[idx]) || excess > worst) { worst = Double.isNaN(fast[idx]) ? Double.MAX_VALUE : excess; wi = i; wj = j; }
+                if (Double.isNaN(fast[idx]) || excess > worst) {
+                    worst = Double.isNaN(fast[idx]) ? Double.MAX_VALUE : excess; wi = i; wj = j;
+                }
             }
         }
         if (worst > 0) {
@@ -80,7 +82,8 @@ class GemmTest {
         for (int i = 0; i < cs.m; i++) for (int j = 0; j < cs.n; j++) inside[cs.offC + i * cs.ldc + j] = true;
         for (int idx = 0; idx < fast.length; idx++) {
             if (!inside[idx] && Float.floatToRawIntBits(fast[idx]) != Float.floatToRawIntBits(cs.c0[idx])) {
-                fail(cs + ": element " + idx + " outside the C window was modified: " + cs.c0[idx] + " -> " + fast[idx]);
+                fail(cs + ": element " + idx + " outside the C window was modified: " + cs.c0[idx]
+                        + " -> " + fast[idx]);
             }
         }
     }
@@ -245,7 +248,8 @@ class GemmTest {
         float[] part = new float[rows * cols];
         Gemm.gemm(false, false, rows, cols, k, 1f, a, i0 * k, k, b, j0, n, 0f, part, 0, cols);
         for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) {
-            assertEquals(Float.floatToRawIntBits(full[(i0 + i) * n + j0 + j]), Float.floatToRawIntBits(part[i * cols + j]),
+            assertEquals(Float.floatToRawIntBits(full[(i0 + i) * n + j0 + j]),
+                    Float.floatToRawIntBits(part[i * cols + j]),
                     "C[" + (i0 + i) + "," + (j0 + j) + "]");
         }
     }

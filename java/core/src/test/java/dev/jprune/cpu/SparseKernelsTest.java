@@ -240,7 +240,8 @@ class SparseKernelsTest {
                 for (int j = 0; j < w.rows; j++) {
                     for (int s = 0; s < n; s++) {
                         float e = expect[s * w.rows + j], g = yl[j * ld + s];
-                        assertEquals(Float.floatToIntBits(e), Float.floatToIntBits(g), (scalar ? "scalar" : "dispatched")
+                        assertEquals(Float.floatToIntBits(e), Float.floatToIntBits(g),
+                                (scalar ? "scalar" : "dispatched")
                                 + " relu " + relu + " row " + j + " sample " + s + ": " + e + " vs " + g);
                         if (relu) assertEquals(true, Float.floatToRawIntBits(g) >= 0 && !Float.isNaN(g), "relu " + g);
                     }

@@ -32,7 +32,8 @@ class BatcherTest {
     }
 
     @ParameterizedTest(name = "n={0} B={1} dropLast={2}")
-    @CsvSource({"1,1,false", "7,3,false", "7,3,true", "129,16,false", "129,16,true", "10,10,false", "5,8,false", "5,8,true"})
+    @CsvSource({"1,1,false", "7,3,false", "7,3,true", "129,16,false", "129,16,true", "10,10,false",
+            "5,8,false", "5,8,true"})
     void coverageShapesAndContent(int n, int bs, boolean dropLast) {
         Dataset d = data(n);
         Batcher b = new Batcher(d, bs, true, dropLast, 42);
@@ -80,7 +81,8 @@ class BatcherTest {
                 assertArrayEquals(x.get(k).indices(), y.get(k).indices());
                 assertArrayEquals(x.get(k).labels(), y.get(k).labels());
                 float[] p = x.get(k).x().data, q = y.get(k).x().data;
-                for (int i = 0; i < p.length; i++) assertEquals(Float.floatToRawIntBits(p[i]), Float.floatToRawIntBits(q[i]));
+                for (int i = 0; i < p.length; i++)
+                    assertEquals(Float.floatToRawIntBits(p[i]), Float.floatToRawIntBits(q[i]));
             }
         }
         // Replaying an epoch out of order gives the same permutation (depends on (seed, epoch) only).

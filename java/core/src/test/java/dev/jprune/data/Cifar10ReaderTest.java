@@ -49,7 +49,8 @@ class Cifar10ReaderTest {
             for (int y = 0; y < 32; y++)
                 for (int x = 0; x < 32; x++) {
                     float expect = (float) (px[c][y][x] / 255.0);
-                    assertEquals(expect, t[(c * 32 + y) * 32 + x], 0f, "sample " + s + " c=" + c + " y=" + y + " x=" + x);
+                    assertEquals(expect, t[(c * 32 + y) * 32 + x], 0f,
+                            "sample " + s + " c=" + c + " y=" + y + " x=" + x);
                 }
     }
 
@@ -105,7 +106,8 @@ class Cifar10ReaderTest {
         Path f = dir.resolve("bad.bin");
         Files.write(f, new byte[3073 * 2 + 1]);
         DatasetFormatException e = assertThrows(DatasetFormatException.class, () -> Cifar10Reader.readBatch(f, "x"));
-        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("6147") && e.getMessage().contains("3073"), e.getMessage());
+        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("6147")
+                && e.getMessage().contains("3073"), e.getMessage());
         Path g = dir.resolve("short.bin");
         Files.write(g, new byte[3072]);
         assertThrows(DatasetFormatException.class, () -> Cifar10Reader.readBatch(g, "x"));

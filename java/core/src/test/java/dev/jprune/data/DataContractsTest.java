@@ -189,8 +189,10 @@ class DataContractsTest {
     void datasetSizeMismatchRejected() {
         // 2 labels x sample size 3 = 6 floats; 5 or 7 must be rejected, 6 accepted.
         new Dataset("m", new float[6], new int[2], new int[] {3}, 1);
-        assertThrows(IllegalArgumentException.class, () -> new Dataset("m", new float[5], new int[2], new int[] {3}, 1));
-        assertThrows(IllegalArgumentException.class, () -> new Dataset("m", new float[7], new int[2], new int[] {3}, 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Dataset("m", new float[5], new int[2], new int[] {3}, 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Dataset("m", new float[7], new int[2], new int[] {3}, 1));
         // a sample shape of exactly Integer.MAX_VALUE floats is not "too large" by itself
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new Dataset("m", new float[0], new int[1], new int[] {Integer.MAX_VALUE}, 1));

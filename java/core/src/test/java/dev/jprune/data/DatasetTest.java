@@ -49,13 +49,17 @@ class DatasetTest {
 
     @Test
     void constructorRejectsInconsistentInput() {
-        assertThrows(IllegalArgumentException.class, () -> new Dataset("a", new float[5], new int[] {0}, new int[] {1, 2, 3}, 2));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Dataset("a", new float[5], new int[] {0}, new int[] {1, 2, 3}, 2));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new Dataset("a", new float[6], new int[] {2}, new int[] {6}, 2));
         assertTrue(e.getMessage().contains("label 2"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new Dataset("a", new float[6], new int[] {-1}, new int[] {6}, 2));
-        assertThrows(IllegalArgumentException.class, () -> new Dataset("a", new float[0], new int[0], new int[] {0}, 2));
-        assertThrows(IllegalArgumentException.class, () -> new Dataset("a", new float[6], new int[] {0}, new int[] {6}, 0));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Dataset("a", new float[6], new int[] {-1}, new int[] {6}, 2));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Dataset("a", new float[0], new int[0], new int[] {0}, 2));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Dataset("a", new float[6], new int[] {0}, new int[] {6}, 0));
     }
 
     @Test

@@ -50,7 +50,8 @@ class DatasetsTest {
         assertEquals(6, s.train().size());
         assertEquals(4, s.test().size());
         assertArrayEquals(new int[] {1, 3, 2}, s.test().sampleShape());
-        for (int i = 0; i < testPx.length; i++) assertEquals(Byte.toUnsignedInt(testPx[i]) / 255f, s.test().images()[i], 0f);
+        for (int i = 0; i < testPx.length; i++)
+            assertEquals(Byte.toUnsignedInt(testPx[i]) / 255f, s.test().images()[i], 0f);
         for (int i = 0; i < 6; i++) assertEquals(trainLb[i], s.train().label(i));
     }
 
@@ -59,7 +60,8 @@ class DatasetsTest {
         Path d = idxFolder();
         Files.delete(d.resolve("t10k-labels-idx1-ubyte"));
         NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> Datasets.load(d.toString()));
-        assertTrue(e.getMessage().contains("t10k-labels-idx1-ubyte") && e.getMessage().contains(d.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("t10k-labels-idx1-ubyte") && e.getMessage().contains(d.toString()),
+                e.getMessage());
         assertFalse(FashionMnist.isAvailable(d));
     }
 
@@ -67,7 +69,8 @@ class DatasetsTest {
     void cifarFolderIsDetectedAndRead() throws IOException {
         Path d = Files.createDirectories(dir.resolve("cifar"));
         SplittableRandom r = new SplittableRandom(4);
-        for (int b = 1; b <= 5; b++) Files.write(d.resolve("data_batch_" + b + ".bin"), cifarRecords(randomCifarPixels(r, 1), new int[] {b}));
+        for (int b = 1; b <= 5; b++)
+            Files.write(d.resolve("data_batch_" + b + ".bin"), cifarRecords(randomCifarPixels(r, 1), new int[] {b}));
         int[][][][] px = randomCifarPixels(r, 2);
         Files.write(d.resolve("test_batch.bin"), cifarRecords(px, new int[] {7, 3}));
         Split s = Datasets.load(d.toString());
@@ -104,6 +107,7 @@ class DatasetsTest {
         Path d = idxFolder();
         write(d.resolve("t10k-labels-idx1-ubyte"), idxLabels(new byte[] {1, 2, 3, 12}), false);
         DatasetFormatException e = assertThrows(DatasetFormatException.class, () -> Datasets.load(d.toString()));
-        assertTrue(e.getMessage().contains("t10k-labels-idx1-ubyte") && e.getMessage().contains("label 12"), e.getMessage());
+        assertTrue(e.getMessage().contains("t10k-labels-idx1-ubyte") && e.getMessage().contains("label 12"),
+                e.getMessage());
     }
 }

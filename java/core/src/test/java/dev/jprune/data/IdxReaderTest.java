@@ -87,7 +87,8 @@ class IdxReaderTest {
     @ValueSource(booleans = {false, true})
     void wrongNumberOfDims(boolean gz) throws IOException {
         // A labels file passed as images, and an images file passed as labels.
-        Path labels = write(dir.resolve("labels"), idxLabels(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6}), gz);
+        Path labels = write(dir.resolve("labels"),
+                idxLabels(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6}), gz);
         DatasetFormatException e = assertThrows(DatasetFormatException.class, () -> IdxReader.readImages(labels));
         assertMessage(e, labels, "1 dimensions", "expected 3");
         Path images = write(dir.resolve("images"), idxImages(1, 2, 2, new byte[4]), gz);
@@ -149,9 +150,11 @@ class IdxReaderTest {
     @Test
     void invalidDimensions() throws IOException {
         Path f = write(dir.resolve("neg"), be32(0x00000803, -1, 2, 2), false);
-        assertMessage(assertThrows(DatasetFormatException.class, () -> IdxReader.readImages(f)), f, "negative image count");
+        assertMessage(assertThrows(DatasetFormatException.class, () -> IdxReader.readImages(f)), f,
+                "negative image count");
         Path g = write(dir.resolve("zero"), be32(0x00000803, 1, 0, 2), false);
-        assertMessage(assertThrows(DatasetFormatException.class, () -> IdxReader.readImages(g)), g, "invalid image size");
+        assertMessage(assertThrows(DatasetFormatException.class, () -> IdxReader.readImages(g)), g,
+                "invalid image size");
     }
 
     @ParameterizedTest(name = "gzip={0}")

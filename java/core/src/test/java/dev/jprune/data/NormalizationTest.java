@@ -81,7 +81,8 @@ class NormalizationTest {
         // Constant channel and bad constants.
         Dataset flat = new Dataset("f", new float[8], new int[] {0, 0}, new int[] {1, 2, 2}, 1);
         assertThrows(IllegalArgumentException.class, () -> Normalization.compute(flat));
-        assertThrows(IllegalArgumentException.class, () -> new Normalization.ChannelStats(new float[] {0}, new float[] {0}));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Normalization.ChannelStats(new float[] {0}, new float[] {0}));
         // The constants cannot be altered through their accessors.
         Normalization.MNIST.mean()[0] = 5;
         assertEquals(0.1307f, Normalization.MNIST.mean(0));

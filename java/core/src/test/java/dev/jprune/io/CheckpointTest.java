@@ -67,10 +67,12 @@ class CheckpointTest {
     }
 
     private static String t(String name, String dtype, String shape, long b, long e) {
-        return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":[" + b + "," + e + "]}";
+        return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":[" + b
+                + "," + e + "]}";
     }
 
-    /** Loading must fail with a CheckpointException/SafeTensorsException containing {@code fragment}, model untouched. */
+    /** Loading must fail with a CheckpointException/SafeTensorsException containing {@code fragment}, model
+     *  untouched. */
     private static void assertLoadFails(Path file, Sequential m, String fragment) {
         List<Object> before = snapshot(m);
         SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> Checkpoint.load(file, m));
@@ -110,12 +112,14 @@ class CheckpointTest {
                 + "\"1.weight\":{\"dtype\":\"F32\",\"shape\":[1,2],\"data_offsets\":[84,92]}}";
         int n = json.getBytes(StandardCharsets.UTF_8).length;
         int pad = (8 - n % 8) % 8;
-        byte[] expect = fileWithPadding(json, pad, f32(b0), f32(w0), f32(1, 0, 1, 1, 0, 0), f32(score), f32(b1), f32(w1));
+        byte[] expect = fileWithPadding(json, pad, f32(b0), f32(w0), f32(1, 0, 1, 1, 0, 0), f32(score),
+                f32(b1), f32(w1));
         byte[] got = Files.readAllBytes(p);
         assertEquals(8 + n + pad + 92, got.length);
         assertEquals(0, (n + pad) % 8);
         for (int i = 0; i < Math.min(got.length, expect.length); i++) {
-            if (got[i] != expect[i]) fail("first difference at byte " + i + ": expected " + expect[i] + " got " + got[i]);
+            if (got[i] != expect[i])
+                fail("first difference at byte " + i + ": expected " + expect[i] + " got " + got[i]);
         }
         assertArrayEquals(expect, got);
     }
@@ -141,7 +145,8 @@ class CheckpointTest {
         Map<String, Parameter> pa = a.namedParameters(), pb = b.namedParameters();
         for (String name : pa.keySet()) {
             float[] x = pa.get(name).value.data, y = pb.get(name).value.data;
-            for (int i = 0; i < x.length; i++) assertEquals(Float.floatToRawIntBits(x[i]), Float.floatToRawIntBits(y[i]), name + "[" + i + "]");
+            for (int i = 0; i < x.length; i++)
+                assertEquals(Float.floatToRawIntBits(x[i]), Float.floatToRawIntBits(y[i]), name + "[" + i + "]");
             assertArrayEquals(pa.get(name).mask, pb.get(name).mask, name);
         }
         assertNull(pb.get("1.weight").mask);
@@ -150,10 +155,12 @@ class CheckpointTest {
         assertEquals(List.of("0.weight"), new ArrayList<>(r.scores().keySet()));
         assertEquals(Map.of("epoch", "3", "format", "pt"), r.metadata());
         int k = 0;
-        for (Parameter q : b.parameters()) assertArrayEquals((float[]) gradsBefore.get(k++), q.grad.data, "load must not touch gradients");
+        for (Parameter q : b.parameters())
+            assertArrayEquals((float[]) gradsBefore.get(k++), q.grad.data, "load must not touch gradients");
     }
 
-    /** A state_dict of a PyTorch model pruned with torch.nn.utils.prune: "0.weight_orig" + "0.weight_mask" instead of "0.weight". */
+    /** A state_dict of a PyTorch model pruned with torch.nn.utils.prune: "0.weight_orig" + "0.weight_mask" instead of
+     *  "0.weight". */
     @Test
     void loadsPyTorchPrunedLayout() throws IOException {
         String json = "{\"__metadata__\":{\"format\":\"pt\"},"
@@ -161,12 +168,14 @@ class CheckpointTest {
                 + t("0.weight_orig", "F32", "[2,3]", 32, 56) + "," + t("1.bias", "F32", "[1]", 56, 60) + ","
                 + t("1.weight", "F32", "[1,2]", 60, 68) + "}";
         float[] orig = {0.5f, -0.75f, 2f, -3f, 4f, -5f};
-        Path p = put("torch.safetensors", file(json, f32(1f, 2f), f32(1, 0, 1, 0, 1, 0), f32(orig), f32(3f), f32(4f, 5f)));
+        Path p = put("torch.safetensors",
+                file(json, f32(1f, 2f), f32(1, 0, 1, 0, 1, 0), f32(orig), f32(3f), f32(4f, 5f)));
         Sequential m = model(3);
         Checkpoint.load(p, m);
         Parameter w = m.namedParameters().get("0.weight");
         assertArrayEquals(new float[] {0.5f, 0f, 2f, 0f, 4f, 0f}, w.value.data); // orig * mask
-        for (int i : new int[] {1, 3, 5}) assertEquals(0, Float.floatToRawIntBits(w.value.data[i]), "pruned entries are +0");
+        for (int i : new int[] {1, 3, 5})
+            assertEquals(0, Float.floatToRawIntBits(w.value.data[i]), "pruned entries are +0");
         assertArrayEquals(bytes(1, 0, 1, 0, 1, 0), w.mask);
         assertArrayEquals(new float[] {4f, 5f}, m.namedParameters().get("1.weight").value.data);
         assertNull(m.namedParameters().get("1.weight").mask);
@@ -178,7 +187,8 @@ class CheckpointTest {
             String json = "{" + t("0.weight", "F32", "[2,3]", 0, 24) + "," + t("0.bias", "F32", "[2]", 24, 32) + ","
                     + t("1.weight", "F32", "[1,2]", 32, 40) + "," + t("1.bias", "F32", "[1]", 40, 44) + ","
                     + t("0.weight_mask", dtype, "[2,3]", 44, 50) + "}";
-            Path p = put("m" + dtype + ".safetensors", file(json, f32(1, 0, 2, 0, 3, 4), f32(5, 6), f32(7, 8), f32(9), bytes(1, 0, 1, 0, 1, 1)));
+            Path p = put("m" + dtype + ".safetensors",
+                    file(json, f32(1, 0, 2, 0, 3, 4), f32(5, 6), f32(7, 8), f32(9), bytes(1, 0, 1, 0, 1, 1)));
             Sequential m = model(4);
             Checkpoint.load(p, m);
             assertArrayEquals(bytes(1, 0, 1, 0, 1, 1), m.namedParameters().get("0.weight").mask, dtype);
@@ -225,7 +235,8 @@ class CheckpointTest {
 
         c = validParts();
         c.put("0.weight", new Object[] {"F32", "[3,2]", f32(1, 2, 3, 4, 5, 6)});
-        assertLoadFails(custom("shape.safetensors", c), m, "tensor '0.weight' has shape [3, 2] but the model expects [2, 3]");
+        assertLoadFails(custom("shape.safetensors", c), m,
+                "tensor '0.weight' has shape [3, 2] but the model expects [2, 3]");
 
         c = validParts();
         c.put("0.weight", new Object[] {"F32", "[2,3]", f32(1, 2, 3, 4, Float.NaN, 6)});
@@ -258,7 +269,8 @@ class CheckpointTest {
 
         c = validParts();
         c.put("0.weight_mask", new Object[] {"F32", "[2,3]", f32(1, 0.5f, 1, 1, 1, 1)});
-        assertLoadFails(custom("halfmask.safetensors", c), m, "mask '0.weight_mask' element 1 [0, 1] is 0.5, not 0 or 1");
+        assertLoadFails(custom("halfmask.safetensors", c), m,
+                "mask '0.weight_mask' element 1 [0, 1] is 0.5, not 0 or 1");
 
         c = validParts();
         c.put("0.weight_mask", new Object[] {"U8", "[2,3]", bytes(1, 1, 1, 2, 1, 1)});
@@ -278,12 +290,14 @@ class CheckpointTest {
 
         c = validParts();
         c.put("0.bias", new Object[] {"I32", "[2]", i32(1, 2)});
-        assertLoadFails(custom("intweight.safetensors", c), m, "tensor '0.bias' is I32; expected a floating-point dtype");
+        assertLoadFails(custom("intweight.safetensors", c), m,
+                "tensor '0.bias' is I32; expected a floating-point dtype");
 
         assertLoadFails(put("garbage.safetensors", bytes(1, 2, 3)), m, "shorter than the 8-byte header length");
     }
 
-    /** Every truncation and every single-bit flip (bits 0 and 7) of the header of a real checkpoint fails to load and changes nothing. */
+    /** Every truncation and every single-bit flip (bits 0 and 7) of the header of a real checkpoint fails to load and
+     *  changes nothing. */
     @Test
     void truncatedOrFlippedCheckpointsAreRejectedAndModelUntouched() throws IOException {
         Sequential src = model(7);
@@ -343,14 +357,18 @@ class CheckpointTest {
         Sequential m3 = model(9);
         m3.namedParameters().get("0.weight").mask = new byte[] {1, 0, 1, 1, 1, 1}; // value at 1 not zeroed
         e = assertThrows(CheckpointException.class, () -> Checkpoint.save(p, m3));
-        assertTrue(e.getMessage().contains("'0.weight' element 1 [0, 1]") && e.getMessage().contains("pruned (mask 0) but not zero"), e.getMessage());
+        assertTrue(e.getMessage().contains("'0.weight' element 1 [0, 1]")
+                && e.getMessage().contains("pruned (mask 0) but not zero"), e.getMessage());
 
         Sequential m4 = model(9);
-        e = assertThrows(CheckpointException.class, () -> Checkpoint.save(p, m4, Map.of("0.wieght", new float[6]), Map.of()));
+        e = assertThrows(CheckpointException.class,
+                () -> Checkpoint.save(p, m4, Map.of("0.wieght", new float[6]), Map.of()));
         assertTrue(e.getMessage().contains("score for '0.wieght'"), e.getMessage());
-        e = assertThrows(CheckpointException.class, () -> Checkpoint.save(p, m4, Map.of("0.weight", new float[5]), Map.of()));
+        e = assertThrows(CheckpointException.class,
+                () -> Checkpoint.save(p, m4, Map.of("0.weight", new float[5]), Map.of()));
         assertTrue(e.getMessage().contains("score of '0.weight' has 5 entries for 6 values"), e.getMessage());
-        e = assertThrows(CheckpointException.class, () -> Checkpoint.save(p, m4, Map.of("0.bias", new float[] {0, Float.NaN}), Map.of()));
+        e = assertThrows(CheckpointException.class,
+                () -> Checkpoint.save(p, m4, Map.of("0.bias", new float[] {0, Float.NaN}), Map.of()));
         assertTrue(e.getMessage().contains("tensor '0.bias_score' element 1 [1] is NaN"), e.getMessage());
 
         try (Stream<Path> s = Files.list(dir)) {

@@ -13,13 +13,15 @@ class DTypeTest {
     }
 
     static void assertBits(float want, float got, String what) {
-        assertEquals(Integer.toHexString(Float.floatToRawIntBits(want)), Integer.toHexString(Float.floatToRawIntBits(got)), what);
+        assertEquals(Integer.toHexString(Float.floatToRawIntBits(want)),
+                Integer.toHexString(Float.floatToRawIntBits(got)), what);
     }
 
     /** F16 specials keep their sign: −Inf stays −Inf, a NaN stays a NaN with its sign and payload. */
     @Test
     void halfPrecisionSpecialsAndEdgesConvertExactly() {
-        float[] f = convert(DType.F16, u16(0xfc00, 0x7c00, 0x7e00, 0xfe01, 0x8001, 0x0400, 0x03ff, 0x8000, 0xfbff, 0x3800));
+        float[] f = convert(DType.F16,
+                u16(0xfc00, 0x7c00, 0x7e00, 0xfe01, 0x8001, 0x0400, 0x03ff, 0x8000, 0xfbff, 0x3800));
         assertBits(Float.NEGATIVE_INFINITY, f[0], "0xfc00 is −Inf");
         assertBits(Float.POSITIVE_INFINITY, f[1], "0x7c00 is +Inf");
         assertBits(Float.intBitsToFloat(0x7fc00000), f[2], "0x7e00 is the quiet NaN");
@@ -37,9 +39,12 @@ class DTypeTest {
         assertArrayEquals(new float[] {-128, -1, 0, 127}, convert(DType.I8, bytes(0x80, 0xff, 0, 0x7f)));
         assertArrayEquals(new float[] {128, 255, 0, 127}, convert(DType.U8, bytes(0x80, 0xff, 0, 0x7f)));
         assertArrayEquals(new float[] {1, 0}, convert(DType.BOOL, bytes(1, 0)));
-        assertArrayEquals(new float[] {-32768, -1, 32767, 256}, convert(DType.I16, u16(0x8000, 0xffff, 0x7fff, 0x0100)));
-        assertArrayEquals(new float[] {32768, 65535, 32767, 256}, convert(DType.U16, u16(0x8000, 0xffff, 0x7fff, 0x0100)));
-        assertArrayEquals(new float[] {-2147483648f, -1, 65536}, convert(DType.I32, i32(0x80000000, 0xffffffff, 0x10000)));
+        assertArrayEquals(new float[] {-32768, -1, 32767, 256},
+                convert(DType.I16, u16(0x8000, 0xffff, 0x7fff, 0x0100)));
+        assertArrayEquals(new float[] {32768, 65535, 32767, 256},
+                convert(DType.U16, u16(0x8000, 0xffff, 0x7fff, 0x0100)));
+        assertArrayEquals(new float[] {-2147483648f, -1, 65536},
+                convert(DType.I32, i32(0x80000000, 0xffffffff, 0x10000)));
         assertArrayEquals(new float[] {2147483648f, 4294967295f, 65536, 16777217f},
                 convert(DType.U32, i32(0x80000000, 0xffffffff, 0x10000, 16777217)));
         assertEquals(0x1p32f, convert(DType.U32, i32(0xffffffff))[0], "2^32 − 1 rounds to 2^32");
@@ -49,7 +54,8 @@ class DTypeTest {
     /** U64 above 2^63 is converted as unsigned, rounded once to nearest (the halved value keeps a sticky bit). */
     @Test
     void unsigned64BitValuesRoundOnceToNearest() {
-        long[] v = {5, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + (1L << 39) + 1, Long.MIN_VALUE + (1L << 39), -1};
+        long[] v = {5, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + (1L << 39) + 1,
+                Long.MIN_VALUE + (1L << 39), -1};
         float[] f = convert(DType.U64, i64(v));
         for (int i = 0; i < v.length; i++) {
             float want = new BigInteger(Long.toUnsignedString(v[i])).floatValue();

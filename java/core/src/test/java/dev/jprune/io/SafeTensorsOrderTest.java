@@ -30,8 +30,10 @@ class SafeTensorsOrderTest {
     @Test
     void aNameThatIsAPrefixOfAnotherComesFirstInHeaderAndData() throws IOException {
         // Inserted in an order that is neither sorted nor reversed; expected: code point order.
-        List<String> insert = List.of("w.b", "wa", "w", "w.", "x\uFF5E", "x\uD83D\uDE00", "x", "layer.10", "layer.1", "layer");
-        List<String> sorted = List.of("layer", "layer.1", "layer.10", "w", "w.", "w.b", "wa", "x", "x\uFF5E", "x\uD83D\uDE00");
+        List<String> insert = List.of("w.b", "wa", "w", "w.", "x\uFF5E", "x\uD83D\uDE00", "x", "layer.10",
+                "layer.1", "layer");
+        List<String> sorted = List.of("layer", "layer.1", "layer.10", "w", "w.", "w.b", "wa", "x", "x\uFF5E",
+                "x\uD83D\uDE00");
         Map<String, TensorSource> m = new LinkedHashMap<>();
         for (int i = 0; i < insert.size(); i++) m.put(insert.get(i), TensorEntry.u8(bytes(i), 1));
         Path p = dir.resolve("prefix.safetensors");

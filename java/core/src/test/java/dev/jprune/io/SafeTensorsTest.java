@@ -53,13 +53,15 @@ class SafeTensorsTest {
     void writerMatchesReferenceLayouts() throws IOException {
         Path a = dir.resolve("a.safetensors");
         SafeTensors.write(a, Map.of("attn.0", TensorEntry.f32(range(6), 1, 2, 3)), null);
-        byte[] expectA = file("{\"attn.0\":{\"dtype\":\"F32\",\"shape\":[1,2,3],\"data_offsets\":[0,24]}}", f32(0, 1, 2, 3, 4, 5));
+        byte[] expectA = file("{\"attn.0\":{\"dtype\":\"F32\",\"shape\":[1,2,3],\"data_offsets\":[0,24]}}",
+                f32(0, 1, 2, 3, 4, 5));
         assertEquals(64, expectA[0]);
         assertArrayEquals(expectA, Files.readAllBytes(a));
 
         Path b = dir.resolve("b.safetensors");
         SafeTensors.write(b, Map.of("attn0", TensorEntry.f32(range(6), 1, 1, 2, 3)), Map.of());
-        byte[] expectB = file("{\"attn0\":{\"dtype\":\"F32\",\"shape\":[1,1,2,3],\"data_offsets\":[0,24]}}", f32(0, 1, 2, 3, 4, 5));
+        byte[] expectB = file("{\"attn0\":{\"dtype\":\"F32\",\"shape\":[1,1,2,3],\"data_offsets\":[0,24]}}",
+                f32(0, 1, 2, 3, 4, 5));
         assertEquals(72, expectB[0]);
         assertEquals(' ', expectB[8 + 71]);
         assertArrayEquals(expectB, Files.readAllBytes(b));
@@ -106,7 +108,8 @@ class SafeTensorsTest {
     void writerEscapesJsonStringsLikeSerde() throws IOException {
         Path p = dir.resolve("e.safetensors");
         SafeTensors.write(p, Map.of("q\"\\/é", TensorEntry.u8(bytes(7), 1)), Map.of("k", "a\nb\u0001\t"));
-        String json = "{\"__metadata__\":{\"k\":\"a\\nb\\u0001\\t\"},\"q\\\"\\\\/é\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}";
+        String json = "{\"__metadata__\":{\"k\":\"a\\nb\\u0001\\t\"},"
+                + "\"q\\\"\\\\/é\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}";
         assertArrayEquals(file(json, bytes(7)), Files.readAllBytes(p));
         SafeTensorFile f = SafeTensors.read(p);
         assertEquals("a\nb\u0001\t", f.metadata().get("k"));
@@ -127,9 +130,11 @@ class SafeTensorsTest {
                 + "\"h\":{\"dtype\":\"F16\",\"shape\":[7],\"data_offsets\":[68,82]},"
                 + "\"m\":{\"dtype\":\"U8\",\"shape\":[3],\"data_offsets\":[82,85]},"
                 + "\"z\":{\"dtype\":\"BOOL\",\"shape\":[2,1],\"data_offsets\":[85,87]}}";
-        byte[] bytes = file(json, i64(-1L), i64(-3), f64(0.1, -1e300, 2.5), f32(1f, -0f, Float.MIN_VALUE, 3e38f), i32(-7, 1 << 24),
-                u16(0x3f80, 0xc040), u16(0x3c00, 0xc000, 0x7bff, 0x0001, 0x7c00, 0x8000, 0x3555), bytes(0, 1, 255), bytes(1, 0));
-        assertEquals(0, (8 + (bytes.length - 87 - 8)) % 8, "reference padding puts the data section on an 8-byte boundary");
+        byte[] bytes = file(json, i64(-1L), i64(-3), f64(0.1, -1e300, 2.5), f32(1f, -0f, Float.MIN_VALUE, 3e38f),
+                i32(-7, 1 << 24), u16(0x3f80, 0xc040), u16(0x3c00, 0xc000, 0x7bff, 0x0001, 0x7c00, 0x8000, 0x3555),
+                bytes(0, 1, 255), bytes(1, 0));
+        assertEquals(0, (8 + (bytes.length - 87 - 8)) % 8,
+                "reference padding puts the data section on an 8-byte boundary");
         SafeTensorFile f = SafeTensors.read(put("ref.safetensors", bytes));
 
         assertEquals(Map.of("format", "pt", "note", "ü \"q\""), f.metadata());
@@ -154,7 +159,8 @@ class SafeTensorsTest {
         assertArrayEquals(new int[] {2, 1}, f.get("z").shape());
     }
 
-    /** Header order, data order and whitespace are free: pretty-printed JSON, tensors listed out of data order, 13 padding spaces. */
+    /** Header order, data order and whitespace are free: pretty-printed JSON, tensors listed out of data order, 13
+     *  padding spaces. */
     @Test
     void readsAnyOrderAndWhitespace() throws IOException {
         String json = "{\n  \"b\" : {\"data_offsets\": [8, 12], \"shape\": [1], \"dtype\": \"F32\"},\n"
@@ -176,15 +182,17 @@ class SafeTensorsTest {
     @Test
     void roundTripIsBitExact() throws IOException {
         Rng rng = new Rng(42);
-        float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 0x1p-140f, Float.MIN_NORMAL, Float.MAX_VALUE, -Float.MAX_VALUE,
-            1e-30f, -1e30f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.intBitsToFloat(0x7fc00001), 1f / 3f};
+        float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 0x1p-140f, Float.MIN_NORMAL, Float.MAX_VALUE,
+            -Float.MAX_VALUE, 1e-30f, -1e30f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+            Float.intBitsToFloat(0x7fc00001), 1f / 3f};
         Map<String, TensorEntry> in = new LinkedHashMap<>();
         in.put("special", TensorEntry.f32(special, special.length));
         int[][] shapes = {{}, {1}, {7}, {129}, {3, 43}, {2, 1, 7}, {0, 3}};
         for (int[] s : shapes) {
             int n = (int) TensorSource.elementCount(s);
             float[] f = new float[n];
-            for (int i = 0; i < n; i++) f[i] = Float.intBitsToFloat((int) rng.nextLong()); // every bit pattern, NaNs included
+            for (int i = 0; i < n; i++)
+                f[i] = Float.intBitsToFloat((int) rng.nextLong()); // every bit pattern, NaNs included
             in.put("f" + Arrays.toString(s), TensorEntry.f32(f, s));
             byte[] u = new byte[n];
             for (int i = 0; i < n; i++) u[i] = (byte) rng.nextInt(256);
@@ -212,7 +220,8 @@ class SafeTensorsTest {
                 float[] x = a.floats(), y = b.floats();
                 assertEquals(x.length, y.length);
                 for (int i = 0; i < x.length; i++) {
-                    assertEquals(Float.floatToRawIntBits(x[i]), Float.floatToRawIntBits(y[i]), e.getKey() + "[" + i + "] = " + x[i]);
+                    assertEquals(Float.floatToRawIntBits(x[i]), Float.floatToRawIntBits(y[i]),
+                            e.getKey() + "[" + i + "] = " + x[i]);
                 }
             } else {
                 assertArrayEquals(a.bytes(), b.bytes(), e.getKey());
@@ -250,12 +259,15 @@ class SafeTensorsTest {
     private void assertRejected(String fault, byte[] bytes, String... fragments) throws IOException {
         Path p = put("bad.safetensors", bytes);
         SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> SafeTensors.read(p), fault);
-        assertTrue(e.getMessage().contains("bad.safetensors"), fault + ": message does not name the file: " + e.getMessage());
-        for (String frag : fragments) assertTrue(e.getMessage().contains(frag), fault + ": expected '" + frag + "' in: " + e.getMessage());
+        assertTrue(e.getMessage().contains("bad.safetensors"),
+                fault + ": message does not name the file: " + e.getMessage());
+        for (String frag : fragments)
+            assertTrue(e.getMessage().contains(frag), fault + ": expected '" + frag + "' in: " + e.getMessage());
     }
 
     private static String t(String name, String dtype, String shape, long b, long e) {
-        return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":[" + b + "," + e + "]}";
+        return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":[" + b
+                + "," + e + "]}";
     }
 
     @Test
@@ -288,43 +300,69 @@ class SafeTensorsTest {
         assertRejected("NUL padding", nulPadded, "not valid JSON");
 
         assertRejected("entry not object", file("{\"a\":5}"), "tensor 'a'", "not an object");
-        assertRejected("missing dtype", file("{\"a\":{\"shape\":[2],\"data_offsets\":[0,8]}}", d8), "tensor 'a'", "missing \"dtype\"");
-        assertRejected("missing shape", file("{\"a\":{\"dtype\":\"F32\",\"data_offsets\":[0,8]}}", d8), "missing \"shape\"");
-        assertRejected("missing offsets", file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2]}}", d8), "missing \"data_offsets\"");
-        assertRejected("unknown key", file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8],\"x\":1}}", d8), "unknown key \"x\"");
-        assertRejected("unknown dtype", file("{" + t("a", "Q4", "[2]", 0, 8) + "}", d8), "tensor 'a'", "unknown or unsupported dtype \"Q4\"");
+        assertRejected("missing dtype", file("{\"a\":{\"shape\":[2],\"data_offsets\":[0,8]}}", d8), "tensor 'a'",
+                "missing \"dtype\"");
+        assertRejected("missing shape", file("{\"a\":{\"dtype\":\"F32\",\"data_offsets\":[0,8]}}", d8),
+                "missing \"shape\"");
+        assertRejected("missing offsets", file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2]}}", d8),
+                "missing \"data_offsets\"");
+        assertRejected("unknown key",
+                file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8],\"x\":1}}", d8),
+                "unknown key \"x\"");
+        assertRejected("unknown dtype", file("{" + t("a", "Q4", "[2]", 0, 8) + "}", d8), "tensor 'a'",
+                "unknown or unsupported dtype \"Q4\"");
         assertRejected("fp8 dtype", file("{" + t("a", "F8_E4M3", "[8]", 0, 8) + "}", d8), "\"F8_E4M3\"");
         assertRejected("lowercase dtype", file("{" + t("a", "f32", "[2]", 0, 8) + "}", d8), "\"f32\"");
-        assertRejected("dtype not string", file("{\"a\":{\"dtype\":4,\"shape\":[2],\"data_offsets\":[0,8]}}", d8), "dtype is NUMBER");
+        assertRejected("dtype not string", file("{\"a\":{\"dtype\":4,\"shape\":[2],\"data_offsets\":[0,8]}}", d8),
+                "dtype is NUMBER");
         assertRejected("negative dim", file("{" + t("a", "F32", "[-2]", 0, 8) + "}", d8), "negative value -2");
         assertRejected("fractional dim", file("{" + t("a", "F32", "[2.0]", 0, 8) + "}", d8), "2.0, not an integer");
         assertRejected("string dim", file("{" + t("a", "F32", "[\"2\"]", 0, 8) + "}", d8), "shape holds STRING");
         assertRejected("shape not array", file("{" + t("a", "F32", "2", 0, 8) + "}", d8), "shape is NUMBER");
-        assertRejected("dim too large", file("{" + t("a", "F32", "[99999999999999999999]", 0, 8) + "}", d8), "too large");
-        assertRejected("three offsets", file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8,8]}}", d8), "3 numbers");
-        assertRejected("end before begin", file("{" + t("a", "F32", "[2]", 8, 0) + "}", d8), "tensor 'a'", "end is before begin");
-        assertRejected("size mismatch", file("{" + t("a", "F32", "[3]", 0, 8) + "}", d8), "tensor 'a'", "spans 8 bytes but shape and dtype need 12");
-        assertRejected("shape overflow", file("{" + t("a", "F32", "[2147483647,2147483647,2147483647]", 0, 8) + "}", d8), "overflows");
+        assertRejected("dim too large",
+                file("{" + t("a", "F32", "[99999999999999999999]", 0, 8) + "}", d8), "too large");
+        assertRejected("three offsets",
+                file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8,8]}}", d8), "3 numbers");
+        assertRejected("end before begin", file("{" + t("a", "F32", "[2]", 8, 0) + "}", d8), "tensor 'a'",
+                "end is before begin");
+        assertRejected("size mismatch", file("{" + t("a", "F32", "[3]", 0, 8) + "}", d8), "tensor 'a'",
+                "spans 8 bytes but shape and dtype need 12");
+        assertRejected("shape overflow",
+                file("{" + t("a", "F32", "[2147483647,2147483647,2147483647]", 0, 8) + "}", d8), "overflows");
         assertRejected("overlap", file("{" + t("a", "F32", "[2]", 0, 8) + "," + t("b", "F32", "[1]", 4, 8) + "}", d8),
                 "tensor 'b'", "overlap tensor 'a'");
-        assertRejected("gap at start", file("{" + t("a", "F32", "[1]", 4, 8) + "}", d8), "gap of 4 bytes before tensor 'a'");
-        assertRejected("gap between", file("{" + t("a", "F32", "[1]", 0, 4) + "," + t("b", "U8", "[2]", 6, 8) + "}", d8), "gap of 2 bytes before tensor 'b'");
-        assertRejected("trailing bytes", file("{" + t("a", "F32", "[1]", 0, 4) + "}", d8), "4 bytes after the last tensor");
-        assertRejected("data past end", file("{" + t("a", "F32", "[4]", 0, 16) + "}", d8), "tensor 'a'", "extend past the 8 data bytes", "truncated");
-        assertRejected("duplicate name", file("{" + t("a", "F32", "[1]", 0, 4) + "," + t("a", "F32", "[1]", 4, 8) + "}", d8), "duplicate name \"a\"");
-        assertRejected("duplicate key", file("{\"a\":{\"dtype\":\"F32\",\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", d8), "duplicate key \"dtype\"");
-        assertRejected("duplicate metadata", file("{\"__metadata__\":{},\"__metadata__\":{}}"), "duplicate name \"__metadata__\"");
-        assertRejected("duplicate metadata key", file("{\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"}}"), "duplicate key \"k\"");
+        assertRejected("gap at start", file("{" + t("a", "F32", "[1]", 4, 8) + "}", d8),
+                "gap of 4 bytes before tensor 'a'");
+        assertRejected("gap between",
+                file("{" + t("a", "F32", "[1]", 0, 4) + "," + t("b", "U8", "[2]", 6, 8) + "}", d8),
+                "gap of 2 bytes before tensor 'b'");
+        assertRejected("trailing bytes", file("{" + t("a", "F32", "[1]", 0, 4) + "}", d8),
+                "4 bytes after the last tensor");
+        assertRejected("data past end", file("{" + t("a", "F32", "[4]", 0, 16) + "}", d8), "tensor 'a'",
+                "extend past the 8 data bytes", "truncated");
+        assertRejected("duplicate name",
+                file("{" + t("a", "F32", "[1]", 0, 4) + "," + t("a", "F32", "[1]", 4, 8) + "}", d8),
+                "duplicate name \"a\"");
+        assertRejected("duplicate key",
+                file("{\"a\":{\"dtype\":\"F32\",\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", d8),
+                "duplicate key \"dtype\"");
+        assertRejected("duplicate metadata", file("{\"__metadata__\":{},\"__metadata__\":{}}"),
+                "duplicate name \"__metadata__\"");
+        assertRejected("duplicate metadata key", file("{\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"}}"),
+                "duplicate key \"k\"");
         assertRejected("metadata number", file("{\"__metadata__\":{\"k\":1}}"), "\"k\" is NUMBER, not a string");
         assertRejected("metadata not object", file("{\"__metadata__\":[]}"), "\"__metadata__\" is not an object");
-        assertRejected("bool value 2", file("{" + t("z", "BOOL", "[2]", 0, 2) + "}", bytes(1, 2)), "BOOL tensor 'z' element 1 is byte 2");
+        assertRejected("bool value 2", file("{" + t("z", "BOOL", "[2]", 0, 2) + "}", bytes(1, 2)),
+                "BOOL tensor 'z' element 1 is byte 2");
     }
 
-    /** Every strict prefix of a valid file is rejected with a SafeTensorsException (never another exception or a partial result). */
+    /** Every strict prefix of a valid file is rejected with a SafeTensorsException (never another exception or a
+     *  partial result). */
     @Test
     void rejectsEveryTruncation() throws IOException {
         Path p = dir.resolve("ok.safetensors");
-        SafeTensors.write(p, Map.of("w", TensorEntry.f32(range(6), 2, 3), "m", TensorEntry.u8(bytes(1, 0, 1), 3)), Map.of("format", "pt"));
+        SafeTensors.write(p, Map.of("w", TensorEntry.f32(range(6), 2, 3), "m", TensorEntry.u8(bytes(1, 0, 1), 3)),
+                Map.of("format", "pt"));
         byte[] ok = Files.readAllBytes(p);
         SafeTensors.read(p);
         for (int len = 0; len < ok.length; len++) {
@@ -367,8 +405,10 @@ class SafeTensorsTest {
             public int[] shape() { return new int[] {10}; }
             public void writeData(TensorSink sink) throws IOException { throw new IOException("disk on fire"); }
         };
-        SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> SafeTensors.write(p, Map.of("x", ioFail), null));
-        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("disk on fire"), e.getMessage());
+        SafeTensorsException e = assertThrows(SafeTensorsException.class,
+                () -> SafeTensors.write(p, Map.of("x", ioFail), null));
+        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("disk on fire"),
+                e.getMessage());
         assertArrayEquals(before, Files.readAllBytes(p));
         assertEquals(List.of("model.safetensors"), listing());
 
@@ -399,16 +439,19 @@ class SafeTensorsTest {
     @Test
     void writeRejectsBadArgumentsBeforeTouchingDisk() throws IOException {
         Path p = dir.resolve("x.safetensors");
-        assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(p, Map.of("__metadata__", TensorEntry.u8(bytes(1), 1)), null));
+        assertThrows(IllegalArgumentException.class,
+                () -> SafeTensors.write(p, Map.of("__metadata__", TensorEntry.u8(bytes(1), 1)), null));
         Map<String, String> nullValue = new LinkedHashMap<>();
         nullValue.put("k", null);
         assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(p, Map.of(), nullValue));
-        assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(p, Map.of("bad\ud800", TensorEntry.u8(bytes(1), 1)), null));
+        assertThrows(IllegalArgumentException.class,
+                () -> SafeTensors.write(p, Map.of("bad\ud800", TensorEntry.u8(bytes(1), 1)), null));
         assertThrows(IllegalArgumentException.class, () -> TensorEntry.f32(new float[3], 2, 2));
         assertThrows(IllegalArgumentException.class, () -> TensorEntry.bool(bytes(0, 2), 2));
         assertEquals(List.of(), listing());
         Path missingDir = dir.resolve("no/such/dir/x.safetensors");
-        SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> SafeTensors.write(missingDir, Map.of(), null));
+        SafeTensorsException e = assertThrows(SafeTensorsException.class,
+                () -> SafeTensors.write(missingDir, Map.of(), null));
         assertTrue(e.getMessage().contains("x.safetensors"), e.getMessage());
         assertEquals(List.of(), listing());
     }

@@ -5,7 +5,8 @@ import dev.jprune.nn.Parameter;
 import dev.jprune.tensor.Tensor;
 import java.util.List;
 
-/** Test-only fully connected layer, y = x W^T + b, weight [out, in], bias [out]; just enough to give a Sequential parameters. */
+/** Test-only fully connected layer, y = x W^T + b, weight [out, in], bias [out]; just enough to give a Sequential
+ *  parameters. */
 final class TinyDense implements Layer {
     final Parameter weight, bias;
     private final int in, out;

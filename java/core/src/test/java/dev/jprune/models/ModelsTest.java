@@ -14,12 +14,14 @@ class ModelsTest {
     @Test
     void everyModelBuildsWithItsDocumentedSizeAndTrainsOneStep() {
         long[][] expected = {
-                {784L * 128 + 128 + 128L * 10 + 10},                                                    // mlp-128
-                {784L * 300 + 300 + 300L * 100 + 100 + 100L * 10 + 10},                                  // lenet-300-100
-                {20L * 25 + 20 + 50L * 20 * 25 + 50 + 800L * 500 + 500 + 500L * 10 + 10},                // lenet-5
-                {64L * 27 + 64 + 128L * 64 * 9 + 128 + 8192L * 1024 + 1024 + 1024L * 10 + 10},           // cifar-cnn-a
-                {32L * 27 + 32 + 64L * 32 * 9 + 64 + 64L * 64 * 9 + 64 + 1024L * 64 + 64 + 64L * 10 + 10}, // cifar-cnn-b
-                {11}, {2}};                                                                              // linear-regression (10, 1)
+                {784L * 128 + 128 + 128L * 10 + 10},                                       // mlp-128
+                {784L * 300 + 300 + 300L * 100 + 100 + 100L * 10 + 10},                    // lenet-300-100
+                {20L * 25 + 20 + 50L * 20 * 25 + 50 + 800L * 500 + 500 + 500L * 10 + 10},  // lenet-5
+                {64L * 27 + 64 + 128L * 64 * 9 + 128 + 8192L * 1024 + 1024                 // cifar-cnn-a
+                        + 1024L * 10 + 10},
+                {32L * 27 + 32 + 64L * 32 * 9 + 64 + 64L * 64 * 9 + 64 + 1024L * 64 + 64   // cifar-cnn-b
+                        + 64L * 10 + 10},
+                {11}, {2}};                                                                // linear-regression (10, 1)
         for (int i = 0; i < Models.NAMES.size(); i++) {
             String name = Models.NAMES.get(i);
             ModelSpec m = Models.build(name, 3);
@@ -41,7 +43,8 @@ class ModelsTest {
                 for (Parameter p : ps) {
                     boolean any = false;
                     for (float g : p.grad.data) if (g != 0f) { any = true; break; }
-                    assertTrue(any, name + ": no gradient reached " + p.localName + " " + java.util.Arrays.toString(p.value.shape()));
+                    assertTrue(any, name + ": no gradient reached " + p.localName + " "
+                            + java.util.Arrays.toString(p.value.shape()));
                 }
             }
         }

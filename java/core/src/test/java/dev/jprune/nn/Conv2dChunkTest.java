@@ -28,7 +28,8 @@ class Conv2dChunkTest {
     @Test
     void severalChunksMatchOneChunkAndNaive() {
         // {N, C, F, H, W, k, stride, pad}
-        int[][] cases = {{7, 3, 5, 9, 7, 3, 1, 1}, {5, 2, 4, 9, 9, 5, 2, 2}, {13, 1, 20, 28, 28, 5, 1, 0}, {7, 3, 129, 7, 9, 3, 2, 0}};
+        int[][] cases = {{7, 3, 5, 9, 7, 3, 1, 1}, {5, 2, 4, 9, 9, 5, 2, 2}, {13, 1, 20, 28, 28, 5, 1, 0},
+                {7, 3, 129, 7, 9, 3, 2, 0}};
         Rng rng = new Rng(31);
         for (int[] cs : cases) {
             int n = cs[0], c = cs[1], f = cs[2], h = cs[3], w = cs[4], k = cs[5], s = cs[6], p = cs[7];
@@ -42,11 +43,13 @@ class Conv2dChunkTest {
             Tensor x = Conv2dTest.random(rng, n, c, h, w);
             Tensor y1 = one.forward(x, true), yN = many.forward(x, true);
             assertArrayEquals(y1.data, yN.data, what + ": forward depends on the chunking");
-            Conv2dTest.assertClose(what + " forward", NaiveConv2d.forward(x, one.weight().value, one.bias().value, s, p), yN, c * k * k);
+            Conv2dTest.assertClose(what + " forward",
+                    NaiveConv2d.forward(x, one.weight().value, one.bias().value, s, p), yN, c * k * k);
             Tensor dy = Conv2dTest.random(rng, y1.shape());
             Tensor dx1 = one.backward(dy), dxN = many.backward(dy);
             assertArrayEquals(dx1.data, dxN.data, what + ": dx depends on the chunking");
-            Conv2dTest.assertClose(what + " dx", NaiveConv2d.gradInput(dy, one.weight().value, x.shape(), s, p), dxN, f * k * k);
+            Conv2dTest.assertClose(what + " dx", NaiveConv2d.gradInput(dy, one.weight().value, x.shape(), s, p),
+                    dxN, f * k * k);
             int terms = n * os[2] * os[3];
             Conv2dTest.assertClose(what + " dW", NaiveConv2d.gradWeight(x, dy, k, s, p), many.weight().grad, terms);
             Conv2dTest.assertClose(what + " db", NaiveConv2d.gradBias(dy), many.bias().grad, terms);

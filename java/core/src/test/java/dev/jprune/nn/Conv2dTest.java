@@ -26,10 +26,13 @@ class Conv2dTest {
         int wi = -1;
         for (int i = 0; i < ref.size(); i++) {
             double e = Math.abs(fast.data[i] - ref.data[i]) - (atol + rtol * Math.abs(ref.data[i]));
-            if (!(e <= worst) || Float.isNaN(fast.data[i])) { worst = Float.isNaN(fast.data[i]) ? Double.MAX_VALUE : e; wi = i; }
+            if (!(e <= worst) || Float.isNaN(fast.data[i])) {
+                worst = Float.isNaN(fast.data[i]) ? Double.MAX_VALUE : e; wi = i;
+            }
         }
         if (worst > 0) {
-            fail(what + ": worst element " + wi + " fast=" + fast.data[wi] + " ref=" + ref.data[wi] + " atol=" + atol + " rtol=" + rtol);
+            fail(what + ": worst element " + wi + " fast=" + fast.data[wi] + " ref=" + ref.data[wi] + " atol=" + atol
+                    + " rtol=" + rtol);
         }
     }
 
@@ -43,9 +46,10 @@ class Conv2dTest {
     void matchesNaiveForwardAndGradients() {
         // {N, C, F, H, W, k, stride, pad}
         int[][] cases = {
-                {1, 1, 1, 7, 7, 1, 1, 0}, {3, 3, 4, 9, 7, 3, 1, 1}, {1, 3, 2, 9, 9, 5, 2, 2}, {3, 1, 5, 28, 28, 5, 1, 0},
-                {3, 3, 7, 7, 9, 3, 2, 0}, {1, 1, 3, 28, 28, 3, 2, 1}, {3, 3, 16, 9, 9, 1, 2, 2}, {1, 3, 1, 7, 7, 5, 1, 2},
-                {3, 1, 8, 9, 28, 3, 1, 2}, {1, 3, 129, 9, 9, 3, 1, 1}};
+                {1, 1, 1, 7, 7, 1, 1, 0}, {3, 3, 4, 9, 7, 3, 1, 1}, {1, 3, 2, 9, 9, 5, 2, 2},
+                {3, 1, 5, 28, 28, 5, 1, 0}, {3, 3, 7, 7, 9, 3, 2, 0}, {1, 1, 3, 28, 28, 3, 2, 1},
+                {3, 3, 16, 9, 9, 1, 2, 2}, {1, 3, 1, 7, 7, 5, 1, 2}, {3, 1, 8, 9, 28, 3, 1, 2},
+                {1, 3, 129, 9, 9, 3, 1, 1}};
         Rng rng = new Rng(2024);
         for (int[] cs : cases) {
             int n = cs[0], c = cs[1], f = cs[2], h = cs[3], w = cs[4], k = cs[5], s = cs[6], p = cs[7];
@@ -114,17 +118,21 @@ class Conv2dTest {
         Conv2d conv = new Conv2d(3, 64, 3, 1, 1, new Rng(1));
         assertEquals("Conv2d(3 -> 64, k=3, s=1, p=1)", conv.describe());
         assertArrayEquals(new int[] {8, 64, 32, 32}, conv.outputShape(new int[] {8, 3, 32, 32}));
-        assertArrayEquals(new int[] {2, 5, 4, 3}, new Conv2d(1, 5, 3, 2, 0, new Rng(1)).outputShape(new int[] {2, 1, 9, 8}));
+        assertArrayEquals(new int[] {2, 5, 4, 3},
+                new Conv2d(1, 5, 3, 2, 0, new Rng(1)).outputShape(new int[] {2, 1, 9, 8}));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> conv.forward(Tensor.zeros(2, 4, 9, 9), false));
         assertTrue(e.getMessage().contains("Conv2d") && e.getMessage().contains("[2, 4, 9, 9]")
                 && e.getMessage().contains("3"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> conv.forward(Tensor.zeros(3, 9, 9), false));
-        assertThrows(IllegalArgumentException.class, () -> new Conv2d(1, 1, 5, 1, 0, new Rng(1)).forward(Tensor.zeros(1, 1, 4, 9), false));
-        assertThrows(IllegalStateException.class, () -> new Conv2d(1, 1, 3, 1, 0, new Rng(1)).backward(Tensor.zeros(1, 1, 1, 1)));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Conv2d(1, 1, 5, 1, 0, new Rng(1)).forward(Tensor.zeros(1, 1, 4, 9), false));
+        assertThrows(IllegalStateException.class,
+                () -> new Conv2d(1, 1, 3, 1, 0, new Rng(1)).backward(Tensor.zeros(1, 1, 1, 1)));
         conv.forward(Tensor.zeros(2, 3, 5, 5), true);
         float[] before = conv.weight().grad.data.clone();
-        IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class, () -> conv.backward(Tensor.zeros(2, 64, 4, 5)));
+        IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
+                () -> conv.backward(Tensor.zeros(2, 64, 4, 5)));
         assertTrue(e2.getMessage().contains("Conv2d") && e2.getMessage().contains("[2, 64, 4, 5]")
                 && e2.getMessage().contains("[2, 64, 5, 5]"), e2.getMessage());
         assertArrayEquals(before, conv.weight().grad.data, "failed backward modified the gradient");

@@ -42,13 +42,15 @@ class LayerGradientTest {
         float[] once = lin.weight.grad.data.clone();
         lin.forward(x, true);
         lin.backward(dy);
-        for (int i = 0; i < once.length; i++) assertEquals(2 * once[i], lin.weight.grad.data[i], 1e-5f * Math.abs(once[i]) + 1e-7f);
+        for (int i = 0; i < once.length; i++)
+            assertEquals(2 * once[i], lin.weight.grad.data[i], 1e-5f * Math.abs(once[i]) + 1e-7f);
     }
 
     @Test
     void linearRejectsWrongShapeNamingBoth() {
         Linear lin = new Linear(784, 300, new Rng(1));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> lin.forward(Tensor.zeros(2, 3, 32, 32), false));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> lin.forward(Tensor.zeros(2, 3, 32, 32), false));
         assertTrue(e.getMessage().contains("784") && e.getMessage().contains("[2, 3, 32, 32]"), e.getMessage());
     }
 
@@ -61,7 +63,8 @@ class LayerGradientTest {
         float[] r = GradCheck.random(n, rng, -1, 1);
         relu.forward(x, true);
         Tensor dx = relu.backward(Tensor.wrap(r.clone(), 1, n));
-        GradCheck.check("ReLU dx", x.data, dx.data, () -> GradCheck.project(relu.forward(x, false), r), 1e-2f, 1e-4, 1e-6, 200, rng);
+        GradCheck.check("ReLU dx", x.data, dx.data, () -> GradCheck.project(relu.forward(x, false), r), 1e-2f, 1e-4,
+                1e-6, 200, rng);
     }
 
     @Test
@@ -96,7 +99,8 @@ class LayerGradientTest {
         for (int i = 0; i < n; i++) labels[i] = rng.nextInt(c);
         Tensor g = Tensor.zeros(n, c);
         SoftmaxCrossEntropy.lossAndGrad(logits, labels, g);
-        GradCheck.check("softmax-xent", logits.data, g.data, () -> SoftmaxCrossEntropy.loss(logits, labels), 1e-3f, 1e-2, 1e-5, 500, rng);
+        GradCheck.check("softmax-xent", logits.data, g.data, () -> SoftmaxCrossEntropy.loss(logits, labels), 1e-3f,
+                1e-2, 1e-5, 500, rng);
     }
 
     @Test
@@ -116,7 +120,8 @@ class LayerGradientTest {
         Tensor p = GradCheck.randomAwayFromZero(rng, 0f, n, 1), t = GradCheck.randomAwayFromZero(rng, 0f, n, 1);
         Tensor g = Tensor.zeros(n, 1);
         MeanSquaredError.lossAndGrad(p, t, g);
-        GradCheck.check("mse", p.data, g.data, () -> MeanSquaredError.lossAndGrad(p, t, Tensor.zeros(n, 1)), 1e-2f, 1e-3, 1e-6, 200, rng);
+        GradCheck.check("mse", p.data, g.data, () -> MeanSquaredError.lossAndGrad(p, t, Tensor.zeros(n, 1)), 1e-2f,
+                1e-3, 1e-6, 200, rng);
     }
 
     @Test
@@ -133,8 +138,10 @@ class LayerGradientTest {
         java.util.function.Supplier<Double> loss = () -> SoftmaxCrossEntropy.loss(net.forward(x, false), labels);
         GradCheck.check("mlp dx", x.data, dx.data, loss, 1e-3f, 2e-2, 1e-5, 65, rng);
         for (var e : net.namedParameters().entrySet()) {
-            GradCheck.check("mlp " + e.getKey(), e.getValue().value.data, e.getValue().grad.data, loss, 1e-3f, 2e-2, 1e-5, 60, rng);
+            GradCheck.check("mlp " + e.getKey(), e.getValue().value.data, e.getValue().grad.data, loss, 1e-3f,
+                    2e-2, 1e-5, 60, rng);
         }
-        assertEquals(java.util.List.of("0.weight", "0.bias", "3.weight", "3.bias"), java.util.List.copyOf(net.namedParameters().keySet()));
+        assertEquals(java.util.List.of("0.weight", "0.bias", "3.weight", "3.bias"),
+                java.util.List.copyOf(net.namedParameters().keySet()));
     }
 }

@@ -49,7 +49,8 @@ class MaxPool2dTest {
                 Tensor dxRef = NaiveMaxPool2d.gradInput(x, dy, cs[4], cs[5]);
                 // overlapping windows add up to k*k/s^2 float terms: allow their rounding
                 for (int i = 0; i < dx.size(); i++) {
-                    assertEquals(dxRef.data[i], dx.data[i], 1e-6 * (1 + Math.abs(dxRef.data[i])), what + " dx[" + i + "]");
+                    assertEquals(dxRef.data[i], dx.data[i], 1e-6 * (1 + Math.abs(dxRef.data[i])),
+                            what + " dx[" + i + "]");
                 }
                 assertArrayEquals(xCopy.data, x.data, what + ": x modified");
             }
@@ -91,13 +92,16 @@ class MaxPool2dTest {
         assertEquals("MaxPool2d(k=2, s=2)", pool.describe());
         assertArrayEquals(new int[] {4, 6, 14, 14}, pool.outputShape(new int[] {4, 6, 28, 28}));
         assertArrayEquals(new int[] {1, 1, 3, 2}, new MaxPool2d(3, 2).outputShape(new int[] {1, 1, 7, 6}));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pool.forward(Tensor.zeros(1, 1, 1, 5), false));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> pool.forward(Tensor.zeros(1, 1, 1, 5), false));
         assertTrue(e.getMessage().contains("MaxPool2d") && e.getMessage().contains("[1, 1, 1, 5]"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> pool.forward(Tensor.zeros(4, 4), false));
         assertThrows(IllegalStateException.class, () -> new MaxPool2d(2, 2).backward(Tensor.zeros(1, 1, 1, 1)));
         pool.forward(Tensor.zeros(1, 2, 4, 4), true);
-        IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class, () -> pool.backward(Tensor.zeros(1, 2, 3, 2)));
-        assertTrue(e2.getMessage().contains("[1, 2, 3, 2]") && e2.getMessage().contains("[1, 2, 2, 2]"), e2.getMessage());
+        IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
+                () -> pool.backward(Tensor.zeros(1, 2, 3, 2)));
+        assertTrue(e2.getMessage().contains("[1, 2, 3, 2]") && e2.getMessage().contains("[1, 2, 2, 2]"),
+                e2.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new MaxPool2d(0, 1));
         assertThrows(IllegalArgumentException.class, () -> new MaxPool2d(2, 0));
     }

@@ -258,7 +258,8 @@ class OnnxRuntimeTest {
             pr.prune(spec.sparsity(), pr.scores(null));
             OnnxDecoder.Model decoded = OnnxDecoder.decode(OnnxExporter.export(net, m.sampleShape(),
                     OnnxExportOptions.defaults()).toByteArray());
-            assertEquals(Set.of("0.weight", "4.weight", "6.weight", "6.bias"), decoded.initializers().keySet(), g.name());
+            assertEquals(Set.of("0.weight", "4.weight", "6.weight", "6.bias"),
+                    decoded.initializers().keySet(), g.name());
             assertSameOutputs("no bias, " + g, m, mnist, OnnxExportOptions.defaults());
         }
     }

@@ -78,7 +78,8 @@ class GradMaskTest {
         assertEquals(0.01f, w.value.data[0], 1e-7f);
     }
 
-    /** The GPU trainer has no gradient mask: auto falls back with the reason, the GPU backend refuses before any work. */
+    /** The GPU trainer has no gradient mask: auto falls back with the reason, the GPU backend refuses before any
+     *  work. */
     @Test
     void theGpuPathRefusesGradientMaskingSoAutoFallsBack() {
         ModelSpec m = Models.build("lenet-300-100", 1);

@@ -25,7 +25,8 @@ class OptimizerTest {
     }
 
     /** torch.optim.SGD's update written out in double, scalar by scalar (the documented algorithm). */
-    static void sgdReference(double[] w, double[] buf, float[] g, double lr, double mu, double wd, boolean nesterov, int t) {
+    static void sgdReference(double[] w, double[] buf, float[] g, double lr, double mu, double wd,
+            boolean nesterov, int t) {
         for (int i = 0; i < w.length; i++) {
             double d = g[i] + wd * w[i];
             if (mu != 0) {

@@ -63,7 +63,8 @@ class CappedSelectionTest {
             long[] want = referenceCounts(s, keep, min, max);
             byte[][] m = Structured.newMasks(ScoreSource.of(s));
             GlobalSelector.CappedResult res = GlobalSelector.selectCapped(ScoreSource.of(s), keep, lo, hi, m, null);
-            String ctx = "case " + it + " keep " + keep + " min " + Arrays.toString(min) + " max " + Arrays.toString(max);
+            String ctx = "case " + it + " keep " + keep + " min " + Arrays.toString(min) + " max "
+                    + Arrays.toString(max);
             assertArrayEquals(want, res.keptPerTensor(), ctx);
             boolean sawMin = false, sawMax = false;
             for (int t = 0; t < nt; t++) {
@@ -74,16 +75,19 @@ class CappedSelectionTest {
             }
             if (sawMin && sawMax) bothSides++;
         }
-        assertTrue(bothSides > 0, "no generated case clamped tensors on both sides; the test does not cover the one-sided rule");
+        assertTrue(bothSides > 0,
+                "no generated case clamped tensors on both sides; the test does not cover the one-sided rule");
     }
 
     @Test
     void infeasibleBoundsAreRejected() {
         float[][] s = {{1, 2, 3, 4}, {5, 6}};
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> GlobalSelector.selectCapped(ScoreSource.of(s), 1, new double[]{0.5, 0.5}, new double[]{1, 1}, null, null));
+                () -> GlobalSelector.selectCapped(ScoreSource.of(s), 1, new double[]{0.5, 0.5},
+                        new double[]{1, 1}, null, null));
         assertTrue(e.getMessage().contains("infeasible"), e.getMessage());
         assertThrows(IllegalArgumentException.class,
-                () -> GlobalSelector.selectCapped(ScoreSource.of(s), 3, new double[]{0.6, 0}, new double[]{0.5, 1}, null, null));
+                () -> GlobalSelector.selectCapped(ScoreSource.of(s), 3, new double[]{0.6, 0},
+                        new double[]{0.5, 1}, null, null));
     }
 }

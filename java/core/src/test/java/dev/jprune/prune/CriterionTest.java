@@ -44,9 +44,12 @@ class CriterionTest {
                 src.scores(t, 0, SIZES[t], out);
                 for (int i = 0; i < SIZES[t]; i++) {
                     float want = expected(c, w[t][i], g[t][i]);
-                    assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(out[i]), c + " bulk t" + t + " i" + i);
-                    assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(src.score(t, i)), c + " single t" + t + " i" + i);
-                    assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(c.score(w[t][i], g[t][i])), c + " formula");
+                    assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(out[i]),
+                            c + " bulk t" + t + " i" + i);
+                    assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(src.score(t, i)),
+                            c + " single t" + t + " i" + i);
+                    assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(c.score(w[t][i], g[t][i])),
+                            c + " formula");
                 }
             }
         }
@@ -59,16 +62,20 @@ class CriterionTest {
         w[1][2] = Float.POSITIVE_INFINITY;
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Pruner.globalPrune(Criterion.TAYLOR, w, g, names, 0.5, null));
-        assertTrue(e.getMessage().contains("2.weight") && e.getMessage().contains("index 2") && e.getMessage().contains("weight"), e.getMessage());
+        assertTrue(e.getMessage().contains("2.weight") && e.getMessage().contains("index 2")
+                && e.getMessage().contains("weight"), e.getMessage());
         assertArrayEquals(new float[]{1, 2, 3}, w[0], "weights must be untouched after a failed prune");
         w[1][2] = 6;
         g[0][1] = Float.NaN;
-        e = assertThrows(IllegalArgumentException.class, () -> GlobalSelector.select(new CriterionScoreSource(Criterion.TAYLOR_SQUARED, w, g, names), 1));
-        assertTrue(e.getMessage().contains("0.weight") && e.getMessage().contains("index 1") && e.getMessage().contains("gradient"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> GlobalSelector.select(new CriterionScoreSource(Criterion.TAYLOR_SQUARED, w, g, names), 1));
+        assertTrue(e.getMessage().contains("0.weight") && e.getMessage().contains("index 1")
+                && e.getMessage().contains("gradient"), e.getMessage());
         // Inf·0 would be NaN: still reported as the input fault, not as a NaN score.
         g[0][1] = 0f;
         w[0][1] = Float.NEGATIVE_INFINITY;
-        e = assertThrows(IllegalArgumentException.class, () -> GlobalSelector.select(new CriterionScoreSource(Criterion.MOVEMENT, w, g, names), 1));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> GlobalSelector.select(new CriterionScoreSource(Criterion.MOVEMENT, w, g, names), 1));
         assertTrue(e.getMessage().contains("non-finite weight"), e.getMessage());
         // MAGNITUDE does not read g: a NaN there is not its business.
         w[0][1] = 2;
@@ -97,7 +104,8 @@ class CriterionTest {
             for (long keep : new long[]{0, 1, 2000, 5137}) {
                 byte[][] m = Pruner.globalMasks(new CriterionScoreSource(c, w, g, null), keep);
                 byte[][] ref = SelectionReference.select(ScoreSource.of(sc), keep).masks();
-                for (int t = 0; t < SIZES.length; t++) assertArrayEquals(ref[t], m[t], c + " keep " + keep + " tensor " + t);
+                for (int t = 0; t < SIZES.length; t++)
+                    assertArrayEquals(ref[t], m[t], c + " keep " + keep + " tensor " + t);
             }
         }
     }
@@ -133,12 +141,14 @@ class CriterionTest {
         float[][] bad = gaussian(r, SIZES, 1f);
         bad[4][4999] = Float.NaN;
         assertThrows(IllegalArgumentException.class, () -> sum.accumulate(w, bad));
-        for (int t = 0; t < SIZES.length; t++) assertArrayEquals(snapshot[t], sum.buffers()[t], "buffer changed by a failed batch");
+        for (int t = 0; t < SIZES.length; t++)
+            assertArrayEquals(snapshot[t], sum.buffers()[t], "buffer changed by a failed batch");
         // The movement buffers select like any user scores (signed).
         byte[][] masks = Pruner.globalMasks(sum.source(), 100);
         byte[][] ref = SelectionReference.select(ScoreSource.of(refSum), 100).masks();
         for (int t = 0; t < SIZES.length; t++) assertArrayEquals(ref[t], masks[t]);
-        assertThrows(IllegalArgumentException.class, () -> new ScoreAccumulator(Criterion.GRADIENT, ScoreAccumulator.Mode.EMA, 1f, SIZES, null));
+        assertThrows(IllegalArgumentException.class,
+                () -> new ScoreAccumulator(Criterion.GRADIENT, ScoreAccumulator.Mode.EMA, 1f, SIZES, null));
     }
 
     @Test
@@ -165,7 +175,8 @@ class CriterionTest {
     @Test
     void userCriterionHasNoFormula() {
         assertThrows(IllegalArgumentException.class, () -> Criterion.USER.score(1, 1));
-        assertThrows(IllegalArgumentException.class, () -> new CriterionScoreSource(Criterion.USER, new float[1][1], new float[1][1], null));
+        assertThrows(IllegalArgumentException.class,
+                () -> new CriterionScoreSource(Criterion.USER, new float[1][1], new float[1][1], null));
         ScoreSource fn = ScoreSource.of(new int[]{3, 4}, (t, i) -> t * 10 + i);
         assertArrayEquals(new byte[]{0, 1, 1, 1}, Pruner.globalMasks(fn, 3)[1]);
     }

@@ -42,7 +42,9 @@ class GranularityTest {
                     byte[] want = referenceNm(s, rowLength, nm[0], nm[1]);
                     String ctx = nm[0] + ":" + nm[1] + " rowLength " + rowLength + " rows " + rows;
                     for (int i = 0; i < s.length; i++) {
-                        if (got[i] != want[i]) fail(ctx + ": first mismatch at " + i + " score " + s[i] + " got " + got[i] + " want " + want[i]);
+                        if (got[i] != want[i])
+                            fail(ctx + ": first mismatch at " + i + " score " + s[i] + " got " + got[i]
+                                    + " want " + want[i]);
                     }
                     assertTrue(NmSparsity.isValid(got, rowLength, nm[0], nm[1]), ctx);
                     // Each full group keeps exactly N.
@@ -81,7 +83,8 @@ class GranularityTest {
     /** Reference group score: double sum in index order. */
     static float refGroupScore(float[] s, int from, int len, Structured.Norm norm) {
         double a = 0;
-        for (int i = from; i < from + len; i++) a += norm == Structured.Norm.L1 ? Math.abs((double) s[i]) : (double) s[i] * s[i];
+        for (int i = from; i < from + len; i++)
+            a += norm == Structured.Norm.L1 ? Math.abs((double) s[i]) : (double) s[i] * s[i];
         return (float) (norm == Structured.Norm.L1 ? a : Math.sqrt(a));
     }
 
@@ -114,12 +117,14 @@ class GranularityTest {
                 Structured.Result pl = Pruner.structuredPerLayer(src, groups, norm, per);
                 byte[][] gmp = new byte[groups.length][];
                 for (int t = 0; t < groups.length; t++) {
-                    gmp[t] = SelectionReference.select(ScoreSource.of(new float[][]{ref[t]}), GlobalSelector.keepForSparsity(groups[t], sp)).masks()[0];
+                    gmp[t] = SelectionReference.select(ScoreSource.of(new float[][]{ref[t]}),
+                            GlobalSelector.keepForSparsity(groups[t], sp)).masks()[0];
                 }
                 checkExpansion(norm + " per-layer " + sp, pl, ref, gmp, lens);
             }
         }
-        assertThrows(IllegalArgumentException.class, () -> Structured.groupScores(src, new int[]{8, 1, 129, 16, 0}, Structured.Norm.L1));
+        assertThrows(IllegalArgumentException.class,
+                () -> Structured.groupScores(src, new int[]{8, 1, 129, 16, 0}, Structured.Norm.L1));
     }
 
     static void checkExpansion(String ctx, Structured.Result res, float[][] refScores, byte[][] groupMask, int[] lens) {
@@ -127,8 +132,10 @@ class GranularityTest {
             assertArrayEquals(refScores[t], res.groupScores()[t], ctx + " group scores of tensor " + t);
             int k = 0;
             for (int gi = 0; gi < groupMask[t].length; gi++) {
-                if (groupMask[t][gi] == 1) assertEquals(gi, res.keptGroups()[t][k++], ctx + " kept index list of tensor " + t);
-                for (int i = gi * lens[t]; i < (gi + 1) * lens[t]; i++) assertEquals(groupMask[t][gi], res.masks()[t][i], ctx + " tensor " + t + " element " + i);
+                if (groupMask[t][gi] == 1)
+                    assertEquals(gi, res.keptGroups()[t][k++], ctx + " kept index list of tensor " + t);
+                for (int i = gi * lens[t]; i < (gi + 1) * lens[t]; i++)
+                    assertEquals(groupMask[t][gi], res.masks()[t][i], ctx + " tensor " + t + " element " + i);
             }
             assertEquals(k, res.keptGroups()[t].length, ctx);
         }

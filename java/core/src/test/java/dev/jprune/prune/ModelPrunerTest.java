@@ -53,7 +53,8 @@ class ModelPrunerTest {
         ModelPruner un = new ModelPruner(net, magnitude(0.7));
         un.prune(0.7, un.scores(null));
         byte[][] before = copies(un.masks());
-        ModelPruner nm = new ModelPruner(net, PruneSpec.builder().criterion(Criterion.MAGNITUDE).granularity(Granularity.NM).nm(2, 4).build());
+        ModelPruner nm = new ModelPruner(net,
+                PruneSpec.builder().criterion(Criterion.MAGNITUDE).granularity(Granularity.NM).nm(2, 4).build());
         nm.prune(0, nm.scores(null));
         long lostOnlyByNm = 0;
         for (int t = 0; t < before.length; t++) {
@@ -103,15 +104,18 @@ class ModelPrunerTest {
         assertTrue(java.util.Arrays.stream(free.densities()).anyMatch(d -> d > 0.35), "uncapped densities "
                 + java.util.Arrays.toString(free.densities()) + ": the cap would not bind");
 
-        PruneSpec maxOnly = PruneSpec.builder().criterion(Criterion.MAGNITUDE).sparsity(0.75).densityBounds(0, 0.3).build();
+        PruneSpec maxOnly = PruneSpec.builder().criterion(Criterion.MAGNITUDE).sparsity(0.75)
+                .densityBounds(0, 0.3).build();
         ModelPruner p = new ModelPruner(lenet(5), maxOnly);
         assertTrue(p.capped());
         ModelPruner.Result r = p.prune(0.75, p.scores(null));
         for (int t = 0; t < p.targets().size(); t++) {
             long n = p.targets().get(t).weight().size();
-            assertTrue(r.keptPerTarget()[t] <= Math.rint(0.3 * n), p.names()[t] + " kept " + r.keptPerTarget()[t] + " of " + n);
+            assertTrue(r.keptPerTarget()[t] <= Math.rint(0.3 * n),
+                    p.names()[t] + " kept " + r.keptPerTarget()[t] + " of " + n);
         }
-        assertEquals(GlobalSelector.keepForSparsity(p.candidateCount(), 0.75), r.kept(), "still exactly the global count");
+        assertEquals(GlobalSelector.keepForSparsity(p.candidateCount(), 0.75), r.kept(),
+                "still exactly the global count");
     }
 
     /** Caps apply to global unstructured count selection only. */
@@ -121,10 +125,14 @@ class ModelPrunerTest {
         assertFalse(new ModelPruner(net, magnitude(0.5)).capped(), "bounds [0, 1] are no cap");
         assertTrue(new ModelPruner(net, PruneSpec.builder().densityBounds(0.1, 1).build()).capped(), "a minimum alone");
         assertTrue(new ModelPruner(net, PruneSpec.builder().densityBounds(0, 0.9).build()).capped(), "a maximum alone");
-        assertFalse(new ModelPruner(net, PruneSpec.builder().densityBounds(0.1, 0.9).scope(Scope.PER_LAYER).build()).capped());
-        assertFalse(new ModelPruner(net, PruneSpec.builder().densityBounds(0.1, 0.9).threshold(0.01f).build()).capped());
-        assertFalse(new ModelPruner(net, PruneSpec.builder().densityBounds(0.1, 0.9).granularity(Granularity.NM).build()).capped());
-        assertFalse(new ModelPruner(net, PruneSpec.builder().densityBounds(0.1, 0.9).granularity(Granularity.STRUCTURED).build()).capped());
+        assertFalse(new ModelPruner(net,
+                PruneSpec.builder().densityBounds(0.1, 0.9).scope(Scope.PER_LAYER).build()).capped());
+        assertFalse(new ModelPruner(net,
+                PruneSpec.builder().densityBounds(0.1, 0.9).threshold(0.01f).build()).capped());
+        assertFalse(new ModelPruner(net,
+                PruneSpec.builder().densityBounds(0.1, 0.9).granularity(Granularity.NM).build()).capped());
+        assertFalse(new ModelPruner(net,
+                PruneSpec.builder().densityBounds(0.1, 0.9).granularity(Granularity.STRUCTURED).build()).capped());
         ModelPruner capped = new ModelPruner(net, PruneSpec.builder().densityBounds(0, 0.2).build());
         // 0.3 asks to keep 70%, more than a 20% cap allows: the prune keeps what the cap allows, the target is refused
         long maxKept = 0;
@@ -132,8 +140,8 @@ class ModelPrunerTest {
         assertEquals(maxKept, capped.keepFor(0.3));
         assertEquals(GlobalSelector.keepForSparsity(capped.candidateCount(), 0.9), capped.keepFor(0.9));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> capped.checkTarget(0.3));
-        assertTrue(e.getMessage().contains("sparsity 0.3 is infeasible with density bounds [0.0, 0.2] per layer: they allow sparsities "
-                + "from 0.8000 to 1.0000"), e.getMessage());
+        assertTrue(e.getMessage().contains("sparsity 0.3 is infeasible with density bounds [0.0, 0.2] per layer: "
+                + "they allow sparsities from 0.8000 to 1.0000"), e.getMessage());
         capped.checkTarget(0.9);
         capped.checkTarget(0.8);  // exactly the largest kept count the bounds allow
         ModelPruner floor = new ModelPruner(net, PruneSpec.builder().densityBounds(0.1, 1).build());
@@ -142,7 +150,8 @@ class ModelPrunerTest {
         assertTrue(e.getMessage().contains("from 0.0000 to 0.9000"), e.getMessage());
         ModelPruner free = new ModelPruner(net, magnitude(0.5));
         free.checkTarget(0.0);  // uncapped: every target is feasible
-        assertEquals(GlobalSelector.keepForSparsity(free.candidateCount(), 0.3), free.keepFor(0.3), "uncapped: the plain count");
+        assertEquals(GlobalSelector.keepForSparsity(free.candidateCount(), 0.3), free.keepFor(0.3),
+                "uncapped: the plain count");
         assertEquals(magnitude(0.5), free.spec());
     }
 
@@ -156,8 +165,8 @@ class ModelPrunerTest {
         assertTrue(e.getMessage().contains("2 score tensors for 3 targets"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> p.prune(0.5, ScoreSource.of(new float[][] {w[0], w[1], new float[7]})));
-        assertTrue(e.getMessage().contains("4.weight") && e.getMessage().contains("7 elements") && e.getMessage().contains("1000"),
-                e.getMessage());
+        assertTrue(e.getMessage().contains("4.weight") && e.getMessage().contains("7 elements")
+                && e.getMessage().contains("1000"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> p.prune(1.5, p.scores(null)));
         assertTrue(e.getMessage().contains("1.5"), e.getMessage());
         for (byte[] m : p.masks()) assertNull(m, "no mask set by a refused prune");
@@ -182,7 +191,8 @@ class ModelPrunerTest {
     @Test
     void targetsAreTheWeightLayersLessTheExclusionsAndBadExclusionsAreRefused() {
         Sequential net = lenet(8);
-        assertEquals(List.of("2.weight"), List.of(new ModelPruner(net, PruneSpec.builder().excludeLayers(0).excludeLast(true).build()).names()));
+        assertEquals(List.of("2.weight"),
+                List.of(new ModelPruner(net, PruneSpec.builder().excludeLayers(0).excludeLast(true).build()).names()));
         ModelPruner.Target t = new ModelPruner(net, PruneSpec.builder().build()).targets().get(1);
         assertEquals(2, t.layerIndex());
         assertEquals(100, t.rows());
@@ -191,8 +201,10 @@ class ModelPrunerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ModelPruner(net, PruneSpec.builder().excludeLayers(5).build()));
         assertTrue(e.getMessage().contains("excluded layer 5 does not exist (model has 5 layers)"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new ModelPruner(net, PruneSpec.builder().excludeLayers(-1).build()));
-        e = assertThrows(IllegalArgumentException.class, () -> new ModelPruner(net, PruneSpec.builder().excludeLayers(0, 2, 4).build()));
+        assertThrows(IllegalArgumentException.class,
+                () -> new ModelPruner(net, PruneSpec.builder().excludeLayers(-1).build()));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new ModelPruner(net, PruneSpec.builder().excludeLayers(0, 2, 4).build()));
         assertTrue(e.getMessage().startsWith("nothing to prune"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> new ModelPruner(net, PruneSpec.builder().granularity(Granularity.NM).nm(2, 128).build()));
@@ -205,7 +217,8 @@ class ModelPrunerTest {
     /** Every engine call's kept counts are the masks' counts, for each kind of selection the spec can ask for. */
     @Test
     void theEngineReportsTheCountsOfTheMasksItWrote() {
-        List<PruneSpec> specs = List.of(magnitude(0.7), PruneSpec.builder().criterion(Criterion.MAGNITUDE).scope(Scope.PER_LAYER).build(),
+        List<PruneSpec> specs = List.of(magnitude(0.7),
+                PruneSpec.builder().criterion(Criterion.MAGNITUDE).scope(Scope.PER_LAYER).build(),
                 PruneSpec.builder().criterion(Criterion.MAGNITUDE).densityBounds(0.05, 0.5).build(),
                 PruneSpec.builder().criterion(Criterion.MAGNITUDE).threshold(0.02f).build(),
                 PruneSpec.builder().criterion(Criterion.MAGNITUDE).granularity(Granularity.NM).nm(1, 4).build(),
@@ -242,8 +255,9 @@ class ModelPrunerTest {
     @Test
     void structuredPruningAtLowerSparsityKeepsRemovedRowsRemoved() {
         Sequential net = lenet(13);
-        ModelPruner p = new ModelPruner(net, PruneSpec.builder().criterion(Criterion.MAGNITUDE).granularity(Granularity.STRUCTURED)
-                .scope(Scope.PER_LAYER).build());
+        ModelPruner p = new ModelPruner(net,
+                PruneSpec.builder().criterion(Criterion.MAGNITUDE).granularity(Granularity.STRUCTURED)
+                        .scope(Scope.PER_LAYER).build());
         int[][] first = p.prune(0.75, p.scores(null)).keptRows();
         ModelPruner.Result second = p.prune(0.25, p.scores(null));
         for (int t = 0; t < first.length; t++) {
@@ -266,7 +280,8 @@ class ModelPrunerTest {
         ModelPruner.Result r = new ModelPruner.Result(0.5, new long[] {3, 4}, 10, null);
         assertEquals(7, r.kept());
         assertEquals(0.3, r.achievedSparsity(), 1e-15);
-        ModelPruner p = new ModelPruner(lenet(9), PruneSpec.builder().criterion(Criterion.MAGNITUDE).scope(Scope.PER_LAYER).build());
+        ModelPruner p = new ModelPruner(lenet(9),
+                PruneSpec.builder().criterion(Criterion.MAGNITUDE).scope(Scope.PER_LAYER).build());
         p.prune(0.75, p.scores(null));
         double[] d = p.densities();
         for (int t = 0; t < d.length; t++) {

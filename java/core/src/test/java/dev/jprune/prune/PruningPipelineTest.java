@@ -52,17 +52,23 @@ class PruningPipelineTest {
     void gradualRunPrunesOnScheduleWithExactCountsAndKeepsPrunedWeightsZero() {
         ModelSpec m = Models.build("lenet-300-100", 1);
         Schedule.Gradual g = new Schedule.Gradual(0, 5, 5, 0.0);
-        PruningPlan plan = new PruningPlan(PruneSpec.global(Criterion.TAYLOR, 0.9), g, 1, 1, 0f, PruningPlan.Rewind.NONE, 0);
+        PruningPlan plan = new PruningPlan(PruneSpec.global(Criterion.TAYLOR, 0.9), g, 1, 1, 0f,
+                PruningPlan.Rewind.NONE, 0);
         List<double[]> events = new ArrayList<>();
         PruningRun run = new PruningRun(m, cfg(OptimizerKind.SGD), plan, new PruneListener() {
-            @Override public void onPrune(long step, double target, double achieved) { events.add(new double[] {step, target, achieved}); }
+            @Override public void onPrune(long step, double target, double achieved) {
+                events.add(new double[] {step, target, achieved});
+            }
         });
         List<String> violations = new ArrayList<>();
         run.backend().addHook(new StepHook() {
             @Override public void afterStep(long s) {
                 for (Parameter p : m.net().parameters()) {
                     if (p.mask == null) continue;
-                    for (int i = 0; i < p.size(); i++) if (p.mask[i] == 0 && p.value.data[i] != 0f) { violations.add(p.localName + "@" + i + " step " + s); return; }
+                    for (int i = 0; i < p.size(); i++)
+                        if (p.mask[i] == 0 && p.value.data[i] != 0f) {
+                            violations.add(p.localName + "@" + i + " step " + s); return;
+                        }
                 }
             }
         });
@@ -82,7 +88,8 @@ class PruningPipelineTest {
     @Test
     void perLayerGivesEachLayerTheFractionGlobalDoesNot() {
         ModelSpec a = Models.build("lenet-300-100", 2), b = Models.build("lenet-300-100", 2);
-        PruneSpec per = new PruneSpec(Criterion.MAGNITUDE, Granularity.UNSTRUCTURED, Scope.PER_LAYER, 0.8, 2, 4, Structured.Norm.L2, Float.NaN, Set.of(), false, 0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
+        PruneSpec per = new PruneSpec(Criterion.MAGNITUDE, Granularity.UNSTRUCTURED, Scope.PER_LAYER, 0.8, 2, 4,
+                Structured.Norm.L2, Float.NaN, Set.of(), false, 0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
         ModelPruner pa = new ModelPruner(a.net(), per);
         pa.prune(0.8, pa.scores(null));
         for (ModelPruner.Target t : pa.targets()) {
@@ -92,15 +99,17 @@ class PruningPipelineTest {
         ModelPruner pb = new ModelPruner(b.net(), PruneSpec.global(Criterion.MAGNITUDE, 0.8));
         pb.prune(0.8, pb.scores(null));
         double[] d = pb.densities();
-        assertNotEquals(d[0], d[2], 1e-3, "global magnitude pruning should treat layers of different init scale differently");
-        assertEquals(Math.rint(0.2 * pb.candidateCount()), pb.targets().stream().mapToLong(t -> t.weight().nonzeroMaskCount()).sum());
+        assertNotEquals(d[0], d[2], 1e-3,
+                "global magnitude pruning should treat layers of different init scale differently");
+        assertEquals(Math.rint(0.2 * pb.candidateCount()),
+                pb.targets().stream().mapToLong(t -> t.weight().nonzeroMaskCount()).sum());
     }
 
     @Test
     void densityCapsAndExclusionsAreHonoured() {
         ModelSpec m = Models.build("lenet-300-100", 4);
-        PruneSpec capped = new PruneSpec(Criterion.MAGNITUDE, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.9, 2, 4, Structured.Norm.L2, Float.NaN,
-                Set.of(), true, 0.05, 0.5, 1, ScoreAccumulator.Mode.SUM, 0.9f);
+        PruneSpec capped = new PruneSpec(Criterion.MAGNITUDE, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.9, 2, 4,
+                Structured.Norm.L2, Float.NaN, Set.of(), true, 0.05, 0.5, 1, ScoreAccumulator.Mode.SUM, 0.9f);
         ModelPruner p = new ModelPruner(m.net(), capped);
         assertEquals(List.of("0.weight", "2.weight"), List.of(p.names()));
         p.prune(0.9, p.scores(null));
@@ -117,13 +126,15 @@ class PruningPipelineTest {
     @Test
     void densityBoundsHoldAtEveryScheduledPruneAndImpossibleTargetsAreRefusedFirst() {
         ModelSpec m = Models.build("lenet-300-100", 2);
-        PruneSpec spec = new PruneSpec(Criterion.TAYLOR, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.9, 2, 4, Structured.Norm.L2, Float.NaN,
-                Set.of(), false, 0.05, 0.3, 2, ScoreAccumulator.Mode.SUM, 0.9f);
+        PruneSpec spec = new PruneSpec(Criterion.TAYLOR, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.9, 2, 4,
+                Structured.Norm.L2, Float.NaN, Set.of(), false, 0.05, 0.3, 2, ScoreAccumulator.Mode.SUM, 0.9f);
         Schedule.Gradual g = new Schedule.Gradual(0, 5, 5, 0.0);
         PruningPlan plan = new PruningPlan(spec, g, 1, 1, 0f, PruningPlan.Rewind.NONE, 0);
         List<double[]> events = new ArrayList<>();
         PruningRun run = new PruningRun(m, cfg(OptimizerKind.SGD), plan, new PruneListener() {
-            @Override public void onPrune(long step, double target, double achieved) { events.add(new double[] {step, target, achieved}); }
+            @Override public void onPrune(long step, double target, double achieved) {
+                events.add(new double[] {step, target, achieved});
+            }
         });
         List<String> outside = new ArrayList<>();
         ModelPruner pr = run.pruner();
@@ -132,7 +143,8 @@ class PruningPipelineTest {
                 for (ModelPruner.Target t : pr.targets()) {
                     if (t.weight().mask == null) continue;
                     long k = t.weight().nonzeroMaskCount(), n = t.weight().size();
-                    if (k < Math.rint(0.05 * n) || k > Math.rint(0.3 * n)) outside.add(t.name() + " kept " + k + " of " + n + " after step " + s);
+                    if (k < Math.rint(0.05 * n) || k > Math.rint(0.3 * n))
+                        outside.add(t.name() + " kept " + k + " of " + n + " after step " + s);
                 }
             }
         });
@@ -152,10 +164,11 @@ class PruningPipelineTest {
         assertEquals(1 - GlobalSelector.keepForSparsity(total, 0.9) / (double) total, out.achievedSparsity(), 1e-12);
 
         ModelSpec m2 = Models.build("lenet-300-100", 2);
-        PruneSpec tooSparse = new PruneSpec(Criterion.MAGNITUDE, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.99, 2, 4, Structured.Norm.L2, Float.NaN,
-                Set.of(), false, 0.05, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
+        PruneSpec tooSparse = new PruneSpec(Criterion.MAGNITUDE, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.99, 2, 4,
+                Structured.Norm.L2, Float.NaN, Set.of(), false, 0.05, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
         List<String> phases = new ArrayList<>();
-        PruningRun bad = new PruningRun(m2, cfg(OptimizerKind.SGD), new PruningPlan(tooSparse, new Schedule.OneShot(), 1, 1, 0f, PruningPlan.Rewind.NONE, 0),
+        PruningRun bad = new PruningRun(m2, cfg(OptimizerKind.SGD),
+                new PruningPlan(tooSparse, new Schedule.OneShot(), 1, 1, 0f, PruningPlan.Rewind.NONE, 0),
                 new PruneListener() { @Override public void onPhase(String phase, int epochs) { phases.add(phase); } });
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> bad.run(small));
         assertTrue(e.getMessage().contains("infeasible") && e.getMessage().contains("0.9500"), e.getMessage());
@@ -172,12 +185,16 @@ class PruningPipelineTest {
     void movementScoresSpanTheScheduleAndTaylorScoresRestartAtEachPrune() {
         for (Criterion c : new Criterion[] {Criterion.MOVEMENT, Criterion.TAYLOR}) {
             ModelSpec m = Models.build("lenet-300-100", 1);
-            PruningPlan plan = new PruningPlan(PruneSpec.global(c, 0.8), new Schedule.Gradual(0, 5, 5, 0.0), 1, 1, 0f, PruningPlan.Rewind.NONE, 0);
+            PruningPlan plan = new PruningPlan(PruneSpec.global(c, 0.8), new Schedule.Gradual(0, 5, 5, 0.0), 1, 1, 0f,
+                    PruningPlan.Rewind.NONE, 0);
             List<Long> seen = new ArrayList<>();
             new PruningRun(m, cfg(OptimizerKind.SGD), plan, new PruneListener() {
-                @Override public void onPrune(long step, double target, double achieved, long scoreBatches) { seen.add(scoreBatches); }
+                @Override public void onPrune(long step, double target, double achieved, long scoreBatches) {
+                    seen.add(scoreBatches);
+                }
             }).run(small);
-            List<Long> want = c == Criterion.MOVEMENT ? List.of(1L, 6L, 11L, 16L, 21L, 26L) : List.of(1L, 5L, 5L, 5L, 5L, 5L);
+            List<Long> want = c == Criterion.MOVEMENT ? List.of(1L, 6L, 11L, 16L, 21L, 26L)
+                    : List.of(1L, 5L, 5L, 5L, 5L, 5L);
             assertEquals(want, seen, c + ": batches in the scores at each prune");
             assertEquals(c == Criterion.MOVEMENT, PruneSpec.global(c, 0.8).scoresSpanPrunes());
         }
@@ -188,27 +205,33 @@ class PruningPipelineTest {
     @Test
     void structuredPruningKeepsTheOutputLayer() {
         ModelSpec m = Models.build("lenet-300-100", 3);
-        PruneSpec st = new PruneSpec(Criterion.MAGNITUDE, Granularity.STRUCTURED, Scope.PER_LAYER, 0.5, 2, 4, Structured.Norm.L2, Float.NaN,
-                Set.of(), false, 0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
+        PruneSpec st = new PruneSpec(Criterion.MAGNITUDE, Granularity.STRUCTURED, Scope.PER_LAYER, 0.5, 2, 4,
+                Structured.Norm.L2, Float.NaN, Set.of(), false, 0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
         ModelPruner p = new ModelPruner(m.net(), st);
         assertEquals(List.of("0.weight", "2.weight"), List.of(p.names()));
         p.prune(0.5, p.scores(null));
         assertNull(((dev.jprune.nn.Linear) m.net().layer(4)).weight.mask, "the output layer keeps all 10 classes");
-        assertEquals(List.of("0.weight", "2.weight", "4.weight"), List.of(new ModelPruner(m.net(), PruneSpec.global(Criterion.MAGNITUDE, 0.5)).names()));
-        dev.jprune.nn.Sequential one = new dev.jprune.nn.Sequential(new dev.jprune.nn.Linear(4, 3, new dev.jprune.util.Rng(1)));
-        assertThrows(IllegalArgumentException.class, () -> new ModelPruner(one, st), "a lone classifier layer has no structured target");
+        assertEquals(List.of("0.weight", "2.weight", "4.weight"),
+                List.of(new ModelPruner(m.net(), PruneSpec.global(Criterion.MAGNITUDE, 0.5)).names()));
+        dev.jprune.nn.Sequential one =
+                new dev.jprune.nn.Sequential(new dev.jprune.nn.Linear(4, 3, new dev.jprune.util.Rng(1)));
+        assertThrows(IllegalArgumentException.class, () -> new ModelPruner(one, st),
+                "a lone classifier layer has no structured target");
     }
 
     @Test
     void nmAndStructuredMasksAreValid() {
         ModelSpec m = Models.build("lenet-300-100", 5);
-        PruneSpec nm = new PruneSpec(Criterion.MAGNITUDE, Granularity.NM, Scope.PER_LAYER, 0.5, 2, 4, Structured.Norm.L2, Float.NaN, Set.of(), false, 0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
+        PruneSpec nm = new PruneSpec(Criterion.MAGNITUDE, Granularity.NM, Scope.PER_LAYER, 0.5, 2, 4,
+                Structured.Norm.L2, Float.NaN, Set.of(), false, 0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
         ModelPruner p = new ModelPruner(m.net(), nm);
         p.prune(0.5, p.scores(null));
-        for (ModelPruner.Target t : p.targets()) assertTrue(NmSparsity.isValid(t.weight().mask, t.rowLength(), 2, 4), t.name());
+        for (ModelPruner.Target t : p.targets())
+            assertTrue(NmSparsity.isValid(t.weight().mask, t.rowLength(), 2, 4), t.name());
 
         ModelSpec s = Models.build("lenet-300-100", 6);
-        PruneSpec st = new PruneSpec(Criterion.MAGNITUDE, Granularity.STRUCTURED, Scope.PER_LAYER, 0.5, 2, 4, Structured.Norm.L1, Float.NaN, Set.of(), true, 0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
+        PruneSpec st = new PruneSpec(Criterion.MAGNITUDE, Granularity.STRUCTURED, Scope.PER_LAYER, 0.5, 2, 4,
+                Structured.Norm.L1, Float.NaN, Set.of(), true, 0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
         ModelPruner ps = new ModelPruner(s.net(), st);
         ModelPruner.Result r = ps.prune(0.5, ps.scores(null));
         for (int t = 0; t < ps.targets().size(); t++) {
@@ -216,7 +239,8 @@ class PruningPipelineTest {
             assertEquals(tg.rows() / 2, r.keptRows()[t].length, tg.name());
             for (int row = 0; row < tg.rows(); row++) {
                 byte first = tg.weight().mask[row * tg.rowLength()];
-                for (int c = 0; c < tg.rowLength(); c++) assertEquals(first, tg.weight().mask[row * tg.rowLength() + c], "row must be pruned whole");
+                for (int c = 0; c < tg.rowLength(); c++)
+                    assertEquals(first, tg.weight().mask[row * tg.rowLength() + c], "row must be pruned whole");
                 assertEquals(first, tg.bias().mask[row], "bias entry goes with its neuron");
                 if (first == 0) assertEquals(0f, tg.bias().value.data[row]);
             }
@@ -233,8 +257,8 @@ class PruningPipelineTest {
         for (Scope scope : Scope.values()) {
             for (Structured.Norm norm : Structured.Norm.values()) {
                 ModelSpec s = Models.build("lenet-300-100", 6);
-                PruneSpec st = new PruneSpec(Criterion.MAGNITUDE, Granularity.STRUCTURED, scope, 0.75, 2, 4, norm, Float.NaN, Set.of(), true, 0, 1, 1,
-                        ScoreAccumulator.Mode.SUM, 0.9f);
+                PruneSpec st = new PruneSpec(Criterion.MAGNITUDE, Granularity.STRUCTURED, scope, 0.75, 2, 4, norm,
+                        Float.NaN, Set.of(), true, 0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
                 ModelPruner ps = new ModelPruner(s.net(), st);
                 ModelPruner.Result r1 = ps.prune(0.5, ps.scores(null));
                 int[][] first = r1.keptRows();
@@ -244,16 +268,20 @@ class PruningPipelineTest {
                     ModelPruner.Target tg = ps.targets().get(t);
                     int rows = tg.rows();
                     if (scope == Scope.PER_LAYER) {
-                        assertEquals(GlobalSelector.keepForSparsity(rows, 0.75), r2.keptRows()[t].length, what + " " + tg.name());
+                        assertEquals(GlobalSelector.keepForSparsity(rows, 0.75), r2.keptRows()[t].length,
+                                what + " " + tg.name());
                     }
                     java.util.Set<Integer> before = new java.util.HashSet<>();
                     for (int row : first[t]) before.add(row);
-                    for (int row : r2.keptRows()[t]) assertTrue(before.contains(row), what + ": " + tg.name() + " row " + row + " revived");
-                    assertEquals((long) r2.keptRows()[t].length * tg.rowLength(), r2.keptPerTarget()[t], what + " kept elements of " + tg.name());
+                    for (int row : r2.keptRows()[t])
+                        assertTrue(before.contains(row), what + ": " + tg.name() + " row " + row + " revived");
+                    assertEquals((long) r2.keptRows()[t].length * tg.rowLength(), r2.keptPerTarget()[t],
+                            what + " kept elements of " + tg.name());
                 }
                 long rowsTotal = ps.targets().stream().mapToLong(ModelPruner.Target::rows).sum();
                 if (scope == Scope.GLOBAL) {
-                    assertEquals(GlobalSelector.keepForSparsity(rowsTotal, 0.75), java.util.Arrays.stream(r2.keptRows()).mapToLong(a -> a.length).sum(), what);
+                    assertEquals(GlobalSelector.keepForSparsity(rowsTotal, 0.75),
+                            java.util.Arrays.stream(r2.keptRows()).mapToLong(a -> a.length).sum(), what);
                 }
             }
         }
@@ -265,10 +293,11 @@ class PruningPipelineTest {
         java.util.Set<Integer> none = Set.of();
         for (Granularity gr : Granularity.values()) {
             ModelSpec m = Models.build("lenet-300-100", 8);
-            PruneSpec spec = new PruneSpec(Criterion.MAGNITUDE, gr, Scope.PER_LAYER, 0.5, 2, 4, Structured.Norm.L2, Float.NaN, none, false, 0, 1, 1,
-                    ScoreAccumulator.Mode.SUM, 0.9f);
+            PruneSpec spec = new PruneSpec(Criterion.MAGNITUDE, gr, Scope.PER_LAYER, 0.5, 2, 4, Structured.Norm.L2,
+                    Float.NaN, none, false, 0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
             ModelPruner p = new ModelPruner(m.net(), spec);
-            // Masks exist (a failed second prune must keep them), except N:M, whose masks a second prune would not change.
+            // Masks exist (a failed second prune must keep them), except N:M, whose masks a second prune would not
+            // change.
             if (gr != Granularity.NM) p.prune(0.3, p.scores(null));
             List<ModelPruner.Target> ts = p.targets();
             ts.get(ts.size() - 1).weight().value.data[5] = Float.NaN;
@@ -276,12 +305,14 @@ class PruningPipelineTest {
             byte[][] masks = p.masks().clone();
             byte[][] maskCopies = new byte[masks.length][];
             for (int t = 0; t < masks.length; t++) maskCopies[t] = masks[t] == null ? null : masks[t].clone();
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.prune(0.6, p.scores(null)), gr.toString());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> p.prune(0.6, p.scores(null)), gr.toString());
             assertTrue(e.getMessage().contains("index 5"), e.getMessage());
             float[][] after = m.net().copyValues();
             for (int i = 0; i < before.length; i++) {
                 for (int j = 0; j < before[i].length; j++) {
-                    assertEquals(Float.floatToRawIntBits(before[i][j]), Float.floatToRawIntBits(after[i][j]), gr + ": parameter " + i + " value " + j);
+                    assertEquals(Float.floatToRawIntBits(before[i][j]), Float.floatToRawIntBits(after[i][j]),
+                            gr + ": parameter " + i + " value " + j);
                 }
             }
             for (int t = 0; t < masks.length; t++) {
@@ -295,13 +326,16 @@ class PruningPipelineTest {
     void rewindingResetsSurvivorsToInitialisationAndKeepsTheMask() {
         ModelSpec m = Models.build("lenet-300-100", 7);
         float[] init = ((dev.jprune.nn.Linear) m.net().layer(0)).weight.value.data.clone();
-        PruningPlan plan = new PruningPlan(PruneSpec.global(Criterion.MAGNITUDE, 0.8), new Schedule.OneShot(), 1, 0, 0f, PruningPlan.Rewind.INIT, 0);
+        PruningPlan plan = new PruningPlan(PruneSpec.global(Criterion.MAGNITUDE, 0.8), new Schedule.OneShot(), 1, 0, 0f,
+                PruningPlan.Rewind.INIT, 0);
         new PruningRun(m, cfg(OptimizerKind.SGD), plan, PruneListener.NONE).run(small);
         Parameter w = ((dev.jprune.nn.Linear) m.net().layer(0)).weight;
         int kept = 0;
         for (int i = 0; i < init.length; i++) {
             if (w.mask[i] == 0) assertEquals(0f, w.value.data[i]);
-            else { kept++; assertEquals(init[i], w.value.data[i], "survivor " + i + " must be back at its initial value"); }
+            else {
+                kept++; assertEquals(init[i], w.value.data[i], "survivor " + i + " must be back at its initial value");
+            }
         }
         assertTrue(kept > 0 && kept < init.length);
     }

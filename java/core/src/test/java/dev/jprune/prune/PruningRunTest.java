@@ -43,7 +43,8 @@ class PruningRunTest {
 
     static RecordingBackend.Pruning run(ModelSpec m, TrainConfig c, PruningPlan plan) { return run(m, c, plan, false); }
 
-    /** One-shot: the dense epochs, their evaluation, the fine-tuning rate, one prune, the fine-tuning epochs, the end. */
+    /** One-shot: the dense epochs, their evaluation, the fine-tuning rate, one prune, the fine-tuning epochs, the
+     *  end. */
     @Test
     void oneShotPrunesOnceBetweenDenseTrainingAndFineTuning() {
         ModelSpec m = Models.build("lenet-300-100", 1);
@@ -56,7 +57,8 @@ class PruningRunTest {
                 .noneMatch(s -> s.startsWith("lr")), "a fine-tuning rate of 0 keeps the training rate");
     }
 
-    /** Iterative: R rounds of (prune to the round's geometric sparsity, ⌈E/R⌉ epochs); fresh gradient scores per round. */
+    /** Iterative: R rounds of (prune to the round's geometric sparsity, ⌈E/R⌉ epochs); fresh gradient scores per
+     *  round. */
     @Test
     void iterativeRoundsPruneGeometricallyAndFineTuneTheirShareOfEpochs() {
         ModelSpec m = Models.build("lenet-300-100", 2);
@@ -66,7 +68,9 @@ class PruningRunTest {
         List<Long> reported = new ArrayList<>();
         RecordingBackend.Pruning b = new RecordingBackend.Pruning(m, cfg(1), false);
         new PruningRun(m, cfg(1), plan, new PruneListener() {
-            @Override public void onPrune(long step, double target, double achieved, long batches) { reported.add(batches); }
+            @Override public void onPrune(long step, double target, double achieved, long batches) {
+                reported.add(batches);
+            }
         }, b).run(tiny);
         List<String> want = new ArrayList<>(List.of("epoch 0", "evaluate"));
         int epoch = 1;
@@ -84,11 +88,13 @@ class PruningRunTest {
         assertEquals(List.of("epoch 0", "evaluate", "accumulate 3", "score 2",
                 pruneEntry(two.sparsityAfterRound(1, 0.8), 2), "epoch 1", "accumulate 3", "score 2",
                 pruneEntry(two.sparsityAfterRound(2, 0.8), 2), "evaluate", "epoch 2", "evaluate", "sync"),
-                run(Models.build("lenet-300-100", 2), cfg(1), plan.toBuilder().schedule(two).fineTuneEpochs(1).build()).log,
+                run(Models.build("lenet-300-100", 2), cfg(1),
+                        plan.toBuilder().schedule(two).fineTuneEpochs(1).build()).log,
                 "each round trains at least one epoch, even with fewer fine-tuning epochs than rounds");
-        List<String> even = run(Models.build("lenet-300-100", 2), cfg(1), plan.toBuilder().schedule(it).fineTuneEpochs(3).build()).log;
-        assertEquals(List.of("epoch 0", "epoch 1", "epoch 2", "epoch 3"), even.stream().filter(s -> s.startsWith("epoch")).toList(),
-                "3 epochs over 3 rounds: one each");
+        List<String> even = run(Models.build("lenet-300-100", 2), cfg(1),
+                plan.toBuilder().schedule(it).fineTuneEpochs(3).build()).log;
+        assertEquals(List.of("epoch 0", "epoch 1", "epoch 2", "epoch 3"),
+                even.stream().filter(s -> s.startsWith("epoch")).toList(), "3 epochs over 3 rounds: one each");
     }
 
     /**
@@ -103,12 +109,16 @@ class PruningRunTest {
                 .schedule(g).denseEpochs(1).fineTuneEpochs(1).build();
         RecordingBackend.Pruning b = run(m, cfg(1), plan);
         assertEquals(List.of("epoch 0", "evaluate", "accumulate 3", "epoch 1", pruneEntry(g.sparsityAt(1, 0.8), 2),
-                pruneEntry(g.sparsityAt(3, 0.8), 2), pruneEntry(0.8, 2), "evaluate", "sync"), b.log, "steps 0-1, 2-3, 4-5 in the scores");
+                pruneEntry(g.sparsityAt(3, 0.8), 2), pruneEntry(0.8, 2), "evaluate", "sync"), b.log,
+                "steps 0-1, 2-3, 4-5 in the scores");
         StepHook scoring = b.added.get(0);
-        for (long s = 0; s < 12; s++) assertTrue(scoring.needsHost(s), "host accumulation reads every step's gradients");
+        for (long s = 0; s < 12; s++)
+            assertTrue(scoring.needsHost(s), "host accumulation reads every step's gradients");
 
-        RecordingBackend.Pruning mag = run(Models.build("lenet-300-100", 3), cfg(1), plan.toBuilder().spec(PruneSpec.global(Criterion.MAGNITUDE, 0.8)).build());
-        for (long s = 0; s < 12; s++) assertFalse(mag.added.get(0).needsHost(s), "magnitude reads weights only at a prune");
+        RecordingBackend.Pruning mag = run(Models.build("lenet-300-100", 3), cfg(1),
+                plan.toBuilder().spec(PruneSpec.global(Criterion.MAGNITUDE, 0.8)).build());
+        for (long s = 0; s < 12; s++)
+            assertFalse(mag.added.get(0).needsHost(s), "magnitude reads weights only at a prune");
     }
 
     /**
@@ -120,24 +130,31 @@ class PruningRunTest {
     void scoresAccumulatedByTheBackendPruneAsHostScoresDo() {
         Schedule.Gradual g = new Schedule.Gradual(0, 3, 5, 0.0);  // prunes at 0 and 5, then fresh batches after the end
         for (Criterion c : new Criterion[] {Criterion.TAYLOR, Criterion.MOVEMENT}) {
-            PruningPlan plan = PruningPlan.builder(PruneSpec.builder().criterion(c).sparsity(0.7).scoreBatches(2).build())
+            PruningPlan plan = PruningPlan
+                    .builder(PruneSpec.builder().criterion(c).sparsity(0.7).scoreBatches(2).build())
                     .schedule(g).denseEpochs(0).fineTuneEpochs(1).build();
             ModelSpec host = Models.build("lenet-300-100", 9), dev = Models.build("lenet-300-100", 9);
             RecordingBackend.Pruning hb = run(host, cfg(0), plan, false), db = run(dev, cfg(0), plan, true);
-            assertEquals(hb.log.stream().filter(s -> !s.endsWith("scores")).toList(), db.log.stream().filter(s -> !s.endsWith("scores")).toList(),
-                    c + ": the same calls and prunes");
+            assertEquals(hb.log.stream().filter(s -> !s.endsWith("scores")).toList(),
+                    db.log.stream().filter(s -> !s.endsWith("scores")).toList(), c + ": the same calls and prunes");
             List<String> scoreCalls = db.log.stream().filter(s -> s.endsWith("scores")).toList();
-            assertEquals(c == Criterion.MOVEMENT ? List.of("stop scores") : List.of("reset scores", "reset scores", "stop scores"), scoreCalls, c.name());
-            assertTrue(hb.log.stream().noneMatch(s -> s.endsWith("scores")), "host accumulation never resets or stops a backend's sums");
+            assertEquals(c == Criterion.MOVEMENT ? List.of("stop scores")
+                    : List.of("reset scores", "reset scores", "stop scores"), scoreCalls, c.name());
+            assertTrue(hb.log.stream().noneMatch(s -> s.endsWith("scores")),
+                    "host accumulation never resets or stops a backend's sums");
             float[][] a = host.net().copyValues(), d = dev.net().copyValues();
             for (int p = 0; p < a.length; p++) assertArrayEquals(a[p], d[p], c + " parameter " + p);
-            for (int p = 0; p < a.length; p++) assertArrayEquals(host.net().parameters().get(p).mask, dev.net().parameters().get(p).mask);
-            for (long s = 0; s < 12; s++) assertFalse(db.added.get(0).needsHost(s), "scores on the device need no host copy");
+            for (int p = 0; p < a.length; p++)
+                assertArrayEquals(host.net().parameters().get(p).mask, dev.net().parameters().get(p).mask);
+            for (long s = 0; s < 12; s++)
+                assertFalse(db.added.get(0).needsHost(s), "scores on the device need no host copy");
         }
         // one-shot: the backend scores its batches, the run stops the accumulation after the prune
-        PruningPlan once = PruningPlan.builder(PruneSpec.builder().criterion(Criterion.TAYLOR).sparsity(0.5).scoreBatches(2).build())
+        PruningPlan once = PruningPlan
+                .builder(PruneSpec.builder().criterion(Criterion.TAYLOR).sparsity(0.5).scoreBatches(2).build())
                 .schedule(Schedule.oneShot()).denseEpochs(0).fineTuneEpochs(0).build();
-        assertEquals(List.of("evaluate", "accumulate 3", "score 2", pruneEntry(0.5, 2), "stop scores", "evaluate", "sync"),
+        assertEquals(List.of("evaluate", "accumulate 3", "score 2", pruneEntry(0.5, 2), "stop scores",
+                "evaluate", "sync"),
                 run(Models.build("lenet-300-100", 9), cfg(0), once, true).log,
                 "nothing trains after the prune: one evaluation is both the right-after and the final figure");
         ModelSpec m = Models.build("lenet-300-100", 9);
@@ -154,10 +171,12 @@ class PruningRunTest {
     @Test
     void aScheduleOutlastingFineTuningEndsAtTheTargetAfterIt() {
         Schedule.Gradual g = new Schedule.Gradual(0, 4, 4, 0.0);  // prunes at 0, 4, 8, ...; 6 steps of fine-tuning
-        PruningPlan taylor = PruningPlan.builder(PruneSpec.builder().criterion(Criterion.TAYLOR).sparsity(0.7).scoreBatches(3).build())
+        PruningPlan taylor = PruningPlan
+                .builder(PruneSpec.builder().criterion(Criterion.TAYLOR).sparsity(0.7).scoreBatches(3).build())
                 .schedule(g).denseEpochs(0).fineTuneEpochs(1).build();
-        assertEquals(List.of("evaluate", "accumulate 3", "epoch 0", pruneEntry(g.sparsityAt(0, 0.7), 1), pruneEntry(g.sparsityAt(4, 0.7), 4),
-                pruneEntry(0.7, 1), "evaluate", "sync"), run(Models.build("lenet-300-100", 4), cfg(0), taylor).log,
+        assertEquals(List.of("evaluate", "accumulate 3", "epoch 0", pruneEntry(g.sparsityAt(0, 0.7), 1),
+                pruneEntry(g.sparsityAt(4, 0.7), 4), pruneEntry(0.7, 1), "evaluate", "sync"),
+                run(Models.build("lenet-300-100", 4), cfg(0), taylor).log,
                 "the step after the last prune (5) scores the final prune");
 
         Schedule.Gradual onLast = new Schedule.Gradual(0, 3, 5, 0.0);  // prunes at 0 and at 5, the last step
@@ -168,17 +187,23 @@ class PruningRunTest {
 
         PruningPlan magnitude = taylor.toBuilder().spec(PruneSpec.global(Criterion.MAGNITUDE, 0.7)).build();
         Schedule.Gradual once = new Schedule.Gradual(1, 3, 5, 0.0);  // prunes at 1, then 6, 11, 16 are past the end
-        assertEquals(List.of("evaluate", "epoch 0", pruneEntry(once.sparsityAt(1, 0.7), -1), pruneEntry(0.7, -1), "evaluate", "sync"),
-                run(Models.build("lenet-300-100", 4), cfg(0), magnitude.toBuilder().schedule(once).build()).log, "magnitude reads the live weights");
+        assertEquals(List.of("evaluate", "epoch 0", pruneEntry(once.sparsityAt(1, 0.7), -1), pruneEntry(0.7, -1),
+                "evaluate", "sync"),
+                run(Models.build("lenet-300-100", 4), cfg(0), magnitude.toBuilder().schedule(once).build()).log,
+                "magnitude reads the live weights");
 
-        Schedule.Gradual justAfter = new Schedule.Gradual(0, 2, 3, 0.0);  // prunes at 0, 3 and 6 = the first step after the epoch
-        assertEquals(List.of("epoch 0", "evaluate", "epoch 1", pruneEntry(0, -1), pruneEntry(justAfter.sparsityAt(3, 0.7), -1),
-                pruneEntry(0.7, -1), "evaluate", "sync"),
-                run(Models.build("lenet-300-100", 4), cfg(1), magnitude.toBuilder().schedule(justAfter).denseEpochs(1).build()).log,
+        // prunes at 0, 3 and 6 = the first step after the epoch
+        Schedule.Gradual justAfter = new Schedule.Gradual(0, 2, 3, 0.0);
+        assertEquals(List.of("epoch 0", "evaluate", "epoch 1", pruneEntry(0, -1),
+                pruneEntry(justAfter.sparsityAt(3, 0.7), -1), pruneEntry(0.7, -1), "evaluate", "sync"),
+                run(Models.build("lenet-300-100", 4), cfg(1),
+                        magnitude.toBuilder().schedule(justAfter).denseEpochs(1).build()).log,
                 "fine-tuning counts from its own first step (after 6 dense steps)");
         Schedule.Gradual within = new Schedule.Gradual(0, 1, 5, 0.0);  // prunes at 0 and 5: done within fine-tuning
-        assertEquals(List.of("epoch 0", "evaluate", "epoch 1", pruneEntry(0, -1), pruneEntry(0.7, -1), "evaluate", "sync"),
-                run(Models.build("lenet-300-100", 4), cfg(1), magnitude.toBuilder().schedule(within).denseEpochs(1).build()).log);
+        assertEquals(List.of("epoch 0", "evaluate", "epoch 1", pruneEntry(0, -1), pruneEntry(0.7, -1),
+                "evaluate", "sync"),
+                run(Models.build("lenet-300-100", 4), cfg(1),
+                        magnitude.toBuilder().schedule(within).denseEpochs(1).build()).log);
 
         List<Double> heard = new ArrayList<>();
         PruningRun.Outcome o = new PruningRun(Models.build("lenet-300-100", 4), cfg(0), taylor, new PruneListener() {
@@ -186,15 +211,16 @@ class PruningRunTest {
         }).run(tiny);
         assertEquals(1 - GlobalSelector.keepForSparsity(266200, 0.7) / 266200.0, o.achievedSparsity(), 1e-12);
         assertEquals(3, o.prunes().size());
-        assertEquals(List.of(g.sparsityAt(0, 0.7), g.sparsityAt(4, 0.7), 0.7), heard, "the listener hears the finishing prune too");
+        assertEquals(List.of(g.sparsityAt(0, 0.7), g.sparsityAt(4, 0.7), 0.7), heard,
+                "the listener hears the finishing prune too");
         assertEquals(0.7, o.prunes().get(2).requestedSparsity(), 0.0);
     }
 
     /** A relative gradual schedule is resolved against ⌈samples / batch⌉ steps per fine-tuning epoch. */
     @Test
     void aRelativeScheduleCountsTheFineTuningSteps() {
-        PruningPlan plan = PruningPlan.builder(PruneSpec.global(Criterion.MAGNITUDE, 0.8)).schedule(Schedule.gradual(1.0, 7))
-                .denseEpochs(0).fineTuneEpochs(1).build();
+        PruningPlan plan = PruningPlan.builder(PruneSpec.global(Criterion.MAGNITUDE, 0.8))
+                .schedule(Schedule.gradual(1.0, 7)).denseEpochs(0).fineTuneEpochs(1).build();
         Schedule.Gradual over6 = Schedule.gradualOver(6, 1.0, 7);  // 600 samples, batch 100: 6 steps, a prune at each
         List<String> want = new ArrayList<>(List.of("evaluate", "epoch 0"));
         for (long t = 0; t < 6; t++) want.add(pruneEntry(over6.sparsityAt(t, 0.8), -1));
@@ -210,7 +236,8 @@ class PruningRunTest {
                 .denseEpochs(1).fineTuneEpochs(2).build();
         RecordingBackend.Pruning b = new RecordingBackend.Pruning(m, cfg(1), false);
         PruningRun.Outcome o = new PruningRun(m, cfg(1), plan, PruneListener.NONE, b).run(tiny);
-        assertEquals(List.of("accumulate 3", "score 1", pruneEntry(0.8, 1), "epoch 0", "epoch 1", "epoch 2", "evaluate", "sync"), b.log);
+        assertEquals(List.of("accumulate 3", "score 1", pruneEntry(0.8, 1), "epoch 0", "epoch 1", "epoch 2", "evaluate",
+                "sync"), b.log);
         assertTrue(Double.isNaN(o.denseAccuracy()), "no dense model was evaluated");
         assertTrue(o.prunedAccuracy() > 0.5, "three masked epochs train the pruned network: " + o.prunedAccuracy());
     }
@@ -234,14 +261,18 @@ class PruningRunTest {
                     Parameter q = ps.get(p);
                     for (int i = 0; i < q.size(); i++) {
                         boolean kept = q.mask == null || q.mask[i] != 0;
-                        if (q.value.data[i] != (kept ? init[p][i] : 0f)) { faults.add("parameter " + p + "[" + i + "] not rewound"); break; }
+                        if (q.value.data[i] != (kept ? init[p][i] : 0f)) {
+                            faults.add("parameter " + p + "[" + i + "] not rewound"); break;
+                        }
                     }
                 }
                 super.weightsReplacedAndResetOptimizer();
                 Sgd sgd = (Sgd) cpu.trainer().optimizer();
                 for (int p = 0; p < ps.size(); p++) {
                     float[] v = sgd.momentumBuffer(p);
-                    if (v != null) for (float x : v) if (x != 0f) { faults.add("momentum of parameter " + p + " survived the reset"); break; }
+                    if (v != null) for (float x : v) if (x != 0f) {
+                        faults.add("momentum of parameter " + p + " survived the reset"); break;
+                    }
                 }
             }
         };
@@ -258,7 +289,8 @@ class PruningRunTest {
         assertTrue(moved > 0, "the retraining epoch moves the rewound survivors");
     }
 
-    /** Rewinding to a step: the survivors take the values they had after that dense step; a step past training is refused. */
+    /** Rewinding to a step: the survivors take the values they had after that dense step; a step past training is
+     *  refused. */
     @Test
     void rewindingToAStepRestoresTheWeightsOfThatStep() {
         ModelSpec m = Models.build("lenet-300-100", 7);
@@ -275,7 +307,8 @@ class PruningRunTest {
                 b.log, "measured right after the prune: the rewind changes the weights before the end");
         assertEquals(List.of(mine), b.hooks, "the run removed its snapshot hook");
         StepHook snapshot = b.added.get(1);
-        for (long s = 0; s < 6; s++) assertEquals(s == 2, snapshot.needsHost(s), "the host copy is needed after step 3 only: " + s);
+        for (long s = 0; s < 6; s++)
+            assertEquals(s == 2, snapshot.needsHost(s), "the host copy is needed after step 3 only: " + s);
         List<Parameter> ps = m.net().parameters();
         for (int p = 0; p < ps.size(); p++) {
             Parameter q = ps.get(p);
@@ -288,19 +321,23 @@ class PruningRunTest {
         float[][] init = m0.net().copyValues();
         new PruningRun(m0, cfg(1), plan.toBuilder().rewindToStep(0).build(), PruneListener.NONE).run(tiny);
         Parameter w = m0.net().parameters().get(0);
-        for (int i = 0; i < w.size(); i++) assertEquals(w.mask[i] == 0 ? 0f : init[0][i], w.value.data[i], "step 0 is initialisation");
+        for (int i = 0; i < w.size(); i++)
+            assertEquals(w.mask[i] == 0 ? 0f : init[0][i], w.value.data[i], "step 0 is initialisation");
 
-        PruningRun tooLate = new PruningRun(Models.build("lenet-300-100", 7), cfg(1), plan.toBuilder().rewindToStep(7).build(), PruneListener.NONE);
+        PruningRun tooLate = new PruningRun(Models.build("lenet-300-100", 7), cfg(1),
+                plan.toBuilder().rewindToStep(7).build(), PruneListener.NONE);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tooLate.run(tiny));
         assertEquals("rewind step 7 is beyond the 6 dense training steps", e.getMessage());
-        new PruningRun(Models.build("lenet-300-100", 7), cfg(1), plan.toBuilder().rewindToStep(6).build(), PruneListener.NONE).run(tiny);
+        new PruningRun(Models.build("lenet-300-100", 7), cfg(1), plan.toBuilder().rewindToStep(6).build(),
+                PruneListener.NONE).run(tiny);
     }
 
     /** The outcome reports the model: the sparsity its masks hold, per-target densities and names, every prune. */
     @Test
     void theOutcomeIsWhatTheModelHolds() {
         ModelSpec m = Models.build("lenet-300-100", 8);
-        PruningPlan plan = PruningPlan.builder(PruneSpec.builder().criterion(Criterion.MAGNITUDE).sparsity(0.6).excludeLast(true).build())
+        PruningPlan plan = PruningPlan
+                .builder(PruneSpec.builder().criterion(Criterion.MAGNITUDE).sparsity(0.6).excludeLast(true).build())
                 .schedule(new Schedule.Iterative(2)).denseEpochs(0).fineTuneEpochs(0).build();
         List<String> phases = new ArrayList<>();
         List<double[]> prunes = new ArrayList<>();
@@ -325,14 +362,16 @@ class PruningRunTest {
         assertEquals(o.prunes().get(1).achievedSparsity(), o.achievedSparsity(), 1e-15);
         assertEquals(List.of("fine-tune round 1/2 1", "fine-tune round 2/2 1"), phases, "no phase for 0 dense epochs");
         assertEquals(2, prunes.size());
-        assertArrayEquals(new double[] {-1, new Schedule.Iterative(2).sparsityAfterRound(1, 0.6), o.prunes().get(0).achievedSparsity(), 0},
+        assertArrayEquals(new double[] {-1, new Schedule.Iterative(2).sparsityAfterRound(1, 0.6),
+                o.prunes().get(0).achievedSparsity(), 0},
                 prunes.get(0), 1e-15);
         assertTrue(o.seconds() > 0);
         assertTrue(o.denseAccuracy() > 0 && o.prunedAccuracy() > 0);
         assertSame(run.pruner().targets().get(0).weight(), m.net().parameters().get(0));
     }
 
-    /** The host pruning of a plain backend: the host weights are made current first, the backend hears of the masks after. */
+    /** The host pruning of a plain backend: the host weights are made current first, the backend hears of the masks
+     *  after. */
     @Test
     void hostPruningSyncsBeforeAndReportsTheMasksAfter() {
         ModelSpec m = Models.build("lenet-300-100", 10);
@@ -350,7 +389,8 @@ class PruningRunTest {
         Sgd sgd = (Sgd) plain.cpu.trainer().optimizer();
         byte[] mask = m.net().parameters().get(0).mask;
         float[] v = sgd.momentumBuffer(0);
-        for (int i = 0; i < mask.length; i++) if (mask[i] == 0) assertEquals(0f, v[i], "momentum at pruned weight " + i);
+        for (int i = 0; i < mask.length; i++)
+            if (mask[i] == 0) assertEquals(0f, v[i], "momentum at pruned weight " + i);
         assertSame(m.net().parameters().get(0).mask, pruner.masks()[0]);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PruningBackend.of(null));
         assertTrue(e.getMessage().contains("null backend"), e.getMessage());

@@ -44,7 +44,9 @@ class RecordingBackend implements Backend {
     @Override public void removeHook(StepHook h) { hooks.remove(h); cpu.removeHook(h); }
     @Override public long globalStep() { return cpu.globalStep(); }
     @Override public void masksChanged() { log.add("masks changed"); cpu.masksChanged(); }
-    @Override public void weightsReplacedAndResetOptimizer() { log.add("rewind"); cpu.weightsReplacedAndResetOptimizer(); }
+    @Override public void weightsReplacedAndResetOptimizer() {
+        log.add("rewind"); cpu.weightsReplacedAndResetOptimizer();
+    }
     @Override public void syncToHost() { log.add("sync"); cpu.syncToHost(); }
     @Override public void setLearningRate(float lr) { log.add("lr " + lr); cpu.setLearningRate(lr); }
     @Override public void close() { cpu.close(); }

@@ -6,7 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Schedule arithmetic against the formulas written out independently (Zhu &amp; Gupta's cubic, the geometric rounds). */
+/** Schedule arithmetic against the formulas written out independently (Zhu &amp; Gupta's cubic, the geometric
+ *  rounds). */
 class ScheduleTest {
     /** s_t = s_f + (s_i − s_f)(1 − (t − t0)/(nΔt))³, clamped, written with doubles from scratch. */
     static double zhuGupta(long t, long t0, int n, long dt, double si, double sf) {
@@ -50,13 +51,15 @@ class ScheduleTest {
         assertEquals(0.9 + (0.2 - 0.9) * 0.015625, g.sparsityAt(18, sf), 1e-12);
         assertEquals(sf, g.sparsityAt(23, sf), 1e-15);
         assertEquals(sf, g.sparsityAt(1000, sf), 1e-15);
-        // between pruning steps the formula still holds (the run only asks at pruning steps, a listener may ask anywhere)
+        // between pruning steps the formula still holds (the run only asks at pruning steps, a listener may ask
+        // anywhere)
         assertEquals(0.9 + (0.2 - 0.9) * Math.pow(1 - 2 / 20.0, 3), g.sparsityAt(5, sf), 1e-12);
     }
 
     @Test
     void gradualScheduleRejectsBadParametersNamingThem() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Schedule.Gradual(-1, 1, 1, 0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Schedule.Gradual(-1, 1, 1, 0));
         assertTrue(e.getMessage().contains("t0=-1"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new Schedule.Gradual(0, 0, 1, 0));
         assertTrue(e.getMessage().contains("n=0"), e.getMessage());
@@ -89,14 +92,16 @@ class ScheduleTest {
     void gradualOverSpreadsTheEventsOverTheSpan() {
         assertEquals(new Schedule.Gradual(0, 3, 2, 0.0), Schedule.gradualOver(12, 0.5, 3));
         assertEquals(new Schedule.Gradual(0, 4, 18, 0.0), Schedule.gradualOver(100, 0.75, 4), "span 75: Δt = 18");
-        assertEquals(new Schedule.Gradual(0, 5, 1, 0.0), Schedule.gradualOver(10, 0.5, 20), "more events than steps: one per step");
+        assertEquals(new Schedule.Gradual(0, 5, 1, 0.0), Schedule.gradualOver(10, 0.5, 20),
+                "more events than steps: one per step");
         assertEquals(new Schedule.Gradual(0, 1, 1, 0.0), Schedule.gradualOver(1, 0.1, 20), "an empty span is one step");
         assertEquals(new Schedule.Gradual(0, 1, 7, 0.0), Schedule.gradualOver(7, 1.0, 1));
         // resolved against the fine-tuning steps, and at least one step when there are none
         assertEquals(Schedule.gradualOver(40, 0.75, 20), new Schedule.RelativeGradual(0.75, 20).over(40));
         assertEquals(Schedule.gradualOver(1, 0.5, 3), new Schedule.RelativeGradual(0.5, 3).over(0));
         assertEquals(new Schedule.RelativeGradual(0.3, 2), Schedule.gradual(0.3, 2));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Schedule.RelativeGradual(1.5, 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Schedule.RelativeGradual(1.5, 2));
         assertTrue(e.getMessage().contains("1.5"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new Schedule.RelativeGradual(Double.NaN, 2));
         e = assertThrows(IllegalArgumentException.class, () -> new Schedule.RelativeGradual(0.5, 0));

@@ -17,7 +17,8 @@ class ScoreInputsTest {
         return a;
     }
 
-    /** reset() zeroes every buffer element and the batch count: the next batch accumulates as into a new accumulator. */
+    /** reset() zeroes every buffer element and the batch count: the next batch accumulates as into a new
+     *  accumulator. */
     @Test
     void resetStartsTheScoresAfreshAsANewAccumulatorWould() {
         for (ScoreAccumulator.Mode mode : ScoreAccumulator.Mode.values()) {
@@ -29,18 +30,21 @@ class ScoreInputsTest {
             acc.reset();
             assertSame(live, acc.buffers(), "reset keeps the buffers");
             assertEquals(0, acc.batches());
-            for (float[] b : acc.buffers()) for (int i = 0; i < b.length; i++) assertEquals(0f, b[i], mode + " element " + i);
+            for (float[] b : acc.buffers())
+                for (int i = 0; i < b.length; i++) assertEquals(0f, b[i], mode + " element " + i);
             ScoreAccumulator fresh = new ScoreAccumulator(Criterion.TAYLOR, mode, 0.5f, SIZES, null);
             fresh.accumulate(filled(0.5f), filled(4f));
             acc.accumulate(filled(0.5f), filled(4f));
-            for (int t = 0; t < SIZES.length; t++) assertArrayEquals(fresh.buffers()[t], acc.buffers()[t], mode + " tensor " + t);
+            for (int t = 0; t < SIZES.length; t++)
+                assertArrayEquals(fresh.buffers()[t], acc.buffers()[t], mode + " tensor " + t);
             assertEquals(1, acc.batches());
         }
     }
 
     @Test
     void accumulatorBookkeepingAndArgumentChecks() {
-        ScoreAccumulator acc = new ScoreAccumulator(Criterion.GRADIENT, ScoreAccumulator.Mode.EMA, 0.25f, SIZES, new String[] {"a", "b"});
+        ScoreAccumulator acc = new ScoreAccumulator(Criterion.GRADIENT, ScoreAccumulator.Mode.EMA, 0.25f, SIZES,
+                new String[] {"a", "b"});
         assertEquals(Criterion.GRADIENT, acc.criterion());
         assertEquals(ScoreAccumulator.Mode.EMA, acc.mode());
         assertEquals(0.25f, acc.momentum());
@@ -54,7 +58,8 @@ class ScoreInputsTest {
         e = assertThrows(IllegalArgumentException.class, () -> unnamed.accumulate(null, new float[][] {new float[3]}));
         assertTrue(e.getMessage().contains("1 tensors, expected 2"), e.getMessage());
         assertEquals(0, unnamed.batches());
-        e = assertThrows(IllegalArgumentException.class, () -> acc.accumulate(null, new float[][] {new float[3], new float[4999]}));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> acc.accumulate(null, new float[][] {new float[3], new float[4999]}));
         assertTrue(e.getMessage().contains("b has 4999 elements, expected 5000"), e.getMessage());
         assertEquals(3, acc.batches(), "refused batches are not counted");
 
@@ -62,7 +67,8 @@ class ScoreInputsTest {
                 () -> new ScoreAccumulator(Criterion.USER, ScoreAccumulator.Mode.SUM, 0f, SIZES, null));
         assertTrue(e.getMessage().contains("USER"), e.getMessage());
         for (float m : new float[] {-0.1f, 1f, Float.NaN}) {
-            e = assertThrows(IllegalArgumentException.class, () -> new ScoreAccumulator(Criterion.TAYLOR, ScoreAccumulator.Mode.EMA, m, SIZES, null));
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> new ScoreAccumulator(Criterion.TAYLOR, ScoreAccumulator.Mode.EMA, m, SIZES, null));
             assertTrue(e.getMessage().contains("momentum"), e.getMessage());
         }
         new ScoreAccumulator(Criterion.TAYLOR, ScoreAccumulator.Mode.EMA, 0f, SIZES, null);
@@ -73,13 +79,15 @@ class ScoreInputsTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> new ScoreAccumulator(Criterion.TAYLOR, ScoreAccumulator.Mode.SUM, 0f, new int[] {2, -1}, null));
         assertTrue(e.getMessage().contains("negative size -1 for tensor 1"), e.getMessage());
-        assertEquals(0, new ScoreAccumulator(Criterion.TAYLOR, ScoreAccumulator.Mode.SUM, 0f, new int[] {0}, null).buffers()[0].length);
+        assertEquals(0, new ScoreAccumulator(Criterion.TAYLOR, ScoreAccumulator.Mode.SUM, 0f, new int[] {0}, null)
+                .buffers()[0].length);
     }
 
     /** EMA with momentum m: s = m·s + (1 − m)·x per batch, starting from 0. */
     @Test
     void emaWeighsTheNewBatchByOneMinusTheMomentum() {
-        ScoreAccumulator acc = new ScoreAccumulator(Criterion.GRADIENT, ScoreAccumulator.Mode.EMA, 0.75f, new int[] {2}, null);
+        ScoreAccumulator acc = new ScoreAccumulator(Criterion.GRADIENT, ScoreAccumulator.Mode.EMA, 0.75f,
+                new int[] {2}, null);
         acc.accumulate(null, new float[][] {{4f, -8f}});
         assertArrayEquals(new float[] {1f, 2f}, acc.buffers()[0]);
         acc.accumulate(null, new float[][] {{0f, 4f}});
@@ -89,32 +97,44 @@ class ScoreInputsTest {
     @Test
     void criterionScoreSourceChecksItsArguments() {
         float[][] w = {{1f, 2f}, {3f}}, g = {{1f, 1f}, {1f}};
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CriterionScoreSource(Criterion.TAYLOR, null, g, null));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new CriterionScoreSource(Criterion.TAYLOR, null, g, null));
         assertTrue(e.getMessage().contains("TAYLOR needs weights"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new CriterionScoreSource(Criterion.TAYLOR, w, null, null));
-        assertTrue(e.getMessage().contains("TAYLOR needs gradients"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new CriterionScoreSource(Criterion.MAGNITUDE, null, g, null));
-        assertTrue(e.getMessage().contains("MAGNITUDE needs weights"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new CriterionScoreSource(Criterion.GRADIENT, w, null, null));
-        assertTrue(e.getMessage().contains("GRADIENT needs gradients"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new CriterionScoreSource(Criterion.TAYLOR, w, new float[][] {{1f, 1f}}, null));
-        assertTrue(e.getMessage().contains("2 weight tensors but 1 gradient tensors"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new CriterionScoreSource(Criterion.TAYLOR, w, g, new String[] {"x"}));
-        assertTrue(e.getMessage().contains("1 names for 2 tensors"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new CriterionScoreSource(Criterion.GRADIENT, null, g, new String[] {"x"}));
-        assertTrue(e.getMessage().contains("1 names for 2 tensors"), "names are checked against the gradients when there are no weights");
         e = assertThrows(IllegalArgumentException.class,
-                () -> new CriterionScoreSource(Criterion.TAYLOR, new float[][] {{1f}, null}, new float[][] {{1f}, {1f}}, new String[] {"a", "b"}));
+                () -> new CriterionScoreSource(Criterion.TAYLOR, w, null, null));
+        assertTrue(e.getMessage().contains("TAYLOR needs gradients"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new CriterionScoreSource(Criterion.MAGNITUDE, null, g, null));
+        assertTrue(e.getMessage().contains("MAGNITUDE needs weights"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new CriterionScoreSource(Criterion.GRADIENT, w, null, null));
+        assertTrue(e.getMessage().contains("GRADIENT needs gradients"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new CriterionScoreSource(Criterion.TAYLOR, w, new float[][] {{1f, 1f}}, null));
+        assertTrue(e.getMessage().contains("2 weight tensors but 1 gradient tensors"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new CriterionScoreSource(Criterion.TAYLOR, w, g, new String[] {"x"}));
+        assertTrue(e.getMessage().contains("1 names for 2 tensors"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new CriterionScoreSource(Criterion.GRADIENT, null, g, new String[] {"x"}));
+        assertTrue(e.getMessage().contains("1 names for 2 tensors"),
+                "names are checked against the gradients when there are no weights");
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new CriterionScoreSource(Criterion.TAYLOR, new float[][] {{1f}, null}, new float[][] {{1f}, {1f}},
+                        new String[] {"a", "b"}));
         assertTrue(e.getMessage().contains("b has a null array"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new CriterionScoreSource(Criterion.TAYLOR, new float[][] {{1f}, {1f}}, new float[][] {{1f}, null}, null));
+                () -> new CriterionScoreSource(Criterion.TAYLOR, new float[][] {{1f}, {1f}},
+                        new float[][] {{1f}, null}, null));
         assertTrue(e.getMessage().contains("tensor 1 has a null array"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new CriterionScoreSource(Criterion.TAYLOR, w, new float[][] {{1f, 1f}, {1f, 1f}}, new String[] {"a", "b"}));
+                () -> new CriterionScoreSource(Criterion.TAYLOR, w, new float[][] {{1f, 1f}, {1f, 1f}},
+                        new String[] {"a", "b"}));
         assertTrue(e.getMessage().contains("b has 1 weights but 2 gradients"), e.getMessage());
 
         // A criterion that does not read an array accepts null for it, and sizes come from the array it reads.
-        CriterionScoreSource grad = new CriterionScoreSource(Criterion.GRADIENT, null, new float[][] {{-2f, 3f, 0.5f}}, null);
+        CriterionScoreSource grad = new CriterionScoreSource(Criterion.GRADIENT, null,
+                new float[][] {{-2f, 3f, 0.5f}}, null);
         assertEquals(1, grad.tensorCount());
         assertEquals(3, grad.size(0));
         assertEquals(2f, grad.score(0, 0));
@@ -136,9 +156,11 @@ class ScoreInputsTest {
         assertEquals("score TAYLOR: fc has non-finite weight NaN at index 0", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> taylor.score(0, 1));
         assertEquals("score TAYLOR: fc has non-finite gradient Infinity at index 1", e.getMessage());
-        CriterionScoreSource magnitude = new CriterionScoreSource(Criterion.MAGNITUDE, new float[][] {{-2f}}, new float[][] {{Float.NaN}}, null);
+        CriterionScoreSource magnitude = new CriterionScoreSource(Criterion.MAGNITUDE, new float[][] {{-2f}},
+                new float[][] {{Float.NaN}}, null);
         assertEquals(2f, magnitude.score(0, 0), "MAGNITUDE does not read the gradient");
-        CriterionScoreSource gradient = new CriterionScoreSource(Criterion.GRADIENT, w, new float[][] {{-1.5f, 1f}}, null);
+        CriterionScoreSource gradient = new CriterionScoreSource(Criterion.GRADIENT, w,
+                new float[][] {{-1.5f, 1f}}, null);
         assertEquals(1.5f, gradient.score(0, 0), "GRADIENT does not read the weight");
         float[] out = new float[2];
         gradient.scores(0, 0, 2, out);
@@ -155,7 +177,8 @@ class ScoreInputsTest {
     void criterionPropertiesSayWhatEachReads() {
         assertFalse(Criterion.GRADIENT.readsWeight());
         assertFalse(Criterion.MAGNITUDE.readsGradient());
-        for (Criterion c : new Criterion[] {Criterion.TAYLOR, Criterion.TAYLOR_SQUARED, Criterion.SNIP, Criterion.MOVEMENT}) {
+        for (Criterion c : new Criterion[] {Criterion.TAYLOR, Criterion.TAYLOR_SQUARED, Criterion.SNIP,
+                Criterion.MOVEMENT}) {
             assertTrue(c.readsWeight() && c.readsGradient(), c.name());
         }
         assertFalse(Criterion.USER.readsWeight() || Criterion.USER.readsGradient());

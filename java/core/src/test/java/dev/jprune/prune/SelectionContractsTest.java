@@ -23,12 +23,15 @@ class SelectionContractsTest {
 
     @Test
     void perLayerChecksItsArgumentsAndReturnsEachTensorsSelection() {
-        refused("perLayer: 1 sparsities for 2 tensors", () -> GlobalSelector.perLayer(src(), new double[] {0.5}, null, null));
-        refused("perLayer: sparsity of b must be in [0, 1], got 1.5", () -> GlobalSelector.perLayer(src(), new double[] {0.5, 1.5}, null, null));
+        refused("perLayer: 1 sparsities for 2 tensors",
+                () -> GlobalSelector.perLayer(src(), new double[] {0.5}, null, null));
+        refused("perLayer: sparsity of b must be in [0, 1], got 1.5",
+                () -> GlobalSelector.perLayer(src(), new double[] {0.5, 1.5}, null, null));
         refused("got NaN", () -> GlobalSelector.perLayer(src(), new double[] {Double.NaN, 0.5}, null, null));
         refused("got -0.1", () -> GlobalSelector.perLayer(src(), new double[] {-0.1, 0.5}, null, null));
         byte[][] masks = {new byte[5], new byte[3]};
-        refused("perLayer: mask of b has length 3, expected 4", () -> GlobalSelector.perLayer(src(), new double[] {0.5, 0.5}, masks, null));
+        refused("perLayer: mask of b has length 3, expected 4",
+                () -> GlobalSelector.perLayer(src(), new double[] {0.5, 0.5}, masks, null));
         assertArrayEquals(new byte[5], masks[0], "nothing written before the check");
         byte[][] ok = {new byte[5], new byte[4]};
         float[][] w = {{5, 1, 4, 2, 3}, {0.5f, 6, 0, 7}};
@@ -41,7 +44,8 @@ class SelectionContractsTest {
         assertArrayEquals(new byte[] {1, 1, 0, 1}, ok[1]);
         assertArrayEquals(new float[] {5, 0, 4, 0, 0}, w[0], "weights zeroed where pruned, in the same pass");
         assertArrayEquals(new float[] {0.5f, 6, 0, 7}, w[1]);
-        refused("sparsity of b", () -> Structured.perLayer(src(), new int[] {5, 2}, Structured.Norm.L1, new double[] {0.5, 2}));
+        refused("sparsity of b",
+                () -> Structured.perLayer(src(), new int[] {5, 2}, Structured.Norm.L1, new double[] {0.5, 2}));
     }
 
     @Test
@@ -64,7 +68,8 @@ class SelectionContractsTest {
         assertArrayEquals(new byte[] {1, 1, 0, 1}, masks[1]);
         assertArrayEquals(new float[] {5, 0, 4, 0, 0}, w[0]);
         assertArrayEquals(new float[] {0.5f, 6, 0, 7}, w[1]);
-        GlobalSelector.CappedResult free = GlobalSelector.selectCapped(src(), 4, new double[] {0, 0}, new double[] {1, 1}, null, null);
+        GlobalSelector.CappedResult free = GlobalSelector.selectCapped(src(), 4, new double[] {0, 0},
+                new double[] {1, 1}, null, null);
         assertEquals(1, free.rounds(), "bounds that do not bind settle in the first round");
         assertArrayEquals(new boolean[] {false, false}, free.clamped());
     }
@@ -72,8 +77,9 @@ class SelectionContractsTest {
     /** The clamping loop refuses a counter whose counts leave a budget that no tensor may take. */
     @Test
     void cappedRoundsRefuseABudgetNoTensorCanTake() {
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> GlobalSelector.cappedRounds("op", new long[] {0, 0},
-                new long[] {1, 1}, 5, (active, budget) -> { long[] c = new long[active.length]; Arrays.fill(c, budget); return c; }));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> GlobalSelector.cappedRounds("op",
+                new long[] {0, 0}, new long[] {1, 1}, 5,
+                (active, budget) -> { long[] c = new long[active.length]; Arrays.fill(c, budget); return c; }));
         assertEquals("op: all tensors clamped with 3 elements left to place", e.getMessage());
         GlobalSelector.CappedPlan p = GlobalSelector.cappedRounds("op", new long[] {0, 0}, new long[] {1, 5}, 3,
                 (active, budget) -> { long[] c = new long[active.length]; c[0] = budget; return c; });
@@ -83,27 +89,33 @@ class SelectionContractsTest {
         assertArrayEquals(new long[] {1, 2}, p.kept());
         assertEquals(2, p.rounds());
         refused("x: a needs 0 <= minDensity <= maxDensity <= 1, got 0.5, 0.4",
-                () -> GlobalSelector.cappedBounds("x", new long[] {4}, t -> "a", new double[] {0.5}, new double[] {0.4}));
+                () -> GlobalSelector.cappedBounds("x", new long[] {4}, t -> "a", new double[] {0.5},
+                        new double[] {0.4}));
         refused("x: 1 min / null max densities for 1 tensors",
                 () -> GlobalSelector.cappedBounds("x", new long[] {4}, t -> "a", new double[] {0.5}, null));
         refused("x: null min / 1 max densities for 1 tensors",
                 () -> GlobalSelector.cappedBounds("x", new long[] {4}, t -> "a", null, new double[] {0.5}));
         refused("x: 2 min / 1 max densities for 1 tensors",
-                () -> GlobalSelector.cappedBounds("x", new long[] {4}, t -> "a", new double[] {0, 0}, new double[] {0.5}));
+                () -> GlobalSelector.cappedBounds("x", new long[] {4}, t -> "a", new double[] {0, 0},
+                        new double[] {0.5}));
         assertArrayEquals(new long[][] {{0, 2}, {4, 3}},
-                GlobalSelector.cappedBounds("x", new long[] {4, 5}, t -> "?", new double[] {0, 0.5}, new double[] {1, 0.6}),
+                GlobalSelector.cappedBounds("x", new long[] {4, 5}, t -> "?", new double[] {0, 0.5},
+                        new double[] {1, 0.6}),
                 "rint: 0.5·5 = 2.5 rounds to even 2, 0.6·5 = 3");
     }
 
     @Test
     void thresholdModeChecksItsOutputsAndNamesANanByIndex() {
-        refused("threshold: mask of a has length null, expected 5", () -> GlobalSelector.threshold(src(), 1f, new byte[][] {null, new byte[4]}, null));
-        refused("threshold: 3 weight arrays for 2 tensors", () -> GlobalSelector.threshold(src(), 1f, null, new float[3][]));
+        refused("threshold: mask of a has length null, expected 5",
+                () -> GlobalSelector.threshold(src(), 1f, new byte[][] {null, new byte[4]}, null));
+        refused("threshold: 3 weight arrays for 2 tensors",
+                () -> GlobalSelector.threshold(src(), 1f, null, new float[3][]));
         refused("threshold: eps is NaN", () -> GlobalSelector.threshold(src(), Float.NaN, null, null));
         float[][] s = {{1, 2, 3, 4, 5, 6, 7}, {1, 2}};
         s[0][5] = Float.NaN;
         byte[][] masks = {new byte[7], new byte[2]};
-        refused("selection: score of a at index 5 is NaN", () -> GlobalSelector.threshold(ScoreSource.of(s, NAMES), 2f, masks, null));
+        refused("selection: score of a at index 5 is NaN",
+                () -> GlobalSelector.threshold(ScoreSource.of(s, NAMES), 2f, masks, null));
         assertArrayEquals(new byte[7], masks[0], "a NaN writes nothing");
         s[0][5] = 6;
         float[][] w = {s[0].clone(), s[1].clone()};
@@ -121,7 +133,8 @@ class SelectionContractsTest {
         refused("Selection.apply: b has 3 elements, selection was made on 4",
                 () -> sel.apply(ScoreSource.of(new float[][] {new float[5], new float[3]}, NAMES), null, null));
         byte[][] masks = {new byte[5], new byte[4]};
-        refused("Selection.apply: mask of b has length 2, expected 4", () -> sel.apply(src(), new byte[][] {new byte[5], new byte[2]}, null));
+        refused("Selection.apply: mask of b has length 2, expected 4",
+                () -> sel.apply(src(), new byte[][] {new byte[5], new byte[2]}, null));
         refused("writeMasks: masksOut is null", () -> sel.writeMasks(src(), null));
         assertArrayEquals(new long[] {2, 2}, sel.writeMasks(src(), masks));
         assertArrayEquals(new byte[] {1, 0, 1, 0, 0}, masks[0]);
@@ -134,16 +147,20 @@ class SelectionContractsTest {
         float[] scores = {4, 3, 2, 1, 1, 2, 3, 4, 9, 8, 7};  // one row of 11: groups of 4, 4 and 3
         float[] w = scores.clone();
         byte[] mask = new byte[11];
-        assertEquals(6, NmSparsity.apply(ScoreSource.of(new float[][] {scores}), 0, 11, 2, 4, mask, w), "2 + 2 + 2 kept");
+        assertEquals(6, NmSparsity.apply(ScoreSource.of(new float[][] {scores}), 0, 11, 2, 4, mask, w),
+                "2 + 2 + 2 kept");
         assertArrayEquals(new byte[] {1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0}, mask);
         assertArrayEquals(new float[] {4, 3, 0, 0, 0, 0, 3, 4, 9, 8, 0}, w);
-        assertEquals(2, NmSparsity.apply(ScoreSource.of(new float[][] {{1, 2, 3}}), 0, 3, 2, 4, null, null), "a short group keeps min(N, r)");
+        assertEquals(2, NmSparsity.apply(ScoreSource.of(new float[][] {{1, 2, 3}}), 0, 3, 2, 4, null, null),
+                "a short group keeps min(N, r)");
         ScoreSource named = ScoreSource.of(new float[][] {{1, 2, 3, 4, 5, Float.NaN, 7, 8}}, new String[] {"fc"});
-        refused("selection: score of fc at index 5 is NaN", () -> NmSparsity.apply(named, 0, 8, 2, 4, new byte[8], null));
+        refused("selection: score of fc at index 5 is NaN",
+                () -> NmSparsity.apply(named, 0, 8, 2, 4, new byte[8], null));
         refused("N:M: need 0 <= N <= M and M >= 1, got 5:4", () -> NmSparsity.apply(src(), 0, 5, 5, 4, null, null));
         refused("got 1:0", () -> NmSparsity.apply(src(), 0, 5, 1, 0, null, null));
         refused("got -1:4", () -> NmSparsity.apply(src(), 0, 5, -1, 4, null, null));
-        refused("N:M: a has 5 elements, not a whole number of rows of 2", () -> NmSparsity.apply(src(), 0, 2, 1, 2, null, null));
+        refused("N:M: a has 5 elements, not a whole number of rows of 2",
+                () -> NmSparsity.apply(src(), 0, 2, 1, 2, null, null));
         refused("rows of 0", () -> NmSparsity.apply(src(), 0, 0, 1, 2, null, null));
         refused("N:M: mask length 4 != 5", () -> NmSparsity.apply(src(), 0, 5, 1, 2, new byte[4], null));
         refused("N:M: weights length 6 != 5", () -> NmSparsity.apply(src(), 0, 5, 1, 2, null, new float[6]));
@@ -185,7 +202,8 @@ class SelectionContractsTest {
         float[] bulk = new float[4];
         r.scores(1, 0, 4, bulk);
         assertArrayEquals(new float[] {0.5f, Float.NEGATIVE_INFINITY, 0, Float.NEGATIVE_INFINITY}, bulk);
-        refused("respectingMasks: 1 masks for 2 tensors", () -> ScoreSource.respectingMasks(src(), new byte[][] {null}));
+        refused("respectingMasks: 1 masks for 2 tensors",
+                () -> ScoreSource.respectingMasks(src(), new byte[][] {null}));
         refused("respectingMasks: mask of b has length 3 but the tensor has 4 elements",
                 () -> ScoreSource.respectingMasks(src(), new byte[][] {null, new byte[3]}));
     }

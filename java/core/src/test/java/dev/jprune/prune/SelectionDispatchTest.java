@@ -23,13 +23,17 @@ class SelectionDispatchTest {
 
         @Override public int tensorCount() { return tensors; }
         @Override public long[] select(long keep) { calls.add("select " + keep); return new long[tensors]; }
-        @Override public long[] perLayer(double[] s) { calls.add("perLayer " + Arrays.toString(s)); return new long[tensors]; }
+        @Override public long[] perLayer(double[] s) {
+            calls.add("perLayer " + Arrays.toString(s)); return new long[tensors];
+        }
         @Override public long[] capped(long keep, double[] min, double[] max) {
             calls.add("capped " + keep + " " + Arrays.toString(min) + " " + Arrays.toString(max));
             return new long[tensors];
         }
         @Override public long[] threshold(float eps) { calls.add("threshold " + eps); return new long[tensors]; }
-        @Override public long[] nm(int[] rows, int n, int m) { calls.add("nm " + Arrays.toString(rows) + " " + n + ":" + m); return new long[tensors]; }
+        @Override public long[] nm(int[] rows, int n, int m) {
+            calls.add("nm " + Arrays.toString(rows) + " " + n + ":" + m); return new long[tensors];
+        }
         @Override public Groups structured(int[] groups, Structured.Norm norm, long keep) {
             calls.add("structured " + Arrays.toString(groups) + " " + norm + " " + keep);
             return new Groups(new long[tensors], new int[tensors][]);
@@ -56,17 +60,22 @@ class SelectionDispatchTest {
     @Test
     void everySpecReachesExactlyOneEngineMethodWithTheHostArguments() {
         assertEquals("select " + (266200 - Math.round(0.9 * 266200)), dispatch(PruneSpec.builder().build(), 0.9));
-        assertEquals("select 133100", dispatch(PruneSpec.builder().build(), 0.5), "the call's sparsity, not the spec's");
+        assertEquals("select 133100", dispatch(PruneSpec.builder().build(), 0.5),
+                "the call's sparsity, not the spec's");
         assertEquals("perLayer [0.5, 0.5, 0.5]", dispatch(PruneSpec.builder().scope(Scope.PER_LAYER).build(), 0.5));
-        assertEquals("perLayer [0.5, 0.5]", dispatch(PruneSpec.builder().scope(Scope.PER_LAYER).excludeLast(true).build(), 0.5));
-        assertEquals("capped 133100 [0.1, 0.1, 0.1] [0.6, 0.6, 0.6]", dispatch(PruneSpec.builder().densityBounds(0.1, 0.6).build(), 0.5));
-        assertEquals("threshold 0.25", dispatch(PruneSpec.builder().threshold(0.25f).densityBounds(0.1, 0.6).build(), 0.5),
+        assertEquals("perLayer [0.5, 0.5]",
+                dispatch(PruneSpec.builder().scope(Scope.PER_LAYER).excludeLast(true).build(), 0.5));
+        assertEquals("capped 133100 [0.1, 0.1, 0.1] [0.6, 0.6, 0.6]",
+                dispatch(PruneSpec.builder().densityBounds(0.1, 0.6).build(), 0.5));
+        assertEquals("threshold 0.25",
+                dispatch(PruneSpec.builder().threshold(0.25f).densityBounds(0.1, 0.6).build(), 0.5),
                 "threshold mode wins over caps");
-        assertEquals("nm [784, 300, 100] 1:4", dispatch(PruneSpec.builder().granularity(Granularity.NM).nm(1, 4).build(), 0.5));
+        assertEquals("nm [784, 300, 100] 1:4",
+                dispatch(PruneSpec.builder().granularity(Granularity.NM).nm(1, 4).build(), 0.5));
         assertEquals("structured [300, 100] L1 200", dispatch(PruneSpec.builder().granularity(Granularity.STRUCTURED)
                 .groupNorm(Structured.Norm.L1).build(), 0.5), "structured never takes the output layer's rows");
-        assertEquals("structuredPerLayer [300, 100] L2 [0.25, 0.25]", dispatch(PruneSpec.builder().granularity(Granularity.STRUCTURED)
-                .scope(Scope.PER_LAYER).build(), 0.25));
+        assertEquals("structuredPerLayer [300, 100] L2 [0.25, 0.25]",
+                dispatch(PruneSpec.builder().granularity(Granularity.STRUCTURED).scope(Scope.PER_LAYER).build(), 0.25));
         assertEquals("structuredThreshold [300, 100] L2 1.5",
                 dispatch(PruneSpec.builder().granularity(Granularity.STRUCTURED)
                 .scope(Scope.PER_LAYER).threshold(1.5f).build(), 0.25),

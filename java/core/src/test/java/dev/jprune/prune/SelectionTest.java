@@ -31,7 +31,8 @@ class SelectionTest {
 
     /** Keep counts that exercise the edges: 0, 1, total-1, total, and a few random ones. */
     static long[] keeps(Rng r, long total) {
-        long[] k = {0, Math.min(1, total), Math.max(0, total - 1), total, total / 2, r.nextInt((int) total + 1), r.nextInt((int) total + 1)};
+        long[] k = {0, Math.min(1, total), Math.max(0, total - 1), total, total / 2, r.nextInt((int) total + 1),
+                r.nextInt((int) total + 1)};
         return Arrays.stream(k).distinct().toArray();
     }
 
@@ -45,7 +46,8 @@ class SelectionTest {
             Selection sel = GlobalSelector.select(src, keep, sp[0], sp[1]);
             String ctx = what + " keep=" + keep + "/" + total(scores) + " tasks<=" + sp[0] + ": " + sel;
             assertEquals(keep, sel.keep, ctx);
-            assertEquals(ref.thresholdBits(), sel.thresholdBits, ctx + " threshold (ref " + Float.intBitsToFloat(ref.thresholdBits()) + ")");
+            assertEquals(ref.thresholdBits(), sel.thresholdBits,
+                    ctx + " threshold (ref " + Float.intBitsToFloat(ref.thresholdBits()) + ")");
             assertEquals(ref.tieBudget(), sel.tieBudget, ctx + " tieBudget");
             byte[][] m = new byte[scores.length][];
             for (int t = 0; t < m.length; t++) { m[t] = new byte[scores[t].length]; Arrays.fill(m[t], (byte) 7); }
@@ -72,7 +74,8 @@ class SelectionTest {
         for (long keep : keeps(r, total(s))) check(what, s, keep);
     }
 
-    static final int[][] SHAPES = {{1}, {7}, {129}, {1, 7, 129}, {0, 5, 0, 0, 3, 0}, {1000, 1, 999, 4097}, {1, 1, 1, 1}, {70000, 3}};
+    static final int[][] SHAPES = {{1}, {7}, {129}, {1, 7, 129}, {0, 5, 0, 0, 3, 0}, {1000, 1, 999, 4097},
+            {1, 1, 1, 1}, {70000, 3}};
 
     @Test
     void randomScores() {
@@ -124,7 +127,8 @@ class SelectionTest {
     @Test
     void negativeZeroTiesWithZero() {
         Rng r = new Rng(6);
-        for (int[] sh : SHAPES) checkAll("pm0", r, sh, x -> x.nextInt(3) == 0 ? 1f : (x.nextInt(2) == 0 ? -0.0f : 0.0f));
+        for (int[] sh : SHAPES)
+            checkAll("pm0", r, sh, x -> x.nextInt(3) == 0 ? 1f : (x.nextInt(2) == 0 ? -0.0f : 0.0f));
         // Direct check: -0.0 at the lower index wins the tie against +0.0.
         byte[][] m = Pruner.globalMasks(new float[][]{{-0.0f, 0.0f, 1f}}, 2);
         assertArrayEquals(new byte[]{1, 0, 1}, m[0]);
@@ -215,14 +219,16 @@ class SelectionTest {
     @Test
     void thresholdModeKeepsScoresAtLeastEps() {
         Rng r = new Rng(10);
-        float[][] s = tensors(r, new int[]{129, 0, 7, 1, 5000}, x -> x.nextInt(5) == 0 ? 0.5f : (x.nextInt(2) == 0 ? -0.0f : x.nextFloat()));
+        float[][] s = tensors(r, new int[]{129, 0, 7, 1, 5000},
+                x -> x.nextInt(5) == 0 ? 0.5f : (x.nextInt(2) == 0 ? -0.0f : x.nextFloat()));
         for (float eps : new float[]{0.5f, 0f, -0.0f, 0.01f, 2f, Float.NEGATIVE_INFINITY}) {
             Pruner.ThresholdResult res = Pruner.threshold(ScoreSource.of(s), eps);
             long k = 0;
             for (int t = 0; t < s.length; t++) {
                 for (int i = 0; i < s[t].length; i++) {
                     byte want = s[t][i] >= eps ? (byte) 1 : 0;
-                    assertEquals(want, res.masks()[t][i], "eps " + eps + " tensor " + t + " index " + i + " score " + s[t][i]);
+                    assertEquals(want, res.masks()[t][i],
+                            "eps " + eps + " tensor " + t + " index " + i + " score " + s[t][i]);
                     k += want;
                 }
             }

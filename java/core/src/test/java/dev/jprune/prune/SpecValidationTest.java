@@ -26,7 +26,8 @@ class SpecValidationTest {
         refused("N:M needs 0 <= N <= M and M >= 1, got 5:4", () -> b().granularity(Granularity.NM).nm(5, 4).build());
         refused("got -1:4", () -> b().granularity(Granularity.NM).nm(-1, 4).build());
         refused("got 0:0", () -> b().granularity(Granularity.NM).nm(0, 0).build());
-        refused("density caps must satisfy 0 <= min <= max <= 1, got min 0.6 max 0.5", () -> b().densityBounds(0.6, 0.5).build());
+        refused("density caps must satisfy 0 <= min <= max <= 1, got min 0.6 max 0.5",
+                () -> b().densityBounds(0.6, 0.5).build());
         refused("got min -0.1 max 1.0", () -> b().densityBounds(-0.1, 1).build());
         refused("got min 0.0 max 1.1", () -> b().densityBounds(0, 1.1).build());
         refused("got min 0.0 max -0.1", () -> b().densityBounds(0, -0.1).build());
@@ -38,7 +39,8 @@ class SpecValidationTest {
         refused("threshold mode is for weights or neurons/filters, not N:M",
                 () -> b().granularity(Granularity.NM).threshold(0.1f).build());
         refused("threshold must be finite", () -> b().threshold(Float.POSITIVE_INFINITY).build());
-        assertEquals(Granularity.STRUCTURED, b().granularity(Granularity.STRUCTURED).threshold(0.1f).build().granularity(),
+        assertEquals(Granularity.STRUCTURED,
+                b().granularity(Granularity.STRUCTURED).threshold(0.1f).build().granularity(),
                 "neurons by a threshold on their group norm (issue 18)");
     }
 
@@ -61,8 +63,8 @@ class SpecValidationTest {
     @Test
     void specsKeepTheirValuesAndCopyTheExclusions() {
         Set<Integer> layers = new HashSet<>(Set.of(1, 3));
-        PruneSpec s = new PruneSpec(Criterion.MAGNITUDE, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.5, 2, 4, Structured.Norm.L2, 0.25f,
-                layers, false, 0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
+        PruneSpec s = new PruneSpec(Criterion.MAGNITUDE, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.5, 2, 4,
+                Structured.Norm.L2, 0.25f, layers, false, 0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f);
         layers.add(5);
         assertEquals(Set.of(1, 3), s.excludedLayers(), "the spec holds its own copy");
         assertThrows(UnsupportedOperationException.class, () -> s.excludedLayers().add(7));
@@ -76,7 +78,8 @@ class SpecValidationTest {
         assertEquals(Set.of(4), b().excludeLayers(Set.of(4)).build().excludedLayers());
         assertEquals(ScoreAccumulator.Mode.EMA, b().accumulate(ScoreAccumulator.Mode.EMA).build().accumulate());
         assertEquals(0.3f, b().emaMomentum(0.3f).build().emaMomentum());
-        assertEquals(5, b().criterion(Criterion.SNIP).scoreBatches(5).build().scoreBatches(), "an explicit count wins over SNIP's 1");
+        assertEquals(5, b().criterion(Criterion.SNIP).scoreBatches(5).build().scoreBatches(),
+                "an explicit count wins over SNIP's 1");
         assertEquals(PruneSpec.DEFAULT_SCORE_BATCHES, b().criterion(Criterion.MOVEMENT).build().scoreBatches());
     }
 
@@ -90,11 +93,14 @@ class SpecValidationTest {
         refused("epochs must be >= 0", () -> PruningPlan.builder(spec).denseEpochs(-1).build());
         refused("epochs must be >= 0", () -> PruningPlan.builder(spec).fineTuneEpochs(-1).build());
         refused("rewind step must be >= 0", () -> PruningPlan.builder(spec).rewindToStep(-1).build());
-        refused("fine-tune learning rate must be finite", () -> PruningPlan.builder(spec).fineTuneLr(Float.NaN).build());
-        refused("fine-tune learning rate must be finite", () -> PruningPlan.builder(spec).fineTuneLr(Float.POSITIVE_INFINITY).build());
+        refused("fine-tune learning rate must be finite",
+                () -> PruningPlan.builder(spec).fineTuneLr(Float.NaN).build());
+        refused("fine-tune learning rate must be finite",
+                () -> PruningPlan.builder(spec).fineTuneLr(Float.POSITIVE_INFINITY).build());
         // a negative step is no fault where no step rewinds
         assertEquals(-1, new PruningPlan(spec, Schedule.oneShot(), 0, 0, 0f, PruningPlan.Rewind.INIT, -1).rewindStep());
-        PruningPlan edge = PruningPlan.builder(spec).denseEpochs(0).fineTuneEpochs(0).rewindToStep(0).fineTuneLr(-1f).build();
+        PruningPlan edge = PruningPlan.builder(spec).denseEpochs(0).fineTuneEpochs(0).rewindToStep(0)
+                .fineTuneLr(-1f).build();
         assertEquals(PruningPlan.Rewind.STEP, edge.rewind());
         assertEquals(0, edge.denseEpochs());
         assertEquals(-1f, edge.fineTuneLr(), "a rate <= 0 keeps the training rate");

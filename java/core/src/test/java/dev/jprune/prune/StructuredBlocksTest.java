@@ -31,7 +31,8 @@ class StructuredBlocksTest {
             for (int t = 0; t < GROUPS.length; t++) {
                 assertEquals(GROUPS[t], gs[t].length);
                 for (int g = 0; g < GROUPS[t]; g++) {
-                    assertEquals(GranularityTest.refGroupScore(s[t], g * LENS[t], LENS[t], norm), gs[t][g], norm + " tensor " + t + " group " + g);
+                    assertEquals(GranularityTest.refGroupScore(s[t], g * LENS[t], LENS[t], norm), gs[t][g],
+                            norm + " tensor " + t + " group " + g);
                 }
             }
         }
@@ -61,7 +62,8 @@ class StructuredBlocksTest {
         float[][] s = scores(3);
         s[0][2 * 5000 + 4999] = Float.NaN;
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Structured.groupScores(ScoreSource.of(s, new String[] {"conv", "fc", "empty"}), GROUPS, Structured.Norm.L2));
+                () -> Structured.groupScores(ScoreSource.of(s, new String[] {"conv", "fc", "empty"}), GROUPS,
+                        Structured.Norm.L2));
         assertEquals("selection: score of conv at index 14999 is NaN", e.getMessage());
     }
 
@@ -71,15 +73,18 @@ class StructuredBlocksTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Structured.groupScores(src, new int[] {3, 2}, Structured.Norm.L1));
         assertEquals("structured: 2 group counts for 3 tensors", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Structured.groupScores(src, new int[] {7, 2, 0}, Structured.Norm.L1));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Structured.groupScores(src, new int[] {7, 2, 0}, Structured.Norm.L1));
         assertEquals("structured: a has 15000 elements, not divisible into 7 groups", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Structured.groupScores(src, new int[] {0, 2, 0}, Structured.Norm.L1));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Structured.groupScores(src, new int[] {0, 2, 0}, Structured.Norm.L1));
         assertTrue(e.getMessage().contains("not divisible into 0 groups"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> Structured.groupScores(ScoreSource.of(new float[][] {{}}), new int[] {-1}, Structured.Norm.L1));
         assertTrue(e.getMessage().contains("into -1 groups"), e.getMessage());
-        assertEquals(0, Structured.groupScores(ScoreSource.of(new float[][] {{}}), new int[] {0}, Structured.Norm.L1)[0].length);
-        assertEquals(1, Structured.groupScores(ScoreSource.of(new float[][] {{}}), new int[] {1}, Structured.Norm.L2)[0].length,
-                "one empty group");
+        assertEquals(0, Structured.groupScores(ScoreSource.of(new float[][] {{}}), new int[] {0},
+                Structured.Norm.L1)[0].length);
+        assertEquals(1, Structured.groupScores(ScoreSource.of(new float[][] {{}}), new int[] {1},
+                Structured.Norm.L2)[0].length, "one empty group");
     }
 }

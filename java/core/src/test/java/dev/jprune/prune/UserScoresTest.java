@@ -26,7 +26,8 @@ class UserScoresTest {
         float kth = all[all.length - (int) r.kept()];
         for (int t = 0; t < sizes.length; t++) {
             byte[] mask = p.targets().get(t).weight().mask;
-            for (int i = 0; i < sizes[t]; i++) assertEquals(user[t][i] >= kth ? 1 : 0, mask[i], "tensor " + t + " index " + i);
+            for (int i = 0; i < sizes[t]; i++)
+                assertEquals(user[t][i] >= kth ? 1 : 0, mask[i], "tensor " + t + " index " + i);
         }
         assertEquals(p.candidateCount() - Math.rint(0.5 * p.candidateCount()), r.kept());
         assertThrows(IllegalArgumentException.class, () -> p.prune(0.5, ScoreSource.of(new float[][] {new float[3]})));

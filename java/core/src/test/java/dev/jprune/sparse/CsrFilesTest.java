@@ -69,7 +69,8 @@ class CsrFilesTest {
         missing.remove("2.weight.col_indices");
         SafeTensors.write(noCols, missing, meta);
         java.io.IOException e = assertThrows(java.io.IOException.class, () -> CsrFiles.read(noCols));
-        assertTrue(e.getMessage().contains("nocols.safetensors") && e.getMessage().contains("2.weight.col_indices"), e.getMessage());
+        assertTrue(e.getMessage().contains("nocols.safetensors") && e.getMessage().contains("2.weight.col_indices"),
+                e.getMessage());
         Path badShape = dir.resolve("shape.safetensors");
         Map<String, String> m2 = new LinkedHashMap<>(meta);
         m2.put("0.weight.shape", "[301, 784]");  // 301 rows: crow_indices has 301 entries, not 302
@@ -83,7 +84,8 @@ class CsrFilesTest {
         assertTrue(Files.isRegularFile(good));
     }
 
-    /** SparseModel.evaluate gives the dense model's accuracy and loss (same samples, same predictions up to rounding). */
+    /** SparseModel.evaluate gives the dense model's accuracy and loss (same samples, same predictions up to
+     *  rounding). */
     @Test
     void aSparseModelEvaluatesAsTheDenseModel() throws Exception {
         ModelSpec m = prunedLenet5();
@@ -92,10 +94,12 @@ class CsrFilesTest {
         Evaluation dense = Trainer.evaluate(m.net(), test, 500);
         Evaluation sparse = SparseModel.export(m.net()).evaluate(test);
         assertEquals(dense.samples(), sparse.samples());
-        assertEquals(dense.accuracy(), sparse.accuracy(), 1.0 / 300 + 1e-12, "at most one near-tie prediction may differ");
+        assertEquals(dense.accuracy(), sparse.accuracy(), 1.0 / 300 + 1e-12,
+                "at most one near-tie prediction may differ");
         assertEquals(dense.loss(), sparse.loss(), 1e-4 * Math.max(1, dense.loss()));
         Evaluation again = SparseEvaluation.evaluate(SparseModel.export(m.net()), test, 7);
         assertEquals(sparse.accuracy(), again.accuracy(), 1e-12, "the batch size changes nothing but rounding");
-        assertThrows(IllegalArgumentException.class, () -> SparseEvaluation.evaluate(SparseModel.export(m.net()), test, 0));
+        assertThrows(IllegalArgumentException.class,
+                () -> SparseEvaluation.evaluate(SparseModel.export(m.net()), test, 0));
     }
 }

@@ -93,7 +93,8 @@ class CsrTest {
 
     @Test
     void fromDenseRejectsWrongLength() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Csr.fromDense(new float[5], 2, 3));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Csr.fromDense(new float[5], 2, 3));
         assertTrue(e.getMessage().contains("needs 6"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Csr.fromDense(new float[6], 4, 2, 3));
     }

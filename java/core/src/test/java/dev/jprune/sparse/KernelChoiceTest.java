@@ -181,7 +181,8 @@ class KernelChoiceTest {
             rng.fillUniform(x.data, -1f, 1f);
             float[] want = dense.forward(x).data, got = auto8.forward(x).data;
             for (int i = 0; i < want.length; i++) {
-                assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "batch " + n + " @" + i);
+                assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]),
+                        "batch " + n + " @" + i);
             }
         }
     }

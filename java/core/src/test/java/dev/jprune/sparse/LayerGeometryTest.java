@@ -11,7 +11,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class LayerGeometryTest {
 
     @ParameterizedTest(name = "Conv2d C={0} F={1} k={2} s={3} p={4}")
-    @CsvSource({"1,1,1,1,0", "1,20,5,1,0", "3,64,3,1,1", "2,3,3,2,1", "4,2,7,3,3", "1,1,5,2,4", "3,2,1,5,0", "2,2,4,4,2"})
+    @CsvSource({"1,1,1,1,0", "1,20,5,1,0", "3,64,3,1,1", "2,3,3,2,1", "4,2,7,3,3", "1,1,5,2,4",
+            "3,2,1,5,0", "2,2,4,4,2"})
     void convGeometryIsRecovered(int c, int f, int k, int s, int p) {
         LayerGeometry.Geometry g = LayerGeometry.of(new Conv2d(c, f, k, s, p, new Rng(1)));
         assertEquals(new LayerGeometry.Geometry(k, s, p), g);

@@ -6,7 +6,8 @@ import dev.jprune.util.Rng;
 final class SparseFixtures {
     private SparseFixtures() {}
 
-    /** Dense [rows, cols] with each entry nonzero with probability {@code density}; rows listed in emptyRows are all zero. */
+    /** Dense [rows, cols] with each entry nonzero with probability {@code density}; rows listed in emptyRows are all
+     *  zero. */
     static float[] randomSparse(Rng rng, int rows, int cols, double density, int... emptyRows) {
         float[] w = new float[rows * cols];
         for (int i = 0; i < w.length; i++) if (rng.nextDouble() < density) w[i] = awayFromZero(rng);

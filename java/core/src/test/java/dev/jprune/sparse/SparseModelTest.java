@@ -260,7 +260,8 @@ class SparseModelTest {
         Tensor x = input(rng, 3, new int[] {9});
         Close.assertClose("nested", net.forward(x, false).data, SparseModel.export(net).forward(x).data, RTOL, ATOL);
         assertEquals(3, SparseModel.export(net).size());
-        assertTrue(SparseModel.export(net).describe().get(2).startsWith("1.1: SparseLinear"), SparseModel.export(net).describe().toString());
+        assertTrue(SparseModel.export(net).describe().get(2).startsWith("1.1: SparseLinear"),
+                SparseModel.export(net).describe().toString());
         List<String> d = SparseModel.export(net).describe();
         assertTrue(d.get(0).contains("ReLU fused"), d.toString());
     }
@@ -275,17 +276,21 @@ class SparseModelTest {
         };
         Sequential net = new Sequential(new Linear(3, 3, new Rng(1)), odd);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SparseModel.export(net));
-        assertTrue(e.getMessage().contains("layer 1 Softsign") && e.getMessage().contains("not supported"), e.getMessage());
+        assertTrue(e.getMessage().contains("layer 1 Softsign") && e.getMessage().contains("not supported"),
+                e.getMessage());
     }
 
     @Test
     void wrongInputShapeIsNamed() {
         SparseModel sm = SparseModel.export(Models.build("lenet-300-100", 1).net());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sm.forward(Tensor.zeros(2, 3, 32, 32)));
-        assertTrue(e.getMessage().contains("0: SparseLinear(784 -> 300") && e.getMessage().contains("[2, 3, 32, 32]"), e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> sm.forward(Tensor.zeros(2, 3, 32, 32)));
+        assertTrue(e.getMessage().contains("0: SparseLinear(784 -> 300") && e.getMessage().contains("[2, 3, 32, 32]"),
+                e.getMessage());
         SparseModel conv = SparseModel.export(Models.build("lenet-5", 1).net());
         e = assertThrows(IllegalArgumentException.class, () -> conv.forward(Tensor.zeros(2, 3, 28, 28)));
-        assertTrue(e.getMessage().contains("0: SparseConv2d(1 -> 20") && e.getMessage().contains("[2, 3, 28, 28]"), e.getMessage());
+        assertTrue(e.getMessage().contains("0: SparseConv2d(1 -> 20") && e.getMessage().contains("[2, 3, 28, 28]"),
+                e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> conv.forward(Tensor.zeros(2, 1, 4, 4)));
         assertTrue(e.getMessage().contains("SparseConv2d") && e.getMessage().contains("[2, 1, 4, 4]"), e.getMessage());
     }

@@ -34,7 +34,8 @@ class SparseReportTest {
         String t = r.toTable();
         assertTrue(t.contains("params") && t.contains("CSR bytes"), t);
         String totalLine = t.lines().filter(l -> l.startsWith("total")).findFirst().orElseThrow();
-        assertEquals(Arrays.asList("total", "23", "9", "0.3913", "36", "10", "92", "88"), Arrays.asList(totalLine.trim().split("\\s+")));
+        assertEquals(Arrays.asList("total", "23", "9", "0.3913", "36", "10", "92", "88"),
+                Arrays.asList(totalLine.trim().split("\\s+")));
         assertTrue(t.endsWith("\n"));
     }
 
@@ -47,7 +48,8 @@ class SparseReportTest {
         assertEquals(weights + biases, r.total().params());
         assertEquals(2 * weights, r.total().denseFlops());
         long wnz = 0;
-        for (var p : spec.net().parameters()) if (p.kind == dev.jprune.nn.Parameter.Kind.WEIGHT) for (float v : p.value.data) if (v != 0f) wnz++;
+        for (var p : spec.net().parameters())
+            if (p.kind == dev.jprune.nn.Parameter.Kind.WEIGHT) for (float v : p.value.data) if (v != 0f) wnz++;
         assertEquals(2 * wnz, r.total().sparseFlops());
         assertEquals(wnz + biases, r.total().nonzeros()); // biases drawn uniformly: none exactly zero
         assertEquals(4 * (301 + 101 + 11) + 8 * wnz + 4 * biases, r.total().sparseBytes());
@@ -61,9 +63,10 @@ class SparseReportTest {
         assertEquals(4, dense.layers().size());
         SparseReport.Row c0 = dense.layers().get(0), c2 = dense.layers().get(1), f5 = dense.layers().get(2);
         // conv 20@5x5 on 28x28 -> 24x24 = 576 positions; conv 50@5x5 on 12x12 -> 8x8 = 64 positions.
-        assertEquals(new SparseReport.Row("0", "Conv2d [20, 1, 5, 5]", 520, 520, 2L * 500 * 576, 2L * 500 * 576, 4 * 520, 4 * 21 + 8 * 500 + 4 * 20), c0);
-        assertEquals(new SparseReport.Row("2", "Conv2d [50, 20, 5, 5]", 25050, 25050, 2L * 25000 * 64, 2L * 25000 * 64, 4 * 25050,
-                4 * 51 + 8 * 25000 + 4 * 50), c2);
+        assertEquals(new SparseReport.Row("0", "Conv2d [20, 1, 5, 5]", 520, 520, 2L * 500 * 576, 2L * 500 * 576,
+                4 * 520, 4 * 21 + 8 * 500 + 4 * 20), c0);
+        assertEquals(new SparseReport.Row("2", "Conv2d [50, 20, 5, 5]", 25050, 25050, 2L * 25000 * 64,
+                2L * 25000 * 64, 4 * 25050, 4 * 51 + 8 * 25000 + 4 * 50), c2);
         assertEquals("5", f5.name());
         assertEquals(2L * 800 * 500, f5.denseFlops());
 

@@ -210,7 +210,8 @@ class SparseStagesTest {
                     SparseModel sm = SparseModel.exportSparse(net);
                     Workspace ws = sm.newWorkspace();
                     int in = ((Linear) net.layers().get(0)).in;
-                    for (int n : new int[] {8, 4, 8, 32, 17}) assertSameBits("batch " + n, net, sm, ws, input(rng, n, in));
+                    for (int n : new int[] {8, 4, 8, 32, 17})
+                        assertSameBits("batch " + n, net, sm, ws, input(rng, n, in));
                 }
             });
         }

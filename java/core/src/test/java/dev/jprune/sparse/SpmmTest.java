@@ -85,11 +85,13 @@ class SpmmTest {
     @Test
     void badArgumentsAreRejected() {
         Csr csr = Csr.fromDense(new float[] {1f, 0f, 0f, 2f, 3f, 0f}, 2, 3);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Spmm.linear(csr, new float[5], 2, null, new float[4]));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Spmm.linear(csr, new float[5], 2, null, new float[4]));
         assertTrue(e.getMessage().contains("Spmm.linear") && e.getMessage().contains("x has 5"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Spmm.linear(csr, new float[6], 2, null, new float[3]));
         assertTrue(e.getMessage().contains("y has 3"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Spmm.linear(csr, new float[6], 2, new float[3], new float[4]));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Spmm.linear(csr, new float[6], 2, new float[3], new float[4]));
         assertTrue(e.getMessage().contains("bias has 3"), e.getMessage());
         float[] same = new float[12];
         assertThrows(IllegalArgumentException.class, () -> Spmm.linear(csr, same, 2, null, same));

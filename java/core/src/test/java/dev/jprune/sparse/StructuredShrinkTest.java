@@ -66,7 +66,8 @@ class StructuredShrinkTest {
 
         StructuredShrink.Result r = StructuredShrink.shrink(net);
         Sequential s = r.model();
-        assertEquals("Sequential(0: Linear(784 -> 200), 1: ReLU, 2: Linear(200 -> 70), 3: ReLU, 4: Linear(70 -> 10))", s.describe());
+        assertEquals("Sequential(0: Linear(784 -> 200), 1: ReLU, 2: Linear(200 -> 70), 3: ReLU, 4: Linear(70 -> 10))",
+                s.describe());
         assertArrayEquals(d0, r.changes().get(0).dropped());
         assertArrayEquals(d2, r.changes().get(1).dropped());
         assertEquals(0, r.changes().get(2).dropped().length);
@@ -74,19 +75,23 @@ class StructuredShrinkTest {
                 + 30L * (200 + 1) + 30L * 10;               // layer 2 rows (already 200 wide) + bias, layer 4 columns
         assertEquals(net.parameterCount() - expectDropped, s.parameterCount());
         assertEquals(expectDropped, r.parametersDropped());
-        for (int n : new int[] {1, 7, 129}) assertSameFunction("lenet-300-100 shrunk, batch " + n, net, s, input(rng, n, 1, 28, 28));
+        for (int n : new int[] {1, 7, 129})
+            assertSameFunction("lenet-300-100 shrunk, batch " + n, net, s, input(rng, n, 1, 28, 28));
 
         // Kept entries carry their values and masks; masked entries are still zero.
         Linear s0 = (Linear) s.layer(0), s2 = (Linear) s.layer(2);
         int row = 0;
         for (int u = 0; u < 300; u++) {
             if (Arrays.binarySearch(d0, u) >= 0) continue;
-            assertArrayEquals(Arrays.copyOfRange(l0.weight.value.data, u * 784, (u + 1) * 784), Arrays.copyOfRange(s0.weight.value.data, row * 784, (row + 1) * 784));
-            assertArrayEquals(Arrays.copyOfRange(l0.weight.mask, u * 784, (u + 1) * 784), Arrays.copyOfRange(s0.weight.mask, row * 784, (row + 1) * 784));
+            assertArrayEquals(Arrays.copyOfRange(l0.weight.value.data, u * 784, (u + 1) * 784),
+                    Arrays.copyOfRange(s0.weight.value.data, row * 784, (row + 1) * 784));
+            assertArrayEquals(Arrays.copyOfRange(l0.weight.mask, u * 784, (u + 1) * 784),
+                    Arrays.copyOfRange(s0.weight.mask, row * 784, (row + 1) * 784));
             row++;
         }
         for (Parameter p : s.parameters()) {
-            if (p.mask != null) for (int i = 0; i < p.size(); i++) if (p.mask[i] == 0) assertEquals(0f, p.value.data[i]);
+            if (p.mask != null)
+                for (int i = 0; i < p.size(); i++) if (p.mask[i] == 0) assertEquals(0f, p.value.data[i]);
         }
         assertNotNull(s2.bias.mask);
         // The source model is untouched.
@@ -94,7 +99,8 @@ class StructuredShrinkTest {
         assertEquals(784 * 300, l0.weight.value.size());
     }
 
-    /** A net where layer 0 has dead neurons of three sorts: bias masked, bias negative (ReLU kills it), bias positive. */
+    /** A net where layer 0 has dead neurons of three sorts: bias masked, bias negative (ReLU kills it), bias
+     *  positive. */
     static Sequential deadNeuronNet(Rng rng, int[] masked, int[] negative, int[] positive) {
         Linear a = new Linear(13, 9, rng), b = new Linear(9, 5, rng);
         Sequential net = new Sequential(a, new ReLU(), new Dropout(0.3f, 7), b);
@@ -125,7 +131,8 @@ class StructuredShrinkTest {
         assertEquals(5L * (13 + 1) + 5L * 5, fold.parametersDropped());
         assertSameFunction("FOLD", net, fold.model(), x);
         // Folding really changed the consumer's bias: it is not the source bias any more.
-        assertFalse(Arrays.equals(((Linear) net.layer(3)).bias.value.data, ((Linear) fold.model().layer(3)).bias.value.data));
+        assertFalse(Arrays.equals(((Linear) net.layer(3)).bias.value.data,
+                ((Linear) fold.model().layer(3)).bias.value.data));
         assertTrue(fold.model().layer(2) instanceof Dropout);
     }
 
@@ -211,17 +218,19 @@ class StructuredShrinkTest {
 
         StructuredShrink.Result r = StructuredShrink.shrink(net);
         Sequential s = r.model();
-        assertEquals("Sequential(0: Conv2d(1 -> 17, k=5, s=1, p=0), 1: MaxPool2d(k=2, s=2), 2: Conv2d(17 -> 46, k=5, s=1, p=0), "
-                + "3: MaxPool2d(k=2, s=2), 4: Flatten, 5: Linear(736 -> 377), 6: ReLU, 7: Linear(377 -> 10))", s.describe());
+        assertEquals("Sequential(0: Conv2d(1 -> 17, k=5, s=1, p=0), 1: MaxPool2d(k=2, s=2), "
+                + "2: Conv2d(17 -> 46, k=5, s=1, p=0), 3: MaxPool2d(k=2, s=2), 4: Flatten, 5: Linear(736 -> 377), "
+                + "6: ReLU, 7: Linear(377 -> 10))", s.describe());
         assertArrayEquals(d0, r.changes().get(0).dropped());
         assertArrayEquals(d2, r.changes().get(1).dropped());
         assertArrayEquals(d5, r.changes().get(2).dropped());
-        long expectDropped = 3L * (25 + 1) + 3L * 50 * 25      // conv0 filters; conv2's input channels
-                + 4L * (17 * 25 + 1) + 4L * 500 * 16            // conv2 filters (17 channels left); fc's 4·(4·4) columns
-                + 123L * (736 + 1) + 123L * 10;                 // fc neurons; last layer's columns
+        long expectDropped = 3L * (25 + 1) + 3L * 50 * 25     // conv0 filters; conv2's input channels
+                + 4L * (17 * 25 + 1) + 4L * 500 * 16           // conv2 filters (17 channels left); fc's 4·(4·4) columns
+                + 123L * (736 + 1) + 123L * 10;                // fc neurons; last layer's columns
         assertEquals(expectDropped, r.parametersDropped());
         assertEquals(net.parameterCount() - expectDropped, s.parameterCount());
-        for (int n : new int[] {1, 7}) assertSameFunction("lenet-5 shrunk, batch " + n, net, s, input(rng, n, 1, 28, 28));
+        for (int n : new int[] {1, 7})
+            assertSameFunction("lenet-5 shrunk, batch " + n, net, s, input(rng, n, 1, 28, 28));
         // Column blocks of fc: conv2's channel 0 was dropped, so source channel 1 (columns 16..31) is now channel 0
         // (columns 0..15), in the first kept fc neuron.
         Linear s5 = (Linear) s.layer(5);
@@ -233,11 +242,13 @@ class StructuredShrinkTest {
                 Arrays.copyOfRange(s5.weight.value.data, dstRow * 736, dstRow * 736 + 16));
     }
 
-    /** conv(3->6, pad 1) -> ReLU -> pool 2 -> conv(6->5, pad {pad2}) -> ReLU -> Flatten -> Linear -> 4. Input 3x10x10. */
+    /** conv(3->6, pad 1) -> ReLU -> pool 2 -> conv(6->5, pad {pad2}) -> ReLU -> Flatten -> Linear -> 4. Input
+     *  3x10x10. */
     static Sequential convNet(Rng rng, int pad2) {
         int side = 5 - 3 + 2 * pad2 + 1;
-        return new Sequential(new Conv2d(3, 6, 3, 1, 1, rng), new ReLU(), new MaxPool2d(2, 2), new Conv2d(6, 5, 3, 1, pad2, rng),
-                new ReLU(), new Dropout(0.25f, 3), new Flatten(), new Linear(5 * side * side, 4, rng));
+        return new Sequential(new Conv2d(3, 6, 3, 1, 1, rng), new ReLU(), new MaxPool2d(2, 2),
+                new Conv2d(6, 5, 3, 1, pad2, rng), new ReLU(), new Dropout(0.25f, 3), new Flatten(),
+                new Linear(5 * side * side, 4, rng));
     }
 
     @Test
@@ -272,8 +283,9 @@ class StructuredShrinkTest {
             assertSameFunction("KEEP pad " + pad2, net, keep.model(), x);
             int side = 5 - 3 + 2 * pad2 + 1;
             int channelsLeft = pad2 == 0 ? 4 : 5; // conv b's input channels after conv a's filters went
-            assertEquals(1L * (27 + 1) + 5L * 9 + (pad2 == 0 ? 1L * (27 + 1) + 5L * 9 : 0)   // conv a filters, conv b channels
-                    + (channelsLeft * 9L + 1) + 4L * side * side,                               // conv b filter, Linear block
+            assertEquals(1L * (27 + 1) + 5L * 9
+                    + (pad2 == 0 ? 1L * (27 + 1) + 5L * 9 : 0)          // conv a filters, conv b channels
+                    + (channelsLeft * 9L + 1) + 4L * side * side,       // conv b filter, Linear block
                     fold.parametersDropped());
         }
     }

@@ -43,8 +43,8 @@ public final class GradCheck {
             if (err > worst) { worst = err; worstIdx = i; worstNum = numeric; }
         }
         if (worst > 0) {
-            fail(what + ": gradient mismatch at index " + worstIdx + ": analytic " + analytic[worstIdx] + " vs numeric " + worstNum
-                    + " (rtol " + rtol + ", atol " + atol + ")");
+            fail(what + ": gradient mismatch at index " + worstIdx + ": analytic " + analytic[worstIdx]
+                    + " vs numeric " + worstNum + " (rtol " + rtol + ", atol " + atol + ")");
         }
     }
 

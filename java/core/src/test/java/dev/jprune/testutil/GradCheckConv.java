@@ -58,6 +58,7 @@ public final class GradCheckConv {
                 worstMsg = name + "[" + i + "]: numeric=" + numeric + " analytic=" + analytic[i];
             }
         }
-        if (worst > 0) fail("gradient check failed, worst element " + worstMsg + " (rtol=" + rtol + ", atol=" + atol + ")");
+        if (worst > 0)
+            fail("gradient check failed, worst element " + worstMsg + " (rtol=" + rtol + ", atol=" + atol + ")");
     }
 }

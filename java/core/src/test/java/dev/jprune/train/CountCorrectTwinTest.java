@@ -18,7 +18,7 @@ class CountCorrectTwinTest {
                 r.fillUniform(logits, -2, 2);
                 for (int i = 0; i < logits.length; i++) {
                     if (i % 4 == 0) logits[i] = Math.round(logits[i]);  // ties
-                    if (i % 13 == 0) logits[i] = Float.NaN;             // NaN at column 0 of some rows, elsewhere in others
+                    if (i % 13 == 0) logits[i] = Float.NaN;  // NaN at column 0 of some rows, elsewhere in others
                     if (i % 29 == 3) logits[i] = -0f;
                 }
                 int[] labels = new int[rows];

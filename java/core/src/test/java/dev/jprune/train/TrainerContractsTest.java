@@ -32,7 +32,8 @@ class TrainerContractsTest {
         w[0] = 1;
         w[3] = 1;
         java.util.Arrays.fill(lin.bias.value.data, 0f);
-        return new ModelSpec("id2", new Sequential(lin), new int[] {2}, Task.CLASSIFICATION, 2, OptimizerKind.SGD, 0.1f);
+        return new ModelSpec("id2", new Sequential(lin), new int[] {2}, Task.CLASSIFICATION, 2,
+                OptimizerKind.SGD, 0.1f);
     }
 
     static ModelSpec identityRegressor() {

@@ -70,7 +70,9 @@ class TrainingTest {
         Trainer t = new Trainer(m, cfg);
         List<Double> norms = new ArrayList<>();
         t.trainEpoch(s.train().subset(0, 1000), 0, new TrainListener() {
-            @Override public void onStep(int e, int st, int n, double loss, double gradNorm, double acc) { norms.add(gradNorm); }
+            @Override public void onStep(int e, int st, int n, double loss, double gradNorm, double acc) {
+                norms.add(gradNorm);
+            }
         });
         assertEquals(10, norms.size());
         for (double n : norms) assertTrue(Double.isFinite(n) && n > 0, "reported norm " + n);
@@ -90,8 +92,8 @@ class TrainingTest {
 
     static String runProbe(int threads) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Djprune.threads=" + threads, "-cp", System.getProperty("java.class.path"),
-                DeterminismProbe.class.getName());
+        ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Djprune.threads=" + threads, "-cp",
+                System.getProperty("java.class.path"), DeterminismProbe.class.getName());
         pb.redirectErrorStream(true);
         Process p = pb.start();
         String out;
@@ -110,6 +112,8 @@ class TrainingTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> lenet.requireSampleShape(new int[] {3, 32, 32}, "cifar"));
         assertTrue(e.getMessage().contains("[3, 32, 32]") && e.getMessage().contains("lenet-300-100"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new Trainer(m, TrainConfig.defaults(OptimizerKind.SGD, 0.1f, 1, 8, 1)).trainEpoch(s.train(), 0, TrainListener.NONE));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(m, TrainConfig.defaults(OptimizerKind.SGD, 0.1f, 1, 8, 1))
+                        .trainEpoch(s.train(), 0, TrainListener.NONE));
     }
 }

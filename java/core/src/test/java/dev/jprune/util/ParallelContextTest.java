@@ -26,7 +26,8 @@ class ParallelContextTest {
             assertEquals(3, nestedThreads.get(), "a loop inside a task runs on the task's context");
         }
         assertTrue(seen.size() <= 4, "3 pool threads (and the caller, which may help): " + seen.size());
-        assertEquals(Parallel.Context.defaultContext().threads(), Parallel.threads(), "outside, the default context again");
+        assertEquals(Parallel.Context.defaultContext().threads(), Parallel.threads(),
+                "outside, the default context again");
 
         Set<Thread> one = ConcurrentHashMap.newKeySet();
         try (Parallel.Context ctx = Parallel.Context.ofThreads(1)) {
@@ -54,7 +55,8 @@ class ParallelContextTest {
     /** An exception in a chunk reaches the caller, and the context restores the previous one. */
     @Test
     void aChunksExceptionReachesTheCallerAndTheContextIsRestored() {
-        try (Parallel.Context outer = Parallel.Context.ofThreads(2); Parallel.Context inner = Parallel.Context.ofThreads(3)) {
+        try (Parallel.Context outer = Parallel.Context.ofThreads(2);
+                Parallel.Context inner = Parallel.Context.ofThreads(3)) {
             outer.run(() -> {
                 assertThrows(IllegalStateException.class, () -> inner.run(() -> Parallel.forRange(100, 1, (a, b) -> {
                     if (a == 0) throw new IllegalStateException("chunk 0");
