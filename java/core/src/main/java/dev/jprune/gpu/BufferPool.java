@@ -55,8 +55,9 @@ final class BufferPool {
                 long[] fr = new long[1], tot = new long[1];
                 JCudaDriver.cuMemGetInfo(fr, tot);
                 throw new GpuOutOfMemoryException(String.format(
-                        "GPU out of memory: %s needs %d bytes (bucket %d); this context holds %d bytes in %d live buffers; "
-                                + "device free %d of %d bytes", forWhat, bytes, b, bytesInUse, live.size(), fr[0], tot[0]), bytes);
+                        "GPU out of memory: %s needs %d bytes (bucket %d); this context holds %d bytes in %d "
+                                + "live buffers; " + "device free %d of %d bytes",
+                        forWhat, bytes, b, bytesInUse, live.size(), fr[0], tot[0]), bytes);
             }
             Cu.check(r, "cuMemAlloc(" + b + " bytes) for " + forWhat);
             allocations++;

@@ -50,7 +50,8 @@ public final class DeviceBuffer implements AutoCloseable {
     DevPtr at(long index) { return ptr().at(index * type.size); }
 
     private void checkRange(String op, Type t, long dstOff, long n, int srcLen, long srcOff) {
-        if (t != type) throw new IllegalArgumentException("DeviceBuffer." + op + ": buffer holds " + type + ", not " + t);
+        if (t != type) throw new IllegalArgumentException("DeviceBuffer." + op + ": buffer holds "
+                + type + ", not " + t);
         if (n < 0 || dstOff < 0 || srcOff < 0 || dstOff + n > length || srcOff + n > srcLen) {
             throw new IllegalArgumentException("DeviceBuffer." + op + ": range [" + dstOff + ", " + (dstOff + n)
                     + ") of a " + type + "[" + length + "] buffer with host array range [" + srcOff + ", "
@@ -175,10 +176,12 @@ public final class DeviceBuffer implements AutoCloseable {
     /** Device-to-device copy of all of {@code src} (same type and length) into this buffer, queued on the stream. */
     public void copyFrom(DeviceBuffer src) {
         if (src.type != type || src.length != length) {
-            throw new IllegalArgumentException("DeviceBuffer.copyFrom: " + src.type + "[" + src.length + "] into " + type + "[" + length + "]");
+            throw new IllegalArgumentException("DeviceBuffer.copyFrom: " + src.type + "[" + src.length + "] into "
+                    + type + "[" + length + "]");
         }
         ctx.bind();
-        Cu.check(JCudaDriver.cuMemcpyDtoDAsync(ptr(), src.ptr(), bytes(), ctx.stream()), "cuMemcpyDtoDAsync " + bytes() + " bytes");
+        Cu.check(JCudaDriver.cuMemcpyDtoDAsync(ptr(), src.ptr(), bytes(), ctx.stream()), "cuMemcpyDtoDAsync "
+                + bytes() + " bytes");
     }
 
     /** Returns the memory to the context's pool. Idempotent. */

@@ -16,7 +16,9 @@ public final class FatbinInfo {
 
     static final int MAGIC = 0xBA55ED50;
 
-    /** Targets in file order, e.g. ["sm_75", ..., "compute_90"]. Throws IllegalArgumentException on a malformed file. */
+    /**
+     * Targets in file order, e.g. ["sm_75", ..., "compute_90"]. Throws IllegalArgumentException on a malformed file.
+     */
     public static List<String> targets(byte[] fatbin) {
         ByteBuffer b = ByteBuffer.wrap(fatbin).order(ByteOrder.LITTLE_ENDIAN);
         List<String> out = new ArrayList<>();
@@ -29,7 +31,8 @@ public final class FatbinInfo {
             int headerSize = Short.toUnsignedInt(b.getShort(pos + 6));
             long size = b.getLong(pos + 8);
             long end = pos + headerSize + size;
-            if (end > fatbin.length) throw new IllegalArgumentException("fatbin: container at " + pos + " runs past the end");
+            if (end > fatbin.length) throw new IllegalArgumentException("fatbin: container at " + pos
+                    + " runs past the end");
             long e = pos + headerSize;
             while (e + 32 <= end) {
                 int kind = Short.toUnsignedInt(b.getShort((int) e));

@@ -47,7 +47,8 @@ public final class GpuContext implements AutoCloseable {
         GpuProbe probe = GpuProbe.get();
         if (!probe.available()) throw new GpuException("GPU backend unavailable: " + probe.reason());
         if (ordinal < 0 || ordinal >= probe.deviceCount()) {
-            throw new IllegalArgumentException("GpuContext: device " + ordinal + " does not exist (" + probe.deviceCount() + " devices)");
+            throw new IllegalArgumentException("GpuContext: device " + ordinal + " does not exist ("
+                    + probe.deviceCount() + " devices)");
         }
         this.ordinal = ordinal;
         this.validate = validate;
@@ -125,7 +126,9 @@ public final class GpuContext implements AutoCloseable {
     public int computeCapabilityMinor() { return ccMinor; }
     public int multiprocessors() { return multiprocessors; }
 
-    /** Which FP32 GEMM kernel {@link GpuOps#gemm} uses: chosen per call (AUTO), 128x128 tiles, or 32x32 tiles + split-K. */
+    /**
+     * Which FP32 GEMM kernel {@link GpuOps#gemm} uses: chosen per call (AUTO), 128x128 tiles, or 32x32 tiles + split-K.
+     */
     public enum GemmKernel { AUTO, LARGE, SMALL }
 
     private GemmKernel gemmKernel = GemmKernel.AUTO;
@@ -138,7 +141,8 @@ public final class GpuContext implements AutoCloseable {
      */
     public void setGemmKernel(GemmKernel kernel, int splits) {
         if (kernel == null) throw new IllegalArgumentException("setGemmKernel: null kernel");
-        if (splits < 0 || splits > 65535) throw new IllegalArgumentException("setGemmKernel: splits = " + splits + " not in [0, 65535]");
+        if (splits < 0 || splits > 65535) throw new IllegalArgumentException("setGemmKernel: splits = " + splits
+                + " not in [0, 65535]");
         this.gemmKernel = kernel;
         this.gemmSplits = splits;
     }
@@ -309,6 +313,7 @@ public final class GpuContext implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "GpuContext[" + ordinal + ": " + name + ", sm_" + ccMajor + ccMinor + (validate ? ", validate" : "") + "]";
+        return "GpuContext[" + ordinal + ": " + name + ", sm_" + ccMajor + ccMinor
+                + (validate ? ", validate" : "") + "]";
     }
 }

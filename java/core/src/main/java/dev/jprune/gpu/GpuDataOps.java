@@ -17,9 +17,12 @@ public final class GpuDataOps {
     private void need(String op, String what, DeviceBuffer b, DeviceBuffer.Type t, long n) {
         if (b == null) throw new IllegalArgumentException("GpuDataOps." + op + ": " + what + " is null");
         if (b.isClosed()) throw new IllegalArgumentException("GpuDataOps." + op + ": " + what + " is closed");
-        if (b.context() != ctx) throw new IllegalArgumentException("GpuDataOps." + op + ": " + what + " belongs to another GpuContext");
-        if (b.type() != t) throw new IllegalArgumentException("GpuDataOps." + op + ": " + what + " holds " + b.type() + ", needs " + t);
-        if (b.length() < n) throw new IllegalArgumentException("GpuDataOps." + op + ": " + what + " has " + b.length() + " elements, needs " + n);
+        if (b.context() != ctx) throw new IllegalArgumentException("GpuDataOps." + op + ": " + what
+                + " belongs to another GpuContext");
+        if (b.type() != t) throw new IllegalArgumentException("GpuDataOps." + op + ": " + what + " holds "
+                + b.type() + ", needs " + t);
+        if (b.length() < n) throw new IllegalArgumentException("GpuDataOps." + op + ": " + what + " has " + b.length()
+                + " elements, needs " + n);
     }
 
     /**
@@ -28,7 +31,8 @@ public final class GpuDataOps {
      */
     @CpuTwin(CPU + "gatherRows")
     public void gatherRows(DeviceBuffer src, DeviceBuffer idx, int idxOffset, DeviceBuffer dst, int rows, int rowLen) {
-        if (rows < 0 || rowLen < 0 || idxOffset < 0) throw new IllegalArgumentException("GpuDataOps.gatherRows: negative size rows=" + rows + " rowLen=" + rowLen + " idxOffset=" + idxOffset);
+        if (rows < 0 || rowLen < 0 || idxOffset < 0) throw new IllegalArgumentException("GpuDataOps.gatherRows: "
+                + "negative size rows=" + rows + " rowLen=" + rowLen + " idxOffset=" + idxOffset);
         need("gatherRows", "idx", idx, DeviceBuffer.Type.INT, (long) idxOffset + rows);
         need("gatherRows", "dst", dst, DeviceBuffer.Type.FLOAT, (long) rows * rowLen);
         need("gatherRows", "src", src, DeviceBuffer.Type.FLOAT, rowLen);
@@ -38,7 +42,8 @@ public final class GpuDataOps {
     /** dst[i] = src[idx[i]] for i in [0, n). Modifies {@code dst}. */
     @CpuTwin(CPU + "gatherInts")
     public void gatherInts(DeviceBuffer src, DeviceBuffer idx, int idxOffset, DeviceBuffer dst, int n) {
-        if (n < 0 || idxOffset < 0) throw new IllegalArgumentException("GpuDataOps.gatherInts: negative size n=" + n + " idxOffset=" + idxOffset);
+        if (n < 0 || idxOffset < 0) throw new IllegalArgumentException("GpuDataOps.gatherInts: negative size n=" + n
+                + " idxOffset=" + idxOffset);
         need("gatherInts", "idx", idx, DeviceBuffer.Type.INT, (long) idxOffset + n);
         need("gatherInts", "dst", dst, DeviceBuffer.Type.INT, n);
         need("gatherInts", "src", src, DeviceBuffer.Type.INT, 1);
@@ -60,8 +65,10 @@ public final class GpuDataOps {
         columnSum("columnSum", "sum", x, sum, rows, cols, true);
     }
 
-    private void columnSum(String op, String outName, DeviceBuffer x, DeviceBuffer out, int rows, int cols, boolean overwrite) {
-        if (rows < 0 || cols < 0) throw new IllegalArgumentException("GpuDataOps." + op + ": negative size " + rows + " x " + cols);
+    private void columnSum(String op, String outName, DeviceBuffer x, DeviceBuffer out, int rows,
+                           int cols, boolean overwrite) {
+        if (rows < 0 || cols < 0) throw new IllegalArgumentException("GpuDataOps." + op + ": negative size "
+                + rows + " x " + cols);
         need(op, "x", x, DeviceBuffer.Type.FLOAT, (long) rows * cols);
         need(op, outName, out, DeviceBuffer.Type.FLOAT, cols);
         if (cols > 0) k.colSumAcc(x, out, rows, cols, overwrite);

@@ -34,12 +34,14 @@ public final class GpuDoctor {
         if (p.available()) {
             try (GpuContext ctx = GpuContext.open(0, false)) {
                 long[] mem = ctx.memoryInfo();
-                s.append(String.format(Locale.ROOT, "  device 0:  %s, compute capability %d.%d, %d SMs, %.1f GiB (%.1f GiB free)%n",
-                        ctx.deviceName(), ctx.computeCapabilityMajor(), ctx.computeCapabilityMinor(), ctx.multiprocessors(),
-                        mem[1] / 1073741824.0, mem[0] / 1073741824.0));
+                s.append(String.format(Locale.ROOT, "  device 0:  %s, compute capability %d.%d, %d SMs, "
+                        + "%.1f GiB (%.1f GiB free)%n", ctx.deviceName(), ctx.computeCapabilityMajor(),
+                        ctx.computeCapabilityMinor(), ctx.multiprocessors(), mem[1] / 1073741824.0,
+                        mem[0] / 1073741824.0));
                 s.append("  kernels:   module loaded\n");
             } catch (RuntimeException e) {
-                s.append("  device 0:  cannot open a context or load the kernels: ").append(e.getMessage()).append('\n');
+                s.append("  device 0:  cannot open a context or load the kernels: ").append(e.getMessage())
+                        .append('\n');
             }
         }
         return s.toString();

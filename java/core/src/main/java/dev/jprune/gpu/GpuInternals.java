@@ -47,7 +47,8 @@ public final class GpuInternals {
     /** Sets all bytes of {@code b} to 0, queued on the stream. */
     public static void zero(DeviceBuffer b) {
         b.context().bind();
-        Cu.check(JCudaDriver.cuMemsetD8Async(b.ptr(), (byte) 0, b.bytes(), b.context().stream()), "cuMemsetD8Async " + b);
+        Cu.check(JCudaDriver.cuMemsetD8Async(b.ptr(), (byte) 0, b.bytes(), b.context().stream()),
+                "cuMemsetD8Async " + b);
     }
 
     /** Copy of a LONG buffer's first {@code dst.length} elements into {@code dst} (waits for the stream).

@@ -28,10 +28,13 @@ public final class GpuOps {
     private void need(String op, String what, DeviceBuffer b, DeviceBuffer.Type t, long n) {
         if (b == null) throw new IllegalArgumentException("GpuOps." + op + ": " + what + " is null");
         if (b.isClosed()) throw new IllegalArgumentException("GpuOps." + op + ": " + what + " is closed");
-        if (b.context() != ctx) throw new IllegalArgumentException("GpuOps." + op + ": " + what + " belongs to another GpuContext");
-        if (b.type() != t) throw new IllegalArgumentException("GpuOps." + op + ": " + what + " holds " + b.type() + ", needs " + t);
+        if (b.context() != ctx) throw new IllegalArgumentException("GpuOps." + op + ": " + what
+                + " belongs to another GpuContext");
+        if (b.type() != t) throw new IllegalArgumentException("GpuOps." + op + ": " + what + " holds "
+                + b.type() + ", needs " + t);
         if (b.length() < n) {
-            throw new IllegalArgumentException("GpuOps." + op + ": " + what + " has " + b.length() + " elements, needs " + n);
+            throw new IllegalArgumentException("GpuOps." + op + ": " + what + " has " + b.length()
+                    + " elements, needs " + n);
         }
     }
 
@@ -43,7 +46,8 @@ public final class GpuOps {
         nonNegative(op, "rows", rows);
         nonNegative(op, "cols", cols);
         long n = (long) rows * cols;
-        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("GpuOps." + op + ": rows*cols = " + n + " exceeds 2^31-1");
+        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("GpuOps." + op + ": rows*cols = "
+                + n + " exceeds 2^31-1");
         return n;
     }
 
@@ -117,7 +121,8 @@ public final class GpuOps {
                     + ", needs >= " + Math.max(1, cols) + " (stored " + rows + " x " + cols + ")");
         }
         long need = rows == 0 || cols == 0 ? off : off + (long) (rows - 1) * ld + cols;
-        need(op, what + " (stored " + rows + " x " + cols + ", ld " + ld + ", offset " + off + ")", buf, DeviceBuffer.Type.FLOAT, need);
+        need(op, what + " (stored " + rows + " x " + cols + ", ld " + ld + ", offset " + off + ")", buf,
+                DeviceBuffer.Type.FLOAT, need);
     }
 
     private void gemmImpl(String op, boolean tf32, boolean transA, boolean transB, int m, int n, int kk, float alpha,
@@ -135,7 +140,8 @@ public final class GpuOps {
                     + ctx.computeCapabilityMajor() + "." + ctx.computeCapabilityMinor());
         }
         if (m == 0 || n == 0) return;
-        k.gemm(tf32, transA, transB, m, n, kk, alpha, a.at(offA), lda, b.at(offB), ldb, beta, c.at(offC), ldc, bias, relu);
+        k.gemm(tf32, transA, transB, m, n, kk, alpha, a.at(offA), lda, b.at(offB), ldb, beta,
+                c.at(offC), ldc, bias, relu);
     }
 
     /**
@@ -143,16 +149,19 @@ public final class GpuOps {
      * {@link dev.jprune.cpu.NaiveGemm#gemm}; beta == 0 ignores C's old contents. Modifies {@code c} only.
      */
     @CpuTwin("dev.jprune.cpu.NaiveGemm#gemm")
-    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a, int offA, int lda,
-                     DeviceBuffer b, int offB, int ldb, float beta, DeviceBuffer c, int offC, int ldc) {
-        gemmImpl("gemm", false, transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, null, false);
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                     DeviceBuffer a, int offA, int lda, DeviceBuffer b, int offB, int ldb, float beta, DeviceBuffer c,
+                     int offC, int ldc) {
+        gemmImpl("gemm", false, transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta,
+                c, offC, ldc, null, false);
     }
 
     /** As {@link #gemm} on the tensor cores with TF32 operands (compute capability 8.0+; ~5e-4 relative error). */
     @CpuTwin("dev.jprune.cpu.NaiveGemm#gemm")
     public void gemmTf32(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a, int offA,
                          int lda, DeviceBuffer b, int offB, int ldb, float beta, DeviceBuffer c, int offC, int ldc) {
-        gemmImpl("gemmTf32", true, transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, null, false);
+        gemmImpl("gemmTf32", true, transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta,
+                c, offC, ldc, null, false);
     }
 
     /**
@@ -164,7 +173,8 @@ public final class GpuOps {
     public void gemmBiasRelu(boolean transA, boolean transB, int m, int n, int k, DeviceBuffer a, int offA, int lda,
                              DeviceBuffer b, int offB, int ldb, DeviceBuffer c, int offC, int ldc, DeviceBuffer bias,
                              boolean relu, boolean tf32) {
-        gemmImpl("gemmBiasRelu", tf32, transA, transB, m, n, k, 1f, a, offA, lda, b, offB, ldb, 0f, c, offC, ldc, bias, relu);
+        gemmImpl("gemmBiasRelu", tf32, transA, transB, m, n, k, 1f, a, offA, lda, b, offB, ldb, 0f,
+                c, offC, ldc, bias, relu);
     }
 
     // ---------------------------------------------------------------- losses
@@ -175,9 +185,11 @@ public final class GpuOps {
      * such row (dlogits is then partly written, as the CPU twin leaves it).
      */
     @CpuTwin(CPU + "softmaxCrossEntropy")
-    public double softmaxCrossEntropy(DeviceBuffer logits, DeviceBuffer labels, int rows, int cols, DeviceBuffer dlogits) {
+    public double softmaxCrossEntropy(DeviceBuffer logits, DeviceBuffer labels, int rows, int cols,
+                                      DeviceBuffer dlogits) {
         long n = product("softmaxCrossEntropy", rows, cols);
-        if (rows == 0 || cols == 0) throw new IllegalArgumentException("GpuOps.softmaxCrossEntropy: empty batch " + rows + " x " + cols);
+        if (rows == 0 || cols == 0) throw new IllegalArgumentException("GpuOps.softmaxCrossEntropy: empty batch "
+                + rows + " x " + cols);
         need("softmaxCrossEntropy", "logits", logits, DeviceBuffer.Type.FLOAT, n);
         need("softmaxCrossEntropy", "labels", labels, DeviceBuffer.Type.INT, rows);
         need("softmaxCrossEntropy", "dlogits", dlogits, DeviceBuffer.Type.FLOAT, n);
@@ -234,11 +246,13 @@ public final class GpuOps {
      * {@link #softmaxCrossEntropy} for the loss.
      */
     @CpuTwin({CPU + "softmaxCrossEntropy", CONV + "countCorrect"})
-    public void softmaxCrossEntropyAsync(DeviceBuffer logits, DeviceBuffer labels, int rows, int cols, DeviceBuffer dlogits,
-                                         DeviceBuffer lossOut, DeviceBuffer correctOut, DeviceBuffer badRowOut, int slot) {
+    public void softmaxCrossEntropyAsync(DeviceBuffer logits, DeviceBuffer labels, int rows,
+                                         int cols, DeviceBuffer dlogits, DeviceBuffer lossOut, DeviceBuffer correctOut,
+                                         DeviceBuffer badRowOut, int slot) {
         String op = "softmaxCrossEntropyAsync";
         long n = product(op, rows, cols);
-        if (rows == 0 || cols == 0) throw new IllegalArgumentException("GpuOps." + op + ": empty batch " + rows + " x " + cols);
+        if (rows == 0 || cols == 0) throw new IllegalArgumentException("GpuOps." + op + ": empty batch "
+                + rows + " x " + cols);
         need(op, "logits", logits, DeviceBuffer.Type.FLOAT, n);
         need(op, "labels", labels, DeviceBuffer.Type.INT, rows);
         need(op, "dlogits", dlogits, DeviceBuffer.Type.FLOAT, n);
@@ -258,7 +272,8 @@ public final class GpuOps {
      * with 2(p − t)/n. Same summation (and bits) as {@link #mse}. Returns at once.
      */
     @CpuTwin(CPU + "mse")
-    public void mseAsync(DeviceBuffer pred, DeviceBuffer target, int n, DeviceBuffer dpred, DeviceBuffer lossOut, int slot) {
+    public void mseAsync(DeviceBuffer pred, DeviceBuffer target, int n, DeviceBuffer dpred,
+                         DeviceBuffer lossOut, int slot) {
         if (n <= 0) throw new IllegalArgumentException("GpuOps.mseAsync: n = " + n + ", needs > 0");
         need("mseAsync", "pred", pred, DeviceBuffer.Type.FLOAT, n);
         need("mseAsync", "target", target, DeviceBuffer.Type.FLOAT, n);
@@ -281,26 +296,30 @@ public final class GpuOps {
      * {@code globalOffset + i} into slot 0 of {@code faultState} (LONG; unsigned minimum, so the host initialises it
      * to Long.MAX_VALUE): the sums are then invalid and the host must report it.
      */
-    public record StepScores(DeviceBuffer scores, int criterionCode, boolean ema, float momentum, DeviceBuffer faultState,
-                             long globalOffset) {}
+    public record StepScores(DeviceBuffer scores, int criterionCode, boolean ema, float momentum,
+                             DeviceBuffer faultState, long globalOffset) {}
 
     private void checkScores(String op, StepScores acc, int n) {
         if (acc == null) return;
         need(op, "scores", acc.scores(), DeviceBuffer.Type.FLOAT, n);
         need(op, "faultState", acc.faultState(), DeviceBuffer.Type.LONG, 1);
         if (acc.criterionCode() < 0 || acc.criterionCode() > 4) {
-            throw new IllegalArgumentException("GpuOps." + op + ": score criterion code " + acc.criterionCode() + " has no per-batch formula");
+            throw new IllegalArgumentException("GpuOps." + op + ": score criterion code " + acc.criterionCode()
+                    + " has no per-batch formula");
         }
         if (acc.ema() && !(acc.momentum() >= 0f && acc.momentum() < 1f)) {
-            throw new IllegalArgumentException("GpuOps." + op + ": EMA momentum must be in [0, 1), got " + acc.momentum());
+            throw new IllegalArgumentException("GpuOps." + op + ": EMA momentum must be in [0, 1), got "
+                    + acc.momentum());
         }
-        if (acc.globalOffset() < 0) throw new IllegalArgumentException("GpuOps." + op + ": negative score offset " + acc.globalOffset());
+        if (acc.globalOffset() < 0) throw new IllegalArgumentException("GpuOps." + op + ": negative score offset "
+                + acc.globalOffset());
     }
 
     /**
      * One SGD step, PyTorch semantics, as {@code CpuKernels.sgdStep}: gradient read once, scaled by
      * {@code gradScale}, clipped by value, decayed, momentum/Nesterov; where mask[i] == 0 w and mom become exactly 0.
-     * Modifies {@code w} and {@code mom}. {@code mom} may be null only when momentum == 0; {@code mask} (BYTE) may be null.
+     * Modifies {@code w} and {@code mom}. {@code mom} may be null only when momentum == 0; {@code mask} (BYTE) may be
+     * null.
      */
     @CpuTwin(CPU + "sgdStep")
     public void sgdStep(DeviceBuffer w, DeviceBuffer g, DeviceBuffer mom, DeviceBuffer mask, int n, float lr,
@@ -311,11 +330,13 @@ public final class GpuOps {
     /** {@link #sgdStep} with fused score accumulation ({@code scores} null: none). Also modifies the score buffer. */
     @CpuTwin({CPU + "sgdStep", "dev.jprune.prune.ScoreAccumulator#accumulate"})
     public void sgdStep(DeviceBuffer w, DeviceBuffer g, DeviceBuffer mom, DeviceBuffer mask, int n, float lr,
-                        float momentum, float weightDecay, boolean nesterov, float gradScale, float clipValue, StepScores scores) {
+                        float momentum, float weightDecay, boolean nesterov, float gradScale, float clipValue,
+                        StepScores scores) {
         nonNegative("sgdStep", "n", n);
         need("sgdStep", "w", w, DeviceBuffer.Type.FLOAT, n);
         need("sgdStep", "g", g, DeviceBuffer.Type.FLOAT, n);
-        if (momentum != 0f && mom == null) throw new IllegalArgumentException("GpuOps.sgdStep: momentum " + momentum + " needs a momentum buffer");
+        if (momentum != 0f && mom == null) throw new IllegalArgumentException("GpuOps.sgdStep: momentum " + momentum
+                + " needs a momentum buffer");
         if (mom != null) need("sgdStep", "mom", mom, DeviceBuffer.Type.FLOAT, n);
         if (mask != null) need("sgdStep", "mask", mask, DeviceBuffer.Type.BYTE, n);
         checkScores("sgdStep", scores, n);
@@ -351,7 +372,8 @@ public final class GpuOps {
         float bc1 = (float) (1 - Math.pow(beta1, step));
         float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
         float stepSize = lr / bc1;
-        if (n > 0) k.adamStep(w, g, m, v, mask, n, stepSize, beta1, beta2, eps, weightDecay, bc2Sqrt, gradScale, clipValue, scores);
+        if (n > 0) k.adamStep(w, g, m, v, mask, n, stepSize, beta1, beta2, eps, weightDecay, bc2Sqrt,
+                gradScale, clipValue, scores);
     }
 
     // ---------------------------------------------------------------- multi-tensor optimizer steps
@@ -362,8 +384,8 @@ public final class GpuOps {
 
     /**
      * One tensor of {@link #sgdSteps} / {@link #adamSteps}: parameter {@code w} and gradient {@code g} (FLOAT), state
-     * {@code s1} (SGD momentum — null only for momentum 0 — or Adam m) and {@code s2} (Adam v; null for SGD), mask (BYTE
-     * or null), {@code n} elements, fused score accumulation (null: none).
+     * {@code s1} (SGD momentum — null only for momentum 0 — or Adam m) and {@code s2} (Adam v; null for SGD), mask
+     * (BYTE or null), {@code n} elements, fused score accumulation (null: none).
      */
     public record StepTensor(DeviceBuffer w, DeviceBuffer g, DeviceBuffer s1, DeviceBuffer s2, DeviceBuffer mask, int n,
                              StepScores scores) {}
@@ -403,10 +425,14 @@ public final class GpuOps {
     /** A table for {@link #sgdSteps} / {@link #adamSteps} (one per parameter list, e.g. per trainer). */
     public StepTable stepTable() { return new StepTable(ctx); }
 
-    /** Validates the tensors and returns the encoded table; the total of its blocks goes to blocks[0], the shared score settings to shared[0]. */
-    private long[] encodeSteps(String op, StepTable table, List<StepTensor> ts, boolean adam, float momentum, StepScores[] shared,
-                               long[] blocks) {
-        if (table == null || table.ctx != ctx) throw new IllegalArgumentException("GpuOps." + op + ": the step table is null or of another GpuContext");
+    /**
+     * Validates the tensors and returns the encoded table; the total of its blocks goes to blocks[0], the shared score
+     * settings to shared[0].
+     */
+    private long[] encodeSteps(String op, StepTable table, List<StepTensor> ts, boolean adam, float momentum,
+                               StepScores[] shared, long[] blocks) {
+        if (table == null || table.ctx != ctx) throw new IllegalArgumentException("GpuOps." + op
+                + ": the step table is null or of another GpuContext");
         if (ts.isEmpty()) throw new IllegalArgumentException("GpuOps." + op + ": no tensors");
         long[] rows = new long[ts.size() * OPT_ROW_LONGS];
         long start = 0;
@@ -421,9 +447,11 @@ public final class GpuOps {
                 need(at, "m", x.s1(), DeviceBuffer.Type.FLOAT, x.n());
                 need(at, "v", x.s2(), DeviceBuffer.Type.FLOAT, x.n());
             } else {
-                if (momentum != 0f && x.s1() == null) throw new IllegalArgumentException("GpuOps." + at + ": momentum " + momentum + " needs a momentum buffer");
+                if (momentum != 0f && x.s1() == null) throw new IllegalArgumentException("GpuOps." + at + ": momentum "
+                        + momentum + " needs a momentum buffer");
                 if (x.s1() != null) need(at, "mom", x.s1(), DeviceBuffer.Type.FLOAT, x.n());
-                if (x.s2() != null) throw new IllegalArgumentException("GpuOps." + at + ": SGD has no second state buffer");
+                if (x.s2() != null) throw new IllegalArgumentException("GpuOps." + at
+                        + ": SGD has no second state buffer");
             }
             if (x.mask() != null) need(at, "mask", x.mask(), DeviceBuffer.Type.BYTE, x.n());
             StepScores sc = x.scores();
@@ -431,13 +459,15 @@ public final class GpuOps {
             if (sc != null) {
                 StepScores first = shared[0];
                 if (first == null) shared[0] = sc;
-                else if (first.faultState() != sc.faultState() || first.criterionCode() != sc.criterionCode() || first.ema() != sc.ema()
-                        || first.momentum() != sc.momentum()) {
-                    throw new IllegalArgumentException("GpuOps." + at + ": the tensors' score accumulations differ in criterion, mode,"
+                else if (first.faultState() != sc.faultState() || first.criterionCode() != sc.criterionCode()
+                        || first.ema() != sc.ema() || first.momentum() != sc.momentum()) {
+                    throw new IllegalArgumentException("GpuOps." + at
+                            + ": the tensors' score accumulations differ in criterion, mode,"
                             + " momentum or fault state (one launch shares them)");
                 }
             }
-            long b = x.n() == 0 ? 0 : Math.min(OPT_MAX_BLOCKS_PER_TENSOR, (x.n() + Kernels.THREADS - 1) / Kernels.THREADS);
+            long b = x.n() == 0 ? 0
+                    : Math.min(OPT_MAX_BLOCKS_PER_TENSOR, (x.n() + Kernels.THREADS - 1) / Kernels.THREADS);
             int r = t * OPT_ROW_LONGS;
             rows[r] = x.w().address(0);
             rows[r + 1] = x.g().address(0);
@@ -463,8 +493,8 @@ public final class GpuOps {
      * buffer.
      */
     @CpuTwin({CPU + "sgdStep", "dev.jprune.prune.ScoreAccumulator#accumulate"})
-    public void sgdSteps(StepTable table, List<StepTensor> ts, float lr, float momentum, float weightDecay, boolean nesterov,
-                         float gradScale, float clipValue) {
+    public void sgdSteps(StepTable table, List<StepTensor> ts, float lr, float momentum,
+                         float weightDecay, boolean nesterov, float gradScale, float clipValue) {
         sgdStepsImpl(table, ts, lr, momentum, weightDecay, nesterov, gradScale, null, clipValue);
     }
 
@@ -496,10 +526,13 @@ public final class GpuOps {
                 scaleDev, clipValue, shared[0]);
     }
 
-    /** {@link #adamStep} on every tensor of {@code ts} in ONE launch; as {@link #sgdSteps}. Modifies every w, m, v and score buffer. */
+    /**
+     * {@link #adamStep} on every tensor of {@code ts} in ONE launch; as {@link #sgdSteps}. Modifies every w, m, v and
+     * score buffer.
+     */
     @CpuTwin({CPU + "adamStep", "dev.jprune.prune.ScoreAccumulator#accumulate"})
-    public void adamSteps(StepTable table, List<StepTensor> ts, float lr, float beta1, float beta2, float eps, float weightDecay,
-                          int step, float gradScale, float clipValue) {
+    public void adamSteps(StepTable table, List<StepTensor> ts, float lr, float beta1, float beta2,
+                          float eps, float weightDecay, int step, float gradScale, float clipValue) {
         adamStepsImpl(table, ts, lr, beta1, beta2, eps, weightDecay, step, gradScale, null, clipValue);
     }
 
@@ -545,7 +578,8 @@ public final class GpuOps {
         int t = tensors.size();
         if (t == 0) return 0.0;
         if (perTensor != null && perTensor.length < t) {
-            throw new IllegalArgumentException("GpuOps.sumSquares: perTensor has " + perTensor.length + " slots for " + t + " tensors");
+            throw new IllegalArgumentException("GpuOps.sumSquares: perTensor has " + perTensor.length
+                    + " slots for " + t + " tensors");
         }
         DeviceBuffer[] bufs = new DeviceBuffer[t];
         long[] offs = new long[t], lens = new long[t];
@@ -565,18 +599,19 @@ public final class GpuOps {
     @CpuTwin(CPU + "sumSquares")
     public double sumSquares(DeviceBuffer flat, long[] offsets, long[] lengths, double[] perTensor) {
         if (offsets == null || lengths == null || offsets.length != lengths.length) {
-            throw new IllegalArgumentException("GpuOps.sumSquares: " + (offsets == null ? "null" : offsets.length) + " offsets for "
-                    + (lengths == null ? "null" : lengths.length) + " lengths");
+            throw new IllegalArgumentException("GpuOps.sumSquares: " + (offsets == null ? "null" : offsets.length)
+                    + " offsets for " + (lengths == null ? "null" : lengths.length) + " lengths");
         }
         int t = offsets.length;
         if (perTensor != null && perTensor.length < t) {
-            throw new IllegalArgumentException("GpuOps.sumSquares: perTensor has " + perTensor.length + " slots for " + t + " tensors");
+            throw new IllegalArgumentException("GpuOps.sumSquares: perTensor has " + perTensor.length
+                    + " slots for " + t + " tensors");
         }
         need("sumSquares", "flat", flat, DeviceBuffer.Type.FLOAT, 0);
         for (int i = 0; i < t; i++) {
             if (offsets[i] < 0 || lengths[i] < 0 || offsets[i] + lengths[i] > flat.length()) {
-                throw new IllegalArgumentException("GpuOps.sumSquares: view " + i + " [" + offsets[i] + ", " + (offsets[i] + lengths[i])
-                        + ") outside a buffer of " + flat.length() + " elements");
+                throw new IllegalArgumentException("GpuOps.sumSquares: view " + i + " [" + offsets[i] + ", "
+                        + (offsets[i] + lengths[i]) + ") outside a buffer of " + flat.length() + " elements");
             }
         }
         if (t == 0) return 0.0;
@@ -620,8 +655,10 @@ public final class GpuOps {
         long[] nb = new long[1];
         long[] table = encodeSumSquares(bufs, offs, lens, nb);
         long blocks = nb[0];
-        try (DeviceBuffer tab = ctx.allocLong((long) SUMSQ_ROW_LONGS * t); DeviceBuffer partials = ctx.allocDouble(blocks);
-             DeviceBuffer per = perTensor == null ? null : ctx.allocDouble(t); DeviceBuffer total = ctx.allocDouble(1)) {
+        try (DeviceBuffer tab = ctx.allocLong((long) SUMSQ_ROW_LONGS * t);
+             DeviceBuffer partials = ctx.allocDouble(blocks);
+             DeviceBuffer per = perTensor == null ? null : ctx.allocDouble(t);
+             DeviceBuffer total = ctx.allocDouble(1)) {
             tab.upload(table);
             k.sumsqPartials(tab, t, blocks, partials);
             k.sumsqFinish(tab, partials, t, blocks, per, total);
@@ -742,7 +779,8 @@ public final class GpuOps {
 
     // ---------------------------------------------------------------- convolution (native/conv.cu + GEMM)
     private static int checkedInt(String op, String what, long v) {
-        if (v > Integer.MAX_VALUE) throw new IllegalArgumentException("GpuOps." + op + ": " + what + " = " + v + " exceeds 2^31-1");
+        if (v > Integer.MAX_VALUE) throw new IllegalArgumentException("GpuOps." + op + ": " + what + " = "
+                + v + " exceeds 2^31-1");
         return (int) v;
     }
 
@@ -751,7 +789,8 @@ public final class GpuOps {
         String[] names = {"n", "c", "h", "w", "kh", "kw", "stride"};
         int[] vals = {n, c, h, w, kh, kw, stride};
         for (int i = 0; i < vals.length; i++) {
-            if (vals[i] < 1) throw new IllegalArgumentException("GpuOps." + op + ": " + names[i] + " = " + vals[i] + ", needs >= 1");
+            if (vals[i] < 1) throw new IllegalArgumentException("GpuOps." + op + ": " + names[i] + " = "
+                    + vals[i] + ", needs >= 1");
         }
         nonNegative(op, "pad", pad);
         if ((long) h + 2L * pad < kh || (long) w + 2L * pad < kw) {
@@ -771,7 +810,8 @@ public final class GpuOps {
      * Overwrites {@code col}.
      */
     @CpuTwin(CONV + "im2col")
-    public void im2col(DeviceBuffer x, int n, int c, int h, int w, int kh, int kw, int stride, int pad, DeviceBuffer col) {
+    public void im2col(DeviceBuffer x, int n, int c, int h, int w, int kh, int kw, int stride,
+                       int pad, DeviceBuffer col) {
         int[] o = convGeometry("im2col", n, c, h, w, kh, kw, stride, pad);
         need("im2col", "x", x, DeviceBuffer.Type.FLOAT, (long) n * c * h * w);
         need("im2col", "col", col, DeviceBuffer.Type.FLOAT, (long) c * kh * kw * n * o[0] * o[1]);
@@ -783,7 +823,8 @@ public final class GpuOps {
      * is the sum, in a fixed order, of the col entries copied from it. Overwrites {@code dx} [N, C, H, W].
      */
     @CpuTwin(CONV + "col2im")
-    public void col2im(DeviceBuffer col, int n, int c, int h, int w, int kh, int kw, int stride, int pad, DeviceBuffer dx) {
+    public void col2im(DeviceBuffer col, int n, int c, int h, int w, int kh, int kw, int stride,
+                       int pad, DeviceBuffer dx) {
         int[] o = convGeometry("col2im", n, c, h, w, kh, kw, stride, pad);
         need("col2im", "col", col, DeviceBuffer.Type.FLOAT, (long) c * kh * kw * n * o[0] * o[1]);
         need("col2im", "dx", dx, DeviceBuffer.Type.FLOAT, (long) n * c * h * w);
@@ -791,11 +832,15 @@ public final class GpuOps {
     }
 
     private static long nfp(String op, int n, int f, int p) {
-        if (n < 1 || f < 1 || p < 1) throw new IllegalArgumentException("GpuOps." + op + ": n, f, p = " + n + ", " + f + ", " + p + ", all need >= 1");
+        if (n < 1 || f < 1 || p < 1) throw new IllegalArgumentException("GpuOps." + op + ": n, f, p = " + n + ", " + f
+                + ", " + p + ", all need >= 1");
         return checkedInt(op, "N*F*P", (long) n * f * p);
     }
 
-    /** y [N, F, P] from rows [F, N·P]: y[n, f, q] = rows[f, n·P + q] + bias[f] ({@code bias} may be null). Overwrites {@code y}. */
+    /**
+     * y [N, F, P] from rows [F, N·P]: y[n, f, q] = rows[f, n·P + q] + bias[f] ({@code bias} may be null). Overwrites
+     * {@code y}.
+     */
     @CpuTwin(CONV + "rowsToNchw")
     public void rowsToNchw(DeviceBuffer rows, DeviceBuffer bias, int n, int f, int p, DeviceBuffer y) {
         long t = nfp("rowsToNchw", n, f, p);
@@ -862,7 +907,8 @@ public final class GpuOps {
      */
     @CpuTwin({NAIVE_CONV + "gradInput", NAIVE_CONV + "gradWeight", NAIVE_CONV + "gradBias"})
     public void conv2dBackward(DeviceBuffer x, int n, int c, int h, int w, DeviceBuffer weight, int f, int kernel,
-                               int stride, int pad, DeviceBuffer dy, DeviceBuffer dx, DeviceBuffer dw, DeviceBuffer db) {
+                               int stride, int pad, DeviceBuffer dy, DeviceBuffer dx,
+                               DeviceBuffer dw, DeviceBuffer db) {
         String op = "conv2dBackward";
         if (f < 1) throw new IllegalArgumentException("GpuOps." + op + ": f = " + f + ", needs >= 1");
         int[] o = convGeometry(op, n, c, h, w, kernel, kernel, stride, pad);
@@ -883,7 +929,8 @@ public final class GpuOps {
             if (dx != null) {
                 // dcol [CKK, NP] = W^T · dY' (W stored [F, CKK] = A^T), written over col: the stream orders it after
                 // the dW GEMM that reads col.
-                gemmImpl(op, false, true, false, ckk, np, f, 1f, weight, 0, ckk, dyRows, 0, np, 0f, col, 0, np, null, false);
+                gemmImpl(op, false, true, false, ckk, np, f, 1f, weight, 0, ckk, dyRows, 0, np, 0f,
+                        col, 0, np, null, false);
                 k.col2im(col, n, c, h, w, kernel, kernel, stride, pad, o[0], o[1], dx);
             }
         }
@@ -892,9 +939,11 @@ public final class GpuOps {
     // ---------------------------------------------------------------- max pooling (native/pool.cu)
     private static int[] poolGeometry(String op, int n, int c, int h, int w, int kernel, int stride) {
         if (n < 1 || c < 1 || kernel < 1 || stride < 1) {
-            throw new IllegalArgumentException("GpuOps." + op + ": n, c, kernel, stride = " + n + ", " + c + ", " + kernel + ", " + stride + ", all need >= 1");
+            throw new IllegalArgumentException("GpuOps." + op + ": n, c, kernel, stride = " + n + ", " + c + ", "
+                    + kernel + ", " + stride + ", all need >= 1");
         }
-        if (h < kernel || w < kernel) throw new IllegalArgumentException("GpuOps." + op + ": input " + h + "x" + w + " smaller than the window " + kernel);
+        if (h < kernel || w < kernel) throw new IllegalArgumentException("GpuOps." + op + ": input " + h + "x" + w
+                + " smaller than the window " + kernel);
         checkedInt(op, "N*C*H*W", (long) n * c * h * w);
         return new int[] {(h - kernel) / stride + 1, (w - kernel) / stride + 1};
     }
@@ -905,7 +954,8 @@ public final class GpuOps {
      * {@code y} and {@code argmax}.
      */
     @CpuTwin(CONV + "maxPoolForward")
-    public void maxPoolForward(DeviceBuffer x, int n, int c, int h, int w, int kernel, int stride, DeviceBuffer y, DeviceBuffer argmax) {
+    public void maxPoolForward(DeviceBuffer x, int n, int c, int h, int w, int kernel, int stride, DeviceBuffer y,
+                               DeviceBuffer argmax) {
         int[] o = poolGeometry("maxPoolForward", n, c, h, w, kernel, stride);
         long outs = (long) n * c * o[0] * o[1];
         need("maxPoolForward", "x", x, DeviceBuffer.Type.FLOAT, (long) n * c * h * w);
@@ -920,7 +970,8 @@ public final class GpuOps {
      * overlapping windows included, no atomics. Overwrites {@code dx}.
      */
     @CpuTwin(CONV + "maxPoolBackward")
-    public void maxPoolBackward(DeviceBuffer dy, DeviceBuffer argmax, int n, int c, int h, int w, int kernel, int stride, DeviceBuffer dx) {
+    public void maxPoolBackward(DeviceBuffer dy, DeviceBuffer argmax, int n, int c, int h, int w, int kernel,
+                                int stride, DeviceBuffer dx) {
         int[] o = poolGeometry("maxPoolBackward", n, c, h, w, kernel, stride);
         long outs = (long) n * c * o[0] * o[1];
         need("maxPoolBackward", "dy", dy, DeviceBuffer.Type.FLOAT, outs);
@@ -931,7 +982,8 @@ public final class GpuOps {
 
     // ---------------------------------------------------------------- dropout (native/dropout.cu)
     private static void dropoutP(String op, float p) {
-        if (!(p >= 0f && p < 1f)) throw new IllegalArgumentException("GpuOps." + op + ": p must be in [0, 1), got " + p);
+        if (!(p >= 0f && p < 1f)) throw new IllegalArgumentException("GpuOps." + op
+                + ": p must be in [0, 1), got " + p);
     }
 
     /**
@@ -940,7 +992,8 @@ public final class GpuOps {
      * Overwrites {@code y} (FLOAT, may be x) and {@code keep} (BYTE, 1 keep / 0 drop).
      */
     @CpuTwin(CONV + "dropoutForward")
-    public void dropoutForward(DeviceBuffer x, int n, float p, long seed, long stream, DeviceBuffer y, DeviceBuffer keep) {
+    public void dropoutForward(DeviceBuffer x, int n, float p, long seed, long stream, DeviceBuffer y,
+                               DeviceBuffer keep) {
         dropoutP("dropoutForward", p);
         nonNegative("dropoutForward", "n", n);
         need("dropoutForward", "x", x, DeviceBuffer.Type.FLOAT, n);

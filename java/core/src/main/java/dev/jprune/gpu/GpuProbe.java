@@ -61,8 +61,8 @@ public final class GpuProbe {
                 if (r != CUresult.CUDA_SUCCESS) {
                     why = "cuDriverGetVersion failed: " + Cu.name(r);
                 } else if (version < MIN_DRIVER_VERSION) {
-                    why = "CUDA driver " + versionString(version) + " is older than " + versionString(MIN_DRIVER_VERSION)
-                            + ", which JCuda 12.6 needs";
+                    why = "CUDA driver " + versionString(version) + " is older than "
+                            + versionString(MIN_DRIVER_VERSION) + ", which JCuda 12.6 needs";
                 } else {
                     int[] c = new int[1];
                     r = JCudaDriver.cuDeviceGetCount(c);
@@ -198,5 +198,7 @@ public final class GpuProbe {
     }
 
     @Override
-    public String toString() { return "GpuProbe[" + (available() ? "available" : "unavailable") + ": " + reason() + "]"; }
+    public String toString() {
+        return "GpuProbe[" + (available() ? "available" : "unavailable") + ": " + reason() + "]";
+    }
 }

@@ -51,7 +51,9 @@ final class Kernels {
         }
     }
 
-    /** Kernel arguments: DeviceBuffer (pointer to element 0), DevPtr, null (null pointer), Integer, Float, Long, Double. */
+    /**
+     * Kernel arguments: DeviceBuffer (pointer to element 0), DevPtr, null (null pointer), Integer, Float, Long, Double.
+     */
     private static Pointer params(Object... args) {
         Pointer[] p = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
@@ -77,14 +79,14 @@ final class Kernels {
         CUfunction f = function(name);
         int r = JCudaDriver.cuLaunchKernel(f, gx, gy, gz, block, 1, 1, 0, ctx.stream(), params(args), null);
         if (r != CUresult.CUDA_SUCCESS) {
-            throw new GpuException("launch of " + name + " (" + shapes + ") grid (" + gx + "," + gy + "," + gz + ") block ("
-                    + block + ",1,1) failed: " + Cu.name(r));
+            throw new GpuException("launch of " + name + " (" + shapes + ") grid (" + gx + "," + gy
+                    + "," + gz + ") block (" + block + ",1,1) failed: " + Cu.name(r));
         }
         if (ctx.validate()) {
             r = JCudaDriver.cuStreamSynchronize(ctx.stream());
             if (r != CUresult.CUDA_SUCCESS) {
-                throw new GpuException("kernel " + name + " (" + shapes + ") grid (" + gx + "," + gy + "," + gz + ") block ("
-                        + block + ",1,1) failed while running: " + Cu.name(r));
+                throw new GpuException("kernel " + name + " (" + shapes + ") grid (" + gx + "," + gy
+                        + "," + gz + ") block (" + block + ",1,1) failed while running: " + Cu.name(r));
             }
         }
     }
@@ -92,11 +94,13 @@ final class Kernels {
     // ---- elementwise.cu
     void biasAdd(DeviceBuffer y, DeviceBuffer bias, int rows, int cols) {
         fits32("jp_bias_add", "rows*cols", (long) rows * cols);
-        launch("jp_bias_add", blocks1d((long) rows * cols), 1, THREADS, "rows=" + rows + " cols=" + cols, y, bias, rows, cols);
+        launch("jp_bias_add", blocks1d((long) rows * cols), 1, THREADS, "rows=" + rows + " cols=" + cols,
+                y, bias, rows, cols);
     }
     void biasRelu(DeviceBuffer y, DeviceBuffer bias, int rows, int cols) {
         fits32("jp_bias_relu", "rows*cols", (long) rows * cols);
-        launch("jp_bias_relu", blocks1d((long) rows * cols), 1, THREADS, "rows=" + rows + " cols=" + cols, y, bias, rows, cols);
+        launch("jp_bias_relu", blocks1d((long) rows * cols), 1, THREADS, "rows=" + rows + " cols=" + cols,
+                y, bias, rows, cols);
     }
     void reluForward(DeviceBuffer x, DeviceBuffer y, int n) {
         launch("jp_relu_fwd", blocks1d(n), 1, THREADS, "n=" + n, x, y, n);
@@ -111,14 +115,15 @@ final class Kernels {
     // ---- data.cu
     void gatherRows(DeviceBuffer src, DevPtr idx, DeviceBuffer dst, int rows, int rowLen) {
         fits32("jp_gather_rows", "rows*rowLen", (long) rows * rowLen);
-        launch("jp_gather_rows", blocks1d((long) rows * rowLen), 1, THREADS, "rows=" + rows + " rowLen=" + rowLen, src, idx, dst, rows, rowLen);
+        launch("jp_gather_rows", blocks1d((long) rows * rowLen), 1, THREADS, "rows=" + rows + " rowLen=" + rowLen, src,
+                idx, dst, rows, rowLen);
     }
     void gatherInts(DeviceBuffer src, DevPtr idx, DeviceBuffer dst, int n) {
         launch("jp_gather_ints", blocks1d(n), 1, THREADS, "n=" + n, src, idx, dst, n);
     }
     void colSumAcc(DeviceBuffer x, DeviceBuffer acc, int rows, int cols, boolean overwrite) {
-        launch("jp_col_sum_acc", blocks1d(cols), 1, THREADS, "rows=" + rows + " cols=" + cols + " overwrite=" + overwrite,
-                x, acc, rows, cols, overwrite ? 1 : 0);
+        launch("jp_col_sum_acc", blocks1d(cols), 1, THREADS, "rows=" + rows + " cols=" + cols
+                + " overwrite=" + overwrite, x, acc, rows, cols, overwrite ? 1 : 0);
     }
 
     // ---- gemm.cu
@@ -137,8 +142,10 @@ final class Kernels {
         String name = (tf32 ? "jp_tf32gemm_" : "jp_sgemm_") + suffix;
         int tile = tf32 ? 64 : 128;
         int gx = (n + tile - 1) / tile, gy = (m + tile - 1) / tile;
-        if (gy > 65535) throw new IllegalArgumentException("gemm: m = " + m + " needs " + gy + " row tiles (max 65535)");
-        String shapes = "m=" + m + " n=" + n + " k=" + k + " lda=" + lda + " ldb=" + ldb + " ldc=" + ldc + " flags=" + flags;
+        if (gy > 65535) throw new IllegalArgumentException("gemm: m = " + m + " needs " + gy
+                + " row tiles (max 65535)");
+        String shapes = "m=" + m + " n=" + n + " k=" + k + " lda=" + lda + " ldb=" + ldb + " ldc="
+                + ldc + " flags=" + flags;
         // The names are spelled out so that the kernel-name check finds every variant.
         switch (name) {
             case "jp_sgemm_nn": case "jp_sgemm_nt": case "jp_sgemm_tn": case "jp_sgemm_tt":
@@ -169,43 +176,49 @@ final class Kernels {
         return (int) Math.max(1, Math.min(Math.min(cap, want), k / 64));
     }
 
-    private void gemmSmall(String suffix, int m, int n, int k, float alpha, DevPtr a, int lda, DevPtr b, int ldb, float beta,
-                           DevPtr c, int ldc, DeviceBuffer bias, int flags) {
+    private void gemmSmall(String suffix, int m, int n, int k, float alpha, DevPtr a, int lda,
+                           DevPtr b, int ldb, float beta, DevPtr c, int ldc, DeviceBuffer bias, int flags) {
         int gx = Math.max(1, (n + 31) / 32), gy = Math.max(1, (m + 31) / 32);
-        if (gy > 65535) throw new IllegalArgumentException("gemm: m = " + m + " needs " + gy + " row tiles of 32 (max 65535)");
+        if (gy > 65535) throw new IllegalArgumentException("gemm: m = " + m + " needs " + gy
+                + " row tiles of 32 (max 65535)");
         int splits = ctx.gemmSplits() > 0 && ctx.gemmKernel() == GpuContext.GemmKernel.SMALL ? ctx.gemmSplits()
                 : autoSplits((long) gx * gy, m, n, k, Math.max(1, ctx.multiprocessors()));
         splits = Math.max(1, Math.min(splits, Math.max(1, (k + 15) / 16)));
         // kSplit: a multiple of 16; recount the splits so that none is empty.
         int kSplit = Math.max(16, ((k + splits - 1) / splits + 15) / 16 * 16);
         int gz = Math.max(1, (k + kSplit - 1) / kSplit);
-        String shapes = "m=" + m + " n=" + n + " k=" + k + " splits=" + gz + " kSplit=" + kSplit + " lda=" + lda + " ldb=" + ldb + " ldc=" + ldc
-                + " flags=" + flags;
+        String shapes = "m=" + m + " n=" + n + " k=" + k + " splits=" + gz + " kSplit=" + kSplit + " lda=" + lda
+                + " ldb=" + ldb + " ldc=" + ldc + " flags=" + flags;
         if (gz == 1) {
-            sgemmSmall("jp_sgemm_small_" + suffix, gx, gy, 1, shapes, m, n, k, kSplit, alpha, a, lda, b, ldb, beta, c, ldc, bias, flags, null);
+            sgemmSmall("jp_sgemm_small_" + suffix, gx, gy, 1, shapes, m, n, k, kSplit, alpha, a, lda, b, ldb, beta,
+                    c, ldc, bias, flags, null);
             return;
         }
         // Partial sums [gz][m][n], added in z order by the reduce kernel: deterministic, no atomics.
         try (DeviceBuffer work = ctx.allocFloat((long) gz * m * n)) {
-            sgemmSmall("jp_sgemm_small_" + suffix, gx, gy, gz, shapes, m, n, k, kSplit, alpha, a, lda, b, ldb, beta, c, ldc, bias, flags, work);
+            sgemmSmall("jp_sgemm_small_" + suffix, gx, gy, gz, shapes, m, n, k, kSplit, alpha, a, lda, b, ldb, beta,
+                    c, ldc, bias, flags, work);
             splitkReduce(shapes, m, n, gz, work, alpha, beta, c, ldc, bias, flags);
         }
     }
 
-    void sgemmSmall(String name, int gx, int gy, int gz, String shapes, int m, int n, int k, int kSplit, float alpha, DevPtr a, int lda,
-                    DevPtr b, int ldb, float beta, DevPtr c, int ldc, DeviceBuffer bias, int flags, DeviceBuffer work) {
+    void sgemmSmall(String name, int gx, int gy, int gz, String shapes, int m, int n, int k, int kSplit,
+                    float alpha, DevPtr a, int lda, DevPtr b, int ldb, float beta, DevPtr c, int ldc, DeviceBuffer bias,
+                    int flags, DeviceBuffer work) {
         switch (name) {
             case "jp_sgemm_small_nn": case "jp_sgemm_small_nt": case "jp_sgemm_small_tn": case "jp_sgemm_small_tt":
                 break;
             default: throw new AssertionError(name);
         }
-        launchZ(name, gx, gy, gz, THREADS, shapes, m, n, k, kSplit, alpha, a, lda, b, ldb, beta, c, ldc, bias, flags, work);
+        launchZ(name, gx, gy, gz, THREADS, shapes, m, n, k, kSplit, alpha, a, lda, b, ldb, beta,
+                c, ldc, bias, flags, work);
     }
 
-    void splitkReduce(String shapes, int m, int n, int splits, DeviceBuffer work, float alpha, float beta, DevPtr c, int ldc,
-                      DeviceBuffer bias, int flags) {
+    void splitkReduce(String shapes, int m, int n, int splits, DeviceBuffer work, float alpha,
+                      float beta, DevPtr c, int ldc, DeviceBuffer bias, int flags) {
         fits32("jp_sgemm_splitk_reduce", "m*n", (long) m * n);
-        launch("jp_sgemm_splitk_reduce", blocks1d((long) m * n), 1, THREADS, shapes, m, n, splits, work, alpha, beta, c, ldc, bias, flags);
+        launch("jp_sgemm_splitk_reduce", blocks1d((long) m * n), 1, THREADS, shapes, m, n, splits, work, alpha,
+                beta, c, ldc, bias, flags);
     }
 
     // ---- loss.cu
@@ -232,7 +245,8 @@ final class Kernels {
     /** lossOut, correctOut, badRowOut: pointers to one element each; the last two may be null. */
     void xentFinish(DeviceBuffer rowLoss, DeviceBuffer rowFlag, int rows, double scale, DevPtr lossOut,
                     DevPtr correctOut, DevPtr badRowOut) {
-        launch("jp_xent_finish", 1, 1, THREADS, "rows=" + rows, rowLoss, rowFlag, rows, scale, lossOut, correctOut, badRowOut);
+        launch("jp_xent_finish", 1, 1, THREADS, "rows=" + rows, rowLoss, rowFlag, rows, scale, lossOut,
+                correctOut, badRowOut);
     }
     void sumDouble(DeviceBuffer x, int n, double scale, DevPtr out) {
         launch("jp_sum_double", 1, 1, THREADS, "n=" + n, x, n, scale, out);
@@ -240,7 +254,8 @@ final class Kernels {
 
     // ---- conv.cu
     private static String convShapes(int n, int c, int h, int w, int kh, int kw, int stride, int pad) {
-        return "n=" + n + " c=" + c + " h=" + h + " w=" + w + " k=" + kh + "x" + kw + " stride=" + stride + " pad=" + pad;
+        return "n=" + n + " c=" + c + " h=" + h + " w=" + w + " k=" + kh + "x" + kw + " stride="
+                + stride + " pad=" + pad;
     }
     void im2col(DeviceBuffer x, int n, int c, int h, int w, int kh, int kw, int stride, int pad, int oh, int ow,
                 DeviceBuffer col) {
@@ -248,8 +263,8 @@ final class Kernels {
         fits32("jp_im2col", "C*KH*KW", (long) c * kh * kw);
         fits32("jp_im2col", "N*OH*OW", (long) n * oh * ow);
         fits32("jp_im2col", "N*C*H*W", (long) n * c * h * w);
-        launch("jp_im2col", blocks1d((long) c * kh * kw * n * oh * ow), 1, THREADS, convShapes(n, c, h, w, kh, kw, stride, pad),
-                x, n, c, h, w, kh, kw, stride, pad, oh, ow, col);
+        launch("jp_im2col", blocks1d((long) c * kh * kw * n * oh * ow), 1, THREADS,
+                convShapes(n, c, h, w, kh, kw, stride, pad), x, n, c, h, w, kh, kw, stride, pad, oh, ow, col);
     }
     void col2im(DeviceBuffer col, int n, int c, int h, int w, int kh, int kw, int stride, int pad, int oh, int ow,
                 DeviceBuffer dx) {
@@ -259,40 +274,50 @@ final class Kernels {
     }
     void rowsToNchw(DeviceBuffer rows, DeviceBuffer bias, int n, int f, int p, DeviceBuffer y) {
         fits32("jp_rows_to_nchw", "N*F*P", (long) n * f * p);
-        launch("jp_rows_to_nchw", blocks1d((long) n * f * p), 1, THREADS, "n=" + n + " f=" + f + " p=" + p, rows, bias, n, f, p, y);
+        launch("jp_rows_to_nchw", blocks1d((long) n * f * p), 1, THREADS, "n=" + n + " f=" + f + " p=" + p,
+                rows, bias, n, f, p, y);
     }
     void nchwToRows(DeviceBuffer y, int n, int f, int p, DeviceBuffer rows) {
         fits32("jp_nchw_to_rows", "N*F*P", (long) n * f * p);
-        launch("jp_nchw_to_rows", blocks1d((long) n * f * p), 1, THREADS, "n=" + n + " f=" + f + " p=" + p, y, n, f, p, rows);
+        launch("jp_nchw_to_rows", blocks1d((long) n * f * p), 1, THREADS, "n=" + n + " f=" + f + " p=" + p,
+                y, n, f, p, rows);
     }
-    /** Bias-gradient blocks per channel: about 16 elements per thread, 1..256; a function of N*P only (reproducible). */
+    /**
+     * Bias-gradient blocks per channel: about 16 elements per thread, 1..256; a function of N*P only (reproducible).
+     */
     static int biasGradBlocks(long np) {
         return (int) Math.max(1, Math.min(256, (np + THREADS * 16L - 1) / (THREADS * 16L)));
     }
     void biasGradPartials(DeviceBuffer dy, int n, int f, int p, int blocksPerChannel, DeviceBuffer partials) {
         if (f > 65535) throw new IllegalArgumentException("biasGradNchw: " + f + " channels (max 65535)");
         fits32("jp_bias_grad_partials", "N*F*P", (long) n * f * p);
-        launch("jp_bias_grad_partials", blocksPerChannel, f, THREADS, "n=" + n + " f=" + f + " p=" + p + " blocks=" + blocksPerChannel,
-                dy, n, f, p, blocksPerChannel, partials);
+        launch("jp_bias_grad_partials", blocksPerChannel, f, THREADS, "n=" + n + " f=" + f + " p=" + p
+                + " blocks=" + blocksPerChannel, dy, n, f, p, blocksPerChannel, partials);
     }
     void biasGradFinish(DeviceBuffer partials, int f, int blocksPerChannel, DeviceBuffer db) {
-        launch("jp_bias_grad_finish", blocks1d(f), 1, THREADS, "f=" + f + " blocks=" + blocksPerChannel, partials, f, blocksPerChannel, db);
+        launch("jp_bias_grad_finish", blocks1d(f), 1, THREADS, "f=" + f + " blocks=" + blocksPerChannel, partials,
+                f, blocksPerChannel, db);
     }
 
     // ---- pool.cu
-    void maxPoolForward(DeviceBuffer x, int planes, int h, int w, int oh, int ow, int k, int s, DeviceBuffer y, DeviceBuffer argmax) {
+    void maxPoolForward(DeviceBuffer x, int planes, int h, int w, int oh, int ow, int k, int s, DeviceBuffer y,
+                        DeviceBuffer argmax) {
         fits32("jp_maxpool_fwd", "planes*H*W", (long) planes * h * w);  // the argmax indices are ints too
         launch("jp_maxpool_fwd", blocks1d((long) planes * oh * ow), 1, THREADS,
-                "planes=" + planes + " h=" + h + " w=" + w + " k=" + k + " s=" + s, x, planes, h, w, oh, ow, k, s, y, argmax);
+                "planes=" + planes + " h=" + h + " w=" + w + " k=" + k + " s=" + s, x, planes, h, w,
+                oh, ow, k, s, y, argmax);
     }
-    void maxPoolBackward(DeviceBuffer dy, DeviceBuffer argmax, int planes, int h, int w, int oh, int ow, int k, int s, DeviceBuffer dx) {
+    void maxPoolBackward(DeviceBuffer dy, DeviceBuffer argmax, int planes, int h, int w, int oh, int ow, int k,
+                         int s, DeviceBuffer dx) {
         fits32("jp_maxpool_bwd", "planes*H*W", (long) planes * h * w);
         launch("jp_maxpool_bwd", blocks1d((long) planes * h * w), 1, THREADS,
-                "planes=" + planes + " h=" + h + " w=" + w + " k=" + k + " s=" + s, dy, argmax, planes, h, w, oh, ow, k, s, dx);
+                "planes=" + planes + " h=" + h + " w=" + w + " k=" + k + " s=" + s, dy, argmax, planes,
+                h, w, oh, ow, k, s, dx);
     }
 
     // ---- dropout.cu
-    void dropoutForward(DeviceBuffer x, DeviceBuffer y, DeviceBuffer keep, int n, float p, float scale, long seed, long stream) {
+    void dropoutForward(DeviceBuffer x, DeviceBuffer y, DeviceBuffer keep, int n, float p, float scale,
+                        long seed, long stream) {
         launch("jp_dropout_fwd", blocks1d(n), 1, THREADS, "n=" + n + " p=" + p, x, y, keep, n, p, scale, seed, stream);
     }
     void dropoutBackward(DeviceBuffer dy, DeviceBuffer keep, DeviceBuffer dx, int n, float scale) {
@@ -304,10 +329,12 @@ final class Kernels {
                  float weightDecay, boolean nesterov, float gradScale, float clipValue, GpuOps.StepScores acc) {
         DeviceBuffer accS = acc == null ? null : acc.scores(), accState = acc == null ? null : acc.faultState();
         int accCrit = acc == null ? 0 : acc.criterionCode(), accEma = acc != null && acc.ema() ? 1 : 0;
-        float accM = acc == null ? 0f : acc.momentum(), accC1m = 1f - accM;  // (1 - m) rounded once, as ScoreAccumulator
+        float accM = acc == null ? 0f : acc.momentum(),
+                accC1m = 1f - accM;  // (1 - m) rounded once, as ScoreAccumulator
         long accOffset = acc == null ? 0L : acc.globalOffset();
-        launch("jp_sgd_step", blocks1d(n), 1, THREADS, "n=" + n + (acc == null ? "" : " +scores"), w, g, mom, mask, n, lr, momentum,
-                weightDecay, nesterov ? 1 : 0, gradScale, clipValue, accS, accCrit, accEma, accM, accC1m, accState, accOffset);
+        launch("jp_sgd_step", blocks1d(n), 1, THREADS, "n=" + n + (acc == null ? "" : " +scores"), w, g,
+                mom, mask, n, lr, momentum, weightDecay, nesterov ? 1 : 0, gradScale, clipValue, accS, accCrit, accEma,
+                accM, accC1m, accState, accOffset);
     }
     void adamStep(DeviceBuffer w, DeviceBuffer g, DeviceBuffer m, DeviceBuffer v, DeviceBuffer mask, int n,
                   float stepSize, float beta1, float beta2, float eps, float weightDecay, float bc2Sqrt,
@@ -316,14 +343,16 @@ final class Kernels {
         int accCrit = acc == null ? 0 : acc.criterionCode(), accEma = acc != null && acc.ema() ? 1 : 0;
         float accM = acc == null ? 0f : acc.momentum(), accC1m = 1f - accM;
         long accOffset = acc == null ? 0L : acc.globalOffset();
-        launch("jp_adam_step", blocks1d(n), 1, THREADS, "n=" + n + (acc == null ? "" : " +scores"), w, g, m, v, mask, n, stepSize, beta1,
-                beta2, eps, weightDecay, bc2Sqrt, gradScale, clipValue, accS, accCrit, accEma, accM, accC1m, accState, accOffset);
+        launch("jp_adam_step", blocks1d(n), 1, THREADS, "n=" + n + (acc == null ? "" : " +scores"), w, g, m, v,
+                mask, n, stepSize, beta1, beta2, eps, weightDecay, bc2Sqrt, gradScale, clipValue, accS, accCrit, accEma,
+                accM, accC1m, accState, accOffset);
     }
 
     /** table: LONG[OPT_ROW_LONGS * tensors] (GpuOps.StepTable), blocks = Σ its blocks column. */
     /** scaleDev: null (gradScale applies) or FLOAT[1] on the device holding the scale (NaN: the step is skipped). */
-    void sgdStepMulti(DeviceBuffer table, int tensors, long blocks, float lr, float momentum, float weightDecay, boolean nesterov,
-                      float gradScale, DeviceBuffer scaleDev, float clipValue, GpuOps.StepScores acc) {
+    void sgdStepMulti(DeviceBuffer table, int tensors, long blocks, float lr, float momentum,
+                      float weightDecay, boolean nesterov, float gradScale, DeviceBuffer scaleDev, float clipValue,
+                      GpuOps.StepScores acc) {
         int accCrit = acc == null ? 0 : acc.criterionCode(), accEma = acc != null && acc.ema() ? 1 : 0;
         float accM = acc == null ? 0f : acc.momentum(), accC1m = 1f - accM;
         DeviceBuffer accState = acc == null ? null : acc.faultState();
@@ -331,9 +360,9 @@ final class Kernels {
         launch("jp_sgd_step_multi", (int) blocks, 1, THREADS, shapes, table, tensors, lr, momentum, weightDecay,
                 nesterov ? 1 : 0, gradScale, scaleDev, clipValue, accCrit, accEma, accM, accC1m, accState);
     }
-    void adamStepMulti(DeviceBuffer table, int tensors, long blocks, float stepSize, float beta1, float beta2, float eps,
-                       float weightDecay, float bc2Sqrt, float gradScale, DeviceBuffer scaleDev, float clipValue,
-                       GpuOps.StepScores acc) {
+    void adamStepMulti(DeviceBuffer table, int tensors, long blocks, float stepSize, float beta1,
+                       float beta2, float eps, float weightDecay, float bc2Sqrt, float gradScale,
+                       DeviceBuffer scaleDev, float clipValue, GpuOps.StepScores acc) {
         int accCrit = acc == null ? 0 : acc.criterionCode(), accEma = acc != null && acc.ema() ? 1 : 0;
         float accM = acc == null ? 0f : acc.momentum(), accC1m = 1f - accM;
         DeviceBuffer accState = acc == null ? null : acc.faultState();
@@ -345,8 +374,10 @@ final class Kernels {
     // ---- reduce.cu
     /** table: {@link GpuOps#sumSquares}'s rows (pointer, n, first block, blocks); blocks = the total over rows. */
     void sumsqPartials(DeviceBuffer table, int tensors, long blocks, DeviceBuffer partials) {
-        if (blocks > Integer.MAX_VALUE) throw new IllegalArgumentException("sumSquares: " + blocks + " blocks (max 2^31-1)");
-        launch("jp_sumsq_partials", (int) blocks, 1, THREADS, "tensors=" + tensors + " blocks=" + blocks, table, tensors, partials);
+        if (blocks > Integer.MAX_VALUE) throw new IllegalArgumentException("sumSquares: " + blocks
+                + " blocks (max 2^31-1)");
+        launch("jp_sumsq_partials", (int) blocks, 1, THREADS, "tensors=" + tensors + " blocks=" + blocks,
+                table, tensors, partials);
     }
     void sumsqFinish(DeviceBuffer table, DeviceBuffer partials, int tensors, long blocks, DeviceBuffer perTensor,
                      DeviceBuffer total) {

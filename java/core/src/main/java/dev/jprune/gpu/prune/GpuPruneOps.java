@@ -55,17 +55,20 @@ public final class GpuPruneOps {
     }
 
     /** {@link #check} for a step that reads no score ({@code criterion} null). */
-    private static PruneTable checkTensors(String op, List<PruneTensor> ts, Criterion criterion, boolean needMaskOut, long[] groups,
-                                           GpuContext ctx) {
+    private static PruneTable checkTensors(String op, List<PruneTensor> ts, Criterion criterion,
+                                           boolean needMaskOut, long[] groups, GpuContext ctx) {
         if (ts == null) throw new IllegalArgumentException(op + ": null tensor list");
         long[] len = new long[ts.size()];
         for (int t = 0; t < ts.size(); t++) {
             PruneTensor p = ts.get(t);
             if (p == null) throw new IllegalArgumentException(op + ": tensor " + t + " is null");
             String nm = op + ": " + p.name();
-            if (criterion != null && criterion.readsWeight() && p.weights() == null) throw new IllegalArgumentException(nm + ": criterion " + criterion + " needs weights");
-            if (criterion != null && criterion.readsGradient() && p.grads() == null) throw new IllegalArgumentException(nm + ": criterion " + criterion + " needs gradients");
-            if (criterion == Criterion.USER && p.scores() == null) throw new IllegalArgumentException(nm + ": criterion USER needs a score buffer");
+            if (criterion != null && criterion.readsWeight() && p.weights() == null)
+                    throw new IllegalArgumentException(nm + ": criterion " + criterion + " needs weights");
+            if (criterion != null && criterion.readsGradient() && p.grads() == null)
+                    throw new IllegalArgumentException(nm + ": criterion " + criterion + " needs gradients");
+            if (criterion == Criterion.USER && p.scores() == null) throw new IllegalArgumentException(nm
+                    + ": criterion USER needs a score buffer");
             if (needMaskOut && p.maskOut() == null) throw new IllegalArgumentException(nm + ": no output mask");
             need(nm, "weights", p.weights(), DeviceBuffer.Type.FLOAT, p.length(), ctx);
             need(nm, "gradients", p.grads(), DeviceBuffer.Type.FLOAT, p.length(), ctx);
@@ -83,13 +86,17 @@ public final class GpuPruneOps {
     private static void need(String nm, String what, DeviceBuffer b, DeviceBuffer.Type type, long n, GpuContext ctx) {
         if (b == null) return;
         if (b.isClosed()) throw new IllegalArgumentException(nm + ": " + what + " is closed");
-        if (ctx != null && b.context() != ctx) throw new IllegalArgumentException(nm + ": " + what + " belongs to another GpuContext");
-        if (b.type() != type) throw new IllegalArgumentException(nm + ": " + what + " holds " + b.type() + ", needs " + type);
-        if (b.length() < n) throw new IllegalArgumentException(nm + ": " + what + " has " + b.length() + " elements, needs " + n);
+        if (ctx != null && b.context() != ctx) throw new IllegalArgumentException(nm + ": " + what
+                + " belongs to another GpuContext");
+        if (b.type() != type) throw new IllegalArgumentException(nm + ": " + what + " holds "
+                + b.type() + ", needs " + type);
+        if (b.length() < n) throw new IllegalArgumentException(nm + ": " + what + " has " + b.length()
+                + " elements, needs " + n);
     }
 
     static void checkKeep(String op, long keep, long total) {
-        if (keep < 0 || keep > total) throw new IllegalArgumentException(op + ": keep = " + keep + " not in [0, " + total + "]");
+        if (keep < 0 || keep > total) throw new IllegalArgumentException(op + ": keep = " + keep
+                + " not in [0, " + total + "]");
     }
 
     static int flags(boolean zeroWeights, boolean zeroOptimizer) {
@@ -102,8 +109,8 @@ public final class GpuPruneOps {
         long[][] p = new long[ts.size()][];
         for (int t = 0; t < p.length; t++) {
             PruneTensor x = ts.get(t);
-            p[t] = new long[] {addr(x.weights()), addr(x.grads()), addr(x.scores()), addr(x.maskIn()), addr(x.maskOut()),
-                    addr(x.opt0()), addr(x.opt1()), addr(x.opt2())};
+            p[t] = new long[] {addr(x.weights()), addr(x.grads()), addr(x.scores()),
+                    addr(x.maskIn()), addr(x.maskOut()), addr(x.opt0()), addr(x.opt1()), addr(x.opt2())};
         }
         return p;
     }
@@ -115,7 +122,9 @@ public final class GpuPruneOps {
     }
 
     /** The device table's rows for {@code ts} (uploaded by the op, e.g. with its states in one copy). */
-    private static long[] encode(PruneTable layout, List<PruneTensor> ts) { return layout.encode(pointers(ts), rowFlags(ts)); }
+    private static long[] encode(PruneTable layout, List<PruneTensor> ts) {
+        return layout.encode(pointers(ts), rowFlags(ts));
+    }
 
     private DeviceBuffer uploadTable(PruneTable layout, List<PruneTensor> ts) {
         long[] rows = encode(layout, ts);
@@ -124,8 +133,12 @@ public final class GpuPruneOps {
         return tab;
     }
 
-    private static CUdeviceptr row(DeviceBuffer table, int t) { return GpuInternals.pointer(table, (long) t * PruneTable.ROW_LONGS); }
-    private static CUdeviceptr slot(DeviceBuffer states, int t) { return GpuInternals.pointer(states, (long) t * PruneTable.STATE_LONGS); }
+    private static CUdeviceptr row(DeviceBuffer table, int t) {
+        return GpuInternals.pointer(table, (long) t * PruneTable.ROW_LONGS);
+    }
+    private static CUdeviceptr slot(DeviceBuffer states, int t) {
+        return GpuInternals.pointer(states, (long) t * PruneTable.STATE_LONGS);
+    }
 
     /** The state of selection 0 (a global selection's), read back now: one synchronising copy. */
     private static long[] firstState(DeviceBuffer io) {
@@ -149,7 +162,8 @@ public final class GpuPruneOps {
     }
 
     /** readValue false: the inputs may have changed since the fault (deferred checks), so the value is not shown. */
-    private void throwIfBad(String op, List<PruneTensor> ts, PruneTable layout, Criterion c, long bad, boolean readValue) {
+    private void throwIfBad(String op, List<PruneTensor> ts, PruneTable layout, Criterion c,
+                            long bad, boolean readValue) {
         if (bad == PruneTable.BAD_NONE) return;
         int t = layout.tensorOf(bad);
         long i = bad - layout.offset(t);
@@ -172,7 +186,8 @@ public final class GpuPruneOps {
         for (int s = 0; s < sels; s++) bad = Math.min(bad, state[s * PruneTable.STATE_LONGS + PruneTable.S_BAD]);
         throwIfBad(op, ts, layout, c, bad);
         for (int s = 0; s < sels; s++) {
-            if (state[s * PruneTable.STATE_LONGS + PruneTable.S_ERROR] != 0) throw new IllegalStateException(op + ": scores changed between passes");
+            if (state[s * PruneTable.STATE_LONGS + PruneTable.S_ERROR] != 0) throw new IllegalStateException(op
+                    + ": scores changed between passes");
         }
     }
 
@@ -189,18 +204,20 @@ public final class GpuPruneOps {
      * maskOut, and weights / opt buffers per the flags. Returns the selection (same fields as the CPU's).
      */
     @CpuTwin({SEL + "select", "dev.jprune.prune.SelectionReference#select"})
-    public GpuSelection select(List<PruneTensor> tensors, Criterion criterion, long keep, boolean zeroWeights, boolean zeroOptimizer) {
+    public GpuSelection select(List<PruneTensor> tensors, Criterion criterion, long keep, boolean zeroWeights,
+                               boolean zeroOptimizer) {
         PruneTable layout = check("GpuPruneOps.select", tensors, criterion, false, null, ctx);
         checkKeep("GpuPruneOps.select", keep, layout.total());
         int nt = layout.tensors();
         if (layout.total() == 0) return new GpuSelection(0, 0, 0, 0, 0, 0, new long[nt]);
-        return selectOn(tensors, criterion, layout, encode(layout, tensors), new long[] {keep}, flags(zeroWeights, zeroOptimizer), true)[0];
+        return selectOn(tensors, criterion, layout, encode(layout, tensors), new long[] {keep},
+                flags(zeroWeights, zeroOptimizer), true)[0];
     }
 
     /** {@link #select} with keep = {@link GlobalSelector#keepForSparsity}(total, sparsity). */
     @CpuTwin(SEL + "selectSparsity")
-    public GpuSelection selectSparsity(List<PruneTensor> tensors, Criterion criterion, double sparsity, boolean zeroWeights,
-                                       boolean zeroOptimizer) {
+    public GpuSelection selectSparsity(List<PruneTensor> tensors, Criterion criterion, double sparsity,
+                                       boolean zeroWeights, boolean zeroOptimizer) {
         long total = check("GpuPruneOps.selectSparsity", tensors, criterion, false, null, ctx).total();
         return select(tensors, criterion, GlobalSelector.keepForSparsity(total, sparsity), zeroWeights, zeroOptimizer);
     }
@@ -211,22 +228,25 @@ public final class GpuPruneOps {
      * Modifies maskOut and weights / opt buffers per the flags.
      */
     @CpuTwin(SEL + "perLayer")
-    public GpuSelection[] perLayer(List<PruneTensor> tensors, Criterion criterion, double[] sparsity, boolean zeroWeights,
-                                   boolean zeroOptimizer) {
+    public GpuSelection[] perLayer(List<PruneTensor> tensors, Criterion criterion, double[] sparsity,
+                                   boolean zeroWeights, boolean zeroOptimizer) {
         PruneTable layout = check("GpuPruneOps.perLayer", tensors, criterion, false, null, ctx);
         int nt = layout.tensors();
         if (sparsity == null || sparsity.length != nt) {
-            throw new IllegalArgumentException("GpuPruneOps.perLayer: " + (sparsity == null ? "null" : sparsity.length) + " sparsities for " + nt + " tensors");
+            throw new IllegalArgumentException("GpuPruneOps.perLayer: " + (sparsity == null ? "null" : sparsity.length)
+                    + " sparsities for " + nt + " tensors");
         }
         long[] keep = new long[nt];
         for (int t = 0; t < nt; t++) {
             if (!(sparsity[t] >= 0.0 && sparsity[t] <= 1.0)) {
-                throw new IllegalArgumentException("GpuPruneOps.perLayer: sparsity of " + tensors.get(t).name() + " must be in [0, 1], got " + sparsity[t]);
+                throw new IllegalArgumentException("GpuPruneOps.perLayer: sparsity of " + tensors.get(t).name()
+                        + " must be in [0, 1], got " + sparsity[t]);
             }
             keep[t] = GlobalSelector.keepForSparsity(layout.lengths[t], sparsity[t]);
         }
         if (nt == 0) return new GpuSelection[0];
-        return selectOn(tensors, criterion, layout, encode(layout, tensors), keep, flags(zeroWeights, zeroOptimizer), false);
+        return selectOn(tensors, criterion, layout, encode(layout, tensors), keep,
+                flags(zeroWeights, zeroOptimizer), false);
     }
 
     /**
@@ -241,23 +261,27 @@ public final class GpuPruneOps {
      * masks (the CPU's counts when no tensor is sticky; sticky tensors never revive, ModelPruner's rule).
      */
     @CpuTwin(SEL + "selectCapped")
-    public GlobalSelector.CappedResult selectCapped(List<PruneTensor> tensors, Criterion criterion, long keep, double[] minDensity,
-                                                    double[] maxDensity, boolean zeroWeights, boolean zeroOptimizer) {
+    public GlobalSelector.CappedResult selectCapped(List<PruneTensor> tensors, Criterion criterion,
+                                                    long keep, double[] minDensity, double[] maxDensity,
+                                                    boolean zeroWeights, boolean zeroOptimizer) {
         String op = "GpuPruneOps.selectCapped";
         PruneTable layout = check(op, tensors, criterion, false, null, ctx);
-        long[][] bounds = GlobalSelector.cappedBounds(op, layout.lengths.clone(), t -> tensors.get(t).name(), minDensity, maxDensity);
+        long[][] bounds = GlobalSelector.cappedBounds(op, layout.lengths.clone(), t -> tensors.get(t).name(),
+                minDensity, maxDensity);
         GlobalSelector.checkCappedKeep(op, keep, bounds, layout.lengths);
         // Counting view: same scores (maskIn ranks pruned elements last, not sticky: the rounds count the decision,
         // like the CPU's), no output, no flags: the mask pass only counts.
         List<PruneTensor> counting = new ArrayList<>(tensors.size());
         for (PruneTensor p : tensors) {
-            counting.add(new PruneTensor(p.name(), p.length(), p.weights(), p.grads(), p.scores(), p.maskIn(), null, null, null, null, false));
+            counting.add(new PruneTensor(p.name(), p.length(), p.weights(), p.grads(), p.scores(), p.maskIn(), null,
+                    null, null, null, false));
         }
         GlobalSelector.CappedPlan plan = GlobalSelector.cappedRounds(op, bounds[0], bounds[1], keep,
                 (active, budget) -> select(pick(counting, active), criterion, budget, false, false).keptPerTensor());
         // The writing passes: the free tensors' global selection, then each clamped tensor's own top count.
         long[] written = new long[layout.tensors()];
-        long[] free = select(pick(tensors, plan.free()), criterion, plan.freeBudget(), zeroWeights, zeroOptimizer).keptPerTensor();
+        long[] free = select(pick(tensors, plan.free()), criterion, plan.freeBudget(), zeroWeights,
+                zeroOptimizer).keptPerTensor();
         for (int j = 0; j < plan.free().length; j++) written[plan.free()[j]] = free[j];
         int[] clamped = plan.clampedTensors();
         if (clamped.length > 0) {
@@ -265,7 +289,8 @@ public final class GpuPruneOps {
             PruneTable subLayout = check(op, sub, criterion, false, null, ctx);
             long[] each = new long[clamped.length];
             for (int j = 0; j < clamped.length; j++) each[j] = plan.kept()[clamped[j]];
-            GpuSelection[] sel = selectOn(sub, criterion, subLayout, encode(subLayout, sub), each, flags(zeroWeights, zeroOptimizer), false);
+            GpuSelection[] sel = selectOn(sub, criterion, subLayout, encode(subLayout, sub), each,
+                    flags(zeroWeights, zeroOptimizer), false);
             for (int j = 0; j < clamped.length; j++) written[clamped[j]] = sel[j].keptPerTensor()[0];
         }
         return new GlobalSelector.CappedResult(written, plan.clamped(), plan.rounds());
@@ -291,7 +316,8 @@ public final class GpuPruneOps {
      * boundary bucket fits the capacity, else the three-pass path: the result is the same either way.
      */
     public void setCompaction(long capacity) {
-        if (capacity < -1) throw new IllegalArgumentException("GpuPruneOps.setCompaction: capacity " + capacity + " < -1");
+        if (capacity < -1) throw new IllegalArgumentException("GpuPruneOps.setCompaction: capacity "
+                + capacity + " < -1");
         compaction = capacity;
     }
 
@@ -361,7 +387,8 @@ public final class GpuPruneOps {
         long maxChunks = 0;
         for (int t = 0; t < nt; t++) maxChunks = Math.max(maxChunks, layout.chunks(t));
         long tieChunks = global ? layout.chunks() : maxChunks;
-        if (layout.total() >= MAX_TOTAL) throw new IllegalArgumentException("GpuPruneOps.select: " + layout.total() + " elements (max 2^48)");
+        if (layout.total() >= MAX_TOTAL) throw new IllegalArgumentException("GpuPruneOps.select: " + layout.total()
+                + " elements (max 2^48)");
         long[] cap = new long[sels];
         long maxCap = 0;
         for (int s = 0; s < sels; s++) {
@@ -374,7 +401,8 @@ public final class GpuPruneOps {
         long[] io = new long[tableAt + tableRows.length];
         long[] fresh = freshStates(sels, keep);
         for (int s = 0; s < sels; s++) fresh[s * PruneTable.STATE_LONGS + PruneTable.S_CAP] = cap[s];
-        boolean bracket = global && bracketing && layout.total() >= bracketMin && cap[0] > 0 && keep[0] >= 1 && keep[0] < layout.total()
+        boolean bracket = global && bracketing && layout.total() >= bracketMin && cap[0] > 0 && keep[0] >= 1
+                && keep[0] < layout.total()
                 && ts.stream().allMatch(t -> t.maskOut() != null && t.maskOut() != t.maskIn());
         long sampled = bracket ? layout.sampled() : 0;
         if (bracket) {
@@ -384,8 +412,10 @@ public final class GpuPruneOps {
         System.arraycopy(fresh, 0, io, 0, stateLongs);
         System.arraycopy(tableRows, 0, io, tableAt, tableRows.length);
         try (DeviceBuffer hist = ctx.allocLong(1 << 16); DeviceBuffer ioDev = ctx.allocLong(io.length);
-             DeviceBuffer chunkTies = ctx.allocInt(Math.max(1, tieChunks)); DeviceBuffer tiesBefore = ctx.allocLong(Math.max(1, tieChunks));
-             DeviceBuffer candLow = ctx.allocInt(Math.max(1, maxCap)); DeviceBuffer candIdx = ctx.allocLong(Math.max(1, maxCap))) {
+             DeviceBuffer chunkTies = ctx.allocInt(Math.max(1, tieChunks));
+             DeviceBuffer tiesBefore = ctx.allocLong(Math.max(1, tieChunks));
+             DeviceBuffer candLow = ctx.allocInt(Math.max(1, maxCap));
+             DeviceBuffer candIdx = ctx.allocLong(Math.max(1, maxCap))) {
             GpuInternals.zero(hist);
             ioDev.upload(io);
             GpuInternals.mark(ctx, "select: tables and states uploaded");
@@ -396,7 +426,8 @@ public final class GpuPruneOps {
             // its own writing kernels. Per layer (one selection per tensor) the round trips would cost more.
             boolean sharedKnown = false, sharedTaken = false;
             for (int s = 0; s < sels; s++) {
-                CUdeviceptr table = GpuInternals.pointer(ioDev, tableAt + (long) (global ? 0 : s) * PruneTable.ROW_LONGS);
+                CUdeviceptr table = GpuInternals.pointer(ioDev,
+                        tableAt + (long) (global ? 0 : s) * PruneTable.ROW_LONGS);
                 int tensors = global ? nt : 1;
                 long chunks = global ? layout.chunks() : layout.chunks(s);
                 if (chunks == 0) continue;  // an empty tensor: nothing to select (its state stays fresh)
@@ -432,14 +463,15 @@ public final class GpuPruneOps {
             GpuInternals.mark(ctx, "select: selecting passes (histograms, find)");
             long[] state = new long[stateLongs];
             if (!global) {
-                // ... then, per layer, a fault in ANY tensor must stop the writes of ALL of them (GlobalSelector.perLayer
-                // selects every tensor before it applies one): each mask pass only sees its own state, so the host
-                // checks all states here (one extra round trip, per-layer scope only).
+                // ... then, per layer, a fault in ANY tensor must stop the writes of ALL of them
+                // (GlobalSelector.perLayer selects every tensor before it applies one): each mask pass only sees its
+                // own state, so the host checks all states here (one extra round trip, per-layer scope only).
                 GpuInternals.download(ioDev, state);
                 checkStates("GpuPruneOps.perLayer", ts, layout, c, state, sels);
             }
             for (int s = 0; s < sels; s++) {
-                CUdeviceptr table = GpuInternals.pointer(ioDev, tableAt + (long) (global ? 0 : s) * PruneTable.ROW_LONGS);
+                CUdeviceptr table = GpuInternals.pointer(ioDev,
+                        tableAt + (long) (global ? 0 : s) * PruneTable.ROW_LONGS);
                 int tensors = global ? nt : 1;
                 long chunks = global ? layout.chunks() : layout.chunks(s);
                 if (chunks == 0) continue;
@@ -498,8 +530,8 @@ public final class GpuPruneOps {
                 int tkey = (int) state[b + PruneTable.S_TKEY];
                 int bits = tkey ^ ((tkey >> 31) & 0x7fffffff);  // ScoreKeys.bitsOfRadixKey(key ^ 0x80000000)
                 long[] kp = global ? keptHost : new long[] {keptHost[s]};
-                out[s] = new GpuSelection(total, keep[s], bits, state[b + PruneTable.S_TIE_BUDGET], state[b + PruneTable.S_COUNT_ABOVE],
-                        state[b + PruneTable.S_COUNT_EQUAL], kp);
+                out[s] = new GpuSelection(total, keep[s], bits, state[b + PruneTable.S_TIE_BUDGET],
+                        state[b + PruneTable.S_COUNT_ABOVE], state[b + PruneTable.S_COUNT_EQUAL], kp);
             }
             return out;
         }
@@ -514,10 +546,12 @@ public final class GpuPruneOps {
     public void validate(List<PruneTensor> tensors, Criterion criterion) {
         PruneTable layout = check("GpuPruneOps.validate", tensors, criterion, false, null, ctx);
         if (layout.total() == 0) return;
-        try (DeviceBuffer tab = uploadTable(layout, tensors); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS)) {
+        try (DeviceBuffer tab = uploadTable(layout, tensors);
+             DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS)) {
             long[] s = freshStates(1, null);
             state.upload(s);
-            k.hist(row(tab, 0), layout.tensors(), layout.chunks(), PruneTable.criterionCode(criterion), 2, null, slot(state, 0));
+            k.hist(row(tab, 0), layout.tensors(), layout.chunks(), PruneTable.criterionCode(criterion),
+                    2, null, slot(state, 0));
             GpuInternals.download(state, s);
             throwIfBad("GpuPruneOps.validate", tensors, layout, criterion, s[PruneTable.S_BAD]);
         }
@@ -528,13 +562,15 @@ public final class GpuPruneOps {
      * then the mask pass. Modifies maskOut and weights / opt buffers per the flags. Returns the kept count per tensor.
      */
     @CpuTwin(SEL + "threshold")
-    public long[] threshold(List<PruneTensor> tensors, Criterion criterion, float eps, boolean zeroWeights, boolean zeroOptimizer) {
+    public long[] threshold(List<PruneTensor> tensors, Criterion criterion, float eps, boolean zeroWeights,
+                            boolean zeroOptimizer) {
         if (Float.isNaN(eps)) throw new IllegalArgumentException("GpuPruneOps.threshold: eps is NaN");
         PruneTable layout = check("GpuPruneOps.threshold", tensors, criterion, false, null, ctx);
         int nt = layout.tensors();
         if (layout.total() == 0) return new long[nt];
         int crit = PruneTable.criterionCode(criterion);
-        try (DeviceBuffer tab = uploadTable(layout, tensors); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS);
+        try (DeviceBuffer tab = uploadTable(layout, tensors);
+             DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS);
              DeviceBuffer kept = ctx.allocLong(nt)) {
             long[] s = freshStates(1, null);
             s[PruneTable.S_TKEY] = dev.jprune.prune.ScoreKeys.key(eps);
@@ -542,8 +578,8 @@ public final class GpuPruneOps {
             GpuInternals.zero(kept);
             CUdeviceptr st = slot(state, 0);
             k.hist(row(tab, 0), nt, layout.chunks(), crit, 2, null, st);  // validate only (writes no histogram)
-            k.mask(row(tab, 0), nt, layout.chunks(), crit, PruneTable.MODE_THRESHOLD, flags(zeroWeights, zeroOptimizer), st, null,
-                    GpuInternals.pointer(kept, 0));
+            k.mask(row(tab, 0), nt, layout.chunks(), crit, PruneTable.MODE_THRESHOLD,
+                    flags(zeroWeights, zeroOptimizer), st, null, GpuInternals.pointer(kept, 0));
             GpuInternals.download(state, s);
             throwIfBad("GpuPruneOps.threshold", tensors, layout, criterion, s[PruneTable.S_BAD]);
             long[] out = new long[nt];
@@ -554,11 +590,12 @@ public final class GpuPruneOps {
 
     /**
      * N:M on one tensor viewed as [length / rowLength, rowLength]: every group of m consecutive elements of a row keeps
-     * its min(n, r) highest scores, ties to the lower index (NmSparsity). Modifies maskOut and weights / opt buffers per
-     * the flags. Returns the kept count.
+     * its min(n, r) highest scores, ties to the lower index (NmSparsity). Modifies maskOut and weights / opt buffers
+     * per the flags. Returns the kept count.
      */
     @CpuTwin("dev.jprune.prune.NmSparsity#apply")
-    public long nm(PruneTensor tensor, Criterion criterion, int rowLength, int n, int m, boolean zeroWeights, boolean zeroOptimizer) {
+    public long nm(PruneTensor tensor, Criterion criterion, int rowLength, int n, int m, boolean zeroWeights,
+                   boolean zeroOptimizer) {
         PruneTable layout = check("GpuPruneOps.nm", List.of(tensor), criterion, false, null, ctx);
         checkNm(tensor.name(), tensor.length(), rowLength, n, m);
         if (tensor.length() == 0) return 0;
@@ -569,20 +606,23 @@ public final class GpuPruneOps {
         boolean deferW = zeroWeights && criterion.readsWeight();
         try (DeviceBuffer scratch = deferW && tensor.maskOut() == null ? ctx.allocBytes(tensor.length()) : null) {
             PruneTensor tt = scratch == null ? tensor : tensor.withMasks(tensor.maskIn(), scratch);
-            return nmOn(tt, layout, crit, rowLength, n, m, groups, deferW, flags(zeroWeights && !deferW, zeroOptimizer), criterion);
+            return nmOn(tt, layout, crit, rowLength, n, m, groups, deferW, flags(zeroWeights && !deferW, zeroOptimizer),
+                    criterion);
         }
     }
 
-    private long nmOn(PruneTensor tensor, PruneTable layout, int crit, int rowLength, int n, int m, long groups, boolean deferW,
-                      int fl, Criterion criterion) {
-        try (DeviceBuffer tab = uploadTable(layout, List.of(tensor)); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS);
+    private long nmOn(PruneTensor tensor, PruneTable layout, int crit, int rowLength, int n, int m,
+                      long groups, boolean deferW, int fl, Criterion criterion) {
+        try (DeviceBuffer tab = uploadTable(layout, List.of(tensor));
+             DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS);
              DeviceBuffer kept = ctx.allocLong(1)) {
             long[] s = freshStates(1, null);
             state.upload(s);
             GpuInternals.zero(kept);
             k.nm(row(tab, 0), crit, rowLength, n, m, 0, fl, slot(state, 0), GpuInternals.pointer(kept, 0), groups);
             k.nm(row(tab, 0), crit, rowLength, n, m, 1, fl, slot(state, 0), GpuInternals.pointer(kept, 0), groups);
-            if (deferW) k.nm(row(tab, 0), crit, rowLength, n, m, 2, 0, slot(state, 0), GpuInternals.pointer(kept, 0), groups);
+            if (deferW) k.nm(row(tab, 0), crit, rowLength, n, m, 2, 0, slot(state, 0),
+                    GpuInternals.pointer(kept, 0), groups);
             GpuInternals.download(state, s);
             throwIfBad("GpuPruneOps.nm", List.of(tensor), layout, criterion, s[PruneTable.S_BAD]);
             long[] out = new long[1];
@@ -593,9 +633,11 @@ public final class GpuPruneOps {
 
     /** NmSparsity's argument rules (pure; GPU-free tests use it). */
     static void checkNm(String name, long size, int rowLength, int n, int m) {
-        if (m < 1 || n < 0 || n > m) throw new IllegalArgumentException("N:M: need 0 <= N <= M and M >= 1, got " + n + ":" + m);
+        if (m < 1 || n < 0 || n > m) throw new IllegalArgumentException("N:M: need 0 <= N <= M and M >= 1, got "
+                + n + ":" + m);
         if (rowLength < 1 || size % rowLength != 0) {
-            throw new IllegalArgumentException("N:M: " + name + " has " + size + " elements, not a whole number of rows of " + rowLength);
+            throw new IllegalArgumentException("N:M: " + name + " has " + size
+                    + " elements, not a whole number of rows of " + rowLength);
         }
     }
 
@@ -606,11 +648,13 @@ public final class GpuPruneOps {
      * {@link Structured#groupScores}.
      */
     @CpuTwin("dev.jprune.prune.Structured#groupScores")
-    public DeviceBuffer groupScores(List<PruneTensor> tensors, Criterion criterion, int[] groups, Structured.Norm norm) {
+    public DeviceBuffer groupScores(List<PruneTensor> tensors, Criterion criterion, int[] groups,
+                                    Structured.Norm norm) {
         PruneTable layout = check("GpuPruneOps.groupScores", tensors, criterion, false, toLong(groups, tensors), ctx);
         DeviceBuffer out = ctx.allocFloat(Math.max(1, layout.totalGroups()));
         boolean ok = false;
-        try (DeviceBuffer tab = uploadTable(layout, tensors); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS)) {
+        try (DeviceBuffer tab = uploadTable(layout, tensors);
+             DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS)) {
             groupScoresOn(tensors, criterion, layout, tab, norm, out, state);
             ok = true;
             return out;
@@ -619,13 +663,13 @@ public final class GpuPruneOps {
         }
     }
 
-    private void groupScoresOn(List<PruneTensor> ts, Criterion c, PruneTable layout, DeviceBuffer tab, Structured.Norm norm,
-                               DeviceBuffer out, DeviceBuffer state) {
+    private void groupScoresOn(List<PruneTensor> ts, Criterion c, PruneTable layout, DeviceBuffer tab,
+                               Structured.Norm norm, DeviceBuffer out, DeviceBuffer state) {
         long[] s = freshStates(1, null);
         state.upload(s);
         if (layout.totalGroups() > 0) {
-            k.groupScores(row(tab, 0), layout.tensors(), PruneTable.criterionCode(c), norm == Structured.Norm.L1 ? 0 : 1,
-                    layout.totalGroups(), out, slot(state, 0));
+            k.groupScores(row(tab, 0), layout.tensors(), PruneTable.criterionCode(c),
+                    norm == Structured.Norm.L1 ? 0 : 1, layout.totalGroups(), out, slot(state, 0));
         }
         GpuInternals.download(state, s);
         throwIfBad("GpuPruneOps.groupScores", ts, layout, c, s[PruneTable.S_BAD]);
@@ -633,7 +677,8 @@ public final class GpuPruneOps {
 
     private static long[] toLong(int[] groups, List<PruneTensor> ts) {
         if (groups == null) throw new IllegalArgumentException("structured: null group counts");
-        if (ts != null && groups.length != ts.size()) throw new IllegalArgumentException("structured: " + groups.length + " group counts for " + ts.size() + " tensors");
+        if (ts != null && groups.length != ts.size()) throw new IllegalArgumentException("structured: " + groups.length
+                + " group counts for " + ts.size() + " tensors");
         long[] g = new long[groups.length];
         for (int i = 0; i < g.length; i++) g[i] = groups[i];
         return g;
@@ -650,8 +695,9 @@ public final class GpuPruneOps {
      * expanded to element masks. Modifies maskOut and weights / opt buffers per the flags.
      */
     @CpuTwin("dev.jprune.prune.Structured#global")
-    public StructuredResult structuredGlobal(List<PruneTensor> tensors, Criterion criterion, int[] groups, Structured.Norm norm,
-                                             long keepGroups, boolean zeroWeights, boolean zeroOptimizer) {
+    public StructuredResult structuredGlobal(List<PruneTensor> tensors, Criterion criterion, int[] groups,
+                                             Structured.Norm norm, long keepGroups, boolean zeroWeights,
+                                             boolean zeroOptimizer) {
         return structured(tensors, criterion, groups, norm, keepGroups, null, Float.NaN, zeroWeights, zeroOptimizer);
     }
 
@@ -668,16 +714,20 @@ public final class GpuPruneOps {
         return structured(tensors, criterion, groups, norm, -1, null, eps, zeroWeights, zeroOptimizer);
     }
 
-    /** Structured, per-layer scope: tensor t keeps keepForSparsity(groups[t], sparsity[t]) groups (Structured.perLayer). */
+    /**
+     * Structured, per-layer scope: tensor t keeps keepForSparsity(groups[t], sparsity[t]) groups (Structured.perLayer).
+     */
     @CpuTwin("dev.jprune.prune.Structured#perLayer")
-    public StructuredResult structuredPerLayer(List<PruneTensor> tensors, Criterion criterion, int[] groups, Structured.Norm norm,
-                                               double[] sparsity, boolean zeroWeights, boolean zeroOptimizer) {
+    public StructuredResult structuredPerLayer(List<PruneTensor> tensors, Criterion criterion, int[] groups,
+                                               Structured.Norm norm, double[] sparsity, boolean zeroWeights,
+                                               boolean zeroOptimizer) {
         if (sparsity == null) throw new IllegalArgumentException("structuredPerLayer: null sparsities");
         return structured(tensors, criterion, groups, norm, -1, sparsity, Float.NaN, zeroWeights, zeroOptimizer);
     }
 
-    private StructuredResult structured(List<PruneTensor> ts, Criterion c, int[] groups, Structured.Norm norm, long keepGroups,
-                                        double[] sparsity, float eps, boolean zeroWeights, boolean zeroOptimizer) {
+    private StructuredResult structured(List<PruneTensor> ts, Criterion c, int[] groups,
+                                        Structured.Norm norm, long keepGroups, double[] sparsity, float eps,
+                                        boolean zeroWeights, boolean zeroOptimizer) {
         boolean threshold = !Float.isNaN(eps);
         String op = threshold ? "GpuPruneOps.structuredThreshold"
                 : sparsity == null ? "GpuPruneOps.structuredGlobal" : "GpuPruneOps.structuredPerLayer";
@@ -686,7 +736,8 @@ public final class GpuPruneOps {
         if (sparsity == null && !threshold) checkKeep(op, keepGroups, layout.totalGroups());
         long gTotal = layout.totalGroups();
         try (DeviceBuffer tab = uploadTable(layout, ts); DeviceBuffer state = ctx.allocLong(PruneTable.STATE_LONGS);
-             DeviceBuffer gs = ctx.allocFloat(Math.max(1, gTotal)); DeviceBuffer gm = ctx.allocBytes(Math.max(1, gTotal));
+             DeviceBuffer gs = ctx.allocFloat(Math.max(1, gTotal));
+             DeviceBuffer gm = ctx.allocBytes(Math.max(1, gTotal));
              DeviceBuffer kept = ctx.allocLong(Math.max(1, nt))) {
             // Sparsities are checked (by perLayer below) before anything is written; group scores only read.
             groupScoresOn(ts, c, layout, tab, norm, gs, state);
@@ -698,17 +749,20 @@ public final class GpuPruneOps {
                 glen[t] = groups[t];
                 long off = layout.groupOffset(t);
                 gp[t] = new long[] {0, 0, GpuInternals.address(gs, off), 0, GpuInternals.address(gm, off), 0, 0, 0};
-                gts.add(new PruneTensor(ts.get(t).name() + " (groups)", groups[t], null, null, null, null, null, null, null, null));
+                gts.add(new PruneTensor(ts.get(t).name() + " (groups)", groups[t], null, null, null, null,
+                        null, null, null, null));
             }
             PruneTable gl = PruneTable.layout(glen);
             long[] keep = {keepGroups};
             if (sparsity != null) {
                 // checked even when there are no groups at all (GlobalSelector.perLayer always checks them)
-                if (sparsity.length != nt) throw new IllegalArgumentException(op + ": " + sparsity.length + " sparsities for " + nt + " tensors");
+                if (sparsity.length != nt) throw new IllegalArgumentException(op + ": " + sparsity.length
+                        + " sparsities for " + nt + " tensors");
                 keep = new long[nt];
                 for (int t = 0; t < nt; t++) {
                     if (!(sparsity[t] >= 0.0 && sparsity[t] <= 1.0)) {
-                        throw new IllegalArgumentException(op + ": sparsity of " + ts.get(t).name() + " must be in [0, 1], got " + sparsity[t]);
+                        throw new IllegalArgumentException(op + ": sparsity of " + ts.get(t).name()
+                                + " must be in [0, 1], got " + sparsity[t]);
                     }
                     keep[t] = GlobalSelector.keepForSparsity(groups[t], sparsity[t]);
                 }
@@ -725,7 +779,8 @@ public final class GpuPruneOps {
             } else if (gl.total() == 0) {
                 // no groups: one empty selection (global) or one per tensor (per layer), like selectOn's
                 sel = new GpuSelection[sparsity == null ? 1 : nt];
-                for (int i = 0; i < sel.length; i++) sel[i] = new GpuSelection(0, 0, 0, 0, 0, 0, new long[sparsity == null ? nt : 1]);
+                for (int i = 0; i < sel.length; i++) sel[i] = new GpuSelection(0, 0, 0, 0, 0, 0,
+                        new long[sparsity == null ? nt : 1]);
             } else {
                 sel = selectOn(gts, Criterion.USER, gl, gl.encode(gp, null), keep, 0, sparsity == null);
             }
@@ -803,14 +858,18 @@ public final class GpuPruneOps {
      * The tensors' buffers must stay allocated until {@link Accumulation#close}.
      */
     @CpuTwin("dev.jprune.prune.ScoreAccumulator#accumulate")
-    public Accumulation accumulation(List<PruneTensor> tensors, Criterion criterion, ScoreAccumulator.Mode mode, float momentum) {
-        if (criterion == Criterion.USER) throw new IllegalArgumentException("GpuPruneOps.accumulate: criterion USER has no per-batch formula");
+    public Accumulation accumulation(List<PruneTensor> tensors, Criterion criterion, ScoreAccumulator.Mode mode,
+                                     float momentum) {
+        if (criterion == Criterion.USER) throw new IllegalArgumentException("GpuPruneOps.accumulate: criterion USER "
+                + "has no per-batch formula");
         if (mode == ScoreAccumulator.Mode.EMA && !(momentum >= 0f && momentum < 1f)) {
-            throw new IllegalArgumentException("GpuPruneOps.accumulate: EMA momentum must be in [0, 1), got " + momentum);
+            throw new IllegalArgumentException("GpuPruneOps.accumulate: EMA momentum must be in [0, 1), got "
+                    + momentum);
         }
         PruneTable layout = check("GpuPruneOps.accumulate", tensors, criterion, false, null, ctx);
         for (PruneTensor p : tensors) {
-            if (p.scores() == null) throw new IllegalArgumentException("GpuPruneOps.accumulate: " + p.name() + " has no score buffer");
+            if (p.scores() == null) throw new IllegalArgumentException("GpuPruneOps.accumulate: " + p.name()
+                    + " has no score buffer");
         }
         return new Accumulation(List.copyOf(tensors), layout, criterion, mode == ScoreAccumulator.Mode.EMA, momentum);
     }
@@ -825,7 +884,8 @@ public final class GpuPruneOps {
         private final float momentum, c1m;
         private final DeviceBuffer tab, state;  // null when the tensors hold no element
 
-        private Accumulation(List<PruneTensor> tensors, PruneTable layout, Criterion criterion, boolean ema, float momentum) {
+        private Accumulation(List<PruneTensor> tensors, PruneTable layout, Criterion criterion,
+                             boolean ema, float momentum) {
             this.tensors = tensors;
             this.layout = layout;
             this.criterion = criterion;
@@ -850,7 +910,9 @@ public final class GpuPruneOps {
             state = st;
         }
 
-        /** Queues one batch: phase 0 validates, phase 1 updates unless a fault was ever recorded. Modifies the scores. */
+        /**
+         * Queues one batch: phase 0 validates, phase 1 updates unless a fault was ever recorded. Modifies the scores.
+         */
         public void step() {
             if (tab == null) return;
             k.accumulate(row(tab, 0), layout.tensors(), layout.chunks(), crit, ema, momentum, c1m, 0, slot(state, 0));
@@ -864,7 +926,8 @@ public final class GpuPruneOps {
          * the sums are invalid. Null when the tensors hold no element.
          */
         public GpuOps.StepScores stepScores(int t) {
-            if (t < 0 || t >= tensors.size()) throw new IllegalArgumentException("Accumulation.stepScores: tensor " + t + " not in [0, " + tensors.size() + ")");
+            if (t < 0 || t >= tensors.size()) throw new IllegalArgumentException("Accumulation.stepScores: tensor " + t
+                    + " not in [0, " + tensors.size() + ")");
             if (state == null) return null;
             return new GpuOps.StepScores(tensors.get(t).scores(), crit, ema, momentum, state, layout.offset(t));
         }

@@ -52,7 +52,8 @@ public final class GpuSelectionEngine implements SelectionEngine {
     @Override
     public long[] nm(int[] rowLengths, int n, int m) {
         int nt = tensors.size();
-        if (rowLengths.length != nt) throw new IllegalArgumentException("nm: " + rowLengths.length + " row lengths for " + nt + " tensors");
+        if (rowLengths.length != nt) throw new IllegalArgumentException("nm: " + rowLengths.length + " row lengths for "
+                + nt + " tensors");
         ops.validate(tensors, criterion);  // a fault in any tensor before the first is written
         long[] kept = new long[nt];
         for (int t = 0; t < nt; t++) kept[t] = ops.nm(tensors.get(t), criterion, rowLengths[t], n, m, true, true);

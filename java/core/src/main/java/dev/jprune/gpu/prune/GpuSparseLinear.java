@@ -55,8 +55,8 @@ public final class GpuSparseLinear implements AutoCloseable {
     private DeviceBuffer workspace;
     private boolean closed;
 
-    private GpuSparseLinear(GpuContext ctx, int out, int in, int nnz, DeviceBuffer rowPtr, DeviceBuffer colIdx, DeviceBuffer values,
-                            DeviceBuffer bias) {
+    private GpuSparseLinear(GpuContext ctx, int out, int in, int nnz, DeviceBuffer rowPtr, DeviceBuffer colIdx,
+                            DeviceBuffer values, DeviceBuffer bias) {
         this.ctx = ctx;
         this.k = new PruneKernels(ctx);
         this.ops = new GpuOps(ctx);
@@ -78,10 +78,12 @@ public final class GpuSparseLinear implements AutoCloseable {
      * Reads w only.
      */
     @CpuTwin("dev.jprune.sparse.Csr#fromDense")
-    public static GpuSparseLinear fromDense(GpuContext ctx, DeviceBuffer w, long off, int out, int in, DeviceBuffer bias) {
+    public static GpuSparseLinear fromDense(GpuContext ctx, DeviceBuffer w, long off, int out,
+                                            int in, DeviceBuffer bias) {
         checkShape("GpuSparseLinear.fromDense", out, in);
         if (w == null || w.type() != DeviceBuffer.Type.FLOAT || off < 0 || w.length() < off + (long) out * in) {
-            throw new IllegalArgumentException("GpuSparseLinear.fromDense: W [" + out + ", " + in + "] at offset " + off + " does not fit " + w);
+            throw new IllegalArgumentException("GpuSparseLinear.fromDense: W [" + out + ", " + in + "] at offset " + off
+                    + " does not fit " + w);
         }
         if (bias != null && (bias.type() != DeviceBuffer.Type.FLOAT || bias.length() != out)) {
             throw new IllegalArgumentException("GpuSparseLinear.fromDense: bias " + bias + " for " + out + " rows");
@@ -100,7 +102,8 @@ public final class GpuSparseLinear implements AutoCloseable {
             long[] nz = new long[1];
             GpuInternals.download(nnzBuf, nz);
             if (nz[0] > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("GpuSparseLinear.fromDense: " + nz[0] + " nonzeros exceed the 32-bit CSR index range");
+                throw new IllegalArgumentException("GpuSparseLinear.fromDense: " + nz[0]
+                        + " nonzeros exceed the 32-bit CSR index range");
             }
             ci = ctx.allocInt(Math.max(1, nz[0]));
             v = ctx.allocFloat(Math.max(1, nz[0]));
@@ -118,10 +121,12 @@ public final class GpuSparseLinear implements AutoCloseable {
     public static GpuSparseLinear fromCsr(GpuContext ctx, Csr w, float[] bias) {
         if (w == null) throw new IllegalArgumentException("GpuSparseLinear.fromCsr: null matrix");
         checkShape("GpuSparseLinear.fromCsr", w.rows, w.cols);
-        if (bias != null && bias.length != w.rows) throw new IllegalArgumentException("GpuSparseLinear.fromCsr: bias has " + bias.length + " entries for " + w.rows + " rows");
+        if (bias != null && bias.length != w.rows) throw new IllegalArgumentException("GpuSparseLinear.fromCsr: bias "
+                + "has " + bias.length + " entries for " + w.rows + " rows");
         int[] rp = w.rowPtr(), ci = w.colIdx();
         float[] v = w.values();
-        DeviceBuffer a = ctx.upload(rp), c = ctx.allocInt(Math.max(1, ci.length)), d = ctx.allocFloat(Math.max(1, v.length));
+        DeviceBuffer a = ctx.upload(rp), c = ctx.allocInt(Math.max(1, ci.length)),
+                d = ctx.allocFloat(Math.max(1, v.length));
         if (ci.length > 0) { c.upload(ci); d.upload(v); }
         DeviceBuffer b = bias == null ? null : ctx.upload(bias);
         return new GpuSparseLinear(ctx, w.rows, w.cols, w.nnz(), a, c, d, b);
@@ -161,11 +166,12 @@ public final class GpuSparseLinear implements AutoCloseable {
         if (n < 0) throw new IllegalArgumentException("GpuSparseLinear.forward: negative batch " + n);
         if (x == null || y == null || x.type() != DeviceBuffer.Type.FLOAT || y.type() != DeviceBuffer.Type.FLOAT
                 || x.length() < (long) n * in || y.length() < (long) n * out) {
-            throw new IllegalArgumentException("GpuSparseLinear.forward: x " + x + " / y " + y + " too small for batch " + n
-                    + " and W [" + out + ", " + in + "]");
+            throw new IllegalArgumentException("GpuSparseLinear.forward: x " + x + " / y " + y
+                    + " too small for batch " + n + " and W [" + out + ", " + in + "]");
         }
         if (x == y) throw new IllegalArgumentException("GpuSparseLinear.forward: input and output must not alias");
-        if ((long) n * Math.max(in, out) > Integer.MAX_VALUE) throw new IllegalArgumentException("GpuSparseLinear.forward: batch " + n + " too large");
+        if ((long) n * Math.max(in, out) > Integer.MAX_VALUE)
+                throw new IllegalArgumentException("GpuSparseLinear.forward: batch " + n + " too large");
         if (n == 0 || out == 0) return path;
         if (path == Path.CUSPARSE && cusparseReason == null && cusparseReady()) {
             cusparseForward(x, n, y);
@@ -176,7 +182,8 @@ public final class GpuSparseLinear implements AutoCloseable {
             }
             return Path.CUSPARSE;
         }
-        k.csrSpmm(rowPtr, colIdx, values, GpuInternals.pointer(x, 0), n, in, out, bias, act == Activation.RELU, GpuInternals.pointer(y, 0));
+        k.csrSpmm(rowPtr, colIdx, values, GpuInternals.pointer(x, 0), n, in, out, bias, act == Activation.RELU,
+                GpuInternals.pointer(y, 0));
         return Path.OURS;
     }
 
@@ -192,7 +199,8 @@ public final class GpuSparseLinear implements AutoCloseable {
      * scratch inputs and keeps the faster for {@link #forward(DeviceBuffer, int, DeviceBuffer, Activation)}.
      */
     public Choice choose(int n, int reps) {
-        if (n < 1 || reps < 1) throw new IllegalArgumentException("GpuSparseLinear.choose: batch " + n + ", reps " + reps);
+        if (n < 1 || reps < 1) throw new IllegalArgumentException("GpuSparseLinear.choose: batch "
+                + n + ", reps " + reps);
         try (DeviceBuffer x = ctx.allocFloat((long) n * in); DeviceBuffer y = ctx.allocFloat((long) n * out)) {
             GpuInternals.zero(x);
             float ours = time(x, n, y, Path.OURS, reps);
@@ -274,14 +282,16 @@ public final class GpuSparseLinear implements AutoCloseable {
                 int op = cusparseOperation.CUSPARSE_OPERATION_NON_TRANSPOSE;
                 long[] size = new long[1];
                 cs(JCusparse.cusparseSpMM_bufferSize(handle, op, op, one, matA.asConst(), b.asConst(), zero, c,
-                        cudaDataType.CUDA_R_32F, cusparseSpMMAlg.CUSPARSE_SPMM_ALG_DEFAULT, size), "cusparseSpMM_bufferSize");
+                        cudaDataType.CUDA_R_32F, cusparseSpMMAlg.CUSPARSE_SPMM_ALG_DEFAULT, size),
+                        "cusparseSpMM_bufferSize");
                 if (workspace == null || workspace.length() < size[0]) {
                     if (workspace != null) workspace.close();
                     workspace = ctx.allocBytes(Math.max(1, size[0]));
                 }
-                cs(JCusparse.cusparseSpMM(handle, op, op, one, matA.asConst(), b.asConst(), zero, c, cudaDataType.CUDA_R_32F,
-                        cusparseSpMMAlg.CUSPARSE_SPMM_ALG_DEFAULT, GpuInternals.pointer(workspace, 0)),
-                        "cusparseSpMM (W [" + out + ", " + in + "] nnz " + nnz + ", batch " + n + ")");
+                cs(JCusparse.cusparseSpMM(handle, op, op, one, matA.asConst(), b.asConst(), zero,
+                        c, cudaDataType.CUDA_R_32F, cusparseSpMMAlg.CUSPARSE_SPMM_ALG_DEFAULT,
+                        GpuInternals.pointer(workspace, 0)), "cusparseSpMM (W [" + out + ", " + in + "] nnz " + nnz
+                        + ", batch " + n + ")");
             } finally {
                 JCusparse.cusparseDestroyDnMat(c.asConst());
             }

@@ -43,7 +43,8 @@ final class PruneKernels {
 
     private void launch(String name, long grid, String shapes, Object... args) {
         if (grid < 1 || grid > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("launch of " + name + " (" + shapes + "): grid " + grid + " outside [1, 2^31-1]");
+            throw new IllegalArgumentException("launch of " + name + " (" + shapes + "): grid " + grid
+                    + " outside [1, 2^31-1]");
         }
         GpuInternals.bind(ctx);
         int r = JCudaDriver.cuLaunchKernel(GpuInternals.function(ctx, name), (int) grid, 1, 1, THREADS, 1, 1, 0,
@@ -65,53 +66,59 @@ final class PruneKernels {
 
     // ---- prune.cu (chunk kernels: grid = chunks of the table, one block per chunk)
     void hist(CUdeviceptr table, int tensors, long chunks, int crit, int level, DeviceBuffer hist, CUdeviceptr state) {
-        launch("jp_prune_hist", chunks, "tensors=" + tensors + " chunks=" + chunks + " crit=" + crit + " level=" + level,
-                table, tensors, crit, level, hist, state);
+        launch("jp_prune_hist", chunks, "tensors=" + tensors + " chunks=" + chunks + " crit="
+                + crit + " level=" + level, table, tensors, crit, level, hist, state);
     }
     /** path: -1 always, 0 only on the three-pass path, 1 only on the compacting path (the device decides). */
     void find(DeviceBuffer hist, int level, int path, CUdeviceptr state) {
         launch("jp_prune_find", 1, "level=" + level + " path=" + path, hist, level, path, state);
     }
-    void split(CUdeviceptr table, int tensors, long chunks, int crit, int flags, CUdeviceptr state, DeviceBuffer candLow,
-               DeviceBuffer candIdx, CUdeviceptr kept) {
-        launch("jp_prune_split", chunks, "tensors=" + tensors + " chunks=" + chunks + " crit=" + crit + " flags=" + flags,
-                table, tensors, crit, flags, state, candLow, candIdx, kept);
+    void split(CUdeviceptr table, int tensors, long chunks, int crit, int flags, CUdeviceptr state,
+               DeviceBuffer candLow, DeviceBuffer candIdx, CUdeviceptr kept) {
+        launch("jp_prune_split", chunks, "tensors=" + tensors + " chunks=" + chunks + " crit="
+                + crit + " flags=" + flags, table, tensors, crit, flags, state, candLow, candIdx, kept);
     }
-    static long candBlocks(long capacity) { return Math.max(1, Math.min(MAX_BLOCKS, (capacity + THREADS - 1) / THREADS)); }
+    static long candBlocks(long capacity) {
+        return Math.max(1, Math.min(MAX_BLOCKS, (capacity + THREADS - 1) / THREADS));
+    }
     void candHist(DeviceBuffer candLow, long capacity, CUdeviceptr state, DeviceBuffer hist) {
         launch("jp_prune_cand_hist", candBlocks(capacity), "capacity=" + capacity, candLow, state, hist);
     }
-    void candIndexHist(DeviceBuffer candLow, DeviceBuffer candIdx, long capacity, int level, CUdeviceptr state, DeviceBuffer hist) {
-        launch("jp_prune_cand_index_hist", candBlocks(capacity), "capacity=" + capacity + " level=" + level, candLow, candIdx, level, state, hist);
+    void candIndexHist(DeviceBuffer candLow, DeviceBuffer candIdx, long capacity, int level, CUdeviceptr state,
+                       DeviceBuffer hist) {
+        launch("jp_prune_cand_index_hist", candBlocks(capacity), "capacity=" + capacity + " level=" + level, candLow,
+                candIdx, level, state, hist);
     }
     void findIndex(DeviceBuffer hist, int level, CUdeviceptr state) {
         launch("jp_prune_find_index", 1, "level=" + level, hist, level, state);
     }
     void candApply(CUdeviceptr table, int tensors, DeviceBuffer candLow, DeviceBuffer candIdx, long capacity, int flags,
                    CUdeviceptr state, CUdeviceptr kept) {
-        launch("jp_prune_cand_apply", candBlocks(capacity), "tensors=" + tensors + " capacity=" + capacity + " flags=" + flags,
-                table, tensors, candLow, candIdx, flags, state, kept);
+        launch("jp_prune_cand_apply", candBlocks(capacity), "tensors=" + tensors + " capacity="
+                + capacity + " flags=" + flags, table, tensors, candLow, candIdx, flags, state, kept);
     }
     // The shared-histogram path (prune.cu, "v3"): returns at once unless the device took it for this selection.
     void hist11(CUdeviceptr table, int tensors, long chunks, int crit, DeviceBuffer hist, CUdeviceptr state) {
-        launch("jp_prune_hist11", chunks, "tensors=" + tensors + " chunks=" + chunks + " crit=" + crit, table, tensors, crit, hist, state);
+        launch("jp_prune_hist11", chunks, "tensors=" + tensors + " chunks=" + chunks + " crit=" + crit, table,
+                tensors, crit, hist, state);
     }
     void find11(DeviceBuffer hist, int level, CUdeviceptr state) {
         launch("jp_prune_find11", 1, "level=" + level, hist, level, state);
     }
-    void split11(CUdeviceptr table, int tensors, long chunks, int crit, int flags, CUdeviceptr state, DeviceBuffer candLow,
-                 DeviceBuffer candIdx, CUdeviceptr kept) {
-        launch("jp_prune_split11", chunks, "tensors=" + tensors + " chunks=" + chunks + " crit=" + crit + " flags=" + flags,
-                table, tensors, crit, flags, state, candLow, candIdx, kept);
+    void split11(CUdeviceptr table, int tensors, long chunks, int crit, int flags, CUdeviceptr state,
+                 DeviceBuffer candLow, DeviceBuffer candIdx, CUdeviceptr kept) {
+        launch("jp_prune_split11", chunks, "tensors=" + tensors + " chunks=" + chunks + " crit="
+                + crit + " flags=" + flags, table, tensors, crit, flags, state, candLow, candIdx, kept);
     }
     void candHist11(DeviceBuffer candLow, long capacity, int level, CUdeviceptr state, DeviceBuffer hist) {
-        launch("jp_prune_cand_hist11", candBlocks(capacity), "capacity=" + capacity + " level=" + level, candLow, level, state, hist);
+        launch("jp_prune_cand_hist11", candBlocks(capacity), "capacity=" + capacity + " level=" + level,
+                candLow, level, state, hist);
     }
     // The sample-bracket path (prune.cu): returns at once unless this selection's state has BR set.
     void sampleHist(CUdeviceptr table, int tensors, long chunks, int crit, DeviceBuffer hist, CUdeviceptr state) {
         long per = THREADS / PruneTable.SAMPLE_LEN;
-        launch("jp_prune_sample_hist", (chunks + per - 1) / per, "tensors=" + tensors + " chunks=" + chunks + " crit=" + crit,
-                table, tensors, chunks, crit, hist, state);
+        launch("jp_prune_sample_hist", (chunks + per - 1) / per, "tensors=" + tensors + " chunks="
+                + chunks + " crit=" + crit, table, tensors, chunks, crit, hist, state);
     }
     void findBracket(DeviceBuffer hist, long sampled, long total, CUdeviceptr state) {
         launch("jp_prune_find_bracket", 1, "sampled=" + sampled + " total=" + total, hist, sampled, total, state);
@@ -125,16 +132,19 @@ final class PruneKernels {
         launch("jp_prune_bracket_check", 1, "tensors=" + tensors, state, kept, tensors);
     }
     void candHistBr(DeviceBuffer candKey, long capacity, int level, CUdeviceptr state, DeviceBuffer hist) {
-        launch("jp_prune_cand_hist_br", candBlocks(capacity), "capacity=" + capacity + " level=" + level, candKey, level, state, hist);
+        launch("jp_prune_cand_hist_br", candBlocks(capacity), "capacity=" + capacity + " level=" + level,
+                candKey, level, state, hist);
     }
     void findBr(DeviceBuffer hist, int level, CUdeviceptr state) {
         launch("jp_prune_find_br", 1, "level=" + level, hist, level, state);
     }
     void bracketZero(CUdeviceptr table, int tensors, long chunks, int flags, CUdeviceptr state) {
-        launch("jp_prune_bracket_zero", chunks, "tensors=" + tensors + " chunks=" + chunks + " flags=" + flags, table, tensors, flags, state);
+        launch("jp_prune_bracket_zero", chunks, "tensors=" + tensors + " chunks=" + chunks + " flags=" + flags, table,
+                tensors, flags, state);
     }
     void ties(CUdeviceptr table, int tensors, long chunks, int crit, CUdeviceptr state, DeviceBuffer chunkTies) {
-        launch("jp_prune_ties", chunks, "tensors=" + tensors + " chunks=" + chunks, table, tensors, crit, state, chunkTies);
+        launch("jp_prune_ties", chunks, "tensors=" + tensors + " chunks=" + chunks, table, tensors,
+                crit, state, chunkTies);
     }
     void scan(DeviceBuffer chunkTies, long chunks, CUdeviceptr state, DeviceBuffer tiesBefore) {
         launch("jp_prune_scan", 1, "chunks=" + chunks, chunkTies, chunks, state, tiesBefore);
@@ -155,9 +165,10 @@ final class PruneKernels {
                 "groups=" + groups + " rowLength=" + rowLength + " N:M=" + n + ":" + m + " phase=" + phase,
                 row, crit, rowLength, groups, n, m, phase, flags, state, kept);
     }
-    void groupScores(CUdeviceptr table, int tensors, int crit, int norm, long totalGroups, DeviceBuffer out, CUdeviceptr state) {
-        launch("jp_prune_group_scores", warpBlocks(totalGroups), "tensors=" + tensors + " groups=" + totalGroups + " norm=" + norm,
-                table, tensors, crit, norm, totalGroups, out, state);
+    void groupScores(CUdeviceptr table, int tensors, int crit, int norm, long totalGroups, DeviceBuffer out,
+                     CUdeviceptr state) {
+        launch("jp_prune_group_scores", warpBlocks(totalGroups), "tensors=" + tensors + " groups="
+                + totalGroups + " norm=" + norm, table, tensors, crit, norm, totalGroups, out, state);
     }
     /** maxGroupLen: the longest group of the table; the kernel divides by group lengths in 32 bits (< 2^31). */
     void expand(CUdeviceptr table, int tensors, long chunks, long maxGroupLen, DeviceBuffer groupMask, int flags,
@@ -165,11 +176,13 @@ final class PruneKernels {
         if (maxGroupLen > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("jp_prune_expand: a group of " + maxGroupLen + " elements (max 2^31-1)");
         }
-        launch("jp_prune_expand", chunks, "tensors=" + tensors + " chunks=" + chunks, table, tensors, groupMask, flags, kept);
+        launch("jp_prune_expand", chunks, "tensors=" + tensors + " chunks=" + chunks, table, tensors,
+                groupMask, flags, kept);
     }
-    void accumulate(CUdeviceptr table, int tensors, long chunks, int crit, boolean ema, float m, float c1m, int phase, CUdeviceptr state) {
-        launch("jp_prune_accumulate", chunks, "tensors=" + tensors + " chunks=" + chunks + " ema=" + ema + " phase=" + phase,
-                table, tensors, crit, ema ? 1 : 0, m, c1m, phase, state);
+    void accumulate(CUdeviceptr table, int tensors, long chunks, int crit, boolean ema, float m, float c1m,
+                    int phase, CUdeviceptr state) {
+        launch("jp_prune_accumulate", chunks, "tensors=" + tensors + " chunks=" + chunks + " ema="
+                + ema + " phase=" + phase, table, tensors, crit, ema ? 1 : 0, m, c1m, phase, state);
     }
 
     // ---- sparse.cu (one warp per row)
@@ -180,7 +193,8 @@ final class PruneKernels {
         launch("jp_csr_scan", 1, "rows=" + rows, rowPtr, rows, nnz);
     }
     void csrFill(CUdeviceptr w, long rows, long cols, DeviceBuffer rowPtr, DeviceBuffer colIdx, DeviceBuffer values) {
-        launch("jp_csr_fill", warpBlocks(rows), "rows=" + rows + " cols=" + cols, w, rows, cols, rowPtr, colIdx, values);
+        launch("jp_csr_fill", warpBlocks(rows), "rows=" + rows + " cols=" + cols, w, rows, cols,
+                rowPtr, colIdx, values);
     }
     void csrSpmm(DeviceBuffer rowPtr, DeviceBuffer colIdx, DeviceBuffer values, CUdeviceptr x, int n, int in, int out,
                  DeviceBuffer bias, boolean relu, CUdeviceptr y) {

@@ -18,20 +18,23 @@ public final class PruneTable {
     /** Elements per chunk (= per block of the chunk kernels); JP_PRUNE_CHUNK. */
     public static final int CHUNK = 4096;
     // Word indices of a row (JpPruneRef).
-    static final int W = 0, G = 1, S = 2, MASK_IN = 3, MASK_OUT = 4, OPT0 = 5, OPT1 = 6, OPT2 = 7, N = 8, CHUNK_START = 9,
-            GLOBAL_OFFSET = 10, GROUPS = 11, GROUP_LEN = 12, GROUP_OFFSET = 13, ROW_FLAGS = 14;
+    static final int W = 0, G = 1, S = 2, MASK_IN = 3, MASK_OUT = 4, OPT0 = 5, OPT1 = 6, OPT2 = 7,
+            N = 8, CHUNK_START = 9, GLOBAL_OFFSET = 10, GROUPS = 11, GROUP_LEN = 12, GROUP_OFFSET = 13, ROW_FLAGS = 14;
     /** Pointer words per row (W .. OPT2). */
     static final int POINTERS = 8;
 
     // Criterion codes (JP_CRIT_*); USER reads the score buffer (JP_CRIT_BUFFER).
-    static final int CRIT_MAGNITUDE = 0, CRIT_GRADIENT = 1, CRIT_TAYLOR = 2, CRIT_TAYLOR_SQUARED = 3, CRIT_MOVEMENT = 4, CRIT_BUFFER = 5;
+    static final int CRIT_MAGNITUDE = 0, CRIT_GRADIENT = 1, CRIT_TAYLOR = 2, CRIT_TAYLOR_SQUARED = 3,
+            CRIT_MOVEMENT = 4, CRIT_BUFFER = 5;
     // Mask-pass modes and flags (JP_MODE_*, JP_FLAG_*), selection state slots (JP_S_*).
     static final int MODE_SELECT = 0, MODE_THRESHOLD = 1, FLAG_ZERO_W = 1, FLAG_ZERO_OPT = 2;
     // Row flags (JP_ROW_*): STICKY = the written mask is the decision AND maskIn.
     static final long ROW_STICKY = 1;
     static final int STATE_LONGS = 24, S_BAD = 0, S_KEEP = 1, S_TKEY = 5, S_COUNT_ABOVE = 6, S_COUNT_EQUAL = 7,
             S_TIE_BUDGET = 8, S_ERROR = 10, S_CAP = 12, S_COMPACT = 13, S_V3 = 17, S_BR = 20;
-    /** The bracket path's sample: SAMPLE_LEN elements of every chunk at offset (c % (CHUNK / SAMPLE_LEN)) · SAMPLE_LEN. */
+    /**
+     * The bracket path's sample: SAMPLE_LEN elements of every chunk at offset (c % (CHUNK / SAMPLE_LEN)) · SAMPLE_LEN.
+     */
     static final int SAMPLE_LEN = 64;
     /** Bins of the shared-histogram path's first digit (JP_BINS11: the top 11 bits of the radix key). */
     static final int BINS11 = 2048;
@@ -55,13 +58,15 @@ public final class PruneTable {
             chunkStart[t + 1] = chunkStart[t] + (n + CHUNK - 1) / CHUNK;
         }
         if (groups != null) {
-            if (groups.length != nt) throw new IllegalArgumentException("prune table: " + groups.length + " group counts for " + nt + " tensors");
+            if (groups.length != nt) throw new IllegalArgumentException("prune table: " + groups.length
+                    + " group counts for " + nt + " tensors");
             this.groups = groups.clone();
             groupOffset = new long[nt + 1];
             for (int t = 0; t < nt; t++) {
                 long g = groups[t], n = lengths[t];
                 if (g < 0 || (g == 0 ? n != 0 : n % g != 0)) {
-                    throw new IllegalArgumentException("structured: tensor " + t + " has " + n + " elements, not divisible into " + g + " groups");
+                    throw new IllegalArgumentException("structured: tensor " + t + " has " + n
+                            + " elements, not divisible into " + g + " groups");
                 }
                 groupOffset[t + 1] = groupOffset[t] + g;
             }
@@ -107,7 +112,8 @@ public final class PruneTable {
 
     /** The tensor holding global index g (the last tensor whose offset is ≤ g among non-empty ones). */
     public int tensorOf(long g) {
-        if (g < 0 || g >= total()) throw new IllegalArgumentException("prune table: global index " + g + " not in [0, " + total() + ")");
+        if (g < 0 || g >= total()) throw new IllegalArgumentException("prune table: global index " + g
+                + " not in [0, " + total() + ")");
         int lo = 0, hi = lengths.length - 1;
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
@@ -127,11 +133,14 @@ public final class PruneTable {
     /** {@link #encode(long[][])} with each row's JP_ROW_* flags ({@code rowFlags} null: none). */
     public long[] encode(long[][] pointers, long[] rowFlags) {
         int nt = lengths.length;
-        if (rowFlags != null && rowFlags.length != nt) throw new IllegalArgumentException("prune table: " + rowFlags.length + " row flags for " + nt + " tensors");
-        if (pointers.length != nt) throw new IllegalArgumentException("prune table: " + pointers.length + " pointer rows for " + nt + " tensors");
+        if (rowFlags != null && rowFlags.length != nt) throw new IllegalArgumentException("prune table: "
+                + rowFlags.length + " row flags for " + nt + " tensors");
+        if (pointers.length != nt) throw new IllegalArgumentException("prune table: " + pointers.length
+                + " pointer rows for " + nt + " tensors");
         long[] rows = new long[nt * ROW_LONGS];
         for (int t = 0; t < nt; t++) {
-            if (pointers[t].length != POINTERS) throw new IllegalArgumentException("prune table: row " + t + " has " + pointers[t].length + " pointers, needs " + POINTERS);
+            if (pointers[t].length != POINTERS) throw new IllegalArgumentException("prune table: row " + t + " has "
+                    + pointers[t].length + " pointers, needs " + POINTERS);
             int b = t * ROW_LONGS;
             System.arraycopy(pointers[t], 0, rows, b, POINTERS);
             rows[b + N] = lengths[t];

@@ -27,12 +27,13 @@ import java.util.Map;
 
 /**
  * Training and pruning on the GPU for the pruning pipeline. Data sets are uploaded once (per Dataset object) and stay
- * on the device; the host model is brought up to date only when a hook or the pipeline asks ({@link StepHook#needsHost},
- * {@link #syncToHost}). Gradient scores accumulate on the device ({@link #accumulateScores}: fused into every
- * training step's optimizer pass, and one GpuPruneOps.Accumulation step per {@link #gradientsOnBatches} batch), and
- * {@link #prune} selects on the device with the fused exact top-k of dev.jprune.gpu.prune, so a prune event
- * moves only the new masks (1 byte per weight) to the host: every granularity and scope, the capped global selection
- * (min/max density) included. {@link #masksChanged} serves the host path (scores accumulated on the host).
+ * on the device; the host model is brought up to date only when a hook or the pipeline asks
+ * ({@link StepHook#needsHost}, {@link #syncToHost}). Gradient scores accumulate on the device
+ * ({@link #accumulateScores}: fused into every training step's optimizer pass, and one GpuPruneOps.Accumulation step
+ * per {@link #gradientsOnBatches} batch), and {@link #prune} selects on the device with the fused exact top-k of
+ * dev.jprune.gpu.prune, so a prune event moves only the new masks (1 byte per weight) to the host: every granularity
+ * and scope, the capped global selection (min/max density) included. {@link #masksChanged} serves the host path (scores
+ * accumulated on the host).
  */
 public final class GpuBackend implements Backend, PruningBackend {
     private final GpuContext ctx;
@@ -43,7 +44,8 @@ public final class GpuBackend implements Backend, PruningBackend {
     private ScoreAccumulator scoreAcc;
     private final List<DeviceBuffer> scoreBuffers = new ArrayList<>();
     private GpuPruneOps.Accumulation scoreAccumulation;
-    private long stepMark, evalBatches;  // batches since the last sync / reset: scored steps since stepMark + evalBatches
+    // batches since the last sync / reset: scored steps since stepMark + evalBatches
+    private long stepMark, evalBatches;
 
     /**
      * Opens its own context on device 0; closes it on {@link #close}.
@@ -79,13 +81,19 @@ public final class GpuBackend implements Backend, PruningBackend {
 
     /** The device's name, and "(validate mode)" when every launch is checked (-Djprune.gpu.validate=true). */
     @Override public String describe() { return ctx.deviceName() + (ctx.validate() ? " (validate mode)" : ""); }
-    @Override public EpochStats trainEpoch(Dataset train, int epoch, TrainListener l) { return trainer.trainEpoch(onDevice(train), epoch, l); }
+    @Override public EpochStats trainEpoch(Dataset train, int epoch, TrainListener l) {
+        return trainer.trainEpoch(onDevice(train), epoch, l);
+    }
     @Override public Evaluation evaluate(Dataset test) { return trainer.evaluate(onDevice(test), 1000); }
     @Override public void addHook(StepHook h) { trainer.addHook(h); }
     @Override public void removeHook(StepHook h) { trainer.removeHook(h); }
     @Override public long globalStep() { return trainer.globalStep(); }
     @Override public void masksChanged() { trainer.model().uploadMasks(); }
-    @Override public void weightsReplacedAndResetOptimizer() { trainer.model().upload(); trainer.resetOptimizer(); trainer.model().uploadMasks(); }
+    @Override public void weightsReplacedAndResetOptimizer() {
+        trainer.model().upload();
+        trainer.resetOptimizer();
+        trainer.model().uploadMasks();
+    }
     @Override public void syncToHost() { trainer.model().download(false); }
     @Override public void setLearningRate(float lr) { trainer.setLearningRate(lr); }
 
@@ -122,8 +130,8 @@ public final class GpuBackend implements Backend, PruningBackend {
             for (int t = 0; t < host.length; t++) {
                 GpuModel.DParam d = byHost.get(weights.get(t));
                 if (d == null || d.size() != host[t].length) {
-                    throw new IllegalArgumentException("GpuBackend.accumulateScores: tensor " + t + " is not a parameter of this model"
-                            + " with " + host[t].length + " elements");
+                    throw new IllegalArgumentException("GpuBackend.accumulateScores: tensor " + t
+                            + " is not a parameter of this model" + " with " + host[t].length + " elements");
                 }
                 DeviceBuffer s = ctx.upload(host[t]);
                 scoreBuffers.add(s);
@@ -138,7 +146,8 @@ public final class GpuBackend implements Backend, PruningBackend {
         // Training steps: fused into the optimizer pass of each tensor's parameter (no extra sweep, no host copy).
         List<GpuModel.DParam> params = trainer.model().params;
         GpuOps.StepScores[] perParam = new GpuOps.StepScores[params.size()];
-        for (int t = 0; t < owners.size(); t++) perParam[params.indexOf(owners.get(t))] = scoreAccumulation.stepScores(t);
+        for (int t = 0; t < owners.size(); t++) perParam[params.indexOf(owners.get(t))]
+                = scoreAccumulation.stepScores(t);
         trainer.setStepScores(perParam);
         scoreAcc = acc;
         markScores();
@@ -189,12 +198,14 @@ public final class GpuBackend implements Backend, PruningBackend {
      * by {@link ModelPruner#select} (the one dispatch), scored by the live device weights (MAGNITUDE), the device sums
      * (when {@code acc} is the active accumulation) or acc's host buffers uploaded for the step. New masks go to fresh
      * buffers — the current one is maskIn, ranked last and never revived — so a failed step leaves every mask as it was
-     * and no kernel reads a mask another thread of it is writing; only the new masks (1 byte per weight) come to the host.
+     * and no kernel reads a mask another thread of it is writing; only the new masks (1 byte per weight) come to the
+     * host.
      */
     @Override
     public ModelPruner.Result prune(ModelPruner pruner, double sparsity, ScoreAccumulator acc) {
         PruneSpec spec = pruner.spec();
-        if (!(sparsity >= 0 && sparsity <= 1)) throw new IllegalArgumentException("sparsity must be in [0, 1], got " + sparsity);
+        if (!(sparsity >= 0 && sparsity <= 1)) throw new IllegalArgumentException("sparsity must be in [0, 1], got "
+                + sparsity);
         // Scores formed on the host (RANDOM, HYBRID, a threshold on the mean per batch) are uploaded for the step;
         // the device's own sums are copied into acc first.
         boolean hostFormed = pruner.scoresFormedOnHost();
@@ -203,7 +214,8 @@ public final class GpuBackend implements Backend, PruningBackend {
         if (spec.needsGradients()) {
             long batches = acc == null ? 0 : acc.batches() + (deviceScores ? pendingBatches() : 0);
             if (batches == 0) {
-                throw new IllegalStateException("criterion " + spec.criterion() + " needs accumulated gradient scores; none were accumulated");
+                throw new IllegalStateException("criterion " + spec.criterion() + " needs accumulated gradient scores; "
+                        + "none were accumulated");
             }
             if (deviceScores) scoreAccumulation.check();
         }
@@ -219,7 +231,8 @@ public final class GpuBackend implements Backend, PruningBackend {
         GpuModel.DParam[] ds = new GpuModel.DParam[nt];
         for (int t = 0; t < nt; t++) {
             ds[t] = byHost.get(targets.get(t).weight());
-            if (ds[t] == null) throw new IllegalArgumentException("GpuBackend.prune: " + targets.get(t).name() + " is not a parameter of this model");
+            if (ds[t] == null) throw new IllegalArgumentException("GpuBackend.prune: " + targets.get(t).name()
+                    + " is not a parameter of this model");
         }
         List<DeviceBuffer> fresh = new ArrayList<>(nt), uploaded = new ArrayList<>();
         try {
@@ -276,14 +289,16 @@ public final class GpuBackend implements Backend, PruningBackend {
     }
 
     /** Structured: a pruned row's bias entry is pruned too (ModelPruner.prune), with its optimizer state. */
-    private void maskBiases(List<ModelPruner.Target> targets, int[][] keptRows, Map<Parameter, GpuModel.DParam> byHost) {
+    private void maskBiases(List<ModelPruner.Target> targets, int[][] keptRows,
+                            Map<Parameter, GpuModel.DParam> byHost) {
         ModelPruner.maskBiases(targets, keptRows);  // the host biases' masks
         for (ModelPruner.Target tg : targets) {
             if (tg.bias() == null) continue;
             GpuModel.DParam b = byHost.get(tg.bias());
             if (b.mask == null) b.mask = ctx.allocBytes(b.size());
             b.mask.upload(tg.bias().mask);
-            pruneOps.applyMask(PruneTensor.of(tg.name() + " bias", b.w, null).withOptimizerState(b.s1, b.s2, null), b.mask, true, true);
+            pruneOps.applyMask(PruneTensor.of(tg.name() + " bias", b.w, null).withOptimizerState(b.s1, b.s2, null),
+                    b.mask, true, true);
         }
     }
 

@@ -28,7 +28,9 @@ public final class GpuModel implements AutoCloseable {
         final Parameter host;
         final DeviceBuffer w, g;
         DeviceBuffer mask, s1, s2;
-        /** g is zero by contract but not written yet (zeroGrad is lazy): the next backward overwrites instead of adding. */
+        /**
+         * g is zero by contract but not written yet (zeroGrad is lazy): the next backward overwrites instead of adding.
+         */
         boolean gradZeroPending;
 
         DParam(GpuContext ctx, Parameter p) {
@@ -80,13 +82,15 @@ public final class GpuModel implements AutoCloseable {
                     nodes.add(new LinearNode(lin.in, lin.out, w, b, fuse));
                     if (fuse) i++;
                 } else if (l instanceof Conv2d conv) {
-                    if (shape.length != 3) throw new IllegalArgumentException("GPU path: Conv2d at layer " + i + " needs [C, H, W] input, got " + java.util.Arrays.toString(shape));
+                    if (shape.length != 3) throw new IllegalArgumentException("GPU path: Conv2d at layer " + i
+                            + " needs [C, H, W] input, got " + java.util.Arrays.toString(shape));
                     DParam w = new DParam(ctx, conv.weight()), b = new DParam(ctx, conv.bias());
                     params.add(w);
                     params.add(b);
                     nodes.add(new ConvNode(conv, shape, out, w, b));
                 } else if (l instanceof MaxPool2d pool) {
-                    if (shape.length != 3) throw new IllegalArgumentException("GPU path: MaxPool2d at layer " + i + " needs [C, H, W] input, got " + java.util.Arrays.toString(shape));
+                    if (shape.length != 3) throw new IllegalArgumentException("GPU path: MaxPool2d at layer " + i
+                            + " needs [C, H, W] input, got " + java.util.Arrays.toString(shape));
                     nodes.add(new PoolNode(pool, shape, out));
                 } else if (l instanceof ReLU) {
                     nodes.add(new ReluNode(size(shape)));
@@ -95,7 +99,8 @@ public final class GpuModel implements AutoCloseable {
                 } else if (l instanceof Flatten) {
                     // Row-major [N, ...] is already [N, features]: nothing to do on the device.
                 } else {
-                    throw new IllegalArgumentException("GPU path: layer " + i + " (" + l.describe() + ") is not supported on the GPU yet; use --device cpu");
+                    throw new IllegalArgumentException("GPU path: layer " + i + " (" + l.describe()
+                            + ") is not supported on the GPU yet; use --device cpu");
                 }
                 shape = out;
             }
@@ -166,8 +171,8 @@ public final class GpuModel implements AutoCloseable {
 
     /**
      * Zeroes every gradient — lazily: a Linear's backward then writes its dW with beta 0 and its db with
-     * {@code columnSum} (the bits of adding into zeros: the sums start from +0 either way and never are −0), which saves
-     * one fill launch per parameter per step. Whoever reads g otherwise calls {@link #materializeGrads} first.
+     * {@code columnSum} (the bits of adding into zeros: the sums start from +0 either way and never are −0), which
+     * saves one fill launch per parameter per step. Whoever reads g otherwise calls {@link #materializeGrads} first.
      */
     void zeroGrad() {
         for (DParam p : params) p.gradZeroPending = true;
@@ -305,12 +310,19 @@ public final class GpuModel implements AutoCloseable {
         final DParam w, b;
         DeviceBuffer x;
 
-        ConvNode(Conv2d conv, int[] in, int[] out, DParam w, DParam b) { this.conv = conv; this.in = in; this.out = out; this.w = w; this.b = b; }
+        ConvNode(Conv2d conv, int[] in, int[] out, DParam w, DParam b) {
+            this.conv = conv;
+            this.in = in;
+            this.out = out;
+            this.w = w;
+            this.b = b;
+        }
 
         @Override public DeviceBuffer forward(DeviceBuffer x, int n, boolean training, Scratch s) {
             this.x = x;
             DeviceBuffer y = s.floats((long) n * size(out));
-            ops.conv2dForward(x, n, in[0], in[1], in[2], w.w, conv.outChannels(), conv.kernelSize(), b.w, conv.stride(), conv.padding(), y);
+            ops.conv2dForward(x, n, in[0], in[1], in[2], w.w, conv.outChannels(), conv.kernelSize(), b.w,
+                    conv.stride(), conv.padding(), y);
             return y;
         }
 
@@ -318,7 +330,8 @@ public final class GpuModel implements AutoCloseable {
             DeviceBuffer dx = needInputGrad ? s.floats((long) n * size(in)) : null;
             materializeGrad(w);  // conv2dBackward accumulates into dW and db
             materializeGrad(b);
-            ops.conv2dBackward(x, n, in[0], in[1], in[2], w.w, conv.outChannels(), conv.kernelSize(), conv.stride(), conv.padding(), dy, dx, w.g, b.g);
+            ops.conv2dBackward(x, n, in[0], in[1], in[2], w.w, conv.outChannels(), conv.kernelSize(), conv.stride(),
+                    conv.padding(), dy, dx, w.g, b.g);
             return dx;
         }
     }

@@ -39,7 +39,8 @@ public final class GpuTrainer implements AutoCloseable {
     private final GpuOps.NormTable normTable; // clip-by-norm's device table and scale (null without clip-by-norm)
 
     public GpuTrainer(GpuContext ctx, ModelSpec spec, TrainConfig cfg, boolean tf32) {
-        if (spec.task() != ModelSpec.Task.CLASSIFICATION) throw new IllegalArgumentException("GPU path: only classification models are supported, not " + spec.name());
+        if (spec.task() != ModelSpec.Task.CLASSIFICATION) throw new IllegalArgumentException("GPU path: only "
+                + "classification models are supported, not " + spec.name());
         this.ctx = ctx;
         this.spec = spec;
         this.cfg = cfg;
@@ -66,7 +67,8 @@ public final class GpuTrainer implements AutoCloseable {
      */
     void setStepScores(GpuOps.StepScores[] perParam) {
         if (perParam != null && perParam.length != model.params.size()) {
-            throw new IllegalArgumentException("GpuTrainer.setStepScores: " + perParam.length + " entries for " + model.params.size() + " parameters");
+            throw new IllegalArgumentException("GpuTrainer.setStepScores: " + perParam.length + " entries for "
+                    + model.params.size() + " parameters");
         }
         stepScores = perParam;
     }
@@ -91,9 +93,9 @@ public final class GpuTrainer implements AutoCloseable {
 
     /**
      * Forward + backward in evaluation mode over {@code batches} batches of the order {@code Batcher.order(0)} for
-     * {@code seed}, without updating weights. After each backward, {@code onDevice} (nullable) queues device work on the
-     * gradients; then, when {@code perBatch} is non-null, weights and grads are copied to the host model and it runs.
-     * Modifies the device grads and (perBatch non-null) the host parameters' values and grads.
+     * {@code seed}, without updating weights. After each backward, {@code onDevice} (nullable) queues device work on
+     * the gradients; then, when {@code perBatch} is non-null, weights and grads are copied to the host model and it
+     * runs. Modifies the device grads and (perBatch non-null) the host parameters' values and grads.
      */
     public void gradientsOnBatches(DeviceDataset d, int batches, long seed, Runnable onDevice, Runnable perBatch) {
         Batcher batcher = new Batcher(d.host, cfg.batchSize(), true, false, seed);
@@ -124,7 +126,8 @@ public final class GpuTrainer implements AutoCloseable {
             if (perBatch == null && count > 0) checkLabels(d, order, badRows, count);
         }
         model.zeroGrad();
-        // As CpuBackend.gradientsOnBatches, which ends with net.zeroGrad(): the host grads do not keep the last batch's.
+        // As CpuBackend.gradientsOnBatches, which ends with net.zeroGrad(): the host grads do not keep the last
+        // batch's.
         for (GpuModel.DParam p : model.params) java.util.Arrays.fill(p.host.grad.data, 0f);
     }
 
@@ -163,7 +166,8 @@ public final class GpuTrainer implements AutoCloseable {
                     model.zeroGrad();
                     DeviceBuffer logits = model.forward(x, n, true, s);
                     DeviceBuffer dlogits = s.floats((long) n * model.outputSize());
-                    model.ops.softmaxCrossEntropyAsync(logits, y, n, model.outputSize(), dlogits, losses, correct, badRows, step);
+                    model.ops.softmaxCrossEntropyAsync(logits, y, n, model.outputSize(), dlogits, losses,
+                            correct, badRows, step);
                     model.backward(dlogits, n, s);
                     if (!hooks.isEmpty()) {
                         if (hostWanted()) model.download(true);
@@ -298,7 +302,8 @@ public final class GpuTrainer implements AutoCloseable {
     /** The optimizer's device state buffers of parameter i: {momentum} or {m, v} (null before the first step). */
     List<DeviceBuffer> state(int i) {
         GpuModel.DParam p = model.params.get(i);
-        return cfg.optimizer() == OptimizerKind.SGD ? java.util.Collections.singletonList(p.s1) : java.util.Arrays.asList(p.s1, p.s2);
+        return cfg.optimizer() == OptimizerKind.SGD ? java.util.Collections.singletonList(p.s1)
+                : java.util.Arrays.asList(p.s1, p.s2);
     }
 
     @Override
