@@ -44,8 +44,10 @@ if [ "${1:-}" = "--bundle" ]; then
   m2=${M2_REPO:-$HOME/.m2/repository}
   jars=""
   for a in jcuda/jcuda/12.6.0/jcuda-12.6.0.jar jcuda/jcuda-natives/12.6.0/jcuda-natives-12.6.0-linux-x86_64.jar \
-           jcuda/jcublas/12.6.0/jcublas-12.6.0.jar jcuda/jcublas-natives/12.6.0/jcublas-natives-12.6.0-linux-x86_64.jar \
-           jcuda/jcusparse/12.6.0/jcusparse-12.6.0.jar jcuda/jcusparse-natives/12.6.0/jcusparse-natives-12.6.0-linux-x86_64.jar; do
+           jcuda/jcublas/12.6.0/jcublas-12.6.0.jar \
+           jcuda/jcublas-natives/12.6.0/jcublas-natives-12.6.0-linux-x86_64.jar \
+           jcuda/jcusparse/12.6.0/jcusparse-12.6.0.jar \
+           jcuda/jcusparse-natives/12.6.0/jcusparse-natives-12.6.0-linux-x86_64.jar; do
     jars="$jars:$m2/org/$a"
   done
   # The versions the parent pom pins.
@@ -60,21 +62,24 @@ if [ "${1:-}" = "--bundle" ]; then
   done
   [ -n "$bundler" ] || { echo "gpu-check: no bundle script found (set BUNDLE=)"; exit 2; }
   "$bundler" "$cp" .device
-  [ -f java/core/target/classes/dev/jprune/native/jprune.fatbin ] || echo "gpu-check: WARNING: no fatbin was built (no nvcc here?)"
+  [ -f java/core/target/classes/dev/jprune/native/jprune.fatbin ] \
+    || echo "gpu-check: WARNING: no fatbin was built (no nvcc here?)"
   echo "gpu-check: bundle ready in .device; on the GPU machine: bash bench/gpu-check.sh (carry .device)"
   exit 0
 fi
 
 out=${OUT:-/tmp/gpu-check}
 mkdir -p "$out"
-[ -x .device/run ] || { echo "gpu-check: no .device/run: build the bundle first (bash bench/gpu-check.sh --bundle) and carry .device"; exit 2; }
+[ -x .device/run ] || { echo "gpu-check: no .device/run: build the bundle first (bash bench/gpu-check.sh --bundle)" \
+  "and carry .device"; exit 2; }
 
 # JCusparse / JCublas natives link libcusparse.so.12 / libcublas.so.12: find them wherever they are.
 for lib in libcusparse.so.12 libcublas.so.12 libcublasLt.so.12 libnvJitLink.so.12 libnvJitLink.so.13; do
   f=$(find / -xdev \( -path /proc -o -path /sys \) -prune -o -name "$lib*" -print 2>/dev/null | head -1)
   if [ -n "$f" ]; then
     d=$(dirname "$f")
-    case ":${LD_LIBRARY_PATH:-}:" in *":$d:"*) ;; *) export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ;; esac
+    case ":${LD_LIBRARY_PATH:-}:" in *":$d:"*) ;; \
+      *) export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ;; esac
   else
     echo "gpu-check: $lib not found (JCusparse/JCublas will report unavailable; the kernels do not need them)"
   fi
@@ -86,13 +91,16 @@ if [ "${GPU_CHECK_SMOKE:-0}" = 1 ]; then
   PRUNE_BENCH_ARGS=${PRUNE_BENCH_ARGS:-1e5 10}
   echo "gpu-check: SMOKE RUN (toy sizes; not a measurement)"
 fi
-nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv 2>&1 | tee "$out/nvidia-smi.txt"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv 2>&1 \
+  | tee "$out/nvidia-smi.txt"
 
 export JAVA_TOOL_OPTIONS="-Djava.io.tmpdir=/tmp/jprune-jcuda"
-export GPU_CHECK_OUT="$out"  # GpuPruneBench writes sparse-crossover.csv there; chart it here: dev.jprune.bench.gpu.SparsePlot
+export GPU_CHECK_OUT="$out"  # GpuPruneBench writes sparse-crossover.csv there; chart it here:
+                             # dev.jprune.bench.gpu.SparsePlot
 mkdir -p /tmp/jprune-jcuda
 
-status() { if [ "$1" -eq 127 ]; then echo "not run"; elif [ "$1" -eq 0 ]; then echo PASS; else echo "FAIL (rc $1)"; fi; }
+status() { if [ "$1" -eq 127 ]; then echo "not run"; elif [ "$1" -eq 0 ]; then echo PASS; \
+  else echo "FAIL (rc $1)"; fi; }
 # Steps, in this order; GPU_CHECK_STEPS picks a subset (e.g. GPU_CHECK_STEPS=large for a second call on the same
 # machine, or tests,sanitizer first when time is short).
 steps=",${GPU_CHECK_STEPS:-bench,tests,sanitizer,peer,prune,epoch,large},"
@@ -106,8 +114,10 @@ if want bench; then
   bench_rc=${PIPESTATUS[0]}
 fi
 
-# Sums a JUnit console count ("[ 12 tests successful ]") over every run in log $1; $2 = successful|failed|skipped|aborted.
-junit_count() { grep -hoE "\[ *[0-9]+ tests $2" "$1" 2>/dev/null | grep -oE '[0-9]+' | awk '{s += $1} END {print s + 0}'; }
+# Sums a JUnit console count ("[ 12 tests successful ]") over every run in log $1;
+# $2 = successful|failed|skipped|aborted.
+junit_count() { grep -hoE "\[ *[0-9]+ tests $2" "$1" 2>/dev/null | grep -oE '[0-9]+' \
+  | awk '{s += $1} END {print s + 0}'; }
 # Validation mode for every test JVM (not for the benchmarks: a synchronisation after every launch would be timed).
 validate_opts="$JAVA_TOOL_OPTIONS -Djprune.gpu.validate=true"
 failed_classes=""
@@ -115,7 +125,8 @@ if want tests; then
   echo "== GPU tests (one JVM per class, validation on)"
   : >"$out/tests.log"
   tests_rc=0
-  for cls in $(grep -rl --include='*.java' '@Tag("gpu")' java/core/src/test/java | sed 's|^java/core/src/test/java/||; s|\.java$||; s|/|.|g' | sort); do
+  for cls in $(grep -rl --include='*.java' '@Tag("gpu")' java/core/src/test/java \
+      | sed 's|^java/core/src/test/java/||; s|\.java$||; s|/|.|g' | sort); do
     # GPU_CHECK_CLASSES="GpuOpsTest GpuPruneTest" runs only those classes (simple names), e.g. to rerun a failed one.
     if [ -n "${GPU_CHECK_CLASSES:-}" ]; then case " $GPU_CHECK_CLASSES " in *" ${cls##*.} "*) ;; *) continue ;; esac; fi
     echo "-- $cls" | tee -a "$out/tests.log"
@@ -139,21 +150,26 @@ san_test5=${SANITIZER_TEST5:-dev.jprune.gpu.prune.GpuPruneTest#cappedSelectionEq
 if want sanitizer; then
   if command -v compute-sanitizer >/dev/null; then
     echo "== compute-sanitizer memcheck"
-    JAVA_TOOL_OPTIONS="$validate_opts" compute-sanitizer --tool memcheck --target-processes all --error-exitcode 97 --print-limit 20 \
-      bash .device/run junit --select-method "$san_test" --select-method "$san_test2" --select-method "$san_test3" --select-method "$san_test4" --select-method "$san_test5" 2>&1 | tee "$out/memcheck.log" | tail -40
+    JAVA_TOOL_OPTIONS="$validate_opts" compute-sanitizer --tool memcheck --target-processes all --error-exitcode 97 \
+      --print-limit 20 \
+      bash .device/run junit --select-method "$san_test" --select-method "$san_test2" --select-method "$san_test3" \
+      --select-method "$san_test4" --select-method "$san_test5" 2>&1 | tee "$out/memcheck.log" | tail -40
     mem_rc=${PIPESTATUS[0]}
     echo "== compute-sanitizer racecheck"
-    JAVA_TOOL_OPTIONS="$validate_opts" compute-sanitizer --tool racecheck --target-processes all --racecheck-report all --error-exitcode 97 --print-limit 20 \
+    JAVA_TOOL_OPTIONS="$validate_opts" compute-sanitizer --tool racecheck --target-processes all \
+      --racecheck-report all --error-exitcode 97 --print-limit 20 \
       bash .device/run junit --select-method "$san_test" 2>&1 | tee "$out/racecheck.log" | tail -40
     race_rc=${PIPESTATUS[0]}
     # The selection kernels share memory between threads (shared histograms, staged candidates, block scans); the
     # emulator switches threads only at barriers, so only racecheck can see a missing one. Capped in time: a timeout
     # (124) is reported, not a failure of the check.
     echo "== compute-sanitizer racecheck (selection kernels, at most ${RACE_PRUNE_S:-90} s)"
-    JAVA_TOOL_OPTIONS="$validate_opts" timeout "${RACE_PRUNE_S:-90}" compute-sanitizer --tool racecheck --target-processes all --racecheck-report all --error-exitcode 97 --print-limit 20 \
+    JAVA_TOOL_OPTIONS="$validate_opts" timeout "${RACE_PRUNE_S:-90}" compute-sanitizer --tool racecheck \
+      --target-processes all --racecheck-report all --error-exitcode 97 --print-limit 20 \
       bash .device/run junit --select-method "$san_test4" 2>&1 | tee "$out/racecheck-prune.log" | tail -40
     race2_rc=${PIPESTATUS[0]}
-    if [ "$race2_rc" = 124 ]; then echo "gpu-check: racecheck of the selection kernels timed out (not a failure)"; race2_rc=0; fi
+    if [ "$race2_rc" = 124 ]; then echo "gpu-check: racecheck of the selection kernels timed out (not a failure)"; \
+      race2_rc=0; fi
   else
     echo "gpu-check: compute-sanitizer not on PATH"
   fi
@@ -167,16 +183,19 @@ fi
 
 if want prune; then
   echo "== GPU prune benchmarks (GpuPruneBench + torch_prune_peer.py)"
-  bash .device/run main dev.jprune.bench.gpu.GpuPruneBench ${PRUNE_BENCH_ARGS:-} $smoke 2>&1 | tee "$out/prune-bench.txt"
+  bash .device/run main dev.jprune.bench.gpu.GpuPruneBench ${PRUNE_BENCH_ARGS:-} $smoke 2>&1 \
+    | tee "$out/prune-bench.txt"
   prune_rc=${PIPESTATUS[0]}
-  command -v python3 >/dev/null && PYTHONUNBUFFERED=1 python3 bench/peers/torch_prune_peer.py ${PRUNE_BENCH_ARGS:-} 2>&1 | tee "$out/prune-peer.txt"
+  command -v python3 >/dev/null && PYTHONUNBUFFERED=1 python3 bench/peers/torch_prune_peer.py ${PRUNE_BENCH_ARGS:-} \
+    2>&1 | tee "$out/prune-peer.txt"
 fi
 
 if want epoch; then
   echo "== GPU training epoch (GpuEpochBench + torch_epoch_peer.py)"
   bash .device/run main dev.jprune.bench.gpu.GpuEpochBench $smoke 2>&1 | tee "$out/epoch-bench.txt"
   epoch_rc=${PIPESTATUS[0]}
-  command -v python3 >/dev/null && PYTHONUNBUFFERED=1 python3 bench/peers/torch_epoch_peer.py 2>&1 | tee "$out/epoch-peer.txt"
+  command -v python3 >/dev/null && PYTHONUNBUFFERED=1 python3 bench/peers/torch_epoch_peer.py 2>&1 \
+    | tee "$out/epoch-peer.txt"
 fi
 
 # Last, as it is the step to lose if time runs out: the issue's full sizes (1e9 elements in 10 000 tensors, one
@@ -187,7 +206,8 @@ if want large; then
   if [ "$SECONDS" -lt 400 ]; then
     large_env=1; [ -n "$smoke" ] && large_env=0
     echo "== large-scale GPU tests (JPRUNE_LARGE=$large_env, ${SECONDS}s elapsed)"
-    JAVA_TOOL_OPTIONS="$validate_opts" JPRUNE_LARGE=$large_env timeout $((520 - SECONDS)) bash .device/run junit --select-class dev.jprune.gpu.prune.GpuLargeScaleTest \
+    JAVA_TOOL_OPTIONS="$validate_opts" JPRUNE_LARGE=$large_env timeout $((520 - SECONDS)) bash .device/run junit \
+      --select-class dev.jprune.gpu.prune.GpuLargeScaleTest \
       --reports-dir "$out/junit-large" 2>&1 | tee "$out/large.log" | tail -30
     large_rc=${PIPESTATUS[0]}
   else
@@ -201,7 +221,8 @@ cusparse_lib=$(grep -h -m1 'JCusparse:' "$out/bench.txt" 2>/dev/null | sed 's/^ 
 if grep -q "cusparse = 'ran" "$out/tests.log" 2>/dev/null; then
   cusparse_path="ran: $(grep -ho "cusparse = 'ran[^']*" "$out/tests.log" | head -1 | sed "s/cusparse = 'ran; *//")"
 else
-  cusparse_path=$(grep -ho 'skipped: cuSPARSE unavailable.*' "$out/tests.log" 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g')
+  cusparse_path=$(grep -ho 'skipped: cuSPARSE unavailable.*' "$out/tests.log" 2>/dev/null | head -1 \
+    | sed 's/\x1b\[[0-9;]*m//g')
   [ -n "$cusparse_path" ] || cusparse_path="not run"
 fi
 
@@ -211,17 +232,21 @@ printf '%-28s %s\n' "GPU tests (@Tag gpu)" "$(status $tests_rc)${failed_classes:
   "JCusparse" "${cusparse_lib:-(no doctor report: bench step not run)}" "cuSPARSE path" "$cusparse_path" \
   "memcheck (5 tests)" "$(status $mem_rc)" "racecheck ($san_test)" "$(status $race_rc)" \
   "racecheck (selection)" "$(status $race2_rc)" \
-  "GpuBench" "$(status $bench_rc)" "torch peer" "$(status $peer_rc)" "GpuPruneBench" "$(status $prune_rc)" "GpuEpochBench" "$(status $epoch_rc)" \
+  "GpuBench" "$(status $bench_rc)" "torch peer" "$(status $peer_rc)" \
+  "GpuPruneBench" "$(status $prune_rc)" "GpuEpochBench" "$(status $epoch_rc)" \
   "large-scale tests" "$(status $large_rc)"
 grep -h RESULT "$out/epoch-bench.txt" "$out/epoch-peer.txt" 2>/dev/null | sed 's/^/  /'
-[ -f "$out/tests.log" ] && for k in successful failed aborted skipped; do echo "  $(junit_count "$out/tests.log" $k) tests $k"; done
-grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$out/memcheck.log" "$out/racecheck.log" "$out/racecheck-prune.log" 2>/dev/null | sed 's/^/  /'
+[ -f "$out/tests.log" ] && for k in successful failed aborted skipped; do \
+  echo "  $(junit_count "$out/tests.log" $k) tests $k"; done
+grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$out/memcheck.log" "$out/racecheck.log" "$out/racecheck-prune.log" \
+  2>/dev/null | sed 's/^/  /'
 sed -n '/^== jprune GPU benchmarks/,$p' "$out/bench.txt" 2>/dev/null
 sed -n '/^== PyTorch/,$p' "$out/peer.txt" 2>/dev/null
 sed -n '/^== jprune GPU prune/,$p' "$out/prune-bench.txt" 2>/dev/null
 sed -n '/^== PyTorch prune/,$p' "$out/prune-peer.txt" 2>/dev/null
 grep -E 'tests (successful|failed|skipped)' "$out/large.log" 2>/dev/null | sed 's/^[^0-9]*/  large: /'
-# The performance targets of issues #4 / #5, judged from the logs above (last, so the device tool's output tail shows it).
+# The performance targets of issues #4 / #5, judged from the logs above (last, so the device tool's output tail
+# shows it).
 command -v python3 >/dev/null && python3 bench/gpu_targets.py "$out" 2>&1 | tee "$out/targets.txt"
 ok() { [ "$1" -eq 0 ] || [ "$1" -eq 127 ]; }
 { ! want tests || [ "$tests_rc" -eq 0 ]; } && ok "$mem_rc" && ok "$race_rc" && ok "$race2_rc" && ok "$large_rc"

@@ -66,26 +66,34 @@ for line in open(summary):
         else:
             survived += 1
         if status not in DETECTED:
-            survivors.append(f"| {cls.replace('dev.jprune.', '')}.{m.findtext('mutatedMethod')} | {m.findtext('lineNumber')} | "
+            survivors.append(f"| {cls.replace('dev.jprune.', '')}.{m.findtext('mutatedMethod')} | "
+                             f"{m.findtext('lineNumber')} | "
                              f"{m.findtext('description')} | {status} |")
     score = 100.0 * killed / n if n else 0
     mark = "" if rc == "0" else " (below)"
-    rows.append(f"| {p} | {n} | {killed} | {survived} | {nocov} | **{score:.1f}%**{mark} | {t}% | {int(secs) // 60} min {int(secs) % 60} s | {' '.join(load)} |")
+    rows.append(f"| {p} | {n} | {killed} | {survived} | {nocov} | **{score:.1f}%**{mark} | {t}% | "
+                f"{int(secs) // 60} min {int(secs) % 60} s | {' '.join(load)} |")
 weak = sorted(((k / n, c, k, n) for c, (k, n) in classes.items() if n >= 5))[:10]
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
+           platform.machine())
 with open(out, "w") as f:
     f.write(f"# Mutation testing of the engine packages — {datetime.date.today()}\n\n")
     f.write(f"Machine: {os.cpu_count()} cores ({cpu}), {java}; "
             f"PIT 1.30.2 + pitest-junit5-plugin 1.2.3, DEFAULTS mutators, 2 threads, CPU tests only (-Pmutation).\n")
-    f.write("Command: `bench/mutation.sh " + " ".join(l.split()[0] for l in open(summary)) + "` (one PIT run per package: "
-            "`mvn -B -Pmutation -pl java/core test -Dpit.targetClasses='dev.jprune.<p>.*' -Dpit.threshold=<t> -Dpit.name=<p>`).\n")
-    f.write(f"Total PIT time: {total_s // 60} min {total_s % 60} s. Score = detected (killed, timed out, memory/run error) / all mutants.\n\n")
-    f.write("| package | mutants | killed | survived | no coverage | score | target | time | load average (start / end) |\n")
+    f.write("Command: `bench/mutation.sh " + " ".join(l.split()[0] for l in open(summary))
+            + "` (one PIT run per package: "
+            "`mvn -B -Pmutation -pl java/core test -Dpit.targetClasses='dev.jprune.<p>.*' -Dpit.threshold=<t>"
+            " -Dpit.name=<p>`).\n")
+    f.write(f"Total PIT time: {total_s // 60} min {total_s % 60} s. Score = detected (killed, timed out, memory/run"
+            " error) / all mutants.\n\n")
+    f.write("| package | mutants | killed | survived | no coverage | score | target | time"
+            " | load average (start / end) |\n")
     f.write("|---|---|---|---|---|---|---|---|---|\n")
     f.write("\n".join(rows) + "\n\n## Weakest classes (5 or more mutants)\n\n| class | killed |\n|---|---|\n")
     for r, c, k, n in weak:
         f.write(f"| {c.replace('dev.jprune.', '')} | {k}/{n} ({100 * r:.0f}%) |\n")
-    f.write(f"\n## Survivors and mutants without coverage ({len(survivors)})\n\n| method | line | mutation | status |\n|---|---|---|---|\n")
+    f.write(f"\n## Survivors and mutants without coverage ({len(survivors)})\n\n"
+            "| method | line | mutation | status |\n|---|---|---|---|\n")
     f.write("\n".join(survivors) + "\n")
 print(f"wrote {out}")
 EOF

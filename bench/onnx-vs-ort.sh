@@ -15,13 +15,16 @@ out=${OUT:-bench/results/$(date +%F)-onnx-vs-ort.md}
 {
     echo
     echo "## Run $(date '+%F %T %Z'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-    echo "- machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -sr)"
-    echo "- command: THREADS=\"$threads\" ARGS=\"$args\" JAVA_OPTS=\"${JAVA_OPTS:-}\" bench/onnx-vs-ort.sh; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores," \
+        "$(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -sr)"
+    echo "- command: THREADS=\"$threads\" ARGS=\"$args\" JAVA_OPTS=\"${JAVA_OPTS:-}\" bench/onnx-vs-ort.sh;" \
+        "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
     for t in $threads; do
         echo
         echo "### jprune threads = $t"
         # shellcheck disable=SC2086 # JAVA_OPTS is a list of JVM options
-        java ${JAVA_OPTS:-} -Djprune.threads="$t" -cp bench/target/jprune-bench.jar dev.jprune.bench.OnnxVsOrtBench $args
+        java ${JAVA_OPTS:-} -Djprune.threads="$t" -cp bench/target/jprune-bench.jar dev.jprune.bench.OnnxVsOrtBench \
+            $args
     done
 } | tee -a "$out"
 echo "appended to $out"

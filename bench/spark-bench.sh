@@ -14,6 +14,7 @@ for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio 
   opens="$opens --add-opens=java.base/$p=ALL-UNNAMED"
 done
 # jprune.threads=1: each Spark task computes on one core, so local[N] uses N cores.
-exec java -Xmx6g $opens -Djprune.threads=1 -Dlog4j2.configurationFile=java/spark/src/test/resources/log4j2-test.properties \
+exec java -Xmx6g $opens -Djprune.threads=1 \
+  -Dlog4j2.configurationFile=java/spark/src/test/resources/log4j2-test.properties \
   -cp "java/spark/target/test-classes:java/spark/target/classes:$cp" \
   dev.jprune.spark.bench.SparkBench "$@"

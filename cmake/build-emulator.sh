@@ -11,7 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 native=$(cd "$here/../native" && pwd)
 out=${1:?usage: build-emulator.sh OUT_DIR}
 
-if [ "${JPRUNE_SKIP_EMULATOR:-0}" = 1 ]; then echo "jprune emulator: JPRUNE_SKIP_EMULATOR=1, not building it"; exit 0; fi
+if [ "${JPRUNE_SKIP_EMULATOR:-0}" = 1 ]; then
+  echo "jprune emulator: JPRUNE_SKIP_EMULATOR=1, not building it"; exit 0; fi
 cxx=${CXX:-g++}
 if ! command -v "$cxx" >/dev/null || [ "$(uname -m)" != x86_64 ] || [ "$(uname -s)" != Linux ]; then
   echo "jprune emulator: needs $cxx on x86-64 Linux; not building it (the emulated GPU tests will skip)"
@@ -21,7 +22,8 @@ fi
 # are not hidden (the kernels use the __f*_rn intrinsics wherever bit-exact results matter).
 fma=""
 if grep -qw fma /proc/cpuinfo 2>/dev/null; then fma="-mfma -ffp-contract=fast"; else fma="-ffp-contract=off"; fi
-flags="-std=c++17 -O2 -g -fPIC -fvisibility=hidden -fno-strict-aliasing -fno-weak -U_FORTIFY_SOURCE -Wall -Wno-unknown-pragmas -Wno-unused-function -Wno-sign-compare $fma"
+flags="-std=c++17 -O2 -g -fPIC -fvisibility=hidden -fno-strict-aliasing -fno-weak -U_FORTIFY_SOURCE -Wall"
+flags="$flags -Wno-unknown-pragmas -Wno-unused-function -Wno-sign-compare $fma"
 
 stamp=$(cat "$0" "$native"/*.cu "$native"/*.cuh "$native"/emu/* | cksum | cut -d' ' -f1)
 stamp="$stamp $("$cxx" --version | head -1) $fma"
@@ -41,9 +43,11 @@ inc=(-I"$gen" -I"$native/emu" -include "$native/emu/cuda_emu.h")
 # A weak stub for every driver function JCuda references; emu_driver.cpp's definitions override them.
 {
   echo '#include <cstdio>'
-  echo 'static int jp_emu_not_emulated(const char* f) { fprintf(stderr, "[cuda-emu] %s is not emulated\n", f); return 801; }'
+  echo 'static int jp_emu_not_emulated(const char* f) {' \
+    'fprintf(stderr, "[cuda-emu] %s is not emulated\n", f); return 801; }'
   grep -v '^#' "$native/emu/driver-symbols.txt" | while read -r s; do
-    [ -n "$s" ] && echo "extern \"C\" __attribute__((weak, visibility(\"default\"))) int $s(void) { return jp_emu_not_emulated(\"$s\"); }"
+    [ -n "$s" ] && echo "extern \"C\" __attribute__((weak, visibility(\"default\"))) int $s(void) {" \
+      "return jp_emu_not_emulated(\"$s\"); }"
   done
 } >"$gen/stubs.cpp"
 "$cxx" $flags -x c++ "${inc[@]}" -c "$native/emu/emu_kernels.cpp" -o "$gen/emu_kernels.o"

@@ -35,7 +35,8 @@ stamp="$stamp $nvcc"
 if [ -f "$build/jprune-stamp" ] && [ "$(cat "$build/jprune-stamp")" != "$stamp" ]; then rm -rf "$build"; fi
 mkdir -p "$build" "$out"
 if [ ! -f "$build/CMakeCache.txt" ]; then
-  cmake -S "$here" -B "$build" -DNVCC="$nvcc" >"$build/configure.log" 2>&1 || { cat "$build/configure.log" >&2; exit 1; }
+  cmake -S "$here" -B "$build" -DNVCC="$nvcc" >"$build/configure.log" 2>&1 \
+    || { cat "$build/configure.log" >&2; exit 1; }
   echo "$stamp" >"$build/jprune-stamp"
 fi
 start=$(date +%s)
@@ -46,4 +47,5 @@ cp "$build/jprune.fatbin" "$build/resource-usage.txt" "$out/"
 cuda_version=$("$nvcc" --version | sed -n 's/.*release \([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p' | head -1)
 [ -n "$cuda_version" ] || { echo "jprune native: cannot read the CUDA version from $nvcc --version" >&2; exit 1; }
 echo "$cuda_version" >"$out/cuda-version.txt"
-echo "jprune native: $out/jprune.fatbin ($(wc -c <"$out/jprune.fatbin") bytes, $(( $(date +%s) - start )) s, CUDA $cuda_version, $("$nvcc" --version | tail -1))"
+echo "jprune native: $out/jprune.fatbin ($(wc -c <"$out/jprune.fatbin") bytes, $(( $(date +%s) - start )) s," \
+  "CUDA $cuda_version, $("$nvcc" --version | tail -1))"

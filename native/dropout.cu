@@ -21,7 +21,8 @@ __device__ __forceinline__ float jp_hash_uniform(unsigned long long seed, unsign
 JP_KERNEL void jp_dropout_fwd(const float* x, float* y, unsigned char* __restrict__ keep, int n, float p, float scale,
                               long long seed, long long stream) {
     for (long long i = jp_tid(); i < n; i += jp_stride()) {
-        const bool k = jp_hash_uniform((unsigned long long)seed, (unsigned long long)stream, (unsigned long long)i) >= p;
+        const bool k = jp_hash_uniform((unsigned long long)seed, (unsigned long long)stream,
+                                       (unsigned long long)i) >= p;
         keep[i] = k ? 1 : 0;
         y[i] = k ? __fmul_rn(x[i], scale) : 0.f;
     }

@@ -26,11 +26,12 @@ __device__ __forceinline__ void jp_step_accumulate(float* __restrict__ accS, int
 }
 
 // Element i of an SGD step (shared by the one-tensor and the multi-tensor kernel, so their bits agree by construction).
-__device__ __forceinline__ void jp_sgd_element(float* __restrict__ w, const float* __restrict__ g, float* __restrict__ mom,
-                                               const unsigned char* __restrict__ mask, long long i, float lr, float momentum,
-                                               float weightDecay, int nesterov, float gradScale, float clipValue,
-                                               float* __restrict__ accS, int accCrit, int accEma, float accM, float accC1m,
-                                               long long* __restrict__ accState, long long accOffset) {
+__device__ __forceinline__ void jp_sgd_element(float* __restrict__ w, const float* __restrict__ g,
+                                               float* __restrict__ mom, const unsigned char* __restrict__ mask,
+                                               long long i, float lr, float momentum, float weightDecay, int nesterov,
+                                               float gradScale, float clipValue, float* __restrict__ accS, int accCrit,
+                                               int accEma, float accM, float accC1m, long long* __restrict__ accState,
+                                               long long accOffset) {
     if (accS != nullptr) jp_step_accumulate(accS, accCrit, accEma, accM, accC1m, accState, accOffset, i, w[i], g[i]);
     if (mask != nullptr && mask[i] == 0) {
         w[i] = 0.f;
@@ -54,18 +55,19 @@ JP_KERNEL void jp_sgd_step(float* __restrict__ w, const float* __restrict__ g, f
                            float* __restrict__ accS, int accCrit, int accEma, float accM, float accC1m,
                            long long* __restrict__ accState, long long accOffset) {
     for (long long i = jp_tid(); i < n; i += jp_stride()) {
-        jp_sgd_element(w, g, mom, mask, i, lr, momentum, weightDecay, nesterov, gradScale, clipValue, accS, accCrit, accEma,
-                       accM, accC1m, accState, accOffset);
+        jp_sgd_element(w, g, mom, mask, i, lr, momentum, weightDecay, nesterov, gradScale, clipValue, accS, accCrit,
+                       accEma, accM, accC1m, accState, accOffset);
     }
 }
 
 // Element i of an Adam step (shared by the one-tensor and the multi-tensor kernel).
-__device__ __forceinline__ void jp_adam_element(float* __restrict__ w, const float* __restrict__ g, float* __restrict__ m,
-                                                float* __restrict__ v, const unsigned char* __restrict__ mask, long long i,
-                                                float stepSize, float beta1, float beta2, float eps, float weightDecay,
-                                                float bc2Sqrt, float gradScale, float clipValue, float* __restrict__ accS,
-                                                int accCrit, int accEma, float accM, float accC1m,
-                                                long long* __restrict__ accState, long long accOffset) {
+__device__ __forceinline__ void jp_adam_element(float* __restrict__ w, const float* __restrict__ g,
+                                                float* __restrict__ m, float* __restrict__ v,
+                                                const unsigned char* __restrict__ mask, long long i, float stepSize,
+                                                float beta1, float beta2, float eps, float weightDecay, float bc2Sqrt,
+                                                float gradScale, float clipValue, float* __restrict__ accS, int accCrit,
+                                                int accEma, float accM, float accC1m, long long* __restrict__ accState,
+                                                long long accOffset) {
     const float c1 = __fsub_rn(1.f, beta1), c2 = __fsub_rn(1.f, beta2);
     if (accS != nullptr) jp_step_accumulate(accS, accCrit, accEma, accM, accC1m, accState, accOffset, i, w[i], g[i]);
     if (mask != nullptr && mask[i] == 0) {
@@ -137,9 +139,10 @@ __device__ __forceinline__ bool jp_opt_scale(float gradScale, const float* __res
     return scale == scale;
 }
 
-JP_KERNEL void jp_sgd_step_multi(const JpOptRef* __restrict__ tab, int tensors, float lr, float momentum, float weightDecay,
-                                 int nesterov, float gradScale, const float* __restrict__ scaleDev, float clipValue,
-                                 int accCrit, int accEma, float accM, float accC1m, long long* __restrict__ accState) {
+JP_KERNEL void jp_sgd_step_multi(const JpOptRef* __restrict__ tab, int tensors, float lr, float momentum,
+                                 float weightDecay, int nesterov, float gradScale, const float* __restrict__ scaleDev,
+                                 float clipValue, int accCrit, int accEma, float accM, float accC1m,
+                                 long long* __restrict__ accState) {
     __shared__ int shT;
     float scale;
     if (!jp_opt_scale(gradScale, scaleDev, scale)) return;  // uniform: every thread of every block returns
@@ -150,8 +153,8 @@ JP_KERNEL void jp_sgd_step_multi(const JpOptRef* __restrict__ tab, int tensors, 
     }
 }
 
-JP_KERNEL void jp_adam_step_multi(const JpOptRef* __restrict__ tab, int tensors, float stepSize, float beta1, float beta2,
-                                  float eps, float weightDecay, float bc2Sqrt, float gradScale,
+JP_KERNEL void jp_adam_step_multi(const JpOptRef* __restrict__ tab, int tensors, float stepSize, float beta1,
+                                  float beta2, float eps, float weightDecay, float bc2Sqrt, float gradScale,
                                   const float* __restrict__ scaleDev, float clipValue, int accCrit, int accEma,
                                   float accM, float accC1m, long long* __restrict__ accState) {
     __shared__ int shT;

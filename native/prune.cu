@@ -13,7 +13,8 @@
 // tensor; bads: the criterion's input is non-finite), all scored before the caller counts or writes any of them: the
 // compiler does not move loads across an atomic or a ballot, so tile by tile a thread would have one pair of loads in
 // flight (~8 KB per SM where an H100/H200 wants ~20-25 KB).
-__device__ __forceinline__ void jp_group_keys(int crit, const JpPruneRef& r, long long base, int k0, unsigned* keys, bool* bads) {
+__device__ __forceinline__ void jp_group_keys(int crit, const JpPruneRef& r, long long base, int k0, unsigned* keys,
+                                              bool* bads) {
 #pragma unroll
     for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
         const long long i = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x;
@@ -56,7 +57,8 @@ JP_KERNEL void jp_prune_hist(const JpPruneRef* __restrict__ tab, int tensors, in
             const unsigned am = __ballot_sync(0xffffffffu, active);
             if (active) {
                 const unsigned peers = __match_any_sync(am, bin);
-                if ((int)(threadIdx.x & 31) == __ffs(peers) - 1) atomicAdd(hist + bin, (unsigned long long)__popc(peers));
+                if ((int)(threadIdx.x & 31) == __ffs(peers) - 1)
+                    atomicAdd(hist + bin, (unsigned long long)__popc(peers));
             }
         }
     }
@@ -142,8 +144,8 @@ __device__ __forceinline__ void jp_hist_clear(unsigned long long* __restrict__ h
 
 // The final fields of a selection (every path): threshold radix key u, counts above and equal, the tie budget, and
 // LOW = what the candidate kernels compare their values with (the path's own encoding of the threshold).
-__device__ __forceinline__ void jp_set_threshold(long long* state, unsigned u, long long countAbove, long long countEqual,
-                                                 long long low) {
+__device__ __forceinline__ void jp_set_threshold(long long* state, unsigned u, long long countAbove,
+                                                 long long countEqual, long long low) {
     const long long budget = state[JP_S_KEEP] - countAbove;
     state[JP_S_LOW] = low;
     state[JP_S_TKEY] = (long long)(int)(u ^ 0x80000000u);
@@ -159,7 +161,8 @@ __device__ __forceinline__ void jp_set_threshold(long long* state, unsigned u, l
 // and the final threshold fields.
 // path: -1 always; 0 only on the three-pass path, 1 only on the compacting path (state[COMPACT]), so that both
 // paths can be queued and the device picks. Level 0 also decides the path: compact when 0 < H[b] <= state[CAP].
-JP_KERNEL void jp_prune_find(unsigned long long* __restrict__ hist, int level, int path, long long* __restrict__ state) {
+JP_KERNEL void jp_prune_find(unsigned long long* __restrict__ hist, int level, int path,
+                             long long* __restrict__ state) {
     __shared__ JpWalkShared sh;
     if (state[JP_S_V3] != 0 || state[JP_S_BR] != 0) return;  // the shared-histogram or the bracket path took it
     if (path >= 0 && state[JP_S_COMPACT] != path) return;  // uniform; the histogram was not filled either
@@ -294,12 +297,13 @@ JP_KERNEL void jp_prune_mask(JpPruneRef* __restrict__ tab, int tensors, int crit
 // on them is a function of the candidate SET, so the result is deterministic. Duplicate-heavy inputs (one bucket
 // holding, say, the 90% exact zeros) exceed CAP and take the three-pass path, decided on the device.
 
-JP_KERNEL void jp_prune_split(JpPruneRef* __restrict__ tab, int tensors, int crit, int flags, long long* __restrict__ state,
-                              int* __restrict__ candLow, long long* __restrict__ candIdx,
+JP_KERNEL void jp_prune_split(JpPruneRef* __restrict__ tab, int tensors, int crit, int flags,
+                              long long* __restrict__ state, int* __restrict__ candLow, long long* __restrict__ candIdx,
                               unsigned long long* __restrict__ keptPerTensor) {
     __shared__ int shT;
     __shared__ int shc[JP_THREADS / 32];
-    if (state[JP_S_COMPACT] == 0 || state[JP_S_V3] != 0 || state[JP_S_BR] != 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
+    if (state[JP_S_COMPACT] == 0 || state[JP_S_V3] != 0 || state[JP_S_BR] != 0 || state[JP_S_BAD] != JP_BAD_NONE
+        || state[JP_S_ERROR] != 0) return;
     const long long c = blockIdx.x;
     JpPruneRef r;
     const long long base = jp_chunk_begin(tab, tensors, c, shT, r);
@@ -342,16 +346,19 @@ JP_KERNEL void jp_prune_split(JpPruneRef* __restrict__ tab, int tensors, int cri
 // Low-digit histogram of the candidates (then jp_prune_find level 1, path 1). Grid-stride over state[NCAND].
 JP_KERNEL void jp_prune_cand_hist(const int* __restrict__ candLow, const long long* __restrict__ state,
                                   unsigned long long* __restrict__ hist) {
-    if (state[JP_S_COMPACT] == 0 || state[JP_S_V3] != 0 || state[JP_S_BR] != 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
+    if (state[JP_S_COMPACT] == 0 || state[JP_S_V3] != 0 || state[JP_S_BR] != 0 || state[JP_S_BAD] != JP_BAD_NONE
+        || state[JP_S_ERROR] != 0) return;
     const long long n = min(state[JP_S_NCAND], state[JP_S_CAP]);
     for (long long i = jp_tid(); i < n; i += jp_stride()) atomicAdd(hist + candLow[i], 1ull);
 }
 
 // Tie resolution, level 0..2 (only when ties must be ranked): histogram of bits [47 - 16·level, 32 - 16·level] of the
 // global indices of the ties (candidates whose low digit is the threshold's) that share the prefix found so far.
-JP_KERNEL void jp_prune_cand_index_hist(const int* __restrict__ candLow, const long long* __restrict__ candIdx, int level,
-                                        const long long* __restrict__ state, unsigned long long* __restrict__ hist) {
-    if (state[JP_S_COMPACT] == 0 || state[JP_S_NEED_TIES] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
+JP_KERNEL void jp_prune_cand_index_hist(const int* __restrict__ candLow, const long long* __restrict__ candIdx,
+                                        int level, const long long* __restrict__ state,
+                                        unsigned long long* __restrict__ hist) {
+    if (state[JP_S_COMPACT] == 0 || state[JP_S_NEED_TIES] == 0 || state[JP_S_BAD] != JP_BAD_NONE
+        || state[JP_S_ERROR] != 0) return;
     const long long n = state[JP_S_NCAND];
     const int low = (int)state[JP_S_LOW];
     const int shift = 32 - 16 * level;
@@ -368,7 +375,8 @@ JP_KERNEL void jp_prune_cand_index_hist(const int* __restrict__ candLow, const l
 // (jp_hist_walk from the bottom); appends it to the prefix in state[IDXT]; zeroes the histogram.
 JP_KERNEL void jp_prune_find_index(unsigned long long* __restrict__ hist, int level, long long* __restrict__ state) {
     __shared__ JpWalkShared sh;
-    if (state[JP_S_COMPACT] == 0 || state[JP_S_NEED_TIES] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
+    if (state[JP_S_COMPACT] == 0 || state[JP_S_NEED_TIES] == 0 || state[JP_S_BAD] != JP_BAD_NONE
+        || state[JP_S_ERROR] != 0) return;
     const long long target = level == 0 ? state[JP_S_TIE_BUDGET] : state[JP_S_ITARGET];
     long long below;
     int found = jp_hist_walk(hist, 1 << 16, target, false, below, sh);
@@ -387,7 +395,8 @@ JP_KERNEL void jp_prune_find_index(unsigned long long* __restrict__ hist, int le
 // writes mask / w / optimizer state at the candidate's tensor (binary search of the global index over the table) and
 // counts kept elements per tensor. Grid-stride over state[NCAND].
 JP_KERNEL void jp_prune_cand_apply(JpPruneRef* __restrict__ tab, int tensors, const int* __restrict__ candLow,
-                                   const long long* __restrict__ candIdx, int flags, const long long* __restrict__ state,
+                                   const long long* __restrict__ candIdx, int flags,
+                                   const long long* __restrict__ state,
                                    unsigned long long* __restrict__ keptPerTensor) {
     if (state[JP_S_COMPACT] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0) return;
     const long long n = state[JP_S_NCAND];
@@ -447,7 +456,9 @@ __device__ __forceinline__ void jp_flush_candidates(const int* shVal, const unsi
                                                     long long* __restrict__ candIdx) {
     __syncthreads();
     const unsigned n = *shN;
-    if (threadIdx.x == 0) *shBase = n == 0u ? 0ull : atomicAdd(reinterpret_cast<unsigned long long*>(state + JP_S_NCAND), (unsigned long long)n);
+    if (threadIdx.x == 0)
+        *shBase = n == 0u ? 0ull : atomicAdd(reinterpret_cast<unsigned long long*>(state + JP_S_NCAND),
+                                             (unsigned long long)n);
     __syncthreads();
     const unsigned long long cap = (unsigned long long)state[JP_S_CAP], slot0 = *shBase;
     for (unsigned j = threadIdx.x; j < n; j += JP_THREADS) {
@@ -483,7 +494,8 @@ JP_KERNEL void jp_prune_hist11(const JpPruneRef* __restrict__ tab, int tensors, 
             const unsigned bin = in ? keys[j] >> 21 : JP_BINS11;  // JP_BINS11: none
             if (bads[j]) jp_report_bad(state, r.globalOffset + base + (long long)(k0 + j) * JP_THREADS + threadIdx.x);
             // Uniform across the warp: every lane reaches the ballots (the loop bounds do not depend on the lane).
-            const unsigned zeros = __ballot_sync(0xffffffffu, bin == binZero), negInf = __ballot_sync(0xffffffffu, bin == binNegInf);
+            const unsigned zeros = __ballot_sync(0xffffffffu, bin == binZero),
+                           negInf = __ballot_sync(0xffffffffu, bin == binNegInf);
             if ((threadIdx.x & 31) == 0) {
                 if (zeros != 0u) atomicAdd(sh + binZero, (unsigned)__popc(zeros));
                 if (negInf != 0u) atomicAdd(sh + binNegInf, (unsigned)__popc(negInf));
@@ -537,7 +549,8 @@ JP_KERNEL void jp_prune_find11(unsigned long long* __restrict__ hist, int level,
                 state[JP_S_ERROR] = 1;
                 found = 0;
             }
-            const unsigned u = ((unsigned)state[JP_S_BUCKET] << 21) | ((unsigned)state[JP_S_V3_MID] << 5) | (unsigned)found;
+            const unsigned u = ((unsigned)state[JP_S_BUCKET] << 21) | ((unsigned)state[JP_S_V3_MID] << 5)
+                               | (unsigned)found;
             jp_set_threshold(state, u, state[JP_S_V3_ABOVE] + above, (long long)hist[found], u & 0x1fffffu);
         }
     }
@@ -549,9 +562,9 @@ JP_KERNEL void jp_prune_find11(unsigned long long* __restrict__ hist, int level,
 // global atomic and writes them coalesced: with a quarter binade a bucket, the boundary holds a few percent of the
 // elements, and one counter bumped per warp and tile would serialise. (Keeping the chunk's keys in registers instead
 // needs 82 registers: 3 blocks per SM.)
-JP_KERNEL void jp_prune_split11(JpPruneRef* __restrict__ tab, int tensors, int crit, int flags, long long* __restrict__ state,
-                                int* __restrict__ candLow, long long* __restrict__ candIdx,
-                                unsigned long long* __restrict__ keptPerTensor) {
+JP_KERNEL void jp_prune_split11(JpPruneRef* __restrict__ tab, int tensors, int crit, int flags,
+                                long long* __restrict__ state, int* __restrict__ candLow,
+                                long long* __restrict__ candIdx, unsigned long long* __restrict__ keptPerTensor) {
     __shared__ int shT;
     __shared__ int shc[JP_THREADS / 32];
     __shared__ int shLow[JP_PRUNE_CHUNK];
@@ -667,9 +680,9 @@ JP_KERNEL void jp_prune_find_bracket(unsigned long long* __restrict__ hist, long
 // The one full pass: scores every element (faults into state[BAD]); above the bracket: mask 1 (0 where a sticky
 // row's maskIn pruned it), below: mask 0 — masks only, w and the states are zeroed later, after the fault check;
 // inside: a candidate (signed key, global index), staged in shared memory as in jp_prune_split11.
-JP_KERNEL void jp_prune_bracket_split(JpPruneRef* __restrict__ tab, int tensors, int crit, long long* __restrict__ state,
-                                      int* __restrict__ candKey, long long* __restrict__ candIdx,
-                                      unsigned long long* __restrict__ keptPerTensor) {
+JP_KERNEL void jp_prune_bracket_split(JpPruneRef* __restrict__ tab, int tensors, int crit,
+                                      long long* __restrict__ state, int* __restrict__ candKey,
+                                      long long* __restrict__ candIdx, unsigned long long* __restrict__ keptPerTensor) {
     __shared__ int shT;
     __shared__ int shc[JP_THREADS / 32];
     __shared__ int shKey[JP_PRUNE_CHUNK];
@@ -699,14 +712,16 @@ JP_KERNEL void jp_prune_bracket_split(JpPruneRef* __restrict__ tab, int tensors,
                 above += h > hi ? 1 : 0;
                 kept += jp_apply_keep(r, i, h > hi, 0) ? 1 : 0;  // mask only
             }
-            jp_stage_candidate(cand, (int)(u ^ 0x80000000u), at, shKey, shAt, &shN);  // every lane (uniform loop bounds)
+            // every lane (uniform loop bounds)
+            jp_stage_candidate(cand, (int)(u ^ 0x80000000u), at, shKey, shAt, &shN);
         }
     }
     jp_flush_candidates(shKey, shAt, &shN, &shBase, state, r.globalOffset + base, candKey, candIdx);
     kept = jp_block_sum_int(kept, shc);
     if (threadIdx.x == 0 && kept > 0) atomicAdd(keptPerTensor + shT, (unsigned long long)kept);
     above = jp_block_sum_int(above, shc);
-    if (threadIdx.x == 0 && above > 0) atomicAdd(reinterpret_cast<unsigned long long*>(state + JP_S_BR_ABOVE), (unsigned long long)above);
+    if (threadIdx.x == 0 && above > 0) atomicAdd(reinterpret_cast<unsigned long long*>(state + JP_S_BR_ABOVE),
+                                                 (unsigned long long)above);
 }
 
 // One thread: does the bracket hold the threshold? Yes (and no fault): COMPACT = 1 for the shared candidate kernels.
@@ -761,14 +776,16 @@ JP_KERNEL void jp_prune_find_br(unsigned long long* __restrict__ hist, int level
             state[JP_S_V3_ABOVE] = state[JP_S_BR_ABOVE] + above;
         } else {
             const unsigned u = ((unsigned)state[JP_S_V3_MID] << 16) | (unsigned)found;
-            jp_set_threshold(state, u, state[JP_S_V3_ABOVE] + above, (long long)hist[found], (long long)(int)(u ^ 0x80000000u));
+            jp_set_threshold(state, u, state[JP_S_V3_ABOVE] + above, (long long)hist[found],
+                             (long long)(int)(u ^ 0x80000000u));
         }
     }
     jp_hist_clear(hist, 1 << 16);
 }
 
 // Last: w = 0 and the optimizer states = 0 wherever the mask is 0 (flags), after every input was checked.
-JP_KERNEL void jp_prune_bracket_zero(JpPruneRef* __restrict__ tab, int tensors, int flags, const long long* __restrict__ state) {
+JP_KERNEL void jp_prune_bracket_zero(JpPruneRef* __restrict__ tab, int tensors, int flags,
+                                     const long long* __restrict__ state) {
     __shared__ int shT;
     if (state[JP_S_BR] == 0 || state[JP_S_BAD] != JP_BAD_NONE || state[JP_S_ERROR] != 0 || flags == 0) return;
     const long long c = blockIdx.x;

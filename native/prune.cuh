@@ -8,7 +8,8 @@
 struct JpPruneRef {
     float* w;                     // 0  weights: read for scores; zeroed at pruned positions by the mask pass (flag)
     const float* g;               // 1  gradients
-    float* s;                     // 2  score / statistic buffer (criterion BUFFER reads it, jp_prune_accumulate writes it)
+    float* s;                     // 2  score / statistic buffer (criterion BUFFER reads it, jp_prune_accumulate
+                                  //    writes it)
     const unsigned char* maskIn;  // 3  existing mask (0 = already pruned -> score -Inf), or null
     unsigned char* maskOut;       // 4  mask written by the mask pass (may equal maskIn), or null
     float* opt0;                  // 5  optimizer state zeroed at pruned positions (momentum / Adam m), or null
@@ -66,12 +67,15 @@ static_assert(JP_PRUNE_TILES % JP_PRUNE_AHEAD == 0, "a chunk is whole groups of 
 // Compacting path (see prune.cu, "The compacting path"): two passes over the data instead of three.
 #define JP_S_BCOUNT 11      // elements in the boundary bucket (pass 0 result)
 #define JP_S_CAP 12         // candidate buffer capacity (host writes; 0 = never compact)
-#define JP_S_COMPACT 13     // 1 when this selection takes the compacting path (0 < BCOUNT <= CAP), decided by find level 0
+#define JP_S_COMPACT 13     // 1 when this selection takes the compacting path (0 < BCOUNT <= CAP), decided by find
+                            // level 0
 #define JP_S_NCAND 14       // candidates appended by jp_prune_split
-#define JP_S_IDXT 15        // tie resolution: the tieBudget-th smallest global index among the ties (built 16 bits a level)
+#define JP_S_IDXT 15        // tie resolution: the tieBudget-th smallest global index among the ties (built 16 bits
+                            // a level)
 #define JP_S_ITARGET 16     // tie resolution: the rank still to find inside the current prefix
 // The shared-histogram path ("v3", see prune.cu): radix key u = [top 11 bits | middle 16 bits | low 5 bits].
-#define JP_S_V3 17          // 1 when this selection takes the shared-histogram path (decided by jp_prune_find11 level 0)
+#define JP_S_V3 17          // 1 when this selection takes the shared-histogram path (decided by jp_prune_find11
+                            // level 0)
 #define JP_S_V3_MID 18      // its middle digit (bits 20..5 of the threshold's radix key)
 #define JP_S_V3_ABOVE 19    // elements above the (top, middle) prefix (the bracket path reuses 18 and 19 likewise)
 // The sample-bracket path (see prune.cu): one read of w and g decides everything outside a bracket of 16-bit bins.
@@ -121,7 +125,8 @@ __device__ __forceinline__ float jp_score(int crit, const JpPruneRef& r, long lo
     float s;
     bad = false;
     if (crit == JP_CRIT_BUFFER) s = r.s[i];
-    else s = jp_crit_score(crit, crit == JP_CRIT_GRADIENT ? 0.f : r.w[i], crit == JP_CRIT_MAGNITUDE ? 0.f : r.g[i], bad);
+    else s = jp_crit_score(crit, crit == JP_CRIT_GRADIENT ? 0.f : r.w[i], crit == JP_CRIT_MAGNITUDE ? 0.f : r.g[i],
+                           bad);
     if (r.maskIn != nullptr && r.maskIn[i] == 0) s = __int_as_float(0xff800000);  // -Inf: already pruned
     if (crit == JP_CRIT_BUFFER) bad = jp_nan(s);
     return s;
@@ -163,7 +168,8 @@ __device__ __forceinline__ int jp_find_chunk_tensor(const JpPruneRef* tab, int t
 // Prologue of the chunk kernels (one block per chunk c): finds c's tensor (thread 0, into the caller's __shared__
 // slot shT), loads its row into r and returns the flat index of c's first element in that tensor. Synchronises, so
 // every thread of the block must call it.
-__device__ __forceinline__ long long jp_chunk_begin(const JpPruneRef* tab, int tensors, long long c, int& shT, JpPruneRef& r) {
+__device__ __forceinline__ long long jp_chunk_begin(const JpPruneRef* tab, int tensors, long long c, int& shT,
+                                                    JpPruneRef& r) {
     if (threadIdx.x == 0) shT = jp_find_chunk_tensor(tab, tensors, c);
     __syncthreads();
     r = tab[shT];

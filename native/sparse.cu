@@ -89,7 +89,8 @@ JP_KERNEL void jp_csr_spmm(const int* __restrict__ rowPtr, const int* __restrict
         }
 #pragma unroll
         for (int q = 0; q < JP_SP_NB; q++) {
-            if (s0 + q >= n) break;  // uniform over the warp: no reduction for samples past the batch (batch 1: 5 shuffles, not 40)
+            // uniform over the warp: no reduction for samples past the batch (batch 1: 5 shuffles, not 40)
+            if (s0 + q >= n) break;
             float v = acc[q];
             for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
             if (lane == 0) {

@@ -37,7 +37,8 @@ def main():
         torch.cuda.synchronize()
         ms = start.elapsed_time(end)
         times.append(ms / 1000)
-        print("epoch %d: %.3f s  %.0f samples/s  loss %.4f" % (e, ms / 1000, n / (ms / 1000), torch.stack(losses).mean().item()))
+        print("epoch %d: %.3f s  %.0f samples/s  loss %.4f"
+              % (e, ms / 1000, n / (ms / 1000), torch.stack(losses).mean().item()))
     med = statistics.median(times[1:])
     print("RESULT torch eager lenet-300-100 epoch (60000 images, batch 128) on %s: median %.3f s = %.0f samples/s"
           % (torch.cuda.get_device_name(), med, n / med))

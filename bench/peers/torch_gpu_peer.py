@@ -32,21 +32,24 @@ def gemm(rows, label, tf32, ta, tb, m, n, k, inner):
     C = torch.empty(m, n, device="cuda")
     ms = timed(lambda: torch.matmul(opA, opB, out=C), 15, inner)
     rows.append("%-44s %-16s %10.4f %10.1f GFLOP/s" % (label + (" tf32" if tf32 else " fp32"),
-                ("T" if ta else "N") + ("T" if tb else "N") + " %dx%dx%d" % (m, n, k), ms, 2.0 * m * n * k / (ms * 1e6)))
+                ("T" if ta else "N") + ("T" if tb else "N") + " %dx%dx%d" % (m, n, k), ms,
+                2.0 * m * n * k / (ms * 1e6)))
 
 
 def model_gemms(bs):
     """GpuBench.modelGemms: every GEMM of a training step of lenet-300-100 and cifar-cnn-a at batch bs."""
     g = []
     for i, o in ((784, 300), (300, 100), (100, 10)):
-        g += [("lenet fwd %d->%d" % (i, o), False, True, bs, o, i), ("lenet dX %d->%d" % (i, o), False, False, bs, i, o),
+        g += [("lenet fwd %d->%d" % (i, o), False, True, bs, o, i),
+              ("lenet dX %d->%d" % (i, o), False, False, bs, i, o),
               ("lenet dW %d->%d" % (i, o), True, False, o, i, bs)]
     np1, np2 = bs * 32 * 32, bs * 16 * 16
     g += [("cnn-a conv1 fwd", False, False, 64, np1, 27), ("cnn-a conv1 dW", False, True, 64, 27, np1),
           ("cnn-a conv2 fwd", False, False, 128, np2, 576), ("cnn-a conv2 dW", False, True, 128, 576, np2),
           ("cnn-a conv2 dX", True, False, 576, np2, 128)]
     for i, o in ((8192, 1024), (1024, 10)):
-        g += [("cnn-a fc fwd %d->%d" % (i, o), False, True, bs, o, i), ("cnn-a fc dX %d->%d" % (i, o), False, False, bs, i, o),
+        g += [("cnn-a fc fwd %d->%d" % (i, o), False, True, bs, o, i),
+              ("cnn-a fc dX %d->%d" % (i, o), False, False, bs, i, o),
               ("cnn-a fc dW %d->%d" % (i, o), True, False, o, i, bs)]
     return g
 

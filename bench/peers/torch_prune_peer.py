@@ -69,7 +69,8 @@ def main():
     kept = total - round(0.9 * total)
     bytes_ = 4 * total * 2 + total + 4 * (total - kept)
     gbs = bytes_ / (ms * 1e6)
-    rows.append(f"{'torch global_unstructured |w*g| 90%':44s} {ms:10.3f} ms {gbs:8.1f} GB/s {100 * gbs / copy_gbs:5.1f}% of floor"
+    rows.append(f"{'torch global_unstructured |w*g| 90%':44s} {ms:10.3f} ms {gbs:8.1f} GB/s"
+                f" {100 * gbs / copy_gbs:5.1f}% of floor"
                 " (incl. weight restore)")
 
     ps = [torch.nn.Parameter(torch.empty(0, device=dev)) for _ in range(tensors)]
@@ -77,7 +78,8 @@ def main():
         p.grad = g
     ms = timed(lambda: torch.nn.utils.clip_grad_norm_(ps, 1e9, foreach=True))
     gbs = 4 * total / (ms * 1e6)
-    rows.append(f"{'clip_grad_norm_ foreach (' + str(tensors) + ')':44s} {ms:10.3f} ms {gbs:8.1f} GB/s {100 * gbs / copy_gbs:5.1f}% of floor")
+    rows.append(f"{'clip_grad_norm_ foreach (' + str(tensors) + ')':44s} {ms:10.3f} ms {gbs:8.1f} GB/s"
+                f" {100 * gbs / copy_gbs:5.1f}% of floor")
     del w0, grads, mods, ps, copy_dst
     torch.cuda.empty_cache()
 
@@ -91,7 +93,8 @@ def main():
             xt = x.t().contiguous()
             dense = timed(lambda: x @ w.t())
             sparse = timed(lambda: wc @ xt)
-            rows.append(f"sparse {dim}x{dim} {100 * sp:4.0f}% batch {n:3d}: torch.sparse CSR {sparse:8.4f} ms  dense {dense:8.4f} ms")
+            rows.append(f"sparse {dim}x{dim} {100 * sp:4.0f}% batch {n:3d}: torch.sparse CSR {sparse:8.4f} ms"
+                        f"  dense {dense:8.4f} ms")
     print("== PyTorch prune peer")
     for r in rows:
         print(r)

@@ -92,8 +92,10 @@ static inline int __clzll(long long x) { return x == 0 ? 64 : __builtin_clzll((u
 template <class T> static inline T __ldg(const T* p) { return *p; }
 
 // CUDA's integer min/max overloads (device code calls them unqualified).
-#define JP_EMU_MINMAX(T) static inline T min(T a, T b) { return a < b ? a : b; } static inline T max(T a, T b) { return a > b ? a : b; }
-JP_EMU_MINMAX(int) JP_EMU_MINMAX(unsigned) JP_EMU_MINMAX(long long) JP_EMU_MINMAX(unsigned long long) JP_EMU_MINMAX(long)
+#define JP_EMU_MINMAX(T) \
+    static inline T min(T a, T b) { return a < b ? a : b; } static inline T max(T a, T b) { return a > b ? a : b; }
+JP_EMU_MINMAX(int) JP_EMU_MINMAX(unsigned) JP_EMU_MINMAX(long long) JP_EMU_MINMAX(unsigned long long)
+JP_EMU_MINMAX(long)
 static inline float min(float a, float b) { return fminf(a, b); }
 static inline float max(float a, float b) { return fmaxf(a, b); }
 static inline double min(double a, double b) { return fmin(a, b); }
@@ -112,7 +114,9 @@ static inline void __threadfence() {}
 static inline void __threadfence_block() {}
 
 // ---- warp collectives
-static inline unsigned jp_emu_lane() { return (threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z)) & 31u; }
+static inline unsigned jp_emu_lane() {
+    return (threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z)) & 31u;
+}
 static inline void jp_emu_need_lane(unsigned mask, unsigned src, const char* op) {
     if (!((mask >> src) & 1u)) jp_emu_fail(op);
 }
@@ -148,16 +152,19 @@ template <class T> static inline T jp_emu_shfl(unsigned mask, T v, unsigned src,
 // width: a power of two <= 32; lanes are grouped into segments of `width`, as on the GPU.
 template <class T> static inline T __shfl_sync(unsigned mask, T v, int srcLane, int width = 32) {
     const unsigned lane = jp_emu_lane(), base = lane & ~(unsigned)(width - 1);
-    return jp_emu_shfl(mask, v, base + ((unsigned)srcLane & (unsigned)(width - 1)), "__shfl_sync reads a lane outside its mask");
+    return jp_emu_shfl(mask, v, base + ((unsigned)srcLane & (unsigned)(width - 1)),
+                       "__shfl_sync reads a lane outside its mask");
 }
 template <class T> static inline T __shfl_xor_sync(unsigned mask, T v, int laneMask, int width = 32) {
     const unsigned lane = jp_emu_lane(), base = lane & ~(unsigned)(width - 1);
     const unsigned src = lane ^ (unsigned)laneMask;
-    return jp_emu_shfl(mask, v, (src & ~(unsigned)(width - 1)) == base ? src : lane, "__shfl_xor_sync reads a lane outside its mask");
+    return jp_emu_shfl(mask, v, (src & ~(unsigned)(width - 1)) == base ? src : lane,
+                       "__shfl_xor_sync reads a lane outside its mask");
 }
 template <class T> static inline T __shfl_down_sync(unsigned mask, T v, unsigned delta, int width = 32) {
     const unsigned lane = jp_emu_lane(), seg = lane & (unsigned)(width - 1);
-    return jp_emu_shfl(mask, v, seg + delta < (unsigned)width ? lane + delta : lane, "__shfl_down_sync reads a lane outside its mask");
+    return jp_emu_shfl(mask, v, seg + delta < (unsigned)width ? lane + delta : lane,
+                       "__shfl_down_sync reads a lane outside its mask");
 }
 template <class T> static inline T __shfl_up_sync(unsigned mask, T v, unsigned delta, int width = 32) {
     const unsigned lane = jp_emu_lane(), seg = lane & (unsigned)(width - 1);

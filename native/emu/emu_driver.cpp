@@ -199,18 +199,26 @@ void describe_address(uintptr_t a, char* out, size_t len) {
         auto below = std::prev(it);
         uintptr_t s = below->first;
         size_t b = below->second.bytes;
-        if (a >= s && a < s + b) { snprintf(out, len, "address 0x%lx inside a %zu-byte allocation at 0x%lx (offset %zu)", (unsigned long)a, b, (unsigned long)s, (size_t)(a - s)); return; }
+        if (a >= s && a < s + b) {
+            snprintf(out, len, "address 0x%lx inside a %zu-byte allocation at 0x%lx (offset %zu)", (unsigned long)a, b,
+                     (unsigned long)s, (size_t)(a - s));
+            return;
+        }
         if (a >= s + b && a < (uintptr_t)below->second.mapBase + below->second.mapBytes) {
-            snprintf(out, len, "address 0x%lx, %zu bytes past the end of a %zu-byte allocation at 0x%lx", (unsigned long)a, (size_t)(a - s - b), b, (unsigned long)s);
+            snprintf(out, len, "address 0x%lx, %zu bytes past the end of a %zu-byte allocation at 0x%lx",
+                     (unsigned long)a, (size_t)(a - s - b), b, (unsigned long)s);
             return;
         }
     }
     if (it != g_allocs.end() && a >= (uintptr_t)it->second.mapBase) {
-        snprintf(out, len, "address 0x%lx, %zu bytes before a %zu-byte allocation at 0x%lx", (unsigned long)a, (size_t)(it->first - a), it->second.bytes, (unsigned long)it->first);
+        snprintf(out, len, "address 0x%lx, %zu bytes before a %zu-byte allocation at 0x%lx", (unsigned long)a,
+                 (size_t)(it->first - a), it->second.bytes, (unsigned long)it->first);
         return;
     }
-    if (g_stacks && a >= (uintptr_t)g_stacks && a < (uintptr_t)g_stacks + (size_t)MAX_THREADS * (STACK_BYTES + g_pageSize)) {
-        snprintf(out, len, "address 0x%lx: a thread's stack overflowed (%zu KiB per thread)", (unsigned long)a, STACK_BYTES / 1024);
+    if (g_stacks && a >= (uintptr_t)g_stacks
+        && a < (uintptr_t)g_stacks + (size_t)MAX_THREADS * (STACK_BYTES + g_pageSize)) {
+        snprintf(out, len, "address 0x%lx: a thread's stack overflowed (%zu KiB per thread)", (unsigned long)a,
+                 STACK_BYTES / 1024);
         return;
     }
     snprintf(out, len, "address 0x%lx (not in any device allocation)", (unsigned long)a);
@@ -279,7 +287,8 @@ void try_release_warp(Launch& L, int warp, unsigned mask) {
         const int i = warp * 32 + l;
         if (i >= n) {
             char m[160];
-            snprintf(m, sizeof m, "warp collective mask 0x%08x names lane %d, beyond the block's %d threads", mask, l, n);
+            snprintf(m, sizeof m, "warp collective mask 0x%08x names lane %d, beyond the block's %d threads", mask, l,
+                     n);
             abort_launch(CUDA_ERROR_LAUNCH_FAILED, m);
         }
         const Fiber& f = L.fibers[i];
@@ -340,11 +349,13 @@ void run_block(Launch& L, int threads) {
         if (f.state == DONE) {
             L.live--;
             const int warp = t / 32;
-            for (int l = 0; L.atWarpOp[warp] > 0 && l < 32; l++) {  // a lane of its warp waiting for it can never be released
+            // a lane of its warp waiting for it can never be released
+            for (int l = 0; L.atWarpOp[warp] > 0 && l < 32; l++) {
                 const int i = warp * 32 + l;
                 if (i < threads && L.fibers[i].state == WAIT_WARP && ((L.fibers[i].mask >> (t & 31)) & 1u)) {
                     char m[160];
-                    snprintf(m, sizeof m, "lane %d exited while lane %d waits for it in a warp collective (mask 0x%08x)",
+                    snprintf(m, sizeof m,
+                             "lane %d exited while lane %d waits for it in a warp collective (mask 0x%08x)",
                              t & 31, l, L.fibers[i].mask);
                     abort_launch(CUDA_ERROR_LAUNCH_FAILED, m);
                 }
@@ -356,7 +367,8 @@ void run_block(Launch& L, int threads) {
             L.atWarpOp[t / 32]++;
             if (!((f.mask >> (t & 31)) & 1u)) {
                 char m[160];
-                snprintf(m, sizeof m, "warp collective called by lane %d with mask 0x%08x, which does not include it", t & 31, f.mask);
+                snprintf(m, sizeof m, "warp collective called by lane %d with mask 0x%08x, which does not include it",
+                         t & 31, f.mask);
                 abort_launch(CUDA_ERROR_LAUNCH_FAILED, m);
             }
             try_release_warp(L, t / 32, f.mask);
@@ -463,7 +475,8 @@ int init_once() {
     void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) return CUDA_ERROR_OUT_OF_MEMORY;
     g_stacks = static_cast<char*>(p);
-    for (int t = 0; t < MAX_THREADS; t++) mprotect(g_stacks + (size_t)t * (STACK_BYTES + g_pageSize), g_pageSize, PROT_NONE);
+    for (int t = 0; t < MAX_THREADS; t++)
+        mprotect(g_stacks + (size_t)t * (STACK_BYTES + g_pageSize), g_pageSize, PROT_NONE);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = fault_handler;
@@ -534,7 +547,11 @@ EMU_API CUresult cuDriverGetVersion(int* v) {
     *v = driver_version();
     return CUDA_SUCCESS;
 }
-EMU_API CUresult cuDeviceGetCount(int* c) { if (!c) return CUDA_ERROR_INVALID_VALUE; *c = g_initialised ? 1 : 0; return g_initialised ? CUDA_SUCCESS : CUDA_ERROR_NOT_INITIALIZED; }
+EMU_API CUresult cuDeviceGetCount(int* c) {
+    if (!c) return CUDA_ERROR_INVALID_VALUE;
+    *c = g_initialised ? 1 : 0;
+    return g_initialised ? CUDA_SUCCESS : CUDA_ERROR_NOT_INITIALIZED;
+}
 EMU_API CUresult cuDeviceGet(CUdevice* d, int ordinal) {
     if (!g_initialised) return CUDA_ERROR_NOT_INITIALIZED;
     if (!d) return CUDA_ERROR_INVALID_VALUE;
@@ -566,7 +583,8 @@ EMU_API CUresult cuDeviceGetAttribute(int* v, int attr, CUdevice d) {
         case 8: *v = 49152; break;                // MAX_SHARED_MEMORY_PER_BLOCK
         case 10: *v = 32; break;                  // WARP_SIZE
         case 12: *v = 65536; break;               // MAX_REGISTERS_PER_BLOCK
-        case 16: *v = 132; break;                 // MULTIPROCESSOR_COUNT: an H100 SXM, so launch heuristics choose as there (blocks still run one at a time)
+        case 16: *v = 132; break;                 // MULTIPROCESSOR_COUNT: an H100 SXM, so launch heuristics choose as
+                                                  // there (blocks still run one at a time)
         case 39: *v = 2048; break;                // MAX_THREADS_PER_MULTIPROCESSOR
         case 75: *v = 9; break;                   // COMPUTE_CAPABILITY_MAJOR
         case 76: *v = 0; break;                   // COMPUTE_CAPABILITY_MINOR
@@ -685,7 +703,10 @@ EMU_API CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned
         log_error("launch of %s rejected: grid (%u,%u,%u) block (%u,%u,%u)", f->name, gx, gy, gz, bx, by, bz);
         return CUDA_ERROR_INVALID_VALUE;
     }
-    if (sharedBytes != 0) { log_error("launch of %s: dynamic shared memory is not emulated", f->name); return CUDA_ERROR_NOT_SUPPORTED; }
+    if (sharedBytes != 0) {
+        log_error("launch of %s: dynamic shared memory is not emulated", f->name);
+        return CUDA_ERROR_NOT_SUPPORTED;
+    }
     if (extra != nullptr || (params == nullptr && f->invoke != nullptr)) {
         log_error("launch of %s: only kernelParams argument passing is emulated", f->name);
         return CUDA_ERROR_NOT_SUPPORTED;
@@ -715,7 +736,8 @@ EMU_API CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned
         g_inKernel = 1;
         for (unsigned long long i = 0; i < blocks; i++) {
             const unsigned long long b = (unsigned long long)(((unsigned __int128)i * stride + offset) % blocks);
-            jp_emu_blockIdx = uint3{(unsigned)(b % gx), (unsigned)(b / gx % gy), (unsigned)(b / ((unsigned long long)gx * gy))};
+            jp_emu_blockIdx = uint3{(unsigned)(b % gx), (unsigned)(b / gx % gy),
+                                    (unsigned)(b / ((unsigned long long)gx * gy))};
             run_block(L, (int)threads);
         }
         g_inKernel = 0;
@@ -736,7 +758,8 @@ EMU_API CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
     // Each allocation is three mappings (guard, body, guard). Past ~65 530 mappings per process (vm.max_map_count)
     // mmap fails anywhere, also inside the JVM, which then dies: refuse clearly long before that.
     if (g_allocs.size() >= MAX_LIVE_ALLOCATIONS) {
-        log_error("cuMemAlloc: %zu live allocations, the emulator's limit (3 memory maps each; vm.max_map_count is ~65530)",
+        log_error("cuMemAlloc: %zu live allocations, the emulator's limit (3 memory maps each;"
+                  " vm.max_map_count is ~65530)",
                   g_allocs.size());
         return CUDA_ERROR_OUT_OF_MEMORY;
     }
@@ -761,7 +784,10 @@ EMU_API CUresult cuMemFree_v2(CUdeviceptr p) {
     flush_queue();
     count_sync("cuMemFree");
     auto it = g_allocs.find((uintptr_t)p);
-    if (it == g_allocs.end()) { log_error("cuMemFree of 0x%llx, which is not an allocation", p); return CUDA_ERROR_INVALID_VALUE; }
+    if (it == g_allocs.end()) {
+        log_error("cuMemFree of 0x%llx, which is not an allocation", p);
+        return CUDA_ERROR_INVALID_VALUE;
+    }
     munmap(it->second.mapBase, it->second.mapBytes);
     g_bytesAllocated -= it->second.bytes;
     g_allocs.erase(it);

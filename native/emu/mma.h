@@ -28,18 +28,25 @@ static inline float __float_to_tf32(float f) {
     memcpy(&f, &u, 4);
     return f;
 }
-template <int M, int N, int K> static inline void fill_fragment(fragment<accumulator, M, N, K, float, void>& f, float v) {
+template <int M, int N, int K>
+static inline void fill_fragment(fragment<accumulator, M, N, K, float, void>& f, float v) {
     for (int i = 0; i < M * N; i++) f.t[i] = v;
 }
-template <int M, int N, int K> static inline void load_matrix_sync(fragment<matrix_a, M, N, K, precision::tf32, row_major>& f, const float* p, unsigned ldm) {
+template <int M, int N, int K>
+static inline void load_matrix_sync(fragment<matrix_a, M, N, K, precision::tf32, row_major>& f, const float* p,
+                                    unsigned ldm) {
     for (int i = 0; i < M; i++) for (int k = 0; k < K; k++) f.t[i * K + k] = p[(long long)i * ldm + k];
 }
-template <int M, int N, int K> static inline void load_matrix_sync(fragment<matrix_b, M, N, K, precision::tf32, row_major>& f, const float* p, unsigned ldm) {
+template <int M, int N, int K>
+static inline void load_matrix_sync(fragment<matrix_b, M, N, K, precision::tf32, row_major>& f, const float* p,
+                                    unsigned ldm) {
     for (int k = 0; k < K; k++) for (int j = 0; j < N; j++) f.t[k * N + j] = p[(long long)k * ldm + j];
 }
 template <int M, int N, int K, class LA, class LB>
-static inline void mma_sync(fragment<accumulator, M, N, K, float, void>& d, const fragment<matrix_a, M, N, K, precision::tf32, LA>& a,
-                            const fragment<matrix_b, M, N, K, precision::tf32, LB>& b, const fragment<accumulator, M, N, K, float, void>& c) {
+static inline void mma_sync(fragment<accumulator, M, N, K, float, void>& d,
+                            const fragment<matrix_a, M, N, K, precision::tf32, LA>& a,
+                            const fragment<matrix_b, M, N, K, precision::tf32, LB>& b,
+                            const fragment<accumulator, M, N, K, float, void>& c) {
     float out[M * N];
     for (int i = 0; i < M; i++)
         for (int j = 0; j < N; j++) {
@@ -49,7 +56,9 @@ static inline void mma_sync(fragment<accumulator, M, N, K, float, void>& d, cons
         }
     memcpy(d.t, out, sizeof out);
 }
-template <int M, int N, int K> static inline void store_matrix_sync(float* p, const fragment<accumulator, M, N, K, float, void>& f, unsigned ldm, layout_t layout) {
+template <int M, int N, int K>
+static inline void store_matrix_sync(float* p, const fragment<accumulator, M, N, K, float, void>& f, unsigned ldm,
+                                     layout_t layout) {
     for (int i = 0; i < M; i++)
         for (int j = 0; j < N; j++) {
             if (layout == mem_row_major) p[(long long)i * ldm + j] = f.t[i * N + j];

@@ -53,14 +53,17 @@ public final class ConvEpochQuick {
             }
             if (r >= 2) bestStep = Math.min(bestStep, System.nanoTime() - t0);
         }
-        System.out.printf(Locale.ROOT, "%s batch %d, %d threads, min over %d rounds%n", model, batch, Parallel.threads(), rounds);
+        System.out.printf(Locale.ROOT, "%s batch %d, %d threads, min over %d rounds%n", model, batch,
+                Parallel.threads(), rounds);
         long sumF = 0, sumB = 0;
         for (int i = 0; i < L; i++) {
-            System.out.printf(Locale.ROOT, "  %2d %-34s fwd %8.2f ms  bwd %8.2f ms%n", i, layers.get(i).describe(), fwd[i] / 1e6, bwd[i] / 1e6);
+            System.out.printf(Locale.ROOT, "  %2d %-34s fwd %8.2f ms  bwd %8.2f ms%n", i, layers.get(i).describe(),
+                    fwd[i] / 1e6, bwd[i] / 1e6);
             sumF += fwd[i];
             sumB += bwd[i];
         }
-        System.out.printf(Locale.ROOT, "  sum of layer minima: fwd %.2f ms, bwd %.2f ms -> %.0f samples/s; best whole step %.2f ms -> %.0f samples/s%n",
+        System.out.printf(Locale.ROOT, "  sum of layer minima: fwd %.2f ms, bwd %.2f ms -> %.0f samples/s;"
+                + " best whole step %.2f ms -> %.0f samples/s%n",
                 sumF / 1e6, sumB / 1e6, batch / ((sumF + sumB) / 1e9), bestStep / 1e6, batch / (bestStep / 1e9));
     }
 }

@@ -6,7 +6,8 @@ import dev.jprune.util.Rng;
 /**
  * Plain System.nanoTime harness for {@link Gemm} (no JMH): best-of-rounds GFLOP/s per shape, then the GEMM work
  * of one lenet-300-100 training epoch (60,000 images, batch 128: forward X·W^T, backward dY·W (not for the first
- * layer) and dY^T·X per layer), timed end to end. Run: java -cp bench/target/jprune-bench.jar dev.jprune.bench.GemmQuick
+ * layer) and dY^T·X per layer), timed end to end. Run: java -cp bench/target/jprune-bench.jar
+ * dev.jprune.bench.GemmQuick
  */
 public final class GemmQuick {
     private GemmQuick() {}
@@ -29,7 +30,8 @@ public final class GemmQuick {
             double best = 0;
             for (int round = 0; round < 15; round++) {
                 long t = System.nanoTime();
-                for (int r = 0; r < reps; r++) Gemm.gemm(ta, tb, m, n, k, 1f, a, 0, ta ? m : k, b, 0, tb ? k : n, 0f, c, 0, n);
+                for (int r = 0; r < reps; r++) Gemm.gemm(ta, tb, m, n, k, 1f, a, 0, ta ? m : k, b, 0, tb ? k : n,
+                        0f, c, 0, n);
                 best = Math.max(best, flop * reps / (System.nanoTime() - t));
             }
             System.out.printf("GEMM %-18s %8.2f GFLOP/s%n", sh, best);
@@ -59,13 +61,16 @@ public final class GemmQuick {
             for (int start = 0; start < images; start += batch) {
                 int bs = Math.min(batch, images - start);
                 for (int l = 0; l < 3; l++) { // Y [bs, out] = X [bs, in] · W^T (W [out, in])
-                    Gemm.gemm(false, true, bs, dims[l + 1], dims[l], 1f, act[l], 0, dims[l], w[l], 0, dims[l], 0f, act[l + 1], 0, dims[l + 1]);
+                    Gemm.gemm(false, true, bs, dims[l + 1], dims[l], 1f, act[l], 0, dims[l], w[l], 0, dims[l], 0f,
+                            act[l + 1], 0, dims[l + 1]);
                 }
                 for (int l = 2; l >= 0; l--) {
                     // dW [out, in] += dY^T [out, bs] · X [bs, in]
-                    Gemm.gemm(true, false, dims[l + 1], dims[l], bs, 1f, grad[l + 1], 0, dims[l + 1], act[l], 0, dims[l], 1f, dw[l], 0, dims[l]);
+                    Gemm.gemm(true, false, dims[l + 1], dims[l], bs, 1f, grad[l + 1], 0, dims[l + 1], act[l], 0,
+                            dims[l], 1f, dw[l], 0, dims[l]);
                     if (l > 0) { // dX [bs, in] = dY [bs, out] · W [out, in]
-                        Gemm.gemm(false, false, bs, dims[l], dims[l + 1], 1f, grad[l + 1], 0, dims[l + 1], w[l], 0, dims[l], 0f, grad[l], 0, dims[l]);
+                        Gemm.gemm(false, false, bs, dims[l], dims[l + 1], 1f, grad[l + 1], 0, dims[l + 1], w[l], 0,
+                                dims[l], 0f, grad[l], 0, dims[l]);
                     }
                 }
             }

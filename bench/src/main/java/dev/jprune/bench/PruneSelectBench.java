@@ -57,8 +57,10 @@ public final class PruneSelectBench {
         double[] sorted = secs.clone();
         Arrays.sort(sorted);
         Runtime rt = Runtime.getRuntime();
-        System.out.printf("params=%d tensors=%d threads=%d runs=%d median_s=%.3f min_s=%.3f all_s=%s step_alloc_MB=%.2f inputs_MB=%.1f masks_MB=%.1f maxHeap_MB=%.0f%n",
-                (long) per * tensors, tensors, Parallel.threads(), runs, sorted[runs / 2], sorted[0], Arrays.toString(round(secs)),
+        System.out.printf("params=%d tensors=%d threads=%d runs=%d median_s=%.3f min_s=%.3f all_s=%s"
+                + " step_alloc_MB=%.2f inputs_MB=%.1f masks_MB=%.1f maxHeap_MB=%.0f%n",
+                (long) per * tensors, tensors, Parallel.threads(), runs, sorted[runs / 2], sorted[0],
+                Arrays.toString(round(secs)),
                 maxAlloc / 1e6, 8.0 * per * tensors / 1e6, 1.0 * per * tensors / 1e6, rt.maxMemory() / 1e6);
         System.out.println("last selection: " + last);
     }

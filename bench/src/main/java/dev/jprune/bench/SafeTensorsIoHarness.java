@@ -48,7 +48,8 @@ public final class SafeTensorsIoHarness {
         double s = (System.nanoTime() - t0) / 1e9;
         long bytes = Files.size(file);
         Runtime rt = Runtime.getRuntime();
-        System.out.printf("write %s n=%d: %.2f s, %.0f MB/s, file %d bytes, max heap %d MB%n", mode, n, s, bytes / s / 1e6, bytes, rt.maxMemory() >> 20);
+        System.out.printf("write %s n=%d: %.2f s, %.0f MB/s, file %d bytes, max heap %d MB%n", mode, n, s,
+                bytes / s / 1e6, bytes, rt.maxMemory() >> 20);
         if (data != null) {
             data = null; // let the reader allocate its own array within the same heap
             src = null;

@@ -21,10 +21,13 @@ import java.util.Locale;
  * <ol>
  *   <li>Spmm paths (gather vs transposed) against dense Gemm on LeNet-300-100's first layer W [300, 784], to place
  *   {@link Spmm#TRANSPOSE_MIN_BATCH}.</li>
- *   <li>Whole model: lenet-300-100 with random unstructured masks, dense Sequential.forward vs SparseModel.forward.</li>
- *   <li>StructuredShrink: lenet-300-100 with half the hidden neurons structurally pruned, dense forward before/after.</li>
+ *   <li>Whole model: lenet-300-100 with random unstructured masks, dense Sequential.forward vs
+ *   SparseModel.forward.</li>
+ *   <li>StructuredShrink: lenet-300-100 with half the hidden neurons structurally pruned, dense forward
+ *   before/after.</li>
  * </ol>
- * Run: {@code java -cp bench/target/jprune-bench.jar dev.jprune.bench.SparseInferenceBench [quick]}. Median of timed reps.
+ * Run: {@code java -cp bench/target/jprune-bench.jar dev.jprune.bench.SparseInferenceBench [quick]}. Median of
+ * timed reps.
  */
 public final class SparseInferenceBench {
     private SparseInferenceBench() {}
@@ -75,7 +78,8 @@ public final class SparseInferenceBench {
                 int r = n >= 64 ? Math.max(3, reps / 3) : reps;
                 double g = medianMicros(() -> Spmm.linearGather(csr, x, n, b, y), r, r);
                 double t = medianMicros(() -> Spmm.linearTransposed(csr, x, n, b, y), r, r);
-                double d = medianMicros(() -> Gemm.gemm(false, true, n, out, in, 1f, x, 0, in, w, 0, in, 0f, y, 0, out), r, r);
+                double d = medianMicros(() -> Gemm.gemm(false, true, n, out, in, 1f, x, 0, in, w, 0, in, 0f, y, 0,
+                        out), r, r);
                 System.out.printf(Locale.ROOT, "%7.2f  %5d  %7.1f  %10.1f  %11.1f%n", density, n, g, t, d);
             }
         }
@@ -101,13 +105,15 @@ public final class SparseInferenceBench {
         }
 
         // 3. structured shrink
-        System.out.println("\n[3] lenet-300-100 with 150/300 and 50/100 hidden neurons pruned: dense forward µs (median)");
+        System.out.println("\n[3] lenet-300-100 with 150/300 and 50/100 hidden neurons pruned:"
+                + " dense forward µs (median)");
         Sequential net = Models.build("lenet-300-100", 4).net();
         Rng pr = new Rng(5);
         pruneHalf((Linear) net.layer(0), pr);
         pruneHalf((Linear) net.layer(2), pr);
         StructuredShrink.Result res = StructuredShrink.shrink(net);
-        System.out.println("shrunk: " + res.model().describe() + "  params " + res.parametersBefore() + " -> " + res.parametersAfter());
+        System.out.println("shrunk: " + res.model().describe() + "  params " + res.parametersBefore() + " -> "
+                + res.parametersAfter());
         System.out.println("batch   masked (full size)   shrunk   speed-up");
         for (int n : new int[] {1, 64, 256}) {
             Tensor x = Tensor.zeros(n, 784);

@@ -61,7 +61,10 @@ public final class GpuBench {
         }
     }
 
-    /** {label, transA, transB, m, n, k} of every GEMM in a training step of lenet-300-100 and cifar-cnn-a at batch bs. */
+    /**
+     * {label, transA, transB, m, n, k} of every GEMM in a training step of lenet-300-100 and cifar-cnn-a at batch
+     * bs.
+     */
     static Object[][] modelGemms(int bs) {
         java.util.List<Object[]> g = new java.util.ArrayList<>();
         for (int[] l : new int[][] {{784, 300}, {300, 100}, {100, 10}}) {
@@ -123,7 +126,8 @@ public final class GpuBench {
                 int m = (Integer) g[3], n = (Integer) g[4], k = (Integer) g[5];
                 for (GpuContext.GemmKernel kern : GpuContext.GemmKernel.values()) {
                     ctx.setGemmKernel(kern, 0);
-                    gemm(ctx, ops, r, label + " [" + kern.name().toLowerCase(Locale.ROOT) + "]", false, ta, tb, m, n, k, reps);
+                    gemm(ctx, ops, r, label + " [" + kern.name().toLowerCase(Locale.ROOT) + "]", false, ta, tb, m, n,
+                            k, reps);
                 }
                 ctx.setGemmKernel(GpuContext.GemmKernel.AUTO, 0);
             }
@@ -131,23 +135,26 @@ public final class GpuBench {
             long n = copyElems;
             try (DeviceBuffer a = random(ctx, r, n); DeviceBuffer b = ctx.allocFloat(n)) {
                 double ms = time(ctx, Math.min(samples, 10), 1, () -> b.copyFrom(a));
-                bandwidth("D2D copy (memory floor)", (4 * n >= 1 << 20 ? (4 * n >> 20) + " MiB" : (4 * n >> 10) + " KiB"), ms, 2.0 * 4 * n);
+                bandwidth("D2D copy (memory floor)", (4 * n >= 1 << 20 ? (4 * n >> 20) + " MiB"
+                        : (4 * n >> 10) + " KiB"), ms, 2.0 * 4 * n);
                 int ni = (int) n;
                 ms = time(ctx, Math.min(samples, 10), 1, () -> ops.reluForward(a, b, ni));
                 bandwidth("reluForward", "2^" + Long.numberOfTrailingZeros(n), ms, 2.0 * 4 * n);
             }
             // Adam on 2^26 parameters: reads g, w, m, v and writes w, m, v (28 bytes per parameter).
             int np = adamElems;
-            try (DeviceBuffer w = random(ctx, r, np); DeviceBuffer g = random(ctx, r, np); DeviceBuffer m = random(ctx, r, np);
-                 DeviceBuffer v = ctx.allocFloat(np)) {
+            try (DeviceBuffer w = random(ctx, r, np); DeviceBuffer g = random(ctx, r, np);
+                 DeviceBuffer m = random(ctx, r, np); DeviceBuffer v = ctx.allocFloat(np)) {
                 ops.fill(v, np, 0.01f);
-                double ms = time(ctx, Math.min(samples, 10), 1, () -> ops.adamStep(w, g, m, v, null, np, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1, 1f, 0f));
+                double ms = time(ctx, Math.min(samples, 10), 1,
+                        () -> ops.adamStep(w, g, m, v, null, np, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1, 1f, 0f));
                 bandwidth("adamStep", "2^" + Integer.numberOfTrailingZeros(np), ms, 28.0 * np);
                 ms = time(ctx, Math.min(samples, 10), 1, () -> ops.sumSquares(g, 0, np));
                 bandwidth("sumSquares (incl. readback)", "2^" + Integer.numberOfTrailingZeros(np), ms, 4.0 * np);
             }
-            System.out.println("== jprune GPU benchmarks on " + ctx.deviceName() + " (sm_" + ctx.computeCapabilityMajor()
-                    + ctx.computeCapabilityMinor() + ", " + ctx.multiprocessors() + " SMs), CUDA events, median ==");
+            System.out.println("== jprune GPU benchmarks on " + ctx.deviceName() + " (sm_"
+                    + ctx.computeCapabilityMajor() + ctx.computeCapabilityMinor() + ", " + ctx.multiprocessors()
+                    + " SMs), CUDA events, median ==");
             System.out.printf(Locale.ROOT, "%-44s %-16s %10s %10s%n", "what", "shape", "ms", "rate");
             for (String row : rows) System.out.println(row);
         }

@@ -36,7 +36,8 @@ public final class GpuEpochBench {
         if (smoke) {
             Dataset d = EmbeddedMnist.all();
             int n = 2048;
-            train = new Dataset("embedded-2048", Arrays.copyOf(d.images(), n * d.sampleSize()), Arrays.copyOf(d.labels(), n),
+            train = new Dataset("embedded-2048", Arrays.copyOf(d.images(), n * d.sampleSize()),
+                    Arrays.copyOf(d.labels(), n),
                     d.sampleShape(), d.numClasses());
             source = "embedded MNIST, first 2048 (smoke run)";
         } else if (FashionMnist.isAvailable()) {
@@ -50,18 +51,22 @@ public final class GpuEpochBench {
         Normalization.apply(train, Normalization.compute(train));
         ModelSpec m = Models.build(model, 1);
         TrainConfig cfg = TrainConfig.defaults(OptimizerKind.SGD, 0.05f, 1, batch, 1);
-        try (GpuContext ctx = GpuContext.open(); DeviceDataset d = new DeviceDataset(ctx, train); GpuTrainer t = new GpuTrainer(ctx, m, cfg, false)) {
+        try (GpuContext ctx = GpuContext.open(); DeviceDataset d = new DeviceDataset(ctx, train);
+             GpuTrainer t = new GpuTrainer(ctx, m, cfg, false)) {
             double[] secs = new double[epochs];
             for (int e = 0; e < epochs; e++) {
                 EpochStats st = t.trainEpoch(d, e, TrainListener.NONE);
                 secs[e] = st.seconds();
-                System.out.printf(Locale.ROOT, "epoch %d: %.3f s  %.0f samples/s  loss %.4f  acc %.4f%n", e, st.seconds(), st.samplesPerSecond(), st.trainLoss(), st.trainAccuracy());
+                System.out.printf(Locale.ROOT, "epoch %d: %.3f s  %.0f samples/s  loss %.4f  acc %.4f%n", e,
+                        st.seconds(), st.samplesPerSecond(), st.trainLoss(), st.trainAccuracy());
             }
             double[] m2 = Arrays.copyOfRange(secs, 1, epochs);
             Arrays.sort(m2);
             double med = m2[m2.length / 2];
-            System.out.printf(Locale.ROOT, "RESULT jprune %s epoch on %s (%d images, batch %d) on %s: median %.3f s = %.0f samples/s (min %.3f, max %.3f, %d epochs after 1 warm-up)%n",
-                    model, source, train.size(), batch, ctx.deviceName(), med, train.size() / med, m2[0], m2[m2.length - 1], m2.length);
+            System.out.printf(Locale.ROOT, "RESULT jprune %s epoch on %s (%d images, batch %d) on %s: median %.3f s"
+                    + " = %.0f samples/s (min %.3f, max %.3f, %d epochs after 1 warm-up)%n",
+                    model, source, train.size(), batch, ctx.deviceName(), med, train.size() / med, m2[0],
+                    m2[m2.length - 1], m2.length);
         }
     }
 }

@@ -58,8 +58,10 @@ public final class GpuPruneBench {
         try (GpuContext ctx = GpuContext.open()) {
             GpuPruneOps prune = new GpuPruneOps(ctx);
             GpuOps ops = new GpuOps(ctx);
-            rows.add("device: " + ctx.deviceName() + ", sm_" + ctx.computeCapabilityMajor() + ctx.computeCapabilityMinor());
-            List<DeviceBuffer> w = new ArrayList<>(), w0 = new ArrayList<>(), g = new ArrayList<>(), m = new ArrayList<>();
+            rows.add("device: " + ctx.deviceName() + ", sm_" + ctx.computeCapabilityMajor()
+                    + ctx.computeCapabilityMinor());
+            List<DeviceBuffer> w = new ArrayList<>(), w0 = new ArrayList<>(), g = new ArrayList<>(),
+                    m = new ArrayList<>();
             List<PruneTensor> ts = new ArrayList<>();
             try {
                 for (int t = 0; t < tensors; t++) {
@@ -72,11 +74,14 @@ public final class GpuPruneBench {
                 // Copy floor: one D2D copy of all of w per sample (read + write 4·params bytes).
                 float[] tc = new float[7];
                 for (int s = -2; s < tc.length; s++) {
-                    float ms = ctx.timeMillis(() -> { for (int t = 0; t < tensors; t++) w.get(t).copyFrom(w0.get(t)); });
+                    float ms = ctx.timeMillis(() -> {
+                        for (int t = 0; t < tensors; t++) w.get(t).copyFrom(w0.get(t));
+                    });
                     if (s >= 0) tc[s] = ms;
                 }
                 double copyMs = median(tc), copyGBs = 2.0 * 4 * per * tensors / (copyMs * 1e6);
-                rows.add(String.format(Locale.ROOT, "%-44s %10.3f ms %8.1f GB/s", "D2D copy floor (" + tensors + " x " + per + " floats)", copyMs, copyGBs));
+                rows.add(String.format(Locale.ROOT, "%-44s %10.3f ms %8.1f GB/s",
+                        "D2D copy floor (" + tensors + " x " + per + " floats)", copyMs, copyGBs));
 
                 long total = per * tensors, keep = GlobalSelector.keepForSparsity(total, 0.9);
                 // As the pipeline runs it (GpuBackend: the one-read bracket path first, its masks being fresh), the
@@ -98,7 +103,8 @@ public final class GpuPruneBench {
                     long kept = Arrays.stream(sel.keptPerTensor()).sum();
                     double bytes = 4.0 * total * 2 + total + 4.0 * (total - kept);
                     double pruneMs = median(tp), pruneGBs = bytes / (pruneMs * 1e6);
-                    rows.add(String.format(Locale.ROOT, "%-44s %10.3f ms %8.1f GB/s %5.1f%% of floor (kept %d = keep %d)",
+                    rows.add(String.format(Locale.ROOT,
+                            "%-44s %10.3f ms %8.1f GB/s %5.1f%% of floor (kept %d = keep %d)",
                             "fused global prune TAYLOR 90% (" + tensors + ", " + variant + ")", pruneMs, pruneGBs,
                             100 * pruneGBs / copyGBs, kept, keep));
                     // Where the step's time goes (one more run with phase marks): kernels vs host round trips.
@@ -107,7 +113,8 @@ public final class GpuPruneBench {
                     ctx.startMarks();
                     prune.select(ts, Criterion.TAYLOR, keep, true, false);
                     StringBuilder ph = new StringBuilder("  phases:");
-                    for (GpuContext.Phase phase : ctx.stopMarks()) ph.append(String.format(Locale.ROOT, " %s %.3f ms;", phase.name().replace("select: ", ""), phase.millis()));
+                    for (GpuContext.Phase phase : ctx.stopMarks()) ph.append(String.format(Locale.ROOT, " %s %.3f ms;",
+                            phase.name().replace("select: ", ""), phase.millis()));
                     rows.add(ph.toString());
                 }
                 prune.setCompaction(-1);
@@ -120,8 +127,8 @@ public final class GpuPruneBench {
                     if (s >= 0) tn[s] = ms;
                 }
                 double normMs = median(tn), normGBs = 4.0 * total / (normMs * 1e6);
-                rows.add(String.format(Locale.ROOT, "%-44s %10.3f ms %8.1f GB/s %5.1f%% of floor", "multi-tensor sumsq + per-tensor (" + tensors + ")",
-                        normMs, normGBs, 100 * normGBs / copyGBs));
+                rows.add(String.format(Locale.ROOT, "%-44s %10.3f ms %8.1f GB/s %5.1f%% of floor",
+                        "multi-tensor sumsq + per-tensor (" + tensors + ")", normMs, normGBs, 100 * normGBs / copyGBs));
             } finally {
                 for (List<DeviceBuffer> l : List.of(w, w0, g, m)) for (DeviceBuffer b : l) b.close();
             }
@@ -136,15 +143,22 @@ public final class GpuPruneBench {
                 try (DeviceBuffer wDev = ctx.upload(wd); DeviceBuffer bias = random(ctx, r, dim, 1f);
                      GpuSparseLinear sl = GpuSparseLinear.fromDense(ctx, wDev, 0, dim, dim, bias)) {
                     for (int n : new int[] {1, 8, 64, 256}) {
-                        try (DeviceBuffer x = random(ctx, r, (long) n * dim, 1f); DeviceBuffer y = ctx.allocFloat((long) n * dim)) {
-                            double ours = timeIt(ctx, () -> sl.forward(x, n, y, GpuSparseLinear.Activation.NONE, GpuSparseLinear.Path.OURS));
+                        try (DeviceBuffer x = random(ctx, r, (long) n * dim, 1f);
+                             DeviceBuffer y = ctx.allocFloat((long) n * dim)) {
+                            double ours = timeIt(ctx, () -> sl.forward(x, n, y, GpuSparseLinear.Activation.NONE,
+                                    GpuSparseLinear.Path.OURS));
                             double cus = sl.cusparseReason() == null
-                                    ? timeIt(ctx, () -> sl.forward(x, n, y, GpuSparseLinear.Activation.NONE, GpuSparseLinear.Path.CUSPARSE)) : Double.NaN;
-                            double dense = timeIt(ctx, () -> ops.gemmBiasRelu(false, true, n, dim, dim, x, 0, dim, wDev, 0, dim, y, 0, dim, bias, false, false));
-                            csv.add(String.format(Locale.ROOT, "\"%s\",%d,%.2f,%d,%.6f,%.6f,%.6f", ctx.deviceName(), dim, sparsity, n, ours, cus, dense));
-                            rows.add(String.format(Locale.ROOT, "sparse %dx%d %4.0f%% batch %3d: ours %8.4f ms  cuSPARSE %8.4f ms  dense %8.4f ms%s",
+                                    ? timeIt(ctx, () -> sl.forward(x, n, y, GpuSparseLinear.Activation.NONE,
+                                            GpuSparseLinear.Path.CUSPARSE)) : Double.NaN;
+                            double dense = timeIt(ctx, () -> ops.gemmBiasRelu(false, true, n, dim, dim, x, 0, dim,
+                                    wDev, 0, dim, y, 0, dim, bias, false, false));
+                            csv.add(String.format(Locale.ROOT, "\"%s\",%d,%.2f,%d,%.6f,%.6f,%.6f", ctx.deviceName(),
+                                    dim, sparsity, n, ours, cus, dense));
+                            rows.add(String.format(Locale.ROOT, "sparse %dx%d %4.0f%% batch %3d: ours %8.4f ms"
+                                    + "  cuSPARSE %8.4f ms  dense %8.4f ms%s",
                                     dim, dim, 100 * sparsity, n, ours, cus, dense, ""));
-                            if (sl.cusparseReason() != null && cusparseNote[0] == null) cusparseNote[0] = "cuSPARSE not timed: " + sl.cusparseReason();
+                            if (sl.cusparseReason() != null && cusparseNote[0] == null) cusparseNote[0] =
+                                    "cuSPARSE not timed: " + sl.cusparseReason();
                         }
                     }
                 }
@@ -162,7 +176,8 @@ public final class GpuPruneBench {
             }
         }
         System.out.println("== jprune GPU prune benchmarks");
-        if (sparseCsv != null) System.out.println("sparse timings: " + sparseCsv + " (chart: dev.jprune.bench.gpu.SparsePlot)");
+        if (sparseCsv != null) System.out.println("sparse timings: " + sparseCsv
+                + " (chart: dev.jprune.bench.gpu.SparsePlot)");
         for (String s : rows) System.out.println(s);
     }
 

@@ -40,7 +40,8 @@ public final class SparsePlot {
             String[] names = {"ours (CSR)", "cuSPARSE", "dense GEMM"};
             for (int i = 0; i < 3; i++) {
                 double ms = Double.parseDouble(f[3 + i]);
-                if (Double.isFinite(ms)) byBatch.computeIfAbsent(batch, b -> new TreeMap<>()).computeIfAbsent(names[i], n -> new ArrayList<>()).add(new double[] {sp * 100, ms});
+                if (Double.isFinite(ms)) byBatch.computeIfAbsent(batch, b -> new TreeMap<>())
+                        .computeIfAbsent(names[i], n -> new ArrayList<>()).add(new double[] {sp * 100, ms});
             }
         }
         List<XYChart> charts = new ArrayList<>();

@@ -26,7 +26,8 @@ final class DataLoading {
             String unused = d.target != null ? "--target" : !task.equals("regression") ? "--task"
                     : d.testFraction != 0.2 ? "--test-fraction" : null;
             if (unused != null) {
-                throw new IllegalArgumentException(unused + " applies to csv: data only; --data " + spec + " is not a CSV file");
+                throw new IllegalArgumentException(unused + " applies to csv: data only; --data " + spec
+                        + " is not a CSV file");
             }
         }
         if (!task.equals("regression") && !task.equals("classification")) {

@@ -22,12 +22,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true, description = {
-        "Train lenet-300-100 on the embedded MNIST digits (8,000 train / 2,000 test), prune it to 90%% globally with the",
-        "Taylor criterion |w·g| on a gradual schedule with masked fine-tuning, and compare dense, masked and sparse (CSR) inference."})
+        "Train lenet-300-100 on the embedded MNIST digits (8,000 train / 2,000 test), prune it to 90%% globally"
+                + " with the",
+        "Taylor criterion |w·g| on a gradual schedule with masked fine-tuning, and compare dense, masked and sparse"
+                + " (CSR) inference."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "6", description = "dense training epochs. Default: ${DEFAULT-VALUE}")
     int epochs;
-    @Option(names = "--fine-tune-epochs", defaultValue = "6", description = "gradual pruning + fine-tuning epochs. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--fine-tune-epochs", defaultValue = "6",
+            description = "gradual pruning + fine-tuning epochs. Default: ${DEFAULT-VALUE}")
     int fineTune;
     @Option(names = "--sparsity", defaultValue = "0.9", description = "target sparsity. Default: ${DEFAULT-VALUE}")
     double sparsity;
@@ -59,8 +62,8 @@ final class DemoCommand implements Callable<Integer> {
                 s.train().size(), s.test().size(), cfg.lr(), cfg.batchSize(), dev.jprune.util.Parallel.threads());
         long stepsPerEpoch = (s.train().size() + cfg.batchSize() - 1) / cfg.batchSize();
         Schedule.Gradual g = Schedule.gradualOver(fineTune * stepsPerEpoch, 0.6, 16);
-        PruningPlan plan = PruningPlan.builder(PruneSpec.global(Criterion.TAYLOR, sparsity)).schedule(g).denseEpochs(epochs)
-                .fineTuneEpochs(fineTune).fineTuneLr(0.01f).build();
+        PruningPlan plan = PruningPlan.builder(PruneSpec.global(Criterion.TAYLOR, sparsity)).schedule(g)
+                .denseEpochs(epochs).fineTuneEpochs(fineTune).fineTuneLr(0.01f).build();
         String dev = Device.resolve(device, m, true, r);
         PruningRun run;
         PruningRun.Outcome o;
@@ -99,13 +102,16 @@ final class DemoCommand implements Callable<Integer> {
             Parameter w = t.weight();
             params += w.size();
             kept += w.nonzeroMaskCount();
-            r.linef("%-10s %-16s %9d %9d %8.2f%%", t.name(), java.util.Arrays.toString(w.value.shape()), w.size(), w.nonzeroMaskCount(), 100.0 * w.nonzeroMaskCount() / w.size());
+            r.linef("%-10s %-16s %9d %9d %8.2f%%", t.name(), java.util.Arrays.toString(w.value.shape()), w.size(),
+                    w.nonzeroMaskCount(), 100.0 * w.nonzeroMaskCount() / w.size());
         }
         r.linef("%-10s %-16s %9d %9d %8.2f%%", "total", "", params, kept, 100.0 * kept / params);
         r.line("");
-        r.linef("sparse vs dense inference on %d test images: max |logit difference| %.2e (largest |logit| %.1f), %s |diff| <= 1e-5 + 1e-5*|dense|; same prediction %d/%d",
+        r.linef("sparse vs dense inference on %d test images: max |logit difference| %.2e (largest |logit| %.1f), %s"
+                + " |diff| <= 1e-5 + 1e-5*|dense|; same prediction %d/%d",
                 n, maxDiff, maxAbs, worstExcess <= 0 ? "every logit within" : "NOT every logit within", agree, n);
-        r.linef("CSR model: %d nonzeros, %d bytes (dense weights %d bytes)", sparse.nnz(), sparse.bytes(), 4 * m.net().parameterCount());
+        r.linef("CSR model: %d nonzeros, %d bytes (dense weights %d bytes)", sparse.nnz(), sparse.bytes(),
+                4 * m.net().parameterCount());
         r.linef("total time %.1fs", (System.nanoTime() - t0) / 1e9);
         return 0;
     }

@@ -16,7 +16,8 @@ final class Device {
     /** Validates the option's spelling without any notice. */
     static void check(String requested) {
         String v = requested.toLowerCase(Locale.ROOT);
-        if (!v.equals("cpu") && !v.equals("gpu") && !v.equals("auto")) throw new IllegalArgumentException("--device must be cpu, gpu or auto; got '" + requested + "'");
+        if (!v.equals("cpu") && !v.equals("gpu") && !v.equals("auto")) throw new IllegalArgumentException(
+                "--device must be cpu, gpu or auto; got '" + requested + "'");
     }
 
     /** Returns "cpu" or "gpu" for training {@code m}; {@code gpuCapable} says whether this command has a GPU path. */

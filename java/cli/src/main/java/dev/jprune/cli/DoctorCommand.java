@@ -19,7 +19,8 @@ final class DoctorCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Reporter r = Reporter.system(false);
-        r.line("java: " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + "), " + System.getProperty("os.arch"));
+        r.line("java: " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + "), "
+                + System.getProperty("os.arch"));
         r.line("cpu threads: " + dev.jprune.util.Parallel.threads());
         r.line(dev.jprune.cpu.Simd.describe());
         String report = dev.jprune.gpu.GpuDoctor.report();

@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "info", mixinStandardHelpOptions = true, description = "Describe a model by name, or the tensors of a .safetensors file.")
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Describe a model by name, or the tensors of a .safetensors file.")
 final class InfoCommand implements Callable<Integer> {
     @Option(names = "--model", description = "model name or FILE.json")
     String model;
@@ -27,7 +28,8 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Reporter r = Reporter.system(false);
-        if (model == null && weights == null) throw new IllegalArgumentException("info needs --model NAME or --weights FILE");
+        if (model == null && weights == null) throw new IllegalArgumentException(
+                "info needs --model NAME or --weights FILE");
         if (model != null && weights != null) {
             throw new IllegalArgumentException("info takes --model NAME or --weights FILE, not both (it describes"
                     + " one of them; to check that weights fit a model, use eval or export with both options)");
@@ -35,7 +37,8 @@ final class InfoCommand implements Callable<Integer> {
         if (model != null) {
             ModelSpec m = ModelArgs.named(model).build(0);
             r.line(m.name() + ": " + m.net().describe());
-            r.line("input " + java.util.Arrays.toString(m.sampleShape()) + ", " + m.net().parameterCount() + " parameters, default " + m.defaultOptimizer() + " lr " + m.defaultLr());
+            r.line("input " + java.util.Arrays.toString(m.sampleShape()) + ", " + m.net().parameterCount()
+                    + " parameters, default " + m.defaultOptimizer() + " lr " + m.defaultLr());
             for (Map.Entry<String, Parameter> e : m.net().namedParameters().entrySet()) {
                 r.linef("  %-10s %s", e.getKey(), java.util.Arrays.toString(e.getValue().value.shape()));
             }

@@ -5,14 +5,15 @@ import picocli.CommandLine.Command;
 
 /** jprune's command line. The only class that exits the JVM. */
 @Command(name = "jprune", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Gradient-based pruning of neural networks: train, rank weights by gradient information, prune, fine-tune, export.",
+        description = "Gradient-based pruning of neural networks: train, rank weights by gradient information,"
+                + " prune, fine-tune, export.",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:success",
                 "2:bad usage or input, or a result that is not a finite number (a diverged run); nothing is written",
                 "1:any other failure (one 'error:' line; JPRUNE_DEBUG=1 adds the stack trace)",
                 "3:doctor only: no usable GPU"},
-        subcommands = {DemoCommand.class, TrainCommand.class, PruneCommand.class, EvalCommand.class, ExportCommand.class,
-                InfoCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, TrainCommand.class, PruneCommand.class, EvalCommand.class,
+                ExportCommand.class, InfoCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {

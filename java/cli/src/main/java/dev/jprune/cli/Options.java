@@ -36,7 +36,8 @@ final class Options {
                 + "regression model: synthetic-regression)")
         String data;
 
-        @Option(names = "--train-limit", defaultValue = "0", description = "use only the first N training samples (0 = all)")
+        @Option(names = "--train-limit", defaultValue = "0",
+                description = "use only the first N training samples (0 = all)")
         int trainLimit;
 
         @Option(names = "--target", description = "csv: the target column's name (default: the last column)")
@@ -75,7 +76,8 @@ final class Options {
                 throw new IllegalArgumentException("--data " + spec + ": the test split is empty (0 samples); accuracy"
                         + " needs at least one test sample");
             }
-            if (trainLimit > 0 && trainLimit < s.train().size()) s = new Split(s.train().subset(0, trainLimit), s.test());
+            if (trainLimit > 0 && trainLimit < s.train().size()) s = new Split(s.train().subset(0, trainLimit),
+                    s.test());
             InputScaling.parse(inputScaling).apply(s);
             loaded = s;
             loadedSpec = spec;
@@ -101,14 +103,17 @@ final class Options {
         Float momentum;
         @Option(names = "--nesterov", description = "Nesterov momentum (SGD)")
         boolean nesterov;
-        @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay. Default: ${DEFAULT-VALUE}")
+        @Option(names = "--weight-decay", defaultValue = "0",
+                description = "L2 weight decay. Default: ${DEFAULT-VALUE}")
         float weightDecay;
         @Option(names = "--clip-value", defaultValue = "0", split = ",",
                 description = "clamp gradients into [-C, C] (0 = off); a comma list is a sweep (train)")
         List<Float> clipValue;
-        @Option(names = "--clip-norm", defaultValue = "0", description = "scale gradients to global L2 norm <= M (0 = off)")
+        @Option(names = "--clip-norm", defaultValue = "0",
+                description = "scale gradients to global L2 norm <= M (0 = off)")
         float clipNorm;
-        @Option(names = "--seed", defaultValue = "1", description = "seed for weights, batch order and dropout. Default: ${DEFAULT-VALUE}")
+        @Option(names = "--seed", defaultValue = "1",
+                description = "seed for weights, batch order and dropout. Default: ${DEFAULT-VALUE}")
         long seed;
         @Option(names = "--device", defaultValue = "auto", description = "cpu | gpu | auto. Default: ${DEFAULT-VALUE}")
         String device;
@@ -141,7 +146,8 @@ final class Options {
          */
         TrainConfig config(ModelSpec m, GradMask mask, float clipValue) {
             OptimizerKind k = optimizer == null ? m.defaultOptimizer() : parseOptimizer(optimizer);
-            float rate = lr == null ? (k == m.defaultOptimizer() ? m.defaultLr() : (k == OptimizerKind.ADAM ? 1e-3f : 0.05f)) : lr;
+            float rate = lr == null ? (k == m.defaultOptimizer() ? m.defaultLr()
+                    : (k == OptimizerKind.ADAM ? 1e-3f : 0.05f)) : lr;
             if (clipValue < 0) throw new IllegalArgumentException("--clip-value must be >= 0, got " + clipValue);
             if (clipNorm < 0) throw new IllegalArgumentException("--clip-norm must be >= 0, got " + clipNorm);
             TrainConfig.Builder b = TrainConfig.builder(m).optimizer(k).lr(rate).epochs(epochs).batchSize(batch)
@@ -213,15 +219,20 @@ final class Options {
                 + "random (with --random-seed) (comma list for a sweep; API: Criterion, taylor2 = TAYLOR_SQUARED). "
                 + "Default: ${DEFAULT-VALUE}")
         List<String> criteria;
-        @Option(names = "--granularity", defaultValue = "weights", description = "weights | nm | neurons (neurons and filters; API: Granularity.UNSTRUCTURED | NM | STRUCTURED). Default: ${DEFAULT-VALUE}")
+        @Option(names = "--granularity", defaultValue = "weights", description = "weights | nm | neurons"
+                + " (neurons and filters; API: Granularity.UNSTRUCTURED | NM | STRUCTURED). Default: ${DEFAULT-VALUE}")
         String granularity;
-        @Option(names = "--nm", defaultValue = "2:4", description = "N:M pattern for --granularity nm. Default: ${DEFAULT-VALUE}")
+        @Option(names = "--nm", defaultValue = "2:4",
+                description = "N:M pattern for --granularity nm. Default: ${DEFAULT-VALUE}")
         String nm;
-        @Option(names = "--group-norm", defaultValue = "l2", description = "l1 | l2 norm of a neuron's scores. Default: ${DEFAULT-VALUE}")
+        @Option(names = "--group-norm", defaultValue = "l2",
+                description = "l1 | l2 norm of a neuron's scores. Default: ${DEFAULT-VALUE}")
         String groupNorm;
-        @Option(names = "--scope", defaultValue = "global", description = "global | layer (API: Scope.GLOBAL | PER_LAYER). Default: ${DEFAULT-VALUE}")
+        @Option(names = "--scope", defaultValue = "global",
+                description = "global | layer (API: Scope.GLOBAL | PER_LAYER). Default: ${DEFAULT-VALUE}")
         String scope;
-        @Option(names = "--sparsity", defaultValue = "0.9", split = ",", description = "fraction pruned (comma list for a sweep). Default: ${DEFAULT-VALUE}")
+        @Option(names = "--sparsity", defaultValue = "0.9", split = ",",
+                description = "fraction pruned (comma list for a sweep). Default: ${DEFAULT-VALUE}")
         List<Double> sparsity;
         @Option(names = "--threshold", split = ",",
                 description = "prune where score < EPS instead of a fraction: gradient scores compare as their mean "
@@ -244,32 +255,43 @@ final class Options {
         long randomSeed;
         @Option(names = "--exclude-layers", split = ",", description = "Sequential indices never pruned, e.g. 4")
         List<Integer> exclude = new ArrayList<>();
-        @Option(names = "--exclude-last", description = "keep the last weight layer dense (always so for --granularity structured: its rows are the model's outputs)")
+        @Option(names = "--exclude-last", description = "keep the last weight layer dense"
+                + " (always so for --granularity structured: its rows are the model's outputs)")
         boolean excludeLast;
-        @Option(names = "--min-density", defaultValue = "0", description = "per-layer minimum kept fraction (global scope)")
+        @Option(names = "--min-density", defaultValue = "0",
+                description = "per-layer minimum kept fraction (global scope)")
         double minDensity;
-        @Option(names = "--max-density", defaultValue = "1", description = "per-layer maximum kept fraction (global scope); the bounds hold at every prune, so early steps of a schedule may prune more than it asks")
+        @Option(names = "--max-density", defaultValue = "1", description = "per-layer maximum kept fraction"
+                + " (global scope); the bounds hold at every prune, so early steps of a schedule may prune more"
+                + " than it asks")
         double maxDensity;
-        @Option(names = "--score-batches", description = "batches over which gradient scores accumulate (default 16; SNIP: 1, as in the paper)")
+        @Option(names = "--score-batches",
+                description = "batches over which gradient scores accumulate (default 16; SNIP: 1, as in the paper)")
         Integer scoreBatches;
         @Option(names = "--accumulate", defaultValue = "sum", description = "sum | ema. Default: ${DEFAULT-VALUE}")
         String accumulate;
         @Option(names = "--ema-momentum", defaultValue = "0.9", description = "EMA momentum. Default: ${DEFAULT-VALUE}")
         float emaMomentum;
 
-        @Option(names = "--schedule", defaultValue = "gradual", description = "oneshot | iterative | gradual. Default: ${DEFAULT-VALUE}")
+        @Option(names = "--schedule", defaultValue = "gradual",
+                description = "oneshot | iterative | gradual. Default: ${DEFAULT-VALUE}")
         String schedule;
-        @Option(names = "--rounds", defaultValue = "3", description = "rounds of iterative pruning. Default: ${DEFAULT-VALUE}")
+        @Option(names = "--rounds", defaultValue = "3",
+                description = "rounds of iterative pruning. Default: ${DEFAULT-VALUE}")
         int rounds;
-        @Option(names = "--fine-tune-epochs", defaultValue = "4", description = "epochs of masked fine-tuning. Default: ${DEFAULT-VALUE}")
+        @Option(names = "--fine-tune-epochs", defaultValue = "4",
+                description = "epochs of masked fine-tuning. Default: ${DEFAULT-VALUE}")
         int fineTuneEpochs;
         @Option(names = "--fine-tune-lr", defaultValue = "0", description = "learning rate for fine-tuning (0 = keep)")
         float fineTuneLr;
-        @Option(names = "--gradual-fraction", defaultValue = "0.75", description = "part of fine-tuning over which the gradual schedule reaches the target. Default: ${DEFAULT-VALUE}")
+        @Option(names = "--gradual-fraction", defaultValue = "0.75", description = "part of fine-tuning over which"
+                + " the gradual schedule reaches the target. Default: ${DEFAULT-VALUE}")
         double gradualFraction;
-        @Option(names = "--gradual-events", defaultValue = "20", description = "number of pruning steps of the gradual schedule. Default: ${DEFAULT-VALUE}")
+        @Option(names = "--gradual-events", defaultValue = "20",
+                description = "number of pruning steps of the gradual schedule. Default: ${DEFAULT-VALUE}")
         int gradualEvents;
-        @Option(names = "--rewind", defaultValue = "none", description = "none | init | STEP (lottery-ticket rewinding to init or to dense step STEP)")
+        @Option(names = "--rewind", defaultValue = "none",
+                description = "none | init | STEP (lottery-ticket rewinding to init or to dense step STEP)")
         String rewind;
 
         static Criterion criterion(String s) {
@@ -300,7 +322,8 @@ final class Options {
                 case "weights": case "unstructured": g = Granularity.UNSTRUCTURED; break;
                 case "nm": g = Granularity.NM; break;
                 case "neurons": case "filters": case "structured": g = Granularity.STRUCTURED; break;
-                default: throw new IllegalArgumentException("--granularity must be weights, nm or neurons; got '" + granularity + "'");
+                default: throw new IllegalArgumentException("--granularity must be weights, nm or neurons; got '"
+                        + granularity + "'");
             }
             Scope sc;
             switch (scope.toLowerCase(Locale.ROOT)) {
@@ -312,7 +335,9 @@ final class Options {
             if (nmParts.length != 2) throw new IllegalArgumentException("--nm must look like 2:4, got '" + nm + "'");
             int n, m;
             try { n = Integer.parseInt(nmParts[0].trim()); m = Integer.parseInt(nmParts[1].trim()); }
-            catch (NumberFormatException e) { throw new IllegalArgumentException("--nm must look like 2:4, got '" + nm + "'"); }
+            catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--nm must look like 2:4, got '" + nm + "'");
+            }
             Structured.Norm norm = switch (groupNorm.toLowerCase(Locale.ROOT)) {
                 case "l1" -> Structured.Norm.L1;
                 case "l2" -> Structured.Norm.L2;
@@ -321,10 +346,12 @@ final class Options {
             ScoreAccumulator.Mode acc = switch (accumulate.toLowerCase(Locale.ROOT)) {
                 case "sum" -> ScoreAccumulator.Mode.SUM;
                 case "ema" -> ScoreAccumulator.Mode.EMA;
-                default -> throw new IllegalArgumentException("--accumulate must be sum or ema; got '" + accumulate + "'");
+                default -> throw new IllegalArgumentException("--accumulate must be sum or ema; got '" + accumulate
+                        + "'");
             };
             Set<Integer> ex = new HashSet<>(exclude == null ? List.of() : exclude);
-            PruneSpec.Builder b = PruneSpec.builder().criterion(criterion(criterionName)).granularity(g).scope(sc).sparsity(sparsity).nm(n, m)
+            PruneSpec.Builder b = PruneSpec.builder().criterion(criterion(criterionName)).granularity(g).scope(sc)
+                    .sparsity(sparsity).nm(n, m)
                     .groupNorm(norm).threshold(thresholdEps).excludeLayers(ex).excludeLast(excludeLast)
                     .densityBounds(minDensity, maxDensity).accumulate(acc).emaMomentum(emaMomentum)
                     .pruneBiases(pruneBiases).randomSeed(randomSeed);
@@ -348,10 +375,12 @@ final class Options {
                 case "oneshot": case "one-shot": return new Schedule.OneShot();
                 case "iterative": return new Schedule.Iterative(rounds);
                 case "gradual":
-                    if (!(gradualFraction > 0 && gradualFraction <= 1)) throw new IllegalArgumentException("--gradual-fraction must be in (0, 1], got " + gradualFraction);
+                    if (!(gradualFraction > 0 && gradualFraction <= 1)) throw new IllegalArgumentException(
+                            "--gradual-fraction must be in (0, 1], got " + gradualFraction);
                     if (gradualEvents < 1) throw new IllegalArgumentException("--gradual-events must be >= 1");
                     return Schedule.gradualOver(Math.max(1, fineTuneSteps), gradualFraction, gradualEvents);
-                default: throw new IllegalArgumentException("--schedule must be oneshot, iterative or gradual; got '" + schedule + "'");
+                default: throw new IllegalArgumentException("--schedule must be oneshot, iterative or gradual; got '"
+                        + schedule + "'");
             }
         }
     }

@@ -44,8 +44,10 @@ final class Plot {
             chart.addSeries(e.getKey(), x, y).setMarker(SeriesMarkers.CIRCLE);
         }
         if (dense != null) {
-            double lo = series.values().stream().flatMap(m -> m.keySet().stream()).mapToDouble(Double::doubleValue).min().orElse(0);
-            double hi = series.values().stream().flatMap(m -> m.keySet().stream()).mapToDouble(Double::doubleValue).max().orElse(1);
+            double lo = series.values().stream().flatMap(m -> m.keySet().stream()).mapToDouble(Double::doubleValue)
+                    .min().orElse(0);
+            double hi = series.values().stream().flatMap(m -> m.keySet().stream()).mapToDouble(Double::doubleValue)
+                    .max().orElse(1);
             chart.addSeries("dense", new double[] {lo, hi}, new double[] {scale * dense,
                     scale * dense}).setMarker(SeriesMarkers.NONE);
         }

@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
         "Prune a model. With --weights: prune the given weights (no training) and write them with their masks to",
         "--out; with --weights and no --model: prune any safetensors checkpoint (or sharded index) by tensor name,",
         "out of core.",
-        "Without --weights: train densely, then prune on a schedule with masked fine-tuning; several --criterion/--sparsity",
+        "Without --weights: train densely, then prune on a schedule with masked fine-tuning; several"
+                + " --criterion/--sparsity",
         "values make a sweep (results.json, results.csv and accuracy-vs-sparsity.png in --out-dir)."})
 final class PruneCommand implements Callable<Integer> {
     @Mixin Options.Data data = new Options.Data();
@@ -51,9 +52,11 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--out", description = "with --weights: the pruned .safetensors file to write (for a sharded"
             + " checkpoint its index; the shards go beside it)")
     Path out;
-    @Option(names = "--out-dir", defaultValue = "out", description = "folder for results of a training run. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--out-dir", defaultValue = "out",
+            description = "folder for results of a training run. Default: ${DEFAULT-VALUE}")
     Path outDir;
-    @Option(names = "--save", description = "write the pruned model of the last run (weights + masks) to this .safetensors file")
+    @Option(names = "--save",
+            description = "write the pruned model of the last run (weights + masks) to this .safetensors file")
     Path save;
     @Option(names = "--quiet", description = "no progress output")
     boolean quiet;
@@ -129,7 +132,8 @@ final class PruneCommand implements Callable<Integer> {
         }
         PruningReport rep = Pruning.of(m).spec(spec).training(train.config(m)).pruneOnce(scoreData);
         if (spec.needsGradients()) {
-            r.notice("scores: " + spec.criterion() + " accumulated over " + rep.prunes().get(0).scoreBatches() + " batches of " + data.data);
+            r.notice("scores: " + spec.criterion() + " accumulated over " + rep.prunes().get(0).scoreBatches()
+                    + " batches of " + data.data);
         }
         Map<String, String> meta = new LinkedHashMap<>(Map.of("pruned_by", "jprune", "criterion",
                 spec.criterion().name().toLowerCase(Locale.ROOT)));
@@ -317,7 +321,10 @@ final class PruneCommand implements Callable<Integer> {
         if (v.equals("none")) return PruningPlan.Rewind.NONE;
         if (v.equals("init")) return PruningPlan.Rewind.INIT;
         try { Long.parseLong(v); return PruningPlan.Rewind.STEP; }
-        catch (NumberFormatException e) { throw new IllegalArgumentException("--rewind must be none, init or a step number; got '" + prune.rewind + "'"); }
+        catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--rewind must be none, init or a step number; got '" + prune.rewind
+                    + "'");
+        }
     }
 
     private long rewindStep() {

@@ -86,7 +86,8 @@ public final class Reporter implements PruneListener {
         }
         int width = 24, filled = (int) ((step + 1) * (long) width / steps);
         err.printf(Locale.ROOT, "\r\033[K%sepoch %d [%s%s] %d/%d%s%s%s",
-                phase.isEmpty() ? "" : phase + " ", epoch + 1, "#".repeat(filled), ".".repeat(width - filled), step + 1, steps,
+                phase.isEmpty() ? "" : phase + " ", epoch + 1, "#".repeat(filled), ".".repeat(width - filled),
+                step + 1, steps,
                 Double.isNaN(lossEma) ? "" : String.format(Locale.ROOT, " loss %.4f", lossEma)
                         + (Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, " acc %.1f%%", 100 * accuracy)),
                 Double.isNaN(gradNorm) ? "" : String.format(Locale.ROOT, " |g| %.3f", gradNorm), speed);

@@ -20,8 +20,8 @@ final class ShrinkOption {
     boolean shrink;
 
     /**
-     * Writes {@code m} shrunk to {@code file} in {@code layout} (KEEP policy: a dead unit with a constant output is kept, so the file
-     * computes exactly the masked model). Returns the shrink's summary. Modifies nothing.
+     * Writes {@code m} shrunk to {@code file} in {@code layout} (KEEP policy: a dead unit with a constant output is
+     * kept, so the file computes exactly the masked model). Returns the shrink's summary. Modifies nothing.
      */
     static StructuredShrink.Result save(ModelSpec m, Path file, Options.Save layout) throws IOException {
         StructuredShrink.Result r = StructuredShrink.shrink(m.net(), StructuredShrink.Policy.KEEP);

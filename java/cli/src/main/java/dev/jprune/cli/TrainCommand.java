@@ -98,7 +98,8 @@ final class TrainCommand implements Callable<Integer> {
                         st.samplesPerSecond());
             } else {
                 r.linef("epoch %d: loss %.4f  train acc %.2f%%  test acc %.2f%%  %.0f samples/s  %.1fs",
-                        e + 1, st.trainLoss(), 100 * st.trainAccuracy(), 100 * ev.accuracy(), st.samplesPerSecond(), st.seconds());
+                        e + 1, st.trainLoss(), 100 * st.trainAccuracy(), 100 * ev.accuracy(), st.samplesPerSecond(),
+                        st.seconds());
             }
             if (stopping) {
                 r.notice("stopped after epoch " + (e + 1) + ": " + stop.reason());
@@ -175,7 +176,8 @@ final class TrainCommand implements Callable<Integer> {
             for (int e = 0; e < cfg.epochs(); e++) {
                 EpochStats st = NonFinite.require(t.trainEpoch(tr, e, r), "epoch " + (e + 1));
                 Evaluation ev = NonFinite.require(t.evaluate(te, 1000), "test evaluation after epoch " + (e + 1));
-                r.linef("epoch %d: loss %.4f  test acc %.2f%%  %.0f samples/s  %.2fs", e + 1, st.trainLoss(), 100 * ev.accuracy(), st.samplesPerSecond(), st.seconds());
+                r.linef("epoch %d: loss %.4f  test acc %.2f%%  %.0f samples/s  %.2fs", e + 1, st.trainLoss(),
+                        100 * ev.accuracy(), st.samplesPerSecond(), st.seconds());
                 if (cfg.stop().active() && e + 1 < cfg.epochs() && stop.stopAfter(st.trainLoss())) {
                     r.notice("stopped after epoch " + (e + 1) + ": " + stop.reason());
                     break;

@@ -21,8 +21,10 @@ class ApiDefaultsTest {
             ModelSpec m = Models.build(model, 1);
             assertEquals(TrainConfig.builder(m).build(), cmd.train.config(m), model + ": training defaults");
         }
-        assertEquals(PruneSpec.builder().build(), cmd.prune.spec(cmd.prune.criteria.get(0), cmd.prune.sparsity.get(0)), "pruning defaults");
-        assertEquals(PruneSpec.builder().criterion(dev.jprune.prune.Criterion.SNIP).build(), cmd.prune.spec("snip", 0.9), "SNIP: one batch");
+        assertEquals(PruneSpec.builder().build(), cmd.prune.spec(cmd.prune.criteria.get(0), cmd.prune.sparsity.get(0)),
+                "pruning defaults");
+        assertEquals(PruneSpec.builder().criterion(dev.jprune.prune.Criterion.SNIP).build(),
+                cmd.prune.spec("snip", 0.9), "SNIP: one batch");
         assertEquals(PruneSpec.builder().criterion(dev.jprune.prune.Criterion.RANDOM).build(),
                 cmd.prune.spec("random", 0.9),
                 "random: the same seed");

@@ -235,8 +235,8 @@ class CliReliabilityTest {
             raf.write(h);
             raf.setLength(8 + h.length + 200_000_000L); // sparse: no disk used
         }
-        ChildJvm.Result info = ChildJvm.run(List.of("-Xmx64m"), Map.of(), 120, "dev.jprune.cli.Main", "info", "--weights",
-                big.toString());
+        ChildJvm.Result info = ChildJvm.run(List.of("-Xmx64m"), Map.of(), 120, "dev.jprune.cli.Main", "info",
+                "--weights", big.toString());
         assertEquals(0, info.exitCode(), info.output());
         assertTrue(info.output().contains("0.weight") && info.output().contains("[50000000]"), info.output());
         ChildJvm.Result eval = ChildJvm.run(List.of("-Xmx64m"), Map.of(), 120, "dev.jprune.cli.Main", "eval", "--model",
