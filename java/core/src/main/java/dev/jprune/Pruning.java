@@ -70,7 +70,9 @@ public final class Pruning {
     public Pruning scope(Scope s) { spec.scope(s); return this; }
     /** Replaces every pruning setting with {@code s}'s (build one with {@link PruneSpec#builder()}). */
     public Pruning spec(PruneSpec s) { spec = s.toBuilder(); return this; }
-    /** When to prune: {@link Schedule#oneShot}, {@link Schedule#iterative}, {@link Schedule#gradual} (default 0.75, 20). */
+    /**
+     * When to prune: {@link Schedule#oneShot}, {@link Schedule#iterative}, {@link Schedule#gradual} (default 0.75, 20).
+     */
     public Pruning schedule(Schedule s) { plan.schedule(s); return this; }
     /** Epochs of dense training before pruning (default 10; SNIP prunes first and trains these with the mask). */
     public Pruning denseEpochs(int epochs) { train.epochs(epochs); return this; }
@@ -124,7 +126,8 @@ public final class Pruning {
             try (Backend b = Backends.open(choice, model, cfg)) {
                 PruningRun run = new PruningRun(model, cfg, p, rec, b);
                 PruningRun.Outcome o = run.run(data);
-                return report(o.denseAccuracy(), o.prunedAccuracy(), run.pruner(), rec.events, b.describe(), choice.reason(), o.seconds());
+                return report(o.denseAccuracy(), o.prunedAccuracy(), run.pruner(), rec.events, b.describe(),
+                        choice.reason(), o.seconds());
             }
         });
     }
@@ -144,7 +147,8 @@ public final class Pruning {
         ModelPruner pruner = new ModelPruner(model.net(), s);
         pruner.checkTarget(s.sparsity());
         if (s.needsGradients()) {
-            if (scoreData == null) throw new IllegalArgumentException("criterion " + s.criterion() + " scores gradients: pruneOnce needs data");
+            if (scoreData == null) throw new IllegalArgumentException("criterion " + s.criterion()
+                    + " scores gradients: pruneOnce needs data");
             model.requireData(scoreData);
         }
         return inContext(() -> {
@@ -158,12 +162,13 @@ public final class Pruning {
             }
             ModelPruner.Result r = pruner.prune(s.sparsity(), pruner.scores(acc));
             rec.onPrune(-1, s.sparsity(), r.achievedSparsity(), acc == null ? 0 : acc.batches());
-            return report(Double.NaN, Double.NaN, pruner, rec.events, "cpu", "pruneOnce runs on the host", (System.nanoTime() - t0) / 1e9);
+            return report(Double.NaN, Double.NaN, pruner, rec.events, "cpu", "pruneOnce runs on the host",
+                    (System.nanoTime() - t0) / 1e9);
         });
     }
 
-    private PruningReport report(double dense, double pruned, ModelPruner pruner, List<PruningReport.PruneEvent> events, String dev,
-                                 String why, double seconds) {
+    private PruningReport report(double dense, double pruned, ModelPruner pruner, List<PruningReport.PruneEvent> events,
+                                 String dev, String why, double seconds) {
         List<PruningReport.Layer> layers = new ArrayList<>();
         long kept = 0;
         for (ModelPruner.Target t : pruner.targets()) {

@@ -18,11 +18,13 @@ public final class CpuConvKernels {
     private CpuConvKernels() {}
 
     private static void positive(String op, String what, int v) {
-        if (v < 1) throw new IllegalArgumentException("CpuConvKernels." + op + ": " + what + " = " + v + ", needs >= 1");
+        if (v < 1) throw new IllegalArgumentException("CpuConvKernels." + op + ": " + what + " = " + v
+                + ", needs >= 1");
     }
 
     private static void length(String op, String what, int have, long need) {
-        if (have < need) throw new IllegalArgumentException("CpuConvKernels." + op + ": " + what + " has " + have + " elements, needs " + need);
+        if (have < need) throw new IllegalArgumentException("CpuConvKernels." + op + ": " + what + " has " + have
+                + " elements, needs " + need);
     }
 
     /** Checks a conv geometry and returns {OH, OW}. */
@@ -31,8 +33,8 @@ public final class CpuConvKernels {
         positive(op, "kh", kh); positive(op, "kw", kw); positive(op, "stride", stride);
         if (pad < 0) throw new IllegalArgumentException("CpuConvKernels." + op + ": pad = " + pad + " is negative");
         if (h + 2 * pad < kh || w + 2 * pad < kw) {
-            throw new IllegalArgumentException("CpuConvKernels." + op + ": input " + h + "x" + w + " with padding " + pad
-                    + " is smaller than the kernel " + kh + "x" + kw);
+            throw new IllegalArgumentException("CpuConvKernels." + op + ": input " + h + "x" + w
+                    + " with padding " + pad + " is smaller than the kernel " + kh + "x" + kw);
         }
         return new int[] {Im2col.outSize(h, kh, stride, pad), Im2col.outSize(w, kw, stride, pad)};
     }
@@ -57,7 +59,8 @@ public final class CpuConvKernels {
      * Batched col2im, the adjoint of {@link #im2col}: dx [N, C, H, W] = Σ of the col entries copied from each pixel,
      * added in {@link Im2col#col2im}'s order into a zeroed image. OVERWRITES dx; col is not modified.
      */
-    public static void col2im(float[] col, int n, int c, int h, int w, int kh, int kw, int stride, int pad, float[] dx) {
+    public static void col2im(float[] col, int n, int c, int h, int w, int kh, int kw, int stride, int pad,
+            float[] dx) {
         int[] o = convGeometry("col2im", n, c, h, w, kh, kw, stride, pad);
         int p = o[0] * o[1], rows = c * kh * kw, np = n * p, chw = c * h * w;
         length("col2im", "col", col.length, (long) rows * np);
@@ -112,8 +115,10 @@ public final class CpuConvKernels {
 
     private static int[] poolGeometry(String op, int n, int c, int h, int w, int k, int s) {
         positive(op, "n", n); positive(op, "c", c); positive(op, "kernel", k); positive(op, "stride", s);
-        if (h < k || w < k) throw new IllegalArgumentException("CpuConvKernels." + op + ": input " + h + "x" + w + " smaller than the window " + k);
-        if ((long) n * c * h * w > Integer.MAX_VALUE) throw new IllegalArgumentException("CpuConvKernels." + op + ": input exceeds 2^31-1 elements");
+        if (h < k || w < k) throw new IllegalArgumentException("CpuConvKernels." + op + ": input " + h + "x" + w
+                + " smaller than the window " + k);
+        if ((long) n * c * h * w > Integer.MAX_VALUE) throw new IllegalArgumentException("CpuConvKernels." + op
+                + ": input exceeds 2^31-1 elements");
         return new int[] {(h - k) / s + 1, (w - k) / s + 1};
     }
 
@@ -156,7 +161,8 @@ public final class CpuConvKernels {
         length("maxPoolBackward", "dx", dx.length, size);
         for (int i = 0; i < outs; i++) {
             if (argmax[i] < 0 || argmax[i] >= size) {
-                throw new IllegalArgumentException("CpuConvKernels.maxPoolBackward: argmax[" + i + "] = " + argmax[i] + " outside [0, " + size + ")");
+                throw new IllegalArgumentException("CpuConvKernels.maxPoolBackward: argmax[" + i + "] = " + argmax[i]
+                        + " outside [0, " + size + ")");
             }
         }
         java.util.Arrays.fill(dx, 0, size, 0f);
@@ -164,7 +170,8 @@ public final class CpuConvKernels {
     }
 
     private static void dropoutP(String op, float p) {
-        if (!(p >= 0f && p < 1f)) throw new IllegalArgumentException("CpuConvKernels." + op + ": p must be in [0, 1), got " + p);
+        if (!(p >= 0f && p < 1f)) throw new IllegalArgumentException("CpuConvKernels." + op
+                + ": p must be in [0, 1), got " + p);
     }
 
     /**

@@ -29,7 +29,10 @@ public final class CpuDataKernels {
         }
     }
 
-    /** sum[c] = Σ_r x[r, c], rows added in index order from +0 ({@link #columnSumAccumulate} into zeros). Overwrites {@code sum}. */
+    /**
+     * sum[c] = Σ_r x[r, c], rows added in index order from +0 ({@link #columnSumAccumulate} into zeros). Overwrites
+     * {@code sum}.
+     */
     public static void columnSum(float[] x, float[] sum, int rows, int cols) {
         java.util.Arrays.fill(sum, 0, cols, 0f);
         columnSumAccumulate(x, sum, rows, cols);

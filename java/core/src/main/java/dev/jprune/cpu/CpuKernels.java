@@ -53,7 +53,8 @@ public final class CpuKernels {
             int o = r * cols;
             int label = labels[r];
             if (label < 0 || label >= cols) {
-                throw new IllegalArgumentException("softmaxCrossEntropy: label " + label + " at row " + r + " outside [0, " + cols + ")");
+                throw new IllegalArgumentException("softmaxCrossEntropy: label " + label + " at row " + r
+                        + " outside [0, " + cols + ")");
             }
             float max = Float.NEGATIVE_INFINITY;
             for (int c = 0; c < cols; c++) max = Math.max(max, logits[o + c]);

@@ -81,9 +81,9 @@ public final class Gemm {
 
     /**
      * C = alpha * op(A) * op(B) + beta * C with op(B) already packed ({@link PackedB#pack}): the same arithmetic, and
-     * so the same result bit for bit, as the unpacked call on the same B, without the packing. Reads {@code b} only (any number of
-     * threads may share it); modifies only the M x N window of {@code c}. Runs on the calling thread below
-     * {@link #PARALLEL_MACS} multiply-adds, and then allocates nothing in steady state (scratch is per thread).
+     * so the same result bit for bit, as the unpacked call on the same B, without the packing. Reads {@code b} only
+     * (any number of threads may share it); modifies only the M x N window of {@code c}. Runs on the calling thread
+     * below {@link #PARALLEL_MACS} multiply-adds, and then allocates nothing in steady state (scratch is per thread).
      *
      * @throws IllegalArgumentException naming "Gemm" on a negative m, too-small leading dimensions or arrays, or
      *                                  a null packed matrix
@@ -155,7 +155,9 @@ public final class Gemm {
         if (c == b && k > 0 && offB < cEnd && offC < bEnd) throw new IllegalArgumentException("Gemm: C overlaps B");
     }
 
-    /** Checks a stored [rows, cols] matrix with row stride ld; returns one past its last element (offset when empty). */
+    /**
+     * Checks a stored [rows, cols] matrix with row stride ld; returns one past its last element (offset when empty).
+     */
     static long checkMatrix(String name, int rows, int cols, float[] x, int off, int ld) {
         if (off < 0) throw new IllegalArgumentException("Gemm: negative offset " + off + " for " + name);
         if (ld < Math.max(1, cols)) {
@@ -334,7 +336,8 @@ public final class Gemm {
     }
 
     /** ap[r * kc + pp] = op(A)[i0 + r, p0 + pp] for r < rows, pp < kc. Modifies only ap. */
-    private static void packA(boolean transA, float[] a, int offA, int lda, int i0, int rows, int p0, int kc, float[] ap) {
+    private static void packA(boolean transA, float[] a, int offA, int lda, int i0, int rows, int p0, int kc,
+            float[] ap) {
         if (transA) {
             // A stored [K, M]: read along its rows (contiguous in i), write strided into the small, L1-resident ap.
             for (int pp = 0; pp < kc; pp++) {

@@ -18,7 +18,10 @@ public final class Im2col {
         return (in + 2 * pad - kernel) / stride + 1;
     }
 
-    /** {@link #im2col(float[], int, int, int, int, int, int, int, int, int, int, float[], int, int)} into col [CKK, OH*OW] at 0. */
+    /**
+     * {@link #im2col(float[], int, int, int, int, int, int, int, int, int, int, float[], int, int)}
+     * into col [CKK, OH*OW] at 0.
+     */
     public static void im2col(float[] x, int xOff, int c, int h, int w, int kh, int kw, int stride, int pad,
                               int oh, int ow, float[] col) {
         im2col(x, xOff, c, h, w, kh, kw, stride, pad, oh, ow, col, 0, oh * ow);
@@ -119,7 +122,10 @@ public final class Im2col {
         }
     }
 
-    /** {@link #col2im(float[], int, int, int, int, int, int, int, int, int, int, int, float[], int)} from col [CKK, OH*OW] at 0. */
+    /**
+     * {@link #col2im(float[], int, int, int, int, int, int, int, int, int, int, int, float[], int)}
+     * from col [CKK, OH*OW] at 0.
+     */
     public static void col2im(float[] col, int c, int h, int w, int kh, int kw, int stride, int pad,
                               int oh, int ow, float[] dx, int dxOff) {
         col2im(col, 0, oh * ow, c, h, w, kh, kw, stride, pad, oh, ow, dx, dxOff);
@@ -130,8 +136,8 @@ public final class Im2col {
      * ldCol) into the image position it was copied from (padding entries are dropped). Modifies only
      * dx[dxOff .. dxOff + C*H*W). Fixed loop order (rows of col in increasing order): deterministic.
      */
-    public static void col2im(float[] col, int colOff, int ldCol, int c, int h, int w, int kh, int kw, int stride, int pad,
-                              int oh, int ow, float[] dx, int dxOff) {
+    public static void col2im(float[] col, int colOff, int ldCol, int c, int h, int w, int kh, int kw,
+                              int stride, int pad, int oh, int ow, float[] dx, int dxOff) {
         for (int ch = 0; ch < c; ch++) {
             for (int ky = 0; ky < kh; ky++) {
                 for (int kx = 0; kx < kw; kx++) {

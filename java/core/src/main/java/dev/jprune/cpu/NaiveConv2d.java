@@ -16,7 +16,8 @@ public final class NaiveConv2d {
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3), f = w.dim(0), k = w.dim(2);
         int oh = (h + 2 * pad - k) / stride + 1, ow = (wd + 2 * pad - k) / stride + 1;
         Tensor y = Tensor.zeros(n, f, oh, ow);
-        for (int in = 0; in < n; in++) for (int fo = 0; fo < f; fo++) for (int oy = 0; oy < oh; oy++) for (int ox = 0; ox < ow; ox++) {
+        for (int in = 0; in < n; in++) for (int fo = 0; fo < f; fo++) for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++) {
             double s = b.data[fo];
             for (int ch = 0; ch < c; ch++) for (int ky = 0; ky < k; ky++) for (int kx = 0; kx < k; kx++) {
                 int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
@@ -33,7 +34,8 @@ public final class NaiveConv2d {
         int n = xShape[0], c = xShape[1], h = xShape[2], wd = xShape[3], f = w.dim(0), k = w.dim(2);
         int oh = dy.dim(2), ow = dy.dim(3);
         Tensor dx = Tensor.zeros(xShape);
-        for (int in = 0; in < n; in++) for (int ch = 0; ch < c; ch++) for (int iy = 0; iy < h; iy++) for (int ix = 0; ix < wd; ix++) {
+        for (int in = 0; in < n; in++) for (int ch = 0; ch < c; ch++) for (int iy = 0; iy < h; iy++)
+                for (int ix = 0; ix < wd; ix++) {
             double s = 0;
             for (int fo = 0; fo < f; fo++) for (int ky = 0; ky < k; ky++) for (int kx = 0; kx < k; kx++) {
                 int ty = iy + pad - ky, tx = ix + pad - kx; // = oy*stride, ox*stride
@@ -51,7 +53,8 @@ public final class NaiveConv2d {
     public static Tensor gradWeight(Tensor x, Tensor dy, int k, int stride, int pad) {
         int n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3), f = dy.dim(1), oh = dy.dim(2), ow = dy.dim(3);
         Tensor dw = Tensor.zeros(f, c, k, k);
-        for (int fo = 0; fo < f; fo++) for (int ch = 0; ch < c; ch++) for (int ky = 0; ky < k; ky++) for (int kx = 0; kx < k; kx++) {
+        for (int fo = 0; fo < f; fo++) for (int ch = 0; ch < c; ch++) for (int ky = 0; ky < k; ky++)
+                for (int kx = 0; kx < k; kx++) {
             double s = 0;
             for (int in = 0; in < n; in++) for (int oy = 0; oy < oh; oy++) for (int ox = 0; ox < ow; ox++) {
                 int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;

@@ -62,7 +62,8 @@ public final class Batcher {
 
     private Batcher(String name, float[] x, int[] labels, float[] targets, int n, int[] sampleShape, int targetSize,
                     int batchSize, boolean shuffle, boolean dropLast, long seed) {
-        if (batchSize < 1) throw new IllegalArgumentException("Batcher " + name + ": batchSize must be >= 1, got " + batchSize);
+        if (batchSize < 1) throw new IllegalArgumentException("Batcher " + name + ": batchSize must be >= 1, got "
+                + batchSize);
         int ss = 1;
         for (int s : sampleShape) ss *= s;
         this.name = name;
@@ -190,7 +191,8 @@ public final class Batcher {
 
         @Override
         public Batch next() {
-            if (!hasNext()) throw new NoSuchElementException("Batcher " + name + ": epoch has only " + batches + " batches");
+            if (!hasNext()) throw new NoSuchElementException("Batcher " + name + ": epoch has only " + batches
+                    + " batches");
             int from = next * batchSize;
             int b = Math.min(batchSize, n - from);
             seq++;
@@ -204,7 +206,8 @@ public final class Batcher {
                 out.indices[k] = i;
                 System.arraycopy(x, i * sampleSize, xd, k * sampleSize, sampleSize);
                 if (labels != null) out.labels[k] = labels[i];
-                if (targets != null) System.arraycopy(targets, i * targetSize, out.targets.data, k * targetSize, targetSize);
+                if (targets != null) System.arraycopy(targets, i * targetSize, out.targets.data, k * targetSize,
+                        targetSize);
             }
             next++;
             return out;

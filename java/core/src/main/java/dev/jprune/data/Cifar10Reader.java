@@ -75,7 +75,8 @@ public final class Cifar10Reader {
         for (String f : TRAIN_FILES) if (!Files.isRegularFile(dir.resolve(f))) missing.add(f);
         if (!Files.isRegularFile(dir.resolve(TEST_FILE))) missing.add(TEST_FILE);
         if (!missing.isEmpty()) {
-            throw new NoSuchFileException(dir.toString(), null, "CIFAR-10 folder is missing " + String.join(", ", missing));
+            throw new NoSuchFileException(dir.toString(), null,
+                    "CIFAR-10 folder is missing " + String.join(", ", missing));
         }
     }
 
@@ -113,7 +114,8 @@ public final class Cifar10Reader {
                     int want = take * RECORD_BYTES;
                     int got = in.readNBytes(chunk, 0, want);
                     if (got < want) { // the file shrank between size() and read
-                        throw new DatasetFormatException(f + ": truncated while reading record " + (rec + got / RECORD_BYTES));
+                        throw new DatasetFormatException(f + ": truncated while reading record "
+                                + (rec + got / RECORD_BYTES));
                     }
                     for (int r = 0; r < take; r++, rec++, at++) {
                         int off = r * RECORD_BYTES;

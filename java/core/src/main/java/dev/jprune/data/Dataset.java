@@ -29,7 +29,8 @@ public final class Dataset {
      * Wraps (does not copy) {@code images} and {@code labels}. {@code n} is {@code labels.length}.
      *
      * @throws IllegalArgumentException if the array lengths disagree with the shape, a dimension is not
-     *                                  positive, {@code numClasses < 1}, or a label lies outside {@code [0, numClasses)}
+     *                                  positive, {@code numClasses < 1}, or a label lies outside
+     *                                  {@code [0, numClasses)}
      */
     public Dataset(String name, float[] images, int[] labels, int[] sampleShape, int numClasses) {
         if (name == null) throw new IllegalArgumentException("Dataset: name is null");
@@ -39,11 +40,14 @@ public final class Dataset {
         if (sampleShape.length == 0) throw new IllegalArgumentException("Dataset " + name + ": empty sample shape");
         long size = 1;
         for (int d : sampleShape) {
-            if (d <= 0) throw new IllegalArgumentException("Dataset " + name + ": non-positive dimension in sample shape " + Arrays.toString(sampleShape));
+            if (d <= 0) throw new IllegalArgumentException("Dataset " + name
+                    + ": non-positive dimension in sample shape " + Arrays.toString(sampleShape));
             size *= d;
-            if (size > Integer.MAX_VALUE) throw new IllegalArgumentException("Dataset " + name + ": sample shape " + Arrays.toString(sampleShape) + " too large");
+            if (size > Integer.MAX_VALUE) throw new IllegalArgumentException("Dataset " + name + ": sample shape "
+                    + Arrays.toString(sampleShape) + " too large");
         }
-        if (numClasses < 1) throw new IllegalArgumentException("Dataset " + name + ": numClasses must be >= 1, got " + numClasses);
+        if (numClasses < 1) throw new IllegalArgumentException("Dataset " + name + ": numClasses must be >= 1, got "
+                + numClasses);
         int count = labels.length;
         if ((long) count * size != images.length) {
             throw new IllegalArgumentException("Dataset " + name + ": " + count + " labels × sample size " + size
@@ -180,7 +184,8 @@ public final class Dataset {
     /** Independent copy of samples [from, to) with the given name. */
     public Dataset subset(int from, int to, String newName) {
         if (from < 0 || to > n || from > to) {
-            throw new IllegalArgumentException("Dataset " + name + ": subset [" + from + ", " + to + ") out of range for " + n + " samples");
+            throw new IllegalArgumentException("Dataset " + name + ": subset [" + from + ", " + to
+                    + ") out of range for " + n + " samples");
         }
         float[] im = Arrays.copyOfRange(images, from * sampleSize, to * sampleSize);
         if (targets != null) {
@@ -267,7 +272,8 @@ public final class Dataset {
     }
 
     private void checkIndex(int i) {
-        if (i < 0 || i >= n) throw new IndexOutOfBoundsException("Dataset " + name + ": sample " + i + " out of range [0, " + n + ")");
+        if (i < 0 || i >= n) throw new IndexOutOfBoundsException("Dataset " + name + ": sample " + i
+                + " out of range [0, " + n + ")");
     }
 
     @Override

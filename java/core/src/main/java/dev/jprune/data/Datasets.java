@@ -42,7 +42,8 @@ public final class Datasets {
      * @throws IllegalArgumentException for a malformed generated-data specification
      */
     public static Split load(String spec, CsvData.Options csv) throws IOException {
-        if (spec == null || spec.isBlank()) throw new IllegalArgumentException("Datasets.load: empty data set specification");
+        if (spec == null || spec.isBlank()) throw new IllegalArgumentException(
+                "Datasets.load: empty data set specification");
         if (spec.startsWith("csv:")) {
             String file = spec.substring(4);
             if (file.isBlank()) throw new IllegalArgumentException("--data csv: needs a file, e.g. csv:data.csv");
@@ -61,7 +62,8 @@ public final class Datasets {
             case "fashion-mnist":
                 if (!FashionMnist.isAvailable()) {
                     throw new NoSuchFileException(FashionMnist.DEFAULT_DIR_NAME, null,
-                            "Fashion-MNIST not found (install the Debian package dataset-fashion-mnist, or pass the folder path)");
+                            "Fashion-MNIST not found (install the Debian package dataset-fashion-mnist, "
+                            + "or pass the folder path)");
                 }
                 return FashionMnist.load();
             default:
@@ -72,12 +74,15 @@ public final class Datasets {
     /** Loads a folder of IDX or CIFAR-10 binary files, detecting which (see {@link #load}). */
     public static Split loadFolder(Path dir) throws IOException {
         if (!Files.exists(dir)) {
-            throw new NoSuchFileException(dir.toString(), null, "data set folder not found (specs: embedded, fashion-mnist, or a folder)");
+            throw new NoSuchFileException(dir.toString(), null,
+                    "data set folder not found (specs: embedded, fashion-mnist, or a folder)");
         }
-        if (!Files.isDirectory(dir)) throw new DatasetFormatException(dir + ": not a folder (specs: embedded, fashion-mnist, or a folder)");
+        if (!Files.isDirectory(dir)) throw new DatasetFormatException(dir
+                + ": not a folder (specs: embedded, fashion-mnist, or a folder)");
         boolean idx = IdxFolder.hasAny(dir), cifar = Cifar10Reader.looksLikeCifar(dir);
         if (idx && cifar) {
-            throw new DatasetFormatException(dir + ": holds both IDX files and CIFAR-10 batch files; keep one layout per folder");
+            throw new DatasetFormatException(dir
+                    + ": holds both IDX files and CIFAR-10 batch files; keep one layout per folder");
         }
         if (idx) {
             IdxFolder.requireComplete(dir);
@@ -86,7 +91,8 @@ public final class Datasets {
                     IdxFolder.readTest(dir, IDX_FOLDER_CLASSES, base + "/test"));
         }
         if (cifar) return Cifar10Reader.read(dir);
-        throw new DatasetFormatException(dir + ": neither an IDX folder (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], "
+        throw new DatasetFormatException(dir
+                + ": neither an IDX folder (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], "
                 + "t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]) nor a CIFAR-10 binary folder "
                 + "(data_batch_1.bin … data_batch_5.bin, test_batch.bin)");
     }

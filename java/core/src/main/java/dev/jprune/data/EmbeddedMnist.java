@@ -66,8 +66,8 @@ public final class EmbeddedMnist {
         synchronized (EmbeddedMnist.class) {
             if (cache == null) {
                 try (InputStream im = resource(IMAGES_RESOURCE); InputStream lb = resource(LABELS_RESOURCE)) {
-                    Dataset loaded = IdxReader.read(im, "classpath:" + IMAGES_RESOURCE, lb, "classpath:" + LABELS_RESOURCE,
-                            NUM_CLASSES, "mnist-10k");
+                    Dataset loaded = IdxReader.read(im, "classpath:" + IMAGES_RESOURCE, lb,
+                            "classpath:" + LABELS_RESOURCE, NUM_CLASSES, "mnist-10k");
                     if (loaded.size() != SIZE) {
                         throw new DatasetFormatException("classpath:" + IMAGES_RESOURCE + ": expected " + SIZE
                                 + " samples, found " + loaded.size());
@@ -81,7 +81,8 @@ public final class EmbeddedMnist {
 
     private static InputStream resource(String path) throws NoSuchFileException {
         InputStream in = EmbeddedMnist.class.getResourceAsStream(path);
-        if (in == null) throw new NoSuchFileException("classpath:" + path, null, "embedded MNIST resource missing from the classpath");
+        if (in == null) throw new NoSuchFileException("classpath:" + path, null,
+                "embedded MNIST resource missing from the classpath");
         return in;
     }
 }

@@ -46,7 +46,8 @@ final class IdxFolder {
         List<String> missing = new ArrayList<>();
         for (String b : ALL) if (find(dir, b) == null) missing.add(b + "[.gz]");
         if (!missing.isEmpty()) {
-            throw new NoSuchFileException(dir.toString(), null, "IDX data folder is missing " + String.join(", ", missing));
+            throw new NoSuchFileException(dir.toString(), null,
+                    "IDX data folder is missing " + String.join(", ", missing));
         }
     }
 
@@ -58,7 +59,8 @@ final class IdxFolder {
         return read(dir, TEST_IMAGES, TEST_LABELS, numClasses, name);
     }
 
-    private static Dataset read(Path dir, String images, String labels, int numClasses, String name) throws IOException {
+    private static Dataset read(Path dir, String images, String labels, int numClasses, String name)
+            throws IOException {
         Path im = find(dir, images), lb = find(dir, labels);
         if (im == null || lb == null) {
             throw new NoSuchFileException(dir.toString(), null, "IDX data folder is missing "

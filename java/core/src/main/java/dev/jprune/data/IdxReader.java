@@ -91,8 +91,8 @@ public final class IdxReader {
                 total = Long.MAX_VALUE;
             }
             if (total > Integer.MAX_VALUE - 8) {
-                throw new DatasetFormatException(source + ": header declares " + count + " images of " + rows + "×" + cols
-                        + " = " + total + " bytes, more than 2^31");
+                throw new DatasetFormatException(source + ": header declares " + count + " images of " + rows
+                        + "×" + cols + " = " + total + " bytes, more than 2^31");
             }
             byte[] body = readBody(s, source, (int) total, count + " images of " + rows + "×" + cols);
             float[] px = new float[body.length];
@@ -119,7 +119,8 @@ public final class IdxReader {
      */
     public static int[] readLabels(InputStream in, String source, int numClasses) throws IOException {
         if (numClasses < 1 || numClasses > 256) {
-            throw new IllegalArgumentException("readLabels " + source + ": numClasses must be in [1, 256], got " + numClasses);
+            throw new IllegalArgumentException("readLabels " + source + ": numClasses must be in [1, 256], got "
+                    + numClasses);
         }
         InputStream s = decompressIfGzip(in, source);
         try {
@@ -205,16 +206,19 @@ public final class IdxReader {
         return h;
     }
 
-    private static void checkMagic(byte[] h, String source, int expected, int dims, String what) throws DatasetFormatException {
+    private static void checkMagic(byte[] h, String source, int expected, int dims, String what)
+            throws DatasetFormatException {
         int magic = be32(h, 0);
         if (magic == expected) return;
         // Same container (two zero bytes, unsigned-byte type) but another rank: say so, it is a common mix-up
         // (e.g. passing the labels file where the images file belongs).
         if (h[0] == 0 && h[1] == 0 && h[2] == 0x08) {
-            throw new DatasetFormatException(String.format("%s: IDX file has %d dimensions, expected %d for %s (magic 0x%08X, expected 0x%08X)",
+            throw new DatasetFormatException(
+                    String.format("%s: IDX file has %d dimensions, expected %d for %s (magic 0x%08X, expected 0x%08X)",
                     source, h[3] & 0xFF, dims, what, magic, expected));
         }
-        throw new DatasetFormatException(String.format("%s: wrong magic 0x%08X, expected 0x%08X (IDX %s of unsigned bytes)",
+        throw new DatasetFormatException(
+                String.format("%s: wrong magic 0x%08X, expected 0x%08X (IDX %s of unsigned bytes)",
                 source, magic, expected, what));
     }
 
@@ -227,7 +231,8 @@ public final class IdxReader {
                     + len + " bytes after the header) but only " + body.length + " are present");
         }
         if (s.read() != -1) {
-            throw new DatasetFormatException(source + ": trailing bytes after the " + promised + " the header declares");
+            throw new DatasetFormatException(source + ": trailing bytes after the " + promised
+                    + " the header declares");
         }
         return body;
     }

@@ -31,13 +31,16 @@ public final class LinearRegressionData {
      */
     public static LinearRegressionData generate(int n, int features, Rng rng, float noise) {
         if (n < 1 || features < 1) {
-            throw new IllegalArgumentException("LinearRegressionData.generate: n and features must be >= 1, got " + n + ", " + features);
+            throw new IllegalArgumentException("LinearRegressionData.generate: n and features must be >= 1, got " + n
+                    + ", " + features);
         }
         if (!(noise >= 0) || !Float.isFinite(noise)) {
-            throw new IllegalArgumentException("LinearRegressionData.generate: noise must be finite and >= 0, got " + noise);
+            throw new IllegalArgumentException("LinearRegressionData.generate: noise must be finite and >= 0, got "
+                    + noise);
         }
         if ((long) n * features > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("LinearRegressionData.generate: " + n + " × " + features + " exceeds 2^31 floats");
+            throw new IllegalArgumentException("LinearRegressionData.generate: " + n + " × " + features
+                    + " exceeds 2^31 floats");
         }
         float[] w = new float[features];
         for (int j = 0; j < features; j++) w[j] = (float) rng.nextGaussian();

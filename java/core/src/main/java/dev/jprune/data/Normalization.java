@@ -25,8 +25,8 @@ public final class Normalization {
             }
             for (int c = 0; c < std.length; c++) {
                 if (!(std[c] > 0) || !Float.isFinite(std[c]) || !Float.isFinite(mean[c])) {
-                    throw new IllegalArgumentException("ChannelStats: channel " + c + " has mean " + mean[c] + ", std " + std[c]
-                            + " (std must be positive and finite)");
+                    throw new IllegalArgumentException("ChannelStats: channel " + c + " has mean " + mean[c]
+                            + ", std " + std[c] + " (std must be positive and finite)");
                 }
             }
             this.mean = mean.clone();
@@ -45,7 +45,9 @@ public final class Normalization {
         public float std(int c) { return std[c]; }
 
         @Override
-        public String toString() { return "ChannelStats[mean=" + Arrays.toString(mean) + ", std=" + Arrays.toString(std) + "]"; }
+        public String toString() {
+            return "ChannelStats[mean=" + Arrays.toString(mean) + ", std=" + Arrays.toString(std) + "]";
+        }
     }
 
     /** The well-known MNIST training-set constants (mean 0.1307, std 0.3081), one channel. */
@@ -79,7 +81,8 @@ public final class Normalization {
             }
             double sd = Math.sqrt(q / count);
             if (!(sd > 0)) {
-                throw new IllegalArgumentException("Normalization.compute " + d.name() + ": channel " + ch + " is constant (std 0)");
+                throw new IllegalArgumentException("Normalization.compute " + d.name() + ": channel " + ch
+                        + " is constant (std 0)");
             }
             mean[ch] = (float) m;
             std[ch] = (float) sd;

@@ -17,18 +17,20 @@ public final class RegressionData {
 
     /** Wraps (does not copy) the arrays; {@code n = x.length / features}. */
     public RegressionData(String name, float[] x, int features, float[] targets, int targetSize) {
-        if (name == null || x == null || targets == null) throw new IllegalArgumentException("RegressionData: null argument");
+        if (name == null || x == null || targets == null) throw new IllegalArgumentException(
+                "RegressionData: null argument");
         if (features < 1 || targetSize < 1) {
             throw new IllegalArgumentException("RegressionData " + name + ": features and targetSize must be >= 1, got "
                     + features + ", " + targetSize);
         }
         if (x.length % features != 0) {
-            throw new IllegalArgumentException("RegressionData " + name + ": x has " + x.length + " floats, not a multiple of " + features + " features");
+            throw new IllegalArgumentException("RegressionData " + name + ": x has " + x.length
+                    + " floats, not a multiple of " + features + " features");
         }
         int rows = x.length / features;
         if ((long) rows * targetSize != targets.length) {
-            throw new IllegalArgumentException("RegressionData " + name + ": " + rows + " rows need " + ((long) rows * targetSize)
-                    + " targets, got " + targets.length);
+            throw new IllegalArgumentException("RegressionData " + name + ": " + rows + " rows need "
+                    + ((long) rows * targetSize) + " targets, got " + targets.length);
         }
         this.name = name;
         this.x = x;
@@ -54,7 +56,8 @@ public final class RegressionData {
     /** Independent copy of rows [from, to). */
     public RegressionData subset(int from, int to) {
         if (from < 0 || to > n || from > to) {
-            throw new IllegalArgumentException("RegressionData " + name + ": subset [" + from + ", " + to + ") out of range for " + n + " rows");
+            throw new IllegalArgumentException("RegressionData " + name + ": subset [" + from + ", " + to
+                    + ") out of range for " + n + " rows");
         }
         return new RegressionData(name + "[" + from + ":" + to + "]",
                 Arrays.copyOfRange(x, from * features, to * features), features,

@@ -14,7 +14,8 @@ public record Split(Dataset train, Dataset test) {
         if (train == null || test == null) throw new IllegalArgumentException("Split: train and test must be non-null");
         if (!Arrays.equals(train.sampleShape(), test.sampleShape()) || train.numClasses() != test.numClasses()
                 || train.isRegression() != test.isRegression() || train.targetSize() != test.targetSize()) {
-            throw new IllegalArgumentException("Split: train " + train + " and test " + test + " differ in sample shape or class count");
+            throw new IllegalArgumentException("Split: train " + train + " and test " + test
+                    + " differ in sample shape or class count");
         }
     }
 }

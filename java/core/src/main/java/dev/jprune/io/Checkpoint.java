@@ -119,7 +119,8 @@ public final class Checkpoint {
      * wrong length, a pruned value is non-zero, or a score's name or length does not match a parameter.
      * Does not modify the model or the maps; arrays are streamed, not copied.
      */
-    public static void save(Path file, Sequential model, Map<String, float[]> scores, Map<String, String> metadata) throws IOException {
+    public static void save(Path file, Sequential model, Map<String, float[]> scores, Map<String, String> metadata)
+            throws IOException {
         Map<String, TensorSource> out = tensors(file, model, scores, Layout.MASKED, null);
         Map<String, String> meta = new TreeMap<>(metadata);
         meta.putIfAbsent("format", "pt");
@@ -134,7 +135,8 @@ public final class Checkpoint {
             Layout layout, Map<String, TensorSource> masksOut) throws IOException {
         Map<String, Parameter> params = model.namedParameters();
         for (String s : scores.keySet()) {
-            if (!params.containsKey(s)) throw new CheckpointException(file, "score for '" + s + "', which is not a parameter of the model");
+            if (!params.containsKey(s)) throw new CheckpointException(file,
+                    "score for '" + s + "', which is not a parameter of the model");
         }
         Map<String, TensorSource> out = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
@@ -148,12 +150,15 @@ public final class Checkpoint {
             if (p.mask != null) {
                 byte[] m = p.mask;
                 if (m.length != v.length) {
-                    throw new CheckpointException(file, "refusing to save: mask of '" + name + "' has " + m.length + " entries for " + v.length + " values");
+                    throw new CheckpointException(file, "refusing to save: mask of '" + name + "' has " + m.length
+                            + " entries for " + v.length + " values");
                 }
                 for (int i = 0; i < m.length; i++) {
-                    if (m[i] != 0 && m[i] != 1) throw new CheckpointException(file, "refusing to save: '" + name + "' mask" + at(i, shape) + " is " + m[i] + ", not 0 or 1");
+                    if (m[i] != 0 && m[i] != 1) throw new CheckpointException(file,
+                            "refusing to save: '" + name + "' mask" + at(i, shape) + " is " + m[i] + ", not 0 or 1");
                     if (m[i] == 0 && v[i] != 0f) {
-                        throw new CheckpointException(file, "refusing to save: '" + name + "'" + at(i, shape) + " = " + v[i] + " is pruned (mask 0) but not zero");
+                        throw new CheckpointException(file, "refusing to save: '" + name + "'" + at(i, shape) + " = "
+                                + v[i] + " is pruned (mask 0) but not zero");
                     }
                 }
                 if (layout != Layout.PLAIN) out.put(name + MASK_SUFFIX, new MaskAsF32(m, shape));
@@ -162,7 +167,8 @@ public final class Checkpoint {
             float[] s = scores.get(name);
             if (s != null) {
                 if (s.length != v.length) {
-                    throw new CheckpointException(file, "refusing to save: score of '" + name + "' has " + s.length + " entries for " + v.length + " values");
+                    throw new CheckpointException(file, "refusing to save: score of '" + name + "' has " + s.length
+                            + " entries for " + v.length + " values");
                 }
                 requireFinite(file, name + SCORE_SUFFIX, s, shape);
                 out.put(name + SCORE_SUFFIX, TensorEntry.f32(s, shape));
@@ -232,13 +238,16 @@ public final class Checkpoint {
             Path maskFile = maskFromExtra ? masksFile : file;
             if (maskFromExtra) maskT = extraMask;
             if (plain != null && orig != null) {
-                throw new CheckpointException(file, "both '" + name + "' and '" + name + ORIG_SUFFIX + "' present; expected one");
+                throw new CheckpointException(file,
+                        "both '" + name + "' and '" + name + ORIG_SUFFIX + "' present; expected one");
             }
             if (plain == null && orig == null) {
-                throw new CheckpointException(file, "missing tensor '" + name + "' (model " + model.describe() + " has parameters " + params.keySet() + ")");
+                throw new CheckpointException(file, "missing tensor '" + name + "' (model " + model.describe()
+                        + " has parameters " + params.keySet() + ")");
             }
             if (orig != null && maskT == null) {
-                throw new CheckpointException(file, "'" + name + ORIG_SUFFIX + "' without '" + name + MASK_SUFFIX + "'");
+                throw new CheckpointException(file,
+                        "'" + name + ORIG_SUFFIX + "' without '" + name + MASK_SUFFIX + "'");
             }
             String valueName = plain != null ? name : name + ORIG_SUFFIX;
             float[] v = floatValues(file, valueName, plain != null ? plain : orig, shape);
@@ -247,9 +256,11 @@ public final class Checkpoint {
                 mask = maskValues(maskFile, name + MASK_SUFFIX, maskT, shape);
                 for (int i = 0; i < v.length; i++) {
                     if (mask[i] != 0) continue;
-                    if (orig != null) v[i] = 0f; // weight = orig * mask; +0 keeps Parameter's "pruned == 0" invariant without -0
+                    // weight = orig * mask; +0 keeps Parameter's "pruned == 0" invariant without -0
+                    if (orig != null) v[i] = 0f;
                     else if (v[i] != 0f) {
-                        throw new CheckpointException(file, "'" + name + "'" + at(i, shape) + " = " + v[i] + " but its mask is 0 (pruned values must be zero)");
+                        throw new CheckpointException(file, "'" + name + "'" + at(i, shape) + " = " + v[i]
+                                + " but its mask is 0 (pruned values must be zero)");
                     }
                 }
             }
@@ -263,8 +274,10 @@ public final class Checkpoint {
         List<String> unknown = new ArrayList<>();
         for (String n : f.tensors().keySet()) if (!used.contains(n)) unknown.add(n);
         if (!unknown.isEmpty()) {
-            throw new CheckpointException(file, "tensors not in the model: " + unknown + " (model has parameters " + params.keySet()
-                    + "; only NAME, NAME" + ORIG_SUFFIX + ", NAME" + MASK_SUFFIX + ", NAME" + SCORE_SUFFIX + " are accepted)");
+            throw new CheckpointException(file,
+                    "tensors not in the model: " + unknown + " (model has parameters " + params.keySet()
+                    + "; only NAME, NAME" + ORIG_SUFFIX + ", NAME" + MASK_SUFFIX + ", NAME" + SCORE_SUFFIX
+                    + " are accepted)");
         }
         List<String> unknownMasks = new ArrayList<>();
         for (String n : extraMasks.keySet()) if (!usedExtra.contains(n)) unknownMasks.add(n);
@@ -285,7 +298,8 @@ public final class Checkpoint {
     }
 
     private static float[] floatValues(Path file, String name, TensorEntry t, int[] shape) throws CheckpointException {
-        if (!t.dtype().isFloatingPoint()) throw new CheckpointException(file, "tensor '" + name + "' is " + t.dtype() + "; expected a floating-point dtype (F32, F16, BF16, F64)");
+        if (!t.dtype().isFloatingPoint()) throw new CheckpointException(file,
+                "tensor '" + name + "' is " + t.dtype() + "; expected a floating-point dtype (F32, F16, BF16, F64)");
         requireShape(file, name, t, shape);
         float[] v = t.dtype() == DType.F32 ? t.floats() : t.toFloats(); // F32: the freshly read array, owned here
         requireFinite(file, name, v, shape);
@@ -298,30 +312,35 @@ public final class Checkpoint {
         if (t.dtype() == DType.U8 || t.dtype() == DType.BOOL) {
             byte[] b = t.bytes();
             for (int i = 0; i < b.length; i++) {
-                if (b[i] != 0 && b[i] != 1) throw new CheckpointException(file, "mask '" + name + "'" + at(i, shape) + " is " + (b[i] & 0xff) + ", not 0 or 1");
+                if (b[i] != 0 && b[i] != 1) throw new CheckpointException(file,
+                        "mask '" + name + "'" + at(i, shape) + " is " + (b[i] & 0xff) + ", not 0 or 1");
                 m[i] = b[i];
             }
         } else if (t.dtype().isFloatingPoint()) {
             float[] f = t.dtype() == DType.F32 ? t.floats() : t.toFloats();
             for (int i = 0; i < f.length; i++) {
                 if (f[i] == 1f) m[i] = 1;
-                else if (f[i] != 0f) throw new CheckpointException(file, "mask '" + name + "'" + at(i, shape) + " is " + f[i] + ", not 0 or 1");
+                else if (f[i] != 0f) throw new CheckpointException(file,
+                        "mask '" + name + "'" + at(i, shape) + " is " + f[i] + ", not 0 or 1");
             }
         } else {
-            throw new CheckpointException(file, "mask '" + name + "' is " + t.dtype() + "; expected F32, F16, BF16, F64, U8 or BOOL");
+            throw new CheckpointException(file,
+                    "mask '" + name + "' is " + t.dtype() + "; expected F32, F16, BF16, F64, U8 or BOOL");
         }
         return m;
     }
 
     private static void requireShape(Path file, String name, TensorEntry t, int[] shape) throws CheckpointException {
         if (!Arrays.equals(t.shape(), shape)) {
-            throw new CheckpointException(file, "tensor '" + name + "' has shape " + Arrays.toString(t.shape()) + " but the model expects " + Arrays.toString(shape));
+            throw new CheckpointException(file, "tensor '" + name + "' has shape " + Arrays.toString(t.shape())
+                    + " but the model expects " + Arrays.toString(shape));
         }
     }
 
     private static void requireFinite(Path file, String name, float[] v, int[] shape) throws CheckpointException {
         for (int i = 0; i < v.length; i++) {
-            if (!Float.isFinite(v[i])) throw new CheckpointException(file, "tensor '" + name + "'" + at(i, shape) + " is " + v[i]);
+            if (!Float.isFinite(v[i])) throw new CheckpointException(file,
+                    "tensor '" + name + "'" + at(i, shape) + " is " + v[i]);
         }
     }
 

@@ -67,7 +67,9 @@ public enum DType {
             case I16 -> { for (int i = 0; i < n; i++) dst[off + i] = b.getShort(); }
             case U16 -> { for (int i = 0; i < n; i++) dst[off + i] = b.getShort() & 0xffff; }
             case F16 -> { for (int i = 0; i < n; i++) dst[off + i] = halfToFloat(b.getShort() & 0xffff); }
-            case BF16 -> { for (int i = 0; i < n; i++) dst[off + i] = Float.intBitsToFloat((b.getShort() & 0xffff) << 16); }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) dst[off + i] = Float.intBitsToFloat((b.getShort() & 0xffff) << 16);
+            }
             case I32 -> { for (int i = 0; i < n; i++) dst[off + i] = b.getInt(); }
             case U32 -> { for (int i = 0; i < n; i++) dst[off + i] = b.getInt() & 0xffffffffL; }
             case F32 -> { for (int i = 0; i < n; i++) dst[off + i] = b.getFloat(); }

@@ -221,11 +221,15 @@ public final class SafeTensors {
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
-    /** Positional reads through one 1 MiB direct buffer (a heap buffer would make the JDK allocate a direct copy as large as the read). */
+    /**
+     * Positional reads through one 1 MiB direct buffer (a heap buffer would make the JDK allocate a direct copy as
+     * large as the read).
+     */
     private static final class ChunkReader {
         private final Path file;
         private final FileChannel ch;
-        private final ByteBuffer buf = ByteBuffer.allocateDirect(TensorSink.BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        private final ByteBuffer buf = ByteBuffer.allocateDirect(TensorSink.BUFFER_BYTES)
+                .order(ByteOrder.LITTLE_ENDIAN);
 
         ChunkReader(Path file, FileChannel ch) {
             this.file = file;
@@ -236,7 +240,8 @@ public final class SafeTensors {
             buf.clear().limit(bytes);
             while (buf.hasRemaining()) {
                 int r = ch.read(buf, pos + buf.position());
-                if (r < 0) throw new SafeTensorsException(file, "unexpected end of file at byte " + (pos + buf.position()) + " (file changed while reading?)");
+                if (r < 0) throw new SafeTensorsException(file,
+                        "unexpected end of file at byte " + (pos + buf.position()) + " (file changed while reading?)");
             }
             buf.flip();
         }
@@ -292,7 +297,8 @@ public final class SafeTensors {
                 }
             }
             r.endObject();
-            if (r.peek() != JsonToken.END_DOCUMENT) throw new SafeTensorsException(file, "unexpected content after the header's JSON object");
+            if (r.peek() != JsonToken.END_DOCUMENT) throw new SafeTensorsException(file,
+                    "unexpected content after the header's JSON object");
         } catch (SafeTensorsException e) {
             throw e;
         } catch (IOException | IllegalStateException | NumberFormatException e) {
@@ -306,12 +312,14 @@ public final class SafeTensors {
             r.nextNull();
             return;
         }
-        if (r.peek() != JsonToken.BEGIN_OBJECT) throw new SafeTensorsException(file, "\"" + METADATA_KEY + "\" is not an object");
+        if (r.peek() != JsonToken.BEGIN_OBJECT) throw new SafeTensorsException(file,
+                "\"" + METADATA_KEY + "\" is not an object");
         r.beginObject();
         while (r.hasNext()) {
             String k = r.nextName();
             if (r.peek() != JsonToken.STRING) {
-                throw new SafeTensorsException(file, "\"" + METADATA_KEY + "\" value of \"" + k + "\" is " + r.peek() + ", not a string");
+                throw new SafeTensorsException(file,
+                        "\"" + METADATA_KEY + "\" value of \"" + k + "\" is " + r.peek() + ", not a string");
             }
             if (metadata.put(k, r.nextString()) != null) {
                 throw new SafeTensorsException(file, "duplicate key \"" + k + "\" in \"" + METADATA_KEY + "\"");
@@ -322,7 +330,8 @@ public final class SafeTensors {
 
     private static Info readInfo(Path file, JsonReader r, String name) throws IOException {
         String what = "tensor '" + name + "'";
-        if (r.peek() != JsonToken.BEGIN_OBJECT) throw new SafeTensorsException(file, what + ": entry is " + r.peek() + ", not an object");
+        if (r.peek() != JsonToken.BEGIN_OBJECT) throw new SafeTensorsException(file,
+                what + ": entry is " + r.peek() + ", not an object");
         r.beginObject();
         String dtypeName = null;
         long[] shape = null, offsets = null;
@@ -332,12 +341,14 @@ public final class SafeTensors {
             if (!keys.add(k)) throw new SafeTensorsException(file, what + ": duplicate key \"" + k + "\"");
             switch (k) {
                 case "dtype" -> {
-                    if (r.peek() != JsonToken.STRING) throw new SafeTensorsException(file, what + ": dtype is " + r.peek() + ", not a string");
+                    if (r.peek() != JsonToken.STRING) throw new SafeTensorsException(file,
+                            what + ": dtype is " + r.peek() + ", not a string");
                     dtypeName = r.nextString();
                 }
                 case "shape" -> shape = readNonNegativeInts(file, r, what + " shape");
                 case "data_offsets" -> offsets = readNonNegativeInts(file, r, what + " data_offsets");
-                default -> throw new SafeTensorsException(file, what + ": unknown key \"" + k + "\" (expected dtype, shape, data_offsets)");
+                default -> throw new SafeTensorsException(file,
+                        what + ": unknown key \"" + k + "\" (expected dtype, shape, data_offsets)");
             }
         }
         r.endObject();
@@ -346,27 +357,33 @@ public final class SafeTensors {
         if (offsets == null) throw new SafeTensorsException(file, what + ": missing \"data_offsets\"");
         DType dtype = DType.fromName(dtypeName);
         if (dtype == null) {
-            throw new SafeTensorsException(file, what + ": unknown or unsupported dtype \"" + dtypeName + "\" (supported: "
+            throw new SafeTensorsException(file,
+                    what + ": unknown or unsupported dtype \"" + dtypeName + "\" (supported: "
                     + Arrays.toString(DType.values()) + ")");
         }
-        if (offsets.length != 2) throw new SafeTensorsException(file, what + ": data_offsets has " + offsets.length + " numbers, not 2 [begin, end]");
+        if (offsets.length != 2) throw new SafeTensorsException(file,
+                what + ": data_offsets has " + offsets.length + " numbers, not 2 [begin, end]");
         int[] dims = new int[shape.length];
         for (int i = 0; i < shape.length; i++) {
-            if (shape[i] > Integer.MAX_VALUE) throw new SafeTensorsException(file, what + ": dimension " + shape[i] + " is too large");
+            if (shape[i] > Integer.MAX_VALUE) throw new SafeTensorsException(file,
+                    what + ": dimension " + shape[i] + " is too large");
             dims[i] = (int) shape[i];
         }
         return new Info(name, dtype, dims, offsets[0], offsets[1]);
     }
 
     private static long[] readNonNegativeInts(Path file, JsonReader r, String what) throws IOException {
-        if (r.peek() != JsonToken.BEGIN_ARRAY) throw new SafeTensorsException(file, what + " is " + r.peek() + ", not an array");
+        if (r.peek() != JsonToken.BEGIN_ARRAY) throw new SafeTensorsException(file,
+                what + " is " + r.peek() + ", not an array");
         r.beginArray();
         List<Long> out = new ArrayList<>();
         while (r.hasNext()) {
-            if (r.peek() != JsonToken.NUMBER) throw new SafeTensorsException(file, what + " holds " + r.peek() + ", not a number");
+            if (r.peek() != JsonToken.NUMBER) throw new SafeTensorsException(file,
+                    what + " holds " + r.peek() + ", not a number");
             String lit = r.nextString();
             if (lit.startsWith("-")) throw new SafeTensorsException(file, what + " holds negative value " + lit);
-            if (!lit.matches("[0-9]+")) throw new SafeTensorsException(file, what + " holds " + lit + ", not an integer");
+            if (!lit.matches("[0-9]+")) throw new SafeTensorsException(file,
+                    what + " holds " + lit + ", not an integer");
             try {
                 out.add(Long.parseLong(lit));
             } catch (NumberFormatException e) {
@@ -383,7 +400,8 @@ public final class SafeTensors {
     private static List<Info> validateLayout(Path file, List<Info> infos, long dataBytes, boolean arrays)
             throws IOException {
         for (Info t : infos) {
-            String what = "tensor '" + t.name + "' (" + t.dtype + Arrays.toString(t.shape) + ", data_offsets [" + t.begin + ", " + t.end + "])";
+            String what = "tensor '" + t.name + "' (" + t.dtype + Arrays.toString(t.shape) + ", data_offsets ["
+                    + t.begin + ", " + t.end + "])";
             if (t.end < t.begin) throw new SafeTensorsException(file, what + ": end is before begin");
             long need;
             try {
@@ -392,7 +410,8 @@ public final class SafeTensors {
                 throw new SafeTensorsException(file, what + ": shape size overflows");
             }
             if (t.end - t.begin != need) {
-                throw new SafeTensorsException(file, what + ": spans " + (t.end - t.begin) + " bytes but shape and dtype need " + need);
+                throw new SafeTensorsException(file,
+                        what + ": spans " + (t.end - t.begin) + " bytes but shape and dtype need " + need);
             }
             // F32 is held as float[], every other dtype as byte[]: both must fit a Java array
             long arrayLength = t.dtype == DType.F32 ? need / 4 : need;
@@ -406,22 +425,26 @@ public final class SafeTensors {
         Info prev = null;
         for (Info t : ordered) {
             if (t.begin < expect) {
-                throw new SafeTensorsException(file, "tensor '" + t.name + "' data_offsets [" + t.begin + ", " + t.end + "] overlap tensor '"
+                throw new SafeTensorsException(file,
+                        "tensor '" + t.name + "' data_offsets [" + t.begin + ", " + t.end + "] overlap tensor '"
                         + prev.name + "' [" + prev.begin + ", " + prev.end + "]");
             }
             if (t.begin > expect) {
-                throw new SafeTensorsException(file, "gap of " + (t.begin - expect) + " bytes before tensor '" + t.name + "' at data offset "
+                throw new SafeTensorsException(file,
+                        "gap of " + (t.begin - expect) + " bytes before tensor '" + t.name + "' at data offset "
                         + t.begin + " (tensors must be contiguous from offset 0)");
             }
             if (t.end > dataBytes) {
-                throw new SafeTensorsException(file, "tensor '" + t.name + "' data_offsets [" + t.begin + ", " + t.end + "] extend past the "
+                throw new SafeTensorsException(file,
+                        "tensor '" + t.name + "' data_offsets [" + t.begin + ", " + t.end + "] extend past the "
                         + dataBytes + " data bytes in the file (file truncated?)");
             }
             expect = t.end;
             prev = t;
         }
         if (expect != dataBytes) {
-            throw new SafeTensorsException(file, (dataBytes - expect) + " bytes after the last tensor (data offset " + expect
+            throw new SafeTensorsException(file,
+                    (dataBytes - expect) + " bytes after the last tensor (data offset " + expect
                     + ") are not covered by any tensor");
         }
         return ordered;
@@ -451,16 +474,21 @@ public final class SafeTensors {
      * @throws IllegalArgumentException for a null or reserved name, a bad shape, or null metadata entries
      * @throws SafeTensorsException if writing fails or a source writes the wrong number of bytes
      */
-    public static void write(Path file, Map<String, ? extends TensorSource> tensors, Map<String, String> metadata) throws IOException {
+    public static void write(Path file, Map<String, ? extends TensorSource> tensors, Map<String, String> metadata)
+            throws IOException {
         List<Map.Entry<String, ? extends TensorSource>> entries = new ArrayList<>(tensors.entrySet());
         for (Map.Entry<String, ? extends TensorSource> e : entries) {
-            if (e.getKey() == null) throw new IllegalArgumentException("SafeTensors.write " + file + ": null tensor name");
-            if (e.getKey().equals(METADATA_KEY)) throw new IllegalArgumentException("SafeTensors.write " + file + ": tensor name " + METADATA_KEY + " is reserved");
-            if (e.getValue() == null) throw new IllegalArgumentException("SafeTensors.write " + file + ": tensor '" + e.getKey() + "' is null");
+            if (e.getKey() == null) throw new IllegalArgumentException("SafeTensors.write " + file
+                    + ": null tensor name");
+            if (e.getKey().equals(METADATA_KEY)) throw new IllegalArgumentException("SafeTensors.write " + file
+                    + ": tensor name " + METADATA_KEY + " is reserved");
+            if (e.getValue() == null) throw new IllegalArgumentException("SafeTensors.write " + file + ": tensor '"
+                    + e.getKey() + "' is null");
         }
         if (metadata != null) {
             for (Map.Entry<String, String> m : metadata.entrySet()) {
-                if (m.getKey() == null || m.getValue() == null) throw new IllegalArgumentException("SafeTensors.write " + file + ": null metadata key or value");
+                if (m.getKey() == null || m.getValue() == null) throw new IllegalArgumentException("SafeTensors.write "
+                        + file + ": null metadata key or value");
             }
         }
         // Reference order: dtype descending, then name (code point order = Rust's byte-wise UTF-8 order).
@@ -494,7 +522,8 @@ public final class SafeTensors {
                     sink.begin(name, sizes[i]);
                     entries.get(i).getValue().writeData(sink);
                     if (sink.remaining() != 0) {
-                        throw new SafeTensorsException(file, "tensor '" + name + "' wrote " + (sizes[i] - sink.remaining()) + " of its "
+                        throw new SafeTensorsException(file,
+                                "tensor '" + name + "' wrote " + (sizes[i] - sink.remaining()) + " of its "
                                 + sizes[i] + " bytes");
                     }
                 }

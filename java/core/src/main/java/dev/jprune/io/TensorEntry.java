@@ -43,7 +43,8 @@ public final class TensorEntry implements TensorSource {
     public static TensorEntry bool(byte[] data, int... shape) {
         for (int i = 0; i < data.length; i++) {
             if (data[i] != 0 && data[i] != 1) {
-                throw new IllegalArgumentException("TensorEntry.bool: element " + i + " is " + (data[i] & 0xff) + ", not 0 or 1");
+                throw new IllegalArgumentException("TensorEntry.bool: element " + i + " is " + (data[i] & 0xff)
+                        + ", not 0 or 1");
             }
         }
         return new TensorEntry(DType.BOOL, shape, null, data);
@@ -56,7 +57,8 @@ public final class TensorEntry implements TensorSource {
     public static TensorEntry raw(DType dtype, byte[] littleEndian, int... shape) {
         if (dtype == DType.F32) {
             if (littleEndian.length % 4 != 0) {
-                throw new IllegalArgumentException("TensorEntry.raw F32: " + littleEndian.length + " bytes is not a multiple of 4");
+                throw new IllegalArgumentException("TensorEntry.raw F32: " + littleEndian.length
+                        + " bytes is not a multiple of 4");
             }
             float[] f = new float[littleEndian.length / 4];
             DType.F32.toFloats(ByteBuffer.wrap(littleEndian), f, 0, f.length);

@@ -19,11 +19,14 @@ public interface TensorSource {
      */
     void writeData(TensorSink sink) throws IOException;
 
-    /** Product of the dimensions (1 for a scalar); throws IllegalArgumentException on a negative dimension or overflow. */
+    /**
+     * Product of the dimensions (1 for a scalar); throws IllegalArgumentException on a negative dimension or overflow.
+     */
     static long elementCount(int[] shape) {
         long n = 1;
         for (int d : shape) {
-            if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + java.util.Arrays.toString(shape));
+            if (d < 0) throw new IllegalArgumentException("negative dimension in shape "
+                    + java.util.Arrays.toString(shape));
             n = Math.multiplyExact(n, d);
         }
         return n;

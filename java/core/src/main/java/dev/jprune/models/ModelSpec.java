@@ -75,9 +75,11 @@ public record ModelSpec(String name, Sequential net, int[] sampleShape, Task tas
     public void requireSampleShape(int[] dataShape, String dataName) {
         int size = 1;
         for (int d : dataShape) size *= d;
-        boolean ok = java.util.Arrays.equals(dataShape, sampleShape) || (sampleShape.length == 1 && size == sampleShape[0]);
+        boolean ok = java.util.Arrays.equals(dataShape, sampleShape)
+                || (sampleShape.length == 1 && size == sampleShape[0]);
         if (!ok) {
-            throw new IllegalArgumentException("model " + name + " expects samples of shape " + java.util.Arrays.toString(sampleShape)
+            throw new IllegalArgumentException("model " + name + " expects samples of shape "
+                    + java.util.Arrays.toString(sampleShape)
                     + " but data set " + dataName + " has " + java.util.Arrays.toString(dataShape));
         }
     }

@@ -29,8 +29,8 @@ public final class Models {
     public static final String LOGISTIC_REGRESSION = "logistic-regression";
 
     /** The names {@link #build} knows. */
-    public static final List<String> NAMES = List.of("mlp-128", "lenet-300-100", "lenet-5", "cifar-cnn-a", "cifar-cnn-b",
-            "linear-regression", "linear-regression-1");
+    public static final List<String> NAMES = List.of("mlp-128", "lenet-300-100", "lenet-5", "cifar-cnn-a",
+            "cifar-cnn-b", "linear-regression", "linear-regression-1");
 
     /** The checkpoint metadata key holding the model file's JSON (one line) of the model that wrote it. */
     public static final String METADATA_MODEL_FILE = "model_file";

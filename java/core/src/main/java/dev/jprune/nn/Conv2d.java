@@ -112,8 +112,8 @@ public final class Conv2d implements Layer {
                     + Arrays.toString(inputShape));
         }
         if (inputShape[2] + 2 * padding < kernelSize || inputShape[3] + 2 * padding < kernelSize) {
-            throw new IllegalArgumentException("Conv2d: input " + Arrays.toString(inputShape) + " with padding " + padding
-                    + " is smaller than the kernel " + kernelSize + "x" + kernelSize);
+            throw new IllegalArgumentException("Conv2d: input " + Arrays.toString(inputShape) + " with padding "
+                    + padding + " is smaller than the kernel " + kernelSize + "x" + kernelSize);
         }
         int oh = Im2col.outSize(inputShape[2], kernelSize, stride, padding);
         int ow = Im2col.outSize(inputShape[3], kernelSize, stride, padding);
@@ -162,7 +162,8 @@ public final class Conv2d implements Layer {
         int p = oh * ow, chw = inChannels * h * w, ld = nb * p;
         Parallel.forRange(nb, 1, (from, to) -> {
             for (int b = from; b < to; b++) {
-                Im2col.im2col(x, (i0 + b) * chw, inChannels, h, w, kernelSize, kernelSize, stride, padding, oh, ow, col, b * p, ld);
+                Im2col.im2col(x, (i0 + b) * chw, inChannels, h, w, kernelSize, kernelSize, stride, padding, oh, ow, col,
+                        b * p, ld);
             }
         });
     }
@@ -204,7 +205,9 @@ public final class Conv2d implements Layer {
     @Override
     public Tensor backward(Tensor dy) { return backward(dy, true); }
 
-    /** As {@link Layer#backward(Tensor, boolean)}: with {@code needInputGrad} false, dx is not computed (null returned). */
+    /**
+     * As {@link Layer#backward(Tensor, boolean)}: with {@code needInputGrad} false, dx is not computed (null returned).
+     */
     @Override
     public Tensor backward(Tensor dy, boolean needInputGrad) {
         if (input == null) throw new IllegalStateException("Conv2d: backward called before forward");
@@ -212,7 +215,8 @@ public final class Conv2d implements Layer {
         int[] os = outputShape(x.shape());
         if (!Arrays.equals(os, dy.shape())) {
             throw new IllegalArgumentException("Conv2d: gradient shape " + Arrays.toString(dy.shape())
-                    + " does not match output shape " + Arrays.toString(os) + " of input " + Arrays.toString(x.shape()));
+                    + " does not match output shape " + Arrays.toString(os) + " of input "
+                    + Arrays.toString(x.shape()));
         }
         int n = os[0], h = x.dim(2), w = x.dim(3), oh = os[2], ow = os[3], p = oh * ow;
         int ckk = inChannels * kernelSize * kernelSize, chw = inChannels * h * w, f = outChannels, fp = f * p;
@@ -226,7 +230,8 @@ public final class Conv2d implements Layer {
             // dYc[f, b*P + q] = dy[c0 + b, f, q]
             Parallel.forRange(nb, 1, (from, to) -> {
                 for (int b = from; b < to; b++) {
-                    for (int ff = 0; ff < f; ff++) System.arraycopy(dyd, (c0 + b) * fp + ff * p, dyc, ff * ld + b * p, p);
+                    for (int ff = 0; ff < f; ff++) System.arraycopy(dyd, (c0 + b) * fp + ff * p, dyc,
+                            ff * ld + b * p, p);
                 }
             });
             if (ckk >= 4 * f) {
@@ -248,7 +253,8 @@ public final class Conv2d implements Layer {
                 float[] dxd = dx.data;
                 Parallel.forRange(nb, 1, (from, to) -> {
                     for (int b = from; b < to; b++) {
-                        Im2col.col2im(col, b * p, ld, inChannels, h, w, kernelSize, kernelSize, stride, padding, oh, ow, dxd, (c0 + b) * chw);
+                        Im2col.col2im(col, b * p, ld, inChannels, h, w, kernelSize, kernelSize, stride, padding, oh, ow,
+                                dxd, (c0 + b) * chw);
                     }
                 });
             }

@@ -12,7 +12,9 @@ public interface Layer {
     /** Computes the output for a batch; {@code training} switches dropout. Does not modify {@code x}. */
     Tensor forward(Tensor x, boolean training);
 
-    /** Given dL/dy for the last forward, accumulates parameter gradients and returns dL/dx. Does not modify {@code dy}. */
+    /**
+     * Given dL/dy for the last forward, accumulates parameter gradients and returns dL/dx. Does not modify {@code dy}.
+     */
     Tensor backward(Tensor dy);
 
     /**

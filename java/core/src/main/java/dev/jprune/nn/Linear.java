@@ -31,7 +31,8 @@ public final class Linear implements Layer {
      * @throws IllegalArgumentException when {@code in} or {@code out} is not positive
      */
     public Linear(int in, int out, boolean bias, Rng rng) {
-        if (in <= 0 || out <= 0) throw new IllegalArgumentException("Linear: sizes must be positive, got " + in + " -> " + out);
+        if (in <= 0 || out <= 0) throw new IllegalArgumentException("Linear: sizes must be positive, got " + in
+                + " -> " + out);
         this.in = in;
         this.out = out;
         float bound = (float) (1.0 / Math.sqrt(in));
@@ -95,7 +96,8 @@ public final class Linear implements Layer {
     public int[] outputShape(int[] s) {
         long f = 1;
         for (int i = 1; i < s.length; i++) f *= s[i];
-        if (f != in) throw new IllegalArgumentException("Linear(" + in + " -> " + out + "): input shape " + java.util.Arrays.toString(s) + " has " + f + " features");
+        if (f != in) throw new IllegalArgumentException("Linear(" + in + " -> " + out + "): input shape "
+                + java.util.Arrays.toString(s) + " has " + f + " features");
         return new int[] {s[0], out};
     }
 

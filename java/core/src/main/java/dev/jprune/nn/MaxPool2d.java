@@ -19,7 +19,8 @@ public final class MaxPool2d implements Layer {
     /** Max pooling over {@code kernel}×{@code kernel} windows moved by {@code stride} (no padding). */
     public MaxPool2d(int kernel, int stride) {
         if (kernel < 1 || stride < 1) {
-            throw new IllegalArgumentException("MaxPool2d: kernel and stride must be >= 1, got kernel=" + kernel + " stride=" + stride);
+            throw new IllegalArgumentException("MaxPool2d: kernel and stride must be >= 1, got kernel=" + kernel
+                    + " stride=" + stride);
         }
         this.kernel = kernel;
         this.stride = stride;

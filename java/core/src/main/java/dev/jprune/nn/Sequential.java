@@ -76,14 +76,19 @@ public final class Sequential implements Layer {
         return s;
     }
 
-    /** Sets every parameter's values from {@link #copyValues()}'s output. Modifies the parameters (not masks or grads). */
+    /**
+     * Sets every parameter's values from {@link #copyValues()}'s output. Modifies the parameters (not masks or grads).
+     */
     public void setValues(float[][] values) {
         List<Parameter> ps = parameters();
-        if (values.length != ps.size()) throw new IllegalArgumentException("setValues: " + values.length + " arrays for " + ps.size() + " parameters");
+        if (values.length != ps.size()) throw new IllegalArgumentException("setValues: " + values.length
+                + " arrays for " + ps.size() + " parameters");
         for (int i = 0; i < values.length; i++) {
-            if (values[i].length != ps.get(i).size()) throw new IllegalArgumentException("setValues: array " + i + " has " + values[i].length + " values for " + ps.get(i).size());
+            if (values[i].length != ps.get(i).size()) throw new IllegalArgumentException("setValues: array " + i
+                    + " has " + values[i].length + " values for " + ps.get(i).size());
         }
-        for (int i = 0; i < values.length; i++) System.arraycopy(values[i], 0, ps.get(i).value.data, 0, values[i].length);
+        for (int i = 0; i < values.length; i++) System.arraycopy(values[i], 0, ps.get(i).value.data, 0,
+                values[i].length);
     }
 
     /** Number of parameter elements (weights and biases, pruned ones included). */
@@ -103,7 +108,8 @@ public final class Sequential implements Layer {
     @Override
     public String describe() {
         StringBuilder sb = new StringBuilder("Sequential(");
-        for (int i = 0; i < layers.size(); i++) sb.append(i == 0 ? "" : ", ").append(i).append(": ").append(layers.get(i).describe());
+        for (int i = 0; i < layers.size(); i++) sb.append(i == 0 ? "" : ", ").append(i).append(": ")
+                .append(layers.get(i).describe());
         return sb.append(')').toString();
     }
 }

@@ -18,10 +18,13 @@ public final class Adam implements Optimizer {
      * decay.
      */
     public Adam(List<Parameter> params, float lr, float beta1, float beta2, float eps, float weightDecay) {
-        if (!(lr > 0) || !Float.isFinite(lr)) throw new IllegalArgumentException("Adam: learning rate must be positive and finite, got " + lr);
-        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("Adam: betas must be in [0, 1), got " + beta1 + ", " + beta2);
+        if (!(lr > 0) || !Float.isFinite(lr)) throw new IllegalArgumentException(
+                "Adam: learning rate must be positive and finite, got " + lr);
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException(
+                "Adam: betas must be in [0, 1), got " + beta1 + ", " + beta2);
         if (!(eps > 0)) throw new IllegalArgumentException("Adam: eps must be positive, got " + eps);
-        if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) throw new IllegalArgumentException("Adam: weight decay must be >= 0, got " + weightDecay);
+        if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) throw new IllegalArgumentException(
+                "Adam: weight decay must be >= 0, got " + weightDecay);
         this.params = List.copyOf(params);
         this.lr = lr;
         this.beta1 = beta1;
@@ -41,7 +44,8 @@ public final class Adam implements Optimizer {
         for (int i = 0; i < params.size(); i++) {
             Parameter p = params.get(i);
             if (m[i] == null) { m[i] = new float[p.size()]; v[i] = new float[p.size()]; }
-            CpuKernels.adamStep(p.value.data, p.grad.data, m[i], v[i], p.mask, p.size(), lr, beta1, beta2, eps, weightDecay, t, gradScale, clipValue);
+            CpuKernels.adamStep(p.value.data, p.grad.data, m[i], v[i], p.mask, p.size(), lr, beta1, beta2, eps,
+                    weightDecay, t, gradScale, clipValue);
         }
     }
 
@@ -80,7 +84,8 @@ public final class Adam implements Optimizer {
             float[] a = firstMoments[i], b = secondMoments[i];
             int n = params.get(i).size();
             if ((a == null) != (b == null) || (a != null && (a.length != n || b.length != n))) {
-                throw new IllegalArgumentException("Adam.setState: moments of parameter " + i + " do not match its " + n + " elements");
+                throw new IllegalArgumentException("Adam.setState: moments of parameter " + i + " do not match its " + n
+                        + " elements");
             }
         }
         for (int i = 0; i < params.size(); i++) {
@@ -94,5 +99,8 @@ public final class Adam implements Optimizer {
     @Override public List<Parameter> parameters() { return params; }
     @Override public float learningRate() { return lr; }
     @Override public void setLearningRate(float lr) { this.lr = lr; }
-    @Override public String describe() { return "Adam(lr=" + lr + ", betas=(" + beta1 + ", " + beta2 + "), eps=" + eps + ", weight_decay=" + weightDecay + ")"; }
+    @Override public String describe() {
+        return "Adam(lr=" + lr + ", betas=(" + beta1 + ", " + beta2 + "), eps=" + eps
+                + ", weight_decay=" + weightDecay + ")";
+    }
 }

@@ -29,9 +29,13 @@ public final class GradClip {
         return c < 1 ? (float) c : 1f;
     }
 
-    /** torch.nn.utils.clip_grad_norm_: scales all grads so the global norm is at most maxNorm. Modifies grads; returns the pre-clip norm. */
+    /**
+     * torch.nn.utils.clip_grad_norm_: scales all grads so the global norm is at most maxNorm. Modifies grads; returns
+     * the pre-clip norm.
+     */
     public static double clipByNorm(List<Parameter> params, double maxNorm) {
-        if (!(maxNorm > 0)) throw new IllegalArgumentException("clip-by-norm: max_norm must be positive, got " + maxNorm);
+        if (!(maxNorm > 0)) throw new IllegalArgumentException("clip-by-norm: max_norm must be positive, got "
+                + maxNorm);
         double norm = globalNorm(params);
         float s = normScale(norm, maxNorm);
         if (s < 1f) for (Parameter p : params) CpuKernels.scaleInPlace(p.grad.data, p.size(), s);
@@ -40,7 +44,8 @@ public final class GradClip {
 
     /** torch.nn.utils.clip_grad_value_: clamps every gradient element into [−c, c]. Modifies grads. */
     public static void clipByValue(List<Parameter> params, float c) {
-        if (!(c > 0) || Float.isInfinite(c)) throw new IllegalArgumentException("clip-by-value: bound must be positive and finite, got " + c);
+        if (!(c > 0) || Float.isInfinite(c)) throw new IllegalArgumentException(
+                "clip-by-value: bound must be positive and finite, got " + c);
         for (Parameter p : params) CpuKernels.clampInPlace(p.grad.data, p.size(), c);
     }
 }

@@ -16,9 +16,12 @@ public final class Sgd implements Optimizer {
 
     /** SGD over {@code params} (PyTorch's update) with the given rate, momentum, weight decay and Nesterov flag. */
     public Sgd(List<Parameter> params, float lr, float momentum, float weightDecay, boolean nesterov) {
-        if (!(lr > 0) || !Float.isFinite(lr)) throw new IllegalArgumentException("SGD: learning rate must be positive and finite, got " + lr);
-        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("SGD: momentum must be in [0, 1), got " + momentum);
-        if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) throw new IllegalArgumentException("SGD: weight decay must be >= 0, got " + weightDecay);
+        if (!(lr > 0) || !Float.isFinite(lr)) throw new IllegalArgumentException(
+                "SGD: learning rate must be positive and finite, got " + lr);
+        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("SGD: momentum must be in [0, 1), got "
+                + momentum);
+        if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) throw new IllegalArgumentException(
+                "SGD: weight decay must be >= 0, got " + weightDecay);
         if (nesterov && momentum == 0) throw new IllegalArgumentException("SGD: Nesterov needs momentum > 0");
         this.params = List.copyOf(params);
         this.lr = lr;
@@ -33,7 +36,8 @@ public final class Sgd implements Optimizer {
         for (int i = 0; i < params.size(); i++) {
             Parameter p = params.get(i);
             if (momentum != 0 && buf[i] == null) buf[i] = new float[p.size()];
-            CpuKernels.sgdStep(p.value.data, p.grad.data, buf[i], p.mask, p.size(), lr, momentum, weightDecay, nesterov, gradScale, clipValue);
+            CpuKernels.sgdStep(p.value.data, p.grad.data, buf[i], p.mask, p.size(), lr, momentum, weightDecay, nesterov,
+                    gradScale, clipValue);
         }
     }
 
@@ -69,5 +73,8 @@ public final class Sgd implements Optimizer {
     @Override public List<Parameter> parameters() { return params; }
     @Override public float learningRate() { return lr; }
     @Override public void setLearningRate(float lr) { this.lr = lr; }
-    @Override public String describe() { return "SGD(lr=" + lr + ", momentum=" + momentum + (nesterov ? ", nesterov" : "") + ", weight_decay=" + weightDecay + ")"; }
+    @Override public String describe() {
+        return "SGD(lr=" + lr + ", momentum=" + momentum + (nesterov ? ", nesterov" : "") + ", weight_decay="
+                + weightDecay + ")";
+    }
 }

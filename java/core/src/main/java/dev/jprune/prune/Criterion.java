@@ -17,11 +17,14 @@ package dev.jprune.prune;
  *   <tr><td>TAYLOR_SQUARED</td><td>(w·g)²</td><td>w, g</td></tr>
  *   <tr><td>SNIP</td><td>|w·g|; the SNIP saliency is |w·g| / Σ|w·g| over all considered tensors. Dividing by a
  *       positive constant does not change the order (and rounding of the division could only create ties), so
- *       selection uses the unnormalised |w·g|; {@link #snipNormaliser} gives the sum for reporting.</td><td>w, g</td></tr>
+ *       selection uses the unnormalised |w·g|; {@link #snipNormaliser} gives the sum for reporting.</td>
+ *       <td>w, g</td></tr>
  *   <tr><td>MOVEMENT</td><td>−w·g per batch (signed). Movement pruning's score is the sum over steps of −w·g:
  *       accumulate it with {@link ScoreAccumulator} (criterion MOVEMENT, mode SUM) and select on the buffer.
- *       Negative scores are fine: selection works on {@link ScoreKeys#key}, which orders all non-NaN floats.</td><td>w, g</td></tr>
- *   <tr><td>USER</td><td>supplied by the user: {@link ScoreSource#of(float[][])} or {@link ScoreSource#of(int[], ScoreSource.ElementScore)}</td><td>—</td></tr>
+ *       Negative scores are fine: selection works on {@link ScoreKeys#key}, which orders all non-NaN floats.</td>
+ *       <td>w, g</td></tr>
+ *   <tr><td>USER</td><td>supplied by the user: {@link ScoreSource#of(float[][])} or
+ *       {@link ScoreSource#of(int[], ScoreSource.ElementScore)}</td><td>—</td></tr>
  *   <tr><td>HYBRID</td><td>Σ αᵢ · normalizeᵢ(criterionᵢ) over the terms of the spec's {@link ScoreMix}, normalised
  *       per tensor ({@link HybridScores})</td><td>what its terms read</td></tr>
  *   <tr><td>RANDOM</td><td>a seeded uniform draw in [0, 1) per element ({@link RandomScores}): the control every

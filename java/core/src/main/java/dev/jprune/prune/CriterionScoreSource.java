@@ -25,20 +25,26 @@ public final class CriterionScoreSource implements ScoreSource {
                     + " has no per-element formula"
                     + (criterion == Criterion.USER ? "; use ScoreSource.of(scores)" : ""));
         }
-        if (criterion.readsWeight() && w == null) throw new IllegalArgumentException("CriterionScoreSource: " + criterion + " needs weights");
-        if (criterion.readsGradient() && g == null) throw new IllegalArgumentException("CriterionScoreSource: " + criterion + " needs gradients");
+        if (criterion.readsWeight() && w == null) throw new IllegalArgumentException("CriterionScoreSource: "
+                + criterion + " needs weights");
+        if (criterion.readsGradient() && g == null) throw new IllegalArgumentException("CriterionScoreSource: "
+                + criterion + " needs gradients");
         float[][] ref = w != null ? w : g;
         if (w != null && g != null && w.length != g.length) {
-            throw new IllegalArgumentException("CriterionScoreSource: " + w.length + " weight tensors but " + g.length + " gradient tensors");
+            throw new IllegalArgumentException("CriterionScoreSource: " + w.length + " weight tensors but " + g.length
+                    + " gradient tensors");
         }
         if (names != null && names.length != ref.length) {
-            throw new IllegalArgumentException("CriterionScoreSource: " + names.length + " names for " + ref.length + " tensors");
+            throw new IllegalArgumentException("CriterionScoreSource: " + names.length + " names for " + ref.length
+                    + " tensors");
         }
         for (int t = 0; t < ref.length; t++) {
             String n = names == null ? "tensor " + t : names[t];
-            if ((w != null && w[t] == null) || (g != null && g[t] == null)) throw new IllegalArgumentException("CriterionScoreSource: " + n + " has a null array");
+            if ((w != null && w[t] == null) || (g != null && g[t] == null)) throw new IllegalArgumentException(
+                    "CriterionScoreSource: " + n + " has a null array");
             if (w != null && g != null && w[t].length != g[t].length) {
-                throw new IllegalArgumentException("CriterionScoreSource: " + n + " has " + w[t].length + " weights but " + g[t].length + " gradients");
+                throw new IllegalArgumentException("CriterionScoreSource: " + n + " has " + w[t].length
+                        + " weights but " + g[t].length + " gradients");
             }
         }
         this.criterion = criterion;
@@ -132,6 +138,7 @@ public final class CriterionScoreSource implements ScoreSource {
     }
 
     private IllegalArgumentException bad(int t, int i, String what, float v) {
-        return new IllegalArgumentException("score " + criterion + ": " + name(t) + " has non-finite " + what + " " + v + " at index " + i);
+        return new IllegalArgumentException("score " + criterion + ": " + name(t) + " has non-finite " + what + " " + v
+                + " at index " + i);
     }
 }

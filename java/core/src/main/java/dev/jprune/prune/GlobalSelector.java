@@ -11,9 +11,9 @@ import java.util.stream.IntStream;
  * The result is defined in {@link Selection}; this class documents the passes that compute it.
  *
  * <p><b>Chunks.</b> The global index range [0, total) is cut into {@code tasks} contiguous chunks
- * ({@code chunk c = [q·c + min(c, r), q·(c+1) + min(c+1, r)) with total = q·tasks + r}); chunks run in parallel, each reading its elements in
- * global index order in blocks of {@link #BLOCK} scores. Only integer counts cross chunks, summed in chunk order,
- * so the result does not depend on the number of chunks or threads.
+ * ({@code chunk c = [q·c + min(c, r), q·(c+1) + min(c+1, r)) with total = q·tasks + r}); chunks run in parallel, each
+ * reading its elements in global index order in blocks of {@link #BLOCK} scores. Only integer counts cross chunks,
+ * summed in chunk order, so the result does not depend on the number of chunks or threads.
  *
  * <p><b>Passes</b> (u = {@link ScoreKeys#radixKey}, 32 bits, split 16/16):
  * <ol>
@@ -122,7 +122,8 @@ public final class GlobalSelector {
         long[] tiesBefore = new long[tasks];
         long run = 0;
         for (int c = 0; c < tasks; c++) { tiesBefore[c] = run; run += h2[c][lo]; }
-        return new Selection(total, keep, radix ^ 0x80000000, keep - countAbove, countAbove, sum2[lo], off, taskStart, tiesBefore);
+        return new Selection(total, keep, radix ^ 0x80000000, keep - countAbove, countAbove, sum2[lo], off, taskStart,
+                tiesBefore);
     }
 
     /** Selection of the {@code keep} largest of the fraction {@code 1 − sparsity} (see {@link #keepForSparsity}). */
@@ -153,14 +154,17 @@ public final class GlobalSelector {
 
     private static Selection[] perLayer(ScoreSource src, double[] sparsity, MaskSink sink, long[] keptOut) {
         int nt = src.tensorCount();
-        if (sparsity.length != nt) throw new IllegalArgumentException("perLayer: " + sparsity.length + " sparsities for " + nt + " tensors");
+        if (sparsity.length != nt) throw new IllegalArgumentException("perLayer: " + sparsity.length
+                + " sparsities for " + nt + " tensors");
         for (int t = 0; t < nt; t++) {
             if (!(sparsity[t] >= 0.0 && sparsity[t] <= 1.0)) {
-                throw new IllegalArgumentException("perLayer: sparsity of " + src.name(t) + " must be in [0, 1], got " + sparsity[t]);
+                throw new IllegalArgumentException("perLayer: sparsity of " + src.name(t) + " must be in [0, 1], got "
+                        + sparsity[t]);
             }
         }
         Selection[] sel = new Selection[nt];
-        for (int t = 0; t < nt; t++) sel[t] = select(ScoreSource.subset(src, t), keepForSparsity(src.size(t), sparsity[t]));
+        for (int t = 0; t < nt; t++) sel[t] = select(ScoreSource.subset(src, t),
+                keepForSparsity(src.size(t), sparsity[t]));
         for (int t = 0; t < nt; t++) {
             long[] k = sel[t].apply(ScoreSource.subset(src, t), sink == null ? null : MaskSink.subset(sink, t));
             if (keptOut != null) keptOut[t] = k[0];
@@ -228,7 +232,8 @@ public final class GlobalSelector {
      * tensor) for densities outside 0 ≤ min ≤ max ≤ 1. Shared with the GPU twin and the pipeline, so that all of them
      * clamp from the same numbers.
      */
-    public static long[][] cappedBounds(String op, long[] sizes, IntFunction<String> names, double[] minDensity, double[] maxDensity) {
+    public static long[][] cappedBounds(String op, long[] sizes, IntFunction<String> names, double[] minDensity,
+            double[] maxDensity) {
         int nt = sizes.length;
         if (minDensity == null || maxDensity == null || minDensity.length != nt || maxDensity.length != nt) {
             throw new IllegalArgumentException(op + ": " + (minDensity == null ? "null" : minDensity.length) + " min / "
@@ -238,7 +243,8 @@ public final class GlobalSelector {
         for (int t = 0; t < nt; t++) {
             double a = minDensity[t], b = maxDensity[t];
             if (!(a >= 0 && a <= b && b <= 1)) {
-                throw new IllegalArgumentException(op + ": " + names.apply(t) + " needs 0 <= minDensity <= maxDensity <= 1, got " + a + ", " + b);
+                throw new IllegalArgumentException(op + ": " + names.apply(t)
+                        + " needs 0 <= minDensity <= maxDensity <= 1, got " + a + ", " + b);
             }
             min[t] = (long) Math.rint(a * sizes[t]);
             max[t] = (long) Math.rint(b * sizes[t]);
@@ -260,8 +266,8 @@ public final class GlobalSelector {
         if (keep < range[0] || keep > range[1]) {
             long total = 0;
             for (long n : sizes) total += n;
-            throw new IllegalArgumentException(op + ": keep = " + keep + " of " + total + " is infeasible with the density bounds (they allow ["
-                    + range[0] + ", " + range[1] + "])");
+            throw new IllegalArgumentException(op + ": keep = " + keep + " of " + total
+                    + " is infeasible with the density bounds (they allow [" + range[0] + ", " + range[1] + "])");
         }
     }
 
@@ -300,7 +306,8 @@ public final class GlobalSelector {
             rounds++;
             int[] active = activeTensors(fixed);
             if (active.length == 0 && budget != 0) {
-                throw new IllegalStateException(op + ": all tensors clamped with " + budget + " elements left to place");
+                throw new IllegalStateException(op + ": all tensors clamped with " + budget
+                        + " elements left to place");
             }
             long[] c = counter.count(active, budget);
             long excess = 0, deficit = 0;
@@ -323,8 +330,8 @@ public final class GlobalSelector {
 
     /**
      * Threshold mode: keeps exactly the elements with {@code score >= eps} (float comparison, so −0.0 ≥ 0.0): a
-     * read-only pass that rejects NaN scores, then the mask pass. Modifies {@code masksOut} (and {@code weights} if non-null, zeroed where pruned). Returns the kept
-     * count per tensor.
+     * read-only pass that rejects NaN scores, then the mask pass. Modifies {@code masksOut} (and {@code weights} if
+     * non-null, zeroed where pruned). Returns the kept count per tensor.
      */
     public static long[] threshold(ScoreSource src, float eps, byte[][] masksOut, float[][] weights) {
         checkOutputs("threshold", src, masksOut, weights);
@@ -341,7 +348,8 @@ public final class GlobalSelector {
         long[] taskStart = plan(off[off.length - 1], Parallel.threads() * 4, MIN_TASK);
         int tasks = taskStart.length - 1;
         // score >= eps  ⇔  key ≥ key(eps)  ⇔  a Selection with threshold key(eps) and unlimited tie budget.
-        Selection sel = new Selection(off[off.length - 1], -1, ScoreKeys.key(eps), Long.MAX_VALUE, -1, -1, off, taskStart, new long[tasks]);
+        Selection sel = new Selection(off[off.length - 1], -1, ScoreKeys.key(eps), Long.MAX_VALUE, -1, -1, off,
+                taskStart, new long[tasks]);
         // NaN scores would compare false and silently prune: check lazily in the same pass via a checking view.
         ScoreSource checked = new ScoreSource() {
             @Override public int tensorCount() { return src.tensorCount(); }
@@ -366,16 +374,18 @@ public final class GlobalSelector {
 
     static void checkOutputs(String op, ScoreSource src, byte[][] masks, float[][] weights) {
         int nt = src.tensorCount();
-        if (masks != null && masks.length != nt) throw new IllegalArgumentException(op + ": " + masks.length + " masks for " + nt + " tensors");
-        if (weights != null && weights.length != nt) throw new IllegalArgumentException(op + ": " + weights.length + " weight arrays for " + nt + " tensors");
+        if (masks != null && masks.length != nt) throw new IllegalArgumentException(op + ": " + masks.length
+                + " masks for " + nt + " tensors");
+        if (weights != null && weights.length != nt) throw new IllegalArgumentException(op + ": " + weights.length
+                + " weight arrays for " + nt + " tensors");
         for (int t = 0; t < nt; t++) {
             if (masks != null && (masks[t] == null || masks[t].length != src.size(t))) {
-                throw new IllegalArgumentException(op + ": mask of " + src.name(t) + " has length " + (masks[t] == null ? "null" : masks[t].length)
-                        + ", expected " + src.size(t));
+                throw new IllegalArgumentException(op + ": mask of " + src.name(t) + " has length "
+                        + (masks[t] == null ? "null" : masks[t].length) + ", expected " + src.size(t));
             }
             if (weights != null && (weights[t] == null || weights[t].length != src.size(t))) {
-                throw new IllegalArgumentException(op + ": weights of " + src.name(t) + " have length " + (weights[t] == null ? "null" : weights[t].length)
-                        + ", expected " + src.size(t));
+                throw new IllegalArgumentException(op + ": weights of " + src.name(t) + " have length "
+                        + (weights[t] == null ? "null" : weights[t].length) + ", expected " + src.size(t));
             }
         }
     }
@@ -391,7 +401,10 @@ public final class GlobalSelector {
         return off;
     }
 
-    /** Chunk boundaries over [0, total): at most maxTasks chunks of ≥ minTask elements (unless there is one), each ≤ MAX_TASK. */
+    /**
+     * Chunk boundaries over [0, total): at most maxTasks chunks of ≥ minTask elements (unless there is one), each ≤
+     * MAX_TASK.
+     */
     static long[] plan(long total, int maxTasks, long minTask) {
         long tasks = Math.max(1, Math.min(maxTasks, total / minTask));
         tasks = Math.max(tasks, (total + MAX_TASK - 1) / MAX_TASK);

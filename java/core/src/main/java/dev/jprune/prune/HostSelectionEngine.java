@@ -66,7 +66,8 @@ public final class HostSelectionEngine implements SelectionEngine {
     @Override
     public long[] nm(int[] rowLengths, int n, int m) {
         int nt = scores.tensorCount();
-        if (rowLengths.length != nt) throw new IllegalArgumentException("nm: " + rowLengths.length + " row lengths for " + nt + " tensors");
+        if (rowLengths.length != nt) throw new IllegalArgumentException("nm: " + rowLengths.length + " row lengths for "
+                + nt + " tensors");
         // Every tensor is checked (a read-only pass) before any decision is written: a NaN in a later tensor leaves the
         // output untouched, which a streaming sink needs (the arrays are fresh either way).
         for (int t = 0; t < nt; t++) NmSparsity.apply(scores, t, rowLengths[t], n, m, (MaskSink) null);

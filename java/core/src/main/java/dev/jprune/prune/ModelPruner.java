@@ -41,7 +41,8 @@ public final class ModelPruner {
     /**
      * A pruner of {@code net}'s Linear and Conv2d weights that {@code spec} selects.
      *
-     * @throws IllegalArgumentException when nothing is left to prune, an excluded layer does not exist, or N:M rows are shorter than M
+     * @throws IllegalArgumentException when nothing is left to prune, an excluded layer does not exist, or N:M rows
+     *     are shorter than M
      */
     public ModelPruner(Sequential net, PruneSpec spec) {
         this.net = net;
@@ -78,14 +79,15 @@ public final class ModelPruner {
             all.add(new Target(i, i + "." + w.localName, w, b, rows, w.size() / rows));
         }
         for (int i : spec.excludedLayers()) {
-            if (i < 0 || i >= net.layers().size()) throw new IllegalArgumentException("excluded layer " + i + " does not exist (model has " + net.layers().size() + " layers)");
+            if (i < 0 || i >= net.layers().size()) throw new IllegalArgumentException("excluded layer " + i
+                    + " does not exist (model has " + net.layers().size() + " layers)");
         }
         List<Target> out = new ArrayList<>();
         for (int k = 0; k < all.size(); k++) {
             Target t = all.get(k);
             if (spec.excludedLayers().contains(t.layerIndex())) continue;
-            // Structured pruning removes a layer's output units; the last layer's are the model's outputs (the classes),
-            // so it is never a structured target, whatever excludeLast says.
+            // Structured pruning removes a layer's output units; the last layer's are the model's outputs (the
+            // classes), so it is never a structured target, whatever excludeLast says.
             if ((spec.excludeLast() || spec.granularity() == Granularity.STRUCTURED) && k == all.size() - 1) continue;
             out.add(t);
             if (spec.pruneBiases() && t.bias() != null) {
@@ -157,7 +159,8 @@ public final class ModelPruner {
         if (c == Criterion.RANDOM) return new RandomScores(spec.randomSeed(), sizes(), names());
         if (c == Criterion.HYBRID) return HybridScores.combine(spec.mix(), acc, weights(), masks(), names());
         if (!spec.needsGradients()) return new CriterionScoreSource(Criterion.MAGNITUDE, weights(), null, names());
-        if (acc == null || acc.batches() == 0) throw new IllegalStateException("criterion " + spec.criterion() + " needs accumulated gradient scores; none were accumulated");
+        if (acc == null || acc.batches() == 0) throw new IllegalStateException("criterion " + spec.criterion()
+                + " needs accumulated gradient scores; none were accumulated");
         ScoreSource sums = acc.source();
         if (!spec.thresholdMode() || acc.mode() != ScoreAccumulator.Mode.SUM) return sums;
         float batches = acc.batches();
@@ -190,16 +193,19 @@ public final class ModelPruner {
      * (bad sparsity, a NaN score, mismatched scores) nothing is modified.
      */
     public Result prune(double sparsity, ScoreSource scores) {
-        if (scores.tensorCount() != targets.size()) throw new IllegalArgumentException("prune: " + scores.tensorCount() + " score tensors for " + targets.size() + " targets");
+        if (scores.tensorCount() != targets.size()) throw new IllegalArgumentException("prune: " + scores.tensorCount()
+                + " score tensors for " + targets.size() + " targets");
         for (int t = 0; t < targets.size(); t++) {
             if (scores.size(t) != targets.get(t).weight().size()) {
-                throw new IllegalArgumentException("prune: scores for " + targets.get(t).name() + " have " + scores.size(t) + " elements, weight has " + targets.get(t).weight().size());
+                throw new IllegalArgumentException("prune: scores for " + targets.get(t).name() + " have "
+                        + scores.size(t) + " elements, weight has " + targets.get(t).weight().size());
             }
         }
         int nt = targets.size();
         byte[][] old = masks();
         boolean anyMask = Arrays.stream(old).anyMatch(m -> m != null);
-        HostSelectionEngine engine = new HostSelectionEngine(anyMask ? ScoreSource.respectingMasks(scores, old) : scores);
+        HostSelectionEngine engine = new HostSelectionEngine(
+                anyMask ? ScoreSource.respectingMasks(scores, old) : scores);
         // The selection writes only the engine's new mask arrays; the parameters change after it succeeded (a NaN score
         // in the last tensor leaves every weight and mask as it was), and applyMask zeroes the pruned weights.
         Selected sel = select(engine, sparsity);
@@ -256,7 +262,9 @@ public final class ModelPruner {
         return out;
     }
 
-    /** Structured: the bias entry of a pruned row (neuron, filter) is masked and zeroed with it. Modifies the biases. */
+    /**
+     * Structured: the bias entry of a pruned row (neuron, filter) is masked and zeroed with it. Modifies the biases.
+     */
     public static void maskBiases(List<Target> targets, int[][] keptRows) {
         for (int t = 0; t < targets.size(); t++) {
             Target tg = targets.get(t);
@@ -271,7 +279,8 @@ public final class ModelPruner {
     /** Per-target density (kept / size), in target order. */
     public double[] densities() {
         double[] d = new double[targets.size()];
-        for (int t = 0; t < d.length; t++) d[t] = targets.get(t).weight().nonzeroMaskCount() / (double) targets.get(t).weight().size();
+        for (int t = 0; t < d.length; t++) d[t] = targets.get(t).weight().nonzeroMaskCount()
+                / (double) targets.get(t).weight().size();
         return d;
     }
 

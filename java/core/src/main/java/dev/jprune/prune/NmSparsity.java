@@ -69,9 +69,11 @@ public final class NmSparsity {
 
     private static void checkArguments(ScoreSource src, int t, int rowLength, int n, int m) {
         int size = src.size(t);
-        if (m < 1 || n < 0 || n > m) throw new IllegalArgumentException("N:M: need 0 <= N <= M and M >= 1, got " + n + ":" + m);
+        if (m < 1 || n < 0 || n > m) throw new IllegalArgumentException("N:M: need 0 <= N <= M and M >= 1, got " + n
+                + ":" + m);
         if (rowLength < 1 || size % rowLength != 0) {
-            throw new IllegalArgumentException("N:M: " + src.name(t) + " has " + size + " elements, not a whole number of rows of " + rowLength);
+            throw new IllegalArgumentException("N:M: " + src.name(t) + " has " + size
+                    + " elements, not a whole number of rows of " + rowLength);
         }
     }
 

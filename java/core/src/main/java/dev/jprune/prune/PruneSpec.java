@@ -42,15 +42,22 @@ public record PruneSpec(Criterion criterion, Granularity granularity, Scope scop
      * @throws IllegalArgumentException naming the first invalid component or combination
      */
     public PruneSpec {
-        if (criterion == null || granularity == null || scope == null) throw new IllegalArgumentException("criterion, granularity and scope are required");
-        if (!(sparsity >= 0 && sparsity <= 1)) throw new IllegalArgumentException("sparsity must be in [0, 1], got " + sparsity);
-        if (granularity == Granularity.NM && !(nmN >= 0 && nmM >= 1 && nmN <= nmM)) throw new IllegalArgumentException("N:M needs 0 <= N <= M and M >= 1, got " + nmN + ":" + nmM);
+        if (criterion == null || granularity == null || scope == null) throw new IllegalArgumentException(
+                "criterion, granularity and scope are required");
+        if (!(sparsity >= 0 && sparsity <= 1)) throw new IllegalArgumentException("sparsity must be in [0, 1], got "
+                + sparsity);
+        if (granularity == Granularity.NM && !(nmN >= 0 && nmM >= 1 && nmN <= nmM)) throw new IllegalArgumentException(
+                "N:M needs 0 <= N <= M and M >= 1, got " + nmN + ":" + nmM);
         if (!(minDensity >= 0 && minDensity <= 1 && maxDensity >= 0 && maxDensity <= 1 && minDensity <= maxDensity)) {
-            throw new IllegalArgumentException("density caps must satisfy 0 <= min <= max <= 1, got min " + minDensity + " max " + maxDensity);
+            throw new IllegalArgumentException("density caps must satisfy 0 <= min <= max <= 1, got min " + minDensity
+                    + " max " + maxDensity);
         }
         if (scoreBatches < 1) throw new IllegalArgumentException("score batches must be >= 1, got " + scoreBatches);
-        if (accumulate == ScoreAccumulator.Mode.EMA && !(emaMomentum >= 0 && emaMomentum < 1)) throw new IllegalArgumentException("EMA momentum must be in [0, 1), got " + emaMomentum);
-        if (criterion == Criterion.USER) throw new IllegalArgumentException("criterion USER takes scores from code (ModelPruner.pruneWithScores), not from a spec");
+        if (accumulate == ScoreAccumulator.Mode.EMA && !(emaMomentum >= 0 && emaMomentum < 1)) {
+            throw new IllegalArgumentException("EMA momentum must be in [0, 1), got " + emaMomentum);
+        }
+        if (criterion == Criterion.USER) throw new IllegalArgumentException(
+                "criterion USER takes scores from code (ModelPruner.pruneWithScores), not from a spec");
         if (!Float.isNaN(thresholdEps) && granularity == Granularity.NM) {
             throw new IllegalArgumentException("threshold mode is for weights or neurons/filters, not N:M (which "
                     + "keeps N of every M)");
@@ -96,7 +103,8 @@ public record PruneSpec(Criterion criterion, Granularity granularity, Scope scop
 
     /** A builder holding this spec's values. */
     public Builder toBuilder() {
-        Builder b = new Builder().criterion(criterion).granularity(granularity).scope(scope).sparsity(sparsity).nm(nmN, nmM)
+        Builder b = new Builder().criterion(criterion).granularity(granularity).scope(scope)
+                .sparsity(sparsity).nm(nmN, nmM)
                 .groupNorm(groupNorm).threshold(thresholdEps).excludeLayers(excludedLayers).excludeLast(excludeLast)
                 .densityBounds(minDensity,
                         maxDensity).scoreBatches(scoreBatches).accumulate(accumulate).emaMomentum(emaMomentum)
@@ -153,13 +161,16 @@ public record PruneSpec(Criterion criterion, Granularity granularity, Scope scop
         public Builder excludeLayers(Set<Integer> layers) { this.excludedLayers = Set.copyOf(layers); return this; }
         /** Sequential indices never pruned (default none). */
         public Builder excludeLayers(int... layers) {
-            this.excludedLayers = java.util.Arrays.stream(layers).boxed().collect(java.util.stream.Collectors.toUnmodifiableSet());
+            this.excludedLayers = java.util.Arrays.stream(layers).boxed()
+                    .collect(java.util.stream.Collectors.toUnmodifiableSet());
             return this;
         }
         /** Keep the last weight layer (the classifier) dense (default false). */
         public Builder excludeLast(boolean on) { this.excludeLast = on; return this; }
         /** Per-layer bounds of the kept fraction in global scope, 0 &lt;= min &lt;= max &lt;= 1 (default 0 and 1). */
-        public Builder densityBounds(double min, double max) { this.minDensity = min; this.maxDensity = max; return this; }
+        public Builder densityBounds(double min, double max) {
+            this.minDensity = min; this.maxDensity = max; return this;
+        }
         /** Batches gradient scores accumulate over before a prune (default 16, SNIP 1). */
         public Builder scoreBatches(int batches) { this.scoreBatches = batches; return this; }
         /** How scores accumulate over batches (default SUM). */
@@ -175,7 +186,9 @@ public record PruneSpec(Criterion criterion, Granularity granularity, Scope scop
         /** Seed of the RANDOM criterion (default 1). */
         public Builder randomSeed(long seed) { this.randomSeed = seed; return this; }
         /** Exponential moving average of the scores with {@code momentum} in [0, 1) (sets the mode to EMA). */
-        public Builder ema(float momentum) { this.accumulate = ScoreAccumulator.Mode.EMA; this.emaMomentum = momentum; return this; }
+        public Builder ema(float momentum) {
+            this.accumulate = ScoreAccumulator.Mode.EMA; this.emaMomentum = momentum; return this;
+        }
 
         /**
          * The spec.
@@ -184,9 +197,9 @@ public record PruneSpec(Criterion criterion, Granularity granularity, Scope scop
          */
         public PruneSpec build() {
             int batches = scoreBatches != null ? scoreBatches : criterion == Criterion.SNIP ? 1 : DEFAULT_SCORE_BATCHES;
-            return new PruneSpec(criterion, granularity, scope, sparsity, nmN, nmM, groupNorm, thresholdEps, excludedLayers,
-                    excludeLast, minDensity, maxDensity, batches, accumulate, emaMomentum, pruneBiases, mix,
-                            randomSeed);
+            return new PruneSpec(criterion, granularity, scope, sparsity, nmN, nmM, groupNorm, thresholdEps,
+                    excludedLayers, excludeLast, minDensity, maxDensity, batches, accumulate, emaMomentum,
+                    pruneBiases, mix, randomSeed);
         }
     }
 

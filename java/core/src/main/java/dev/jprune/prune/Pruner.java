@@ -25,7 +25,8 @@ public final class Pruner {
      * {@code keepForSparsity(total, sparsity)} elements, masks written and {@code w} zeroed at pruned positions in the
      * same pass. Modifies {@code w} and {@code masksOut}; reads {@code g}. Returns the selection.
      */
-    public static Selection globalPrune(Criterion criterion, float[][] w, float[][] g, String[] names, double sparsity, byte[][] masksOut) {
+    public static Selection globalPrune(Criterion criterion, float[][] w, float[][] g, String[] names, double sparsity,
+            byte[][] masksOut) {
         ScoreSource src = new CriterionScoreSource(criterion, w, g, names);
         Selection sel = GlobalSelector.selectSparsity(src, sparsity);
         sel.apply(src, masksOut, w);
@@ -56,15 +57,19 @@ public final class Pruner {
         return NmSparsity.mask(scores, rowLength, n, m);
     }
 
-    /** Structured (row / filter) pruning, global scope: keeps {@code keepForSparsity(total groups, sparsity)} groups. */
-    public static Structured.Result structuredGlobal(ScoreSource src, int[] groups, Structured.Norm norm, double sparsity) {
+    /**
+     * Structured (row / filter) pruning, global scope: keeps {@code keepForSparsity(total groups, sparsity)} groups.
+     */
+    public static Structured.Result structuredGlobal(ScoreSource src, int[] groups, Structured.Norm norm,
+            double sparsity) {
         long totalGroups = 0;
         for (int g : groups) totalGroups += g;
         return Structured.global(src, groups, norm, GlobalSelector.keepForSparsity(totalGroups, sparsity));
     }
 
     /** Structured (row / filter) pruning, per-layer scope. */
-    public static Structured.Result structuredPerLayer(ScoreSource src, int[] groups, Structured.Norm norm, double[] sparsity) {
+    public static Structured.Result structuredPerLayer(ScoreSource src, int[] groups, Structured.Norm norm,
+            double[] sparsity) {
         return Structured.perLayer(src, groups, norm, sparsity);
     }
 }

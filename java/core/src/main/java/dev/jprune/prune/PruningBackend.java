@@ -24,11 +24,11 @@ public interface PruningBackend {
 
     /**
      * Asks the backend to accumulate {@code acc}'s per-batch statistic itself after every training backward and every
-     * {@link Backend#gradientsOnBatches} batch (gradients before clipping, exactly {@link ScoreAccumulator#accumulate}'s
-     * formula and float rounding), so that gradients need not come to the host every step. {@code weights}: the
-     * parameters of acc's tensors, in acc's order; the backend's copy starts from acc's current buffers. Returns false
-     * when the backend cannot (the host implementation): the caller then accumulates on the host. Modifies nothing on
-     * the host.
+     * {@link Backend#gradientsOnBatches} batch (gradients before clipping, exactly
+     * {@link ScoreAccumulator#accumulate}'s formula and float rounding), so that gradients need not come to the host
+     * every step. {@code weights}: the parameters of acc's tensors, in acc's order; the backend's copy starts from
+     * acc's current buffers. Returns false when the backend cannot (the host implementation): the caller then
+     * accumulates on the host. Modifies nothing on the host.
      *
      * @throws IllegalArgumentException when {@code weights} do not match acc's tensors or are not the model's
      * @throws IllegalStateException when an accumulation is already active

@@ -40,7 +40,8 @@ public record PruningPlan(PruneSpec spec, Schedule schedule, int denseEpochs, in
 
     /** A builder holding this plan's values. */
     public Builder toBuilder() {
-        Builder b = new Builder(spec).schedule(schedule).denseEpochs(denseEpochs).fineTuneEpochs(fineTuneEpochs).fineTuneLr(fineTuneLr);
+        Builder b = new Builder(spec).schedule(schedule).denseEpochs(denseEpochs).fineTuneEpochs(fineTuneEpochs)
+                .fineTuneLr(fineTuneLr);
         b.rewind = rewind;
         b.rewindStep = rewindStep;
         return b;
@@ -86,10 +87,12 @@ public record PruningPlan(PruneSpec spec, Schedule schedule, int denseEpochs, in
     }
 
     /**
-     * @throws IllegalArgumentException for a missing spec, schedule or rewind, negative epochs or rewind step, or a non-finite fine-tuning rate
+     * @throws IllegalArgumentException for a missing spec, schedule or rewind, negative epochs or rewind step, or a
+     *     non-finite fine-tuning rate
      */
     public PruningPlan {
-        if (spec == null || schedule == null || rewind == null) throw new IllegalArgumentException("spec, schedule and rewind are required");
+        if (spec == null || schedule == null || rewind == null) throw new IllegalArgumentException(
+                "spec, schedule and rewind are required");
         if (denseEpochs < 0 || fineTuneEpochs < 0) throw new IllegalArgumentException("epochs must be >= 0");
         if (rewind == Rewind.STEP && rewindStep < 0) throw new IllegalArgumentException("rewind step must be >= 0");
         if (!Float.isFinite(fineTuneLr)) throw new IllegalArgumentException("fine-tune learning rate must be finite");

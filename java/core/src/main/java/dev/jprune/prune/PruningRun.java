@@ -85,7 +85,8 @@ public final class PruningRun {
      */
     public PruningRun(ModelSpec model, TrainConfig cfg, PruningPlan plan, PruneListener listener, Backend backend) {
         if (cfg.epochs() != plan.denseEpochs()) {
-            throw new IllegalArgumentException("TrainConfig.epochs = " + cfg.epochs() + " but PruningPlan.denseEpochs = " + plan.denseEpochs()
+            throw new IllegalArgumentException("TrainConfig.epochs = " + cfg.epochs()
+                    + " but PruningPlan.denseEpochs = " + plan.denseEpochs()
                     + ": a pruning run trains densely for the plan's epochs; make them equal (TrainConfig.withEpochs)");
         }
         this.model = model;
@@ -125,7 +126,9 @@ public final class PruningRun {
             if (plan.rewind() == PruningPlan.Rewind.STEP) {
                 if (plan.rewindStep() == 0) stepSnap[0] = net.copyValues();
                 rewindHook = new StepHook() {
-                    @Override public void afterStep(long s) { if (s + 1 == plan.rewindStep()) stepSnap[0] = net.copyValues(); }
+                    @Override public void afterStep(long s) {
+                        if (s + 1 == plan.rewindStep()) stepSnap[0] = net.copyValues();
+                    }
                     @Override public boolean needsHost(long s) { return s + 1 == plan.rewindStep(); }
                 };
                 backend.addHook(rewindHook);
@@ -133,7 +136,8 @@ public final class PruningRun {
             trainEpochs(data.train(), "dense", plan.denseEpochs());
             if (rewindHook != null) backend.removeHook(rewindHook);
             if (plan.rewind() == PruningPlan.Rewind.STEP) {
-                if (stepSnap[0] == null) throw new IllegalArgumentException("rewind step " + plan.rewindStep() + " is beyond the " + backend.globalStep() + " dense training steps");
+                if (stepSnap[0] == null) throw new IllegalArgumentException("rewind step " + plan.rewindStep()
+                        + " is beyond the " + backend.globalStep() + " dense training steps");
                 snapshot = stepSnap[0];
             }
             String what = "dense model on " + data.test().name();
@@ -178,8 +182,8 @@ public final class PruningRun {
         long kept = 0;
         for (ModelPruner.Target t : pruner.targets()) kept += t.weight().nonzeroMaskCount();
         Evaluations evals = new Evaluations(denseEval, justPruned, ev, denseTrain, justPrunedTrain, prunedTrain);
-        return new Outcome(denseAcc, ev.accuracy(), 1 - kept / (double) pruner.candidateCount(), pruner.names(), pruner.densities(),
-                List.copyOf(prunes), (System.nanoTime() - t0) / 1e9, evals);
+        return new Outcome(denseAcc, ev.accuracy(), 1 - kept / (double) pruner.candidateCount(), pruner.names(),
+                pruner.densities(), List.copyOf(prunes), (System.nanoTime() - t0) / 1e9, evals);
     }
 
     /** The model right after the last prune of a one-shot or iterative schedule, before its fine-tuning. */
@@ -243,7 +247,8 @@ public final class PruningRun {
         ScoreAccumulator a = pruner.newAccumulator();
         boolean onDevice = pruning.accumulateScores(a, targetWeights());
         try {
-            backend.gradientsOnBatches(train, plan.spec().scoreBatches(), seed, onDevice ? null : () -> a.accumulate(pruner.weights(), pruner.grads()));
+            backend.gradientsOnBatches(train, plan.spec().scoreBatches(), seed,
+                    onDevice ? null : () -> a.accumulate(pruner.weights(), pruner.grads()));
             return prune(sparsity, a);
         } finally {
             if (onDevice) pruning.stopScores();
@@ -310,7 +315,9 @@ public final class PruningRun {
         }
     }
 
-    /** Lottery-ticket rewinding: surviving weights take their snapshot values; masks stay; optimizer state is cleared. */
+    /**
+     * Lottery-ticket rewinding: surviving weights take their snapshot values; masks stay; optimizer state is cleared.
+     */
     private void rewind(Sequential net, float[][] snap) {
         net.setValues(snap);
         for (Parameter p : net.parameters()) p.applyMask();

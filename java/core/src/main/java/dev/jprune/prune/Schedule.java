@@ -11,7 +11,8 @@ public sealed interface Schedule {
          * @throws IllegalArgumentException for fewer than 1 round
          */
         public Iterative {
-            if (rounds < 1) throw new IllegalArgumentException("iterative pruning needs at least 1 round, got " + rounds);
+            if (rounds < 1) throw new IllegalArgumentException("iterative pruning needs at least 1 round, got "
+                    + rounds);
         }
         /** Sparsity after round {@code r} (1-based) of a run to {@code target}: 1 − (1 − target)^(r/rounds). */
         public double sparsityAfterRound(int r, double target) {
@@ -28,8 +29,10 @@ public sealed interface Schedule {
          * @throws IllegalArgumentException for t0 &lt; 0, n &lt; 1, dt &lt; 1 or an initial sparsity outside [0, 1)
          */
         public Gradual {
-            if (t0 < 0 || n < 1 || dt < 1) throw new IllegalArgumentException("gradual schedule needs t0 >= 0, n >= 1, dt >= 1; got t0=" + t0 + " n=" + n + " dt=" + dt);
-            if (!(initialSparsity >= 0 && initialSparsity < 1)) throw new IllegalArgumentException("initial sparsity must be in [0, 1), got " + initialSparsity);
+            if (t0 < 0 || n < 1 || dt < 1) throw new IllegalArgumentException(
+                    "gradual schedule needs t0 >= 0, n >= 1, dt >= 1; got t0=" + t0 + " n=" + n + " dt=" + dt);
+            if (!(initialSparsity >= 0 && initialSparsity < 1)) throw new IllegalArgumentException(
+                    "initial sparsity must be in [0, 1), got " + initialSparsity);
         }
 
         /** Whether step t is a pruning step. */
@@ -50,9 +53,10 @@ public sealed interface Schedule {
     }
 
     /**
-     * A {@link Gradual} schedule stated relative to fine-tuning, for when the step count is not known yet: it reaches the
-     * target after {@code fraction} of the fine-tuning steps, pruning about {@code events} times. {@link PruningRun}
-     * resolves it with {@link #over} once it knows the data set and batch size (the CLI's --schedule gradual).
+     * A {@link Gradual} schedule stated relative to fine-tuning, for when the step count is not known yet: it reaches
+     * the target after {@code fraction} of the fine-tuning steps, pruning about {@code events} times.
+     * {@link PruningRun} resolves it with {@link #over} once it knows the data set and batch size (the CLI's --schedule
+     * gradual).
      *
      * @param fraction part of fine-tuning over which the target is reached, in (0, 1]
      * @param events   number of pruning steps, at least 1
@@ -60,7 +64,8 @@ public sealed interface Schedule {
     record RelativeGradual(double fraction, int events) implements Schedule {
         /** @throws IllegalArgumentException for a fraction outside (0, 1] or fewer than 1 event */
         public RelativeGradual {
-            if (!(fraction > 0 && fraction <= 1)) throw new IllegalArgumentException("gradual fraction must be in (0, 1], got " + fraction);
+            if (!(fraction > 0 && fraction <= 1)) throw new IllegalArgumentException(
+                    "gradual fraction must be in (0, 1], got " + fraction);
             if (events < 1) throw new IllegalArgumentException("gradual events must be >= 1, got " + events);
         }
 
@@ -79,7 +84,10 @@ public sealed interface Schedule {
     /** A gradual schedule over the first {@code fraction} of fine-tuning with about {@code events} prunes. */
     static Schedule gradual(double fraction, int events) { return new RelativeGradual(fraction, events); }
 
-    /** A gradual schedule that reaches the target after {@code fraction} of {@code totalSteps}, pruning ~{@code events} times. */
+    /**
+     * A gradual schedule that reaches the target after {@code fraction} of {@code totalSteps}, pruning ~{@code events}
+     * times.
+     */
     static Gradual gradualOver(long totalSteps, double fraction, int events) {
         long span = Math.max(1, (long) (totalSteps * fraction));
         int n = (int) Math.max(1, Math.min(events, span));

@@ -68,7 +68,8 @@ public final class ScoreAccumulator {
             throw new IllegalArgumentException("ScoreAccumulator: EMA momentum must be in [0, 1), got " + momentum);
         }
         if (names != null && names.length != sizes.length) {
-            throw new IllegalArgumentException("ScoreAccumulator: " + names.length + " names for " + sizes.length + " tensors");
+            throw new IllegalArgumentException("ScoreAccumulator: " + names.length + " names for " + sizes.length
+                    + " tensors");
         }
         this.criterion = criterion;
         this.mode = mode;
@@ -76,7 +77,8 @@ public final class ScoreAccumulator {
         this.oneMinusMomentum = 1f - momentum;
         this.buf = new float[sizes.length][];
         for (int t = 0; t < sizes.length; t++) {
-            if (sizes[t] < 0) throw new IllegalArgumentException("ScoreAccumulator: negative size " + sizes[t] + " for tensor " + t);
+            if (sizes[t] < 0) throw new IllegalArgumentException("ScoreAccumulator: negative size " + sizes[t]
+                    + " for tensor " + t);
             buf[t] = new float[sizes[t]];
         }
         this.names = names == null ? null : names.clone();
@@ -97,7 +99,8 @@ public final class ScoreAccumulator {
         }
         CriterionScoreSource src = new CriterionScoreSource(criterion, w, g, names);
         if (src.tensorCount() != buf.length) {
-            throw new IllegalArgumentException("ScoreAccumulator.accumulate: " + src.tensorCount() + " tensors, expected " + buf.length);
+            throw new IllegalArgumentException("ScoreAccumulator.accumulate: " + src.tensorCount()
+                    + " tensors, expected " + buf.length);
         }
         for (int t = 0; t < buf.length; t++) {
             if (src.size(t) != buf[t].length) {
@@ -109,7 +112,8 @@ public final class ScoreAccumulator {
         int block = 4096;
         float[] x = new float[block];
         for (int t = 0; t < buf.length; t++) {
-            for (int from = 0; from < buf[t].length; from += block) src.scores(t, from, Math.min(buf[t].length, from + block), x);
+            for (int from = 0; from < buf[t].length; from += block) src.scores(t, from,
+                    Math.min(buf[t].length, from + block), x);
         }
         for (int t = 0; t < buf.length; t++) {
             float[] s = buf[t];

@@ -56,7 +56,8 @@ public interface ScoreSource {
     static ScoreSource of(int[] sizes, ElementScore fn) {
         int[] s = sizes.clone();
         for (int t = 0; t < s.length; t++) {
-            if (s[t] < 0) throw new IllegalArgumentException("ScoreSource.of: tensor " + t + " has negative size " + s[t]);
+            if (s[t] < 0) throw new IllegalArgumentException("ScoreSource.of: tensor " + t
+                    + " has negative size " + s[t]);
         }
         return new ScoreSource() {
             @Override public int tensorCount() { return s.length; }
@@ -73,7 +74,8 @@ public interface ScoreSource {
         int[] ts = tensors.clone();
         for (int t : ts) {
             if (t < 0 || t >= src.tensorCount()) {
-                throw new IllegalArgumentException("ScoreSource.subset: tensor " + t + " not in [0, " + src.tensorCount() + ")");
+                throw new IllegalArgumentException("ScoreSource.subset: tensor " + t + " not in [0, "
+                        + src.tensorCount() + ")");
             }
         }
         return new ScoreSource() {
@@ -92,12 +94,13 @@ public interface ScoreSource {
      */
     static ScoreSource respectingMasks(ScoreSource src, byte[][] masks) {
         if (masks.length != src.tensorCount()) {
-            throw new IllegalArgumentException("respectingMasks: " + masks.length + " masks for " + src.tensorCount() + " tensors");
+            throw new IllegalArgumentException("respectingMasks: " + masks.length + " masks for " + src.tensorCount()
+                    + " tensors");
         }
         for (int t = 0; t < masks.length; t++) {
             if (masks[t] != null && masks[t].length != src.size(t)) {
-                throw new IllegalArgumentException("respectingMasks: mask of " + src.name(t) + " has length " + masks[t].length
-                        + " but the tensor has " + src.size(t) + " elements");
+                throw new IllegalArgumentException("respectingMasks: mask of " + src.name(t) + " has length "
+                        + masks[t].length + " but the tensor has " + src.size(t) + " elements");
             }
         }
         return new ScoreSource() {

@@ -152,7 +152,8 @@ public final class Selection {
 
     @Override
     public String toString() {
-        return "Selection{keep=" + keep + "/" + total + ", threshold=" + threshold() + " (0x" + Integer.toHexString(thresholdBits)
+        return "Selection{keep=" + keep + "/" + total + ", threshold=" + threshold() + " (0x"
+                + Integer.toHexString(thresholdBits)
                 + "), tieBudget=" + tieBudget + ", above=" + countAbove + ", equal=" + countEqual + "}";
     }
 }

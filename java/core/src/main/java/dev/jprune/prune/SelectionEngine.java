@@ -20,12 +20,15 @@ public interface SelectionEngine {
     /** Global exact top-{@code keep} over all tensors ({@link GlobalSelector#select}). */
     long[] select(long keep);
 
-    /** Per-tensor selection: tensor t keeps {@code keepForSparsity(size_t, sparsity[t])} ({@link GlobalSelector#perLayer}). */
+    /**
+     * Per-tensor selection: tensor t keeps {@code keepForSparsity(size_t, sparsity[t])}
+     * ({@link GlobalSelector#perLayer}).
+     */
     long[] perLayer(double[] sparsity);
 
     /**
-     * Global selection of {@code keep} elements with per-tensor density bounds (fractions of each tensor's size, one per
-     * tensor; {@link GlobalSelector#selectCapped}).
+     * Global selection of {@code keep} elements with per-tensor density bounds (fractions of each tensor's size, one
+     * per tensor; {@link GlobalSelector#selectCapped}).
      */
     long[] capped(long keep, double[] minDensity, double[] maxDensity);
 

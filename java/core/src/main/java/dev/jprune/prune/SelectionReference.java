@@ -17,14 +17,16 @@ public final class SelectionReference {
         int nt = src.tensorCount();
         int total = 0;
         for (int t = 0; t < nt; t++) total = Math.addExact(total, src.size(t));
-        if (keep < 0 || keep > total) throw new IllegalArgumentException("reference: keep " + keep + " not in [0, " + total + "]");
+        if (keep < 0 || keep > total) throw new IllegalArgumentException("reference: keep " + keep + " not in [0, "
+                + total + "]");
         float[] score = new float[total];
         int[] tensor = new int[total], index = new int[total];
         int gi = 0;
         for (int t = 0; t < nt; t++) {
             for (int i = 0; i < src.size(t); i++, gi++) {
                 score[gi] = src.score(t, i);
-                if (Float.isNaN(score[gi])) throw new IllegalArgumentException("reference: NaN score in " + src.name(t) + " at " + i);
+                if (Float.isNaN(score[gi])) throw new IllegalArgumentException("reference: NaN score in " + src.name(t)
+                        + " at " + i);
                 tensor[gi] = t;
                 index[gi] = i;
             }

@@ -39,12 +39,14 @@ public final class Structured {
     /** Group scores of every tensor (tensor t in {@code groups[t]} groups). Reads src only. */
     public static float[][] groupScores(ScoreSource src, int[] groups, Norm norm) {
         int nt = src.tensorCount();
-        if (groups.length != nt) throw new IllegalArgumentException("structured: " + groups.length + " group counts for " + nt + " tensors");
+        if (groups.length != nt) throw new IllegalArgumentException("structured: " + groups.length
+                + " group counts for " + nt + " tensors");
         float[][] gs = new float[nt][];
         for (int t = 0; t < nt; t++) {
             int size = src.size(t), ng = groups[t];
             if (ng < 1 ? size != 0 || ng < 0 : size % ng != 0) {
-                throw new IllegalArgumentException("structured: " + src.name(t) + " has " + size + " elements, not divisible into " + ng + " groups");
+                throw new IllegalArgumentException("structured: " + src.name(t) + " has " + size
+                        + " elements, not divisible into " + ng + " groups");
             }
             int len = ng == 0 ? 0 : size / ng;
             float[] out = new float[ng];

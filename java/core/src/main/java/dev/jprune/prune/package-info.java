@@ -1,6 +1,6 @@
 /**
- * Pruning: criteria ({@link dev.jprune.prune.Criterion}), exact deterministic selection (radix select, ties to the lower
- * index), granularities, schedules, what to prune ({@link dev.jprune.prune.PruneSpec}) and a whole run
+ * Pruning: criteria ({@link dev.jprune.prune.Criterion}), exact deterministic selection (radix select, ties to the
+ * lower index), granularities, schedules, what to prune ({@link dev.jprune.prune.PruneSpec}) and a whole run
  * ({@link dev.jprune.prune.PruningPlan}, {@link dev.jprune.prune.PruningRun}).
  *
  * <p>{@link dev.jprune.prune.ModelPruner} turns a spec into one call on a {@link dev.jprune.prune.SelectionEngine}

@@ -71,9 +71,12 @@ final class ConvStages {
 
         SparseConvStage(String name, Csr w, float[] b, int c, int kh, int kw, int stride, int pad, boolean relu,
                         KernelChoice.Mode mode) {
-            if (w.cols != c * kh * kw) throw new IllegalArgumentException("SparseConv " + name + ": weight has " + w.cols + " columns, not C·kh·kw = " + c * kh * kw);
-            if (b.length != w.rows) throw new IllegalArgumentException("SparseConv " + name + ": bias has " + b.length + " entries for " + w.rows + " filters");
-            this.name = name; this.w = w; this.b = b; this.c = c; this.kh = kh; this.kw = kw; this.stride = stride; this.pad = pad;
+            if (w.cols != c * kh * kw) throw new IllegalArgumentException("SparseConv " + name + ": weight has "
+                    + w.cols + " columns, not C·kh·kw = " + c * kh * kw);
+            if (b.length != w.rows) throw new IllegalArgumentException("SparseConv " + name + ": bias has " + b.length
+                    + " entries for " + w.rows + " filters");
+            this.name = name; this.w = w; this.b = b; this.c = c; this.kh = kh; this.kw = kw;
+            this.stride = stride; this.pad = pad;
             this.relu = relu;
             this.denseFrom = KernelChoice.convRunsDense(mode, w.density(), w.colIdx16 != null) ? 1 : Integer.MAX_VALUE;
             this.dense = denseFrom == Integer.MAX_VALUE ? null : w.toDense();
@@ -82,8 +85,8 @@ final class ConvStages {
         @Override
         public int[] outputShape(int[] s) {
             if (s.length != 4 || s[1] != c || s[2] + 2 * pad < kh || s[3] + 2 * pad < kw) {
-                throw new IllegalArgumentException(describe() + ": expected input [N, " + c + ", H, W] with H, W ≥ " + kh + "−2·" + pad
-                        + " but got " + Arrays.toString(s));
+                throw new IllegalArgumentException(describe() + ": expected input [N, " + c + ", H, W] with H, W ≥ "
+                        + kh + "−2·" + pad + " but got " + Arrays.toString(s));
             }
             return new int[] {s[0], w.rows, outSize(s[2], kh, stride, pad), outSize(s[3], kw, stride, pad)};
         }
@@ -169,7 +172,9 @@ final class ConvStages {
         @Override public String name() { return name; }
         @Override public Csr weight() { return w; }
         @Override public float[] bias() { return b; }
-        @Override public long positions(int[] inputShape) { int[] o = outputShape(inputShape); return (long) o[2] * o[3]; }
+        @Override public long positions(int[] inputShape) {
+            int[] o = outputShape(inputShape); return (long) o[2] * o[3];
+        }
         @Override public int[] denseWeightShape() { return new int[] {w.rows, c, kh, kw}; }
         @Override public int denseFromBatch() { return denseFrom; }
     }
@@ -184,7 +189,8 @@ final class ConvStages {
         @Override
         public int[] outputShape(int[] s) {
             if (s.length != 4 || s[2] < k || s[3] < k) {
-                throw new IllegalArgumentException(describe() + ": expected input [N, C, H, W] with H, W ≥ " + k + " but got " + Arrays.toString(s));
+                throw new IllegalArgumentException(describe() + ": expected input [N, C, H, W] with H, W ≥ " + k
+                        + " but got " + Arrays.toString(s));
             }
             return new int[] {s[0], s[1], (s[2] - k) / stride + 1, (s[3] - k) / stride + 1};
         }

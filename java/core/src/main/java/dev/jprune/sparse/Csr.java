@@ -72,24 +72,30 @@ public final class Csr {
     }
 
     private void validate() {
-        if (rows < 0 || cols < 0) throw new IllegalArgumentException("Csr: negative shape [" + rows + ", " + cols + "]");
+        if (rows < 0 || cols < 0) throw new IllegalArgumentException("Csr: negative shape [" + rows + ", "
+                + cols + "]");
         if (rowPtr.length != rows + 1) {
-            throw new IllegalArgumentException("Csr: rowPtr has length " + rowPtr.length + " but " + rows + " rows need " + (rows + 1));
+            throw new IllegalArgumentException("Csr: rowPtr has length " + rowPtr.length + " but " + rows
+                    + " rows need " + (rows + 1));
         }
         if (colIdx.length != values.length) {
-            throw new IllegalArgumentException("Csr: colIdx has " + colIdx.length + " entries but values has " + values.length);
+            throw new IllegalArgumentException("Csr: colIdx has " + colIdx.length + " entries but values has "
+                    + values.length);
         }
         if (rowPtr[0] != 0) throw new IllegalArgumentException("Csr: rowPtr[0] must be 0 but is " + rowPtr[0]);
         if (rowPtr[rows] != values.length) {
-            throw new IllegalArgumentException("Csr: rowPtr[" + rows + "] = " + rowPtr[rows] + " but there are " + values.length + " nonzeros");
+            throw new IllegalArgumentException("Csr: rowPtr[" + rows + "] = " + rowPtr[rows] + " but there are "
+                    + values.length + " nonzeros");
         }
         for (int r = 0; r < rows; r++) {
             int a = rowPtr[r], b = rowPtr[r + 1];
-            if (b < a) throw new IllegalArgumentException("Csr: rowPtr not monotone at row " + r + ": " + a + " > " + b);
+            if (b < a) throw new IllegalArgumentException("Csr: rowPtr not monotone at row " + r + ": " + a
+                    + " > " + b);
             for (int k = a; k < b; k++) {
                 int c = colIdx[k];
                 if (c < 0 || c >= cols) {
-                    throw new IllegalArgumentException("Csr: column index " + c + " out of range [0, " + cols + ") in row " + r + " (entry " + k + ")");
+                    throw new IllegalArgumentException("Csr: column index " + c + " out of range [0, " + cols
+                            + ") in row " + r + " (entry " + k + ")");
                 }
                 if (k > a && c <= colIdx[k - 1]) {
                     throw new IllegalArgumentException("Csr: column indices of row " + r + " not strictly increasing: "
@@ -100,17 +106,18 @@ public final class Csr {
     }
 
     /**
-     * The exact nonzeros of the dense row-major matrix {@code w[off .. off + rows·cols)} ([rows, cols]); {@code w} is not
-     * modified. Zero means {@code == 0f}, so −0.0 is dropped and NaN is kept. For a masked Parameter this keeps exactly
-     * the surviving nonzero weights, because masked weights are 0 by invariant.
+     * The exact nonzeros of the dense row-major matrix {@code w[off .. off + rows·cols)} ([rows, cols]); {@code w} is
+     * not modified. Zero means {@code == 0f}, so −0.0 is dropped and NaN is kept. For a masked Parameter this keeps
+     * exactly the surviving nonzero weights, because masked weights are 0 by invariant.
      */
     public static Csr fromDense(float[] w, int off, int rows, int cols) {
         if (w == null) throw new IllegalArgumentException("Csr.fromDense: null array");
-        if (rows < 0 || cols < 0) throw new IllegalArgumentException("Csr.fromDense: negative shape [" + rows + ", " + cols + "]");
+        if (rows < 0 || cols < 0) throw new IllegalArgumentException("Csr.fromDense: negative shape [" + rows + ", "
+                + cols + "]");
         long need = (long) rows * cols;
         if (off < 0 || off + need > w.length) {
-            throw new IllegalArgumentException("Csr.fromDense: [" + rows + ", " + cols + "] at offset " + off + " needs " + need
-                    + " floats but the array has " + w.length);
+            throw new IllegalArgumentException("Csr.fromDense: [" + rows + ", " + cols + "] at offset " + off
+                    + " needs " + need + " floats but the array has " + w.length);
         }
         int nnz = 0;
         for (int i = 0; i < need; i++) if (w[off + i] != 0f) nnz++;
@@ -132,7 +139,8 @@ public final class Csr {
     /** {@link #fromDense(float[], int, int, int)} at offset 0; {@code w.length} must be rows·cols exactly. */
     public static Csr fromDense(float[] w, int rows, int cols) {
         if (w != null && w.length != (long) rows * cols) {
-            throw new IllegalArgumentException("Csr.fromDense: array has " + w.length + " floats but [" + rows + ", " + cols + "] needs " + (long) rows * cols);
+            throw new IllegalArgumentException("Csr.fromDense: array has " + w.length + " floats but [" + rows + ", "
+                    + cols + "] needs " + (long) rows * cols);
         }
         return fromDense(w, 0, rows, cols);
     }

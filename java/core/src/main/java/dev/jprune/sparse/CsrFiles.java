@@ -36,7 +36,8 @@ public final class CsrFiles {
      * @param biases    dense parameters (biases) by name
      * @param metadata  the file's metadata
      */
-    public record CsrFile(Map<String, Csr> weights, Map<String, int[]> shapes, Map<String, float[]> biases, Map<String, String> metadata) {
+    public record CsrFile(Map<String, Csr> weights, Map<String, int[]> shapes, Map<String, float[]> biases,
+            Map<String, String> metadata) {
         /** Wraps the maps unmodifiable. */
         public CsrFile {
             weights = Collections.unmodifiableMap(weights);
@@ -60,7 +61,9 @@ public final class CsrFiles {
         meta.put("format", FORMAT);
         for (Map.Entry<String, Parameter> e : net.namedParameters().entrySet()) {
             Parameter p = e.getValue();
-            if (p.kind == Parameter.Kind.BIAS) { t.put(e.getKey(), TensorEntry.f32(p.value.data.clone(), p.value.shape())); continue; }
+            if (p.kind == Parameter.Kind.BIAS) {
+                t.put(e.getKey(), TensorEntry.f32(p.value.data.clone(), p.value.shape())); continue;
+            }
             int rows = p.value.dim(0), cols = p.size() / rows;
             Csr c = Csr.fromDense(p.value.data, rows, cols);
             t.put(e.getKey() + ".crow_indices", TensorEntry.raw(DType.I32, littleEndian(c.rowPtr()), rows + 1));
@@ -81,7 +84,8 @@ public final class CsrFiles {
     public static CsrFile read(Path in) throws IOException {
         SafeTensorFile f = SafeTensors.read(in);
         if (!FORMAT.equals(f.metadata().get("format"))) {
-            throw new IOException(in + ": not a CSR export (metadata format is '" + f.metadata().get("format") + "', expected '" + FORMAT + "')");
+            throw new IOException(in + ": not a CSR export (metadata format is '" + f.metadata().get("format")
+                    + "', expected '" + FORMAT + "')");
         }
         Map<String, Csr> weights = new LinkedHashMap<>();
         Map<String, int[]> shapes = new LinkedHashMap<>();
@@ -95,21 +99,26 @@ public final class CsrFiles {
                 int[] rowPtr = ints(in, key, e.getValue());
                 int[] colIdx = ints(in, name + ".col_indices", need(in, f, name + ".col_indices"));
                 TensorEntry v = need(in, f, name + ".values");
-                if (v.dtype() != DType.F32) throw new IOException(in + ": tensor '" + name + ".values' is " + v.dtype() + "; expected F32");
+                if (v.dtype() != DType.F32) throw new IOException(in + ": tensor '" + name + ".values' is " + v.dtype()
+                        + "; expected F32");
                 try {
                     weights.put(name, new Csr(rows, cols, rowPtr, colIdx, v.floats()));
                 } catch (IllegalArgumentException bad) {
-                    throw new IOException(in + ": weight '" + name + "' of shape " + Arrays.toString(shape) + ": " + bad.getMessage(), bad);
+                    throw new IOException(in + ": weight '" + name + "' of shape " + Arrays.toString(shape) + ": "
+                            + bad.getMessage(), bad);
                 }
                 shapes.put(name, shape);
             } else if (!key.endsWith(".col_indices") && !key.endsWith(".values")) {
-                if (!e.getValue().dtype().isFloatingPoint()) throw new IOException(in + ": tensor '" + key + "' is " + e.getValue().dtype() + "; expected F32");
+                if (!e.getValue().dtype().isFloatingPoint()) throw new IOException(in + ": tensor '" + key + "' is "
+                        + e.getValue().dtype() + "; expected F32");
                 biases.put(key, e.getValue().toFloats());
             }
         }
         for (String key : f.tensors().keySet()) {
-            String base = key.endsWith(".col_indices") ? key.substring(0, key.length() - 12) : key.endsWith(".values") ? key.substring(0, key.length() - 7) : null;
-            if (base != null && !weights.containsKey(base)) throw new IOException(in + ": tensor '" + key + "' without '" + base + ".crow_indices'");
+            String base = key.endsWith(".col_indices") ? key.substring(0, key.length() - 12)
+                    : key.endsWith(".values") ? key.substring(0, key.length() - 7) : null;
+            if (base != null && !weights.containsKey(base)) throw new IOException(in + ": tensor '" + key
+                    + "' without '" + base + ".crow_indices'");
         }
         return new CsrFile(weights, shapes, biases, new LinkedHashMap<>(f.metadata()));
     }
@@ -121,7 +130,8 @@ public final class CsrFiles {
     }
 
     private static int[] ints(Path in, String name, TensorEntry t) throws IOException {
-        if (t.dtype() != DType.I32) throw new IOException(in + ": tensor '" + name + "' is " + t.dtype() + "; expected I32");
+        if (t.dtype() != DType.I32) throw new IOException(in + ": tensor '" + name + "' is " + t.dtype()
+                + "; expected I32");
         ByteBuffer b = ByteBuffer.wrap(t.bytes()).order(ByteOrder.LITTLE_ENDIAN);
         int[] out = new int[t.size()];
         for (int i = 0; i < out.length; i++) out[i] = b.getInt();
@@ -131,7 +141,8 @@ public final class CsrFiles {
     private static int[] parseShape(Path in, String name, String text) throws IOException {
         if (text == null) throw new IOException(in + ": no metadata '" + name + ".shape' for weight '" + name + "'");
         String body = text.trim();
-        if (!body.startsWith("[") || !body.endsWith("]")) throw new IOException(in + ": metadata '" + name + ".shape' is '" + text + "'; expected e.g. [300, 784]");
+        if (!body.startsWith("[") || !body.endsWith("]")) throw new IOException(in + ": metadata '" + name
+                + ".shape' is '" + text + "'; expected e.g. [300, 784]");
         String[] parts = body.substring(1, body.length() - 1).split(",");
         int[] shape = new int[parts.length];
         try {
@@ -139,8 +150,10 @@ public final class CsrFiles {
         } catch (NumberFormatException e) {
             throw new IOException(in + ": metadata '" + name + ".shape' is '" + text + "'; expected e.g. [300, 784]");
         }
-        for (int d : shape) if (d < 0) throw new IOException(in + ": metadata '" + name + ".shape' has a negative dimension: " + text);
-        if (shape.length == 0 || count(shape) > Integer.MAX_VALUE) throw new IOException(in + ": metadata '" + name + ".shape' is not a weight shape: " + text);
+        for (int d : shape) if (d < 0) throw new IOException(in + ": metadata '" + name
+                + ".shape' has a negative dimension: " + text);
+        if (shape.length == 0 || count(shape) > Integer.MAX_VALUE) throw new IOException(in + ": metadata '" + name
+                + ".shape' is not a weight shape: " + text);
         return shape;
     }
 

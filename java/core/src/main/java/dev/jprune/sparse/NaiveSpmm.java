@@ -12,7 +12,8 @@ public final class NaiveSpmm {
     /** y[N, out] = x[N, in]·Wᵀ + b with W = {@code w} [out, in]. Only {@code y} is modified; bias may be null. */
     public static void linear(Csr w, float[] x, int n, float[] bias, float[] y) {
         if (n == 0 || w.rows == 0) return;
-        NaiveGemm.gemm(false, true, n, w.rows, w.cols, 1f, x, 0, Math.max(1, w.cols), w.toDense(), 0, Math.max(1, w.cols), 0f, y, 0, w.rows);
+        NaiveGemm.gemm(false, true, n, w.rows, w.cols, 1f, x, 0, Math.max(1, w.cols), w.toDense(), 0,
+                Math.max(1, w.cols), 0f, y, 0, w.rows);
         if (bias != null) for (int s = 0; s < n; s++) for (int j = 0; j < w.rows; j++) y[s * w.rows + j] += bias[j];
     }
 

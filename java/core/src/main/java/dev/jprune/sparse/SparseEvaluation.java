@@ -20,15 +20,16 @@ public final class SparseEvaluation {
      * Accuracy in [0, 1] (argmax of the logits, ties to the lower class) and mean softmax cross-entropy over
      * {@code test}, batches of {@code batchSize}.
      *
-     * @throws IllegalArgumentException for an empty data set, a regression set, batchSize &lt; 1, or samples that do not
-     *     fit the model
+     * @throws IllegalArgumentException for an empty data set, a regression set, batchSize &lt; 1, or samples that do
+     *     not fit the model
      */
     public static Evaluation evaluate(SparseModel model, Dataset test, int batchSize) {
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
-        if (test.size() == 0) throw new IllegalArgumentException("data set " + test.name() + " is empty: nothing to evaluate");
+        if (test.size() == 0) throw new IllegalArgumentException("data set " + test.name()
+                + " is empty: nothing to evaluate");
         if (test.isRegression()) {
-            throw new IllegalArgumentException("data set " + test.name() + " has regression targets; sparse evaluation measures"
-                    + " the accuracy of class labels");
+            throw new IllegalArgumentException("data set " + test.name()
+                    + " has regression targets; sparse evaluation measures" + " the accuracy of class labels");
         }
         Batcher batcher = new Batcher(test, batchSize, false, false, 0);
         long correct = 0;
@@ -36,7 +37,8 @@ public final class SparseEvaluation {
         for (Batcher.Batch b : batcher.epoch(0)) {
             Tensor logits = model.forward(b.x());
             if (logits.shape().length != 2 || logits.dim(0) != b.size()) {
-                throw new IllegalArgumentException("the model's output " + java.util.Arrays.toString(logits.shape()) + " is not [batch, classes]");
+                throw new IllegalArgumentException("the model's output " + java.util.Arrays.toString(logits.shape())
+                        + " is not [batch, classes]");
             }
             lossSum += SoftmaxCrossEntropy.loss(logits, b.labels()) * b.size();
             int n = logits.dim(0), c = logits.dim(1);

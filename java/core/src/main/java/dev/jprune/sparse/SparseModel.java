@@ -131,7 +131,8 @@ public final class SparseModel {
         if (l instanceof Dropout) return new IdentityStage(name, l.describe() + " (eval: identity)");
         Stage conv = ConvStages.stageOf(l, name, reluNext, mode);
         if (conv != null) return conv;
-        throw new IllegalArgumentException("SparseModel.export: layer " + name + " " + l.describe() + " (" + l.getClass().getName()
+        throw new IllegalArgumentException("SparseModel.export: layer " + name + " " + l.describe() + " ("
+                + l.getClass().getName()
                 + ") is not supported; supported: Linear, Conv2d, ReLU, Flatten, Dropout, MaxPool2d, Sequential");
     }
 
@@ -193,7 +194,9 @@ public final class SparseModel {
         }
     }
 
-    /** Per-sample shapes after every stage for x's sample shape, cached in the workspace (no allocation if unchanged). */
+    /**
+     * Per-sample shapes after every stage for x's sample shape, cached in the workspace (no allocation if unchanged).
+     */
     private void plan(Tensor x, Workspace ws) {
         int[][] d = ws.sampleDims;
         if (d != null && d[0].length == x.rank() - 1) {
@@ -264,7 +267,8 @@ public final class SparseModel {
     /** Storage of all weights: CSR bytes plus 4 bytes per (dense) bias entry. */
     public long bytes() {
         long n = 0;
-        for (Stage s : stages) if (s instanceof WeightStage) n += ((WeightStage) s).weight().bytes() + 4L * ((WeightStage) s).bias().length;
+        for (Stage s : stages) if (s instanceof WeightStage) n += ((WeightStage) s).weight().bytes()
+                + 4L * ((WeightStage) s).bias().length;
         return n;
     }
 

@@ -62,10 +62,11 @@ public record SparseReport(int[] sampleShape, List<Row> layers, Row total) {
                 long biasNz = 0;
                 for (float v : b) if (v != 0f) biasNz++;
                 long params = (long) w.rows * w.cols + b.length;
-                Row r = new Row(ws.name(), kindOf(ws), params, w.nnz() + biasNz, 2L * w.rows * w.cols * pos, 2L * w.nnz() * pos,
-                        4L * params, w.bytes() + 4L * b.length);
+                Row r = new Row(ws.name(), kindOf(ws), params, w.nnz() + biasNz, 2L * w.rows * w.cols * pos,
+                        2L * w.nnz() * pos, 4L * params, w.bytes() + 4L * b.length);
                 rows.add(r);
-                p += r.params; nz += r.nonzeros; df += r.denseFlops; sf += r.sparseFlops; db += r.denseBytes; sb += r.sparseBytes;
+                p += r.params; nz += r.nonzeros; df += r.denseFlops; sf += r.sparseFlops;
+                db += r.denseBytes; sb += r.sparseBytes;
             }
             s = st.outputShape(s);
         }
@@ -79,7 +80,8 @@ public record SparseReport(int[] sampleShape, List<Row> layers, Row total) {
 
     /** A plain-text table, one line per weighted layer and a total line; ends with a newline. */
     public String toTable() {
-        String[] head = {"layer", "kind", "params", "nonzeros", "density", "dense FLOPs", "sparse FLOPs", "dense bytes", "CSR bytes"};
+        String[] head = {"layer", "kind", "params", "nonzeros", "density", "dense FLOPs", "sparse FLOPs", "dense bytes",
+                "CSR bytes"};
         List<String[]> cells = new ArrayList<>();
         cells.add(head);
         for (Row r : layers) cells.add(cells(r));
@@ -87,7 +89,8 @@ public record SparseReport(int[] sampleShape, List<Row> layers, Row total) {
         int[] width = new int[head.length];
         for (String[] c : cells) for (int i = 0; i < c.length; i++) width[i] = Math.max(width[i], c[i].length());
         StringBuilder sb = new StringBuilder();
-        sb.append("sparse report for samples of shape ").append(Arrays.toString(sampleShape)).append(" (FLOPs per sample = 2·MACs)\n");
+        sb.append("sparse report for samples of shape ").append(Arrays.toString(sampleShape))
+                .append(" (FLOPs per sample = 2·MACs)\n");
         for (int k = 0; k < cells.size(); k++) {
             if (k == 1 || k == cells.size() - 1) rule(sb, width);
             String[] c = cells.get(k);
@@ -109,7 +112,7 @@ public record SparseReport(int[] sampleShape, List<Row> layers, Row total) {
 
     private static String[] cells(Row r) {
         return new String[] {r.name, r.kind, Long.toString(r.params), Long.toString(r.nonzeros),
-                String.format(Locale.ROOT, "%.4f", r.density()), Long.toString(r.denseFlops), Long.toString(r.sparseFlops),
-                Long.toString(r.denseBytes), Long.toString(r.sparseBytes)};
+                String.format(Locale.ROOT, "%.4f", r.density()), Long.toString(r.denseFlops),
+                Long.toString(r.sparseFlops), Long.toString(r.denseBytes), Long.toString(r.sparseBytes)};
     }
 }

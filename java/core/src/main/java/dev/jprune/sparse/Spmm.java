@@ -116,16 +116,17 @@ public final class Spmm {
         }
     }
 
-    private static void checkArgs(String op, Csr w, float[] x, long xNeed, String xName, float[] bias, float[] y, long yNeed,
-                                  String yName, int n) {
+    private static void checkArgs(String op, Csr w, float[] x, long xNeed, String xName, float[] bias, float[] y,
+                                  long yNeed, String yName, int n) {
         if (w == null || x == null || y == null) throw new IllegalArgumentException(op + ": null argument");
         if (n < 0) throw new IllegalArgumentException(op + ": negative size " + n);
-        if (x.length < xNeed) throw new IllegalArgumentException(op + ": " + xName + " has " + x.length + " floats but needs " + xNeed
-                + " for W [" + w.rows + ", " + w.cols + "] and size " + n);
-        if (y.length < yNeed) throw new IllegalArgumentException(op + ": " + yName + " has " + y.length + " floats but needs " + yNeed
-                + " for W [" + w.rows + ", " + w.cols + "] and size " + n);
+        if (x.length < xNeed) throw new IllegalArgumentException(op + ": " + xName + " has " + x.length
+                + " floats but needs " + xNeed + " for W [" + w.rows + ", " + w.cols + "] and size " + n);
+        if (y.length < yNeed) throw new IllegalArgumentException(op + ": " + yName + " has " + y.length
+                + " floats but needs " + yNeed + " for W [" + w.rows + ", " + w.cols + "] and size " + n);
         if (bias != null && bias.length != w.rows) {
-            throw new IllegalArgumentException(op + ": bias has " + bias.length + " entries but W has " + w.rows + " rows");
+            throw new IllegalArgumentException(op + ": bias has " + bias.length + " entries but W has " + w.rows
+                    + " rows");
         }
         if (x == y) throw new IllegalArgumentException(op + ": input and output must not alias");
     }

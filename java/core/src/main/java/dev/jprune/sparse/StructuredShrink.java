@@ -85,8 +85,9 @@ public final class StructuredShrink {
     /**
      * A new, smaller model computing the same function as {@code model} (not modified) at evaluation.
      *
-     * @throws IllegalArgumentException naming the layer for a layer kind it cannot rewrite (anything but Linear, Conv2d,
-     *                                  ReLU, Dropout, Flatten, MaxPool2d; nested Sequentials included) or inconsistent shapes
+     * @throws IllegalArgumentException naming the layer for a layer kind it cannot rewrite (anything but Linear,
+     *                                  Conv2d, ReLU, Dropout, Flatten, MaxPool2d; nested Sequentials included) or
+     *                                  inconsistent shapes
      */
     public static Result shrink(Sequential model, Policy policy) {
         if (model == null || policy == null) throw new IllegalArgumentException("StructuredShrink: null argument");
@@ -105,7 +106,8 @@ public final class StructuredShrink {
         }
 
         List<Layer> out = new ArrayList<>();
-        for (int i = 0; i < layers.size(); i++) out.add(units[i] != null ? units[i].build() : copyStateless(layers.get(i), i));
+        for (int i = 0; i < layers.size(); i++) out.add(units[i] != null ? units[i].build()
+                : copyStateless(layers.get(i), i));
         Sequential shrunk = new Sequential(out);
         return new Result(shrunk, changes, model.parameterCount(), shrunk.parameterCount());
     }
@@ -122,7 +124,8 @@ public final class StructuredShrink {
             if (l instanceof ReLU) relu = true;
             else if (l instanceof Flatten) flattened = true;
             else if (!(l instanceof Dropout) && !Unit.isPool(l)) {
-                throw new IllegalStateException("unreachable: " + l.describe()); // Unit.of/copyStateless reject others first
+                // Unit.of/copyStateless reject others first
+                throw new IllegalStateException("unreachable: " + l.describe());
             }
         }
         Unit c = units[j];
@@ -134,8 +137,8 @@ public final class StructuredShrink {
         else if (!p.conv && !c.conv) { blk = 1; foldable = c.hasBias; }
         else if (p.conv) {
             if (c.rowLen % p.units != 0) {
-                throw new IllegalArgumentException("StructuredShrink: layer " + j + " " + layers.get(j).describe() + " has " + c.rowLen
-                        + " inputs, not a multiple of the " + p.units + " filters of layer " + i);
+                throw new IllegalArgumentException("StructuredShrink: layer " + j + " " + layers.get(j).describe()
+                        + " has " + c.rowLen + " inputs, not a multiple of the " + p.units + " filters of layer " + i);
             }
             blk = c.rowLen / p.units;
             foldable = c.hasBias;
@@ -144,8 +147,9 @@ public final class StructuredShrink {
             return new LayerChange(i, before, new int[0], 0, 0);
         }
         if (c.rowLen != p.units * blk) {
-            throw new IllegalArgumentException("StructuredShrink: layer " + j + " " + layers.get(j).describe() + " expects " + c.rowLen
-                    + " inputs but layer " + i + " " + layers.get(i).describe() + " gives " + p.units + " units of " + blk);
+            throw new IllegalArgumentException("StructuredShrink: layer " + j + " " + layers.get(j).describe()
+                    + " expects " + c.rowLen + " inputs but layer " + i + " " + layers.get(i).describe() + " gives "
+                    + p.units + " units of " + blk);
         }
 
         boolean[] drop = new boolean[p.units];
@@ -195,8 +199,9 @@ public final class StructuredShrink {
     }
 
     static IllegalArgumentException unsupported(Layer l, int i) {
-        return new IllegalArgumentException("StructuredShrink: layer " + i + " " + l.describe() + " (" + l.getClass().getName()
-                + ") is not supported; supported: Linear, Conv2d, ReLU, Dropout, Flatten, MaxPool2d (no nested Sequential)");
+        return new IllegalArgumentException("StructuredShrink: layer " + i + " " + l.describe() + " ("
+                + l.getClass().getName() + ") is not supported; supported: Linear, Conv2d, ReLU, Dropout, Flatten, "
+                + "MaxPool2d (no nested Sequential)");
     }
 
     /** Working copy of one weighted layer as a matrix [units, rowLen] (Conv2d: rowLen = C·K·K) plus its bias. */
@@ -209,7 +214,8 @@ public final class StructuredShrink {
         float[] w, b;
         byte[] wMask, bMask;
 
-        private Unit(int index, boolean conv, int k, int stride, int pad, int units, int rowLen, Parameter weight, Parameter bias) {
+        private Unit(int index, boolean conv, int k, int stride, int pad, int units, int rowLen, Parameter weight,
+                Parameter bias) {
             this.index = index; this.conv = conv; this.k = k; this.stride = stride; this.pad = pad;
             this.units = units; this.rowLen = rowLen;
             this.hasBias = bias != null;
@@ -219,7 +225,8 @@ public final class StructuredShrink {
             this.bMask = bias == null || bias.mask == null ? null : bias.mask.clone();
             if (w.length != (long) units * rowLen || b.length != units
                     || (wMask != null && wMask.length != w.length) || (bMask != null && bMask.length != b.length)) {
-                throw new IllegalArgumentException("StructuredShrink: layer " + index + " has inconsistent parameter/mask sizes");
+                throw new IllegalArgumentException("StructuredShrink: layer " + index
+                        + " has inconsistent parameter/mask sizes");
             }
         }
 

@@ -36,7 +36,8 @@ public final class Tensor {
         for (int d : shape) {
             if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
             n *= d;
-            if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " exceeds 2^31 elements");
+            if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("shape " + Arrays.toString(shape)
+                    + " exceeds 2^31 elements");
         }
         return (int) n;
     }
@@ -79,7 +80,8 @@ public final class Tensor {
         boolean ok = expected.length == shape.length;
         for (int i = 0; ok && i < expected.length; i++) ok = expected[i] < 0 || expected[i] == shape[i];
         if (!ok) {
-            throw new IllegalArgumentException(op + ": expected shape " + fmt(expected) + " but got " + Arrays.toString(shape));
+            throw new IllegalArgumentException(op + ": expected shape " + fmt(expected) + " but got "
+                    + Arrays.toString(shape));
         }
         return this;
     }
@@ -87,7 +89,8 @@ public final class Tensor {
     /** Throws naming {@code op} and both shapes unless {@code a} and {@code b} have the same shape. */
     public static void requireSameShape(String op, Tensor a, Tensor b) {
         if (!a.sameShape(b)) {
-            throw new IllegalArgumentException(op + ": shape mismatch " + Arrays.toString(a.shape) + " vs " + Arrays.toString(b.shape));
+            throw new IllegalArgumentException(op + ": shape mismatch " + Arrays.toString(a.shape) + " vs "
+                    + Arrays.toString(b.shape));
         }
     }
 

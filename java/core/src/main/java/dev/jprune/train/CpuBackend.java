@@ -23,7 +23,9 @@ public final class CpuBackend implements Backend {
     public Trainer trainer() { return trainer; }
 
     @Override public String describe() { return "cpu"; }
-    @Override public EpochStats trainEpoch(Dataset train, int epoch, TrainListener l) { return trainer.trainEpoch(train, epoch, l); }
+    @Override public EpochStats trainEpoch(Dataset train, int epoch, TrainListener l) {
+        return trainer.trainEpoch(train, epoch, l);
+    }
     @Override public Evaluation evaluate(Dataset test) { return Trainer.evaluate(spec.net(), test, 500); }
 
     @Override
@@ -47,7 +49,9 @@ public final class CpuBackend implements Backend {
     @Override public void removeHook(StepHook h) { trainer.removeHook(h); }
     @Override public long globalStep() { return trainer.globalStep(); }
     @Override public void masksChanged() { trainer.optimizer().enforceMasks(); }
-    @Override public void weightsReplacedAndResetOptimizer() { trainer.optimizer().reset(); trainer.optimizer().enforceMasks(); }
+    @Override public void weightsReplacedAndResetOptimizer() {
+        trainer.optimizer().reset(); trainer.optimizer().enforceMasks();
+    }
     @Override public void syncToHost() {}
     @Override public void setLearningRate(float lr) { trainer.optimizer().setLearningRate(lr); }
     @Override public void close() {}

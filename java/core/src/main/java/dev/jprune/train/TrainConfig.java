@@ -49,10 +49,14 @@ public record TrainConfig(int epochs, int batchSize, float lr, OptimizerKind opt
     public TrainConfig {
         if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
-        if (!(lr > 0) || !Float.isFinite(lr)) throw new IllegalArgumentException("learning rate must be positive and finite, got " + lr);
-        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
-        if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
-        if (Float.isNaN(clipValue) || Float.isNaN(clipNorm)) throw new IllegalArgumentException("clip bounds must not be NaN");
+        if (!(lr > 0) || !Float.isFinite(lr)) throw new IllegalArgumentException(
+                "learning rate must be positive and finite, got " + lr);
+        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got "
+                + momentum);
+        if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) throw new IllegalArgumentException(
+                "weight decay must be >= 0, got " + weightDecay);
+        if (Float.isNaN(clipValue) || Float.isNaN(clipNorm)) throw new IllegalArgumentException(
+                "clip bounds must not be NaN");
         if (optimizer == null) throw new IllegalArgumentException("optimizer is required");
         if (!(adamEps > 0) || !Float.isFinite(adamEps)) {
             throw new IllegalArgumentException("Adam epsilon must be positive and finite, got " + adamEps);
@@ -64,7 +68,8 @@ public record TrainConfig(int epochs, int batchSize, float lr, OptimizerKind opt
 
     /** SGD momentum 0.9 or Adam, no clipping, no weight decay, with the given rate, epochs, batch size and seed. */
     public static TrainConfig defaults(OptimizerKind opt, float lr, int epochs, int batch, long seed) {
-        return new TrainConfig(epochs, batch, lr, opt, opt == OptimizerKind.SGD ? DEFAULT_MOMENTUM : 0f, 0f, false, 0f, 0f, seed);
+        return new TrainConfig(epochs, batch, lr, opt, opt == OptimizerKind.SGD ? DEFAULT_MOMENTUM : 0f, 0f, false, 0f,
+                0f, seed);
     }
 
     /** This configuration with another number of epochs. */
@@ -87,7 +92,8 @@ public record TrainConfig(int epochs, int batchSize, float lr, OptimizerKind opt
 
     /** A builder holding this configuration's values (its optimizer counts as the model's, its rate as set). */
     public Builder toBuilder() {
-        Builder b = new Builder(optimizer, lr).epochs(epochs).batchSize(batchSize).lr(lr).weightDecay(weightDecay).nesterov(nesterov)
+        Builder b = new Builder(optimizer, lr).epochs(epochs).batchSize(batchSize).lr(lr).weightDecay(weightDecay)
+                .nesterov(nesterov)
                 .clipValue(clipValue).clipNorm(clipNorm).seed(seed).adamEps(adamEps).gradMask(gradMask).stop(stop);
         if (optimizer == OptimizerKind.SGD) b.momentum(momentum);
         return b;
@@ -153,8 +159,8 @@ public record TrainConfig(int epochs, int batchSize, float lr, OptimizerKind opt
          */
         public TrainConfig build() {
             float rate = lr != null ? lr : optimizer == modelOptimizer ? modelLr : defaultLr(optimizer);
-            return new TrainConfig(epochs, batchSize, rate, optimizer, optimizer == OptimizerKind.SGD ? momentum : 0f, weightDecay,
-                    nesterov, clipValue, clipNorm, seed, adamEps, gradMask, stop);
+            return new TrainConfig(epochs, batchSize, rate, optimizer, optimizer == OptimizerKind.SGD ? momentum : 0f,
+                    weightDecay, nesterov, clipValue, clipNorm, seed, adamEps, gradMask, stop);
         }
     }
 }

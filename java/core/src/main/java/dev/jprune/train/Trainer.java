@@ -84,7 +84,8 @@ public final class Trainer {
             Tensor out = net.forward(b.x(), true);
             Tensor dout = Tensor.zeros(out.shape());
             double loss = lossAndGrad(out, b, dout);
-            if (!Double.isFinite(loss)) throw new ArithmeticException("training diverged: loss " + loss + " at epoch " + epoch + " step " + step + " (try a smaller learning rate or clipping)");
+            if (!Double.isFinite(loss)) throw new ArithmeticException("training diverged: loss " + loss + " at epoch "
+                    + epoch + " step " + step + " (try a smaller learning rate or clipping)");
             if (!regression) correct += countCorrect(out, b.labels());
             seen += b.size();
             lossSum += loss * b.size();
@@ -121,7 +122,8 @@ public final class Trainer {
             Tensor pred = net.forward(b.x(), true);
             Tensor dpred = Tensor.zeros(pred.shape());
             double loss = MeanSquaredError.lossAndGrad(pred, b.targets(), dpred);
-            if (!Double.isFinite(loss)) throw new ArithmeticException("training diverged: loss " + loss + " at epoch " + epoch + " step " + step);
+            if (!Double.isFinite(loss)) throw new ArithmeticException("training diverged: loss " + loss + " at epoch "
+                    + epoch + " step " + step);
             lossSum += loss * b.size();
             seen += b.size();
             net.backward(dpred, false);

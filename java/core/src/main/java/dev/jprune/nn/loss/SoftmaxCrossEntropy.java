@@ -12,9 +12,11 @@ public final class SoftmaxCrossEntropy {
      * mean loss. Numerically stable (max subtracted before exp).
      */
     public static double lossAndGrad(Tensor logits, int[] labels, Tensor dlogits) {
-        if (logits.rank() != 2) throw new IllegalArgumentException("SoftmaxCrossEntropy: logits must be [N, C], got " + java.util.Arrays.toString(logits.shape()));
+        if (logits.rank() != 2) throw new IllegalArgumentException("SoftmaxCrossEntropy: logits must be [N, C], got "
+                + java.util.Arrays.toString(logits.shape()));
         int n = logits.dim(0), c = logits.dim(1);
-        if (labels.length < n) throw new IllegalArgumentException("SoftmaxCrossEntropy: " + labels.length + " labels for " + n + " rows");
+        if (labels.length < n) throw new IllegalArgumentException("SoftmaxCrossEntropy: " + labels.length
+                + " labels for " + n + " rows");
         Tensor.requireSameShape("SoftmaxCrossEntropy dlogits", logits, dlogits);
         return CpuKernels.softmaxCrossEntropy(logits.data, labels, n, c, dlogits.data);
     }
