@@ -49,7 +49,9 @@ class EmulatorSelfTest {
         }
     }
 
-    /** Launches a self-test kernel with (buffer, ints...) arguments and returns the next synchronising call's result. */
+    /**
+     * Launches a self-test kernel with (buffer, ints...) arguments and returns the next synchronising call's result.
+     */
     private static int launch(GpuContext ctx, String kernel, int grid, int block, DeviceBuffer buf, int... ints) {
         Pointer[] args = new Pointer[1 + ints.length];
         args[0] = Pointer.to(buf.ptr());
@@ -113,7 +115,8 @@ class EmulatorSelfTest {
     void newDeviceMemoryIsPoisoned() {
         try (GpuContext ctx = GpuContext.open(0, true)) {
             float[] h = ctx.allocFloat(7).toFloatArray();
-            for (float v : h) assertEquals(0xffffffff, Float.floatToRawIntBits(v), "fresh device memory must read as NaN");
+            for (float v : h) assertEquals(0xffffffff, Float.floatToRawIntBits(v),
+                    "fresh device memory must read as NaN");
         }
     }
 
@@ -121,7 +124,8 @@ class EmulatorSelfTest {
     void outOfMemoryIsAClearError() {
         try (GpuContext ctx = GpuContext.open(0, true)) {
             long total = ctx.totalMemory();
-            GpuOutOfMemoryException e = assertThrows(GpuOutOfMemoryException.class, () -> ctx.allocFloat(total / 4 + 1));
+            GpuOutOfMemoryException e = assertThrows(GpuOutOfMemoryException.class,
+                    () -> ctx.allocFloat(total / 4 + 1));
             assertTrue(e.getMessage().contains("out of memory"), e.getMessage());
             assertEquals(4 * (total / 4 + 1), e.requestedBytes());
             try (DeviceBuffer ok = ctx.allocFloat(1000)) {  // and the context still works
@@ -134,7 +138,8 @@ class EmulatorSelfTest {
     void launchConfigurationIsChecked() {
         try (GpuContext ctx = GpuContext.open(0, true)) {
             DeviceBuffer y = ctx.allocFloat(64);
-            int r = JCudaDriver.cuLaunchKernel(GpuInternals.function(ctx, "jp_emu_selftest_oob"), 1, 1, 1, 2048, 1, 1, 0,
+            int r = JCudaDriver.cuLaunchKernel(GpuInternals.function(ctx, "jp_emu_selftest_oob"),
+                    1, 1, 1, 2048, 1, 1, 0,
                     ctx.stream(), Pointer.to(Pointer.to(y.ptr()), Pointer.to(new int[] {64})), null);
             assertEquals(CUresult.CUDA_ERROR_INVALID_VALUE, r, "a 2048-thread block must be refused");
             GpuException e = assertThrows(GpuException.class, () -> GpuInternals.function(ctx, "jp_no_such_kernel"));

@@ -52,7 +52,8 @@ class GpuConvOpsTest {
     // {n, c, h, w, f, k, stride, pad}: 1x1, odd sizes, stride 2/3, padding, LeNet conv1/conv2, 129 wide, kernel > input
     private static final int[][] CONV = {
             {1, 1, 1, 1, 1, 1, 1, 0}, {2, 3, 7, 5, 4, 3, 1, 1}, {3, 2, 9, 9, 5, 3, 2, 0}, {7, 1, 28, 28, 6, 5, 1, 2},
-            {5, 6, 14, 14, 16, 5, 1, 0}, {2, 3, 8, 7, 3, 4, 3, 2}, {1, 2, 3, 3, 2, 5, 1, 2}, {1, 1, 7, 129, 7, 3, 1, 1}};
+            {5, 6, 14, 14, 16, 5, 1, 0}, {2, 3, 8, 7, 3, 4, 3, 2}, {1, 2, 3, 3, 2, 5, 1, 2},
+            {1, 1, 7, 129, 7, 3, 1, 1}};
 
     @Test
     void im2colCol2imAndPermutesAreExact() {
@@ -84,7 +85,8 @@ class GpuConvOpsTest {
             CpuConvKernels.rowsToNchw(rows, bias, n, f, p, cpuY);
             CpuConvKernels.rowsToNchw(rows, null, n, f, p, cpuYnb);
             CpuConvKernels.nchwToRows(y, n, f, p, cpuRows);
-            try (DeviceBuffer dr = ctx.upload(rows); DeviceBuffer dy = ctx.upload(y); DeviceBuffer db = ctx.upload(bias);
+            try (DeviceBuffer dr = ctx.upload(rows); DeviceBuffer dy = ctx.upload(y);
+                 DeviceBuffer db = ctx.upload(bias);
                  DeviceBuffer out = ctx.upload(nan(len))) {
                 ops.rowsToNchw(dr, db, n, f, p, out);
                 assertClose("rowsToNchw " + Arrays.toString(s), cpuY, out.toFloatArray(), 0, 0);
@@ -113,7 +115,8 @@ class GpuConvOpsTest {
                 ddb.upload(db);
                 ops.biasGradNchw(ddy, n, f, p, ddb);
                 float[] again = ddb.toFloatArray();
-                for (int i = 0; i < f; i++) assertEquals(Float.floatToRawIntBits(gpu[i]), Float.floatToRawIntBits(again[i]), "deterministic db[" + i + "]");
+                for (int i = 0; i < f; i++) assertEquals(Float.floatToRawIntBits(gpu[i]),
+                        Float.floatToRawIntBits(again[i]), "deterministic db[" + i + "]");
             }
         }
     }
@@ -133,11 +136,14 @@ class GpuConvOpsTest {
             float[] refW = NaiveConv2d.gradWeight(x, dy, k, st, pad).data, refB = NaiveConv2d.gradBias(dy).data;
             for (int i = 0; i < refW.length; i++) refW[i] += dw0[i];  // dw and db accumulate
             for (int i = 0; i < refB.length; i++) refB[i] += db0[i];
-            try (DeviceBuffer dx = ctx.upload(x.data); DeviceBuffer dwt = ctx.upload(wt.data); DeviceBuffer dbias = ctx.upload(b.data);
+            try (DeviceBuffer dx = ctx.upload(x.data); DeviceBuffer dwt = ctx.upload(wt.data);
+                 DeviceBuffer dbias = ctx.upload(b.data);
                  DeviceBuffer dyb = ctx.upload(dy.data); DeviceBuffer y = ctx.upload(nan(n * f * p));
-                 DeviceBuffer gx = ctx.upload(nan(x.size())); DeviceBuffer gw = ctx.upload(dw0); DeviceBuffer gb = ctx.upload(db0)) {
+                 DeviceBuffer gx = ctx.upload(nan(x.size())); DeviceBuffer gw = ctx.upload(dw0);
+                 DeviceBuffer gb = ctx.upload(db0)) {
                 ops.conv2dForward(dx, n, c, h, w, dwt, f, k, dbias, st, pad, y);
-                assertClose("conv forward " + tag, NaiveConv2d.forward(x, wt, b, st, pad).data, y.toFloatArray(), 1e-5 * Math.sqrt(ckk), 1e-5);
+                assertClose("conv forward " + tag, NaiveConv2d.forward(x, wt, b, st, pad).data, y.toFloatArray(),
+                        1e-5 * Math.sqrt(ckk), 1e-5);
                 ops.conv2dBackward(dx, n, c, h, w, dwt, f, k, st, pad, dyb, gx, gw, gb);
                 assertClose("conv dx " + tag, NaiveConv2d.gradInput(dy, wt, x.shape(), st, pad).data, gx.toFloatArray(),
                         1e-5 * Math.sqrt(f * k * k), 1e-5);
@@ -154,7 +160,8 @@ class GpuConvOpsTest {
     @Test
     void maxPoolIsExactWithArgmax() {
         Rng r = new Rng(34);
-        int[][] shapes = {{1, 1, 1, 1, 1, 1}, {2, 3, 8, 8, 2, 2}, {1, 2, 7, 9, 3, 2}, {2, 1, 7, 7, 2, 3}, {1, 1, 5, 5, 5, 1},
+        int[][] shapes = {{1, 1, 1, 1, 1, 1}, {2, 3, 8, 8, 2, 2}, {1, 2, 7, 9, 3, 2}, {2, 1, 7, 7, 2, 3},
+                {1, 1, 5, 5, 5, 1},
                 {3, 2, 129, 7, 3, 1}, {7, 6, 28, 28, 2, 2}};
         for (int[] s : shapes) {
             int n = s[0], c = s[1], h = s[2], w = s[3], k = s[4], st = s[5];
@@ -170,7 +177,8 @@ class GpuConvOpsTest {
             CpuConvKernels.maxPoolBackward(dy, am, n, c, h, w, k, st, dx);
             int[] poison = new int[outs];
             Arrays.fill(poison, -1);
-            try (DeviceBuffer dxIn = ctx.upload(x); DeviceBuffer dyOut = ctx.upload(nan(outs)); DeviceBuffer dam = ctx.upload(poison);
+            try (DeviceBuffer dxIn = ctx.upload(x); DeviceBuffer dyOut = ctx.upload(nan(outs));
+                 DeviceBuffer dam = ctx.upload(poison);
                  DeviceBuffer ddy = ctx.upload(dy); DeviceBuffer ddx = ctx.upload(nan(size))) {
                 ops.maxPoolForward(dxIn, n, c, h, w, k, st, dyOut, dam);
                 assertClose("maxpool y " + Arrays.toString(s), y, dyOut.toFloatArray(), 0, 0);
@@ -199,7 +207,8 @@ class GpuConvOpsTest {
                     CpuConvKernels.dropoutForward(x, size, p, seed, stream, cpuY, cpuKeep);
                     byte[] poison = new byte[size];
                     Arrays.fill(poison, (byte) 7);
-                    try (DeviceBuffer dxIn = ctx.upload(x); DeviceBuffer dy = ctx.upload(nan(size)); DeviceBuffer keep = ctx.upload(poison);
+                    try (DeviceBuffer dxIn = ctx.upload(x); DeviceBuffer dy = ctx.upload(nan(size));
+                         DeviceBuffer keep = ctx.upload(poison);
                          DeviceBuffer ddy = ctx.upload(dyv); DeviceBuffer ddx = ctx.upload(nan(size))) {
                         ops.dropoutForward(dxIn, size, p, seed, stream, dy, keep);
                         byte[] gk = new byte[size];
@@ -218,7 +227,8 @@ class GpuConvOpsTest {
     void lossesWithoutHostSyncMatchTheSyncedOnes() {
         Rng r = new Rng(36);
         int slots = 4;
-        try (DeviceBuffer lossOut = ctx.allocDouble(slots); DeviceBuffer correct = ctx.allocLong(slots); DeviceBuffer bad = ctx.allocInt(slots)) {
+        try (DeviceBuffer lossOut = ctx.allocDouble(slots); DeviceBuffer correct = ctx.allocLong(slots);
+             DeviceBuffer bad = ctx.allocInt(slots)) {
             for (int rows : new int[] {1, 7, 129}) {
                 for (int cols : new int[] {1, 7, 10, 129, 1000}) {
                     float[] logits = random(r, rows * cols);
@@ -232,7 +242,8 @@ class GpuConvOpsTest {
                     double cpuLoss = CpuKernels.softmaxCrossEntropy(logits, labels, rows, cols, cpuGrad);
                     long cpuCorrect = CpuConvKernels.countCorrect(logits, labels, rows, cols);
                     int slot = (rows + cols) % slots;
-                    try (DeviceBuffer dl = ctx.upload(logits); DeviceBuffer lab = ctx.upload(labels); DeviceBuffer dd = ctx.upload(nan(rows * cols))) {
+                    try (DeviceBuffer dl = ctx.upload(logits); DeviceBuffer lab = ctx.upload(labels);
+                         DeviceBuffer dd = ctx.upload(nan(rows * cols))) {
                         ops.softmaxCrossEntropyAsync(dl, lab, rows, cols, dd, lossOut, correct, bad, slot);
                         double[] l = new double[slots];
                         lossOut.download(l);
@@ -263,7 +274,8 @@ class GpuConvOpsTest {
             for (int n : new int[] {1, 7, 129, 65536 + 3}) {
                 float[] p = random(r, n), t = random(r, n), cpu = nan(n);
                 double cpuLoss = CpuKernels.mse(p, t, n, cpu);
-                try (DeviceBuffer dp = ctx.upload(p); DeviceBuffer dt = ctx.upload(t); DeviceBuffer dd = ctx.upload(nan(n))) {
+                try (DeviceBuffer dp = ctx.upload(p); DeviceBuffer dt = ctx.upload(t);
+                     DeviceBuffer dd = ctx.upload(nan(n))) {
                     ops.mseAsync(dp, dt, n, dd, lossOut, 3);
                     double[] l = new double[slots];
                     lossOut.download(l);
@@ -282,13 +294,18 @@ class GpuConvOpsTest {
 
     @Test
     void badArgumentsAreRejectedBeforeLaunch() {
-        try (DeviceBuffer f = ctx.allocFloat(100); DeviceBuffer i = ctx.allocInt(100); DeviceBuffer d = ctx.allocDouble(1)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ops.im2col(f, 1, 1, 2, 2, 5, 5, 1, 0, f));
+        try (DeviceBuffer f = ctx.allocFloat(100); DeviceBuffer i = ctx.allocInt(100);
+             DeviceBuffer d = ctx.allocDouble(1)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ops.im2col(f, 1, 1, 2, 2, 5, 5, 1, 0, f));
             assertTrue(e.getMessage().contains("smaller than the kernel"), e.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> ops.im2col(f, 1, 1, 10, 10, 3, 3, 1, 1, f));  // col too short
-            assertThrows(IllegalArgumentException.class, () -> ops.maxPoolForward(f, 1, 1, 10, 10, 2, 2, f, f));  // argmax not INT
+            assertThrows(IllegalArgumentException.class,
+                    () -> ops.im2col(f, 1, 1, 10, 10, 3, 3, 1, 1, f));  // col too short
+            assertThrows(IllegalArgumentException.class,
+                    () -> ops.maxPoolForward(f, 1, 1, 10, 10, 2, 2, f, f));  // argmax not INT
             assertThrows(IllegalArgumentException.class, () -> ops.dropoutForward(f, 10, 1f, 0, 0, f, i));
-            assertThrows(IllegalArgumentException.class, () -> ops.softmaxCrossEntropyAsync(f, i, 2, 5, f, d, null, null, 1));  // slot 1 of 1
+            assertThrows(IllegalArgumentException.class,
+                    () -> ops.softmaxCrossEntropyAsync(f, i, 2, 5, f, d, null, null, 1));  // slot 1 of 1
         }
     }
 }

@@ -96,7 +96,8 @@ class GpuOpsTest {
         }
         for (int n : SIZES) {
             float[] x = random(r, n, -1, 1), d = random(r, n, -2, 2);
-            try (DeviceBuffer dx = ctx.upload(x); DeviceBuffer dd = ctx.upload(d); DeviceBuffer out = ctx.upload(nan(n))) {
+            try (DeviceBuffer dx = ctx.upload(x); DeviceBuffer dd = ctx.upload(d);
+                 DeviceBuffer out = ctx.upload(nan(n))) {
                 float[] cpu = nan(n);
                 CpuKernels.reluForward(x, cpu, n);
                 ops.reluForward(dx, out, n);
@@ -125,7 +126,8 @@ class GpuOpsTest {
     }
 
     /** C = alpha op(A) op(B) + beta C for all four transpose variants; tolerance scaled by sqrt(k). */
-    private void checkGemm(Rng r, boolean tf32, boolean ta, boolean tb, int m, int n, int k, int pad, float alpha, float beta) {
+    private void checkGemm(Rng r, boolean tf32, boolean ta, boolean tb, int m, int n, int k, int pad, float alpha,
+            float beta) {
         int lda = Math.max(1, ta ? m : k) + pad, ldb = Math.max(1, tb ? k : n) + pad, ldc = Math.max(1, n) + pad;
         int offA = pad, offB = 2 * pad, offC = 3 * pad;  // pad > 0 also misaligns the vector paths
         float[] a = random(r, offA + (ta ? k : m) * lda, -1, 1);
@@ -142,7 +144,8 @@ class GpuOpsTest {
             for (int i = 0; i < c.length; i++) {
                 int rel = i - offC, row = rel / ldc, col = rel % ldc;
                 boolean inside = rel >= 0 && row < m && col < n;
-                if (!inside) assertEquals(Float.floatToRawIntBits(c[i]), Float.floatToRawIntBits(gpu[i]), "C[" + i + "] outside the output written");
+                if (!inside) assertEquals(Float.floatToRawIntBits(c[i]), Float.floatToRawIntBits(gpu[i]),
+                        "C[" + i + "] outside the output written");
                 else if (beta == 0f && Float.isNaN(gpu[i])) fail("C[" + i + "] not written");
             }
             double scale = Math.sqrt(Math.max(1, k));
@@ -151,8 +154,8 @@ class GpuOpsTest {
             // sum. Simulated with the same rounding (round to nearest) on these shapes: the worst element sits at
             // 0.45 of this bound; without the |alpha| factor the alpha = 2 cases failed on ~1% of the elements.
             double atol = tf32 ? 1e-3 * Math.abs(alpha) * scale : 1e-5 * scale, rtol = tf32 ? 5e-4 : 1e-5;
-            assertClose((tf32 ? "tf32 " : "") + "gemm " + (ta ? "T" : "N") + (tb ? "T" : "N") + " " + m + "x" + n + "x" + k
-                    + " pad " + pad, cpu, gpu, atol, rtol);
+            assertClose((tf32 ? "tf32 " : "") + "gemm " + (ta ? "T" : "N") + (tb ? "T" : "N") + " " + m + "x" + n
+                    + "x" + k + " pad " + pad, cpu, gpu, atol, rtol);
         }
     }
 
@@ -163,7 +166,8 @@ class GpuOpsTest {
     @Test
     void gemmAllVariantsAndShapes() {
         Rng r = new Rng(2);
-        int[][] shapes = {{1, 1, 1}, {7, 129, 33}, {129, 7, 1}, {128, 300, 784}, {64, 10, 500}, {300, 128, 7}, {5, 3, 0}, {33, 65, 160}};
+        int[][] shapes = {{1, 1, 1}, {7, 129, 33}, {129, 7, 1}, {128, 300, 784}, {64, 10, 500}, {300, 128, 7},
+                {5, 3, 0}, {33, 65, 160}};
         try {
             for (Object[] kc : GEMM_KERNELS) {
                 ctx.setGemmKernel((GpuContext.GemmKernel) kc[0], (Integer) kc[1]);
@@ -198,7 +202,8 @@ class GpuOpsTest {
                     boolean ta = (v & 2) != 0, tb = (v & 1) != 0;
                     float[] a = random(r, m * k, -1, 1), b = random(r, k * n, -1, 1);
                     int lda = ta ? m : k, ldb = tb ? k : n;
-                    try (DeviceBuffer da = ctx.upload(a); DeviceBuffer db = ctx.upload(b); DeviceBuffer c1 = ctx.upload(nan(m * n));
+                    try (DeviceBuffer da = ctx.upload(a); DeviceBuffer db = ctx.upload(b);
+                         DeviceBuffer c1 = ctx.upload(nan(m * n));
                          DeviceBuffer c2 = ctx.upload(nan(m * n))) {
                         ctx.setGemmKernel(GpuContext.GemmKernel.LARGE, 0);
                         ops.gemm(ta, tb, m, n, k, 1f, da, 0, lda, db, 0, ldb, 0f, c1, 0, n);
@@ -207,7 +212,8 @@ class GpuOpsTest {
                         float[] x = c1.toFloatArray(), y = c2.toFloatArray();
                         for (int i = 0; i < x.length; i++) {
                             if (Float.floatToRawIntBits(x[i]) != Float.floatToRawIntBits(y[i])) {
-                                fail((ta ? "T" : "N") + (tb ? "T" : "N") + " " + m + "x" + n + "x" + k + " element " + i + ": large " + x[i] + ", small " + y[i]);
+                                fail((ta ? "T" : "N") + (tb ? "T" : "N") + " " + m + "x" + n + "x" + k + " element " + i
+                                        + ": large " + x[i] + ", small " + y[i]);
                             }
                         }
                     }
@@ -285,13 +291,15 @@ class GpuOpsTest {
                     assertClose("xent loss " + rows + "x" + cols, cpuLoss, loss, 1e-12);
                     assertClose("xent grad " + rows + "x" + cols, cpu, dd.toFloatArray(), 1e-7, 1e-5);
                     // Deterministic: the same inputs give the same bits.
-                    assertEquals(Double.doubleToRawLongBits(loss), Double.doubleToRawLongBits(ops.softmaxCrossEntropy(dl, lab, rows, cols, dd)));
+                    assertEquals(Double.doubleToRawLongBits(loss),
+                            Double.doubleToRawLongBits(ops.softmaxCrossEntropy(dl, lab, rows, cols, dd)));
                 }
             }
         }
         try (DeviceBuffer dl = ctx.upload(random(r, 21, -1, 1)); DeviceBuffer lab = ctx.upload(new int[] {0, 7, 2});
              DeviceBuffer dd = ctx.allocFloat(21)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ops.softmaxCrossEntropy(dl, lab, 3, 7, dd));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ops.softmaxCrossEntropy(dl, lab, 3, 7, dd));
             assertTrue(e.getMessage().contains("label 7 at row 1"), e.getMessage());
         }
     }
@@ -303,7 +311,8 @@ class GpuOpsTest {
             float[] p = random(r, n, -3, 3), t = random(r, n, -3, 3);
             float[] cpu = nan(n);
             double cpuLoss = CpuKernels.mse(p, t, n, cpu);
-            try (DeviceBuffer dp = ctx.upload(p); DeviceBuffer dt = ctx.upload(t); DeviceBuffer dd = ctx.upload(nan(n))) {
+            try (DeviceBuffer dp = ctx.upload(p); DeviceBuffer dt = ctx.upload(t);
+                 DeviceBuffer dd = ctx.upload(nan(n))) {
                 assertClose("mse n=" + n, cpuLoss, ops.mse(dp, dt, n, dd), 1e-12);
                 assertClose("mse grad n=" + n, cpu, dd.toFloatArray(), 0, 0);
             }
@@ -336,9 +345,11 @@ class GpuOpsTest {
                     }
                     float[] gw = dw.toFloatArray();
                     assertClose("sgd w n=" + n + " variant " + variant, w, gw, 1e-7, 1e-6);
-                    if (mom != null) assertClose("sgd mom n=" + n + " variant " + variant, mom, dm.toFloatArray(), 1e-7, 1e-6);
+                    if (mom != null) assertClose("sgd mom n=" + n + " variant " + variant, mom, dm.toFloatArray(),
+                            1e-7, 1e-6);
                     if (mask != null) {
-                        for (int i = 0; i < n; i++) if (mask[i] == 0) assertEquals(0, Float.floatToRawIntBits(gw[i]), "masked w[" + i + "]");
+                        for (int i = 0; i < n; i++) if (mask[i] == 0) assertEquals(0, Float.floatToRawIntBits(gw[i]),
+                                "masked w[" + i + "]");
                     }
                 }
             }
@@ -368,7 +379,8 @@ class GpuOpsTest {
                     if (mask != null) {
                         for (int i = 0; i < n; i++) {
                             if (mask[i] == 0) {
-                                assertEquals(0, Float.floatToRawIntBits(gw[i]) | Float.floatToRawIntBits(gm[i]) | Float.floatToRawIntBits(gv[i]),
+                                assertEquals(0, Float.floatToRawIntBits(gw[i]) | Float.floatToRawIntBits(gm[i])
+                                                | Float.floatToRawIntBits(gv[i]),
                                         "masked state at " + i);
                             }
                         }
@@ -396,15 +408,18 @@ class GpuOpsTest {
         Rng r = new Rng(12);
         int[] sizes = {7, 0, 1, 129, 4099, 1024 * 256 + 77};
         int nt = sizes.length;
-        for (int variant = 0; variant < 3; variant++) {  // 0: SGD no momentum, 1: SGD momentum (+ Nesterov on step 2), 2: Adam
+        // 0: SGD no momentum, 1: SGD momentum (+ Nesterov on step 2), 2: Adam
+        for (int variant = 0; variant < 3; variant++) {
             boolean adam = variant == 2;
             float mom = variant == 1 ? 0.9f : 0f;
             String what = new String[] {"sgd", "sgd momentum", "adam"}[variant];
             List<DeviceBuffer> all = new ArrayList<>();
             try (GpuOps.StepTable table = ops.stepTable(); DeviceBuffer fault = ctx.allocLong(1)) {
                 fault.upload(new long[] {Long.MAX_VALUE});
-                DeviceBuffer[] wa = new DeviceBuffer[nt], wb = new DeviceBuffer[nt], g = new DeviceBuffer[nt], masks = new DeviceBuffer[nt];
-                DeviceBuffer[] s1a = new DeviceBuffer[nt], s1b = new DeviceBuffer[nt], s2a = new DeviceBuffer[nt], s2b = new DeviceBuffer[nt];
+                DeviceBuffer[] wa = new DeviceBuffer[nt], wb = new DeviceBuffer[nt], g = new DeviceBuffer[nt],
+                        masks = new DeviceBuffer[nt];
+                DeviceBuffer[] s1a = new DeviceBuffer[nt], s1b = new DeviceBuffer[nt], s2a = new DeviceBuffer[nt],
+                        s2b = new DeviceBuffer[nt];
                 DeviceBuffer[] sa = new DeviceBuffer[nt], sb = new DeviceBuffer[nt];
                 GpuOps.StepScores[] sca = new GpuOps.StepScores[nt], scb = new GpuOps.StepScores[nt];
                 long offset = 0;
@@ -419,8 +434,12 @@ class GpuOpsTest {
                     all.add(wb[t] = ctx.upload(w0));
                     all.add(g[t] = ctx.allocFloat(Math.max(1, n)));
                     if (masked) all.add(masks[t] = ctx.upload(m));
-                    if (mom != 0f || adam) { all.add(s1a[t] = ctx.upload(new float[n])); all.add(s1b[t] = ctx.upload(new float[n])); }
-                    if (adam) { all.add(s2a[t] = ctx.upload(new float[n])); all.add(s2b[t] = ctx.upload(new float[n])); }
+                    if (mom != 0f || adam) {
+                        all.add(s1a[t] = ctx.upload(new float[n])); all.add(s1b[t] = ctx.upload(new float[n]));
+                    }
+                    if (adam) {
+                        all.add(s2a[t] = ctx.upload(new float[n])); all.add(s2b[t] = ctx.upload(new float[n]));
+                    }
                     offsets[t] = offset;
                     if (scored) {
                         float[] s0 = random(r, n, 0, 1);
@@ -440,27 +459,33 @@ class GpuOpsTest {
                         masks[4] = fresh;
                     }
                     List<GpuOps.StepTensor> ts = new ArrayList<>();
-                    for (int t = 0; t < nt; t++) ts.add(new GpuOps.StepTensor(wa[t], g[t], s1a[t], s2a[t], masks[t], sizes[t], sca[t]));
+                    for (int t = 0; t < nt; t++) ts.add(new GpuOps.StepTensor(wa[t], g[t], s1a[t], s2a[t], masks[t],
+                            sizes[t], sca[t]));
                     boolean nesterov = step == 2;
                     if (adam) ops.adamSteps(table, ts, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step, 0.5f, 0.3f);
                     else ops.sgdSteps(table, ts, 0.1f, mom, 1e-4f, nesterov && mom != 0f, 0.7f, 0.3f);
                     for (int t = 0; t < nt; t++) {
                         int n = sizes[t];
-                        if (adam) ops.adamStep(wb[t], g[t], s1b[t], s2b[t], masks[t], n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step, 0.5f, 0.3f, scb[t]);
-                        else ops.sgdStep(wb[t], g[t], s1b[t], masks[t], n, 0.1f, mom, 1e-4f, nesterov && mom != 0f, 0.7f, 0.3f, scb[t]);
+                        if (adam) ops.adamStep(wb[t], g[t], s1b[t], s2b[t], masks[t], n, 1e-3f, 0.9f, 0.999f, 1e-8f,
+                                1e-2f, step, 0.5f, 0.3f, scb[t]);
+                        else ops.sgdStep(wb[t], g[t], s1b[t], masks[t], n, 0.1f, mom, 1e-4f, nesterov && mom != 0f,
+                                0.7f, 0.3f, scb[t]);
                     }
                     for (int t = 0; t < nt; t++) {
                         if (sizes[t] == 0) continue;
                         String at = what + " step " + step + " tensor " + t + " (n=" + sizes[t] + ")";
                         assertBitsEqual(wb[t].toFloatArray(), wa[t].toFloatArray(), at + ": w");
-                        if (s1a[t] != null) assertBitsEqual(s1b[t].toFloatArray(), s1a[t].toFloatArray(), at + ": state 1");
-                        if (s2a[t] != null) assertBitsEqual(s2b[t].toFloatArray(), s2a[t].toFloatArray(), at + ": state 2");
+                        if (s1a[t] != null) assertBitsEqual(s1b[t].toFloatArray(), s1a[t].toFloatArray(),
+                                at + ": state 1");
+                        if (s2a[t] != null) assertBitsEqual(s2b[t].toFloatArray(), s2a[t].toFloatArray(),
+                                at + ": state 2");
                         if (sa[t] != null) assertBitsEqual(sb[t].toFloatArray(), sa[t].toFloatArray(), at + ": scores");
                         if (masks[t] != null && step == 3) {
                             byte[] m = new byte[sizes[t]];
                             masks[t].download(m);
                             float[] w = wa[t].toFloatArray();
-                            for (int i = 0; i < m.length; i++) if (m[i] == 0 && w[i] != 0f) fail(at + ": masked weight " + i + " = " + w[i]);
+                            for (int i = 0; i < m.length; i++) if (m[i] == 0 && w[i] != 0f) fail(at + ": masked weight "
+                                    + i + " = " + w[i]);
                         }
                     }
                 }
@@ -474,7 +499,8 @@ class GpuOpsTest {
                 g[3].upload(g3);
                 g[5].upload(g5);
                 List<GpuOps.StepTensor> ts = new ArrayList<>();
-                for (int t = 0; t < nt; t++) ts.add(new GpuOps.StepTensor(wa[t], g[t], s1a[t], s2a[t], masks[t], sizes[t], sca[t]));
+                for (int t = 0; t < nt; t++) ts.add(new GpuOps.StepTensor(wa[t], g[t], s1a[t], s2a[t], masks[t],
+                        sizes[t], sca[t]));
                 if (adam) ops.adamSteps(table, ts, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 4, 1f, 0f);
                 else ops.sgdSteps(table, ts, 0.1f, mom, 0f, false, 1f, 0f);
                 fault.download(f);
@@ -483,21 +509,30 @@ class GpuOpsTest {
                 for (DeviceBuffer b : all) b.close();
             }
         }
-        try (GpuOps.StepTable table = ops.stepTable(); DeviceBuffer f = ctx.allocFloat(10); DeviceBuffer l1 = ctx.allocLong(1);
+        try (GpuOps.StepTable table = ops.stepTable(); DeviceBuffer f = ctx.allocFloat(10);
+             DeviceBuffer l1 = ctx.allocLong(1);
              DeviceBuffer l2 = ctx.allocLong(1)) {
             GpuOps.StepTensor plain = new GpuOps.StepTensor(f, f, null, null, null, 10, null);
-            assertThrows(IllegalArgumentException.class, () -> ops.sgdSteps(table, List.of(), 0.1f, 0f, 0f, false, 1f, 0f), "no tensors");
-            assertThrows(IllegalArgumentException.class, () -> ops.sgdSteps(table, List.of(plain), 0.1f, 0.9f, 0f, false, 1f, 0f),
+            assertThrows(IllegalArgumentException.class,
+                    () -> ops.sgdSteps(table, List.of(), 0.1f, 0f, 0f, false, 1f, 0f), "no tensors");
+            assertThrows(IllegalArgumentException.class,
+                    () -> ops.sgdSteps(table, List.of(plain), 0.1f, 0.9f, 0f, false, 1f, 0f),
                     "momentum without a momentum buffer");
-            assertThrows(IllegalArgumentException.class, () -> ops.adamSteps(table, List.of(plain), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1, 1f, 0f),
+            assertThrows(IllegalArgumentException.class,
+                    () -> ops.adamSteps(table, List.of(plain), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1, 1f, 0f),
                     "Adam without m and v");
-            assertThrows(IllegalArgumentException.class, () -> ops.sgdSteps(table, List.of(new GpuOps.StepTensor(f, f, null, null, null, 11, null)),
+            assertThrows(IllegalArgumentException.class,
+                    () -> ops.sgdSteps(table, List.of(new GpuOps.StepTensor(f, f, null, null, null, 11, null)),
                     0.1f, 0f, 0f, false, 1f, 0f), "n past the buffers");
-            GpuOps.StepTensor a = new GpuOps.StepTensor(f, f, null, null, null, 10, new GpuOps.StepScores(f, 2, false, 0f, l1, 0));
-            GpuOps.StepTensor b = new GpuOps.StepTensor(f, f, null, null, null, 10, new GpuOps.StepScores(f, 2, false, 0f, l2, 10));
-            assertThrows(IllegalArgumentException.class, () -> ops.sgdSteps(table, List.of(a, b), 0.1f, 0f, 0f, false, 1f, 0f),
+            GpuOps.StepTensor a = new GpuOps.StepTensor(f, f, null, null, null, 10,
+                    new GpuOps.StepScores(f, 2, false, 0f, l1, 0));
+            GpuOps.StepTensor b = new GpuOps.StepTensor(f, f, null, null, null, 10,
+                    new GpuOps.StepScores(f, 2, false, 0f, l2, 10));
+            assertThrows(IllegalArgumentException.class,
+                    () -> ops.sgdSteps(table, List.of(a, b), 0.1f, 0f, 0f, false, 1f, 0f),
                     "score accumulations with different fault states");
-            assertThrows(IllegalArgumentException.class, () -> ops.adamSteps(table, List.of(plain), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 0, 1f, 0f),
+            assertThrows(IllegalArgumentException.class,
+                    () -> ops.adamSteps(table, List.of(plain), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 0, 1f, 0f),
                     "Adam step 0");
         }
     }
@@ -505,7 +540,8 @@ class GpuOpsTest {
     private static void assertBitsEqual(float[] want, float[] got, String what) {
         assertEquals(want.length, got.length, what + ": length");
         for (int i = 0; i < want.length; i++) {
-            if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) fail(what + " element " + i + ": multi=" + got[i] + " single=" + want[i]);
+            if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i])) fail(what + " element " + i
+                    + ": multi=" + got[i] + " single=" + want[i]);
         }
     }
 
@@ -513,7 +549,8 @@ class GpuOpsTest {
     void optimizerStepsWithFusedScoresEqualTheirTwins() {
         Rng r = new Rng(10);
         dev.jprune.prune.Criterion[] crits = {dev.jprune.prune.Criterion.MAGNITUDE, dev.jprune.prune.Criterion.GRADIENT,
-                dev.jprune.prune.Criterion.TAYLOR, dev.jprune.prune.Criterion.TAYLOR_SQUARED, dev.jprune.prune.Criterion.MOVEMENT};
+                dev.jprune.prune.Criterion.TAYLOR, dev.jprune.prune.Criterion.TAYLOR_SQUARED,
+                dev.jprune.prune.Criterion.MOVEMENT};
         for (int n : new int[] {1, 7, 129, 4099}) {
             for (dev.jprune.prune.Criterion c : crits) {
                 for (dev.jprune.prune.ScoreAccumulator.Mode mode : dev.jprune.prune.ScoreAccumulator.Mode.values()) {
@@ -522,35 +559,45 @@ class GpuOpsTest {
                         byte[] mask = mask(r, n);
                         float[] w0 = random(r, n, -1, 1);
                         for (int i = 0; i < n; i++) if (mask[i] == 0) w0[i] = 0f;
-                        dev.jprune.prune.ScoreAccumulator acc = new dev.jprune.prune.ScoreAccumulator(c, mode, 0.9f, new int[] {n}, null);
+                        dev.jprune.prune.ScoreAccumulator acc = new dev.jprune.prune.ScoreAccumulator(c, mode, 0.9f,
+                                new int[] {n}, null);
                         float[] s0 = random(r, n, 0, 1);
                         System.arraycopy(s0, 0, acc.buffers()[0], 0, n);
-                        try (DeviceBuffer wa = ctx.upload(w0); DeviceBuffer wb = ctx.upload(w0); DeviceBuffer m1a = ctx.upload(new float[n]);
-                             DeviceBuffer m1b = ctx.upload(new float[n]); DeviceBuffer m2a = ctx.upload(new float[n]); DeviceBuffer m2b = ctx.upload(new float[n]);
-                             DeviceBuffer dmask = ctx.upload(mask); DeviceBuffer dg = ctx.allocFloat(n); DeviceBuffer ds = ctx.upload(s0);
+                        try (DeviceBuffer wa = ctx.upload(w0); DeviceBuffer wb = ctx.upload(w0);
+                             DeviceBuffer m1a = ctx.upload(new float[n]);
+                             DeviceBuffer m1b = ctx.upload(new float[n]); DeviceBuffer m2a = ctx.upload(new float[n]);
+                             DeviceBuffer m2b = ctx.upload(new float[n]);
+                             DeviceBuffer dmask = ctx.upload(mask); DeviceBuffer dg = ctx.allocFloat(n);
+                             DeviceBuffer ds = ctx.upload(s0);
                              DeviceBuffer fault = ctx.allocLong(1)) {
                             fault.upload(new long[] {Long.MAX_VALUE});
-                            GpuOps.StepScores sc = new GpuOps.StepScores(ds, dev.jprune.gpu.prune.PruneTable.criterionCode(c),
+                            GpuOps.StepScores sc = new GpuOps.StepScores(ds,
+                                    dev.jprune.gpu.prune.PruneTable.criterionCode(c),
                                     mode == dev.jprune.prune.ScoreAccumulator.Mode.EMA, 0.9f, fault, 1000);
                             for (int step = 1; step <= 3; step++) {
                                 float[] g = random(r, n, -1, 1);
                                 dg.upload(g);
                                 acc.accumulate(new float[][] {wa.toFloatArray()}, new float[][] {g});
                                 if (adam) {
-                                    ops.adamStep(wa, dg, m1a, m2a, dmask, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step, 0.5f, 0.3f, sc);
-                                    ops.adamStep(wb, dg, m1b, m2b, dmask, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step, 0.5f, 0.3f);
+                                    ops.adamStep(wa, dg, m1a, m2a, dmask, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step,
+                                            0.5f, 0.3f, sc);
+                                    ops.adamStep(wb, dg, m1b, m2b, dmask, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step,
+                                            0.5f, 0.3f);
                                 } else {
                                     ops.sgdStep(wa, dg, m1a, dmask, n, 0.1f, 0.9f, 1e-4f, step == 2, 0.7f, 0.3f, sc);
                                     ops.sgdStep(wb, dg, m1b, dmask, n, 0.1f, 0.9f, 1e-4f, step == 2, 0.7f, 0.3f);
                                 }
                             }
                             assertArrayEquals(wb.toFloatArray(), wa.toFloatArray(), what + ": w changed by the fusion");
-                            assertArrayEquals(m1b.toFloatArray(), m1a.toFloatArray(), what + ": state changed by the fusion");
-                            if (adam) assertArrayEquals(m2b.toFloatArray(), m2a.toFloatArray(), what + ": v changed by the fusion");
+                            assertArrayEquals(m1b.toFloatArray(), m1a.toFloatArray(),
+                                    what + ": state changed by the fusion");
+                            if (adam) assertArrayEquals(m2b.toFloatArray(), m2a.toFloatArray(),
+                                    what + ": v changed by the fusion");
                             float[] got = ds.toFloatArray(), want = acc.buffers()[0];
                             for (int i = 0; i < n; i++) {
                                 if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(want[i])) {
-                                    fail(what + ": score " + i + " (mask " + mask[i] + ") gpu=" + got[i] + " cpu=" + want[i]);
+                                    fail(what + ": score " + i + " (mask " + mask[i] + ") gpu=" + got[i]
+                                            + " cpu=" + want[i]);
                                 }
                             }
                             long[] f = new long[1];
@@ -568,7 +615,8 @@ class GpuOpsTest {
                                     wn[3] = Float.NEGATIVE_INFINITY;
                                     wa.upload(wn);
                                 }
-                                if (adam) ops.adamStep(wa, dg, m1a, m2a, null, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 4, 1f, 0f, sc);
+                                if (adam) ops.adamStep(wa, dg, m1a, m2a, null, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 4,
+                                        1f, 0f, sc);
                                 else ops.sgdStep(wa, dg, m1a, null, n, 0.1f, 0.9f, 0f, false, 1f, 0f, sc);
                                 fault.download(f);
                                 assertEquals(1003, f[0], what + ": lowest faulty global index");
@@ -579,11 +627,14 @@ class GpuOpsTest {
             }
         }
         try (DeviceBuffer f = ctx.allocFloat(10); DeviceBuffer l = ctx.allocLong(1)) {
-            assertThrows(IllegalArgumentException.class, () -> ops.sgdStep(f, f, f, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f,
+            assertThrows(IllegalArgumentException.class,
+                    () -> ops.sgdStep(f, f, f, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f,
                     new GpuOps.StepScores(f, 5, false, 0f, l, 0)), "BUFFER has no per-batch formula");
-            assertThrows(IllegalArgumentException.class, () -> ops.sgdStep(f, f, f, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f,
+            assertThrows(IllegalArgumentException.class,
+                    () -> ops.sgdStep(f, f, f, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f,
                     new GpuOps.StepScores(f, 2, true, 1f, l, 0)), "EMA momentum 1");
-            assertThrows(IllegalArgumentException.class, () -> ops.sgdStep(f, f, f, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f,
+            assertThrows(IllegalArgumentException.class,
+                    () -> ops.sgdStep(f, f, f, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f,
                     new GpuOps.StepScores(f, 2, false, 0f, f, 0)), "fault state must be LONG");
         }
     }
@@ -698,9 +749,11 @@ class GpuOpsTest {
                 total += cpu;
                 // The CPU adds sequentially: its own rounding error grows like n·eps (5e-10 relative at 4.2M), so the
                 // bound is that, not 1e-12 (the requirement is 1e-6).
-                assertClose("sumSquares n=" + x.length, cpu, ops.sumSquares(bufs.get(i), 0, x.length), seqBound(x.length));
+                assertClose("sumSquares n=" + x.length, cpu, ops.sumSquares(bufs.get(i), 0, x.length),
+                        seqBound(x.length));
                 if (x.length > 10) {
-                    assertClose("sumSquares offset", CpuKernels.sumSquares(x, 3, x.length - 7), ops.sumSquares(bufs.get(i), 3, x.length - 7), seqBound(x.length));
+                    assertClose("sumSquares offset", CpuKernels.sumSquares(x, 3, x.length - 7),
+                            ops.sumSquares(bufs.get(i), 3, x.length - 7), seqBound(x.length));
                 }
             }
             double gpuTotal = ops.sumSquares(bufs, per);
@@ -709,7 +762,8 @@ class GpuOpsTest {
                 float[] x = hosts.get(i);
                 assertClose("per tensor " + i, CpuKernels.sumSquares(x, 0, x.length), per[i], seqBound(x.length));
             }
-            assertEquals(Double.doubleToRawLongBits(gpuTotal), Double.doubleToRawLongBits(ops.sumSquares(bufs, null)), "deterministic");
+            assertEquals(Double.doubleToRawLongBits(gpuTotal), Double.doubleToRawLongBits(ops.sumSquares(bufs, null)),
+                    "deterministic");
         } finally {
             for (DeviceBuffer b : bufs) b.close();
         }
@@ -750,8 +804,10 @@ class GpuOpsTest {
                 try (DeviceBuffer all = ctx.upload(flat)) {
                     got = ops.sumSquares(all, off, len, per);
                     long last = total - 1;
-                    assertThrows(IllegalArgumentException.class, () -> ops.sumSquares(all, new long[] {last}, new long[] {2}, null));
-                    assertThrows(IllegalArgumentException.class, () -> ops.sumSquares(all, new long[] {0, 1}, new long[] {2}, null));
+                    assertThrows(IllegalArgumentException.class,
+                            () -> ops.sumSquares(all, new long[] {last}, new long[] {2}, null));
+                    assertThrows(IllegalArgumentException.class,
+                            () -> ops.sumSquares(all, new long[] {0, 1}, new long[] {2}, null));
                 }
             }
             double want = 0;
@@ -769,8 +825,10 @@ class GpuOpsTest {
         try (DeviceBuffer f = ctx.allocFloat(10); DeviceBuffer i = ctx.allocInt(10)) {
             assertThrows(IllegalArgumentException.class, () -> ops.reluForward(f, f, 11));
             assertThrows(IllegalArgumentException.class, () -> ops.reluForward(i, f, 5));
-            assertThrows(IllegalArgumentException.class, () -> ops.gemm(false, false, 3, 3, 3, 1f, f, 0, 3, f, 0, 3, 0f, f, 0, 2));
-            assertThrows(IllegalArgumentException.class, () -> ops.sgdStep(f, f, null, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f));
+            assertThrows(IllegalArgumentException.class,
+                    () -> ops.gemm(false, false, 3, 3, 3, 1f, f, 0, 3, f, 0, 3, 0f, f, 0, 2));
+            assertThrows(IllegalArgumentException.class,
+                    () -> ops.sgdStep(f, f, null, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f));
         }
     }
 

@@ -83,13 +83,15 @@ class GpuStaticTest {
         }
         assertTrue(defined.contains("jp_sgemm_nt") && defined.contains("jp_bias_add"), defined.toString());
         Set<String> launched = new TreeSet<>();
-        for (String launcher : new String[] {"Kernels", "prune/PruneKernels"}) {  // prune/: dev.jprune.gpu.prune's launcher
+        // prune/: dev.jprune.gpu.prune's launcher
+        for (String launcher : new String[] {"Kernels", "prune/PruneKernels"}) {
             Matcher m = Pattern.compile("\"(jp_\\w+)\"").matcher(Files.readString(javaSource(launcher)));
             while (m.find()) launched.add(m.group(1));
         }
         Set<String> gemmPrefixes = Set.of("jp_sgemm_", "jp_sgemm_small_", "jp_tf32gemm_");
         launched.removeAll(gemmPrefixes);  // the prefixes the GEMM launcher concatenates
-        assertEquals(defined, launched, "kernels defined in native/*.cu vs launched from Kernels.java + prune/PruneKernels.java");
+        assertEquals(defined, launched,
+                "kernels defined in native/*.cu vs launched from Kernels.java + prune/PruneKernels.java");
     }
 
     /**
@@ -108,8 +110,10 @@ class GpuStaticTest {
         try (Stream<Path> s = Files.list(nativeDir())) {
             sources = s.filter(f -> f.toString().endsWith(".cu")).sorted().toList();
         }
-        Pattern direct = Pattern.compile("JP_KERNEL\\s+void\\s+(?:__launch_bounds__\\([^)]*\\)\\s*)?(\\w+)\\s*\\(([^)]*)\\)\\s*\\{");
-        Pattern macroDef = Pattern.compile("#define\\s+(JP_\\w+)\\(NAME[^)]*\\)[^\\n]*\\\\\\n(?:[^\\n]*\\\\\\n)*?\\s*NAME\\s*\\(([^)]*)\\)");
+        Pattern direct = Pattern.compile("JP_KERNEL\\s+void\\s+(?:__launch_bounds__\\([^)]*\\)\\s*)?"
+                + "(\\w+)\\s*\\(([^)]*)\\)\\s*\\{");
+        Pattern macroDef = Pattern.compile("#define\\s+(JP_\\w+)\\(NAME[^)]*\\)[^\\n]*\\\\\\n"
+                + "(?:[^\\n]*\\\\\\n)*?\\s*NAME\\s*\\(([^)]*)\\)");
         for (Path f : sources) {
             String src = stripComments(Files.readString(f));
             Map<String, String> macros = new TreeMap<>();
@@ -126,7 +130,8 @@ class GpuStaticTest {
                 bodies.put(m.group(1), block(plain, m.end() - 1));
             }
         }
-        assertTrue(sigs.containsKey("jp_sgemm_nt") && sigs.containsKey("jp_dropout_fwd") && sigs.get("jp_dropout_fwd").endsWith("LL"),
+        assertTrue(sigs.containsKey("jp_sgemm_nt") && sigs.containsKey("jp_dropout_fwd")
+                && sigs.get("jp_dropout_fwd").endsWith("LL"),
                 "kernel signatures parsed: " + sigs);
 
         Set<String> checked = new TreeSet<>();
@@ -134,7 +139,8 @@ class GpuStaticTest {
         for (Object[] launcher : new Object[][] {{"Kernels", 4}, {"prune/PruneKernels", 2}}) {
             String java = stripComments(Files.readString(javaSource((String) launcher[0])));
             int skip = (Integer) launcher[1];
-            Matcher meth = Pattern.compile("\\n\\s+(?:static\\s+)?void\\s+(\\w+)\\s*\\(([^)]*)\\)\\s*\\{").matcher(java);
+            Matcher meth = Pattern.compile("\\n\\s+(?:static\\s+)?void\\s+(\\w+)\\s*\\(([^)]*)\\)\\s*\\{")
+                    .matcher(java);
             while (meth.find()) {
                 if (meth.group(1).equals("launch")) continue;
                 Map<String, String> vars = new TreeMap<>();
@@ -144,7 +150,8 @@ class GpuStaticTest {
                     vars.put(tn[tn.length - 1], javaType(tn[tn.length - 2]));
                 }
                 String body = block(java, meth.end() - 1);
-                Matcher local = Pattern.compile("(?m)^\\s*(int|long|float|double|DeviceBuffer|DevPtr|CUdeviceptr)\\s+([^;]*);").matcher(body);
+                Matcher local = Pattern.compile(
+                        "(?m)^\\s*(int|long|float|double|DeviceBuffer|DevPtr|CUdeviceptr)\\s+([^;]*);").matcher(body);
                 while (local.find()) {  // local declarations, e.g. "int flags = ..." or "int gx = ..., gy = ..."
                     for (String d : splitTopLevel(local.group(2))) {
                         Matcher id = Pattern.compile("^\\s*(\\w+)").matcher(d);
@@ -166,16 +173,19 @@ class GpuStaticTest {
                     }
                     assertFalse(names.isEmpty(), where + ": launches no known kernel");
                     StringBuilder got = new StringBuilder();
-                    for (String a : args.subList(1 + skipHere, args.size())) got.append(exprType(a.trim(), vars, where));
+                    for (String a : args.subList(1 + skipHere, args.size()))
+                            got.append(exprType(a.trim(), vars, where));
                     for (String k : names) {
-                        assertEquals(sigs.get(k), got.toString(), where + " launches " + k + " with argument types " + got
-                                + " but the kernel takes " + sigs.get(k) + " (I int, L long long, F float, D double, P pointer)");
+                        assertEquals(sigs.get(k), got.toString(), where + " launches " + k + " with argument types "
+                                + got + " but the kernel takes " + sigs.get(k)
+                                + " (I int, L long long, F float, D double, P pointer)");
                         checked.add(k);
                         String b = bodies.get(k);
                         // Kernels.launch(name, gx, gy, block, ...); PruneKernels.launch always uses THREADS.
                         if (skip == 4 && b != null && (b.contains("[JP_THREADS]") || b.contains("jp_block_"))) {
                             assertEquals("THREADS", args.get(skipHere - 1).trim(),
-                                    where + ": " + k + " reduces over JP_THREADS threads and must be launched with block THREADS");
+                                    where + ": " + k + " reduces over JP_THREADS threads and must be launched"
+                                            + " with block THREADS");
                         }
                     }
                 }
@@ -229,7 +239,8 @@ class GpuStaticTest {
             String q = p.trim();
             if (q.isEmpty()) continue;
             if (q.contains("*")) { t.append('P'); continue; }
-            String type = q.replaceAll("\\b(const|__restrict__|unsigned)\\b", " ").replaceAll("\\s*\\w+$", "").trim().replaceAll("\\s+", " ");
+            String type = q.replaceAll("\\b(const|__restrict__|unsigned)\\b", " ").replaceAll("\\s*\\w+$", "").trim()
+                    .replaceAll("\\s+", " ");
             switch (type) {
                 case "int" -> t.append('I');
                 case "long long" -> t.append('L');
@@ -261,7 +272,8 @@ class GpuStaticTest {
         else if (e.matches("\\w+\\s*\\?\\s*\\d+\\s*:\\s*\\d+")) t = "I";
         else if (e.matches("\\w+\\.at\\(.*\\)")) t = "P";
         else t = null;
-        if (t == null || t.startsWith("?")) fail(where + ": cannot type launch argument '" + e + "' (" + t + "); add a rule here");
+        if (t == null || t.startsWith("?")) fail(where + ": cannot type launch argument '" + e + "' (" + t
+                + "); add a rule here");
         return t;
     }
 
@@ -317,15 +329,18 @@ class GpuStaticTest {
         // The multi-tensor optimizer table: GpuOps.encodeSteps writes OPT_ROW_LONGS words in JpOptRef's field order.
         assertEquals(GpuOps.OPT_ROW_LONGS, macro("optim.cu", "JP_OPT_ROW_LONGS"));
         String src = Files.readString(nativeDir().resolve("optim.cu"));
-        String body = src.substring(src.indexOf("struct JpOptRef {"), src.indexOf("};", src.indexOf("struct JpOptRef {")));
+        String body = src.substring(src.indexOf("struct JpOptRef {"),
+                src.indexOf("};", src.indexOf("struct JpOptRef {")));
         List<String> fields = new ArrayList<>();
         Matcher f = Pattern.compile("(\\w+);\\s*//").matcher(body);
         while (f.find()) fields.add(f.group(1));
-        assertEquals(List.of("w", "g", "s1", "s2", "mask", "accS", "n", "accOffset", "blockStart", "blocks"), fields, "JpOptRef fields");
+        assertEquals(List.of("w", "g", "s1", "s2", "mask", "accS", "n", "accOffset", "blockStart", "blocks"), fields,
+                "JpOptRef fields");
     }
 
     private static int macro(String file, String name) throws IOException {
-        Matcher m = Pattern.compile("#define\\s+" + name + "\\s+(\\d+)").matcher(Files.readString(nativeDir().resolve(file)));
+        Matcher m = Pattern.compile("#define\\s+" + name + "\\s+(\\d+)")
+                .matcher(Files.readString(nativeDir().resolve(file)));
         assertTrue(m.find(), name + " in " + file);
         return Integer.parseInt(m.group(1));
     }
@@ -356,10 +371,12 @@ class GpuStaticTest {
             Path tmp = Files.createTempFile("jprune", ".fatbin");
             try {
                 Files.write(tmp, f);
-                Process p = new ProcessBuilder(cuobjdump.toString(), "--list-elf", tmp.toString()).redirectErrorStream(true).start();
+                Process p = new ProcessBuilder(cuobjdump.toString(), "--list-elf", tmp.toString())
+                        .redirectErrorStream(true).start();
                 String out = new String(p.getInputStream().readAllBytes());
                 assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-                for (String sm : new String[] {"sm_75", "sm_80", "sm_86", "sm_89", "sm_90"}) assertTrue(out.contains(sm), out);
+                for (String sm : new String[] {"sm_75", "sm_80", "sm_86", "sm_89", "sm_90"})
+                        assertTrue(out.contains(sm), out);
             } finally {
                 Files.deleteIfExists(tmp);
             }

@@ -36,9 +36,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @Tag("gpu")
 class GpuLargeScaleTest {
-    private static final boolean LARGE = "1".equals(System.getenv("JPRUNE_LARGE")) || Boolean.getBoolean("jprune.test.large");
+    private static final boolean LARGE = "1".equals(System.getenv("JPRUNE_LARGE"))
+            || Boolean.getBoolean("jprune.test.large");
     /** Tensors of the many-tensor case: 10 000 at full scale; 1000 at medium scale (the emulator runs every block of
-     *  every pass, and 10 000 one-chunk tensors cost it 40 s; GpuOpsTest covers 10 000 and 70 000 tensors for norms). */
+     *  every pass, and 10 000 one-chunk tensors cost it 40 s; GpuOpsTest covers 10 000 and 70 000 tensors for
+     *  norms). */
     private static final int MANY = LARGE ? 10_000 : 1_000;
     private static final long HUGE = LARGE ? (1L << 31) + 5 : (1L << 21) + 5;
     /** Quantisation of the huge tensor's magnitudes: 4096 levels, so every level is a block of ties. */
@@ -60,8 +62,8 @@ class GpuLargeScaleTest {
     void needGpu() {
         assumeTrue(GpuProbe.get().available(), "no usable GPU: " + GpuProbe.get().reason());
         if (LARGE) {
-            assumeTrue(ctx.totalMemory() >= 16L << 30, "JPRUNE_LARGE needs 16 GiB of device memory, " + ctx.deviceName() + " has "
-                    + (ctx.totalMemory() >> 20) + " MiB");
+            assumeTrue(ctx.totalMemory() >= 16L << 30, "JPRUNE_LARGE needs 16 GiB of device memory, "
+                    + ctx.deviceName() + " has " + (ctx.totalMemory() >> 20) + " MiB");
         }
     }
 
@@ -119,11 +121,12 @@ class GpuLargeScaleTest {
     // ----------------------------------------------------------------------------------- 10 000 tensors
 
     /**
-     * 10 000 tensors of 100 000 elements at full scale (1e9 elements; 1000 small ones at medium scale): the multi-tensor sum of squares of w and of g, per tensor and in
-     * total, within 1e-9 relative of the CPU's sequential double sums (the requirement is 1e-6); then TAYLOR |w·g|
-     * global selections at keep 10% (a continuous threshold) and 80% (the threshold falls into the 30% exact zeros:
-     * a tie budget over a hundred million ties at full scale) equal GlobalSelector's bit for bit: threshold, tie budget,
-     * counts, kept per tensor, every mask byte, and the zeroed weights.
+     * 10 000 tensors of 100 000 elements at full scale (1e9 elements; 1000 small ones at medium scale): the
+     * multi-tensor sum of squares of w and of g, per tensor and in total, within 1e-9 relative of the CPU's sequential
+     * double sums (the requirement is 1e-6); then TAYLOR |w·g| global selections at keep 10% (a continuous threshold)
+     * and 80% (the threshold falls into the 30% exact zeros: a tie budget over a hundred million ties at full scale)
+     * equal GlobalSelector's bit for bit: threshold, tie budget, counts, kept per tensor, every mask byte, and the
+     * zeroed weights.
      */
     @Test
     void manyTensorsNormAndGlobalTopKEqualTheCpu() {
@@ -156,7 +159,8 @@ class GpuLargeScaleTest {
             checkNorm("g", g, gSum);
 
             List<PruneTensor> ts = new ArrayList<>(MANY);
-            for (int t = 0; t < MANY; t++) ts.add(PruneTensor.of("t" + t, w.get(t), g.get(t)).withMasks(null, m.get(t)));
+            for (int t = 0; t < MANY; t++) ts.add(PruneTensor.of("t" + t, w.get(t), g.get(t))
+                    .withMasks(null, m.get(t)));
             ScoreSource src = hashed(Criterion.TAYLOR, sizes, offset);
             for (double fraction : new double[] {0.1, 0.8}) {
                 long keep = (long) (fraction * total) + 3;
@@ -185,11 +189,16 @@ class GpuLargeScaleTest {
                     IntStream.range(b0, b1).parallel().forEach(t -> {
                         byte[] cpu = masks[t], gpu = dm[t - from];
                         for (int i = 0; i < cpu.length; i++) {
-                            if (cpu[i] != gpu[i]) { bad.compareAndSet(null, "tensor " + t + " element " + i + ": mask gpu=" + gpu[i] + " cpu=" + cpu[i]); return; }
+                            if (cpu[i] != gpu[i]) {
+                                bad.compareAndSet(null, "tensor " + t + " element " + i + ": mask gpu=" + gpu[i]
+                                        + " cpu=" + cpu[i]);
+                                return;
+                            }
                             if (zero) {
                                 float expect = cpu[i] == 0 ? 0f : wAt(offset[t] + i), have = dw[t - from][i];
                                 if (Float.floatToRawIntBits(expect) != Float.floatToRawIntBits(have)) {
-                                    bad.compareAndSet(null, "tensor " + t + " element " + i + ": weight gpu=" + have + " expected " + expect);
+                                    bad.compareAndSet(null, "tensor " + t + " element " + i + ": weight gpu=" + have
+                                            + " expected " + expect);
                                     return;
                                 }
                             }
@@ -210,20 +219,22 @@ class GpuLargeScaleTest {
         double got = ops.sumSquares(bufs, per), want = 0;
         for (int t = 0; t < per.length; t++) {
             want += cpuPer[t];
-            assertTrue(Math.abs(per[t] - cpuPer[t]) <= 1e-9 * Math.abs(cpuPer[t]), what + " sum of squares, tensor " + t + ": gpu=" + per[t] + " cpu=" + cpuPer[t]);
+            assertTrue(Math.abs(per[t] - cpuPer[t]) <= 1e-9 * Math.abs(cpuPer[t]), what + " sum of squares, tensor "
+                    + t + ": gpu=" + per[t] + " cpu=" + cpuPer[t]);
         }
-        assertTrue(Math.abs(got - want) <= 1e-9 * want, what + " sum of squares over " + per.length + " tensors: gpu=" + got + " cpu=" + want);
+        assertTrue(Math.abs(got - want) <= 1e-9 * want, what + " sum of squares over " + per.length
+                + " tensors: gpu=" + got + " cpu=" + want);
     }
 
     // ----------------------------------------------------------------------------------- one tensor > 2^31
 
     /**
      * One tensor of 2^31 + 5 elements (2^21 + 5 at medium scale) whose magnitudes take 4096 levels, each its own radix
-     * bucket: every level is a block of ties. The reference is a count per level (independent of GlobalSelector): the threshold level, the count
-     * above it, the tie budget; the mask must keep every element above the level and the first tieBudget of the level
-     * by index, and zero the rest of w. The boundary level fits the candidate buffer, so the compacting path runs and
-     * its radix select over tie indices resolves index digits above bit 16 (up to bit 31 at full scale). The norm of the
-     * tensor (one tensor, 1024 blocks) against Σ count·m² over the levels.
+     * bucket: every level is a block of ties. The reference is a count per level (independent of GlobalSelector): the
+     * threshold level, the count above it, the tie budget; the mask must keep every element above the level and the
+     * first tieBudget of the level by index, and zero the rest of w. The boundary level fits the candidate buffer, so
+     * the compacting path runs and its radix select over tie indices resolves index digits above bit 16 (up to bit 31
+     * at full scale). The norm of the tensor (one tensor, 1024 blocks) against Σ count·m² over the levels.
      */
     @Test
     void oneTensorPast2Pow31IsSelectedMaskedAndNormedWith64BitIndices() {
@@ -246,7 +257,8 @@ class GpuLargeScaleTest {
                     host[(int) (p - base)] = a;
                     pieceCount[p] = c;
                 });
-                for (long p = p0; p < p1; p++) w.upload(host[(int) (p - p0)], 0, p * piece, host[(int) (p - p0)].length);
+                for (long p = p0; p < p1; p++) w.upload(host[(int) (p - p0)], 0, p * piece,
+                        host[(int) (p - p0)].length);
             }
             for (long[] c : pieceCount) for (int l = 0; l < LEVELS; l++) count[l] += c[l];
 
@@ -254,7 +266,8 @@ class GpuLargeScaleTest {
             double exact = 0;
             for (int l = 0; l < LEVELS; l++) { double v = magnitude(l); exact += count[l] * (v * v); }
             double got = ops.sumSquares(List.of(w), null);
-            assertTrue(Math.abs(got - exact) <= 1e-9 * exact, "sum of squares of " + HUGE + " elements: gpu=" + got + " reference=" + exact);
+            assertTrue(Math.abs(got - exact) <= 1e-9 * exact, "sum of squares of " + HUGE + " elements: gpu=" + got
+                    + " reference=" + exact);
 
             long keep = (long) (0.3 * HUGE) + 12345;
             int level = LEVELS - 1;
@@ -263,14 +276,17 @@ class GpuLargeScaleTest {
             final int tLevel = level;
             final long budget = keep - above;
             long compactedBefore = ops.compactedSelections();
-            GpuSelection sel = ops.select(List.of(PruneTensor.of("huge", w, null).withMasks(null, mask)), Criterion.MAGNITUDE, keep, true, false);
-            String what = HUGE + " elements, MAGNITUDE keep " + keep + " (level " + tLevel + ", " + budget + " of " + count[tLevel] + " ties)";
+            GpuSelection sel = ops.select(List.of(PruneTensor.of("huge", w, null).withMasks(null, mask)),
+                    Criterion.MAGNITUDE, keep, true, false);
+            String what = HUGE + " elements, MAGNITUDE keep " + keep + " (level " + tLevel + ", " + budget + " of "
+                    + count[tLevel] + " ties)";
             assertEquals(Float.floatToRawIntBits(magnitude(tLevel)), sel.thresholdBits(), what + ": threshold bits");
             assertEquals(above, sel.countAbove(), what + ": count above");
             assertEquals(count[tLevel], sel.countEqual(), what + ": count equal");
             assertEquals(budget, sel.tieBudget(), what + ": tie budget");
             assertArrayEquals(new long[] {keep}, sel.keptPerTensor(), what + ": kept");
-            assertEquals(compactedBefore + 1, ops.compactedSelections(), what + ": the boundary level fits the candidates: compacting path");
+            assertEquals(compactedBefore + 1, ops.compactedSelections(),
+                    what + ": the boundary level fits the candidates: compacting path");
 
             // Ties before each piece (parallel count), then every mask byte and weight, piece by piece.
             long[] tiesBefore = new long[(int) pieces + 1];
@@ -303,8 +319,10 @@ class GpuLargeScaleTest {
                         int l = levelAt(start + i);
                         boolean keepIt = l > tLevel || (l == tLevel && ties++ < budget);
                         float expect = keepIt ? hugeAt(start + i) : 0f;
-                        if (gm[i] != (keepIt ? 1 : 0) || Float.floatToRawIntBits(gw[i]) != Float.floatToRawIntBits(expect)) {
-                            bad.compareAndSet(null, "element " + (start + i) + " (level " + l + "): mask gpu=" + gm[i] + " expected " + (keepIt ? 1 : 0)
+                        if (gm[i] != (keepIt ? 1 : 0)
+                                || Float.floatToRawIntBits(gw[i]) != Float.floatToRawIntBits(expect)) {
+                            bad.compareAndSet(null, "element " + (start + i) + " (level " + l + "): mask gpu=" + gm[i]
+                                    + " expected " + (keepIt ? 1 : 0)
                                     + ", weight gpu=" + gw[i] + " expected " + expect);
                             return;
                         }

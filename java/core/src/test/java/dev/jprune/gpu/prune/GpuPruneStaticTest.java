@@ -25,7 +25,8 @@ class GpuPruneStaticTest {
     }
 
     private static long macro(String name) throws IOException {
-        Matcher m = Pattern.compile("#define\\s+" + name + "\\s+(-?\\w+)").matcher(Files.readString(nativeFile("prune.cuh")));
+        Matcher m = Pattern.compile("#define\\s+" + name + "\\s+(-?\\w+)")
+                .matcher(Files.readString(nativeFile("prune.cuh")));
         assertTrue(m.find(), name + " in prune.cuh");
         return Long.decode(m.group(1).replace("LL", ""));
     }
@@ -63,9 +64,10 @@ class GpuPruneStaticTest {
         assertEquals(PruneTable.criterionCode(Criterion.USER), macro("JP_CRIT_BUFFER"));
         // The struct's word order: count the fields of JpPruneRef up to each named one.
         String src = Files.readString(nativeFile("prune.cuh"));
-        String body = src.substring(src.indexOf("struct JpPruneRef {"), src.indexOf("};", src.indexOf("struct JpPruneRef {")));
-        String[] names = {"w", "g", "s", "maskIn", "maskOut", "opt0", "opt1", "opt2", "n", "chunkStart", "globalOffset", "groups",
-                "groupLen", "groupOffset", "rowFlags", "pad1"};
+        String body = src.substring(src.indexOf("struct JpPruneRef {"),
+                src.indexOf("};", src.indexOf("struct JpPruneRef {")));
+        String[] names = {"w", "g", "s", "maskIn", "maskOut", "opt0", "opt1", "opt2", "n", "chunkStart",
+                "globalOffset", "groups", "groupLen", "groupOffset", "rowFlags", "pad1"};
         Matcher f = Pattern.compile("[*\\s](\\w+)\\s*[;,]").matcher(body.replaceAll("//[^\n]*", ""));
         List<String> found = new ArrayList<>();
         while (f.find()) found.add(f.group(1));
@@ -154,11 +156,14 @@ class GpuPruneStaticTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> GpuPruneOps.check("op", ts, Criterion.TAYLOR, false, null, null));
         assertTrue(e.getMessage().contains("0.weight") && e.getMessage().contains("needs weights"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> GpuPruneOps.check("op", ts, Criterion.GRADIENT, false, null, null));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> GpuPruneOps.check("op", ts, Criterion.GRADIENT, false, null, null));
         assertTrue(e.getMessage().contains("needs gradients"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> GpuPruneOps.check("op", ts, Criterion.USER, false, null, null));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> GpuPruneOps.check("op", ts, Criterion.USER, false, null, null));
         assertTrue(e.getMessage().contains("score buffer"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new PruneTensor("x", -1, null, null, null, null, null, null, null, null));
+        assertThrows(IllegalArgumentException.class,
+                () -> new PruneTensor("x", -1, null, null, null, null, null, null, null, null));
         assertThrows(IllegalArgumentException.class, () -> GpuPruneOps.checkKeep("op", 11, 10));
         assertThrows(IllegalArgumentException.class, () -> GpuPruneOps.checkKeep("op", -1, 10));
         GpuPruneOps.checkKeep("op", 0, 0);
@@ -189,7 +194,8 @@ class GpuPruneStaticTest {
         }
         for (Method m : GpuPruneOps.class.getDeclaredMethods()) {
             // context() and the path settings are not ops
-            java.util.Set<String> notOps = java.util.Set.of("context", "setCompaction", "setSharedHistogram", "setBracketing");
+            java.util.Set<String> notOps = java.util.Set.of("context", "setCompaction", "setSharedHistogram",
+                    "setBracketing");
             if (Modifier.isPublic(m.getModifiers()) && !notOps.contains(m.getName())) {
                 assertNotNull(m.getAnnotation(CpuTwin.class), "GpuPruneOps." + m.getName() + " has no @CpuTwin");
             }

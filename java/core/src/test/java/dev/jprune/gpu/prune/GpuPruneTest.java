@@ -39,8 +39,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class GpuPruneTest {
     private static GpuContext ctx;
     private static GpuPruneOps ops;
-    private static final Criterion[] CRITERIA = {Criterion.MAGNITUDE, Criterion.GRADIENT, Criterion.TAYLOR, Criterion.TAYLOR_SQUARED,
-            Criterion.MOVEMENT};
+    private static final Criterion[] CRITERIA = {Criterion.MAGNITUDE, Criterion.GRADIENT, Criterion.TAYLOR,
+            Criterion.TAYLOR_SQUARED, Criterion.MOVEMENT};
 
     @BeforeAll
     static void open() {
@@ -100,13 +100,20 @@ class GpuPruneTest {
                 if (poison.length > 0) mOut[t].upload(poison);
                 opt[t] = keep(ctx.allocFloat(wh[t].length)); if (wh[t].length > 0) opt[t].upload(opth[t]);
                 DeviceBuffer in = null;
-                if (maskIn != null && maskIn[t] != null) { in = keep(ctx.allocBytes(wh[t].length)); if (wh[t].length > 0) in.upload(maskIn[t]); }
-                ts.add(PruneTensor.of("t" + t, w[t], g[t]).withMasks(in, mOut[t]).withOptimizerState(opt[t], null, null));
+                if (maskIn != null && maskIn[t] != null) {
+                    in = keep(ctx.allocBytes(wh[t].length)); if (wh[t].length > 0) in.upload(maskIn[t]);
+                }
+                ts.add(PruneTensor.of("t" + t, w[t], g[t]).withMasks(in, mOut[t])
+                        .withOptimizerState(opt[t], null, null));
             }
         }
         private DeviceBuffer keep(DeviceBuffer b) { all.add(b); return b; }
-        byte[] mask(int t) { byte[] m = new byte[(int) mOut[t].length()]; if (m.length > 0) mOut[t].download(m); return m; }
-        float[] floats(DeviceBuffer b) { float[] a = new float[(int) b.length()]; if (a.length > 0) b.download(a); return a; }
+        byte[] mask(int t) {
+            byte[] m = new byte[(int) mOut[t].length()]; if (m.length > 0) mOut[t].download(m); return m;
+        }
+        float[] floats(DeviceBuffer b) {
+            float[] a = new float[(int) b.length()]; if (a.length > 0) b.download(a); return a;
+        }
         @Override public void close() { for (DeviceBuffer b : all) b.close(); }
     }
 
@@ -119,7 +126,8 @@ class GpuPruneTest {
     }
 
     private static void assertMask(String what, byte[] cpu, byte[] gpu) {
-        for (int i = 0; i < cpu.length; i++) if (cpu[i] != gpu[i]) fail(what + ": mask element " + i + " gpu=" + gpu[i] + " cpu=" + cpu[i]);
+        for (int i = 0; i < cpu.length; i++) if (cpu[i] != gpu[i]) fail(what + ": mask element " + i + " gpu=" + gpu[i]
+                + " cpu=" + cpu[i]);
     }
 
     /** Every tensor's mask and weights equal the CPU's bit for bit, and its optimizer state is zero exactly where the
@@ -131,7 +139,8 @@ class GpuPruneTest {
             float[] o = d.floats(d.opt[t]);
             for (int i = 0; i < o.length; i++) {
                 float expect = mCpu[t][i] == 0 ? 0f : opt[t][i];
-                if (Float.floatToRawIntBits(expect) != Float.floatToRawIntBits(o[i])) fail(what + " opt t" + t + " element " + i);
+                if (Float.floatToRawIntBits(expect) != Float.floatToRawIntBits(o[i])) fail(what + " opt t" + t
+                        + " element " + i);
             }
         }
     }
@@ -206,11 +215,11 @@ class GpuPruneTest {
     }
 
     /**
-     * The compacting paths (two passes over the data, the boundary bucket resolved on candidates, ties by a radix select
-     * over their global indices) give the CPU's results bit for bit, like the three-pass path: every input kind and
-     * criterion, masked or not, 1000 tensors, per-layer, with a capacity that always fits and one (64) that makes the
-     * device fall back whenever the bucket is larger; both with the shared-histogram path (11-bit first digit) tried
-     * first and without it. The default (automatic) path is what the other tests run.
+     * The compacting paths (two passes over the data, the boundary bucket resolved on candidates, ties by a radix
+     * select over their global indices) give the CPU's results bit for bit, like the three-pass path: every input kind
+     * and criterion, masked or not, 1000 tensors, per-layer, with a capacity that always fits and one (64) that makes
+     * the device fall back whenever the bucket is larger; both with the shared-histogram path (11-bit first digit)
+     * tried first and without it. The default (automatic) path is what the other tests run.
      */
     @Test
     void compactingSelectionEqualsCpu() {
@@ -219,7 +228,8 @@ class GpuPruneTest {
         int[] many = new int[1000];
         for (int t = 0; t < many.length; t++) many[t] = new int[] {0, 1, 7, 129, r.nextInt(300)}[t % 5];
         try {
-            for (int mode = 0; mode < 3; mode++) {  // 0: shared histogram first, 1: + the bracket path first, 2: 16-bit only
+            // 0: shared histogram first, 1: + the bracket path first, 2: 16-bit only
+            for (int mode = 0; mode < 3; mode++) {
                 boolean sharedFirst = mode < 2, bracket = mode == 1;
                 ops.setSharedHistogram(sharedFirst);
                 ops.setBracketing(bracket);
@@ -232,7 +242,8 @@ class GpuPruneTest {
                     long brBefore = ops.bracketSelections(), brAttemptsBefore = ops.bracketAttempts();
                     long seed = 500;
                     for (Kind k : Kind.values()) {
-                        for (Criterion c : new Criterion[] {Criterion.TAYLOR, Criterion.MOVEMENT, Criterion.MAGNITUDE}) {
+                        for (Criterion c : new Criterion[] {Criterion.TAYLOR, Criterion.MOVEMENT,
+                                Criterion.MAGNITUDE}) {
                             globalCase(name + " small", small, k, c, false, seed++);
                             globalCase(name + " small", small, k, c, true, seed++);
                         }
@@ -240,8 +251,10 @@ class GpuPruneTest {
                     globalCase(name + " 1000 tensors", many, Kind.DUP3, Criterion.TAYLOR, true, seed++);
                     globalCase(name + " 1000 tensors", many, Kind.RANDOM, Criterion.MOVEMENT, false, seed++);
                     perLayerCase(name);
-                    long compacted = ops.compactedSelections() - before, sharedTaken = ops.sharedHistogramSelections() - sharedBefore;
-                    long brTaken = ops.bracketSelections() - brBefore, brTried = ops.bracketAttempts() - brAttemptsBefore;
+                    long compacted = ops.compactedSelections() - before,
+                            sharedTaken = ops.sharedHistogramSelections() - sharedBefore;
+                    long brTaken = ops.bracketSelections() - brBefore,
+                            brTried = ops.bracketAttempts() - brAttemptsBefore;
                     assertTrue(compacted > 0, name + ": no selection took a compacting path");
                     if (bracket) {
                         // Capacity 64: the bracket (64 sample ranks of margin at least) holds more candidates than
@@ -251,10 +264,12 @@ class GpuPruneTest {
                     } else {
                         assertEquals(0, brTried, name + ": the bracket path is off");
                     }
-                    if (sharedFirst && !bracket) assertTrue(sharedTaken > 0, name + ": no selection took the shared-histogram path");
+                    if (sharedFirst && !bracket) assertTrue(sharedTaken > 0,
+                            name + ": no selection took the shared-histogram path");
                     if (!sharedFirst) assertEquals(0, sharedTaken, name + ": the shared-histogram path is off");
                     // Capacity 64: duplicate-heavy inputs overflow the 11-bit bucket, and the device falls back.
-                    if (sharedFirst && cap == 64) assertTrue(ops.sharedHistogramAttempts() - attemptsBefore > sharedTaken, name + ": no fallback");
+                    if (sharedFirst && cap == 64) assertTrue(
+                            ops.sharedHistogramAttempts() - attemptsBefore > sharedTaken, name + ": no fallback");
                 }
             }
             ops.setCompaction(0);
@@ -294,15 +309,17 @@ class GpuPruneTest {
             }
             long keep = Math.min(sumMax, sumMin + (long) (r.nextDouble() * (sumMax - sumMin + 1)));
             Kind kind = it % 3 == 0 ? Kind.DUP3 : Kind.RANDOM;
-            float[][] w = tensors(r, sizes, kind), g = tensors(r, sizes, Kind.ZERO90), opt = tensors(r, sizes, Kind.RANDOM);
+            float[][] w = tensors(r, sizes, kind), g = tensors(r, sizes, Kind.ZERO90),
+                    opt = tensors(r, sizes, Kind.RANDOM);
             for (int t = 0; t < nt; t++) {  // tensors on different scales, so that the bounds bind
                 float scale = (float) Math.pow(10, r.nextInt(5) - 2);
                 for (int i = 0; i < sizes[t]; i++) w[t][i] *= scale;
             }
             byte[][] maskIn = it % 2 == 1 ? randomMasks(r, sizes) : null;
             Criterion c = it % 4 < 2 ? Criterion.MAGNITUDE : Criterion.TAYLOR;
-            String what = "capped case " + it + " " + c + " " + kind + (maskIn != null ? " masked" : "") + " sizes " + Arrays.toString(sizes)
-                    + " keep " + keep + " lo " + Arrays.toString(lo) + " hi " + Arrays.toString(hi);
+            String what = "capped case " + it + " " + c + " " + kind + (maskIn != null ? " masked" : "") + " sizes "
+                    + Arrays.toString(sizes) + " keep " + keep + " lo " + Arrays.toString(lo) + " hi "
+                    + Arrays.toString(hi);
             float[][] wCpu = copy(w);
             byte[][] mCpu = new byte[nt][];
             for (int t = 0; t < nt; t++) mCpu[t] = new byte[sizes[t]];
@@ -331,17 +348,22 @@ class GpuPruneTest {
         // Refusals: infeasible bounds, a NaN input (nothing written: masks stay poisoned, weights unchanged).
         int[] sizes = {100, 50};
         Rng q = new Rng(5);
-        float[][] w = tensors(q, sizes, Kind.RANDOM), g = tensors(q, sizes, Kind.RANDOM), opt = tensors(q, sizes, Kind.RANDOM);
+        float[][] w = tensors(q, sizes, Kind.RANDOM), g = tensors(q, sizes, Kind.RANDOM),
+                opt = tensors(q, sizes, Kind.RANDOM);
         w[1][17] = Float.NaN;
         try (Dev d = new Dev(w, g, null, opt)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> ops.selectCapped(d.ts, Criterion.MAGNITUDE, 10, new double[] {0.5, 0.5}, new double[] {1, 1}, true, true));
+                    () -> ops.selectCapped(d.ts, Criterion.MAGNITUDE, 10, new double[] {0.5, 0.5},
+                            new double[] {1, 1}, true, true));
             assertTrue(e.getMessage().contains("infeasible"), e.getMessage());
             assertThrows(IllegalArgumentException.class,
-                    () -> ops.selectCapped(d.ts, Criterion.MAGNITUDE, 10, new double[] {0.6, 0}, new double[] {0.5, 1}, true, true));
-            assertThrows(IllegalArgumentException.class, () -> ops.selectCapped(d.ts, Criterion.MAGNITUDE, 10, new double[] {0}, new double[] {1}, true, true));
+                    () -> ops.selectCapped(d.ts, Criterion.MAGNITUDE, 10, new double[] {0.6, 0},
+                            new double[] {0.5, 1}, true, true));
+            assertThrows(IllegalArgumentException.class, () -> ops.selectCapped(d.ts, Criterion.MAGNITUDE, 10,
+                    new double[] {0}, new double[] {1}, true, true));
             e = assertThrows(IllegalArgumentException.class,
-                    () -> ops.selectCapped(d.ts, Criterion.MAGNITUDE, 60, new double[] {0.1, 0.1}, new double[] {0.5, 0.9}, true, true));
+                    () -> ops.selectCapped(d.ts, Criterion.MAGNITUDE, 60, new double[] {0.1, 0.1},
+                            new double[] {0.5, 0.9}, true, true));
             assertTrue(e.getMessage().contains("t1") && e.getMessage().contains("index 17"), e.getMessage());
             for (int t = 0; t < 2; t++) {
                 for (byte b : d.mask(t)) assertEquals(7, b, "a refused capped selection wrote a mask");
@@ -355,7 +377,8 @@ class GpuPruneTest {
     void phaseMarksReportTheSelectionsPhases() {
         int[] sizes = {4097, 129};
         Rng r = new Rng(3);
-        float[][] w = tensors(r, sizes, Kind.RANDOM), g = tensors(r, sizes, Kind.RANDOM), opt = tensors(r, sizes, Kind.RANDOM);
+        float[][] w = tensors(r, sizes, Kind.RANDOM), g = tensors(r, sizes, Kind.RANDOM),
+                opt = tensors(r, sizes, Kind.RANDOM);
         try (Dev d = new Dev(w, g, null, opt)) {
             ctx.startMarks();
             ops.select(d.ts, Criterion.TAYLOR, 100, false, false);
@@ -379,14 +402,18 @@ class GpuPruneTest {
         }
     }
 
-    /** ops.perLayer(TAYLOR) at sparsities {0.5, 0, 1, 0.3, 0.9, 0.5} vs GlobalSelector.perLayer: bits, masks, weights, kept. */
+    /**
+     * ops.perLayer(TAYLOR) at sparsities {0.5, 0, 1, 0.3, 0.9, 0.5} vs GlobalSelector.perLayer: bits, masks, weights,
+     * kept.
+     */
     private void checkPerLayer(String name, float[][] w, float[][] g, float[][] opt, boolean zeroOptimizer) {
         int nt = w.length;
         double[] sp = {0.5, 0.0, 1.0, 0.3, 0.9, 0.5};
         float[][] wCpu = copy(w);
         byte[][] mCpu = new byte[nt][];
         for (int t = 0; t < nt; t++) mCpu[t] = new byte[w[t].length];
-        Selection[] sel = GlobalSelector.perLayer(new CriterionScoreSource(Criterion.TAYLOR, wCpu, g, null), sp, mCpu, wCpu);
+        Selection[] sel = GlobalSelector.perLayer(new CriterionScoreSource(Criterion.TAYLOR, wCpu, g, null), sp, mCpu,
+                wCpu);
         try (Dev d = new Dev(w, g, null, opt)) {
             GpuSelection[] gs = ops.perLayer(d.ts, Criterion.TAYLOR, sp, true, zeroOptimizer);
             for (int t = 0; t < nt; t++) {
@@ -412,7 +439,8 @@ class GpuPruneTest {
             try {
                 List<PruneTensor> ts = new ArrayList<>();
                 float[][] w = tensors(r, sizes, Kind.RANDOM);
-                DeviceBuffer[] s = new DeviceBuffer[sizes.length], wd = new DeviceBuffer[sizes.length], gd = new DeviceBuffer[sizes.length];
+                DeviceBuffer[] s = new DeviceBuffer[sizes.length], wd = new DeviceBuffer[sizes.length],
+                        gd = new DeviceBuffer[sizes.length];
                 for (int t = 0; t < sizes.length; t++) {
                     s[t] = ctx.allocFloat(sizes[t]); bufs.add(s[t]);
                     wd[t] = ctx.allocFloat(sizes[t]); bufs.add(wd[t]);
@@ -443,7 +471,8 @@ class GpuPruneTest {
                 float[] gBad = new float[sizes[2]];
                 gBad[1234] = Float.NaN;
                 gd[2].upload(gBad);
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ops.accumulate(ts, Criterion.MOVEMENT, mode, 0.9f));
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> ops.accumulate(ts, Criterion.MOVEMENT, mode, 0.9f));
                 assertTrue(e.getMessage().contains("t2") && e.getMessage().contains("1234"), e.getMessage());
                 float[] after = new float[sizes[2]];
                 s[2].download(after);
@@ -467,7 +496,8 @@ class GpuPruneTest {
                     gd[2].upload(g[2]);
                     a.step();
                     IllegalArgumentException late = assertThrows(IllegalArgumentException.class, a::check);
-                    assertTrue(late.getMessage().contains("t2") && late.getMessage().contains("1234"), late.getMessage());
+                    assertTrue(late.getMessage().contains("t2") && late.getMessage().contains("1234"),
+                            late.getMessage());
                     for (int t = 0; t < sizes.length; t++) {
                         float[] got = new float[sizes[t]];
                         if (got.length > 0) s[t].download(got);
@@ -480,7 +510,10 @@ class GpuPruneTest {
         }
     }
 
-    /** On every selection path: the automatic one, and the compacting paths forced with and without the shared histogram. */
+    /**
+     * On every selection path: the automatic one, and the compacting paths forced with and without the shared
+     * histogram.
+     */
     @Test
     void nonFiniteInputWritesNothingAndNamesTheElement() {
         try {
@@ -489,26 +522,34 @@ class GpuPruneTest {
                 ops.setSharedHistogram(path != 2);
                 ops.setBracketing(path == 3);
                 ops.bracketMin = 0;
-                boolean bracket = path == 3;  // its output masks may hold partial results after a fault (scratch by contract)
-                String on = new String[] {" (automatic path)", " (compacting, shared histogram)", " (compacting, 16-bit)", " (bracket)"}[path];
+                // its output masks may hold partial results after a fault (scratch by contract)
+                boolean bracket = path == 3;
+                String on = new String[] {" (automatic path)", " (compacting, shared histogram)",
+                        " (compacting, 16-bit)", " (bracket)"}[path];
                 int[] sizes = {7, 5000};
                 Rng r = new Rng(4);
-                float[][] w = tensors(r, sizes, Kind.RANDOM), g = tensors(r, sizes, Kind.RANDOM), opt = tensors(r, sizes, Kind.RANDOM);
+                float[][] w = tensors(r, sizes, Kind.RANDOM), g = tensors(r, sizes, Kind.RANDOM),
+                        opt = tensors(r, sizes, Kind.RANDOM);
                 w[1][4321] = Float.POSITIVE_INFINITY;
                 try (Dev d = new Dev(w, g, null, opt)) {
-                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ops.select(d.ts, Criterion.TAYLOR, 100, true, true));
-                    assertTrue(e.getMessage().contains("t1") && e.getMessage().contains("4321") && e.getMessage().contains("weight"), e.getMessage());
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                            () -> ops.select(d.ts, Criterion.TAYLOR, 100, true, true));
+                    assertTrue(e.getMessage().contains("t1") && e.getMessage().contains("4321")
+                            && e.getMessage().contains("weight"), e.getMessage());
                     byte[] m = d.mask(1);
                     if (!bracket) for (byte b : m) assertEquals(7, b, "mask untouched" + on);
                     assertSameBits("weights untouched" + on, w[1], d.floats(d.w[1]));
-                    assertThrows(IllegalArgumentException.class, () -> ops.threshold(d.ts, Criterion.TAYLOR, 0.1f, true, true));
+                    assertThrows(IllegalArgumentException.class,
+                            () -> ops.threshold(d.ts, Criterion.TAYLOR, 0.1f, true, true));
                     if (!bracket) for (byte b : d.mask(1)) assertEquals(7, b, "mask untouched by threshold" + on);
-                    // Per layer: the fault in t1 must also stop the writes of the clean t0 (GlobalSelector.perLayer selects
-                    // every tensor before it applies any), and it is named like the global one.
-                    e = assertThrows(IllegalArgumentException.class, () -> ops.perLayer(d.ts, Criterion.TAYLOR, new double[] {0.5, 0.5}, true, true));
+                    // Per layer: the fault in t1 must also stop the writes of the clean t0 (GlobalSelector.perLayer
+                    // selects every tensor before it applies any), and it is named like the global one.
+                    e = assertThrows(IllegalArgumentException.class,
+                            () -> ops.perLayer(d.ts, Criterion.TAYLOR, new double[] {0.5, 0.5}, true, true));
                     assertTrue(e.getMessage().contains("t1") && e.getMessage().contains("4321"), e.getMessage());
                     for (int t = 0; t < sizes.length; t++) {
-                        if (!bracket) for (byte b : d.mask(t)) assertEquals(7, b, "mask of t" + t + " untouched by perLayer" + on);
+                        if (!bracket) for (byte b : d.mask(t)) assertEquals(7, b,
+                                "mask of t" + t + " untouched by perLayer" + on);
                         assertSameBits("weights of t" + t + " untouched by perLayer" + on, w[t], d.floats(d.w[t]));
                         assertSameBits("opt of t" + t + " untouched by perLayer" + on, opt[t], d.floats(d.opt[t]));
                     }
@@ -531,12 +572,14 @@ class GpuPruneTest {
     void biasedSampleMissesTheBracketAndFallsBack() {
         int[] sizes = {200_000, 0, 90_000, 300};  // large enough for a bracket narrower than the sample
         Rng r = new Rng(77);
-        float[][] w = new float[sizes.length][], g = tensors(r, sizes, Kind.RANDOM), opt = tensors(r, sizes, Kind.RANDOM);
+        float[][] w = new float[sizes.length][], g = tensors(r, sizes, Kind.RANDOM),
+                opt = tensors(r, sizes, Kind.RANDOM);
         long chunk = 0;
         for (int t = 0; t < sizes.length; t++) {
             w[t] = new float[sizes[t]];
             for (int i = 0; i < sizes[t]; i++) {
-                long c = chunk + i / PruneTable.CHUNK, off = (c % (PruneTable.CHUNK / PruneTable.SAMPLE_LEN)) * PruneTable.SAMPLE_LEN;
+                long c = chunk + i / PruneTable.CHUNK,
+                        off = (c % (PruneTable.CHUNK / PruneTable.SAMPLE_LEN)) * PruneTable.SAMPLE_LEN;
                 int inChunk = i % PruneTable.CHUNK;
                 boolean sampled = inChunk >= off && inChunk < off + PruneTable.SAMPLE_LEN;
                 w[t][i] = (float) ((sampled ? 1e-6 : 1.0) * (0.5 + r.nextDouble()));
@@ -588,8 +631,10 @@ class GpuPruneTest {
                 for (int t = 0; t < sizes.length; t++) mt[t] = new byte[sizes[t]];
                 long[] kept = GlobalSelector.threshold(src, eps, mt, null);
                 try (Dev d = new Dev(w, g, null, opt)) {
-                    assertArrayEquals(kept, ops.threshold(d.ts, Criterion.TAYLOR, eps, false, false), k + " threshold " + eps);
-                    for (int t = 0; t < sizes.length; t++) assertMask(k + " threshold " + eps + " t" + t, mt[t], d.mask(t));
+                    assertArrayEquals(kept, ops.threshold(d.ts, Criterion.TAYLOR, eps, false, false),
+                            k + " threshold " + eps);
+                    for (int t = 0; t < sizes.length; t++) assertMask(k + " threshold " + eps + " t" + t, mt[t],
+                            d.mask(t));
                 }
             }
             int[][] nmCases = {{2, 4, 129}, {1, 3, 7}, {2, 4, 4096}, {0, 4, 16}, {4, 4, 8}};
@@ -598,7 +643,8 @@ class GpuPruneTest {
                 int rows = 5;
                 float[][] w1 = tensors(r, new int[] {rows * rowLen}, k), g1 = tensors(r, new int[] {rows * rowLen}, k);
                 byte[] mc = new byte[rows * rowLen];
-                long keptCpu = NmSparsity.apply(new CriterionScoreSource(Criterion.MAGNITUDE, w1, g1, null), 0, rowLen, n, m, mc, null);
+                long keptCpu = NmSparsity.apply(new CriterionScoreSource(Criterion.MAGNITUDE, w1, g1, null), 0, rowLen,
+                        n, m, mc, null);
                 try (Dev d = new Dev(w1, g1, null, tensors(r, new int[] {rows * rowLen}, Kind.RANDOM))) {
                     assertEquals(keptCpu, ops.nm(d.ts.get(0), Criterion.MAGNITUDE, rowLen, n, m, false, false));
                     assertMask(k + " " + n + ":" + m + " row " + rowLen, mc, d.mask(0));
@@ -608,7 +654,8 @@ class GpuPruneTest {
                 for (Criterion c : new Criterion[] {Criterion.MOVEMENT, Criterion.MAGNITUDE}) {
                     float[][] wz = copy(w1);
                     byte[] mz = new byte[rows * rowLen];
-                    long keptZ = NmSparsity.apply(new CriterionScoreSource(c, wz, g1, null), 0, rowLen, n, m, mz, wz[0]);
+                    long keptZ = NmSparsity.apply(new CriterionScoreSource(c, wz, g1, null), 0, rowLen, n, m, mz,
+                            wz[0]);
                     try (Dev d = new Dev(w1, g1, null, tensors(r, new int[] {rows * rowLen}, Kind.RANDOM))) {
                         String what = k + " " + c + " zeroing " + n + ":" + m + " row " + rowLen;
                         assertEquals(keptZ, ops.nm(d.ts.get(0), c, rowLen, n, m, true, false), what);
@@ -616,7 +663,8 @@ class GpuPruneTest {
                         assertSameBits(what + " weights", wz[0], d.floats(d.w[0]));
                         // without an output mask (scratch mask inside): the same weights
                         d.w[0].upload(w1[0]);
-                        assertEquals(keptZ, ops.nm(d.ts.get(0).withMasks(null, null), c, rowLen, n, m, true, false), what + " no mask");
+                        assertEquals(keptZ, ops.nm(d.ts.get(0).withMasks(null, null), c, rowLen, n, m, true, false),
+                                what + " no mask");
                         assertSameBits(what + " weights, no mask", wz[0], d.floats(d.w[0]));
                     }
                 }
@@ -652,20 +700,25 @@ class GpuPruneTest {
                         float[] all = d.floats(gs);
                         int off = 0;
                         for (int t = 0; t < sizes.length; t++) {
-                            assertSameBits(k + " " + norm + " group scores t" + t, gsCpu[t], Arrays.copyOfRange(all, off, off + groups[t]));
+                            assertSameBits(k + " " + norm + " group scores t" + t, gsCpu[t],
+                                    Arrays.copyOfRange(all, off, off + groups[t]));
                             off += groups[t];
                         }
                     }
                     ops.structuredGlobal(d.ts, Criterion.TAYLOR, groups, norm, 100, false, false);
-                    for (int t = 0; t < sizes.length; t++) assertMask(k + " " + norm + " structured global t" + t, res.masks()[t], d.mask(t));
-                    ops.structuredPerLayer(d.ts, Criterion.TAYLOR, groups, norm, new double[] {0.5, 0, 0.3, 0.9}, false, false);
-                    for (int t = 0; t < sizes.length; t++) assertMask(k + " " + norm + " structured perLayer t" + t, resL.masks()[t], d.mask(t));
+                    for (int t = 0; t < sizes.length; t++) assertMask(k + " " + norm + " structured global t" + t,
+                            res.masks()[t], d.mask(t));
+                    ops.structuredPerLayer(d.ts, Criterion.TAYLOR, groups, norm, new double[] {0.5, 0, 0.3, 0.9}, false,
+                            false);
+                    for (int t = 0; t < sizes.length; t++) assertMask(k + " " + norm + " structured perLayer t" + t,
+                            resL.masks()[t], d.mask(t));
                     // no groups at all: the sparsities are still checked, and there is one (empty) selection per tensor
                     List<PruneTensor> empty = List.of(d.ts.get(1), d.ts.get(1));
                     assertThrows(IllegalArgumentException.class,
-                            () -> ops.structuredPerLayer(empty, Criterion.TAYLOR, new int[] {0, 0}, norm, new double[] {0.5}, false, false));
-                    assertEquals(2, ops.structuredPerLayer(empty, Criterion.TAYLOR, new int[] {0, 0}, norm, new double[] {0.5, 0.5}, false, false)
-                            .groupSelections().length);
+                            () -> ops.structuredPerLayer(empty, Criterion.TAYLOR, new int[] {0, 0}, norm,
+                                    new double[] {0.5}, false, false));
+                    assertEquals(2, ops.structuredPerLayer(empty, Criterion.TAYLOR, new int[] {0, 0}, norm,
+                            new double[] {0.5, 0.5}, false, false).groupSelections().length);
                 }
             }
           }
@@ -694,7 +747,8 @@ class GpuPruneTest {
         int[] groups = {12, 0, 7, 300};
         int[] rowLen = {129, 1, 3, 40};
         Rng r = new Rng(77);
-        float[][] w = tensors(r, sizes, Kind.DUP3), g = tensors(r, sizes, Kind.RANDOM), opt = tensors(r, sizes, Kind.RANDOM);
+        float[][] w = tensors(r, sizes, Kind.DUP3), g = tensors(r, sizes, Kind.RANDOM),
+                opt = tensors(r, sizes, Kind.RANDOM);
         byte[][] prior = rowAndElementMasks(r, sizes, groups);
         prior[2] = new byte[sizes[2]];
         for (int i = 0; i < sizes[2]; i++) prior[2][i] = (byte) (i % 2);
@@ -707,7 +761,9 @@ class GpuPruneTest {
                 case "global" -> GlobalSelector.select(src, total - 10).writeMasks(src, cpu);
                 case "perLayer" -> GlobalSelector.perLayer(src, new double[] {0.01, 0.5, 0.1, 0.001}, cpu, null);
                 case "threshold" -> GlobalSelector.threshold(src, Float.NEGATIVE_INFINITY, cpu, null);
-                case "nm" -> { for (int t = 0; t < sizes.length; t++) NmSparsity.apply(src, t, rowLen[t], 3, 4, cpu[t], null); }
+                case "nm" -> {
+                    for (int t = 0; t < sizes.length; t++) NmSparsity.apply(src, t, rowLen[t], 3, 4, cpu[t], null);
+                }
                 default -> cpu = Structured.global(src, groups, Structured.Norm.L1, 310).masks();
             }
             long[] keptCpu = new long[sizes.length];
@@ -722,15 +778,18 @@ class GpuPruneTest {
                 for (PruneTensor p : d.ts) ts.add(p.withPriorMask(p.maskIn(), p.maskOut()));
                 long[] kept = switch (kind) {
                     case "global" -> ops.select(ts, Criterion.TAYLOR, total - 10, true, true).keptPerTensor();
-                    case "perLayer" -> Arrays.stream(ops.perLayer(ts, Criterion.TAYLOR, new double[] {0.01, 0.5, 0.1, 0.001}, true, true))
+                    case "perLayer" -> Arrays.stream(ops.perLayer(ts, Criterion.TAYLOR,
+                                    new double[] {0.01, 0.5, 0.1, 0.001}, true, true))
                             .mapToLong(x -> x.keptPerTensor()[0]).toArray();
                     case "threshold" -> ops.threshold(ts, Criterion.TAYLOR, Float.NEGATIVE_INFINITY, true, true);
                     case "nm" -> {
                         long[] k = new long[sizes.length];
-                        for (int t = 0; t < sizes.length; t++) k[t] = ops.nm(ts.get(t), Criterion.TAYLOR, rowLen[t], 3, 4, true, true);
+                        for (int t = 0; t < sizes.length; t++) k[t] = ops.nm(ts.get(t), Criterion.TAYLOR, rowLen[t], 3,
+                                4, true, true);
                         yield k;
                     }
-                    default -> ops.structuredGlobal(ts, Criterion.TAYLOR, groups, Structured.Norm.L1, 310, true, true).keptElements();
+                    default -> ops.structuredGlobal(ts, Criterion.TAYLOR, groups, Structured.Norm.L1, 310, true, true)
+                            .keptElements();
                 };
                 assertArrayEquals(keptCpu, kept, kind + " kept counts");
                 for (int t = 0; t < sizes.length; t++) {
@@ -738,8 +797,10 @@ class GpuPruneTest {
                     float[] wd = d.floats(d.w[t]), od = d.floats(d.opt[t]);
                     for (int i = 0; i < sizes[t]; i++) {
                         float we = cpu[t][i] == 0 ? 0f : w[t][i], oe = cpu[t][i] == 0 ? 0f : opt[t][i];
-                        if (Float.floatToRawIntBits(we) != Float.floatToRawIntBits(wd[i]) || Float.floatToRawIntBits(oe) != Float.floatToRawIntBits(od[i])) {
-                            fail(kind + " t" + t + " element " + i + ": w " + wd[i] + " (want " + we + "), opt " + od[i] + " (want " + oe + ")");
+                        if (Float.floatToRawIntBits(we) != Float.floatToRawIntBits(wd[i])
+                                || Float.floatToRawIntBits(oe) != Float.floatToRawIntBits(od[i])) {
+                            fail(kind + " t" + t + " element " + i + ": w " + wd[i] + " (want " + we + "), opt " + od[i]
+                                    + " (want " + oe + ")");
                         }
                     }
                 }

@@ -47,7 +47,8 @@ class GpuPruningTest {
         Split s = EmbeddedMnist.split();
         Normalization.fitAndApply(s);
         TrainConfig cfg = TrainConfig.defaults(OptimizerKind.SGD, 0.05f, 3, 64, 4);
-        PruningPlan plan = PruningPlan.builder(PruneSpec.global(Criterion.TAYLOR, 0.9)).schedule(Schedule.gradualOver(3 * 125, 0.6, 10))
+        PruningPlan plan = PruningPlan.builder(PruneSpec.global(Criterion.TAYLOR, 0.9))
+                .schedule(Schedule.gradualOver(3 * 125, 0.6, 10))
                 .denseEpochs(3).fineTuneEpochs(3).fineTuneLr(0.01f).build();
         ModelSpec cpu = Models.build("lenet-300-100", 4), gpu = Models.build("lenet-300-100", 4);
         PruningRun.Outcome c = new PruningRun(cpu, cfg, plan, PruneListener.NONE, new CpuBackend(cpu, cfg)).run(s);
@@ -66,7 +67,8 @@ class GpuPruningTest {
             assertEquals(0, violations[0], "pruned weights non-zero on the device");
         }
         assertEquals(c.achievedSparsity(), g.achievedSparsity(), 1e-12, "exact k on both");
-        assertEquals(c.prunedAccuracy(), g.prunedAccuracy(), 0.005, "GPU " + g.prunedAccuracy() + " vs CPU " + c.prunedAccuracy());
+        assertEquals(c.prunedAccuracy(), g.prunedAccuracy(), 0.005,
+                "GPU " + g.prunedAccuracy() + " vs CPU " + c.prunedAccuracy());
         assertEquals(c.denseAccuracy(), g.denseAccuracy(), 0.005);
     }
 
@@ -88,19 +90,23 @@ class GpuPruningTest {
             ModelPruner pruner = new ModelPruner(spec.net(), PruneSpec.global(Criterion.TAYLOR, 0.9));
             List<Parameter> weights = pruner.targets().stream().map(ModelPruner.Target::weight).toList();
             ScoreAccumulator host = new ScoreAccumulator(Criterion.TAYLOR, mode, 0.9f, pruner.sizes(), pruner.names());
-            ScoreAccumulator device = new ScoreAccumulator(Criterion.TAYLOR, mode, 0.9f, pruner.sizes(), pruner.names());
+            ScoreAccumulator device = new ScoreAccumulator(Criterion.TAYLOR, mode, 0.9f, pruner.sizes(),
+                    pruner.names());
             try (GpuBackend b = new GpuBackend(spec, cfg)) {
                 // Wrong requests are refused with a reason and leave the backend able to start a correct one.
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                         () -> b.accumulateScores(device, weights.subList(0, 1)));
                 assertTrue(e.getMessage().contains("1 parameters for 3"), e.getMessage());
-                List<Parameter> foreign = new ModelPruner(Models.build("lenet-300-100", 4).net(), PruneSpec.global(Criterion.TAYLOR, 0.9))
+                List<Parameter> foreign = new ModelPruner(Models.build("lenet-300-100", 4).net(),
+                        PruneSpec.global(Criterion.TAYLOR, 0.9))
                         .targets().stream().map(ModelPruner.Target::weight).toList();
                 e = assertThrows(IllegalArgumentException.class, () -> b.accumulateScores(device, foreign));
                 assertTrue(e.getMessage().contains("not a parameter of this model"), e.getMessage());
                 assertTrue(b.accumulateScores(device, weights));
                 b.addHook(new StepHook() {
-                    @Override public void afterBackward(long step) { host.accumulate(pruner.weights(), pruner.grads()); }
+                    @Override public void afterBackward(long step) {
+                        host.accumulate(pruner.weights(), pruner.grads());
+                    }
                 });
                 b.trainEpoch(train, 0, TrainListener.NONE);
                 b.syncScores();
@@ -116,7 +122,8 @@ class GpuPruningTest {
                         if (h[i] != 0f) nonZero++;
                     }
                 }
-                assertTrue(nonZero > 100_000, mode + ": only " + nonZero + " non-zero scores: the test compares nothing");
+                assertTrue(nonZero > 100_000,
+                        mode + ": only " + nonZero + " non-zero scores: the test compares nothing");
                 device.reset();
                 b.resetScores();
                 b.syncScores();
@@ -130,11 +137,12 @@ class GpuPruningTest {
     }
 
     /**
-     * GpuBackend.prune (the device SelectionEngine behind ModelPruner's one dispatch) against ModelPruner.prune on a host
-     * copy of the same device state (weights, masks and the accumulated scores): every granularity and scope, two or
-     * three rounds (later ones prune a masked model, so the prior masks rank last and stay pruned, also structured),
-     * masks of weights and biases bit for bit, kept counts, kept rows, and the weights after the step. Round 1 selects on
-     * the device sums of an active accumulation, round 2 on host scores uploaded for the step (the accumulation stopped).
+     * GpuBackend.prune (the device SelectionEngine behind ModelPruner's one dispatch) against ModelPruner.prune on a
+     * host copy of the same device state (weights, masks and the accumulated scores): every granularity and scope, two
+     * or three rounds (later ones prune a masked model, so the prior masks rank last and stay pruned, also structured),
+     * masks of weights and biases bit for bit, kept counts, kept rows, and the weights after the step. Round 1 selects
+     * on the device sums of an active accumulation, round 2 on host scores uploaded for the step (the accumulation
+     * stopped).
      */
     @Test
     void pruningOnTheDeviceEqualsTheHostPruneBitForBit() throws Exception {
@@ -146,15 +154,23 @@ class GpuPruningTest {
         ScoreAccumulator.Mode sum = ScoreAccumulator.Mode.SUM, ema = ScoreAccumulator.Mode.EMA;
         PruneSpec[] specs = {
             PruneSpec.global(Criterion.MAGNITUDE, 0.8),
-            new PruneSpec(Criterion.TAYLOR, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.8, 2, 4, Structured.Norm.L2, Float.NaN, none, false, 0, 1, 3, sum, 0.9f),
-            new PruneSpec(Criterion.GRADIENT, Granularity.UNSTRUCTURED, Scope.PER_LAYER, 0.8, 2, 4, Structured.Norm.L2, Float.NaN, none, true, 0, 1, 3, ema, 0.5f),
-            new PruneSpec(Criterion.TAYLOR_SQUARED, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.8, 2, 4, Structured.Norm.L2, 1e-9f, none, false, 0, 1, 2, sum, 0.9f),
-            new PruneSpec(Criterion.MOVEMENT, Granularity.NM, Scope.PER_LAYER, 0.5, 2, 4, Structured.Norm.L2, Float.NaN, none, false, 0, 1, 2, sum, 0.9f),
-            new PruneSpec(Criterion.TAYLOR, Granularity.STRUCTURED, Scope.GLOBAL, 0.8, 2, 4, Structured.Norm.L2, Float.NaN, none, true, 0, 1, 2, sum, 0.9f),
-            new PruneSpec(Criterion.MAGNITUDE, Granularity.STRUCTURED, Scope.PER_LAYER, 0.8, 2, 4, Structured.Norm.L1, Float.NaN, none, true, 0, 1, 1, sum, 0.9f),
+            new PruneSpec(Criterion.TAYLOR, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.8, 2, 4, Structured.Norm.L2,
+                    Float.NaN, none, false, 0, 1, 3, sum, 0.9f),
+            new PruneSpec(Criterion.GRADIENT, Granularity.UNSTRUCTURED, Scope.PER_LAYER, 0.8, 2, 4,
+                    Structured.Norm.L2, Float.NaN, none, true, 0, 1, 3, ema, 0.5f),
+            new PruneSpec(Criterion.TAYLOR_SQUARED, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.8, 2, 4,
+                    Structured.Norm.L2, 1e-9f, none, false, 0, 1, 2, sum, 0.9f),
+            new PruneSpec(Criterion.MOVEMENT, Granularity.NM, Scope.PER_LAYER, 0.5, 2, 4, Structured.Norm.L2,
+                    Float.NaN, none, false, 0, 1, 2, sum, 0.9f),
+            new PruneSpec(Criterion.TAYLOR, Granularity.STRUCTURED, Scope.GLOBAL, 0.8, 2, 4, Structured.Norm.L2,
+                    Float.NaN, none, true, 0, 1, 2, sum, 0.9f),
+            new PruneSpec(Criterion.MAGNITUDE, Granularity.STRUCTURED, Scope.PER_LAYER, 0.8, 2, 4, Structured.Norm.L1,
+                    Float.NaN, none, true, 0, 1, 1, sum, 0.9f),
             // Capped global (min / max density per layer); the test asserts that a bound binds in some round.
-            new PruneSpec(Criterion.MAGNITUDE, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.8, 2, 4, Structured.Norm.L2, Float.NaN, none, false, 0.25, 0.6, 1, sum, 0.9f),
-            new PruneSpec(Criterion.TAYLOR, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.8, 2, 4, Structured.Norm.L2, Float.NaN, none, false, 0.1, 0.6, 2, sum, 0.9f),
+            new PruneSpec(Criterion.MAGNITUDE, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.8, 2, 4, Structured.Norm.L2,
+                    Float.NaN, none, false, 0.25, 0.6, 1, sum, 0.9f),
+            new PruneSpec(Criterion.TAYLOR, Granularity.UNSTRUCTURED, Scope.GLOBAL, 0.8, 2, 4, Structured.Norm.L2,
+                    Float.NaN, none, false, 0.1, 0.6, 2, sum, 0.9f),
             // Issue 18: biases as candidates, hybrid and random scores (formed on the host, selected on the device), a
             // threshold on the group norm.
             PruneSpec.builder().criterion(Criterion.TAYLOR).pruneBiases(true).scoreBatches(2).build(),
@@ -170,9 +186,11 @@ class GpuPruningTest {
                     .threshold(14f).build(),
         };
         for (PruneSpec spec : specs) {
-            String name = spec.criterion() + " " + spec.granularity() + " " + spec.scope() + (spec.thresholdMode() ? " threshold" : "")
+            String name = spec.criterion() + " " + spec.granularity() + " " + spec.scope()
+                    + (spec.thresholdMode() ? " threshold" : "")
                     + (spec.pruneBiases() ? " with biases" : "")
-                    + (spec.minDensity() > 0 || spec.maxDensity() < 1 ? " capped [" + spec.minDensity() + ", " + spec.maxDensity() + "]" : "");
+                    + (spec.minDensity() > 0 || spec.maxDensity() < 1
+                            ? " capped [" + spec.minDensity() + ", " + spec.maxDensity() + "]" : "");
             ModelSpec m = Models.build("lenet-300-100", 4);
             try (GpuBackend b = new GpuBackend(m, cfg)) {
                 b.trainEpoch(train, 0, TrainListener.NONE);  // trained weights and a momentum state to zero
@@ -201,7 +219,8 @@ class GpuPruningTest {
                     ModelSpec ref = Models.build("lenet-300-100", 4);
                     ref.net().setValues(m.net().copyValues());
                     List<Parameter> hp = m.net().parameters(), rp = ref.net().parameters();
-                    for (int i = 0; i < hp.size(); i++) rp.get(i).mask = hp.get(i).mask == null ? null : hp.get(i).mask.clone();
+                    for (int i = 0; i < hp.size(); i++) rp.get(i).mask = hp.get(i).mask == null ? null
+                            : hp.get(i).mask.clone();
                     ModelPruner refPruner = new ModelPruner(ref.net(), spec);
                     ModelPruner.Result want = refPruner.prune(sparsity, refPruner.scores(acc));
                     ModelPruner.Result got = b.prune(pruner, sparsity, acc);
@@ -210,11 +229,13 @@ class GpuPruningTest {
                     for (int t = 0; capped && t < weights.size(); t++) {
                         int n = weights.get(t).size();
                         long k = got.keptPerTarget()[t];
-                        boundHit |= k == (long) Math.rint(spec.minDensity() * n) || k == (long) Math.rint(spec.maxDensity() * n);
+                        boundHit |= k == (long) Math.rint(spec.minDensity() * n)
+                                || k == (long) Math.rint(spec.maxDensity() * n);
                     }
                     assertEquals(want.achievedSparsity(), got.achievedSparsity(), 0.0, what);
                     if (spec.granularity() == Granularity.STRUCTURED) {
-                        for (int t = 0; t < want.keptRows().length; t++) assertArrayEquals(want.keptRows()[t], got.keptRows()[t], what + ": kept rows " + t);
+                        for (int t = 0; t < want.keptRows().length; t++) assertArrayEquals(want.keptRows()[t],
+                                got.keptRows()[t], what + ": kept rows " + t);
                     } else {
                         assertNull(got.keptRows(), what);
                     }
@@ -226,24 +247,29 @@ class GpuPruningTest {
                         else assertArrayEquals(r.mask, h.mask, pn + " mask");
                         for (int j = 0; j < h.size(); j++) {
                             if (Float.floatToRawIntBits(r.value.data[j]) != Float.floatToRawIntBits(h.value.data[j])) {
-                                fail(pn + " value " + j + ": device " + h.value.data[j] + ", host prune " + r.value.data[j]);
+                                fail(pn + " value " + j + ": device " + h.value.data[j] + ", host prune "
+                                        + r.value.data[j]);
                             }
                         }
                     }
                 }
-                if (capped) assertTrue(boundHit, name + ": no density bound was active; the capped spec tests nothing beyond the plain global one");
-                // Refusals, as the host prune's errors: no batch at all (host or device scores), a bad sparsity; nothing
-                // changes (the masks stay those of the last round).
+                if (capped) assertTrue(boundHit, name + ": no density bound was active; the capped spec tests nothing "
+                        + "beyond the plain global one");
+                // Refusals, as the host prune's errors: no batch at all (host or device scores), a bad sparsity;
+                // nothing changes (the masks stay those of the last round).
                 byte[][] before = pruner.masks();
                 if (spec.needsGradients()) {
-                    assertThrows(IllegalStateException.class, () -> b.prune(pruner, 0.9, pruner.newAccumulator()), name + ": no host batch");
+                    assertThrows(IllegalStateException.class, () -> b.prune(pruner, 0.9, pruner.newAccumulator()),
+                            name + ": no host batch");
                     ScoreAccumulator empty = pruner.newAccumulator();
                     assertEquals(spec.criterion() != Criterion.HYBRID, b.accumulateScores(empty, weights));
                     assertThrows(IllegalStateException.class, () -> b.prune(pruner, 0.9, empty), name + ": no batch");
                     b.stopScores();
                 }
-                assertThrows(IllegalArgumentException.class, () -> b.prune(new ModelPruner(m.net(), PruneSpec.global(Criterion.MAGNITUDE, 0.5)), 1.5, null));
-                for (int t = 0; t < before.length; t++) assertSame(before[t], pruner.masks()[t], name + ": a refused prune changed a mask");
+                assertThrows(IllegalArgumentException.class,
+                        () -> b.prune(new ModelPruner(m.net(), PruneSpec.global(Criterion.MAGNITUDE, 0.5)), 1.5, null));
+                for (int t = 0; t < before.length; t++) assertSame(before[t], pruner.masks()[t],
+                        name + ": a refused prune changed a mask");
             }
         }
     }
@@ -257,9 +283,11 @@ class GpuPruningTest {
         TrainConfig cfg = TrainConfig.defaults(OptimizerKind.SGD, 0.05f, 1, 64, 4);
         java.util.Set<Integer> none = java.util.Set.of();
         PruningPlan[] plans = {
-            new PruningPlan(PruneSpec.global(Criterion.TAYLOR, 0.9), new Schedule.OneShot(), 2, 1, 0f, PruningPlan.Rewind.NONE, 0),
-            new PruningPlan(new PruneSpec(Criterion.MAGNITUDE, Granularity.STRUCTURED, Scope.GLOBAL, 0.6, 2, 4, Structured.Norm.L2, Float.NaN, none, true,
-                    0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f), new Schedule.Iterative(3), 2, 3, 0f, PruningPlan.Rewind.NONE, 0),
+            new PruningPlan(PruneSpec.global(Criterion.TAYLOR, 0.9), new Schedule.OneShot(), 2, 1, 0f,
+                    PruningPlan.Rewind.NONE, 0),
+            new PruningPlan(new PruneSpec(Criterion.MAGNITUDE, Granularity.STRUCTURED, Scope.GLOBAL, 0.6, 2, 4,
+                    Structured.Norm.L2, Float.NaN, none, true, 0, 1, 1, ScoreAccumulator.Mode.SUM, 0.9f),
+                    new Schedule.Iterative(3), 2, 3, 0f, PruningPlan.Rewind.NONE, 0),
         };
         for (PruningPlan plan : plans) {
             ModelSpec cpu = Models.build("lenet-300-100", 4), gpu = Models.build("lenet-300-100", 4);
@@ -275,10 +303,12 @@ class GpuPruningTest {
             for (int i = 0; i < c.prunes().size(); i++) {
                 assertEquals(c.prunes().get(i).kept(), g.prunes().get(i).kept(), what + ": kept at prune " + i);
             }
-            assertEquals(c.prunedAccuracy(), g.prunedAccuracy(), 0.005, what + ": GPU " + g.prunedAccuracy() + " vs CPU " + c.prunedAccuracy());
+            assertEquals(c.prunedAccuracy(), g.prunedAccuracy(), 0.005,
+                    what + ": GPU " + g.prunedAccuracy() + " vs CPU " + c.prunedAccuracy());
             for (Parameter p : gpu.net().parameters()) {
                 if (p.mask == null) continue;
-                for (int i = 0; i < p.size(); i++) if (p.mask[i] == 0 && p.value.data[i] != 0f) fail(what + ": pruned " + p.localName + "[" + i + "] = " + p.value.data[i]);
+                for (int i = 0; i < p.size(); i++) if (p.mask[i] == 0 && p.value.data[i] != 0f) fail(what + ": pruned "
+                        + p.localName + "[" + i + "] = " + p.value.data[i]);
             }
         }
     }

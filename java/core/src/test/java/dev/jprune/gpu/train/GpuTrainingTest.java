@@ -73,8 +73,10 @@ class GpuTrainingTest {
             CpuDataKernels.columnSumAccumulate(want, wantAcc, rows, len);
             float[] wantSum = new float[len];
             CpuDataKernels.columnSum(want, wantSum, rows, len);
-            try (DeviceBuffer s = ctx.upload(src); DeviceBuffer ix = ctx.upload(idx); DeviceBuffer d = ctx.allocFloat(rows * len);
-                 DeviceBuffer si = ctx.upload(isrc); DeviceBuffer di = ctx.allocInt(rows); DeviceBuffer a = ctx.upload(acc);
+            try (DeviceBuffer s = ctx.upload(src); DeviceBuffer ix = ctx.upload(idx);
+                 DeviceBuffer d = ctx.allocFloat(rows * len);
+                 DeviceBuffer si = ctx.upload(isrc); DeviceBuffer di = ctx.allocInt(rows);
+                 DeviceBuffer a = ctx.upload(acc);
                  DeviceBuffer sum = ctx.upload(acc)) {  // poisoned with acc: overwritten, not accumulated
                 float[] nan = new float[rows * len];
                 java.util.Arrays.fill(nan, Float.NaN);
@@ -113,7 +115,8 @@ class GpuTrainingTest {
             if (Math.abs(d) > worst) { worst = Math.abs(d); wi = i; }
         }
         double rel = Math.sqrt(num / Math.max(den, 1e-300));
-        assertTrue(rel <= tol, what + ": relative L2 error " + rel + " > " + tol + "; worst element " + wi + " cpu " + cpu[wi] + " gpu " + gpu[wi]);
+        assertTrue(rel <= tol, what + ": relative L2 error " + rel + " > " + tol + "; worst element " + wi + " cpu "
+                + cpu[wi] + " gpu " + gpu[wi]);
     }
 
     /** One training step of every model of the Foundation issue: GPU weights and grads equal the CPU step's. */
@@ -122,38 +125,45 @@ class GpuTrainingTest {
         for (String name : List.of("lenet-300-100", "mlp-128", "lenet-5", "cifar-cnn-a", "cifar-cnn-b")) {
             for (OptimizerKind k : List.of(OptimizerKind.SGD, OptimizerKind.ADAM)) {
                 ModelSpec cpu = Models.build(name, 5), gpu = Models.build(name, 5);
-                TrainConfig cfg = new TrainConfig(1, 64, k == OptimizerKind.SGD ? 0.05f : 1e-3f, k, k == OptimizerKind.SGD ? 0.9f : 0f, 1e-4f, false, 0.5f, 2f, 3);
+                TrainConfig cfg = new TrainConfig(1, 64, k == OptimizerKind.SGD ? 0.05f : 1e-3f, k,
+                        k == OptimizerKind.SGD ? 0.9f : 0f, 1e-4f, false, 0.5f, 2f, 3);
                 Dataset one = cpu.sampleShape()[0] == 3 ? randomCifar(64, 6) : data.train().subset(0, 64);
                 new Trainer(cpu, cfg).trainEpoch(one, 0, TrainListener.NONE);
-                try (DeviceDataset d = new DeviceDataset(ctx, one); GpuTrainer t = new GpuTrainer(ctx, gpu, cfg, false)) {
+                try (DeviceDataset d = new DeviceDataset(ctx, one);
+                     GpuTrainer t = new GpuTrainer(ctx, gpu, cfg, false)) {
                     t.trainEpoch(d, 0, TrainListener.NONE);
                     t.model().download(true);
                 }
                 List<Parameter> a = cpu.net().parameters(), b = gpu.net().parameters();
-                boolean conv = cpu.sampleShape().length == 3 && !name.startsWith("lenet-300") && !name.startsWith("mlp");
+                boolean conv = cpu.sampleShape().length == 3 && !name.startsWith("lenet-300")
+                        && !name.startsWith("mlp");
                 for (int i = 0; i < a.size(); i++) {
                     if (conv) {
                         // Millions of conv pre-activations: a few lie within rounding distance of 0, where two correct
                         // summation orders may disagree on the ReLU (or a pool argmax), moving one filter's dW row by
                         // ~1e-4. Compare whole tensors by relative L2 error instead (a real bug is O(1)).
                         assertRelativeL2(name + " " + k + " grad " + i, a.get(i).grad.data, b.get(i).grad.data, 1e-3);
-                        assertRelativeL2(name + " " + k + " weight " + i, a.get(i).value.data, b.get(i).value.data, 1e-4);
+                        assertRelativeL2(name + " " + k + " weight " + i, a.get(i).value.data, b.get(i).value.data,
+                                1e-4);
                         continue;
                     }
                     // Gradients sum up to N·P products: tolerance as in the GEMM tests.
-                    Close.assertClose(name + " " + k + " grad " + i, a.get(i).grad.data, b.get(i).grad.data, 1e-3, 1e-5);
+                    Close.assertClose(name + " " + k + " grad " + i, a.get(i).grad.data, b.get(i).grad.data, 1e-3,
+                            1e-5);
                     if (k == OptimizerKind.SGD) {
-                        Close.assertClose(name + " " + k + " weight " + i, a.get(i).value.data, b.get(i).value.data, 1e-4, 1e-5);
+                        Close.assertClose(name + " " + k + " weight " + i, a.get(i).value.data, b.get(i).value.data,
+                                1e-4, 1e-5);
                     } else {
-                        // Adam's first step is lr·g/(|g| + eps): a gradient at rounding-noise level may flip sign between
-                        // two correct summation orders, so weights are compared where |g| is above that noise.
+                        // Adam's first step is lr·g/(|g| + eps): a gradient at rounding-noise level may flip sign
+                        // between two correct summation orders, so weights are compared where |g| is above that noise.
                         float[] g = a.get(i).grad.data, wc = a.get(i).value.data, wg = b.get(i).value.data;
                         double max = 0;
                         for (float v : g) max = Math.max(max, Math.abs(v));
                         for (int j = 0; j < g.length; j++) {
                             if (Math.abs(g[j]) <= 1e-4 * max) continue;
                             assertTrue(Math.abs(wc[j] - wg[j]) <= 1e-5 + 1e-4 * Math.abs(wc[j]),
-                                    name + " ADAM weight " + i + " element " + j + ": cpu " + wc[j] + " gpu " + wg[j] + " (grad " + g[j] + ")");
+                                    name + " ADAM weight " + i + " element " + j + ": cpu " + wc[j] + " gpu " + wg[j]
+                                            + " (grad " + g[j] + ")");
                         }
                     }
                 }
@@ -169,7 +179,8 @@ class GpuTrainingTest {
         for (int e = 0; e < 3; e++) ct.trainEpoch(data.train(), e, TrainListener.NONE);
         double cpuAcc = Trainer.evaluate(cpu.net(), data.test(), 500).accuracy();
         double gpuAcc;
-        try (DeviceDataset tr = new DeviceDataset(ctx, data.train()); DeviceDataset te = new DeviceDataset(ctx, data.test());
+        try (DeviceDataset tr = new DeviceDataset(ctx, data.train());
+             DeviceDataset te = new DeviceDataset(ctx, data.test());
              GpuTrainer t = new GpuTrainer(ctx, gpu, cfg, false)) {
             for (int e = 0; e < 3; e++) t.trainEpoch(tr, e, TrainListener.NONE);
             gpuAcc = t.evaluate(te, 500).accuracy();
@@ -187,7 +198,8 @@ class GpuTrainingTest {
             for (int i = 0; i < p.size(); i++) p.mask[i] = (byte) (rng.nextDouble() < 0.2 ? 1 : 0);
         }
         TrainConfig cfg = TrainConfig.defaults(OptimizerKind.SGD, 0.05f, 1, 64, 9);
-        try (DeviceDataset d = new DeviceDataset(ctx, data.train().subset(0, 640)); GpuTrainer t = new GpuTrainer(ctx, m, cfg, false)) {
+        try (DeviceDataset d = new DeviceDataset(ctx, data.train().subset(0, 640));
+             GpuTrainer t = new GpuTrainer(ctx, m, cfg, false)) {
             t.trainEpoch(d, 0, TrainListener.NONE);
             t.model().download(false);
             for (int i = 0; i < m.net().parameters().size(); i++) {
