@@ -1,5 +1,6 @@
 package dev.jprune.sparse;
 
+import dev.jprune.cpu.DirectConv;
 import dev.jprune.cpu.Epilogue;
 import dev.jprune.cpu.Gemm;
 import dev.jprune.cpu.Im2col;
@@ -60,6 +61,9 @@ final class ConvStages {
      * where the cost model picks dense, the same weight dense: per chunk of images, im2col straight into packed
      * columns [C·kh·kw, nb·OH·OW], then the sparse kernel per column chunk or one dense GEMM; bias and a following
      * ReLU are applied while the result is scattered to NCHW. Both kernels give the same bits (finite inputs).
+     * <p>With the Vector API, a stride-1 convolution that is not forced dense skips im2col: {@link DirectConv} reads
+     * each zero-padded image in place (same bits again). Measured faster than both im2col kernels at 27-84% density
+     * and batches 1-64 (LeNet-5, cifar-cnn-b; docs/DECISIONS.md D64), so the cost model's dense choice yields to it.
      */
     static final class SparseConvStage implements SparseModel.WeightStage {
         final String name;
@@ -68,6 +72,13 @@ final class ConvStages {
         final float[] dense; // [F, C·kh·kw], null when never used
         final int c, kh, kw, stride, pad, denseFrom;
         final boolean relu;
+        /** Whether {@link DirectConv} runs (stride 1, Vector API, not forced dense) instead of im2col. */
+        final boolean direct;
+        private final int[] parts; // nonzero-balanced filter ranges for the threads (direct)
+        /** {@link DirectConv#offsets} for the last input size seen; immutable, replaced when the size changes. */
+        private volatile Offsets offsets;
+
+        private record Offsets(int h, int w, int[] off) {}
 
         SparseConvStage(String name, Csr w, float[] b, int c, int kh, int kw, int stride, int pad, boolean relu,
                         KernelChoice.Mode mode) {
@@ -78,8 +89,11 @@ final class ConvStages {
             this.name = name; this.w = w; this.b = b; this.c = c; this.kh = kh; this.kw = kw;
             this.stride = stride; this.pad = pad;
             this.relu = relu;
-            this.denseFrom = KernelChoice.convRunsDense(mode, w.density(), w.colIdx16 != null) ? 1 : Integer.MAX_VALUE;
+            this.direct = stride == 1 && DirectConv.FAST && mode != KernelChoice.Mode.DENSE;
+            this.denseFrom = !direct && KernelChoice.convRunsDense(mode, w.density(), w.colIdx16 != null)
+                    ? 1 : Integer.MAX_VALUE;
             this.dense = denseFrom == Integer.MAX_VALUE ? null : w.toDense();
+            this.parts = w.balancedRowParts(4 * Parallel.threads());
         }
 
         @Override
@@ -99,6 +113,10 @@ final class ConvStages {
             int oh = outSize(h, kh, stride, pad), ow = outSize(wd, kw, stride, pad);
             int p = oh * ow, k = w.cols, f = w.rows, chw = c * h * wd, o = in.outBuf();
             float[] y = ws.flat(o, (long) n * f * p);
+            if (direct) {
+                runDirect(x, h, wd, oh, ow, y, ws);
+                return ws.acts[o].setFlat(n, f * p, y, 0, o);
+            }
             int nb = (int) Math.max(1, Math.min(n, CHUNK_FLOATS / Math.max(1L, (long) k * p)));
             boolean useDense = n >= denseFrom && dense != null;
             for (int i0 = 0; i0 < n; i0 += nb) {
@@ -122,6 +140,42 @@ final class ConvStages {
                 }
             }
             return ws.acts[o].setFlat(n, f * p, y, 0, o);
+        }
+
+        /** x [N, C, H, W] -> y [N, F, OH, OW] through {@link DirectConv}, a chunk of padded images at a time. */
+        private void runDirect(Act x, int h, int wd, int oh, int ow, float[] y, Workspace ws) {
+            int hp = h + 2 * pad, wp = wd + 2 * pad, f = w.rows, n = x.n, chw = c * h * wd, fp = f * oh * ow;
+            Offsets o = offsets;
+            if (o == null || o.h != h || o.w != wd) {
+                offsets = o = new Offsets(h, wd, DirectConv.offsets(w.colIdx, w.nnz(), kh, kw, hp, wp));
+            }
+            int[] off = o.off;
+            int per = Math.toIntExact(DirectConv.paddedLength(c, hp, wp, kw));
+            int nb = Math.max(1, Math.min(n, CHUNK_FLOATS / per));
+            for (int i0 = 0; i0 < n; i0 += nb) {
+                int cnt = Math.min(nb, n - i0), first = i0;
+                float[] xp = ws.padded((long) cnt * per);
+                for (int s = 0; s < cnt; s++) {
+                    DirectConv.pad(x.flat, x.off + (first + s) * chw, c, h, wd, pad, kw, xp, s * per);
+                }
+                Parallel.RangeBody images = (a, e) -> {
+                    for (int s = a; s < e; s++) {
+                        DirectConv.conv(w.rowPtr, off, w.values, xp, s * per, wp, oh, ow, b, relu, y,
+                                (first + s) * fp, 0, f);
+                    }
+                };
+                if (!ws.fork((long) w.nnz() * oh * wp * cnt, Spmm.PARALLEL_MACS)) {
+                    images.run(0, cnt);
+                } else if (cnt >= 2 * Parallel.threads()) {
+                    Parallel.forRange(cnt, 1, images);
+                } else { // few images: their filters split over the threads
+                    for (int s = 0; s < cnt; s++) {
+                        int xo = s * per, yo = (first + s) * fp;
+                        Parallel.forRange(parts.length - 1, 1, (a, e) -> DirectConv.conv(w.rowPtr, off, w.values, xp,
+                                xo, wp, oh, ow, b, relu, y, yo, parts[a], parts[e]));
+                    }
+                }
+            }
         }
 
         private void im2colRange(float[] x, int xOff, int first, int from, int to, int chw, int h, int wd, int oh,
@@ -167,7 +221,7 @@ final class ConvStages {
         public String describe() {
             return name + ": SparseConv2d(" + c + " -> " + w.rows + ", " + kh + "x" + kw + ", stride " + stride
                     + ", pad " + pad + ", nnz " + w.nnz() + (relu ? ", ReLU fused" : "") + ", "
-                    + KernelChoice.describe(denseFrom) + ")";
+                    + (direct ? "direct sparse kernel, no im2col" : KernelChoice.describe(denseFrom)) + ")";
         }
         @Override public String name() { return name; }
         @Override public Csr weight() { return w; }

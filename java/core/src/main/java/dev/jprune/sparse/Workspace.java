@@ -142,6 +142,14 @@ public final class Workspace {
 
     static final int COL_SHAPES = 12;
 
+    private float[] padded = new float[0];
+
+    /** Zero-padded images for {@link dev.jprune.cpu.DirectConv} (with its slack); no allocation in steady state. */
+    float[] padded(long floats) {
+        if (padded.length < floats) padded = new float[Math.toIntExact(floats)];
+        return padded;
+    }
+
     float[] convOut(long floats) {
         if (convOut.length < floats) convOut = new float[Math.toIntExact(floats)];
         return convOut;

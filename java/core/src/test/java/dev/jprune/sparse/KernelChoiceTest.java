@@ -2,11 +2,13 @@ package dev.jprune.sparse;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.jprune.cpu.DirectConv;
 import dev.jprune.cpu.Simd;
 import dev.jprune.nn.Conv2d;
 import dev.jprune.nn.Linear;
 import dev.jprune.nn.ReLU;
 import dev.jprune.nn.Sequential;
+import dev.jprune.tensor.Tensor;
 import dev.jprune.util.Rng;
 import org.junit.jupiter.api.Test;
 
@@ -139,7 +141,8 @@ class KernelChoiceTest {
         assertEquals(NEVER, ((SparseModel.WeightStage) stages.get(0)).denseFromBatch(), "1% conv: sparse");
         assertEquals(NEVER, ((SparseModel.WeightStage) stages.get(3)).denseFromBatch(), "1% linear: sparse");
         assertEquals(1, ((SparseModel.WeightStage) stages.get(5)).denseFromBatch(), "dense linear: dense");
-        assertTrue(stages.get(0).describe().endsWith(", sparse kernel)"), stages.get(0).describe());
+        String convKernel = DirectConv.FAST ? ", direct sparse kernel, no im2col)" : ", sparse kernel)";
+        assertTrue(stages.get(0).describe().endsWith(convKernel), stages.get(0).describe());
         assertTrue(stages.get(5).describe().endsWith(", dense kernel)"), stages.get(5).describe());
         for (int i : new int[] {0, 3, 5}) {
             var d = (SparseModel.WeightStage) SparseModel.exportDense(net).stages().get(i);
@@ -147,6 +150,31 @@ class KernelChoiceTest {
             assertEquals(1, d.denseFromBatch(), d.describe());
             assertEquals(NEVER, s.denseFromBatch(), s.describe());
         }
+    }
+
+    /**
+     * With the Vector API, a stride-1 convolution runs DirectConv whatever its density (the cost model's dense choice
+     * yields; a forced dense export keeps im2col + GEMM); a stride-2 one keeps the cost model's choice. Without the
+     * Vector API nothing changes.
+     */
+    @Test
+    void strideOneConvolutionsRunDirectOnTheVectorPath() {
+        Rng rng = new Rng(43);
+        Conv2d stride1 = new Conv2d(3, 5, 3, 1, 1, rng), stride2 = new Conv2d(5, 4, 3, 2, 0, rng); // dense weights
+        Sequential net = new Sequential(stride1, new ReLU(), stride2);
+        var auto = SparseModel.export(net).stages();
+        var s1 = (SparseModel.WeightStage) auto.get(0);
+        var s2 = (SparseModel.WeightStage) auto.get(2);
+        assertEquals(DirectConv.FAST ? NEVER : 1, s1.denseFromBatch(), s1.describe());
+        assertEquals(DirectConv.FAST, s1.describe().endsWith(", direct sparse kernel, no im2col)"), s1.describe());
+        assertTrue(s2.describe().endsWith(", dense kernel)"), "stride 2: the cost model's choice: " + s2.describe());
+        var forced = (SparseModel.WeightStage) SparseModel.exportDense(net).stages().get(0);
+        assertEquals(1, forced.denseFromBatch(), forced.describe());
+        assertTrue(forced.describe().endsWith(", dense kernel)"), forced.describe());
+        Tensor x = Tensor.zeros(3, 3, 7, 6);
+        rng.fillUniform(x.data, -1f, 1f);
+        assertArrayEquals(SparseModel.exportDense(net).forward(x).data, SparseModel.export(net).forward(x).data,
+                "direct and im2col + GEMM give the same bits");
     }
 
     /**
