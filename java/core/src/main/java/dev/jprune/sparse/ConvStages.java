@@ -4,6 +4,7 @@ import dev.jprune.cpu.DirectConv;
 import dev.jprune.cpu.Epilogue;
 import dev.jprune.cpu.Gemm;
 import dev.jprune.cpu.Im2col;
+import dev.jprune.cpu.MaxPool2x2;
 import dev.jprune.cpu.PackedB;
 import dev.jprune.cpu.SparseKernels;
 import dev.jprune.nn.Conv2d;
@@ -34,6 +35,12 @@ final class ConvStages {
         }
         return null;
     }
+
+    /**
+     * Below this many multiply-adds (junk positions included) {@link DirectConv} runs on the calling thread, the
+     * bound of D58: cifar-cnn-b's second convolution at batch 1 (1.3 Mi) took 190 µs forked against 138 on one thread.
+     */
+    static final long DIRECT_PARALLEL_MACS = 1L << 22;
 
     /** Caps the im2col columns of one chunk of samples (floats), so large batches do not need O(N·K·P) memory. */
     static final int CHUNK_FLOATS = 1 << 22;
@@ -164,7 +171,7 @@ final class ConvStages {
                                 (first + s) * fp, 0, f);
                     }
                 };
-                if (!ws.fork((long) w.nnz() * oh * wp * cnt, Spmm.PARALLEL_MACS)) {
+                if (!ws.fork((long) w.nnz() * oh * wp * cnt, DIRECT_PARALLEL_MACS)) {
                     images.run(0, cnt);
                 } else if (cnt >= 2 * Parallel.threads()) {
                     Parallel.forRange(cnt, 1, images);
@@ -238,6 +245,11 @@ final class ConvStages {
         final String name;
         final int k, stride;
 
+        /** {@link MaxPool2x2#corners} for the last input size seen; immutable, replaced when the size changes. */
+        private volatile Corners corners;
+
+        private record Corners(int h, int w, int[] corner) {}
+
         MaxPoolStage(String name, int k, int stride) { this.name = name; this.k = k; this.stride = stride; }
 
         @Override
@@ -268,7 +280,9 @@ final class ConvStages {
 
         private void pool(float[] xd, int xOff, float[] yd, int from, int to, int h, int wd, int oh, int ow) {
             if (k == 2 && stride == 2) {
-                pool2x2(xd, xOff, yd, from, to, h, wd, oh, ow);
+                Corners c = corners;
+                if (c == null || c.h != h || c.w != wd) corners = c = new Corners(h, wd, MaxPool2x2.corners(h, wd));
+                MaxPool2x2.pool(xd, xOff, h, wd, c.corner, yd, 0, from, to);
                 return;
             }
             for (int pl = from; pl < to; pl++) {
@@ -284,50 +298,6 @@ final class ConvStages {
                             }
                         }
                         yd[yo + oy * ow + ox] = m;
-                    }
-                }
-            }
-        }
-
-        /** One window (plane pl, output oy, ox) of a 2x2 stride-2 pool by the general rule. */
-        private static void pool(float[] xd, int xOff, float[] yd, int pl, int oy, int ox, int h, int wd, int oh,
-                                 int ow) {
-            int r = xOff + (pl * h + 2 * oy) * wd + 2 * ox;
-            float m = xd[r];
-            for (int i = 0; i < 2; i++) {
-                for (int j = 0; j < 2; j++) {
-                    float v = xd[r + i * wd + j];
-                    if (v > m || (v != v && m == m)) m = v;
-                }
-            }
-            yd[(pl * oh + oy) * ow + ox] = m;
-        }
-
-        /**
-         * 2x2, stride 2, branch-free: the same comparisons in the same order with the same NaN rule as {@link #pool},
-         * selected with masks; a window holding a NaN takes the general rule (nn.MaxPool2d: 2.8x).
-         */
-        private static void pool2x2(float[] xd, int xOff, float[] yd, int from, int to, int h, int wd, int oh, int ow) {
-            for (int pl = from; pl < to; pl++) {
-                for (int oy = 0; oy < oh; oy++) {
-                    int r0 = xOff + (pl * h + 2 * oy) * wd, r1 = r0 + wd, o = (pl * oh + oy) * ow;
-                    for (int ox = 0; ox < ow; ox++) {
-                        int i = r0 + 2 * ox, j = r1 + 2 * ox;
-                        float a = xd[i], b = xd[i + 1], c = xd[j], d = xd[j + 1];
-                        if ((a != a) | (b != b) | (c != c) | (d != d)) { // rare: the general rule, NaN included
-                            pool(xd, xOff, yd, pl, oy, ox, h, wd, oh, ow);
-                            continue;
-                        }
-                        int bits = Float.floatToRawIntBits(a);
-                        int t = b > a ? -1 : 0;
-                        bits ^= (bits ^ Float.floatToRawIntBits(b)) & t;
-                        float m = Float.intBitsToFloat(bits);
-                        t = c > m ? -1 : 0;
-                        bits ^= (bits ^ Float.floatToRawIntBits(c)) & t;
-                        m = Float.intBitsToFloat(bits);
-                        t = d > m ? -1 : 0;
-                        bits ^= (bits ^ Float.floatToRawIntBits(d)) & t;
-                        yd[o + ox] = Float.intBitsToFloat(bits);
                     }
                 }
             }
