@@ -93,7 +93,7 @@ public final class DirectConv {
                 for (int k = rp[f], e = rp[f + 1]; k < e; k++) {
                     float w = v[k];
                     int base = xOff + off[k] + p0;
-                    for (int t = 0; t < wt; t++) acc[t] = Math.fma(w, x[base + t], acc[t]); // C2 vectorises this
+                    for (int t = 0; t < wt; t++) acc[t] = Math.fma(w, x[base + t], acc[t]); // not vectorised by C2
                 }
                 keep(acc, 0, p0, wt, wp, oh, ow, bias[f], relu, y, yOff + f * oh * ow, false);
             }
