@@ -34,7 +34,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The same pruned models in jprune (dense {@link Sequential}, CSR {@link SparseModel}) and in ONNX Runtime Java (the
+ * The same pruned models in jprune's inference engine ({@link SparseModel}: forced dense kernels on the weights with
+ * their zeros, and the cost model's CSR / dense mix) and in ONNX Runtime Java (the
  * file {@link OnnxExporter} writes, 1 and 2 intra-op threads), batch 1, 8, 64, 256, in one run; prints a markdown
  * table of µs per call and the ratios ORT / jprune CSR (&gt; 1: jprune is faster).
  * <p>A call is what an application does per request: jprune {@code forward} on a float[] wrapped as a Tensor
@@ -50,7 +51,8 @@ public final class OnnxVsOrtBench {
     interface Body { void run() throws Exception; }
 
     /** One model under test: the network jprune runs (the exported one) and the ONNX bytes ORT runs. */
-    record Case(String name, double target, Sequential net, SparseModel csr, int[] sampleShape, byte[] onnx) {}
+    record Case(String name, double target, Sequential net, SparseModel dense, SparseModel csr, int[] sampleShape,
+                byte[] onnx) {}
 
     static final int[] BATCHES = {1, 8, 64, 256};
 
@@ -86,7 +88,7 @@ public final class OnnxVsOrtBench {
                 for (int n : BATCHES) {
                     float[] x = input(c, n);
                     int[] shape = shape(n, c.sampleShape);
-                    double dense = time(() -> c.net.forward(Tensor.wrap(x, shape), false), cellMs);
+                    double dense = time(() -> c.dense.forward(Tensor.wrap(x, shape)), cellMs);
                     double csr = time(() -> c.csr.forward(Tensor.wrap(x, shape)), cellMs);
                     double o1 = time(ortCall(env, s1, x, shape), cellMs);
                     double o2 = time(ortCall(env, s2, x, shape), cellMs);
@@ -118,7 +120,8 @@ public final class OnnxVsOrtBench {
         p.prune(spec.sparsity(), p.scores(null));
         OnnxModel onnx = OnnxExporter.export(m.net(), m.sampleShape(), OnnxExportOptions.defaults());
         Sequential net = onnx.exported(); // the shrunk network when neurons were pruned: jprune runs what ORT runs
-        return new Case(name, target, net, SparseModel.export(net), m.sampleShape(), onnx.toByteArray());
+        return new Case(name, target, net, SparseModel.exportDense(net), SparseModel.export(net), m.sampleShape(),
+                onnx.toByteArray());
     }
 
     static OrtSession session(OrtEnvironment env, byte[] model, int threads) throws OrtException {
