@@ -20,6 +20,8 @@ final class VectorMaxPool2x2 {
     private static final VectorSpecies<Float> S = VectorShape.S;
     private static final int L = VectorShape.LANES, HALF = L / 2;
     private static final VectorShuffle<Float> EVEN_LANES = VectorShuffle.fromOp(S, i -> 2 * i % L);
+    /** Per-thread store for one block's permuted maxima, so that a steady stream of calls allocates nothing. */
+    private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[L]);
 
     static {
         warmUp();
@@ -34,7 +36,7 @@ final class VectorMaxPool2x2 {
 
     static void pool(float[] x, int xOff, int h, int w, int[] corner, float[] y, int yOff, int from, int to) {
         int oh = h / 2, ow = w / 2, outs = corner.length;
-        float[] out = DirectConv.tileSums();
+        float[] out = BLOCK.get();
         for (int pl = from; pl < to; pl++) {
             int base = xOff + pl * h * w, yPlane = yOff + pl * outs;
             for (int oy = 0; oy < oh; oy++) {

@@ -81,7 +81,7 @@ final class ConvStages {
         final boolean relu;
         /** Whether {@link DirectConv} runs (stride 1, Vector API, not forced dense) instead of im2col. */
         final boolean direct;
-        private final int[] parts; // nonzero-balanced filter ranges for the threads (direct)
+        private final int[] parts; // nonzero-balanced filter ranges for the threads; null unless direct
         /** {@link DirectConv#offsets} for the last input size seen; immutable, replaced when the size changes. */
         private volatile Offsets offsets;
 
@@ -100,7 +100,7 @@ final class ConvStages {
             this.denseFrom = !direct && KernelChoice.convRunsDense(mode, w.density(), w.colIdx16 != null)
                     ? 1 : Integer.MAX_VALUE;
             this.dense = denseFrom == Integer.MAX_VALUE ? null : w.toDense();
-            this.parts = w.balancedRowParts(4 * Parallel.threads());
+            this.parts = direct ? w.balancedRowParts(4 * Parallel.threads()) : null;
         }
 
         @Override
@@ -269,20 +269,28 @@ final class ConvStages {
             int planes = x.n * inDims[0], o = in.outBuf();
             float[] y = ws.flat(o, (long) planes * oh * ow), xd = x.flat;
             int xo = x.off;
+            int[] corner = k == 2 && stride == 2 ? corners(h, wd) : null;
             if (!ws.fork((long) planes * h * wd, 1 << 20)) {
-                pool(xd, xo, y, 0, planes, h, wd, oh, ow);
+                pool(xd, xo, y, 0, planes, h, wd, oh, ow, corner);
             } else {
                 int grain = Math.max(1, 4096 / Math.max(1, h * wd));
-                Parallel.forRange(planes, grain, (a, e) -> pool(xd, xo, y, a, e, h, wd, oh, ow));
+                Parallel.forRange(planes, grain, (a, e) -> pool(xd, xo, y, a, e, h, wd, oh, ow, corner));
             }
             return ws.acts[o].setFlat(x.n, inDims[0] * oh * ow, y, 0, o);
         }
 
-        private void pool(float[] xd, int xOff, float[] yd, int from, int to, int h, int wd, int oh, int ow) {
-            if (k == 2 && stride == 2) {
-                Corners c = corners;
-                if (c == null || c.h != h || c.w != wd) corners = c = new Corners(h, wd, MaxPool2x2.corners(h, wd));
-                MaxPool2x2.pool(xd, xOff, h, wd, c.corner, yd, 0, from, to);
+        /** {@link MaxPool2x2#corners}(h, w), cached for the last input size. */
+        private int[] corners(int h, int wd) {
+            Corners c = corners;
+            if (c == null || c.h != h || c.w != wd) corners = c = new Corners(h, wd, MaxPool2x2.corners(h, wd));
+            return c.corner;
+        }
+
+        /** Planes [from, to); corner is non-null exactly for 2x2 windows at stride 2. */
+        private void pool(float[] xd, int xOff, float[] yd, int from, int to, int h, int wd, int oh, int ow,
+                          int[] corner) {
+            if (corner != null) {
+                MaxPool2x2.pool(xd, xOff, h, wd, corner, yd, 0, from, to);
                 return;
             }
             for (int pl = from; pl < to; pl++) {
