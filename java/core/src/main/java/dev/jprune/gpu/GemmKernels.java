@@ -1,7 +1,9 @@
 package dev.jprune.gpu;
 
-/** Launchers of native/gemm.cu: 128x128-tile SGEMM, 64x64-tile TF32 GEMM, and 32x32-tile SGEMM with a
- * deterministic split-K reduction; picks the kernel and the splits per call. */
+/**
+ * Launchers of native/gemm.cu: 128x128-tile SGEMM, 64x64-tile TF32 GEMM, and 32x32-tile SGEMM with a
+ * deterministic split-K reduction; picks the kernel and the splits per call.
+ */
 final class GemmKernels extends KernelLauncher {
     // Must match GEMM_* in native/gemm.cu.
     static final int GEMM_RELU = 1, GEMM_VEC_A = 2, GEMM_VEC_B = 4, GEMM_VEC_C = 8;

@@ -51,7 +51,6 @@ abstract class GpuOpFamily {
         return (int) v;
     }
 
-
     void needTable(String op, GpuReductions.NormTable clip) {
         if (clip == null || clip.ctx != ctx) {
             throw new IllegalArgumentException("GpuOps." + op + ": the norm table is null or of another GpuContext");

@@ -1,7 +1,9 @@
 package dev.jprune.gpu;
 
-/** Launchers of native/loss.cu: fused softmax cross-entropy, MSE, fixed-order double sums, and the
- * training-step variants that write their results to device slots (no host sync). */
+/**
+ * Launchers of native/loss.cu: fused softmax cross-entropy, MSE, fixed-order double sums, and the
+ * training-step variants that write their results to device slots (no host sync).
+ */
 final class LossKernels extends KernelLauncher {
     LossKernels(GpuContext ctx) { super(ctx); }
 

@@ -1,7 +1,9 @@
 package dev.jprune.gpu;
 
-/** Launchers of native/optim.cu: SGD and Adam steps, one tensor or many per launch, with fused score
- * accumulation. */
+/**
+ * Launchers of native/optim.cu: SGD and Adam steps, one tensor or many per launch, with fused score
+ * accumulation.
+ */
 final class OptimKernels extends KernelLauncher {
     OptimKernels(GpuContext ctx) { super(ctx); }
 
