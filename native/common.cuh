@@ -1,13 +1,14 @@
 // Shared helpers for every jprune kernel family.
 // Every entry point is `extern "C"` (JP_KERNEL) so that cuModuleGetFunction finds it by its plain name;
-// the Java side (dev.jprune.gpu.Kernels) launches each one by that name.
+// the Java side (one launcher per family, named after its file: dev.jprune.gpu.GemmKernels for gemm.cu, ...)
+// launches each one by that name.
 #pragma once
 #include <stdint.h>
 
 #define JP_KERNEL extern "C" __global__
 
 // Threads per block for the 1-D elementwise and reduction kernels. Kernels that reduce in shared memory assume
-// exactly this many threads; Kernels.java launches them with JP_THREADS.
+// exactly this many threads; the launchers launch them with KernelLauncher.THREADS (= JP_THREADS).
 #define JP_THREADS 256
 
 // Index of the first element this thread owns and the grid-wide stride, in 64 bits so that n near 2^31 does not
@@ -15,7 +16,7 @@
 __device__ __forceinline__ long long jp_tid() { return (long long)blockIdx.x * blockDim.x + threadIdx.x; }
 __device__ __forceinline__ long long jp_stride() { return (long long)gridDim.x * blockDim.x; }
 
-// The same in 32 bits, for the memory-bound kernels whose launcher (dev.jprune.gpu.Kernels) asserts that the element
+// The same in 32 bits, for the memory-bound kernels whose launcher (KernelLauncher.fits32) asserts that the element
 // count and the products indexed with it are below 2^31, and launches at most MAX_BLOCKS (8192) x JP_THREADS threads:
 // then i + stride < 2^31 + 2^21 cannot wrap an unsigned, and the divisions and remainders by shapes that split a flat
 // index are 32-bit instructions instead of the 64-bit subroutine (~70 instructions each) nvcc calls per element.

@@ -1,6 +1,6 @@
 // Convolution as GEMM: im2col / col2im over a whole batch, the [F, N*P] <-> NCHW permutations around the GEMM,
 // and the bias gradient. Twins: dev.jprune.cpu.CpuConvKernels.{im2col, col2im, rowsToNchw, nchwToRows,
-// biasGradNchw}; the composition (GpuOps.conv2dForward/Backward) against dev.jprune.cpu.NaiveConv2d.
+// biasGradNchw}; the composition (GpuConvolution.conv2dForward/Backward) against dev.jprune.cpu.NaiveConv2d.
 //
 // Layout choice: col is [C*KH*KW, N*OH*OW] row-major for the WHOLE batch (image n owns the column block
 // [n*P, (n+1)*P), P = OH*OW), so the convolution of the batch is ONE GEMM  Y' [F, N*P] = W [F, CKK] * col  and dW

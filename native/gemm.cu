@@ -25,7 +25,7 @@
 #define GEMM_THREADS 256
 #define GEMM_PAD 4  // keeps 16-byte alignment of float4 reads and makes the transposing stores conflict-free
 
-// Flag bits (Kernels.java mirrors them).
+// Flag bits (GemmKernels.java mirrors them).
 #define GEMM_RELU 1
 #define GEMM_VEC_A 2
 #define GEMM_VEC_B 4

@@ -52,8 +52,8 @@ public final class GpuBench {
              DeviceBuffer c = random(ctx, r, (long) m * n)) {
             int lda = ta ? m : k, ldb = tb ? k : n;
             double ms = time(ctx, samples, inner, () -> {
-                if (tf32) ops.gemmTf32(ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, n);
-                else ops.gemm(ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, n);
+                if (tf32) ops.gemm().gemmTf32(ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, n);
+                else ops.gemm().gemm(ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, n);
             });
             double gflops = 2.0 * m * n * k / (ms * 1e6);
             rows.add(String.format(Locale.ROOT, "%-44s %-16s %10.4f %10.1f GFLOP/s", label + (tf32 ? " tf32" : " fp32"),
@@ -138,18 +138,19 @@ public final class GpuBench {
                 bandwidth("D2D copy (memory floor)", (4 * n >= 1 << 20 ? (4 * n >> 20) + " MiB"
                         : (4 * n >> 10) + " KiB"), ms, 2.0 * 4 * n);
                 int ni = (int) n;
-                ms = time(ctx, Math.min(samples, 10), 1, () -> ops.reluForward(a, b, ni));
+                ms = time(ctx, Math.min(samples, 10), 1, () -> ops.elementwise().reluForward(a, b, ni));
                 bandwidth("reluForward", "2^" + Long.numberOfTrailingZeros(n), ms, 2.0 * 4 * n);
             }
             // Adam on 2^26 parameters: reads g, w, m, v and writes w, m, v (28 bytes per parameter).
             int np = adamElems;
             try (DeviceBuffer w = random(ctx, r, np); DeviceBuffer g = random(ctx, r, np);
                  DeviceBuffer m = random(ctx, r, np); DeviceBuffer v = ctx.allocFloat(np)) {
-                ops.fill(v, np, 0.01f);
+                ops.elementwise().fill(v, np, 0.01f);
                 double ms = time(ctx, Math.min(samples, 10), 1,
-                        () -> ops.adamStep(w, g, m, v, null, np, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1, 1f, 0f));
+                        () -> ops.optimizers().adamStep(w, g, m, v, null, np, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1, 1f,
+                                0f));
                 bandwidth("adamStep", "2^" + Integer.numberOfTrailingZeros(np), ms, 28.0 * np);
-                ms = time(ctx, Math.min(samples, 10), 1, () -> ops.sumSquares(g, 0, np));
+                ms = time(ctx, Math.min(samples, 10), 1, () -> ops.reductions().sumSquares(g, 0, np));
                 bandwidth("sumSquares (incl. readback)", "2^" + Integer.numberOfTrailingZeros(np), ms, 4.0 * np);
             }
             System.out.println("== jprune GPU benchmarks on " + ctx.deviceName() + " (sm_"

@@ -150,8 +150,8 @@ public final class GpuPruneBench {
                             double cus = sl.cusparseReason() == null
                                     ? timeIt(ctx, () -> sl.forward(x, n, y, GpuSparseLinear.Activation.NONE,
                                             GpuSparseLinear.Path.CUSPARSE)) : Double.NaN;
-                            double dense = timeIt(ctx, () -> ops.gemmBiasRelu(false, true, n, dim, dim, x, 0, dim,
-                                    wDev, 0, dim, y, 0, dim, bias, false, false));
+                            double dense = timeIt(ctx, () -> ops.gemm().gemmBiasRelu(false, true, n, dim, dim, x, 0,
+                                    dim, wDev, 0, dim, y, 0, dim, bias, false, false));
                             csv.add(String.format(Locale.ROOT, "\"%s\",%d,%.2f,%d,%.6f,%.6f,%.6f", ctx.deviceName(),
                                     dim, sparsity, n, ours, cus, dense));
                             rows.add(String.format(Locale.ROOT, "sparse %dx%d %4.0f%% batch %3d: ours %8.4f ms"

@@ -5,6 +5,7 @@ import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUevent_flags;
+import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
@@ -12,7 +13,9 @@ import jcuda.driver.JCudaDriver;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -38,7 +41,7 @@ public final class GpuContext implements AutoCloseable {
     private final int ccMajor, ccMinor, multiprocessors;
     private final long totalMemory;
     private final BufferPool pool;
-    private final Kernels kernels;
+    private final Map<String, CUfunction> functions = new HashMap<>();
     private final HostStaging staging = new HostStaging(this);
     private boolean closed;
     private boolean faulted;
@@ -81,7 +84,6 @@ public final class GpuContext implements AutoCloseable {
                     + safeTargets(fatbin) + ") on " + name + " (sm_" + ccMajor + ccMinor + ", driver "
                     + GpuProbe.versionString(probe.driverVersion()) + ")");
             this.pool = new BufferPool(this);
-            this.kernels = new Kernels(this);
             ok = true;
         } finally {
             if (!ok) {
@@ -114,8 +116,18 @@ public final class GpuContext implements AutoCloseable {
 
     CUstream stream() { return stream; }
     CUmodule module() { return module; }
+
+    /** The kernel {@code name} of this context's module, looked up once and cached (the launchers' handles). */
+    CUfunction function(String name) {
+        CUfunction f = functions.get(name);
+        if (f == null) {
+            f = new CUfunction();
+            Cu.check(JCudaDriver.cuModuleGetFunction(f, module, name), "cuModuleGetFunction(" + name + ")");
+            functions.put(name, f);
+        }
+        return f;
+    }
     BufferPool pool() { return pool; }
-    Kernels kernels() { return kernels; }
     HostStaging staging() { return staging; }
     boolean isClosed() { return closed; }
 
@@ -127,7 +139,8 @@ public final class GpuContext implements AutoCloseable {
     public int multiprocessors() { return multiprocessors; }
 
     /**
-     * Which FP32 GEMM kernel {@link GpuOps#gemm} uses: chosen per call (AUTO), 128x128 tiles, or 32x32 tiles + split-K.
+     * Which FP32 GEMM kernel {@link GpuGemm#gemm} uses: chosen per call (AUTO), 128x128 tiles, or 32x32 tiles +
+     * split-K.
      */
     public enum GemmKernel { AUTO, LARGE, SMALL }
 

@@ -7,11 +7,11 @@ package dev.jprune.gpu;
 public final class GpuDataOps {
     private static final String CPU = "dev.jprune.cpu.CpuDataKernels#";
     private final GpuContext ctx;
-    private final Kernels k;
+    private final DataKernels k;
 
     public GpuDataOps(GpuContext ctx) {
         this.ctx = ctx;
-        this.k = ctx.kernels();
+        this.k = new DataKernels(ctx);
     }
 
     private void need(String op, String what, DeviceBuffer b, DeviceBuffer.Type t, long n) {

@@ -16,7 +16,7 @@ public final class GpuInternals {
     /** The kernel {@code name} of the context's module (looked up once per context, then cached). */
     public static CUfunction function(GpuContext ctx, String name) {
         ctx.bind();
-        return ctx.kernels().function(name);
+        return ctx.function(name);
     }
 
     /** The context's one stream: every kernel and copy of the backend is queued on it, in order. */

@@ -85,11 +85,12 @@ class EmulatorSelfTest {
         try (GpuContext ctx = GpuContext.open(0, false)) {
             int blocks = 16;
             DeviceBuffer out = ctx.allocInt(blocks);
-            assertEquals(CUresult.CUDA_SUCCESS, launch(ctx, "jp_emu_selftest_race", blocks, Kernels.THREADS, out));
+            assertEquals(CUresult.CUDA_SUCCESS, launch(ctx, "jp_emu_selftest_race", blocks, KernelLauncher.THREADS,
+                    out));
             int[] sums = new int[blocks];
             out.download(sums);
             int wrong = 0;
-            for (int s : sums) if (s != Kernels.THREADS) wrong++;
+            for (int s : sums) if (s != KernelLauncher.THREADS) wrong++;
             // Thread 0 sums before the others wrote unless it happens to run last (1 in 256 per block).
             assertTrue(wrong >= blocks / 2, "only " + wrong + " of " + blocks + " racy block sums were wrong");
         }

@@ -71,9 +71,9 @@ class GpuConvOpsTest {
                 CpuConvKernels.col2im(g, n, c, h, w, k, kw, st, pad, dx);
                 try (DeviceBuffer dxIn = ctx.upload(x); DeviceBuffer dcol = ctx.upload(nan(colLen));
                      DeviceBuffer dg = ctx.upload(g); DeviceBuffer ddx = ctx.upload(nan(xLen))) {
-                    ops.im2col(dxIn, n, c, h, w, k, kw, st, pad, dcol);
+                    ops.convolution().im2col(dxIn, n, c, h, w, k, kw, st, pad, dcol);
                     assertClose("im2col " + tag, col, dcol.toFloatArray(), 0, 0);
-                    ops.col2im(dg, n, c, h, w, k, kw, st, pad, ddx);
+                    ops.convolution().col2im(dg, n, c, h, w, k, kw, st, pad, ddx);
                     assertClose("col2im " + tag, dx, ddx.toFloatArray(), 0, 0);
                 }
             }
@@ -88,13 +88,13 @@ class GpuConvOpsTest {
             try (DeviceBuffer dr = ctx.upload(rows); DeviceBuffer dy = ctx.upload(y);
                  DeviceBuffer db = ctx.upload(bias);
                  DeviceBuffer out = ctx.upload(nan(len))) {
-                ops.rowsToNchw(dr, db, n, f, p, out);
+                ops.convolution().rowsToNchw(dr, db, n, f, p, out);
                 assertClose("rowsToNchw " + Arrays.toString(s), cpuY, out.toFloatArray(), 0, 0);
                 out.upload(nan(len));
-                ops.rowsToNchw(dr, null, n, f, p, out);
+                ops.convolution().rowsToNchw(dr, null, n, f, p, out);
                 assertClose("rowsToNchw no bias " + Arrays.toString(s), cpuYnb, out.toFloatArray(), 0, 0);
                 out.upload(nan(len));
-                ops.nchwToRows(dy, n, f, p, out);
+                ops.convolution().nchwToRows(dy, n, f, p, out);
                 assertClose("nchwToRows " + Arrays.toString(s), cpuRows, out.toFloatArray(), 0, 0);
             }
         }
@@ -109,11 +109,11 @@ class GpuConvOpsTest {
             float[] cpu = db.clone();
             CpuConvKernels.biasGradNchw(dy, n, f, p, cpu);
             try (DeviceBuffer ddy = ctx.upload(dy); DeviceBuffer ddb = ctx.upload(db)) {
-                ops.biasGradNchw(ddy, n, f, p, ddb);
+                ops.convolution().biasGradNchw(ddy, n, f, p, ddb);
                 float[] gpu = ddb.toFloatArray();
                 assertClose("biasGrad " + Arrays.toString(s), cpu, gpu, 1e-6, 1e-6);
                 ddb.upload(db);
-                ops.biasGradNchw(ddy, n, f, p, ddb);
+                ops.convolution().biasGradNchw(ddy, n, f, p, ddb);
                 float[] again = ddb.toFloatArray();
                 for (int i = 0; i < f; i++) assertEquals(Float.floatToRawIntBits(gpu[i]),
                         Float.floatToRawIntBits(again[i]), "deterministic db[" + i + "]");
@@ -141,17 +141,17 @@ class GpuConvOpsTest {
                  DeviceBuffer dyb = ctx.upload(dy.data); DeviceBuffer y = ctx.upload(nan(n * f * p));
                  DeviceBuffer gx = ctx.upload(nan(x.size())); DeviceBuffer gw = ctx.upload(dw0);
                  DeviceBuffer gb = ctx.upload(db0)) {
-                ops.conv2dForward(dx, n, c, h, w, dwt, f, k, dbias, st, pad, y);
+                ops.convolution().conv2dForward(dx, n, c, h, w, dwt, f, k, dbias, st, pad, y);
                 assertClose("conv forward " + tag, NaiveConv2d.forward(x, wt, b, st, pad).data, y.toFloatArray(),
                         1e-5 * Math.sqrt(ckk), 1e-5);
-                ops.conv2dBackward(dx, n, c, h, w, dwt, f, k, st, pad, dyb, gx, gw, gb);
+                ops.convolution().conv2dBackward(dx, n, c, h, w, dwt, f, k, st, pad, dyb, gx, gw, gb);
                 assertClose("conv dx " + tag, NaiveConv2d.gradInput(dy, wt, x.shape(), st, pad).data, gx.toFloatArray(),
                         1e-5 * Math.sqrt(f * k * k), 1e-5);
                 assertClose("conv dW " + tag, refW, gw.toFloatArray(), 1e-5 * Math.sqrt(n * p), 1e-5);
                 assertClose("conv db " + tag, refB, gb.toFloatArray(), 1e-6, 1e-6);
                 // dx == null skips the input gradient and leaves the rest as before
                 gw.upload(dw0);
-                ops.conv2dBackward(dx, n, c, h, w, dwt, f, k, st, pad, dyb, null, gw, null);
+                ops.convolution().conv2dBackward(dx, n, c, h, w, dwt, f, k, st, pad, dyb, null, gw, null);
                 assertClose("conv dW (no dx) " + tag, refW, gw.toFloatArray(), 1e-5 * Math.sqrt(n * p), 1e-5);
             }
         }
@@ -180,12 +180,12 @@ class GpuConvOpsTest {
             try (DeviceBuffer dxIn = ctx.upload(x); DeviceBuffer dyOut = ctx.upload(nan(outs));
                  DeviceBuffer dam = ctx.upload(poison);
                  DeviceBuffer ddy = ctx.upload(dy); DeviceBuffer ddx = ctx.upload(nan(size))) {
-                ops.maxPoolForward(dxIn, n, c, h, w, k, st, dyOut, dam);
+                ops.pooling().maxPoolForward(dxIn, n, c, h, w, k, st, dyOut, dam);
                 assertClose("maxpool y " + Arrays.toString(s), y, dyOut.toFloatArray(), 0, 0);
                 int[] gam = new int[outs];
                 dam.download(gam);
                 assertArrayEquals(am, gam, "argmax " + Arrays.toString(s));
-                ops.maxPoolBackward(ddy, dam, n, c, h, w, k, st, ddx);
+                ops.pooling().maxPoolBackward(ddy, dam, n, c, h, w, k, st, ddx);
                 assertClose("maxpool dx " + Arrays.toString(s), dx, ddx.toFloatArray(), 0, 0);
             }
         }
@@ -210,12 +210,12 @@ class GpuConvOpsTest {
                     try (DeviceBuffer dxIn = ctx.upload(x); DeviceBuffer dy = ctx.upload(nan(size));
                          DeviceBuffer keep = ctx.upload(poison);
                          DeviceBuffer ddy = ctx.upload(dyv); DeviceBuffer ddx = ctx.upload(nan(size))) {
-                        ops.dropoutForward(dxIn, size, p, seed, stream, dy, keep);
+                        ops.dropout().dropoutForward(dxIn, size, p, seed, stream, dy, keep);
                         byte[] gk = new byte[size];
                         keep.download(gk);
                         assertArrayEquals(cpuKeep, gk, "keep mask n=" + size + " p=" + p + " stream " + stream);
                         assertClose("dropout y (layer) n=" + size, yl.data, dy.toFloatArray(), 0, 0);
-                        ops.dropoutBackward(ddy, keep, size, p, ddx);
+                        ops.dropout().dropoutBackward(ddy, keep, size, p, ddx);
                         assertClose("dropout dx (layer) n=" + size, dxl.data, ddx.toFloatArray(), 0, 0);
                     }
                 }
@@ -244,7 +244,7 @@ class GpuConvOpsTest {
                     int slot = (rows + cols) % slots;
                     try (DeviceBuffer dl = ctx.upload(logits); DeviceBuffer lab = ctx.upload(labels);
                          DeviceBuffer dd = ctx.upload(nan(rows * cols))) {
-                        ops.softmaxCrossEntropyAsync(dl, lab, rows, cols, dd, lossOut, correct, bad, slot);
+                        ops.losses().softmaxCrossEntropyAsync(dl, lab, rows, cols, dd, lossOut, correct, bad, slot);
                         double[] l = new double[slots];
                         lossOut.download(l);
                         long[] cnt = downloadLong(correct, slots);
@@ -252,7 +252,8 @@ class GpuConvOpsTest {
                         bad.download(b);
                         String tag = rows + "x" + cols;
                         assertClose("async xent loss " + tag, cpuLoss, l[slot], 1e-12);
-                        assertEquals(Double.doubleToRawLongBits(ops.softmaxCrossEntropy(dl, lab, rows, cols, dd)),
+                        double synced = ops.losses().softmaxCrossEntropy(dl, lab, rows, cols, dd);
+                        assertEquals(Double.doubleToRawLongBits(synced),
                                 Double.doubleToRawLongBits(l[slot]), "async loss == synced loss " + tag);
                         assertEquals(cpuCorrect, cnt[slot], "correct count " + tag);
                         assertEquals(-1, b[slot], "no bad row " + tag);
@@ -263,7 +264,7 @@ class GpuConvOpsTest {
             // a bad label: NaN loss and the first bad row, without an exception (nothing waits)
             try (DeviceBuffer dl = ctx.upload(random(r, 28)); DeviceBuffer lab = ctx.upload(new int[] {0, 7, 2, -1});
                  DeviceBuffer dd = ctx.allocFloat(28)) {
-                ops.softmaxCrossEntropyAsync(dl, lab, 4, 7, dd, lossOut, null, bad, 2);
+                ops.losses().softmaxCrossEntropyAsync(dl, lab, 4, 7, dd, lossOut, null, bad, 2);
                 double[] l = new double[slots];
                 lossOut.download(l);
                 int[] b = new int[slots];
@@ -276,7 +277,7 @@ class GpuConvOpsTest {
                 double cpuLoss = CpuKernels.mse(p, t, n, cpu);
                 try (DeviceBuffer dp = ctx.upload(p); DeviceBuffer dt = ctx.upload(t);
                      DeviceBuffer dd = ctx.upload(nan(n))) {
-                    ops.mseAsync(dp, dt, n, dd, lossOut, 3);
+                    ops.losses().mseAsync(dp, dt, n, dd, lossOut, 3);
                     double[] l = new double[slots];
                     lossOut.download(l);
                     assertClose("async mse n=" + n, cpuLoss, l[3], 1e-12);
@@ -297,15 +298,15 @@ class GpuConvOpsTest {
         try (DeviceBuffer f = ctx.allocFloat(100); DeviceBuffer i = ctx.allocInt(100);
              DeviceBuffer d = ctx.allocDouble(1)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> ops.im2col(f, 1, 1, 2, 2, 5, 5, 1, 0, f));
+                    () -> ops.convolution().im2col(f, 1, 1, 2, 2, 5, 5, 1, 0, f));
             assertTrue(e.getMessage().contains("smaller than the kernel"), e.getMessage());
             assertThrows(IllegalArgumentException.class,
-                    () -> ops.im2col(f, 1, 1, 10, 10, 3, 3, 1, 1, f));  // col too short
+                    () -> ops.convolution().im2col(f, 1, 1, 10, 10, 3, 3, 1, 1, f));  // col too short
             assertThrows(IllegalArgumentException.class,
-                    () -> ops.maxPoolForward(f, 1, 1, 10, 10, 2, 2, f, f));  // argmax not INT
-            assertThrows(IllegalArgumentException.class, () -> ops.dropoutForward(f, 10, 1f, 0, 0, f, i));
+                    () -> ops.pooling().maxPoolForward(f, 1, 1, 10, 10, 2, 2, f, f));  // argmax not INT
+            assertThrows(IllegalArgumentException.class, () -> ops.dropout().dropoutForward(f, 10, 1f, 0, 0, f, i));
             assertThrows(IllegalArgumentException.class,
-                    () -> ops.softmaxCrossEntropyAsync(f, i, 2, 5, f, d, null, null, 1));  // slot 1 of 1
+                    () -> ops.losses().softmaxCrossEntropyAsync(f, i, 2, 5, f, d, null, null, 1));  // slot 1 of 1
         }
     }
 }

@@ -1,5 +1,9 @@
 package dev.jprune.gpu;
 
+import dev.jprune.gpu.GpuOptimizers.StepScores;
+import dev.jprune.gpu.GpuOptimizers.StepTable;
+import dev.jprune.gpu.GpuOptimizers.StepTensor;
+import dev.jprune.gpu.GpuReductions.NormTable;
 import dev.jprune.cpu.CpuKernels;
 import dev.jprune.cpu.NaiveGemm;
 import dev.jprune.util.Rng;
@@ -82,13 +86,13 @@ class GpuOpsTest {
                 int n = rows * cols;
                 float[] y = random(r, n, -1, 1), bias = random(r, cols, -1, 1);
                 try (DeviceBuffer dy = ctx.upload(y); DeviceBuffer db = ctx.upload(bias)) {
-                    ops.biasAdd(dy, db, rows, cols);
+                    ops.elementwise().biasAdd(dy, db, rows, cols);
                     float[] cpu = y.clone();
                     CpuKernels.biasAdd(cpu, bias, rows, cols);
                     assertClose("biasAdd " + rows + "x" + cols, cpu, dy.toFloatArray(), 0, 0);
 
                     dy.upload(y);
-                    ops.biasRelu(dy, db, rows, cols);
+                    ops.elementwise().biasRelu(dy, db, rows, cols);
                     CpuKernels.reluForward(cpu, cpu, n);
                     assertClose("biasRelu " + rows + "x" + cols, cpu, dy.toFloatArray(), 0, 0);
                 }
@@ -100,26 +104,26 @@ class GpuOpsTest {
                  DeviceBuffer out = ctx.upload(nan(n))) {
                 float[] cpu = nan(n);
                 CpuKernels.reluForward(x, cpu, n);
-                ops.reluForward(dx, out, n);
+                ops.elementwise().reluForward(dx, out, n);
                 assertClose("reluForward n=" + n, cpu, out.toFloatArray(), 0, 0);
 
                 out.upload(nan(n));
                 cpu = nan(n);
                 CpuKernels.reluBackward(x, d, cpu, n);
-                ops.reluBackward(dx, dd, out, n);
+                ops.elementwise().reluBackward(dx, dd, out, n);
                 assertClose("reluBackward n=" + n, cpu, out.toFloatArray(), 0, 0);
 
                 cpu = d.clone();
                 CpuKernels.scaleInPlace(cpu, n, 0.37f);
-                ops.scaleInPlace(dd, n, 0.37f);
+                ops.elementwise().scaleInPlace(dd, n, 0.37f);
                 assertClose("scaleInPlace n=" + n, cpu, dd.toFloatArray(), 0, 0);
 
                 CpuKernels.clampInPlace(cpu, n, 0.25f);
-                ops.clampInPlace(dd, n, 0.25f);
+                ops.elementwise().clampInPlace(dd, n, 0.25f);
                 assertClose("clampInPlace n=" + n, cpu, dd.toFloatArray(), 0, 0);
 
                 Arrays.fill(cpu, 3.5f);
-                ops.fill(dd, n, 3.5f);
+                ops.elementwise().fill(dd, n, 3.5f);
                 assertClose("fill n=" + n, cpu, dd.toFloatArray(), 0, 0);
             }
         }
@@ -137,8 +141,8 @@ class GpuOpsTest {
         float[] cpu = c.clone();
         NaiveGemm.gemm(ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, cpu, offC, ldc);
         try (DeviceBuffer da = ctx.upload(a); DeviceBuffer db = ctx.upload(b); DeviceBuffer dc = ctx.upload(c)) {
-            if (tf32) ops.gemmTf32(ta, tb, m, n, k, alpha, da, offA, lda, db, offB, ldb, beta, dc, offC, ldc);
-            else ops.gemm(ta, tb, m, n, k, alpha, da, offA, lda, db, offB, ldb, beta, dc, offC, ldc);
+            if (tf32) ops.gemm().gemmTf32(ta, tb, m, n, k, alpha, da, offA, lda, db, offB, ldb, beta, dc, offC, ldc);
+            else ops.gemm().gemm(ta, tb, m, n, k, alpha, da, offA, lda, db, offB, ldb, beta, dc, offC, ldc);
             float[] gpu = dc.toFloatArray();
             // Outside the written rows x cols window C must be untouched (the padding columns too).
             for (int i = 0; i < c.length; i++) {
@@ -206,9 +210,9 @@ class GpuOpsTest {
                          DeviceBuffer c1 = ctx.upload(nan(m * n));
                          DeviceBuffer c2 = ctx.upload(nan(m * n))) {
                         ctx.setGemmKernel(GpuContext.GemmKernel.LARGE, 0);
-                        ops.gemm(ta, tb, m, n, k, 1f, da, 0, lda, db, 0, ldb, 0f, c1, 0, n);
+                        ops.gemm().gemm(ta, tb, m, n, k, 1f, da, 0, lda, db, 0, ldb, 0f, c1, 0, n);
                         ctx.setGemmKernel(GpuContext.GemmKernel.SMALL, 1);
-                        ops.gemm(ta, tb, m, n, k, 1f, da, 0, lda, db, 0, ldb, 0f, c2, 0, n);
+                        ops.gemm().gemm(ta, tb, m, n, k, 1f, da, 0, lda, db, 0, ldb, 0f, c2, 0, n);
                         float[] x = c1.toFloatArray(), y = c2.toFloatArray();
                         for (int i = 0; i < x.length; i++) {
                             if (Float.floatToRawIntBits(x[i]) != Float.floatToRawIntBits(y[i])) {
@@ -222,12 +226,13 @@ class GpuOpsTest {
         } finally {
             ctx.setGemmKernel(GpuContext.GemmKernel.AUTO, 0);
         }
-        assertEquals(1, Kernels.autoSplits(1000, 1000, 1000, 4096, 132), "enough tiles: no split");
-        assertEquals(7, Kernels.autoSplits(40, 128, 300, 784, 132), "lenet forward at batch 128: 40 tiles, 784 deep");
-        assertEquals(132, Kernels.autoSplits(2, 64, 27, 131072, 132), "cifar-cnn-a conv1 dW: 2 tiles, 131072 deep");
-        assertEquals(256, Kernels.autoSplits(1, 1, 1, 1 << 20, 132), "at most 256 splits");
-        assertEquals(16, Kernels.autoSplits(1, 1024, 1024, 1 << 20, 132), "partial sums of at most 2^24 floats");
-        assertEquals(1, Kernels.autoSplits(1, 1, 1, 100, 132), "each split at least 64 deep");
+        assertEquals(1, GemmKernels.autoSplits(1000, 1000, 1000, 4096, 132), "enough tiles: no split");
+        assertEquals(7, GemmKernels.autoSplits(40, 128, 300, 784, 132),
+                "lenet forward at batch 128: 40 tiles, 784 deep");
+        assertEquals(132, GemmKernels.autoSplits(2, 64, 27, 131072, 132), "cifar-cnn-a conv1 dW: 2 tiles, 131072 deep");
+        assertEquals(256, GemmKernels.autoSplits(1, 1, 1, 1 << 20, 132), "at most 256 splits");
+        assertEquals(16, GemmKernels.autoSplits(1, 1024, 1024, 1 << 20, 132), "partial sums of at most 2^24 floats");
+        assertEquals(1, GemmKernels.autoSplits(1, 1, 1, 100, 132), "each split at least 64 deep");
         assertThrows(IllegalArgumentException.class, () -> ctx.setGemmKernel(null, 0));
         assertThrows(IllegalArgumentException.class, () -> ctx.setGemmKernel(GpuContext.GemmKernel.SMALL, -1));
     }
@@ -263,10 +268,10 @@ class GpuOpsTest {
                     ctx.setGemmKernel((GpuContext.GemmKernel) kc[0], (Integer) kc[1]);
                     String kn = " (" + kc[0] + " " + kc[1] + ")";
                     dy.upload(nan(m * n));
-                    ops.gemmBiasRelu(false, true, m, n, k, dx, 0, k, dw, 0, k, dy, 0, n, db, true, false);
+                    ops.gemm().gemmBiasRelu(false, true, m, n, k, dx, 0, k, dw, 0, k, dy, 0, n, db, true, false);
                     assertClose("linear+relu " + m + "x" + n + "x" + k + kn, cpu, dy.toFloatArray(), atol, 1e-5);
                     dy.upload(nan(m * n));
-                    ops.gemmBiasRelu(false, true, m, n, k, dx, 0, k, dw, 0, k, dy, 0, n, db, false, false);
+                    ops.gemm().gemmBiasRelu(false, true, m, n, k, dx, 0, k, dw, 0, k, dy, 0, n, db, false, false);
                     assertClose("linear " + m + "x" + n + "x" + k + kn, noRelu, dy.toFloatArray(), atol, 1e-5);
                 }
             } finally {
@@ -287,19 +292,19 @@ class GpuOpsTest {
                 double cpuLoss = CpuKernels.softmaxCrossEntropy(logits, labels, rows, cols, cpu);
                 try (DeviceBuffer dl = ctx.upload(logits); DeviceBuffer lab = ctx.upload(labels);
                      DeviceBuffer dd = ctx.upload(nan(rows * cols))) {
-                    double loss = ops.softmaxCrossEntropy(dl, lab, rows, cols, dd);
+                    double loss = ops.losses().softmaxCrossEntropy(dl, lab, rows, cols, dd);
                     assertClose("xent loss " + rows + "x" + cols, cpuLoss, loss, 1e-12);
                     assertClose("xent grad " + rows + "x" + cols, cpu, dd.toFloatArray(), 1e-7, 1e-5);
                     // Deterministic: the same inputs give the same bits.
                     assertEquals(Double.doubleToRawLongBits(loss),
-                            Double.doubleToRawLongBits(ops.softmaxCrossEntropy(dl, lab, rows, cols, dd)));
+                            Double.doubleToRawLongBits(ops.losses().softmaxCrossEntropy(dl, lab, rows, cols, dd)));
                 }
             }
         }
         try (DeviceBuffer dl = ctx.upload(random(r, 21, -1, 1)); DeviceBuffer lab = ctx.upload(new int[] {0, 7, 2});
              DeviceBuffer dd = ctx.allocFloat(21)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> ops.softmaxCrossEntropy(dl, lab, 3, 7, dd));
+                    () -> ops.losses().softmaxCrossEntropy(dl, lab, 3, 7, dd));
             assertTrue(e.getMessage().contains("label 7 at row 1"), e.getMessage());
         }
     }
@@ -313,7 +318,7 @@ class GpuOpsTest {
             double cpuLoss = CpuKernels.mse(p, t, n, cpu);
             try (DeviceBuffer dp = ctx.upload(p); DeviceBuffer dt = ctx.upload(t);
                  DeviceBuffer dd = ctx.upload(nan(n))) {
-                assertClose("mse n=" + n, cpuLoss, ops.mse(dp, dt, n, dd), 1e-12);
+                assertClose("mse n=" + n, cpuLoss, ops.losses().mse(dp, dt, n, dd), 1e-12);
                 assertClose("mse grad n=" + n, cpu, dd.toFloatArray(), 0, 0);
             }
         }
@@ -341,7 +346,7 @@ class GpuOpsTest {
                         float[] g = random(r, n, -1, 1);
                         dg.upload(g);
                         CpuKernels.sgdStep(w, g, mom, mask, n, 0.1f, momentum, 1e-4f, nesterov, 0.7f, clip);
-                        ops.sgdStep(dw, dg, dm, dmask, n, 0.1f, momentum, 1e-4f, nesterov, 0.7f, clip);
+                        ops.optimizers().sgdStep(dw, dg, dm, dmask, n, 0.1f, momentum, 1e-4f, nesterov, 0.7f, clip);
                     }
                     float[] gw = dw.toFloatArray();
                     assertClose("sgd w n=" + n + " variant " + variant, w, gw, 1e-7, 1e-6);
@@ -370,7 +375,8 @@ class GpuOpsTest {
                         float[] g = random(r, n, -1, 1);
                         dg.upload(g);
                         CpuKernels.adamStep(w, g, m, v, mask, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step, 0.5f, clip);
-                        ops.adamStep(dw, dg, dm, dv, dmask, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step, 0.5f, clip);
+                        ops.optimizers().adamStep(dw, dg, dm, dv, dmask, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step,
+                                0.5f, clip);
                     }
                     float[] gw = dw.toFloatArray(), gm = dm.toFloatArray(), gv = dv.toFloatArray();
                     assertClose("adam w n=" + n, w, gw, 1e-7, 1e-6);
@@ -414,14 +420,14 @@ class GpuOpsTest {
             float mom = variant == 1 ? 0.9f : 0f;
             String what = new String[] {"sgd", "sgd momentum", "adam"}[variant];
             List<DeviceBuffer> all = new ArrayList<>();
-            try (GpuOps.StepTable table = ops.stepTable(); DeviceBuffer fault = ctx.allocLong(1)) {
+            try (StepTable table = ops.optimizers().stepTable(); DeviceBuffer fault = ctx.allocLong(1)) {
                 fault.upload(new long[] {Long.MAX_VALUE});
                 DeviceBuffer[] wa = new DeviceBuffer[nt], wb = new DeviceBuffer[nt], g = new DeviceBuffer[nt],
                         masks = new DeviceBuffer[nt];
                 DeviceBuffer[] s1a = new DeviceBuffer[nt], s1b = new DeviceBuffer[nt], s2a = new DeviceBuffer[nt],
                         s2b = new DeviceBuffer[nt];
                 DeviceBuffer[] sa = new DeviceBuffer[nt], sb = new DeviceBuffer[nt];
-                GpuOps.StepScores[] sca = new GpuOps.StepScores[nt], scb = new GpuOps.StepScores[nt];
+                StepScores[] sca = new StepScores[nt], scb = new StepScores[nt];
                 long offset = 0;
                 long[] offsets = new long[nt];
                 for (int t = 0; t < nt; t++) {
@@ -445,8 +451,8 @@ class GpuOpsTest {
                         float[] s0 = random(r, n, 0, 1);
                         all.add(sa[t] = ctx.upload(s0));
                         all.add(sb[t] = ctx.upload(s0));
-                        sca[t] = new GpuOps.StepScores(sa[t], 2, true, 0.9f, fault, offset);
-                        scb[t] = new GpuOps.StepScores(sb[t], 2, true, 0.9f, fault, offset);
+                        sca[t] = new StepScores(sa[t], 2, true, 0.9f, fault, offset);
+                        scb[t] = new StepScores(sb[t], 2, true, 0.9f, fault, offset);
                     }
                     offset += n;
                 }
@@ -458,18 +464,19 @@ class GpuOpsTest {
                         all.add(fresh);
                         masks[4] = fresh;
                     }
-                    List<GpuOps.StepTensor> ts = new ArrayList<>();
-                    for (int t = 0; t < nt; t++) ts.add(new GpuOps.StepTensor(wa[t], g[t], s1a[t], s2a[t], masks[t],
+                    List<StepTensor> ts = new ArrayList<>();
+                    for (int t = 0; t < nt; t++) ts.add(new StepTensor(wa[t], g[t], s1a[t], s2a[t], masks[t],
                             sizes[t], sca[t]));
                     boolean nesterov = step == 2;
-                    if (adam) ops.adamSteps(table, ts, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step, 0.5f, 0.3f);
-                    else ops.sgdSteps(table, ts, 0.1f, mom, 1e-4f, nesterov && mom != 0f, 0.7f, 0.3f);
+                    if (adam) ops.optimizers().adamSteps(table, ts, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step, 0.5f,
+                            0.3f);
+                    else ops.optimizers().sgdSteps(table, ts, 0.1f, mom, 1e-4f, nesterov && mom != 0f, 0.7f, 0.3f);
                     for (int t = 0; t < nt; t++) {
                         int n = sizes[t];
-                        if (adam) ops.adamStep(wb[t], g[t], s1b[t], s2b[t], masks[t], n, 1e-3f, 0.9f, 0.999f, 1e-8f,
-                                1e-2f, step, 0.5f, 0.3f, scb[t]);
-                        else ops.sgdStep(wb[t], g[t], s1b[t], masks[t], n, 0.1f, mom, 1e-4f, nesterov && mom != 0f,
-                                0.7f, 0.3f, scb[t]);
+                        if (adam) ops.optimizers().adamStep(wb[t], g[t], s1b[t], s2b[t], masks[t], n, 1e-3f, 0.9f,
+                                0.999f, 1e-8f, 1e-2f, step, 0.5f, 0.3f, scb[t]);
+                        else ops.optimizers().sgdStep(wb[t], g[t], s1b[t], masks[t], n, 0.1f, mom, 1e-4f,
+                                nesterov && mom != 0f, 0.7f, 0.3f, scb[t]);
                     }
                     for (int t = 0; t < nt; t++) {
                         if (sizes[t] == 0) continue;
@@ -498,41 +505,41 @@ class GpuOpsTest {
                 g5[5] = Float.POSITIVE_INFINITY;
                 g[3].upload(g3);
                 g[5].upload(g5);
-                List<GpuOps.StepTensor> ts = new ArrayList<>();
-                for (int t = 0; t < nt; t++) ts.add(new GpuOps.StepTensor(wa[t], g[t], s1a[t], s2a[t], masks[t],
+                List<StepTensor> ts = new ArrayList<>();
+                for (int t = 0; t < nt; t++) ts.add(new StepTensor(wa[t], g[t], s1a[t], s2a[t], masks[t],
                         sizes[t], sca[t]));
-                if (adam) ops.adamSteps(table, ts, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 4, 1f, 0f);
-                else ops.sgdSteps(table, ts, 0.1f, mom, 0f, false, 1f, 0f);
+                if (adam) ops.optimizers().adamSteps(table, ts, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 4, 1f, 0f);
+                else ops.optimizers().sgdSteps(table, ts, 0.1f, mom, 0f, false, 1f, 0f);
                 fault.download(f);
                 assertEquals(offsets[3] + 100, f[0], what + ": lowest faulty global index");
             } finally {
                 for (DeviceBuffer b : all) b.close();
             }
         }
-        try (GpuOps.StepTable table = ops.stepTable(); DeviceBuffer f = ctx.allocFloat(10);
+        try (StepTable table = ops.optimizers().stepTable(); DeviceBuffer f = ctx.allocFloat(10);
              DeviceBuffer l1 = ctx.allocLong(1);
              DeviceBuffer l2 = ctx.allocLong(1)) {
-            GpuOps.StepTensor plain = new GpuOps.StepTensor(f, f, null, null, null, 10, null);
+            StepTensor plain = new StepTensor(f, f, null, null, null, 10, null);
             assertThrows(IllegalArgumentException.class,
-                    () -> ops.sgdSteps(table, List.of(), 0.1f, 0f, 0f, false, 1f, 0f), "no tensors");
+                    () -> ops.optimizers().sgdSteps(table, List.of(), 0.1f, 0f, 0f, false, 1f, 0f), "no tensors");
             assertThrows(IllegalArgumentException.class,
-                    () -> ops.sgdSteps(table, List.of(plain), 0.1f, 0.9f, 0f, false, 1f, 0f),
+                    () -> ops.optimizers().sgdSteps(table, List.of(plain), 0.1f, 0.9f, 0f, false, 1f, 0f),
                     "momentum without a momentum buffer");
             assertThrows(IllegalArgumentException.class,
-                    () -> ops.adamSteps(table, List.of(plain), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1, 1f, 0f),
+                    () -> ops.optimizers().adamSteps(table, List.of(plain), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1, 1f, 0f),
                     "Adam without m and v");
             assertThrows(IllegalArgumentException.class,
-                    () -> ops.sgdSteps(table, List.of(new GpuOps.StepTensor(f, f, null, null, null, 11, null)),
+                    () -> ops.optimizers().sgdSteps(table, List.of(new StepTensor(f, f, null, null, null, 11, null)),
                     0.1f, 0f, 0f, false, 1f, 0f), "n past the buffers");
-            GpuOps.StepTensor a = new GpuOps.StepTensor(f, f, null, null, null, 10,
-                    new GpuOps.StepScores(f, 2, false, 0f, l1, 0));
-            GpuOps.StepTensor b = new GpuOps.StepTensor(f, f, null, null, null, 10,
-                    new GpuOps.StepScores(f, 2, false, 0f, l2, 10));
+            StepTensor a = new StepTensor(f, f, null, null, null, 10,
+                    new StepScores(f, 2, false, 0f, l1, 0));
+            StepTensor b = new StepTensor(f, f, null, null, null, 10,
+                    new StepScores(f, 2, false, 0f, l2, 10));
             assertThrows(IllegalArgumentException.class,
-                    () -> ops.sgdSteps(table, List.of(a, b), 0.1f, 0f, 0f, false, 1f, 0f),
+                    () -> ops.optimizers().sgdSteps(table, List.of(a, b), 0.1f, 0f, 0f, false, 1f, 0f),
                     "score accumulations with different fault states");
             assertThrows(IllegalArgumentException.class,
-                    () -> ops.adamSteps(table, List.of(plain), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 0, 1f, 0f),
+                    () -> ops.optimizers().adamSteps(table, List.of(plain), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 0, 1f, 0f),
                     "Adam step 0");
         }
     }
@@ -571,7 +578,7 @@ class GpuOpsTest {
                              DeviceBuffer ds = ctx.upload(s0);
                              DeviceBuffer fault = ctx.allocLong(1)) {
                             fault.upload(new long[] {Long.MAX_VALUE});
-                            GpuOps.StepScores sc = new GpuOps.StepScores(ds,
+                            StepScores sc = new StepScores(ds,
                                     dev.jprune.gpu.prune.PruneTable.criterionCode(c),
                                     mode == dev.jprune.prune.ScoreAccumulator.Mode.EMA, 0.9f, fault, 1000);
                             for (int step = 1; step <= 3; step++) {
@@ -579,13 +586,15 @@ class GpuOpsTest {
                                 dg.upload(g);
                                 acc.accumulate(new float[][] {wa.toFloatArray()}, new float[][] {g});
                                 if (adam) {
-                                    ops.adamStep(wa, dg, m1a, m2a, dmask, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step,
-                                            0.5f, 0.3f, sc);
-                                    ops.adamStep(wb, dg, m1b, m2b, dmask, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, step,
-                                            0.5f, 0.3f);
+                                    ops.optimizers().adamStep(wa, dg, m1a, m2a, dmask, n, 1e-3f, 0.9f, 0.999f, 1e-8f,
+                                            1e-2f, step, 0.5f, 0.3f, sc);
+                                    ops.optimizers().adamStep(wb, dg, m1b, m2b, dmask, n, 1e-3f, 0.9f, 0.999f, 1e-8f,
+                                            1e-2f, step, 0.5f, 0.3f);
                                 } else {
-                                    ops.sgdStep(wa, dg, m1a, dmask, n, 0.1f, 0.9f, 1e-4f, step == 2, 0.7f, 0.3f, sc);
-                                    ops.sgdStep(wb, dg, m1b, dmask, n, 0.1f, 0.9f, 1e-4f, step == 2, 0.7f, 0.3f);
+                                    ops.optimizers().sgdStep(wa, dg, m1a, dmask, n, 0.1f, 0.9f, 1e-4f, step == 2, 0.7f,
+                                            0.3f, sc);
+                                    ops.optimizers().sgdStep(wb, dg, m1b, dmask, n, 0.1f, 0.9f, 1e-4f, step == 2, 0.7f,
+                                            0.3f);
                                 }
                             }
                             assertArrayEquals(wb.toFloatArray(), wa.toFloatArray(), what + ": w changed by the fusion");
@@ -615,9 +624,9 @@ class GpuOpsTest {
                                     wn[3] = Float.NEGATIVE_INFINITY;
                                     wa.upload(wn);
                                 }
-                                if (adam) ops.adamStep(wa, dg, m1a, m2a, null, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 4,
-                                        1f, 0f, sc);
-                                else ops.sgdStep(wa, dg, m1a, null, n, 0.1f, 0.9f, 0f, false, 1f, 0f, sc);
+                                if (adam) ops.optimizers().adamStep(wa, dg, m1a, m2a, null, n, 1e-3f, 0.9f, 0.999f,
+                                        1e-8f, 0f, 4, 1f, 0f, sc);
+                                else ops.optimizers().sgdStep(wa, dg, m1a, null, n, 0.1f, 0.9f, 0f, false, 1f, 0f, sc);
                                 fault.download(f);
                                 assertEquals(1003, f[0], what + ": lowest faulty global index");
                             }
@@ -628,14 +637,14 @@ class GpuOpsTest {
         }
         try (DeviceBuffer f = ctx.allocFloat(10); DeviceBuffer l = ctx.allocLong(1)) {
             assertThrows(IllegalArgumentException.class,
-                    () -> ops.sgdStep(f, f, f, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f,
-                    new GpuOps.StepScores(f, 5, false, 0f, l, 0)), "BUFFER has no per-batch formula");
+                    () -> ops.optimizers().sgdStep(f, f, f, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f,
+                    new StepScores(f, 5, false, 0f, l, 0)), "BUFFER has no per-batch formula");
             assertThrows(IllegalArgumentException.class,
-                    () -> ops.sgdStep(f, f, f, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f,
-                    new GpuOps.StepScores(f, 2, true, 1f, l, 0)), "EMA momentum 1");
+                    () -> ops.optimizers().sgdStep(f, f, f, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f,
+                    new StepScores(f, 2, true, 1f, l, 0)), "EMA momentum 1");
             assertThrows(IllegalArgumentException.class,
-                    () -> ops.sgdStep(f, f, f, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f,
-                    new GpuOps.StepScores(f, 2, false, 0f, f, 0)), "fault state must be LONG");
+                    () -> ops.optimizers().sgdStep(f, f, f, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f,
+                    new StepScores(f, 2, false, 0f, f, 0)), "fault state must be LONG");
         }
     }
 
@@ -654,8 +663,8 @@ class GpuOpsTest {
             for (boolean adam : new boolean[] {false, true}) {
                 List<DeviceBuffer> gs = new ArrayList<>(), wa = new ArrayList<>(), wb = new ArrayList<>(),
                         sa = new ArrayList<>(), sb = new ArrayList<>(), va = new ArrayList<>(), vb = new ArrayList<>();
-                try (GpuOps.NormTable clip = ops.normTable(); GpuOps.StepTable ta = ops.stepTable();
-                     GpuOps.StepTable tb = ops.stepTable()) {
+                try (NormTable clip = ops.reductions().normTable(); StepTable ta = ops.optimizers().stepTable();
+                     StepTable tb = ops.optimizers().stepTable()) {
                     for (int n : sizes) {
                         float[] w = random(r, n, -1, 1), s1 = random(r, n, -0.1f, 0.1f), s2 = random(r, n, 0f, 0.01f);
                         gs.add(ctx.allocFloat(n));
@@ -663,25 +672,26 @@ class GpuOpsTest {
                         sa.add(ctx.upload(s1)); sb.add(ctx.upload(s1));
                         va.add(ctx.upload(s2)); vb.add(ctx.upload(s2));
                     }
-                    List<GpuOps.StepTensor> a = new ArrayList<>(), b = new ArrayList<>();
+                    List<StepTensor> a = new ArrayList<>(), b = new ArrayList<>();
                     for (int t = 0; t < sizes.length; t++) {
                         DeviceBuffer v1 = adam ? va.get(t) : null, v2 = adam ? vb.get(t) : null;
-                        a.add(new GpuOps.StepTensor(wa.get(t), gs.get(t), sa.get(t), v1, null, sizes[t], null));
-                        b.add(new GpuOps.StepTensor(wb.get(t), gs.get(t), sb.get(t), v2, null, sizes[t], null));
+                        a.add(new StepTensor(wa.get(t), gs.get(t), sa.get(t), v1, null, sizes[t], null));
+                        b.add(new StepTensor(wb.get(t), gs.get(t), sb.get(t), v2, null, sizes[t], null));
                     }
                     for (int step = 0; step < 3; step++) {
                         for (int t = 0; t < sizes.length; t++) gs.get(t).upload(random(r, sizes[t], -0.02f, 0.02f));
-                        float host = dev.jprune.optim.GradClip.normScale(Math.sqrt(ops.sumSquares(gs, null)), maxNorm);
-                        ops.clipScaleAsync(clip, gs, maxNorm, step);
+                        float host = dev.jprune.optim.GradClip.normScale(Math.sqrt(ops.reductions().sumSquares(gs,
+                                null)), maxNorm);
+                        ops.reductions().clipScaleAsync(clip, gs, maxNorm, step);
                         float[] got = clip.scale.toFloatArray();
                         assertEquals(Float.floatToRawIntBits(host), Float.floatToRawIntBits(got[0]),
                                 "scale at max norm " + maxNorm + ": host " + host + ", device " + got[0]);
                         if (adam) {
-                            ops.adamSteps(ta, a, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, step + 1, clip, 0f);
-                            ops.adamSteps(tb, b, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, step + 1, host, 0f);
+                            ops.optimizers().adamSteps(ta, a, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, step + 1, clip, 0f);
+                            ops.optimizers().adamSteps(tb, b, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, step + 1, host, 0f);
                         } else {
-                            ops.sgdSteps(ta, a, 0.1f, 0.9f, 1e-4f, false, clip, 0f);
-                            ops.sgdSteps(tb, b, 0.1f, 0.9f, 1e-4f, false, host, 0f);
+                            ops.optimizers().sgdSteps(ta, a, 0.1f, 0.9f, 1e-4f, false, clip, 0f);
+                            ops.optimizers().sgdSteps(tb, b, 0.1f, 0.9f, 1e-4f, false, host, 0f);
                         }
                     }
                     for (int t = 0; t < sizes.length; t++) {
@@ -692,7 +702,7 @@ class GpuOpsTest {
                     double[] norm = new double[1];
                     long[] fault = new long[1];
                     ctx.download(clip.normInto(norm), clip.faultInto(fault));
-                    assertEquals(Math.sqrt(ops.sumSquares(gs, null)), norm[0], "the last norm");
+                    assertEquals(Math.sqrt(ops.reductions().sumSquares(gs, null)), norm[0], "the last norm");
                     assertEquals(-1L, fault[0], "no fault");
 
                     // A non-finite gradient: step 7 is recorded, it and the step after it change nothing.
@@ -702,9 +712,9 @@ class GpuOpsTest {
                     bad[3] = Float.POSITIVE_INFINITY;
                     gs.get(1).upload(bad);
                     for (int step = 7; step < 9; step++) {
-                        ops.clipScaleAsync(clip, gs, maxNorm, step);
-                        if (adam) ops.adamSteps(ta, a, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, step, clip, 0f);
-                        else ops.sgdSteps(ta, a, 0.1f, 0.9f, 1e-4f, false, clip, 0f);
+                        ops.reductions().clipScaleAsync(clip, gs, maxNorm, step);
+                        if (adam) ops.optimizers().adamSteps(ta, a, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-4f, step, clip, 0f);
+                        else ops.optimizers().sgdSteps(ta, a, 0.1f, 0.9f, 1e-4f, false, clip, 0f);
                         gs.get(1).upload(random(r, sizes[1], -1, 1));  // finite again: the fault stays recorded
                     }
                     for (int t = 0; t < sizes.length; t++) {
@@ -715,7 +725,7 @@ class GpuOpsTest {
                     assertEquals(Double.POSITIVE_INFINITY, norm[0], "the faulting norm");
                     assertTrue(Float.isNaN(clip.scale.toFloatArray()[0]), "scale NaN while the fault is recorded");
                     clip.resetFault();
-                    ops.clipScaleAsync(clip, gs, maxNorm, 9);
+                    ops.reductions().clipScaleAsync(clip, gs, maxNorm, 9);
                     assertFalse(Float.isNaN(clip.scale.toFloatArray()[0]), "a finite scale after resetFault");
                 } finally {
                     for (List<DeviceBuffer> l : List.of(gs, wa, wb, sa, sb, va, vb)) for (DeviceBuffer x : l) x.close();
@@ -723,8 +733,8 @@ class GpuOpsTest {
             }
         }
         assertThrows(IllegalArgumentException.class, () -> {
-            try (GpuOps.NormTable c = ops.normTable(); DeviceBuffer g = ctx.allocFloat(4)) {
-                ops.clipScaleAsync(c, List.of(g), 0.0, 0);
+            try (NormTable c = ops.reductions().normTable(); DeviceBuffer g = ctx.allocFloat(4)) {
+                ops.reductions().clipScaleAsync(c, List.of(g), 0.0, 0);
             }
         }, "max norm 0");
     }
@@ -749,20 +759,21 @@ class GpuOpsTest {
                 total += cpu;
                 // The CPU adds sequentially: its own rounding error grows like n·eps (5e-10 relative at 4.2M), so the
                 // bound is that, not 1e-12 (the requirement is 1e-6).
-                assertClose("sumSquares n=" + x.length, cpu, ops.sumSquares(bufs.get(i), 0, x.length),
+                assertClose("sumSquares n=" + x.length, cpu, ops.reductions().sumSquares(bufs.get(i), 0, x.length),
                         seqBound(x.length));
                 if (x.length > 10) {
                     assertClose("sumSquares offset", CpuKernels.sumSquares(x, 3, x.length - 7),
-                            ops.sumSquares(bufs.get(i), 3, x.length - 7), seqBound(x.length));
+                            ops.reductions().sumSquares(bufs.get(i), 3, x.length - 7), seqBound(x.length));
                 }
             }
-            double gpuTotal = ops.sumSquares(bufs, per);
+            double gpuTotal = ops.reductions().sumSquares(bufs, per);
             assertClose("sumSquares multi", total, gpuTotal, seqBound(1 << 23));
             for (int i = 0; i < per.length; i++) {
                 float[] x = hosts.get(i);
                 assertClose("per tensor " + i, CpuKernels.sumSquares(x, 0, x.length), per[i], seqBound(x.length));
             }
-            assertEquals(Double.doubleToRawLongBits(gpuTotal), Double.doubleToRawLongBits(ops.sumSquares(bufs, null)),
+            assertEquals(Double.doubleToRawLongBits(gpuTotal),
+                    Double.doubleToRawLongBits(ops.reductions().sumSquares(bufs, null)),
                     "deterministic");
         } finally {
             for (DeviceBuffer b : bufs) b.close();
@@ -794,7 +805,7 @@ class GpuOpsTest {
                 List<DeviceBuffer> bufs = new ArrayList<>(count);
                 try {
                     for (int t = 0; t < count; t++) bufs.add(ctx.upload(x[t]));
-                    got = ops.sumSquares(bufs, per);
+                    got = ops.reductions().sumSquares(bufs, per);
                 } finally {
                     for (DeviceBuffer b : bufs) b.close();
                 }
@@ -802,12 +813,12 @@ class GpuOpsTest {
                 float[] flat = new float[total];
                 for (int t = 0; t < count; t++) System.arraycopy(x[t], 0, flat, (int) off[t], x[t].length);
                 try (DeviceBuffer all = ctx.upload(flat)) {
-                    got = ops.sumSquares(all, off, len, per);
+                    got = ops.reductions().sumSquares(all, off, len, per);
                     long last = total - 1;
                     assertThrows(IllegalArgumentException.class,
-                            () -> ops.sumSquares(all, new long[] {last}, new long[] {2}, null));
+                            () -> ops.reductions().sumSquares(all, new long[] {last}, new long[] {2}, null));
                     assertThrows(IllegalArgumentException.class,
-                            () -> ops.sumSquares(all, new long[] {0, 1}, new long[] {2}, null));
+                            () -> ops.reductions().sumSquares(all, new long[] {0, 1}, new long[] {2}, null));
                 }
             }
             double want = 0;
@@ -823,12 +834,12 @@ class GpuOpsTest {
     @Test
     void badArgumentsAreRejectedBeforeLaunch() {
         try (DeviceBuffer f = ctx.allocFloat(10); DeviceBuffer i = ctx.allocInt(10)) {
-            assertThrows(IllegalArgumentException.class, () -> ops.reluForward(f, f, 11));
-            assertThrows(IllegalArgumentException.class, () -> ops.reluForward(i, f, 5));
+            assertThrows(IllegalArgumentException.class, () -> ops.elementwise().reluForward(f, f, 11));
+            assertThrows(IllegalArgumentException.class, () -> ops.elementwise().reluForward(i, f, 5));
             assertThrows(IllegalArgumentException.class,
-                    () -> ops.gemm(false, false, 3, 3, 3, 1f, f, 0, 3, f, 0, 3, 0f, f, 0, 2));
+                    () -> ops.gemm().gemm(false, false, 3, 3, 3, 1f, f, 0, 3, f, 0, 3, 0f, f, 0, 2));
             assertThrows(IllegalArgumentException.class,
-                    () -> ops.sgdStep(f, f, null, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f));
+                    () -> ops.optimizers().sgdStep(f, f, null, null, 10, 0.1f, 0.9f, 0f, false, 1f, 0f));
         }
     }
 

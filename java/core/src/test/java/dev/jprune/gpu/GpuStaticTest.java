@@ -32,6 +32,16 @@ class GpuStaticTest {
         return Paths.get("src/main/java/dev/jprune/gpu/" + cls + ".java");
     }
 
+    /** The launcher classes of this package, one per native/*.cu family: ElementwiseKernels, GemmKernels, ... */
+    private static List<String> familyLaunchers() throws IOException {
+        try (Stream<Path> s = Files.list(Paths.get("src/main/java/dev/jprune/gpu"))) {
+            List<String> names = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith("Kernels.java"))
+                    .map(n -> n.substring(0, n.length() - ".java".length())).sorted().toList();
+            assertTrue(names.size() >= 9, "launcher classes: " + names);
+            return names;
+        }
+    }
+
     @Test
     void probeNeverThrowsAndAlwaysExplains() {
         GpuProbe p = GpuProbe.get();
@@ -62,10 +72,15 @@ class GpuStaticTest {
         }
     }
 
-    /** Every extern "C" kernel in native/*.cu is launched by a method of Kernels, and Kernels names no other. */
+    /**
+     * Every extern "C" kernel in native/*.cu is launched by a method of a launcher class, and the launchers name no
+     * other. The launchers of this package are named after their source (native/optim.cu: OptimKernels) and launch
+     * only the kernels of that file.
+     */
     @Test
     void everyKernelHasALauncherAndViceVersa() throws IOException {
         Set<String> defined = new TreeSet<>();
+        Map<String, String> sourceOf = new TreeMap<>();  // kernel -> file name without .cu
         Pattern direct = Pattern.compile("JP_KERNEL\\s+void\\s+(?:__launch_bounds__\\([^)]*\\)\\s*)?(\\w+)\\s*\\(");
         Pattern viaMacro = Pattern.compile("^(JP_SGEMM|JP_SGEMM_SMALL|JP_TF32)\\((\\w+),", Pattern.MULTILINE);
         List<Path> sources;
@@ -76,31 +91,44 @@ class GpuStaticTest {
         for (Path f : sources) {
             // Macro bodies (#define lines with their continuations) are templates, not kernels.
             String src = Files.readString(f).replaceAll("#define(?:[^\\\\\n]|\\\\\n|\\\\)*", "");
+            String family = f.getFileName().toString().replace(".cu", "");
             Matcher m = direct.matcher(src);
-            while (m.find()) defined.add(m.group(1));
+            while (m.find()) sourceOf.put(m.group(1), family);
             m = viaMacro.matcher(src);
-            while (m.find()) defined.add(m.group(2));
+            while (m.find()) sourceOf.put(m.group(2), family);
         }
+        defined.addAll(sourceOf.keySet());
         assertTrue(defined.contains("jp_sgemm_nt") && defined.contains("jp_bias_add"), defined.toString());
         Set<String> launched = new TreeSet<>();
-        // prune/: dev.jprune.gpu.prune's launcher
-        for (String launcher : new String[] {"Kernels", "prune/PruneKernels"}) {
-            Matcher m = Pattern.compile("\"(jp_\\w+)\"").matcher(Files.readString(javaSource(launcher)));
-            while (m.find()) launched.add(m.group(1));
-        }
         Set<String> gemmPrefixes = Set.of("jp_sgemm_", "jp_sgemm_small_", "jp_tf32gemm_");
+        List<String> launchers = new ArrayList<>(familyLaunchers());
+        launchers.add("prune/PruneKernels");  // dev.jprune.gpu.prune's launcher (prune.cu, sparse.cu)
+        for (String launcher : launchers) {
+            Matcher m = Pattern.compile("\"(jp_\\w+)\"").matcher(Files.readString(javaSource(launcher)));
+            while (m.find()) {
+                String k = m.group(1);
+                launched.add(k);
+                if (launcher.contains("/") || gemmPrefixes.contains(k)) continue;
+                String family = launcher.substring(0, launcher.length() - "Kernels".length()).toLowerCase();
+                assertEquals(family, sourceOf.get(k), launcher + " launches " + k + ", defined in "
+                        + sourceOf.get(k) + ".cu; a launcher serves the .cu file it is named after");
+            }
+        }
         launched.removeAll(gemmPrefixes);  // the prefixes the GEMM launcher concatenates
-        assertEquals(defined, launched,
-                "kernels defined in native/*.cu vs launched from Kernels.java + prune/PruneKernels.java");
+        Set<String> missing = new TreeSet<>(defined), unknown = new TreeSet<>(launched);
+        missing.removeAll(launched);
+        unknown.removeAll(defined);
+        assertEquals(Set.of(), missing, "kernels of native/*.cu without a launcher in " + launchers);
+        assertEquals(Set.of(), unknown, "names launched from " + launchers + " that no native/*.cu defines");
     }
 
     /**
-     * Every launch passes exactly the kernel's parameters, each with the width the kernel reads: Kernels.params turns
-     * Integer into a 4-byte int, Long into an 8-byte long long, Float, Double, and DeviceBuffer/DevPtr/CUdeviceptr/null
-     * into a pointer. A missing argument, an int where the kernel reads long long (or the reverse) is silent memory
-     * corruption on the GPU, so the launchers' argument expressions are typed from their Java declarations and compared
-     * with the extern "C" signatures parsed from native/*.cu. Kernels that reduce over a JP_THREADS-sized shared array
-     * must also be launched with block THREADS.
+     * Every launch passes exactly the kernel's parameters, each with the width the kernel reads: KernelLauncher.params
+     * turns Integer into a 4-byte int, Long into an 8-byte long long, Float, Double, and
+     * DeviceBuffer/DevPtr/CUdeviceptr/null into a pointer. A missing argument, an int where the kernel reads long long
+     * (or the reverse) is silent memory corruption on the GPU, so the launchers' argument expressions are typed from
+     * their Java declarations and compared with the extern "C" signatures parsed from native/*.cu. Kernels that reduce
+     * over a JP_THREADS-sized shared array must also be launched with block THREADS.
      */
     @Test
     void launcherArgumentTypesMatchTheKernelSignatures() throws IOException {
@@ -136,7 +164,10 @@ class GpuStaticTest {
 
         Set<String> checked = new TreeSet<>();
         // launcher file -> number of launch() arguments between the kernel name and the kernel arguments
-        for (Object[] launcher : new Object[][] {{"Kernels", 4}, {"prune/PruneKernels", 2}}) {
+        List<Object[]> launchers = new ArrayList<>();
+        for (String family : familyLaunchers()) launchers.add(new Object[] {family, 4});
+        launchers.add(new Object[] {"prune/PruneKernels", 2});
+        for (Object[] launcher : launchers) {
             String java = stripComments(Files.readString(javaSource((String) launcher[0])));
             int skip = (Integer) launcher[1];
             Matcher meth = Pattern.compile("\\n\\s+(?:static\\s+)?void\\s+(\\w+)\\s*\\(([^)]*)\\)\\s*\\{")
@@ -181,7 +212,7 @@ class GpuStaticTest {
                                 + " (I int, L long long, F float, D double, P pointer)");
                         checked.add(k);
                         String b = bodies.get(k);
-                        // Kernels.launch(name, gx, gy, block, ...); PruneKernels.launch always uses THREADS.
+                        // KernelLauncher.launch(name, gx, gy, block, ...); PruneKernels.launch always uses THREADS.
                         if (skip == 4 && b != null && (b.contains("[JP_THREADS]") || b.contains("jp_block_"))) {
                             assertEquals("THREADS", args.get(skipHere - 1).trim(),
                                     where + ": " + k + " reduces over JP_THREADS threads and must be launched"
@@ -277,17 +308,33 @@ class GpuStaticTest {
         return t;
     }
 
-    /** Every public GpuOps method names its CPU twin(s), and each twin exists as a public method. */
+    /** The op families GpuOps hands out (elementwise(), gemm(), ...): every public method returning a family. */
+    private static List<Class<?>> opFamilies() {
+        List<Class<?>> families = new ArrayList<>();
+        for (Method m : GpuOps.class.getDeclaredMethods()) {
+            if (Modifier.isPublic(m.getModifiers()) && GpuOpFamily.class.isAssignableFrom(m.getReturnType())) {
+                families.add(m.getReturnType());
+            }
+        }
+        return families;
+    }
+
+    /** Every public op of the GpuOps families names its CPU twin(s), and each twin exists as a public method. */
     @Test
     void everyGpuOpHasACpuTwin() throws Exception {
         int ops = 0;
-        for (Method m : GpuOps.class.getDeclaredMethods()) {
-            // context(), stepTable() and normTable() (device tables of optimizer steps, clip-by-norm) are not ops
-            if (!Modifier.isPublic(m.getModifiers()) || m.getName().equals("context") || m.getName().equals("stepTable")
+        List<Class<?>> families = opFamilies();
+        assertEquals(8, families.size(), "op families of GpuOps: " + families);
+        List<Method> methods = new ArrayList<>();
+        for (Class<?> family : families) methods.addAll(List.of(family.getDeclaredMethods()));
+        for (Method m : methods) {
+            // stepTable() and normTable() (device tables of optimizer steps, clip-by-norm) are not ops
+            if (!Modifier.isPublic(m.getModifiers()) || m.getName().equals("stepTable")
                     || m.getName().equals("normTable")) continue;
             ops++;
             CpuTwin twin = m.getAnnotation(CpuTwin.class);
-            assertNotNull(twin, "GpuOps." + m.getName() + " has no @CpuTwin");
+            String op = m.getDeclaringClass().getSimpleName() + "." + m.getName();
+            assertNotNull(twin, op + " has no @CpuTwin");
             for (String ref : twin.value()) {
                 String[] parts = ref.split("#");
                 assertEquals(2, parts.length, ref);
@@ -296,13 +343,13 @@ class GpuStaticTest {
                 for (Method cm : c.getMethods()) {
                     found |= cm.getName().equals(parts[1]);
                 }
-                assertTrue(found, "twin " + ref + " of GpuOps." + m.getName() + " does not exist");
+                assertTrue(found, "twin " + ref + " of " + op + " does not exist");
             }
         }
-        assertTrue(ops >= 29, "GpuOps has " + ops + " public ops");
+        assertTrue(ops >= 29, "the GpuOps families have " + ops + " public ops");
         // And the other direction: every kernel family's CPU methods have a GPU op.
         Set<String> covered = new TreeSet<>();
-        for (Method m : GpuOps.class.getDeclaredMethods()) {
+        for (Method m : methods) {
             CpuTwin t = m.getAnnotation(CpuTwin.class);
             if (t != null) for (String ref : t.value()) covered.add(ref);
         }
@@ -310,7 +357,7 @@ class GpuStaticTest {
             for (Method cm : twins.getDeclaredMethods()) {
                 if (Modifier.isPublic(cm.getModifiers())) {
                     assertTrue(covered.contains(twins.getName() + "#" + cm.getName()),
-                            twins.getSimpleName() + "." + cm.getName() + " has no GPU twin in GpuOps");
+                            twins.getSimpleName() + "." + cm.getName() + " has no GPU twin in the GpuOps families");
                 }
             }
         }
@@ -319,15 +366,15 @@ class GpuStaticTest {
     /** The Java constants the launchers rely on equal the macros in the CUDA sources. */
     @Test
     void launcherConstantsMatchTheKernelSources() throws IOException {
-        assertEquals(Kernels.THREADS, macro("common.cuh", "JP_THREADS"));
-        assertEquals(Kernels.GEMM_RELU, macro("gemm.cu", "GEMM_RELU"));
-        assertEquals(Kernels.GEMM_VEC_A, macro("gemm.cu", "GEMM_VEC_A"));
-        assertEquals(Kernels.GEMM_VEC_B, macro("gemm.cu", "GEMM_VEC_B"));
-        assertEquals(Kernels.GEMM_VEC_C, macro("gemm.cu", "GEMM_VEC_C"));
+        assertEquals(KernelLauncher.THREADS, macro("common.cuh", "JP_THREADS"));
+        assertEquals(GemmKernels.GEMM_RELU, macro("gemm.cu", "GEMM_RELU"));
+        assertEquals(GemmKernels.GEMM_VEC_A, macro("gemm.cu", "GEMM_VEC_A"));
+        assertEquals(GemmKernels.GEMM_VEC_B, macro("gemm.cu", "GEMM_VEC_B"));
+        assertEquals(GemmKernels.GEMM_VEC_C, macro("gemm.cu", "GEMM_VEC_C"));
         assertEquals(128, macro("gemm.cu", "GEMM_BM"));
         assertEquals(64, macro("gemm.cu", "TF_BM"));
-        // The multi-tensor optimizer table: GpuOps.encodeSteps writes OPT_ROW_LONGS words in JpOptRef's field order.
-        assertEquals(GpuOps.OPT_ROW_LONGS, macro("optim.cu", "JP_OPT_ROW_LONGS"));
+        // The multi-tensor optimizer table: GpuOptimizers.encodeSteps writes OPT_ROW_LONGS words in JpOptRef's order.
+        assertEquals(GpuOptimizers.OPT_ROW_LONGS, macro("optim.cu", "JP_OPT_ROW_LONGS"));
         String src = Files.readString(nativeDir().resolve("optim.cu"));
         String body = src.substring(src.indexOf("struct JpOptRef {"),
                 src.indexOf("};", src.indexOf("struct JpOptRef {")));

@@ -5,6 +5,7 @@ import dev.jprune.gpu.DeviceBuffer;
 import dev.jprune.gpu.GpuContext;
 import dev.jprune.gpu.GpuInternals;
 import dev.jprune.gpu.GpuOps;
+import dev.jprune.gpu.GpuOptimizers.StepScores;
 import dev.jprune.prune.Criterion;
 import dev.jprune.prune.GlobalSelector;
 import dev.jprune.prune.ScoreAccumulator;
@@ -920,16 +921,16 @@ public final class GpuPruneOps {
         }
 
         /**
-         * The same accumulation fused into the optimizer step of tensor t ({@link GpuOps.StepScores}: the step must
+         * The same accumulation fused into the optimizer step of tensor t ({@link StepScores}: the step must
          * read this tensor's weights and gradients), sharing this accumulation's fault state, so {@link #check} covers
          * both. Unlike {@link #step}, a fused step cannot hold back its writes after a fault: once check() reports one,
          * the sums are invalid. Null when the tensors hold no element.
          */
-        public GpuOps.StepScores stepScores(int t) {
+        public StepScores stepScores(int t) {
             if (t < 0 || t >= tensors.size()) throw new IllegalArgumentException("Accumulation.stepScores: tensor " + t
                     + " not in [0, " + tensors.size() + ")");
             if (state == null) return null;
-            return new GpuOps.StepScores(tensors.get(t).scores(), crit, ema, momentum, state, layout.offset(t));
+            return new StepScores(tensors.get(t).scores(), crit, ema, momentum, state, layout.offset(t));
         }
 
         /** Waits for the queued batches; throws IllegalArgumentException naming the first faulty element, if any. */
@@ -961,6 +962,6 @@ public final class GpuPruneOps {
      */
     @CpuTwin("dev.jprune.cpu.CpuKernels#sumSquares")
     public double sumSquares(List<DeviceBuffer> tensors, double[] perTensor) {
-        return ops.sumSquares(tensors, perTensor);
+        return ops.reductions().sumSquares(tensors, perTensor);
     }
 }

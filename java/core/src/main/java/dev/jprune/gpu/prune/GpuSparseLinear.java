@@ -4,6 +4,7 @@ import dev.jprune.gpu.CpuTwin;
 import dev.jprune.gpu.DeviceBuffer;
 import dev.jprune.gpu.GpuContext;
 import dev.jprune.gpu.GpuInternals;
+import dev.jprune.gpu.GpuElementwise;
 import dev.jprune.gpu.GpuOps;
 import dev.jprune.gpu.GpuProbe;
 import dev.jprune.sparse.Csr;
@@ -44,7 +45,7 @@ public final class GpuSparseLinear implements AutoCloseable {
 
     private final GpuContext ctx;
     private final PruneKernels k;
-    private final GpuOps ops;
+    private final GpuElementwise ops;
     public final int out, in;
     private final int nnz;
     private final DeviceBuffer rowPtr, colIdx, values, bias;
@@ -59,7 +60,7 @@ public final class GpuSparseLinear implements AutoCloseable {
                             DeviceBuffer values, DeviceBuffer bias) {
         this.ctx = ctx;
         this.k = new PruneKernels(ctx);
-        this.ops = new GpuOps(ctx);
+        this.ops = new GpuOps(ctx).elementwise();
         this.out = out;
         this.in = in;
         this.nnz = nnz;

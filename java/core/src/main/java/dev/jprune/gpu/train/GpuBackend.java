@@ -10,7 +10,7 @@ import dev.jprune.train.StepHook;
 import dev.jprune.train.TrainConfig;
 import dev.jprune.train.TrainListener;
 import dev.jprune.gpu.DeviceBuffer;
-import dev.jprune.gpu.GpuOps;
+import dev.jprune.gpu.GpuOptimizers;
 import dev.jprune.gpu.prune.GpuPruneOps;
 import dev.jprune.gpu.prune.PruneTensor;
 import dev.jprune.nn.Parameter;
@@ -145,7 +145,7 @@ public final class GpuBackend implements Backend, PruningBackend {
         }
         // Training steps: fused into the optimizer pass of each tensor's parameter (no extra sweep, no host copy).
         List<GpuModel.DParam> params = trainer.model().params;
-        GpuOps.StepScores[] perParam = new GpuOps.StepScores[params.size()];
+        GpuOptimizers.StepScores[] perParam = new GpuOptimizers.StepScores[params.size()];
         for (int t = 0; t < owners.size(); t++) perParam[params.indexOf(owners.get(t))]
                 = scoreAccumulation.stepScores(t);
         trainer.setStepScores(perParam);

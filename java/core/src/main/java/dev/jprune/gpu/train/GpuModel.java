@@ -185,7 +185,7 @@ public final class GpuModel implements AutoCloseable {
 
     private void materializeGrad(DParam p) {
         if (!p.gradZeroPending) return;
-        ops.fill(p.g, p.size(), 0f);
+        ops.elementwise().fill(p.g, p.size(), 0f);
         p.gradZeroPending = false;
     }
 
@@ -235,7 +235,7 @@ public final class GpuModel implements AutoCloseable {
         @Override public DeviceBuffer forward(DeviceBuffer x, int n, boolean training, Scratch s) {
             this.x = x;
             y = s.floats((long) n * out);
-            ops.gemmBiasRelu(false, true, n, out, in, x, 0, in, w.w, 0, in, y, 0, out, b.w, relu, tf32);
+            ops.gemm().gemmBiasRelu(false, true, n, out, in, x, 0, in, w.w, 0, in, y, 0, out, b.w, relu, tf32);
             return y;
         }
 
@@ -243,17 +243,17 @@ public final class GpuModel implements AutoCloseable {
             DeviceBuffer d = dy;
             if (relu) {
                 d = s.floats((long) n * out);
-                ops.reluBackward(y, dy, d, n * out);
+                ops.elementwise().reluBackward(y, dy, d, n * out);
             }
             // dW += dyᵀ·x [out, in]; db += Σ_n dy; dx = dy·W [n, in] (dW = and db = right after a lazy zeroGrad)
-            ops.gemm(true, false, out, in, n, 1f, d, 0, out, x, 0, in, w.gradZeroPending ? 0f : 1f, w.g, 0, in);
+            ops.gemm().gemm(true, false, out, in, n, 1f, d, 0, out, x, 0, in, w.gradZeroPending ? 0f : 1f, w.g, 0, in);
             w.gradZeroPending = false;
             if (b.gradZeroPending) data.columnSum(d, b.g, n, out);
             else data.columnSumAccumulate(d, b.g, n, out);
             b.gradZeroPending = false;
             if (!needInputGrad) return null;
             DeviceBuffer dx = s.floats((long) n * in);
-            ops.gemm(false, false, n, in, out, 1f, d, 0, out, w.w, 0, in, 0f, dx, 0, in);
+            ops.gemm().gemm(false, false, n, in, out, 1f, d, 0, out, w.w, 0, in, 0f, dx, 0, in);
             return dx;
         }
     }
@@ -266,13 +266,13 @@ public final class GpuModel implements AutoCloseable {
         @Override public DeviceBuffer forward(DeviceBuffer x, int n, boolean training, Scratch s) {
             this.x = x;
             DeviceBuffer y = s.floats((long) n * size);
-            ops.reluForward(x, y, n * size);
+            ops.elementwise().reluForward(x, y, n * size);
             return y;
         }
 
         @Override public DeviceBuffer backward(DeviceBuffer dy, int n, boolean needInputGrad, Scratch s) {
             DeviceBuffer dx = s.floats((long) n * size);
-            ops.reluBackward(x, dy, dx, n * size);
+            ops.elementwise().reluBackward(x, dy, dx, n * size);
             return dx;
         }
     }
@@ -291,14 +291,14 @@ public final class GpuModel implements AutoCloseable {
             if (!training || layer.p == 0f) return x;
             DeviceBuffer y = s.floats((long) n * size);
             keep = s.bytes((long) n * size);
-            ops.dropoutForward(x, n * size, layer.p, layer.seed(), layer.nextStream(), y, keep);
+            ops.dropout().dropoutForward(x, n * size, layer.p, layer.seed(), layer.nextStream(), y, keep);
             return y;
         }
 
         @Override public DeviceBuffer backward(DeviceBuffer dy, int n, boolean needInputGrad, Scratch s) {
             if (keep == null) return dy;
             DeviceBuffer dx = s.floats((long) n * size);
-            ops.dropoutBackward(dy, keep, n * size, layer.p, dx);
+            ops.dropout().dropoutBackward(dy, keep, n * size, layer.p, dx);
             return dx;
         }
     }
@@ -321,7 +321,7 @@ public final class GpuModel implements AutoCloseable {
         @Override public DeviceBuffer forward(DeviceBuffer x, int n, boolean training, Scratch s) {
             this.x = x;
             DeviceBuffer y = s.floats((long) n * size(out));
-            ops.conv2dForward(x, n, in[0], in[1], in[2], w.w, conv.outChannels(), conv.kernelSize(), b.w,
+            ops.convolution().conv2dForward(x, n, in[0], in[1], in[2], w.w, conv.outChannels(), conv.kernelSize(), b.w,
                     conv.stride(), conv.padding(), y);
             return y;
         }
@@ -330,8 +330,8 @@ public final class GpuModel implements AutoCloseable {
             DeviceBuffer dx = needInputGrad ? s.floats((long) n * size(in)) : null;
             materializeGrad(w);  // conv2dBackward accumulates into dW and db
             materializeGrad(b);
-            ops.conv2dBackward(x, n, in[0], in[1], in[2], w.w, conv.outChannels(), conv.kernelSize(), conv.stride(),
-                    conv.padding(), dy, dx, w.g, b.g);
+            ops.convolution().conv2dBackward(x, n, in[0], in[1], in[2], w.w, conv.outChannels(), conv.kernelSize(),
+                    conv.stride(), conv.padding(), dy, dx, w.g, b.g);
             return dx;
         }
     }
@@ -347,14 +347,14 @@ public final class GpuModel implements AutoCloseable {
         @Override public DeviceBuffer forward(DeviceBuffer x, int n, boolean training, Scratch s) {
             DeviceBuffer y = s.floats((long) n * size(out));
             argmax = s.ints((long) n * size(out));
-            ops.maxPoolForward(x, n, in[0], in[1], in[2], pool.kernel(), pool.stride(), y, argmax);
+            ops.pooling().maxPoolForward(x, n, in[0], in[1], in[2], pool.kernel(), pool.stride(), y, argmax);
             return y;
         }
 
         @Override public DeviceBuffer backward(DeviceBuffer dy, int n, boolean needInputGrad, Scratch s) {
             if (!needInputGrad) return null;
             DeviceBuffer dx = s.floats((long) n * size(in));
-            ops.maxPoolBackward(dy, argmax, n, in[0], in[1], in[2], pool.kernel(), pool.stride(), dx);
+            ops.pooling().maxPoolBackward(dy, argmax, n, in[0], in[1], in[2], pool.kernel(), pool.stride(), dx);
             return dx;
         }
     }

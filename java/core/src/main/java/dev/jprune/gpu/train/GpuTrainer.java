@@ -3,7 +3,13 @@ package dev.jprune.gpu.train;
 import dev.jprune.data.Batcher;
 import dev.jprune.gpu.DeviceBuffer;
 import dev.jprune.gpu.GpuContext;
-import dev.jprune.gpu.GpuOps;
+import dev.jprune.gpu.GpuElementwise;
+import dev.jprune.gpu.GpuOptimizers;
+import dev.jprune.gpu.GpuOptimizers.StepScores;
+import dev.jprune.gpu.GpuOptimizers.StepTable;
+import dev.jprune.gpu.GpuOptimizers.StepTensor;
+import dev.jprune.gpu.GpuReductions;
+import dev.jprune.gpu.GpuReductions.NormTable;
 import dev.jprune.models.ModelSpec;
 import dev.jprune.models.ModelSpec.OptimizerKind;
 import dev.jprune.train.EpochStats;
@@ -19,8 +25,8 @@ import java.util.List;
  * softmax cross-entropy, backward, (global norm when clipping by norm), fused optimizer step.
  * <p>No host synchronisation inside a step: per-step loss, correct count and bad-label row go to device buffers
  * read once at the end of the epoch, with one wait. Clip-by-norm computes its scale on the device from a gradient
- * table cached per trainer ({@link GpuOps#clipScaleAsync}) and the optimizer reads it there; a non-finite norm stops
- * the updates and is reported at the end of the epoch. The one exception: hooks that ask for host state
+ * table cached per trainer ({@link GpuReductions#clipScaleAsync}) and the optimizer reads it there; a non-finite norm
+ * stops the updates and is reported at the end of the epoch. The one exception: hooks that ask for host state
  * ({@link dev.jprune.train.StepHook#needsHost}). Per-step listener calls therefore carry no loss or norm (NaN); the
  * epoch's statistics carry both. Modifies the device parameters; {@link GpuModel#download} brings them to the host.
  */
@@ -33,10 +39,10 @@ public final class GpuTrainer implements AutoCloseable {
     private long globalStep;
     private float lr;
     private final List<dev.jprune.train.StepHook> hooks = new java.util.ArrayList<>();
-    private GpuOps.StepScores[] stepScores;  // per parameter (model.params order), null entries: none
+    private StepScores[] stepScores;  // per parameter (model.params order), null entries: none
     private long scoredSteps;                 // optimizer steps that ran with stepScores set
-    private final GpuOps.StepTable stepTable; // the optimizer's device table, kept between steps
-    private final GpuOps.NormTable normTable; // clip-by-norm's device table and scale (null without clip-by-norm)
+    private final StepTable stepTable; // the optimizer's device table, kept between steps
+    private final NormTable normTable; // clip-by-norm's device table and scale (null without clip-by-norm)
 
     public GpuTrainer(GpuContext ctx, ModelSpec spec, TrainConfig cfg, boolean tf32) {
         if (spec.task() != ModelSpec.Task.CLASSIFICATION) throw new IllegalArgumentException("GPU path: only "
@@ -45,10 +51,10 @@ public final class GpuTrainer implements AutoCloseable {
         this.spec = spec;
         this.cfg = cfg;
         this.model = new GpuModel(ctx, spec.net(), spec.sampleShape(), tf32);
-        this.stepTable = model.ops.stepTable();
-        GpuOps.NormTable nt = null;
+        this.stepTable = model.ops.optimizers().stepTable();
+        NormTable nt = null;
         try {
-            if (cfg.clipNorm() > 0) nt = model.ops.normTable();
+            if (cfg.clipNorm() > 0) nt = model.ops.reductions().normTable();
         } catch (RuntimeException e) {
             stepTable.close();
             model.close();
@@ -63,9 +69,9 @@ public final class GpuTrainer implements AutoCloseable {
     /**
      * Score accumulation fused into every training step's optimizer pass, one entry per parameter (model.params
      * order; null entries accumulate nothing), or null to stop. The statistic reads the gradient as the backward left
-     * it, before clipping (GpuOps.StepScores). Not copied.
+     * it, before clipping (StepScores). Not copied.
      */
-    void setStepScores(GpuOps.StepScores[] perParam) {
+    void setStepScores(StepScores[] perParam) {
         if (perParam != null && perParam.length != model.params.size()) {
             throw new IllegalArgumentException("GpuTrainer.setStepScores: " + perParam.length + " entries for "
                     + model.params.size() + " parameters");
@@ -86,8 +92,8 @@ public final class GpuTrainer implements AutoCloseable {
     public void resetOptimizer() {
         adamStep = 0;
         for (GpuModel.DParam p : model.params) {
-            if (p.s1 != null) model.ops.fill(p.s1, p.size(), 0f);
-            if (p.s2 != null) model.ops.fill(p.s2, p.size(), 0f);
+            if (p.s1 != null) model.ops.elementwise().fill(p.s1, p.size(), 0f);
+            if (p.s2 != null) model.ops.elementwise().fill(p.s2, p.size(), 0f);
         }
     }
 
@@ -113,7 +119,7 @@ public final class GpuTrainer implements AutoCloseable {
                     model.zeroGrad();
                     DeviceBuffer logits = model.forward(x, n, false, s);
                     DeviceBuffer dlogits = s.floats((long) n * c);
-                    model.ops.softmaxCrossEntropyAsync(logits, y, n, c, dlogits, losses, null, badRows, b);
+                    model.ops.losses().softmaxCrossEntropyAsync(logits, y, n, c, dlogits, losses, null, badRows, b);
                     model.backward(dlogits, n, s);
                     if (onDevice != null) onDevice.run();
                     if (perBatch != null) {
@@ -166,7 +172,7 @@ public final class GpuTrainer implements AutoCloseable {
                     model.zeroGrad();
                     DeviceBuffer logits = model.forward(x, n, true, s);
                     DeviceBuffer dlogits = s.floats((long) n * model.outputSize());
-                    model.ops.softmaxCrossEntropyAsync(logits, y, n, model.outputSize(), dlogits, losses,
+                    model.ops.losses().softmaxCrossEntropyAsync(logits, y, n, model.outputSize(), dlogits, losses,
                             correct, badRows, step);
                     model.backward(dlogits, n, s);
                     if (!hooks.isEmpty()) {
@@ -174,7 +180,9 @@ public final class GpuTrainer implements AutoCloseable {
                         for (dev.jprune.train.StepHook h : List.copyOf(hooks)) h.afterBackward(globalStep);
                     }
                     // clip-by-norm: the scale is computed and read on the device (same bits as on the host, no wait)
-                    if (normTable != null) model.ops.clipScaleAsync(normTable, model.gradients(), cfg.clipNorm(), step);
+                    if (normTable != null) {
+                        model.ops.reductions().clipScaleAsync(normTable, model.gradients(), cfg.clipNorm(), step);
+                    }
                     optimizerStep();
                     if (!hooks.isEmpty()) {
                         if (hostWanted()) model.download(false);
@@ -230,20 +238,22 @@ public final class GpuTrainer implements AutoCloseable {
         model.materializeGrads();  // a no-op after a backward (it wrote every gradient)
         if (cfg.optimizer() == OptimizerKind.ADAM) adamStep++;
         if (stepScores != null) scoredSteps++;
-        List<GpuOps.StepTensor> ts = new java.util.ArrayList<>(model.params.size());
+        GpuElementwise ew = model.ops.elementwise();
+        GpuOptimizers opt = model.ops.optimizers();
+        List<StepTensor> ts = new java.util.ArrayList<>(model.params.size());
         for (int i = 0; i < model.params.size(); i++) {
             GpuModel.DParam p = model.params.get(i);
-            GpuOps.StepScores acc = stepScores == null ? null : stepScores[i];
+            StepScores acc = stepScores == null ? null : stepScores[i];
             int n = p.size();
             if (cfg.optimizer() == OptimizerKind.SGD) {
-                if (cfg.momentum() != 0f && p.s1 == null) { p.s1 = ctx.allocFloat(n); model.ops.fill(p.s1, n, 0f); }
-                ts.add(new GpuOps.StepTensor(p.w, p.g, p.s1, null, p.mask, n, acc));
+                if (cfg.momentum() != 0f && p.s1 == null) { p.s1 = ctx.allocFloat(n); ew.fill(p.s1, n, 0f); }
+                ts.add(new StepTensor(p.w, p.g, p.s1, null, p.mask, n, acc));
             } else {
                 if (p.s1 == null) {
                     p.s1 = ctx.allocFloat(n); p.s2 = ctx.allocFloat(n);
-                    model.ops.fill(p.s1, n, 0f); model.ops.fill(p.s2, n, 0f);
+                    ew.fill(p.s1, n, 0f); ew.fill(p.s2, n, 0f);
                 }
-                ts.add(new GpuOps.StepTensor(p.w, p.g, p.s1, p.s2, p.mask, n, acc));
+                ts.add(new StepTensor(p.w, p.g, p.s1, p.s2, p.mask, n, acc));
             }
         }
         // Every parameter in one launch (the same bits as one sgdStep / adamStep per parameter).
@@ -251,13 +261,13 @@ public final class GpuTrainer implements AutoCloseable {
         float wd = cfg.weightDecay(), clip = cfg.clipValue();
         if (cfg.optimizer() == OptimizerKind.SGD) {
             float m = cfg.momentum();
-            if (normTable != null) model.ops.sgdSteps(stepTable, ts, lr, m, wd, cfg.nesterov(), normTable, clip);
-            else model.ops.sgdSteps(stepTable, ts, lr, m, wd, cfg.nesterov(), 1f, clip);
+            if (normTable != null) opt.sgdSteps(stepTable, ts, lr, m, wd, cfg.nesterov(), normTable, clip);
+            else opt.sgdSteps(stepTable, ts, lr, m, wd, cfg.nesterov(), 1f, clip);
         } else {
-            if (normTable != null) model.ops.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, cfg.adamEps(), wd, adamStep,
+            if (normTable != null) opt.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, cfg.adamEps(), wd, adamStep,
                     normTable,
                     clip);
-            else model.ops.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, cfg.adamEps(), wd, adamStep, 1f, clip);
+            else opt.adamSteps(stepTable, ts, lr, 0.9f, 0.999f, cfg.adamEps(), wd, adamStep, 1f, clip);
         }
     }
 
@@ -284,7 +294,7 @@ public final class GpuTrainer implements AutoCloseable {
                     gather(d, perm, from, n, x, y);
                     DeviceBuffer logits = model.forward(x, n, false, s);
                     DeviceBuffer dlogits = s.floats((long) n * c);  // written, not needed
-                    model.ops.softmaxCrossEntropyAsync(logits, y, n, c, dlogits, losses, correct, badRows, b);
+                    model.ops.losses().softmaxCrossEntropyAsync(logits, y, n, c, dlogits, losses, correct, badRows, b);
                 }
             }
             ctx.download(losses.into(l), correct.into(right), badRows.into(bad));
