@@ -83,15 +83,33 @@ class GpuStaticTest {
         }
         assertTrue(defined.contains("jp_sgemm_nt") && defined.contains("jp_bias_add"), defined.toString());
         Set<String> launched = new TreeSet<>();
-        // prune/: dev.jprune.gpu.prune's launcher
-        for (String launcher : new String[] {"Kernels", "prune/PruneKernels"}) {
-            Matcher m = Pattern.compile("\"(jp_\\w+)\"").matcher(Files.readString(javaSource(launcher)));
+        List<String> names = new ArrayList<>();
+        for (Object[] launcher : launchers()) {
+            names.add(launcher[0] + ".java");
+            Matcher m = Pattern.compile("\"(jp_\\w+)\"").matcher(Files.readString(javaSource((String) launcher[0])));
             while (m.find()) launched.add(m.group(1));
         }
         Set<String> gemmPrefixes = Set.of("jp_sgemm_", "jp_sgemm_small_", "jp_tf32gemm_");
         launched.removeAll(gemmPrefixes);  // the prefixes the GEMM launcher concatenates
-        assertEquals(defined, launched,
-                "kernels defined in native/*.cu vs launched from Kernels.java + prune/PruneKernels.java");
+        assertEquals(defined, launched, "kernels defined in native/*.cu vs launched from " + names);
+    }
+
+    /**
+     * The launcher classes (path under dev/jprune/gpu without .java) with the number of launch() arguments between the
+     * kernel name and the kernel's own: Kernels (name, gx, gy, block, shapes) and every ...Kernels.java of
+     * dev.jprune.gpu.prune (one per native family there, launching through prune/Launcher: name, grid, shapes).
+     */
+    private static List<Object[]> launchers() throws IOException {
+        List<Object[]> out = new ArrayList<>();
+        out.add(new Object[] {"Kernels", 4});
+        try (Stream<Path> s = Files.list(javaSource("prune/Launcher").getParent())) {
+            for (String f : s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith("Kernels.java")).sorted()
+                    .toList()) {
+                out.add(new Object[] {"prune/" + f.substring(0, f.length() - ".java".length()), 2});
+            }
+        }
+        assertTrue(out.size() >= 9, "launcher classes found: " + out.size());
+        return out;
     }
 
     /**
@@ -136,7 +154,7 @@ class GpuStaticTest {
 
         Set<String> checked = new TreeSet<>();
         // launcher file -> number of launch() arguments between the kernel name and the kernel arguments
-        for (Object[] launcher : new Object[][] {{"Kernels", 4}, {"prune/PruneKernels", 2}}) {
+        for (Object[] launcher : launchers()) {
             String java = stripComments(Files.readString(javaSource((String) launcher[0])));
             int skip = (Integer) launcher[1];
             Matcher meth = Pattern.compile("\\n\\s+(?:static\\s+)?void\\s+(\\w+)\\s*\\(([^)]*)\\)\\s*\\{")
@@ -181,7 +199,7 @@ class GpuStaticTest {
                                 + " (I int, L long long, F float, D double, P pointer)");
                         checked.add(k);
                         String b = bodies.get(k);
-                        // Kernels.launch(name, gx, gy, block, ...); PruneKernels.launch always uses THREADS.
+                        // Kernels.launch(name, gx, gy, block, ...); prune/Launcher.launch always uses THREADS.
                         if (skip == 4 && b != null && (b.contains("[JP_THREADS]") || b.contains("jp_block_"))) {
                             assertEquals("THREADS", args.get(skipHere - 1).trim(),
                                     where + ": " + k + " reduces over JP_THREADS threads and must be launched"
