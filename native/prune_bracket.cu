@@ -4,19 +4,19 @@
 // Twins: dev.jprune.prune.{GlobalSelector, Selection} (same fields as every path).
 #include "prune_radix.cuh"
 
-// The sample-bracket path (pipeline selections with fresh output masks; GpuPruneOps.setBracketing). Both paths above
-// read w and g twice (20.6 bytes an element for TAYLOR at 90% against a 12.6-byte floor). Here a fixed 1/64 sample
-// (JP_SAMPLE_LEN elements of every chunk) is histogrammed, and the 16-bit bins at the sample ranks keep·S/N ± (6σ +
-// 64) bracket the threshold; then ONE pass reads w and g and writes the mask of every element above (1) or below (0)
-// the bracket, compacts the elements inside it as candidates (signed key, global index) and counts those above. The
-// counts prove the bracket exactly (above < keep <= above + candidates <= capacity); the candidates are then resolved
-// as on the compacting paths (16 + 16 bits, ties by index, jp_prune_cand_apply writes their mask, w and state), and a
-// last pass zeroes w and the optimizer state where the mask is 0 (1 byte read). ~13.7 bytes an element. When the
-// bracket misses (a biased sample, or too many candidates) jp_prune_bracket_check hands the selection to the paths
-// queued after it, which rewrite every mask. The price: the masks are written before the last input is checked, so
-// after a fault maskOut holds partial output (w, g, the states and maskIn are untouched), hence only for callers
-// whose maskOut is scratch until the call succeeds (GpuBackend's fresh masks). Results are exact and deterministic
-// (the sample is a fixed set of positions).
+// The sample-bracket path (pipeline selections with fresh output masks; GpuPruneOps.setBracketing). The compacting
+// paths (prune_compact.cu, prune_hist11.cu) read w and g twice (20.6 bytes an element for TAYLOR at 90% against a
+// 12.6-byte floor). Here a fixed 1/64 sample (JP_SAMPLE_LEN elements of every chunk) is histogrammed, and the 16-bit
+// bins at the sample ranks keep·S/N ± (6σ + 64) bracket the threshold; then ONE pass reads w and g and writes the mask
+// of every element above (1) or below (0) the bracket, compacts the elements inside it as candidates (signed key,
+// global index) and counts those above. The counts prove the bracket exactly (above < keep <= above + candidates <=
+// capacity); the candidates are then resolved as on the compacting paths (16 + 16 bits, ties by index,
+// jp_prune_cand_apply writes their mask, w and state), and a last pass zeroes w and the optimizer state where the mask
+// is 0 (1 byte read). ~13.7 bytes an element. When the bracket misses (a biased sample, or too many candidates)
+// jp_prune_bracket_check hands the selection to the paths queued after it, which rewrite every mask. The price: the
+// masks are written before the last input is checked, so after a fault maskOut holds partial output (w, g, the states
+// and maskIn are untouched), hence only for callers whose maskOut is scratch until the call succeeds (GpuBackend's
+// fresh masks). Results are exact and deterministic (the sample is a fixed set of positions).
 
 // Histogram (16-bit bins) of the sampled elements: JP_THREADS / JP_SAMPLE_LEN chunks per block, one element a thread.
 JP_KERNEL void jp_prune_sample_hist(const JpPruneRef* __restrict__ tab, int tensors, long long chunks, int crit,

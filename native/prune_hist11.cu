@@ -4,18 +4,18 @@
 // Twins: dev.jprune.prune.{GlobalSelector, Selection} (same fields as every path).
 #include "prune_radix.cuh"
 
-// The shared-histogram path ("v3"; RAFT's radix select takes 11 bits a pass for the same reason). Pass 0 of the
-// paths above adds ~1 global atomic per element for continuous scores (65536 bins, few equal bins per warp), which
-// can cost more than reading w and g. Here pass 0 histograms the top 11 bits of the radix key in shared memory (2048
-// bins, a quarter binade each) and adds one global atomic per non-empty bin per chunk. Pass 1 (jp_prune_split11)
-// decides every element outside the boundary 11-bit bucket and appends its elements as (low 21 bits, global index)
-// candidates, one atomic per block for their slots; the candidates' middle 16 and low 5 bits are then histogrammed
-// (jp_prune_cand_hist11, jp_prune_find11 levels 1 and 2) and the ties and decisions use the compacting path's
-// kernels (jp_prune_cand_index_hist, jp_prune_find_index, jp_prune_cand_apply, which compare the candidates' low
-// bits with state[LOW]). Same bytes as the compacting path (two reads of w and g). When the boundary bucket exceeds
-// the candidate capacity (duplicate-heavy inputs), jp_prune_find11 level 0 leaves state[V3] at 0 and the kernels
-// queued after it (the three-pass and compacting paths) select as if this path had not run. Results are the same
-// fields on every path: the (threshold, tie budget) pair is unique whatever the digit split.
+// The shared-histogram path ("v3"; RAFT's radix select takes 11 bits a pass for the same reason). Pass 0 of the 16-bit
+// paths (prune_select.cu, prune_compact.cu) adds ~1 global atomic per element for continuous scores (65536 bins, few
+// equal bins per warp), which can cost more than reading w and g. Here pass 0 histograms the top 11 bits of the radix
+// key in shared memory (2048 bins, a quarter binade each) and adds one global atomic per non-empty bin per chunk. Pass
+// 1 (jp_prune_split11) decides every element outside the boundary 11-bit bucket and appends its elements as (low 21
+// bits, global index) candidates, one atomic per block for their slots; the candidates' middle 16 and low 5 bits are
+// then histogrammed (jp_prune_cand_hist11, jp_prune_find11 levels 1 and 2) and the ties and decisions use the
+// compacting path's kernels (jp_prune_cand_index_hist, jp_prune_find_index, jp_prune_cand_apply, which compare the
+// candidates' low bits with state[LOW]). Same bytes as the compacting path (two reads of w and g). When the boundary
+// bucket exceeds the candidate capacity (duplicate-heavy inputs), jp_prune_find11 level 0 leaves state[V3] at 0 and the
+// kernels queued after it (the three-pass and compacting paths) select as if this path had not run. Results are the
+// same fields on every path: the (threshold, tie budget) pair is unique whatever the digit split.
 
 // v3 pass 0: hist[u >> 21]++ for every element (shared per chunk, then one global atomic per non-empty bin); faults
 // as jp_prune_hist.
