@@ -1,6 +1,12 @@
-// Shared definitions of the pruning kernels (prune.cu) — the device table row, criterion codes and the state slots.
-// The Java side (dev.jprune.gpu.prune.PruneTable / PruneKernels) mirrors every constant here; GpuPruneStaticTest
-// checks that they match.
+// Shared definitions of the pruning kernel families (native/prune_*.cu) — the device table row, criterion codes, the
+// state slots and the per-element helpers. The Java side (dev.jprune.gpu.prune.PruneTable and the Prune*Kernels
+// launchers) mirrors every constant here; GpuPruneStaticTest checks that they match.
+//
+// Every chunk kernel runs one block of JP_THREADS threads per chunk of JP_PRUNE_CHUNK consecutive elements of one
+// tensor; chunks are enumerated in global order (tensor order, then flat index), which is what makes the tie ranks
+// deterministic: per-chunk tie counts, an exclusive scan over chunks in that order, and a block scan inside a chunk.
+// Scores are computed on the fly from the table's pointers and never stored. The only atomics are integer ones
+// (histogram counts, kept counts, the minimum bad index), whose results do not depend on their order.
 #pragma once
 #include "common.cuh"
 
@@ -64,7 +70,7 @@ static_assert(JP_PRUNE_TILES % JP_PRUNE_AHEAD == 0, "a chunk is whole groups of 
 #define JP_S_TIE_BUDGET 8   // keep - countAbove
 #define JP_S_NEED_TIES 9    // 1 when 0 < tieBudget < countEqual (tie ranks needed), else 0
 #define JP_S_ERROR 10       // 0, or 1 when the second digit was not found (scores changed between passes)
-// Compacting path (see prune.cu, "The compacting path"): two passes over the data instead of three.
+// Compacting path (see prune_compact.cu): two passes over the data instead of three.
 #define JP_S_BCOUNT 11      // elements in the boundary bucket (pass 0 result)
 #define JP_S_CAP 12         // candidate buffer capacity (host writes; 0 = never compact)
 #define JP_S_COMPACT 13     // 1 when this selection takes the compacting path (0 < BCOUNT <= CAP), decided by find
@@ -73,12 +79,13 @@ static_assert(JP_PRUNE_TILES % JP_PRUNE_AHEAD == 0, "a chunk is whole groups of 
 #define JP_S_IDXT 15        // tie resolution: the tieBudget-th smallest global index among the ties (built 16 bits
                             // a level)
 #define JP_S_ITARGET 16     // tie resolution: the rank still to find inside the current prefix
-// The shared-histogram path ("v3", see prune.cu): radix key u = [top 11 bits | middle 16 bits | low 5 bits].
+// The shared-histogram path ("v3", see prune_hist11.cu): radix key u = [top 11 bits | middle 16 bits | low 5 bits].
 #define JP_S_V3 17          // 1 when this selection takes the shared-histogram path (decided by jp_prune_find11
                             // level 0)
 #define JP_S_V3_MID 18      // its middle digit (bits 20..5 of the threshold's radix key)
 #define JP_S_V3_ABOVE 19    // elements above the (top, middle) prefix (the bracket path reuses 18 and 19 likewise)
-// The sample-bracket path (see prune.cu): one read of w and g decides everything outside a bracket of 16-bit bins.
+// The sample-bracket path (see prune_bracket.cu): one read of w and g decides everything outside a bracket of 16-bit
+// bins.
 #define JP_S_BR 20          // 1 while / when the bracket path handles this selection
 #define JP_S_BR_LO 21       // lowest 16-bit bin of the bracket
 #define JP_S_BR_HI 22       // highest 16-bit bin of the bracket

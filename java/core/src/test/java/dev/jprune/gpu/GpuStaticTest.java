@@ -101,15 +101,18 @@ class GpuStaticTest {
         assertTrue(defined.contains("jp_sgemm_nt") && defined.contains("jp_bias_add"), defined.toString());
         Set<String> launched = new TreeSet<>();
         Set<String> gemmPrefixes = Set.of("jp_sgemm_", "jp_sgemm_small_", "jp_tf32gemm_");
-        List<String> launchers = new ArrayList<>(familyLaunchers());
-        launchers.add("prune/PruneKernels");  // dev.jprune.gpu.prune's launcher (prune.cu, sparse.cu)
+        List<String> launchers = new ArrayList<>();
+        for (Object[] l : launchers()) launchers.add((String) l[0]);
         for (String launcher : launchers) {
             Matcher m = Pattern.compile("\"(jp_\\w+)\"").matcher(Files.readString(javaSource(launcher)));
             while (m.find()) {
                 String k = m.group(1);
                 launched.add(k);
-                if (launcher.contains("/") || gemmPrefixes.contains(k)) continue;
-                String family = launcher.substring(0, launcher.length() - "Kernels".length()).toLowerCase();
+                if (gemmPrefixes.contains(k)) continue;
+                String simple = launcher.substring(launcher.lastIndexOf('/') + 1);
+                // PruneHist11Kernels -> prune_hist11: the .cu file the launcher is named after
+                String family = simple.substring(0, simple.length() - "Kernels".length())
+                        .replaceAll("(?<=.)(?=\\p{Upper})", "_").toLowerCase();
                 assertEquals(family, sourceOf.get(k), launcher + " launches " + k + ", defined in "
                         + sourceOf.get(k) + ".cu; a launcher serves the .cu file it is named after");
             }
@@ -120,6 +123,24 @@ class GpuStaticTest {
         unknown.removeAll(defined);
         assertEquals(Set.of(), missing, "kernels of native/*.cu without a launcher in " + launchers);
         assertEquals(Set.of(), unknown, "names launched from " + launchers + " that no native/*.cu defines");
+    }
+
+    /**
+     * The launcher classes (path under dev/jprune/gpu without .java) with the number of launch() arguments between the
+     * kernel name and the kernel's own: every ...Kernels.java of dev.jprune.gpu (KernelLauncher: name, gx, gy, block,
+     * shapes) and of dev.jprune.gpu.prune (prune/Launcher: name, grid, shapes), one per native family.
+     */
+    private static List<Object[]> launchers() throws IOException {
+        List<Object[]> out = new ArrayList<>();
+        for (String family : familyLaunchers()) out.add(new Object[] {family, 4});
+        try (Stream<Path> s = Files.list(javaSource("prune/Launcher").getParent())) {
+            for (String f : s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith("Kernels.java")).sorted()
+                    .toList()) {
+                out.add(new Object[] {"prune/" + f.substring(0, f.length() - ".java".length()), 2});
+            }
+        }
+        assertTrue(out.size() >= 17, "launcher classes found: " + out.size());
+        return out;
     }
 
     /**
@@ -164,10 +185,7 @@ class GpuStaticTest {
 
         Set<String> checked = new TreeSet<>();
         // launcher file -> number of launch() arguments between the kernel name and the kernel arguments
-        List<Object[]> launchers = new ArrayList<>();
-        for (String family : familyLaunchers()) launchers.add(new Object[] {family, 4});
-        launchers.add(new Object[] {"prune/PruneKernels", 2});
-        for (Object[] launcher : launchers) {
+        for (Object[] launcher : launchers()) {
             String java = stripComments(Files.readString(javaSource((String) launcher[0])));
             int skip = (Integer) launcher[1];
             Matcher meth = Pattern.compile("\\n\\s+(?:static\\s+)?void\\s+(\\w+)\\s*\\(([^)]*)\\)\\s*\\{")
@@ -212,7 +230,7 @@ class GpuStaticTest {
                                 + " (I int, L long long, F float, D double, P pointer)");
                         checked.add(k);
                         String b = bodies.get(k);
-                        // KernelLauncher.launch(name, gx, gy, block, ...); PruneKernels.launch always uses THREADS.
+                        // KernelLauncher.launch(name, gx, gy, block, ...); prune/Launcher.launch always uses THREADS.
                         if (skip == 4 && b != null && (b.contains("[JP_THREADS]") || b.contains("jp_block_"))) {
                             assertEquals("THREADS", args.get(skipHere - 1).trim(),
                                     where + ": " + k + " reduces over JP_THREADS threads and must be launched"

@@ -44,7 +44,7 @@ public final class GpuSparseLinear implements AutoCloseable {
     public record Choice(int batch, Path path, float oursMs, float cusparseMs, String reason) {}
 
     private final GpuContext ctx;
-    private final PruneKernels k;
+    private final SparseKernels k;
     private final GpuElementwise ops;
     public final int out, in;
     private final int nnz;
@@ -59,7 +59,7 @@ public final class GpuSparseLinear implements AutoCloseable {
     private GpuSparseLinear(GpuContext ctx, int out, int in, int nnz, DeviceBuffer rowPtr, DeviceBuffer colIdx,
                             DeviceBuffer values, DeviceBuffer bias) {
         this.ctx = ctx;
-        this.k = new PruneKernels(ctx);
+        this.k = new SparseKernels(ctx);
         this.ops = new GpuOps(ctx).elementwise();
         this.out = out;
         this.in = in;
@@ -89,7 +89,7 @@ public final class GpuSparseLinear implements AutoCloseable {
         if (bias != null && (bias.type() != DeviceBuffer.Type.FLOAT || bias.length() != out)) {
             throw new IllegalArgumentException("GpuSparseLinear.fromDense: bias " + bias + " for " + out + " rows");
         }
-        PruneKernels kk = new PruneKernels(ctx);
+        SparseKernels kk = new SparseKernels(ctx);
         DeviceBuffer rp = ctx.allocInt((long) out + 1), ci = null, v = null, b = null;
         boolean ok = false;
         try (DeviceBuffer nnzBuf = ctx.allocLong(1)) {

@@ -35,7 +35,7 @@ class GpuPruneStaticTest {
     void constantsMatchPruneCuh() throws IOException {
         assertEquals(PruneTable.ROW_LONGS, macro("JP_PRUNE_ROW_LONGS"));
         assertEquals(PruneTable.CHUNK, macro("JP_PRUNE_CHUNK"));
-        assertEquals(PruneTable.CHUNK, macro("JP_PRUNE_TILES") * PruneKernels.THREADS);
+        assertEquals(PruneTable.CHUNK, macro("JP_PRUNE_TILES") * Launcher.THREADS);
         assertEquals(PruneTable.STATE_LONGS, macro("JP_STATE_LONGS"));
         assertEquals(PruneTable.S_BAD, macro("JP_S_BAD"));
         assertEquals(PruneTable.S_KEEP, macro("JP_S_KEEP"));
@@ -154,26 +154,26 @@ class GpuPruneStaticTest {
     void argumentValidationNamesTheTensorAndTheFault() {
         List<PruneTensor> ts = List.of(new PruneTensor("0.weight", 10, null, null, null, null, null, null, null, null));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> GpuPruneOps.check("op", ts, Criterion.TAYLOR, false, null, null));
+                () -> PruneChecks.check("op", ts, Criterion.TAYLOR, false, null, null));
         assertTrue(e.getMessage().contains("0.weight") && e.getMessage().contains("needs weights"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> GpuPruneOps.check("op", ts, Criterion.GRADIENT, false, null, null));
+                () -> PruneChecks.check("op", ts, Criterion.GRADIENT, false, null, null));
         assertTrue(e.getMessage().contains("needs gradients"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> GpuPruneOps.check("op", ts, Criterion.USER, false, null, null));
+                () -> PruneChecks.check("op", ts, Criterion.USER, false, null, null));
         assertTrue(e.getMessage().contains("score buffer"), e.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> new PruneTensor("x", -1, null, null, null, null, null, null, null, null));
-        assertThrows(IllegalArgumentException.class, () -> GpuPruneOps.checkKeep("op", 11, 10));
-        assertThrows(IllegalArgumentException.class, () -> GpuPruneOps.checkKeep("op", -1, 10));
-        GpuPruneOps.checkKeep("op", 0, 0);
-        GpuPruneOps.checkKeep("op", 10, 10);
-        assertThrows(IllegalArgumentException.class, () -> GpuPruneOps.checkNm("w", 12, 4, 3, 2));
-        assertThrows(IllegalArgumentException.class, () -> GpuPruneOps.checkNm("w", 12, 5, 2, 4));
-        assertThrows(IllegalArgumentException.class, () -> GpuPruneOps.checkNm("w", 12, 4, 2, 0));
-        GpuPruneOps.checkNm("w", 12, 6, 2, 4);
-        assertEquals(3, GpuPruneOps.flags(true, true));
-        assertEquals(0, GpuPruneOps.flags(false, false));
+        assertThrows(IllegalArgumentException.class, () -> PruneChecks.checkKeep("op", 11, 10));
+        assertThrows(IllegalArgumentException.class, () -> PruneChecks.checkKeep("op", -1, 10));
+        PruneChecks.checkKeep("op", 0, 0);
+        PruneChecks.checkKeep("op", 10, 10);
+        assertThrows(IllegalArgumentException.class, () -> PruneChecks.checkNm("w", 12, 4, 3, 2));
+        assertThrows(IllegalArgumentException.class, () -> PruneChecks.checkNm("w", 12, 5, 2, 4));
+        assertThrows(IllegalArgumentException.class, () -> PruneChecks.checkNm("w", 12, 4, 2, 0));
+        PruneChecks.checkNm("w", 12, 6, 2, 4);
+        assertEquals(3, PruneChecks.flags(true, true));
+        assertEquals(0, PruneChecks.flags(false, false));
     }
 
     /** Every public op of GpuPruneOps / GpuSparseLinear names CPU twins that exist as public methods. */
