@@ -22,6 +22,15 @@ public final class GpuInternals {
     /** The context's one stream: every kernel and copy of the backend is queued on it, in order. */
     public static CUstream stream(GpuContext ctx) { return ctx.stream(); }
 
+    /**
+     * Queues kernel {@code name} on grid (grid, 1, 1) x block (block, 1, 1) through the backend's launch path (the
+     * arguments as {@code KernelLauncher} takes them; validate mode waits). Throws {@link GpuException} naming the
+     * kernel and {@code shapes}.
+     */
+    public static void launch(GpuContext ctx, String name, int grid, int block, String shapes, Object... args) {
+        KernelLauncher.launch(ctx, name, grid, 1, 1, block, shapes, args);
+    }
+
     /** Makes the context current on this thread. */
     public static void bind(GpuContext ctx) { ctx.bind(); }
 

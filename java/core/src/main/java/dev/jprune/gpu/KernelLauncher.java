@@ -1,6 +1,7 @@
 package dev.jprune.gpu;
 
 import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
@@ -38,7 +39,8 @@ abstract class KernelLauncher {
     }
 
     /**
-     * Kernel arguments: DeviceBuffer (pointer to element 0), DevPtr, null (null pointer), Integer, Float, Long, Double.
+     * Kernel arguments: DeviceBuffer (pointer to element 0), a device pointer (DevPtr or any CUdeviceptr), null (null
+     * pointer), Integer, Float, Long, Double.
      */
     private static Pointer params(Object... args) {
         Pointer[] p = new Pointer[args.length];
@@ -46,7 +48,7 @@ abstract class KernelLauncher {
             Object a = args[i];
             if (a == null) p[i] = Pointer.to(new long[] {0L});
             else if (a instanceof DeviceBuffer) p[i] = Pointer.to(((DeviceBuffer) a).ptr());
-            else if (a instanceof DevPtr) p[i] = Pointer.to((DevPtr) a);
+            else if (a instanceof CUdeviceptr) p[i] = Pointer.to((CUdeviceptr) a);
             else if (a instanceof Integer) p[i] = Pointer.to(new int[] {(Integer) a});
             else if (a instanceof Float) p[i] = Pointer.to(new float[] {(Float) a});
             else if (a instanceof Long) p[i] = Pointer.to(new long[] {(Long) a});
@@ -63,6 +65,16 @@ abstract class KernelLauncher {
 
     /** {@link #launch} with a third grid dimension. */
     final void launchZ(String name, int gx, int gy, int gz, int block, String shapes, Object... args) {
+        launch(ctx, name, gx, gy, gz, block, shapes, args);
+    }
+
+    /**
+     * The backend's one launch path (the sub-packages reach it through {@link GpuInternals#launch}): queues kernel
+     * {@code name} of ctx's module on grid (gx, gy, gz) x block (block, 1, 1) on ctx's stream; in validate mode waits
+     * for it. Throws {@link GpuException} naming the kernel, {@code shapes} and the launch shape.
+     */
+    static void launch(GpuContext ctx, String name, int gx, int gy, int gz, int block, String shapes,
+                       Object... args) {
         ctx.bind();
         CUfunction f = ctx.function(name);
         int r = JCudaDriver.cuLaunchKernel(f, gx, gy, gz, block, 1, 1, 0, ctx.stream(), params(args), null);

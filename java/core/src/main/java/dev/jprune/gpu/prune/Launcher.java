@@ -1,21 +1,15 @@
 package dev.jprune.gpu.prune;
 
-import dev.jprune.gpu.DeviceBuffer;
 import dev.jprune.gpu.GpuContext;
-import dev.jprune.gpu.GpuException;
 import dev.jprune.gpu.GpuInternals;
-import jcuda.Pointer;
-import jcuda.driver.CUdeviceptr;
-import jcuda.driver.CUresult;
-import jcuda.driver.JCudaDriver;
 
 /**
- * The launch mechanics of this package's typed launchers (one per native family: {@link PruneSelectKernels} for
- * native/prune_select.cu, ..., {@link SparseKernels} for native/sparse.cu), in the style of
- * {@code dev.jprune.gpu.KernelLauncher}: one method per {@code extern "C"} kernel in the subclasses (GpuStaticTest checks the
- * lists match), the CUfunction cached by the context, the kernel name + shapes + grid/block in every error; validate
- * mode synchronises after every launch. Argument validation is the caller's ({@link GpuPruneOps},
- * {@link GpuSparseLinear}).
+ * Base of this package's typed launchers (one per native family: {@link PruneSelectKernels} for
+ * native/prune_select.cu, ..., {@link SparseKernels} for native/sparse.cu), one method per {@code extern "C"} kernel
+ * (GpuStaticTest checks the lists match). Every launch goes through the backend's one launch path
+ * ({@link GpuInternals#launch}: the context's cached CUfunction, the kernel name + shapes + grid/block in every error,
+ * validate mode synchronising after each launch) with blocks of {@link #THREADS}. Argument validation is the
+ * caller's ({@link GpuPruneOps}, {@link GpuSparseLinear}).
  */
 abstract class Launcher {
     /** Threads per block; JP_THREADS. */
@@ -27,41 +21,13 @@ abstract class Launcher {
 
     Launcher(GpuContext ctx) { this.ctx = ctx; }
 
-    /** Kernel arguments: DeviceBuffer (element 0), CUdeviceptr, null (null pointer), Integer, Long, Float. */
-    private static Pointer params(Object... args) {
-        Pointer[] p = new Pointer[args.length];
-        for (int i = 0; i < args.length; i++) {
-            Object a = args[i];
-            if (a == null) p[i] = Pointer.to(new long[] {0L});
-            else if (a instanceof DeviceBuffer) p[i] = Pointer.to(GpuInternals.pointer((DeviceBuffer) a, 0));
-            else if (a instanceof CUdeviceptr) p[i] = Pointer.to((CUdeviceptr) a);
-            else if (a instanceof Integer) p[i] = Pointer.to(new int[] {(Integer) a});
-            else if (a instanceof Long) p[i] = Pointer.to(new long[] {(Long) a});
-            else if (a instanceof Float) p[i] = Pointer.to(new float[] {(Float) a});
-            else throw new IllegalArgumentException("kernel argument " + i + " of unsupported type " + a.getClass());
-        }
-        return Pointer.to(p);
-    }
-
+    /** Queues {@code name} on {@code grid} blocks of THREADS; a grid outside [1, 2^31-1] is refused before launch. */
     final void launch(String name, long grid, String shapes, Object... args) {
         if (grid < 1 || grid > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("launch of " + name + " (" + shapes + "): grid " + grid
                     + " outside [1, 2^31-1]");
         }
-        GpuInternals.bind(ctx);
-        int r = JCudaDriver.cuLaunchKernel(GpuInternals.function(ctx, name), (int) grid, 1, 1, THREADS, 1, 1, 0,
-                GpuInternals.stream(ctx), params(args), null);
-        if (r != CUresult.CUDA_SUCCESS) {
-            throw new GpuException("launch of " + name + " (" + shapes + ") grid (" + grid + ",1,1) block (" + THREADS
-                    + ",1,1) failed: " + CUresult.stringFor(r));
-        }
-        if (ctx.validate()) {
-            r = JCudaDriver.cuStreamSynchronize(GpuInternals.stream(ctx));
-            if (r != CUresult.CUDA_SUCCESS) {
-                throw new GpuException("kernel " + name + " (" + shapes + ") grid (" + grid + ",1,1) block (" + THREADS
-                        + ",1,1) failed while running: " + CUresult.stringFor(r));
-            }
-        }
+        GpuInternals.launch(ctx, name, (int) grid, THREADS, shapes, args);
     }
 
     static long warpBlocks(long rows) { return Math.max(1, (rows + THREADS / 32 - 1) / (THREADS / 32)); }

@@ -135,9 +135,9 @@ final class StructuredPasses extends PrunePasses {
     }
 
     long applyMask(PruneTensor tensor, DeviceBuffer mask, boolean zeroWeights, boolean zeroOptimizer) {
-        long n = tensor.length();
         if (tensor == null) throw new IllegalArgumentException("GpuPruneOps.applyMask: null tensor");
         if (mask == null) throw new IllegalArgumentException("GpuPruneOps.applyMask: " + tensor.name() + ": null mask");
+        long n = tensor.length();
         PruneTable layout = checkTensors("GpuPruneOps.applyMask", List.of(tensor), null, false, new long[] {n}, ctx);
         need("GpuPruneOps.applyMask: " + tensor.name(), "mask", mask, DeviceBuffer.Type.BYTE, n, ctx);
         if (n == 0) return 0;

@@ -3,6 +3,7 @@ package dev.jprune.gpu.prune;
 import dev.jprune.gpu.DeviceBuffer;
 import dev.jprune.gpu.GpuContext;
 import dev.jprune.gpu.GpuProbe;
+import dev.jprune.nn.Parameter;
 import dev.jprune.prune.Criterion;
 import dev.jprune.prune.CriterionScoreSource;
 import dev.jprune.prune.GlobalSelector;
@@ -14,6 +15,7 @@ import dev.jprune.prune.SelectionReference;
 import dev.jprune.prune.Structured;
 import dev.jprune.sparse.Csr;
 import dev.jprune.sparse.Spmm;
+import dev.jprune.tensor.Tensor;
 import dev.jprune.util.Rng;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -896,5 +898,58 @@ class GpuPruneTest {
         }
         String lib = dev.jprune.gpu.GpuDoctor.loadedLibrary("libcusparse");
         reporter.publishEntry("cusparse", "ran; libcusparse from " + lib);
+    }
+
+    /**
+     * applyMask ≡ Parameter.applyMask (weights +0 where the mask is 0), and with zeroOptimizer the optimizer state too:
+     * sizes 1, 7, 129 with every flag combination; the flags off leave weights / state untouched (NaN poison stays
+     * where the mask is 0); the kept count is the mask's ones. A null tensor or mask is one clear error.
+     */
+    @Test
+    void applyMaskEqualsCpu() {
+        for (int n : new int[] {1, 7, 129}) {
+            for (int flags = 0; flags < 4; flags++) {
+                boolean zeroWeights = (flags & 1) != 0, zeroOptimizer = (flags & 2) != 0;
+                Rng r = new Rng(31L * n + flags);
+                float[] w = new float[n], s1 = new float[n];
+                byte[] mask = new byte[n];
+                long ones = 0;
+                for (int i = 0; i < n; i++) {
+                    mask[i] = (byte) (i == 0 ? 0 : r.nextInt(2)); // at least one pruned element
+                    ones += mask[i];
+                    w[i] = mask[i] == 0 && i % 3 == 0 ? Float.NaN : r.uniform(-1, 1);
+                    s1[i] = mask[i] == 0 && i % 2 == 0 ? Float.NaN : r.uniform(-1, 1);
+                }
+                try (DeviceBuffer dw = ctx.allocFloat(n); DeviceBuffer ds = ctx.allocFloat(n);
+                     DeviceBuffer dm = ctx.allocBytes(n)) {
+                    dw.upload(w);
+                    ds.upload(s1);
+                    dm.upload(mask);
+                    PruneTensor t = PruneTensor.of("t", dw, null).withOptimizerState(ds, null, null);
+                    assertEquals(ones, ops.applyMask(t, dm, zeroWeights, zeroOptimizer), "kept, n " + n);
+                    float[] gotW = new float[n], gotS = new float[n];
+                    dw.download(gotW);
+                    ds.download(gotS);
+                    Parameter p = new Parameter("weight", Parameter.Kind.WEIGHT, Tensor.wrap(w.clone(), n));
+                    p.mask = mask.clone();
+                    p.applyMask();
+                    float[] wantW = zeroWeights ? p.value.data : w;
+                    for (int i = 0; i < n; i++) {
+                        String where = "n " + n + ", flags " + flags + ", element " + i;
+                        assertEquals(Float.floatToRawIntBits(wantW[i]), Float.floatToRawIntBits(gotW[i]), where);
+                        float wantS = zeroOptimizer && mask[i] == 0 ? 0f : s1[i];
+                        assertEquals(Float.floatToRawIntBits(wantS), Float.floatToRawIntBits(gotS[i]), where);
+                    }
+                }
+            }
+        }
+        try (DeviceBuffer dm = ctx.allocBytes(1); DeviceBuffer dw = ctx.allocFloat(1)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ops.applyMask(null, dm, true, true));
+            assertTrue(e.getMessage().contains("null tensor"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> ops.applyMask(PruneTensor.of("w", dw, null), null, true, true));
+            assertTrue(e.getMessage().contains("w: null mask"), e.getMessage());
+        }
     }
 }
