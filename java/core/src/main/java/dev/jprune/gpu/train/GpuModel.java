@@ -303,7 +303,7 @@ public final class GpuModel implements AutoCloseable {
         }
     }
 
-    // y [n, F, OH, OW] = conv(x [n, C, H, W]) + b: batched im2col + one GEMM (GpuOps.conv2dForward)
+    // y [n, F, OH, OW] = conv(x [n, C, H, W]) + b: batched im2col + one GEMM (GpuConvolution.conv2dForward)
     private final class ConvNode implements Node {
         final Conv2d conv;
         final int[] in, out;
