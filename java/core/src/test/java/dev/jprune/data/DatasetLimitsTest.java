@@ -78,12 +78,12 @@ class DatasetLimitsTest {
     @Test
     void regressionDataSubsetCopiesExactlyTheAskedRows() {
         float[] x = {0, 1, 10, 11, 20, 21, 30, 31};
-        float[] t = {0, -1, -2, -3};
-        RegressionData d = new RegressionData("rd", x, 2, t, 1);
+        float[] t = {0, -0.5f, -1, -1.5f, -2, -2.5f, -3, -3.5f}; // two targets per row
+        RegressionData d = new RegressionData("rd", x, 2, t, 2);
         RegressionData mid = d.subset(1, 3);
         assertEquals("rd[1:3]", mid.name());
         assertArrayEquals(new float[] {10, 11, 20, 21}, mid.x());
-        assertArrayEquals(new float[] {-1, -2}, mid.targets());
+        assertArrayEquals(new float[] {-1, -1.5f, -2, -2.5f}, mid.targets());
         assertArrayEquals(x, d.subset(0, 4).x());
         assertEquals(0, d.subset(2, 2).size());
         for (int[] bad : new int[][] {{-1, 2}, {0, 5}, {3, 2}}) {
