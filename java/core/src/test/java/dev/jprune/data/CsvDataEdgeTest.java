@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jprune.testutil.Properties;
 import dev.jprune.util.Rng;
 import java.io.IOException;
 import java.io.StringReader;
+import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -139,5 +141,29 @@ class CsvDataEdgeTest {
                 numbered(3, "1000001"), new CsvData.Options("y", true, 0.4, 0), "e.csv", "e"));
         assertTrue(e.getMessage().startsWith("e.csv: line 2, column 'y' (2): 1000001.0 is not a class label"),
                 e.getMessage());
+    }
+
+    /** Property: any row count, fraction and seed split the rows into two disjoint parts covering every row once,
+     *  the test part holding round(f·n) rows clamped to [1, n − 1]. */
+    @Test
+    void everySplitIsAPartitionWithTheClampedTestSize() {
+        Properties.forAll("csv split sizes", 0, Duration.ofSeconds(10), r -> {
+            int n = 2 + r.nextInt(60);
+            double f = r.nextBoolean() ? r.nextDouble(1e-6, 1) : (1 + r.nextInt(9)) / 10.0;
+            long seed = r.nextLong();
+            Split s = CsvData.split(numbered(n, "i"), new CsvData.Options("y", false, f, seed), "e.csv", "e");
+            int test = (int) Math.max(1, Math.min(n - 1, Math.round(f * n)));
+            assertEquals(test, s.test().size(), "n " + n + " f " + f);
+            assertEquals(n - test, s.train().size());
+            int[] seen = new int[n];
+            for (Dataset d : new Dataset[] {s.train(), s.test()}) {
+                int[] rows = rowsOf(d, 1, 0);
+                for (int k = 0; k < rows.length; k++) {
+                    seen[rows[k]]++;
+                    assertEquals(rows[k], d.targets()[k], 0f, "row " + rows[k] + " keeps its target");
+                }
+            }
+            for (int i = 0; i < n; i++) assertEquals(1, seen[i], "row " + i);
+        });
     }
 }
