@@ -64,18 +64,27 @@ public final class EmbeddedMnist {
         Dataset d = cache;
         if (d != null) return d;
         synchronized (EmbeddedMnist.class) {
-            if (cache == null) {
-                try (InputStream im = resource(IMAGES_RESOURCE); InputStream lb = resource(LABELS_RESOURCE)) {
-                    Dataset loaded = IdxReader.read(im, "classpath:" + IMAGES_RESOURCE, lb,
-                            "classpath:" + LABELS_RESOURCE, NUM_CLASSES, "mnist-10k");
-                    if (loaded.size() != SIZE) {
-                        throw new DatasetFormatException("classpath:" + IMAGES_RESOURCE + ": expected " + SIZE
-                                + " samples, found " + loaded.size());
-                    }
-                    cache = loaded;
-                }
-            }
+            if (cache == null) cache = load(IMAGES_RESOURCE, LABELS_RESOURCE, SIZE);
             return cache;
+        }
+    }
+
+    /**
+     * Parses the two IDX class-path resources (uncached: the cache above holds the result once per class loader,
+     * so tests reach this path directly).
+     *
+     * @throws NoSuchFileException    naming a resource missing from the class path
+     * @throws DatasetFormatException if the files are malformed or hold other than {@code expectedSize} samples
+     */
+    static Dataset load(String imagesResource, String labelsResource, int expectedSize) throws IOException {
+        try (InputStream im = resource(imagesResource); InputStream lb = resource(labelsResource)) {
+            Dataset loaded = IdxReader.read(im, "classpath:" + imagesResource, lb, "classpath:" + labelsResource,
+                    NUM_CLASSES, "mnist-10k");
+            if (loaded.size() != expectedSize) {
+                throw new DatasetFormatException("classpath:" + imagesResource + ": expected " + expectedSize
+                        + " samples, found " + loaded.size());
+            }
+            return loaded;
         }
     }
 

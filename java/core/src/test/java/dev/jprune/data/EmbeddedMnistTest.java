@@ -60,4 +60,22 @@ class EmbeddedMnistTest {
         assertEquals(Normalization.MNIST.mean(0), s.mean(0), 0.01);
         assertEquals(Normalization.MNIST.std(0), s.std(0), 0.01);
     }
+
+    /** The loading path behind the cache: a missing resource or a wrong sample count is named, not a null. */
+    @Test
+    void aMissingResourceOrWrongCountIsNamed() throws IOException {
+        Dataset fresh = EmbeddedMnist.load(EmbeddedMnist.IMAGES_RESOURCE, EmbeddedMnist.LABELS_RESOURCE, 10_000);
+        assertArrayEquals(EmbeddedMnist.all().images(), fresh.images());
+        java.nio.file.NoSuchFileException e = assertThrows(java.nio.file.NoSuchFileException.class,
+                () -> EmbeddedMnist.load("/dev/jprune/data/absent.gz", EmbeddedMnist.LABELS_RESOURCE, 10_000));
+        assertEquals("classpath:/dev/jprune/data/absent.gz: embedded MNIST resource missing from the classpath",
+                e.getMessage());
+        e = assertThrows(java.nio.file.NoSuchFileException.class,
+                () -> EmbeddedMnist.load(EmbeddedMnist.IMAGES_RESOURCE, "/absent-labels.gz", 10_000));
+        assertTrue(e.getMessage().startsWith("classpath:/absent-labels.gz"), e.getMessage());
+        DatasetFormatException f = assertThrows(DatasetFormatException.class,
+                () -> EmbeddedMnist.load(EmbeddedMnist.IMAGES_RESOURCE, EmbeddedMnist.LABELS_RESOURCE, 9_999));
+        assertEquals("classpath:" + EmbeddedMnist.IMAGES_RESOURCE + ": expected 9999 samples, found 10000",
+                f.getMessage());
+    }
 }

@@ -47,4 +47,12 @@ class FashionMnistTest {
         assertArrayEquals(split.test().labels(), s.test().labels());
         assertArrayEquals(split.test().images(), s.test().images());
     }
+
+    @Test
+    void theDefaultFolderAccessorsReadTheSameSplits() throws IOException {
+        Dataset test = FashionMnist.test();
+        assertEquals("fashion-mnist/test", test.name());
+        assertArrayEquals(split.test().labels(), test.labels());
+        assertArrayEquals(split.train().labels(), FashionMnist.train().labels());
+    }
 }
