@@ -37,8 +37,8 @@ class CheckpointLongRunsTest {
     /** Prunes {@code w} in {@code layout} and checks every value and mask against the in-memory reference. */
     private CheckpointPruner.Result pruneAndCheck(Path w, Map<String, TensorEntry> in, PruneSpec spec, Layout layout)
             throws Exception {
-        Path out = dir.resolve(layout.cliName() + "-" + spec.granularity() + ".safetensors");
-        Path masks = dir.resolve(layout.cliName() + "-" + spec.granularity() + "-masks.safetensors");
+        String tag = layout.cliName() + "-" + spec.granularity() + "-" + spec.scope();
+        Path out = dir.resolve(tag + ".safetensors"), masks = dir.resolve(tag + "-masks.safetensors");
         CheckpointPruner.Builder b = CheckpointPruner.builder().weights(w).spec(spec).layout(layout).out(out);
         if (layout == Layout.PLAIN) b = b.masksOut(masks); // the builder chains
         CheckpointPruner.Result r = b.build().run();
@@ -61,6 +61,8 @@ class CheckpointLongRunsTest {
             assertEquals(layout == Layout.MASKED ? DType.F32 : src.dtype(), m.dtype(), what + ": mask dtype of " + n);
             assertArrayEquals(ref[t], mask(m.toFloats()), what + ": mask of " + n);
             for (byte k : ref[t]) kept += k;
+            assertTrue(count(ref[t]) > 0 && count(ref[t]) < ref[t].length, what + ": " + n + " has kept and pruned"
+                    + " elements (else half of the checks would be vacuous)");
             assertEquals(r.tensors().get(t).kept(), count(ref[t]), what + ": reported kept of " + n);
             if (layout == Layout.TORCH_PRUNE) {
                 assertArrayEquals(bytes(src), bytes(o.get(n + "_orig")), what + ": " + n + "_orig byte for byte");
@@ -94,8 +96,12 @@ class CheckpointLongRunsTest {
     void tensorsLongerThanAStagingRunAreWrittenAsTheReferenceDecidesInEveryLayout() throws Exception {
         Map<String, TensorEntry> in = large(11);
         Path w = write(dir.resolve("large.safetensors"), in, Map.of("format", "pt"));
-        PruneSpec spec = PruneSpec.builder().criterion(Criterion.MAGNITUDE).sparsity(0.55).build();
-        for (Layout layout : Layout.values()) pruneAndCheck(w, in, spec, layout);
+        PruneSpec perTensor = PruneSpec.builder().criterion(Criterion.MAGNITUDE).scope(Scope.PER_LAYER).sparsity(0.55)
+                .build();
+        for (Layout layout : Layout.values()) pruneAndCheck(w, in, perTensor, layout);
+        // Global: chunks cross tensors, so one task's writer switches targets mid-run.
+        PruneSpec global = perTensor.toBuilder().scope(Scope.GLOBAL).build();
+        for (Layout layout : List.of(Layout.MASKED, Layout.PLAIN)) pruneAndCheck(w, in, global, layout);
     }
 
     /**

@@ -175,4 +175,60 @@ class SelectionEdgesTest {
         assertTrue(NmSparsity.isValid(new byte[] {1, 0, 0, 1, 1}, 5, 2, 4), "the short last group keeps at most N");
         assertFalse(NmSparsity.isValid(new byte[] {1, 0, 1, 1, 1, 1}, 6, 2, 4));
     }
+
+    /** The classic array signatures zero the pruned weights also when no mask array is asked for. */
+    @Test
+    void weightsAloneAreZeroedWhereTheSelectionPrunes() {
+        float[][] w = {{3, -1, 2, 0.5f}, {5, -4}};
+        GlobalSelector.perLayer(ScoreSource.of(w), new double[] {0.5, 0.5}, null, w);
+        assertArrayEquals(new float[][] {{3, 0, 2, 0}, {5, 0}}, w, "per layer, by signed score");
+        float[][] v = {{3, -1, 2, 0.5f}, {5, -4}};
+        assertArrayEquals(new long[] {2, 1}, GlobalSelector.threshold(ScoreSource.of(v), 2f, null, v));
+        assertArrayEquals(new float[][] {{3, 0, 2, 0}, {5, 0}}, v, "threshold");
+        float[] x = {1, 4, 3, 2, 7, 5};
+        assertEquals(2, NmSparsity.apply(ScoreSource.of(new float[][] {x.clone()}), 0, 3, 1, 3, null, x));
+        assertArrayEquals(new float[] {0, 4, 0, 0, 7, 0}, x, "N:M into the weights alone");
+    }
+
+    /** N:M into a sink checks every row first: a NaN in the last row leaves the sink's arrays as they were. */
+    @Test
+    void aNaNScoreLeavesTheNmSinkUntouched() {
+        float[] s = {1, 2, 3, 4, 5, Float.NaN};
+        byte[] mask = {7, 7, 7, 7, 7, 7};
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
+                NmSparsity.apply(ScoreSource.of(new float[][] {s}, new String[] {"fc"}), 0, 2, 1, 2,
+                        MaskSink.arrays(new byte[][] {mask}, null)));
+        assertTrue(e.getMessage().contains("fc at index 5 is NaN"), e.getMessage());
+        assertArrayEquals(new byte[] {7, 7, 7, 7, 7, 7}, mask);
+    }
+
+    /** The SNIP normaliser's sum reads every element exactly once, whatever the tensor sizes around its block. */
+    @Test
+    void scoreSumsCoverEveryElementOnceAtBlockEdges() {
+        int b = Criterion.SUM_BLOCK;
+        int[] sizes = {0, b - 1, b, b + 1, 1};
+        float[][] ones = new float[sizes.length][];
+        long n = 0;
+        for (int t = 0; t < sizes.length; t++) {
+            ones[t] = new float[sizes[t]];
+            java.util.Arrays.fill(ones[t], 1f);
+            n += sizes[t];
+        }
+        assertEquals(n, ScoreSums.sum(ScoreSource.of(ones)), "a sum of ones counts the elements");
+        ones[3][b] = Float.NaN;
+        String m = assertThrows(IllegalArgumentException.class, () -> ScoreSums.sum(ScoreSource.of(ones)))
+                .getMessage();
+        assertTrue(m.contains("tensor 3 at index " + b + " is NaN"), m);
+    }
+
+    @Test
+    void scoresWithoutAFormulaAreRefusedWithTheWayToGiveThem() {
+        float[][] w = {{1}};
+        String m = assertThrows(IllegalArgumentException.class, () -> new CriterionScoreSource(Criterion.USER, w, null,
+                null)).getMessage();
+        assertTrue(m.endsWith("has no per-element formula; use ScoreSource.of(scores)"), m);
+        m = assertThrows(IllegalArgumentException.class, () -> new CriterionScoreSource(Criterion.RANDOM, w, null,
+                null)).getMessage();
+        assertTrue(m.endsWith("criterion RANDOM has no per-element formula"), m);
+    }
 }
