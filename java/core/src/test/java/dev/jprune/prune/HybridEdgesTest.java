@@ -63,6 +63,9 @@ class HybridEdgesTest {
             assertTrue(e.getMessage().contains("EMA momentum must be in [0, 1), got " + bad), e.getMessage());
         }
         new ScoreAccumulator(mix, ScoreAccumulator.Mode.SUM, 7f, sizes, names); // SUM ignores the momentum
+        ScoreMix noGradient = ScoreMix.parse("magnitude=1", MEAN);
+        assertThrows(IllegalArgumentException.class, () -> new ScoreAccumulator(noGradient,
+                ScoreAccumulator.Mode.EMA, 1f, sizes, names), "checked also when no term accumulates");
         ScoreAccumulator acc = new ScoreAccumulator(mix, ScoreAccumulator.Mode.EMA, 0f, sizes, names);
         float[][] w = {{1, -2}, {3}}, g = {{0.5f, 0.25f}, {-1}};
         acc.accumulate(w, g);

@@ -143,6 +143,12 @@ class SelectionEdgesTest {
             assertTrue(m.startsWith("structured selection writes whole masks in memory"), m);
         }
         assertThrows(IllegalStateException.class, streaming::masks);
+        // N:M checks every tensor before the sink hears a decision: a NaN in the last leaves the first unwritten.
+        byte[][] out = {{7, 7, 7, 7}, {7, 7}};
+        ScoreSource nan = ScoreSource.of(new float[][] {{1, 2, 3, 4}, {5, Float.NaN}});
+        HostSelectionEngine checked = new HostSelectionEngine(nan, MaskSink.arrays(out, null));
+        assertThrows(IllegalArgumentException.class, () -> checked.nm(new int[] {4, 2}, 1, 2));
+        assertArrayEquals(new byte[][] {{7, 7, 7, 7}, {7, 7}}, out);
         HostSelectionEngine host = new HostSelectionEngine(src);
         String m = assertThrows(IllegalArgumentException.class, () -> host.nm(new int[] {4}, 1, 2)).getMessage();
         assertEquals("nm: 1 row lengths for 2 tensors", m);
