@@ -91,30 +91,16 @@ public final class ScoreAccumulator {
      */
     public void accumulate(float[][] w, float[][] g) {
         if (parts != null) {
-            // Validate every part's inputs before any part changes: a fault leaves all of them as they were.
-            for (ScoreAccumulator p : parts.values()) new CriterionScoreSource(p.criterion, w, g, names);
+            // Validate every part's inputs (values included) before any part changes: a fault leaves all of them as
+            // they were.
+            for (ScoreAccumulator p : parts.values()) p.validated(w, g);
             for (ScoreAccumulator p : parts.values()) p.accumulate(w, g);
             batches++;
             return;
         }
-        CriterionScoreSource src = new CriterionScoreSource(criterion, w, g, names);
-        if (src.tensorCount() != buf.length) {
-            throw new IllegalArgumentException("ScoreAccumulator.accumulate: " + src.tensorCount()
-                    + " tensors, expected " + buf.length);
-        }
-        for (int t = 0; t < buf.length; t++) {
-            if (src.size(t) != buf[t].length) {
-                throw new IllegalArgumentException("ScoreAccumulator.accumulate: " + src.name(t) + " has " + src.size(t)
-                        + " elements, expected " + buf[t].length);
-            }
-        }
-        // Validation pass first (read only) so a fault leaves the buffers untouched.
-        int block = 4096;
+        CriterionScoreSource src = validated(w, g);
+        int block = SCORE_BLOCK;
         float[] x = new float[block];
-        for (int t = 0; t < buf.length; t++) {
-            for (int from = 0; from < buf[t].length; from += block) src.scores(t, from,
-                    Math.min(buf[t].length, from + block), x);
-        }
         for (int t = 0; t < buf.length; t++) {
             float[] s = buf[t];
             for (int from = 0; from < s.length; from += block) {
@@ -128,6 +114,32 @@ public final class ScoreAccumulator {
             }
         }
         batches++;
+    }
+
+    /** Scores per block of the validation and accumulation passes. */
+    private static final int SCORE_BLOCK = 4096;
+
+    /** The batch's scores after a read-only pass over them: throws for any input fault, writes nothing. */
+    private CriterionScoreSource validated(float[][] w, float[][] g) {
+        CriterionScoreSource src = new CriterionScoreSource(criterion, w, g, names);
+        if (src.tensorCount() != buf.length) {
+            throw new IllegalArgumentException("ScoreAccumulator.accumulate: " + src.tensorCount()
+                    + " tensors, expected " + buf.length);
+        }
+        for (int t = 0; t < buf.length; t++) {
+            if (src.size(t) != buf[t].length) {
+                throw new IllegalArgumentException("ScoreAccumulator.accumulate: " + src.name(t) + " has " + src.size(t)
+                        + " elements, expected " + buf[t].length);
+            }
+        }
+        // Validation pass (read only) so a fault leaves the buffers untouched.
+        int block = SCORE_BLOCK;
+        float[] x = new float[block];
+        for (int t = 0; t < buf.length; t++) {
+            for (int from = 0; from < buf[t].length; from += block) src.scores(t, from,
+                    Math.min(buf[t].length, from + block), x);
+        }
+        return src;
     }
 
     /** The criterion whose per-batch statistic is accumulated. */

@@ -347,7 +347,10 @@ class PruningRunTest {
                 prunes.add(new double[] {step, target, achieved, batches});
             }
         });
+        long before = System.nanoTime();
         PruningRun.Outcome o = run.run(tiny);
+        double wall = (System.nanoTime() - before) / 1e9;
+        assertTrue(o.seconds() > 0 && o.seconds() <= wall, "the run's own time: " + o.seconds() + " s of " + wall);
         assertArrayEquals(new String[] {"0.weight", "2.weight"}, o.targetNames());
         long kept = 0, n = 0;
         for (int t = 0; t < 2; t++) {

@@ -99,4 +99,28 @@ class ThresholdAndRegressionRunTest {
         assertTrue(t.reason().contains("no improvement"), t.reason());
         assertThrows(IllegalArgumentException.class, () -> new StopRule(Double.NaN, -1));
     }
+
+    /**
+     * A rule met after the first epoch ends a 3-epoch phase there, reported as "after 1 epoch"; met in the last epoch
+     * of a phase it stops nothing, so nothing is reported.
+     */
+    @Test
+    void anEarlyStopReportsTheEpochsRunAndTheLastEpochIsNoEarlyStop() {
+        Split data = SyntheticRegression.parse("n=100,noise=0.01").generate();
+        for (int phase : new int[] {3, 1}) {
+            ModelSpec m = Models.build("linear-regression-1", 1);
+            List<Integer> stops = new ArrayList<>();
+            int[] epochs = {0};
+            PruneListener l = new PruneListener() {
+                @Override public void onEpoch(dev.jprune.train.EpochStats s) { epochs[0]++; }
+                @Override public void onEarlyStop(int n, String reason) { stops.add(n); }
+            };
+            TrainConfig cfg = TrainConfig.builder(m).epochs(phase).batchSize(10).stop(new StopRule(1e30, 0)).build();
+            PruningPlan plan = PruningPlan.builder(PruneSpec.builder().criterion(Criterion.MAGNITUDE).sparsity(0)
+                    .build()).schedule(Schedule.oneShot()).denseEpochs(phase).fineTuneEpochs(0).build();
+            new PruningRun(m, cfg, plan, l).run(data);
+            assertEquals(1, epochs[0], phase + "-epoch phase: epochs trained");
+            assertEquals(phase == 1 ? List.of() : List.of(1), stops, phase + "-epoch phase: early stops reported");
+        }
+    }
 }
