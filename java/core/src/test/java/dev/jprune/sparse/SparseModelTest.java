@@ -117,8 +117,9 @@ class SparseModelTest {
                     long tid = Thread.currentThread().getId(), bytes = -1;
                     // Rounds of 10 calls until one allocates nothing: the first rounds grow the buffers, and the Vector
                     // API boxes its vectors until the JIT has compiled the kernels (in a busy test JVM that took over
-                    // 1000 calls once). Bounded by rounds and time, so a real per-call allocation still fails.
-                    long deadline = System.nanoTime() + 30_000_000_000L;
+                    // 1000 calls once; under PIT at load 10, over 30 s). Bounded by rounds and time, so a real per-call
+                    // allocation still fails (after 1000 fast rounds; the time bound only stops slow ones).
+                    long deadline = System.nanoTime() + 120_000_000_000L;
                     for (int round = 0; round < 1000 && bytes != 0 && System.nanoTime() < deadline; round++) {
                         long before = mx.getThreadAllocatedBytes(tid);
                         for (int i = 0; i < 10; i++) {
