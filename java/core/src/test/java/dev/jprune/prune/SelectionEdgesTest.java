@@ -196,16 +196,22 @@ class SelectionEdgesTest {
         assertArrayEquals(new float[] {0, 4, 0, 0, 7, 0}, x, "N:M into the weights alone");
     }
 
-    /** N:M into a sink checks every row first: a NaN in the last row leaves the sink's arrays as they were. */
+    /**
+     * N:M into a sink checks every row first: a NaN in the last row leaves the sink's arrays as they were, also when
+     * the rows before it hold more decisions than the pass buffers (2048) and would have been handed over already.
+     */
     @Test
     void aNaNScoreLeavesTheNmSinkUntouched() {
-        float[] s = {1, 2, 3, 4, 5, Float.NaN};
-        byte[] mask = {7, 7, 7, 7, 7, 7};
+        float[] s = new float[3000];
+        for (int i = 0; i < s.length; i++) s[i] = i % 7;
+        s[2999] = Float.NaN;
+        byte[] mask = new byte[3000];
+        java.util.Arrays.fill(mask, (byte) 7);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
                 NmSparsity.apply(ScoreSource.of(new float[][] {s}, new String[] {"fc"}), 0, 2, 1, 2,
                         MaskSink.arrays(new byte[][] {mask}, null)));
-        assertTrue(e.getMessage().contains("fc at index 5 is NaN"), e.getMessage());
-        assertArrayEquals(new byte[] {7, 7, 7, 7, 7, 7}, mask);
+        assertTrue(e.getMessage().contains("fc at index 2999 is NaN"), e.getMessage());
+        for (byte m : mask) assertEquals(7, m, "no decision reached the sink");
     }
 
     /** The SNIP normaliser's sum reads every element exactly once, whatever the tensor sizes around its block. */
