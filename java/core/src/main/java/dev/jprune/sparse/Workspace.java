@@ -48,12 +48,12 @@ public final class Workspace {
         if (a.layout == Act.Layout.SAMPLES) return a;
         int c = a.convertBuf(), ld = SparseKernels.lanesStride(a.n);
         float[] f = flat(c, (long) a.n * a.features);
-        for (int j = 0; j < a.features; j++) {
-            if (a.layout == Act.Layout.ROWS) {
+        if (a.layout == Act.Layout.LANES) {
+            LaneCopy.fromLanes(a.flat, ld, a.n, a.features, f);
+        } else {
+            for (int j = 0; j < a.features; j++) {
                 float[] r = a.rows[j];
                 for (int s = 0; s < a.n; s++) f[s * a.features + j] = r[s];
-            } else {
-                for (int s = 0; s < a.n; s++) f[s * a.features + j] = a.flat[j * ld + s];
             }
         }
         return converted.setFlat(a.n, a.features, f, 0, c);
@@ -82,11 +82,7 @@ public final class Workspace {
             if (used == null) for (int f = 0; f < feats; f++) System.arraycopy(a.rows[f], 0, l, f * ld, n);
             else for (int f : used) System.arraycopy(a.rows[f], 0, l, f * ld, n);
         } else {
-            for (int s = 0; s < n; s++) {
-                int src = a.off + s * feats;
-                if (used == null) for (int f = 0; f < feats; f++) l[f * ld + s] = a.flat[src + f];
-                else for (int f : used) l[f * ld + s] = a.flat[src + f];
-            }
+            LaneCopy.toLanes(a.flat, a.off, n, feats, used, l, ld);
         }
         return converted.setLanes(n, feats, l, c);
     }
