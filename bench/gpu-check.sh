@@ -26,7 +26,7 @@
 #    Budget: tests ~1-2 min, sanitizers ~2-4 min (10-100x slower kernels), benchmarks ~1 min, large tests ~1 min.
 #    GPU_CHECK_STEPS=a,b,... runs a subset of bench,tests,sanitizer,peer,prune,epoch,large (in that order), e.g. a
 #    second call with GPU_CHECK_STEPS=large when the first ran out of its 540 s before the large-scale tests;
-#    GPU_CHECK_CLASSES="GpuGemmTest GpuPruneSelectTest" limits the tests step to those classes (e.g. to rerun a failed one).
+#    GPU_CHECK_CLASSES="GpuGemmTest GpuLossesTest" limits the tests step to those classes (e.g. to rerun a failed one).
 #    With the selection racecheck (up to RACE_PRUNE_S=90 s) all steps may not fit one call; the plan that puts the
 #    performance targets first: call 1 GPU_CHECK_STEPS=bench,tests,peer,prune,epoch (~4 min), call 2
 #    GPU_CHECK_STEPS=sanitizer,large (~5 min).
@@ -127,7 +127,7 @@ if want tests; then
   tests_rc=0
   for cls in $(grep -rl --include='*.java' '@Tag("gpu")' java/core/src/test/java \
       | sed 's|^java/core/src/test/java/||; s|\.java$||; s|/|.|g' | sort); do
-    # GPU_CHECK_CLASSES="GpuGemmTest GpuPruneSelectTest" runs only those classes (simple names), e.g. to rerun a failed one.
+    # GPU_CHECK_CLASSES="GpuGemmTest GpuLossesTest" runs only those classes (simple names), e.g. to rerun a failed one.
     if [ -n "${GPU_CHECK_CLASSES:-}" ]; then case " $GPU_CHECK_CLASSES " in *" ${cls##*.} "*) ;; *) continue ;; esac; fi
     echo "-- $cls" | tee -a "$out/tests.log"
     JAVA_TOOL_OPTIONS="$validate_opts" bash .device/run junit --select-class "$cls" --include-tag gpu \

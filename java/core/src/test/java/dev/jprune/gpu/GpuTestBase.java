@@ -14,8 +14,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * kernel is reported by its own launch), with {@link GpuOps} over it, opened before the class and closed after it;
  * every test skips with the probe's reason where no GPU (or emulator) is usable. Plus the comparisons they use:
  * |gpu − cpu| ≤ atol + rtol·|cpu| with the worst element printed, and bit equality.
- * Subclasses carry {@code @Tag("gpu")} themselves: bench/gpu-check.sh finds the GPU test classes by that annotation
- * in their source.
+ * Subclasses carry the "gpu" tag annotation themselves, not this class: bench/gpu-check.sh finds the classes to run
+ * by that annotation in their source, and this one has no tests.
  */
 public abstract class GpuTestBase {
     /** Lengths of the one-dimensional ops: 1, 7, 129, a thousand, and past 2^16. */
