@@ -26,7 +26,7 @@
 #    Budget: tests ~1-2 min, sanitizers ~2-4 min (10-100x slower kernels), benchmarks ~1 min, large tests ~1 min.
 #    GPU_CHECK_STEPS=a,b,... runs a subset of bench,tests,sanitizer,peer,prune,epoch,large (in that order), e.g. a
 #    second call with GPU_CHECK_STEPS=large when the first ran out of its 540 s before the large-scale tests;
-#    GPU_CHECK_CLASSES="GpuOpsTest GpuPruneTest" limits the tests step to those classes (e.g. to rerun a failed one).
+#    GPU_CHECK_CLASSES="GpuGemmTest GpuLossesTest" limits the tests step to those classes (e.g. to rerun a failed one).
 #    With the selection racecheck (up to RACE_PRUNE_S=90 s) all steps may not fit one call; the plan that puts the
 #    performance targets first: call 1 GPU_CHECK_STEPS=bench,tests,peer,prune,epoch (~4 min), call 2
 #    GPU_CHECK_STEPS=sanitizer,large (~5 min).
@@ -127,7 +127,7 @@ if want tests; then
   tests_rc=0
   for cls in $(grep -rl --include='*.java' '@Tag("gpu")' java/core/src/test/java \
       | sed 's|^java/core/src/test/java/||; s|\.java$||; s|/|.|g' | sort); do
-    # GPU_CHECK_CLASSES="GpuOpsTest GpuPruneTest" runs only those classes (simple names), e.g. to rerun a failed one.
+    # GPU_CHECK_CLASSES="GpuGemmTest GpuLossesTest" runs only those classes (simple names), e.g. to rerun a failed one.
     if [ -n "${GPU_CHECK_CLASSES:-}" ]; then case " $GPU_CHECK_CLASSES " in *" ${cls##*.} "*) ;; *) continue ;; esac; fi
     echo "-- $cls" | tee -a "$out/tests.log"
     JAVA_TOOL_OPTIONS="$validate_opts" bash .device/run junit --select-class "$cls" --include-tag gpu \
@@ -139,14 +139,14 @@ if want tests; then
   if [ "$(junit_count "$out/tests.log" successful)" -eq 0 ]; then echo "gpu-check: no GPU test ran"; tests_rc=3; fi
 fi
 
-san_test=${SANITIZER_TEST:-dev.jprune.gpu.GpuOpsTest#gemmBiasReluEpilogue}
-san_test2=${SANITIZER_TEST2:-dev.jprune.gpu.GpuOpsTest#softmaxCrossEntropy}
+san_test=${SANITIZER_TEST:-dev.jprune.gpu.GpuGemmTest#gemmBiasReluEpilogue}
+san_test2=${SANITIZER_TEST2:-dev.jprune.gpu.GpuLossesTest#softmaxCrossEntropy}
 # The conv/pool index kernels (im2col, col2im, permutes) are the likeliest out-of-bounds accesses: memcheck them too.
 san_test3=${SANITIZER_TEST3:-dev.jprune.gpu.GpuConvOpsTest#im2colCol2imAndPermutesAreExact}
 # Every selection kernel (histograms, find, ties, scan, mask, both compacting paths and their fallbacks) at small
 # sizes, many launches; the capped selection adds the counting rounds.
-san_test4=${SANITIZER_TEST4:-dev.jprune.gpu.prune.GpuPruneTest#compactingSelectionEqualsCpu}
-san_test5=${SANITIZER_TEST5:-dev.jprune.gpu.prune.GpuPruneTest#cappedSelectionEqualsCpu}
+san_test4=${SANITIZER_TEST4:-dev.jprune.gpu.prune.GpuPrunePathsTest#compactingSelectionEqualsCpu}
+san_test5=${SANITIZER_TEST5:-dev.jprune.gpu.prune.GpuPruneSelectTest#cappedSelectionEqualsCpu}
 if want sanitizer; then
   if command -v compute-sanitizer >/dev/null; then
     echo "== compute-sanitizer memcheck"

@@ -4,6 +4,34 @@
 #include "common.cuh"
 #include <limits.h>
 
+// The softmax denominator of row x [cols], by all JP_THREADS threads: mx (in: this thread's running max; out: the
+// row's max, NaN-propagating) and the returned sum_c exp(x_c - mx), in double like the CPU twin, with a fixed tree.
+__device__ __forceinline__ double jp_softmax_sum(const float* __restrict__ x, int cols, float& mx, float* shf,
+                                                 double* shd) {
+    mx = jp_block_max_float(mx, shf);
+    double s = 0.0;
+    for (int c = threadIdx.x; c < cols; c += JP_THREADS) s += exp((double)(x[c] - mx));
+    return jp_block_sum_double(s, shd);
+}
+
+// The row's loss and gradient, by all JP_THREADS threads, for a label in [0, cols): thread 0 writes *loss =
+// log(s) - (x_label - mx), and dx = (softmax(x) - onehot(label)) * invRows. For any other label both are NaN and it
+// returns false.
+__device__ __forceinline__ bool jp_xent_row(const float* __restrict__ x, float* __restrict__ dx, int cols, int label,
+                                            float mx, double s, float invRows, double* __restrict__ loss) {
+    if (label < 0 || label >= cols) {
+        if (threadIdx.x == 0) *loss = __longlong_as_double(0x7ff8000000000000LL);
+        for (int c = threadIdx.x; c < cols; c += JP_THREADS) dx[c] = __int_as_float(0x7fc00000);
+        return false;
+    }
+    if (threadIdx.x == 0) *loss = log(s) - (double)(x[label] - mx);
+    for (int c = threadIdx.x; c < cols; c += JP_THREADS) {
+        const float p = (float)(exp((double)(x[c] - mx)) / s);
+        dx[c] = (p - (c == label ? 1.f : 0.f)) * invRows;
+    }
+    return true;
+}
+
 // Fused, numerically stable softmax + cross-entropy + gradient. Grid: rows blocks (one block per row),
 // JP_THREADS threads. logits, dlogits [rows, cols]; labels [rows].
 // Writes rowLoss[r] = log(sum_c exp(x_c - max)) - (x_label - max) and dlogits = (softmax - onehot) * invRows.
@@ -21,25 +49,10 @@ JP_KERNEL void jp_softmax_xent(const float* __restrict__ logits, const int* __re
 
     float mx = __int_as_float(0xff800000);  // -inf
     for (int c = threadIdx.x; c < cols; c += JP_THREADS) mx = jp_nan_max(mx, x[c]);
-    mx = jp_block_max_float(mx, shf);
+    const double s = jp_softmax_sum(x, cols, mx, shf, shd);
 
-    double s = 0.0;
-    for (int c = threadIdx.x; c < cols; c += JP_THREADS) s += exp((double)(x[c] - mx));
-    s = jp_block_sum_double(s, shd);
-
-    const int label = labels[r];
-    if (label < 0 || label >= cols) {
-        if (threadIdx.x == 0) {
-            atomicMin(badRow, r);  // int atomic: only selects the row to report, never touches a result
-            rowLoss[r] = __longlong_as_double(0x7ff8000000000000LL);
-        }
-        for (int c = threadIdx.x; c < cols; c += JP_THREADS) dx[c] = __int_as_float(0x7fc00000);
-        return;
-    }
-    if (threadIdx.x == 0) rowLoss[r] = log(s) - (double)(x[label] - mx);
-    for (int c = threadIdx.x; c < cols; c += JP_THREADS) {
-        const float p = (float)(exp((double)(x[c] - mx)) / s);
-        dx[c] = (p - (c == label ? 1.f : 0.f)) * invRows;
+    if (!jp_xent_row(x, dx, cols, labels[r], mx, s, invRows, rowLoss + r) && threadIdx.x == 0) {
+        atomicMin(badRow, r);  // int atomic: only selects the row to report, never touches a result
     }
 }
 
@@ -116,28 +129,11 @@ JP_KERNEL void jp_softmax_xent_acc(const float* __restrict__ logits, const int* 
     __syncthreads();  // shf is reused below
     if (x[0] != x[0]) best = 0;
 
-    mx = jp_block_max_float(mx, shf);
-    double s = 0.0;
-    for (int c = threadIdx.x; c < cols; c += JP_THREADS) s += exp((double)(x[c] - mx));
-    s = jp_block_sum_double(s, shd);
+    const double s = jp_softmax_sum(x, cols, mx, shf, shd);
 
     const int label = labels[r];
-    if (label < 0 || label >= cols) {
-        if (threadIdx.x == 0) {
-            rowFlag[r] = 2;
-            rowLoss[r] = __longlong_as_double(0x7ff8000000000000LL);
-        }
-        for (int c = threadIdx.x; c < cols; c += JP_THREADS) dx[c] = __int_as_float(0x7fc00000);
-        return;
-    }
-    if (threadIdx.x == 0) {
-        rowLoss[r] = log(s) - (double)(x[label] - mx);
-        rowFlag[r] = best == label ? 1 : 0;
-    }
-    for (int c = threadIdx.x; c < cols; c += JP_THREADS) {
-        const float p = (float)(exp((double)(x[c] - mx)) / s);
-        dx[c] = (p - (c == label ? 1.f : 0.f)) * invRows;
-    }
+    const bool valid = jp_xent_row(x, dx, cols, label, mx, s, invRows, rowLoss + r);
+    if (threadIdx.x == 0) rowFlag[r] = !valid ? 2 : best == label ? 1 : 0;
 }
 
 // One block of JP_THREADS threads: lossOut[0] = scale * sum rowLoss (thread t sums rows t, t+256, ... in order, then

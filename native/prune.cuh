@@ -193,3 +193,11 @@ __device__ __forceinline__ int jp_block_sum_int(int v, int* sh /* [JP_THREADS / 
     __syncthreads();
     return r;
 }
+
+// Adds a chunk's kept count (one int per thread) to keptPerTensor[t]: a block sum, then one atomic, none when 0.
+// Synchronises, so every thread of the block must call it.
+__device__ __forceinline__ void jp_add_kept(int kept, int* sh /* [JP_THREADS / 32] */,
+                                            unsigned long long* __restrict__ keptPerTensor, int t) {
+    kept = jp_block_sum_int(kept, sh);
+    if (threadIdx.x == 0 && kept > 0) atomicAdd(keptPerTensor + t, (unsigned long long)kept);
+}

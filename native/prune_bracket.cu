@@ -84,29 +84,18 @@ JP_KERNEL void jp_prune_bracket_split(JpPruneRef* __restrict__ tab, int tensors,
     const long long base = jp_chunk_begin(tab, tensors, c, shT, r);  // synchronises: shN is 0 from here on
     const unsigned lo = (unsigned)state[JP_S_BR_LO], hi = (unsigned)state[JP_S_BR_HI];
     int kept = 0, above = 0;
-    for (int k0 = 0; k0 < JP_PRUNE_TILES; k0 += JP_PRUNE_AHEAD) {
-        unsigned keys[JP_PRUNE_AHEAD];
-        bool bads[JP_PRUNE_AHEAD];
-        jp_group_keys(crit, r, base, k0, keys, bads);
-#pragma unroll
-        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
-            const int at = (k0 + j) * JP_THREADS + threadIdx.x;
-            const long long i = base + at;
-            const bool in = i < r.n;
-            const unsigned u = keys[j], h = u >> 16;
-            if (in && bads[j]) jp_report_bad(state, r.globalOffset + i);
-            const bool cand = in && h >= lo && h <= hi;
-            if (in && !cand) {
-                above += h > hi ? 1 : 0;
-                kept += jp_apply_keep(r, i, h > hi, 0) ? 1 : 0;  // mask only
-            }
-            // every lane (uniform loop bounds)
-            jp_stage_candidate(cand, (int)(u ^ 0x80000000u), at, shKey, shAt, &shN);
+    jp_chunk_keys(crit, r, base, [&](int at, long long i, bool in, unsigned u, bool bad) {
+        const unsigned h = u >> 16;
+        if (in && bad) jp_report_bad(state, r.globalOffset + i);
+        const bool cand = in && h >= lo && h <= hi;
+        if (in && !cand) {
+            above += h > hi ? 1 : 0;
+            kept += jp_apply_keep(r, i, h > hi, 0) ? 1 : 0;  // mask only
         }
-    }
+        jp_stage_candidate(cand, (int)(u ^ 0x80000000u), at, shKey, shAt, &shN);  // every lane (jp_chunk_keys)
+    });
     jp_flush_candidates(shKey, shAt, &shN, &shBase, state, r.globalOffset + base, candKey, candIdx);
-    kept = jp_block_sum_int(kept, shc);
-    if (threadIdx.x == 0 && kept > 0) atomicAdd(keptPerTensor + shT, (unsigned long long)kept);
+    jp_add_kept(kept, shc, keptPerTensor, shT);
     above = jp_block_sum_int(above, shc);
     if (threadIdx.x == 0 && above > 0) atomicAdd(reinterpret_cast<unsigned long long*>(state + JP_S_BR_ABOVE),
                                                  (unsigned long long)above);

@@ -29,36 +29,27 @@ JP_KERNEL void jp_prune_split(JpPruneRef* __restrict__ tab, int tensors, int cri
     unsigned long long* ncand = reinterpret_cast<unsigned long long*>(state + JP_S_NCAND);
     const int lane = threadIdx.x & 31;
     int kept = 0;
-    for (int k0 = 0; k0 < JP_PRUNE_TILES; k0 += JP_PRUNE_AHEAD) {
-        unsigned keys[JP_PRUNE_AHEAD];  // scored before any write of the group
-        bool bads[JP_PRUNE_AHEAD];      // (pass 0 reported the faults)
-        jp_group_keys(crit, r, base, k0, keys, bads);
-#pragma unroll
-        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
-            const long long i = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x;
-            const bool in = i < r.n;
-            const unsigned u = keys[j];
-            const bool cand = in && (u >> 16) == bucket;
-            // Only elements outside the bucket are written here, candidates are never rescored, and the group was
-            // scored before its first write: zeroing w cannot change a score this selection still reads.
-            if (in && !cand) kept += jp_apply_keep(r, i, (u >> 16) > bucket, flags) ? 1 : 0;
-            const unsigned bal = __ballot_sync(0xffffffffu, cand);  // every lane reaches it (uniform loop bounds)
-            if (bal != 0u) {
-                const int leader = __ffs(bal) - 1;
-                unsigned long long slot = 0;
-                if (lane == leader) slot = atomicAdd(ncand, (unsigned long long)__popc(bal));
-                slot = __shfl_sync(0xffffffffu, slot, leader);
-                slot += __popc(bal & ((1u << lane) - 1u));
-                // NCAND > CAP only if the scores changed since pass 0: find level 1 then reports it (NCAND != BCOUNT).
-                if (cand && slot < (unsigned long long)state[JP_S_CAP]) {
-                    candLow[slot] = (int)(u & 0xffffu);
-                    candIdx[slot] = r.globalOffset + i;
-                }
+    // Faults were reported by pass 0; every element of a group is scored before the group's first write.
+    jp_chunk_keys(crit, r, base, [&](int, long long i, bool in, unsigned u, bool) {
+        const bool cand = in && (u >> 16) == bucket;
+        // Only elements outside the bucket are written here, candidates are never rescored, and the group was
+        // scored before its first write: zeroing w cannot change a score this selection still reads.
+        if (in && !cand) kept += jp_apply_keep(r, i, (u >> 16) > bucket, flags) ? 1 : 0;
+        const unsigned bal = __ballot_sync(0xffffffffu, cand);  // every lane reaches it (jp_chunk_keys)
+        if (bal != 0u) {
+            const int leader = __ffs(bal) - 1;
+            unsigned long long slot = 0;
+            if (lane == leader) slot = atomicAdd(ncand, (unsigned long long)__popc(bal));
+            slot = __shfl_sync(0xffffffffu, slot, leader);
+            slot += __popc(bal & ((1u << lane) - 1u));
+            // NCAND > CAP only if the scores changed since pass 0: find level 1 then reports it (NCAND != BCOUNT).
+            if (cand && slot < (unsigned long long)state[JP_S_CAP]) {
+                candLow[slot] = (int)(u & 0xffffu);
+                candIdx[slot] = r.globalOffset + i;
             }
         }
-    }
-    kept = jp_block_sum_int(kept, shc);
-    if (threadIdx.x == 0 && kept > 0) atomicAdd(keptPerTensor + shT, (unsigned long long)kept);
+    });
+    jp_add_kept(kept, shc, keptPerTensor, shT);
 }
 
 // Low-digit histogram of the candidates (then jp_prune_find level 1, path 1). Grid-stride over state[NCAND].

@@ -32,25 +32,18 @@ JP_KERNEL void jp_prune_hist11(const JpPruneRef* __restrict__ tab, int tensors, 
     // -Inf (everything an earlier prune removed: half the elements after a 50% prune). Their lanes are counted with a
     // ballot, because same-address shared atomics in a warp serialise; other bins take one shared atomic a lane.
     const unsigned binZero = 0x80000000u >> 21, binNegInf = 0x007fffffu >> 21;
-    for (int k0 = 0; k0 < JP_PRUNE_TILES; k0 += JP_PRUNE_AHEAD) {
-        unsigned keys[JP_PRUNE_AHEAD];
-        bool bads[JP_PRUNE_AHEAD];
-        jp_group_keys(crit, r, base, k0, keys, bads);
-#pragma unroll
-        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
-            const bool in = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x < r.n;
-            const unsigned bin = in ? keys[j] >> 21 : JP_BINS11;  // JP_BINS11: none
-            if (bads[j]) jp_report_bad(state, r.globalOffset + base + (long long)(k0 + j) * JP_THREADS + threadIdx.x);
-            // Uniform across the warp: every lane reaches the ballots (the loop bounds do not depend on the lane).
-            const unsigned zeros = __ballot_sync(0xffffffffu, bin == binZero),
-                           negInf = __ballot_sync(0xffffffffu, bin == binNegInf);
-            if ((threadIdx.x & 31) == 0) {
-                if (zeros != 0u) atomicAdd(sh + binZero, (unsigned)__popc(zeros));
-                if (negInf != 0u) atomicAdd(sh + binNegInf, (unsigned)__popc(negInf));
-            }
-            if (bin < JP_BINS11 && bin != binZero && bin != binNegInf) atomicAdd(sh + bin, 1u);
+    jp_chunk_keys(crit, r, base, [&](int, long long i, bool in, unsigned u, bool bad) {
+        const unsigned bin = in ? u >> 21 : JP_BINS11;  // JP_BINS11: none
+        if (bad) jp_report_bad(state, r.globalOffset + i);
+        // Every lane reaches the ballots (jp_chunk_keys calls every lane for every slot).
+        const unsigned zeros = __ballot_sync(0xffffffffu, bin == binZero),
+                       negInf = __ballot_sync(0xffffffffu, bin == binNegInf);
+        if ((threadIdx.x & 31) == 0) {
+            if (zeros != 0u) atomicAdd(sh + binZero, (unsigned)__popc(zeros));
+            if (negInf != 0u) atomicAdd(sh + binNegInf, (unsigned)__popc(negInf));
         }
-    }
+        if (bin < JP_BINS11 && bin != binZero && bin != binNegInf) atomicAdd(sh + bin, 1u);
+    });
     __syncthreads();
     for (int b = threadIdx.x; b < JP_BINS11; b += JP_THREADS) {
         const unsigned v = sh[b];
@@ -126,27 +119,17 @@ JP_KERNEL void jp_prune_split11(JpPruneRef* __restrict__ tab, int tensors, int c
     const long long base = jp_chunk_begin(tab, tensors, c, shT, r);  // synchronises: shN is 0 from here on
     const unsigned bucket = (unsigned)state[JP_S_BUCKET];
     int kept = 0;
-    for (int k0 = 0; k0 < JP_PRUNE_TILES; k0 += JP_PRUNE_AHEAD) {
-        unsigned keys[JP_PRUNE_AHEAD];  // scored before any write of the group
-        bool bads[JP_PRUNE_AHEAD];      // (pass 0 reported the faults)
-        jp_group_keys(crit, r, base, k0, keys, bads);
-#pragma unroll
-        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
-            const int at = (k0 + j) * JP_THREADS + threadIdx.x;
-            const long long i = base + at;
-            const bool in = i < r.n;
-            const unsigned u = keys[j];
-            const bool cand = in && (u >> 21) == bucket;
-            // Candidates are never rescored, and every element of the group was scored above before any write: zeroing
-            // w here cannot change a score this selection still reads.
-            if (in && !cand) kept += jp_apply_keep(r, i, (u >> 21) > bucket, flags) ? 1 : 0;
-            jp_stage_candidate(cand, (int)(u & 0x1fffffu), at, shLow, shAt, &shN);  // every lane (uniform loop bounds)
-        }
-    }
+    // Faults were reported by pass 0; every element of a group is scored before the group's first write.
+    jp_chunk_keys(crit, r, base, [&](int at, long long i, bool in, unsigned u, bool) {
+        const bool cand = in && (u >> 21) == bucket;
+        // Candidates are never rescored, and every element of the group was scored before any write: zeroing w here
+        // cannot change a score this selection still reads.
+        if (in && !cand) kept += jp_apply_keep(r, i, (u >> 21) > bucket, flags) ? 1 : 0;
+        jp_stage_candidate(cand, (int)(u & 0x1fffffu), at, shLow, shAt, &shN);  // every lane (jp_chunk_keys)
+    });
     // NCAND > CAP only if the scores changed since pass 0: find11 level 1 then reports it (NCAND != BCOUNT).
     jp_flush_candidates(shLow, shAt, &shN, &shBase, state, r.globalOffset + base, candLow, candIdx);
-    kept = jp_block_sum_int(kept, shc);
-    if (threadIdx.x == 0 && kept > 0) atomicAdd(keptPerTensor + shT, (unsigned long long)kept);
+    jp_add_kept(kept, shc, keptPerTensor, shT);
 }
 
 // The candidates' middle digit (level 0: hist[low >> 5]) or, for those with the middle digit found, the low digit

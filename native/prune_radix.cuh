@@ -19,6 +19,24 @@ __device__ __forceinline__ void jp_group_keys(int crit, const JpPruneRef& r, lon
     }
 }
 
+// The elements of the chunk from flat index base of row r in order, JP_PRUNE_AHEAD tiles at a time (each group's keys
+// loaded by jp_group_keys before body sees any of them): body(at, i, in, u, bad) with at = offset in the chunk,
+// i = base + at, in = i < r.n, u = the radix key (0 outside the tensor), bad = the criterion's input is non-finite.
+// Every lane calls body for every slot (the loop bounds do not depend on the lane), so body may use warp collectives.
+template <typename Body>
+__device__ __forceinline__ void jp_chunk_keys(int crit, const JpPruneRef& r, long long base, Body body) {
+    for (int k0 = 0; k0 < JP_PRUNE_TILES; k0 += JP_PRUNE_AHEAD) {
+        unsigned keys[JP_PRUNE_AHEAD];
+        bool bads[JP_PRUNE_AHEAD];
+        jp_group_keys(crit, r, base, k0, keys, bads);
+#pragma unroll
+        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
+            const long long i = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x;
+            body((int)((k0 + j) * JP_THREADS + threadIdx.x), i, i < r.n, keys[j], bads[j]);
+        }
+    }
+}
+
 // Shared memory of the histogram walk (declared by each find kernel, passed down).
 struct JpWalkShared {
     unsigned long long seg[JP_THREADS];  // segment sums

@@ -19,31 +19,22 @@ JP_KERNEL void jp_prune_hist(const JpPruneRef* __restrict__ tab, int tensors, in
     JpPruneRef r;
     const long long base = jp_chunk_begin(tab, tensors, c, shT, r);
     const unsigned bucket = level == 1 ? (unsigned)state[JP_S_BUCKET] : 0u;
-    for (int k0 = 0; k0 < JP_PRUNE_TILES; k0 += JP_PRUNE_AHEAD) {
-        unsigned keys[JP_PRUNE_AHEAD];
-        bool bads[JP_PRUNE_AHEAD];
-        jp_group_keys(crit, r, base, k0, keys, bads);
-#pragma unroll
-        for (int j = 0; j < JP_PRUNE_AHEAD; j++) {
-            const long long i = base + (long long)(k0 + j) * JP_THREADS + threadIdx.x;
-            bool active = i < r.n;
-            unsigned bin = 0;
-            if (active) {
-                if (bads[j]) jp_report_bad(state, r.globalOffset + i);
-                const unsigned u = keys[j];
-                if (level == 0) bin = u >> 16;
-                else if (level == 1) { active = (u >> 16) == bucket; bin = u & 0xffffu; }
-                else active = false;
-            }
-            // Uniform across the warp: every lane reaches the ballot (the loop bounds do not depend on the lane).
-            const unsigned am = __ballot_sync(0xffffffffu, active);
-            if (active) {
-                const unsigned peers = __match_any_sync(am, bin);
-                if ((int)(threadIdx.x & 31) == __ffs(peers) - 1)
-                    atomicAdd(hist + bin, (unsigned long long)__popc(peers));
-            }
+    jp_chunk_keys(crit, r, base, [&](int, long long i, bool in, unsigned u, bool bad) {
+        bool active = in;
+        unsigned bin = 0;
+        if (active) {
+            if (bad) jp_report_bad(state, r.globalOffset + i);
+            if (level == 0) bin = u >> 16;
+            else if (level == 1) { active = (u >> 16) == bucket; bin = u & 0xffffu; }
+            else active = false;
         }
-    }
+        // Every lane reaches the ballot (jp_chunk_keys calls every lane for every slot).
+        const unsigned am = __ballot_sync(0xffffffffu, active);
+        if (active) {
+            const unsigned peers = __match_any_sync(am, bin);
+            if ((int)(threadIdx.x & 31) == __ffs(peers) - 1) atomicAdd(hist + bin, (unsigned long long)__popc(peers));
+        }
+    });
 }
 
 // One block: finds the digit of the keep-th largest element in a 65536-bin histogram (GlobalSelector's scan: from the
@@ -172,6 +163,5 @@ JP_KERNEL void jp_prune_mask(JpPruneRef* __restrict__ tab, int tensors, int crit
         }
         if (in) kept += jp_apply_keep(r, i, keepIt, flags) ? 1 : 0;
     }
-    kept = jp_block_sum_int(kept, shc);
-    if (threadIdx.x == 0 && kept > 0) atomicAdd(keptPerTensor + shT, (unsigned long long)kept);
+    jp_add_kept(kept, shc, keptPerTensor, shT);
 }

@@ -62,6 +62,5 @@ JP_KERNEL void jp_prune_expand(JpPruneRef* __restrict__ tab, int tensors, const 
         if (i >= r.n) continue;
         kept += jp_apply_keep(r, i, groupMask[r.groupOffset + g0 + (rest + off) / len] != 0, flags) ? 1 : 0;
     }
-    kept = jp_block_sum_int(kept, shc);
-    if (threadIdx.x == 0 && kept > 0) atomicAdd(keptPerTensor + shT, (unsigned long long)kept);
+    jp_add_kept(kept, shc, keptPerTensor, shT);
 }

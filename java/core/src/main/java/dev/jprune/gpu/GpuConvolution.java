@@ -15,16 +15,16 @@ public final class GpuConvolution extends GpuOpFamily {
     }
 
     /** Checks a convolution geometry; returns {OH, OW}. */
-    private static int[] convGeometry(String op, int n, int c, int h, int w, int kh, int kw, int stride, int pad) {
+    private int[] convGeometry(String op, int n, int c, int h, int w, int kh, int kw, int stride, int pad) {
         String[] names = {"n", "c", "h", "w", "kh", "kw", "stride"};
         int[] vals = {n, c, h, w, kh, kw, stride};
         for (int i = 0; i < vals.length; i++) {
-            if (vals[i] < 1) throw new IllegalArgumentException("GpuOps." + op + ": " + names[i] + " = "
+            if (vals[i] < 1) throw new IllegalArgumentException(where(op) + ": " + names[i] + " = "
                     + vals[i] + ", needs >= 1");
         }
         nonNegative(op, "pad", pad);
         if ((long) h + 2L * pad < kh || (long) w + 2L * pad < kw) {
-            throw new IllegalArgumentException("GpuOps." + op + ": input " + h + "x" + w + " with padding " + pad
+            throw new IllegalArgumentException(where(op) + ": input " + h + "x" + w + " with padding " + pad
                     + " is smaller than the kernel " + kh + "x" + kw);
         }
         int oh = (int) (((long) h + 2L * pad - kh) / stride + 1), ow = (int) (((long) w + 2L * pad - kw) / stride + 1);
@@ -61,8 +61,8 @@ public final class GpuConvolution extends GpuOpFamily {
         k.col2im(col, n, c, h, w, kh, kw, stride, pad, o[0], o[1], dx);
     }
 
-    private static long nfp(String op, int n, int f, int p) {
-        if (n < 1 || f < 1 || p < 1) throw new IllegalArgumentException("GpuOps." + op + ": n, f, p = " + n + ", " + f
+    private long nfp(String op, int n, int f, int p) {
+        if (n < 1 || f < 1 || p < 1) throw new IllegalArgumentException(where(op) + ": n, f, p = " + n + ", " + f
                 + ", " + p + ", all need >= 1");
         return checkedInt(op, "N*F*P", (long) n * f * p);
     }
@@ -105,6 +105,21 @@ public final class GpuConvolution extends GpuOpFamily {
         }
     }
 
+    /** A checked Conv2d geometry: output OH x OW, P = OH·OW, N·P, C·K·K, and yLen = N·F·P (the length of y and dy). */
+    private record ConvShape(int oh, int ow, int p, int np, int ckk, long yLen) { }
+
+    /** The checks conv2dForward and conv2dBackward share: geometry, f, x [N, C, H, W] and weight [F, C·K·K]. */
+    private ConvShape conv2dShape(String op, DeviceBuffer x, int n, int c, int h, int w, DeviceBuffer weight, int f,
+                                  int kernel, int stride, int pad) {
+        if (f < 1) throw new IllegalArgumentException(where(op) + ": f = " + f + ", needs >= 1");
+        int[] o = convGeometry(op, n, c, h, w, kernel, kernel, stride, pad);
+        int p = o[0] * o[1], ckk = c * kernel * kernel;
+        long yLen = nfp(op, n, f, p);
+        need(op, "x", x, DeviceBuffer.Type.FLOAT, (long) n * c * h * w);
+        need(op, "weight", weight, DeviceBuffer.Type.FLOAT, (long) f * ckk);
+        return new ConvShape(o[0], o[1], p, n * p, ckk, yLen);
+    }
+
     /**
      * Conv2d forward for the whole batch: y [N, F, OH, OW] = W [F, C, K, K] ⊛ x [N, C, H, W] + bias [F] (bias may be
      * null), as im2col → one fp32 GEMM Y' [F, N·P] = W · col → {@link #rowsToNchw}. Overwrites {@code y}; workspace
@@ -114,18 +129,14 @@ public final class GpuConvolution extends GpuOpFamily {
     public void conv2dForward(DeviceBuffer x, int n, int c, int h, int w, DeviceBuffer weight, int f, int kernel,
                               DeviceBuffer bias, int stride, int pad, DeviceBuffer y) {
         String op = "conv2dForward";
-        if (f < 1) throw new IllegalArgumentException("GpuOps." + op + ": f = " + f + ", needs >= 1");
-        int[] o = convGeometry(op, n, c, h, w, kernel, kernel, stride, pad);
-        int p = o[0] * o[1], np = n * p, ckk = c * kernel * kernel;
-        long yLen = nfp(op, n, f, p);
-        need(op, "x", x, DeviceBuffer.Type.FLOAT, (long) n * c * h * w);
-        need(op, "weight", weight, DeviceBuffer.Type.FLOAT, (long) f * ckk);
+        ConvShape s = conv2dShape(op, x, n, c, h, w, weight, f, kernel, stride, pad);
+        int p = s.p, np = s.np, ckk = s.ckk;
         if (bias != null) need(op, "bias", bias, DeviceBuffer.Type.FLOAT, f);
-        need(op, "y", y, DeviceBuffer.Type.FLOAT, yLen);
-        try (DeviceBuffer col = ctx.allocFloat((long) ckk * np); DeviceBuffer rows = ctx.allocFloat(yLen)) {
-            k.im2col(x, n, c, h, w, kernel, kernel, stride, pad, o[0], o[1], col);
-            gemm.gemmImpl(op, false, false, false, f, np, ckk, 1f, weight, 0, ckk, col, 0, np, 0f, rows, 0, np, null,
-                    false);
+        need(op, "y", y, DeviceBuffer.Type.FLOAT, s.yLen);
+        try (DeviceBuffer col = ctx.allocFloat((long) ckk * np); DeviceBuffer rows = ctx.allocFloat(s.yLen)) {
+            k.im2col(x, n, c, h, w, kernel, kernel, stride, pad, s.oh, s.ow, col);
+            gemm.gemmImpl(this, op, false, false, false, f, np, ckk, 1f, weight, 0, ckk, col, 0, np, 0f, rows, 0, np,
+                    null, false);
             k.rowsToNchw(rows, bias, n, f, p, y);
         }
     }
@@ -141,29 +152,25 @@ public final class GpuConvolution extends GpuOpFamily {
                                int stride, int pad, DeviceBuffer dy, DeviceBuffer dx,
                                DeviceBuffer dw, DeviceBuffer db) {
         String op = "conv2dBackward";
-        if (f < 1) throw new IllegalArgumentException("GpuOps." + op + ": f = " + f + ", needs >= 1");
-        int[] o = convGeometry(op, n, c, h, w, kernel, kernel, stride, pad);
-        int p = o[0] * o[1], np = n * p, ckk = c * kernel * kernel;
-        long yLen = nfp(op, n, f, p);
-        need(op, "x", x, DeviceBuffer.Type.FLOAT, (long) n * c * h * w);
-        need(op, "weight", weight, DeviceBuffer.Type.FLOAT, (long) f * ckk);
-        need(op, "dy", dy, DeviceBuffer.Type.FLOAT, yLen);
+        ConvShape s = conv2dShape(op, x, n, c, h, w, weight, f, kernel, stride, pad);
+        int p = s.p, np = s.np, ckk = s.ckk;
+        need(op, "dy", dy, DeviceBuffer.Type.FLOAT, s.yLen);
         if (dx != null) need(op, "dx", dx, DeviceBuffer.Type.FLOAT, (long) n * c * h * w);
         need(op, "dw", dw, DeviceBuffer.Type.FLOAT, (long) f * ckk);
         if (db != null) need(op, "db", db, DeviceBuffer.Type.FLOAT, f);
-        try (DeviceBuffer col = ctx.allocFloat((long) ckk * np); DeviceBuffer dyRows = ctx.allocFloat(yLen)) {
+        try (DeviceBuffer col = ctx.allocFloat((long) ckk * np); DeviceBuffer dyRows = ctx.allocFloat(s.yLen)) {
             k.nchwToRows(dy, n, f, p, dyRows);
-            k.im2col(x, n, c, h, w, kernel, kernel, stride, pad, o[0], o[1], col);
+            k.im2col(x, n, c, h, w, kernel, kernel, stride, pad, s.oh, s.ow, col);
             // dW [F, CKK] += dY' [F, NP] · col^T   (col stored [CKK, NP] = B^T)
-            gemm.gemmImpl(op, false, false, true, f, ckk, np, 1f, dyRows, 0, np, col, 0, np, 1f, dw, 0, ckk, null,
-                    false);
+            gemm.gemmImpl(this, op, false, false, true, f, ckk, np, 1f, dyRows, 0, np, col, 0, np, 1f, dw, 0, ckk,
+                    null, false);
             if (db != null) biasGradNchw(dy, n, f, p, db);
             if (dx != null) {
                 // dcol [CKK, NP] = W^T · dY' (W stored [F, CKK] = A^T), written over col: the stream orders it after
                 // the dW GEMM that reads col.
-                gemm.gemmImpl(op, false, true, false, ckk, np, f, 1f, weight, 0, ckk, dyRows, 0, np, 0f,
+                gemm.gemmImpl(this, op, false, true, false, ckk, np, f, 1f, weight, 0, ckk, dyRows, 0, np, 0f,
                         col, 0, np, null, false);
-                k.col2im(col, n, c, h, w, kernel, kernel, stride, pad, o[0], o[1], dx);
+                k.col2im(col, n, c, h, w, kernel, kernel, stride, pad, s.oh, s.ow, dx);
             }
         }
     }

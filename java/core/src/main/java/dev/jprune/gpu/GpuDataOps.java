@@ -4,34 +4,22 @@ package dev.jprune.gpu;
  * Device data movement for the training loop (native/data.cu): batch gathers from a device-resident dataset and
  * the bias gradient. Each method names its CPU twin; arguments are validated before any launch.
  */
-public final class GpuDataOps {
-    private static final String CPU = "dev.jprune.cpu.CpuDataKernels#";
-    private final GpuContext ctx;
+public final class GpuDataOps extends GpuOpFamily {
+    private static final String DATA = "dev.jprune.cpu.CpuDataKernels#";
     private final DataKernels k;
 
     public GpuDataOps(GpuContext ctx) {
-        this.ctx = ctx;
+        super(ctx);
         this.k = new DataKernels(ctx);
-    }
-
-    private void need(String op, String what, DeviceBuffer b, DeviceBuffer.Type t, long n) {
-        if (b == null) throw new IllegalArgumentException("GpuDataOps." + op + ": " + what + " is null");
-        if (b.isClosed()) throw new IllegalArgumentException("GpuDataOps." + op + ": " + what + " is closed");
-        if (b.context() != ctx) throw new IllegalArgumentException("GpuDataOps." + op + ": " + what
-                + " belongs to another GpuContext");
-        if (b.type() != t) throw new IllegalArgumentException("GpuDataOps." + op + ": " + what + " holds "
-                + b.type() + ", needs " + t);
-        if (b.length() < n) throw new IllegalArgumentException("GpuDataOps." + op + ": " + what + " has " + b.length()
-                + " elements, needs " + n);
     }
 
     /**
      * dst[r, :] = src[idx[r], :] for r in [0, rows). Indices are not range-checked on the device (they come from
      * {@code Batcher.order}); the caller guarantees 0 ≤ idx[r] &lt; src.length / rowLen. Modifies {@code dst}.
      */
-    @CpuTwin(CPU + "gatherRows")
+    @CpuTwin(DATA + "gatherRows")
     public void gatherRows(DeviceBuffer src, DeviceBuffer idx, int idxOffset, DeviceBuffer dst, int rows, int rowLen) {
-        if (rows < 0 || rowLen < 0 || idxOffset < 0) throw new IllegalArgumentException("GpuDataOps.gatherRows: "
+        if (rows < 0 || rowLen < 0 || idxOffset < 0) throw new IllegalArgumentException(where("gatherRows") + ": "
                 + "negative size rows=" + rows + " rowLen=" + rowLen + " idxOffset=" + idxOffset);
         need("gatherRows", "idx", idx, DeviceBuffer.Type.INT, (long) idxOffset + rows);
         need("gatherRows", "dst", dst, DeviceBuffer.Type.FLOAT, (long) rows * rowLen);
@@ -40,9 +28,9 @@ public final class GpuDataOps {
     }
 
     /** dst[i] = src[idx[i]] for i in [0, n). Modifies {@code dst}. */
-    @CpuTwin(CPU + "gatherInts")
+    @CpuTwin(DATA + "gatherInts")
     public void gatherInts(DeviceBuffer src, DeviceBuffer idx, int idxOffset, DeviceBuffer dst, int n) {
-        if (n < 0 || idxOffset < 0) throw new IllegalArgumentException("GpuDataOps.gatherInts: negative size n=" + n
+        if (n < 0 || idxOffset < 0) throw new IllegalArgumentException(where("gatherInts") + ": negative size n=" + n
                 + " idxOffset=" + idxOffset);
         need("gatherInts", "idx", idx, DeviceBuffer.Type.INT, (long) idxOffset + n);
         need("gatherInts", "dst", dst, DeviceBuffer.Type.INT, n);
@@ -51,7 +39,7 @@ public final class GpuDataOps {
     }
 
     /** acc[c] += Σ_r x[r, c], rows in index order (a Linear's bias gradient). Modifies {@code acc}. */
-    @CpuTwin(CPU + "columnSumAccumulate")
+    @CpuTwin(DATA + "columnSumAccumulate")
     public void columnSumAccumulate(DeviceBuffer x, DeviceBuffer acc, int rows, int cols) {
         columnSum("columnSumAccumulate", "acc", x, acc, rows, cols, false);
     }
@@ -60,14 +48,14 @@ public final class GpuDataOps {
      * sum[c] = Σ_r x[r, c], rows in index order from +0: the bits of {@link #columnSumAccumulate} into a zeroed
      * {@code sum}, without zeroing it first (a Linear's bias gradient right after zeroGrad). Overwrites {@code sum}.
      */
-    @CpuTwin(CPU + "columnSum")
+    @CpuTwin(DATA + "columnSum")
     public void columnSum(DeviceBuffer x, DeviceBuffer sum, int rows, int cols) {
         columnSum("columnSum", "sum", x, sum, rows, cols, true);
     }
 
     private void columnSum(String op, String outName, DeviceBuffer x, DeviceBuffer out, int rows,
                            int cols, boolean overwrite) {
-        if (rows < 0 || cols < 0) throw new IllegalArgumentException("GpuDataOps." + op + ": negative size "
+        if (rows < 0 || cols < 0) throw new IllegalArgumentException(where(op) + ": negative size "
                 + rows + " x " + cols);
         need(op, "x", x, DeviceBuffer.Type.FLOAT, (long) rows * cols);
         need(op, outName, out, DeviceBuffer.Type.FLOAT, cols);

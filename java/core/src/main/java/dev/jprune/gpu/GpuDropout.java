@@ -11,8 +11,8 @@ public final class GpuDropout extends GpuOpFamily {
         this.k = new DropoutKernels(ctx);
     }
 
-    private static void dropoutP(String op, float p) {
-        if (!(p >= 0f && p < 1f)) throw new IllegalArgumentException("GpuOps." + op
+    private void dropoutP(String op, float p) {
+        if (!(p >= 0f && p < 1f)) throw new IllegalArgumentException(where(op)
                 + ": p must be in [0, 1), got " + p);
     }
 

@@ -11,22 +11,24 @@ public final class GpuElementwise extends GpuOpFamily {
         this.k = new ElementwiseKernels(ctx);
     }
 
+    /** The checks of biasAdd and biasRelu: y FLOAT [rows, cols], bias FLOAT [cols]. Returns rows·cols. */
+    private long checkBias(String op, DeviceBuffer y, DeviceBuffer bias, int rows, int cols) {
+        long n = product(op, rows, cols);
+        need(op, "y", y, DeviceBuffer.Type.FLOAT, n);
+        need(op, "bias", bias, DeviceBuffer.Type.FLOAT, cols);
+        return n;
+    }
+
     /** y[r, c] += bias[c], y FLOAT [rows, cols], bias FLOAT [cols]. Modifies {@code y}. */
     @CpuTwin(CPU + "biasAdd")
     public void biasAdd(DeviceBuffer y, DeviceBuffer bias, int rows, int cols) {
-        long n = product("biasAdd", rows, cols);
-        need("biasAdd", "y", y, DeviceBuffer.Type.FLOAT, n);
-        need("biasAdd", "bias", bias, DeviceBuffer.Type.FLOAT, cols);
-        if (n > 0) k.biasAdd(y, bias, rows, cols);
+        if (checkBias("biasAdd", y, bias, rows, cols) > 0) k.biasAdd(y, bias, rows, cols);
     }
 
     /** y = max(y + bias, 0) per row: biasAdd then reluForward in one pass. Modifies {@code y}. */
     @CpuTwin({CPU + "biasAdd", CPU + "reluForward"})
     public void biasRelu(DeviceBuffer y, DeviceBuffer bias, int rows, int cols) {
-        long n = product("biasRelu", rows, cols);
-        need("biasRelu", "y", y, DeviceBuffer.Type.FLOAT, n);
-        need("biasRelu", "bias", bias, DeviceBuffer.Type.FLOAT, cols);
-        if (n > 0) k.biasRelu(y, bias, rows, cols);
+        if (checkBias("biasRelu", y, bias, rows, cols) > 0) k.biasRelu(y, bias, rows, cols);
     }
 
     /** y = max(x, 0) over n. Modifies {@code y} (may be {@code x}). */

@@ -12,30 +12,35 @@ public final class GpuGemm extends GpuOpFamily {
         this.k = new GemmKernels(ctx);
     }
 
-    private void checkMatrix(String op, String what, DeviceBuffer buf, int off, int rows, int cols, int ld) {
-        nonNegative(op, "offset of " + what, off);
+    private static void checkMatrix(GpuOpFamily caller, String op, String what, DeviceBuffer buf, int off, int rows,
+                                    int cols, int ld) {
+        caller.nonNegative(op, "offset of " + what, off);
         if (ld < Math.max(1, cols)) {
-            throw new IllegalArgumentException("GpuOps." + op + ": leading dimension of " + what + " is " + ld
+            throw new IllegalArgumentException(caller.where(op) + ": leading dimension of " + what + " is " + ld
                     + ", needs >= " + Math.max(1, cols) + " (stored " + rows + " x " + cols + ")");
         }
         long need = rows == 0 || cols == 0 ? off : off + (long) (rows - 1) * ld + cols;
-        need(op, what + " (stored " + rows + " x " + cols + ", ld " + ld + ", offset " + off + ")", buf,
+        caller.need(op, what + " (stored " + rows + " x " + cols + ", ld " + ld + ", offset " + off + ")", buf,
                 DeviceBuffer.Type.FLOAT, need);
     }
 
-    void gemmImpl(String op, boolean tf32, boolean transA, boolean transB, int m, int n, int kk, float alpha,
-                          DeviceBuffer a, int offA, int lda, DeviceBuffer b, int offB, int ldb, float beta,
-                          DeviceBuffer c, int offC, int ldc, DeviceBuffer bias, boolean relu) {
-        nonNegative(op, "m", m);
-        nonNegative(op, "n", n);
-        nonNegative(op, "k", kk);
-        checkMatrix(op, "A", a, offA, transA ? kk : m, transA ? m : kk, lda);
-        checkMatrix(op, "B", b, offB, transB ? n : kk, transB ? kk : n, ldb);
-        checkMatrix(op, "C", c, offC, m, n, ldc);
-        if (bias != null) need(op, "bias", bias, DeviceBuffer.Type.FLOAT, n);
+    /**
+     * The checked GEMM every op here and {@link GpuConvolution}'s use: an argument error names {@code caller}'s
+     * family and {@code op} (what the user called), not this class.
+     */
+    void gemmImpl(GpuOpFamily caller, String op, boolean tf32, boolean transA, boolean transB, int m, int n, int kk,
+                  float alpha, DeviceBuffer a, int offA, int lda, DeviceBuffer b, int offB, int ldb, float beta,
+                  DeviceBuffer c, int offC, int ldc, DeviceBuffer bias, boolean relu) {
+        caller.nonNegative(op, "m", m);
+        caller.nonNegative(op, "n", n);
+        caller.nonNegative(op, "k", kk);
+        checkMatrix(caller, op, "A", a, offA, transA ? kk : m, transA ? m : kk, lda);
+        checkMatrix(caller, op, "B", b, offB, transB ? n : kk, transB ? kk : n, ldb);
+        checkMatrix(caller, op, "C", c, offC, m, n, ldc);
+        if (bias != null) caller.need(op, "bias", bias, DeviceBuffer.Type.FLOAT, n);
         if (tf32 && ctx.computeCapabilityMajor() < 8) {
-            throw new IllegalArgumentException("GpuOps." + op + ": TF32 needs compute capability 8.0+, this device is "
-                    + ctx.computeCapabilityMajor() + "." + ctx.computeCapabilityMinor());
+            throw new IllegalArgumentException(caller.where(op) + ": TF32 needs compute capability 8.0+, this device"
+                    + " is " + ctx.computeCapabilityMajor() + "." + ctx.computeCapabilityMinor());
         }
         if (m == 0 || n == 0) return;
         k.gemm(tf32, transA, transB, m, n, kk, alpha, a.at(offA), lda, b.at(offB), ldb, beta,
@@ -50,7 +55,7 @@ public final class GpuGemm extends GpuOpFamily {
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                      DeviceBuffer a, int offA, int lda, DeviceBuffer b, int offB, int ldb, float beta, DeviceBuffer c,
                      int offC, int ldc) {
-        gemmImpl("gemm", false, transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta,
+        gemmImpl(this, "gemm", false, transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta,
                 c, offC, ldc, null, false);
     }
 
@@ -58,7 +63,7 @@ public final class GpuGemm extends GpuOpFamily {
     @CpuTwin("dev.jprune.cpu.NaiveGemm#gemm")
     public void gemmTf32(boolean transA, boolean transB, int m, int n, int k, float alpha, DeviceBuffer a, int offA,
                          int lda, DeviceBuffer b, int offB, int ldb, float beta, DeviceBuffer c, int offC, int ldc) {
-        gemmImpl("gemmTf32", true, transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta,
+        gemmImpl(this, "gemmTf32", true, transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta,
                 c, offC, ldc, null, false);
     }
 
@@ -71,7 +76,7 @@ public final class GpuGemm extends GpuOpFamily {
     public void gemmBiasRelu(boolean transA, boolean transB, int m, int n, int k, DeviceBuffer a, int offA, int lda,
                              DeviceBuffer b, int offB, int ldb, DeviceBuffer c, int offC, int ldc, DeviceBuffer bias,
                              boolean relu, boolean tf32) {
-        gemmImpl("gemmBiasRelu", tf32, transA, transB, m, n, k, 1f, a, offA, lda, b, offB, ldb, 0f,
+        gemmImpl(this, "gemmBiasRelu", tf32, transA, transB, m, n, k, 1f, a, offA, lda, b, offB, ldb, 0f,
                 c, offC, ldc, bias, relu);
     }
 }

@@ -22,7 +22,7 @@ public final class GpuLosses extends GpuOpFamily {
     public double softmaxCrossEntropy(DeviceBuffer logits, DeviceBuffer labels, int rows, int cols,
                                       DeviceBuffer dlogits) {
         long n = product("softmaxCrossEntropy", rows, cols);
-        if (rows == 0 || cols == 0) throw new IllegalArgumentException("GpuOps.softmaxCrossEntropy: empty batch "
+        if (rows == 0 || cols == 0) throw new IllegalArgumentException(where("softmaxCrossEntropy") + ": empty batch "
                 + rows + " x " + cols);
         need("softmaxCrossEntropy", "logits", logits, DeviceBuffer.Type.FLOAT, n);
         need("softmaxCrossEntropy", "labels", labels, DeviceBuffer.Type.INT, rows);
@@ -49,7 +49,7 @@ public final class GpuLosses extends GpuOpFamily {
     /** Mean squared error over n; overwrites {@code dpred} with 2(p − t)/n; returns mean((p − t)²). */
     @CpuTwin(CPU + "mse")
     public double mse(DeviceBuffer pred, DeviceBuffer target, int n, DeviceBuffer dpred) {
-        if (n <= 0) throw new IllegalArgumentException("GpuOps.mse: n = " + n + ", needs > 0");
+        if (n <= 0) throw new IllegalArgumentException(where("mse") + ": n = " + n + ", needs > 0");
         need("mse", "pred", pred, DeviceBuffer.Type.FLOAT, n);
         need("mse", "target", target, DeviceBuffer.Type.FLOAT, n);
         need("mse", "dpred", dpred, DeviceBuffer.Type.FLOAT, n);
@@ -80,7 +80,7 @@ public final class GpuLosses extends GpuOpFamily {
                                          DeviceBuffer badRowOut, int slot) {
         String op = "softmaxCrossEntropyAsync";
         long n = product(op, rows, cols);
-        if (rows == 0 || cols == 0) throw new IllegalArgumentException("GpuOps." + op + ": empty batch "
+        if (rows == 0 || cols == 0) throw new IllegalArgumentException(where(op) + ": empty batch "
                 + rows + " x " + cols);
         need(op, "logits", logits, DeviceBuffer.Type.FLOAT, n);
         need(op, "labels", labels, DeviceBuffer.Type.INT, rows);
@@ -103,7 +103,7 @@ public final class GpuLosses extends GpuOpFamily {
     @CpuTwin(CPU + "mse")
     public void mseAsync(DeviceBuffer pred, DeviceBuffer target, int n, DeviceBuffer dpred,
                          DeviceBuffer lossOut, int slot) {
-        if (n <= 0) throw new IllegalArgumentException("GpuOps.mseAsync: n = " + n + ", needs > 0");
+        if (n <= 0) throw new IllegalArgumentException(where("mseAsync") + ": n = " + n + ", needs > 0");
         need("mseAsync", "pred", pred, DeviceBuffer.Type.FLOAT, n);
         need("mseAsync", "target", target, DeviceBuffer.Type.FLOAT, n);
         need("mseAsync", "dpred", dpred, DeviceBuffer.Type.FLOAT, n);

@@ -5,8 +5,9 @@ package dev.jprune.gpu;
  * {@link dev.jprune.cpu.NaiveGemm} on {@link DeviceBuffer}s, grouped by kernel family: each family's methods keep
  * their twins' argument order and semantics and name them with {@link CpuTwin}. Kernels are queued on the context's
  * stream; methods returning a value (losses, sums of squares) wait for it. Arguments are validated on the host
- * first: a bad shape, type or length is an IllegalArgumentException naming the op ("GpuOps.op") and the fault, and
- * nothing is launched. Not thread-safe (like its context). Data movement for training is {@link GpuDataOps}.
+ * first: a bad shape, type or length is an IllegalArgumentException naming the family and op the caller called
+ * ("GpuOptimizers.sgdStep: ...") and the fault, and nothing is launched. Not thread-safe (like its context). Data
+ * movement for training is {@link GpuDataOps}.
  */
 public final class GpuOps {
     private final GpuContext ctx;

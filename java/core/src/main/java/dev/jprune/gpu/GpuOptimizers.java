@@ -33,14 +33,14 @@ public final class GpuOptimizers extends GpuOpFamily {
         need(op, "scores", acc.scores(), DeviceBuffer.Type.FLOAT, n);
         need(op, "faultState", acc.faultState(), DeviceBuffer.Type.LONG, 1);
         if (acc.criterionCode() < 0 || acc.criterionCode() > 4) {
-            throw new IllegalArgumentException("GpuOps." + op + ": score criterion code " + acc.criterionCode()
+            throw new IllegalArgumentException(where(op) + ": score criterion code " + acc.criterionCode()
                     + " has no per-batch formula");
         }
         if (acc.ema() && !(acc.momentum() >= 0f && acc.momentum() < 1f)) {
-            throw new IllegalArgumentException("GpuOps." + op + ": EMA momentum must be in [0, 1), got "
+            throw new IllegalArgumentException(where(op) + ": EMA momentum must be in [0, 1), got "
                     + acc.momentum());
         }
-        if (acc.globalOffset() < 0) throw new IllegalArgumentException("GpuOps." + op + ": negative score offset "
+        if (acc.globalOffset() < 0) throw new IllegalArgumentException(where(op) + ": negative score offset "
                 + acc.globalOffset());
     }
 
@@ -64,8 +64,10 @@ public final class GpuOptimizers extends GpuOpFamily {
         nonNegative("sgdStep", "n", n);
         need("sgdStep", "w", w, DeviceBuffer.Type.FLOAT, n);
         need("sgdStep", "g", g, DeviceBuffer.Type.FLOAT, n);
-        if (momentum != 0f && mom == null) throw new IllegalArgumentException("GpuOps.sgdStep: momentum " + momentum
-                + " needs a momentum buffer");
+        if (momentum != 0f && mom == null) {
+            throw new IllegalArgumentException(where("sgdStep") + ": momentum " + momentum
+                    + " needs a momentum buffer");
+        }
         if (mom != null) need("sgdStep", "mom", mom, DeviceBuffer.Type.FLOAT, n);
         if (mask != null) need("sgdStep", "mask", mask, DeviceBuffer.Type.BYTE, n);
         checkScores("sgdStep", scores, n);
@@ -89,7 +91,7 @@ public final class GpuOptimizers extends GpuOpFamily {
                          float lr, float beta1, float beta2, float eps, float weightDecay, int step,
                          float gradScale, float clipValue, StepScores scores) {
         nonNegative("adamStep", "n", n);
-        if (step < 1) throw new IllegalArgumentException("GpuOps.adamStep: step = " + step + ", is 1-based");
+        if (step < 1) throw new IllegalArgumentException(where("adamStep") + ": step = " + step + ", is 1-based");
         need("adamStep", "w", w, DeviceBuffer.Type.FLOAT, n);
         need("adamStep", "g", g, DeviceBuffer.Type.FLOAT, n);
         need("adamStep", "m", m, DeviceBuffer.Type.FLOAT, n);
@@ -160,15 +162,15 @@ public final class GpuOptimizers extends GpuOpFamily {
      */
     private long[] encodeSteps(String op, StepTable table, List<StepTensor> ts, boolean adam, float momentum,
                                StepScores[] shared, long[] blocks) {
-        if (table == null || table.ctx != ctx) throw new IllegalArgumentException("GpuOps." + op
+        if (table == null || table.ctx != ctx) throw new IllegalArgumentException(where(op)
                 + ": the step table is null or of another GpuContext");
-        if (ts.isEmpty()) throw new IllegalArgumentException("GpuOps." + op + ": no tensors");
+        if (ts.isEmpty()) throw new IllegalArgumentException(where(op) + ": no tensors");
         long[] rows = new long[ts.size() * OPT_ROW_LONGS];
         long start = 0;
         for (int t = 0; t < ts.size(); t++) {
             StepTensor x = ts.get(t);
             String at = op + " tensor " + t;
-            if (x == null) throw new IllegalArgumentException("GpuOps." + at + ": null");
+            if (x == null) throw new IllegalArgumentException(where(at) + ": null");
             nonNegative(at, "n", x.n());
             need(at, "w", x.w(), DeviceBuffer.Type.FLOAT, x.n());
             need(at, "g", x.g(), DeviceBuffer.Type.FLOAT, x.n());
@@ -176,10 +178,10 @@ public final class GpuOptimizers extends GpuOpFamily {
                 need(at, "m", x.s1(), DeviceBuffer.Type.FLOAT, x.n());
                 need(at, "v", x.s2(), DeviceBuffer.Type.FLOAT, x.n());
             } else {
-                if (momentum != 0f && x.s1() == null) throw new IllegalArgumentException("GpuOps." + at + ": momentum "
+                if (momentum != 0f && x.s1() == null) throw new IllegalArgumentException(where(at) + ": momentum "
                         + momentum + " needs a momentum buffer");
                 if (x.s1() != null) need(at, "mom", x.s1(), DeviceBuffer.Type.FLOAT, x.n());
-                if (x.s2() != null) throw new IllegalArgumentException("GpuOps." + at
+                if (x.s2() != null) throw new IllegalArgumentException(where(at)
                         + ": SGD has no second state buffer");
             }
             if (x.mask() != null) need(at, "mask", x.mask(), DeviceBuffer.Type.BYTE, x.n());
@@ -190,7 +192,7 @@ public final class GpuOptimizers extends GpuOpFamily {
                 if (first == null) shared[0] = sc;
                 else if (first.faultState() != sc.faultState() || first.criterionCode() != sc.criterionCode()
                         || first.ema() != sc.ema() || first.momentum() != sc.momentum()) {
-                    throw new IllegalArgumentException("GpuOps." + at
+                    throw new IllegalArgumentException(where(at)
                             + ": the tensors' score accumulations differ in criterion, mode,"
                             + " momentum or fault state (one launch shares them)");
                 }
@@ -211,7 +213,7 @@ public final class GpuOptimizers extends GpuOpFamily {
             rows[r + 9] = b;
             start += b;
         }
-        if (start > Integer.MAX_VALUE) throw new IllegalArgumentException("GpuOps." + op + ": " + start + " blocks");
+        if (start > Integer.MAX_VALUE) throw new IllegalArgumentException(where(op) + ": " + start + " blocks");
         blocks[0] = start;
         return rows;
     }
@@ -270,7 +272,7 @@ public final class GpuOptimizers extends GpuOpFamily {
 
     private void adamStepsImpl(StepTable table, List<StepTensor> ts, float lr, float beta1, float beta2, float eps,
                                float weightDecay, int step, float gradScale, DeviceBuffer scaleDev, float clipValue) {
-        if (step < 1) throw new IllegalArgumentException("GpuOps.adamSteps: step = " + step + ", is 1-based");
+        if (step < 1) throw new IllegalArgumentException(where("adamSteps") + ": step = " + step + ", is 1-based");
         StepScores[] shared = new StepScores[1];
         long[] blocks = new long[1];
         long[] rows = encodeSteps("adamSteps", table, ts, true, 0f, shared, blocks);

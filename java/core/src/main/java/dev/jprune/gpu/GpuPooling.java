@@ -11,12 +11,12 @@ public final class GpuPooling extends GpuOpFamily {
         this.k = new PoolKernels(ctx);
     }
 
-    private static int[] poolGeometry(String op, int n, int c, int h, int w, int kernel, int stride) {
+    private int[] poolGeometry(String op, int n, int c, int h, int w, int kernel, int stride) {
         if (n < 1 || c < 1 || kernel < 1 || stride < 1) {
-            throw new IllegalArgumentException("GpuOps." + op + ": n, c, kernel, stride = " + n + ", " + c + ", "
+            throw new IllegalArgumentException(where(op) + ": n, c, kernel, stride = " + n + ", " + c + ", "
                     + kernel + ", " + stride + ", all need >= 1");
         }
-        if (h < kernel || w < kernel) throw new IllegalArgumentException("GpuOps." + op + ": input " + h + "x" + w
+        if (h < kernel || w < kernel) throw new IllegalArgumentException(where(op) + ": input " + h + "x" + w
                 + " smaller than the window " + kernel);
         checkedInt(op, "N*C*H*W", (long) n * c * h * w);
         return new int[] {(h - kernel) / stride + 1, (w - kernel) / stride + 1};

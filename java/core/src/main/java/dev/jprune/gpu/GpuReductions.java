@@ -33,17 +33,26 @@ public final class GpuReductions extends GpuOpFamily {
         int t = tensors.size();
         if (t == 0) return 0.0;
         if (perTensor != null && perTensor.length < t) {
-            throw new IllegalArgumentException("GpuOps.sumSquares: perTensor has " + perTensor.length
+            throw new IllegalArgumentException(where("sumSquares") + ": perTensor has " + perTensor.length
                     + " slots for " + t + " tensors");
         }
-        DeviceBuffer[] bufs = new DeviceBuffer[t];
-        long[] offs = new long[t], lens = new long[t];
+        Views v = whole("sumSquares", tensors);
+        return sumSquaresImpl(v.bufs, v.offs, v.lens, perTensor);
+    }
+
+    /** Views of buffers for the sum-of-squares table: tensor i is bufs[i][offs[i], offs[i] + lens[i]). */
+    private record Views(DeviceBuffer[] bufs, long[] offs, long[] lens) { }
+
+    /** Each of {@code tensors} whole (offset 0, its full length), checked as a FLOAT buffer of this context. */
+    private Views whole(String op, List<DeviceBuffer> tensors) {
+        int t = tensors.size();
+        Views v = new Views(new DeviceBuffer[t], new long[t], new long[t]);
         for (int i = 0; i < t; i++) {
-            bufs[i] = tensors.get(i);
-            need("sumSquares", "tensor " + i, bufs[i], DeviceBuffer.Type.FLOAT, 0);
-            lens[i] = bufs[i].length();
+            v.bufs[i] = tensors.get(i);
+            need(op, "tensor " + i, v.bufs[i], DeviceBuffer.Type.FLOAT, 0);
+            v.lens[i] = v.bufs[i].length();
         }
-        return sumSquaresImpl(bufs, offs, lens, perTensor);
+        return v;
     }
 
     /**
@@ -54,18 +63,18 @@ public final class GpuReductions extends GpuOpFamily {
     @CpuTwin(CPU + "sumSquares")
     public double sumSquares(DeviceBuffer flat, long[] offsets, long[] lengths, double[] perTensor) {
         if (offsets == null || lengths == null || offsets.length != lengths.length) {
-            throw new IllegalArgumentException("GpuOps.sumSquares: " + (offsets == null ? "null" : offsets.length)
+            throw new IllegalArgumentException(where("sumSquares") + ": " + (offsets == null ? "null" : offsets.length)
                     + " offsets for " + (lengths == null ? "null" : lengths.length) + " lengths");
         }
         int t = offsets.length;
         if (perTensor != null && perTensor.length < t) {
-            throw new IllegalArgumentException("GpuOps.sumSquares: perTensor has " + perTensor.length
+            throw new IllegalArgumentException(where("sumSquares") + ": perTensor has " + perTensor.length
                     + " slots for " + t + " tensors");
         }
         need("sumSquares", "flat", flat, DeviceBuffer.Type.FLOAT, 0);
         for (int i = 0; i < t; i++) {
             if (offsets[i] < 0 || lengths[i] < 0 || offsets[i] + lengths[i] > flat.length()) {
-                throw new IllegalArgumentException("GpuOps.sumSquares: view " + i + " [" + offsets[i] + ", "
+                throw new IllegalArgumentException(where("sumSquares") + ": view " + i + " [" + offsets[i] + ", "
                         + (offsets[i] + lengths[i]) + ") outside a buffer of " + flat.length() + " elements");
             }
         }
@@ -213,19 +222,13 @@ public final class GpuReductions extends GpuOpFamily {
     public void clipScaleAsync(NormTable table, List<DeviceBuffer> tensors, double maxNorm, long step) {
         needTable("clipScaleAsync", table);
         if (!(maxNorm > 0)) {
-            throw new IllegalArgumentException("GpuOps.clipScaleAsync: max norm must be positive, got " + maxNorm);
+            throw new IllegalArgumentException(where("clipScaleAsync") + ": max norm must be positive, got " + maxNorm);
         }
         int t = tensors.size();
-        if (t == 0) throw new IllegalArgumentException("GpuOps.clipScaleAsync: no tensors");
-        DeviceBuffer[] bufs = new DeviceBuffer[t];
-        long[] offs = new long[t], lens = new long[t];
-        for (int i = 0; i < t; i++) {
-            bufs[i] = tensors.get(i);
-            need("clipScaleAsync", "tensor " + i, bufs[i], DeviceBuffer.Type.FLOAT, 0);
-            lens[i] = bufs[i].length();
-        }
+        if (t == 0) throw new IllegalArgumentException(where("clipScaleAsync") + ": no tensors");
+        Views v = whole("clipScaleAsync", tensors);
         long[] nb = new long[1];
-        long[] encoded = encodeSumSquares(bufs, offs, lens, nb);
+        long[] encoded = encodeSumSquares(v.bufs, v.offs, v.lens, nb);
         DeviceBuffer tab = table.update(encoded, nb[0]);
         k.sumsqPartials(tab, t, nb[0], table.partials);
         k.sumsqFinishClip(tab, table.partials, t, nb[0], table.total, maxNorm, step, table.scale, table.norm,

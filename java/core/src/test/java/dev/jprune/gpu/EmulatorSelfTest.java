@@ -32,7 +32,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Tag("gpu")
 class EmulatorSelfTest {
     @BeforeEach
-    void onlyOnTheEmulator() {
+    void onlyOnTheEmulator() { assumeEmulator(); }
+
+    /** Skips unless this JVM is the gpu-emulated test execution and the emulator library was built. */
+    static void assumeEmulator() {
         assumeTrue(Boolean.getBoolean("jprune.gpu.emulated"), "runs only in the gpu-emulated test execution");
         String lib = System.getProperty("jprune.gpu.emulator.lib", "");
         assumeTrue(Files.isRegularFile(Path.of(lib)), "the emulator was not built (no g++?): " + lib + " is missing");

@@ -1,54 +1,28 @@
 package dev.jprune.gpu;
 
 import dev.jprune.cpu.CpuConvKernels;
-import dev.jprune.cpu.CpuKernels;
 import dev.jprune.cpu.Im2col;
 import dev.jprune.cpu.NaiveConv2d;
 import dev.jprune.nn.Dropout;
 import dev.jprune.tensor.Tensor;
 import dev.jprune.util.Rng;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
 
-import static dev.jprune.gpu.GpuOpsTest.assertClose;
 import static dev.jprune.testutil.TestArrays.nan;
 import static dev.jprune.testutil.TestArrays.random;
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * GPU ≡ CPU for the conv, pooling, dropout and no-sync loss ops: fresh random inputs, shapes including 1, 7, 129
- * and odd sizes, outputs poisoned with NaN first, |gpu − cpu| ≤ atol + rtol·|cpu| with the worst element printed.
- * The data-movement ops (im2col, col2im, permutes, pooling, dropout) must match bit for bit. Skips without a GPU.
+ * GPU ≡ CPU for the CNN layer families {@link GpuConvolution}, {@link GpuPooling} and {@link GpuDropout}: fresh random
+ * inputs, shapes including 1, 7, 129 and odd sizes, outputs poisoned with NaN first, |gpu − cpu| ≤ atol + rtol·|cpu|
+ * with the worst element printed. The data-movement ops (im2col, col2im, permutes, pooling, dropout) must match bit
+ * for bit. Skips without a GPU.
  */
 @Tag("gpu")
-class GpuConvOpsTest {
-    private static GpuContext ctx;
-    private static GpuOps ops;
-
-    @BeforeAll
-    static void open() {
-        if (!GpuProbe.get().available()) return;
-        ctx = GpuContext.open(0, true);
-        ops = new GpuOps(ctx);
-    }
-
-    @BeforeEach
-    void needGpu() {
-        GpuProbe p = GpuProbe.get();
-        assumeTrue(p.available(), "no usable GPU: " + p.reason());
-    }
-
-    @AfterAll
-    static void close() {
-        if (ctx != null) ctx.close();
-    }
-
+class GpuConvOpsTest extends GpuTestBase {
     // {n, c, h, w, f, k, stride, pad}: 1x1, odd sizes, stride 2/3, padding, LeNet conv1/conv2, 129 wide, kernel > input
     private static final int[][] CONV = {
             {1, 1, 1, 1, 1, 1, 1, 0}, {2, 3, 7, 5, 4, 3, 1, 1}, {3, 2, 9, 9, 5, 3, 2, 0}, {7, 1, 28, 28, 6, 5, 1, 2},
@@ -221,76 +195,6 @@ class GpuConvOpsTest {
                 }
             }
         }
-    }
-
-    @Test
-    void lossesWithoutHostSyncMatchTheSyncedOnes() {
-        Rng r = new Rng(36);
-        int slots = 4;
-        try (DeviceBuffer lossOut = ctx.allocDouble(slots); DeviceBuffer correct = ctx.allocLong(slots);
-             DeviceBuffer bad = ctx.allocInt(slots)) {
-            for (int rows : new int[] {1, 7, 129}) {
-                for (int cols : new int[] {1, 7, 10, 129, 1000}) {
-                    float[] logits = random(r, rows * cols);
-                    for (int i = 0; i < logits.length; i++) {
-                        logits[i] *= 20;
-                        if (i % 5 == 0) logits[i] = Math.round(logits[i] / 10) * 10f;  // ties for the argmax
-                    }
-                    int[] labels = new int[rows];
-                    for (int i = 0; i < rows; i++) labels[i] = r.nextInt(cols);
-                    float[] cpuGrad = nan(rows * cols);
-                    double cpuLoss = CpuKernels.softmaxCrossEntropy(logits, labels, rows, cols, cpuGrad);
-                    long cpuCorrect = CpuConvKernels.countCorrect(logits, labels, rows, cols);
-                    int slot = (rows + cols) % slots;
-                    try (DeviceBuffer dl = ctx.upload(logits); DeviceBuffer lab = ctx.upload(labels);
-                         DeviceBuffer dd = ctx.upload(nan(rows * cols))) {
-                        ops.losses().softmaxCrossEntropyAsync(dl, lab, rows, cols, dd, lossOut, correct, bad, slot);
-                        double[] l = new double[slots];
-                        lossOut.download(l);
-                        long[] cnt = downloadLong(correct, slots);
-                        int[] b = new int[slots];
-                        bad.download(b);
-                        String tag = rows + "x" + cols;
-                        assertClose("async xent loss " + tag, cpuLoss, l[slot], 1e-12);
-                        double synced = ops.losses().softmaxCrossEntropy(dl, lab, rows, cols, dd);
-                        assertEquals(Double.doubleToRawLongBits(synced),
-                                Double.doubleToRawLongBits(l[slot]), "async loss == synced loss " + tag);
-                        assertEquals(cpuCorrect, cnt[slot], "correct count " + tag);
-                        assertEquals(-1, b[slot], "no bad row " + tag);
-                        assertClose("async xent grad " + tag, cpuGrad, dd.toFloatArray(), 1e-7, 1e-5);
-                    }
-                }
-            }
-            // a bad label: NaN loss and the first bad row, without an exception (nothing waits)
-            try (DeviceBuffer dl = ctx.upload(random(r, 28)); DeviceBuffer lab = ctx.upload(new int[] {0, 7, 2, -1});
-                 DeviceBuffer dd = ctx.allocFloat(28)) {
-                ops.losses().softmaxCrossEntropyAsync(dl, lab, 4, 7, dd, lossOut, null, bad, 2);
-                double[] l = new double[slots];
-                lossOut.download(l);
-                int[] b = new int[slots];
-                bad.download(b);
-                assertTrue(Double.isNaN(l[2]), "loss " + l[2]);
-                assertEquals(1, b[2]);
-            }
-            for (int n : new int[] {1, 7, 129, 65536 + 3}) {
-                float[] p = random(r, n), t = random(r, n), cpu = nan(n);
-                double cpuLoss = CpuKernels.mse(p, t, n, cpu);
-                try (DeviceBuffer dp = ctx.upload(p); DeviceBuffer dt = ctx.upload(t);
-                     DeviceBuffer dd = ctx.upload(nan(n))) {
-                    ops.losses().mseAsync(dp, dt, n, dd, lossOut, 3);
-                    double[] l = new double[slots];
-                    lossOut.download(l);
-                    assertClose("async mse n=" + n, cpuLoss, l[3], 1e-12);
-                    assertClose("async mse grad n=" + n, cpu, dd.toFloatArray(), 0, 0);
-                }
-            }
-        }
-    }
-
-    private static long[] downloadLong(DeviceBuffer b, int n) {
-        long[] out = new long[n];
-        b.download(out);
-        return out;
     }
 
     @Test

@@ -59,7 +59,7 @@ class GpuStaticTest {
     @Test
     void contextOnAMachineWithoutGpuFailsWithTheProbeReason() {
         GpuProbe p = GpuProbe.get();
-        if (p.available()) return;  // on a GPU machine GpuOpsTest covers the context
+        if (p.available()) return;  // on a GPU machine GpuOpsTest and the family tests cover the context
         GpuException e = assertThrows(GpuException.class, GpuContext::open);
         assertTrue(e.getMessage().contains(p.reason()), e.getMessage());
     }

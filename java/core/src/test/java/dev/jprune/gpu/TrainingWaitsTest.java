@@ -13,8 +13,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,9 +30,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class TrainingWaitsTest {
     @BeforeEach
     void onlyOnTheEmulator() {
-        assumeTrue(Boolean.getBoolean("jprune.gpu.emulated"), "runs only in the gpu-emulated test execution");
-        String lib = System.getProperty("jprune.gpu.emulator.lib", "");
-        assumeTrue(Files.isRegularFile(Path.of(lib)), "the emulator was not built (no g++?): " + lib + " is missing");
+        EmulatorSelfTest.assumeEmulator();
         assumeTrue(GpuProbe.get().available(), GpuProbe.get().reason());
     }
 

@@ -9,7 +9,7 @@ import java.util.List;
  * The device {@link SelectionEngine}: {@link GpuPruneOps}' fused selections over one prune's tensors. Each tensor's
  * scores are {@code criterion} computed from its device buffers (MAGNITUDE reads the weights; USER reads the score
  * buffer); its maskOut receives the new mask, and weights and optimizer states are zeroed where it prunes (the
- * tensors' maskIn, if sticky, keeps earlier prunes pruned). Masks equal the host engine's bit for bit (GpuPruneTest,
+ * tensors' maskIn, if sticky, keeps earlier prunes pruned). Masks equal the host engine's bit for bit (GpuPrune*Test,
  * GpuPruningTest). Only kept counts come to the host; the caller downloads the masks when it commits them.
  */
 public final class GpuSelectionEngine implements SelectionEngine {

@@ -106,7 +106,6 @@ public final class GpuTrainer implements AutoCloseable {
     public void gradientsOnBatches(DeviceDataset d, int batches, long seed, Runnable onDevice, Runnable perBatch) {
         Batcher batcher = new Batcher(d.host, cfg.batchSize(), true, false, seed);
         int[] order = batcher.order(0);
-        int c = model.outputSize();
         int count = Math.min(batches, batcher.numBatches());
         // The loss is not needed; a bad label is (checked once at the end, unless a per-batch host copy waits anyway).
         try (DeviceBuffer perm = ctx.upload(order); DeviceBuffer losses = ctx.allocDouble(Math.max(1, count));
@@ -114,13 +113,7 @@ public final class GpuTrainer implements AutoCloseable {
             for (int b = 0, from = 0; b < count; b++, from += cfg.batchSize()) {
                 int n = Math.min(cfg.batchSize(), d.n - from);
                 try (Scratch s = new Scratch(ctx)) {
-                    DeviceBuffer x = s.floats((long) n * d.sampleSize), y = s.ints(n);
-                    gather(d, perm, from, n, x, y);
-                    model.zeroGrad();
-                    DeviceBuffer logits = model.forward(x, n, false, s);
-                    DeviceBuffer dlogits = s.floats((long) n * c);
-                    model.ops.losses().softmaxCrossEntropyAsync(logits, y, n, c, dlogits, losses, null, badRows, b);
-                    model.backward(dlogits, n, s);
+                    forwardBackward(d, perm, from, n, false, s, losses, null, badRows, b);
                     if (onDevice != null) onDevice.run();
                     if (perBatch != null) {
                         checkLabels(d, order, badRows, b + 1);
@@ -167,14 +160,7 @@ public final class GpuTrainer implements AutoCloseable {
             for (int step = 0, from = 0; step < steps; step++, from += cfg.batchSize()) {
                 int n = Math.min(cfg.batchSize(), d.n - from);
                 try (Scratch s = new Scratch(ctx)) {
-                    DeviceBuffer x = s.floats((long) n * d.sampleSize), y = s.ints(n);
-                    gather(d, perm, from, n, x, y);
-                    model.zeroGrad();
-                    DeviceBuffer logits = model.forward(x, n, true, s);
-                    DeviceBuffer dlogits = s.floats((long) n * model.outputSize());
-                    model.ops.losses().softmaxCrossEntropyAsync(logits, y, n, model.outputSize(), dlogits, losses,
-                            correct, badRows, step);
-                    model.backward(dlogits, n, s);
+                    forwardBackward(d, perm, from, n, true, s, losses, correct, badRows, step);
                     if (!hooks.isEmpty()) {
                         if (hostWanted()) model.download(true);
                         for (dev.jprune.train.StepHook h : List.copyOf(hooks)) h.afterBackward(globalStep);
@@ -228,10 +214,29 @@ public final class GpuTrainer implements AutoCloseable {
         }
     }
 
-    /** Batch rows perm[from, from + n) of {@code d} into x [n, sampleSize] and their labels into y [n]. */
-    private void gather(DeviceDataset d, DeviceBuffer perm, int from, int n, DeviceBuffer x, DeviceBuffer y) {
+    /**
+     * One batch's forward and loss on the device, no wait: rows perm[from, from + n) of {@code d} gathered into
+     * x [n, sampleSize] and their labels into y [n], forward ({@code training}: dropout on), softmax cross-entropy
+     * into slot {@code slot} of {@code losses}, {@code correct} (may be null) and {@code badRows}. Returns the loss
+     * gradient dlogits [n, outputs]; every buffer comes from {@code s}.
+     */
+    private DeviceBuffer forwardLoss(DeviceDataset d, DeviceBuffer perm, int from, int n, boolean training, Scratch s,
+                                     DeviceBuffer losses, DeviceBuffer correct, DeviceBuffer badRows, int slot) {
+        DeviceBuffer x = s.floats((long) n * d.sampleSize), y = s.ints(n);
         model.data.gatherRows(d.images, perm, from, x, n, d.sampleSize);
         model.data.gatherInts(d.labels, perm, from, y, n);
+        DeviceBuffer logits = model.forward(x, n, training, s);
+        int c = model.outputSize();
+        DeviceBuffer dlogits = s.floats((long) n * c);
+        model.ops.losses().softmaxCrossEntropyAsync(logits, y, n, c, dlogits, losses, correct, badRows, slot);
+        return dlogits;
+    }
+
+    /** {@link #forwardLoss} then backward into freshly zeroed gradients (zeroGrad is lazy: no launch of its own). */
+    private void forwardBackward(DeviceDataset d, DeviceBuffer perm, int from, int n, boolean training, Scratch s,
+                                 DeviceBuffer losses, DeviceBuffer correct, DeviceBuffer badRows, int slot) {
+        model.zeroGrad();
+        model.backward(forwardLoss(d, perm, from, n, training, s, losses, correct, badRows, slot), n, s);
     }
 
     private void optimizerStep() {
@@ -279,7 +284,6 @@ public final class GpuTrainer implements AutoCloseable {
         if (batchSize < 1) throw new IllegalArgumentException("GpuTrainer.evaluate: batch size " + batchSize);
         int[] idx = new int[d.n];
         for (int i = 0; i < d.n; i++) idx[i] = i;
-        int c = model.outputSize();
         int batches = (d.n + batchSize - 1) / batchSize;
         if (batches == 0) return new Evaluation(0.0 / 0.0, 0.0 / 0.0, 0);
         double[] l = new double[batches];
@@ -290,11 +294,7 @@ public final class GpuTrainer implements AutoCloseable {
             for (int b = 0, from = 0; b < batches; b++, from += batchSize) {
                 int n = Math.min(batchSize, d.n - from);
                 try (Scratch s = new Scratch(ctx)) {
-                    DeviceBuffer x = s.floats((long) n * d.sampleSize), y = s.ints(n);
-                    gather(d, perm, from, n, x, y);
-                    DeviceBuffer logits = model.forward(x, n, false, s);
-                    DeviceBuffer dlogits = s.floats((long) n * c);  // written, not needed
-                    model.ops.losses().softmaxCrossEntropyAsync(logits, y, n, c, dlogits, losses, correct, badRows, b);
+                    forwardLoss(d, perm, from, n, false, s, losses, correct, badRows, b);  // dlogits: not needed
                 }
             }
             ctx.download(losses.into(l), correct.into(right), badRows.into(bad));

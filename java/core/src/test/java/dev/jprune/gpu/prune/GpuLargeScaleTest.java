@@ -2,13 +2,10 @@ package dev.jprune.gpu.prune;
 
 import dev.jprune.cpu.CpuKernels;
 import dev.jprune.gpu.DeviceBuffer;
-import dev.jprune.gpu.GpuContext;
-import dev.jprune.gpu.GpuProbe;
 import dev.jprune.prune.Criterion;
 import dev.jprune.prune.GlobalSelector;
 import dev.jprune.prune.ScoreSource;
 import dev.jprune.prune.Selection;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -35,40 +32,30 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * keeping 8 GB of copies.
  */
 @Tag("gpu")
-class GpuLargeScaleTest {
+class GpuLargeScaleTest extends GpuPruneTestBase {
     private static final boolean LARGE = "1".equals(System.getenv("JPRUNE_LARGE"))
             || Boolean.getBoolean("jprune.test.large");
     /** Tensors of the many-tensor case: 10 000 at full scale; 1000 at medium scale (the emulator runs every block of
-     *  every pass, and 10 000 one-chunk tensors cost it 40 s; GpuOpsTest covers 10 000 and 70 000 tensors for
+     *  every pass, and 10 000 one-chunk tensors cost it 40 s; GpuReductionsTest covers 10 000 and 70 000 tensors for
      *  norms). */
     private static final int MANY = LARGE ? 10_000 : 1_000;
     private static final long HUGE = LARGE ? (1L << 31) + 5 : (1L << 21) + 5;
     /** Quantisation of the huge tensor's magnitudes: 4096 levels, so every level is a block of ties. */
     private static final int LEVELS = 4096;
-    private static GpuContext ctx;
-    private static GpuPruneOps ops;
-
     @BeforeAll
-    static void open() {
-        if (!GpuProbe.get().available()) return;
-        ctx = GpuContext.open(0, true);
-        ops = new GpuPruneOps(ctx);
+    static void bracketFirst() {
         // As GpuBackend runs it (fresh output masks): the bracket path first, then the shared-histogram path, then
         // the 16-bit ones; the 80% Taylor case (its boundary among ~1e8 exact zeros at full scale) misses the bracket.
-        ops.setBracketing(true);
+        if (pruneOps != null) pruneOps.setBracketing(true);
     }
 
     @BeforeEach
-    void needGpu() {
-        assumeTrue(GpuProbe.get().available(), "no usable GPU: " + GpuProbe.get().reason());
+    void needMemoryAtFullScale() {
         if (LARGE) {
             assumeTrue(ctx.totalMemory() >= 16L << 30, "JPRUNE_LARGE needs 16 GiB of device memory, "
                     + ctx.deviceName() + " has " + (ctx.totalMemory() >> 20) + " MiB");
         }
     }
-
-    @AfterAll
-    static void close() { if (ctx != null) ctx.close(); }
 
     // ----------------------------------------------------------------------------------- inputs from a hash
     static long mix(long z) {  // splitmix64's finaliser
@@ -167,7 +154,7 @@ class GpuLargeScaleTest {
                 boolean zero = fraction == 0.8;  // the last selection zeroes w: checked against the hash after it
                 String what = MANY + " tensors, " + total + " elements, TAYLOR keep " + keep;
                 Selection want = GlobalSelector.select(src, keep);
-                GpuSelection got = ops.select(ts, Criterion.TAYLOR, keep, zero, false);
+                GpuSelection got = pruneOps.select(ts, Criterion.TAYLOR, keep, zero, false);
                 assertEquals(want.thresholdBits, got.thresholdBits(), what + ": threshold bits");
                 assertEquals(want.tieBudget, got.tieBudget(), what + ": tie budget");
                 assertEquals(want.countAbove, got.countAbove(), what + ": count above");
@@ -216,7 +203,7 @@ class GpuLargeScaleTest {
 
     private static void checkNorm(String what, List<DeviceBuffer> bufs, double[] cpuPer) {
         double[] per = new double[bufs.size()];
-        double got = ops.sumSquares(bufs, per), want = 0;
+        double got = pruneOps.sumSquares(bufs, per), want = 0;
         for (int t = 0; t < per.length; t++) {
             want += cpuPer[t];
             assertTrue(Math.abs(per[t] - cpuPer[t]) <= 1e-9 * Math.abs(cpuPer[t]), what + " sum of squares, tensor "
@@ -265,7 +252,7 @@ class GpuLargeScaleTest {
             // Norm: Σ count·m² over the levels (each m² exact in double; 4096 terms, so ~1e-13 relative).
             double exact = 0;
             for (int l = 0; l < LEVELS; l++) { double v = magnitude(l); exact += count[l] * (v * v); }
-            double got = ops.sumSquares(List.of(w), null);
+            double got = pruneOps.sumSquares(List.of(w), null);
             assertTrue(Math.abs(got - exact) <= 1e-9 * exact, "sum of squares of " + HUGE + " elements: gpu=" + got
                     + " reference=" + exact);
 
@@ -275,8 +262,8 @@ class GpuLargeScaleTest {
             while (above + count[level] < keep) above += count[level--];
             final int tLevel = level;
             final long budget = keep - above;
-            long compactedBefore = ops.compactedSelections();
-            GpuSelection sel = ops.select(List.of(PruneTensor.of("huge", w, null).withMasks(null, mask)),
+            long compactedBefore = pruneOps.compactedSelections();
+            GpuSelection sel = pruneOps.select(List.of(PruneTensor.of("huge", w, null).withMasks(null, mask)),
                     Criterion.MAGNITUDE, keep, true, false);
             String what = HUGE + " elements, MAGNITUDE keep " + keep + " (level " + tLevel + ", " + budget + " of "
                     + count[tLevel] + " ties)";
@@ -285,7 +272,7 @@ class GpuLargeScaleTest {
             assertEquals(count[tLevel], sel.countEqual(), what + ": count equal");
             assertEquals(budget, sel.tieBudget(), what + ": tie budget");
             assertArrayEquals(new long[] {keep}, sel.keptPerTensor(), what + ": kept");
-            assertEquals(compactedBefore + 1, ops.compactedSelections(),
+            assertEquals(compactedBefore + 1, pruneOps.compactedSelections(),
                     what + ": the boundary level fits the candidates: compacting path");
 
             // Ties before each piece (parallel count), then every mask byte and weight, piece by piece.

@@ -1,7 +1,6 @@
 package dev.jprune.gpu.train;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jprune.cpu.CpuDataKernels;
 import dev.jprune.data.Dataset;
@@ -9,9 +8,8 @@ import dev.jprune.data.EmbeddedMnist;
 import dev.jprune.data.Normalization;
 import dev.jprune.data.Split;
 import dev.jprune.gpu.DeviceBuffer;
-import dev.jprune.gpu.GpuContext;
 import dev.jprune.gpu.GpuDataOps;
-import dev.jprune.gpu.GpuProbe;
+import dev.jprune.gpu.GpuTestBase;
 import dev.jprune.models.ModelSpec;
 import dev.jprune.models.ModelSpec.OptimizerKind;
 import dev.jprune.models.Models;
@@ -22,38 +20,25 @@ import dev.jprune.train.TrainListener;
 import dev.jprune.train.Trainer;
 import dev.jprune.util.Rng;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The GPU training loop against the CPU reference: data kernels bit for bit, one step, three epochs. */
 @Tag("gpu")
-class GpuTrainingTest {
-    static GpuContext ctx;
+class GpuTrainingTest extends GpuTestBase {
     static Split data;
 
     @BeforeAll
-    static void open() throws Exception {
-        if (!GpuProbe.get().available()) return; // each test then skips with the reason
-        ctx = GpuContext.open(0, true);
+    static void loadData() throws Exception {
+        if (ctx == null) return;  // each test then skips with the reason
         data = EmbeddedMnist.split();
         Normalization.fitAndApply(data);
     }
 
-    @BeforeEach
-    void needGpu() {
-        GpuProbe p = GpuProbe.get();
-        assumeTrue(p.available(), "no usable GPU: " + p.reason());
-    }
-
-    @AfterAll
-    static void close() { if (ctx != null) ctx.close(); }
-
     @Test
     void dataKernelsEqualTheirTwinsBitForBit() {
-        GpuDataOps ops = new GpuDataOps(ctx);
+        GpuDataOps dataOps = new GpuDataOps(ctx);
         Rng rng = new Rng(1);
         for (int[] shape : new int[][] {{1, 1}, {7, 129}, {129, 7}, {128, 784}}) {
             int rows = shape[0], len = shape[1], srcRows = rows + 5;
@@ -81,10 +66,10 @@ class GpuTrainingTest {
                 float[] nan = new float[rows * len];
                 java.util.Arrays.fill(nan, Float.NaN);
                 d.upload(nan);
-                ops.gatherRows(s, ix, 0, d, rows, len);
-                ops.gatherInts(si, ix, 0, di, rows);
-                ops.columnSumAccumulate(d, a, rows, len);
-                ops.columnSum(d, sum, rows, len);
+                dataOps.gatherRows(s, ix, 0, d, rows, len);
+                dataOps.gatherInts(si, ix, 0, di, rows);
+                dataOps.columnSumAccumulate(d, a, rows, len);
+                dataOps.columnSum(d, sum, rows, len);
                 assertArrayEquals(want, d.toFloatArray(), "gatherRows " + rows + "x" + len);
                 int[] gotI = new int[rows];
                 di.download(gotI);
