@@ -165,6 +165,37 @@ class CheckpointBadInputTest {
         refused(SafeTensorsException.class, b -> b.weights(index).out(idxOut), "weight_map");
     }
 
+    /**
+     * A sharded run creates its output folder with every missing parent; when it then fails, each folder it created
+     * is removed (not just the deepest), and a folder that existed before, even an empty one, stays.
+     */
+    @Test
+    void aFailedShardedRunRemovesEveryFolderItCreatedAndNoOther() throws IOException {
+        Path folder = dir.resolve("sharded");
+        Files.createDirectories(folder);
+        float[] v = new float[30];
+        v[4] = Float.NaN; // found while writing: after the output folders exist
+        write(folder.resolve("s1.safetensors"), tensors("a.weight", f32(v, 6, 5)), Map.of());
+        Path index = folder.resolve("model.safetensors.index.json");
+        Files.writeString(index, "{\"weight_map\":{\"a.weight\":\"s1.safetensors\"}}");
+        Files.createDirectories(dir.resolve("kept"));
+        List<String> before = folders(dir);
+        for (Path idxOut : List.of(dir.resolve("a/b/c/model.safetensors.index.json"),
+                dir.resolve("kept/x/y/model.safetensors.index.json"))) {
+            CheckpointPruner p = CheckpointPruner.builder().weights(index).out(idxOut)
+                    .spec(PruneSpec.builder().criterion(Criterion.MAGNITUDE).sparsity(0.5).build()).build();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, p::run);
+            assertTrue(e.getMessage().contains("'a.weight'"), e.getMessage());
+            assertEquals(before, folders(dir), "the folders created for " + idxOut + " are all removed");
+        }
+    }
+
+    private static List<String> folders(Path root) throws IOException {
+        try (var s = Files.walk(root)) {
+            return s.filter(Files::isDirectory).map(p -> root.relativize(p).toString()).sorted().toList();
+        }
+    }
+
     @Test
     void anAlreadyPrunedCheckpointOrInfeasibleBounds() throws IOException {
         Rng rng = new Rng(5);
