@@ -142,10 +142,44 @@ public final class AtomicFiles {
         }
         Path dir = p.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
+            Path existing = dir;
+            while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+            if (existing != null && !Files.isDirectory(existing)) {
+                throw new FileSystemException(describe(file, p), null, "folder " + dir + " cannot exist: "
+                        + existing + " is a file, not a folder");
+            }
             throw new NoSuchFileException(describe(file, p), null,
                     "folder " + dir + " does not exist; create it first");
         }
         return p;
+    }
+
+    /**
+     * Whether writing {@code a} and reading or writing {@code b} would touch one file: the same file by identity when
+     * both exist (hard links, other spellings, bind mounts), else the same path once symbolic links are followed
+     * (as {@link #resolveTarget} follows them, to a target that need not exist yet). Reads nothing but metadata.
+     */
+    public static boolean sameFile(Path a, Path b) {
+        try {
+            if (Files.exists(a) && Files.exists(b)) return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            // fall back to comparing the paths
+        }
+        return canonical(a).equals(canonical(b));
+    }
+
+    /** {@code p} with its links followed and its existing folders made real, as far as they exist. */
+    private static Path canonical(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        try {
+            for (int hops = 0; hops < MAX_LINKS && Files.isSymbolicLink(abs); hops++) {
+                abs = abs.getParent().resolve(Files.readSymbolicLink(abs)).normalize();
+            }
+            Path dir = abs.getParent();
+            return dir == null || !Files.isDirectory(dir) ? abs : dir.toRealPath().resolve(abs.getFileName());
+        } catch (IOException e) {
+            return abs;
+        }
     }
 
     /**

@@ -119,6 +119,7 @@ public final class CheckpointPruner {
             ScoreSource src = sm != null ? MappedScores.precomputed(sm, st, wm, wt)
                     : MappedScores.criterion(spec.criterion(), wm, wt, gm, gt);
             CheckpointOutput output = CheckpointOutput.plan(wm, targets, layout, out, masksOut);
+            refuseOverwritingInputs(output, wf, gf, sf);
             long[][] kept = new long[1][];
             List<Path> paths = new ArrayList<>();
             List<FileBody> bodies = new ArrayList<>();
@@ -152,6 +153,35 @@ public final class CheckpointPruner {
             }
             if (wf.sharded()) bytes += Files.size(out);
             return new Result(layout, results, List.copyOf(paths), bytes);
+        }
+    }
+
+    /**
+     * An output may replace the checkpoint's own files (pruning in place: the new files hold the weights) but never
+     * the gradients or scores, and the masks file never replaces a checkpoint file.
+     */
+    private void refuseOverwritingInputs(CheckpointOutput output, CheckpointFiles wf, CheckpointFiles gf,
+            CheckpointFiles sf) {
+        List<Path> outputs = new ArrayList<>();
+        for (CheckpointOutput.FileOut f : output.files()) outputs.add(f.path());
+        if (wf.sharded()) outputs.add(out);
+        for (Path o : outputs) {
+            boolean masks = o.equals(masksOut);
+            refuse(o, masks ? "the masks file" : "the output", wf, masks ? "the checkpoint" : null);
+            refuse(o, masks ? "the masks file" : "the output", gf, "the gradients");
+            refuse(o, masks ? "the masks file" : "the output", sf, "the scores");
+        }
+    }
+
+    private static void refuse(Path output, String what, CheckpointFiles input, String inputName) {
+        if (input == null || inputName == null) return;
+        List<Path> files = new ArrayList<>(input.files());
+        if (input.sharded()) files.add(input.path());
+        for (Path in : files) {
+            if (AtomicFiles.sameFile(output, in)) {
+                throw new IllegalArgumentException(what + " " + output + " is the same file as " + inputName + " "
+                        + in + ": writing it would replace an input; choose another file");
+            }
         }
     }
 

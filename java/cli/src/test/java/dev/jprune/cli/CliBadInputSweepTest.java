@@ -1,0 +1,207 @@
+package dev.jprune.cli;
+
+import static dev.jprune.cli.CliReliabilityTest.assertOneErrorLine;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jprune.cli.CliTest.Run;
+import dev.jprune.io.Checkpoint;
+import dev.jprune.io.SafeTensors;
+import dev.jprune.io.TensorEntry;
+import dev.jprune.models.Models;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Cases of the adversarial bad-input sweep that the command line got wrong: each is one error line naming the option
+ * and what was expected, exit code 2, before any work, and no input or earlier output lost.
+ */
+class CliBadInputSweepTest {
+    static Path dir, tiny;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        Path base = Files.createDirectories(Path.of("target", "cli-test").toAbsolutePath());
+        dir = Files.createTempDirectory(base, "sweep");
+        tiny = TinyData.idx(dir.resolve("tiny"), 64, 16, 3);
+    }
+
+    static Path lenet(String name) throws Exception {
+        Path f = dir.resolve(name);
+        Checkpoint.save(f, Models.build("lenet-300-100", 3).net());
+        return f;
+    }
+
+    /** A checkpoint of two named tensors (no model) and gradients of the same names and shapes. */
+    static Path named(String name) throws Exception {
+        Map<String, TensorEntry> t = new LinkedHashMap<>();
+        float[] v = new float[48];
+        for (int i = 0; i < v.length; i++) v[i] = (i * 37 % 11) - 5.5f;
+        t.put("a.weight", TensorEntry.f32(v, 6, 8));
+        t.put("b.weight", TensorEntry.f32(Arrays.copyOf(v, 16), 4, 4));
+        Path f = dir.resolve(name);
+        SafeTensors.write(f, t, Map.of());
+        return f;
+    }
+
+    /** A FIFO made with mkfifo(1), or the test is skipped where there is none. */
+    static Path fifo(String name) throws Exception {
+        Path f = dir.resolve(name);
+        Process p;
+        try {
+            p = new ProcessBuilder("mkfifo", f.toString()).redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            Assumptions.abort("no mkfifo here: " + e.getMessage());
+            return null;
+        }
+        Assumptions.assumeTrue(p.waitFor() == 0, "mkfifo failed");
+        return f;
+    }
+
+    @Test
+    void aFifoOrADeviceGivenAsWeightsIsNamedAsNotARegularFileNotAsMissing() throws Exception {
+        Path in = named("fifo-in.safetensors");
+        for (String special : List.of("/dev/null", fifo("weights.fifo").toString())) {
+            String out = dir.resolve("fifo-out.safetensors").toString();
+            for (String[] args : List.of(new String[] {"eval", "--weights", special},
+                    new String[] {"export", "--weights", special},
+                    new String[] {"prune", "--weights", special, "--criterion", "magnitude", "--out", out},
+                    new String[] {"prune", "--weights", special, "--include", "*", "--out", out},
+                    new String[] {"prune", "--weights", in.toString(), "--grads", special, "--out", out})) {
+                Run r = CliTest.run(args);
+                assertOneErrorLine(r, special, "not a regular file");
+                assertFalse(r.err().contains("no such file"), String.join(" ", args) + " -> " + r.err());
+            }
+        }
+    }
+
+    @Test
+    void anOutputNeverReplacesAnInputOtherThanTheCheckpointItPrunesInPlace() throws Exception {
+        Path in = lenet("keep-in.safetensors");
+        byte[] before = Files.readAllBytes(in);
+        Path link = dir.resolve("keep-link.safetensors");
+        Files.createSymbolicLink(link, in);
+        String out = dir.resolve("keep-out.safetensors").toString();
+        for (String masks : List.of(in.toString(), link.toString())) {
+            assertOneErrorLine(CliTest.run("prune", "--weights", in.toString(), "--criterion", "magnitude",
+                    "--layout", "plain", "--out", out, "--masks-out", masks, "--device", "cpu"),
+                    "--masks-out", "--weights", "same file");
+        }
+        assertOneErrorLine(CliTest.run("export", "--weights", in.toString(), "--out", in.toString()),
+                "--out", "--weights", "same file");
+        assertOneErrorLine(CliTest.run("export", "--weights", in.toString(), "--format", "onnx", "--out",
+                link.toString()), "--out", "--weights", "same file");
+        assertArrayEquals(before, Files.readAllBytes(in), "the input is unchanged");
+        assertFalse(Files.exists(Path.of(out)), "nothing written");
+
+        Path w = named("keep-w.safetensors"), g = named("keep-g.safetensors");
+        byte[] grads = Files.readAllBytes(g);
+        assertOneErrorLine(CliTest.run("prune", "--weights", w.toString(), "--grads", g.toString(), "--criterion",
+                "taylor", "--out", g.toString()), "--out", "--grads", "same file");
+        assertOneErrorLine(CliTest.run("prune", "--weights", w.toString(), "--scores", g.toString(), "--layout",
+                "plain", "--out", out, "--masks-out", g.toString()), "--masks-out", "--scores", "same file");
+        assertOneErrorLine(CliTest.run("prune", "--weights", w.toString(), "--include", "*", "--layout", "plain",
+                "--out", out, "--masks-out", w.toString()), "--masks-out", "--weights", "same file");
+        assertArrayEquals(grads, Files.readAllBytes(g), "the gradients are unchanged");
+        assertFalse(Files.exists(Path.of(out)), "nothing written");
+
+        // --out onto --weights is pruning in place: still allowed, on both paths
+        Run inPlace = CliTest.run("prune", "--weights", in.toString(), "--criterion", "magnitude", "--sparsity", "0.5",
+                "--out", in.toString(), "--device", "cpu");
+        assertEquals(0, inPlace.code(), inPlace.err());
+        Run inPlaceByName = CliTest.run("prune", "--weights", w.toString(), "--include", "*", "--sparsity", "0.5",
+                "--out", w.toString());
+        assertEquals(0, inPlaceByName.code(), inPlaceByName.err());
+    }
+
+    @Test
+    void trainingRunOutputsThatCollideAreRefusedBeforeAnyWork() throws Exception {
+        Path results = dir.resolve("collide");
+        String t = tiny.toString();
+        assertOneErrorLine(CliTest.run("prune", "--data", t, "--epochs", "0", "--fine-tune-epochs", "0", "--out-dir",
+                results.toString(), "--save", results.toString(), "--device", "cpu"), "--save", "--out-dir");
+        assertOneErrorLine(CliTest.run("prune", "--data", t, "--epochs", "0", "--fine-tune-epochs", "0", "--out-dir",
+                results.toString(), "--save", results.resolve("results.json").toString(), "--device", "cpu"),
+                "--save", "results.json", "--out-dir");
+        assertOneErrorLine(CliTest.run("prune", "--data", t, "--epochs", "0", "--fine-tune-epochs", "0", "--out-dir",
+                results.toString(), "--save", dir.resolve("m.safetensors").toString(), "--layout", "plain",
+                "--masks-out", results.resolve("results.csv").toString(), "--device", "cpu"),
+                "--masks-out", "results.csv", "--out-dir");
+        assertFalse(Files.exists(results), "nothing created");
+    }
+
+    @Test
+    void saveMayGoInsideTheResultsFolderTheRunCreates() throws Exception {
+        Path results = dir.resolve("fresh-results");
+        Path saved = results.resolve("model.safetensors");
+        Run r = CliTest.run("prune", "--data", tiny.toString(), "--epochs", "0", "--fine-tune-epochs", "0",
+                "--criterion", "magnitude", "--sparsity", "0.5", "--out-dir", results.toString(), "--save",
+                saved.toString(), "--device", "cpu", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isRegularFile(results.resolve("results.json")) && Files.isRegularFile(saved), r.out());
+    }
+
+    @Test
+    void anEmptyPathIsRefusedNamingItsOption() throws Exception {
+        String in = lenet("empty-in.safetensors").toString(), t = tiny.toString();
+        String[][] cases = {
+            {"--out", "prune", "--weights", in, "--criterion", "magnitude", "--device", "cpu", "--out", ""},
+            {"--masks-out", "prune", "--weights", in, "--criterion", "magnitude", "--device", "cpu", "--layout",
+                "plain", "--out", dir.resolve("e.safetensors").toString(), "--masks-out", ""},
+            {"--out-dir", "prune", "--data", t, "--epochs", "0", "--device", "cpu", "--out-dir", ""},
+            {"--save", "prune", "--data", t, "--epochs", "0", "--device", "cpu", "--save", ""},
+            {"--save", "train", "--data", t, "--epochs", "0", "--device", "cpu", "--save", ""},
+            {"--weights", "eval", "--weights", ""},
+            {"--weights", "prune", "--weights", "", "--out", dir.resolve("e.safetensors").toString()},
+            {"--model", "train", "--data", t, "--epochs", "0", "--device", "cpu", "--model", ""},
+            {"--model", "info", "--model", ""},
+            {"--out", "export", "--weights", in, "--out", ""},
+            {"--grads", "prune", "--weights", in, "--grads", "", "--out", dir.resolve("e.safetensors").toString()},
+        };
+        for (String[] c : cases) {
+            Run r = CliTest.run(Arrays.copyOfRange(c, 1, c.length));
+            assertOneErrorLine(r, c[0], "empty");
+        }
+        assertFalse(Files.exists(Path.of("results.json")), "no results in the working folder");
+    }
+
+    @Test
+    void optionsTheChosenOptimizerDoesNotReadAreRefused() throws Exception {
+        String t = tiny.toString();
+        // mlp-128 trains with Adam by default, lenet-300-100 with SGD
+        assertOneErrorLine(CliTest.run("train", "--model", "mlp-128", "--data", t, "--epochs", "0", "--device", "cpu",
+                "--nesterov"), "--nesterov", "adam");
+        assertOneErrorLine(CliTest.run("train", "--model", "mlp-128", "--data", t, "--epochs", "0", "--device", "cpu",
+                "--momentum", "0.5"), "--momentum", "adam");
+        assertOneErrorLine(CliTest.run("train", "--data", t, "--epochs", "0", "--device", "cpu", "--adam-eps",
+                "1e-7"), "--adam-eps", "sgd");
+        assertOneErrorLine(CliTest.run("prune", "--data", t, "--epochs", "0", "--device", "cpu", "--optimizer", "sgd",
+                "--momentum", "0", "--nesterov"), "--nesterov", "momentum");
+        Run ok = CliTest.run("train", "--data", t, "--epochs", "0", "--device", "cpu", "--optimizer", "adam",
+                "--adam-eps", "1e-7");
+        assertEquals(0, ok.code(), ok.err());
+        Run sgd = CliTest.run("train", "--model", "mlp-128", "--data", t, "--epochs", "0", "--device", "cpu",
+                "--optimizer", "sgd", "--momentum", "0.5", "--nesterov");
+        assertEquals(0, sgd.code(), sgd.err());
+    }
+
+    @Test
+    void aCheckpointPruneThatFailsPrintsOnlyItsErrorLine() throws Exception {
+        Path empty = Files.write(dir.resolve("empty.safetensors"), new byte[0]);
+        Run r = CliTest.run("prune", "--weights", empty.toString(), "--include", "*", "--out",
+                dir.resolve("never.safetensors").toString());
+        assertOneErrorLine(r, "empty.safetensors", "0 bytes");
+        Run bad = CliTest.run("prune", "--weights", named("nomatch.safetensors").toString(), "--include", "zz*",
+                "--out", dir.resolve("never.safetensors").toString());
+        assertOneErrorLine(bad, "'zz*'", "matches no tensor");
+    }
+}
