@@ -63,10 +63,14 @@ public final class Models {
     /**
      * The architecture that {@code nameOrFile} names: a built-in name, else the path of a model file.
      *
-     * @throws IllegalArgumentException when it is neither a built-in name nor an existing file
+     * @throws IllegalArgumentException when it is empty, or neither a built-in name nor an existing file
      * @throws IOException when the file is not a valid model file ({@link ModelFileException}) or cannot be read
      */
     public static Architecture resolve(String nameOrFile) throws IOException {
+        if (nameOrFile.isBlank()) {
+            throw new IllegalArgumentException("the model is empty: expected a built-in model ("
+                    + String.join(", ", NAMES) + ") or a model file (.json)");
+        }
         if (NAMES.contains(nameOrFile)) return architecture(nameOrFile);
         Path p;
         try {

@@ -101,6 +101,18 @@ class ModelFileTest {
         }
     }
 
+    /** A FIFO or device as a model file is refused at once (reading a FIFO waited forever); an empty name too. */
+    @Test
+    void aFifoADeviceOrAnEmptyNameIsNotAModelFile() throws Exception {
+        for (Path p : List.of(dev.jprune.testutil.SpecialFiles.fifo(dir.resolve("net.json")), Path.of("/dev/null"))) {
+            ModelFileException e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () ->
+                    assertThrows(ModelFileException.class, () -> Models.resolve(p.toString())));
+            assertTrue(e.getMessage().contains("is not a regular file"), e.getMessage());
+        }
+        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () -> Models.resolve(""));
+        assertTrue(empty.getMessage().contains("empty"), empty.getMessage());
+    }
+
     @Test
     void builderWritesAndReadsBackTheSameArchitecture() throws IOException {
         Architecture a = Architecture.builder(3, 16, 16).name("tiny").optimizer(OptimizerKind.ADAM)
