@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Describe a model by name, or the tensors of a .safetensors file.")
 final class InfoCommand implements Callable<Integer> {
-    @Option(names = "--model", description = "model name or FILE.json")
+    @Option(names = "--model", converter = Main.ModelName.class,
+            description = "model name or FILE.json")
     String model;
     @Option(names = "--weights", description = ".safetensors file")
     Path weights;

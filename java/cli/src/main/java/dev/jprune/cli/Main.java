@@ -28,6 +28,7 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         try {
             CommandLine cl = new CommandLine(new Main());
+            cl.registerConverter(java.nio.file.Path.class, Main::path); // every subcommand's Path options
             cl.setParameterExceptionHandler((ex, a) -> {
                 String name = ex.getCommandLine().getCommandName();
                 String help = "jprune " + (name.equals("jprune") ? "" : name + " ") + "--help";
@@ -38,6 +39,24 @@ public final class Main implements Runnable {
             return cl.execute(args);
         } catch (Throwable t) { // Errors (OutOfMemoryError, ...) pass picocli's handler by
             return report(t);
+        }
+    }
+
+    /** A path option's value: an empty one would mean the working folder, never what was meant. */
+    static java.nio.file.Path path(String s) {
+        if (s.isEmpty()) throw new CommandLine.TypeConversionException("the path is empty; expected a file or folder");
+        return java.nio.file.Path.of(s);
+    }
+
+    /** --model's value, which must not be empty (a built-in name or a model file). */
+    static final class ModelName implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String s) {
+            if (s.isBlank()) {
+                throw new CommandLine.TypeConversionException("the model is empty; expected a built-in name or a"
+                        + " .json model file");
+            }
+            return s;
         }
     }
 

@@ -26,9 +26,19 @@ final class ModelArgs {
 
     /** --weights FILE exists and is a file (checked before anything reads it). */
     static void checkWeightsFile(Path weights, String option) {
-        String bad = Files.isDirectory(weights) ? "is a directory; expected a .safetensors file"
-                : Files.isRegularFile(weights) ? null : "no such file";
-        if (bad != null) throw new IllegalArgumentException(option + " " + weights + ": " + bad);
+        checkInputFile(weights, option, "a .safetensors file");
+    }
+
+    /**
+     * {@code option FILE} is an existing regular file: a folder, a FIFO or a device (which would block or read as
+     * empty) and a missing file are refused, saying which and that {@code expected} was expected.
+     */
+    static void checkInputFile(Path file, String option, String expected) {
+        String bad = Files.isDirectory(file) ? "is a directory; expected " + expected
+                : Files.isRegularFile(file) ? null
+                : Files.exists(file) ? "is not a regular file (a FIFO, device or socket); expected " + expected
+                : "no such file";
+        if (bad != null) throw new IllegalArgumentException(option + " " + file + ": " + bad);
     }
 
     /**

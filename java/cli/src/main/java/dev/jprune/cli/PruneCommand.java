@@ -98,14 +98,18 @@ final class PruneCommand implements Callable<Integer> {
         validateSpecs(probe);
         if (weights != null) {
             if (out == null) throw new IllegalArgumentException("prune --weights needs --out FILE.safetensors");
-            OutputPaths.checkFile(out, "--out");
+            OutputPaths.checkFile(out, "--out");  // --out onto --weights is pruning in place: allowed
+            OutputPaths.checkNotInput(layout.masksOut, "--masks-out", weights, "--weights");
+            layout.check(spec, out, "--out");
         } else {
             boolean regression = probe.task() == ModelSpec.Task.REGRESSION;
-            OutputPaths.checkDirectory(outDir, "--out-dir", "results.json", "results.csv", regression
-                    ? MSE_PLOT_FILE : PLOT_FILE);
-            OutputPaths.checkFile(save, "--save");
+            String[] results = {"results.json", "results.csv", regression ? MSE_PLOT_FILE : PLOT_FILE};
+            OutputPaths.checkDirectory(outDir, "--out-dir", results);
+            OutputPaths.checkApartFromResults(save, "--save", outDir, results);
+            OutputPaths.checkApartFromResults(layout.masksOut, "--masks-out", outDir, results);
+            OutputPaths.checkFile(save, "--save", outDir);  // the run creates --out-dir before it saves
+            layout.check(spec, save, "--save", outDir);
         }
-        layout.check(spec, weights != null ? out : save, weights != null ? "--out" : "--save");
         String device = Device.resolve(train.device, probe, train.config(probe), weights == null, r);
         return weights != null ? pruneWeights(r) : pruneWithTraining(r, device);
     }
