@@ -58,6 +58,31 @@ class AtomicFilesEdgesTest {
         assertEquals("x", Files.readString(file));
     }
 
+    /**
+     * A target the process may not write (read-only for its user; immutable, which stops even root) is refused by
+     * checkWritable and by write before the body runs, and keeps its content: the rename would have replaced a
+     * read-only file silently, or, for an immutable one, failed only after all the work.
+     */
+    @Test
+    void aTargetThatMayNotBeWrittenIsRefusedBeforeTheBodyRuns() throws Exception {
+        Path locked = Files.writeString(dir.resolve("locked.bin"), "keep");
+        Process p = new ProcessBuilder("chattr", "+i", locked.toString()).redirectErrorStream(true).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(p.waitFor() == 0, "chattr +i is not available here");
+        try {
+            assertFalse(Files.isWritable(locked), "immutable");
+            FileSystemException check = assertThrows(FileSystemException.class,
+                    () -> AtomicFiles.checkWritable(locked));
+            assertTrue(check.getReason().contains("may not be written"), check.getReason());
+            boolean[] ran = {false};
+            assertThrows(FileSystemException.class, () -> AtomicFiles.write(locked, ch -> ran[0] = true));
+            assertFalse(ran[0], "refused before the body runs");
+            assertEquals("keep", Files.readString(locked));
+            assertEquals(List.of(), temporaries());
+        } finally {
+            new ProcessBuilder("chattr", "-i", locked.toString()).start().waitFor();
+        }
+    }
+
     /** sameFile sees one file through links, other spellings and hard links, whether or not it exists yet. */
     @Test
     void sameFileFollowsLinksAndSpellingsAndTellsDifferentFilesApart() throws IOException {
