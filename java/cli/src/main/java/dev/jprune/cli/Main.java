@@ -48,16 +48,27 @@ public final class Main implements Runnable {
         return java.nio.file.Path.of(s);
     }
 
-    /** --model's value, which must not be empty (a built-in name or a model file). */
-    static final class ModelName implements CommandLine.ITypeConverter<String> {
+    /** A text option's value that must not be empty (picocli converter; subclasses say what was expected). */
+    abstract static class NonEmpty implements CommandLine.ITypeConverter<String> {
+        private final String expected;
+
+        NonEmpty(String expected) { this.expected = expected; }
+
         @Override
         public String convert(String s) {
-            if (s.isBlank()) {
-                throw new CommandLine.TypeConversionException("the model is empty; expected a built-in name or a"
-                        + " .json model file");
-            }
+            if (s.isBlank()) throw new CommandLine.TypeConversionException("it is empty; expected " + expected);
             return s;
         }
+    }
+
+    /** --model: a built-in name or a model file. */
+    static final class ModelName extends NonEmpty {
+        ModelName() { super("a built-in model name or a .json model file"); }
+    }
+
+    /** --data: a data set specification. */
+    static final class DataName extends NonEmpty {
+        DataName() { super("embedded, fashion-mnist, a folder, csv:FILE or synthetic-regression/-cifar10[:...]"); }
     }
 
     private static int report(Throwable t) {

@@ -29,7 +29,7 @@ final class Options {
     private Options() {}
 
     static final class Data {
-        @Option(names = "--data", defaultValue = "embedded",
+        @Option(names = "--data", defaultValue = "embedded", converter = Main.DataName.class,
                 description = "embedded | fashion-mnist | DIR (IDX or CIFAR-10 binary files) | csv:FILE | "
                 + "synthetic-regression[:n=100,features=1,slope=2,intercept=1,noise=0.5,x=uniform,seed=1,test=N] | "
                 + "synthetic-cifar10[:train=5000,test=1000,noise=1.0,seed=1]. Default: ${DEFAULT-VALUE} (a "

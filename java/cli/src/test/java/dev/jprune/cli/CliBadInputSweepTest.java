@@ -164,6 +164,8 @@ class CliBadInputSweepTest {
             {"--weights", "prune", "--weights", "", "--out", dir.resolve("e.safetensors").toString()},
             {"--model", "train", "--data", t, "--epochs", "0", "--device", "cpu", "--model", ""},
             {"--model", "info", "--model", ""},
+            {"--data", "train", "--data", "", "--epochs", "0", "--device", "cpu"},
+            {"--data", "eval", "--weights", in, "--data", " "},
             {"--out", "export", "--weights", in, "--out", ""},
             {"--grads", "prune", "--weights", in, "--grads", "", "--out", dir.resolve("e.safetensors").toString()},
         };
