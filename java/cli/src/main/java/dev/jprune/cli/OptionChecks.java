@@ -139,6 +139,7 @@ final class OptionChecks {
         require(p.maxDensity >= 0 && p.maxDensity <= 1, "--max-density must be in [0, 1], got " + p.maxDensity);
         require(p.emaMomentum >= 0 && p.emaMomentum < 1, "--ema-momentum must be in [0, 1), got " + p.emaMomentum);
         excludedLayers(p.exclude, m);
+        IgnoredPruneOptions.check(spec, p);
     }
 
     /** --exclude-layers names Sequential indices of layers with weights (excluding a ReLU would do nothing). */

@@ -155,8 +155,20 @@ final class PruneCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Every (criterion, sparsity) combination is valid for the model, density bounds included, before any work. */
+    /**
+     * Every (criterion, sparsity) combination is valid for the model, density bounds included, and a training run's
+     * schedule and rewinding, before any work.
+     */
     private void validateSpecs(ModelSpec m) {
+        if (prune.criteria.isEmpty()) throw new IllegalArgumentException("--criterion lists no criterion");
+        if (prune.sparsity.isEmpty()) throw new IllegalArgumentException("--sparsity lists no value");
+        if (prune.threshold != null && prune.threshold.isEmpty() && OptionChecks.given(spec, "--threshold")) {
+            throw new IllegalArgumentException("--threshold lists no value");
+        }
+        if (weights == null) {
+            prune.schedule(prune.scheduleName(OptionChecks.given(spec, "--schedule")), 1); // its name and options
+            rewindStep();
+        }
         for (String c : prune.criteria) {
             for (double sp : prune.sparsity) {
                 for (float eps : thresholds()) new ModelPruner(m.net(), prune.spec(c, sp, eps)).checkTarget(sp);
@@ -332,6 +344,8 @@ final class PruneCommand implements Callable<Integer> {
     }
 
     private long rewindStep() {
-        return rewindKind() == PruningPlan.Rewind.STEP ? Long.parseLong(prune.rewind) : 0;
+        long step = rewindKind() == PruningPlan.Rewind.STEP ? Long.parseLong(prune.rewind) : 0;
+        if (step < 0) throw new IllegalArgumentException("--rewind STEP must be a step number >= 0; got " + step);
+        return step;
     }
 }

@@ -196,6 +196,66 @@ class CliBadInputSweepTest {
         assertEquals(0, sgd.code(), sgd.err());
     }
 
+    /** Schedule, rewind and criterion-list values are checked before the dense training, not after it. */
+    @Test
+    void scheduleValuesAreRefusedBeforeTheDenseTraining() throws Exception {
+        String t = tiny.toString(), out = dir.resolve("never-trained").toString();
+        String[][] cases = {
+            {"--rewind", "--rewind", "foo"}, {"--rewind", "--rewind", "-5"},
+            {"--gradual-fraction", "--gradual-fraction", "0"}, {"--gradual-events", "--gradual-events", "0"},
+            {"--schedule", "--schedule", "weekly"}, {"--criterion", "--criterion", ",,"},
+            {"--sparsity", "--sparsity", ",,"},
+        };
+        for (String[] c : cases) {
+            String[] args = {"prune", "--data", t, "--epochs", "2", "--fine-tune-epochs", "1", "--batch", "16",
+                "--device", "cpu", "--out-dir", out, c[1], c[2]};
+            Run r = CliTest.run(args);
+            assertOneErrorLine(r, c[0]);  // one line: no "== dense" phase line before it
+            assertEquals("", r.out(), String.join(" ", args));
+        }
+        assertFalse(Files.exists(Path.of(out)));
+    }
+
+    /** Pruning options the chosen granularity, scope, schedule or accumulation would silently ignore are refused. */
+    @Test
+    void pruneOptionsTheRunWouldIgnoreAreRefused() throws Exception {
+        String t = tiny.toString(), out = dir.resolve("never-ignored").toString();
+        String[][] cases = {
+            {"--nm", "--nm", "1:4"},
+            {"--group-norm", "--group-norm", "l1"},
+            {"--ema-momentum", "--ema-momentum", "0.5"},
+            {"--rounds", "--rounds", "5"},
+            {"--gradual-events", "--schedule", "oneshot", "--gradual-events", "5"},
+            {"--gradual-fraction", "--schedule", "iterative", "--gradual-fraction", "0.5"},
+            {"--min-density", "--scope", "layer", "--min-density", "0.1"},
+            {"--max-density", "--scope", "layer", "--max-density", "0.9"},
+        };
+        for (String[] c : cases) {
+            List<String> args = new java.util.ArrayList<>(List.of("prune", "--data", t, "--epochs", "0",
+                    "--fine-tune-epochs", "0", "--device", "cpu", "--out-dir", out));
+            args.addAll(Arrays.asList(c).subList(1, c.length));
+            assertOneErrorLine(CliTest.run(args.toArray(String[]::new)), c[0]);
+        }
+        assertFalse(Files.exists(Path.of(out)));
+        // each of them where it applies
+        String[][] fine = {
+            {"--granularity", "nm", "--nm", "1:4"},
+            {"--granularity", "neurons", "--group-norm", "l1", "--sparsity", "0.5"},
+            {"--accumulate", "ema", "--ema-momentum", "0.5"},
+            {"--schedule", "iterative", "--rounds", "2"},
+            {"--schedule", "gradual", "--gradual-events", "5", "--gradual-fraction", "0.5"},
+            {"--scope", "global", "--min-density", "0.05"},
+        };
+        for (String[] f : fine) {
+            List<String> args = new java.util.ArrayList<>(List.of("prune", "--data", t, "--epochs", "0",
+                    "--fine-tune-epochs", "0", "--criterion", "magnitude", "--device", "cpu", "--quiet", "--out-dir",
+                    dir.resolve("applies").toString()));
+            args.addAll(Arrays.asList(f));
+            Run r = CliTest.run(args.toArray(String[]::new));
+            assertEquals(0, r.code(), args + " -> " + r.err());
+        }
+    }
+
     @Test
     void aCheckpointPruneThatFailsPrintsOnlyItsErrorLine() throws Exception {
         Path empty = Files.write(dir.resolve("empty.safetensors"), new byte[0]);
