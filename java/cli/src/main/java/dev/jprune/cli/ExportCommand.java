@@ -61,6 +61,7 @@ final class ExportCommand implements Callable<Integer> {
         OutputPaths.checkFile(out, "--out");
         OutputPaths.checkNotInput(out, "--out", weights, "--weights");
         OutputPaths.checkNotInput(out, "--out", masks, "--masks");
+        OutputPaths.checkNotReadInputs(out, "--out", model, null);
         ModelSpec m = ModelArgs.requiredForWeights(model, weights, r).build(0);
         Checkpoint.Loaded loaded = Checkpoint.load(weights, masks, m.net());
         r.line(ModelArgs.describeLoaded(weights, loaded));

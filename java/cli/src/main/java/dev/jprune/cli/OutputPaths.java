@@ -96,6 +96,28 @@ final class OutputPaths {
         }
     }
 
+    /**
+     * {@code outOption OUT} replaces neither the model file {@code --model} names (not a built-in name) nor the CSV
+     * file of {@code --data csv:FILE}: a checkpoint written there would destroy what the run was made from.
+     */
+    static void checkNotReadInputs(Path out, String outOption, String model, String dataSpec) {
+        if (out == null) return;
+        if (model != null && !dev.jprune.models.Models.NAMES.contains(model)) {
+            try {
+                checkNotInput(out, outOption, Path.of(model), "--model");
+            } catch (java.nio.file.InvalidPathException e) {
+                // not a path: Models.resolve says what is wrong with it
+            }
+        }
+        if (dataSpec != null && dataSpec.startsWith("csv:") && dataSpec.length() > 4) {
+            try {
+                checkNotInput(out, outOption, Path.of(dataSpec.substring(4)), "--data");
+            } catch (java.nio.file.InvalidPathException e) {
+                // the data loader names it
+            }
+        }
+    }
+
     /** Creates {@code dir} and its parents when missing, naming the option and the path on failure. */
     static void createDirectories(Path dir, String option) {
         try {

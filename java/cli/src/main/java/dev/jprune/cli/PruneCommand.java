@@ -110,6 +110,9 @@ final class PruneCommand implements Callable<Integer> {
             OutputPaths.checkFile(save, "--save", outDir);  // the run creates --out-dir before it saves
             layout.check(spec, save, "--save", outDir);
         }
+        OutputPaths.checkNotReadInputs(out, "--out", train.model, dataSpec);
+        OutputPaths.checkNotReadInputs(save, "--save", train.model, dataSpec);
+        OutputPaths.checkNotReadInputs(layout.masksOut, "--masks-out", train.model, dataSpec);
         String device = Device.resolve(train.device, probe, train.config(probe), weights == null, r);
         return weights != null ? pruneWeights(r) : pruneWithTraining(r, device);
     }

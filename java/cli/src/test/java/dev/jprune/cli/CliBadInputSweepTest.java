@@ -123,6 +123,33 @@ class CliBadInputSweepTest {
         assertEquals(0, inPlaceByName.code(), inPlaceByName.err());
     }
 
+    /** A checkpoint written over the model file or the CSV data it was trained from would destroy them. */
+    @Test
+    void aCheckpointIsNotWrittenOverTheModelFileOrTheCsvData() throws Exception {
+        Path net = dir.resolve("net.json");
+        dev.jprune.models.ModelFile.write(net, dev.jprune.models.Architecture.builder(1, 28, 28).linear(784, 10)
+                .build());
+        Path csv = Files.writeString(dir.resolve("rows.csv"), "a,b,y\n1,2,3\n4,5,6\n7,8,9\n1,1,1\n2,2,2\n");
+        byte[] model = Files.readAllBytes(net), data = Files.readAllBytes(csv);
+        String t = tiny.toString();
+        assertOneErrorLine(CliTest.run("train", "--model", net.toString(), "--data", t, "--epochs", "0", "--device",
+                "cpu", "--save", net.toString()), "--save", "--model", "same file");
+        assertOneErrorLine(CliTest.run("prune", "--model", net.toString(), "--data", t, "--epochs", "0", "--device",
+                "cpu", "--save", dir.resolve("p.safetensors").toString(), "--layout", "plain", "--masks-out",
+                net.toString()), "--masks-out", "--model", "same file");
+        assertOneErrorLine(CliTest.run("train", "--model", "linear-regression", "--data", "csv:" + csv, "--epochs",
+                "0", "--device", "cpu", "--save", csv.toString()), "--save", "--data", "same file");
+        Path w = dir.resolve("net-w.safetensors");
+        assertEquals(0, CliTest.run("train", "--model", net.toString(), "--data", t, "--epochs", "0", "--device",
+                "cpu", "--quiet", "--save", w.toString()).code());
+        assertOneErrorLine(CliTest.run("prune", "--weights", w.toString(), "--model", net.toString(), "--criterion",
+                "magnitude", "--device", "cpu", "--out", net.toString()), "--out", "--model", "same file");
+        assertOneErrorLine(CliTest.run("export", "--weights", w.toString(), "--model", net.toString(), "--out",
+                net.toString()), "--out", "--model", "same file");
+        assertArrayEquals(model, Files.readAllBytes(net), "the model file is unchanged");
+        assertArrayEquals(data, Files.readAllBytes(csv), "the data is unchanged");
+    }
+
     @Test
     void trainingRunOutputsThatCollideAreRefusedBeforeAnyWork() throws Exception {
         Path results = dir.resolve("collide");
