@@ -113,8 +113,7 @@ final class PruneCommand implements Callable<Integer> {
         OutputPaths.checkNotReadInputs(out, "--out", train.model, dataSpec);
         OutputPaths.checkNotReadInputs(save, "--save", train.model, dataSpec);
         OutputPaths.checkNotReadInputs(layout.masksOut, "--masks-out", train.model, dataSpec);
-        String device = Device.resolve(train.device, probe, train.config(probe), weights == null, r);
-        return weights != null ? pruneWeights(r) : pruneWithTraining(r, device);
+        return weights != null ? pruneWeights(r) : pruneWithTraining(r);
     }
 
     /** The model of --weights: --model (checked against the file's), the file's own, a Linear chain, or null. */
@@ -137,6 +136,7 @@ final class PruneCommand implements Callable<Integer> {
             m.requireData(s.train());
             scoreData = s.train();
         }
+        Device.resolve(train.device, m, train.config(m), false, r); // its notice after the inputs were read
         PruningReport rep = Pruning.of(m).spec(spec).training(train.config(m)).pruneOnce(scoreData);
         if (spec.needsGradients()) {
             r.notice("scores: " + spec.criterion() + " accumulated over " + rep.prunes().get(0).scoreBatches()
@@ -201,11 +201,12 @@ final class PruneCommand implements Callable<Integer> {
         }
     }
 
-    private int pruneWithTraining(Reporter r, String device) throws Exception {
+    private int pruneWithTraining(Reporter r) throws Exception {
         Split s = data.load(dataSpec);
         ModelSpec dense = model();
         dense.requireData(s.train());
         TrainConfig cfg = train.config(dense);
+        String device = Device.resolve(train.device, dense, cfg, true, r); // its notice after the data was read
         boolean regression = s.train().isRegression();
         r.setBatchSize(cfg.batchSize());
         List<String> criteria = prune.criteria;

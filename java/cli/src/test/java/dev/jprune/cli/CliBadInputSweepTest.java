@@ -283,6 +283,23 @@ class CliBadInputSweepTest {
         }
     }
 
+    /**
+     * With --device auto (the default) the device notice comes after the inputs are read: a bad checkpoint or empty
+     * data prints its error line alone.
+     */
+    @Test
+    void theDeviceNoticeFollowsTheInputsSoAnInputErrorIsAlone() throws Exception {
+        Path notAModel = named("not-lenet.safetensors");
+        assertOneErrorLine(CliTest.run("prune", "--weights", notAModel.toString(), "--model", "lenet-300-100",
+                "--criterion", "magnitude", "--out", dir.resolve("never.safetensors").toString()), "missing tensor");
+        Path empty = TinyData.idx(dir.resolve("no-train"), 0, 8, 1);
+        assertOneErrorLine(CliTest.run("prune", "--data", empty.toString(), "--epochs", "0", "--out-dir",
+                dir.resolve("never-dir").toString()), "training split is empty");
+        assertOneErrorLine(CliTest.run("prune", "--weights", lenet("auto.safetensors").toString(), "--criterion",
+                "taylor", "--data", empty.toString(), "--out", dir.resolve("never.safetensors").toString()),
+                "training split is empty");
+    }
+
     @Test
     void aCheckpointPruneThatFailsPrintsOnlyItsErrorLine() throws Exception {
         Path empty = Files.write(dir.resolve("empty.safetensors"), new byte[0]);
