@@ -50,6 +50,12 @@ final class ModelArgs {
      */
     static Architecture forWeights(String modelArg, Path weights, Reporter r) throws IOException {
         CheckpointModels.Found found = CheckpointModels.find(weights);
+        if (modelArg != null && DataLoading.sizedByData(modelArg)) {
+            // linear-/logistic-regression have no fixed size: the checkpoint's one Linear layer gives it
+            if (found != null && found.architecture().layers().size() == 1) return found.architecture();
+            throw new IllegalArgumentException("--model " + modelArg + " is sized by tabular data, and " + weights
+                    + " carries no one-layer model to size it; leave --model out or give a model file (.json)");
+        }
         if (modelArg != null) {
             Architecture given = named(modelArg);
             if (found != null && found.source() != CheckpointModels.Source.LINEAR_CHAIN) {

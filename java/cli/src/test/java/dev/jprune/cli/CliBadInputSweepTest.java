@@ -300,6 +300,27 @@ class CliBadInputSweepTest {
                 "training split is empty");
     }
 
+    /** --model logistic-regression, listed by every command's help, works in info, prune --weights and export. */
+    @Test
+    void aModelSizedByDataWorksInEveryCommandThatListsIt() throws Exception {
+        Path csv = Files.writeString(dir.resolve("classes.csv"), "a,b,y\n1,2,0\n4,5,1\n7,8,2\n1,1,0\n2,2,1\n3,3,2\n");
+        Path lr = dir.resolve("logistic.safetensors");
+        Run info = CliTest.run("info", "--model", "logistic-regression");
+        assertEquals(0, info.code(), info.err());
+        assertTrue(info.out().contains("0.weight") && info.out().contains("[10, 784]"), info.out());
+        Run train = CliTest.run("train", "--model", "logistic-regression", "--task", "classification", "--data",
+                "csv:" + csv, "--epochs", "1", "--device", "cpu", "--quiet", "--save", lr.toString());
+        assertEquals(0, train.code(), train.err());
+        Run prune = CliTest.run("prune", "--weights", lr.toString(), "--model", "logistic-regression", "--criterion",
+                "magnitude", "--sparsity", "0.5", "--device", "cpu", "--out", dir.resolve("lr-p.safetensors")
+                .toString());
+        assertEquals(0, prune.code(), prune.err());
+        Run export = CliTest.run("export", "--weights", lr.toString(), "--model", "logistic-regression");
+        assertEquals(0, export.code(), export.err());
+        assertOneErrorLine(CliTest.run("export", "--weights", lenet("not-logistic.safetensors").toString(), "--model",
+                "logistic-regression"), "logistic-regression", "sized by");
+    }
+
     @Test
     void aCheckpointPruneThatFailsPrintsOnlyItsErrorLine() throws Exception {
         Path empty = Files.write(dir.resolve("empty.safetensors"), new byte[0]);

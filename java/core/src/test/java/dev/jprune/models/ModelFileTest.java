@@ -113,6 +113,15 @@ class ModelFileTest {
         assertTrue(empty.getMessage().contains("empty"), empty.getMessage());
     }
 
+    /** logistic-regression has no fixed size: resolve says how to build it instead of calling it unknown. */
+    @Test
+    void resolvingLogisticRegressionSaysItIsSizedByData() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Models.resolve(Models.LOGISTIC_REGRESSION));
+        assertTrue(e.getMessage().contains("sized by") && !e.getMessage().contains("unknown"), e.getMessage());
+        assertEquals(10, Models.build(Models.LOGISTIC_REGRESSION, 1, ModelOptions.DEFAULT).outputs());
+    }
+
     @Test
     void builderWritesAndReadsBackTheSameArchitecture() throws IOException {
         Architecture a = Architecture.builder(3, 16, 16).name("tiny").optimizer(OptimizerKind.ADAM)
