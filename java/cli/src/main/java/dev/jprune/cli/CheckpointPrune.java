@@ -97,7 +97,7 @@ final class CheckpointPrune {
         } else {
             OutputPaths.checkFile(c.out, "--out");
         }
-        c.layout.check(spec, c.out, "--out");
+        c.layout.check(spec, c.out, "--out", sharded ? c.out.toAbsolutePath().getParent() : null);
         String expected = "a .safetensors file or a sharded checkpoint's index (.json)";
         ModelArgs.checkInputFile(c.weights, "--weights", expected);
         if (o.grads != null) ModelArgs.checkInputFile(o.grads, "--grads", expected);
