@@ -4,7 +4,6 @@ import dev.jprune.io.Layout;
 import dev.jprune.prune.CheckpointPruner;
 import dev.jprune.prune.Criterion;
 import dev.jprune.prune.PruneSpec;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,19 +97,27 @@ final class CheckpointPrune {
         } else {
             OutputPaths.checkFile(c.out, "--out");
         }
-        c.layout.check(spec, c.out, "--out");
-        String bad = Files.isDirectory(c.weights) ? "is a directory; expected a .safetensors file or a sharded"
-                + " checkpoint's index (.json)" : Files.isRegularFile(c.weights) ? null : "no such file";
-        if (bad != null) throw new IllegalArgumentException("--weights " + c.weights + ": " + bad);
+        c.layout.check(spec, c.out, "--out", sharded ? c.out.toAbsolutePath().getParent() : null);
+        String expected = "a .safetensors file or a sharded checkpoint's index (.json)";
+        ModelArgs.checkInputFile(c.weights, "--weights", expected);
+        if (o.grads != null) ModelArgs.checkInputFile(o.grads, "--grads", expected);
+        if (o.scores != null) ModelArgs.checkInputFile(o.scores, "--scores", expected);
+        // --out onto --weights prunes in place; no output may replace gradients or scores, nor masks the weights
+        OutputPaths.checkNotInput(c.out, "--out", o.grads, "--grads");
+        OutputPaths.checkNotInput(c.out, "--out", o.scores, "--scores");
+        OutputPaths.checkNotInput(c.layout.masksOut, "--masks-out", c.weights, "--weights");
+        OutputPaths.checkNotInput(c.layout.masksOut, "--masks-out", o.grads, "--grads");
+        OutputPaths.checkNotInput(c.layout.masksOut, "--masks-out", o.scores, "--scores");
         CheckpointPruner.Builder b = CheckpointPruner.builder().weights(c.weights).grads(o.grads).scores(o.scores)
                 .spec(ps).layout(layout).out(c.out).masksOut(c.layout.masksOut);
         o.include.forEach(b::include);
         o.exclude.forEach(b::exclude);
         CheckpointPruner pruner = b.build();
+        CheckpointPruner.Result res = pruner.run();
+        // After the run: a run that fails prints its error line alone.
         if (o.scores != null) r.notice("scores: " + o.scores);
         else if (!criterionGiven) r.notice("criterion: " + ps.criterion().name().toLowerCase(Locale.ROOT)
                 + (o.grads == null ? " (no --grads)" : " (the default)"));
-        CheckpointPruner.Result res = pruner.run();
         int width = Math.max(12, res.tensors().stream().mapToInt(t -> t.name().length()).max().orElse(0));
         r.linef("%-" + width + "s %-20s %12s %12s %9s", "tensor", "dtype[shape]", "params", "kept", "density");
         String[] names = new String[res.tensors().size()];

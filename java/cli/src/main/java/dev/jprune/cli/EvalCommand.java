@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 final class EvalCommand implements Callable<Integer> {
     @Mixin Options.Data data = new Options.Data();
     @Mixin ModelOptionArgs modelArgs = new ModelOptionArgs();
-    @Option(names = "--model", description = "model name or FILE.json (default: the model the weights file carries,"
+    @Option(names = "--model", converter = Main.ModelName.class,
+            description = "model name or FILE.json (default: the model the weights file carries,"
             + " e.g. the shrunk model of prune --shrink)")
     String model;
     @Option(names = "--weights", required = true,

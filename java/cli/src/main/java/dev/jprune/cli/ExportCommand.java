@@ -29,7 +29,8 @@ import picocli.CommandLine.Option;
         "neuron/filter-pruned layers physically shrunk, metadata_props with per-layer sparsity, criterion and a hash",
         "of the masks."})
 final class ExportCommand implements Callable<Integer> {
-    @Option(names = "--model", description = "model name or FILE.json (default: the model the weights file carries)")
+    @Option(names = "--model", converter = Main.ModelName.class,
+            description = "model name or FILE.json (default: the model the weights file carries)")
     String model;
     @Option(names = "--weights", required = true, description = "pruned .safetensors file (weights and masks; any"
             + " layout: masked, torch-prune, plain)")
@@ -58,6 +59,9 @@ final class ExportCommand implements Callable<Integer> {
         ModelArgs.checkWeightsFile(weights, "--weights");
         if (masks != null) ModelArgs.checkWeightsFile(masks, "--masks");
         OutputPaths.checkFile(out, "--out");
+        OutputPaths.checkNotInput(out, "--out", weights, "--weights");
+        OutputPaths.checkNotInput(out, "--out", masks, "--masks");
+        OutputPaths.checkNotReadInputs(out, "--out", model, null);
         ModelSpec m = ModelArgs.requiredForWeights(model, weights, r).build(0);
         Checkpoint.Loaded loaded = Checkpoint.load(weights, masks, m.net());
         r.line(ModelArgs.describeLoaded(weights, loaded));

@@ -5,6 +5,7 @@ import dev.jprune.io.SafeTensorHeader;
 import dev.jprune.io.SafeTensors;
 import dev.jprune.models.CheckpointModels;
 import dev.jprune.models.ModelFileException;
+import dev.jprune.models.ModelOptions;
 import dev.jprune.models.ModelSpec;
 import dev.jprune.models.Models;
 import dev.jprune.nn.Parameter;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Option;
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Describe a model by name, or the tensors of a .safetensors file.")
 final class InfoCommand implements Callable<Integer> {
-    @Option(names = "--model", description = "model name or FILE.json")
+    @Option(names = "--model", converter = Main.ModelName.class,
+            description = "model name or FILE.json")
     String model;
     @Option(names = "--weights", description = ".safetensors file")
     Path weights;
@@ -35,7 +37,9 @@ final class InfoCommand implements Callable<Integer> {
                     + " one of them; to check that weights fit a model, use eval or export with both options)");
         }
         if (model != null) {
-            ModelSpec m = ModelArgs.named(model).build(0);
+            boolean sized = DataLoading.sizedByData(model);  // shown at its default size
+            ModelSpec m = sized ? Models.build(model, 0, ModelOptions.DEFAULT) : ModelArgs.named(model).build(0);
+            if (sized) r.line(model + " takes its input and output sizes from tabular --data; shown at its defaults");
             r.line(m.name() + ": " + m.net().describe());
             r.line("input " + java.util.Arrays.toString(m.sampleShape()) + ", " + m.net().parameterCount()
                     + " parameters, default " + m.defaultOptimizer() + " lr " + m.defaultLr());

@@ -28,6 +28,7 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         try {
             CommandLine cl = new CommandLine(new Main());
+            cl.registerConverter(java.nio.file.Path.class, Main::path); // every subcommand's Path options
             cl.setParameterExceptionHandler((ex, a) -> {
                 String name = ex.getCommandLine().getCommandName();
                 String help = "jprune " + (name.equals("jprune") ? "" : name + " ") + "--help";
@@ -39,6 +40,35 @@ public final class Main implements Runnable {
         } catch (Throwable t) { // Errors (OutOfMemoryError, ...) pass picocli's handler by
             return report(t);
         }
+    }
+
+    /** A path option's value: an empty one would mean the working folder, never what was meant. */
+    static java.nio.file.Path path(String s) {
+        if (s.isEmpty()) throw new CommandLine.TypeConversionException("the path is empty; expected a file or folder");
+        return java.nio.file.Path.of(s);
+    }
+
+    /** A text option's value that must not be empty (picocli converter; subclasses say what was expected). */
+    abstract static class NonEmpty implements CommandLine.ITypeConverter<String> {
+        private final String expected;
+
+        NonEmpty(String expected) { this.expected = expected; }
+
+        @Override
+        public String convert(String s) {
+            if (s.isBlank()) throw new CommandLine.TypeConversionException("it is empty; expected " + expected);
+            return s;
+        }
+    }
+
+    /** --model: a built-in name or a model file. */
+    static final class ModelName extends NonEmpty {
+        ModelName() { super("a built-in model name or a .json model file"); }
+    }
+
+    /** --data: a data set specification. */
+    static final class DataName extends NonEmpty {
+        DataName() { super("embedded, fashion-mnist, a folder, csv:FILE or synthetic-regression/-cifar10[:...]"); }
     }
 
     private static int report(Throwable t) {

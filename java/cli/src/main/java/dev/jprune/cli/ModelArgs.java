@@ -26,9 +26,19 @@ final class ModelArgs {
 
     /** --weights FILE exists and is a file (checked before anything reads it). */
     static void checkWeightsFile(Path weights, String option) {
-        String bad = Files.isDirectory(weights) ? "is a directory; expected a .safetensors file"
-                : Files.isRegularFile(weights) ? null : "no such file";
-        if (bad != null) throw new IllegalArgumentException(option + " " + weights + ": " + bad);
+        checkInputFile(weights, option, "a .safetensors file");
+    }
+
+    /**
+     * {@code option FILE} is an existing regular file: a folder, a FIFO or a device (which would block or read as
+     * empty) and a missing file are refused, saying which and that {@code expected} was expected.
+     */
+    static void checkInputFile(Path file, String option, String expected) {
+        String bad = Files.isDirectory(file) ? "is a directory; expected " + expected
+                : Files.isRegularFile(file) ? null
+                : Files.exists(file) ? "is not a regular file (a FIFO, device or socket); expected " + expected
+                : "no such file";
+        if (bad != null) throw new IllegalArgumentException(option + " " + file + ": " + bad);
     }
 
     /**
@@ -40,6 +50,12 @@ final class ModelArgs {
      */
     static Architecture forWeights(String modelArg, Path weights, Reporter r) throws IOException {
         CheckpointModels.Found found = CheckpointModels.find(weights);
+        if (modelArg != null && DataLoading.sizedByData(modelArg)) {
+            // linear-/logistic-regression have no fixed size: the checkpoint's one Linear layer gives it
+            if (found != null && found.architecture().layers().size() == 1) return found.architecture();
+            throw new IllegalArgumentException("--model " + modelArg + " is sized by tabular data, and " + weights
+                    + " carries no one-layer model to size it; leave --model out or give a model file (.json)");
+        }
         if (modelArg != null) {
             Architecture given = named(modelArg);
             if (found != null && found.source() != CheckpointModels.Source.LINEAR_CHAIN) {

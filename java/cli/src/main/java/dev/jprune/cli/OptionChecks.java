@@ -64,9 +64,32 @@ final class OptionChecks {
                 + t.targetLoss);
         require(t.patience >= 0, "--patience must be >= 0 (0 = off), got " + t.patience);
         t.gradMasks();  // each value parses (IllegalArgumentException naming --grad-mask)
+        optimizerOptions(spec, t, m);
         if (spec.commandLine().getCommandName().equals("prune")) {
             require(t.gradMask.size() == 1, "--grad-mask takes one value in prune (a sweep over it is for train)");
             require(t.clipValue.size() == 1, "--clip-value takes one value in prune (a sweep over it is for train)");
+        }
+    }
+
+    /**
+     * Options of the other optimizer than the one that trains (--optimizer, else the model's) would be ignored:
+     * --momentum and --nesterov are SGD's, --adam-eps Adam's; Nesterov momentum needs a momentum (PyTorch refuses
+     * nesterov=True with momentum 0 too).
+     */
+    private static void optimizerOptions(CommandSpec spec, Options.Train t, ModelSpec m) {
+        ModelSpec.OptimizerKind k = t.optimizer == null ? m.defaultOptimizer() : Options.parseOptimizer(t.optimizer);
+        String which = k.name().toLowerCase(Locale.ROOT) + (t.optimizer == null ? " (" + m.name() + "'s default)"
+                : "");
+        if (k == ModelSpec.OptimizerKind.ADAM) {
+            String bad = firstGiven(spec, List.of("--momentum", "--nesterov"));
+            require(bad == null, bad + " is for SGD, but the optimizer is " + which + "; remove " + bad
+                    + " or give --optimizer sgd");
+        } else {
+            require(!given(spec, "--adam-eps"), "--adam-eps is for Adam, but the optimizer is " + which
+                    + "; remove --adam-eps or give --optimizer adam");
+            float momentum = t.momentum != null ? t.momentum : m.defaultMomentum();
+            require(!t.nesterov || momentum > 0, "--nesterov needs momentum > 0, but the momentum is " + momentum
+                    + "; give --momentum M or remove --nesterov");
         }
     }
 
@@ -116,6 +139,7 @@ final class OptionChecks {
         require(p.maxDensity >= 0 && p.maxDensity <= 1, "--max-density must be in [0, 1], got " + p.maxDensity);
         require(p.emaMomentum >= 0 && p.emaMomentum < 1, "--ema-momentum must be in [0, 1), got " + p.emaMomentum);
         excludedLayers(p.exclude, m);
+        IgnoredPruneOptions.check(spec, p);
     }
 
     /** --exclude-layers names Sequential indices of layers with weights (excluding a ReLU would do nothing). */

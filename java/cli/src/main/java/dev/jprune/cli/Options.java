@@ -29,7 +29,7 @@ final class Options {
     private Options() {}
 
     static final class Data {
-        @Option(names = "--data", defaultValue = "embedded",
+        @Option(names = "--data", defaultValue = "embedded", converter = Main.DataName.class,
                 description = "embedded | fashion-mnist | DIR (IDX or CIFAR-10 binary files) | csv:FILE | "
                 + "synthetic-regression[:n=100,features=1,slope=2,intercept=1,noise=0.5,x=uniform,seed=1,test=N] | "
                 + "synthetic-cifar10[:train=5000,test=1000,noise=1.0,seed=1]. Default: ${DEFAULT-VALUE} (a "
@@ -86,7 +86,8 @@ final class Options {
     }
 
     static final class Train {
-        @Option(names = "--model", description = "mlp-128 | lenet-300-100 | lenet-5 | cifar-cnn-a | cifar-cnn-b"
+        @Option(names = "--model", converter = Main.ModelName.class,
+                description = "mlp-128 | lenet-300-100 | lenet-5 | cifar-cnn-a | cifar-cnn-b"
                 + " | linear-regression | logistic-regression (the last two sized by tabular --data) | FILE.json (a"
                 + " model file, docs/MODELS.md). Default: lenet-300-100; with --weights: the model the file carries")
         String model;
@@ -184,6 +185,12 @@ final class Options {
          * checkpoint {@code file} itself); {@code file} null (nothing written) refuses --layout and --masks-out.
          */
         void check(picocli.CommandLine.Model.CommandSpec spec, Path file, String fileOption) {
+            check(spec, file, fileOption, null);
+        }
+
+        /** As {@link #check(picocli.CommandLine.Model.CommandSpec, Path, String)}; see {@link OutputPaths#checkFile(
+         *  Path, String, Path)} for {@code createdFolder}. */
+        void check(picocli.CommandLine.Model.CommandSpec spec, Path file, String fileOption, Path createdFolder) {
             dev.jprune.io.Layout l = layout();
             if (file == null) {
                 String given = OptionChecks.firstGiven(spec, List.of("--layout", "--masks-out"));
@@ -198,10 +205,10 @@ final class Options {
                 throw new IllegalArgumentException("--masks-out is for --layout plain (layout " + l.cliName()
                         + " keeps the masks in " + fileOption + ")");
             }
-            if (masksOut.toAbsolutePath().normalize().equals(file.toAbsolutePath().normalize())) {
+            if (dev.jprune.io.AtomicFiles.sameFile(masksOut, file)) {
                 throw new IllegalArgumentException("--masks-out " + masksOut + " is the same file as " + fileOption);
             }
-            OutputPaths.checkFile(masksOut, "--masks-out");
+            OutputPaths.checkFile(masksOut, "--masks-out", createdFolder);
         }
     }
 

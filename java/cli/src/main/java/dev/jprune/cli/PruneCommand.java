@@ -98,16 +98,22 @@ final class PruneCommand implements Callable<Integer> {
         validateSpecs(probe);
         if (weights != null) {
             if (out == null) throw new IllegalArgumentException("prune --weights needs --out FILE.safetensors");
-            OutputPaths.checkFile(out, "--out");
+            OutputPaths.checkFile(out, "--out");  // --out onto --weights is pruning in place: allowed
+            OutputPaths.checkNotInput(layout.masksOut, "--masks-out", weights, "--weights");
+            layout.check(spec, out, "--out");
         } else {
             boolean regression = probe.task() == ModelSpec.Task.REGRESSION;
-            OutputPaths.checkDirectory(outDir, "--out-dir", "results.json", "results.csv", regression
-                    ? MSE_PLOT_FILE : PLOT_FILE);
-            OutputPaths.checkFile(save, "--save");
+            String[] results = {"results.json", "results.csv", regression ? MSE_PLOT_FILE : PLOT_FILE};
+            OutputPaths.checkDirectory(outDir, "--out-dir", results);
+            OutputPaths.checkApartFromResults(save, "--save", outDir, results);
+            OutputPaths.checkApartFromResults(layout.masksOut, "--masks-out", outDir, results);
+            OutputPaths.checkFile(save, "--save", outDir);  // the run creates --out-dir before it saves
+            layout.check(spec, save, "--save", outDir);
         }
-        layout.check(spec, weights != null ? out : save, weights != null ? "--out" : "--save");
-        String device = Device.resolve(train.device, probe, train.config(probe), weights == null, r);
-        return weights != null ? pruneWeights(r) : pruneWithTraining(r, device);
+        OutputPaths.checkNotReadInputs(out, "--out", train.model, dataSpec);
+        OutputPaths.checkNotReadInputs(save, "--save", train.model, dataSpec);
+        OutputPaths.checkNotReadInputs(layout.masksOut, "--masks-out", train.model, dataSpec);
+        return weights != null ? pruneWeights(r) : pruneWithTraining(r);
     }
 
     /** The model of --weights: --model (checked against the file's), the file's own, a Linear chain, or null. */
@@ -130,6 +136,7 @@ final class PruneCommand implements Callable<Integer> {
             m.requireData(s.train());
             scoreData = s.train();
         }
+        Device.resolve(train.device, m, train.config(m), false, r); // its notice after the inputs were read
         PruningReport rep = Pruning.of(m).spec(spec).training(train.config(m)).pruneOnce(scoreData);
         if (spec.needsGradients()) {
             r.notice("scores: " + spec.criterion() + " accumulated over " + rep.prunes().get(0).scoreBatches()
@@ -151,8 +158,20 @@ final class PruneCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Every (criterion, sparsity) combination is valid for the model, density bounds included, before any work. */
+    /**
+     * Every (criterion, sparsity) combination is valid for the model, density bounds included, and a training run's
+     * schedule and rewinding, before any work.
+     */
     private void validateSpecs(ModelSpec m) {
+        if (prune.criteria.isEmpty()) throw new IllegalArgumentException("--criterion lists no criterion");
+        if (prune.sparsity.isEmpty()) throw new IllegalArgumentException("--sparsity lists no value");
+        if (prune.threshold != null && prune.threshold.isEmpty() && OptionChecks.given(spec, "--threshold")) {
+            throw new IllegalArgumentException("--threshold lists no value");
+        }
+        if (weights == null) {
+            prune.schedule(prune.scheduleName(OptionChecks.given(spec, "--schedule")), 1); // its name and options
+            rewindStep();
+        }
         for (String c : prune.criteria) {
             for (double sp : prune.sparsity) {
                 for (float eps : thresholds()) new ModelPruner(m.net(), prune.spec(c, sp, eps)).checkTarget(sp);
@@ -182,11 +201,12 @@ final class PruneCommand implements Callable<Integer> {
         }
     }
 
-    private int pruneWithTraining(Reporter r, String device) throws Exception {
+    private int pruneWithTraining(Reporter r) throws Exception {
         Split s = data.load(dataSpec);
         ModelSpec dense = model();
         dense.requireData(s.train());
         TrainConfig cfg = train.config(dense);
+        String device = Device.resolve(train.device, dense, cfg, true, r); // its notice after the data was read
         boolean regression = s.train().isRegression();
         r.setBatchSize(cfg.batchSize());
         List<String> criteria = prune.criteria;
@@ -328,6 +348,8 @@ final class PruneCommand implements Callable<Integer> {
     }
 
     private long rewindStep() {
-        return rewindKind() == PruningPlan.Rewind.STEP ? Long.parseLong(prune.rewind) : 0;
+        long step = rewindKind() == PruningPlan.Rewind.STEP ? Long.parseLong(prune.rewind) : 0;
+        if (step < 0) throw new IllegalArgumentException("--rewind STEP must be a step number >= 0; got " + step);
+        return step;
     }
 }

@@ -53,6 +53,8 @@ final class TrainCommand implements Callable<Integer> {
         TrainConfig cfg = train.config(m);
         OutputPaths.checkFile(save, "--save");
         layout.check(spec, save, "--save");
+        OutputPaths.checkNotReadInputs(save, "--save", train.model, dataSpec);
+        OutputPaths.checkNotReadInputs(layout.masksOut, "--masks-out", train.model, dataSpec);
         int runs = masks.size() * train.clipValue.size();
         if (runs > 1 && save != null) {
             throw new IllegalArgumentException("--save writes one model; a --grad-mask / --clip-value sweep trains "

@@ -131,6 +131,13 @@ class PruneCheckpointCliTest {
         assertTrue(r.out().contains("kept 26 of 256 weights"), r.out());
         assertTrue(Files.isRegularFile(out.getParent().resolve("model-00002-of-00002.safetensors")));
         assertTrue(Files.readString(out).contains("\"b.weight_mask\": \"model-00002-of-00002.safetensors\""));
+        // the masks file may go in the output folder the run creates, as the shards do
+        Path plain = dir.resolve("sharded-plain").resolve("model.safetensors.index.json");
+        Path masks = plain.resolveSibling("masks.safetensors");
+        CliTest.Run p = CliTest.run("prune", "--weights", index.toString(), "--sparsity", "0.9", "--layout", "plain",
+                "--masks-out", masks.toString(), "--out", plain.toString());
+        assertEquals(0, p.code(), p.err());
+        assertTrue(Files.isRegularFile(masks) && Files.isRegularFile(plain), p.out());
     }
 
     /** Exit 2, one error line containing {@code fragments}, no file added to the folder. */

@@ -67,6 +67,10 @@ public final class CsvData {
      */
     public static Split read(Path file, Options o) throws IOException {
         if (Files.isDirectory(file)) throw new DatasetFormatException(file + ": is a folder; expected a .csv file");
+        if (Files.exists(file) && !Files.isRegularFile(file)) { // a FIFO would block until a writer came
+            throw new DatasetFormatException(file + ": is not a regular file (a FIFO, device or socket); expected a"
+                    + " .csv file");
+        }
         Table t;
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             t = parse(r, file.toString());

@@ -29,8 +29,8 @@ public final class Dataset {
      * Wraps (does not copy) {@code images} and {@code labels}. {@code n} is {@code labels.length}.
      *
      * @throws IllegalArgumentException if the array lengths disagree with the shape, a dimension is not
-     *                                  positive, {@code numClasses < 1}, or a label lies outside
-     *                                  {@code [0, numClasses)}
+     *                                  positive, {@code numClasses < 1}, a label lies outside
+     *                                  {@code [0, numClasses)}, or an input is not finite (naming the sample)
      */
     public Dataset(String name, float[] images, int[] labels, int[] sampleShape, int numClasses) {
         if (name == null) throw new IllegalArgumentException("Dataset: name is null");
@@ -59,6 +59,7 @@ public final class Dataset {
                         + " outside [0, " + numClasses + ")");
             }
         }
+        requireFinite(name, images, (int) size);
         this.name = name;
         this.images = images;
         this.labels = labels;
@@ -116,7 +117,18 @@ public final class Dataset {
                         + targets[i]);
             }
         }
+        requireFinite(name, x, (int) size);
         return new Dataset(name, x, targets, sampleShape, targetSize, (int) size);
+    }
+
+    /** Every input value is finite: a NaN would pass through ReLU as 0 and give a finite, meaningless output. */
+    private static void requireFinite(String name, float[] x, int sampleSize) {
+        for (int i = 0; i < x.length; i++) {
+            if (!Float.isFinite(x[i])) {
+                throw new IllegalArgumentException("Dataset " + name + ": input " + i % sampleSize + " of sample "
+                        + i / sampleSize + " is " + x[i] + "; every input must be a finite number");
+            }
+        }
     }
 
     /** Whether samples carry real targets (regression) instead of class labels. */

@@ -30,6 +30,13 @@ final class IdxFolder {
         return Files.isRegularFile(gz) ? gz : null;
     }
 
+    /** "BASE[.gz]", saying so when something that is not a regular file (a folder, a FIFO) has either name. */
+    private static String missing(Path dir, String base) {
+        String odd = Files.exists(dir.resolve(base)) ? base : Files.exists(dir.resolve(base + ".gz")) ? base + ".gz"
+                : null;
+        return base + "[.gz]" + (odd == null ? "" : " (" + odd + " there is not a regular file)");
+    }
+
     static boolean isComplete(Path dir) {
         for (String b : ALL) if (find(dir, b) == null) return false;
         return true;
@@ -44,7 +51,7 @@ final class IdxFolder {
     static void requireComplete(Path dir) throws NoSuchFileException {
         if (!Files.isDirectory(dir)) throw new NoSuchFileException(dir.toString(), null, "IDX data folder not found");
         List<String> missing = new ArrayList<>();
-        for (String b : ALL) if (find(dir, b) == null) missing.add(b + "[.gz]");
+        for (String b : ALL) if (find(dir, b) == null) missing.add(missing(dir, b));
         if (!missing.isEmpty()) {
             throw new NoSuchFileException(dir.toString(), null,
                     "IDX data folder is missing " + String.join(", ", missing));
@@ -64,8 +71,8 @@ final class IdxFolder {
         Path im = find(dir, images), lb = find(dir, labels);
         if (im == null || lb == null) {
             throw new NoSuchFileException(dir.toString(), null, "IDX data folder is missing "
-                    + (im == null ? images + "[.gz]" : "") + (im == null && lb == null ? ", " : "")
-                    + (lb == null ? labels + "[.gz]" : ""));
+                    + (im == null ? missing(dir, images) : "") + (im == null && lb == null ? ", " : "")
+                    + (lb == null ? missing(dir, labels) : ""));
         }
         return IdxReader.read(im, lb, numClasses, name);
     }

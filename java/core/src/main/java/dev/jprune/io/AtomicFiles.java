@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  *
  * <p>How: the target is resolved first — a symbolic link is followed to the file it names (the link stays a link
  * and its target gets the new content), and anything that exists but is not a regular file (a directory, a device,
- * a FIFO, a socket) is refused. The new content goes to a hidden temporary file in the target's folder
+ * a FIFO, a socket) is refused, and so is an existing file this process may not write (read-only for its user, or
+ * immutable). The new content goes to a hidden temporary file in the target's folder
  * ({@code .NAME.PID-RANDOM.jprune-tmp}), is forced to disk, takes the existing file's POSIX permissions (a new
  * file gets the process umask's usual mode, e.g. 0644), and is renamed over the target; the folder is then forced
  * so the rename survives a power loss. On any failure the temporary file is removed and the target is untouched.
@@ -72,11 +73,12 @@ public final class AtomicFiles {
      * Replaces {@code file}'s content with what {@code body} writes, atomically (see the class documentation).
      * An exception from {@code body} aborts the write (the target is untouched) and propagates unchanged.
      *
-     * @throws FileSystemException naming the path when it is not a regular file, its folder is missing or not
-     *     writable, or writing, forcing or renaming fails
+     * @throws FileSystemException naming the path when it is not a regular file, it exists and may not be written
+     *     (read-only), its folder is missing or not writable, or writing, forcing or renaming fails
      */
     public static void write(Path file, Body body) throws IOException {
         Path target = resolveTarget(file);
+        refuseUnwritableTarget(file, target);
         Path dir = target.getParent();
         removeStaleTemporaries(target);
         Set<PosixFilePermission> keep = existingPermissions(target);
@@ -142,6 +144,12 @@ public final class AtomicFiles {
         }
         Path dir = p.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
+            Path existing = dir;
+            while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+            if (existing != null && !Files.isDirectory(existing)) {
+                throw new FileSystemException(describe(file, p), null, "folder " + dir + " cannot exist: "
+                        + existing + " is a file, not a folder");
+            }
             throw new NoSuchFileException(describe(file, p), null,
                     "folder " + dir + " does not exist; create it first");
         }
@@ -149,17 +157,58 @@ public final class AtomicFiles {
     }
 
     /**
+     * Whether writing {@code a} and reading or writing {@code b} would touch one file: the same file by identity when
+     * both exist (hard links, other spellings, bind mounts), else the same path once symbolic links are followed
+     * (as {@link #resolveTarget} follows them, to a target that need not exist yet). Reads nothing but metadata.
+     */
+    public static boolean sameFile(Path a, Path b) {
+        try {
+            if (Files.exists(a) && Files.exists(b)) return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            // fall back to comparing the paths
+        }
+        return canonical(a).equals(canonical(b));
+    }
+
+    /** {@code p} with its links followed and its existing folders made real, as far as they exist. */
+    private static Path canonical(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        try {
+            for (int hops = 0; hops < MAX_LINKS && Files.isSymbolicLink(abs); hops++) {
+                abs = abs.getParent().resolve(Files.readSymbolicLink(abs)).normalize();
+            }
+            Path dir = abs.getParent();
+            return dir == null || !Files.isDirectory(dir) ? abs : dir.toRealPath().resolve(abs.getFileName());
+        } catch (IOException e) {
+            return abs;
+        }
+    }
+
+    /**
      * Checks, without writing anything, that {@link #write} can replace {@code file}: the target (see
-     * {@link #resolveTarget}) is a regular file or absent, and its folder is writable.
+     * {@link #resolveTarget}) is absent or a regular file this process may write, and its folder is writable.
      *
      * @throws FileSystemException naming the path and what is wrong
      */
     public static void checkWritable(Path file) throws IOException {
         Path target = resolveTarget(file);
+        refuseUnwritableTarget(file, target);
         Path dir = target.getParent();
         if (!Files.isWritable(dir)) {
             throw new java.nio.file.AccessDeniedException(describe(file, target), null,
                     "folder " + dir + " is not writable (the new content is written beside the file, then renamed)");
+        }
+    }
+
+    /**
+     * An existing target this process may not write is not replaced either, though the rename could (it needs only
+     * the folder): its read-only mode protects it, as cp(1) and shell redirection respect. Root may write any file
+     * but an immutable one, whose rename would fail only after the body ran.
+     */
+    private static void refuseUnwritableTarget(Path file, Path target) throws IOException {
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isWritable(target)) {
+            throw new java.nio.file.AccessDeniedException(describe(file, target), null,
+                    "the file may not be written (read-only or immutable); make it writable or choose another file");
         }
     }
 

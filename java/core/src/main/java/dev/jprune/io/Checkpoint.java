@@ -46,6 +46,8 @@ public final class Checkpoint {
 
     /** The metadata key recording the layout a checkpoint was written in. */
     public static final String LAYOUT_KEY = "layout";
+    /** The metadata "format" of a CSR export (dev.jprune.sparse.CsrFiles), which {@link #load} refuses. */
+    public static final String CSR_FORMAT = "jprune-csr";
 
     /**
      * What {@link #load} found besides parameters and masks.
@@ -200,9 +202,9 @@ public final class Checkpoint {
      * is unchanged. Gradients are not touched. Modifies {@code model}'s parameter values and masks.
      *
      * @return scores found ("NAME_score", keyed by NAME) and the file's metadata
-     * @throws CheckpointException naming the file and tensor when a parameter is missing, present both plain
-     *     and as "_orig", of the wrong shape or dtype, not finite (with the element), a mask is not 0/1, a
-     *     plain value is non-zero where its mask is 0, or the file holds a tensor the model does not know
+     * @throws CheckpointException naming the file and tensor when the file is a CSR export, a parameter is missing,
+     *     present both plain and as "_orig", of the wrong shape or dtype, not finite (with the element), a mask is
+     *     not 0/1, a plain value is non-zero where its mask is 0, or the file holds a tensor the model does not know
      * @throws SafeTensorsException when the file is not valid safetensors
      */
     public static Loaded load(Path file, Sequential model) throws IOException {
@@ -219,6 +221,10 @@ public final class Checkpoint {
      */
     public static Loaded load(Path file, Path masksFile, Sequential model) throws IOException {
         SafeTensorFile f = SafeTensors.read(file);
+        if (CSR_FORMAT.equals(f.metadata().get("format"))) {
+            throw new CheckpointException(file, "is a CSR export (jprune export --format csr), not a checkpoint; give"
+                    + " the checkpoint it was exported from (CsrFiles.read reads CSR exports)");
+        }
         Map<String, TensorEntry> extraMasks = masksFile == null ? Map.of() : SafeTensors.read(masksFile).tensors();
         Map<String, Parameter> params = model.namedParameters();
         Set<String> used = new HashSet<>(), usedExtra = new HashSet<>();

@@ -5,9 +5,11 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -145,23 +147,38 @@ public final class CheckpointFiles {
         return new Tensor(t.name(), file, t.dtype(), t.shape(), t.fileOffset(), t.byteLength());
     }
 
+    /** The largest index read: real ones are a few MiB at most (a name and a file name per tensor). */
+    static final long MAX_INDEX_BYTES = 64L << 20;
+
     private static JsonObject readIndex(Path path) throws IOException {
         String text;
         try {
             if (!Files.isRegularFile(path)) {
                 throw new SafeTensorsException(path, Files.exists(path) ? "is not a regular file" : "no such file");
             }
-            text = Files.readString(path, StandardCharsets.UTF_8);
+            long size = Files.size(path);
+            if (size > MAX_INDEX_BYTES) {
+                throw new SafeTensorsException(path, size + " bytes; an index is at most " + MAX_INDEX_BYTES
+                        + " bytes (not a sharded-checkpoint index?)");
+            }
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(Files.readAllBytes(path))).toString();
         } catch (SafeTensorsException e) {
             throw e;
+        } catch (CharacterCodingException e) {
+            throw new SafeTensorsException(path, "the index is not UTF-8 text", e);
         } catch (IOException e) {
             throw new SafeTensorsException(path, "cannot read the index: " + e.getMessage(), e);
         }
         JsonElement root;
         try {
-            root = JsonParser.parseString(text);
-        } catch (JsonParseException e) {
-            throw new SafeTensorsException(path, "the index is not valid JSON", e);
+            root = StrictJson.parse(text);
+        } catch (IOException | JsonParseException e) {
+            String why = String.valueOf(e.getMessage())
+                    .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "")
+                    .replaceAll("\\s*See https?://\\S+", "").trim();
+            throw new SafeTensorsException(path, "the index is not valid JSON: " + why, e);
         }
         if (!root.isJsonObject() || !root.getAsJsonObject().has("weight_map")
                 || !root.getAsJsonObject().get("weight_map").isJsonObject()) {

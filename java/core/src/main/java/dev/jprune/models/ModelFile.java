@@ -62,6 +62,10 @@ public final class ModelFile {
         String source = file.toString();
         if (Files.isDirectory(file)) throw new ModelFileException(source,
                 "is a directory; expected a .json model file");
+        if (Files.exists(file) && !Files.isRegularFile(file)) { // a FIFO would block until a writer came
+            throw new ModelFileException(source, "is not a regular file (a FIFO, device or socket); expected a .json"
+                    + " model file");
+        }
         long size = Files.size(file);
         if (size > MAX_BYTES) {
             throw new ModelFileException(source, size + " bytes; a model file is at most " + MAX_BYTES + " bytes");

@@ -63,11 +63,20 @@ public final class Models {
     /**
      * The architecture that {@code nameOrFile} names: a built-in name, else the path of a model file.
      *
-     * @throws IllegalArgumentException when it is neither a built-in name nor an existing file
+     * @throws IllegalArgumentException when it is empty, logistic-regression (sized by data: see {@link #build(String,
+     *     long, ModelOptions)}), or neither a built-in name nor an existing file
      * @throws IOException when the file is not a valid model file ({@link ModelFileException}) or cannot be read
      */
     public static Architecture resolve(String nameOrFile) throws IOException {
+        if (nameOrFile.isBlank()) {
+            throw new IllegalArgumentException("the model is empty: expected a built-in model ("
+                    + String.join(", ", NAMES) + ") or a model file (.json)");
+        }
         if (NAMES.contains(nameOrFile)) return architecture(nameOrFile);
+        if (nameOrFile.equals(LOGISTIC_REGRESSION)) {
+            throw new IllegalArgumentException(LOGISTIC_REGRESSION + " is sized by its data (inputs, classes): build it"
+                    + " with Models.build(name, seed, options) and the sizes in ModelOptions");
+        }
         Path p;
         try {
             p = Path.of(nameOrFile);

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -118,6 +119,7 @@ public final class CheckpointPruner {
             ScoreSource src = sm != null ? MappedScores.precomputed(sm, st, wm, wt)
                     : MappedScores.criterion(spec.criterion(), wm, wt, gm, gt);
             CheckpointOutput output = CheckpointOutput.plan(wm, targets, layout, out, masksOut);
+            refuseOverwritingInputs(output, wf, gf, sf);
             long[][] kept = new long[1][];
             List<Path> paths = new ArrayList<>();
             List<FileBody> bodies = new ArrayList<>();
@@ -135,14 +137,13 @@ public final class CheckpointPruner {
                 bodies.add(ch -> output.writeFixed(ff, ch));
                 bytes += files.get(f).plan().fileSize();
             }
-            Path folder = out.toAbsolutePath().getParent();
-            boolean created = wf.sharded() && !Files.exists(folder);
-            if (created) Files.createDirectories(folder);
+            List<Path> created = new ArrayList<>(); // deepest first
             try {
+                if (wf.sharded()) createFolders(out.toAbsolutePath().getParent(), created);
                 writeNested(paths, bodies, 0, () -> kept[0] = dispatch.select(new HostSelectionEngine(src, output),
                         spec.sparsity()).keptPerTarget());
             } catch (IOException | RuntimeException | Error e) {
-                if (created) deleteIfEmpty(folder, e);
+                removeEmpty(created, e);
                 throw e;
             }
             List<TensorResult> results = new ArrayList<>();
@@ -152,6 +153,35 @@ public final class CheckpointPruner {
             }
             if (wf.sharded()) bytes += Files.size(out);
             return new Result(layout, results, List.copyOf(paths), bytes);
+        }
+    }
+
+    /**
+     * An output may replace the checkpoint's own files (pruning in place: the new files hold the weights) but never
+     * the gradients or scores, and the masks file never replaces a checkpoint file.
+     */
+    private void refuseOverwritingInputs(CheckpointOutput output, CheckpointFiles wf, CheckpointFiles gf,
+            CheckpointFiles sf) {
+        List<Path> outputs = new ArrayList<>();
+        for (CheckpointOutput.FileOut f : output.files()) outputs.add(f.path());
+        if (wf.sharded()) outputs.add(out);
+        for (Path o : outputs) {
+            boolean masks = o.equals(masksOut);
+            refuse(o, masks ? "the masks file" : "the output", wf, masks ? "the checkpoint" : null);
+            refuse(o, masks ? "the masks file" : "the output", gf, "the gradients");
+            refuse(o, masks ? "the masks file" : "the output", sf, "the scores");
+        }
+    }
+
+    private static void refuse(Path output, String what, CheckpointFiles input, String inputName) {
+        if (input == null || inputName == null) return;
+        List<Path> files = new ArrayList<>(input.files());
+        if (input.sharded()) files.add(input.path());
+        for (Path in : files) {
+            if (AtomicFiles.sameFile(output, in)) {
+                throw new IllegalArgumentException(what + " " + output + " is the same file as " + inputName + " "
+                        + in + ": writing it would replace an input; choose another file");
+            }
         }
     }
 
@@ -181,11 +211,31 @@ public final class CheckpointPruner {
         while (b.hasRemaining()) ch.write(b);
     }
 
-    private static void deleteIfEmpty(Path folder, Throwable e) {
-        try (var s = Files.list(folder)) {
-            if (s.findAny().isEmpty()) Files.delete(folder);
-        } catch (IOException suppressed) {
-            e.addSuppressed(suppressed);
+    /**
+     * Creates {@code folder} and its missing parents, adding each one created to {@code created} as it is made
+     * (deepest first once done), so that a failure part-way still knows what to remove.
+     */
+    private static void createFolders(Path folder, List<Path> created) throws IOException {
+        List<Path> missing = new ArrayList<>();
+        for (Path p = folder; p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS); p = p.getParent()) {
+            missing.add(p);
+        }
+        for (int i = missing.size() - 1; i >= 0; i--) {
+            Files.createDirectory(missing.get(i));
+            created.add(0, missing.get(i));
+        }
+    }
+
+    /** Removes the folders this run created (deepest first) while they are empty; a failure is added to {@code e}. */
+    private static void removeEmpty(List<Path> created, Throwable e) {
+        for (Path folder : created) {
+            try (var s = Files.list(folder)) {
+                if (s.findAny().isPresent()) return; // something else put a file there: keep it and its parents
+                Files.delete(folder);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+                return;
+            }
         }
     }
 

@@ -26,7 +26,7 @@ public final class CsrFiles {
     private CsrFiles() {}
 
     /** The metadata "format" value of a CSR export. */
-    public static final String FORMAT = "jprune-csr";
+    public static final String FORMAT = dev.jprune.io.Checkpoint.CSR_FORMAT;
 
     /**
      * What {@link #read} found.

@@ -74,6 +74,17 @@ class DataSpecsTest {
         }
     }
 
+    /** A folder or FIFO under a data file's name is named as there but not a file, not just as missing. */
+    @Test
+    void aFolderWhereAnIdxFileShouldBeIsNamedAsNotAFile() throws IOException {
+        Path d = idxFolderWith("folder-labels", "train-images-idx3-ubyte", "t10k-images-idx3-ubyte",
+                "t10k-labels-idx1-ubyte");
+        Files.createDirectory(d.resolve("train-labels-idx1-ubyte"));
+        NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> Datasets.load(d.toString()));
+        assertEquals(d + ": IDX data folder is missing train-labels-idx1-ubyte[.gz] (train-labels-idx1-ubyte there is"
+                + " not a regular file)", e.getMessage());
+    }
+
     @Test
     void readingOneSplitNamesOnlyItsMissingFiles() throws IOException {
         Path none = idxFolderWith("none-train", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");

@@ -62,6 +62,25 @@ class DatasetTest {
                 () -> new Dataset("a", new float[6], new int[] {0}, new int[] {6}, 0));
     }
 
+    /**
+     * A NaN or infinite input is refused where data enters the library, naming the sample and feature: ReLU maps NaN
+     * to 0, so such a sample evaluated to a finite, meaningless prediction. (Targets were checked already.)
+     */
+    @Test
+    void nonFiniteInputsAreRefusedNamingTheSample() {
+        float[] x = new float[6];
+        x[4] = Float.NaN;
+        IllegalArgumentException c = assertThrows(IllegalArgumentException.class,
+                () -> new Dataset("a", x, new int[] {0, 1}, new int[] {3}, 2));
+        assertTrue(c.getMessage().contains("sample 1") && c.getMessage().contains("NaN"), c.getMessage());
+        x[4] = Float.NEGATIVE_INFINITY;
+        IllegalArgumentException r = assertThrows(IllegalArgumentException.class,
+                () -> Dataset.regression("r", x, new float[2], new int[] {3}, 1));
+        assertTrue(r.getMessage().contains("sample 1") && r.getMessage().contains("-Infinity"), r.getMessage());
+        x[4] = Float.MAX_VALUE;
+        assertEquals(2, Dataset.regression("r", x, new float[2], new int[] {3}, 1).size(), "finite extremes pass");
+    }
+
     @Test
     void splitRequiresMatchingShapes() {
         Dataset d = small();

@@ -43,6 +43,63 @@ class AtomicFilesEdgesTest {
         assertEquals("is a directory; expected a regular file to write", viaLink.getReason());
     }
 
+    /** A file where the output's folder should be is named as a file, not as a missing folder. */
+    @Test
+    void anOutputBelowAFileSaysTheFileIsNotAFolder() throws IOException {
+        Path file = Files.writeString(dir.resolve("afile"), "x");
+        for (Path out : List.of(file.resolve("o.bin"), file.resolve("deeper/o.bin"))) {
+            FileSystemException e = assertThrows(FileSystemException.class, () -> AtomicFiles.checkWritable(out));
+            assertTrue(e.getReason().contains(file + " is a file, not a folder"), e.getReason());
+            assertFalse(e.getReason().contains("does not exist"), e.getReason());
+        }
+        FileSystemException missing = assertThrows(FileSystemException.class,
+                () -> AtomicFiles.checkWritable(dir.resolve("nodir/o.bin")));
+        assertTrue(missing.getReason().contains("does not exist"), missing.getReason());
+        assertEquals("x", Files.readString(file));
+    }
+
+    /**
+     * A target the process may not write (read-only for its user; immutable, which stops even root) is refused by
+     * checkWritable and by write before the body runs, and keeps its content: the rename would have replaced a
+     * read-only file silently, or, for an immutable one, failed only after all the work.
+     */
+    @Test
+    void aTargetThatMayNotBeWrittenIsRefusedBeforeTheBodyRuns() throws Exception {
+        Path locked = Files.writeString(dir.resolve("locked.bin"), "keep");
+        Process p = new ProcessBuilder("chattr", "+i", locked.toString()).redirectErrorStream(true).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(p.waitFor() == 0, "chattr +i is not available here");
+        try {
+            assertFalse(Files.isWritable(locked), "immutable");
+            FileSystemException check = assertThrows(FileSystemException.class,
+                    () -> AtomicFiles.checkWritable(locked));
+            assertTrue(check.getReason().contains("may not be written"), check.getReason());
+            boolean[] ran = {false};
+            assertThrows(FileSystemException.class, () -> AtomicFiles.write(locked, ch -> ran[0] = true));
+            assertFalse(ran[0], "refused before the body runs");
+            assertEquals("keep", Files.readString(locked));
+            assertEquals(List.of(), temporaries());
+        } finally {
+            new ProcessBuilder("chattr", "-i", locked.toString()).start().waitFor();
+        }
+    }
+
+    /** sameFile sees one file through links, other spellings and hard links, whether or not it exists yet. */
+    @Test
+    void sameFileFollowsLinksAndSpellingsAndTellsDifferentFilesApart() throws IOException {
+        Path a = Files.writeString(dir.resolve("a.bin"), "a"), b = Files.writeString(dir.resolve("b.bin"), "b");
+        Path sub = Files.createDirectory(dir.resolve("sub"));
+        assertTrue(AtomicFiles.sameFile(a, sub.resolve("../a.bin")));
+        assertTrue(AtomicFiles.sameFile(Files.createSymbolicLink(dir.resolve("to-a"), a), a));
+        assertTrue(AtomicFiles.sameFile(Files.createLink(dir.resolve("hard-a"), a), a));
+        assertTrue(AtomicFiles.sameFile(Files.createSymbolicLink(dir.resolve("to-new"), dir.resolve("new.bin")),
+                dir.resolve("new.bin")), "a dangling link and the file it will create");
+        assertTrue(AtomicFiles.sameFile(Files.createSymbolicLink(dir.resolve("sub-link"), sub).resolve("n.bin"),
+                sub.resolve("n.bin")), "a new file in a folder reached through a link");
+        assertFalse(AtomicFiles.sameFile(a, b));
+        assertFalse(AtomicFiles.sameFile(a, dir.resolve("new.bin")));
+        assertFalse(AtomicFiles.sameFile(dir.resolve("x/new.bin"), dir.resolve("y/new.bin")));
+    }
+
     /** checkWritable accepts a new or existing file in a writable folder, and creates nothing. */
     @Test
     void checkWritableAcceptsAFileInAWritableFolderAndWritesNothing() throws IOException {

@@ -81,6 +81,17 @@ class CheckpointTest {
         assertEquals(before, snapshot(m), "failed load modified the model");
     }
 
+    /** A CSR export given where a checkpoint is read is named as such, not as a checkpoint missing its weights. */
+    @Test
+    void aCsrExportIsNotLoadedAsACheckpoint() throws IOException {
+        Sequential m = new Sequential(new TinyDense(3, 2), new TinyDense(2, 1));
+        Map<String, TensorEntry> t = new LinkedHashMap<>();
+        t.put("0.weight.values", TensorEntry.f32(new float[] {1}, 1));
+        Path csr = dir.resolve("model.csr.safetensors");
+        SafeTensors.write(csr, t, Map.of("format", "jprune-csr"));
+        assertLoadFails(csr, m, "is a CSR export");
+    }
+
     // ------------------------------------------------------------------ save: byte level
 
     /** The writer's output for a tiny pruned model equals a file built by hand from the spec. */

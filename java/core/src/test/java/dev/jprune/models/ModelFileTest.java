@@ -101,6 +101,27 @@ class ModelFileTest {
         }
     }
 
+    /** A FIFO or device as a model file is refused at once (reading a FIFO waited forever); an empty name too. */
+    @Test
+    void aFifoADeviceOrAnEmptyNameIsNotAModelFile() throws Exception {
+        for (Path p : List.of(dev.jprune.testutil.SpecialFiles.fifo(dir.resolve("net.json")), Path.of("/dev/null"))) {
+            ModelFileException e = assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () ->
+                    assertThrows(ModelFileException.class, () -> Models.resolve(p.toString())));
+            assertTrue(e.getMessage().contains("is not a regular file"), e.getMessage());
+        }
+        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () -> Models.resolve(""));
+        assertTrue(empty.getMessage().contains("empty"), empty.getMessage());
+    }
+
+    /** logistic-regression has no fixed size: resolve says how to build it instead of calling it unknown. */
+    @Test
+    void resolvingLogisticRegressionSaysItIsSizedByData() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Models.resolve(Models.LOGISTIC_REGRESSION));
+        assertTrue(e.getMessage().contains("sized by") && !e.getMessage().contains("unknown"), e.getMessage());
+        assertEquals(10, Models.build(Models.LOGISTIC_REGRESSION, 1, ModelOptions.DEFAULT).outputs());
+    }
+
     @Test
     void builderWritesAndReadsBackTheSameArchitecture() throws IOException {
         Architecture a = Architecture.builder(3, 16, 16).name("tiny").optimizer(OptimizerKind.ADAM)

@@ -165,6 +165,63 @@ class CheckpointBadInputTest {
         refused(SafeTensorsException.class, b -> b.weights(index).out(idxOut), "weight_map");
     }
 
+    /** Pruning in place is allowed; an output onto the gradients or scores, or masks onto the weights, is not. */
+    @Test
+    void anOutputOntoAnInputOtherThanTheCheckpointIsRefused() throws IOException {
+        Path g = grads("a.weight", f32(new float[30], 6, 5), "b.weight", f32(new float[16], 4, 4));
+        byte[] gradients = Files.readAllBytes(g), weights = Files.readAllBytes(w);
+        Path link = dir.resolve("link-to-gradients.safetensors");
+        Files.createSymbolicLink(link, g);
+        refused(IllegalArgumentException.class, b -> b.spec(taylor()).grads(g).out(g), "the output", "gradients",
+                "same file");
+        refused(IllegalArgumentException.class, b -> b.spec(taylor()).grads(g).out(link), "gradients", "same file");
+        refused(IllegalArgumentException.class, b -> b.scores(g).out(g), "scores", "same file");
+        refused(IllegalArgumentException.class, b -> b.layout(Layout.PLAIN).masksOut(w), "the masks file",
+                "checkpoint", "same file");
+        refused(IllegalArgumentException.class, b -> b.scores(g).layout(Layout.PLAIN).masksOut(g), "the masks file",
+                "scores");
+        assertArrayEquals(gradients, Files.readAllBytes(g), "the gradients are unchanged");
+        assertArrayEquals(weights, Files.readAllBytes(w), "the weights are unchanged");
+        Path copy = write(dir.resolve("in-place.safetensors"), tensors("a.weight", random(new Rng(9), DType.F32, 6, 5)),
+                Map.of());
+        CheckpointPruner.builder().weights(copy).out(copy)
+                .spec(PruneSpec.builder().criterion(Criterion.MAGNITUDE).sparsity(0.5).build()).build().run();
+        float kept = 0;
+        for (float m : dev.jprune.io.SafeTensors.read(copy).get("a.weight_mask").toFloats()) kept += m;
+        assertEquals(15, kept, "pruned in place");
+    }
+
+    /**
+     * A sharded run creates its output folder with every missing parent; when it then fails, each folder it created
+     * is removed (not just the deepest), and a folder that existed before, even an empty one, stays.
+     */
+    @Test
+    void aFailedShardedRunRemovesEveryFolderItCreatedAndNoOther() throws IOException {
+        Path folder = dir.resolve("sharded");
+        Files.createDirectories(folder);
+        float[] v = new float[30];
+        v[4] = Float.NaN; // found while writing: after the output folders exist
+        write(folder.resolve("s1.safetensors"), tensors("a.weight", f32(v, 6, 5)), Map.of());
+        Path index = folder.resolve("model.safetensors.index.json");
+        Files.writeString(index, "{\"weight_map\":{\"a.weight\":\"s1.safetensors\"}}");
+        Files.createDirectories(dir.resolve("kept"));
+        List<String> before = folders(dir);
+        for (Path idxOut : List.of(dir.resolve("a/b/c/model.safetensors.index.json"),
+                dir.resolve("kept/x/y/model.safetensors.index.json"))) {
+            CheckpointPruner p = CheckpointPruner.builder().weights(index).out(idxOut)
+                    .spec(PruneSpec.builder().criterion(Criterion.MAGNITUDE).sparsity(0.5).build()).build();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, p::run);
+            assertTrue(e.getMessage().contains("'a.weight'"), e.getMessage());
+            assertEquals(before, folders(dir), "the folders created for " + idxOut + " are all removed");
+        }
+    }
+
+    private static List<String> folders(Path root) throws IOException {
+        try (var s = Files.walk(root)) {
+            return s.filter(Files::isDirectory).map(p -> root.relativize(p).toString()).sorted().toList();
+        }
+    }
+
     @Test
     void anAlreadyPrunedCheckpointOrInfeasibleBounds() throws IOException {
         Rng rng = new Rng(5);
