@@ -42,6 +42,20 @@ final class OptionChecks {
         if (!ok) throw new IllegalArgumentException(message);
     }
 
+    /**
+     * A sweep list naming one value twice would run (and report) it twice: refused. Values compare as the run reads
+     * them (names without case, numbers by value: 0.5 and .50 are one value).
+     */
+    static void noRepeats(String option, List<?> values) {
+        if (values == null) return;
+        java.util.Set<Object> seen = new java.util.HashSet<>();
+        for (Object v : values) {
+            Object key = v instanceof String str ? str.trim().toLowerCase(Locale.ROOT)
+                    : v instanceof Number num ? (Object) (num.doubleValue() + 0.0) : v; // -0 and 0: one value
+            require(seen.add(key), option + " lists " + v + " twice: a sweep runs each value once; remove the repeat");
+        }
+    }
+
     private static boolean finiteAtLeastZero(float v) {
         return v >= 0 && Float.isFinite(v);
     }
@@ -60,9 +74,11 @@ final class OptionChecks {
         require(finiteAtLeastZero(t.clipNorm), "--clip-norm must be a finite number >= 0, got " + t.clipNorm);
         require(t.adamEps > 0 && Float.isFinite(t.adamEps), "--adam-eps must be a positive finite number, got "
                 + t.adamEps);
-        require(t.targetLoss == null || Double.isFinite(t.targetLoss), "--target-loss must be a finite number, got "
-                + t.targetLoss);
+        require(t.targetLoss == null || Double.isFinite(t.targetLoss) && t.targetLoss >= 0,
+                "--target-loss must be a finite number >= 0 (losses are never negative), got " + t.targetLoss);
         require(t.patience >= 0, "--patience must be >= 0 (0 = off), got " + t.patience);
+        noRepeats("--clip-value", t.clipValue);
+        noRepeats("--grad-mask", t.gradMask);
         t.gradMasks();  // each value parses (IllegalArgumentException naming --grad-mask)
         optimizerOptions(spec, t, m);
         if (spec.commandLine().getCommandName().equals("prune")) {
@@ -121,6 +137,9 @@ final class OptionChecks {
                     + " (N:M keeps N of every M whatever the scores); use weights or neurons");
         }
         SeedOptionChecks.prune(spec, c, m);
+        noRepeats("--criterion", p.criteria);
+        noRepeats("--sparsity", p.sparsity);
+        noRepeats("--threshold", p.threshold);
         for (double s : p.sparsity) {
             require(s >= 0 && s < 1, "--sparsity must be in [0, 1), got " + s
                     + (s == 1 ? " (1 would remove every weight: the model would output a constant)" : ""));

@@ -204,6 +204,29 @@ class CliBadInputSweepTest {
     }
 
     @Test
+    void aSweepListingOneValueTwiceIsRefusedBeforeAnyWork() throws Exception {
+        String t = tiny.toString();
+        Path out = dir.resolve("sweep-never");
+        String[][] cases = {
+            {"--sparsity lists 0.5 twice", "prune", "--data", t, "--epochs", "0", "--device", "cpu", "--out-dir",
+                out.toString(), "--sparsity", "0.5,0.8,.50"},
+            {"--criterion lists Taylor twice", "prune", "--data", t, "--epochs", "0", "--device", "cpu", "--out-dir",
+                out.toString(), "--criterion", "taylor,Taylor"},
+            {"--threshold lists 0.001 twice", "prune", "--data", t, "--epochs", "0", "--device", "cpu",
+                "--out-dir", out.toString(), "--threshold", "0.001,1e-3"},
+            {"--clip-value lists -0.0 twice", "train", "--data", t, "--epochs", "0", "--device", "cpu",
+                "--save", out.resolve("m.safetensors").toString(), "--clip-value", "0,-0"},
+            {"--grad-mask lists NONE twice", "train", "--data", t, "--epochs", "0", "--device", "cpu",
+                "--save", out.resolve("m.safetensors").toString(), "--grad-mask", "none,NONE"},
+        };
+        for (String[] c : cases) assertOneErrorLine(CliTest.run(Arrays.copyOfRange(c, 1, c.length)), c[0]);
+        assertFalse(Files.exists(out), "nothing written");
+        // distinct values still sweep
+        assertEquals(0, CliTest.run("prune", "--data", t, "--epochs", "0", "--fine-tune-epochs", "0", "--device",
+                "cpu", "--schedule", "oneshot", "--out-dir", out.toString(), "--sparsity", "0.5,0.8").code());
+    }
+
+    @Test
     void optionsTheChosenOptimizerDoesNotReadAreRefused() throws Exception {
         String t = tiny.toString();
         // mlp-128 trains with Adam by default, lenet-300-100 with SGD

@@ -87,6 +87,7 @@ class SeedsCliTest {
             {"--shrink", "--save", "x.safetensors", "--shrink removes pruned neurons/filters physically"},
             {"--random-seed", "3", "--random-seed applies to --criterion random only"},
             {"--target-loss", "NaN", "--target-loss must be a finite number"},
+            {"--target-loss", "-1", "--target-loss must be a finite number >= 0"},
             {"--target", "y", "--target applies to csv: data only"},
             {"--task", "classification", "--task applies to csv: data only"},
         };

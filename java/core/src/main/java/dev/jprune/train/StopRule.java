@@ -15,11 +15,16 @@ public record StopRule(double targetLoss, int patience) {
     /** No early stopping. */
     public static final StopRule NONE = new StopRule(Double.NaN, 0);
 
-    /** @throws IllegalArgumentException for a negative patience or an infinite target */
+    /**
+     * @throws IllegalArgumentException for a negative patience, or a target that is infinite or negative (the losses
+     *                                  are cross-entropy and MSE, never below 0: such a target could never stop a run)
+     */
     public StopRule {
         if (patience < 0) throw new IllegalArgumentException("patience must be >= 0 (0: off), got " + patience);
-        if (Double.isInfinite(targetLoss)) throw new IllegalArgumentException("target loss must be finite, got "
-                + targetLoss);
+        if (Double.isInfinite(targetLoss) || targetLoss < 0) {
+            throw new IllegalArgumentException("target loss must be a finite number >= 0 (losses are never negative),"
+                    + " got " + targetLoss);
+        }
     }
 
     /** Whether any rule is on. */

@@ -98,6 +98,10 @@ class ThresholdAndRegressionRunTest {
         assertTrue(t.stopAfter(0.91));
         assertTrue(t.reason().contains("no improvement"), t.reason());
         assertThrows(IllegalArgumentException.class, () -> new StopRule(Double.NaN, -1));
+        // a negative target can never be reached (cross-entropy and MSE are >= 0): refused, naming the rule
+        IllegalArgumentException neg = assertThrows(IllegalArgumentException.class, () -> new StopRule(-1, 0));
+        assertTrue(neg.getMessage().contains(">= 0"), neg.getMessage());
+        assertEquals(0.0, new StopRule(0, 0).targetLoss(), "a target of exactly 0 stays allowed");
     }
 
     /**
