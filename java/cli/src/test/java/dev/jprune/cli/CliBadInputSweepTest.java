@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jprune.cli.CliTest.Run;
-import dev.jprune.io.Checkpoint;
 import dev.jprune.io.SafeTensors;
 import dev.jprune.io.TensorEntry;
-import dev.jprune.models.Models;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -36,9 +34,7 @@ class CliBadInputSweepTest {
     }
 
     static Path lenet(String name) throws Exception {
-        Path f = dir.resolve(name);
-        Checkpoint.save(f, Models.build("lenet-300-100", 3).net());
-        return f;
+        return CliReliabilityTest.lenetIn(dir, name);
     }
 
     /** A checkpoint of two named tensors (no model) and gradients of the same names and shapes. */

@@ -39,7 +39,12 @@ class CliReliabilityTest {
 
     /** A lenet-300-100 checkpoint with seeded weights. */
     static Path lenet(String name) throws Exception {
-        Path f = dir.resolve(name);
+        return lenetIn(dir, name);
+    }
+
+    /** A lenet-300-100 checkpoint with seeded weights, {@code name} in {@code folder}. */
+    static Path lenetIn(Path folder, String name) throws Exception {
+        Path f = folder.resolve(name);
         Checkpoint.save(f, Models.build("lenet-300-100", 3).net());
         return f;
     }
