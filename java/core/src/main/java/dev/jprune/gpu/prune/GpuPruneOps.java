@@ -243,7 +243,7 @@ public final class GpuPruneOps {
     public StructuredResult structuredPerLayer(List<PruneTensor> tensors, Criterion criterion, int[] groups,
                                                Structured.Norm norm, double[] sparsity, boolean zeroWeights,
                                                boolean zeroOptimizer) {
-        if (sparsity == null) throw new IllegalArgumentException("structuredPerLayer: null sparsities");
+        if (sparsity == null) throw new IllegalArgumentException("GpuPruneOps.structuredPerLayer: null sparsities");
         return structuredPasses.structured(tensors, criterion, groups, norm, -1, sparsity, Float.NaN, zeroWeights,
                 zeroOptimizer);
     }

@@ -70,6 +70,10 @@ class GpuPruneStructuredTest extends GpuPruneTestBase {
                                     new double[] {0.5}, false, false));
                     assertEquals(2, pruneOps.structuredPerLayer(empty, Criterion.TAYLOR, new int[] {0, 0}, norm,
                             new double[] {0.5, 0.5}, false, false).groupSelections().length);
+                    IllegalArgumentException nullSparsities = assertThrows(IllegalArgumentException.class,
+                            () -> pruneOps.structuredPerLayer(empty, Criterion.TAYLOR, new int[] {0, 0}, norm, null,
+                                    false, false));
+                    assertEquals("GpuPruneOps.structuredPerLayer: null sparsities", nullSparsities.getMessage());
                 }
             }
           }
