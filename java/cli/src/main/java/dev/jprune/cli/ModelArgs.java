@@ -1,6 +1,7 @@
 package dev.jprune.cli;
 
 import dev.jprune.io.Checkpoint;
+import dev.jprune.io.InputFiles;
 import dev.jprune.io.Layout;
 import dev.jprune.models.Architecture;
 import dev.jprune.models.CheckpointModels;
@@ -34,11 +35,11 @@ final class ModelArgs {
      * empty) and a missing file are refused, saying which and that {@code expected} was expected.
      */
     static void checkInputFile(Path file, String option, String expected) {
-        String bad = Files.isDirectory(file) ? "is a directory; expected " + expected
-                : Files.isRegularFile(file) ? null
-                : Files.exists(file) ? "is not a regular file (a FIFO, device or socket); expected " + expected
-                : "no such file";
-        if (bad != null) throw new IllegalArgumentException(option + " " + file + ": " + bad);
+        String bad = InputFiles.fault(file);
+        if (bad != null) {
+            throw new IllegalArgumentException(option + " " + file + ": " + bad
+                    + (Files.exists(file) ? "; expected " + expected : ""));
+        }
     }
 
     /**

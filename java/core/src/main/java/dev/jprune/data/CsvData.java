@@ -1,5 +1,6 @@
 package dev.jprune.data;
 
+import dev.jprune.io.InputFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
@@ -66,10 +67,9 @@ public final class CsvData {
      * @throws java.nio.file.NoSuchFileException when the file does not exist
      */
     public static Split read(Path file, Options o) throws IOException {
-        if (Files.isDirectory(file)) throw new DatasetFormatException(file + ": is a folder; expected a .csv file");
-        if (Files.exists(file) && !Files.isRegularFile(file)) { // a FIFO would block until a writer came
-            throw new DatasetFormatException(file + ": is not a regular file (a FIFO, device or socket); expected a"
-                    + " .csv file");
+        String fault = InputFiles.fault(file);
+        if (fault != null && Files.exists(file)) {
+            throw new DatasetFormatException(file + ": " + fault + "; expected a .csv file");
         }
         Table t;
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {

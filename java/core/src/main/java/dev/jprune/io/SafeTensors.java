@@ -152,8 +152,7 @@ public final class SafeTensors {
 
     /** Opens a file for reading, saying what is wrong when it is missing, a folder or not a regular file. */
     private static FileChannel openForRead(Path file) throws IOException {
-        String fault = Files.isDirectory(file) ? "is a directory" : !Files.exists(file) ? "no such file"
-                : !Files.isRegularFile(file) ? "is not a regular file" : null;
+        String fault = InputFiles.fault(file);
         if (fault != null) throw new SafeTensorsException(file, fault + "; expected a .safetensors file");
         return FileChannel.open(file, StandardOpenOption.READ);
     }

@@ -5,6 +5,7 @@ import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import dev.jprune.io.AtomicFiles;
+import dev.jprune.io.InputFiles;
 import dev.jprune.models.ModelSpec.OptimizerKind;
 import dev.jprune.models.ModelSpec.Task;
 import java.io.IOException;
@@ -60,12 +61,9 @@ public final class ModelFile {
      */
     public static Architecture read(Path file) throws IOException {
         String source = file.toString();
-        if (Files.isDirectory(file)) throw new ModelFileException(source,
-                "is a directory; expected a .json model file");
-        if (Files.exists(file) && !Files.isRegularFile(file)) { // a FIFO would block until a writer came
-            throw new ModelFileException(source, "is not a regular file (a FIFO, device or socket); expected a .json"
-                    + " model file");
-        }
+        String fault = InputFiles.fault(file);
+        if (fault != null && Files.exists(file)) throw new ModelFileException(source, fault + "; expected a .json"
+                + " model file");
         long size = Files.size(file);
         if (size > MAX_BYTES) {
             throw new ModelFileException(source, size + " bytes; a model file is at most " + MAX_BYTES + " bytes");
