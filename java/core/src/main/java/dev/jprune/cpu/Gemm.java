@@ -20,15 +20,17 @@ import java.util.Arrays;
  * tile sizes bit-for-bit against {@link #gemmSimple}.
  *
  * <h2>Speed</h2>
- * op(B) is packed into one float[] per k-row of each column chunk ({@link PackedB}: once per call, or once for all
- * calls by the caller — a layer's weight at inference); each task packs its rows of op(A) (one k-block at a time) and
- * accumulates its tile in per-row float[] buffers, one k-block of op(B) ([KC][chunk]) at a time. The micro-kernel is
- * {@link ScalarKernels#gemm} ({@code c0[j] = fma(x, b0[j], c0[j])} over arrays indexed by the bare loop variable, the
- * one shape HotSpot C2's SuperWord (JDK 17) vectorizes: with {@code c[off + j]} versus {@code bp[off2 + j]} it cannot
- * prove the accesses independent and stays scalar) or, when the JVM has the Vector API ({@link Simd}), its
- * register-tiled twin {@link VectorKernels#gemm} (4 rows x 2 vectors of accumulators held across the k-block), which
- * performs the same fma sequence per element. Small problems (&lt; {@link #PARALLEL_MACS}) stay on the calling thread.
- * Measured figures: bench/results/. Requires hardware FMA for speed; without it Math.fma is correct but slow.
+ * op(B) is packed ({@link PackedB}: once per call, or once for all calls by the caller — a layer's weight at
+ * inference); each task packs its rows of op(A) (one k-block at a time) and accumulates its tile in per-row float[]
+ * buffers, one k-block of op(B) ([KC][chunk]) at a time. With the Vector API ({@link Simd}) B is packed in panels and
+ * A four rows interleaved, and {@link VectorPanelKernels} holds 4 rows x 4 vectors of accumulators in registers across
+ * the k-block. Without it B is packed one float[] per k-row and the micro-kernel is {@link ScalarKernels#gemm}
+ * ({@code c0[j] = fma(x, b0[j], c0[j])} over arrays indexed by the bare loop variable, the one shape HotSpot C2's
+ * SuperWord (JDK 17) vectorizes: with {@code c[off + j]} versus {@code bp[off2 + j]} it cannot prove the accesses
+ * independent and stays scalar); {@link VectorKernels#gemm} runs on that rows layout too (a convolution's columns,
+ * {@link Im2col#im2colPacked}). All perform the same fma sequence per element. Small problems (&lt;
+ * {@link #PARALLEL_MACS}) stay on the calling thread. Measured figures: bench/results/. Requires hardware FMA for
+ * speed; without it Math.fma is correct but slow.
  */
 public final class Gemm {
     private Gemm() {}
@@ -56,6 +58,12 @@ public final class Gemm {
     static final long PARALLEL_MACS = 1L << 22;
     /** The kernel path, fixed at class initialisation: see {@link Simd}. */
     static final boolean VECTOR = Simd.vectorApi();
+    /**
+     * Columns per strip of the panel layout that {@link PackedB#pack} and this class's own packing use with the Vector
+     * API kernels ({@link VectorPanelKernels}: 4 vectors with AVX-512, 3 with AVX2); 0 (the rows layout that C2's
+     * auto-vectoriser needs) with the scalar kernels.
+     */
+    static final int STRIP = VECTOR ? Simd.vectorLanes() * (Simd.vectorLanes() >= 16 ? 4 : 3) : 0;
 
     /** n rounded up to a multiple of 16 floats: the row length the kernels' vector paths may read and write. */
     public static int padded(int n) { return (n + PAD - 1) / PAD * PAD; }
@@ -221,12 +229,24 @@ public final class Gemm {
     /**
      * Blocked, multi-threaded GEMM with explicit tile sizes (package-private so tests can vary them and check the
      * result is bit-identical). mc: rows per tile (0: chosen); ncMax: maximum width of a column chunk; vector: the
-     * Vector API kernel (only when {@link Simd#vectorApi()}) or the scalar one. No validation.
+     * Vector API kernels (only when {@link Simd#vectorApi()}, on B in panels of {@link #STRIP} columns) or the scalar
+     * ones (B in rows). No validation.
      */
     static void gemmBlocked(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             float[] a, int offA, int lda, float[] b, int offB, int ldb,
                             float beta, float[] c, int offC, int ldc, int mc, int ncMax, boolean vector) {
-        PackedB pb = packScratch(k, n, ncMax);
+        gemmBlocked(transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, mc, ncMax, vector,
+                vector ? STRIP : 0);
+    }
+
+    /**
+     * {@link #gemmBlocked} with B packed in panels of {@code strip} columns (a multiple of the vector length; needs
+     * {@code vector}), or in rows when strip is 0 (either kernel path). Tests vary it; the result is the same.
+     */
+    static void gemmBlocked(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                            float[] a, int offA, int lda, float[] b, int offB, int ldb,
+                            float beta, float[] c, int offC, int ldc, int mc, int ncMax, boolean vector, int strip) {
+        PackedB pb = packScratch(k, n, ncMax, strip);
         pb.fill(transB, b, offB, ldb, (long) m * n * k >= PARALLEL_MACS);
         multiply(transA, m, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, mc, vector, true);
     }
@@ -241,20 +261,20 @@ public final class Gemm {
      * A packed [k, n] matrix from the calling thread's cache (filled by the caller before use). A pool worker gets a
      * fresh one: while it waits for a nested GEMM's tasks it may run another task that packs the same shape.
      */
-    private static PackedB packScratch(int k, int n, int ncMax) {
+    private static PackedB packScratch(int k, int n, int ncMax, int strip) {
         if (Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread) {
-            return PackedB.allocate(k, n, ncMax);
+            return PackedB.allocate(k, n, ncMax, strip);
         }
         PackedB[] cache = PACKED.get();
         for (int i = 0; i < cache.length; i++) {
             PackedB pb = cache[i];
-            if (pb != null && pb.k == k && pb.n == n && pb.ncMax == ncMax) {
+            if (pb != null && pb.k == k && pb.n == n && pb.ncMax == ncMax && pb.strip == strip) {
                 System.arraycopy(cache, 0, cache, 1, i); // most recent first
                 cache[0] = pb;
                 return pb;
             }
         }
-        PackedB pb = PackedB.allocate(k, n, ncMax);
+        PackedB pb = PackedB.allocate(k, n, ncMax, strip);
         if ((long) k * n <= 1L << 20) { // at most 4 MiB an entry (48 MiB a thread); larger ones are allocated per call
             System.arraycopy(cache, 0, cache, 1, cache.length - 1);
             cache[0] = pb;
@@ -320,6 +340,12 @@ public final class Gemm {
             for (int r = 0; r < rows; r++) Arrays.fill(acc[r], j0, Math.min(acc[r].length, padded(j1)), 0f);
             for (int p0 = 0; p0 < k; p0 += KC) {
                 int kc = Math.min(KC, k - p0);
+                if (pb.panels != null) {
+                    packA4(transA, a, offA, lda, i0, rows, p0, kc, ap);
+                    VectorPanelKernels.gemm(ap, kc, pb.panels[ch], k, p0, pb.strip, pb.paddedWidth(ch), j0, j1, acc,
+                            rows);
+                    continue;
+                }
                 packA(transA, a, offA, lda, i0, rows, p0, kc, ap);
                 if (vector) VectorKernels.gemm(ap, kc, pb.rows, ch * k + p0, j0, j1, acc, rows);
                 else ScalarKernels.gemm(ap, kc, pb.rows, ch * k + p0, j0, j1, acc, rows);
@@ -333,6 +359,29 @@ public final class Gemm {
         if (n <= 0) return;
         if (grain >= n || Parallel.threads() == 1) body.run(0, n);
         else Parallel.forRange(n, grain, body);
+    }
+
+    /**
+     * op(A)[i0 + r, p0 + pp] for r &lt; rows, pp &lt; kc as the panel kernels read it: rows in groups of four
+     * interleaved (ap[g·4·kc + pp·4 + q] holds row 4g + q), the last rows % 4 rows one after another (ap[r·kc + pp]).
+     * So a group or a lone row r starts at r·kc. Modifies only ap.
+     */
+    private static void packA4(boolean transA, float[] a, int offA, int lda, int i0, int rows, int p0, int kc,
+                               float[] ap) {
+        int full = rows & ~3;
+        if (transA) { // A stored [K, M]: read along its rows (contiguous in i)
+            for (int pp = 0; pp < kc; pp++) {
+                int src = offA + (p0 + pp) * lda + i0;
+                for (int r = 0; r < full; r++) ap[(r & ~3) * kc + 4 * pp + (r & 3)] = a[src + r];
+                for (int r = full; r < rows; r++) ap[r * kc + pp] = a[src + r];
+            }
+        } else {
+            for (int r = 0; r < full; r++) {
+                int src = offA + (i0 + r) * lda + p0, dst = (r & ~3) * kc + (r & 3);
+                for (int pp = 0; pp < kc; pp++) ap[dst + 4 * pp] = a[src + pp];
+            }
+            for (int r = full; r < rows; r++) System.arraycopy(a, offA + (i0 + r) * lda + p0, ap, r * kc, kc);
+        }
     }
 
     /** ap[r * kc + pp] = op(A)[i0 + r, p0 + pp] for r < rows, pp < kc. Modifies only ap. */

@@ -64,11 +64,15 @@ public final class Im2col {
 
     /**
      * {@link #im2col} of one image straight into columns [col0, col0 + OH*OW) of a packed op(B) [C*KH*KW, ...]
-     * ({@link PackedB#allocate}), so a convolution's GEMM needs no separate packing pass: k-row r of dst gets col row
-     * r. Modifies only those columns of dst. No validation: the caller has checked the shapes.
+     * ({@link PackedB#allocate}: the rows layout), so a convolution's GEMM needs no separate packing pass: k-row r
+     * of dst gets col row r. Modifies only those columns of dst. No other validation: the caller has checked the
+     * shapes.
+     *
+     * @throws IllegalArgumentException when dst is in the panel layout ({@link PackedB#pack})
      */
     public static void im2colPacked(float[] x, int xOff, int c, int h, int w, int kh, int kw, int stride, int pad,
                                     int oh, int ow, PackedB dst, int col0) {
+        if (dst.rows == null) throw new IllegalArgumentException("Im2col: dst must come from PackedB.allocate (rows)");
         int k = dst.k, width = dst.width, p = oh * ow;
         int chunk = col0 / width, off0 = col0 - chunk * width;
         boolean oneChunk = off0 + p <= dst.chunkWidth(chunk);

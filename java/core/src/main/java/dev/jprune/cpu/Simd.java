@@ -19,6 +19,9 @@ public final class Simd {
     /** True when the Vector API kernels run (module present, not disabled, and its classes load). */
     public static boolean vectorApi() { return ENABLED; }
 
+    /** Float lanes of the Vector API kernels' vectors (16 with AVX-512, 8 with AVX2), 0 when they do not run. */
+    static int vectorLanes() { return ENABLED ? VectorKernelsProbe.lanes() : 0; }
+
     /** True when {@code jdk.incubator.vector} is in the boot layer (whether or not it is used). */
     public static boolean vectorModulePresent() { return MODULE_PRESENT; }
 
@@ -50,5 +53,7 @@ public final class Simd {
         }
 
         static int bits() { return VectorShape.LANES * 32; }
+
+        static int lanes() { return VectorShape.LANES; }
     }
 }

@@ -104,9 +104,13 @@ public final class SparseKernels {
     /**
      * {@link #csrRows} with the activations taken from column chunk {@code ch} of a packed [K, P] matrix (im2col
      * columns, {@link Im2col#im2colPacked}): yt[j][0..chunkWidth(ch)) for rows j in [r0, r1). Modifies only those rows.
+     *
+     * @throws IllegalArgumentException when x is in the panel layout ({@link PackedB#pack}) instead of the rows layout
      */
     public static void csrPacked(int[] rp, char[] ci, float[] v, PackedB x, int ch, float[] bias, boolean relu,
                                  float[][] yt, int r0, int r1) {
+        if (x.chunk == null) throw new IllegalArgumentException("SparseKernels.csrPacked: x must be in the rows layout "
+                + "(PackedB.allocate, Im2col.im2colPacked)");
         csrRows(rp, ci, v, x.chunk[ch], x.chunkWidth(ch), bias, relu, yt, r0, r1);
     }
 

@@ -150,13 +150,13 @@ class GemmTest {
             Gemm.gemmSimple(ta, tb, cs.m, cs.n, cs.k, cs.alpha, cs.a, cs.offA, cs.lda, cs.b, cs.offB, cs.ldb,
                     cs.beta, ref, cs.offC, cs.ldc);
             for (int[] tiling : tilings) {
-                for (boolean vector : kernelPaths()) {
+                for (int[] path : kernelPaths()) {
                     float[] c = cs.c0.clone();
                     Gemm.gemmBlocked(ta, tb, cs.m, cs.n, cs.k, cs.alpha, cs.a, cs.offA, cs.lda, cs.b, cs.offB, cs.ldb,
-                            cs.beta, c, cs.offC, cs.ldc, tiling[0], tiling[1], vector);
+                            cs.beta, c, cs.offC, cs.ldc, tiling[0], tiling[1], path[0] == 1, path[1]);
                     for (int idx = 0; idx < c.length; idx++) {
                         if (Float.floatToRawIntBits(c[idx]) != Float.floatToRawIntBits(ref[idx])) {
-                            fail(cs + " mc=" + tiling[0] + " ncMax=" + tiling[1] + " vector=" + vector + ": element "
+                            fail(cs + " mc=" + tiling[0] + " ncMax=" + tiling[1] + " " + describe(path) + ": element "
                                     + idx + " blocked=" + c[idx] + " simple=" + ref[idx]);
                         }
                     }
@@ -178,21 +178,31 @@ class GemmTest {
                 float[] ref = cs.c0.clone();
                 Gemm.gemmSimple(cs.ta, cs.tb, cs.m, cs.n, cs.k, cs.alpha, cs.a, cs.offA, cs.lda, cs.b, cs.offB, cs.ldb,
                         cs.beta, ref, cs.offC, cs.ldc);
-                for (int mc : new int[] {1, 2, 4}) {
-                    for (boolean vector : kernelPaths()) {
+                for (int mc : new int[] {1, 2, 4, 5}) {
+                    for (int[] path : kernelPaths()) {
                         float[] c = cs.c0.clone();
                         Gemm.gemmBlocked(cs.ta, cs.tb, cs.m, cs.n, cs.k, cs.alpha, cs.a, cs.offA, cs.lda, cs.b,
-                                cs.offB, cs.ldb, cs.beta, c, cs.offC, cs.ldc, mc, 16, vector);
-                        assertArrayEquals(ref, c, cs + " mc=" + mc + " vector=" + vector);
+                                cs.offB, cs.ldb, cs.beta, c, cs.offC, cs.ldc, mc, 16, path[0] == 1, path[1]);
+                        assertArrayEquals(ref, c, cs + " mc=" + mc + " " + describe(path));
                     }
                 }
             }
         }
     }
 
-    /** The scalar kernel always; the Vector API kernel too when this JVM has the module (surefire adds it). */
-    static boolean[] kernelPaths() {
-        return Simd.vectorApi() ? new boolean[] {false, true} : new boolean[] {false};
+    /**
+     * {vector?, strip} of each kernel path: the scalar kernel on B in rows always; when this JVM has the Vector API
+     * module (surefire adds it) also its kernel on rows (a convolution's columns) and the panel kernels on strips of
+     * 1 and 2 vectors and of Gemm.STRIP (the production one), so narrow, partial and full strips all run.
+     */
+    static int[][] kernelPaths() {
+        if (!Simd.vectorApi()) return new int[][] {{0, 0}};
+        int l = Simd.vectorLanes();
+        return new int[][] {{0, 0}, {1, 0}, {1, l}, {1, 2 * l}, {1, Gemm.STRIP}};
+    }
+
+    static String describe(int[] path) {
+        return (path[0] == 1 ? "vector" : "scalar") + (path[1] > 0 ? " panels of " + path[1] : " rows");
     }
 
     /** The test JVM is started with the Vector API module, so the vector kernel is among the paths compared above. */

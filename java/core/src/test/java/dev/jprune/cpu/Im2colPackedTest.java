@@ -37,7 +37,8 @@ class Im2colPackedTest {
             for (int ch = 0; ch < got.chunks(); ch++) {
                 for (int r = 0; r < ckk; r++) {
                     for (int j = 0; j < got.chunkWidth(ch); j++) {
-                        assertEquals(expect.rows[ch * ckk + r][j], got.rows[ch * ckk + r][j],
+                        int at = got.chunkStart(ch) + j;
+                        assertEquals(expect.get(r, at), got.get(r, at),
                                 java.util.Arrays.toString(cs) + " chunk " + ch + " row " + r + " column " + j);
                     }
                 }

@@ -274,7 +274,8 @@ class SparseKernelsTest {
         int p = 1000; // three chunks of the packed layout
         float[] b = new float[w.cols * p];
         rng.fillUniform(b, -1f, 1f);
-        PackedB packed = PackedB.pack(false, w.cols, p, b, 0, p);
+        PackedB packed = PackedB.allocate(w.cols, p, Gemm.NC, 0); // the rows layout im2colPacked writes
+        packed.fill(false, b, 0, p, false);
         float[][] xt = new float[w.cols][Gemm.padded(p)];
         for (int c = 0; c < w.cols; c++) System.arraycopy(b, c * p, xt[c], 0, p);
         float[][] whole = new float[w.rows][Gemm.padded(p)];
