@@ -111,13 +111,14 @@ public final class Pruning {
      * {@code data.test()} before and after. Modifies the model's weights and masks. The device is resolved first
      * ({@link Backends#choose}) and every setting validated before any training.
      *
-     * @throws IllegalArgumentException for invalid settings, data that does not fit the model, a GPU requested that
-     *     cannot run it, or density bounds that cannot reach the sparsity
+     * @throws IllegalArgumentException for invalid settings, data that does not fit the model, an empty split, a GPU
+     *     requested that cannot run it, or density bounds that cannot reach the sparsity
      * @throws ArithmeticException when training diverges
      */
     public PruningReport run(Split data) {
         if (data == null) throw new IllegalArgumentException("Pruning.run: null data");
         model.requireData(data.train());
+        Training.requireNonEmpty("Pruning.run", data);
         TrainConfig cfg = trainConfig();
         PruningPlan p = plan();
         Backends.Choice choice = Backends.choose(device, model, cfg);

@@ -5,6 +5,7 @@ import dev.jprune.models.ModelSpec;
 import dev.jprune.train.Backend;
 import dev.jprune.train.EpochStats;
 import dev.jprune.train.Evaluation;
+import dev.jprune.train.NonFinite;
 import dev.jprune.train.TrainConfig;
 import dev.jprune.train.TrainListener;
 import dev.jprune.util.Parallel;
@@ -67,13 +68,14 @@ public final class Training {
     /**
      * Trains, then evaluates. Modifies the model's weights (and respects its masks: pruned weights stay 0).
      *
-     * @throws IllegalArgumentException for invalid settings, data that does not fit the model, or a GPU requested that
-     *     cannot run it (all before any training)
-     * @throws ArithmeticException when training diverges
+     * @throws IllegalArgumentException for invalid settings, data that does not fit the model (shape, classes), an
+     *     empty split, or a GPU requested that cannot run it (all before any training)
+     * @throws ArithmeticException when training diverges: a loss, the test evaluation or a weight is not finite
      */
     public Report run(Split data) {
         if (data == null) throw new IllegalArgumentException("Training.run: null data");
-        model.requireSampleShape(data.train().sampleShape(), data.train().name());
+        model.requireData(data.train());
+        requireNonEmpty("Training.run", data);
         TrainConfig cfg = train.build();
         Backends.Choice choice = Backends.choose(device, model);
         if (threads == 0) return train(choice, cfg, data);
@@ -84,12 +86,23 @@ public final class Training {
         }
     }
 
+    /** Refuses an empty training or test split before any work (else a run would report NaN figures). */
+    static void requireNonEmpty(String where, Split data) {
+        if (data.train().size() == 0) throw new IllegalArgumentException(where + ": the training split "
+                + data.train().name() + " is empty");
+        if (data.test().size() == 0) throw new IllegalArgumentException(where + ": the test split "
+                + data.test().name() + " is empty");
+    }
+
     private Report train(Backends.Choice choice, TrainConfig cfg, Split data) {
         List<EpochStats> stats = new ArrayList<>();
         try (Backend b = Backends.open(choice, model, cfg)) {
-            for (int e = 0; e < cfg.epochs(); e++) stats.add(b.trainEpoch(data.train(), e, listener));
-            Evaluation ev = b.evaluate(data.test());
+            for (int e = 0; e < cfg.epochs(); e++) {
+                stats.add(NonFinite.require(b.trainEpoch(data.train(), e, listener), "epoch " + (e + 1)));
+            }
+            Evaluation ev = NonFinite.require(b.evaluate(data.test()), "trained model on " + data.test().name());
             b.syncToHost();
+            NonFinite.requireWeights(model.net(), "trained model");
             return new Report(stats, ev, b.describe(), choice.reason());
         }
     }

@@ -15,7 +15,12 @@ public final class RegressionData {
     private final int features;
     private final int targetSize;
 
-    /** Wraps (does not copy) the arrays; {@code n = x.length / features}. */
+    /**
+     * Wraps (does not copy) the arrays; {@code n = x.length / features}.
+     *
+     * @throws IllegalArgumentException for a null argument, sizes below 1, lengths that disagree, or an input or target
+     *     that is NaN or infinite (naming the sample, as {@link Dataset#regression})
+     */
     public RegressionData(String name, float[] x, int features, float[] targets, int targetSize) {
         if (name == null || x == null || targets == null) throw new IllegalArgumentException(
                 "RegressionData: null argument");
@@ -32,12 +37,24 @@ public final class RegressionData {
             throw new IllegalArgumentException("RegressionData " + name + ": " + rows + " rows need "
                     + ((long) rows * targetSize) + " targets, got " + targets.length);
         }
+        requireFinite(name, "input", x, features);
+        requireFinite(name, "target", targets, targetSize);
         this.name = name;
         this.x = x;
         this.targets = targets;
         this.n = rows;
         this.features = features;
         this.targetSize = targetSize;
+    }
+
+    private static void requireFinite(String name, String what, float[] a, int perSample) {
+        for (int i = 0; i < a.length; i++) {
+            if (!Float.isFinite(a[i])) {
+                throw new IllegalArgumentException("RegressionData " + name + ": " + what + " " + i % perSample
+                        + " of sample " + i / perSample + " is " + a[i] + "; every " + what
+                        + " must be a finite number");
+            }
+        }
     }
 
     /** Name for messages. */

@@ -102,11 +102,13 @@ public final class MappedCheckpoint implements AutoCloseable {
      * Converts elements {@code [from, from + n)} of {@code t} (F32, F16, BF16 or F64) to float into
      * {@code out[off, off + n)}, exactly (F64 rounds to the nearest float). Modifies {@code out} only.
      *
-     * @throws IllegalArgumentException for another dtype or a range outside the tensor
+     * @throws IllegalArgumentException for a null argument, another dtype, a range outside the tensor, or
+     *     {@code [off, off + n)} outside {@code out} (nothing is written then)
      */
     public void readFloats(CheckpointFiles.Tensor t, long from, int n, float[] out, int off) {
-        int es = t.dtype().size();
         checkRange(t, from, n);
+        checkDestination(t, n, out == null ? -1 : out.length, off);
+        int es = t.dtype().size();
         if (!t.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException(t.name() + " is " + t.dtype() + ", not floating point");
         }
@@ -150,9 +152,12 @@ public final class MappedCheckpoint implements AutoCloseable {
      * The raw bits of elements {@code [from, from + n)} of a tensor of a 2-byte dtype (F16, BF16, I16, U16) into
      * {@code dst[off, off + n)}, little-endian as stored. Modifies {@code dst} only.
      *
-     * @throws IllegalArgumentException for another element size or a range outside the tensor
+     * @throws IllegalArgumentException for a null argument, another element size, a range outside the tensor, or
+     *     {@code [off, off + n)} outside {@code dst} (nothing is written then)
      */
     public void readRaw(CheckpointFiles.Tensor t, long from, int n, short[] dst, int off) {
+        checkRange(t, from, n);
+        checkDestination(t, n, dst == null ? -1 : dst.length, off);
         raw(t, from, n, 2, (f, w, rel, k, o) -> {
             if ((rel & 1) == 0) shorts[f][w].get(rel >> 1, dst, off + o, k);
             else for (int j = 0; j < k; j++) dst[off + o + j] = maps[f][w].getShort(rel + 2 * j);
@@ -161,6 +166,8 @@ public final class MappedCheckpoint implements AutoCloseable {
 
     /** As {@link #readRaw(CheckpointFiles.Tensor, long, int, short[], int)} for 4-byte dtypes (F32, I32, U32). */
     public void readRaw(CheckpointFiles.Tensor t, long from, int n, int[] dst, int off) {
+        checkRange(t, from, n);
+        checkDestination(t, n, dst == null ? -1 : dst.length, off);
         raw(t, from, n, 4, (f, w, rel, k, o) -> {
             if ((rel & 3) == 0) ints[f][w].get(rel >> 2, dst, off + o, k);
             else for (int j = 0; j < k; j++) dst[off + o + j] = maps[f][w].getInt(rel + 4 * j);
@@ -169,6 +176,8 @@ public final class MappedCheckpoint implements AutoCloseable {
 
     /** As {@link #readRaw(CheckpointFiles.Tensor, long, int, short[], int)} for 8-byte dtypes (F64, I64, U64). */
     public void readRaw(CheckpointFiles.Tensor t, long from, int n, long[] dst, int off) {
+        checkRange(t, from, n);
+        checkDestination(t, n, dst == null ? -1 : dst.length, off);
         raw(t, from, n, 8, (f, w, rel, k, o) -> {
             if ((rel & 7) == 0) longs[f][w].get(rel >> 3, dst, off + o, k);
             else for (int j = 0; j < k; j++) dst[off + o + j] = maps[f][w].getLong(rel + 8 * j);
@@ -244,9 +253,19 @@ public final class MappedCheckpoint implements AutoCloseable {
 
     private void checkRange(CheckpointFiles.Tensor t, long from, int n) {
         requireOpen();
+        if (t == null) throw new IllegalArgumentException("MappedCheckpoint of " + files.path() + ": null tensor");
         if (from < 0 || n < 0 || from + n > t.elementCount()) {
             throw new IllegalArgumentException(t.name() + ": elements [" + from + ", " + (from + n) + ") outside [0, "
                     + t.elementCount() + ")");
+        }
+    }
+
+    /** {@code [off, off + n)} must lie in a destination of {@code length} elements (-1: a null destination). */
+    private static void checkDestination(CheckpointFiles.Tensor t, int n, int length, int off) {
+        if (length < 0) throw new IllegalArgumentException(t.name() + ": null destination array");
+        if (off < 0 || (long) off + n > length) {
+            throw new IllegalArgumentException(t.name() + ": destination range [" + off + ", " + ((long) off + n)
+                    + ") outside the array of " + length);
         }
     }
 

@@ -11,7 +11,51 @@ import dev.jprune.nn.Sequential;
  */
 public record ModelSpec(String name, Sequential net, int[] sampleShape, Task task, int outputs,
                         OptimizerKind defaultOptimizer, float defaultLr, float defaultMomentum) {
-    /** A model whose SGD default momentum is 0.9 ({@code TrainConfig.DEFAULT_MOMENTUM}). */
+    /**
+     * Checks the parts against each other, so a mismatch is named here rather than deep in a training step: the
+     * network must turn a batch of {@code sampleShape} into [N, outputs]. Copies {@code sampleShape}.
+     *
+     * @throws IllegalArgumentException for a null part, a non-positive dimension or output count, a learning rate
+     *     that is not positive and finite, a momentum outside [0, 1), or a network whose input or output does not fit
+     */
+    public ModelSpec {
+        if (name == null || net == null || sampleShape == null || task == null || defaultOptimizer == null) {
+            throw new IllegalArgumentException("ModelSpec " + name + ": name, net, sampleShape, task and"
+                    + " defaultOptimizer are required");
+        }
+        sampleShape = sampleShape.clone();
+        int[] batch = new int[sampleShape.length + 1];
+        batch[0] = 1;
+        for (int i = 0; i < sampleShape.length; i++) {
+            if (sampleShape[i] < 1) throw new IllegalArgumentException("ModelSpec " + name + ": sample shape "
+                    + java.util.Arrays.toString(sampleShape) + " has a dimension < 1");
+            batch[i + 1] = sampleShape[i];
+        }
+        if (outputs < 1) throw new IllegalArgumentException("ModelSpec " + name + ": outputs must be >= 1, got "
+                + outputs);
+        if (!(defaultLr > 0) || !Float.isFinite(defaultLr)) throw new IllegalArgumentException("ModelSpec " + name
+                + ": default learning rate must be positive and finite, got " + defaultLr);
+        if (!(defaultMomentum >= 0 && defaultMomentum < 1)) throw new IllegalArgumentException("ModelSpec " + name
+                + ": default momentum must be in [0, 1), got " + defaultMomentum);
+        int[] out;
+        try {
+            out = net.outputShape(batch);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("ModelSpec " + name + ": the network does not take samples of shape "
+                    + java.util.Arrays.toString(sampleShape) + ": " + e.getMessage(), e);
+        }
+        if (out.length != 2 || out[1] != outputs) {
+            throw new IllegalArgumentException("ModelSpec " + name + ": the network outputs "
+                    + java.util.Arrays.toString(out) + " for a batch of 1 but the model declares " + outputs
+                    + " outputs ([1, " + outputs + "])");
+        }
+    }
+
+    /**
+     * A model whose SGD default momentum is 0.9 ({@code TrainConfig.DEFAULT_MOMENTUM}).
+     *
+     * @throws IllegalArgumentException as the canonical constructor
+     */
     public ModelSpec(String name, Sequential net, int[] sampleShape, Task task, int outputs,
                      OptimizerKind defaultOptimizer, float defaultLr) {
         this(name, net, sampleShape, task, outputs, defaultOptimizer, defaultLr, 0.9f);

@@ -43,7 +43,7 @@ public final class Models {
      * @throws IllegalArgumentException for a name that is not one of {@link #NAMES}
      */
     public static Architecture architecture(String name) {
-        if (!NAMES.contains(name)) {
+        if (name == null || !NAMES.contains(name)) {
             throw new IllegalArgumentException("unknown model '" + name + "'; known: " + String.join(", ", NAMES));
         }
         String resource = "/dev/jprune/models/" + name + ".json";
@@ -55,7 +55,11 @@ public final class Models {
         }
     }
 
-    /** Builds a fresh built-in model with weights drawn from {@code seed} ({@link Architecture#build}). */
+    /**
+     * Builds a fresh built-in model with weights drawn from {@code seed} ({@link Architecture#build}).
+     *
+     * @throws IllegalArgumentException for a name that is not one of {@link #NAMES}
+     */
     public static ModelSpec build(String name, long seed) {
         return architecture(name).build(seed);
     }
@@ -63,12 +67,12 @@ public final class Models {
     /**
      * The architecture that {@code nameOrFile} names: a built-in name, else the path of a model file.
      *
-     * @throws IllegalArgumentException when it is empty, logistic-regression (sized by data: see {@link #build(String,
-     *     long, ModelOptions)}), or neither a built-in name nor an existing file
+     * @throws IllegalArgumentException when it is null or empty, logistic-regression (sized by data: see
+     *     {@link #build(String, long, ModelOptions)}), or neither a built-in name nor an existing file
      * @throws IOException when the file is not a valid model file ({@link ModelFileException}) or cannot be read
      */
     public static Architecture resolve(String nameOrFile) throws IOException {
-        if (nameOrFile.isBlank()) {
+        if (nameOrFile == null || nameOrFile.isBlank()) {
             throw new IllegalArgumentException("the model is empty: expected a built-in model ("
                     + String.join(", ", NAMES) + ") or a model file (.json)");
         }
@@ -95,9 +99,11 @@ public final class Models {
      * and {@link #LOGISTIC_REGRESSION}, its input and output count), weights drawn from {@code seed}.
      * {@code ModelOptions.DEFAULT} gives exactly {@link #build(String, long)}.
      *
-     * @throws IllegalArgumentException for an unknown name
+     * @throws IllegalArgumentException for an unknown (or null) name or null options
      */
     public static ModelSpec build(String name, long seed, ModelOptions options) {
+        if (options == null) throw new IllegalArgumentException("Models.build " + name + ": null options");
+        if (name == null) architecture(null); // the unknown-model error, listing the known names
         ModelSpec m;
         if ((name.equals("linear-regression") || name.equals("linear-regression-1")) && options.inputs() > 0) {
             int out = Math.max(1, options.outputs());

@@ -15,6 +15,7 @@ public final class Dropout implements Layer {
     private final long seed;
     private long calls;
     private byte[] keep; // mask of the last training forward, null after an eval forward
+    private int[] forwardShape; // shape of the last forward's input, null before the first
 
     /** Dropout with probability {@code p}; the masks are drawn from {@code seed}. */
     public Dropout(float p, long seed) {
@@ -34,6 +35,7 @@ public final class Dropout implements Layer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
+        forwardShape = x.shape();
         if (!training || p == 0f) { keep = null; return x; }
         long c = calls++;
         float scale = 1f / (1f - p);
@@ -45,8 +47,17 @@ public final class Dropout implements Layer {
         return y;
     }
 
+    /**
+     * dy [same shape as the last forward's input] -> dx: dy where the last training forward kept an element (scaled by
+     * 1/(1−p)), 0 where it dropped one; dy itself after an evaluation forward.
+     *
+     * @throws IllegalStateException before any forward
+     * @throws IllegalArgumentException when dy's shape is not the last forward's
+     */
     @Override
     public Tensor backward(Tensor dy) {
+        if (forwardShape == null) throw new IllegalStateException("Dropout.backward called before forward");
+        dy.requireShape("Dropout(" + p + ").backward dy", forwardShape);
         if (keep == null) return dy;
         float scale = 1f / (1f - p);
         Tensor dx = Tensor.zeros(dy.shape());

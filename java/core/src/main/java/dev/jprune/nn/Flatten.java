@@ -15,6 +15,7 @@ public final class Flatten implements Layer {
     @Override
     public Tensor backward(Tensor dy) {
         if (inShape == null) throw new IllegalStateException("Flatten.backward called before forward");
+        dy.requireShape("Flatten.backward dy", outputShape(inShape));
         return dy.reshape(inShape);
     }
 

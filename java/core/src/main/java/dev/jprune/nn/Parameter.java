@@ -46,6 +46,19 @@ public final class Parameter {
     /** Sets the gradient to 0. */
     public void zeroGrad() { java.util.Arrays.fill(grad.data, 0f); }
 
+    /**
+     * Throws naming {@code where}, this parameter and both lengths unless {@link #mask} is null or as long as the
+     * value (the field is public: a mask set by hand is checked where it is first used).
+     *
+     * @throws IllegalArgumentException when the mask has another length than the value
+     */
+    public void requireMaskFits(String where) {
+        if (mask != null && mask.length != value.size()) {
+            throw new IllegalArgumentException(where + ": the mask of " + localName + " " + value
+                    + " has " + mask.length + " entries for " + value.size() + " values");
+        }
+    }
+
     /** Number of kept (unmasked) elements. */
     public long nonzeroMaskCount() {
         if (mask == null) return value.size();
@@ -54,9 +67,14 @@ public final class Parameter {
         return k;
     }
 
-    /** Sets value to zero wherever the mask prunes. No-op when dense. */
+    /**
+     * Sets value to zero wherever the mask prunes. No-op when dense.
+     *
+     * @throws IllegalArgumentException when the mask's length is not the value's (nothing is modified then)
+     */
     public void applyMask() {
         if (mask == null) return;
+        requireMaskFits("applyMask");
         float[] v = value.data;
         for (int i = 0; i < v.length; i++) if (mask[i] == 0) v[i] = 0f;
     }

@@ -14,14 +14,30 @@ import java.util.Map;
 public final class Sequential implements Layer {
     private final List<Layer> layers;
 
-    /** A network of {@code layers} in order (the list is copied). */
+    /**
+     * A network of {@code layers} in order (the list is copied).
+     *
+     * @throws IllegalArgumentException when the list or one of its layers is null (naming its index)
+     */
     public Sequential(List<Layer> layers) {
-        this.layers = List.copyOf(layers);
+        this.layers = checked(layers);
     }
 
-    /** A network of {@code layers} in order. */
+    /**
+     * A network of {@code layers} in order.
+     *
+     * @throws IllegalArgumentException when the array or one of its layers is null (naming its index)
+     */
     public Sequential(Layer... layers) {
-        this(List.of(layers));
+        this(layers == null ? null : java.util.Arrays.asList(layers));
+    }
+
+    private static List<Layer> checked(List<Layer> layers) {
+        if (layers == null) throw new IllegalArgumentException("Sequential: null list of layers");
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i) == null) throw new IllegalArgumentException("Sequential: layer " + i + " is null");
+        }
+        return List.copyOf(layers);
     }
 
     /** The layers in order (unmodifiable). */
@@ -78,12 +94,17 @@ public final class Sequential implements Layer {
 
     /**
      * Sets every parameter's values from {@link #copyValues()}'s output. Modifies the parameters (not masks or grads).
+     *
+     * @throws IllegalArgumentException when {@code values} or an array in it is null, or the count or a length differs
+     *                                  from the parameters' (nothing is modified then)
      */
     public void setValues(float[][] values) {
         List<Parameter> ps = parameters();
+        if (values == null) throw new IllegalArgumentException("setValues: null values");
         if (values.length != ps.size()) throw new IllegalArgumentException("setValues: " + values.length
                 + " arrays for " + ps.size() + " parameters");
         for (int i = 0; i < values.length; i++) {
+            if (values[i] == null) throw new IllegalArgumentException("setValues: array " + i + " is null");
             if (values[i].length != ps.get(i).size()) throw new IllegalArgumentException("setValues: array " + i
                     + " has " + values[i].length + " values for " + ps.get(i).size());
         }

@@ -22,7 +22,8 @@ public final class Adam implements Optimizer {
                 "Adam: learning rate must be positive and finite, got " + lr);
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException(
                 "Adam: betas must be in [0, 1), got " + beta1 + ", " + beta2);
-        if (!(eps > 0)) throw new IllegalArgumentException("Adam: eps must be positive, got " + eps);
+        if (!(eps > 0) || !Float.isFinite(eps)) throw new IllegalArgumentException(
+                "Adam: eps must be positive and finite, got " + eps);
         if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) throw new IllegalArgumentException(
                 "Adam: weight decay must be >= 0, got " + weightDecay);
         this.params = List.copyOf(params);
@@ -40,6 +41,7 @@ public final class Adam implements Optimizer {
 
     @Override
     public void step(float gradScale, float clipValue) {
+        OptimizerChecks.step("Adam", params, gradScale);
         t++;
         for (int i = 0; i < params.size(); i++) {
             Parameter p = params.get(i);
@@ -51,6 +53,7 @@ public final class Adam implements Optimizer {
 
     @Override
     public void enforceMasks() {
+        for (Parameter p : params) p.requireMaskFits("Adam.enforceMasks");
         for (int i = 0; i < params.size(); i++) {
             Parameter p = params.get(i);
             if (p.mask == null) continue;
@@ -98,7 +101,7 @@ public final class Adam implements Optimizer {
     @Override public void reset() { java.util.Arrays.fill(m, null); java.util.Arrays.fill(v, null); t = 0; }
     @Override public List<Parameter> parameters() { return params; }
     @Override public float learningRate() { return lr; }
-    @Override public void setLearningRate(float lr) { this.lr = lr; }
+    @Override public void setLearningRate(float lr) { this.lr = OptimizerChecks.learningRate("Adam", lr); }
     @Override public String describe() {
         return "Adam(lr=" + lr + ", betas=(" + beta1 + ", " + beta2 + "), eps=" + eps
                 + ", weight_decay=" + weightDecay + ")";

@@ -13,10 +13,16 @@ public interface Optimizer {
      * One step over all parameters. Modifies every parameter's value and this optimizer's state; reads grads.
      * @param gradScale multiplies every gradient first (clip-by-norm's scale; 1 for none)
      * @param clipValue then clamps into [−clipValue, clipValue] (≤ 0 or infinite: none)
+     * @throws IllegalArgumentException when gradScale is negative or not finite, or a parameter's mask has another
+     *                                  length than its value (before anything is modified)
      */
     void step(float gradScale, float clipValue);
 
-    /** Sets weights and optimizer state to 0 wherever a mask prunes (call after masks change). */
+    /**
+     * Sets weights and optimizer state to 0 wherever a mask prunes (call after masks change).
+     *
+     * @throws IllegalArgumentException when a parameter's mask has another length than its value
+     */
     void enforceMasks();
 
     /** Clears all optimizer state (moments, step count), e.g. for lottery-ticket rewinding. */
@@ -26,7 +32,11 @@ public interface Optimizer {
     List<Parameter> parameters();
     /** The current learning rate. */
     float learningRate();
-    /** Sets the learning rate for the following steps. */
+    /**
+     * Sets the learning rate for the following steps.
+     *
+     * @throws IllegalArgumentException when {@code lr} is not positive and finite (the rate is unchanged then)
+     */
     void setLearningRate(float lr);
     /** One line naming the optimizer and its settings, e.g. "SGD(lr=0.05, momentum=0.9, ...)". */
     String describe();

@@ -33,6 +33,7 @@ public final class Sgd implements Optimizer {
 
     @Override
     public void step(float gradScale, float clipValue) {
+        OptimizerChecks.step("SGD", params, gradScale);
         for (int i = 0; i < params.size(); i++) {
             Parameter p = params.get(i);
             if (momentum != 0 && buf[i] == null) buf[i] = new float[p.size()];
@@ -43,6 +44,7 @@ public final class Sgd implements Optimizer {
 
     @Override
     public void enforceMasks() {
+        for (Parameter p : params) p.requireMaskFits("SGD.enforceMasks");
         for (int i = 0; i < params.size(); i++) {
             Parameter p = params.get(i);
             if (p.mask == null) continue;
@@ -72,7 +74,7 @@ public final class Sgd implements Optimizer {
     @Override public void reset() { java.util.Arrays.fill(buf, null); }
     @Override public List<Parameter> parameters() { return params; }
     @Override public float learningRate() { return lr; }
-    @Override public void setLearningRate(float lr) { this.lr = lr; }
+    @Override public void setLearningRate(float lr) { this.lr = OptimizerChecks.learningRate("SGD", lr); }
     @Override public String describe() {
         return "SGD(lr=" + lr + ", momentum=" + momentum + (nesterov ? ", nesterov" : "") + ", weight_decay="
                 + weightDecay + ")";

@@ -87,8 +87,15 @@ public sealed interface Schedule {
     /**
      * A gradual schedule that reaches the target after {@code fraction} of {@code totalSteps}, pruning ~{@code events}
      * times.
+     *
+     * @throws IllegalArgumentException when totalSteps &lt; 0, fraction is not in (0, 1] or events &lt; 1
      */
     static Gradual gradualOver(long totalSteps, double fraction, int events) {
+        if (totalSteps < 0) throw new IllegalArgumentException("gradual steps must be >= 0, got " + totalSteps);
+        if (!(fraction > 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("gradual fraction must be in (0, 1], got " + fraction);
+        }
+        if (events < 1) throw new IllegalArgumentException("gradual events must be >= 1, got " + events);
         long span = Math.max(1, (long) (totalSteps * fraction));
         int n = (int) Math.max(1, Math.min(events, span));
         long dt = Math.max(1, span / n);

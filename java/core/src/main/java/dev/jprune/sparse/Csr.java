@@ -91,6 +91,8 @@ public final class Csr {
             int a = rowPtr[r], b = rowPtr[r + 1];
             if (b < a) throw new IllegalArgumentException("Csr: rowPtr not monotone at row " + r + ": " + a
                     + " > " + b);
+            if (b > values.length) throw new IllegalArgumentException("Csr: rowPtr[" + (r + 1) + "] = " + b
+                    + " exceeds the " + values.length + " nonzeros");
             for (int k = a; k < b; k++) {
                 int c = colIdx[k];
                 if (c < 0 || c >= cols) {

@@ -52,14 +52,21 @@ public final class CsrFiles {
      * Does not modify the model.
      *
      * @param modelName recorded under the metadata key "model"
+     * @throws IllegalArgumentException for a null argument, or a parameter that holds a NaN or infinity, has a mask of
+     *     another length, or is non-zero where its mask prunes (as ONNX export and checkpoints; nothing is written)
      * @throws IOException when the file cannot be written (nothing is left half-written)
      */
     public static void write(Path out, Sequential net, String modelName) throws IOException {
+        if (out == null || net == null || modelName == null) {
+            throw new IllegalArgumentException("CsrFiles.write: null argument");
+        }
+        Map<String, Parameter> params = net.namedParameters();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) requireWritable(e.getKey(), e.getValue());
         Map<String, TensorEntry> t = new LinkedHashMap<>();
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("model", modelName);
         meta.put("format", FORMAT);
-        for (Map.Entry<String, Parameter> e : net.namedParameters().entrySet()) {
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
             Parameter p = e.getValue();
             if (p.kind == Parameter.Kind.BIAS) {
                 t.put(e.getKey(), TensorEntry.f32(p.value.data.clone(), p.value.shape())); continue;
@@ -72,6 +79,17 @@ public final class CsrFiles {
             meta.put(e.getKey() + ".shape", Arrays.toString(p.value.shape()));
         }
         SafeTensors.write(out, t, meta);
+    }
+
+    private static void requireWritable(String name, Parameter p) {
+        p.requireMaskFits("CsrFiles.write " + name);
+        float[] v = p.value.data;
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) throw new IllegalArgumentException("CsrFiles.write: parameter '" + name
+                    + "' element " + i + " is " + v[i] + "; refusing to write non-finite weights");
+            if (p.mask != null && p.mask[i] == 0 && v[i] != 0f) throw new IllegalArgumentException("CsrFiles.write:"
+                    + " parameter '" + name + "' element " + i + " = " + v[i] + " is pruned (mask 0) but not zero");
+        }
     }
 
     /**

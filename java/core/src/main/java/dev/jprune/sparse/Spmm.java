@@ -116,7 +116,7 @@ public final class Spmm {
         }
     }
 
-    private static void checkArgs(String op, Csr w, float[] x, long xNeed, String xName, float[] bias, float[] y,
+    static void checkArgs(String op, Csr w, float[] x, long xNeed, String xName, float[] bias, float[] y,
                                   long yNeed, String yName, int n) {
         if (w == null || x == null || y == null) throw new IllegalArgumentException(op + ": null argument");
         if (n < 0) throw new IllegalArgumentException(op + ": negative size " + n);

@@ -46,8 +46,17 @@ public final class Tensor {
     public int[] shape() { return shape.clone(); }
     /** Number of dimensions. */
     public int rank() { return shape.length; }
-    /** Size of dimension {@code i}; negative {@code i} counts from the end (-1: the last). */
-    public int dim(int i) { return shape[i < 0 ? shape.length + i : i]; }
+    /**
+     * Size of dimension {@code i}; negative {@code i} counts from the end (-1: the last).
+     *
+     * @throws IndexOutOfBoundsException naming the shape when {@code i} is not in [-rank, rank)
+     */
+    public int dim(int i) {
+        if (i < -shape.length || i >= shape.length) {
+            throw new IndexOutOfBoundsException("dim " + i + " of a tensor of shape " + Arrays.toString(shape));
+        }
+        return shape[i < 0 ? shape.length + i : i];
+    }
     /** Number of elements (the product of the shape). */
     public int size() { return data.length; }
 

@@ -42,8 +42,16 @@ public interface Backend extends AutoCloseable {
     /** Makes the host model's weights current. */
     void syncToHost();
 
-    /** Sets the learning rate for the following steps. */
+    /**
+     * Sets the learning rate for the following steps.
+     *
+     * @throws IllegalArgumentException when {@code lr} is not positive and finite (the rate is unchanged then)
+     */
     void setLearningRate(float lr);
 
+    /**
+     * Releases what the backend holds (device memory, contexts). Closing twice is harmless; training, evaluation,
+     * gradient, mask and learning-rate calls after close throw {@link IllegalStateException}.
+     */
     @Override void close();
 }

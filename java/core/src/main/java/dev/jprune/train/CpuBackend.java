@@ -11,6 +11,7 @@ public final class CpuBackend implements Backend {
     private final ModelSpec spec;
     private final TrainConfig cfg;
     private final Trainer trainer;
+    private boolean closed;
 
     /** A CPU backend training {@code spec}'s network in place with {@code cfg}. */
     public CpuBackend(ModelSpec spec, TrainConfig cfg) {
@@ -24,12 +25,22 @@ public final class CpuBackend implements Backend {
 
     @Override public String describe() { return "cpu"; }
     @Override public EpochStats trainEpoch(Dataset train, int epoch, TrainListener l) {
-        return trainer.trainEpoch(train, epoch, l);
+        return open("trainEpoch").trainEpoch(train, epoch, l);
     }
-    @Override public Evaluation evaluate(Dataset test) { return Trainer.evaluate(spec.net(), test, 500); }
+    @Override public Evaluation evaluate(Dataset test) {
+        open("evaluate");
+        return Trainer.evaluate(spec.net(), test, 500);
+    }
+
+    /** The trainer, unless this backend is closed (the interface's promise: no work after close). */
+    private Trainer open(String call) {
+        if (closed) throw new IllegalStateException("CpuBackend." + call + " after close");
+        return trainer;
+    }
 
     @Override
     public void gradientsOnBatches(Dataset train, int batches, long seed, Runnable perBatch) {
+        open("gradientsOnBatches");
         Sequential net = spec.net();
         Batcher b = new Batcher(train, cfg.batchSize(), true, false, seed);
         int done = 0;
@@ -48,11 +59,13 @@ public final class CpuBackend implements Backend {
     @Override public void addHook(StepHook h) { trainer.addHook(h); }
     @Override public void removeHook(StepHook h) { trainer.removeHook(h); }
     @Override public long globalStep() { return trainer.globalStep(); }
-    @Override public void masksChanged() { trainer.optimizer().enforceMasks(); }
+    @Override public void masksChanged() { open("masksChanged").optimizer().enforceMasks(); }
     @Override public void weightsReplacedAndResetOptimizer() {
-        trainer.optimizer().reset(); trainer.optimizer().enforceMasks();
+        open("weightsReplacedAndResetOptimizer").optimizer().reset();
+        trainer.optimizer().enforceMasks();
     }
-    @Override public void syncToHost() {}
-    @Override public void setLearningRate(float lr) { trainer.optimizer().setLearningRate(lr); }
-    @Override public void close() {}
+    @Override public void syncToHost() { open("syncToHost"); }
+    @Override public void setLearningRate(float lr) { open("setLearningRate").optimizer().setLearningRate(lr); }
+    /** Marks the backend closed (it holds no native resources); idempotent. */
+    @Override public void close() { closed = true; }
 }

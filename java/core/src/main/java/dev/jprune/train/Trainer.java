@@ -56,7 +56,10 @@ public final class Trainer {
     /** Removes a hook added with {@link #addHook}. */
     public void removeHook(StepHook h) { hooks.remove(h); }
 
-    /** Trains {@code cfg.epochs()} epochs on a classification set, numbering epochs from {@code firstEpoch}. */
+    /**
+     * Trains {@code cfg.epochs()} epochs on {@code train} ({@link #trainEpoch(Dataset, int, TrainListener)}),
+     * numbering epochs from {@code firstEpoch}; {@code listener} may be null (no callbacks).
+     */
     public List<EpochStats> fit(Dataset train, int firstEpoch, TrainListener listener) {
         List<EpochStats> out = new ArrayList<>();
         for (int e = 0; e < cfg.epochs(); e++) out.add(trainEpoch(train, firstEpoch + e, listener));
@@ -66,12 +69,15 @@ public final class Trainer {
     /**
      * One epoch over {@code train}; the batch order is a function of (seed, epoch). Class labels train with softmax
      * cross-entropy (the stats carry the epoch's accuracy), real targets ({@link Dataset#regression}) with mean squared
-     * error (accuracy NaN).
+     * error (accuracy NaN). {@code listener} may be null (no callbacks). An empty set trains nothing and returns
+     * samples 0 with a NaN loss, which {@link NonFinite#require(EpochStats, String)} refuses.
      *
      * @throws IllegalArgumentException when the data does not fit the model ({@link ModelSpec#requireData})
      * @throws ArithmeticException when a batch's loss is not finite
      */
     public EpochStats trainEpoch(Dataset train, int epoch, TrainListener listener) {
+        if (listener == null) listener = TrainListener.NONE;
+        if (train == null) throw new IllegalArgumentException("Trainer.trainEpoch: null data set");
         spec.requireData(train);
         boolean regression = train.isRegression();
         Batcher batcher = new Batcher(train, cfg.batchSize(), true, false, cfg.seed());
@@ -109,8 +115,10 @@ public final class Trainer {
                 : MeanSquaredError.lossAndGrad(out, b.targets(), dout);
     }
 
-    /** One epoch of MSE regression; returns mean training loss. */
+    /** One epoch of MSE regression; returns mean training loss. {@code listener} may be null (no callbacks). */
     public EpochStats trainEpoch(RegressionData train, int epoch, TrainListener listener) {
+        if (listener == null) listener = TrainListener.NONE;
+        if (train == null) throw new IllegalArgumentException("Trainer.trainEpoch: null data set");
         spec.requireSampleShape(new int[] {train.features()}, train.name());
         Batcher batcher = new Batcher(train, cfg.batchSize(), true, false, cfg.seed());
         long t0 = System.nanoTime();
@@ -163,7 +171,8 @@ public final class Trainer {
 
     /**
      * Accuracy and mean loss (cross-entropy) of {@code net} on {@code test} in evaluation mode; for a regression set
-     * accuracy NaN and the loss is the mean squared error over all targets. Does not modify parameters.
+     * accuracy NaN and the loss is the mean squared error over all targets. Does not modify parameters. An empty set
+     * gives samples 0 and NaN figures, which {@link NonFinite#require(Evaluation, String)} refuses.
      */
     public static Evaluation evaluate(Sequential net, Dataset test, int batchSize) {
         Batcher batcher = new Batcher(test, batchSize, false, false, 0);

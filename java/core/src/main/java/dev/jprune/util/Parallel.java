@@ -69,6 +69,7 @@ public final class Parallel {
         private final int threads;
         private final ForkJoinPool pool;
         private final boolean closeable;
+        private volatile boolean closed;
 
         private Context(int threads, boolean closeable) {
             this.threads = threads;
@@ -93,8 +94,13 @@ public final class Parallel {
         /** Number of threads loops run on in this context. */
         public int threads() { return threads; }
 
-        /** Runs {@code body} on the calling thread with this context current, then restores the previous one. */
+        /**
+         * Runs {@code body} on the calling thread with this context current, then restores the previous one.
+         *
+         * @throws IllegalStateException when this context is closed
+         */
         public void run(Runnable body) {
+            requireOpen();
             Context prev = CURRENT.get();
             CURRENT.set(this);
             try {
@@ -107,9 +113,11 @@ public final class Parallel {
         /**
          * Calls {@code body} on the calling thread with this context current, then restores the previous one.
          *
+         * @throws IllegalStateException when this context is closed
          * @throws Exception whatever the body throws
          */
         public <T> T call(Callable<T> body) throws Exception {
+            requireOpen();
             Context prev = CURRENT.get();
             CURRENT.set(this);
             try {
@@ -119,10 +127,19 @@ public final class Parallel {
             }
         }
 
-        /** Stops this context's threads (work in progress finishes); the default context ignores it. */
+        /**
+         * Stops this context's threads (work in progress finishes); later {@link #run} / {@link #call} throw. Closing
+         * twice is harmless; the default context ignores it.
+         */
         @Override
         public void close() {
-            if (closeable && pool != null) pool.shutdown();
+            if (!closeable) return;
+            closed = true;
+            if (pool != null) pool.shutdown();
+        }
+
+        private void requireOpen() {
+            if (closed) throw new IllegalStateException(this + " is closed");
         }
 
         @Override

@@ -238,7 +238,7 @@ class OptimizerMathTest {
                 () -> new Adam(ps, 0.1f, 1f, 0.5f, 1e-8f, 0f));
         assertMessage(IllegalArgumentException.class, "betas must be in [0, 1), got 0.5, 1.0",
                 () -> new Adam(ps, 0.1f, 0.5f, 1f, 1e-8f, 0f));
-        assertMessage(IllegalArgumentException.class, "eps must be positive, got 0.0",
+        assertMessage(IllegalArgumentException.class, "eps must be positive and finite, got 0.0",
                 () -> new Adam(ps, 0.1f, 0.5f, 0.5f, 0f, 0f));
         assertEquals(0f, new Adam(ps, 0.1f, 0f, 0.5f, 1e-8f, 0f).beta1, "beta1 = 0 is allowed");
         assertEquals(0f, new Adam(ps, 0.1f, 0.5f, 0f, 1e-8f, 0f).beta2, "beta2 = 0 is allowed");

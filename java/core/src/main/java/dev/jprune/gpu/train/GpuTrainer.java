@@ -64,7 +64,13 @@ public final class GpuTrainer implements AutoCloseable {
         this.lr = cfg.lr();
     }
 
-    public void setLearningRate(float lr) { this.lr = lr; }
+    /** Sets the learning rate of the following steps; refuses one that is not positive and finite (as the CPU's). */
+    public void setLearningRate(float lr) {
+        if (!(lr > 0) || !Float.isFinite(lr)) {
+            throw new IllegalArgumentException("GPU trainer: learning rate must be positive and finite, got " + lr);
+        }
+        this.lr = lr;
+    }
     public void addHook(dev.jprune.train.StepHook h) { hooks.add(h); }
     /**
      * Score accumulation fused into every training step's optimizer pass, one entry per parameter (model.params
