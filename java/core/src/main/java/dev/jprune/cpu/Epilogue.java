@@ -25,4 +25,26 @@ public final class Epilogue {
             for (; i < len; i++) dst[dstOff + i] = src[srcOff + i] + bias;
         }
     }
+
+    /**
+     * y[off + j] = relu(y[off + j] + bias[j]) (or without the ReLU) for j &lt; len: a Linear layer's bias, one per
+     * output column, on one row of a GEMM's output, in place. Modifies only y[off, off + len).
+     */
+    public static void biasRow(float[] y, int off, float[] bias, int len, boolean relu) {
+        int j = Gemm.VECTOR ? VectorKernels.biasRow(y, off, bias, len, relu) : 0;
+        biasRowTail(y, off, bias, j, len, relu);
+    }
+
+    /** {@link #biasRow} on the scalar path alone (tests compare the two). */
+    static void biasRowScalar(float[] y, int off, float[] bias, int len, boolean relu) {
+        biasRowTail(y, off, bias, 0, len, relu);
+    }
+
+    private static void biasRowTail(float[] y, int off, float[] bias, int j, int len, boolean relu) {
+        if (relu) {
+            for (; j < len; j++) y[off + j] = relu(y[off + j] + bias[j]);
+        } else {
+            for (; j < len; j++) y[off + j] += bias[j];
+        }
+    }
 }

@@ -74,13 +74,7 @@ final class LinearStage implements SparseModel.WeightStage {
             Act x = ws.asFlat(in);
             float[] y = ws.flat(o, (long) n * out);
             Gemm.gemm(false, n, 1f, x.flat, x.off, w.cols, dense, 0f, y, 0, out, ws.mayFork);
-            for (int s = 0; s < n; s++) {
-                int yo = s * out;
-                for (int j = 0; j < out; j++) {
-                    float v = y[yo + j] + b[j];
-                    y[yo + j] = relu ? Epilogue.relu(v) : v;
-                }
-            }
+            for (int s = 0; s < n; s++) Epilogue.biasRow(y, s * out, b, out, relu);
             return ws.acts[o].setFlat(n, out, y, 0, o);
         }
         if (n < GATHER_BELOW || w.colIdx16 == null) {
