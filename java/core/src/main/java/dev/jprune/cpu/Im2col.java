@@ -64,15 +64,16 @@ public final class Im2col {
 
     /**
      * {@link #im2col} of one image straight into columns [col0, col0 + OH*OW) of a packed op(B) [C*KH*KW, ...]
-     * ({@link PackedB#allocate}: the rows layout), so a convolution's GEMM needs no separate packing pass: k-row r
-     * of dst gets col row r. Modifies only those columns of dst. No other validation: the caller has checked the
-     * shapes.
-     *
-     * @throws IllegalArgumentException when dst is in the panel layout ({@link PackedB#pack})
+     * ({@link PackedB#allocate}, or {@link PackedB#allocateForGemm} when only Gemm reads it), so a convolution's GEMM
+     * needs no separate packing pass: k-row r of dst gets col row r. Modifies only those columns of dst. No
+     * validation: the caller has checked the shapes.
      */
     public static void im2colPacked(float[] x, int xOff, int c, int h, int w, int kh, int kw, int stride, int pad,
                                     int oh, int ow, PackedB dst, int col0) {
-        if (dst.rows == null) throw new IllegalArgumentException("Im2col: dst must come from PackedB.allocate (rows)");
+        if (dst.panels != null) {
+            im2colPanels(x, xOff, c, h, w, kh, kw, stride, pad, oh, ow, dst, col0);
+            return;
+        }
         int k = dst.k, width = dst.width, p = oh * ow;
         int chunk = col0 / width, off0 = col0 - chunk * width;
         boolean oneChunk = off0 + p <= dst.chunkWidth(chunk);
@@ -116,6 +117,42 @@ public final class Im2col {
                             for (int t = 0; t < len; t++) {
                                 int o = ox + t;
                                 row[off + t] = rowIn && o >= oxLo && o < oxHi ? x[src + o * stride] : 0f;
+                            }
+                            ox += len;
+                            q += len;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #im2colPacked} into the panel layout: each run of OW columns is written piece by piece, a piece ending
+     * where a strip or a chunk does (positions: {@link PackedB#panels}).
+     */
+    private static void im2colPanels(float[] x, int xOff, int c, int h, int w, int kh, int kw, int stride, int pad,
+                                     int oh, int ow, PackedB dst, int col0) {
+        int k = dst.k, width = dst.width, strip = dst.strip;
+        for (int ch = 0; ch < c; ch++) {
+            for (int ky = 0; ky < kh; ky++) {
+                for (int kx = 0; kx < kw; kx++) {
+                    int r = (ch * kh + ky) * kw + kx;
+                    int oxLo = Math.min(ow, Math.max(0, ceilDiv(pad - kx, stride)));
+                    int oxHi = Math.max(oxLo, Math.min(ow, ceilDiv(w + pad - kx, stride)));
+                    for (int oy = 0; oy < oh; oy++) {
+                        int iy = oy * stride - pad + ky;
+                        boolean rowIn = iy >= 0 && iy < h;
+                        int src = xOff + (ch * h + iy) * w - pad + kx;
+                        for (int ox = 0, q = col0 + oy * ow; ox < ow; ) {
+                            int cq = q / width, jj = q - cq * width, s0 = jj - jj % strip;
+                            int sw = Math.min(strip, dst.paddedWidth(cq) - s0);
+                            int len = Math.min(ow - ox, Math.min(s0 + sw, dst.chunkWidth(cq)) - jj);
+                            float[] panel = dst.panels[cq];
+                            int o = s0 * k + r * sw + (jj - s0);
+                            for (int t = 0; t < len; t++) {
+                                int at = ox + t;
+                                panel[o + t] = rowIn && at >= oxLo && at < oxHi ? x[src + at * stride] : 0f;
                             }
                             ox += len;
                             q += len;

@@ -115,6 +115,24 @@ public final class PackedB {
     }
 
     /**
+     * {@link #allocate(int, int)} for a matrix that only {@link Gemm} reads (e.g. a convolution's columns written by
+     * {@link Im2col#im2colPacked} for a dense product): in the layout the running GEMM kernels read fastest, panels
+     * with the Vector API. The sparse kernels ({@link SparseKernels#csrPacked}) refuse it.
+     *
+     * @throws IllegalArgumentException on negative sizes
+     */
+    public static PackedB allocateForGemm(int k, int n) {
+        if (k < 0 || n < 0) throw new IllegalArgumentException("PackedB: negative size k=" + k + " n=" + n);
+        return new PackedB(k, n, Gemm.NC, Gemm.STRIP);
+    }
+
+    /**
+     * Whether the sparse kernels can read this matrix: the rows layout ({@link #allocate(int, int)}, and every
+     * matrix while the scalar kernels run); false for the panel layout, which only {@link Gemm} reads.
+     */
+    public boolean rowsLayout() { return panels == null; }
+
+    /**
      * A packed matrix for {@link Gemm}'s blocked path with chunks of at most ncMax columns, not yet filled: the panel
      * layout with strips of {@code strip} columns, or the rows layout when strip is 0.
      */

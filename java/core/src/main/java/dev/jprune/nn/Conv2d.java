@@ -141,7 +141,7 @@ public final class Conv2d implements Layer {
     private PackedB packedScratch(int ckk, int cols, boolean tail) {
         PackedB pb = tail ? packedTail : packedCol;
         if (pb == null || pb.k() != ckk || pb.n() != cols) {
-            pb = PackedB.allocate(ckk, cols);
+            pb = PackedB.allocateForGemm(ckk, cols); // read by Gemm alone: its fastest layout
             if (tail) packedTail = pb; else packedCol = pb;
         }
         return pb;

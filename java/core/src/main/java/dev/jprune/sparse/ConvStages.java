@@ -128,7 +128,7 @@ final class ConvStages {
             boolean useDense = n >= denseFrom && dense != null;
             for (int i0 = 0; i0 < n; i0 += nb) {
                 int cnt = Math.min(nb, n - i0), q = cnt * p, first = i0;
-                PackedB cols = ws.cols(k, q);
+                PackedB cols = ws.cols(k, q, useDense);
                 float[] xd = x.flat;
                 int xo = x.off;
                 if (!ws.fork((long) k * q, 1 << 20)) {

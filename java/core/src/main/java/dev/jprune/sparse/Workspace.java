@@ -119,20 +119,22 @@ public final class Workspace {
     }
 
     /**
-     * Packed im2col columns [k, n]. The last {@link #COL_SHAPES} shapes are kept (one per convolution of a model, plus
-     * a batch's last, shorter chunk), so a steady stream of calls reallocates nothing.
+     * Packed im2col columns [k, n], in Gemm's layout when only a dense product reads them ({@code gemmOnly}), else
+     * in the rows layout the sparse kernels read. The last {@link #COL_SHAPES} shapes are kept (one per convolution of
+     * a model, plus a batch's last, shorter chunk), so a steady stream of calls reallocates nothing.
      */
-    PackedB cols(int k, int n) {
+    PackedB cols(int k, int n, boolean gemmOnly) {
         for (int i = 0; i < cols.length; i++) {
             PackedB pb = cols[i];
-            if (pb != null && pb.k() == k && pb.n() == n) {
+            // any matrix serves a dense product; the sparse kernels need the rows layout
+            if (pb != null && pb.k() == k && pb.n() == n && (gemmOnly || pb.rowsLayout())) {
                 System.arraycopy(cols, 0, cols, 1, i);
                 cols[0] = pb;
                 return pb;
             }
         }
         System.arraycopy(cols, 0, cols, 1, cols.length - 1);
-        cols[0] = PackedB.allocate(k, n);
+        cols[0] = gemmOnly ? PackedB.allocateForGemm(k, n) : PackedB.allocate(k, n);
         return cols[0];
     }
 

@@ -6,8 +6,9 @@ import dev.jprune.util.Rng;
 import org.junit.jupiter.api.Test;
 
 /**
- * im2col straight into the packed layout equals im2col followed by PackedB.pack, for several images side by side whose
- * column runs cross chunk boundaries, with padding and strides (packed rows start poisoned: every column is written).
+ * im2col straight into the packed layouts (rows, panels) equals im2col followed by PackedB.pack, for several images
+ * side by side whose column runs cross chunk and strip boundaries, with padding and strides (the packed matrix starts
+ * poisoned: every column is written).
  */
 class Im2colPackedTest {
     @Test
@@ -29,17 +30,21 @@ class Im2colPackedTest {
                 Im2col.im2col(x, i * c * h * w, c, h, w, k, k, s, p, oh, ow, col, i * pos, n * pos);
             }
             PackedB expect = PackedB.pack(false, ckk, n * pos, col, 0, n * pos);
-            PackedB got = PackedB.allocate(ckk, n * pos);
-            for (float[] r : got.rows) java.util.Arrays.fill(r, Float.NaN);
-            for (int i = 0; i < n; i++) {
-                Im2col.im2colPacked(x, i * c * h * w, c, h, w, k, k, s, p, oh, ow, got, i * pos);
-            }
-            for (int ch = 0; ch < got.chunks(); ch++) {
-                for (int r = 0; r < ckk; r++) {
-                    for (int j = 0; j < got.chunkWidth(ch); j++) {
-                        int at = got.chunkStart(ch) + j;
-                        assertEquals(expect.get(r, at), got.get(r, at),
-                                java.util.Arrays.toString(cs) + " chunk " + ch + " row " + r + " column " + j);
+            // the rows layout, and panels of 1 and 4 vectors of 16 (runs cross strips as well as chunks)
+            for (int strip : new int[] {0, 16, 64}) {
+                PackedB got = PackedB.allocate(ckk, n * pos, Gemm.NC, strip);
+                if (strip == 0) for (float[] r : got.rows) java.util.Arrays.fill(r, Float.NaN);
+                else for (float[] panel : got.panels) java.util.Arrays.fill(panel, Float.NaN);
+                for (int i = 0; i < n; i++) {
+                    Im2col.im2colPacked(x, i * c * h * w, c, h, w, k, k, s, p, oh, ow, got, i * pos);
+                }
+                for (int ch = 0; ch < got.chunks(); ch++) {
+                    for (int r = 0; r < ckk; r++) {
+                        for (int j = 0; j < got.chunkWidth(ch); j++) {
+                            int at = got.chunkStart(ch) + j;
+                            assertEquals(expect.get(r, at), got.get(r, at), java.util.Arrays.toString(cs) + " strip "
+                                    + strip + " chunk " + ch + " row " + r + " column " + j);
+                        }
                     }
                 }
             }

@@ -75,15 +75,14 @@ class PackedBTest {
         assertTrue(PackedB.allocate(3, 20).panels == null, "allocate(k, n) is the rows layout im2col writes");
     }
 
-    /** The sparse kernels and im2col need the rows layout: a panel-layout matrix is refused with a clear message. */
+    /** The sparse kernels need the rows layout: a panel-layout matrix is refused with a clear message. */
     @Test
     void rowsOnlyConsumersRefuseThePanelLayout() {
         PackedB panels = PackedB.allocate(4, 20, Gemm.NC, 16);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SparseKernels.csrPacked(
                 new int[] {0, 0}, new char[0], new float[0], panels, 0, null, false, new float[1][32], 0, 1));
         assertTrue(e.getMessage().contains("rows layout"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Im2col.im2colPacked(new float[16], 0, 1, 4, 4, 2, 2, 1,
-                0, 3, 3, panels, 0));
-        assertTrue(e.getMessage().contains("PackedB.allocate"), e.getMessage());
+        assertTrue(!panels.rowsLayout() && PackedB.allocate(4, 20).rowsLayout());
+        assertEquals(Gemm.STRIP == 0, PackedB.allocateForGemm(4, 20).rowsLayout(), "Gemm's layout: panels if vector");
     }
 }
