@@ -77,8 +77,12 @@ public final class DirectConv {
      */
     public static void conv(int[] rp, int[] off, float[] v, float[] x, int xOff, int wp, int oh, int ow,
                             float[] bias, boolean relu, float[] y, int yOff, int f0, int f1) {
-        if (Gemm.VECTOR) VectorDirectConv.conv(rp, off, v, x, xOff, wp, oh, ow, bias, relu, y, yOff, f0, f1);
-        else convScalar(rp, off, v, x, xOff, wp, oh, ow, bias, relu, y, yOff, f0, f1);
+        if (Gemm.VECTOR) {
+            VectorWarmUp.directConv();
+            VectorDirectConv.conv(rp, off, v, x, xOff, wp, oh, ow, bias, relu, y, yOff, f0, f1);
+        } else {
+            convScalar(rp, off, v, x, xOff, wp, oh, ow, bias, relu, y, yOff, f0, f1);
+        }
     }
 
     /** {@link #conv} forced onto the scalar path (tests compare both paths). */

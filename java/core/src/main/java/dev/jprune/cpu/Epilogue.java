@@ -18,7 +18,11 @@ public final class Epilogue {
 
     /** Modifies only dst[dstOff, dstOff + len); src and dst may be the same array at the same offset. */
     public static void biasRelu(float[] src, int srcOff, float[] dst, int dstOff, int len, float bias, boolean relu) {
-        int i = Gemm.VECTOR ? VectorKernels.biasRelu(src, srcOff, dst, dstOff, len, bias, relu) : 0;
+        int i = 0;
+        if (Gemm.VECTOR) {
+            VectorWarmUp.kernels();
+            i = VectorKernels.biasRelu(src, srcOff, dst, dstOff, len, bias, relu);
+        }
         if (relu) {
             for (; i < len; i++) dst[dstOff + i] = relu(src[srcOff + i] + bias);
         } else {
@@ -31,7 +35,11 @@ public final class Epilogue {
      * output column, on one row of a GEMM's output, in place. Modifies only y[off, off + len).
      */
     public static void biasRow(float[] y, int off, float[] bias, int len, boolean relu) {
-        int j = Gemm.VECTOR ? VectorKernels.biasRow(y, off, bias, len, relu) : 0;
+        int j = 0;
+        if (Gemm.VECTOR) {
+            VectorWarmUp.kernels();
+            j = VectorKernels.biasRow(y, off, bias, len, relu);
+        }
         biasRowTail(y, off, bias, j, len, relu);
     }
 

@@ -308,6 +308,8 @@ public final class Gemm {
      */
     private static void multiply(boolean transA, int m, int k, float alpha, float[] a, int offA, int lda, PackedB pb,
                                  float beta, float[] c, int offC, int ldc, int mc, boolean vector, boolean mayFork) {
+        if (pb.panels != null) VectorWarmUp.panels(); // before any task: the warm-up runs once, on one thread
+        else if (vector) VectorWarmUp.kernels();
         boolean parallel = mayFork && (long) m * pb.n * k >= PARALLEL_MACS && Parallel.threads() > 1;
         int rows = mc > 0 ? mc : planRows(m, pb, parallel), parts = planParts(m, pb, parallel);
         int tasks = (m + rows - 1) / rows * pb.chunks * parts;

@@ -128,39 +128,82 @@ public final class Im2col {
     }
 
     /**
-     * {@link #im2colPacked} into the panel layout: each run of OW columns is written piece by piece, a piece ending
-     * where a strip or a chunk does (positions: {@link PackedB#panels}).
+     * {@link #im2colPacked} into the panel layout. Every k-row's columns fall in the same places, so the image's runs
+     * of OW columns are cut once into pieces that end where a strip or a chunk does ({@link #panelPieces}); then each
+     * k-row writes its pieces with plain loops (zeros, copied values, zeros), as in the rows layout.
      */
     private static void im2colPanels(float[] x, int xOff, int c, int h, int w, int kh, int kw, int stride, int pad,
                                      int oh, int ow, PackedB dst, int col0) {
-        int k = dst.k, width = dst.width, strip = dst.strip;
+        int[] pieces = panelPieces(dst, col0, oh, ow);
+        int count = pieces[0];
         for (int ch = 0; ch < c; ch++) {
             for (int ky = 0; ky < kh; ky++) {
                 for (int kx = 0; kx < kw; kx++) {
                     int r = (ch * kh + ky) * kw + kx;
                     int oxLo = Math.min(ow, Math.max(0, ceilDiv(pad - kx, stride)));
                     int oxHi = Math.max(oxLo, Math.min(ow, ceilDiv(w + pad - kx, stride)));
-                    for (int oy = 0; oy < oh; oy++) {
+                    for (int i = 0; i < count; i++) {
+                        int e = 1 + PIECE * i, oy = pieces[e], ox = pieces[e + 1], end = ox + pieces[e + 2];
+                        float[] panel = dst.panels[pieces[e + 3]];
+                        int o = pieces[e + 4] + r * pieces[e + 5] - ox; // panel[o + at] holds column at of row oy
                         int iy = oy * stride - pad + ky;
                         boolean rowIn = iy >= 0 && iy < h;
-                        int src = xOff + (ch * h + iy) * w - pad + kx;
-                        for (int ox = 0, q = col0 + oy * ow; ox < ow; ) {
-                            int cq = q / width, jj = q - cq * width, s0 = jj - jj % strip;
-                            int sw = Math.min(strip, dst.paddedWidth(cq) - s0);
-                            int len = Math.min(ow - ox, Math.min(s0 + sw, dst.chunkWidth(cq)) - jj);
-                            float[] panel = dst.panels[cq];
-                            int o = s0 * k + r * sw + (jj - s0);
-                            for (int t = 0; t < len; t++) {
-                                int at = ox + t;
-                                panel[o + t] = rowIn && at >= oxLo && at < oxHi ? x[src + at * stride] : 0f;
-                            }
-                            ox += len;
-                            q += len;
+                        int lo = rowIn ? Math.min(Math.max(oxLo, ox), end) : end;
+                        int hi = rowIn ? Math.max(lo, Math.min(oxHi, end)) : end;
+                        for (int at = ox; at < lo; at++) panel[o + at] = 0f;
+                        if (hi > lo) {
+                            int src = xOff + (ch * h + iy) * w - pad + kx;
+                            if (stride == 1) System.arraycopy(x, src + lo, panel, o + lo, hi - lo);
+                            else for (int at = lo; at < hi; at++) panel[o + at] = x[src + at * stride];
                         }
+                        for (int at = hi; at < end; at++) panel[o + at] = 0f;
                     }
                 }
             }
         }
+    }
+
+    /** Ints per piece in {@link #panelPieces}: output row oy, first column ox, length, chunk, base, strip width. */
+    private static final int PIECE = 6;
+    private static final ThreadLocal<int[][]> PIECES = ThreadLocal.withInitial(() -> new int[1][1]);
+
+    /**
+     * The runs of OW columns of one image (columns col0 + oy·OW + ox of dst) cut where a strip or a chunk ends:
+     * [count, then per piece oy, ox, len, chunk, base, sw], where k-row r of the piece starts at
+     * panels[chunk][base + r·sw]. A per-thread array, valid until the thread's next call.
+     */
+    private static int[] panelPieces(PackedB dst, int col0, int oh, int ow) {
+        int k = dst.k, width = dst.width, strip = dst.strip;
+        int[][] holder = PIECES.get();
+        int most = 1 + PIECE * oh * (ow / Math.min(strip, width) + 2 + (ow + width - 1) / width);
+        if (holder[0].length < most) holder[0] = new int[most];
+        int[] t = holder[0];
+        int count = 0, cq = col0 / width, jj = col0 - cq * width, s0 = jj - jj % strip;
+        int wc = dst.chunkWidth(cq), pw = dst.paddedWidth(cq);
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ) {
+                if (jj == wc) { // the next chunk
+                    cq++;
+                    jj = 0;
+                    s0 = 0;
+                    wc = dst.chunkWidth(cq);
+                    pw = dst.paddedWidth(cq);
+                }
+                while (jj >= s0 + strip) s0 += strip;
+                int sw = Math.min(strip, pw - s0), len = Math.min(ow - ox, Math.min(s0 + sw, wc) - jj);
+                int e = 1 + PIECE * count++;
+                t[e] = oy;
+                t[e + 1] = ox;
+                t[e + 2] = len;
+                t[e + 3] = cq;
+                t[e + 4] = s0 * k + (jj - s0);
+                t[e + 5] = sw;
+                ox += len;
+                jj += len;
+            }
+        }
+        t[0] = count;
+        return t;
     }
 
     /**

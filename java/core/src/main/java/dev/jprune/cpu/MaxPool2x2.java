@@ -27,8 +27,12 @@ public final class MaxPool2x2 {
      * corner = {@link #corners}(h, w). Modifies only those elements of y. No validation.
      */
     public static void pool(float[] x, int xOff, int h, int w, int[] corner, float[] y, int yOff, int from, int to) {
-        if (Gemm.VECTOR) VectorMaxPool2x2.pool(x, xOff, h, w, corner, y, yOff, from, to);
-        else poolScalar(x, xOff, h, w, corner, y, yOff, from, to);
+        if (Gemm.VECTOR) {
+            VectorWarmUp.maxPool();
+            VectorMaxPool2x2.pool(x, xOff, h, w, corner, y, yOff, from, to);
+        } else {
+            poolScalar(x, xOff, h, w, corner, y, yOff, from, to);
+        }
     }
 
     /** {@link #pool} forced onto the scalar path (tests compare both paths). */

@@ -96,8 +96,12 @@ public final class SparseKernels {
      */
     public static void csrRows(int[] rp, char[] ci, float[] v, float[][] xt, int n, float[] bias,
                                boolean relu, float[][] yt, int r0, int r1) {
-        if (Gemm.VECTOR) VectorKernels.csrRows(rp, ci, v, xt, n, yt, r0, r1);
-        else scalarRows(rp, ci, v, xt, n, yt, r0, r1);
+        if (Gemm.VECTOR) {
+            VectorWarmUp.kernels();
+            VectorKernels.csrRows(rp, ci, v, xt, n, yt, r0, r1);
+        } else {
+            scalarRows(rp, ci, v, xt, n, yt, r0, r1);
+        }
         for (int j = r0; j < r1; j++) rowEpilogue(yt[j], n, bias, j, relu);
     }
 
@@ -139,8 +143,12 @@ public final class SparseKernels {
     public static void csrLanes(int[] rp, char[] ci, float[] v, float[] x, int n, float[] bias, boolean relu,
                                 float[] y, int r0, int r1) {
         int ld = lanesStride(n);
-        if (VECTOR_LANES) VectorKernels.csrLanes(rp, ci, v, x, n, ld, bias, relu, y, r0, r1);
-        else lanesScalar(rp, ci, v, x, n, ld, bias, relu, y, r0, r1);
+        if (VECTOR_LANES) {
+            VectorWarmUp.kernels();
+            VectorKernels.csrLanes(rp, ci, v, x, n, ld, bias, relu, y, r0, r1);
+        } else {
+            lanesScalar(rp, ci, v, x, n, ld, bias, relu, y, r0, r1);
+        }
     }
 
     /** {@link #csrLanes} forced onto the scalar path (tests compare both paths). */

@@ -16,11 +16,8 @@ final class VectorDirectConv {
     private static final VectorSpecies<Float> S = VectorShape.S;
     private static final int L = VectorShape.LANES;
 
-    static {
-        warmUp();
-    }
-
-    private static void warmUp() {
+    /** Runs every kernel on small arrays until C2 has compiled them: see {@link VectorWarmUp}. */
+    static void warmUp() {
         int[] rp = {0, 2, 3, 5, 7, 8}, off = {0, 3, 1, 2, 4, 5, 6, 7};
         float[] v = new float[8], x = new float[8 * L + 64], y = new float[5 * 8 * 8], bias = new float[5];
         for (int i = 0; i < 12_000; i++) {

@@ -14,8 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Why small tile methods and a warm-up: on JDK 17, C2 intrinsifies a Vector API call only when it can inline it
  * and the vector classes are initialised; a method with too many vector call sites, or one first compiled on-stack
  * in the middle of a long first call, measured 20x slower (boxed vectors) in about one run in five. Each tile below
- * has at most ~30 vector call sites, and the class initialiser runs every tile on small arrays until C2 has seen
- * them, which made 16 of 16 runs fast.
+ * has at most ~30 vector call sites, and {@link VectorWarmUp} runs every tile on small arrays until C2 has seen them
+ * (at the first use, after this class is initialised), which made 16 of 16 runs fast.
  */
 final class VectorKernels {
     private VectorKernels() {}
@@ -24,12 +24,8 @@ final class VectorKernels {
     /** Float lanes of one vector (16 with AVX-512, 8 with AVX2). */
     static final int LANES = VectorShape.LANES;
 
-    // First touched by a kernel call, after Simd has decided; the warm-up reaches no class that reads Simd.
-    static {
-        warmUp();
-    }
-
-    private static void warmUp() {
+    /** Runs every kernel on small arrays until C2 has compiled them: see {@link VectorWarmUp}. */
+    static void warmUp() {
         int kc = 8, wc = 6 * LANES;
         float[] ap = new float[4 * kc];
         float[][] bp = new float[kc][wc];

@@ -23,11 +23,8 @@ final class VectorMaxPool2x2 {
     /** Per-thread store for one block's permuted maxima, so that a steady stream of calls allocates nothing. */
     private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[L]);
 
-    static {
-        warmUp();
-    }
-
-    private static void warmUp() {
+    /** Runs every kernel on small arrays until C2 has compiled them: see {@link VectorWarmUp}. */
+    static void warmUp() {
         int h = 4, w = 2 * L + 6;
         int[] corner = MaxPool2x2.corners(h, w);
         float[] x = new float[2 * h * w], y = new float[2 * corner.length];

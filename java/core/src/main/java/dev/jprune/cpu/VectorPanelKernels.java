@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * layout and to {@link Gemm#gemmSimple} (GemmTest). Measured (one core, Zen 4, L1-resident k-block of 256): the rows
  * layout's 4 x 3 tile 84 GFLOP/s, this 4 x 4 tile 107-110, peak 117 (docs/DECISIONS.md).
  * <p>Like {@link VectorKernels}, loaded only when {@link Simd} chose the Vector API, and warmed up at its first use
- * so C2 compiles each tile before a long first call could run it boxed.
+ * ({@link VectorWarmUp}) so C2 compiles each tile before a long first call could run it boxed.
  */
 final class VectorPanelKernels {
     private VectorPanelKernels() {}
@@ -23,11 +23,8 @@ final class VectorPanelKernels {
     /** Vectors per strip: 4 x 4 accumulators with 32 vector registers (AVX-512), 4 x 3 with 16 (AVX2). */
     static final int STRIP_VECTORS = LANES >= 16 ? 4 : 3;
 
-    static {
-        warmUp();
-    }
-
-    private static void warmUp() {
+    /** Runs every kernel on small arrays until C2 has compiled them: see {@link VectorWarmUp}. */
+    static void warmUp() {
         int kc = 8, k = 2 * kc, strip = STRIP_VECTORS * LANES, pw = 2 * strip;
         float[] ai = new float[7 * kc], panel = new float[k * pw];
         float[][] acc = new float[7][pw];
