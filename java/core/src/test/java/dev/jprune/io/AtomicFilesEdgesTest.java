@@ -100,6 +100,25 @@ class AtomicFilesEdgesTest {
         assertFalse(AtomicFiles.sameFile(dir.resolve("x/new.bin"), dir.resolve("y/new.bin")));
     }
 
+    /**
+     * sameFile follows links as far as the writer does: a chain of 40 dangling links is the new file it ends in; a
+     * chain of 41, which resolveTarget refuses (nothing is written through it), is not; a loop ends without a hang.
+     */
+    @Test
+    void sameFileFollowsFortyLinksLikeTheWriterAndNoMore() throws IOException {
+        Path fresh = dir.resolve("fresh.bin");
+        Path next = fresh;
+        for (int i = 1; i <= 41; i++) {
+            next = Files.createSymbolicLink(dir.resolve("c" + i), next);
+            if (i == 40) assertTrue(AtomicFiles.sameFile(next, fresh), "40 links");
+        }
+        assertFalse(AtomicFiles.sameFile(next, fresh), "41 links");
+        Path loopA = dir.resolve("loop-a"), loopB = dir.resolve("loop-b");
+        Files.createSymbolicLink(loopA, loopB);
+        Files.createSymbolicLink(loopB, loopA);
+        assertFalse(AtomicFiles.sameFile(loopA, fresh));
+    }
+
     /** checkWritable accepts a new or existing file in a writable folder, and creates nothing. */
     @Test
     void checkWritableAcceptsAFileInAWritableFolderAndWritesNothing() throws IOException {

@@ -108,4 +108,29 @@ class CheckpointIndexTest {
             assertEquals(1, e.getMessage().lines().count(), e.getMessage());
         }
     }
+
+    /** An index of exactly MAX_INDEX_BYTES (whitespace after the JSON) opens; one byte more is refused unread. */
+    @Test
+    void anIndexOfTheLargestSizeOpensAndOneByteMoreIsRefused() throws IOException {
+        byte[] json = ("{\"weight_map\":{\"a.weight\":\"s1.safetensors\",\"b.weight\":\"s2.safetensors\"}}")
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] padded = new byte[(int) CheckpointFiles.MAX_INDEX_BYTES];
+        java.util.Arrays.fill(padded, (byte) ' ');
+        System.arraycopy(json, 0, padded, 0, json.length);
+        Files.write(index, padded);
+        assertEquals(2, CheckpointFiles.open(index).tensors().size());
+        Files.write(index, new byte[] {' '}, java.nio.file.StandardOpenOption.APPEND);
+        SafeTensorsException e = assertThrows(SafeTensorsException.class, () -> CheckpointFiles.open(index));
+        assertEquals(index + ": " + (CheckpointFiles.MAX_INDEX_BYTES + 1) + " bytes; an index is at most "
+                + CheckpointFiles.MAX_INDEX_BYTES + " bytes (not a sharded-checkpoint index?)", e.getMessage());
+    }
+
+    /** JSON that is not an object holding a "weight_map" object (null, an array, a map that is a string) is named. */
+    @Test
+    void validJsonThatIsNotAnIndexIsRefusedAsNotAnIndex() throws IOException {
+        for (String json : new String[] {"null", "[]", "\"x\"", "{}", "{\"weight_map\":null}",
+                "{\"weight_map\":[\"s1.safetensors\"]}"}) {
+            refused(json, "not a sharded-checkpoint index: expected {\"weight_map\": {tensor: shard file}}");
+        }
+    }
 }
