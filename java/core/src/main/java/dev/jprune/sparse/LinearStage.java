@@ -71,9 +71,13 @@ final class LinearStage implements SparseModel.WeightStage {
     public Act run(Act in, int[] inDims, Workspace ws) {
         int n = in.n, out = w.rows, o = in.outBuf();
         if (n >= denseFrom && !(smallLanes && n >= GATHER_BELOW && n <= SparseKernels.LANES_MAX)) {
-            Act x = ws.asFlat(in);
             float[] y = ws.flat(o, (long) n * out);
-            Gemm.gemm(false, n, 1f, x.flat, x.off, w.cols, dense, 0f, y, 0, out, ws.mayFork);
+            if (in.layout == Act.Layout.LANES) { // lane blocks are x stored transposed: [in, ld], no copy out of them
+                Gemm.gemm(true, n, 1f, in.flat, 0, SparseKernels.lanesStride(n), dense, 0f, y, 0, out, ws.mayFork);
+            } else {
+                Act x = ws.asFlat(in);
+                Gemm.gemm(false, n, 1f, x.flat, x.off, w.cols, dense, 0f, y, 0, out, ws.mayFork);
+            }
             for (int s = 0; s < n; s++) Epilogue.biasRow(y, s * out, b, out, relu);
             return ws.acts[o].setFlat(n, out, y, 0, o);
         }

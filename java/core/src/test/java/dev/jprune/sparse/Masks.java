@@ -17,4 +17,17 @@ final class Masks {
             p.applyMask();
         }
     }
+
+    /** Weight masks with the i-th weight tensor's own sparsity (sparsities[i], in parameter order). */
+    static void randomWeightMasks(Sequential net, double[] sparsities, Rng rng) {
+        int i = 0;
+        for (Parameter p : net.parameters()) {
+            if (p.kind != Parameter.Kind.WEIGHT) continue;
+            byte[] m = new byte[p.size()];
+            for (int j = 0; j < m.length; j++) m[j] = (byte) (rng.nextDouble() < sparsities[i] ? 0 : 1);
+            i++;
+            p.mask = m;
+            p.applyMask();
+        }
+    }
 }

@@ -15,6 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SparseModelTest {
     static final double RTOL = 1e-5, ATOL = 2e-5;
@@ -61,6 +62,28 @@ class SparseModelTest {
         long w = 0;
         for (var p : spec.net().parameters()) if (p.kind == dev.jprune.nn.Parameter.Kind.WEIGHT) w += p.size();
         assertEquals(0.1, (double) sm.nnz() / w, 0.01);
+    }
+
+    /**
+     * A dense layer after a sparse lane-block layer (the cost model's mix for a 90%-pruned LeNet-300-100: 784 -> 300
+     * sparse, 300 -> 100 dense) reads the lane blocks directly as a transposed A: the logits are still the masked
+     * dense model's bits, at the lane kernel's batch sizes (4-32, one and two lane blocks).
+     */
+    @ParameterizedTest(name = "batch {0}")
+    @ValueSource(ints = {4, 7, 8, 16, 17, 32})
+    void denseLayerAfterLaneBlocksGivesTheMaskedDenseBits(int n) {
+        ModelSpec spec = Models.build("lenet-300-100", 3);
+        Rng rng = new Rng(77 + n);
+        Masks.randomWeightMasks(spec.net(), new double[] {0.95, 0.1, 0.1}, rng);
+        SparseModel sm = SparseModel.export(spec.net());
+        String how = String.join("; ", sm.describe());
+        assertTrue(how.contains("784 -> 300") && how.contains("300 -> 100, nnz") && how.contains("dense kernel"), how);
+        Tensor x = input(rng, n, spec.sampleShape());
+        Tensor ref = spec.net().forward(x, false);
+        Tensor out = Tensor.zeros(ref.shape());
+        java.util.Arrays.fill(out.data, Float.NaN);
+        sm.forwardInto(x, out);
+        assertArrayEquals(ref.data, out.data, how);
     }
 
     @ParameterizedTest(name = "{0} batch {1}")
