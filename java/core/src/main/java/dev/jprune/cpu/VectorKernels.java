@@ -355,6 +355,9 @@ final class VectorKernels {
                          float[] y, int r0, int r1) {
         for (int s0 = 0; s0 < n; s0 += LANES) {
             int j = r0;
+            if (ld == LANES) { // one lane block (n <= LANES): its own loop with the constant stride
+                for (; j + 4 <= r1; j += 4) lanes4OneBlock(rp, j, ci, v, x, bias, relu, y);
+            }
             for (; j + 4 <= r1; j += 4) lanes4(rp, j, ci, v, x, ld, s0, bias, relu, y);
             for (; j < r1; j++) {
                 FloatVector a = FloatVector.zero(S);
@@ -384,6 +387,34 @@ final class VectorKernels {
         finish(b, bias, j + 1, relu).intoArray(y, (j + 1) * ld + s0);
         finish(c, bias, j + 2, relu).intoArray(y, (j + 2) * ld + s0);
         finish(d, bias, j + 3, relu).intoArray(y, (j + 3) * ld + s0);
+    }
+
+    /**
+     * {@link #lanes4} for one lane block (ld = LANES, s0 = 0): the same fma sequence with the stride a constant. With
+     * ld and s0 as variables C2 kept them on the stack and the array bases in vector registers (the 4-chain loop needs
+     * 13 values): an imul and an add from memory and three register moves per nonzero. 784 -> 300 at 5.7%, batch 8:
+     * see docs/DECISIONS.md (D74).
+     */
+    private static void lanes4OneBlock(int[] rp, int j, char[] ci, float[] v, float[] x, float[] bias, boolean relu,
+                                       float[] y) {
+        final int l = LANES;
+        int ka = rp[j], kb = rp[j + 1], kc = rp[j + 2], kd = rp[j + 3], ke = rp[j + 4];
+        FloatVector a = FloatVector.zero(S), b = FloatVector.zero(S), c = FloatVector.zero(S), d = FloatVector.zero(S);
+        int m = Math.min(Math.min(kb - ka, kc - kb), Math.min(kd - kc, ke - kd));
+        for (int t = 0; t < m; t++) {
+            a = lane(v[ka + t], x, ci[ka + t] * l, a);
+            b = lane(v[kb + t], x, ci[kb + t] * l, b);
+            c = lane(v[kc + t], x, ci[kc + t] * l, c);
+            d = lane(v[kd + t], x, ci[kd + t] * l, d);
+        }
+        for (int k = ka + m; k < kb; k++) a = lane(v[k], x, ci[k] * l, a);
+        for (int k = kb + m; k < kc; k++) b = lane(v[k], x, ci[k] * l, b);
+        for (int k = kc + m; k < kd; k++) c = lane(v[k], x, ci[k] * l, c);
+        for (int k = kd + m; k < ke; k++) d = lane(v[k], x, ci[k] * l, d);
+        finish(a, bias, j, relu).intoArray(y, j * l);
+        finish(b, bias, j + 1, relu).intoArray(y, (j + 1) * l);
+        finish(c, bias, j + 2, relu).intoArray(y, (j + 2) * l);
+        finish(d, bias, j + 3, relu).intoArray(y, (j + 3) * l);
     }
 
     /**
