@@ -371,18 +371,32 @@ public final class Gemm {
     private static void packA4(boolean transA, float[] a, int offA, int lda, int i0, int rows, int p0, int kc,
                                float[] ap) {
         int full = rows & ~3;
-        if (transA) { // A stored [K, M]: read along its rows (contiguous in i)
-            for (int pp = 0; pp < kc; pp++) {
-                int src = offA + (p0 + pp) * lda + i0;
-                for (int r = 0; r < full; r++) ap[(r & ~3) * kc + 4 * pp + (r & 3)] = a[src + r];
-                for (int r = full; r < rows; r++) ap[r * kc + pp] = a[src + r];
+        // group by group, four values per k written side by side: ap is filled front to back
+        for (int g = 0; g < full; g += 4) {
+            int d = g * kc;
+            if (transA) { // A stored [K, M]: the group's four values of k are next to each other
+                for (int pp = 0, src = offA + p0 * lda + i0 + g; pp < kc; pp++, d += 4, src += lda) {
+                    ap[d] = a[src];
+                    ap[d + 1] = a[src + 1];
+                    ap[d + 2] = a[src + 2];
+                    ap[d + 3] = a[src + 3];
+                }
+            } else {
+                int s0 = offA + (i0 + g) * lda + p0, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda;
+                for (int pp = 0; pp < kc; pp++, d += 4) {
+                    ap[d] = a[s0 + pp];
+                    ap[d + 1] = a[s1 + pp];
+                    ap[d + 2] = a[s2 + pp];
+                    ap[d + 3] = a[s3 + pp];
+                }
             }
-        } else {
-            for (int r = 0; r < full; r++) {
-                int src = offA + (i0 + r) * lda + p0, dst = (r & ~3) * kc + (r & 3);
-                for (int pp = 0; pp < kc; pp++) ap[dst + 4 * pp] = a[src + pp];
+        }
+        for (int r = full; r < rows; r++) {
+            if (transA) {
+                for (int pp = 0, src = offA + p0 * lda + i0 + r; pp < kc; pp++, src += lda) ap[r * kc + pp] = a[src];
+            } else {
+                System.arraycopy(a, offA + (i0 + r) * lda + p0, ap, r * kc, kc);
             }
-            for (int r = full; r < rows; r++) System.arraycopy(a, offA + (i0 + r) * lda + p0, ap, r * kc, kc);
         }
     }
 
