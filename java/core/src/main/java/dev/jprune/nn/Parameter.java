@@ -59,6 +59,28 @@ public final class Parameter {
         }
     }
 
+    /**
+     * Throws naming {@code where} and {@code name} unless this parameter can be written out as a pruned model: its mask
+     * fits ({@link #requireMaskFits}), every value is finite, and every value its mask prunes is zero (ONNX export and
+     * CSR files; checkpoints check the same with file-specific messages).
+     *
+     * @throws IllegalArgumentException for the first value or mask that fails
+     */
+    public void requireWritable(String where, String name) {
+        requireMaskFits(where + " " + name);
+        float[] v = value.data;
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                throw new IllegalArgumentException(where + ": parameter '" + name + "' element " + i + " is " + v[i]
+                        + "; refusing to write non-finite weights");
+            }
+            if (mask != null && mask[i] == 0 && v[i] != 0f) {
+                throw new IllegalArgumentException(where + ": parameter '" + name + "' element " + i + " = " + v[i]
+                        + " is pruned (mask 0) but not zero");
+            }
+        }
+    }
+
     /** Number of kept (unmasked) elements. */
     public long nonzeroMaskCount() {
         if (mask == null) return value.size();

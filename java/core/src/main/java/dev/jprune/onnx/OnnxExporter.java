@@ -74,7 +74,7 @@ public final class OnnxExporter {
         }
         Sequential flat = new Sequential(inline(model, "", new ArrayList<>()));
         for (Map.Entry<String, Parameter> e : flat.namedParameters().entrySet()) {
-            requireExportable(e.getKey(), e.getValue());
+            e.getValue().requireWritable("ONNX export", e.getKey());
         }
         int[] shape = new int[sampleShape.length + 1];
         shape[0] = 1;
@@ -141,24 +141,5 @@ public final class OnnxExporter {
             out.add(l);
         }
         return out;
-    }
-
-    private static void requireExportable(String name, Parameter p) {
-        float[] v = p.value.data;
-        byte[] mask = p.mask;
-        if (mask != null && mask.length != v.length) {
-            throw new IllegalArgumentException("ONNX export: mask of '" + name + "' has " + mask.length
-                    + " entries for " + v.length + " values");
-        }
-        for (int i = 0; i < v.length; i++) {
-            if (!Float.isFinite(v[i])) {
-                throw new IllegalArgumentException("ONNX export: parameter '" + name + "' element " + i + " is " + v[i]
-                        + "; refusing to export non-finite weights");
-            }
-            if (mask != null && mask[i] == 0 && v[i] != 0f) {
-                throw new IllegalArgumentException("ONNX export: parameter '" + name + "' element " + i + " = " + v[i]
-                        + " is pruned (mask 0) but not zero");
-            }
-        }
     }
 }

@@ -61,7 +61,9 @@ public final class CsrFiles {
             throw new IllegalArgumentException("CsrFiles.write: null argument");
         }
         Map<String, Parameter> params = net.namedParameters();
-        for (Map.Entry<String, Parameter> e : params.entrySet()) requireWritable(e.getKey(), e.getValue());
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            e.getValue().requireWritable("CsrFiles.write", e.getKey());
+        }
         Map<String, TensorEntry> t = new LinkedHashMap<>();
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("model", modelName);
@@ -79,17 +81,6 @@ public final class CsrFiles {
             meta.put(e.getKey() + ".shape", Arrays.toString(p.value.shape()));
         }
         SafeTensors.write(out, t, meta);
-    }
-
-    private static void requireWritable(String name, Parameter p) {
-        p.requireMaskFits("CsrFiles.write " + name);
-        float[] v = p.value.data;
-        for (int i = 0; i < v.length; i++) {
-            if (!Float.isFinite(v[i])) throw new IllegalArgumentException("CsrFiles.write: parameter '" + name
-                    + "' element " + i + " is " + v[i] + "; refusing to write non-finite weights");
-            if (p.mask != null && p.mask[i] == 0 && v[i] != 0f) throw new IllegalArgumentException("CsrFiles.write:"
-                    + " parameter '" + name + "' element " + i + " = " + v[i] + " is pruned (mask 0) but not zero");
-        }
     }
 
     /**
