@@ -18,6 +18,7 @@ import dev.jprune.prune.Scope;
 import dev.jprune.prune.ScoreAccumulator;
 import dev.jprune.prune.Structured;
 import dev.jprune.sparse.SparseModel;
+import dev.jprune.sparse.Workspace;
 import dev.jprune.tensor.Tensor;
 import dev.jprune.util.Parallel;
 import dev.jprune.util.Rng;
@@ -38,12 +39,14 @@ import java.util.Set;
  * their zeros, and the cost model's CSR / dense mix) and in ONNX Runtime Java (the
  * file {@link OnnxExporter} writes, 1 and 2 intra-op threads), batch 1, 8, 64, 256, in one run; prints a markdown
  * table of µs per call and the ratios ORT / jprune CSR (&gt; 1: jprune is faster). ORT's second thread spin-waits
- * for work by default; the "ORT 2t no-spin" column shows what it buys (jprune's helpers do not spin, D58). The
- * target compares with the faster of ORT's default sessions (1 and 2 threads, spinning).
+ * for work by default; the "ORT 2t no-spin" column shows what it buys. jprune's CSR runs on the calling thread (with
+ * the shared pool for large layers, D58) and, in the "CSR team 2t" column, on a {@link SparseModel#newTeamWorkspace
+ * team workspace} of 2 threads whose helper spins as ORT's does (D75). The target compares the faster jprune CSR
+ * with the faster of ORT's default sessions (1 and 2 threads, spinning).
  * <p>A call is what an application does per request: jprune {@code forward} on a float[] wrapped as a Tensor
- * (output allocated); ORT createTensor from a direct buffer, run, copy the output out, close. Per cell: warm-up, then
- * the fastest of many ≥ 1 ms chunks of calls ({@link #time}). Before timing, every model's ORT output is checked
- * against jprune's (max |Δ| / max |y| printed).
+ * (output allocated); ORT createTensor from a direct buffer, run, copy the output out, close. Per cell: {@link #ROUNDS}
+ * turns over all engines, each a warm-up, then the fastest of many ≥ 1 ms chunks of calls ({@link #time}). Before
+ * timing, every model's ORT output is checked against jprune's (max |Δ| / max |y| printed).
  * <p>Run: {@code bench/onnx-vs-ort.sh} (builds, runs, appends to bench/results/DATE-onnx-vs-ort.md), or
  * {@code java -cp bench/target/jprune-bench.jar dev.jprune.bench.OnnxVsOrtBench [quick] [cifar]}.
  */
@@ -57,6 +60,12 @@ public final class OnnxVsOrtBench {
                 byte[] onnx) {}
 
     static final int[] BATCHES = {1, 8, 64, 256};
+    /**
+     * Each cell is measured in this many turns, every engine once per turn, keeping each engine's fastest: on the
+     * shared 2-core VM two busy threads sometimes run at half speed each for seconds (their vCPUs then share a
+     * core; D75), and taking turns spreads such a spell over all engines instead of one.
+     */
+    static final int ROUNDS = 3;
 
     public static void main(String[] args) throws Exception {
         Set<String> a = Set.of(args);
@@ -73,38 +82,47 @@ public final class OnnxVsOrtBench {
 
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         System.out.printf(Locale.ROOT,
-                "- java %s, %d cores, jprune threads %d, ONNX Runtime %s, per cell %.0f ms, fastest 1-ms chunk%n",
-                System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), Parallel.threads(),
-                env.getVersion(), cellMs);
+                "- java %s, %d cores, jprune threads %d, ONNX Runtime %s, per cell %.0f ms in %d turns, fastest 1-ms"
+                        + " chunk%n", System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
+                Parallel.threads(), env.getVersion(), cellMs, ROUNDS);
         System.out.println("- " + dev.jprune.cpu.Simd.describe());
         System.out.println("- load average at start: " + loadAverage());
         System.out.println();
-        System.out.println("| model | batch | jprune dense µs | jprune CSR µs | ORT 1t µs | ORT 2t µs "
-                + "| ORT 2t no-spin µs | ORT 1t / CSR | ORT 2t / CSR | target |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        System.out.println("| model | batch | jprune dense µs | jprune CSR µs | jprune CSR team 2t µs | ORT 1t µs "
+                + "| ORT 2t µs | ORT 2t no-spin µs | ORT 1t / CSR | ORT 2t / CSR team | target |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         List<String> checks = new ArrayList<>();
         for (Case c : cases) {
             try (OrtSession s1 = session(env, c.onnx, 1, true); OrtSession s2 = session(env, c.onnx, 2, true);
-                 OrtSession s2quiet = session(env, c.onnx, 2, false)) {
+                 OrtSession s2quiet = session(env, c.onnx, 2, false); Workspace team = c.csr.newTeamWorkspace(2)) {
                 checks.add(c.name + ": max |ORT - CSR| / max |CSR| = " + String.format(Locale.ROOT, "%.2g",
                         agreement(env, s1, c)));
                 for (int n : BATCHES) {
                     float[] x = input(c, n);
                     int[] shape = shape(n, c.sampleShape);
-                    double dense = time(() -> c.dense.forward(Tensor.wrap(x, shape)), cellMs);
-                    double csr = time(() -> c.csr.forward(Tensor.wrap(x, shape)), cellMs);
-                    double o1 = time(ortCall(env, s1, x, shape), cellMs);
-                    double o2 = time(ortCall(env, s2, x, shape), cellMs);
-                    double o2quiet = time(ortCall(env, s2quiet, x, shape), cellMs);
+                    int[] outShape = c.csr.outputShape(shape);
+                    Body[] bodies = {() -> c.dense.forward(Tensor.wrap(x, shape)),
+                        () -> c.csr.forward(Tensor.wrap(x, shape)),
+                        () -> c.csr.forwardInto(Tensor.wrap(x, shape), Tensor.zeros(outShape), team),
+                        ortCall(env, s1, x, shape), ortCall(env, s2, x, shape), ortCall(env, s2quiet, x, shape)};
+                    double[] best = new double[bodies.length];
+                    Arrays.fill(best, Double.MAX_VALUE);
+                    for (int round = 0; round < ROUNDS; round++) { // the engines take turns: a slow spell hits all
+                        for (int v = 0; v < bodies.length; v++) {
+                            best[v] = Math.min(best[v], time(bodies[v], cellMs / ROUNDS));
+                        }
+                    }
+                    double dense = best[0], csr = best[1], csrTeam = best[2], o1 = best[3], o2 = best[4];
+                    double o2quiet = best[5];
                     String target = "";
                     if (c.target > 0 && n <= 8) {
-                        double r = Math.min(o1, o2) / csr;
-                        target = String.format(Locale.ROOT, "%s (>= %.1fx vs faster ORT: %.2fx)",
+                        double r = Math.min(o1, o2) / Math.min(csr, csrTeam);
+                        target = String.format(Locale.ROOT, "%s (>= %.1fx, faster CSR vs faster ORT: %.2fx)",
                                 r >= c.target ? "met" : "NOT met", c.target, r);
                     }
                     System.out.printf(Locale.ROOT,
-                            "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.2fx | %.2fx | %s |%n",
-                            c.name, n, dense, csr, o1, o2, o2quiet, o1 / csr, o2 / csr, target);
+                            "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.2fx | %.2fx | %s |%n",
+                            c.name, n, dense, csr, csrTeam, o1, o2, o2quiet, o1 / csr, o2 / csrTeam, target);
                 }
             }
         }

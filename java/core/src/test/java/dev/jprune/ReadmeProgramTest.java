@@ -83,4 +83,30 @@ class ReadmeProgramTest {
                 "the reloaded CSR model predicts as the pruned model (at most 2 of 2000 near-ties): " + printed);
         assertTrue(Files.size(dir.resolve("lenet-300-100-pruned.safetensors")) > 0, "the program saved its model");
     }
+
+    /**
+     * The section's second Java block (serving with a team workspace) compiles against the library's main classes
+     * with the names it uses in scope (sparse, x, y), so it too cannot drift from the API.
+     */
+    @Test
+    void theReadmeServingSnippetCompiles() throws Exception {
+        String readme = Files.readString(Path.of("..", "..", "README.md"), StandardCharsets.UTF_8);
+        int section = readme.indexOf("\n## Use it from Java"), next = readme.indexOf("\n## ", section + 1);
+        int first = readme.indexOf("```java\n", section), second = readme.indexOf("```java\n", first + 1);
+        assertTrue(second > 0 && second < next, "the section has a second ```java block");
+        String snippet = readme.substring(second + "```java\n".length(), readme.indexOf("\n```", second + 8) + 1);
+        String program = "import dev.jprune.sparse.SparseModel;\nimport dev.jprune.tensor.Tensor;\n"
+                + "class Serving {\n    static void serve(SparseModel sparse, Tensor x, Tensor y) {\n" + snippet
+                + "    }\n}\n";
+        Path src = dir.resolve("Serving.java"), out = dir.resolve("classes");
+        Files.createDirectories(out);
+        Files.writeString(src, program, StandardCharsets.UTF_8);
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        StringWriter diag = new StringWriter();
+        boolean ok = javac.getTask(diag, null, null,
+                List.of("-classpath", Path.of("target", "classes").toAbsolutePath().toString(), "-d", out.toString(),
+                        "--release", "17", "-Xlint:all", "-Werror"),
+                null, javac.getStandardFileManager(null, null, null).getJavaFileObjects(src.toFile())).call();
+        assertTrue(ok, "the README serving snippet does not compile:\n" + diag + "\n" + program);
+    }
 }

@@ -31,28 +31,29 @@ public final class Epilogue {
     }
 
     /**
-     * y[off + j] = relu(y[off + j] + bias[j]) (or without the ReLU) for j &lt; len: a Linear layer's bias, one per
-     * output column, on one row of a GEMM's output, in place. Modifies only y[off, off + len).
+     * y[off + j] = relu(y[off + j] + bias[biasOff + j]) (or without the ReLU) for j &lt; len: a Linear layer's bias,
+     * one per output column, on one row (or a run of columns of a row) of a GEMM's output, in place. Modifies only
+     * y[off, off + len).
      */
-    public static void biasRow(float[] y, int off, float[] bias, int len, boolean relu) {
+    public static void biasRow(float[] y, int off, float[] bias, int biasOff, int len, boolean relu) {
         int j = 0;
         if (Gemm.VECTOR) {
             VectorWarmUp.kernels();
-            j = VectorKernels.biasRow(y, off, bias, len, relu);
+            j = VectorKernels.biasRow(y, off, bias, biasOff, len, relu);
         }
-        biasRowTail(y, off, bias, j, len, relu);
+        biasRowTail(y, off, bias, biasOff, j, len, relu);
     }
 
     /** {@link #biasRow} on the scalar path alone (tests compare the two). */
-    static void biasRowScalar(float[] y, int off, float[] bias, int len, boolean relu) {
-        biasRowTail(y, off, bias, 0, len, relu);
+    static void biasRowScalar(float[] y, int off, float[] bias, int biasOff, int len, boolean relu) {
+        biasRowTail(y, off, bias, biasOff, 0, len, relu);
     }
 
-    private static void biasRowTail(float[] y, int off, float[] bias, int j, int len, boolean relu) {
+    private static void biasRowTail(float[] y, int off, float[] bias, int biasOff, int j, int len, boolean relu) {
         if (relu) {
-            for (; j < len; j++) y[off + j] = relu(y[off + j] + bias[j]);
+            for (; j < len; j++) y[off + j] = relu(y[off + j] + bias[biasOff + j]);
         } else {
-            for (; j < len; j++) y[off + j] += bias[j];
+            for (; j < len; j++) y[off + j] += bias[biasOff + j];
         }
     }
 }

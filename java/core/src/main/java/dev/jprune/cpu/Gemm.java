@@ -49,13 +49,16 @@ public final class Gemm {
     static final long SMALL_MACS = 16L * 1024;
     /** k-rows per block when packing a transposed B (16 floats = one 64-byte cache line of a stored row). */
     static final int TB = 16;
-    /** Packed rows and accumulator rows are padded to a multiple of this many floats (the widest vector, 512 bits). */
-    static final int PAD = 16;
+    /**
+     * Packed rows and accumulator rows are padded to a multiple of this many floats (the widest vector, 512 bits);
+     * {@link #gemmColumns} runs fastest on ranges that start at a multiple of it.
+     */
+    public static final int PAD = 16;
     /**
      * Below this many multiply-adds a blocked GEMM runs on the calling thread: handing tasks to the pool and joining
      * them measured 10-30 µs on the shared 2-core machine (bench/results), about what 4 Mi multiply-adds take.
      */
-    static final long PARALLEL_MACS = 1L << 22;
+    public static final long PARALLEL_MACS = 1L << 22;
     /** The kernel path, fixed at class initialisation: see {@link Simd}. */
     static final boolean VECTOR = Simd.vectorApi();
     /**
@@ -118,6 +121,41 @@ public final class Gemm {
         checkMatrix("C", m, n, c, offC, ldc);
         if (m == 0 || n == 0) return;
         multiply(transA, m, k, alpha, a, offA, lda, b, beta, c, offC, ldc, 0, VECTOR, mayFork);
+    }
+
+    /**
+     * Columns [j0, j1) of {@link #gemm(boolean, int, float, float[], int, int, PackedB, float, float[], int, int,
+     * boolean)}, every row, on the calling thread: calls for disjoint column ranges, on any threads in any order,
+     * write the same bits as one gemm call over their union (ranges starting at a multiple of the vector length run
+     * fastest). Modifies only those columns of C's window; allocates nothing in steady state.
+     *
+     * @throws IllegalArgumentException as gemm does, or when [j0, j1) is not within [0, N]
+     */
+    public static void gemmColumns(boolean transA, int m, float alpha, float[] a, int offA, int lda, PackedB b,
+                                   float beta, float[] c, int offC, int ldc, int j0, int j1) {
+        if (b == null) throw new IllegalArgumentException("Gemm: null packed B");
+        int n = b.n, k = b.k;
+        if (j0 < 0 || j1 > n || j0 > j1) {
+            throw new IllegalArgumentException("Gemm: columns [" + j0 + ", " + j1 + ") outside [0, " + n + ")");
+        }
+        if (m < 0) throw new IllegalArgumentException("Gemm: negative size m=" + m);
+        if (a == null || c == null) throw new IllegalArgumentException("Gemm: null array");
+        checkMatrix("A", transA ? k : m, transA ? m : k, a, offA, lda);
+        checkMatrix("C", m, n, c, offC, ldc);
+        if (m == 0 || j0 == j1) return;
+        if (b.panels != null) VectorWarmUp.panels();
+        else if (VECTOR) VectorWarmUp.kernels();
+        int rows = planRows(m, b, false);
+        Scratch s = SCRATCH.get();
+        float[][] acc = s.acc(rows, padded(b.width));
+        float[] ap = s.ap(rows * Math.min(k, KC));
+        for (int ch = j0 / b.width; ch < b.chunks && ch * b.width < j1; ch++) {
+            int jc = ch * b.width, lo = Math.max(j0, jc) - jc, hi = Math.min(j1, jc + b.chunkWidth(ch)) - jc;
+            for (int i0 = 0; i0 < m; i0 += rows) {
+                tile(transA, k, alpha, a, offA, lda, b, beta, c, offC, ldc, VECTOR, i0, Math.min(rows, m - i0), ch,
+                        lo, hi, acc, ap);
+            }
+        }
     }
 
     /** Columns per task are a multiple of this when a column chunk is split between tasks (2 vectors of 16). */
@@ -338,22 +376,34 @@ public final class Gemm {
             step = (step + COL_STEP - 1) / COL_STEP * COL_STEP;
             int j0 = Math.min(wc, part * step), j1 = Math.min(wc, j0 + step);
             if (j0 >= j1) continue;
-            int i0 = rt * mc, rows = Math.min(mc, m - i0), jc = ch * pb.width;
-            for (int r = 0; r < rows; r++) Arrays.fill(acc[r], j0, Math.min(acc[r].length, padded(j1)), 0f);
-            for (int p0 = 0; p0 < k; p0 += KC) {
-                int kc = Math.min(KC, k - p0);
-                if (pb.panels != null) {
-                    packA4(transA, a, offA, lda, i0, rows, p0, kc, ap);
-                    VectorPanelKernels.gemm(ap, kc, pb.panels[ch], k, p0, pb.strip, pb.paddedWidth(ch), j0, j1, acc,
-                            rows);
-                    continue;
-                }
-                packA(transA, a, offA, lda, i0, rows, p0, kc, ap);
-                if (vector) VectorKernels.gemm(ap, kc, pb.rows, ch * k + p0, j0, j1, acc, rows);
-                else ScalarKernels.gemm(ap, kc, pb.rows, ch * k + p0, j0, j1, acc, rows);
-            }
-            for (int r = 0; r < rows; r++) epilogue(acc[r], j0, j1, alpha, beta, c, offC + (i0 + r) * ldc + jc);
+            int i0 = rt * mc;
+            tile(transA, k, alpha, a, offA, lda, pb, beta, c, offC, ldc, vector, i0, Math.min(mc, m - i0), ch, j0, j1,
+                    acc, ap);
         }
+    }
+
+    /**
+     * Rows [i0, i0 + rows) x chunk-local columns [j0, j1) of column chunk ch: every k block through the kernels into
+     * acc, then the epilogue into C. acc and ap are the calling thread's scratch.
+     */
+    private static void tile(boolean transA, int k, float alpha, float[] a, int offA, int lda, PackedB pb,
+                             float beta, float[] c, int offC, int ldc, boolean vector, int i0, int rows, int ch,
+                             int j0, int j1, float[][] acc, float[] ap) {
+        // the kernels start at a multiple of PAD (whole vectors; the panel kernel needs it), the epilogue at j0
+        int jc = ch * pb.width, ja = j0 / PAD * PAD;
+        for (int r = 0; r < rows; r++) Arrays.fill(acc[r], ja, Math.min(acc[r].length, padded(j1)), 0f);
+        for (int p0 = 0; p0 < k; p0 += KC) {
+            int kc = Math.min(KC, k - p0);
+            if (pb.panels != null) {
+                packA4(transA, a, offA, lda, i0, rows, p0, kc, ap);
+                VectorPanelKernels.gemm(ap, kc, pb.panels[ch], k, p0, pb.strip, pb.paddedWidth(ch), ja, j1, acc, rows);
+                continue;
+            }
+            packA(transA, a, offA, lda, i0, rows, p0, kc, ap);
+            if (vector) VectorKernels.gemm(ap, kc, pb.rows, ch * k + p0, ja, j1, acc, rows);
+            else ScalarKernels.gemm(ap, kc, pb.rows, ch * k + p0, ja, j1, acc, rows);
+        }
+        for (int r = 0; r < rows; r++) epilogue(acc[r], j0, j1, alpha, beta, c, offC + (i0 + r) * ldc + jc);
     }
 
     /** {@link Parallel#forRange} when grain &lt; n, else body(0, n) on the calling thread. */

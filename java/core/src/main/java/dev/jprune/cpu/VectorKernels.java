@@ -42,7 +42,7 @@ final class VectorKernels {
             csrRows(rp, ci, v, bp, LANES - 1, acc, 0, 4);
             csrRows(rp, ci, v, bp, LANES - 1, acc, 0, 1);
             biasRelu(ap, 0, acc[0], 0, 2 * LANES, 0.5f, i % 2 == 0);
-            biasRow(acc[1], 0, acc[2], 2 * LANES, i % 2 == 0);
+            biasRow(acc[1], 0, acc[2], i % 2, 2 * LANES - 1, i % 2 == 0);
             csrLanes(rp, ci, v, xl, LANES, LANES, i % 2 == 0 ? v : null, i % 3 == 0, yl, 0, 5);
             csrLanes(rp, ci, v, xl, LANES + 1, 2 * LANES, v, true, yl, 1, 3);
         }
@@ -62,12 +62,12 @@ final class VectorKernels {
     }
 
     /** {@link Epilogue#biasRow} over whole vectors; returns how many elements it did (the caller does the rest). */
-    static int biasRow(float[] y, int off, float[] bias, int len, boolean relu) {
+    static int biasRow(float[] y, int off, float[] bias, int biasOff, int len, boolean relu) {
         final int l = LANES;
         FloatVector zero = FloatVector.zero(S);
         int j = 0;
         for (; j + l <= len; j += l) {
-            FloatVector v = FloatVector.fromArray(S, y, off + j).add(FloatVector.fromArray(S, bias, j));
+            FloatVector v = FloatVector.fromArray(S, y, off + j).add(FloatVector.fromArray(S, bias, biasOff + j));
             if (relu) v = zero.blend(v, v.compare(VectorOperators.GT, 0f)); // v > 0 ? v : 0, NaN to 0
             v.intoArray(y, off + j);
         }

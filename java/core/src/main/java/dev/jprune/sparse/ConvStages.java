@@ -134,7 +134,7 @@ final class ConvStages {
                 if (!ws.fork((long) k * q, 1 << 20)) {
                     im2colRange(xd, xo, first, 0, cnt, chw, h, wd, oh, ow, cols);
                 } else {
-                    Parallel.forRange(cnt, 1, (a, e) -> im2colRange(xd, xo, first, a, e, chw, h, wd, oh, ow, cols));
+                    ws.forRange(cnt, 1, (a, e) -> im2colRange(xd, xo, first, a, e, chw, h, wd, oh, ow, cols));
                 }
                 if (useDense) {
                     float[] yc = ws.convOut((long) f * q);
@@ -143,7 +143,7 @@ final class ConvStages {
                 } else if (!ws.fork((long) w.nnz() * q, Spmm.PARALLEL_MACS)) {
                     sparseChunks(cols, 0, cols.chunks(), y, first, p);
                 } else {
-                    Parallel.forRange(cols.chunks(), 1, (a, e) -> sparseChunks(cols, a, e, y, first, p));
+                    ws.forRange(cols.chunks(), 1, (a, e) -> sparseChunks(cols, a, e, y, first, p));
                 }
             }
             return ws.acts[o].setFlat(n, f * p, y, 0, o);
@@ -173,12 +173,12 @@ final class ConvStages {
                 };
                 if (!ws.fork((long) w.nnz() * oh * wp * cnt, DIRECT_PARALLEL_MACS)) {
                     images.run(0, cnt);
-                } else if (cnt >= 2 * Parallel.threads()) {
-                    Parallel.forRange(cnt, 1, images);
+                } else if (cnt >= 2 * ws.forkThreads()) {
+                    ws.forRange(cnt, 1, images);
                 } else { // few images: their filters split over the threads
                     for (int s = 0; s < cnt; s++) {
                         int xo = s * per, yo = (first + s) * fp;
-                        Parallel.forRange(parts.length - 1, 1, (a, e) -> DirectConv.conv(w.rowPtr, off, w.values, xp,
+                        ws.forRange(parts.length - 1, 1, (a, e) -> DirectConv.conv(w.rowPtr, off, w.values, xp,
                                 xo, wp, oh, ow, b, relu, y, yo, parts[a], parts[e]));
                     }
                 }
@@ -274,7 +274,7 @@ final class ConvStages {
                 pool(xd, xo, y, 0, planes, h, wd, oh, ow, corner);
             } else {
                 int grain = Math.max(1, 4096 / Math.max(1, h * wd));
-                Parallel.forRange(planes, grain, (a, e) -> pool(xd, xo, y, a, e, h, wd, oh, ow, corner));
+                ws.forRange(planes, grain, (a, e) -> pool(xd, xo, y, a, e, h, wd, oh, ow, corner));
             }
             return ws.acts[o].setFlat(x.n, inDims[0] * oh * ow, y, 0, o);
         }

@@ -30,6 +30,8 @@ import java.util.List;
  * by the model. A steady stream of calls with the same input shape then allocates nothing on the calling thread when
  * a call runs on it alone: always with a workspace from {@link #newWorkspace(boolean) newWorkspace(false)}, else for
  * small work; larger calls of a forking workspace hand pieces to the shared pool, which allocates its task objects.
+ * A team workspace ({@link #newTeamWorkspace}) splits layers over threads it owns instead, for low latency at small
+ * batches (D75).
  * Export copies the exact nonzero weights (masked weights are 0 by the Parameter invariant), so later changes to the
  * source model do not affect it.
  */
@@ -177,6 +179,7 @@ public final class SparseModel {
         String op = "SparseModel.forwardInto: ";
         if (x == null || y == null || ws == null) throw new IllegalArgumentException(op + "null argument");
         if (ws.owner != this) throw new IllegalArgumentException(op + "the workspace belongs to another model");
+        ws.requireOpen(op);
         if (x.rank() < 1) throw new IllegalArgumentException(op + "input must have a batch dimension");
         plan(x, ws);
         int n = x.dim(0), inF = ws.sampleFeatures[0], outF = ws.sampleFeatures[stages.size()];
@@ -237,6 +240,33 @@ public final class SparseModel {
      * Results are the same either way.
      */
     public Workspace newWorkspace(boolean mayFork) { return new Workspace(this, mayFork); }
+
+    /** The most threads a team workspace may have ({@link #newTeamWorkspace}). */
+    public static final int MAX_TEAM = 64;
+
+    /**
+     * A workspace for low-latency calls that splits each large enough layer over {@code threads} threads: the calling
+     * thread and {@code threads - 1} helper threads the workspace owns, never the shared pool (rows of a sparse
+     * Linear, whose parts each convert the input they read; columns of a dense one; images, filters or columns of a
+     * convolution above the pool's thresholds; a convolution's dense GEMM stays on the caller). Results are the same
+     * bits as with any other workspace.
+     * <p>Waking a pooled thread costs more than a small layer (D58), so the helpers spin-wait for the next piece for
+     * up to 200 µs after each one (system property {@code jprune.spin.micros}), as ONNX Runtime's intra-op threads
+     * do, then park; a call never waits for a parked helper (it runs that piece itself). A steady stream of calls
+     * therefore keeps {@code threads - 1} more cores busy.
+     * <p>{@link Workspace#close() Close} the workspace to stop its helpers (an unreachable one is stopped when
+     * garbage-collected). One call at a time per workspace, as for every workspace. {@code threads = 1} gives an
+     * ordinary workspace that never forks.
+     *
+     * @throws IllegalArgumentException when threads is not in [1, {@link #MAX_TEAM}]
+     */
+    public Workspace newTeamWorkspace(int threads) {
+        if (threads < 1 || threads > MAX_TEAM) {
+            throw new IllegalArgumentException("SparseModel.newTeamWorkspace: threads must be in [1, " + MAX_TEAM
+                    + "], got " + threads);
+        }
+        return threads == 1 ? new Workspace(this, false) : new Workspace(this, threads);
+    }
 
     /** Output shape for an input shape (batch dimension included). */
     public int[] outputShape(int[] inputShape) {

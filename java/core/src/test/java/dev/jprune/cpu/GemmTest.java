@@ -246,6 +246,56 @@ class GemmTest {
         assertTrue(e.getMessage().startsWith("Gemm:"), e.getMessage());
     }
 
+    /**
+     * gemmColumns over ranges that tile [0, n) (aligned and unaligned starts, ranges inside one vector, across a strip
+     * and across column chunks of NC) writes the whole product's bits, on B in panels and in rows; one range alone
+     * leaves every other element of C untouched; ranges outside [0, n] are refused naming Gemm.
+     */
+    @Test
+    void columnRangesEqualTheWholeProductBitForBit() {
+        Rng rng = new Rng(29);
+        int[][] shapes = {{1, 1, 3}, {8, 100, 300}, {7, 129, 7}, {33, 2 * Gemm.NC + 5, 20}, {4, 16, 0}};
+        for (int[] sh : shapes) {
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+                Case cs = new Case(rng, ta, tb, sh[0], sh[1], sh[2], 1.25f, t == 3 ? 0.5f : 0f, 2);
+                float[] expect = cs.runFast();
+                PackedB rowsLayout = PackedB.allocate(cs.k, cs.n);
+                rowsLayout.fill(tb, cs.b, cs.offB, cs.ldb, false);
+                for (PackedB pb : new PackedB[] {PackedB.pack(tb, cs.k, cs.n, cs.b, cs.offB, cs.ldb), rowsLayout}) {
+                    int n = cs.n;
+                    int[] cuts = {0, Math.min(n, 5), Math.min(n, 48), Math.min(n, 64), Math.min(n, Gemm.NC + 3), n};
+                    float[] c = cs.c0.clone();
+                    for (int i = 0; i + 1 < cuts.length; i++) {
+                        Gemm.gemmColumns(ta, cs.m, cs.alpha, cs.a, cs.offA, cs.lda, pb, cs.beta, c, cs.offC, cs.ldc,
+                                cuts[i], cuts[i + 1]);
+                    }
+                    for (int idx = 0; idx < c.length; idx++) {
+                        assertEquals(Float.floatToRawIntBits(expect[idx]), Float.floatToRawIntBits(c[idx]),
+                                cs + " rows layout " + pb.rowsLayout() + " element " + idx);
+                    }
+                    int j0 = Math.min(n, 3), j1 = Math.min(n, 40);
+                    float[] one = cs.c0.clone();
+                    Gemm.gemmColumns(ta, cs.m, cs.alpha, cs.a, cs.offA, cs.lda, pb, cs.beta, one, cs.offC, cs.ldc, j0,
+                            j1);
+                    for (int idx = 0; idx < one.length; idx++) {
+                        int r = (idx - cs.offC) / cs.ldc, col = (idx - cs.offC) % cs.ldc;
+                        boolean inside = idx >= cs.offC && r < cs.m && col >= j0 && col < j1;
+                        float want = inside ? expect[idx] : cs.c0[idx];
+                        assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(one[idx]),
+                                cs + " range [" + j0 + ", " + j1 + ") element " + idx);
+                    }
+                }
+            }
+        }
+        PackedB pb = PackedB.pack(false, 4, 3, new float[12], 0, 3);
+        for (int[] bad : new int[][] {{-1, 2}, {0, 4}, {2, 1}}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Gemm.gemmColumns(false, 2,
+                    1f, new float[8], 0, 4, pb, 0f, new float[6], 0, 3, bad[0], bad[1]));
+            assertTrue(e.getMessage().startsWith("Gemm: columns"), e.getMessage());
+        }
+    }
+
     /** A sub-block of C computed alone (via offsets) equals the same block of the full product, bit for bit. */
     @Test
     void subBlockEqualsBlockOfFullProduct() {
