@@ -9,8 +9,9 @@ import java.util.concurrent.locks.LockSupport;
  * before it parks, as ONNX Runtime's intra-op threads do, and the caller never waits for a helper that has not started:
  * it takes the piece back and runs it itself. So a call costs at most an unpark more than running every part on the
  * calling thread, and with a spinning helper a few hundred nanoseconds. No allocation per call.
- * <p>Not thread-safe: one caller at a time (the workspace's rule). The helpers hold no reference to the workspace, so
- * an unreachable workspace can still be cleaned up (see {@link Workspace}).
+ * <p>Not thread-safe: one caller at a time (the workspace's rule), and a part must not call {@link #run} on its own
+ * team. The helpers hold no reference to the workspace between calls, so an unreachable workspace can still be
+ * cleaned up (see {@link Workspace}).
  */
 final class SpinTeam implements AutoCloseable {
     /** A piece of work split into parts: part p of parts, run once each, on any thread of the team. */

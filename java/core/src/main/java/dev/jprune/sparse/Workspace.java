@@ -75,7 +75,7 @@ public final class Workspace implements AutoCloseable {
         if (cleanable != null) cleanable.clean();
     }
 
-    /** Threads a call with this workspace splits a small batch's layers over: 1 unless it is a team workspace. */
+    /** Threads a call with this workspace splits its layers over itself: the team's size, 1 for other workspaces. */
     public int teamThreads() { return team == null ? 1 : team.size(); }
 
     /** @throws IllegalStateException when this workspace was closed */
