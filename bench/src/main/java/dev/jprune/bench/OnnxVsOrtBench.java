@@ -100,10 +100,8 @@ public final class OnnxVsOrtBench {
                 for (int n : BATCHES) {
                     float[] x = input(c, n);
                     int[] shape = shape(n, c.sampleShape);
-                    int[] outShape = c.csr.outputShape(shape);
                     Body[] bodies = {() -> c.dense.forward(Tensor.wrap(x, shape)),
-                        () -> c.csr.forward(Tensor.wrap(x, shape)),
-                        () -> c.csr.forwardInto(Tensor.wrap(x, shape), Tensor.zeros(outShape), team),
+                        () -> c.csr.forward(Tensor.wrap(x, shape)), () -> c.csr.forward(Tensor.wrap(x, shape), team),
                         ortCall(env, s1, x, shape), ortCall(env, s2, x, shape), ortCall(env, s2quiet, x, shape)};
                     double[] best = new double[bodies.length];
                     Arrays.fill(best, Double.MAX_VALUE);

@@ -86,7 +86,7 @@ class ReadmeProgramTest {
 
     /**
      * The section's second Java block (serving with a team workspace) compiles against the library's main classes
-     * with the names it uses in scope (sparse, x, y), so it too cannot drift from the API.
+     * with the names it uses in scope (sparse, x), so it too cannot drift from the API.
      */
     @Test
     void theReadmeServingSnippetCompiles() throws Exception {
@@ -96,7 +96,7 @@ class ReadmeProgramTest {
         assertTrue(second > 0 && second < next, "the section has a second ```java block");
         String snippet = readme.substring(second + "```java\n".length(), readme.indexOf("\n```", second + 8) + 1);
         String program = "import dev.jprune.sparse.SparseModel;\nimport dev.jprune.tensor.Tensor;\n"
-                + "class Serving {\n    static void serve(SparseModel sparse, Tensor x, Tensor y) {\n" + snippet
+                + "class Serving {\n    static void serve(SparseModel sparse, Tensor x) {\n" + snippet
                 + "    }\n}\n";
         Path src = dir.resolve("Serving.java"), out = dir.resolve("classes");
         Files.createDirectories(out);

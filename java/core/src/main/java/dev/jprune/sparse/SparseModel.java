@@ -152,6 +152,21 @@ public final class SparseModel {
     }
 
     /**
+     * {@link #forward(Tensor)} with the caller's workspace, e.g. a {@link #newTeamWorkspace team workspace}
+     * (one call at a time per workspace); {@code x} is not modified. Allocates only the result.
+     *
+     * @throws IllegalArgumentException when {@code x}'s shape does not fit the model, or the workspace belongs to
+     *                                  another model
+     * @throws IllegalStateException    when the workspace was closed
+     */
+    public Tensor forward(Tensor x, Workspace ws) {
+        if (x == null || ws == null) throw new IllegalArgumentException("SparseModel.forward: null argument");
+        Tensor y = Tensor.zeros(outputShape(x.shape()));
+        forwardInto(x, y, ws);
+        return y;
+    }
+
+    /**
      * Accuracy and mean loss on a classification data set ({@link SparseEvaluation#evaluate}, batches of 500).
      *
      * @throws IllegalArgumentException for an empty data set or samples that do not fit the model

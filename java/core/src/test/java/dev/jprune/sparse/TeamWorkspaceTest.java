@@ -72,6 +72,8 @@ class TeamWorkspaceTest {
                         }
                     }
                     assertTrue(ws.splits > 0, "some layer was split over the team");
+                    Tensor x = SparseModelTest.input(rng, 8, new int[] {in});
+                    assertArrayEquals(net.forward(x, false).data, sm.forward(x, ws).data, "forward(x, ws)");
                 }
             }
         }
@@ -159,6 +161,9 @@ class TeamWorkspaceTest {
         assertTrue(ws.team.stopped(), "helper threads ended");
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> sm.forwardInto(x, y, ws));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> sm.forward(x, ws));
+        assertThrows(IllegalArgumentException.class, () -> sm.forward(null, ws));
+        assertThrows(IllegalArgumentException.class, () -> sm.forward(x, null));
         Workspace plain = sm.newWorkspace(false);
         plain.close();
         assertThrows(IllegalStateException.class, () -> sm.forwardInto(x, y, plain));
