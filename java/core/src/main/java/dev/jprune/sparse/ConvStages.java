@@ -138,7 +138,13 @@ final class ConvStages {
                 }
                 if (useDense) {
                     float[] yc = ws.convOut((long) f * q);
-                    Gemm.gemm(false, f, 1f, dense, 0, k, cols, 0f, yc, 0, q, ws.mayFork);
+                    if (ws.team != null && ws.fork((long) f * q * k, LinearStage.TEAM_MACS)) {
+                        int vectors = (q + Gemm.PAD - 1) / Gemm.PAD; // a team splits the columns, whole vectors each
+                        ws.forRange(vectors, 1, (a, e) -> Gemm.gemmColumns(false, f, 1f, dense, 0, k, cols, 0f, yc, 0,
+                                q, Math.min(q, a * Gemm.PAD), Math.min(q, e * Gemm.PAD)));
+                    } else {
+                        Gemm.gemm(false, f, 1f, dense, 0, k, cols, 0f, yc, 0, q, ws.mayFork);
+                    }
                     scatter(yc, q, 0, q, y, first, p, true);
                 } else if (!ws.fork((long) w.nnz() * q, Spmm.PARALLEL_MACS)) {
                     sparseChunks(cols, 0, cols.chunks(), y, first, p);

@@ -262,9 +262,8 @@ public final class SparseModel {
     /**
      * A workspace for low-latency calls that splits each large enough layer over {@code threads} threads: the calling
      * thread and {@code threads - 1} helper threads the workspace owns, never the shared pool (rows of a sparse
-     * Linear, whose parts each convert the input they read; columns of a dense one; images, filters or columns of a
-     * convolution above the pool's thresholds; a convolution's dense GEMM stays on the caller). Results are the same
-     * bits as with any other workspace.
+     * Linear, whose parts each convert the input they read; columns of a dense one; images, filters or output
+     * positions of a convolution). Results are the same bits as with any other workspace.
      * <p>Waking a pooled thread costs more than a small layer (D58), so the helpers spin-wait for the next piece for
      * up to 200 µs after each one (system property {@code jprune.spin.micros}), as ONNX Runtime's intra-op threads
      * do, then park; a call never waits for a parked helper (it runs that piece itself). A steady stream of calls

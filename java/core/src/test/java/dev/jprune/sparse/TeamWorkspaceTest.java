@@ -105,14 +105,16 @@ class TeamWorkspaceTest {
         Sequential convs = new Sequential(new Conv2d(1, 6, 5, 1, 2, rng), new ReLU(), new MaxPool2d(2, 2),
                 new Conv2d(6, 16, 5, 1, 0, rng));
         Masks.randomWeightMasks(convs, 0.5, rng);
-        SparseModel sm = SparseModel.export(convs);
         Tensor x = SparseModelTest.input(rng, 64, new int[] {1, 28, 28});
         Tensor want = convs.forward(x, false), got = Tensor.zeros(want.shape());
-        try (Workspace team = sm.newTeamWorkspace(2)) {
-            Arrays.fill(got.data, Float.NaN);
-            sm.forwardInto(x, got, team);
-            assertArrayEquals(want.data, got.data, "convolutions on the team");
-            assertTrue(team.splits > 0, "a convolution or the pooling was split over the team");
+        // direct convolutions (the cost model's choice) and im2col + a dense GEMM split by output positions
+        for (SparseModel sm : new SparseModel[] {SparseModel.export(convs), SparseModel.exportDense(convs)}) {
+            try (Workspace team = sm.newTeamWorkspace(3)) {
+                Arrays.fill(got.data, Float.NaN);
+                sm.forwardInto(x, got, team);
+                assertArrayEquals(want.data, got.data, "convolutions on the team: " + sm.describe());
+                assertTrue(team.splits > 0, "a convolution or the pooling was split over the team");
+            }
         }
     }
 
