@@ -138,7 +138,7 @@ final class ConvStages {
                 }
                 if (useDense) {
                     float[] yc = ws.convOut((long) f * q);
-                    if (ws.team != null && ws.fork((long) f * q * k, LinearStage.TEAM_MACS)) {
+                    if (ws.teamSplit((long) f * q * k, LinearStage.TEAM_MACS)) {
                         int vectors = (q + Gemm.PAD - 1) / Gemm.PAD; // a team splits the columns, whole vectors each
                         ws.forRange(vectors, 1, (a, e) -> Gemm.gemmColumns(false, f, 1f, dense, 0, k, cols, 0f, yc, 0,
                                 q, Math.min(q, a * Gemm.PAD), Math.min(q, e * Gemm.PAD)));

@@ -89,9 +89,6 @@ final class SpinTeam implements AutoCloseable {
         return error;
     }
 
-    /** Whether {@link #close} was called. */
-    boolean closed() { return closed; }
-
     /** Stops the helpers (each finishes its current part first). Idempotent. */
     @Override
     public void close() {
